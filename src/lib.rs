@@ -1,0 +1,13 @@
+//! iotmqtt: MQTT over a browser WebSocket, with typed support for ThingsBoard, The Things Stack
+//! and CloudPlugs. Module declarations and re-exports only.
+
+pub mod error;
+pub mod session;
+
+#[cfg(target_arch = "wasm32")]
+pub mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod transport;
+
+pub use error::ClientError;
+pub use session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};

@@ -1,0 +1,726 @@
+//! The pure MQTT session: wraps mqtt-protocol-core's client `Connection`, validates what the
+//! application asks for, and turns packets into typed events. No sockets, no clock, no web-sys.
+//!
+//! Every input (`connect`, `publish`, `feed`, `timer_fired`, `notify_closed`, ...) returns the
+//! events it caused, named by direction as in mqtt-protocol-core: `Request*` are jobs for the
+//! I/O shell (send bytes, arm a timer, close the socket), `Notify*` are news for the application.
+
+pub mod options;
+pub mod reason;
+pub mod router;
+pub mod topic;
+
+use std::collections::HashMap;
+
+use mqtt_protocol_core::mqtt;
+use mqtt_protocol_core::mqtt::connection::Event as CoreEvent;
+use mqtt_protocol_core::mqtt::packet::{GenericPacket, Property, SubEntry, SubOpts};
+use mqtt_protocol_core::mqtt::prelude::*;
+
+use crate::error::ClientError;
+pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};
+use reason::{ConnectRefusal, ReasonCode};
+pub use router::Router;
+use topic::{validate_topic_filter, validate_topic_name};
+
+/// The timers the shell keeps, one handle per kind: arming a kind again replaces its old timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerKind {
+    /// Send PINGREQ when the connection has been idle for the keepalive.
+    PingreqSend,
+    /// Give up when no PINGRESP arrives in time.
+    PingrespRecv,
+    /// Only servers use it; kept so the mapping from the core is total.
+    PingreqRecv,
+    /// Give up when no CONNACK arrives in time.
+    ConnectTimeout,
+}
+
+impl From<mqtt::connection::TimerKind> for TimerKind {
+    fn from(kind: mqtt::connection::TimerKind) -> Self {
+        match kind {
+            mqtt::connection::TimerKind::PingreqSend => Self::PingreqSend,
+            mqtt::connection::TimerKind::PingrespRecv => Self::PingrespRecv,
+            mqtt::connection::TimerKind::PingreqRecv => Self::PingreqRecv,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    /// Write these bytes to the socket (one complete MQTT packet).
+    RequestSend(Vec<u8>),
+    RequestTimerReset { kind: TimerKind, duration_ms: u64 },
+    RequestTimerCancel(TimerKind),
+    /// Close the socket.
+    RequestClose,
+    NotifyConnected(ConnAck),
+    /// The CONNECT failed: refused, timed out, or the socket went away first.
+    NotifyConnectFailed(ClientError),
+    NotifyMessage(Message),
+    /// A QoS 1 or 2 publish finished: PUBACK, PUBCOMP, or an error reason code.
+    NotifyPublishCompleted { packet_id: u16, result: Result<(), ClientError> },
+    /// The SUBACK, one result per filter in the order they were asked for.
+    NotifySubscribed { packet_id: u16, results: Vec<Result<QoS, ClientError>> },
+    NotifyUnsubscribed { packet_id: u16, results: Vec<Result<(), ClientError>> },
+    /// An established connection ended: server DISCONNECT, ping timeout or malformed input.
+    NotifyConnectionLost(ClientError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    Connecting,
+    Connected,
+}
+
+pub struct Session {
+    conn: mqtt::Connection<mqtt::role::Client>,
+    options: ConnectOptions,
+    phase: Phase,
+    connack: Option<ConnAck>,
+    publishes: HashMap<u16, String>,
+    subscribes: HashMap<u16, Vec<String>>,
+    unsubscribes: HashMap<u16, Vec<String>>,
+}
+
+impl Session {
+    pub fn new(options: ConnectOptions) -> Self {
+        let version = match options.version {
+            ProtocolVersion::V3_1_1 => mqtt::Version::V3_1_1,
+            ProtocolVersion::V5 => mqtt::Version::V5_0,
+        };
+        let mut conn = mqtt::Connection::<mqtt::role::Client>::new(version);
+        conn.set_auto_pub_response(true);
+        conn.set_auto_ping_response(true);
+        if options.keepalive_secs > 0 {
+            conn.set_pingresp_recv_timeout(options.effective_ping_timeout_ms());
+        }
+        Self {
+            conn,
+            options,
+            phase: Phase::Idle,
+            connack: None,
+            publishes: HashMap::new(),
+            subscribes: HashMap::new(),
+            unsubscribes: HashMap::new(),
+        }
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.options
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The CONNACK of the current connection, once connected.
+    pub fn connack(&self) -> Option<&ConnAck> {
+        self.connack.as_ref()
+    }
+
+    /// The largest packet the broker accepts, when it announced one (MQTT 5).
+    pub fn maximum_packet_size(&self) -> Option<u32> {
+        self.connack.as_ref().and_then(|c| c.maximum_packet_size)
+    }
+
+    /// Sends CONNECT; call it once the socket is open.
+    pub fn connect(&mut self) -> Result<Vec<SessionEvent>, ClientError> {
+        if self.phase != Phase::Idle {
+            return Err(ClientError::InvalidOption {
+                field: "connect",
+                reason: "already connecting or connected".into(),
+            });
+        }
+        let packet = self.build_connect()?;
+        let mut out = self.send(packet)?;
+        self.phase = Phase::Connecting;
+        out.push(SessionEvent::RequestTimerReset {
+            kind: TimerKind::ConnectTimeout,
+            duration_ms: self.options.connect_timeout_ms,
+        });
+        Ok(out)
+    }
+
+    fn build_connect(&self) -> Result<GenericPacket<u16>, ClientError> {
+        let o = &self.options;
+        let bad = |field: &'static str| move |e: mqtt::result_code::MqttError| ClientError::InvalidOption {
+            field,
+            reason: format!("{e:?}"),
+        };
+        if let Some(will) = &o.will {
+            validate_topic_name(&will.topic)?;
+        }
+        if o.password.is_some() && o.username.is_none() && o.version == ProtocolVersion::V3_1_1 {
+            return Err(ClientError::InvalidOption {
+                field: "password",
+                reason: "MQTT 3.1.1 allows a password only together with a user name".into(),
+            });
+        }
+        Ok(match o.version {
+            ProtocolVersion::V3_1_1 => {
+                let mut b = mqtt::packet::v3_1_1::Connect::builder()
+                    .client_id(o.client_id.as_str())
+                    .map_err(bad("clientId"))?
+                    .keep_alive(o.keepalive_secs)
+                    .clean_session(o.clean_start);
+                if let Some(u) = &o.username {
+                    b = b.user_name(u.as_str()).map_err(bad("username"))?;
+                }
+                if let Some(p) = &o.password {
+                    b = b.password(p.as_str()).map_err(bad("password"))?;
+                }
+                if let Some(w) = &o.will {
+                    b = b
+                        .will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain)
+                        .map_err(bad("will"))?;
+                }
+                b.build().map_err(bad("connect"))?.into()
+            }
+            ProtocolVersion::V5 => {
+                let mut b = mqtt::packet::v5_0::Connect::builder()
+                    .client_id(o.client_id.as_str())
+                    .map_err(bad("clientId"))?
+                    .keep_alive(o.keepalive_secs)
+                    .clean_start(o.clean_start);
+                if let Some(u) = &o.username {
+                    b = b.user_name(u.as_str()).map_err(bad("username"))?;
+                }
+                if let Some(p) = &o.password {
+                    b = b.password(p.as_str()).map_err(bad("password"))?;
+                }
+                if let Some(w) = &o.will {
+                    b = b
+                        .will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain)
+                        .map_err(bad("will"))?;
+                }
+                if let Some(secs) = o.session_expiry_secs {
+                    let prop = mqtt::packet::SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?;
+                    b = b.props(vec![prop.into()]);
+                }
+                b.build().map_err(bad("connect"))?.into()
+            }
+        })
+    }
+
+    /// Sends PUBLISH. Returns the packet id for QoS 1 and 2, whose completion arrives later as
+    /// `NotifyPublishCompleted`; a QoS 0 publish is complete once its bytes are handed over.
+    pub fn publish(&mut self, msg: &Outgoing) -> Result<(Option<u16>, Vec<SessionEvent>), ClientError> {
+        validate_topic_name(&msg.topic)?;
+        self.require_connected()?;
+        if let Some(max) = self.connack.as_ref().and_then(|c| c.maximum_qos) {
+            if msg.qos > max {
+                return Err(ClientError::QosNotSupported { requested: msg.qos, maximum: max });
+            }
+        }
+        let size = publish_packet_size(self.options.version, msg.topic.len(), msg.payload.len(), msg.qos);
+        if let Some(max) = self.maximum_packet_size() {
+            if size > max as usize {
+                return Err(ClientError::PacketTooLarge { size, max: max as usize });
+            }
+        }
+        let packet_id = match msg.qos {
+            QoS::AtMostOnce => None,
+            _ => Some(self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?),
+        };
+        let built = self.build_publish(msg, packet_id);
+        let sent = built.and_then(|p| self.send(p));
+        match sent {
+            Ok(out) => {
+                if let Some(id) = packet_id {
+                    self.publishes.insert(id, msg.topic.clone());
+                }
+                Ok((packet_id, out))
+            }
+            Err(e) => {
+                if let Some(id) = packet_id {
+                    let _ = self.conn.release_packet_id(id);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn build_publish(&self, msg: &Outgoing, packet_id: Option<u16>) -> Result<GenericPacket<u16>, ClientError> {
+        let bad = |e: mqtt::result_code::MqttError| ClientError::InvalidTopic {
+            topic: msg.topic.chars().take(120).collect(),
+            reason: if e == mqtt::result_code::MqttError::MalformedPacket {
+                "the topic could not be encoded"
+            } else {
+                "the publish could not be encoded"
+            },
+        };
+        Ok(match self.options.version {
+            ProtocolVersion::V3_1_1 => {
+                let mut b = mqtt::packet::v3_1_1::Publish::builder()
+                    .topic_name(msg.topic.as_str())
+                    .map_err(bad)?
+                    .qos(core_qos(msg.qos))
+                    .retain(msg.retain)
+                    .payload(msg.payload.as_slice());
+                if let Some(id) = packet_id {
+                    b = b.packet_id(id);
+                }
+                b.build().map_err(bad)?.into()
+            }
+            ProtocolVersion::V5 => {
+                let mut b = mqtt::packet::v5_0::Publish::builder()
+                    .topic_name(msg.topic.as_str())
+                    .map_err(bad)?
+                    .qos(core_qos(msg.qos))
+                    .retain(msg.retain)
+                    .payload(msg.payload.as_slice());
+                if let Some(id) = packet_id {
+                    b = b.packet_id(id);
+                }
+                b.build().map_err(bad)?.into()
+            }
+        })
+    }
+
+    /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
+    pub fn subscribe(&mut self, filters: &[(String, QoS)]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
+        if filters.is_empty() {
+            return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+        }
+        for (f, _) in filters {
+            validate_topic_filter(f)?;
+        }
+        self.require_connected()?;
+        let mut entries = Vec::with_capacity(filters.len());
+        for (f, q) in filters {
+            let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q))).map_err(|_| {
+                ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" }
+            })?;
+            entries.push(entry);
+        }
+        let id = self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?;
+        let built = match self.options.version {
+            ProtocolVersion::V3_1_1 => {
+                mqtt::packet::v3_1_1::Subscribe::builder().packet_id(id).entries(entries).build().map(Into::into)
+            }
+            ProtocolVersion::V5 => {
+                mqtt::packet::v5_0::Subscribe::builder().packet_id(id).entries(entries).build().map(Into::into)
+            }
+        }
+        .map_err(|e| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") });
+        match built.and_then(|p| self.send(p)) {
+            Ok(out) => {
+                self.subscribes.insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
+                Ok((id, out))
+            }
+            Err(e) => {
+                let _ = self.conn.release_packet_id(id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends UNSUBSCRIBE; the UNSUBACK arrives as `NotifyUnsubscribed`.
+    pub fn unsubscribe(&mut self, filters: &[String]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
+        if filters.is_empty() {
+            return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+        }
+        for f in filters {
+            validate_topic_filter(f)?;
+        }
+        self.require_connected()?;
+        let id = self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?;
+        let names: Vec<&str> = filters.iter().map(String::as_str).collect();
+        let built: Result<GenericPacket<u16>, _> = match self.options.version {
+            ProtocolVersion::V3_1_1 => mqtt::packet::v3_1_1::Unsubscribe::builder()
+                .packet_id(id)
+                .entries(names)
+                .and_then(|b| b.build())
+                .map(Into::into),
+            ProtocolVersion::V5 => mqtt::packet::v5_0::Unsubscribe::builder()
+                .packet_id(id)
+                .entries(names)
+                .and_then(|b| b.build())
+                .map(Into::into),
+        };
+        let built = built.map_err(|e| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") });
+        match built.and_then(|p| self.send(p)) {
+            Ok(out) => {
+                self.unsubscribes.insert(id, filters.to_vec());
+                Ok((id, out))
+            }
+            Err(e) => {
+                let _ = self.conn.release_packet_id(id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends DISCONNECT (when connected) and asks for the socket to close.
+    pub fn disconnect(&mut self) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Connected {
+            let packet: Option<GenericPacket<u16>> = match self.options.version {
+                ProtocolVersion::V3_1_1 => mqtt::packet::v3_1_1::Disconnect::builder().build().ok().map(Into::into),
+                ProtocolVersion::V5 => mqtt::packet::v5_0::Disconnect::builder()
+                    .reason_code(mqtt::result_code::DisconnectReasonCode::NormalDisconnection)
+                    .build()
+                    .ok()
+                    .map(Into::into),
+            };
+            if let Some(p) = packet {
+                let events = self.conn.send(p);
+                self.absorb(events, &mut out);
+            }
+        }
+        if !out.contains(&SessionEvent::RequestClose) {
+            out.push(SessionEvent::RequestClose);
+        }
+        out
+    }
+
+    /// Feeds bytes from the socket. Consumes all of them: several packets in one call, and a
+    /// packet split across calls, are both fine. Malformed input ends the connection.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Idle {
+            return out;
+        }
+        let mut cursor = mqtt::common::Cursor::new(bytes);
+        while (cursor.position() as usize) < bytes.len() {
+            let before = cursor.position();
+            let events = self.conn.recv(&mut cursor);
+            self.absorb(events, &mut out);
+            if self.phase == Phase::Idle || cursor.position() == before {
+                break;
+            }
+        }
+        out
+    }
+
+    /// A timer the shell armed has fired.
+    pub fn timer_fired(&mut self, kind: TimerKind) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        let core_kind = match kind {
+            TimerKind::ConnectTimeout => {
+                if self.phase == Phase::Connecting {
+                    self.end(&mut out);
+                    out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectTimeout {
+                        timeout_ms: self.options.connect_timeout_ms,
+                    }));
+                    out.push(SessionEvent::RequestClose);
+                }
+                return out;
+            }
+            TimerKind::PingreqSend => mqtt::connection::TimerKind::PingreqSend,
+            TimerKind::PingrespRecv => mqtt::connection::TimerKind::PingrespRecv,
+            TimerKind::PingreqRecv => mqtt::connection::TimerKind::PingreqRecv,
+        };
+        if self.phase == Phase::Idle {
+            return out;
+        }
+        let events = self.conn.notify_timer_fired(core_kind);
+        let closing = events.iter().any(|e| matches!(e, CoreEvent::RequestClose));
+        self.absorb(events, &mut out);
+        if closing && kind == TimerKind::PingrespRecv && self.phase != Phase::Idle {
+            self.end(&mut out);
+            out.push(SessionEvent::NotifyConnectionLost(ClientError::PingTimeout));
+        }
+        out
+    }
+
+    /// The socket closed (for whatever reason). Fails whatever was waiting for an answer.
+    pub fn notify_closed(&mut self) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        let was = self.phase;
+        self.end(&mut out);
+        if was == Phase::Connecting {
+            out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectionLost));
+        }
+        out
+    }
+
+    /// Moves to Idle: tells the core, cancels timers and fails every pending request.
+    fn end(&mut self, out: &mut Vec<SessionEvent>) {
+        if self.phase == Phase::Idle {
+            return;
+        }
+        self.phase = Phase::Idle;
+        self.connack = None;
+        let events = self.conn.notify_closed();
+        self.absorb(events, out);
+        out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        for (packet_id, _) in self.publishes.drain() {
+            out.push(SessionEvent::NotifyPublishCompleted { packet_id, result: Err(ClientError::ConnectionLost) });
+        }
+        for (packet_id, filters) in self.subscribes.drain() {
+            let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
+            out.push(SessionEvent::NotifySubscribed { packet_id, results });
+        }
+        for (packet_id, filters) in self.unsubscribes.drain() {
+            let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
+            out.push(SessionEvent::NotifyUnsubscribed { packet_id, results });
+        }
+    }
+
+    fn require_connected(&self) -> Result<(), ClientError> {
+        if self.phase == Phase::Connected {
+            Ok(())
+        } else {
+            Err(ClientError::NotConnected)
+        }
+    }
+
+    /// Hands a packet to the core; an error the core reports for it becomes this call's error.
+    fn send(&mut self, packet: GenericPacket<u16>) -> Result<Vec<SessionEvent>, ClientError> {
+        let events = self.conn.send(packet);
+        if let Some(e) = events.iter().find_map(|e| match e {
+            CoreEvent::NotifyError(err) => Some(*err),
+            _ => None,
+        }) {
+            return Err(match e {
+                mqtt::result_code::MqttError::PacketTooLarge => ClientError::PacketTooLarge {
+                    size: 0,
+                    max: self.maximum_packet_size().unwrap_or(0) as usize,
+                },
+                mqtt::result_code::MqttError::PacketIdentifierFullyUsed => ClientError::PacketIdsExhausted,
+                other => ClientError::Protocol { detail: format!("the packet could not be sent: {other:?}") },
+            });
+        }
+        let mut out = Vec::with_capacity(events.len());
+        self.absorb(events, &mut out);
+        Ok(out)
+    }
+
+    fn absorb(&mut self, events: Vec<CoreEvent>, out: &mut Vec<SessionEvent>) {
+        for event in events {
+            match event {
+                CoreEvent::RequestSendPacket { packet, .. } => out.push(SessionEvent::RequestSend(packet.to_continuous_buffer())),
+                CoreEvent::RequestTimerReset { kind, duration_ms } => {
+                    out.push(SessionEvent::RequestTimerReset { kind: kind.into(), duration_ms })
+                }
+                CoreEvent::RequestTimerCancel(kind) => out.push(SessionEvent::RequestTimerCancel(kind.into())),
+                CoreEvent::RequestClose => {
+                    if !out.contains(&SessionEvent::RequestClose) {
+                        out.push(SessionEvent::RequestClose)
+                    }
+                }
+                CoreEvent::NotifyPacketReceived(packet) => self.on_packet(packet, out),
+                CoreEvent::NotifyPacketIdReleased(_) => {}
+                CoreEvent::NotifyError(e) => self.on_error(e, out),
+            }
+        }
+    }
+
+    fn on_error(&mut self, e: mqtt::result_code::MqttError, out: &mut Vec<SessionEvent>) {
+        let error = ClientError::Protocol { detail: format!("{e:?}") };
+        let was = self.phase;
+        self.end(out);
+        out.push(match was {
+            Phase::Connecting => SessionEvent::NotifyConnectFailed(error),
+            _ => SessionEvent::NotifyConnectionLost(error),
+        });
+        if !out.contains(&SessionEvent::RequestClose) {
+            out.push(SessionEvent::RequestClose);
+        }
+    }
+
+    fn on_packet(&mut self, packet: GenericPacket<u16>, out: &mut Vec<SessionEvent>) {
+        use GenericPacket as P;
+        match packet {
+            P::V3_1_1Connack(c) => {
+                let code = c.return_code() as u8;
+                if code == 0 {
+                    self.on_connected(
+                        ConnAck {
+                            session_present: c.session_present(),
+                            maximum_packet_size: None,
+                            maximum_qos: None,
+                            receive_maximum: None,
+                            assigned_client_id: None,
+                            server_keepalive_secs: None,
+                        },
+                        out,
+                    );
+                } else {
+                    self.on_refused(code, ConnectRefusal::from_v3(code), out);
+                }
+            }
+            P::V5_0Connack(c) => {
+                let code = c.reason_code() as u8;
+                if code < 0x80 {
+                    self.on_connected(connack_v5(c.session_present(), c.props()), out);
+                } else {
+                    self.on_refused(code, ConnectRefusal::from_v5(code), out);
+                }
+            }
+            P::V3_1_1Publish(p) => out.push(SessionEvent::NotifyMessage(Message {
+                topic: p.topic_name().to_owned(),
+                payload: p.payload().as_slice().to_vec(),
+                qos: qos_from_core(p.qos()),
+                retain: p.retain(),
+                dup: p.dup(),
+            })),
+            P::V5_0Publish(p) => out.push(SessionEvent::NotifyMessage(Message {
+                topic: p.topic_name().to_owned(),
+                payload: p.payload().as_slice().to_vec(),
+                qos: qos_from_core(p.qos()),
+                retain: p.retain(),
+                dup: p.dup(),
+            })),
+            P::V3_1_1Puback(p) => self.complete_publish(p.packet_id(), None, out),
+            P::V5_0Puback(p) => self.complete_publish(p.packet_id(), p.reason_code().map(|r| r as u8), out),
+            P::V5_0Pubrec(p) => {
+                if let Some(code) = p.reason_code().map(|r| r as u8).filter(|c| *c >= 0x80) {
+                    self.complete_publish(p.packet_id(), Some(code), out);
+                }
+            }
+            P::V3_1_1Pubcomp(p) => self.complete_publish(p.packet_id(), None, out),
+            P::V5_0Pubcomp(p) => self.complete_publish(p.packet_id(), None, out),
+            P::V3_1_1Suback(s) => {
+                let codes: Vec<u8> = s.return_codes().into_iter().map(|c| c as u8).collect();
+                self.complete_subscribe(s.packet_id(), &codes, out);
+            }
+            P::V5_0Suback(s) => {
+                let codes: Vec<u8> = s.reason_codes().into_iter().map(|c| c as u8).collect();
+                self.complete_subscribe(s.packet_id(), &codes, out);
+            }
+            P::V3_1_1Unsuback(u) => self.complete_unsubscribe(u.packet_id(), &[], out),
+            P::V5_0Unsuback(u) => {
+                let codes: Vec<u8> = u.reason_codes().into_iter().map(|c| c as u8).collect();
+                self.complete_unsubscribe(u.packet_id(), &codes, out);
+            }
+            P::V5_0Disconnect(d) => {
+                let code = d.reason_code().map(|r| r as u8).unwrap_or(0);
+                self.end(out);
+                out.push(SessionEvent::NotifyConnectionLost(ClientError::ServerDisconnected {
+                    reason: ReasonCode(code),
+                }));
+                if !out.contains(&SessionEvent::RequestClose) {
+                    out.push(SessionEvent::RequestClose);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) {
+        self.phase = Phase::Connected;
+        self.connack = Some(connack.clone());
+        out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        out.push(SessionEvent::NotifyConnected(connack));
+    }
+
+    fn on_refused(&mut self, code: u8, refusal: ConnectRefusal, out: &mut Vec<SessionEvent>) {
+        self.end(out);
+        out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectRefused {
+            version: self.options.version,
+            code,
+            refusal,
+        }));
+        if !out.contains(&SessionEvent::RequestClose) {
+            out.push(SessionEvent::RequestClose);
+        }
+    }
+
+    fn complete_publish(&mut self, packet_id: u16, code: Option<u8>, out: &mut Vec<SessionEvent>) {
+        let Some(topic) = self.publishes.remove(&packet_id) else { return };
+        let result = match code {
+            Some(c) if c >= 0x80 => Err(ClientError::PublishRefused { topic, reason: ReasonCode(c) }),
+            _ => Ok(()),
+        };
+        out.push(SessionEvent::NotifyPublishCompleted { packet_id, result });
+    }
+
+    fn complete_subscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
+        let Some(filters) = self.subscribes.remove(&packet_id) else { return };
+        let results = filters
+            .into_iter()
+            .enumerate()
+            .map(|(i, filter)| match codes.get(i).copied() {
+                Some(c @ 0..=2) => Ok(qos_from_u8(c)),
+                Some(c) => Err(ClientError::SubscribeRefused { filter, reason: ReasonCode(c) }),
+                None => Err(ClientError::Protocol { detail: "the SUBACK has fewer codes than filters".into() }),
+            })
+            .collect();
+        out.push(SessionEvent::NotifySubscribed { packet_id, results });
+    }
+
+    fn complete_unsubscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
+        let Some(filters) = self.unsubscribes.remove(&packet_id) else { return };
+        let results = filters
+            .into_iter()
+            .enumerate()
+            .map(|(i, filter)| match codes.get(i).copied() {
+                Some(c) if c >= 0x80 => Err(ClientError::UnsubscribeRefused { filter, reason: ReasonCode(c) }),
+                _ => Ok(()),
+            })
+            .collect();
+        out.push(SessionEvent::NotifyUnsubscribed { packet_id, results });
+    }
+}
+
+fn connack_v5(session_present: bool, props: &[Property]) -> ConnAck {
+    let mut c = ConnAck {
+        session_present,
+        maximum_packet_size: None,
+        maximum_qos: None,
+        receive_maximum: None,
+        assigned_client_id: None,
+        server_keepalive_secs: None,
+    };
+    for p in props {
+        match p {
+            Property::MaximumPacketSize(v) => c.maximum_packet_size = Some(v.val()),
+            Property::MaximumQos(v) => c.maximum_qos = Some(qos_from_u8(v.val())),
+            Property::ReceiveMaximum(v) => c.receive_maximum = Some(v.val()),
+            Property::AssignedClientIdentifier(v) => c.assigned_client_id = Some(v.val().to_owned()),
+            Property::ServerKeepAlive(v) => c.server_keepalive_secs = Some(v.val()),
+            _ => {}
+        }
+    }
+    c
+}
+
+fn core_qos(q: QoS) -> mqtt::packet::Qos {
+    match q {
+        QoS::AtMostOnce => mqtt::packet::Qos::AtMostOnce,
+        QoS::AtLeastOnce => mqtt::packet::Qos::AtLeastOnce,
+        QoS::ExactlyOnce => mqtt::packet::Qos::ExactlyOnce,
+    }
+}
+
+fn qos_from_core(q: mqtt::packet::Qos) -> QoS {
+    qos_from_u8(q as u8)
+}
+
+fn qos_from_u8(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+/// The encoded size of a PUBLISH, to check against the broker's maximum before building it.
+pub fn publish_packet_size(version: ProtocolVersion, topic_len: usize, payload_len: usize, qos: QoS) -> usize {
+    let id = if qos == QoS::AtMostOnce { 0 } else { 2 };
+    let props = if version == ProtocolVersion::V5 { 1 } else { 0 };
+    let remaining = 2 + topic_len + id + props + payload_len;
+    let length_bytes = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    };
+    1 + length_bytes + remaining
+}
+
+/// A client id for a connection that gave none: "iotmqtt-" and 12 base-36 digits of `random`.
+pub fn generate_client_id(random: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut n = random;
+    let mut id = String::from("iotmqtt-");
+    for _ in 0..12 {
+        id.push(DIGITS[(n % 36) as usize] as char);
+        n /= 36;
+    }
+    id
+}

@@ -1,0 +1,201 @@
+//! What a connection is opened with (CONNECT fields) and what a message carries:
+//! plain data, serde-friendly so the JS facade and the dashboard can fill it from JSON.
+
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ClientError;
+
+/// The MQTT protocol version, chosen per connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ProtocolVersion {
+    #[default]
+    #[serde(rename = "3.1.1", alias = "4", alias = "v3.1.1")]
+    V3_1_1,
+    #[serde(rename = "5", alias = "5.0", alias = "v5")]
+    V5,
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::V3_1_1 => "3.1.1",
+            Self::V5 => "5",
+        })
+    }
+}
+
+/// Quality of service. Built from a number with `QoS::try_from`, which refuses 3 and above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum QoS {
+    #[default]
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2,
+}
+
+impl TryFrom<u8> for QoS {
+    type Error = ClientError;
+    fn try_from(value: u8) -> Result<Self, ClientError> {
+        match value {
+            0 => Ok(Self::AtMostOnce),
+            1 => Ok(Self::AtLeastOnce),
+            2 => Ok(Self::ExactlyOnce),
+            other => Err(ClientError::InvalidQos(other)),
+        }
+    }
+}
+
+impl From<QoS> for u8 {
+    fn from(q: QoS) -> u8 {
+        q as u8
+    }
+}
+
+impl fmt::Display for QoS {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", *self as u8)
+    }
+}
+
+/// The last will the broker publishes when the connection drops without DISCONNECT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Will {
+    pub topic: String,
+    #[serde(default)]
+    pub payload: Vec<u8>,
+    #[serde(default)]
+    pub qos: QoS,
+    #[serde(default)]
+    pub retain: bool,
+}
+
+/// The CONNECT fields. `client_id` empty means "generate one" (the shell supplies the randomness).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConnectOptions {
+    pub version: ProtocolVersion,
+    pub client_id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Seconds; 0 turns keepalive off.
+    pub keepalive_secs: u16,
+    /// 3.1.1 clean session / 5 clean start.
+    pub clean_start: bool,
+    pub will: Option<Will>,
+    /// MQTT 5 only: how long the broker keeps the session after the connection closes.
+    pub session_expiry_secs: Option<u32>,
+    /// How long to wait for CONNACK after the socket opens.
+    pub connect_timeout_ms: u64,
+    /// How long to wait for PINGRESP; `None` picks half the keepalive, so a dead
+    /// connection is noticed within 1.5 x keepalive.
+    pub ping_timeout_ms: Option<u64>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            version: ProtocolVersion::V3_1_1,
+            client_id: String::new(),
+            username: None,
+            password: None,
+            keepalive_secs: 60,
+            clean_start: true,
+            will: None,
+            session_expiry_secs: None,
+            connect_timeout_ms: 10_000,
+            ping_timeout_ms: None,
+        }
+    }
+}
+
+impl ConnectOptions {
+    pub fn effective_ping_timeout_ms(&self) -> u64 {
+        self.ping_timeout_ms.unwrap_or(u64::from(self.keepalive_secs) * 500)
+    }
+}
+
+/// A message to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+    pub retain: bool,
+}
+
+impl Outgoing {
+    pub fn new(topic: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
+        Self { topic: topic.into(), payload: payload.into(), qos: QoS::AtMostOnce, retain: false }
+    }
+
+    pub fn qos(mut self, qos: QoS) -> Self {
+        self.qos = qos;
+        self
+    }
+
+    pub fn retain(mut self, retain: bool) -> Self {
+        self.retain = retain;
+        self
+    }
+}
+
+/// A message the broker delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+    pub retain: bool,
+    pub dup: bool,
+}
+
+impl Message {
+    /// The payload as UTF-8 text, if it is.
+    pub fn payload_str(&self) -> Option<&str> {
+        core::str::from_utf8(&self.payload).ok()
+    }
+}
+
+/// What the broker said in a successful CONNACK.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnAck {
+    pub session_present: bool,
+    /// MQTT 5 Maximum Packet Size, when the broker announced one.
+    pub maximum_packet_size: Option<u32>,
+    /// MQTT 5 Maximum QoS, when the broker announced one.
+    pub maximum_qos: Option<QoS>,
+    /// MQTT 5 Receive Maximum: how many QoS > 0 publishes may be in flight.
+    pub receive_maximum: Option<u16>,
+    /// MQTT 5 Assigned Client Identifier, when the client sent none.
+    pub assigned_client_id: Option<String>,
+    /// MQTT 5 Server Keep Alive, which overrides ours.
+    pub server_keepalive_secs: Option<u16>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qos_three_is_a_typed_error() {
+        assert_eq!(QoS::try_from(3), Err(ClientError::InvalidQos(3)));
+        assert_eq!(QoS::try_from(2), Ok(QoS::ExactlyOnce));
+    }
+
+    #[test]
+    fn options_parse_from_camel_case_json_with_defaults() {
+        let o: ConnectOptions =
+            serde_json::from_str(r#"{"version":"5","clientId":"c1","keepaliveSecs":30,"will":{"topic":"w","qos":1}}"#)
+                .unwrap();
+        assert_eq!(o.version, ProtocolVersion::V5);
+        assert_eq!(o.client_id, "c1");
+        assert_eq!(o.keepalive_secs, 30);
+        assert_eq!(o.will.unwrap().qos, QoS::AtLeastOnce);
+        assert!(o.clean_start);
+        assert_eq!(o.effective_ping_timeout_ms(), 15_000);
+        assert!(serde_json::from_str::<ConnectOptions>(r#"{"will":{"topic":"w","qos":3}}"#).is_err());
+    }
+}

@@ -1,0 +1,568 @@
+//! Byte-in, event-out specifications of the pure session (MQTT 3.1.1 and 5.0 packet layouts are
+//! written out by hand, so these tests do not trust the encoder they test).
+#![cfg(not(target_arch = "wasm32"))]
+
+use iotmqtt::session::reason::{ConnectRefusal, ReasonCode};
+use iotmqtt::session::{publish_packet_size, Session, SessionEvent as E, TimerKind};
+use iotmqtt::{ClientError, ConnectOptions, Outgoing, ProtocolVersion, QoS, Will};
+
+fn options(version: ProtocolVersion) -> ConnectOptions {
+    ConnectOptions { version, client_id: "c1".into(), keepalive_secs: 10, ..Default::default() }
+}
+
+fn sent(events: &[E]) -> Vec<Vec<u8>> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            E::RequestSend(b) => Some(b.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn connack(version: ProtocolVersion, code: u8) -> Vec<u8> {
+    match version {
+        ProtocolVersion::V3_1_1 => vec![0x20, 0x02, 0x00, code],
+        ProtocolVersion::V5 => vec![0x20, 0x03, 0x00, code, 0x00],
+    }
+}
+
+fn connected(version: ProtocolVersion) -> Session {
+    let mut s = Session::new(options(version));
+    s.connect().unwrap();
+    let ev = s.feed(&connack(version, 0));
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnected(_))), "{ev:?}");
+    s
+}
+
+fn publish_v3(topic: &str, qos: u8, id: u16, payload: &[u8]) -> Vec<u8> {
+    let mut body = vec![(topic.len() >> 8) as u8, topic.len() as u8];
+    body.extend_from_slice(topic.as_bytes());
+    if qos > 0 {
+        body.extend_from_slice(&id.to_be_bytes());
+    }
+    body.extend_from_slice(payload);
+    let mut p = vec![0x30 | (qos << 1)];
+    encode_len(&mut p, body.len());
+    p.extend(body);
+    p
+}
+
+fn encode_len(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let mut b = (n % 128) as u8;
+        n /= 128;
+        if n > 0 {
+            b |= 0x80;
+        }
+        out.push(b);
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+fn messages(events: &[E]) -> Vec<(String, Vec<u8>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            E::NotifyMessage(m) => Some((m.topic.clone(), m.payload.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+// MQTT 3.1.1 §3.1: CONNECT with protocol level 4, clean session, keepalive, user and password.
+#[test]
+fn connect_v3_encodes_every_field_and_arms_the_connect_timer() {
+    let mut s = Session::new(ConnectOptions {
+        username: Some("u".into()),
+        password: Some("p".into()),
+        will: Some(Will { topic: "w".into(), payload: b"x".to_vec(), qos: QoS::AtLeastOnce, retain: true }),
+        connect_timeout_ms: 1234,
+        ..options(ProtocolVersion::V3_1_1)
+    });
+    let ev = s.connect().unwrap();
+    let expected: Vec<u8> = [
+        &[0x10, 26][..],
+        &[0, 4, b'M', b'Q', b'T', b'T', 4],
+        &[0b1110_1110], // user, password, will retain, will QoS 1, will, clean session
+        &[0, 10],
+        &[0, 2, b'c', b'1'],
+        &[0, 1, b'w', 0, 1, b'x'],
+        &[0, 1, b'u', 0, 1, b'p'],
+    ]
+    .concat();
+    assert_eq!(sent(&ev), vec![expected]);
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::ConnectTimeout, duration_ms: 1234 }));
+}
+
+// MQTT 5.0 §3.1.2.11.2: Session Expiry Interval property (0x11) in CONNECT.
+#[test]
+fn connect_v5_carries_session_expiry_and_clean_start_off() {
+    let mut s = Session::new(ConnectOptions {
+        clean_start: false,
+        session_expiry_secs: Some(300),
+        ..options(ProtocolVersion::V5)
+    });
+    let bytes = sent(&s.connect().unwrap()).remove(0);
+    assert_eq!(&bytes[2..9], &[0, 4, b'M', b'Q', b'T', b'T', 5]);
+    assert_eq!(bytes[9] & 0b10, 0, "clean start off");
+    assert_eq!(&bytes[12..18], &[5, 0x11, 0, 0, 1, 44], "property length 5, session expiry 300");
+}
+
+// The core arms the keepalive timer with every packet sent, CONNECT included.
+#[test]
+fn connack_accepted_connects_and_keepalive_runs_from_connect() {
+    let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+    let ev = s.connect().unwrap();
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 10_000 }), "{ev:?}");
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, 0));
+    assert!(ev.contains(&E::RequestTimerCancel(TimerKind::ConnectTimeout)));
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnected(c) if !c.session_present)));
+}
+
+// MQTT 3.1.1 §3.2.2.3: return codes 0x01-0x05 each refuse the connection.
+#[test]
+fn every_v3_connack_refusal_fails_the_connect_and_closes() {
+    for code in 1..=5u8 {
+        let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+        s.connect().unwrap();
+        let ev = s.feed(&connack(ProtocolVersion::V3_1_1, code));
+        let refusal = ConnectRefusal::from_v3(code);
+        assert!(
+            ev.contains(&E::NotifyConnectFailed(ClientError::ConnectRefused {
+                version: ProtocolVersion::V3_1_1,
+                code,
+                refusal
+            })),
+            "code {code}: {ev:?}"
+        );
+        assert!(ev.contains(&E::RequestClose));
+    }
+}
+
+// MQTT 5.0 §3.2.2.2: every CONNACK error reason code.
+#[test]
+fn every_v5_connack_reason_code_fails_the_connect_with_its_name() {
+    let codes = [
+        0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B,
+        0x9C, 0x9D, 0x9F,
+    ];
+    for code in codes {
+        let mut s = Session::new(options(ProtocolVersion::V5));
+        s.connect().unwrap();
+        let ev = s.feed(&connack(ProtocolVersion::V5, code));
+        let failure = ev.iter().find_map(|e| match e {
+            E::NotifyConnectFailed(err) => Some(err.clone()),
+            _ => None,
+        });
+        match failure {
+            Some(ClientError::ConnectRefused { code: c, refusal, .. }) => {
+                assert_eq!(c, code);
+                assert_eq!(refusal, ConnectRefusal::from_v5(code));
+                assert_ne!(refusal, ConnectRefusal::Unknown);
+            }
+            other => panic!("code 0x{code:02X}: {other:?}"),
+        }
+    }
+}
+
+// MQTT 5.0 §3.2.2.3: Maximum Packet Size (0x27) and Maximum QoS (0x24) in CONNACK.
+#[test]
+fn v5_connack_properties_limit_what_may_be_published() {
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let ev = s.feed(&[0x20, 0x0A, 0x00, 0x00, 0x07, 0x27, 0, 0, 0, 100, 0x24, 0x01]);
+    let ack = ev.iter().find_map(|e| match e {
+        E::NotifyConnected(c) => Some(c.clone()),
+        _ => None,
+    });
+    let ack = ack.expect("connected");
+    assert_eq!(ack.maximum_packet_size, Some(100));
+    assert_eq!(ack.maximum_qos, Some(QoS::AtLeastOnce));
+
+    let big = Outgoing::new("t", vec![0u8; 100]);
+    assert!(matches!(s.publish(&big), Err(ClientError::PacketTooLarge { max: 100, .. })));
+    let q2 = Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce);
+    assert!(matches!(s.publish(&q2), Err(ClientError::QosNotSupported { .. })));
+    let fits = Outgoing::new("t", vec![0u8; 90]);
+    assert_eq!(sent(&s.publish(&fits).unwrap().1).len(), 1, "a publish that fits still goes out");
+}
+
+#[test]
+fn publish_qos0_is_one_exact_packet_with_retain() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (id, ev) = s.publish(&Outgoing::new("a/b", b"hi".to_vec()).retain(true)).unwrap();
+    assert_eq!(id, None);
+    assert_eq!(sent(&ev), vec![vec![0x31, 7, 0, 3, b'a', b'/', b'b', b'h', b'i']]);
+}
+
+// MQTT 3.1.1 §4.3.2: QoS 1 completes on PUBACK.
+#[test]
+fn publish_qos1_completes_on_puback() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (id, ev) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let id = id.unwrap();
+    assert_eq!(sent(&ev)[0][0], 0x32);
+    let ev = s.feed(&[0x40, 0x02, (id >> 8) as u8, id as u8]);
+    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id, result: Ok(()) }), "{ev:?}");
+}
+
+// MQTT 3.1.1 §4.3.3: QoS 2 sends PUBREL on PUBREC and completes on PUBCOMP.
+#[test]
+fn publish_qos2_releases_on_pubrec_and_completes_on_pubcomp() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let id = id.unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    let ev = s.feed(&[0x50, 0x02, hi, lo]);
+    assert_eq!(sent(&ev), vec![vec![0x62, 0x02, hi, lo]], "PUBREL");
+    assert!(!ev.iter().any(|e| matches!(e, E::NotifyPublishCompleted { .. })));
+    let ev = s.feed(&[0x70, 0x02, hi, lo]);
+    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id, result: Ok(()) }));
+}
+
+// MQTT 5.0 §3.4.2.1: PUBACK reason codes >= 0x80 fail the publish.
+#[test]
+fn every_v5_puback_error_reason_fails_the_publish() {
+    for code in [0x80u8, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99] {
+        let mut s = connected(ProtocolVersion::V5);
+        let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+        let [hi, lo] = id.unwrap().to_be_bytes();
+        let ev = s.feed(&[0x40, 0x03, hi, lo, code]);
+        let expected = Err(ClientError::PublishRefused { topic: "t".into(), reason: ReasonCode(code) });
+        assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id.unwrap(), result: expected }), "{ev:?}");
+    }
+    // 0x10 "No matching subscribers" is a success.
+    let mut s = connected(ProtocolVersion::V5);
+    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let [hi, lo] = id.unwrap().to_be_bytes();
+    let ev = s.feed(&[0x40, 0x03, hi, lo, 0x10]);
+    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id.unwrap(), result: Ok(()) }));
+}
+
+// MQTT 5.0 §3.5.2.1: a PUBREC with an error reason ends a QoS 2 publish.
+#[test]
+fn v5_pubrec_error_fails_a_qos2_publish() {
+    let mut s = connected(ProtocolVersion::V5);
+    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = id.unwrap().to_be_bytes();
+    let ev = s.feed(&[0x50, 0x03, hi, lo, 0x87]);
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        E::NotifyPublishCompleted { result: Err(ClientError::PublishRefused { reason: ReasonCode(0x87), .. }), .. }
+    )));
+}
+
+// MQTT 3.1.1 §3.8/§3.9: several filters with their own QoS; SUBACK answers each, 0x80 = failure.
+#[test]
+fn subscribe_several_filters_reports_each_result() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let filters =
+        vec![("a/+".to_string(), QoS::AtMostOnce), ("b/#".into(), QoS::ExactlyOnce), ("c".into(), QoS::AtLeastOnce)];
+    let (id, ev) = s.subscribe(&filters).unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    let expected: Vec<u8> =
+        [&[0x82, 18, hi, lo][..], &[0, 3, b'a', b'/', b'+', 0], &[0, 3, b'b', b'/', b'#', 2], &[0, 1, b'c', 1]]
+            .concat();
+    assert_eq!(sent(&ev), vec![expected]);
+    let ev = s.feed(&[0x90, 0x05, hi, lo, 0x00, 0x02, 0x80]);
+    let results = vec![
+        Ok(QoS::AtMostOnce),
+        Ok(QoS::ExactlyOnce),
+        Err(ClientError::SubscribeRefused { filter: "c".into(), reason: ReasonCode(0x80) }),
+    ];
+    assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "{ev:?}");
+}
+
+// MQTT 5.0 §3.9.3: SUBACK reason codes.
+#[test]
+fn every_v5_suback_error_reason_is_reported_per_filter() {
+    for code in [0x80u8, 0x83, 0x87, 0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2] {
+        let mut s = connected(ProtocolVersion::V5);
+        let (id, _) = s.subscribe(&[("x/#".to_string(), QoS::AtLeastOnce)]).unwrap();
+        let [hi, lo] = id.to_be_bytes();
+        let ev = s.feed(&[0x90, 0x04, hi, lo, 0x00, code]);
+        let results = vec![Err(ClientError::SubscribeRefused { filter: "x/#".into(), reason: ReasonCode(code) })];
+        assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "0x{code:02X}: {ev:?}");
+    }
+}
+
+#[test]
+fn unsubscribe_completes_on_unsuback_in_both_versions() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (id, ev) = s.unsubscribe(&["a/b".to_string()]).unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    assert_eq!(sent(&ev), vec![vec![0xA2, 7, hi, lo, 0, 3, b'a', b'/', b'b']]);
+    let ev = s.feed(&[0xB0, 0x02, hi, lo]);
+    assert!(ev.contains(&E::NotifyUnsubscribed { packet_id: id, results: vec![Ok(())] }));
+
+    let mut s = connected(ProtocolVersion::V5);
+    let (id, _) = s.unsubscribe(&["a".to_string(), "b".to_string()]).unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    let ev = s.feed(&[0xB0, 0x05, hi, lo, 0x00, 0x11, 0x87]);
+    let results = vec![Ok(()), Err(ClientError::UnsubscribeRefused { filter: "b".into(), reason: ReasonCode(0x87) })];
+    assert!(ev.contains(&E::NotifyUnsubscribed { packet_id: id, results }), "{ev:?}");
+}
+
+// MQTT 3.1.1 §4.3.2-4.3.3: inbound QoS 1 is acknowledged with PUBACK, QoS 2 with PUBREC then PUBCOMP.
+#[test]
+fn inbound_publishes_are_delivered_and_acknowledged() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let ev = s.feed(&publish_v3("t/1", 1, 7, b"one"));
+    assert_eq!(messages(&ev), vec![("t/1".to_string(), b"one".to_vec())]);
+    assert_eq!(sent(&ev), vec![vec![0x40, 0x02, 0, 7]]);
+
+    let ev = s.feed(&publish_v3("t/2", 2, 8, b"two"));
+    assert_eq!(messages(&ev).len(), 1);
+    assert_eq!(sent(&ev), vec![vec![0x50, 0x02, 0, 8]]);
+    let ev = s.feed(&[0x62, 0x02, 0, 8]);
+    assert_eq!(sent(&ev), vec![vec![0x70, 0x02, 0, 8]]);
+}
+
+#[test]
+fn retained_and_dup_flags_reach_the_message() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let mut p = publish_v3("t", 1, 3, b"r");
+    p[0] |= 0x08 | 0x01; // DUP and RETAIN
+    let ev = s.feed(&p);
+    let m = ev.iter().find_map(|e| if let E::NotifyMessage(m) = e { Some(m.clone()) } else { None }).unwrap();
+    assert!(m.retain && m.dup);
+    assert_eq!(m.qos, QoS::AtLeastOnce);
+}
+
+// A WebSocket message may hold several packets, and a packet may span several messages.
+#[test]
+fn merged_packets_in_one_feed_are_all_consumed() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let bytes = [publish_v3("a", 0, 0, b"1"), publish_v3("b", 0, 0, b"2"), publish_v3("c", 1, 9, b"3")].concat();
+    let ev = s.feed(&bytes);
+    let topics: Vec<_> = messages(&ev).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(topics, ["a", "b", "c"]);
+}
+
+#[test]
+fn a_packet_split_byte_by_byte_arrives_once_whole() {
+    let mut s = connected(ProtocolVersion::V5);
+    let payload: Vec<u8> = (0..=255u8).collect();
+    let mut p = vec![0x30];
+    let body: Vec<u8> = [&[0, 1, b'z', 0][..], &payload].concat();
+    encode_len(&mut p, body.len());
+    p.extend(body);
+    let mut got = Vec::new();
+    for b in &p {
+        got.extend(messages(&s.feed(std::slice::from_ref(b))));
+    }
+    assert_eq!(got, vec![("z".to_string(), payload)]);
+}
+
+#[test]
+fn splits_across_packet_boundaries_keep_order() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let bytes = [publish_v3("a", 0, 0, b"1"), publish_v3("b", 0, 0, &[7u8; 300]), publish_v3("c", 0, 0, b"3")].concat();
+    let mut got = Vec::new();
+    for chunk in bytes.chunks(7) {
+        got.extend(messages(&s.feed(chunk)).into_iter().map(|(t, _)| t));
+    }
+    assert_eq!(got, ["a", "b", "c"]);
+}
+
+// MQTT 3.1.1 §3.1.2.10: keepalive; the core asks for timers and the shell reports them fired.
+#[test]
+fn keepalive_sends_pingreq_and_a_missing_pingresp_ends_the_connection() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let ev = s.timer_fired(TimerKind::PingreqSend);
+    assert_eq!(sent(&ev), vec![vec![0xC0, 0x00]]);
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingrespRecv, duration_ms: 5_000 }), "{ev:?}");
+
+    let ev = s.feed(&[0xD0, 0x00]);
+    assert!(ev.contains(&E::RequestTimerCancel(TimerKind::PingrespRecv)), "{ev:?}");
+
+    s.timer_fired(TimerKind::PingreqSend);
+    let ev = s.timer_fired(TimerKind::PingrespRecv);
+    assert!(ev.contains(&E::NotifyConnectionLost(ClientError::PingTimeout)), "{ev:?}");
+    assert!(ev.contains(&E::RequestClose));
+}
+
+#[test]
+fn sending_anything_pushes_the_next_pingreq_back() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (_, ev) = s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap();
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 10_000 }), "{ev:?}");
+}
+
+#[test]
+fn keepalive_zero_arms_no_ping_timer() {
+    let mut s = Session::new(ConnectOptions { keepalive_secs: 0, ..options(ProtocolVersion::V3_1_1) });
+    let mut ev = s.connect().unwrap();
+    ev.extend(s.feed(&connack(ProtocolVersion::V3_1_1, 0)));
+    assert!(!ev.iter().any(|e| matches!(e, E::RequestTimerReset { kind: TimerKind::PingreqSend, .. })));
+}
+
+#[test]
+fn no_connack_in_time_is_a_connect_timeout() {
+    let mut s = Session::new(ConnectOptions { connect_timeout_ms: 500, ..options(ProtocolVersion::V3_1_1) });
+    s.connect().unwrap();
+    let ev = s.timer_fired(TimerKind::ConnectTimeout);
+    assert!(ev.contains(&E::NotifyConnectFailed(ClientError::ConnectTimeout { timeout_ms: 500 })));
+    assert!(ev.contains(&E::RequestClose));
+    assert!(s.timer_fired(TimerKind::ConnectTimeout).is_empty(), "a late timer after the failure does nothing");
+}
+
+// MQTT 5.0 §3.14.2.1: a server DISCONNECT carries its reason.
+#[test]
+fn every_v5_server_disconnect_reason_reaches_the_application() {
+    for code in [
+        0x00u8, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x93, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9C, 0x9F,
+        0xA0,
+    ] {
+        let mut s = connected(ProtocolVersion::V5);
+        let ev = s.feed(&[0xE0, 0x01, code]);
+        assert!(
+            ev.contains(&E::NotifyConnectionLost(ClientError::ServerDisconnected { reason: ReasonCode(code) })),
+            "0x{code:02X}: {ev:?}"
+        );
+        assert!(ev.contains(&E::RequestClose));
+    }
+}
+
+#[test]
+fn client_disconnect_sends_disconnect_then_closes() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let ev = s.disconnect();
+    assert_eq!(sent(&ev), vec![vec![0xE0, 0x00]]);
+    assert_eq!(ev.last(), Some(&E::RequestClose));
+}
+
+#[test]
+fn a_closed_socket_fails_everything_in_flight() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (pid, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let (sid, _) = s.subscribe(&[("f".to_string(), QoS::AtMostOnce)]).unwrap();
+    let ev = s.notify_closed();
+    assert!(
+        ev.contains(&E::NotifyPublishCompleted { packet_id: pid.unwrap(), result: Err(ClientError::ConnectionLost) })
+    );
+    assert!(ev.contains(&E::NotifySubscribed { packet_id: sid, results: vec![Err(ClientError::ConnectionLost)] }));
+    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), ClientError::NotConnected);
+}
+
+#[test]
+fn the_session_reconnects_after_a_close() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, 0));
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnected(_))));
+}
+
+// Bad input from the application: each is a typed error and nothing is sent.
+#[test]
+fn bad_topics_filters_and_qos_are_refused_before_sending() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    for topic in ["a/+", "a/#", "", "a\0b"] {
+        assert!(
+            matches!(s.publish(&Outgoing::new(topic, b"x".to_vec())), Err(ClientError::InvalidTopic { .. })),
+            "{topic:?}"
+        );
+    }
+    let long = "t".repeat(65_536);
+    assert!(matches!(s.publish(&Outgoing::new(long, b"x".to_vec())), Err(ClientError::InvalidTopic { .. })));
+    for filter in ["a/#/b", "a#", "+a", ""] {
+        assert!(matches!(
+            s.subscribe(&[(filter.to_string(), QoS::AtMostOnce)]),
+            Err(ClientError::InvalidFilter { .. })
+        ));
+        assert!(matches!(s.unsubscribe(&[filter.to_string()]), Err(ClientError::InvalidFilter { .. })));
+    }
+    assert_eq!(QoS::try_from(3u8), Err(ClientError::InvalidQos(3)));
+    // The session is untouched: a good publish still gets packet id 1.
+    let (id, _) = s.publish(&Outgoing::new("ok", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(id, Some(1));
+}
+
+#[test]
+fn publishing_before_connack_is_not_connected() {
+    let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), ClientError::NotConnected);
+    s.connect().unwrap();
+    assert_eq!(s.subscribe(&[("t".into(), QoS::AtMostOnce)]).unwrap_err(), ClientError::NotConnected);
+}
+
+// Malformed bytes from the server end the connection with an error event, never a panic.
+#[test]
+fn garbage_from_the_server_is_an_error_event_not_a_panic() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let ev = s.feed(&[0x00, 0x00]); // packet type 0 is reserved
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(ClientError::Protocol { .. }))), "{ev:?}");
+    assert!(ev.contains(&E::RequestClose));
+    assert!(s.feed(&[0x30, 0x03, 0, 1, b'a']).is_empty(), "nothing is read after the error");
+
+    // A length that never ends (MQTT allows at most 4 length bytes).
+    let mut s = connected(ProtocolVersion::V5);
+    let ev = s.feed(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(_))), "{ev:?}");
+}
+
+#[test]
+fn random_garbage_never_panics_in_any_phase() {
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..3_000 {
+        let version = if round % 2 == 0 { ProtocolVersion::V3_1_1 } else { ProtocolVersion::V5 };
+        let mut s = Session::new(options(version));
+        s.connect().unwrap();
+        if round % 3 != 0 {
+            s.feed(&connack(version, 0));
+        }
+        let len = (next() % 64) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 5 == 0 && !bytes.is_empty() {
+            bytes[0] = [0x20, 0x30, 0x40, 0x90, 0xB0, 0xD0, 0xE0][(next() % 7) as usize];
+        }
+        let _ = s.feed(&bytes);
+        let _ = s.timer_fired(TimerKind::PingreqSend);
+        let _ = s.timer_fired(TimerKind::PingrespRecv);
+        let _ = s.notify_closed();
+    }
+}
+
+// MQTT 5.0 §3.2.2.3.3/§3.2.2.3.6: Receive Maximum and Maximum Packet Size of 0 are protocol errors.
+#[test]
+fn zero_limits_in_a_v5_connack_are_an_error_not_a_panic() {
+    for prop in [[0x21u8, 0, 0].to_vec(), [0x27u8, 0, 0, 0, 0].to_vec()] {
+        let mut s = Session::new(options(ProtocolVersion::V5));
+        s.connect().unwrap();
+        let mut p = vec![0x20, 3 + prop.len() as u8, 0x00, 0x00, prop.len() as u8];
+        p.extend(&prop);
+        let ev = s.feed(&p);
+        assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(_))), "{ev:?}");
+    }
+}
+
+#[test]
+fn publish_size_formula_matches_the_encoder() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        for (qos, len) in
+            [(QoS::AtMostOnce, 0), (QoS::AtLeastOnce, 120), (QoS::ExactlyOnce, 20_000), (QoS::AtMostOnce, 3_000_000)]
+        {
+            let mut s = connected(version);
+            let (_, ev) = s.publish(&Outgoing::new("topic/x", vec![1u8; len]).qos(qos)).unwrap();
+            assert_eq!(sent(&ev)[0].len(), publish_packet_size(version, 7, len, qos), "{version} {qos} {len}");
+        }
+    }
+}
+
+#[test]
+fn generated_client_ids_are_distinct_and_short() {
+    let a = iotmqtt::session::generate_client_id(1);
+    let b = iotmqtt::session::generate_client_id(2);
+    assert_ne!(a, b);
+    assert!(a.len() <= 23, "MQTT 3.1.1 servers must accept ids up to 23 bytes");
+}
