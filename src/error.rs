@@ -60,6 +60,9 @@ pub enum ClientError {
     #[error("the WebSocket failed: {0}")]
     Socket(String),
 
+    #[error("disconnected by the application")]
+    Disconnected,
+
     #[error("the client was closed")]
     Closed,
 
@@ -89,6 +92,7 @@ impl ClientError {
             Self::ConnectionLost => "CONNECTION_LOST",
             Self::SocketClosed { .. } => "SOCKET_CLOSED",
             Self::Socket(_) => "SOCKET_ERROR",
+            Self::Disconnected => "DISCONNECTED",
             Self::Closed => "CLIENT_CLOSED",
             Self::PacketIdsExhausted => "PACKET_IDS_EXHAUSTED",
         }

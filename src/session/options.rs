@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(o.version, ProtocolVersion::V5);
         assert_eq!(o.client_id, "c1");
         assert_eq!(o.keepalive_secs, 30);
-        assert_eq!(o.will.unwrap().qos, QoS::AtLeastOnce);
+        assert_eq!(o.will.as_ref().unwrap().qos, QoS::AtLeastOnce);
         assert!(o.clean_start);
         assert_eq!(o.effective_ping_timeout_ms(), 15_000);
         assert!(serde_json::from_str::<ConnectOptions>(r#"{"will":{"topic":"w","qos":3}}"#).is_err());

@@ -1,0 +1,514 @@
+//! The async MQTT client for the browser: the pure session driven by a WebSocket and timers.
+//! `connect`, `publish`, `subscribe` are futures; messages and state changes reach callbacks or streams.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use futures_channel::{mpsc, oneshot};
+
+use crate::error::ClientError;
+use crate::session::router::Router;
+use crate::session::{
+    generate_client_id, ConnAck, ConnectOptions, Message, Outgoing, Phase, QoS, Session, SessionEvent, TimerKind,
+};
+use crate::transport::{drop_later, TimerSet, TransportEvent, WebSocketTransport};
+
+/// Where the connection stands. Every change reaches the state listeners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectionState {
+    /// Created, never connected.
+    Idle,
+    Connecting,
+    Connected(ConnAck),
+    /// The connection ended or never came up; the error says why.
+    Disconnected(ClientError),
+    /// `close()` was called; the client is done.
+    Closed,
+}
+
+/// Identifies a registered handler, for `remove_listener`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListenerId {
+    Route(u64),
+    Message(u64),
+    State(u64),
+}
+
+type Handler<T> = Rc<dyn Fn(&T)>;
+type Delivery = Box<dyn FnOnce()>;
+
+struct Inner {
+    url: String,
+    session: Session,
+    transport: Option<WebSocketTransport>,
+    timers: Option<TimerSet>,
+    state: ConnectionState,
+    lost_reason: Option<ClientError>,
+    socket_error: bool,
+    closing: bool,
+    connect_waiter: Option<oneshot::Sender<Result<ConnAck, ClientError>>>,
+    publish_waiters: HashMap<u16, oneshot::Sender<Result<(), ClientError>>>,
+    subscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<QoS, ClientError>>>>,
+    unsubscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<(), ClientError>>>>,
+    routes: Router<Handler<Message>>,
+    message_listeners: Vec<(u64, Handler<Message>)>,
+    state_listeners: Vec<(u64, Handler<ConnectionState>)>,
+    next_listener: u64,
+}
+
+/// An MQTT client over one browser WebSocket. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct MqttClient {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl MqttClient {
+    /// A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect`.
+    /// An empty client id is replaced by a generated one.
+    pub fn new(url: &str, mut options: ConnectOptions) -> Result<Self, ClientError> {
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(ClientError::InvalidOption {
+                field: "url",
+                reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
+            });
+        }
+        if options.client_id.is_empty() {
+            options.client_id = generate_client_id((js_sys::Math::random() * 9.007_199_254_740_991e15) as u64);
+        }
+        let inner = Rc::new(RefCell::new(Inner {
+            url: url.to_owned(),
+            session: Session::new(options),
+            transport: None,
+            timers: None,
+            state: ConnectionState::Idle,
+            lost_reason: None,
+            socket_error: false,
+            closing: false,
+            connect_waiter: None,
+            publish_waiters: HashMap::new(),
+            subscribe_waiters: HashMap::new(),
+            unsubscribe_waiters: HashMap::new(),
+            routes: Router::new(),
+            message_listeners: Vec::new(),
+            state_listeners: Vec::new(),
+            next_listener: 1,
+        }));
+        let weak = Rc::downgrade(&inner);
+        let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));
+        inner.borrow_mut().timers = Some(TimerSet::new(fire));
+        Ok(Self { inner })
+    }
+
+    pub fn url(&self) -> String {
+        self.inner.borrow().url.clone()
+    }
+
+    pub fn client_id(&self) -> String {
+        self.inner.borrow().session.options().client_id.clone()
+    }
+
+    pub fn options(&self) -> ConnectOptions {
+        self.inner.borrow().session.options().clone()
+    }
+
+    pub fn state(&self) -> ConnectionState {
+        self.inner.borrow().state.clone()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.inner.borrow().state, ConnectionState::Connected(_))
+    }
+
+    /// The largest packet the broker accepts, when it announced one (MQTT 5).
+    pub fn maximum_packet_size(&self) -> Option<u32> {
+        self.inner.borrow().session.maximum_packet_size()
+    }
+
+    /// Opens the socket, sends CONNECT and resolves with the CONNACK, or with why it failed
+    /// (refused with its reason code, timed out, or the socket closed).
+    pub async fn connect(&self) -> Result<ConnAck, ClientError> {
+        let mut deliveries = Vec::new();
+        let rx = {
+            let mut i = self.inner.borrow_mut();
+            match &i.state {
+                ConnectionState::Connected(ack) => return Ok(ack.clone()),
+                ConnectionState::Connecting => {
+                    return Err(ClientError::InvalidOption { field: "connect", reason: "a connect is already under way".into() })
+                }
+                ConnectionState::Closed => return Err(ClientError::Closed),
+                _ => {}
+            }
+            let weak = Rc::downgrade(&self.inner);
+            let sink: Rc<dyn Fn(TransportEvent)> = Rc::new(move |ev| {
+                if let Some(rc) = weak.upgrade() {
+                    on_transport(&rc, ev);
+                }
+            });
+            let transport = WebSocketTransport::open(&i.url, sink)?;
+            i.transport = Some(transport);
+            i.lost_reason = None;
+            i.socket_error = false;
+            let (tx, rx) = oneshot::channel();
+            i.connect_waiter = Some(tx);
+            let timeout = i.session.options().connect_timeout_ms;
+            if let Some(t) = i.timers.as_mut() {
+                t.reset(TimerKind::ConnectTimeout, timeout);
+            }
+            set_state(&mut i, ConnectionState::Connecting, &mut deliveries);
+            rx
+        };
+        run(deliveries);
+        rx.await.unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// Publishes a message. QoS 0 resolves once the bytes are handed to the socket; QoS 1 on PUBACK,
+    /// QoS 2 on PUBCOMP, or with the broker's error reason code.
+    pub async fn publish(&self, msg: Outgoing) -> Result<(), ClientError> {
+        let (rx, events) = {
+            let mut i = self.inner.borrow_mut();
+            let (id, events) = i.session.publish(&msg)?;
+            let rx = id.map(|id| {
+                let (tx, rx) = oneshot::channel();
+                i.publish_waiters.insert(id, tx);
+                rx
+            });
+            (rx, events)
+        };
+        process(&self.inner, events)?;
+        match rx {
+            None => Ok(()),
+            Some(rx) => rx.await.unwrap_or(Err(ClientError::ConnectionLost)),
+        }
+    }
+
+    /// Subscribes to one filter and resolves with the QoS the broker granted.
+    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, ClientError> {
+        let mut results = self.subscribe_many(&[(filter.to_owned(), qos)]).await?;
+        results.pop().unwrap_or(Err(ClientError::ConnectionLost))
+    }
+
+    /// Subscribes to several filters in one SUBSCRIBE; one result per filter, in order.
+    pub async fn subscribe_many(&self, filters: &[(String, QoS)]) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
+        let (rx, events) = {
+            let mut i = self.inner.borrow_mut();
+            let (id, events) = i.session.subscribe(filters)?;
+            let (tx, rx) = oneshot::channel();
+            i.subscribe_waiters.insert(id, tx);
+            (rx, events)
+        };
+        process(&self.inner, events)?;
+        rx.await.map_err(|_| ClientError::ConnectionLost)
+    }
+
+    pub async fn unsubscribe(&self, filters: &[String]) -> Result<Vec<Result<(), ClientError>>, ClientError> {
+        let (rx, events) = {
+            let mut i = self.inner.borrow_mut();
+            let (id, events) = i.session.unsubscribe(filters)?;
+            let (tx, rx) = oneshot::channel();
+            i.unsubscribe_waiters.insert(id, tx);
+            (rx, events)
+        };
+        process(&self.inner, events)?;
+        rx.await.map_err(|_| ClientError::ConnectionLost)
+    }
+
+    /// Calls `handler` for every message whose topic matches `filter` (MQTT matching rules).
+    /// Routing only: subscribe separately.
+    pub fn on_message(&self, filter: &str, handler: impl Fn(&Message) + 'static) -> Result<ListenerId, ClientError> {
+        crate::session::topic::validate_topic_filter(filter)?;
+        Ok(ListenerId::Route(self.inner.borrow_mut().routes.add(filter, Rc::new(handler))))
+    }
+
+    /// Calls `handler` for every message, whatever its topic.
+    pub fn on_any_message(&self, handler: impl Fn(&Message) + 'static) -> ListenerId {
+        let mut i = self.inner.borrow_mut();
+        let id = i.next_listener;
+        i.next_listener += 1;
+        i.message_listeners.push((id, Rc::new(handler)));
+        ListenerId::Message(id)
+    }
+
+    /// Calls `handler` on every connection-state change.
+    pub fn on_state(&self, handler: impl Fn(&ConnectionState) + 'static) -> ListenerId {
+        let mut i = self.inner.borrow_mut();
+        let id = i.next_listener;
+        i.next_listener += 1;
+        i.state_listeners.push((id, Rc::new(handler)));
+        ListenerId::State(id)
+    }
+
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        let mut i = self.inner.borrow_mut();
+        match id {
+            ListenerId::Route(id) => i.routes.remove(id),
+            ListenerId::Message(id) => {
+                let before = i.message_listeners.len();
+                i.message_listeners.retain(|(l, _)| *l != id);
+                before != i.message_listeners.len()
+            }
+            ListenerId::State(id) => {
+                let before = i.state_listeners.len();
+                i.state_listeners.retain(|(l, _)| *l != id);
+                before != i.state_listeners.len()
+            }
+        }
+    }
+
+    /// Every message as a stream.
+    pub fn messages(&self) -> mpsc::UnboundedReceiver<Message> {
+        let (tx, rx) = mpsc::unbounded();
+        self.on_any_message(move |m| {
+            let _ = tx.unbounded_send(m.clone());
+        });
+        rx
+    }
+
+    /// Every connection-state change as a stream.
+    pub fn states(&self) -> mpsc::UnboundedReceiver<ConnectionState> {
+        let (tx, rx) = mpsc::unbounded();
+        self.on_state(move |s| {
+            let _ = tx.unbounded_send(s.clone());
+        });
+        rx
+    }
+
+    /// Sends DISCONNECT and closes the socket; `connect` may be called again later.
+    pub fn disconnect(&self) {
+        let events = {
+            let mut i = self.inner.borrow_mut();
+            i.lost_reason = Some(ClientError::Disconnected);
+            i.session.disconnect()
+        };
+        let _ = process(&self.inner, events);
+        let mut deliveries = Vec::new();
+        {
+            let mut i = self.inner.borrow_mut();
+            if let Some(t) = i.transport.take() {
+                drop_later(t);
+            }
+            let why = i.lost_reason.take().unwrap_or(ClientError::Disconnected);
+            finish_close(&mut i, why, &mut deliveries);
+        }
+        run(deliveries);
+    }
+
+    /// Disconnects and frees every socket handler, timer and listener. The client cannot be used again.
+    pub fn close(&self) {
+        self.inner.borrow_mut().closing = true;
+        self.disconnect();
+        let mut i = self.inner.borrow_mut();
+        if let Some(timers) = i.timers.take() {
+            drop_later(timers);
+        }
+        i.routes = Router::new();
+        i.message_listeners.clear();
+        i.state_listeners.clear();
+    }
+
+    /// Timers armed and sockets open, for leak checks.
+    pub fn live_resources(&self) -> (usize, bool) {
+        let i = self.inner.borrow();
+        (i.timers.as_ref().map_or(0, TimerSet::armed), i.transport.is_some())
+    }
+}
+
+fn on_timer(weak: &Weak<RefCell<Inner>>, kind: TimerKind) {
+    let Some(rc) = weak.upgrade() else { return };
+    let events = {
+        let mut i = rc.borrow_mut();
+        if let Some(t) = i.timers.as_mut() {
+            t.fired(kind);
+        }
+        if kind == TimerKind::ConnectTimeout
+            && i.session.phase() == Phase::Idle
+            && i.state == ConnectionState::Connecting
+        {
+            // The socket itself never opened.
+            let timeout_ms = i.session.options().connect_timeout_ms;
+            vec![
+                SessionEvent::NotifyConnectFailed(ClientError::ConnectTimeout { timeout_ms }),
+                SessionEvent::RequestClose,
+            ]
+        } else {
+            i.session.timer_fired(kind)
+        }
+    };
+    let _ = process(&rc, events);
+}
+
+fn on_transport(rc: &Rc<RefCell<Inner>>, event: TransportEvent) {
+    let events = {
+        let mut i = rc.borrow_mut();
+        match event {
+            TransportEvent::Open => match i.session.connect() {
+                Ok(events) => events,
+                Err(e) => vec![SessionEvent::NotifyConnectFailed(e), SessionEvent::RequestClose],
+            },
+            TransportEvent::Bytes(bytes) => i.session.feed(&bytes),
+            TransportEvent::Error => {
+                i.socket_error = true;
+                return;
+            }
+            TransportEvent::Closed { code, reason } => {
+                let why = if i.socket_error && code == 1006 {
+                    ClientError::Socket(
+                        "the connection was refused or broke (close code 1006): is the broker running, and the URL, port and path right?"
+                            .into(),
+                    )
+                } else {
+                    ClientError::SocketClosed { code, reason }
+                };
+                i.lost_reason.get_or_insert(why);
+                vec![SessionEvent::RequestClose]
+            }
+        }
+    };
+    let _ = process(rc, events);
+}
+
+/// Applies session events: I/O under the borrow, callbacks after it is released, so a handler
+/// may call back into the client. Returns an error only when bytes could not be handed to the socket.
+fn process(rc: &Rc<RefCell<Inner>>, events: Vec<SessionEvent>) -> Result<(), ClientError> {
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut result = Ok(());
+    {
+        let mut i = rc.borrow_mut();
+        let mut queue = events;
+        let mut closed = false;
+        loop {
+            let mut outgoing: Vec<u8> = Vec::new();
+            let mut close_requested = false;
+            for event in queue.drain(..) {
+                apply(&mut i, event, &mut outgoing, &mut close_requested, &mut deliveries);
+            }
+            if !outgoing.is_empty() {
+                // One WebSocket message for everything this input produced.
+                result = match i.transport.as_ref() {
+                    Some(t) => t.send(&outgoing),
+                    None => Err(ClientError::NotConnected),
+                };
+            }
+            if !close_requested || closed {
+                break;
+            }
+            closed = true;
+            if let Some(t) = i.transport.take() {
+                drop_later(t);
+            }
+            queue = i.session.notify_closed();
+        }
+        if closed {
+            let why = i.lost_reason.take().unwrap_or(ClientError::ConnectionLost);
+            finish_close(&mut i, why, &mut deliveries);
+        }
+    }
+    run(deliveries);
+    result
+}
+
+fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut bool, deliveries: &mut Vec<Delivery>) {
+    match event {
+        SessionEvent::RequestSend(bytes) => outgoing.extend_from_slice(&bytes),
+        SessionEvent::RequestTimerReset { kind, duration_ms } => {
+            if let Some(t) = i.timers.as_mut() {
+                t.reset(kind, duration_ms);
+            }
+        }
+        SessionEvent::RequestTimerCancel(kind) => {
+            if let Some(t) = i.timers.as_mut() {
+                t.cancel(kind);
+            }
+        }
+        SessionEvent::RequestClose => *close = true,
+        SessionEvent::NotifyConnected(ack) => {
+            if let Some(w) = i.connect_waiter.take() {
+                let _ = w.send(Ok(ack.clone()));
+            }
+            set_state(i, ConnectionState::Connected(ack), deliveries);
+        }
+        SessionEvent::NotifyConnectFailed(e) => {
+            // A socket that closed says more than the session's "connection lost".
+            let e = match (&e, &i.lost_reason) {
+                (ClientError::ConnectionLost, Some(better)) => better.clone(),
+                _ => e,
+            };
+            if let Some(w) = i.connect_waiter.take() {
+                let _ = w.send(Err(e.clone()));
+            }
+            i.lost_reason = Some(e.clone());
+            set_state(i, ConnectionState::Disconnected(e), deliveries);
+        }
+        SessionEvent::NotifyMessage(m) => {
+            let handlers: Vec<Handler<Message>> =
+                i.routes.matching(&m.topic).cloned().chain(i.message_listeners.iter().map(|(_, h)| h.clone())).collect();
+            if !handlers.is_empty() {
+                deliveries.push(Box::new(move || {
+                    for h in handlers {
+                        h(&m);
+                    }
+                }));
+            }
+        }
+        SessionEvent::NotifyPublishCompleted { packet_id, result } => {
+            if let Some(w) = i.publish_waiters.remove(&packet_id) {
+                let _ = w.send(result);
+            }
+        }
+        SessionEvent::NotifySubscribed { packet_id, results } => {
+            if let Some(w) = i.subscribe_waiters.remove(&packet_id) {
+                let _ = w.send(results);
+            }
+        }
+        SessionEvent::NotifyUnsubscribed { packet_id, results } => {
+            if let Some(w) = i.unsubscribe_waiters.remove(&packet_id) {
+                let _ = w.send(results);
+            }
+        }
+        SessionEvent::NotifyConnectionLost(e) => {
+            i.lost_reason.get_or_insert(e);
+        }
+    }
+}
+
+/// After the socket is gone: fail what still waits and announce the final state once.
+fn finish_close(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>) {
+    if let Some(t) = i.timers.as_mut() {
+        t.cancel_all();
+    }
+    let final_error = if i.closing { ClientError::Closed } else { why };
+    if let Some(w) = i.connect_waiter.take() {
+        let _ = w.send(Err(final_error.clone()));
+    }
+    for (_, w) in i.publish_waiters.drain() {
+        let _ = w.send(Err(ClientError::ConnectionLost));
+    }
+    i.subscribe_waiters.clear();
+    i.unsubscribe_waiters.clear();
+    let next = if i.closing { ConnectionState::Closed } else { ConnectionState::Disconnected(final_error) };
+    let already_down = matches!(
+        (&i.state, &next),
+        (ConnectionState::Disconnected(_), ConnectionState::Disconnected(_)) | (ConnectionState::Idle, _)
+    ) && !i.closing;
+    if !already_down && i.state != next {
+        set_state(i, next, deliveries);
+    }
+}
+
+fn set_state(i: &mut Inner, state: ConnectionState, deliveries: &mut Vec<Delivery>) {
+    i.state = state.clone();
+    let listeners: Vec<Handler<ConnectionState>> = i.state_listeners.iter().map(|(_, h)| h.clone()).collect();
+    if !listeners.is_empty() {
+        deliveries.push(Box::new(move || {
+            for l in listeners {
+                l(&state);
+            }
+        }));
+    }
+}
+
+fn run(deliveries: Vec<Delivery>) {
+    for d in deliveries {
+        d();
+    }
+}

@@ -1,0 +1,53 @@
+//! A broker that goes away while connected: the application hears of it as a state change with a reason.
+//! Its own test binary, because it stops the shared test broker.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use futures_util::StreamExt;
+use iotmqtt::client::{ConnectionState, MqttClient};
+use iotmqtt::{ClientError, ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let c = MqttClient::new(
+            &broker_ws(),
+            ConnectOptions {
+                version,
+                username: Some("tester".into()),
+                password: Some("secret".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        c.connect().await.unwrap();
+        let mut states = c.states();
+        let r = get_json(&control_url("/stop")).await;
+        assert_eq!(r["ok"], true);
+        let state = states.next().await.unwrap();
+        let restarted = get_json(&control_url("/start")).await;
+        assert_eq!(restarted["ok"], true);
+        match state {
+            // MQTT 5: mosquitto says goodbye with DISCONNECT 0x8B "Server shutting down".
+            ConnectionState::Disconnected(ClientError::ServerDisconnected { reason }) => {
+                assert_eq!(version, ProtocolVersion::V5);
+                assert_eq!(reason.0, 0x8B);
+            }
+            ConnectionState::Disconnected(ClientError::SocketClosed { .. } | ClientError::Socket(_)) => {}
+            other => panic!("{version}: {other:?}"),
+        }
+        assert!(!c.is_connected());
+        assert_eq!(
+            c.publish(Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap_err(),
+            ClientError::NotConnected
+        );
+        // The same client connects again once the broker is back.
+        c.connect().await.expect("reconnect after the restart");
+        c.close();
+    }
+}

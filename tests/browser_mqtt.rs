@@ -1,0 +1,286 @@
+//! The async client in headless Chromium against a real mosquitto (started by the test command
+//! with a websockets listener, a password file and an ACL; see tests/harness/broker.py).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use common::*;
+use futures_util::StreamExt;
+use iotmqtt::client::{ConnectionState, MqttClient};
+use iotmqtt::session::reason::ConnectRefusal;
+use iotmqtt::{ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(version: ProtocolVersion) -> ConnectOptions {
+    ConnectOptions {
+        version,
+        username: Some("tester".into()),
+        password: Some("secret".into()),
+        keepalive_secs: 30,
+        ..Default::default()
+    }
+}
+
+async fn connected(version: ProtocolVersion) -> MqttClient {
+    let c = MqttClient::new(&broker_ws(), options(version)).unwrap();
+    c.connect().await.expect("connect to the test broker");
+    c
+}
+
+/// Subscribes, publishes one message to itself and returns what came back.
+async fn round_trip(version: ProtocolVersion, qos: QoS, payload: Vec<u8>) -> Message {
+    let c = connected(version).await;
+    let topic = unique("rt");
+    let mut messages = c.messages();
+    assert_eq!(c.subscribe(&topic, qos).await.unwrap(), qos);
+    c.publish(Outgoing::new(topic.clone(), payload).qos(qos)).await.unwrap();
+    let m = messages.next().await.unwrap();
+    c.close();
+    assert_eq!(m.topic, topic);
+    m
+}
+
+#[wasm_bindgen_test]
+async fn connects_with_mqtt_3_1_1_and_5() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let c = MqttClient::new(&broker_ws(), options(version)).unwrap();
+        let mut states = c.states();
+        let ack = c.connect().await.unwrap();
+        assert!(!ack.session_present);
+        assert_eq!(states.next().await, Some(ConnectionState::Connecting));
+        assert!(matches!(states.next().await, Some(ConnectionState::Connected(_))));
+        assert!(c.is_connected());
+        c.close();
+        assert_eq!(c.state(), ConnectionState::Closed);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mqtt5_connack_announces_the_brokers_maximum_packet_size() {
+    let c = connected(ProtocolVersion::V5).await;
+    assert_eq!(c.maximum_packet_size(), Some(1_048_576), "the harness sets max_packet_size 1048576");
+    let err = c.publish(Outgoing::new("big", vec![0u8; 1_048_576])).await.unwrap_err();
+    assert!(matches!(err, ClientError::PacketTooLarge { max: 1_048_576, .. }), "{err}");
+    assert!(c.is_connected(), "a refused publish leaves the connection up");
+    c.close();
+}
+
+#[wasm_bindgen_test]
+async fn wrong_password_is_a_clear_not_authorized_error() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.password = Some("wrong".into());
+    let c = MqttClient::new(&broker_ws(), o).unwrap();
+    let err = c.connect().await.unwrap_err();
+    assert_eq!(err.code(), "CONNACK_NOT_AUTHORIZED", "{err}");
+    assert!(err.to_string().contains("credentials"), "{err}");
+    assert!(matches!(c.state(), ConnectionState::Disconnected(ClientError::ConnectRefused { .. })));
+
+    let mut o = options(ProtocolVersion::V5);
+    o.password = Some("wrong".into());
+    let c = MqttClient::new(&broker_ws(), o).unwrap();
+    match c.connect().await.unwrap_err() {
+        ClientError::ConnectRefused { refusal, .. } => {
+            assert!(matches!(refusal, ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword))
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_url_fails_with_a_socket_error() {
+    let c = MqttClient::new("ws://127.0.0.1:9", options(ProtocolVersion::V3_1_1)).unwrap();
+    let err = c.connect().await.unwrap_err();
+    assert!(matches!(err, ClientError::Socket(_) | ClientError::SocketClosed { .. }), "{err}");
+    assert!(MqttClient::new("http://127.0.0.1:9", options(ProtocolVersion::V3_1_1)).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn round_trips_at_qos_0_1_and_2_in_both_versions() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let m = round_trip(version, qos, format!("hello {qos}").into_bytes()).await;
+            assert_eq!(m.payload_str(), Some(format!("hello {qos}").as_str()));
+            assert_eq!(m.qos, qos);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_binary_payload_of_all_256_byte_values_arrives_intact() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    assert_eq!(round_trip(ProtocolVersion::V3_1_1, QoS::AtLeastOnce, all.clone()).await.payload, all);
+}
+
+#[wasm_bindgen_test]
+async fn a_256_kib_payload_arrives_intact() {
+    let big: Vec<u8> = (0..256 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+    assert_eq!(round_trip(ProtocolVersion::V5, QoS::ExactlyOnce, big.clone()).await.payload, big);
+}
+
+#[wasm_bindgen_test]
+async fn retained_messages_reach_a_later_subscriber_with_the_retain_flag() {
+    let topic = unique("retained");
+    let a = connected(ProtocolVersion::V3_1_1).await;
+    a.publish(Outgoing::new(topic.clone(), b"kept".to_vec()).qos(QoS::AtLeastOnce).retain(true)).await.unwrap();
+    a.close();
+
+    let b = connected(ProtocolVersion::V3_1_1).await;
+    let mut messages = b.messages();
+    b.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
+    let m = messages.next().await.unwrap();
+    assert!(m.retain);
+    assert_eq!(m.payload, b"kept");
+    // Clear it, as MQTT does with an empty retained payload.
+    b.publish(Outgoing::new(topic, Vec::new()).qos(QoS::AtLeastOnce).retain(true)).await.unwrap();
+    b.close();
+}
+
+#[wasm_bindgen_test]
+async fn wildcard_filters_route_each_message_to_the_matching_handlers() {
+    let c = connected(ProtocolVersion::V5).await;
+    let base = unique("wild");
+    let seen: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
+    for filter in [format!("{base}/+/temp"), format!("{base}/#"), format!("{base}/room1/+")] {
+        let s = seen.clone();
+        let f = filter.clone();
+        c.on_message(&filter, move |m| s.borrow_mut().push((f.clone(), m.topic.clone()))).unwrap();
+    }
+    c.subscribe(&format!("{base}/#"), QoS::AtLeastOnce).await.unwrap();
+    for t in ["room1/temp", "room2/temp", "room1/hum"] {
+        c.publish(Outgoing::new(format!("{base}/{t}"), b"1".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap();
+    }
+    for _ in 0..50 {
+        if seen.borrow().len() >= 7 {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    let mut got = seen.borrow().clone();
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        ("+/temp", "room1/temp"),
+        ("+/temp", "room2/temp"),
+        ("#", "room1/temp"),
+        ("#", "room2/temp"),
+        ("#", "room1/hum"),
+        ("room1/+", "room1/temp"),
+        ("room1/+", "room1/hum"),
+    ]
+    .iter()
+    .map(|(f, t)| (format!("{base}/{f}"), format!("{base}/{t}")))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+    c.close();
+}
+
+#[wasm_bindgen_test]
+async fn subscribing_several_filters_reports_each_grant() {
+    let c = connected(ProtocolVersion::V5).await;
+    let base = unique("multi");
+    let granted = c
+        .subscribe_many(&[(format!("{base}/a"), QoS::AtMostOnce), (format!("{base}/b/#"), QoS::ExactlyOnce)])
+        .await
+        .unwrap();
+    assert_eq!(granted, vec![Ok(QoS::AtMostOnce), Ok(QoS::ExactlyOnce)]);
+    let un = c.unsubscribe(&[format!("{base}/a")]).await.unwrap();
+    assert_eq!(un, vec![Ok(())]);
+    c.close();
+}
+
+// The ACL gives "reader" read access only: MQTT 5 reports the denied publish as PUBACK 0x87.
+#[wasm_bindgen_test]
+async fn an_acl_denied_publish_is_a_typed_refusal_on_mqtt5() {
+    let mut o = options(ProtocolVersion::V5);
+    o.username = Some("reader".into());
+    o.password = Some("readonly".into());
+    let c = MqttClient::new(&broker_ws(), o).unwrap();
+    c.connect().await.unwrap();
+    let err = c.publish(Outgoing::new(unique("denied"), b"x".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap_err();
+    assert!(matches!(err, ClientError::PublishRefused { reason, .. } if reason.0 == 0x87), "{err}");
+    c.close();
+}
+
+// MQTT 3.1.1 §3.1.2.10: with keepalive 1 s the broker drops a client that sends nothing for 1.5 s,
+// so a connection alive after 4 idle seconds proves PINGREQs went out and PINGRESPs came back.
+#[wasm_bindgen_test]
+async fn an_idle_connection_is_kept_alive_by_pingreq() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.keepalive_secs = 1;
+    let c = MqttClient::new(&broker_ws(), o).unwrap();
+    let drops = Rc::new(RefCell::new(0));
+    let d = drops.clone();
+    c.on_state(move |s| {
+        if matches!(s, ConnectionState::Disconnected(_)) {
+            *d.borrow_mut() += 1;
+        }
+    });
+    c.connect().await.unwrap();
+    sleep_ms(4_000).await;
+    assert!(c.is_connected());
+    assert_eq!(*drops.borrow(), 0);
+    let m = {
+        let topic = unique("alive");
+        let mut messages = c.messages();
+        c.subscribe(&topic, QoS::AtMostOnce).await.unwrap();
+        c.publish(Outgoing::new(topic, b"still here".to_vec())).await.unwrap();
+        messages.next().await.unwrap()
+    };
+    assert_eq!(m.payload, b"still here");
+    c.close();
+}
+
+// Interop with an independent client, byte for byte, both ways.
+#[wasm_bindgen_test]
+async fn mosquitto_pub_reaches_the_browser_and_the_browser_reaches_mosquitto_sub() {
+    let bytes: Vec<u8> = (0..=255u8).chain(b"interop \xE2\x9C\x93".iter().copied()).collect();
+
+    let c = connected(ProtocolVersion::V3_1_1).await;
+    let inbound = unique("interop/in");
+    let mut messages = c.messages();
+    c.subscribe(&inbound, QoS::AtLeastOnce).await.unwrap();
+    let r = get_json(&control_url(&format!("/pub?topic={inbound}&qos=1&b64={}", urlencode(&b64(&bytes))))).await;
+    assert_eq!(r["ok"], true, "mosquitto_pub: {r}");
+    assert_eq!(messages.next().await.unwrap().payload, bytes);
+
+    let outbound = unique("interop/out");
+    let r = get_json(&control_url(&format!("/sub/start?name=out&topic={outbound}&qos=1"))).await;
+    assert_eq!(r["ok"], true);
+    c.publish(Outgoing::new(outbound, bytes.clone()).qos(QoS::AtLeastOnce)).await.unwrap();
+    let r = get_json(&control_url("/sub/result?name=out")).await;
+    assert_eq!(r["ok"], true, "mosquitto_sub: {r}");
+    assert_eq!(unb64(r["b64"].as_str().unwrap()), bytes);
+    c.close();
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_from_the_application_is_refused_before_sending() {
+    let c = connected(ProtocolVersion::V3_1_1).await;
+    for topic in ["a/+", "#", "", "nul\0"] {
+        let err = c.publish(Outgoing::new(topic, b"x".to_vec())).await.unwrap_err();
+        assert_eq!(err.code(), "INVALID_TOPIC", "{topic:?}");
+    }
+    assert_eq!(c.subscribe("a/#/b", QoS::AtMostOnce).await.unwrap_err().code(), "INVALID_TOPIC_FILTER");
+    assert_eq!(QoS::try_from(3).unwrap_err().code(), "INVALID_QOS");
+    assert!(c.on_message("x/#/y", |_| {}).is_err());
+    assert!(c.is_connected());
+    c.close();
+}
+
+#[wasm_bindgen_test]
+async fn close_leaves_no_timer_or_socket_behind() {
+    let c = connected(ProtocolVersion::V3_1_1).await;
+    assert!(c.live_resources().1);
+    c.close();
+    assert_eq!(c.live_resources(), (0, false));
+    assert_eq!(c.connect().await.unwrap_err(), ClientError::Closed);
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+}

@@ -1,0 +1,53 @@
+//! Shared helpers for the browser tests: where the test broker and simulator are (baked in at
+//! compile time by the test command), a loopback HTTP call to their controllers, and waiting.
+#![allow(dead_code)]
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// The websockets listener of the harness's mosquitto (tests/harness/broker.py).
+pub fn broker_ws() -> String {
+    format!(
+        "ws://127.0.0.1:{}",
+        option_env!("IOTMQTT_TEST_BROKER_WS_PORT").expect("run the browser tests through the test command, which starts mosquitto")
+    )
+}
+
+/// The harness's control API (stop/start mosquitto, run mosquitto_pub/mosquitto_sub).
+pub fn control_url(path: &str) -> String {
+    format!(
+        "http://127.0.0.1:{}{}",
+        option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT").expect("run the browser tests through the test command"),
+        path
+    )
+}
+
+/// GETs a loopback URL and parses the JSON answer.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    let window = web_sys::window().expect("a browser window");
+    let resp = JsFuture::from(window.fetch_with_str(url)).await.expect("fetch");
+    let resp: web_sys::Response = resp.dyn_into().expect("a Response");
+    let text = JsFuture::from(resp.text().expect("text")).await.expect("body");
+    serde_json::from_str(&text.as_string().unwrap_or_default()).expect("JSON from the harness")
+}
+
+pub async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// A topic no other test run shares.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}/{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    let s: String = bytes.iter().map(|b| *b as char).collect();
+    web_sys::window().unwrap().btoa(&s).unwrap()
+}
+
+pub fn unb64(text: &str) -> Vec<u8> {
+    web_sys::window().unwrap().atob(text).unwrap().chars().map(|c| c as u32 as u8).collect()
+}
