@@ -1,0 +1,4 @@
+use crate::http::{Request, Response};
+pub fn route(_t: &super::ThingsStack, _r: &Request, _s: &[&str]) -> Response {
+    Response::error(404, "stub")
+}
