@@ -9,5 +9,8 @@ pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 
+#[cfg(all(target_arch = "wasm32", feature = "app"))]
+pub mod app;
+
 pub use error::ClientError;
 pub use session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};

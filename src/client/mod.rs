@@ -134,7 +134,10 @@ impl MqttClient {
             match &i.state {
                 ConnectionState::Connected(ack) => return Ok(ack.clone()),
                 ConnectionState::Connecting => {
-                    return Err(ClientError::InvalidOption { field: "connect", reason: "a connect is already under way".into() })
+                    return Err(ClientError::InvalidOption {
+                        field: "connect",
+                        reason: "a connect is already under way".into(),
+                    })
                 }
                 ConnectionState::Closed => return Err(ClientError::Closed),
                 _ => {}
@@ -189,7 +192,10 @@ impl MqttClient {
     }
 
     /// Subscribes to several filters in one SUBSCRIBE; one result per filter, in order.
-    pub async fn subscribe_many(&self, filters: &[(String, QoS)]) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
+    pub async fn subscribe_many(
+        &self,
+        filters: &[(String, QoS)],
+    ) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
         let (rx, events) = {
             let mut i = self.inner.borrow_mut();
             let (id, events) = i.session.subscribe(filters)?;
@@ -440,8 +446,12 @@ fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut
             set_state(i, ConnectionState::Disconnected(e), deliveries);
         }
         SessionEvent::NotifyMessage(m) => {
-            let handlers: Vec<Handler<Message>> =
-                i.routes.matching(&m.topic).cloned().chain(i.message_listeners.iter().map(|(_, h)| h.clone())).collect();
+            let handlers: Vec<Handler<Message>> = i
+                .routes
+                .matching(&m.topic)
+                .cloned()
+                .chain(i.message_listeners.iter().map(|(_, h)| h.clone()))
+                .collect();
             if !handlers.is_empty() {
                 deliveries.push(Box::new(move || {
                     for h in handlers {

@@ -50,7 +50,10 @@ impl From<mqtt::connection::TimerKind> for TimerKind {
 pub enum SessionEvent {
     /// Write these bytes to the socket (one complete MQTT packet).
     RequestSend(Vec<u8>),
-    RequestTimerReset { kind: TimerKind, duration_ms: u64 },
+    RequestTimerReset {
+        kind: TimerKind,
+        duration_ms: u64,
+    },
     RequestTimerCancel(TimerKind),
     /// Close the socket.
     RequestClose,
@@ -59,10 +62,19 @@ pub enum SessionEvent {
     NotifyConnectFailed(ClientError),
     NotifyMessage(Message),
     /// A QoS 1 or 2 publish finished: PUBACK, PUBCOMP, or an error reason code.
-    NotifyPublishCompleted { packet_id: u16, result: Result<(), ClientError> },
+    NotifyPublishCompleted {
+        packet_id: u16,
+        result: Result<(), ClientError>,
+    },
     /// The SUBACK, one result per filter in the order they were asked for.
-    NotifySubscribed { packet_id: u16, results: Vec<Result<QoS, ClientError>> },
-    NotifyUnsubscribed { packet_id: u16, results: Vec<Result<(), ClientError>> },
+    NotifySubscribed {
+        packet_id: u16,
+        results: Vec<Result<QoS, ClientError>>,
+    },
+    NotifyUnsubscribed {
+        packet_id: u16,
+        results: Vec<Result<(), ClientError>>,
+    },
     /// An established connection ended: server DISCONNECT, ping timeout or malformed input.
     NotifyConnectionLost(ClientError),
 }
@@ -145,9 +157,8 @@ impl Session {
 
     fn build_connect(&self) -> Result<GenericPacket<u16>, ClientError> {
         let o = &self.options;
-        let bad = |field: &'static str| move |e: mqtt::result_code::MqttError| ClientError::InvalidOption {
-            field,
-            reason: format!("{e:?}"),
+        let bad = |field: &'static str| {
+            move |e: mqtt::result_code::MqttError| ClientError::InvalidOption { field, reason: format!("{e:?}") }
         };
         if let Some(will) = &o.will {
             validate_topic_name(&will.topic)?;
@@ -172,9 +183,7 @@ impl Session {
                     b = b.password(p.as_str()).map_err(bad("password"))?;
                 }
                 if let Some(w) = &o.will {
-                    b = b
-                        .will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain)
-                        .map_err(bad("will"))?;
+                    b = b.will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain).map_err(bad("will"))?;
                 }
                 b.build().map_err(bad("connect"))?.into()
             }
@@ -191,9 +200,7 @@ impl Session {
                     b = b.password(p.as_str()).map_err(bad("password"))?;
                 }
                 if let Some(w) = &o.will {
-                    b = b
-                        .will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain)
-                        .map_err(bad("will"))?;
+                    b = b.will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain).map_err(bad("will"))?;
                 }
                 if let Some(secs) = o.session_expiry_secs {
                     let prop = mqtt::packet::SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?;
@@ -282,7 +289,10 @@ impl Session {
     /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
     pub fn subscribe(&mut self, filters: &[(String, QoS)]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
         if filters.is_empty() {
-            return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+            return Err(ClientError::InvalidOption {
+                field: "filters",
+                reason: "give at least one topic filter".into(),
+            });
         }
         for (f, _) in filters {
             validate_topic_filter(f)?;
@@ -320,7 +330,10 @@ impl Session {
     /// Sends UNSUBSCRIBE; the UNSUBACK arrives as `NotifyUnsubscribed`.
     pub fn unsubscribe(&mut self, filters: &[String]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
         if filters.is_empty() {
-            return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+            return Err(ClientError::InvalidOption {
+                field: "filters",
+                reason: "give at least one topic filter".into(),
+            });
         }
         for f in filters {
             validate_topic_filter(f)?;
@@ -340,7 +353,8 @@ impl Session {
                 .and_then(|b| b.build())
                 .map(Into::into),
         };
-        let built = built.map_err(|e| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") });
+        let built =
+            built.map_err(|e| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") });
         match built.and_then(|p| self.send(p)) {
             Ok(out) => {
                 self.unsubscribes.insert(id, filters.to_vec());
@@ -476,10 +490,9 @@ impl Session {
             _ => None,
         }) {
             return Err(match e {
-                mqtt::result_code::MqttError::PacketTooLarge => ClientError::PacketTooLarge {
-                    size: 0,
-                    max: self.maximum_packet_size().unwrap_or(0) as usize,
-                },
+                mqtt::result_code::MqttError::PacketTooLarge => {
+                    ClientError::PacketTooLarge { size: 0, max: self.maximum_packet_size().unwrap_or(0) as usize }
+                }
                 mqtt::result_code::MqttError::PacketIdentifierFullyUsed => ClientError::PacketIdsExhausted,
                 other => ClientError::Protocol { detail: format!("the packet could not be sent: {other:?}") },
             });
@@ -492,7 +505,9 @@ impl Session {
     fn absorb(&mut self, events: Vec<CoreEvent>, out: &mut Vec<SessionEvent>) {
         for event in events {
             match event {
-                CoreEvent::RequestSendPacket { packet, .. } => out.push(SessionEvent::RequestSend(packet.to_continuous_buffer())),
+                CoreEvent::RequestSendPacket { packet, .. } => {
+                    out.push(SessionEvent::RequestSend(packet.to_continuous_buffer()))
+                }
                 CoreEvent::RequestTimerReset { kind, duration_ms } => {
                     out.push(SessionEvent::RequestTimerReset { kind: kind.into(), duration_ms })
                 }

@@ -107,7 +107,9 @@ impl ConnectRefusal {
             Self::UnspecifiedError => "the broker gave no reason; check its log",
             Self::MalformedPacket => "the broker could not parse the CONNECT packet",
             Self::ProtocolError => "the CONNECT broke a protocol rule the broker enforces",
-            Self::ImplementationSpecificError => "the broker rejected the CONNECT for a reason of its own; check its log",
+            Self::ImplementationSpecificError => {
+                "the broker rejected the CONNECT for a reason of its own; check its log"
+            }
             Self::UnsupportedProtocolVersion => {
                 "the broker does not speak this MQTT version: try 3.1.1 instead of 5 (or the other way round)"
             }
@@ -253,8 +255,8 @@ mod tests {
     #[test]
     fn every_v5_connack_error_code_is_known() {
         let known = [
-            0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A,
-            0x9B, 0x9C, 0x9D, 0x9F,
+            0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B,
+            0x9C, 0x9D, 0x9F,
         ];
         for code in 0x80..=0xFFu8 {
             let refusal = ConnectRefusal::from_v5(code);

@@ -16,7 +16,10 @@ pub enum TransportEvent {
     Bytes(Vec<u8>),
     /// The socket reported an error; a `Closed` always follows.
     Error,
-    Closed { code: u16, reason: String },
+    Closed {
+        code: u16,
+        reason: String,
+    },
 }
 
 pub struct WebSocketTransport {
@@ -36,10 +39,8 @@ impl WebSocketTransport {
                 reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
             });
         }
-        let ws = WebSocket::new_with_str(url, "mqtt").map_err(|e| ClientError::InvalidOption {
-            field: "url",
-            reason: js_error_text(&e),
-        })?;
+        let ws = WebSocket::new_with_str(url, "mqtt")
+            .map_err(|e| ClientError::InvalidOption { field: "url", reason: js_error_text(&e) })?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
         let s = sink.clone();

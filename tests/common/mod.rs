@@ -7,19 +7,20 @@ use wasm_bindgen_futures::JsFuture;
 
 /// The websockets listener of the harness's mosquitto (tests/harness/broker.py).
 pub fn broker_ws() -> String {
-    format!(
-        "ws://127.0.0.1:{}",
-        option_env!("IOTMQTT_TEST_BROKER_WS_PORT").expect("run the browser tests through the test command, which starts mosquitto")
-    )
+    format!("ws://127.0.0.1:{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_WS_PORT")))
 }
 
 /// The harness's control API (stop/start mosquitto, run mosquitto_pub/mosquitto_sub).
 pub fn control_url(path: &str) -> String {
-    format!(
-        "http://127.0.0.1:{}{}",
-        option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT").expect("run the browser tests through the test command"),
-        path
-    )
+    format!("http://127.0.0.1:{}{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT")), path)
+}
+
+/// The test command bakes the harness's ports in at compile time; without them the tests cannot run.
+fn harness_port(port: Option<&'static str>) -> &'static str {
+    match port {
+        Some(p) => p,
+        None => panic!("run the browser tests through the test command (scripts/test.sh), which starts mosquitto"),
+    }
 }
 
 /// GETs a loopback URL and parses the JSON answer.

@@ -168,14 +168,23 @@ def make_handler(broker, workdir):
 
 
 def main():
+    global ACL
     ap = argparse.ArgumentParser()
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--workdir")
     ap.add_argument("--extra-config", default="", help="lines appended to mosquitto.conf")
+    ap.add_argument("--tcp-port", type=int, default=0, help="0 picks a free port")
+    ap.add_argument("--ws-port", type=int, default=0, help="0 picks a free port")
+    ap.add_argument("--user", action="append", default=[], help="NAME:PASSWORD, read-write on every topic")
     args = ap.parse_args()
+    for spec in args.user:
+        name, _, pw = spec.partition(":")
+        USERS[name] = pw
+        ACL += f"\nuser {name}\ntopic readwrite #\n"
     workdir = args.workdir or tempfile.mkdtemp(prefix="iotmqtt-broker-")
     os.makedirs(workdir, exist_ok=True)
-    broker = Broker(workdir, free_port(), free_port(), args.extra_config.replace("\\n", "\n"))
+    broker = Broker(workdir, args.tcp_port or free_port(), args.ws_port or free_port(),
+                    args.extra_config.replace("\\n", "\n"))
     if not broker.start():
         print(f"mosquitto did not start; see {workdir}/mosquitto.log", file=sys.stderr)
         sys.exit(1)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, checks formatting and lints on both targets, runs the
+# native tests, then the headless-Chromium tests against a real mosquitto it starts and always stops.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. scripts/setup.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+OUT="$ROOT/test-output"
+mkdir -p "$OUT"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy, native"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy, wasm32 (library, browser tests, dashboard)"
+cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --features app --bin iotmqtt-dashboard -- -D warnings
+
+step "native tests"
+cargo test --workspace
+
+step "start mosquitto for the browser tests"
+rm -f "$OUT/broker.json"
+python3 tests/harness/broker.py --ready-file "$OUT/broker.json" --workdir "$OUT/broker" &
+pids+=($!)
+for _ in $(seq 100); do [[ -f "$OUT/broker.json" ]] && break; sleep 0.1; done
+[[ -f "$OUT/broker.json" ]] || { echo "mosquitto did not start"; exit 1; }
+port() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
+export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
+export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
+
+step "browser tests (wasm-pack, headless Chromium)"
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
+
+step "dashboard builds with Trunk"
+trunk build --release --dist "$OUT/dist" >/dev/null
+echo "ok: $(du -sh "$OUT/dist" | cut -f1) in $OUT/dist"
