@@ -9,6 +9,7 @@ cd "$ROOT"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 OUT="$ROOT/test-output"
 mkdir -p "$OUT"
+exec > >(tee "$OUT/test.log") 2>&1
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -44,3 +45,7 @@ wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 step "dashboard builds with Trunk"
 trunk build --release --dist "$OUT/dist" >/dev/null
 echo "ok: $(du -sh "$OUT/dist" | cut -f1) in $OUT/dist"
+
+step "summary"
+awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$OUT/test.log"

@@ -51,3 +51,35 @@ async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
         c.close();
     }
 }
+
+fn tester(version: ProtocolVersion) -> ConnectOptions {
+    ConnectOptions { version, username: Some("tester".into()), password: Some("secret".into()), ..Default::default() }
+}
+
+// A broker frozen with its socket open (SIGSTOP) answers no PINGREQ: with keepalive 1 s and the
+// default ping timeout of half the keepalive, the client gives up with PingTimeout.
+#[wasm_bindgen_test]
+async fn a_frozen_broker_is_detected_by_ping_timeout() {
+    let c =
+        MqttClient::new(&broker_ws(), ConnectOptions { keepalive_secs: 1, ..tester(ProtocolVersion::V3_1_1) }).unwrap();
+    c.connect().await.unwrap();
+    let mut states = c.states();
+    assert_eq!(get_json(&control_url("/pause")).await["ok"], true);
+    let state = states.next().await.unwrap();
+    assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
+    assert_eq!(state, ConnectionState::Disconnected(ClientError::PingTimeout));
+    assert_eq!(c.live_resources(), (0, false), "no timer or socket left behind");
+}
+
+// The TCP connection is accepted by the kernel, but a frozen broker never completes the
+// WebSocket handshake nor sends CONNACK.
+#[wasm_bindgen_test]
+async fn a_broker_that_never_answers_is_a_connect_timeout() {
+    assert_eq!(get_json(&control_url("/pause")).await["ok"], true);
+    let c = MqttClient::new(&broker_ws(), ConnectOptions { connect_timeout_ms: 800, ..tester(ProtocolVersion::V5) })
+        .unwrap();
+    let result = c.connect().await;
+    assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
+    assert_eq!(result.unwrap_err(), ClientError::ConnectTimeout { timeout_ms: 800 });
+    assert!(matches!(c.state(), ConnectionState::Disconnected(ClientError::ConnectTimeout { .. })));
+}

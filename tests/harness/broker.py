@@ -81,6 +81,7 @@ protocol websockets
     def stop(self):
         with self.lock:
             if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGCONT)
                 self.proc.terminate()
                 try:
                     self.proc.wait(5)
@@ -89,6 +90,14 @@ protocol websockets
                     self.proc.wait()
             self.proc = None
             return True
+
+    def signal(self, sig):
+        """SIGSTOP freezes the broker with its sockets open (a half-dead peer); SIGCONT thaws it."""
+        with self.lock:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(sig)
+                return True
+            return False
 
     def kill(self):
         with self.lock:
@@ -125,6 +134,10 @@ def make_handler(broker, workdir):
             try:
                 if url.path == "/stop":
                     return self.reply(200, {"ok": broker.stop()})
+                if url.path == "/pause":
+                    return self.reply(200, {"ok": broker.signal(signal.SIGSTOP)})
+                if url.path == "/resume":
+                    return self.reply(200, {"ok": broker.signal(signal.SIGCONT)})
                 if url.path == "/kill":
                     return self.reply(200, {"ok": broker.kill()})
                 if url.path == "/start":
