@@ -105,6 +105,11 @@ impl PacketFramer {
         if self.buf.is_empty() {
             return Ok(None);
         }
+        // The first packet must be CONNECT: refuse anything else from its first byte, rather
+        // than waiting for the rest of a packet that was never MQTT.
+        if level.is_none() && self.buf[0] != 0x10 {
+            return Err(DecodeError::Malformed("the first packet must be CONNECT"));
+        }
         let Some((remaining, header_len)) = read_remaining_length(&self.buf[1..])? else {
             return Ok(None);
         };
