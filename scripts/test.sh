@@ -29,15 +29,10 @@ cargo clippy --target wasm32-unknown-unknown --features app --bin iotmqtt-dashbo
 step "native tests"
 cargo test --workspace
 
-step "start mosquitto for the browser tests"
-rm -f "$OUT/broker.json"
-python3 tests/harness/broker.py --ready-file "$OUT/broker.json" --workdir "$OUT/broker" &
-pids+=($!)
-for _ in $(seq 100); do [[ -f "$OUT/broker.json" ]] && break; sleep 0.1; done
-[[ -f "$OUT/broker.json" ]] || { echo "mosquitto did not start"; exit 1; }
-port() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
-export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
-export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
+step "start mosquitto and the platform simulator for the browser tests"
+. scripts/services.sh
+start_broker
+start_sim
 
 step "browser tests (wasm-pack, headless Chromium)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver

@@ -2,6 +2,7 @@
 //! and CloudPlugs. Module declarations and re-exports only.
 
 pub mod error;
+pub mod platforms;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

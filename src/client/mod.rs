@@ -1,6 +1,8 @@
 //! The async MQTT client for the browser: the pure session driven by a WebSocket and timers.
 //! `connect`, `publish`, `subscribe` are futures; messages and state changes reach callbacks or streams.
 
+pub mod time;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};

@@ -11,9 +11,9 @@ use crate::session::TimerKind;
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32) -> i32;
+    pub(crate) fn set_timeout(handler: &js_sys::Function, ms: i32) -> i32;
     #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: i32);
+    pub(crate) fn clear_timeout(id: i32);
 }
 
 pub struct TimerSet {

@@ -15,6 +15,29 @@ pub fn control_url(path: &str) -> String {
     format!("http://127.0.0.1:{}{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT")), path)
 }
 
+/// A WebSocket endpoint of the platform simulator: "thingsboard", "thethingsstack" or "cloudplugs".
+pub fn sim_ws(platform: &str) -> String {
+    format!("ws://127.0.0.1:{}/mqtt/{platform}", harness_port(option_env!("IOTMQTT_TEST_SIM_HTTP_PORT")))
+}
+
+/// A URL of the simulator's admin HTTP API.
+pub fn sim_http(path: &str) -> String {
+    format!("http://127.0.0.1:{}{path}", harness_port(option_env!("IOTMQTT_TEST_SIM_HTTP_PORT")))
+}
+
+/// Sends a request with a JSON body and returns the status and the parsed answer (Null when empty or not JSON).
+pub async fn send_json(method: &str, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+    let window = web_sys::window().expect("a browser window");
+    let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.expect("fetch");
+    let resp: web_sys::Response = resp.dyn_into().expect("a Response");
+    let text = JsFuture::from(resp.text().expect("text")).await.expect("body");
+    let value = serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or(serde_json::Value::Null);
+    (resp.status(), value)
+}
+
 /// The test command bakes the harness's ports in at compile time; without them the tests cannot run.
 fn harness_port(port: Option<&'static str>) -> &'static str {
     match port {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sourced by the test scripts: starts the test mosquitto (tests/harness/broker.py) and the platform
+# simulator on free loopback ports, exports their ports for the browser tests, and stops both on exit.
+# Needs: ROOT, OUT, and a `pids` array that the caller's EXIT trap kills.
+
+port() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
+wait_file() { for _ in $(seq 150); do [[ -f "$1" ]] && return 0; sleep 0.1; done; return 1; }
+
+start_broker() {
+  rm -f "$OUT/broker.json"
+  python3 "$ROOT/tests/harness/broker.py" --ready-file "$OUT/broker.json" --workdir "$OUT/broker" &
+  pids+=($!)
+  wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; return 1; }
+  export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
+  export IOTMQTT_TEST_BROKER_TCP_PORT=$(port "$OUT/broker.json" tcp)
+  export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
+}
+
+start_sim() {
+  cargo build -q -p iotmqtt-sim
+  rm -f "$OUT/sim.json"
+  "$ROOT/target/debug/iotmqtt-sim" --http-port 0 --thingsboard-port 0 --thethingsstack-port 0 --cloudplugs-port 0 \
+    --uplink-period-ms 300 --downlink-event-delay-ms 100 --provision-close-delay-ms 1000 --rpc-timeout-ms 5000 \
+    --ready-file "$OUT/sim.json" > "$OUT/sim.log" 2>&1 &
+  pids+=($!)
+  wait_file "$OUT/sim.json" || { echo "the simulator did not start"; cat "$OUT/sim.log"; return 1; }
+  export IOTMQTT_TEST_SIM_HTTP_PORT=$(port "$OUT/sim.json" http)
+  export IOTMQTT_TEST_SIM_THINGSBOARD_TCP_PORT=$(port "$OUT/sim.json" thingsboard_tcp)
+  export IOTMQTT_TEST_SIM_THETHINGSSTACK_TCP_PORT=$(port "$OUT/sim.json" thethingsstack_tcp)
+  export IOTMQTT_TEST_SIM_CLOUDPLUGS_TCP_PORT=$(port "$OUT/sim.json" cloudplugs_tcp)
+}

@@ -1,0 +1,27 @@
+//! Waiting in the browser without blocking: a sleep on setTimeout, and a deadline for any future.
+//! Used by the platform adapters for request timeouts (attribute requests, RPC, property gets).
+
+use core::future::Future;
+
+use futures_util::future::{select, Either};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::transport::timers::set_timeout;
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// `Some(output)` if `fut` finishes within `ms`, `None` if the deadline passes first.
+pub async fn timeout<F: Future>(ms: u32, fut: F) -> Option<F::Output> {
+    let fut = core::pin::pin!(fut);
+    let sleep = core::pin::pin!(sleep_ms(ms));
+    match select(fut, sleep).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
+}
