@@ -541,6 +541,12 @@ async fn a_gateway_speaks_for_many_devices_on_one_connection() {
         gw.next_json_on("v1/gateway/attributes/response").await,
         json!({"id": 1, "device": "Sensor A", "value": "hall"})
     );
+    gw.publish_json("v1/gateway/attributes/request", &json!({"id": 2, "device": "Sensor A", "key": 5, "keys": []}))
+        .await;
+    assert_eq!(
+        gw.next_json_on("v1/gateway/attributes/response").await,
+        json!({"id": 2, "device": "Sensor A", "values": {}})
+    );
     let values = get_json(sim.ports.http, "/api/plugins/telemetry/DEVICE/Sensor%20A/values/timeseries").await;
     assert_eq!(values["temperature"][0]["ts"], 1000);
 

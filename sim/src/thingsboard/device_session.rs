@@ -247,7 +247,7 @@ impl DeviceSession {
                     (_, Some(Value::Array(ks))) => ks.iter().filter_map(Value::as_str).map(String::from).collect(),
                     _ => return PublishVerdict::PayloadInvalid("\"key\" or \"keys\" is required".into()),
                 };
-                let single = obj.get("key").is_some();
+                let single = matches!(obj.get("key"), Some(Value::String(_)));
                 let request = AttributeRequest {
                     client_keys: client.then(|| keys.clone()),
                     shared_keys: (!client).then(|| keys.clone()),
@@ -256,7 +256,7 @@ impl DeviceSession {
                 let scope = if client { "client" } else { "shared" };
                 let values = answer.as_ref().and_then(|a| a.get(scope)).cloned().unwrap_or_else(|| json!({}));
                 let body = if single {
-                    json!({"id": id, "device": name, "value": values.get(&keys[0]).cloned().unwrap_or(Value::Null)})
+                    json!({"id": id, "device": name, "value": keys.first().and_then(|k| values.get(k)).cloned().unwrap_or(Value::Null)})
                 } else {
                     json!({"id": id, "device": name, "values": values})
                 };
