@@ -12,7 +12,8 @@ use crate::{ConnectOptions, QoS};
 
 const KEEP: usize = 200;
 
-/// Demo defaults: the local broker the run command starts (see scripts/run.sh).
+/// Demo defaults: The Things Stack application of the simulator the run command starts
+/// (scripts/run.sh), whose end devices send an uplink every few seconds.
 fn default_url() -> String {
     let loc = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     loc.trim_start_matches('?')
@@ -20,7 +21,7 @@ fn default_url() -> String {
         .find_map(|kv| kv.strip_prefix("broker="))
         .map(|v| js_sys::decode_uri_component(v).map(String::from).unwrap_or_default())
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "ws://127.0.0.1:19001".into())
+        .unwrap_or_else(|| "ws://127.0.0.1:8088/mqtt/thethingsstack".into())
 }
 
 #[derive(Clone, PartialEq)]
@@ -34,8 +35,8 @@ struct Line {
 #[component]
 pub fn LiveMessages() -> Html {
     let url = use_state(default_url);
-    let username = use_state(|| "demo".to_string());
-    let password = use_state(|| "demo".to_string());
+    let username = use_state(|| "demo-app@ttn".to_string());
+    let password = use_state(|| "NNSXS.DEMOKEY.SIMULATOR".to_string());
     let filter = use_state(|| "#".to_string());
     let status = use_state(|| "not connected".to_string());
     let error = use_state(|| None::<String>);
