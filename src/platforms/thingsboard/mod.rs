@@ -1,1 +1,22 @@
-//! Placeholder: filled in by its issue.
+//! The ThingsBoard MQTT device API (seeds/000-002, PLATFORM-FACTS): a pure codec for every feature,
+//! and `ThingsBoardDevice` / `ThingsBoardGateway` on the async client in the browser.
+
+pub mod attributes;
+pub mod checksum;
+pub mod error;
+pub mod firmware;
+pub mod gateway;
+pub mod limits;
+pub mod provision;
+pub mod rpc;
+pub mod telemetry;
+pub mod topics;
+
+pub use attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};
+pub use checksum::ChecksumAlgorithm;
+pub use error::ThingsBoardError;
+pub use firmware::{FirmwareState, PackageInfo, PackageKind};
+pub use limits::SessionLimits;
+pub use provision::{CredentialsType, ProvisionRequest, ProvisionedCredentials};
+pub use rpc::RpcRequest;
+pub use telemetry::TelemetryRecord;

@@ -1,0 +1,168 @@
+//! Device provisioning (seeds/002, "Device provisioning"; PLATFORM-FACTS, Provisioning): the request
+//! sent on `/provision/request` by a `provision` session, and the typed credentials it returns.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::ThingsBoardError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CredentialsType {
+    AccessToken,
+    MqttBasic,
+    X509Certificate,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    pub provision_device_key: String,
+    pub provision_device_secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials_type: Option<CredentialsType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The X.509 certificate's hash, for X509_CERTIFICATE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<bool>,
+}
+
+impl ProvisionRequest {
+    pub fn to_payload(&self) -> Result<String, ThingsBoardError> {
+        let missing = |field: &'static str| ThingsBoardError::InvalidOption { field, reason: "is required".into() };
+        if self.provision_device_key.trim().is_empty() {
+            return Err(missing("provisionDeviceKey"));
+        }
+        if self.provision_device_secret.trim().is_empty() {
+            return Err(missing("provisionDeviceSecret"));
+        }
+        if self.credentials_type == Some(CredentialsType::X509Certificate) && self.hash.is_none() {
+            return Err(missing("hash"));
+        }
+        serde_json::to_string(self)
+            .map_err(|e| ThingsBoardError::InvalidOption { field: "request", reason: e.to_string() })
+    }
+}
+
+/// What a successful provisioning hands back: ready to connect with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "credentialsType", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProvisionedCredentials {
+    AccessToken {
+        token: String,
+    },
+    MqttBasic {
+        #[serde(rename = "clientId")]
+        client_id: Option<String>,
+        #[serde(rename = "userName")]
+        username: Option<String>,
+        password: Option<String>,
+    },
+    X509Certificate {
+        value: String,
+    },
+}
+
+pub fn parse_provision_response(payload: &[u8]) -> Result<ProvisionedCredentials, ThingsBoardError> {
+    let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "provisioning response", detail };
+    let v: Value = serde_json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
+    let status = v.get("status").and_then(Value::as_str).unwrap_or("");
+    if status != "SUCCESS" {
+        let message = v.get("errorMsg").and_then(Value::as_str).unwrap_or("no errorMsg given").to_owned();
+        return Err(ThingsBoardError::ProvisionFailed {
+            status: if status.is_empty() { "UNKNOWN".into() } else { status.into() },
+            message,
+        });
+    }
+    let value = v.get("credentialsValue").ok_or_else(|| invalid("no credentialsValue".into()))?;
+    let text = |field: &str| value.get(field).and_then(Value::as_str).map(String::from);
+    match v.get("credentialsType").and_then(Value::as_str).unwrap_or("ACCESS_TOKEN") {
+        "ACCESS_TOKEN" => Ok(ProvisionedCredentials::AccessToken {
+            token: value.as_str().ok_or_else(|| invalid("credentialsValue is not a token string".into()))?.into(),
+        }),
+        "MQTT_BASIC" => {
+            if !value.is_object() {
+                return Err(invalid("credentialsValue is not an object".into()));
+            }
+            Ok(ProvisionedCredentials::MqttBasic {
+                client_id: text("clientId"),
+                username: text("userName"),
+                password: text("password"),
+            })
+        }
+        "X509_CERTIFICATE" => Ok(ProvisionedCredentials::X509Certificate {
+            value: value.as_str().map(String::from).unwrap_or_else(|| value.to_string()),
+        }),
+        other => Err(invalid(format!("unknown credentialsType {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // seeds/002: {"deviceName","provisionDeviceKey","provisionDeviceSecret"}
+    #[test]
+    fn the_seed_request_serialises_with_only_given_fields() {
+        let r = ProvisionRequest {
+            device_name: Some("DEVICE_NAME".into()),
+            provision_device_key: "u7piawkboq8v32dmcmpp".into(),
+            provision_device_secret: "jpmwdn8ptlswmf4m29bw".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&r.to_payload().unwrap()).unwrap(),
+            serde_json::json!({"deviceName":"DEVICE_NAME","provisionDeviceKey":"u7piawkboq8v32dmcmpp","provisionDeviceSecret":"jpmwdn8ptlswmf4m29bw"})
+        );
+        let basic = ProvisionRequest { credentials_type: Some(CredentialsType::MqttBasic), ..r.clone() };
+        assert!(basic.to_payload().unwrap().contains(r#""credentialsType":"MQTT_BASIC""#));
+        assert!(ProvisionRequest { provision_device_key: "".into(), ..r.clone() }.to_payload().is_err());
+        let x509 = ProvisionRequest { credentials_type: Some(CredentialsType::X509Certificate), ..r };
+        assert!(x509.to_payload().is_err(), "X509 needs the certificate hash");
+    }
+
+    // PLATFORM-FACTS, Provisioning: success and failure shapes.
+    #[test]
+    fn every_response_shape_is_typed() {
+        assert_eq!(
+            parse_provision_response(
+                br#"{"credentialsType":"ACCESS_TOKEN","credentialsValue":"tok","status":"SUCCESS"}"#
+            )
+            .unwrap(),
+            ProvisionedCredentials::AccessToken { token: "tok".into() }
+        );
+        assert_eq!(
+            parse_provision_response(br#"{"credentialsType":"MQTT_BASIC","credentialsValue":{"clientId":"c","userName":"u","password":"p"},"status":"SUCCESS"}"#).unwrap(),
+            ProvisionedCredentials::MqttBasic { client_id: Some("c".into()), username: Some("u".into()), password: Some("p".into()) }
+        );
+        assert!(matches!(
+            parse_provision_response(
+                br#"{"credentialsType":"X509_CERTIFICATE","credentialsValue":"abc","status":"SUCCESS"}"#
+            ),
+            Ok(ProvisionedCredentials::X509Certificate { .. })
+        ));
+        let e = parse_provision_response(br#"{"errorMsg":"Failed to find provision profile","status":"NOT_FOUND"}"#)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ThingsBoardError::ProvisionFailed {
+                status: "NOT_FOUND".into(),
+                message: "Failed to find provision profile".into()
+            }
+        );
+        let e = parse_provision_response(br#"{"errorMsg":"exists","status":"FAILURE"}"#).unwrap_err();
+        assert_eq!(e.code(), "TB_PROVISION_FAILED");
+        assert_eq!(parse_provision_response(b"<html>").unwrap_err().code(), "TB_INVALID_PAYLOAD");
+    }
+}
