@@ -1,1 +1,23 @@
-//! Placeholder: filled in by its issue.
+//! The Things Stack application API over MQTT: a pure codec (topics, typed events, downlinks with
+//! validation and tracking, payload helpers, uplink decoders) and `ThingsStackApp` on the async client.
+
+pub mod builder;
+pub mod decoder;
+pub mod downlink;
+pub mod error;
+pub mod event;
+pub mod lpp;
+pub mod payload;
+pub mod topic;
+pub mod tracking;
+mod wire;
+
+
+pub use builder::DownlinkBuilder;
+pub use decoder::{CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput};
+pub use downlink::{ClassBc, ClassBcGateway, Downlink, GatewayIds, Priority};
+pub use error::ThingsStackError;
+pub use event::{parse_event, ApplicationUp, ThingsStackEvent, UpMessage};
+pub use lpp::decode_lpp;
+pub use topic::{ApplicationUid, EventKind, Subscription};
+pub use tracking::DownlinkStatus;

@@ -1,0 +1,160 @@
+//! Client-side uplink decoding with The Things Stack's payload formatter contract
+//! (`{bytes, fPort, recvTime}` in, `{data, warnings, errors}` out) and a registry by device or FPort.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::lpp::decode_lpp;
+
+/// The formatter's input, named as TTS's `decodeUplink(input)` receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UplinkInput {
+    pub bytes: Vec<u8>,
+    pub f_port: u32,
+    /// RFC 3339; the uplink's `received_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recv_time: Option<String>,
+}
+
+/// The formatter's output. Non-empty `errors` means decoding failed, as on the server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecodedUplink {
+    #[serde(default)]
+    pub data: Value,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl DecodedUplink {
+    pub fn failed(error: impl Into<String>) -> Self {
+        Self { data: Value::Null, warnings: Vec::new(), errors: vec![error.into()] }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Anything that turns uplink bytes into data: CayenneLPP, a JavaScript formatter, Rust code.
+pub trait UplinkDecoder {
+    fn decode_uplink(&self, input: &UplinkInput) -> DecodedUplink;
+}
+
+/// The standard CayenneLPP types, as TTS's built-in CayenneLPP formatter decodes them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CayenneLpp;
+
+impl UplinkDecoder for CayenneLpp {
+    fn decode_uplink(&self, input: &UplinkInput) -> DecodedUplink {
+        match decode_lpp(&input.bytes) {
+            Ok(map) => DecodedUplink { data: Value::Object(map), ..Default::default() },
+            Err(e) => DecodedUplink::failed(e.to_string()),
+        }
+    }
+}
+
+/// Rust closures are decoders too.
+impl<F: Fn(&UplinkInput) -> DecodedUplink> UplinkDecoder for F {
+    fn decode_uplink(&self, input: &UplinkInput) -> DecodedUplink {
+        self(input)
+    }
+}
+
+/// Which decoder applies to an uplink: the device's own, else the FPort's, else the fallback
+/// (as a device's formatter overrides the application's default in TTS).
+#[derive(Default, Clone)]
+pub struct DecoderRegistry {
+    by_device: HashMap<String, Rc<dyn UplinkDecoder>>,
+    by_f_port: HashMap<u32, Rc<dyn UplinkDecoder>>,
+    fallback: Option<Rc<dyn UplinkDecoder>>,
+}
+
+impl DecoderRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set_for_device(&mut self, device_id: impl Into<String>, decoder: Rc<dyn UplinkDecoder>) {
+        self.by_device.insert(device_id.into(), decoder);
+    }
+
+    pub fn set_for_f_port(&mut self, f_port: u32, decoder: Rc<dyn UplinkDecoder>) {
+        self.by_f_port.insert(f_port, decoder);
+    }
+
+    pub fn set_fallback(&mut self, decoder: Rc<dyn UplinkDecoder>) {
+        self.fallback = Some(decoder);
+    }
+
+    pub fn remove_for_device(&mut self, device_id: &str) -> bool {
+        self.by_device.remove(device_id).is_some()
+    }
+
+    pub fn remove_for_f_port(&mut self, f_port: u32) -> bool {
+        self.by_f_port.remove(&f_port).is_some()
+    }
+
+    pub fn clear_fallback(&mut self) {
+        self.fallback = None;
+    }
+
+    /// Cloned out, so the caller can run it without holding a borrow of the registry.
+    pub fn find(&self, device_id: &str, f_port: u32) -> Option<Rc<dyn UplinkDecoder>> {
+        self.by_device.get(device_id).or_else(|| self.by_f_port.get(&f_port)).or(self.fallback.as_ref()).cloned()
+    }
+
+    pub fn decode(&self, device_id: &str, input: &UplinkInput) -> Option<DecodedUplink> {
+        self.find(device_id, input.f_port).map(|d| d.decode_uplink(input))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(bytes: &[u8], f_port: u32) -> UplinkInput {
+        UplinkInput { bytes: bytes.to_vec(), f_port, recv_time: None }
+    }
+
+    #[test]
+    fn cayenne_lpp_reports_failures_as_formatter_errors() {
+        let ok = CayenneLpp.decode_uplink(&input(&[1, 0x67, 0, 0xD5], 1));
+        assert_eq!(ok.data, json!({"temperature_1": 21.3}));
+        assert!(ok.is_ok());
+        let bad = CayenneLpp.decode_uplink(&input(&[1, 0x67], 1));
+        assert!(!bad.is_ok() && bad.errors[0].contains("CayenneLPP"), "{bad:?}");
+    }
+
+    #[test]
+    fn the_device_decoder_wins_over_the_f_port_and_the_fallback() {
+        let tag = |name: &'static str| -> Rc<dyn UplinkDecoder> {
+            Rc::new(move |_: &UplinkInput| DecodedUplink { data: json!(name), ..Default::default() })
+        };
+        let mut r = DecoderRegistry::new();
+        assert!(r.decode("dev1", &input(&[], 1)).is_none(), "nothing registered, nothing decoded");
+        r.set_fallback(tag("fallback"));
+        r.set_for_f_port(2, tag("port 2"));
+        r.set_for_device("dev1", tag("dev1"));
+        assert_eq!(r.decode("dev1", &input(&[], 2)).unwrap().data, json!("dev1"));
+        assert_eq!(r.decode("dev2", &input(&[], 2)).unwrap().data, json!("port 2"));
+        assert_eq!(r.decode("dev2", &input(&[], 3)).unwrap().data, json!("fallback"));
+        assert!(r.remove_for_device("dev1"));
+        assert_eq!(r.decode("dev1", &input(&[], 2)).unwrap().data, json!("port 2"));
+    }
+
+    // TTS payload formatter contract: input {bytes, fPort, recvTime}; output {data, warnings, errors}.
+    #[test]
+    fn the_contract_uses_tts_field_names() {
+        let i = UplinkInput { bytes: vec![1], f_port: 2, recv_time: Some("2020-01-01T00:00:00Z".into()) };
+        assert_eq!(serde_json::to_value(&i).unwrap(), json!({"bytes":[1],"fPort":2,"recvTime":"2020-01-01T00:00:00Z"}));
+        let o: DecodedUplink = serde_json::from_value(json!({"data":{"a":1}})).unwrap();
+        assert!(o.is_ok() && o.warnings.is_empty());
+    }
+}

@@ -1,0 +1,245 @@
+//! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
+//! and the checks the server applies silently (an invalid downlink is only logged there).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::error::ThingsStackError;
+use super::wire::{base64_bytes, is_false};
+
+/// Largest FRMPayload the application server accepts; the data rate may allow fewer.
+pub const MAX_FRM_PAYLOAD: usize = 255;
+/// Longest correlation id (`repeated.items.string.max_len = 100` in messages.proto).
+pub const MAX_CORRELATION_ID_CHARS: usize = 100;
+
+/// Scheduling priority; LOWEST when a downlink names none (seeds/003).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Priority {
+    #[default]
+    Lowest,
+    Low,
+    BelowNormal,
+    Normal,
+    AboveNormal,
+    High,
+    Highest,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 7] =
+        [Self::Lowest, Self::Low, Self::BelowNormal, Self::Normal, Self::AboveNormal, Self::High, Self::Highest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lowest => "LOWEST",
+            Self::Low => "LOW",
+            Self::BelowNormal => "BELOW_NORMAL",
+            Self::Normal => "NORMAL",
+            Self::AboveNormal => "ABOVE_NORMAL",
+            Self::High => "HIGH",
+            Self::Highest => "HIGHEST",
+        }
+    }
+}
+
+impl core::str::FromStr for Priority {
+    type Err = ThingsStackError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| ThingsStackError::InvalidPriority(s.to_owned()))
+    }
+}
+
+/// A gateway that may send a class B/C downlink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassBcGateway {
+    pub gateway_ids: GatewayIds,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub antenna_index: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub group_index: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GatewayIds {
+    pub gateway_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eui: Option<String>,
+}
+
+/// Class B/C delivery: only these gateways, optionally at an absolute time (RFC 3339).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassBc {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<ClassBcGateway>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute_time: Option<String>,
+}
+
+/// One downlink: what a push carries, and what `down/queued`, `sent`, `ack`, `nack` report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Downlink {
+    #[serde(default)]
+    pub f_port: u32,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub frm_payload: Option<Vec<u8>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded_payload: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub confirmed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlation_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_b_c: Option<ClassBc>,
+    /// Set by the server in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_key_id: Option<String>,
+    /// Set by the server once sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_cnt: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decoded_payload_warnings: Vec<String>,
+    /// Fields this client does not know, kept as they came.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Downlink {
+    /// The application server's rules, checked before sending because the server only logs
+    /// violations (PLATFORM-FACTS.md, The Things Stack).
+    pub fn validate(&self) -> Result<(), ThingsStackError> {
+        if !(1..=223).contains(&self.f_port) {
+            return Err(ThingsStackError::InvalidFPort(self.f_port));
+        }
+        match (&self.frm_payload, &self.decoded_payload) {
+            (Some(_), Some(_)) => return Err(ThingsStackError::PayloadConflict { both: true }),
+            (None, None) => return Err(ThingsStackError::PayloadConflict { both: false }),
+            (Some(bytes), None) if bytes.len() > MAX_FRM_PAYLOAD => {
+                return Err(ThingsStackError::PayloadTooLong { len: bytes.len() })
+            }
+            (None, Some(v)) if !v.is_object() => return Err(ThingsStackError::InvalidDecodedPayload(json_kind(v))),
+            _ => {}
+        }
+        for id in &self.correlation_ids {
+            let len = id.chars().count();
+            if len > MAX_CORRELATION_ID_CHARS {
+                return Err(ThingsStackError::CorrelationIdTooLong { id: id.clone(), len });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The body of `down/push` and `down/replace`: `{"downlinks":[...]}`.
+pub fn queue_body(downlinks: &[Downlink]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        downlinks: &'a [Downlink],
+    }
+    // Serializing these plain types cannot fail; an empty list is still a valid body.
+    serde_json::to_vec(&Body { downlinks }).unwrap_or_else(|_| b"{\"downlinks\":[]}".to_vec())
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn valid() -> Downlink {
+        Downlink { f_port: 15, frm_payload: Some(vec![0xBE, 0xEF]), ..Default::default() }
+    }
+
+    // seeds/003: {"downlinks":[{"f_port": 15,"frm_payload":"vu8=","priority": "NORMAL"}]}
+    #[test]
+    fn the_seed_push_body_is_produced_exactly() {
+        let d = Downlink { priority: Some(Priority::Normal), ..valid() };
+        let body: Value = serde_json::from_slice(&queue_body(&[d])).unwrap();
+        assert_eq!(body, json!({"downlinks":[{"f_port":15,"frm_payload":"vu8=","priority":"NORMAL"}]}));
+    }
+
+    // seeds/003: "Replacing with an empty array clears the downlink queue."
+    #[test]
+    fn an_empty_queue_body_is_an_empty_array() {
+        assert_eq!(queue_body(&[]), br#"{"downlinks":[]}"#.to_vec());
+    }
+
+    // PLATFORM-FACTS.md: f_port 1-223.
+    #[test]
+    fn f_port_must_be_1_to_223() {
+        for port in [0, 224, 255, 256] {
+            assert_eq!(Downlink { f_port: port, ..valid() }.validate().unwrap_err().code(), "TTS_INVALID_FPORT");
+        }
+        for port in [1, 223] {
+            assert!(Downlink { f_port: port, ..valid() }.validate().is_ok());
+        }
+    }
+
+    // PLATFORM-FACTS.md: frm_payload max 255 bytes decoded.
+    #[test]
+    fn payload_is_at_most_255_bytes() {
+        assert!(Downlink { frm_payload: Some(vec![0; 255]), ..valid() }.validate().is_ok());
+        let e = Downlink { frm_payload: Some(vec![0; 256]), ..valid() }.validate().unwrap_err();
+        assert_eq!(e, ThingsStackError::PayloadTooLong { len: 256 });
+    }
+
+    // PLATFORM-FACTS.md: correlation_ids each <= 100 chars (characters, not bytes).
+    #[test]
+    fn correlation_ids_are_at_most_100_characters() {
+        let ok = Downlink { correlation_ids: vec!["é".repeat(100)], ..valid() };
+        assert!(ok.validate().is_ok());
+        let e = Downlink { correlation_ids: vec!["x".repeat(101)], ..valid() }.validate().unwrap_err();
+        assert_eq!(e.code(), "TTS_CORRELATION_ID_TOO_LONG");
+    }
+
+    // PLATFORM-FACTS.md: frm_payload (base64) or decoded_payload (object for the encoder).
+    #[test]
+    fn exactly_one_payload_form() {
+        let both = Downlink { decoded_payload: Some(json!({"on": true})), ..valid() };
+        assert_eq!(both.validate().unwrap_err(), ThingsStackError::PayloadConflict { both: true });
+        let neither = Downlink { frm_payload: None, ..valid() };
+        assert_eq!(neither.validate().unwrap_err(), ThingsStackError::PayloadConflict { both: false });
+        let array = Downlink { frm_payload: None, decoded_payload: Some(json!([1])), ..valid() };
+        assert_eq!(array.validate().unwrap_err().code(), "TTS_INVALID_DECODED_PAYLOAD");
+    }
+
+    // seeds/003: "You can specify LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH and HIGHEST."
+    #[test]
+    fn priorities_are_the_seven_names() {
+        for p in Priority::ALL {
+            assert_eq!(p.as_str().parse::<Priority>().unwrap(), p);
+            assert_eq!(serde_json::to_value(p).unwrap(), json!(p.as_str()));
+        }
+        assert_eq!("URGENT".parse::<Priority>().unwrap_err().code(), "TTS_INVALID_PRIORITY");
+        assert_eq!("normal".parse::<Priority>().unwrap_err().code(), "TTS_INVALID_PRIORITY");
+    }
+
+    #[test]
+    fn unknown_downlink_fields_are_kept() {
+        let d: Downlink = serde_json::from_value(
+            json!({"f_port": 1, "frm_payload": "AQ==", "confirmed_retry": {"attempt": 1}, "f_cnt": 4}),
+        )
+        .unwrap();
+        assert_eq!(d.frm_payload, Some(vec![1]));
+        assert_eq!(d.f_cnt, Some(4));
+        assert_eq!(d.extra["confirmed_retry"], json!({"attempt": 1}));
+        assert_eq!(serde_json::to_value(&d).unwrap()["confirmed_retry"]["attempt"], 1);
+    }
+}

@@ -1,0 +1,133 @@
+//! Payload conversions between the forms LoRaWAN tools use: bytes, hex (as the Console shows it),
+//! base64 (as the MQTT API carries it) and UTF-8 text.
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+
+use super::error::ThingsStackError;
+
+/// Decoding accepts padded and unpadded input, in the standard and the URL-safe alphabet, as
+/// protobuf's JSON mapping of `bytes` does.
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+
+/// Hex to bytes. Accepts either case, spaces, colons and `0x` prefixes: `BE EF`, `be:ef`, `0xBEEF`, `0xBE 0xEF`.
+pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, ThingsStackError> {
+    let bad = |reason: String| ThingsStackError::InvalidHex { input: hex.to_owned(), reason };
+    let mut digits = Vec::with_capacity(hex.len());
+    let mut chars = hex.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() || c == ':' => {}
+            '0' if matches!(chars.peek(), Some('x' | 'X')) => {
+                chars.next();
+            }
+            c => match c.to_digit(16) {
+                Some(d) => digits.push(d as u8),
+                None => return Err(bad(format!("{c:?} is not a hex digit"))),
+            },
+        }
+    }
+    if digits.len() % 2 != 0 {
+        return Err(bad(format!("{} hex digits: a byte needs two", digits.len())));
+    }
+    Ok(digits.chunks(2).map(|pair| pair[0] << 4 | pair[1]).collect())
+}
+
+/// Bytes to upper-case hex without separators, as the Console shows payloads.
+pub fn bytes_to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0F)] as char);
+    }
+    out
+}
+
+/// Base64 to bytes; surrounding whitespace is ignored.
+pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, ThingsStackError> {
+    let text = text.trim();
+    STANDARD_LENIENT
+        .decode(text)
+        .or_else(|e| URL_SAFE_LENIENT.decode(text).map_err(|_| e))
+        .map_err(|e| ThingsStackError::InvalidBase64(e.to_string()))
+}
+
+/// Bytes to padded standard base64, the form `frm_payload` takes on the wire.
+pub fn bytes_to_base64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+pub fn hex_to_base64(hex: &str) -> Result<String, ThingsStackError> {
+    hex_to_bytes(hex).map(|b| bytes_to_base64(&b))
+}
+
+pub fn base64_to_hex(text: &str) -> Result<String, ThingsStackError> {
+    base64_to_bytes(text).map(|b| bytes_to_hex(&b))
+}
+
+pub fn text_to_bytes(text: &str) -> Vec<u8> {
+    text.as_bytes().to_vec()
+}
+
+pub fn bytes_to_text(bytes: &[u8]) -> Result<String, ThingsStackError> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| ThingsStackError::InvalidUtf8(e.to_string()))
+}
+
+pub fn text_to_base64(text: &str) -> String {
+    bytes_to_base64(text.as_bytes())
+}
+
+pub fn base64_to_text(text: &str) -> Result<String, ThingsStackError> {
+    bytes_to_text(&base64_to_bytes(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // seeds/003: "the hexadecimal payload BE EF" is pushed as "frm_payload": "vu8=".
+    #[test]
+    fn the_seed_payload_be_ef_is_vu8() {
+        assert_eq!(hex_to_base64("BE EF").unwrap(), "vu8=");
+        assert_eq!(base64_to_hex("vu8=").unwrap(), "BEEF");
+    }
+
+    #[test]
+    fn hex_accepts_spaces_colons_0x_and_either_case() {
+        for input in ["BEEF", "be ef", "be:EF", "0xBEEF", "0xbe 0xef", " 0XBE:0xEf\n"] {
+            assert_eq!(hex_to_bytes(input).unwrap(), vec![0xBE, 0xEF], "{input}");
+        }
+        assert_eq!(hex_to_bytes("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn bad_hex_says_why() {
+        let e = hex_to_bytes("BEE").unwrap_err();
+        assert_eq!(e.code(), "TTS_INVALID_HEX");
+        assert!(e.to_string().contains("3 hex digits"), "{e}");
+        assert!(hex_to_bytes("GG").unwrap_err().to_string().contains("'G'"));
+        assert!(hex_to_bytes("0x").is_ok(), "a bare prefix is zero bytes");
+    }
+
+    #[test]
+    fn base64_decoding_accepts_missing_padding_and_the_url_safe_alphabet() {
+        assert_eq!(base64_to_bytes("vu8").unwrap(), vec![0xBE, 0xEF]);
+        assert_eq!(base64_to_bytes("-_8=").unwrap(), vec![0xFB, 0xFF]);
+        assert_eq!(base64_to_bytes("+/8=").unwrap(), vec![0xFB, 0xFF]);
+        assert_eq!(base64_to_bytes("***").unwrap_err().code(), "TTS_INVALID_BASE64");
+    }
+
+    // seeds/003 example uplink: "frm_payload": "VGVtcGVyYXR1cmUgPSAwLjA=".
+    #[test]
+    fn the_seed_uplink_payload_is_text() {
+        assert_eq!(base64_to_text("VGVtcGVyYXR1cmUgPSAwLjA=").unwrap(), "Temperature = 0.0");
+        assert_eq!(text_to_base64("Temperature = 0.0"), "VGVtcGVyYXR1cmUgPSAwLjA=");
+        assert_eq!(bytes_to_text(&[0xFF]).unwrap_err().code(), "TTS_INVALID_UTF8");
+    }
+}

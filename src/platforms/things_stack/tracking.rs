@@ -1,0 +1,228 @@
+//! Following pushed downlinks through `down/queued`, `sent`, `ack`, `nack`, `failed` and
+//! `invalidated`, matched by the correlation id the client adds to every downlink it sends.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::event::{ApplicationUp, ErrorDetails, UpMessage};
+
+/// Every downlink this client sends carries one id with this prefix.
+pub const CORRELATION_PREFIX: &str = "iotmqtt:down:";
+
+/// A fresh id from a random number and a per-client counter (so two ids never collide even if
+/// the random source repeats).
+pub fn new_correlation_id(random: u64, counter: u64) -> String {
+    format!("{CORRELATION_PREFIX}{:013x}{counter:x}", random & 0x001F_FFFF_FFFF_FFFF)
+}
+
+/// Where a downlink stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DownlinkStatus {
+    Queued,
+    Sent,
+    Acked,
+    Nacked,
+    Failed {
+        error: ErrorDetails,
+    },
+    /// Dropped from the queue by the server, e.g. on a new session.
+    Invalidated,
+}
+
+impl DownlinkStatus {
+    /// Nothing more will happen: ack, failure, invalidation, or an unconfirmed downlink sent.
+    /// A nack is not final: the server may queue a confirmed downlink again.
+    pub fn is_final(&self, confirmed: bool) -> bool {
+        match self {
+            Self::Queued | Self::Nacked => false,
+            Self::Sent => !confirmed,
+            Self::Acked | Self::Failed { .. } | Self::Invalidated => true,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Acked => "acked",
+            Self::Nacked => "nacked",
+            Self::Failed { .. } => "failed",
+            Self::Invalidated => "invalidated",
+        }
+    }
+
+    fn from_event(message: &UpMessage) -> Option<Self> {
+        Some(match message {
+            UpMessage::DownlinkQueued(_) => Self::Queued,
+            UpMessage::DownlinkSent(_) => Self::Sent,
+            UpMessage::DownlinkAck(_) => Self::Acked,
+            UpMessage::DownlinkNack(_) => Self::Nacked,
+            UpMessage::DownlinkFailed(f) => Self::Failed { error: f.error.clone() },
+            UpMessage::DownlinkQueueInvalidated(_) => Self::Invalidated,
+            UpMessage::JoinAccept(j) if !j.invalidated_downlinks.is_empty() => Self::Invalidated,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Tracked {
+    device_id: String,
+    confirmed: bool,
+}
+
+/// A status change for one tracked downlink; `done` when it will hear nothing more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingUpdate {
+    pub correlation_id: String,
+    pub status: DownlinkStatus,
+    pub done: bool,
+}
+
+/// The downlinks in flight, by their client correlation id.
+#[derive(Debug, Default)]
+pub struct DownlinkTracker {
+    tracked: HashMap<String, Tracked>,
+}
+
+impl DownlinkTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn track(&mut self, correlation_id: &str, device_id: &str, confirmed: bool) {
+        self.tracked.insert(correlation_id.to_owned(), Tracked { device_id: device_id.to_owned(), confirmed });
+    }
+
+    pub fn forget(&mut self, correlation_id: &str) {
+        self.tracked.remove(correlation_id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.tracked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tracked.is_empty()
+    }
+
+    /// The updates an event causes; finished downlinks are forgotten.
+    pub fn observe(&mut self, up: &ApplicationUp) -> Vec<TrackingUpdate> {
+        let Some(status) = DownlinkStatus::from_event(&up.message) else { return Vec::new() };
+        let mut ids: Vec<&str> = up.all_correlation_ids().filter(|id| id.starts_with(CORRELATION_PREFIX)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut updates = Vec::new();
+        for id in ids {
+            let Some(t) = self.tracked.get(id) else { continue };
+            if t.device_id != up.device_id() {
+                continue;
+            }
+            let done = status.is_final(t.confirmed);
+            updates.push(TrackingUpdate { correlation_id: id.to_owned(), status: status.clone(), done });
+            if done {
+                self.tracked.remove(id);
+            }
+        }
+        updates
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> ApplicationUp {
+        let mut v = json!({"end_device_ids": {"device_id": device}, "correlation_ids": ids});
+        v[key] = body;
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn downlink(ids: &[&str]) -> serde_json::Value {
+        json!({"f_port": 1, "frm_payload": "AQ==", "correlation_ids": ids})
+    }
+
+    #[test]
+    fn correlation_ids_are_short_unique_and_prefixed() {
+        let a = new_correlation_id(u64::MAX, 1);
+        let b = new_correlation_id(u64::MAX, 2);
+        assert_ne!(a, b);
+        assert!(a.starts_with(CORRELATION_PREFIX) && a.len() <= 100, "{a}");
+    }
+
+    // seeds/003: a confirmed downlink's ack carries "my-correlation-id" in its correlation_ids.
+    #[test]
+    fn a_confirmed_downlink_goes_queued_sent_acked_then_is_forgotten() {
+        let id = "iotmqtt:down:1";
+        let mut t = DownlinkTracker::new();
+        t.track(id, "dev1", true);
+        let mut statuses = Vec::new();
+        for key in ["downlink_queued", "downlink_sent", "downlink_ack"] {
+            for u in t.observe(&event("dev1", key, &[id, "as:downlink:x"], downlink(&[id]))) {
+                statuses.push((u.status, u.done));
+            }
+        }
+        assert_eq!(
+            statuses,
+            vec![(DownlinkStatus::Queued, false), (DownlinkStatus::Sent, false), (DownlinkStatus::Acked, true)]
+        );
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn an_unconfirmed_downlink_is_done_once_sent() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:2", "dev1", false);
+        let u = t.observe(&event("dev1", "downlink_sent", &["iotmqtt:down:2"], downlink(&[])));
+        assert_eq!(
+            u,
+            vec![TrackingUpdate { correlation_id: "iotmqtt:down:2".into(), status: DownlinkStatus::Sent, done: true }]
+        );
+    }
+
+    // PLATFORM-FACTS.md: too long for the data rate -> down/failed with application_downlink_too_long.
+    #[test]
+    fn a_failure_carries_the_servers_error_and_is_matched_inside_the_downlink() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:3", "dev1", true);
+        let body = json!({"downlink": downlink(&["iotmqtt:down:3"]), "error": {"namespace": "pkg/networkserver", "name": "application_downlink_too_long"}});
+        let u = t.observe(&event("dev1", "downlink_failed", &[], body));
+        assert_eq!(u.len(), 1);
+        let DownlinkStatus::Failed { error } = &u[0].status else { panic!("{u:?}") };
+        assert_eq!(error.name, "application_downlink_too_long");
+        assert!(u[0].done);
+    }
+
+    #[test]
+    fn a_nack_is_reported_but_keeps_tracking() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:4", "dev1", true);
+        let u = t.observe(&event("dev1", "downlink_nack", &["iotmqtt:down:4"], downlink(&[])));
+        assert_eq!((u[0].status.clone(), u[0].done), (DownlinkStatus::Nacked, false));
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn invalidation_reaches_every_listed_downlink() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:5", "dev1", false);
+        t.track("iotmqtt:down:6", "dev1", false);
+        let body = json!({"downlinks": [downlink(&["iotmqtt:down:5"]), downlink(&["iotmqtt:down:6"])]});
+        let u = t.observe(&event("dev1", "downlink_queue_invalidated", &[], body));
+        assert_eq!(u.len(), 2);
+        assert!(u.iter().all(|u| u.status == DownlinkStatus::Invalidated && u.done));
+    }
+
+    #[test]
+    fn other_devices_foreign_ids_and_uplinks_change_nothing() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:7", "dev1", true);
+        assert!(t.observe(&event("dev2", "downlink_ack", &["iotmqtt:down:7"], downlink(&[]))).is_empty());
+        assert!(t.observe(&event("dev1", "downlink_ack", &["my-id"], downlink(&["my-id"]))).is_empty());
+        assert!(t.observe(&event("dev1", "uplink_message", &["iotmqtt:down:7"], json!({"f_port": 1}))).is_empty());
+        assert_eq!(t.len(), 1);
+    }
+}
