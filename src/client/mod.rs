@@ -65,7 +65,23 @@ pub struct MqttClient {
     inner: Rc<RefCell<Inner>>,
 }
 
+/// A handle that does not keep the client alive; for closures the client itself stores.
+#[derive(Clone)]
+pub struct WeakMqttClient {
+    inner: Weak<RefCell<Inner>>,
+}
+
+impl WeakMqttClient {
+    pub fn upgrade(&self) -> Option<MqttClient> {
+        self.inner.upgrade().map(|inner| MqttClient { inner })
+    }
+}
+
 impl MqttClient {
+    pub fn downgrade(&self) -> WeakMqttClient {
+        WeakMqttClient { inner: Rc::downgrade(&self.inner) }
+    }
+
     /// A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect`.
     /// An empty client id is replaced by a generated one.
     pub fn new(url: &str, mut options: ConnectOptions) -> Result<Self, ClientError> {

@@ -20,3 +20,21 @@ pub use limits::SessionLimits;
 pub use provision::{CredentialsType, ProvisionRequest, ProvisionedCredentials};
 pub use rpc::RpcRequest;
 pub use telemetry::TelemetryRecord;
+
+#[cfg(target_arch = "wasm32")]
+pub mod device;
+#[cfg(target_arch = "wasm32")]
+pub mod gateway_client;
+#[cfg(target_arch = "wasm32")]
+pub mod ota;
+#[cfg(target_arch = "wasm32")]
+pub mod provisioning;
+
+#[cfg(target_arch = "wasm32")]
+pub use device::{Credentials, DeviceOptions, ThingsBoardDevice};
+#[cfg(target_arch = "wasm32")]
+pub use gateway_client::ThingsBoardGateway;
+#[cfg(target_arch = "wasm32")]
+pub use ota::{FirmwareEvent, FirmwareUpdater, OtaOptions};
+#[cfg(target_arch = "wasm32")]
+pub use provisioning::provision;

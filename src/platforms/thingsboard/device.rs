@@ -1,0 +1,585 @@
+//! `ThingsBoardDevice`: one device's MQTT session with ThingsBoard in the browser. Subscribes only to
+//! whitelisted filters, and only for features in use; obeys the session's payload, in-flight and rate limits.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen_futures::spawn_local;
+
+use super::attributes::{
+    attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,
+    SharedAttributesUpdate,
+};
+use super::error::ThingsBoardError;
+use super::limits::{parse_session_limits, RateLimiter, SessionLimits};
+use super::rpc::{claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest};
+use super::telemetry::{parse_telemetry, split_payloads, validate_attributes};
+use super::topics;
+use crate::client::time::{sleep_ms, timeout};
+use crate::client::{MqttClient, WeakMqttClient};
+use crate::session::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
+
+/// How the device proves who it is (seeds/002, "MQTT basics").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Credentials {
+    /// The access token as the user name, no password.
+    AccessToken { token: String },
+    /// MQTT basic credentials: client id, user name and password.
+    #[serde(rename_all = "camelCase")]
+    Basic { client_id: String, username: Option<String>, password: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeviceOptions {
+    pub version: ProtocolVersion,
+    pub keepalive_secs: u16,
+    pub connect_timeout_ms: u64,
+    /// How long attribute requests, client-side RPC and firmware chunks may take.
+    pub request_timeout_ms: u32,
+    /// Ask the transport for `getSessionLimits` after connecting, and obey them.
+    pub fetch_session_limits: bool,
+    /// QoS for telemetry and attributes; ThingsBoard grants at most 1.
+    pub qos: QoS,
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        Self {
+            version: ProtocolVersion::V3_1_1,
+            keepalive_secs: 60,
+            connect_timeout_ms: 10_000,
+            request_timeout_ms: 10_000,
+            fetch_session_limits: true,
+            qos: QoS::AtLeastOnce,
+        }
+    }
+}
+
+/// What an RPC handler returns: the reply's JSON, or an error message sent as `{"error": ...}`.
+pub type RpcResult = Result<Value, String>;
+pub type RpcFuture = Pin<Box<dyn Future<Output = RpcResult>>>;
+type RpcHandler = Rc<dyn Fn(RpcRequest) -> RpcFuture>;
+type Listener<T> = Rc<dyn Fn(&T)>;
+
+/// A firmware chunk being waited for: (package kind, request id, chunk index).
+pub(crate) type ChunkKey = (super::topics::PackageKind, u32, u32);
+pub(crate) type ChunkWaiter = oneshot::Sender<Result<Vec<u8>, ThingsBoardError>>;
+
+struct Registered {
+    handler: RpcHandler,
+    one_way: bool,
+}
+
+pub(crate) struct DeviceState {
+    next_request_id: u32,
+    pending_attributes: HashMap<u32, oneshot::Sender<Result<AttributeResponse, ThingsBoardError>>>,
+    pending_calls: HashMap<u32, (String, oneshot::Sender<Result<Value, ThingsBoardError>>)>,
+    pub(crate) pending_chunks: HashMap<ChunkKey, ChunkWaiter>,
+    rpc_handlers: HashMap<String, Registered>,
+    subscribed: HashSet<String>,
+    pub(crate) mirror: AttributeMirror,
+    limits: SessionLimits,
+    messages: RateLimiter,
+    telemetry_messages: RateLimiter,
+    telemetry_points: RateLimiter,
+    inflight: usize,
+    inflight_waiters: VecDeque<oneshot::Sender<()>>,
+    shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
+    error_listeners: Vec<Listener<ThingsBoardError>>,
+    pub(crate) on_shared_change: Vec<Rc<dyn Fn()>>,
+}
+
+/// A ThingsBoard device connected over MQTT. Cheap to clone; clones share the session.
+#[derive(Clone)]
+pub struct ThingsBoardDevice {
+    pub(crate) client: MqttClient,
+    pub(crate) state: Rc<RefCell<DeviceState>>,
+    pub(crate) options: Rc<DeviceOptions>,
+}
+
+/// What a publish counts against: every message, and telemetry messages and data points.
+#[derive(Clone, Copy)]
+enum Budget {
+    Message,
+    Telemetry { points: u64 },
+}
+
+impl ThingsBoardDevice {
+    /// Connects to ThingsBoard (through a WebSocket bridge, or the simulator) as this device.
+    pub async fn connect(
+        url: &str,
+        credentials: Credentials,
+        options: DeviceOptions,
+    ) -> Result<Self, ThingsBoardError> {
+        let basic = matches!(credentials, Credentials::Basic { .. });
+        let (client_id, username, password) = match credentials {
+            Credentials::AccessToken { token } => {
+                if token.trim().is_empty() {
+                    return Err(ThingsBoardError::InvalidOption {
+                        field: "token",
+                        reason: "the access token is empty".into(),
+                    });
+                }
+                (String::new(), Some(token), None)
+            }
+            Credentials::Basic { client_id, username, password } => (client_id, username, password),
+        };
+        let client = MqttClient::new(
+            url,
+            ConnectOptions {
+                version: options.version,
+                client_id,
+                username,
+                password,
+                keepalive_secs: options.keepalive_secs,
+                connect_timeout_ms: options.connect_timeout_ms,
+                ..Default::default()
+            },
+        )?;
+        let device = Self::attach(client, options);
+        device.client.connect().await.map_err(|e| ThingsBoardError::from_client(e, basic))?;
+        if device.options.fetch_session_limits {
+            match device.call("getSessionLimits", Value::Object(Default::default())).await {
+                Ok(v) => match parse_session_limits(&v) {
+                    Ok(limits) => device.set_limits(limits),
+                    Err(e) => device.emit_error(e),
+                },
+                Err(e) => device.emit_error(e),
+            }
+        }
+        Ok(device)
+    }
+
+    /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device.
+    pub fn attach(client: MqttClient, options: DeviceOptions) -> Self {
+        let limits = SessionLimits::default();
+        let state = Rc::new(RefCell::new(DeviceState {
+            next_request_id: 0,
+            pending_attributes: HashMap::new(),
+            pending_calls: HashMap::new(),
+            pending_chunks: HashMap::new(),
+            rpc_handlers: HashMap::new(),
+            subscribed: HashSet::new(),
+            mirror: AttributeMirror::default(),
+            messages: RateLimiter::new(limits.rate_limits.messages.clone()),
+            telemetry_messages: RateLimiter::new(limits.rate_limits.telemetry_messages.clone()),
+            telemetry_points: RateLimiter::new(limits.rate_limits.telemetry_data_points.clone()),
+            limits,
+            inflight: 0,
+            inflight_waiters: VecDeque::new(),
+            shared_listeners: Vec::new(),
+            error_listeners: Vec::new(),
+            on_shared_change: Vec::new(),
+        }));
+        let device = Self { client, state, options: Rc::new(options) };
+        device.route(topics::ATTRIBUTES, Self::on_shared_update);
+        device.route(topics::ATTRIBUTES_RESPONSE_FILTER, Self::on_attribute_response);
+        device.route(topics::RPC_REQUEST_FILTER, Self::on_rpc_request);
+        device.route(topics::RPC_RESPONSE_FILTER, Self::on_rpc_response);
+        device
+    }
+
+    /// Registers a route whose handler gets a device that does not keep the client alive.
+    pub(crate) fn route(&self, filter: &str, handler: fn(&ThingsBoardDevice, &Message)) {
+        let weak = self.weak();
+        let _ = self.client.on_message(filter, move |m| {
+            if let Some(device) = weak.upgrade() {
+                handler(&device, m);
+            }
+        });
+    }
+
+    fn weak(&self) -> WeakDevice {
+        WeakDevice { client: self.client.downgrade(), state: Rc::downgrade(&self.state), options: self.options.clone() }
+    }
+
+    pub fn client(&self) -> &MqttClient {
+        &self.client
+    }
+
+    pub fn session_limits(&self) -> SessionLimits {
+        self.state.borrow().limits.clone()
+    }
+
+    /// Replaces the limits (normally from `getSessionLimits`).
+    pub fn set_limits(&self, limits: SessionLimits) {
+        let mut s = self.state.borrow_mut();
+        s.messages = RateLimiter::new(limits.rate_limits.messages.clone());
+        s.telemetry_messages = RateLimiter::new(limits.rate_limits.telemetry_messages.clone());
+        s.telemetry_points = RateLimiter::new(limits.rate_limits.telemetry_data_points.clone());
+        s.limits = limits;
+    }
+
+    /// The local attribute mirror: client attributes sent, and shared attributes received.
+    pub fn attributes(&self) -> AttributeMirror {
+        self.state.borrow().mirror.clone()
+    }
+
+    /// Calls `f` with errors that belong to no call: invalid JSON from the server, a bad RPC id.
+    pub fn on_error(&self, f: impl Fn(&ThingsBoardError) + 'static) {
+        self.state.borrow_mut().error_listeners.push(Rc::new(f));
+    }
+
+    pub(crate) fn emit_error(&self, e: ThingsBoardError) {
+        let listeners = self.state.borrow().error_listeners.clone();
+        for l in listeners {
+            l(&e);
+        }
+    }
+
+    fn next_id(&self) -> u32 {
+        let mut s = self.state.borrow_mut();
+        s.next_request_id = s.next_request_id.wrapping_add(1).max(1);
+        s.next_request_id
+    }
+
+    /// Subscribes to a whitelisted filter once; later calls return at once.
+    pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {
+        if self.state.borrow().subscribed.contains(filter) {
+            return Ok(());
+        }
+        self.client.subscribe(filter, QoS::AtLeastOnce).await?;
+        self.state.borrow_mut().subscribed.insert(filter.to_owned());
+        Ok(())
+    }
+
+    /// Publishes within the session's rate limits and in-flight window: waits instead of being cut off.
+    async fn publish(&self, topic: &str, payload: Vec<u8>, budget: Budget) -> Result<(), ThingsBoardError> {
+        loop {
+            let now = js_sys::Date::now() as u64;
+            let wait = {
+                let s = self.state.borrow();
+                let mut wait = s.messages.delay_ms(now, 1);
+                if let Budget::Telemetry { points } = budget {
+                    wait =
+                        wait.max(s.telemetry_messages.delay_ms(now, 1)).max(s.telemetry_points.delay_ms(now, points));
+                }
+                wait
+            };
+            if wait == 0 {
+                let mut s = self.state.borrow_mut();
+                s.messages.record(now, 1);
+                if let Budget::Telemetry { points } = budget {
+                    s.telemetry_messages.record(now, 1);
+                    s.telemetry_points.record(now, points);
+                }
+                break;
+            }
+            sleep_ms(wait.min(u32::MAX as u64) as u32).await;
+        }
+        let qos = self.options.qos.min(QoS::AtLeastOnce);
+        if qos == QoS::AtLeastOnce {
+            self.acquire_inflight().await;
+        }
+        let result = self.client.publish(Outgoing::new(topic, payload).qos(qos)).await;
+        if qos == QoS::AtLeastOnce {
+            self.release_inflight();
+        }
+        Ok(result?)
+    }
+
+    async fn acquire_inflight(&self) {
+        loop {
+            let rx = {
+                let mut s = self.state.borrow_mut();
+                if s.inflight < s.limits.max_inflight_messages.max(1) {
+                    s.inflight += 1;
+                    return;
+                }
+                let (tx, rx) = oneshot::channel();
+                s.inflight_waiters.push_back(tx);
+                rx
+            };
+            let _ = rx.await;
+        }
+    }
+
+    fn release_inflight(&self) {
+        let mut s = self.state.borrow_mut();
+        s.inflight = s.inflight.saturating_sub(1);
+        while let Some(w) = s.inflight_waiters.pop_front() {
+            if w.send(()).is_ok() {
+                break;
+            }
+        }
+    }
+
+    /// Sends telemetry in any documented format (`{k:v}`, `[{k:v}]`, `{ts, values}`, `[{ts, values}]`),
+    /// split so that no PUBLISH exceeds the session's max payload size.
+    pub async fn send_telemetry(&self, telemetry: &Value) -> Result<(), ThingsBoardError> {
+        let records = parse_telemetry(telemetry)?;
+        let max = self.state.borrow().limits.max_payload_size;
+        for p in split_payloads(&records, max)? {
+            self.publish(topics::TELEMETRY, p.json.into_bytes(), Budget::Telemetry { points: p.data_points as u64 })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends any serde type as telemetry (a struct becomes `{field: value}`).
+    pub async fn send_telemetry_of<T: Serialize>(&self, telemetry: &T) -> Result<(), ThingsBoardError> {
+        let value = serde_json::to_value(telemetry).map_err(|e| ThingsBoardError::InvalidTelemetry(e.to_string()))?;
+        self.send_telemetry(&value).await
+    }
+
+    /// Publishes client-side attributes and keeps them in the mirror.
+    pub async fn send_attributes(&self, attributes: &Value) -> Result<(), ThingsBoardError> {
+        let map = validate_attributes(attributes)?.clone();
+        let body = attributes.to_string();
+        let max = self.state.borrow().limits.max_payload_size;
+        if body.len() > max {
+            return Err(ThingsBoardError::PayloadTooLarge { size: body.len(), max });
+        }
+        self.publish(topics::ATTRIBUTES, body.into_bytes(), Budget::Message).await?;
+        self.state.borrow_mut().mirror.apply_client(&map);
+        Ok(())
+    }
+
+    /// Asks for client and shared attributes; resolves with `{client, shared}` or times out.
+    pub async fn request_attributes(
+        &self,
+        client_keys: &[&str],
+        shared_keys: &[&str],
+    ) -> Result<AttributeResponse, ThingsBoardError> {
+        let payload = attribute_request_payload(client_keys, shared_keys)?;
+        self.ensure_subscribed(topics::ATTRIBUTES_RESPONSE_FILTER).await?;
+        let id = self.next_id();
+        let (tx, rx) = oneshot::channel();
+        self.state.borrow_mut().pending_attributes.insert(id, tx);
+        if let Err(e) = self.publish(&topics::attributes_request(id), payload.into_bytes(), Budget::Message).await {
+            self.state.borrow_mut().pending_attributes.remove(&id);
+            return Err(e);
+        }
+        let ms = self.options.request_timeout_ms;
+        let answer = timeout(ms, rx).await;
+        self.state.borrow_mut().pending_attributes.remove(&id);
+        match answer {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            None => Err(ThingsBoardError::Timeout { what: "attribute request", timeout_ms: ms }),
+        }
+    }
+
+    /// Calls `f` on every shared-attribute update (with `deleted` keys), after subscribing to them.
+    pub async fn subscribe_shared_attributes(
+        &self,
+        f: impl Fn(&SharedAttributesUpdate) + 'static,
+    ) -> Result<(), ThingsBoardError> {
+        self.state.borrow_mut().shared_listeners.push(Rc::new(f));
+        self.ensure_subscribed(topics::ATTRIBUTES).await
+    }
+
+    /// Answers server-side RPCs of `method`; the handler may be async. Subscribes on first use.
+    pub fn on_rpc<F, Fut>(&self, method: &str, handler: F)
+    where
+        F: Fn(RpcRequest) -> Fut + 'static,
+        Fut: Future<Output = RpcResult> + 'static,
+    {
+        self.register_rpc(method, Rc::new(move |r| Box::pin(handler(r))), false);
+    }
+
+    /// Handles one-way RPCs of `method`: the handler runs, and no reply is sent.
+    pub fn on_rpc_one_way<F, Fut>(&self, method: &str, handler: F)
+    where
+        F: Fn(RpcRequest) -> Fut + 'static,
+        Fut: Future<Output = RpcResult> + 'static,
+    {
+        self.register_rpc(method, Rc::new(move |r| Box::pin(handler(r))), true);
+    }
+
+    /// Removes a method's handler; later calls to it get `{"error": "unknown method"}`.
+    pub fn remove_rpc(&self, method: &str) -> bool {
+        self.state.borrow_mut().rpc_handlers.remove(method).is_some()
+    }
+
+    fn register_rpc(&self, method: &str, handler: RpcHandler, one_way: bool) {
+        self.state.borrow_mut().rpc_handlers.insert(method.to_owned(), Registered { handler, one_way });
+        let device = self.clone();
+        spawn_local(async move {
+            if let Err(e) = device.ensure_subscribed(topics::RPC_REQUEST_FILTER).await {
+                device.emit_error(e);
+            }
+        });
+    }
+
+    /// Subscribes to server-side RPC now, to know it worked (handlers subscribe lazily otherwise).
+    pub async fn enable_rpc(&self) -> Result<(), ThingsBoardError> {
+        self.ensure_subscribed(topics::RPC_REQUEST_FILTER).await
+    }
+
+    /// Client-side RPC: resolves with the server's result, a typed `RpcError`, or a timeout.
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ThingsBoardError> {
+        let payload = rpc_call_payload(method, &params)?;
+        self.ensure_subscribed(topics::RPC_RESPONSE_FILTER).await?;
+        let id = self.next_id();
+        let (tx, rx) = oneshot::channel();
+        self.state.borrow_mut().pending_calls.insert(id, (method.to_owned(), tx));
+        if let Err(e) = self.publish(&topics::rpc_request(id), payload.into_bytes(), Budget::Message).await {
+            self.state.borrow_mut().pending_calls.remove(&id);
+            return Err(e);
+        }
+        let ms = self.options.request_timeout_ms;
+        let answer = timeout(ms, rx).await;
+        self.state.borrow_mut().pending_calls.remove(&id);
+        match answer {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            None => Err(ThingsBoardError::Timeout { what: "RPC call", timeout_ms: ms }),
+        }
+    }
+
+    /// Starts claiming (seeds/000, "Claiming API"); both arguments are optional.
+    pub async fn claim(&self, secret_key: Option<&str>, duration_ms: Option<u64>) -> Result<(), ThingsBoardError> {
+        self.publish(topics::CLAIM, claim_payload(secret_key, duration_ms).into_bytes(), Budget::Message).await
+    }
+
+    /// Publishes JSON to a topic within the limits (for the OTA flow's telemetry).
+    pub(crate) async fn publish_telemetry_value(&self, value: &Value) -> Result<(), ThingsBoardError> {
+        self.send_telemetry(value).await
+    }
+
+    pub(crate) async fn publish_raw(&self, topic: &str, payload: Vec<u8>) -> Result<(), ThingsBoardError> {
+        self.publish(topic, payload, Budget::Message).await
+    }
+
+    pub(crate) async fn publish_telemetry_raw(
+        &self,
+        topic: &str,
+        payload: Vec<u8>,
+        points: u64,
+    ) -> Result<(), ThingsBoardError> {
+        self.publish(topic, payload, Budget::Telemetry { points }).await
+    }
+
+    pub(crate) fn max_payload_size(&self) -> usize {
+        self.state.borrow().limits.max_payload_size
+    }
+
+    pub(crate) fn next_request_id(&self) -> u32 {
+        self.next_id()
+    }
+
+    /// Disconnects and frees the client's handlers and timers.
+    pub fn close(&self) {
+        self.client.close();
+        let mut s = self.state.borrow_mut();
+        s.rpc_handlers.clear();
+        s.shared_listeners.clear();
+        s.error_listeners.clear();
+        s.on_shared_change.clear();
+        s.pending_attributes.clear();
+        s.pending_calls.clear();
+        s.pending_chunks.clear();
+    }
+
+    fn on_shared_update(&self, m: &Message) {
+        match parse_shared_update(&m.payload) {
+            Ok(update) => {
+                let (listeners, hooks) = {
+                    let mut s = self.state.borrow_mut();
+                    s.mirror.apply_update(&update);
+                    (s.shared_listeners.clone(), s.on_shared_change.clone())
+                };
+                for l in listeners {
+                    l(&update);
+                }
+                for h in hooks {
+                    h();
+                }
+            }
+            Err(e) => self.emit_error(e),
+        }
+    }
+
+    fn on_attribute_response(&self, m: &Message) {
+        let Some(id) = topics::id_after(&m.topic, topics::ATTRIBUTES_RESPONSE_PREFIX).and_then(|id| id.parse().ok())
+        else {
+            return self.emit_error(ThingsBoardError::InvalidPayload {
+                what: "attribute response",
+                detail: format!("topic {:?} has no integer request id", m.topic),
+            });
+        };
+        let result = parse_attribute_response(&m.payload);
+        let waiter = {
+            let mut s = self.state.borrow_mut();
+            if let Ok(r) = &result {
+                s.mirror.apply_response(r);
+            }
+            s.pending_attributes.remove(&id)
+        };
+        match (waiter, result) {
+            (Some(w), result) => {
+                let _ = w.send(result);
+            }
+            (None, Err(e)) => self.emit_error(e),
+            (None, Ok(_)) => {}
+        }
+    }
+
+    fn on_rpc_response(&self, m: &Message) {
+        let Some(id) = topics::id_after(&m.topic, topics::RPC_RESPONSE_PREFIX).and_then(|id| id.parse().ok()) else {
+            return self.emit_error(ThingsBoardError::InvalidPayload {
+                what: "RPC response",
+                detail: format!("topic {:?} has no integer request id", m.topic),
+            });
+        };
+        let pending = self.state.borrow_mut().pending_calls.remove(&id);
+        if let Some((method, w)) = pending {
+            let _ = w.send(parse_rpc_result(&method, &m.payload));
+        }
+    }
+
+    fn on_rpc_request(&self, m: &Message) {
+        let request = match parse_rpc_request(&m.topic, &m.payload) {
+            Ok(r) => r,
+            Err(e) => return self.emit_error(e),
+        };
+        let found = {
+            let s = self.state.borrow();
+            s.rpc_handlers.get(&request.method).map(|r| (r.handler.clone(), r.one_way))
+        };
+        let device = self.clone();
+        spawn_local(async move {
+            let id = request.id.to_string();
+            let method = request.method.clone();
+            let result = match found {
+                Some((handler, true)) => {
+                    let _ = handler(request).await;
+                    return;
+                }
+                Some((handler, false)) => handler(request).await,
+                None => Err(format!("unknown method: {method}")),
+            };
+            let reply = rpc_reply_payload(&result).into_bytes();
+            if let Err(e) = device.publish(&topics::rpc_response(&id), reply, Budget::Message).await {
+                device.emit_error(e);
+            }
+        });
+    }
+}
+
+/// A device handle for closures stored inside the client, so they do not keep it alive.
+#[derive(Clone)]
+pub(crate) struct WeakDevice {
+    client: WeakMqttClient,
+    state: std::rc::Weak<RefCell<DeviceState>>,
+    options: Rc<DeviceOptions>,
+}
+
+impl WeakDevice {
+    pub(crate) fn upgrade(&self) -> Option<ThingsBoardDevice> {
+        Some(ThingsBoardDevice {
+            client: self.client.upgrade()?,
+            state: self.state.upgrade()?,
+            options: self.options.clone(),
+        })
+    }
+}

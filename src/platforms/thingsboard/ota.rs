@@ -1,0 +1,288 @@
+//! Firmware and software updates on a `ThingsBoardDevice` (seeds/001, Firmware API A and B): reacts
+//! to `fw_*` attributes, downloads in chunks, verifies, reports every `fw_state`, hands the image over.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use serde::Serialize;
+use wasm_bindgen_futures::spawn_local;
+
+use super::device::ThingsBoardDevice;
+use super::error::ThingsBoardError;
+use super::firmware::{
+    current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
+};
+use super::topics::PackageKind;
+use crate::client::time::timeout;
+use crate::session::Message;
+
+/// What the update reports as it goes, for progress bars and logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FirmwareEvent {
+    /// A newer package was announced.
+    #[serde(rename_all = "camelCase")]
+    Available { package: PackageInfo },
+    /// A `fw_state` was reported to the server.
+    #[serde(rename_all = "camelCase")]
+    State { kind: PackageKind, state: FirmwareState, error: Option<String> },
+    /// A chunk arrived.
+    #[serde(rename_all = "camelCase")]
+    Progress { kind: PackageKind, received: usize, total: Option<u64>, chunk_index: u32 },
+}
+
+/// Installs a verified image; an `Err` is reported as FAILED with its text as `fw_error`.
+pub type Installer = Rc<dyn Fn(PackageInfo, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>;
+
+type EventListener = Rc<dyn Fn(&FirmwareEvent)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtaOptions {
+    pub kind: PackageKind,
+    /// The title and version the device runs now, reported as `current_fw_*`.
+    pub current: Option<(String, String)>,
+    /// Bytes per chunk; 0 asks for the whole file at once.
+    pub chunk_size: usize,
+}
+
+impl Default for OtaOptions {
+    fn default() -> Self {
+        Self { kind: PackageKind::Fw, current: None, chunk_size: 8 * 1024 }
+    }
+}
+
+struct Ota {
+    device: ThingsBoardDevice,
+    options: RefCell<OtaOptions>,
+    installer: Installer,
+    listeners: RefCell<Vec<EventListener>>,
+    /// Bumped by each new update; a download that sees another value stops.
+    generation: Cell<u64>,
+    in_progress: RefCell<Option<(String, String)>>,
+    /// The package whose last attempt failed: not retried until the server announces another.
+    failed: RefCell<Option<PackageInfo>>,
+}
+
+/// Runs the update flow for one package kind on a device.
+#[derive(Clone)]
+pub struct FirmwareUpdater {
+    ota: Rc<Ota>,
+}
+
+impl FirmwareUpdater {
+    /// Reports the current version, subscribes to attribute updates and chunk responses, asks for
+    /// the package attributes, and updates whenever the server announces a different package.
+    pub async fn start<F, Fut>(
+        device: &ThingsBoardDevice,
+        options: OtaOptions,
+        install: F,
+    ) -> Result<Self, ThingsBoardError>
+    where
+        F: Fn(PackageInfo, Vec<u8>) -> Fut + 'static,
+        Fut: Future<Output = Result<(), String>> + 'static,
+    {
+        let kind = options.kind;
+        let updater = Self {
+            ota: Rc::new(Ota {
+                device: device.clone(),
+                options: RefCell::new(options),
+                installer: Rc::new(move |info, image| Box::pin(install(info, image))),
+                listeners: RefCell::new(Vec::new()),
+                generation: Cell::new(0),
+                in_progress: RefCell::new(None),
+                failed: RefCell::new(None),
+            }),
+        };
+        let weak = Rc::downgrade(&updater.ota);
+        device.state.borrow_mut().on_shared_change.push(Rc::new(move || {
+            if let Some(ota) = weak.upgrade() {
+                FirmwareUpdater { ota }.check();
+            }
+        }));
+        let weak = Rc::downgrade(&updater.ota);
+        let _ = device.client.on_message(&kind.chunk_response_filter(), move |m: &Message| {
+            if let Some(ota) = weak.upgrade() {
+                ota.on_chunk(m);
+            }
+        });
+        let weak = Rc::downgrade(&updater.ota);
+        let _ = device.client.on_message(&kind.error_topic(), move |m: &Message| {
+            if let Some(ota) = weak.upgrade() {
+                ota.on_server_error(m);
+            }
+        });
+        device.ensure_subscribed(&kind.chunk_response_filter()).await?;
+        device.ensure_subscribed(&kind.error_topic()).await?;
+        device.ensure_subscribed(super::topics::ATTRIBUTES).await?;
+        let current = updater.ota.options.borrow().current.clone();
+        if let Some((title, version)) = current {
+            device.publish_telemetry_value(&current_telemetry(kind, &title, &version)).await?;
+        }
+        let keys = requested_keys(kind);
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        device.request_attributes(&[], &keys).await?;
+        updater.check();
+        Ok(updater)
+    }
+
+    pub fn on_event(&self, f: impl Fn(&FirmwareEvent) + 'static) {
+        self.ota.listeners.borrow_mut().push(Rc::new(f));
+    }
+
+    /// The title and version the device runs, as last reported.
+    pub fn current(&self) -> Option<(String, String)> {
+        self.ota.options.borrow().current.clone()
+    }
+
+    pub fn set_chunk_size(&self, bytes: usize) {
+        self.ota.options.borrow_mut().chunk_size = bytes;
+    }
+
+    /// Looks at the mirrored attributes and starts an update if they name another package.
+    fn check(&self) {
+        let kind = self.ota.options.borrow().kind;
+        let info = match PackageInfo::from_attributes(kind, &self.ota.device.state.borrow().mirror.shared) {
+            Ok(Some(info)) => info,
+            Ok(None) => return,
+            Err(e) => return self.ota.device.emit_error(e),
+        };
+        let key = (info.title.clone(), info.version.clone());
+        if !info.is_newer_than(self.ota.options.borrow().current.as_ref())
+            || self.ota.in_progress.borrow().as_ref() == Some(&key)
+            || self.ota.failed.borrow().as_ref() == Some(&info)
+        {
+            return;
+        }
+        // A new package during a download cancels the old one.
+        let generation = self.ota.generation.get() + 1;
+        self.ota.generation.set(generation);
+        *self.ota.in_progress.borrow_mut() = Some(key);
+        self.ota.emit(FirmwareEvent::Available { package: info.clone() });
+        let ota = self.ota.clone();
+        let failed_package = info.clone();
+        spawn_local(async move {
+            let outcome = ota.run(info, generation).await;
+            if ota.generation.get() == generation {
+                *ota.in_progress.borrow_mut() = None;
+                if let Err(e) = outcome {
+                    *ota.failed.borrow_mut() = Some(failed_package);
+                    ota.device.emit_error(e);
+                }
+            }
+        });
+    }
+}
+
+impl Ota {
+    fn emit(&self, event: FirmwareEvent) {
+        let listeners = self.listeners.borrow().clone();
+        for l in listeners {
+            l(&event);
+        }
+    }
+
+    fn cancelled(&self, generation: u64) -> bool {
+        self.generation.get() != generation
+    }
+
+    async fn report(&self, state: FirmwareState, error: Option<&str>) -> Result<(), ThingsBoardError> {
+        let (kind, current) = {
+            let o = self.options.borrow();
+            (o.kind, o.current.clone())
+        };
+        self.device.publish_telemetry_value(&state_telemetry(kind, current.as_ref(), state, error)).await?;
+        self.emit(FirmwareEvent::State { kind, state, error: error.map(String::from) });
+        Ok(())
+    }
+
+    async fn fail(&self, error: ThingsBoardError) -> Result<(), ThingsBoardError> {
+        self.report(FirmwareState::Failed, Some(&error.to_string())).await?;
+        Err(error)
+    }
+
+    async fn run(&self, info: PackageInfo, generation: u64) -> Result<(), ThingsBoardError> {
+        let (kind, chunk_size) = {
+            let o = self.options.borrow();
+            (o.kind, o.chunk_size)
+        };
+        let request_id = self.device.next_request_id();
+        let mut download = Download::new(info.clone(), request_id, chunk_size);
+        self.report(FirmwareState::Downloading, None).await?;
+        let timeout_ms = self.device.options.request_timeout_ms;
+        loop {
+            if self.cancelled(generation) {
+                return Ok(());
+            }
+            let index = download.next_index();
+            let (topic, payload) = download.next_request();
+            let (tx, rx) = oneshot::channel();
+            self.device.state.borrow_mut().pending_chunks.insert((kind, request_id, index), tx);
+            self.device.publish_raw(&topic, payload.into_bytes()).await?;
+            let answer = timeout(timeout_ms, rx).await;
+            self.device.state.borrow_mut().pending_chunks.remove(&(kind, request_id, index));
+            let bytes = match answer {
+                Some(Ok(Ok(bytes))) => bytes,
+                Some(Ok(Err(e))) => return self.fail(e).await,
+                Some(Err(_)) => return Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+                None => return self.fail(ThingsBoardError::Timeout { what: "firmware chunk", timeout_ms }).await,
+            };
+            if self.cancelled(generation) {
+                return Ok(());
+            }
+            match download.accept(index, &bytes) {
+                Ok(DownloadStep::Complete) => {
+                    self.emit(FirmwareEvent::Progress {
+                        kind,
+                        received: download.received(),
+                        total: info.size,
+                        chunk_index: index,
+                    });
+                    break;
+                }
+                Ok(DownloadStep::Progress { received, total, index }) => {
+                    self.emit(FirmwareEvent::Progress { kind, received, total, chunk_index: index })
+                }
+                Err(e) => return self.fail(e).await,
+            }
+        }
+        self.report(FirmwareState::Downloaded, None).await?;
+        let image = match download.finish() {
+            Ok(image) => image,
+            Err(e) => return self.fail(e).await,
+        };
+        self.report(FirmwareState::Verified, None).await?;
+        self.report(FirmwareState::Updating, None).await?;
+        let installer = self.installer.clone();
+        if let Err(message) = installer(info.clone(), image).await {
+            return self.fail(ThingsBoardError::Firmware(message)).await;
+        }
+        self.options.borrow_mut().current = Some((info.title.clone(), info.version.clone()));
+        self.report(FirmwareState::Updated, None).await
+    }
+
+    fn on_chunk(&self, m: &Message) {
+        let kind = self.options.borrow().kind;
+        let Some((request_id, index)) = kind.parse_chunk_response(&m.topic) else { return };
+        let waiter = self.device.state.borrow_mut().pending_chunks.remove(&(kind, request_id, index));
+        if let Some(w) = waiter {
+            let _ = w.send(Ok(m.payload.clone()));
+        }
+    }
+
+    /// `v2/fw/error` (e.g. PAYLOAD_TOO_LARGE): fails the chunk being waited for.
+    fn on_server_error(&self, m: &Message) {
+        let kind = self.options.borrow().kind;
+        let text = String::from_utf8_lossy(&m.payload).into_owned();
+        let waiters: Vec<_> = {
+            let mut s = self.device.state.borrow_mut();
+            let keys: Vec<_> = s.pending_chunks.keys().filter(|(k, _, _)| *k == kind).copied().collect();
+            keys.into_iter().filter_map(|k| s.pending_chunks.remove(&k)).collect()
+        };
+        for w in waiters {
+            let _ = w.send(Err(ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}"))));
+        }
+    }
+}
