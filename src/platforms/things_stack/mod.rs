@@ -12,12 +12,20 @@ pub mod topic;
 pub mod tracking;
 mod wire;
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod js_formatter;
 
+#[cfg(target_arch = "wasm32")]
+pub use app::{DownlinkHandle, ThingsStackApp};
 pub use builder::DownlinkBuilder;
 pub use decoder::{CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput};
 pub use downlink::{ClassBc, ClassBcGateway, Downlink, GatewayIds, Priority};
 pub use error::ThingsStackError;
 pub use event::{parse_event, ApplicationUp, ThingsStackEvent, UpMessage};
+#[cfg(target_arch = "wasm32")]
+pub use js_formatter::JsFormatter;
 pub use lpp::decode_lpp;
 pub use topic::{ApplicationUid, EventKind, Subscription};
 pub use tracking::DownlinkStatus;

@@ -71,6 +71,8 @@ impl DownlinkStatus {
 struct Tracked {
     device_id: String,
     confirmed: bool,
+    /// Overlapping subscriptions may deliver an event twice; a repeat is not news.
+    last: Option<DownlinkStatus>,
 }
 
 /// A status change for one tracked downlink; `done` when it will hear nothing more.
@@ -93,7 +95,8 @@ impl DownlinkTracker {
     }
 
     pub fn track(&mut self, correlation_id: &str, device_id: &str, confirmed: bool) {
-        self.tracked.insert(correlation_id.to_owned(), Tracked { device_id: device_id.to_owned(), confirmed });
+        self.tracked
+            .insert(correlation_id.to_owned(), Tracked { device_id: device_id.to_owned(), confirmed, last: None });
     }
 
     pub fn forget(&mut self, correlation_id: &str) {
@@ -116,10 +119,11 @@ impl DownlinkTracker {
         ids.dedup();
         let mut updates = Vec::new();
         for id in ids {
-            let Some(t) = self.tracked.get(id) else { continue };
-            if t.device_id != up.device_id() {
+            let Some(t) = self.tracked.get_mut(id) else { continue };
+            if t.device_id != up.device_id() || t.last.as_ref() == Some(&status) {
                 continue;
             }
+            t.last = Some(status.clone());
             let done = status.is_final(t.confirmed);
             updates.push(TrackingUpdate { correlation_id: id.to_owned(), status: status.clone(), done });
             if done {
@@ -194,6 +198,15 @@ mod tests {
         let DownlinkStatus::Failed { error } = &u[0].status else { panic!("{u:?}") };
         assert_eq!(error.name, "application_downlink_too_long");
         assert!(u[0].done);
+    }
+
+    #[test]
+    fn a_repeated_event_is_reported_once() {
+        let mut t = DownlinkTracker::new();
+        t.track("iotmqtt:down:8", "dev1", true);
+        let queued = event("dev1", "downlink_queued", &["iotmqtt:down:8"], downlink(&["iotmqtt:down:8"]));
+        assert_eq!(t.observe(&queued).len(), 1);
+        assert!(t.observe(&queued).is_empty());
     }
 
     #[test]

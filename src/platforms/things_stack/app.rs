@@ -1,0 +1,394 @@
+//! `ThingsStackApp`: one application's MQTT integration on the async client — login with refusals
+//! in platform words, subscriptions, typed events, downlink push/replace/clear and tracking handles.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::{Rc, Weak};
+
+use futures_channel::mpsc;
+use futures_util::StreamExt;
+
+use super::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
+use super::downlink::{queue_body, Downlink};
+use super::error::ThingsStackError;
+use super::event::{parse_event, ThingsStackEvent, UpMessage};
+use super::topic::{downlink_topic, validate_id, ApplicationUid, DownlinkOp, EventKind, Subscription};
+use super::tracking::{new_correlation_id, DownlinkStatus, DownlinkTracker};
+use crate::client::time::timeout;
+use crate::client::MqttClient;
+use crate::error::ClientError;
+use crate::session::reason::ConnectRefusal;
+use crate::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
+
+type EventHandler = Rc<dyn Fn(&ThingsStackEvent)>;
+type ErrorHandler = Rc<dyn Fn(&ThingsStackError)>;
+
+struct Shared {
+    app: ApplicationUid,
+    event_listeners: Vec<(u64, EventHandler)>,
+    error_listeners: Vec<(u64, ErrorHandler)>,
+    next_listener: u64,
+    decoders: DecoderRegistry,
+    tracker: DownlinkTracker,
+    sinks: HashMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
+    downlinks_sent: u64,
+    /// Devices whose `down/#` events this client subscribed to for tracking.
+    watched: HashSet<String>,
+}
+
+/// An application's MQTT integration. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct ThingsStackApp {
+    client: MqttClient,
+    shared: Rc<RefCell<Shared>>,
+}
+
+impl ThingsStackApp {
+    /// Logs in as `application` (`app` or `app@tenant`; on TTN `app@ttn`) with an API key.
+    /// The connection is MQTT 3.1.1 whatever `options.version` says: the only version TTS speaks.
+    pub async fn connect(
+        url: &str,
+        application: &str,
+        api_key: &str,
+        mut options: ConnectOptions,
+    ) -> Result<Self, ThingsStackError> {
+        let app = ApplicationUid::parse(application)?;
+        if api_key.trim().is_empty() {
+            return Err(ThingsStackError::MissingApiKey);
+        }
+        options.version = ProtocolVersion::V3_1_1;
+        options.username = Some(app.uid());
+        options.password = Some(api_key.to_owned());
+        let client = MqttClient::new(url, options)?;
+        let shared = Rc::new(RefCell::new(Shared {
+            app: app.clone(),
+            event_listeners: Vec::new(),
+            error_listeners: Vec::new(),
+            next_listener: 1,
+            decoders: DecoderRegistry::new(),
+            tracker: DownlinkTracker::new(),
+            sinks: HashMap::new(),
+            downlinks_sent: 0,
+            watched: HashSet::new(),
+        }));
+        let weak = Rc::downgrade(&shared);
+        client.on_message(&format!("v3/{}/devices/+/#", app.uid()), move |m| on_message(&weak, m))?;
+        match client.connect().await {
+            Ok(_) => Ok(Self { client, shared }),
+            Err(e) => {
+                client.close();
+                Err(login_error(&app, e))
+            }
+        }
+    }
+
+    pub fn application(&self) -> ApplicationUid {
+        self.shared.borrow().app.clone()
+    }
+
+    /// The underlying client, for connection state and raw MQTT.
+    pub fn client(&self) -> &MqttClient {
+        &self.client
+    }
+
+    /// Subscribes to the whole application, one device, one event kind, or a device's one kind.
+    pub async fn subscribe(&self, subscription: &Subscription) -> Result<(), ThingsStackError> {
+        let filter = subscription.filter(&self.shared.borrow().app)?;
+        self.client.subscribe(&filter, QoS::AtMostOnce).await?;
+        Ok(())
+    }
+
+    /// Calls `handler` for every event of the subscribed topics.
+    pub fn on_event(&self, handler: impl Fn(&ThingsStackEvent) + 'static) -> u64 {
+        let mut s = self.shared.borrow_mut();
+        let id = s.next_listener;
+        s.next_listener += 1;
+        s.event_listeners.push((id, Rc::new(handler)));
+        id
+    }
+
+    /// Calls `handler` for every message on an event topic that could not be read.
+    pub fn on_error(&self, handler: impl Fn(&ThingsStackError) + 'static) -> u64 {
+        let mut s = self.shared.borrow_mut();
+        let id = s.next_listener;
+        s.next_listener += 1;
+        s.error_listeners.push((id, Rc::new(handler)));
+        id
+    }
+
+    pub fn remove_listener(&self, id: u64) -> bool {
+        let mut s = self.shared.borrow_mut();
+        let before = s.event_listeners.len() + s.error_listeners.len();
+        s.event_listeners.retain(|(l, _)| *l != id);
+        s.error_listeners.retain(|(l, _)| *l != id);
+        before != s.event_listeners.len() + s.error_listeners.len()
+    }
+
+    /// Every event, and every unreadable one as an error, as a stream.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<Result<ThingsStackEvent, ThingsStackError>> {
+        let (tx, rx) = mpsc::unbounded();
+        let errors = tx.clone();
+        self.on_event(move |e| {
+            let _ = tx.unbounded_send(Ok(e.clone()));
+        });
+        self.on_error(move |e| {
+            let _ = errors.unbounded_send(Err(e.clone()));
+        });
+        rx
+    }
+
+    /// Decodes this device's uplinks in the page (overrides the FPort and default decoders).
+    pub fn set_device_decoder(&self, device_id: &str, decoder: Rc<dyn UplinkDecoder>) {
+        self.shared.borrow_mut().decoders.set_for_device(device_id, decoder);
+    }
+
+    pub fn set_f_port_decoder(&self, f_port: u32, decoder: Rc<dyn UplinkDecoder>) {
+        self.shared.borrow_mut().decoders.set_for_f_port(f_port, decoder);
+    }
+
+    pub fn set_default_decoder(&self, decoder: Rc<dyn UplinkDecoder>) {
+        self.shared.borrow_mut().decoders.set_fallback(decoder);
+    }
+
+    /// For removals and anything else the setters do not cover.
+    pub fn with_decoders<R>(&self, f: impl FnOnce(&mut DecoderRegistry) -> R) -> R {
+        f(&mut self.shared.borrow_mut().decoders)
+    }
+
+    /// Appends downlinks to the device's queue; one tracking handle per downlink, in order.
+    pub async fn push(&self, device_id: &str, downlinks: &[Downlink]) -> Result<Vec<DownlinkHandle>, ThingsStackError> {
+        self.send(device_id, downlinks, DownlinkOp::Push).await
+    }
+
+    /// Replaces the device's queue with these downlinks.
+    pub async fn replace(
+        &self,
+        device_id: &str,
+        downlinks: &[Downlink],
+    ) -> Result<Vec<DownlinkHandle>, ThingsStackError> {
+        self.send(device_id, downlinks, DownlinkOp::Replace).await
+    }
+
+    /// Empties the device's queue (a replace with `[]`, seeds/003).
+    pub async fn clear(&self, device_id: &str) -> Result<(), ThingsStackError> {
+        self.send(device_id, &[], DownlinkOp::Replace).await.map(|_| ())
+    }
+
+    async fn send(
+        &self,
+        device_id: &str,
+        downlinks: &[Downlink],
+        op: DownlinkOp,
+    ) -> Result<Vec<DownlinkHandle>, ThingsStackError> {
+        validate_id("device id", device_id)?;
+        for d in downlinks {
+            d.validate()?;
+        }
+        self.watch_downlink_events(device_id).await?;
+        let mut outgoing = downlinks.to_vec();
+        let mut handles = Vec::with_capacity(outgoing.len());
+        let topic = {
+            let mut s = self.shared.borrow_mut();
+            for d in &mut outgoing {
+                s.downlinks_sent += 1;
+                let random = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
+                let id = new_correlation_id(random, s.downlinks_sent);
+                d.correlation_ids.push(id.clone());
+                // Tracked before publishing: `down/queued` can arrive before the PUBACK.
+                let (tx, rx) = mpsc::unbounded();
+                s.tracker.track(&id, device_id, d.confirmed);
+                s.sinks.insert(id.clone(), tx);
+                handles.push(DownlinkHandle {
+                    correlation_id: id,
+                    device_id: device_id.to_owned(),
+                    confirmed: d.confirmed,
+                    rx,
+                    history: Vec::new(),
+                    done: false,
+                });
+            }
+            downlink_topic(&s.app, device_id, op)
+        };
+        let publish = Outgoing::new(topic, queue_body(&outgoing)).qos(QoS::AtLeastOnce);
+        if let Err(e) = self.client.publish(publish).await {
+            let mut s = self.shared.borrow_mut();
+            for h in &handles {
+                s.tracker.forget(&h.correlation_id);
+                s.sinks.remove(&h.correlation_id);
+            }
+            return Err(e.into());
+        }
+        Ok(handles)
+    }
+
+    /// Tracking needs the device's `down/...` events, whatever the caller subscribed to.
+    async fn watch_downlink_events(&self, device_id: &str) -> Result<(), ThingsStackError> {
+        if self.shared.borrow().watched.contains(device_id) {
+            return Ok(());
+        }
+        let filter = format!("v3/{}/devices/{device_id}/down/#", self.shared.borrow().app.uid());
+        self.client.subscribe(&filter, QoS::AtMostOnce).await?;
+        self.shared.borrow_mut().watched.insert(device_id.to_owned());
+        Ok(())
+    }
+
+    /// Downlinks still waiting for news.
+    pub fn tracked_downlinks(&self) -> usize {
+        self.shared.borrow().tracker.len()
+    }
+
+    /// Disconnects and ends every tracking handle's stream.
+    pub fn close(&self) {
+        self.client.close();
+        let mut s = self.shared.borrow_mut();
+        s.sinks.clear();
+        s.tracker = DownlinkTracker::new();
+        s.event_listeners.clear();
+        s.error_listeners.clear();
+    }
+}
+
+/// CONNACK 0x04/0x05 in The Things Stack's terms: the server gives the same code for a wrong key,
+/// an unknown application and a missing or wrong tenant.
+fn login_error(app: &ApplicationUid, e: ClientError) -> ThingsStackError {
+    match &e {
+        ClientError::ConnectRefused {
+            refusal: ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword,
+            ..
+        } => ThingsStackError::NotAuthorized { app_id: app.application_id.clone(), tenant: app.tenant.clone() },
+        _ => e.into(),
+    }
+}
+
+fn on_message(weak: &Weak<RefCell<Shared>>, m: &Message) {
+    let Some(shared) = weak.upgrade() else { return };
+    let parsed = parse_event(&shared.borrow().app, &m.topic, &m.payload);
+    let mut event = match parsed {
+        Ok(Some(event)) => event,
+        Ok(None) => return,
+        Err(e) => {
+            let listeners: Vec<ErrorHandler> = shared.borrow().error_listeners.iter().map(|(_, h)| h.clone()).collect();
+            for l in listeners {
+                l(&e);
+            }
+            return;
+        }
+    };
+    if let (EventKind::Up, UpMessage::UplinkMessage(u)) = (event.kind, &event.up.message) {
+        let f_port = u.f_port.unwrap_or(0);
+        let decoder = shared.borrow().decoders.find(&event.device_id, f_port);
+        if let Some(decoder) = decoder {
+            let input = UplinkInput {
+                bytes: u.frm_payload.clone().unwrap_or_default(),
+                f_port,
+                recv_time: u.received_at.clone().or_else(|| event.up.received_at.clone()),
+            };
+            // Run outside any borrow: a JavaScript formatter may do anything.
+            event.decoded = Some(decoder.decode_uplink(&input));
+        }
+    }
+    let listeners: Vec<EventHandler> = {
+        let mut s = shared.borrow_mut();
+        for update in s.tracker.observe(&event.up) {
+            let delivered =
+                s.sinks.get(&update.correlation_id).is_some_and(|tx| tx.unbounded_send(update.status).is_ok());
+            if !delivered {
+                // The handle was dropped: nobody is waiting any more.
+                s.tracker.forget(&update.correlation_id);
+            }
+            if update.done || !delivered {
+                s.sinks.remove(&update.correlation_id);
+            }
+        }
+        s.event_listeners.iter().map(|(_, h)| h.clone()).collect()
+    };
+    for l in listeners {
+        l(&event);
+    }
+}
+
+/// One pushed downlink's progress: `queued`, `sent`, then `acked`/`nacked` when confirmed, or
+/// `failed`/`invalidated`.
+pub struct DownlinkHandle {
+    correlation_id: String,
+    device_id: String,
+    confirmed: bool,
+    rx: mpsc::UnboundedReceiver<DownlinkStatus>,
+    history: Vec<DownlinkStatus>,
+    done: bool,
+}
+
+impl DownlinkHandle {
+    /// The id the client added to the downlink; it appears in every event about it.
+    pub fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn confirmed(&self) -> bool {
+        self.confirmed
+    }
+
+    /// Every status seen so far, in order.
+    pub fn history(&self) -> &[DownlinkStatus] {
+        &self.history
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The next status within `timeout_ms`; `Ok(None)` once nothing more can come (finished, or
+    /// the application was closed).
+    pub async fn next(&mut self, timeout_ms: u32) -> Result<Option<DownlinkStatus>, ThingsStackError> {
+        match timeout(timeout_ms, self.rx.next()).await {
+            Some(Some(status)) => {
+                self.done |= status.is_final(self.confirmed);
+                self.history.push(status.clone());
+                Ok(Some(status))
+            }
+            Some(None) => Ok(None),
+            None => Err(self.timed_out(timeout_ms)),
+        }
+    }
+
+    /// Waits up to `timeout_ms` in all for the final status: `acked` (confirmed), `sent`
+    /// (unconfirmed), `failed` or `invalidated`. A `nacked` is recorded and waiting goes on,
+    /// since the server may retry a confirmed downlink.
+    pub async fn outcome(&mut self, timeout_ms: u32) -> Result<DownlinkStatus, ThingsStackError> {
+        let confirmed = self.confirmed;
+        let history = &mut self.history;
+        let rx = &mut self.rx;
+        let mut done = self.done;
+        let wait = async {
+            while !done {
+                match rx.next().await {
+                    Some(status) => {
+                        done = status.is_final(confirmed);
+                        history.push(status);
+                    }
+                    None => return Err(ThingsStackError::Client(ClientError::Closed)),
+                }
+            }
+            Ok(())
+        };
+        let result = timeout(timeout_ms, wait).await;
+        self.done = done;
+        match result {
+            Some(Ok(())) => self.history.last().cloned().ok_or(ThingsStackError::Client(ClientError::Closed)),
+            Some(Err(e)) => Err(e),
+            None => Err(self.timed_out(timeout_ms)),
+        }
+    }
+
+    fn timed_out(&self, waited_ms: u32) -> ThingsStackError {
+        ThingsStackError::DownlinkTimeout {
+            correlation_id: self.correlation_id.clone(),
+            waited_ms,
+            last: self.history.last().map_or("published", DownlinkStatus::name).to_owned(),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A user's JavaScript uplink formatter run in the page with The Things Stack's contract:
+//! `decodeUplink({bytes, fPort, recvTime})` returns `{data, warnings, errors}` (legacy `Decoder(bytes, port)` too).
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::decoder::{DecodedUplink, UplinkDecoder, UplinkInput};
+use super::error::ThingsStackError;
+
+/// A compiled formatter. Its top-level code runs once, at `new`.
+pub struct JsFormatter {
+    decode_uplink: Function,
+}
+
+impl JsFormatter {
+    /// Compiles `source`, which must define `decodeUplink(input)` (or the v2-style `Decoder(bytes, port)`).
+    /// Fails on a syntax error, an exception at top level, or when neither function is defined.
+    /// Needs a page whose Content-Security-Policy allows `unsafe-eval`, as any formatter runner does.
+    pub fn new(source: &str) -> Result<Self, ThingsStackError> {
+        let body = format!(
+            "{source}\n;return typeof decodeUplink === 'function' ? decodeUplink\n\
+             : typeof Decoder === 'function' ? function (input) {{ return {{ data: Decoder(input.bytes, input.fPort) }}; }}\n\
+             : null;"
+        );
+        let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Function"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| {
+                ThingsStackError::Formatter("this JavaScript environment has no Function constructor".into())
+            })?;
+        let loader = Reflect::construct(&constructor, &Array::of1(&JsValue::from_str(&body)))
+            .map_err(|e| ThingsStackError::Formatter(format!("the formatter does not compile: {}", js_message(&e))))?;
+        let loader: Function = loader
+            .dyn_into()
+            .map_err(|_| ThingsStackError::Formatter("the Function constructor returned something else".into()))?;
+        let decode = loader.call0(&JsValue::UNDEFINED).map_err(|e| {
+            ThingsStackError::Formatter(format!("the formatter threw while loading: {}", js_message(&e)))
+        })?;
+        let decode_uplink = decode
+            .dyn_into::<Function>()
+            .map_err(|_| ThingsStackError::Formatter("the formatter defines no decodeUplink(input) function".into()))?;
+        Ok(Self { decode_uplink })
+    }
+}
+
+impl UplinkDecoder for JsFormatter {
+    fn decode_uplink(&self, input: &UplinkInput) -> DecodedUplink {
+        let js_input = Object::new();
+        let bytes: Array = input.bytes.iter().map(|b| JsValue::from(*b)).collect();
+        let _ = Reflect::set(&js_input, &"bytes".into(), &bytes);
+        let _ = Reflect::set(&js_input, &"fPort".into(), &JsValue::from(input.f_port));
+        if let Some(t) = &input.recv_time {
+            let _ = Reflect::set(&js_input, &"recvTime".into(), &js_sys::Date::new(&JsValue::from_str(t)));
+        }
+        let output = match self.decode_uplink.call1(&JsValue::UNDEFINED, &js_input) {
+            Ok(v) => v,
+            Err(e) => return DecodedUplink::failed(format!("decodeUplink threw: {}", js_message(&e))),
+        };
+        // JSON.stringify gives plain data (Dates become strings, functions vanish), as the server stores it.
+        let text = JSON::stringify(&output).ok().and_then(|s| s.as_string());
+        let Some(value) = text.and_then(|t| serde_json::from_str::<Value>(&t).ok()) else {
+            return DecodedUplink::failed("decodeUplink returned something that is not JSON data");
+        };
+        from_output(value)
+    }
+}
+
+/// Applies the contract to the returned object: `errors` fail the decoding; `data` must be an object.
+fn from_output(value: Value) -> DecodedUplink {
+    let Value::Object(mut out) = value else {
+        return DecodedUplink::failed("decodeUplink must return an object {data, warnings, errors}");
+    };
+    let strings = |v: Option<Value>| -> Vec<String> {
+        match v {
+            Some(Value::Array(items)) => {
+                items.into_iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let warnings = strings(out.remove("warnings"));
+    let errors = strings(out.remove("errors"));
+    let data = out.remove("data").unwrap_or(Value::Null);
+    if errors.is_empty() && !data.is_object() {
+        return DecodedUplink { data: Value::Null, warnings, errors: vec!["data must be an object".into()] };
+    }
+    DecodedUplink { data, warnings, errors }
+}
+
+fn js_message(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| "an exception that is not an Error".into())
+}
