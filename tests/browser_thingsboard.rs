@@ -478,3 +478,141 @@ async fn a_gateway_serves_50_sub_devices() {
     assert_eq!(gw.devices().len(), 49);
     gw.close();
 }
+
+// PLATFORM-FACTS, Topics: anything but the exact whitelisted filters gets SUBACK 0x80, so the
+// device subscribes only to those, and only for the features it uses.
+#[wasm_bindgen_test]
+async fn the_device_subscribes_only_to_whitelisted_filters_for_features_in_use() {
+    let options = DeviceOptions { fetch_session_limits: false, ..Default::default() };
+    let d = ThingsBoardDevice::connect(&sim_ws("thingsboard"), token("demo-thermostat-token"), options).await.unwrap();
+    d.send_telemetry(&json!({"quiet": 1})).await.unwrap();
+    assert!(d.subscribed_filters().is_empty(), "telemetry needs no subscription");
+    d.request_attributes(&[], &["targetTemperature"]).await.unwrap();
+    assert_eq!(d.subscribed_filters(), ["v1/devices/me/attributes/response/+"]);
+    d.call("getTime", json!({})).await.unwrap();
+    d.enable_rpc().await.unwrap();
+    d.subscribe_shared_attributes(|_| {}).await.unwrap();
+    let filters = d.subscribed_filters();
+    assert_eq!(filters.len(), 4);
+    for f in &filters {
+        assert!(iotmqtt::platforms::thingsboard::topics::SUBSCRIBE_WHITELIST.contains(&f.as_str()), "{f}");
+    }
+    d.close();
+}
+
+// seeds/001: "The ${requestId} has to be different for each firmware update"; a newer package
+// announced mid-download cancels the old download.
+#[wasm_bindgen_test]
+async fn a_new_package_during_a_download_cancels_it_with_a_new_request_id() {
+    let d = thermostat().await;
+    let slow: Vec<u8> = (0..512 * 1024u32).map(|i| (i % 253) as u8).collect();
+    upload_firmware("3.0.0-slow", ChecksumAlgorithm::Sha256, &slow).await;
+    let installed: Installed = Rc::default();
+    let events: Rc<RefCell<Vec<FirmwareEvent>>> = Rc::default();
+    let inst = installed.clone();
+    let updater = FirmwareUpdater::start(
+        &d,
+        OtaOptions { current: Some(("thermo-fw".into(), "2.9".into())), chunk_size: 1024, ..Default::default() },
+        move |info, image| {
+            inst.borrow_mut().push((info.version.clone(), image));
+            async { Ok(()) }
+        },
+    )
+    .await
+    .unwrap();
+    let ev = events.clone();
+    updater.on_event(move |e| ev.borrow_mut().push(e.clone()));
+    assert!(
+        eventually(|| events.borrow().iter().filter(|e| matches!(e, FirmwareEvent::Progress { .. })).count() > 5).await
+    );
+    let fresh = vec![0xA5u8; 30_000];
+    upload_firmware("3.1.0-fresh", ChecksumAlgorithm::Crc32, &fresh).await;
+    assert!(eventually(|| !installed.borrow().is_empty()).await);
+    sleep_ms(300).await;
+    assert_eq!(
+        installed.borrow().clone(),
+        vec![("3.1.0-fresh".to_string(), fresh)],
+        "only the newer package is installed"
+    );
+    let chunk_requests = sim_device(THERMOSTAT).await;
+    assert_eq!(chunk_requests["fwState"], "UPDATED");
+    d.close();
+}
+
+// PLATFORM-FACTS, Firmware: "(and software, with sw_ in place of fw_)".
+#[wasm_bindgen_test]
+async fn software_packages_update_through_the_sw_topics() {
+    let d = thermostat().await;
+    let image = vec![0x42u8; 20_000];
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&js_sys::Uint8Array::from(image.as_slice()));
+    let url = sim_http(&format!(
+        "/api/sim/thingsboard/devices/{THERMOSTAT}/firmware?title=thermo-sw&version=7.0&algorithm=MURMUR3_128&kind=sw"
+    ));
+    wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
+        .await
+        .unwrap();
+    let installed: Installed = Rc::default();
+    let inst = installed.clone();
+    let _updater = FirmwareUpdater::start(
+        &d,
+        OtaOptions {
+            kind: iotmqtt::platforms::thingsboard::PackageKind::Sw,
+            current: Some(("thermo-sw".into(), "6.0".into())),
+            chunk_size: 4096,
+        },
+        move |info, image| {
+            inst.borrow_mut().push((info.version.clone(), image));
+            async { Ok(()) }
+        },
+    )
+    .await
+    .unwrap();
+    assert!(eventually(|| !installed.borrow().is_empty()).await);
+    assert_eq!(installed.borrow()[0], ("7.0".to_string(), image));
+    assert_eq!(sim_device(THERMOSTAT).await["swState"], "UPDATED");
+    d.close();
+}
+
+// Bad input from the server: an attribute response or RPC request with invalid JSON, or an RPC id
+// that is not an integer, is an error event; the session goes on. Injected with mosquitto_pub
+// through the test broker, which (unlike ThingsBoard) lets anyone publish on these topics.
+#[wasm_bindgen_test]
+async fn invalid_payloads_from_the_server_are_error_events_and_the_session_goes_on() {
+    let options = DeviceOptions { fetch_session_limits: false, ..Default::default() };
+    let credentials = Credentials::Basic {
+        client_id: unique("tb").replace('/', "-"),
+        username: Some("tester".into()),
+        password: Some("secret".into()),
+    };
+    let d = ThingsBoardDevice::connect(&broker_ws(), credentials, options).await.unwrap();
+    let errors: Rc<RefCell<Vec<ThingsBoardError>>> = Rc::default();
+    let e = errors.clone();
+    d.on_error(move |err| e.borrow_mut().push(err.clone()));
+    d.on_rpc("ping", |_| async { Ok(json!("pong")) });
+    d.enable_rpc().await.unwrap();
+    d.subscribe_shared_attributes(|_| {}).await.unwrap();
+    let pub_raw = |topic: &'static str, body: &'static [u8]| async move {
+        let r = get_json(&control_url(&format!(
+            "/pub?topic={topic}&qos=1&b64={}",
+            b64(body).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+        )))
+        .await;
+        assert_eq!(r["ok"], true, "{r}");
+    };
+    pub_raw("v1/devices/me/rpc/request/abc", br#"{"method":"ping"}"#).await;
+    pub_raw("v1/devices/me/rpc/request/5", b"{not json").await;
+    pub_raw("v1/devices/me/attributes", b"[1,2").await;
+    assert!(eventually(|| errors.borrow().len() == 3).await, "{:?}", errors.borrow());
+    assert!(errors.borrow().iter().all(|e| e.code() == "TB_INVALID_PAYLOAD"));
+
+    // The session goes on: a good RPC is still answered.
+    let r = get_json(&control_url("/sub/start?name=tbreply&topic=v1/devices/me/rpc/response/6&qos=1")).await;
+    assert_eq!(r["ok"], true);
+    pub_raw("v1/devices/me/rpc/request/6", br#"{"method":"ping","params":{}}"#).await;
+    let r = get_json(&control_url("/sub/result?name=tbreply")).await;
+    assert_eq!(unb64(r["b64"].as_str().unwrap()), br#""pong""#);
+    assert!(d.client().is_connected());
+    d.close();
+}

@@ -205,6 +205,13 @@ impl ThingsBoardDevice {
         &self.client
     }
 
+    /// The filters subscribed so far: always a subset of ThingsBoard's whitelist, one per feature used.
+    pub fn subscribed_filters(&self) -> Vec<String> {
+        let mut f: Vec<String> = self.state.borrow().subscribed.iter().cloned().collect();
+        f.sort();
+        f
+    }
+
     pub fn session_limits(&self) -> SessionLimits {
         self.state.borrow().limits.clone()
     }
