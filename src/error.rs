@@ -66,6 +66,12 @@ pub enum ClientError {
     #[error("the client was closed")]
     Closed,
 
+    #[error("the offline queue is full ({messages} messages, {bytes} bytes): the publish was refused")]
+    OfflineQueueFull { messages: usize, bytes: usize },
+
+    #[error("gave up reconnecting after {attempts} attempts")]
+    ReconnectGaveUp { attempts: u32 },
+
     #[error("no packet identifier is free: 65,535 requests are already in flight")]
     PacketIdsExhausted,
 }
@@ -95,6 +101,8 @@ impl ClientError {
             Self::Disconnected => "DISCONNECTED",
             Self::Closed => "CLIENT_CLOSED",
             Self::PacketIdsExhausted => "PACKET_IDS_EXHAUSTED",
+            Self::OfflineQueueFull { .. } => "OFFLINE_QUEUE_FULL",
+            Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
         }
     }
 }

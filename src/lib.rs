@@ -14,4 +14,5 @@ pub mod transport;
 pub mod app;
 
 pub use error::ClientError;
+pub use session::options::{ClientOptions, OfflineQueueOptions, QueueFullPolicy, ReconnectOptions};
 pub use session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};

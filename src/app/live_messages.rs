@@ -73,6 +73,9 @@ pub fn LiveMessages() -> Html {
                     ConnectionState::Idle => "not connected".into(),
                     ConnectionState::Connecting => "connecting…".into(),
                     ConnectionState::Connected(_) => "connected".into(),
+                    ConnectionState::Reconnecting { attempt, delay_ms, reason } => {
+                        format!("reconnecting (attempt {attempt} in {} s): {reason}", delay_ms / 1000)
+                    }
                     ConnectionState::Disconnected(e) => format!("disconnected: {e}"),
                     ConnectionState::Closed => "closed".into(),
                 })

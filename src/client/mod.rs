@@ -23,6 +23,12 @@ pub enum ConnectionState {
     Idle,
     Connecting,
     Connected(ConnAck),
+    /// The connection dropped; attempt `attempt` starts after `delay_ms`.
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+        reason: ClientError,
+    },
     /// The connection ended or never came up; the error says why.
     Disconnected(ClientError),
     /// `close()` was called; the client is done.

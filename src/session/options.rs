@@ -117,6 +117,61 @@ impl ConnectOptions {
     }
 }
 
+/// Automatic reconnect: exponential backoff with full jitter. The delay before attempt n is a random
+/// value in [0, min(max_delay, initial_delay * factor^(n-1))].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReconnectOptions {
+    pub enabled: bool,
+    pub initial_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub factor: f64,
+    /// `None` retries for ever.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for ReconnectOptions {
+    fn default() -> Self {
+        Self { enabled: true, initial_delay_ms: 1_000, max_delay_ms: 30_000, factor: 2.0, max_attempts: None }
+    }
+}
+
+/// What happens to a publish when the offline queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum QueueFullPolicy {
+    /// Refuse the new publish with `OfflineQueueFull`.
+    #[default]
+    Reject,
+    /// Drop the oldest QoS 0 messages to make room; QoS 1 and 2 are never dropped.
+    DropOldestQos0,
+}
+
+/// Publishes made while disconnected wait here, in order, bounded in messages and bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OfflineQueueOptions {
+    pub max_messages: usize,
+    pub max_bytes: usize,
+    pub policy: QueueFullPolicy,
+}
+
+impl Default for OfflineQueueOptions {
+    fn default() -> Self {
+        Self { max_messages: 10_000, max_bytes: 16 * 1024 * 1024, policy: QueueFullPolicy::Reject }
+    }
+}
+
+/// How the client behaves around the connection, beyond the CONNECT fields.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClientOptions {
+    pub reconnect: ReconnectOptions,
+    pub offline_queue: OfflineQueueOptions,
+    /// An IndexedDB database name: the offline queue and in-flight QoS >= 1 packets survive reloads.
+    pub persistence: Option<String>,
+}
+
 /// A message to publish.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
