@@ -12,6 +12,8 @@ pub mod transport;
 
 #[cfg(all(target_arch = "wasm32", feature = "app"))]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 
 pub use error::ClientError;
 pub use session::options::{ClientOptions, OfflineQueueOptions, QueueFullPolicy, ReconnectOptions};

@@ -10,6 +10,7 @@ use std::rc::{Rc, Weak};
 use futures_channel::{mpsc, oneshot};
 
 use crate::error::ClientError;
+use crate::session::options::ClientOptions;
 use crate::session::router::Router;
 use crate::session::{
     generate_client_id, ConnAck, ConnectOptions, Message, Outgoing, Phase, QoS, Session, SessionEvent, TimerKind,
@@ -63,6 +64,7 @@ struct Inner {
     message_listeners: Vec<(u64, Handler<Message>)>,
     state_listeners: Vec<(u64, Handler<ConnectionState>)>,
     next_listener: u64,
+    client_options: ClientOptions,
 }
 
 /// An MQTT client over one browser WebSocket. Cheap to clone; clones share the connection.
@@ -88,9 +90,18 @@ impl MqttClient {
         WeakMqttClient { inner: Rc::downgrade(&self.inner) }
     }
 
-    /// A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect`.
-    /// An empty client id is replaced by a generated one.
-    pub fn new(url: &str, mut options: ConnectOptions) -> Result<Self, ClientError> {
+    /// A client for `url` (`ws://` or `wss://`) with the default reconnect and queue behaviour.
+    /// Nothing is opened until `connect`. An empty client id is replaced by a generated one.
+    pub fn new(url: &str, options: ConnectOptions) -> Result<Self, ClientError> {
+        Self::with_options(url, options, ClientOptions::default())
+    }
+
+    /// A client with explicit reconnect, offline-queue and persistence behaviour.
+    pub fn with_options(
+        url: &str,
+        mut options: ConnectOptions,
+        client_options: ClientOptions,
+    ) -> Result<Self, ClientError> {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(ClientError::InvalidOption {
                 field: "url",
@@ -117,6 +128,7 @@ impl MqttClient {
             message_listeners: Vec::new(),
             state_listeners: Vec::new(),
             next_listener: 1,
+            client_options,
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));
@@ -130,6 +142,10 @@ impl MqttClient {
 
     pub fn client_id(&self) -> String {
         self.inner.borrow().session.options().client_id.clone()
+    }
+
+    pub fn client_options(&self) -> ClientOptions {
+        self.inner.borrow().client_options.clone()
     }
 
     pub fn options(&self) -> ConnectOptions {

@@ -1,0 +1,1 @@
+//! The npm package's JavaScript API (wasm-bindgen facade); filled in by the npm-package issue.
