@@ -3,6 +3,9 @@
 # simulator on free loopback ports, exports their ports for the browser tests, and stops both on exit.
 # Needs: ROOT, OUT, and a `pids` array that the caller's EXIT trap kills.
 
+# Long reliability tests (outages, backoff over minutes) need more than the runner's default timeout.
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-900}
+
 port() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 wait_file() { for _ in $(seq 150); do [[ -f "$1" ]] && return 0; sleep 0.1; done; return 1; }
 

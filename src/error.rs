@@ -69,6 +69,9 @@ pub enum ClientError {
     #[error("the offline queue is full ({messages} messages, {bytes} bytes): the publish was refused")]
     OfflineQueueFull { messages: usize, bytes: usize },
 
+    #[error("dropped from the full offline queue to make room for newer messages (QoS 0 only)")]
+    DroppedFromQueue,
+
     #[error("gave up reconnecting after {attempts} attempts")]
     ReconnectGaveUp { attempts: u32 },
 
@@ -103,6 +106,7 @@ impl ClientError {
             Self::PacketIdsExhausted => "PACKET_IDS_EXHAUSTED",
             Self::OfflineQueueFull { .. } => "OFFLINE_QUEUE_FULL",
             Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
+            Self::DroppedFromQueue => "DROPPED_FROM_QUEUE",
         }
     }
 }

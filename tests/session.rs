@@ -193,8 +193,9 @@ fn v5_connack_properties_limit_what_may_be_published() {
 #[test]
 fn publish_qos0_is_one_exact_packet_with_retain() {
     let mut s = connected(ProtocolVersion::V3_1_1);
-    let (id, ev) = s.publish(&Outgoing::new("a/b", b"hi".to_vec()).retain(true)).unwrap();
-    assert_eq!(id, None);
+    let (ticket, ev) = s.publish(&Outgoing::new("a/b", b"hi".to_vec()).retain(true)).unwrap();
+    assert_eq!(ticket.packet_id, None);
+    assert!(!ticket.completes_later(), "QoS 0 completes on hand-off");
     assert_eq!(sent(&ev), vec![vec![0x31, 7, 0, 3, b'a', b'/', b'b', b'h', b'i']]);
 }
 
@@ -202,25 +203,25 @@ fn publish_qos0_is_one_exact_packet_with_retain() {
 #[test]
 fn publish_qos1_completes_on_puback() {
     let mut s = connected(ProtocolVersion::V3_1_1);
-    let (id, ev) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
-    let id = id.unwrap();
+    let (ticket, ev) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let id = ticket.packet_id.unwrap();
     assert_eq!(sent(&ev)[0][0], 0x32);
     let ev = s.feed(&[0x40, 0x02, (id >> 8) as u8, id as u8]);
-    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id, result: Ok(()) }), "{ev:?}");
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Ok(()) }), "{ev:?}");
 }
 
 // MQTT 3.1.1 §4.3.3: QoS 2 sends PUBREL on PUBREC and completes on PUBCOMP.
 #[test]
 fn publish_qos2_releases_on_pubrec_and_completes_on_pubcomp() {
     let mut s = connected(ProtocolVersion::V3_1_1);
-    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
-    let id = id.unwrap();
+    let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let id = ticket.packet_id.unwrap();
     let [hi, lo] = id.to_be_bytes();
     let ev = s.feed(&[0x50, 0x02, hi, lo]);
     assert_eq!(sent(&ev), vec![vec![0x62, 0x02, hi, lo]], "PUBREL");
     assert!(!ev.iter().any(|e| matches!(e, E::NotifyPublishCompleted { .. })));
     let ev = s.feed(&[0x70, 0x02, hi, lo]);
-    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id, result: Ok(()) }));
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Ok(()) }));
 }
 
 // MQTT 5.0 §3.4.2.1: PUBACK reason codes >= 0x80 fail the publish.
@@ -228,26 +229,26 @@ fn publish_qos2_releases_on_pubrec_and_completes_on_pubcomp() {
 fn every_v5_puback_error_reason_fails_the_publish() {
     for code in [0x80u8, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99] {
         let mut s = connected(ProtocolVersion::V5);
-        let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
-        let [hi, lo] = id.unwrap().to_be_bytes();
+        let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+        let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
         let ev = s.feed(&[0x40, 0x03, hi, lo, code]);
         let expected = Err(ClientError::PublishRefused { topic: "t".into(), reason: ReasonCode(code) });
-        assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id.unwrap(), result: expected }), "{ev:?}");
+        assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: expected }), "{ev:?}");
     }
     // 0x10 "No matching subscribers" is a success.
     let mut s = connected(ProtocolVersion::V5);
-    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
-    let [hi, lo] = id.unwrap().to_be_bytes();
+    let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
     let ev = s.feed(&[0x40, 0x03, hi, lo, 0x10]);
-    assert!(ev.contains(&E::NotifyPublishCompleted { packet_id: id.unwrap(), result: Ok(()) }));
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Ok(()) }));
 }
 
 // MQTT 5.0 §3.5.2.1: a PUBREC with an error reason ends a QoS 2 publish.
 #[test]
 fn v5_pubrec_error_fails_a_qos2_publish() {
     let mut s = connected(ProtocolVersion::V5);
-    let (id, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
-    let [hi, lo] = id.unwrap().to_be_bytes();
+    let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
     let ev = s.feed(&[0x50, 0x03, hi, lo, 0x87]);
     assert!(ev.iter().any(|e| matches!(
         e,
@@ -438,12 +439,10 @@ fn client_disconnect_sends_disconnect_then_closes() {
 #[test]
 fn a_closed_socket_fails_everything_in_flight() {
     let mut s = connected(ProtocolVersion::V3_1_1);
-    let (pid, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     let (sid, _) = s.subscribe(&[("f".to_string(), QoS::AtMostOnce)]).unwrap();
     let ev = s.notify_closed();
-    assert!(
-        ev.contains(&E::NotifyPublishCompleted { packet_id: pid.unwrap(), result: Err(ClientError::ConnectionLost) })
-    );
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Err(ClientError::ConnectionLost) }));
     assert!(ev.contains(&E::NotifySubscribed { packet_id: sid, results: vec![Err(ClientError::ConnectionLost)] }));
     assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), ClientError::NotConnected);
 }
@@ -478,8 +477,8 @@ fn bad_topics_filters_and_qos_are_refused_before_sending() {
     }
     assert_eq!(QoS::try_from(3u8), Err(ClientError::InvalidQos(3)));
     // The session is untouched: a good publish still gets packet id 1.
-    let (id, _) = s.publish(&Outgoing::new("ok", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
-    assert_eq!(id, Some(1));
+    let (ticket, _) = s.publish(&Outgoing::new("ok", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(ticket.packet_id, Some(1));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The async MQTT client for the browser: the pure session driven by a WebSocket and timers.
 //! `connect`, `publish`, `subscribe` are futures; messages and state changes reach callbacks or streams.
 
+mod network;
 pub mod time;
 
 use std::cell::RefCell;
@@ -57,7 +58,8 @@ struct Inner {
     socket_error: bool,
     closing: bool,
     connect_waiter: Option<oneshot::Sender<Result<ConnAck, ClientError>>>,
-    publish_waiters: HashMap<u16, oneshot::Sender<Result<(), ClientError>>>,
+    /// Publishes waiting for completion, by session token.
+    publish_waiters: HashMap<u64, oneshot::Sender<Result<(), ClientError>>>,
     subscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<QoS, ClientError>>>>,
     unsubscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<(), ClientError>>>>,
     routes: Router<Handler<Message>>,
@@ -65,6 +67,13 @@ struct Inner {
     state_listeners: Vec<(u64, Handler<ConnectionState>)>,
     next_listener: u64,
     client_options: ClientOptions,
+    /// Reconnect attempts since the connection was last up.
+    reconnect_attempt: u32,
+    /// Whether the connection was ever up: reconnecting starts only after a first success.
+    was_connected: bool,
+    /// The browser said it is offline: reconnect attempts wait for `online`.
+    browser_offline: bool,
+    network: Option<network::NetworkWatch>,
 }
 
 /// An MQTT client over one browser WebSocket. Cheap to clone; clones share the connection.
@@ -111,9 +120,13 @@ impl MqttClient {
         if options.client_id.is_empty() {
             options.client_id = generate_client_id((js_sys::Math::random() * 9.007_199_254_740_991e15) as u64);
         }
+        let mut session = Session::new(options);
+        if client_options.reconnect.enabled {
+            session.set_offline_queue(client_options.offline_queue.clone());
+        }
         let inner = Rc::new(RefCell::new(Inner {
             url: url.to_owned(),
-            session: Session::new(options),
+            session,
             transport: None,
             timers: None,
             state: ConnectionState::Idle,
@@ -129,6 +142,10 @@ impl MqttClient {
             state_listeners: Vec::new(),
             next_listener: 1,
             client_options,
+            reconnect_attempt: 0,
+            was_connected: false,
+            browser_offline: false,
+            network: None,
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));
@@ -182,23 +199,15 @@ impl MqttClient {
                 ConnectionState::Closed => return Err(ClientError::Closed),
                 _ => {}
             }
-            let weak = Rc::downgrade(&self.inner);
-            let sink: Rc<dyn Fn(TransportEvent)> = Rc::new(move |ev| {
-                if let Some(rc) = weak.upgrade() {
-                    on_transport(&rc, ev);
-                }
-            });
-            let transport = WebSocketTransport::open(&i.url, sink)?;
-            i.transport = Some(transport);
-            i.lost_reason = None;
-            i.socket_error = false;
+            if let Some(t) = i.timers.as_mut() {
+                t.cancel(TimerKind::Reconnect);
+            }
+            open_transport(&self.inner, &mut i, &mut deliveries)?;
+            if i.network.is_none() && i.client_options.reconnect.enabled {
+                i.network = network::NetworkWatch::new(Rc::downgrade(&self.inner), on_network);
+            }
             let (tx, rx) = oneshot::channel();
             i.connect_waiter = Some(tx);
-            let timeout = i.session.options().connect_timeout_ms;
-            if let Some(t) = i.timers.as_mut() {
-                t.reset(TimerKind::ConnectTimeout, timeout);
-            }
-            set_state(&mut i, ConnectionState::Connecting, &mut deliveries);
             rx
         };
         run(deliveries);
@@ -207,13 +216,15 @@ impl MqttClient {
 
     /// Publishes a message. QoS 0 resolves once the bytes are handed to the socket; QoS 1 on PUBACK,
     /// QoS 2 on PUBCOMP, or with the broker's error reason code.
+    /// While reconnecting (reconnect on), the message waits in the offline queue and the future
+    /// resolves once it is delivered after the reconnect.
     pub async fn publish(&self, msg: Outgoing) -> Result<(), ClientError> {
         let (rx, events) = {
             let mut i = self.inner.borrow_mut();
-            let (id, events) = i.session.publish(&msg)?;
-            let rx = id.map(|id| {
+            let (ticket, events) = i.session.publish(&msg)?;
+            let rx = ticket.completes_later().then(|| {
                 let (tx, rx) = oneshot::channel();
-                i.publish_waiters.insert(id, tx);
+                i.publish_waiters.insert(ticket.token, tx);
                 rx
             });
             (rx, events)
@@ -324,6 +335,9 @@ impl MqttClient {
         let events = {
             let mut i = self.inner.borrow_mut();
             i.lost_reason = Some(ClientError::Disconnected);
+            if let Some(t) = i.timers.as_mut() {
+                t.cancel(TimerKind::Reconnect);
+            }
             i.session.disconnect()
         };
         let _ = process(&self.inner, events);
@@ -344,12 +358,21 @@ impl MqttClient {
         self.inner.borrow_mut().closing = true;
         self.disconnect();
         let mut i = self.inner.borrow_mut();
+        if let Some(watch) = i.network.take() {
+            drop_later(watch);
+        }
         if let Some(timers) = i.timers.take() {
             drop_later(timers);
         }
         i.routes = Router::new();
         i.message_listeners.clear();
         i.state_listeners.clear();
+    }
+
+    /// Messages waiting for a connection, and QoS >= 1 messages sent but not yet acknowledged.
+    pub fn pending(&self) -> (usize, usize) {
+        let i = self.inner.borrow();
+        (i.session.queued(), i.session.in_flight())
     }
 
     /// Timers armed and sockets open, for leak checks.
@@ -365,6 +388,10 @@ fn on_timer(weak: &Weak<RefCell<Inner>>, kind: TimerKind) {
         let mut i = rc.borrow_mut();
         if let Some(t) = i.timers.as_mut() {
             t.fired(kind);
+        }
+        if kind == TimerKind::Reconnect {
+            drop(i);
+            return attempt_reconnect(&rc);
         }
         if kind == TimerKind::ConnectTimeout
             && i.session.phase() == Phase::Idle
@@ -446,7 +473,11 @@ fn process(rc: &Rc<RefCell<Inner>>, events: Vec<SessionEvent>) -> Result<(), Cli
         }
         if closed {
             let why = i.lost_reason.take().unwrap_or(ClientError::ConnectionLost);
-            finish_close(&mut i, why, &mut deliveries);
+            if should_reconnect(&i, &why) {
+                schedule_reconnect(&mut i, why, &mut deliveries);
+            } else {
+                finish_close(&mut i, why, &mut deliveries);
+            }
         }
     }
     run(deliveries);
@@ -468,6 +499,8 @@ fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut
         }
         SessionEvent::RequestClose => *close = true,
         SessionEvent::NotifyConnected(ack) => {
+            i.was_connected = true;
+            i.reconnect_attempt = 0;
             if let Some(w) = i.connect_waiter.take() {
                 let _ = w.send(Ok(ack.clone()));
             }
@@ -483,7 +516,10 @@ fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut
                 let _ = w.send(Err(e.clone()));
             }
             i.lost_reason = Some(e.clone());
-            set_state(i, ConnectionState::Disconnected(e), deliveries);
+            // A failed reconnect attempt goes straight on to the next Reconnecting state.
+            if !(i.was_connected && i.client_options.reconnect.enabled) {
+                set_state(i, ConnectionState::Disconnected(e), deliveries);
+            }
         }
         SessionEvent::NotifyMessage(m) => {
             let handlers: Vec<Handler<Message>> = i
@@ -500,8 +536,8 @@ fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut
                 }));
             }
         }
-        SessionEvent::NotifyPublishCompleted { packet_id, result } => {
-            if let Some(w) = i.publish_waiters.remove(&packet_id) {
+        SessionEvent::NotifyPublishCompleted { token, result } => {
+            if let Some(w) = i.publish_waiters.remove(&token) {
                 let _ = w.send(result);
             }
         }
@@ -530,8 +566,11 @@ fn finish_close(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>)
     if let Some(w) = i.connect_waiter.take() {
         let _ = w.send(Err(final_error.clone()));
     }
+    // Giving up for good: what still waits to be sent fails with the reason.
+    i.session.discard_pending();
+    i.reconnect_attempt = 0;
     for (_, w) in i.publish_waiters.drain() {
-        let _ = w.send(Err(ClientError::ConnectionLost));
+        let _ = w.send(Err(final_error.clone()));
     }
     i.subscribe_waiters.clear();
     i.unsubscribe_waiters.clear();
@@ -542,6 +581,102 @@ fn finish_close(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>)
     ) && !i.closing;
     if !already_down && i.state != next {
         set_state(i, next, deliveries);
+    }
+}
+
+/// Opens a socket for a connect or reconnect attempt and arms the connect timeout.
+fn open_transport(rc: &Rc<RefCell<Inner>>, i: &mut Inner, deliveries: &mut Vec<Delivery>) -> Result<(), ClientError> {
+    let weak = Rc::downgrade(rc);
+    let sink: Rc<dyn Fn(TransportEvent)> = Rc::new(move |ev| {
+        if let Some(rc) = weak.upgrade() {
+            on_transport(&rc, ev);
+        }
+    });
+    let transport = WebSocketTransport::open(&i.url, sink)?;
+    i.transport = Some(transport);
+    i.lost_reason = None;
+    i.socket_error = false;
+    let timeout = i.session.options().connect_timeout_ms;
+    if let Some(t) = i.timers.as_mut() {
+        t.reset(TimerKind::ConnectTimeout, timeout);
+    }
+    set_state(i, ConnectionState::Connecting, deliveries);
+    Ok(())
+}
+
+/// Reconnect only after a connection that was once up dropped by itself, and never when the
+/// broker refused the credentials (retrying cannot fix those).
+fn should_reconnect(i: &Inner, why: &ClientError) -> bool {
+    use crate::session::reason::ConnectRefusal as R;
+    let refused_for_good = matches!(
+        why,
+        ClientError::ConnectRefused {
+            refusal: R::NotAuthorized
+                | R::BadUserNameOrPassword
+                | R::ClientIdentifierNotValid
+                | R::Banned
+                | R::BadAuthenticationMethod
+                | R::UnsupportedProtocolVersion,
+            ..
+        }
+    );
+    !i.closing
+        && i.was_connected
+        && i.client_options.reconnect.enabled
+        && !refused_for_good
+        && !matches!(why, ClientError::Disconnected | ClientError::Closed)
+}
+
+/// Arms the next attempt after a full-jitter backoff delay, or gives up after `max_attempts`.
+fn schedule_reconnect(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>) {
+    if let Some(t) = i.timers.as_mut() {
+        t.cancel_all();
+    }
+    i.reconnect_attempt += 1;
+    let attempt = i.reconnect_attempt;
+    let options = &i.client_options.reconnect;
+    if options.max_attempts.is_some_and(|max| attempt > max) {
+        let gave_up = ClientError::ReconnectGaveUp { attempts: attempt - 1 };
+        return finish_close(i, gave_up, deliveries);
+    }
+    let delay_ms = crate::session::backoff::reconnect_delay_ms(options, attempt, js_sys::Math::random());
+    if !i.browser_offline {
+        if let Some(t) = i.timers.as_mut() {
+            t.reset(TimerKind::Reconnect, delay_ms);
+        }
+    }
+    set_state(i, ConnectionState::Reconnecting { attempt, delay_ms, reason: why }, deliveries);
+}
+
+fn attempt_reconnect(rc: &Rc<RefCell<Inner>>) {
+    let mut deliveries = Vec::new();
+    {
+        let mut i = rc.borrow_mut();
+        if i.closing || i.transport.is_some() || !matches!(i.state, ConnectionState::Reconnecting { .. }) {
+            return;
+        }
+        if let Err(e) = open_transport(rc, &mut i, &mut deliveries) {
+            schedule_reconnect(&mut i, e, &mut deliveries);
+        }
+    }
+    run(deliveries);
+}
+
+/// The browser's `online` / `offline` events: wait while offline, try at once when back online.
+fn on_network(rc: &Rc<RefCell<Inner>>, online: bool) {
+    let retry = {
+        let mut i = rc.borrow_mut();
+        i.browser_offline = !online;
+        let reconnecting = matches!(i.state, ConnectionState::Reconnecting { .. });
+        if !online && reconnecting {
+            if let Some(t) = i.timers.as_mut() {
+                t.cancel(TimerKind::Reconnect);
+            }
+        }
+        online && reconnecting
+    };
+    if retry {
+        attempt_reconnect(rc);
     }
 }
 

@@ -5,6 +5,8 @@
 //! events it caused, named by direction as in mqtt-protocol-core: `Request*` are jobs for the
 //! I/O shell (send bytes, arm a timer, close the socket), `Notify*` are news for the application.
 
+pub mod backoff;
+pub mod offline_queue;
 pub mod options;
 pub mod reason;
 pub mod router;
@@ -18,6 +20,7 @@ use mqtt_protocol_core::mqtt::packet::{GenericPacket, Property, SubEntry, SubOpt
 use mqtt_protocol_core::mqtt::prelude::*;
 
 use crate::error::ClientError;
+use offline_queue::{OfflineQueue, Queued};
 pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};
 use reason::{ConnectRefusal, ReasonCode};
 pub use router::Router;
@@ -34,6 +37,8 @@ pub enum TimerKind {
     PingreqRecv,
     /// Give up when no CONNACK arrives in time.
     ConnectTimeout,
+    /// The shell's: time for the next reconnect attempt.
+    Reconnect,
 }
 
 impl From<mqtt::connection::TimerKind> for TimerKind {
@@ -61,9 +66,10 @@ pub enum SessionEvent {
     /// The CONNECT failed: refused, timed out, or the socket went away first.
     NotifyConnectFailed(ClientError),
     NotifyMessage(Message),
-    /// A QoS 1 or 2 publish finished: PUBACK, PUBCOMP, or an error reason code.
+    /// A publish that did not complete on hand-off finished: PUBACK, PUBCOMP, an error reason code,
+    /// a queued QoS 0 message flushed (or dropped from a full queue), or the connection lost.
     NotifyPublishCompleted {
-        packet_id: u16,
+        token: u64,
         result: Result<(), ClientError>,
     },
     /// The SUBACK, one result per filter in the order they were asked for.
@@ -86,12 +92,41 @@ pub enum Phase {
     Connected,
 }
 
+/// What `publish` did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishTicket {
+    /// Names the message in `NotifyPublishCompleted`.
+    pub token: u64,
+    /// The packet id of a QoS 1 or 2 message sent now.
+    pub packet_id: Option<u16>,
+    /// Waiting in the offline queue for a connection.
+    pub queued: bool,
+}
+
+impl PublishTicket {
+    /// Whether a `NotifyPublishCompleted` will follow (otherwise it completed on hand-off).
+    pub fn completes_later(&self) -> bool {
+        self.queued || self.packet_id.is_some()
+    }
+}
+
 pub struct Session {
     conn: mqtt::Connection<mqtt::role::Client>,
     options: ConnectOptions,
     phase: Phase,
     connack: Option<ConnAck>,
-    publishes: HashMap<u16, String>,
+    /// In-flight QoS >= 1 publishes by packet id: their token and the message, kept so that a lost
+    /// connection can send them again.
+    publishes: HashMap<u16, (u64, Outgoing)>,
+    next_token: u64,
+    /// With a queue, publishes wait for the connection and in-flight ones survive its loss.
+    queue: Option<OfflineQueue>,
+    /// Set after the first CONNACK: later CONNECTs of an MQTT 5 session with an expiry resume it.
+    connected_before: bool,
+    /// Granted subscriptions, restored after a reconnect when the broker has no session for us.
+    subscriptions: Vec<(String, QoS)>,
+    /// Filters asked for in each pending SUBSCRIBE, with their requested QoS.
+    subscribe_qos: HashMap<u16, Vec<QoS>>,
     subscribes: HashMap<u16, Vec<String>>,
     unsubscribes: HashMap<u16, Vec<String>>,
 }
@@ -114,9 +149,42 @@ impl Session {
             phase: Phase::Idle,
             connack: None,
             publishes: HashMap::new(),
+            next_token: 0,
+            queue: None,
+            connected_before: false,
+            subscriptions: Vec::new(),
+            subscribe_qos: HashMap::new(),
             subscribes: HashMap::new(),
             unsubscribes: HashMap::new(),
         }
+    }
+
+    /// Turns on the offline queue: publishes made while disconnected wait in it, and in-flight
+    /// QoS >= 1 messages of a lost connection are sent again on the next one.
+    pub fn set_offline_queue(&mut self, options: options::OfflineQueueOptions) {
+        self.queue = Some(OfflineQueue::new(options));
+    }
+
+    /// Messages waiting for a connection (and in-flight ones a lost connection left behind).
+    pub fn queued(&self) -> usize {
+        self.queue.as_ref().map_or(0, OfflineQueue::len)
+    }
+
+    /// QoS >= 1 messages sent and not yet acknowledged.
+    pub fn in_flight(&self) -> usize {
+        self.publishes.len()
+    }
+
+    /// Whether the broker keeps this session across connections, so the core resends in-flight
+    /// packets itself (clean session off, or an MQTT 5 session expiry).
+    pub fn resumes_session(&self) -> bool {
+        !self.options.clean_start
+            || (self.options.version == ProtocolVersion::V5 && self.options.session_expiry_secs.unwrap_or(0) > 0)
+    }
+
+    fn token(&mut self) -> u64 {
+        self.next_token += 1;
+        self.next_token
     }
 
     pub fn options(&self) -> &ConnectOptions {
@@ -188,11 +256,13 @@ impl Session {
                 b.build().map_err(bad("connect"))?.into()
             }
             ProtocolVersion::V5 => {
+                // A reconnect resumes the session the first CONNECT asked the broker to keep.
+                let resume = self.connected_before && o.session_expiry_secs.unwrap_or(0) > 0;
                 let mut b = mqtt::packet::v5_0::Connect::builder()
                     .client_id(o.client_id.as_str())
                     .map_err(bad("clientId"))?
                     .keep_alive(o.keepalive_secs)
-                    .clean_start(o.clean_start);
+                    .clean_start(o.clean_start && !resume);
                 if let Some(u) = &o.username {
                     b = b.user_name(u.as_str()).map_err(bad("username"))?;
                 }
@@ -211,11 +281,10 @@ impl Session {
         })
     }
 
-    /// Sends PUBLISH. Returns the packet id for QoS 1 and 2, whose completion arrives later as
-    /// `NotifyPublishCompleted`; a QoS 0 publish is complete once its bytes are handed over.
-    pub fn publish(&mut self, msg: &Outgoing) -> Result<(Option<u16>, Vec<SessionEvent>), ClientError> {
+    /// Sends PUBLISH, or queues it while disconnected when the offline queue is on. A QoS 0 message
+    /// sent now is complete on hand-off; anything else completes later with `NotifyPublishCompleted`.
+    pub fn publish(&mut self, msg: &Outgoing) -> Result<(PublishTicket, Vec<SessionEvent>), ClientError> {
         validate_topic_name(&msg.topic)?;
-        self.require_connected()?;
         if let Some(max) = self.connack.as_ref().and_then(|c| c.maximum_qos) {
             if msg.qos > max {
                 return Err(ClientError::QosNotSupported { requested: msg.qos, maximum: max });
@@ -227,6 +296,21 @@ impl Session {
                 return Err(ClientError::PacketTooLarge { size, max: max as usize });
             }
         }
+        let token = self.token();
+        if self.phase != Phase::Connected {
+            let Some(queue) = self.queue.as_mut() else { return Err(ClientError::NotConnected) };
+            let dropped = queue.push(Queued { token, message: msg.clone() })?;
+            let events = dropped
+                .into_iter()
+                .map(|token| SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::DroppedFromQueue) })
+                .collect();
+            return Ok((PublishTicket { token, packet_id: None, queued: true }, events));
+        }
+        let (packet_id, events) = self.send_publish(token, msg)?;
+        Ok((PublishTicket { token, packet_id, queued: false }, events))
+    }
+
+    fn send_publish(&mut self, token: u64, msg: &Outgoing) -> Result<(Option<u16>, Vec<SessionEvent>), ClientError> {
         let packet_id = match msg.qos {
             QoS::AtMostOnce => None,
             _ => Some(self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?),
@@ -236,7 +320,7 @@ impl Session {
         match sent {
             Ok(out) => {
                 if let Some(id) = packet_id {
-                    self.publishes.insert(id, msg.topic.clone());
+                    self.publishes.insert(id, (token, msg.clone()));
                 }
                 Ok((packet_id, out))
             }
@@ -247,6 +331,33 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    /// Sends everything the queue holds, in order, right after CONNACK.
+    fn flush_queue(&mut self, out: &mut Vec<SessionEvent>) {
+        let items = match self.queue.as_mut() {
+            Some(q) => q.drain(),
+            None => return,
+        };
+        for item in items {
+            match self.send_publish(item.token, &item.message) {
+                Ok((packet_id, events)) => {
+                    out.extend(events);
+                    if packet_id.is_none() {
+                        out.push(SessionEvent::NotifyPublishCompleted { token: item.token, result: Ok(()) });
+                    }
+                }
+                Err(e) => out.push(SessionEvent::NotifyPublishCompleted { token: item.token, result: Err(e) }),
+            }
+        }
+    }
+
+    /// In-flight publishes the broker will not resend for us go back to the front of the queue.
+    fn requeue_in_flight(&mut self) {
+        let Some(queue) = self.queue.as_mut() else { return };
+        let mut pending: Vec<(u64, Outgoing)> = self.publishes.drain().map(|(_, v)| v).collect();
+        pending.sort_by_key(|(token, _)| *token);
+        queue.push_front_all(pending.into_iter().map(|(token, message)| Queued { token, message }).collect());
     }
 
     fn build_publish(&self, msg: &Outgoing, packet_id: Option<u16>) -> Result<GenericPacket<u16>, ClientError> {
@@ -318,6 +429,7 @@ impl Session {
         match built.and_then(|p| self.send(p)) {
             Ok(out) => {
                 self.subscribes.insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
+                self.subscribe_qos.insert(id, filters.iter().map(|(_, q)| *q).collect());
                 Ok((id, out))
             }
             Err(e) => {
@@ -426,6 +538,7 @@ impl Session {
             TimerKind::PingreqSend => mqtt::connection::TimerKind::PingreqSend,
             TimerKind::PingrespRecv => mqtt::connection::TimerKind::PingrespRecv,
             TimerKind::PingreqRecv => mqtt::connection::TimerKind::PingreqRecv,
+            TimerKind::Reconnect => return out,
         };
         if self.phase == Phase::Idle {
             return out;
@@ -461,9 +574,18 @@ impl Session {
         let events = self.conn.notify_closed();
         self.absorb(events, out);
         out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
-        for (packet_id, _) in self.publishes.drain() {
-            out.push(SessionEvent::NotifyPublishCompleted { packet_id, result: Err(ClientError::ConnectionLost) });
+        if self.queue.is_some() {
+            // The core keeps a resumable session's in-flight packets and resends them (DUP) when
+            // the broker says the session is present; otherwise we send them again ourselves.
+            if !self.resumes_session() {
+                self.requeue_in_flight();
+            }
+        } else {
+            for (_, (token, _)) in self.publishes.drain() {
+                out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) });
+            }
         }
+        self.subscribe_qos.clear();
         for (packet_id, filters) in self.subscribes.drain() {
             let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
             out.push(SessionEvent::NotifySubscribed { packet_id, results });
@@ -618,9 +740,46 @@ impl Session {
 
     fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) {
         self.phase = Phase::Connected;
+        self.connected_before = true;
+        if !connack.session_present {
+            // The broker has no session: the core dropped its stored packets, so we resend.
+            self.requeue_in_flight();
+        }
         self.connack = Some(connack.clone());
         out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        let restore = !connack.session_present && self.queue.is_some() && !self.subscriptions.is_empty();
         out.push(SessionEvent::NotifyConnected(connack));
+        if restore {
+            // Resubscribe before flushing, so messages the queue sends to our own filters come back.
+            let subscriptions = self.subscriptions.clone();
+            match self.subscribe(&subscriptions) {
+                Ok((_, events)) => out.extend(events),
+                Err(e) => out.push(SessionEvent::NotifyConnectionLost(e)),
+            }
+        }
+        self.flush_queue(out);
+    }
+
+    /// The subscriptions the broker granted and that a reconnect restores.
+    pub fn subscriptions(&self) -> &[(String, QoS)] {
+        &self.subscriptions
+    }
+
+    /// Drops everything waiting (queued and in flight) and returns their tokens, for a client that
+    /// gives up on the connection for good.
+    pub fn discard_pending(&mut self) -> Vec<u64> {
+        let mut tokens: Vec<u64> = self
+            .publishes
+            .drain()
+            .map(|(id, (token, _))| {
+                let _ = self.conn.release_packet_id(id);
+                token
+            })
+            .collect();
+        if let Some(q) = self.queue.as_mut() {
+            tokens.extend(q.drain().into_iter().map(|q| q.token));
+        }
+        tokens
     }
 
     fn on_refused(&mut self, code: u8, refusal: ConnectRefusal, out: &mut Vec<SessionEvent>) {
@@ -636,16 +795,24 @@ impl Session {
     }
 
     fn complete_publish(&mut self, packet_id: u16, code: Option<u8>, out: &mut Vec<SessionEvent>) {
-        let Some(topic) = self.publishes.remove(&packet_id) else { return };
+        let Some((token, message)) = self.publishes.remove(&packet_id) else { return };
         let result = match code {
-            Some(c) if c >= 0x80 => Err(ClientError::PublishRefused { topic, reason: ReasonCode(c) }),
+            Some(c) if c >= 0x80 => Err(ClientError::PublishRefused { topic: message.topic, reason: ReasonCode(c) }),
             _ => Ok(()),
         };
-        out.push(SessionEvent::NotifyPublishCompleted { packet_id, result });
+        out.push(SessionEvent::NotifyPublishCompleted { token, result });
     }
 
     fn complete_subscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.subscribes.remove(&packet_id) else { return };
+        let asked = self.subscribe_qos.remove(&packet_id).unwrap_or_default();
+        for (i, filter) in filters.iter().enumerate() {
+            if matches!(codes.get(i), Some(0..=2)) {
+                let qos = asked.get(i).copied().unwrap_or_default();
+                self.subscriptions.retain(|(f, _)| f != filter);
+                self.subscriptions.push((filter.clone(), qos));
+            }
+        }
         let results = filters
             .into_iter()
             .enumerate()
@@ -660,6 +827,7 @@ impl Session {
 
     fn complete_unsubscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.unsubscribes.remove(&packet_id) else { return };
+        self.subscriptions.retain(|(f, _)| !filters.contains(f));
         let results = filters
             .into_iter()
             .enumerate()

@@ -56,6 +56,8 @@ password_file {passwd}
 acl_file {os.path.join(workdir, 'acl')}
 persistence true
 max_packet_size 1048576
+max_queued_messages 0
+max_inflight_messages 0
 persistence_location {os.path.join(workdir, 'data')}/
 autosave_interval 1
 log_dest file {os.path.join(workdir, 'mosquitto.log')}

@@ -1,0 +1,263 @@
+//! Byte-in, event-out specifications of what survives a lost connection: the offline queue, and
+//! in-flight QoS 1/2 messages resent after a reconnect (by the core with DUP when the broker kept
+//! the session, by us otherwise).
+#![cfg(not(target_arch = "wasm32"))]
+
+use iotmqtt::session::{Session, SessionEvent as E};
+use iotmqtt::{ClientError, ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS, QueueFullPolicy};
+
+fn session(version: ProtocolVersion, clean_start: bool, queue: OfflineQueueOptions) -> Session {
+    let mut s = Session::new(ConnectOptions {
+        version,
+        client_id: "c1".into(),
+        clean_start,
+        keepalive_secs: 0,
+        ..Default::default()
+    });
+    s.set_offline_queue(queue);
+    s
+}
+
+fn connack(version: ProtocolVersion, session_present: bool) -> Vec<u8> {
+    let sp = u8::from(session_present);
+    match version {
+        ProtocolVersion::V3_1_1 => vec![0x20, 0x02, sp, 0x00],
+        ProtocolVersion::V5 => vec![0x20, 0x03, sp, 0x00, 0x00],
+    }
+}
+
+/// (first byte, packet id, payload) of every PUBLISH sent.
+fn publishes(events: &[E]) -> Vec<(u8, u16, Vec<u8>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            E::RequestSend(b) if b[0] & 0xF0 == 0x30 => {
+                let (len_bytes, _) = remaining_length(&b[1..]);
+                let body = &b[1 + len_bytes..];
+                let tlen = u16::from_be_bytes([body[0], body[1]]) as usize;
+                let qos = (b[0] >> 1) & 3;
+                let (id, rest) = if qos > 0 {
+                    (u16::from_be_bytes([body[2 + tlen], body[3 + tlen]]), &body[4 + tlen..])
+                } else {
+                    (0, &body[2 + tlen..])
+                };
+                Some((b[0], id, rest.to_vec()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn remaining_length(b: &[u8]) -> (usize, usize) {
+    let (mut n, mut mult) = (0usize, 1usize);
+    for (i, byte) in b.iter().enumerate() {
+        n += (*byte as usize & 0x7F) * mult;
+        mult *= 128;
+        if byte & 0x80 == 0 {
+            return (i + 1, n);
+        }
+    }
+    (b.len(), n)
+}
+
+fn completed(events: &[E]) -> Vec<(u64, Result<(), ClientError>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            E::NotifyPublishCompleted { token, result } => Some((*token, result.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn puback(id: u16) -> Vec<u8> {
+    let [hi, lo] = id.to_be_bytes();
+    vec![0x40, 0x02, hi, lo]
+}
+
+#[test]
+fn publishes_made_before_connecting_are_queued_and_flushed_in_order() {
+    let mut s = session(ProtocolVersion::V3_1_1, true, OfflineQueueOptions::default());
+    let mut tickets = Vec::new();
+    for (i, qos) in [QoS::AtLeastOnce, QoS::AtMostOnce, QoS::ExactlyOnce].into_iter().enumerate() {
+        let (t, ev) = s.publish(&Outgoing::new("q", vec![i as u8]).qos(qos)).unwrap();
+        assert!(t.queued && t.completes_later() && ev.is_empty());
+        tickets.push(t);
+    }
+    assert_eq!(s.queued(), 3);
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let sent = publishes(&ev);
+    assert_eq!(sent.iter().map(|(_, _, p)| p[0]).collect::<Vec<_>>(), [0, 1, 2], "in order");
+    assert_eq!(completed(&ev), vec![(tickets[1].token, Ok(()))], "the QoS 0 one completes once flushed");
+    assert_eq!(s.queued(), 0);
+    let ev = s.feed(&puback(sent[0].1));
+    assert_eq!(completed(&ev), vec![(tickets[0].token, Ok(()))]);
+}
+
+// Clean session: the broker forgets in-flight messages, so the client sends them again (new ids,
+// ahead of anything queued while disconnected).
+#[test]
+fn clean_session_in_flight_messages_are_sent_again_first_after_a_reconnect() {
+    let mut s = session(ProtocolVersion::V3_1_1, true, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (a, _) = s.publish(&Outgoing::new("t", b"a".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let (b, _) = s.publish(&Outgoing::new("t", b"b".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let ev = s.notify_closed();
+    assert!(completed(&ev).is_empty(), "nothing fails: it waits for the next connection");
+    assert_eq!(s.queued(), 2);
+    let (c, _) = s.publish(&Outgoing::new("t", b"c".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert!(c.queued);
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let sent = publishes(&ev);
+    assert_eq!(
+        sent.iter().map(|(_, _, p)| p.clone()).collect::<Vec<_>>(),
+        [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
+    );
+    assert!(sent.iter().all(|(h, _, _)| h & 0x08 == 0), "a new session: no DUP");
+    let mut done = completed(&s.feed(&puback(sent[0].1)));
+    done.extend(completed(&s.feed(&puback(sent[2].1))));
+    assert_eq!(done, vec![(a.token, Ok(())), (c.token, Ok(()))]);
+    assert!(b.packet_id.is_some());
+}
+
+// MQTT 3.1.1 §4.4: with a kept session the client resends unacknowledged PUBLISH with DUP set.
+#[test]
+fn a_kept_session_resends_in_flight_messages_with_dup() {
+    let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (t, ev) = s.publish(&Outgoing::new("t", b"kept".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let first = publishes(&ev)[0].clone();
+    s.notify_closed();
+    assert_eq!(s.queued(), 0, "the core keeps it, not the queue");
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
+    let again = publishes(&ev);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].0, 0x3A, "QoS 1 with DUP");
+    assert_eq!((again[0].1, again[0].2.clone()), (first.1, first.2), "same packet id and payload");
+    assert_eq!(completed(&s.feed(&puback(first.1))), vec![(t.token, Ok(()))]);
+}
+
+#[test]
+fn a_kept_session_the_broker_lost_is_resent_by_the_client() {
+    let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (t, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let sent = publishes(&ev);
+    assert_eq!(sent.len(), 1, "{ev:?}");
+    assert_eq!(completed(&s.feed(&puback(sent[0].1))), vec![(t.token, Ok(()))]);
+}
+
+// MQTT 5.0 §3.1.2.4: a reconnect of a session with an expiry sets Clean Start to 0 to resume it.
+#[test]
+fn mqtt5_reconnects_resume_a_session_with_an_expiry() {
+    let mut s = Session::new(ConnectOptions {
+        version: ProtocolVersion::V5,
+        client_id: "c1".into(),
+        session_expiry_secs: Some(600),
+        ..Default::default()
+    });
+    let flags = |ev: &[E]| ev.iter().find_map(|e| if let E::RequestSend(b) = e { Some(b[9]) } else { None }).unwrap();
+    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02, "the first CONNECT starts clean");
+    s.feed(&connack(ProtocolVersion::V5, false));
+    s.notify_closed();
+    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0, "the reconnect resumes");
+}
+
+#[test]
+fn a_full_queue_rejects_or_drops_the_oldest_qos0_by_policy() {
+    let opts = |policy| OfflineQueueOptions { max_messages: 2, max_bytes: 1_000, policy };
+    let mut s = session(ProtocolVersion::V3_1_1, true, opts(QueueFullPolicy::Reject));
+    s.publish(&Outgoing::new("t", b"1".to_vec())).unwrap();
+    s.publish(&Outgoing::new("t", b"2".to_vec())).unwrap();
+    assert_eq!(s.publish(&Outgoing::new("t", b"3".to_vec())).unwrap_err().code(), "OFFLINE_QUEUE_FULL");
+
+    let mut s = session(ProtocolVersion::V3_1_1, true, opts(QueueFullPolicy::DropOldestQos0));
+    let (old, _) = s.publish(&Outgoing::new("t", b"1".to_vec())).unwrap();
+    s.publish(&Outgoing::new("t", b"2".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let (_, ev) = s.publish(&Outgoing::new("t", b"3".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(completed(&ev), vec![(old.token, Err(ClientError::DroppedFromQueue))]);
+    assert_eq!(
+        s.publish(&Outgoing::new("t", b"4".to_vec())).unwrap_err().code(),
+        "OFFLINE_QUEUE_FULL",
+        "QoS 1 is never dropped"
+    );
+}
+
+#[test]
+fn ten_thousand_qos1_messages_survive_two_outages_exactly_once_each() {
+    let mut s = session(ProtocolVersion::V3_1_1, true, OfflineQueueOptions::default());
+    let mut acked = std::collections::BTreeSet::new();
+    let mut tokens = Vec::new();
+    let mut inflight: Vec<u16> = Vec::new();
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    for i in 0..10_000u32 {
+        if i == 3_000 || i == 7_000 {
+            s.notify_closed();
+            inflight.clear();
+        }
+        if i == 3_500 || i == 7_100 {
+            s.connect().unwrap();
+            let ev = s.feed(&connack(ProtocolVersion::V3_1_1, false));
+            inflight.extend(publishes(&ev).iter().map(|p| p.1));
+        }
+        let (t, ev) = s.publish(&Outgoing::new("t", i.to_be_bytes().to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+        tokens.push(t.token);
+        inflight.extend(publishes(&ev).iter().map(|p| p.1));
+        // The broker acknowledges with a lag of 50 messages.
+        while inflight.len() > 50 {
+            let id = inflight.remove(0);
+            for (token, r) in completed(&s.feed(&puback(id))) {
+                assert!(r.is_ok());
+                assert!(acked.insert(token), "token {token} completed twice");
+            }
+        }
+    }
+    for id in std::mem::take(&mut inflight) {
+        for (token, _) in completed(&s.feed(&puback(id))) {
+            acked.insert(token);
+        }
+    }
+    assert_eq!(acked.len(), 10_000);
+    assert_eq!(acked.into_iter().collect::<Vec<_>>(), tokens);
+}
+
+// Subscriptions come back after a reconnect to a broker without our session, before the queue flushes.
+#[test]
+fn granted_subscriptions_are_restored_before_the_queue_flushes() {
+    let mut s = session(ProtocolVersion::V3_1_1, true, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (id, _) = s.subscribe(&[("a/#".to_string(), QoS::AtLeastOnce), ("b".to_string(), QoS::ExactlyOnce)]).unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    s.feed(&[0x90, 0x04, hi, lo, 0x01, 0x80]);
+    assert_eq!(s.subscriptions(), [("a/#".to_string(), QoS::AtLeastOnce)], "only granted filters are restored");
+    s.notify_closed();
+    s.publish(&Outgoing::new("a/x", b"queued".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let kinds: Vec<u8> =
+        ev.iter().filter_map(|e| if let E::RequestSend(b) = e { Some(b[0] & 0xF0) } else { None }).collect();
+    assert_eq!(kinds, [0x80, 0x30], "SUBSCRIBE, then the queued PUBLISH");
+
+    // A broker that kept the session keeps the subscriptions too: nothing is resent.
+    let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (id, _) = s.subscribe(&[("a".to_string(), QoS::AtMostOnce)]).unwrap();
+    let [hi, lo] = id.to_be_bytes();
+    s.feed(&[0x90, 0x03, hi, lo, 0x00]);
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
+    assert!(!ev.iter().any(|e| matches!(e, E::RequestSend(b) if b[0] == 0x82)), "{ev:?}");
+}
