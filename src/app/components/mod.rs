@@ -1,0 +1,56 @@
+//! Components, one per file, each with `<Name>Props` and `on*` callbacks. They render and call
+//! services; they never talk to the network themselves.
+
+mod attributes_panel;
+mod bridge_help;
+mod chart_view;
+mod check_field;
+mod claim_form;
+mod cloudplugs_data;
+mod cloudplugs_properties;
+mod connection_bar;
+mod downlink_composer;
+mod downlink_timeline;
+mod enrollment_wizard;
+mod field;
+mod firmware_panel;
+mod formatter_editor;
+pub mod message_log;
+mod profile_editor;
+mod progress_bar;
+mod provision_wizard;
+mod publish_form;
+mod rpc_console;
+mod select_field;
+mod status_badge;
+mod subscription_list;
+mod telemetry_composer;
+mod telemetry_generator;
+mod uplink_table;
+
+pub use attributes_panel::AttributesPanel;
+pub use bridge_help::BridgeHelp;
+pub use chart_view::ChartView;
+pub use check_field::CheckField;
+pub use claim_form::ClaimForm;
+pub use cloudplugs_data::CloudplugsData;
+pub use cloudplugs_properties::CloudplugsProperties;
+pub use connection_bar::ConnectionBar;
+pub use downlink_composer::DownlinkComposer;
+pub use downlink_timeline::DownlinkTimeline;
+pub use enrollment_wizard::EnrollmentWizard;
+pub use field::Field;
+pub use firmware_panel::FirmwarePanel;
+pub use formatter_editor::FormatterEditor;
+pub use message_log::MessageLog;
+pub use profile_editor::ProfileEditor;
+pub use progress_bar::ProgressBar;
+pub use provision_wizard::ProvisionWizard;
+pub use publish_form::PublishForm;
+pub use rpc_console::RpcConsole;
+pub use select_field::SelectField;
+pub use status_badge::StatusBadge;
+pub use subscription_list::SubscriptionList;
+pub use telemetry_composer::TelemetryComposer;
+pub use telemetry_generator::TelemetryGenerator;
+pub use uplink_table::UplinkTable;

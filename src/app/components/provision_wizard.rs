@@ -1,0 +1,109 @@
+//! Provisioning wizard: key and secret of a device profile, a device name, then the returned
+//! credentials, which become a new connection profile in one click.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::app::components::Field;
+use crate::app::hooks::{use_action, use_app};
+use crate::app::services::provisioning::{profile_for, provision_device};
+use crate::app::state::Action;
+use crate::platforms::thingsboard::ProvisionedCredentials;
+
+#[derive(Properties, PartialEq)]
+pub struct ProvisionWizardProps {
+    /// The ThingsBoard URL to provision against.
+    pub url: AttrValue,
+}
+
+fn describe(c: &ProvisionedCredentials) -> String {
+    match c {
+        ProvisionedCredentials::AccessToken { token } => format!("access token {token}"),
+        ProvisionedCredentials::MqttBasic { client_id, username, .. } => format!(
+            "MQTT basic: client id {}, user {}",
+            client_id.as_deref().unwrap_or("-"),
+            username.as_deref().unwrap_or("-")
+        ),
+        ProvisionedCredentials::X509Certificate { .. } => "an X.509 certificate (not usable from a browser)".into(),
+    }
+}
+
+#[component]
+pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
+    let app = use_app();
+    let name = use_state(|| format!("Browser device {}", (js_sys::Math::random() * 9000.0) as u32 + 1000));
+    let key = use_state(|| "demo-provision-key".to_string());
+    let secret = use_state(|| "demo-provision-secret".to_string());
+    let token = use_state(String::new);
+    let result: Rc<RefCell<Option<(String, ProvisionedCredentials)>>> = use_mut_ref(|| None);
+    let action = use_action();
+    let added = use_state(|| false);
+    let onsubmit = {
+        let (url, name, key, secret, token, a, result, added) = (
+            props.url.clone(),
+            name.clone(),
+            key.clone(),
+            secret.clone(),
+            token.clone(),
+            action.clone(),
+            result.clone(),
+            added.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (url, n, k, s, t, result) =
+                (url.to_string(), (*name).clone(), (*key).clone(), (*secret).clone(), (*token).clone(), result.clone());
+            added.set(false);
+            result.borrow_mut().take();
+            a.run("provision", async move {
+                let credentials = provision_device(&url, &n, &k, &s, &t).await?;
+                let text = describe(&credentials);
+                *result.borrow_mut() = Some((n, credentials));
+                Ok(format!("provisioned: {text}"))
+            });
+        })
+    };
+    let onprofile = {
+        let (app, url, result, added) = (app.clone(), props.url.clone(), result.clone(), added.clone());
+        Callback::from(move |_| {
+            if let Some((n, c)) = result.borrow().as_ref() {
+                if let Some(p) = profile_for(&url, n, c) {
+                    app.dispatch(Action::Save(p));
+                    added.set(true);
+                }
+            }
+        })
+    };
+    let set = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |v| h.set(v))
+    };
+    let have =
+        result.borrow().as_ref().is_some_and(|(_, c)| !matches!(c, ProvisionedCredentials::X509Certificate { .. }));
+    html! {
+        <form class="card" {onsubmit} aria-label="Provisioning">
+            <h3>{ "Provision a new device" }</h3>
+            <ol class="steps">
+                <li class={classes!((!have).then_some("current"))}>{ "Device profile key and secret" }</li>
+                <li class={classes!(action.busy().then_some("current"))}>{ "Request" }</li>
+                <li class={classes!(have.then_some("current"))}>{ "Credentials" }</li>
+            </ol>
+            <div class="grid">
+                <Field id="prov-name" label="Device name" value={(*name).clone()} oninput={set(&name)} />
+                <Field id="prov-key" label="Provision device key" value={(*key).clone()} oninput={set(&key)} error={action.error("prov_key")} />
+                <Field id="prov-secret" label="Provision device secret" input_type="password" value={(*secret).clone()} oninput={set(&secret)}
+                    error={action.error("prov_secret")} />
+                <Field id="prov-token" label="Access token to use (empty: ThingsBoard generates one)" value={(*token).clone()} oninput={set(&token)} />
+            </div>
+            <div class="actions">
+                <button type="submit" disabled={action.busy()}>{ if action.busy() { "Provisioning…" } else { "Provision" } }</button>
+                if let Some(e) = action.error("provision") { <p class="field-error" role="alert">{ e }</p> }
+                if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
+                if have && !*added { <button type="button" class="secondary" onclick={onprofile}>{ "Save as new profile" }</button> }
+                if *added { <p class="ok" role="status">{ "Profile added: pick it in the profile list above." }</p> }
+            </div>
+        </form>
+    }
+}

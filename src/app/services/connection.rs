@@ -1,0 +1,227 @@
+//! Opening a profile's connection on its platform: builds the client from the profile, reports
+//! every state change as a `LinkStatus`, and hands back the live session the page works with.
+
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::cloudplugs::CloudPlugsSession;
+use super::gateway::GatewaySession;
+use super::generic::GenericSession;
+use super::things_stack::TtsSession;
+use super::thingsboard::TbSession;
+use crate::app::error::AppError;
+use crate::app::hooks::now_ms;
+use crate::app::state::{LinkStatus, Profile, ProfileKind};
+use crate::client::{ConnectionState, MqttClient};
+use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions};
+use crate::platforms::things_stack::ThingsStackApp;
+use crate::platforms::thingsboard::limits::parse_session_limits;
+use crate::platforms::thingsboard::{
+    Credentials, DeviceOptions, ThingsBoardDevice, ThingsBoardError, ThingsBoardGateway,
+};
+use crate::{ClientError, ClientOptions, ConnectOptions, Will};
+
+pub type StatusSink = Rc<dyn Fn(LinkStatus)>;
+
+/// A page's open connection.
+#[derive(Clone)]
+pub enum Live {
+    ThingsBoard(TbSession),
+    Gateway(GatewaySession),
+    ThingsStack(TtsSession),
+    CloudPlugs(CloudPlugsSession),
+    Generic(GenericSession),
+}
+
+impl Live {
+    pub fn client(&self) -> MqttClient {
+        match self {
+            Self::ThingsBoard(s) => s.device.client().clone(),
+            Self::Gateway(s) => s.gateway.device().client().clone(),
+            Self::ThingsStack(s) => s.app.client().clone(),
+            Self::CloudPlugs(s) => s.device.client().clone(),
+            Self::Generic(s) => s.client.clone(),
+        }
+    }
+
+    /// Disconnects and frees everything the session holds.
+    pub fn close(&self) {
+        match self {
+            Self::ThingsBoard(s) => s.close(),
+            Self::Gateway(s) => s.close(),
+            Self::ThingsStack(s) => s.app.close(),
+            Self::CloudPlugs(s) => s.device.close(),
+            Self::Generic(s) => s.client.close(),
+        }
+    }
+}
+
+/// A client state in the status indicator's words.
+pub fn link_status(state: &ConnectionState) -> LinkStatus {
+    match state {
+        ConnectionState::Idle => LinkStatus::Idle,
+        ConnectionState::Connecting => LinkStatus::Connecting,
+        ConnectionState::Connected(_) => LinkStatus::Connected,
+        ConnectionState::Reconnecting { attempt, delay_ms, reason } => LinkStatus::Reconnecting {
+            attempt: *attempt,
+            at_ms: now_ms() + *delay_ms as f64,
+            reason: reason.to_string(),
+        },
+        ConnectionState::Disconnected(ClientError::Disconnected) | ConnectionState::Closed => LinkStatus::Closed,
+        ConnectionState::Disconnected(e) => LinkStatus::Failed(e.to_string()),
+    }
+}
+
+fn watch(client: &MqttClient, sink: &StatusSink) {
+    let sink = sink.clone();
+    client.on_state(move |s| sink(link_status(s)));
+}
+
+fn will(profile: &Profile) -> Option<Will> {
+    profile.will.as_ref().filter(|w| !w.topic.trim().is_empty()).map(|w| Will {
+        topic: w.topic.trim().to_owned(),
+        payload: w.payload.as_bytes().to_vec(),
+        qos: profile.will_qos(),
+        retain: w.retain,
+    })
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn tb_credentials(profile: &Profile) -> Credentials {
+    if profile.basic_auth {
+        Credentials::Basic {
+            client_id: profile.client_id.trim().to_owned(),
+            username: non_empty(&profile.username),
+            password: non_empty(&profile.secret),
+        }
+    } else {
+        Credentials::AccessToken { token: profile.secret.trim().to_owned() }
+    }
+}
+
+fn tb_options(profile: &Profile) -> DeviceOptions {
+    DeviceOptions { version: profile.version, keepalive_secs: profile.keepalive_secs, ..Default::default() }
+}
+
+fn check_url(profile: &Profile) -> Result<(), AppError> {
+    let url = profile.url.trim();
+    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+        return Err(AppError::input(
+            "url",
+            format!("{url:?} is not a WebSocket URL: start it with ws:// or wss:// (see the bridge help below)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Connects with `profile`; `status` hears every state change until the session is closed.
+pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppError> {
+    check_url(profile)?;
+    let url = profile.url.trim();
+    match profile.kind {
+        ProfileKind::ThingsBoardDevice => {
+            let credentials = tb_credentials(profile);
+            if let Credentials::AccessToken { token } = &credentials {
+                if token.is_empty() {
+                    return Err(AppError::input("secret", "enter the device's access token"));
+                }
+            }
+            let basic = profile.basic_auth;
+            let (client_id, username, password) = match credentials {
+                Credentials::AccessToken { token } => (String::new(), Some(token), None),
+                Credentials::Basic { client_id, username, password } => (client_id, username, password),
+            };
+            let client = MqttClient::with_options(
+                url,
+                ConnectOptions {
+                    version: profile.version,
+                    client_id,
+                    username,
+                    password,
+                    keepalive_secs: profile.keepalive_secs,
+                    will: will(profile),
+                    ..Default::default()
+                },
+                ClientOptions::default(),
+            )?;
+            watch(&client, &status);
+            let device = ThingsBoardDevice::attach(client.clone(), tb_options(profile));
+            if let Err(e) = client.connect().await {
+                client.close();
+                return Err(ThingsBoardError::from_client(e, basic).into());
+            }
+            // As ThingsBoardDevice::connect does: obey the transport's limits when it tells them.
+            if let Ok(v) = device.call("getSessionLimits", Value::Object(Default::default())).await {
+                if let Ok(limits) = parse_session_limits(&v) {
+                    device.set_limits(limits);
+                }
+            }
+            Ok(Live::ThingsBoard(TbSession::start(device).await))
+        }
+        ProfileKind::ThingsBoardGateway => {
+            status(LinkStatus::Connecting);
+            let gateway = ThingsBoardGateway::connect(url, tb_credentials(profile), tb_options(profile)).await?;
+            watch(gateway.device().client(), &status);
+            Ok(Live::Gateway(GatewaySession::start(gateway).await))
+        }
+        ProfileKind::ThingsStackApp => {
+            status(LinkStatus::Connecting);
+            let options = ConnectOptions {
+                client_id: profile.client_id.trim().to_owned(),
+                keepalive_secs: profile.keepalive_secs,
+                will: will(profile),
+                ..Default::default()
+            };
+            let app = ThingsStackApp::connect(url, profile.username.trim(), &profile.secret, options).await?;
+            watch(app.client(), &status);
+            Ok(Live::ThingsStack(TtsSession::start(app).await))
+        }
+        ProfileKind::CloudPlugs => {
+            let (hwid, name) = match profile.client_id.trim().split_once('/') {
+                Some((h, n)) => (h.to_owned(), Some(n.to_owned())),
+                None => (profile.client_id.trim().to_owned(), None),
+            };
+            let options = CloudPlugsOptions {
+                username: profile.username.trim().to_owned(),
+                auth: profile.secret.clone(),
+                hwid,
+                name,
+                keepalive_secs: profile.keepalive_secs,
+                ..Default::default()
+            };
+            let device = CloudPlugsDevice::new(url, &options)?;
+            watch(device.client(), &status);
+            if let Err(e) = device.connect().await {
+                device.close();
+                return Err(e.into());
+            }
+            Ok(Live::CloudPlugs(CloudPlugsSession::new(device)))
+        }
+        ProfileKind::Generic => {
+            let client = MqttClient::with_options(
+                url,
+                ConnectOptions {
+                    version: profile.version,
+                    client_id: profile.client_id.trim().to_owned(),
+                    username: non_empty(&profile.username),
+                    password: non_empty(&profile.secret),
+                    keepalive_secs: profile.keepalive_secs,
+                    will: will(profile),
+                    ..Default::default()
+                },
+                ClientOptions::default(),
+            )?;
+            watch(&client, &status);
+            let session = GenericSession::attach(client.clone());
+            if let Err(e) = client.connect().await {
+                client.close();
+                return Err(e.into());
+            }
+            Ok(Live::Generic(session))
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Generic MQTT: subscriptions with a colour and QoS, publishing in four payload forms, a bounded
+//! message log and a chart of one numeric JSON field. Messages are only recorded here; the page
+//! redraws once per frame however fast they come.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::payload::{encode, number_at, PayloadFormat};
+use crate::app::chart::SeriesSet;
+use crate::app::error::AppError;
+use crate::app::hooks::{now_ms, Redraw, Ring};
+use crate::client::MqttClient;
+use crate::session::topic::topic_matches;
+use crate::{Message, Outgoing, QoS};
+
+pub const LOG_CAPACITY: usize = 2_000;
+const SERIES_CAPACITY: usize = 3_000;
+const PALETTE: [&str; 6] = ["#2f7de1", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0b7285"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub seq: u64,
+    pub at: f64,
+    pub topic: String,
+    /// The payload as text (binary shown as hex): always rendered as a text node.
+    pub text: String,
+    pub qos: QoS,
+    pub retain: bool,
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriptionRow {
+    pub filter: String,
+    pub qos: QoS,
+    pub color: String,
+    /// `None` while the SUBACK is awaited.
+    pub granted: Option<Result<QoS, String>>,
+}
+
+/// Messages per second over the last second.
+#[derive(Debug, Default)]
+pub struct RateMeter {
+    window_start: f64,
+    count: u64,
+    pub per_second: f64,
+}
+
+impl RateMeter {
+    fn tick(&mut self, now: f64) {
+        self.count += 1;
+        let elapsed = now - self.window_start;
+        if elapsed >= 1000.0 {
+            self.per_second = self.count as f64 * 1000.0 / elapsed;
+            self.window_start = now;
+            self.count = 0;
+        }
+    }
+}
+
+pub struct GenericStore {
+    pub log: RefCell<Ring<LogLine>>,
+    pub subscriptions: RefCell<Vec<SubscriptionRow>>,
+    pub chart_path: RefCell<String>,
+    pub series: Rc<RefCell<SeriesSet>>,
+    pub paused: Cell<bool>,
+    pub hidden_while_paused: Cell<u64>,
+    pub received: Cell<u64>,
+    pub rate: RefCell<RateMeter>,
+}
+
+#[derive(Clone)]
+pub struct GenericSession {
+    pub client: MqttClient,
+    pub store: Rc<GenericStore>,
+    pub redraw: Redraw,
+}
+
+impl PartialEq for GenericSession {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.store, &other.store)
+    }
+}
+
+impl GenericSession {
+    /// Wraps a client and records every message it receives.
+    pub fn attach(client: MqttClient) -> Self {
+        let store = Rc::new(GenericStore {
+            log: RefCell::new(Ring::new(LOG_CAPACITY)),
+            subscriptions: RefCell::new(Vec::new()),
+            chart_path: RefCell::new("value".into()),
+            series: Rc::new(RefCell::new(SeriesSet::new(SERIES_CAPACITY, 1))),
+            paused: Cell::new(false),
+            hidden_while_paused: Cell::new(0),
+            received: Cell::new(0),
+            rate: RefCell::new(RateMeter::default()),
+        });
+        let redraw = Redraw::default();
+        let (s, r) = (Rc::downgrade(&store), redraw.clone());
+        client.on_any_message(move |m| {
+            if let Some(store) = s.upgrade() {
+                record(&store, m);
+                r.notify();
+            }
+        });
+        Self { client, store, redraw }
+    }
+
+    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), AppError> {
+        crate::session::topic::validate_topic_filter(filter).map_err(|e| AppError::input("filter", e.to_string()))?;
+        {
+            let mut subs = self.store.subscriptions.borrow_mut();
+            if subs.iter().any(|s| s.filter == filter) {
+                return Err(AppError::input("filter", format!("{filter:?} is already subscribed")));
+            }
+            let color = PALETTE[subs.len() % PALETTE.len()].to_string();
+            subs.push(SubscriptionRow { filter: filter.to_owned(), qos, color, granted: None });
+        }
+        self.redraw.notify();
+        let result = self.client.subscribe(filter, qos).await;
+        if let Some(row) = self.store.subscriptions.borrow_mut().iter_mut().find(|s| s.filter == filter) {
+            row.granted = Some(result.clone().map_err(|e| e.to_string()));
+        }
+        self.redraw.notify();
+        result.map(|_| ()).map_err(|e| AppError::input("filter", e.to_string()))
+    }
+
+    pub async fn unsubscribe(&self, filter: &str) -> Result<(), AppError> {
+        self.store.subscriptions.borrow_mut().retain(|s| s.filter != filter);
+        self.redraw.notify();
+        self.client.unsubscribe(&[filter.to_owned()]).await?;
+        Ok(())
+    }
+
+    pub fn set_color(&self, filter: &str, color: String) {
+        if let Some(row) = self.store.subscriptions.borrow_mut().iter_mut().find(|s| s.filter == filter) {
+            row.color = color;
+        }
+        self.redraw.notify();
+    }
+
+    pub async fn publish(
+        &self,
+        topic: &str,
+        format: PayloadFormat,
+        payload: &str,
+        qos: QoS,
+        retain: bool,
+    ) -> Result<(), AppError> {
+        crate::session::topic::validate_topic_name(topic).map_err(|e| AppError::input("topic", e.to_string()))?;
+        let bytes = encode(format, payload).map_err(|e| AppError::input("payload", e))?;
+        self.client.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain)).await?;
+        Ok(())
+    }
+
+    pub fn set_chart_path(&self, path: String) {
+        *self.store.chart_path.borrow_mut() = path;
+        self.store.series.borrow_mut().clear();
+        self.redraw.notify();
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.store.paused.set(paused);
+        self.store.hidden_while_paused.set(0);
+        self.redraw.notify();
+    }
+
+    pub fn clear(&self) {
+        self.store.log.borrow_mut().clear();
+        self.store.series.borrow_mut().clear();
+        self.redraw.notify();
+    }
+}
+
+fn record(store: &GenericStore, m: &Message) {
+    let now = now_ms();
+    store.received.set(store.received.get() + 1);
+    store.rate.borrow_mut().tick(now);
+    let path = store.chart_path.borrow();
+    if !path.is_empty() {
+        if let Ok(v) = serde_json::from_slice::<Value>(&m.payload) {
+            if let Some(n) = number_at(&v, &path) {
+                store.series.borrow_mut().push(&path, now, n);
+            }
+        }
+    }
+    if store.paused.get() {
+        store.hidden_while_paused.set(store.hidden_while_paused.get() + 1);
+        return;
+    }
+    let color =
+        store.subscriptions.borrow().iter().find(|s| topic_matches(&s.filter, &m.topic)).map(|s| s.color.clone());
+    let text = match std::str::from_utf8(&m.payload) {
+        Ok(t) => t.to_owned(),
+        Err(_) => format!("(binary, hex) {}", crate::platforms::things_stack::payload::bytes_to_hex(&m.payload)),
+    };
+    let mut log = store.log.borrow_mut();
+    let seq = log.total();
+    log.push(LogLine { seq, at: now, topic: m.topic.clone(), text, qos: m.qos, retain: m.retain, color });
+}
