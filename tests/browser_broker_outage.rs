@@ -7,7 +7,11 @@ mod common;
 use common::*;
 use futures_util::StreamExt;
 use iotmqtt::client::{ConnectionState, MqttClient};
-use iotmqtt::{ClientError, ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Outgoing, ProtocolVersion, QoS, ReconnectOptions};
+
+fn no_reconnect() -> ClientOptions {
+    ClientOptions { reconnect: ReconnectOptions { enabled: false, ..Default::default() }, ..Default::default() }
+}
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -15,7 +19,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
     for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
-        let c = MqttClient::new(
+        let c = MqttClient::with_options(
             &broker_ws(),
             ConnectOptions {
                 version,
@@ -23,6 +27,7 @@ async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
                 password: Some("secret".into()),
                 ..Default::default()
             },
+            no_reconnect(),
         )
         .unwrap();
         c.connect().await.unwrap();
@@ -60,8 +65,12 @@ fn tester(version: ProtocolVersion) -> ConnectOptions {
 // default ping timeout of half the keepalive, the client gives up with PingTimeout.
 #[wasm_bindgen_test]
 async fn a_frozen_broker_is_detected_by_ping_timeout() {
-    let c =
-        MqttClient::new(&broker_ws(), ConnectOptions { keepalive_secs: 1, ..tester(ProtocolVersion::V3_1_1) }).unwrap();
+    let c = MqttClient::with_options(
+        &broker_ws(),
+        ConnectOptions { keepalive_secs: 1, ..tester(ProtocolVersion::V3_1_1) },
+        no_reconnect(),
+    )
+    .unwrap();
     c.connect().await.unwrap();
     let mut states = c.states();
     assert_eq!(get_json(&control_url("/pause")).await["ok"], true);
@@ -69,6 +78,60 @@ async fn a_frozen_broker_is_detected_by_ping_timeout() {
     assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
     assert_eq!(state, ConnectionState::Disconnected(ClientError::PingTimeout));
     assert_eq!(c.live_resources(), (0, false), "no timer or socket left behind");
+}
+
+// Issue 7, point 6: a half-open connection starts a reconnect within 1.5 x keepalive of the last
+// packet sent (PINGREQ after the keepalive, PINGRESP awaited for half of it).
+#[wasm_bindgen_test]
+async fn a_half_open_connection_starts_a_reconnect_within_one_and_a_half_keepalives() {
+    let c =
+        MqttClient::new(&broker_ws(), ConnectOptions { keepalive_secs: 2, ..tester(ProtocolVersion::V3_1_1) }).unwrap();
+    c.connect().await.unwrap();
+    c.publish(Outgoing::new(common::unique("halfopen"), b"last packet".to_vec())).await.unwrap();
+    let sent_at = js_sys::Date::now();
+    let mut states = c.states();
+    assert_eq!(get_json(&control_url("/pause")).await["ok"], true);
+    let state = states.next().await.unwrap();
+    let detected_after = js_sys::Date::now() - sent_at;
+    assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
+    assert!(
+        matches!(&state, ConnectionState::Reconnecting { attempt: 1, reason: ClientError::PingTimeout, .. }),
+        "{state:?}"
+    );
+    assert!(detected_after <= 3_000.0 + 250.0, "1.5 x 2 s keepalive, plus timer slack: {detected_after} ms");
+    c.close();
+}
+
+// With reconnect on (the default), a broker restart is a Reconnecting state with the reason,
+// then Connected again without the application doing anything.
+#[wasm_bindgen_test]
+async fn a_broker_restart_is_survived_by_reconnecting() {
+    let c = MqttClient::new(&broker_ws(), tester(ProtocolVersion::V5)).unwrap();
+    c.connect().await.unwrap();
+    let mut states = c.states();
+    assert_eq!(get_json(&control_url("/stop")).await["ok"], true);
+    let first = states.next().await.unwrap();
+    assert_eq!(get_json(&control_url("/start")).await["ok"], true);
+    match &first {
+        // MQTT 5: DISCONNECT 0x8B "Server shutting down", when it reaches us before the socket closes.
+        ConnectionState::Reconnecting { attempt: 1, reason: ClientError::ServerDisconnected { reason }, .. } => {
+            assert_eq!(reason.0, 0x8B, "server shutting down")
+        }
+        ConnectionState::Reconnecting {
+            attempt: 1,
+            reason: ClientError::SocketClosed { .. } | ClientError::Socket(_),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    loop {
+        match states.next().await.unwrap() {
+            ConnectionState::Connected(_) => break,
+            ConnectionState::Reconnecting { .. } | ConnectionState::Connecting => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    c.close();
 }
 
 // The TCP connection is accepted by the kernel, but a frozen broker never completes the

@@ -226,7 +226,13 @@ impl CloudPlugsDevice {
         timeout_ms: u32,
     ) -> Result<Credentials, CloudPlugsError> {
         let topic = request.topic()?;
-        let client = MqttClient::new(url, enrollment_connect_options(client_id, u64::from(timeout_ms)))?;
+        // The server closes the enrollment session after its answer: never reconnect it.
+        let no_reconnect = crate::ClientOptions {
+            reconnect: crate::ReconnectOptions { enabled: false, ..Default::default() },
+            ..Default::default()
+        };
+        let client =
+            MqttClient::with_options(url, enrollment_connect_options(client_id, u64::from(timeout_ms)), no_reconnect)?;
         let (tx, mut events) = mpsc::unbounded();
         let lost = tx.clone();
         client.on_message(&topic, move |m| {

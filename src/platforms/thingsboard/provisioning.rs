@@ -9,6 +9,7 @@ use super::topics::{PROVISION_REQUEST, PROVISION_RESPONSE};
 use crate::client::time::timeout;
 use crate::client::MqttClient;
 use crate::session::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use crate::ClientOptions;
 
 /// Provisions a device and returns its new credentials; NOT_FOUND and FAILURE come back as
 /// `ProvisionFailed` carrying the server's `errorMsg`.
@@ -19,7 +20,12 @@ pub async fn provision(
     timeout_ms: u32,
 ) -> Result<ProvisionedCredentials, ThingsBoardError> {
     let payload = request.to_payload()?;
-    let client = MqttClient::new(
+    // A one-shot session the server closes after answering: never reconnect it.
+    let no_reconnect = ClientOptions {
+        reconnect: crate::ReconnectOptions { enabled: false, ..Default::default() },
+        ..Default::default()
+    };
+    let client = MqttClient::with_options(
         url,
         ConnectOptions {
             version,
@@ -28,6 +34,7 @@ pub async fn provision(
             connect_timeout_ms: u64::from(timeout_ms),
             ..Default::default()
         },
+        no_reconnect,
     )?;
     let result = async {
         client.connect().await.map_err(|e| ThingsBoardError::from_client(e, false))?;
