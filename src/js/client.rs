@@ -1,0 +1,347 @@
+//! `MqttClient` for JavaScript: the Rust client behind camelCase methods returning Promises,
+//! options as plain objects, payloads as text, bytes or JSON, and `on(event, fn)` listeners.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::errors::{js, option_error};
+use super::listeners::{self, Listeners, SharedListeners};
+use super::options::{copy_without, parse, plain_object};
+use super::payload::{bytes_js, get, payload_bytes, Obj};
+use super::types::*;
+use crate::client::{ConnectionState, ListenerId, MqttClient};
+use crate::session::options::ClientOptions;
+use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS, Will};
+
+const CONNECT_KEYS: &[&str] = &[
+    "version",
+    "clientId",
+    "username",
+    "password",
+    "keepaliveSecs",
+    "cleanStart",
+    "sessionExpirySecs",
+    "connectTimeoutMs",
+    "pingTimeoutMs",
+];
+const CLIENT_KEYS: &[&str] = &["reconnect", "offlineQueue", "persistence"];
+const EVENTS: &[&str] = &["message", "state", "error"];
+
+/// An MQTT 3.1.1 / 5 client over one browser WebSocket.
+///
+/// ```ts
+/// const client = new MqttClient("wss://broker.example/mqtt", { username: "u", password: "p" });
+/// client.on("message", (m) => console.log(m.topic, m.text));
+/// await client.connect();
+/// await client.subscribe("sensors/#", { qos: 1 });
+/// await client.publish("sensors/k1/temp", { celsius: 21.5 }, { qos: 1 });
+/// client.close();
+/// ```
+#[wasm_bindgen(js_name = MqttClient)]
+pub struct JsMqttClient {
+    client: MqttClient,
+    listeners: SharedListeners,
+    /// JS functions routed by topic filter, dropped with the client's routes on `close()`.
+    routes: Rc<RefCell<Vec<(ListenerId, Function)>>>,
+}
+
+#[wasm_bindgen(js_class = MqttClient)]
+impl JsMqttClient {
+    /// A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
+    /// Throws `INVALID_OPTION` (with `field`) for a bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: String, options: Option<MqttClientOptionsTs>) -> Result<JsMqttClient, JsValue> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let object = plain_object(&options, "options")?;
+        let (connect, client_options) = client_options(&object)?;
+        let client = MqttClient::with_options(&url, connect, client_options).map_err(js)?;
+        Ok(Self::wrap(client))
+    }
+
+    /// Opens the socket, sends CONNECT and resolves with the CONNACK; rejects with why it failed
+    /// (`CONNACK_NOT_AUTHORIZED`, `CONNECT_TIMEOUT`, `SOCKET_ERROR`, ...).
+    pub fn connect(&self) -> PromiseConnAck {
+        let client = self.client.clone();
+        future_to_promise(async move { client.connect().await.map(|ack| connack_js(&ack)).map_err(js) })
+            .unchecked_into()
+    }
+
+    /// Publishes `payload` (text, bytes, or a value sent as JSON) to `topic`. QoS 0 resolves once
+    /// written, QoS 1 on PUBACK, QoS 2 on PUBCOMP.
+    pub fn publish(&self, topic: String, payload: Option<PayloadTs>, options: Option<PublishOptionsTs>) -> PromiseVoid {
+        let prepared = (|| {
+            let payload = payload_bytes(&payload.map_or(JsValue::UNDEFINED, Into::into))?;
+            let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+            plain_object(&options, "options")?;
+            let qos = qos_field(&options, "qos")?;
+            let retain = bool_field(&options, "retain")?;
+            Ok::<_, JsValue>(Outgoing::new(topic, payload).qos(qos).retain(retain))
+        })();
+        let client = self.client.clone();
+        future_to_promise(async move {
+            client.publish(prepared?).await.map_err(js)?;
+            Ok(JsValue::UNDEFINED)
+        })
+        .unchecked_into()
+    }
+
+    /// Subscribes to one filter; resolves with the QoS the broker granted, rejects with
+    /// `SUBSCRIBE_REFUSED` when it refused.
+    pub fn subscribe(&self, filter: String, options: Option<SubscribeOptionsTs>) -> PromiseQoS {
+        let qos = qos_field(&options.map_or(JsValue::UNDEFINED, Into::into), "qos");
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let granted = client.subscribe(&filter, qos?).await.map_err(js)?;
+            Ok(JsValue::from(u8::from(granted)))
+        })
+        .unchecked_into()
+    }
+
+    /// Subscribes to several filters in one SUBSCRIBE; one result per filter, in order.
+    #[wasm_bindgen(js_name = subscribeMany)]
+    pub fn subscribe_many(&self, requests: SubscriptionRequestsTs) -> PromiseSubscriptionResults {
+        let parsed = (|| {
+            let requests: JsValue = requests.into();
+            if !Array::is_array(&requests) {
+                return Err(option_error("requests", "expected an array of {filter, qos}"));
+            }
+            let mut filters = Vec::new();
+            for r in Array::from(&requests).iter() {
+                let filter =
+                    get(&r, "filter").as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
+                filters.push((filter, qos_field(&r, "qos")?));
+            }
+            Ok(filters)
+        })();
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let filters = parsed?;
+            let results = client.subscribe_many(&filters).await.map_err(js)?;
+            let out = Array::new();
+            for ((filter, _), result) in filters.iter().zip(results) {
+                let item = Obj::new().set("filter", filter.as_str());
+                out.push(&match result {
+                    Ok(q) => item.set("qos", u8::from(q)).build(),
+                    Err(e) => item.set("error", js(e)).build(),
+                });
+            }
+            Ok(out.into())
+        })
+        .unchecked_into()
+    }
+
+    /// Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal.
+    pub fn unsubscribe(&self, filters: FiltersTs) -> PromiseVoid {
+        let filters: JsValue = filters.into();
+        let list: Result<Vec<String>, JsValue> = if let Some(f) = filters.as_string() {
+            Ok(vec![f])
+        } else if Array::is_array(&filters) {
+            Array::from(&filters)
+                .iter()
+                .map(|f| f.as_string().ok_or_else(|| option_error("filters", "expected strings")))
+                .collect()
+        } else {
+            Err(option_error("filters", "expected a string or an array of strings"))
+        };
+        let client = self.client.clone();
+        future_to_promise(async move {
+            for result in client.unsubscribe(&list?).await.map_err(js)? {
+                result.map_err(js)?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+        .unchecked_into()
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: String, listener: Function) -> Result<JsValue, JsValue> {
+        let event = listeners::event_name(&event, EVENTS)?;
+        Ok(listeners::add(&self.listeners, event, listener))
+    }
+
+    /// Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
+    /// only: subscribe separately. Returns the function that removes it.
+    #[wasm_bindgen(js_name = onMessage)]
+    pub fn on_message(&self, filter: String, listener: MessageListenerTs) -> Result<UnsubscribeTs, JsValue> {
+        let f: Function = listener.unchecked_into();
+        let call = f.clone();
+        let id = self.client.on_message(&filter, move |m| {
+            let _ = call.call1(&JsValue::UNDEFINED, &message_js(m));
+        });
+        let id = id.map_err(js)?;
+        self.routes.borrow_mut().push((id, f));
+        let client = self.client.downgrade();
+        let routes = Rc::downgrade(&self.routes);
+        Ok(listeners::unsubscribe_fn(move || {
+            if let Some(c) = client.upgrade() {
+                c.remove_listener(id);
+            }
+            if let Some(r) = routes.upgrade() {
+                r.borrow_mut().retain(|(l, _)| *l != id);
+            }
+        })
+        .unchecked_into())
+    }
+
+    /// Sends DISCONNECT and closes the socket; `connect()` may be called again.
+    pub fn disconnect(&self) {
+        self.client.disconnect();
+    }
+
+    /// Disconnects and frees every listener, closure, timer and socket. The client cannot be used again.
+    pub fn close(&self) {
+        self.client.close();
+        self.listeners.borrow_mut().clear();
+        self.routes.borrow_mut().clear();
+    }
+
+    /// What is still alive, for leak checks: all zero and `socket: false` after `close()`.
+    #[wasm_bindgen(js_name = liveResources)]
+    pub fn live_resources(&self) -> LiveResourcesTs {
+        live_resources_js(&self.client, self.listeners.borrow().len() + self.routes.borrow().len())
+    }
+
+    /// Where the connection stands.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> ConnectionStateTs {
+        state_js(&self.client.state()).unchecked_into()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn connected(&self) -> bool {
+        self.client.is_connected()
+    }
+
+    /// The client id sent in CONNECT (generated when none was given).
+    #[wasm_bindgen(getter, js_name = clientId)]
+    pub fn client_id(&self) -> String {
+        self.client.client_id()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.client.url()
+    }
+}
+
+impl JsMqttClient {
+    /// Wraps a Rust client and forwards its messages and state changes to the JS listeners.
+    pub(crate) fn wrap(client: MqttClient) -> Self {
+        let listeners: SharedListeners = Rc::new(RefCell::new(Listeners::default()));
+        forward_state(&client, &listeners);
+        let weak = Rc::downgrade(&listeners);
+        client.on_any_message(move |m| listeners::emit_weak(&weak, "message", || message_js(m)));
+        Self { client, listeners, routes: Rc::default() }
+    }
+}
+
+/// Sends the client's state changes to `"state"` listeners, and losses to `"error"` listeners.
+pub(crate) fn forward_state(client: &MqttClient, listeners: &SharedListeners) {
+    let weak = Rc::downgrade(listeners);
+    client.on_state(move |s| {
+        listeners::emit_weak(&weak, "state", || state_js(s));
+        if let ConnectionState::Disconnected(e) = s {
+            listeners::emit_weak(&weak, "error", || js(e.clone()));
+        }
+    });
+}
+
+pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveResourcesTs {
+    let (timers, socket) = client.live_resources();
+    Obj::new()
+        .set("timers", timers as u32)
+        .set("socket", socket)
+        .set("listeners", listeners as u32)
+        .build()
+        .unchecked_into()
+}
+
+/// The CONNECT options and the client options from one flat JS object.
+fn client_options(object: &js_sys::Object) -> Result<(ConnectOptions, ClientOptions), JsValue> {
+    let will = get(object, "will");
+    let rest = copy_without(object, &["will", "reconnect", "offlineQueue", "persistence"]);
+    let mut connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
+    connect.will = will_option(&will)?;
+    let behaviour = copy_without(object, CONNECT_KEYS);
+    let _ = js_sys::Reflect::delete_property(&behaviour, &"will".into());
+    let client: ClientOptions = parse(&behaviour.into(), CLIENT_KEYS)?;
+    Ok((connect, client))
+}
+
+fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
+    if will.is_undefined() || will.is_null() {
+        return Ok(None);
+    }
+    plain_object(will, "will")?;
+    let topic = get(will, "topic").as_string().ok_or_else(|| option_error("will.topic", "expected a string"))?;
+    let payload = payload_bytes(&get(will, "payload")).map_err(|_| option_error("will.payload", "not a payload"))?;
+    let qos = qos_field(will, "qos").map_err(|_| option_error("will.qos", "expected 0, 1 or 2"))?;
+    let retain = bool_field(will, "retain").map_err(|_| option_error("will.retain", "expected a boolean"))?;
+    Ok(Some(Will { topic, payload, qos, retain }))
+}
+
+/// An optional QoS field: absent is 0; anything but 0, 1 or 2 is `INVALID_OPTION`.
+pub(crate) fn qos_field(object: &JsValue, field: &str) -> Result<QoS, JsValue> {
+    let value = get(object, field);
+    if value.is_undefined() || value.is_null() {
+        return Ok(QoS::AtMostOnce);
+    }
+    let whole = value.as_f64().filter(|q| q.fract() == 0.0 && (0.0..=2.0).contains(q));
+    match whole.map(|q| q as u8) {
+        Some(0) => Ok(QoS::AtMostOnce),
+        Some(1) => Ok(QoS::AtLeastOnce),
+        Some(2) => Ok(QoS::ExactlyOnce),
+        _ => Err(option_error(field, "expected 0, 1 or 2")),
+    }
+}
+
+pub(crate) fn bool_field(object: &JsValue, field: &str) -> Result<bool, JsValue> {
+    let value = get(object, field);
+    if value.is_undefined() || value.is_null() {
+        return Ok(false);
+    }
+    value.as_bool().ok_or_else(|| option_error(field, "expected a boolean"))
+}
+
+pub(crate) fn connack_js(ack: &ConnAck) -> JsValue {
+    Obj::new()
+        .set("sessionPresent", ack.session_present)
+        .opt("maximumPacketSize", ack.maximum_packet_size)
+        .opt("maximumQos", ack.maximum_qos.map(u8::from))
+        .opt("receiveMaximum", ack.receive_maximum)
+        .opt("assignedClientId", ack.assigned_client_id.clone())
+        .opt("serverKeepaliveSecs", ack.server_keepalive_secs)
+        .build()
+}
+
+pub(crate) fn state_js(state: &ConnectionState) -> JsValue {
+    let typed = |t: &str| Obj::new().set("type", t);
+    match state {
+        ConnectionState::Idle => typed("idle"),
+        ConnectionState::Connecting => typed("connecting"),
+        ConnectionState::Connected(ack) => typed("connected").set("connack", connack_js(ack)),
+        ConnectionState::Reconnecting { attempt, delay_ms, reason } => typed("reconnecting")
+            .set("attempt", *attempt)
+            .set("delayMs", *delay_ms as f64)
+            .set("error", js(reason.clone())),
+        ConnectionState::Disconnected(e) => typed("disconnected").set("error", js(e.clone())),
+        ConnectionState::Closed => typed("closed"),
+    }
+    .build()
+}
+
+pub(crate) fn message_js(m: &Message) -> JsValue {
+    Obj::new()
+        .set("topic", m.topic.as_str())
+        .set("payload", bytes_js(&m.payload))
+        .set("text", m.payload_str().map_or(JsValue::NULL, JsValue::from_str))
+        .set("qos", u8::from(m.qos))
+        .set("retain", m.retain)
+        .set("dup", m.dup)
+        .build()
+}

@@ -1,0 +1,63 @@
+//! Every failure reaches JavaScript as a real `Error` with a stable `code` (and `field` for a bad
+//! option), so programs switch on `err.code` while people read `err.message`.
+
+use js_sys::{Error, Reflect};
+use wasm_bindgen::JsValue;
+
+use crate::error::ClientError;
+use crate::platforms::cloudplugs::CloudPlugsError;
+use crate::platforms::things_stack::ThingsStackError;
+use crate::platforms::thingsboard::ThingsBoardError;
+
+/// An `Error` named `IotMqttError` whose `code` programs can switch on.
+pub fn js_error(code: &str, message: &str) -> JsValue {
+    let error = Error::new(message);
+    error.set_name("IotMqttError");
+    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    error.into()
+}
+
+/// A bad option: which one (as a path such as `will.qos`) and why.
+pub fn option_error(field: &str, reason: &str) -> JsValue {
+    let error = js_error("INVALID_OPTION", &format!("invalid option {field}: {reason}"));
+    let _ = Reflect::set(&error, &"field".into(), &field.into());
+    error
+}
+
+/// Anything with a stable code and a message, turned into the JS error.
+pub trait Coded: core::fmt::Display {
+    fn code(&self) -> &'static str;
+
+    fn to_js(&self) -> JsValue {
+        js_error(self.code(), &self.to_string())
+    }
+}
+
+impl Coded for ClientError {
+    fn code(&self) -> &'static str {
+        ClientError::code(self)
+    }
+}
+
+impl Coded for ThingsBoardError {
+    fn code(&self) -> &'static str {
+        ThingsBoardError::code(self)
+    }
+}
+
+impl Coded for ThingsStackError {
+    fn code(&self) -> &'static str {
+        ThingsStackError::code(self)
+    }
+}
+
+impl Coded for CloudPlugsError {
+    fn code(&self) -> &'static str {
+        CloudPlugsError::code(self)
+    }
+}
+
+/// `result.map_err(js)?` in the facade's methods.
+pub fn js<E: Coded>(e: E) -> JsValue {
+    e.to_js()
+}

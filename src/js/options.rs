@@ -1,0 +1,49 @@
+//! Options objects from JavaScript, converted with serde-wasm-bindgen: unknown keys are refused
+//! (a typo must not be silently ignored), and a failure names the option that caused it.
+
+use js_sys::{Array, Object, Reflect};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::errors::option_error;
+
+/// Reads `options` (an object, or `undefined`/`null` for the defaults) as `T`, accepting only `known` keys.
+pub fn parse<T: DeserializeOwned>(options: &JsValue, known: &[&str]) -> Result<T, JsValue> {
+    let object = plain_object(options, "options")?;
+    let keys = Object::keys(&object);
+    for key in keys.iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(option_error(&key, &format!("unknown option; the known ones are {}", known.join(", "))));
+        }
+    }
+    let only_known = copy_without(&object, &[]);
+    serde_wasm_bindgen::from_value::<T>(only_known.clone().into()).map_err(|e| {
+        // The culprit is the key whose removal makes the rest parse.
+        let culprit = keys
+            .iter()
+            .filter_map(|k| k.as_string())
+            .find(|k| serde_wasm_bindgen::from_value::<T>(copy_without(&only_known, &[k.as_str()]).into()).is_ok());
+        option_error(culprit.as_deref().unwrap_or("options"), &e.to_string())
+    })
+}
+
+/// The object itself, or a fresh empty one for `undefined`/`null`.
+pub fn plain_object(value: &JsValue, field: &str) -> Result<Object, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Object::new());
+    }
+    if !value.is_object() || Array::is_array(value) || value.is_function() {
+        return Err(option_error(field, "expected an object"));
+    }
+    Ok(value.clone().unchecked_into())
+}
+
+/// A shallow copy without some keys, so the caller's object is never changed.
+pub fn copy_without(object: &Object, skip: &[&str]) -> Object {
+    let copy = Object::assign(&Object::new(), object);
+    for key in skip {
+        let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
+    }
+    copy
+}
