@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The npm package's tests: build it, check the size budget, type-check the TypeScript example with tsc,
+# then run tests/js in headless Chromium against mosquitto and the simulator (started here, always stopped).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# gzip -9 of the wasm plus the JS glue of pkg/web, in bytes. MQTT.js 5.x's dist/mqtt.min.js is about
+# 105 KB gzipped; see the README ("Size") for where this package stands and why.
+SIZE_BUDGET=${IOTMQTT_NPM_SIZE_BUDGET:-409600}
+OUT="${OUT:-$ROOT/test-output}/npm"
+mkdir -p "$OUT"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+[[ -x node_modules/.bin/tsc && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
+
+echo "-- build (wasm-pack, web + bundler)"
+bash scripts/npm-build.sh
+
+echo "-- size budget"
+wasm=$(gzip -9c pkg/web/iotmqtt_bg.wasm | wc -c)
+glue=$(gzip -9c pkg/web/iotmqtt.js | wc -c)
+total=$((wasm + glue))
+printf '{"wasmGzip":%d,"jsGzip":%d,"totalGzip":%d,"wasmRaw":%d,"jsRaw":%d,"budget":%d}\n' \
+  "$wasm" "$glue" "$total" "$(stat -c%s pkg/web/iotmqtt_bg.wasm)" "$(stat -c%s pkg/web/iotmqtt.js)" "$SIZE_BUDGET" \
+  | tee "$OUT/size.json"
+size_ok=1
+if (( total > SIZE_BUDGET )); then
+  echo "FAIL: the package is $total bytes gzipped, over the budget of $SIZE_BUDGET"
+  size_ok=0
+else
+  echo "ok: $total bytes gzipped (wasm $wasm + JS $glue) <= $SIZE_BUDGET"
+fi
+
+echo "-- tsc --noEmit (www/ts: the whole API, and @ts-expect-error lines that must fail)"
+tsc -p www/ts/tsconfig.json
+echo "ok: types check"
+
+echo "-- mosquitto and the simulator"
+. scripts/services.sh
+rm -f "$OUT/broker.json"
+# The TTN flow against mosquitto logs in as the application, so the broker knows that user too.
+python3 tests/harness/broker.py --ready-file "$OUT/broker.json" --workdir "$OUT/broker" \
+  --user "demo-app@ttn:NNSXS.DEMOKEY.SIMULATOR" > "$OUT/broker.log" 2>&1 &
+pids+=($!)
+wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; cat "$OUT/broker.log"; exit 1; }
+export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
+start_sim
+
+echo "-- node --test tests/js (headless Chromium)"
+set +e
+node --test --test-reporter=tap tests/js/ 2>&1 | tee "$OUT/node-test.log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '/^# pass /{print $3}' "$OUT/node-test.log")
+failed=$(awk '/^# fail /{print $3}' "$OUT/node-test.log")
+echo "npm: ${passed:-0} passed, ${failed:-0} failed"
+(( status == 0 && size_ok == 1 ))

@@ -1,0 +1,419 @@
+// The npm package as a user meets it: headless Chromium loads pkg/web from a page served on loopback,
+// runs the www/examples flows against the simulator and mosquitto, and checks the JS API from JavaScript.
+// Needs: bash scripts/npm-build.sh, and the ports that scripts/npm-test.sh exports.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { serve } from "../../www/examples/serve.mjs";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through scripts/npm-test.sh`);
+  return v;
+};
+const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
+const SIM_HTTP = `http://127.0.0.1:${env("IOTMQTT_TEST_SIM_HTTP_PORT")}`;
+const SIM_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_SIM_HTTP_PORT")}/mqtt`;
+const TB_URL = `${SIM_WS}/thingsboard`;
+const TTS_URL = `${SIM_WS}/thethingsstack`;
+const CP_URL = `${SIM_WS}/cloudplugs`;
+
+let server, browser, base;
+
+before(async () => {
+  server = await serve(0);
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A page with timers and WebSockets tracked, so leak checks see what the library left behind. */
+async function openPage(path = "/www/examples/index.html") {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.addInitScript(() => {
+    const pending = new Set();
+    const sockets = [];
+    const { setTimeout: set, clearTimeout: clear, WebSocket: Socket } = window;
+    window.setTimeout = (fn, ms, ...args) => {
+      const id = set(() => { pending.delete(id); typeof fn === "function" ? fn(...args) : undefined; }, ms);
+      pending.add(id);
+      return id;
+    };
+    window.clearTimeout = (id) => { pending.delete(id); clear(id); };
+    window.WebSocket = class extends Socket {
+      constructor(...args) { super(...args); sockets.push(this); }
+    };
+    window.__tracked = {
+      pendingTimers: () => pending.size,
+      openSockets: () => sockets.filter((s) => s.readyState === Socket.CONNECTING || s.readyState === Socket.OPEN).length,
+      sockets: () => sockets.length,
+    };
+  });
+  await page.goto(base + path);
+  return page;
+}
+
+/** Runs `fn(lib, arg)` in a fresh page with the package loaded (ES module, as a user imports it). */
+async function inPage(fn, arg) {
+  const page = await openPage();
+  try {
+    return await page.evaluate(async ({ source, arg }) => {
+      const lib = await import("/pkg/web/iotmqtt.js");
+      await lib.default();
+      const f = new Function(`return (${source})`)();
+      return await f(lib, arg);
+    }, { source: fn.toString(), arg });
+  } finally {
+    await page.close();
+  }
+}
+
+async function waitFor(page, predicate, arg, timeout = 15000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
+}
+
+async function admin(method, path, body) {
+  const res = await fetch(SIM_HTTP + path, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+describe("examples against the simulator", () => {
+  test("ThingsBoard example answers an RPC started through the admin API", async () => {
+    const page = await openPage(`/www/examples/thingsboard-rpc.html?url=${TB_URL}&token=demo-thermostat-token&autostart=1`);
+    await waitFor(page, () => window.example?.connected || window.example?.errors.length);
+    assert.deepEqual(await page.evaluate(() => window.example.errors), []);
+    const get = await admin("POST", "/api/rpc/twoway/Demo%20Thermostat", { method: "getTemperature", params: {} });
+    assert.equal(get.status, 200);
+    assert.deepEqual(get.body, { temperature: 21.5 });
+    const set = await admin("POST", "/api/rpc/twoway/Demo%20Thermostat", { method: "setSetpoint", params: { value: 23 } });
+    assert.deepEqual(set.body, { setpoint: 23 });
+    const bad = await admin("POST", "/api/rpc/twoway/Demo%20Thermostat", { method: "setSetpoint", params: "warm" });
+    assert.deepEqual(bad.body, { error: "setSetpoint needs a number" });
+    assert.deepEqual(await page.evaluate(() => window.example.rpcs), ["getTemperature", "setSetpoint", "setSetpoint"]);
+    const live = await page.evaluate(() => { window.example.close(); return window.example.live; });
+    assert.deepEqual(live, { timers: 0, socket: false, listeners: 0 });
+    await page.close();
+  });
+
+  test("TTN example pushes a hex downlink and tracks it to acked", async () => {
+    const page = await openPage(`/www/examples/ttn-downlink.html?url=${TTS_URL}&application=demo-app@ttn&apiKey=NNSXS.DEMOKEY.SIMULATOR&device=demo-sensor-1&hex=BE%20EF&autostart=1`);
+    await waitFor(page, () => window.example?.outcome || window.example?.errors.length, undefined, 20000);
+    const ex = await page.evaluate(() => window.example);
+    assert.deepEqual(ex.errors, []);
+    assert.deepEqual(ex.statuses, ["queued", "sent", "acked"]);
+    const queue = await admin("GET", "/api/sim/thethingsstack");
+    assert.equal(queue.status, 200);
+    await page.evaluate(() => window.example.close());
+    await page.close();
+  });
+
+  test("pub/sub example round trip on the simulator (CloudPlugs data channel)", async () => {
+    const plug = "dev-000000000000000000000001";
+    const q = new URLSearchParams({ url: CP_URL, username: plug, password: "demo-auth", topic: `${plug}/data/npm-test`,
+      message: JSON.stringify({ data: 42 }), autostart: "1" });
+    const page = await openPage(`/www/examples/pubsub.html?${q}`);
+    await waitFor(page, () => window.example?.received?.length || window.example?.errors.length);
+    const ex = await page.evaluate(() => window.example);
+    assert.deepEqual(ex.errors, []);
+    assert.equal(ex.received[0].topic, `${plug}/data/npm-test`);
+    assert.equal(JSON.parse(ex.received[0].text).data, 42);
+    await page.close();
+  });
+});
+
+describe("examples against mosquitto", () => {
+  test("pub/sub example round trip", async () => {
+    const q = new URLSearchParams({ url: BROKER_WS, username: "tester", password: "secret", topic: "npm/pubsub", message: "hello", autostart: "1" });
+    const page = await openPage(`/www/examples/pubsub.html?${q}`);
+    await waitFor(page, () => window.example?.received?.length || window.example?.errors.length);
+    const ex = await page.evaluate(() => window.example);
+    assert.deepEqual(ex.errors, []);
+    assert.deepEqual(ex.received, [{ topic: "npm/pubsub", text: "hello", qos: 1 }]);
+    await page.close();
+  });
+
+  test("ThingsBoard example answers an RPC that a second client sends as the server would", async () => {
+    const q = new URLSearchParams({ url: BROKER_WS, clientId: "npm-tb-device", username: "tester", password: "secret", limits: "0", autostart: "1" });
+    const page = await openPage(`/www/examples/thingsboard-rpc.html?${q}`);
+    await waitFor(page, () => window.example?.connected || window.example?.errors.length);
+    const reply = await page.evaluate(async (url) => {
+      const { MqttClient } = await import("/pkg/web/iotmqtt.js");
+      const server = new MqttClient(url, { username: "tester", password: "secret" });
+      await server.connect();
+      const got = new Promise((ok) => server.onMessage("v1/devices/me/rpc/response/+", (m) => ok({ topic: m.topic, text: m.text })));
+      await server.subscribe("v1/devices/me/rpc/response/+", { qos: 1 });
+      await server.publish("v1/devices/me/rpc/request/7", { method: "echo", params: { n: 1 } }, { qos: 1 });
+      const r = await got;
+      server.close();
+      return r;
+    }, BROKER_WS);
+    assert.deepEqual(reply, { topic: "v1/devices/me/rpc/response/7", text: '{"n":1}' });
+    await page.close();
+  });
+
+  test("TTN example tracks a downlink whose events a second client publishes as the server would", async () => {
+    const q = new URLSearchParams({ url: BROKER_WS, application: "demo-app@ttn", apiKey: "NNSXS.DEMOKEY.SIMULATOR", device: "demo-sensor-1", hex: "01 02", confirmed: "1" });
+    const page = await openPage(`/www/examples/ttn-downlink.html?${q}`);
+    await waitFor(page, () => window.example?.ready);
+    const statuses = await page.evaluate(async (url) => {
+      const { MqttClient } = await import("/pkg/web/iotmqtt.js");
+      const server = new MqttClient(url, { username: "tester", password: "secret" });
+      await server.connect();
+      const base = "v3/demo-app@ttn/devices/demo-sensor-1";
+      server.onMessage(`${base}/down/push`, async (m) => {
+        const { downlinks: [d] } = JSON.parse(m.text);
+        const up = (body) => ({ end_device_ids: { device_id: "demo-sensor-1", application_ids: { application_id: "demo-app" } }, correlation_ids: d.correlation_ids, ...body });
+        for (const [kind, key] of [["queued", "downlink_queued"], ["sent", "downlink_sent"], ["ack", "downlink_ack"]]) {
+          await server.publish(`${base}/down/${kind}`, up({ [key]: { ...d, f_cnt: 3 } }));
+        }
+      });
+      await server.subscribe(`${base}/down/push`, { qos: 1 });
+      document.getElementById("connect").click();
+      while (!window.example.connected && !window.example.errors.length) await new Promise((r) => setTimeout(r, 20));
+      document.getElementById("send").click();
+      while (!window.example.outcome && !window.example.errors.length) await new Promise((r) => setTimeout(r, 20));
+      server.close();
+      return { statuses: window.example.statuses, errors: window.example.errors };
+    }, BROKER_WS);
+    assert.deepEqual(statuses, { statuses: ["queued", "sent", "acked"], errors: [] });
+    await page.close();
+  });
+});
+
+describe("JS API", () => {
+  test("close() leaves no live timers, sockets or listeners (MqttClient, mosquitto)", async () => {
+    const page = await openPage();
+    const result = await page.evaluate(async (url) => {
+      const { default: init, MqttClient } = await import("/pkg/web/iotmqtt.js");
+      await init();
+      const before = window.__tracked.pendingTimers();
+      const client = new MqttClient(url, { username: "tester", password: "secret", keepaliveSecs: 5 });
+      const offs = [client.on("message", () => {}), client.on("state", () => {}), client.on("error", () => {})];
+      client.onMessage("npm/leak/#", () => {});
+      await client.connect();
+      await client.subscribe("npm/leak/#", { qos: 1 });
+      await client.publish("npm/leak/a", new Uint8Array([1, 2, 3]), { qos: 1 });
+      const during = { live: client.liveResources(), sockets: window.__tracked.openSockets() };
+      offs[0]();
+      offs[0]();
+      const afterOff = client.liveResources().listeners;
+      client.close();
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      await new Promise((r) => queueMicrotask(r));
+      return {
+        during, afterOff, live: client.liveResources(), state: client.state.type,
+        openSockets: window.__tracked.openSockets(), timersLeft: window.__tracked.pendingTimers() - before,
+      };
+    }, BROKER_WS);
+    assert.equal(result.during.live.socket, true);
+    assert.ok(result.during.live.timers >= 1, "keepalive armed while connected");
+    assert.equal(result.during.live.listeners, 4);
+    assert.equal(result.afterOff, 3, "an unsubscribe function removes its listener once");
+    assert.deepEqual(result.live, { timers: 0, socket: false, listeners: 0 });
+    assert.equal(result.state, "closed");
+    assert.equal(result.openSockets, 0);
+    assert.equal(result.timersLeft, 0, "no setTimeout left pending");
+    await page.close();
+  });
+
+  test("close() frees a ThingsBoardDevice, a ThingsStackApp and a CloudPlugsDevice", async () => {
+    const live = await inPage(async (lib, urls) => {
+      const tb = await lib.ThingsBoardDevice.connect(urls.tb, { token: "demo-thermostat-token" });
+      tb.on("sharedAttributes", () => {});
+      tb.onRpc("x", () => 1);
+      await tb.subscribeSharedAttributes();
+      const tts = await lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "NNSXS.DEMOKEY.SIMULATOR" });
+      tts.on("event", () => {});
+      await tts.subscribe();
+      const cp = await lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", auth: "demo-auth", hwid: "DEMO-HWID-1" });
+      cp.on("data", () => {});
+      await cp.subscribe("x");
+      for (const o of [tb, tts, cp]) o.close();
+      // Sockets are closed from a microtask after close(), outside any callback of their own.
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      return { tb: tb.liveResources(), tts: tts.liveResources(), cp: cp.liveResources(), sockets: window.__tracked.openSockets(), timers: window.__tracked.pendingTimers() };
+    }, { tb: TB_URL, tts: TTS_URL, cp: CP_URL });
+    const none = { timers: 0, socket: false, listeners: 0 };
+    console.log(`# setTimeouts still pending after close(): ${live.timers}`);
+    delete live.timers;
+    assert.deepEqual(live, { tb: none, tts: none, cp: none, sockets: 0 });
+  });
+
+  test("bad options give typed errors (missing token, wrong type, unknown enum value, unknown key)", async () => {
+    const errors = await inPage(async (lib, urls) => {
+      const grab = async (f) => {
+        try { await f(); return null; } catch (e) { return { code: e.code, field: e.field ?? null, isError: e instanceof Error, name: e.name, message: e.message }; }
+      };
+      return {
+        missingToken: await grab(() => lib.ThingsBoardDevice.connect(urls.tb, {})),
+        tokenWrongType: await grab(() => lib.ThingsBoardDevice.connect(urls.tb, { token: 42 })),
+        deviceQos: await grab(() => lib.ThingsBoardDevice.connect(urls.tb, { token: "t", qos: 3 })),
+        wrongType: await grab(() => new lib.MqttClient(urls.broker, { keepaliveSecs: "sixty" })),
+        unknownEnum: await grab(() => new lib.MqttClient(urls.broker, { version: "6" })),
+        unknownKey: await grab(() => new lib.MqttClient(urls.broker, { keepAliveSecs: 30 })),
+        nestedWrongType: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { factor: "x" } })),
+        badUrl: await grab(() => new lib.MqttClient("http://x")),
+        willQos: await grab(() => new lib.MqttClient(urls.broker, { will: { topic: "w", qos: 7 } })),
+        notAnObject: await grab(() => new lib.MqttClient(urls.broker, "fast")),
+        missingApiKey: await grab(() => lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn" })),
+        missingAuth: await grab(() => lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", hwid: "H" })),
+        unknownEvent: await grab(() => new lib.MqttClient(urls.broker).on("messages", () => {})),
+        publishQos: await grab(() => new lib.MqttClient(urls.broker).publish("t", "x", { qos: 3 })),
+        notConnected: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabled: false } }).subscribe("t")),
+      };
+    }, { tb: TB_URL, tts: TTS_URL, cp: CP_URL, broker: BROKER_WS });
+    for (const [name, e] of Object.entries(errors)) {
+      assert.ok(e, `${name} was accepted`);
+      assert.ok(e.isError && e.name === "IotMqttError", `${name} is not an IotMqttError: ${JSON.stringify(e)}`);
+    }
+    const codes = Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, [e.code, e.field]]));
+    assert.deepEqual(codes, {
+      missingToken: ["TB_INVALID_OPTION", null],
+      tokenWrongType: ["INVALID_OPTION", "token"],
+      deviceQos: ["INVALID_OPTION", "qos"],
+      wrongType: ["INVALID_OPTION", "keepaliveSecs"],
+      unknownEnum: ["INVALID_OPTION", "version"],
+      unknownKey: ["INVALID_OPTION", "keepAliveSecs"],
+      nestedWrongType: ["INVALID_OPTION", "reconnect"],
+      badUrl: ["INVALID_OPTION", null],
+      willQos: ["INVALID_OPTION", "will.qos"],
+      notAnObject: ["INVALID_OPTION", "options"],
+      missingApiKey: ["TTS_MISSING_API_KEY", null],
+      missingAuth: ["CLOUDPLUGS_MISSING_AUTH", null],
+      unknownEvent: ["UNKNOWN_EVENT", null],
+      publishQos: ["INVALID_OPTION", "qos"],
+      notConnected: errors.notConnected.code === "NOT_CONNECTED" ? ["NOT_CONNECTED", null] : [errors.notConnected.code, null],
+    });
+    assert.match(errors.unknownEnum.message, /6/);
+    assert.match(errors.missingToken.message, /access token is empty/);
+  });
+
+  test("refusals and downlink mistakes keep their platform codes", async () => {
+    const codes = await inPage(async (lib, urls) => {
+      const code = async (f) => { try { await f(); return "accepted"; } catch (e) { return e.code; } };
+      const tts = await lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "NNSXS.DEMOKEY.SIMULATOR" });
+      const out = {
+        wrongPassword: await code(() => new lib.MqttClient(urls.broker, { username: "tester", password: "nope", reconnect: { enabled: false } }).connect()),
+        tbToken: await code(() => lib.ThingsBoardDevice.connect(urls.tb, { token: "no-such-token" })),
+        ttsKey: await code(() => lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "NNSXS.WRONG" })),
+        fPort: await code(() => tts.push("demo-sensor-1", [{ fPort: 0, hex: "01" }])),
+        priority: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "01", priority: "URGENT" }])),
+        tooLong: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, bytes: new Uint8Array(256) }])),
+        conflict: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "01", text: "x" }])),
+        badHex: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "XYZ" }])),
+        badDevice: await code(() => tts.push("Bad Device", [{ fPort: 1, hex: "01" }])),
+      };
+      tts.close();
+      return out;
+    }, { tb: TB_URL, tts: TTS_URL, broker: BROKER_WS });
+    assert.deepEqual(codes, {
+      wrongPassword: "CONNACK_NOT_AUTHORIZED", tbToken: "TB_TOKEN_REJECTED", ttsKey: "TTS_NOT_AUTHORIZED",
+      fPort: "TTS_INVALID_FPORT", priority: "TTS_INVALID_PRIORITY", tooLong: "TTS_PAYLOAD_TOO_LONG",
+      conflict: "TTS_PAYLOAD_CONFLICT", badHex: "TTS_INVALID_HEX", badDevice: "TTS_INVALID_ID",
+    });
+  });
+
+  test("payloads: string, Uint8Array and JSON objects arrive as the right bytes; MQTT 5 subscribeMany", async () => {
+    const got = await inPage(async (lib, url) => {
+      const c = new lib.MqttClient(url, { username: "tester", password: "secret", version: "5" });
+      const seen = [];
+      c.on("message", (m) => seen.push([m.topic, Array.from(m.payload), m.text]));
+      const ack = await c.connect();
+      const subs = await c.subscribeMany([{ filter: "npm/p/#", qos: 2 }, { filter: "npm/q", qos: 1 }]);
+      await c.publish("npm/p/s", "hé", { qos: 2 });
+      await c.publish("npm/p/b", new Uint8Array([0, 255]), { qos: 1 });
+      await c.publish("npm/p/j", { a: [1, true, null] });
+      await c.publish("npm/p/e");
+      while (seen.length < 4) await new Promise((r) => setTimeout(r, 20));
+      await c.unsubscribe(["npm/p/#", "npm/q"]);
+      c.close();
+      return { ack: typeof ack.sessionPresent, subs, seen: seen.sort() };
+    }, BROKER_WS);
+    assert.equal(got.ack, "boolean");
+    assert.deepEqual(got.subs, [{ filter: "npm/p/#", qos: 2 }, { filter: "npm/q", qos: 1 }]);
+    assert.deepEqual(got.seen, [
+      ["npm/p/b", [0, 255], null],
+      ["npm/p/e", [], ""],
+      ["npm/p/j", [...new TextEncoder().encode('{"a":[1,true,null]}')], '{"a":[1,true,null]}'],
+      ["npm/p/s", [104, 195, 169], "hé"],
+    ]);
+  });
+
+  test("ThingsBoard device and gateway reach the simulator; provisioning returns credentials", async () => {
+    const r = await inPage(async (lib, url) => {
+      const d = await lib.ThingsBoardDevice.connect(url, { token: "demo-thermostat-token" });
+      await d.sendTelemetry({ npmTemp: 30.5 });
+      await d.sendAttributes({ npmAttr: "on" });
+      const time = await d.call("getTime");
+      const attrs = await d.requestAttributes({ client: ["npmAttr"] });
+      const limits = d.sessionLimits;
+      d.close();
+      const g = await lib.ThingsBoardGateway.connect(url, { token: "demo-gateway-token" });
+      await g.connectDevice("NPM Pump", "pump");
+      await g.sendTelemetry("NPM Pump", { rpm: 1200 });
+      const devices = g.devices;
+      g.close();
+      const creds = await lib.ThingsBoardDevice.provision(url, { deviceName: `npm-${Date.now()}`, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+      return { timeType: typeof time.ts, attrs, maxPayload: limits.maxPayloadSize, devices, creds: creds.credentialsType };
+    }, TB_URL);
+    assert.equal(r.timeType, "number");
+    assert.deepEqual(r.attrs, { client: { npmAttr: "on" }, shared: {} });
+    assert.ok(r.maxPayload > 0);
+    assert.deepEqual(r.devices, ["NPM Pump"]);
+    assert.equal(r.creds, "ACCESS_TOKEN");
+    const t = await admin("GET", "/api/plugins/telemetry/DEVICE/Demo%20Thermostat/values/timeseries?keys=npmTemp&useStrictDataTypes=true");
+    assert.equal(t.body.npmTemp[0].value, 30.5);
+    const pump = await admin("GET", "/api/plugins/telemetry/DEVICE/NPM%20Pump/values/timeseries?keys=rpm&useStrictDataTypes=true");
+    assert.equal(pump.body.rpm[0].value, 1200);
+  });
+
+  test("CloudPlugs device: data channel round trip, properties, enrollment", async () => {
+    const r = await inPage(async (lib, url) => {
+      const dev = await lib.CloudPlugsDevice.login(url, { username: "dev-000000000000000000000001", auth: "demo-auth", hwid: "DEMO-HWID-1" });
+      const records = [];
+      dev.on("data", (rec) => records.push(rec));
+      await dev.subscribe("npm/#");
+      await dev.publish("npm/temp", { c: 21.5 }, { at: 1700000000000 });
+      while (!records.length) await new Promise((res) => setTimeout(res, 20));
+      await dev.setProperties({ colour: "blue", lastTemp: { channel: "npm/temp" } });
+      const props = await dev.getProperties(["colour"]);
+      dev.close();
+      const creds = await lib.CloudPlugsDevice.enrollThing(url, { model: "DEMO-MODEL", hwid: `NPM-${Date.now()}`, pass: "demo-pass" });
+      return { record: records[0], props, plugId: dev.plugId, enrolled: typeof creds.plugId === "string" && typeof creds.auth === "string" };
+    }, CP_URL);
+    assert.equal(r.record.channel, "npm/temp");
+    assert.deepEqual(r.record.data, { c: 21.5 });
+    assert.equal(r.record.at, 1700000000000);
+    assert.deepEqual(r.props, { colour: "blue" });
+    assert.equal(r.plugId, "dev-000000000000000000000001");
+    assert.equal(r.enrolled, true);
+  });
+
+  test("payload helpers", async () => {
+    const r = await inPage(async (lib) => ({
+      h2b: lib.hexToBase64("BE EF"),
+      b2h: lib.base64ToHex("vu8="),
+      bytes: lib.bytesToBase64(new Uint8Array([0xbe, 0xef])),
+      back: Array.from(lib.base64ToBytes("vu8")),
+      hexBytes: Array.from(lib.hexToBytes("0xBE:ef")),
+      toHex: lib.bytesToHex(new Uint8Array([1, 171])),
+      text: lib.base64ToText(lib.textToBase64("Temperature = 0.0")),
+      lpp: lib.decodeCayenneLpp(lib.hexToBytes("03670110")),
+      bad: (() => { try { lib.hexToBase64("BEE"); } catch (e) { return e.code; } })(),
+    }));
+    assert.deepEqual(r, {
+      h2b: "vu8=", b2h: "BEEF", bytes: "vu8=", back: [0xbe, 0xef], hexBytes: [0xbe, 0xef], toHex: "01AB",
+      text: "Temperature = 0.0", lpp: { temperature_3: 27.2 }, bad: "TTS_INVALID_HEX",
+    });
+  });
+});

@@ -1,0 +1,191 @@
+// Every class, method, option, event and result of the npm package, type-checked by `tsc --noEmit`
+// (scripts/npm-test.sh). It is compiled, never run; the pages in www/examples run the same calls.
+import init, {
+  CloudPlugsDevice, DownlinkTracker, MqttClient, ThingsBoardDevice, ThingsBoardGateway, ThingsStackApp,
+  base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
+  textToBase64,
+  type ConnAck, type ConnectionState, type DataRecord, type DownlinkStatus, type ErrorCode, type FirmwareEvent,
+  type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MqttClientOptions, type MqttMessage,
+  type ProvisionedCredentials, type QoS, type SessionLimits, type SharedAttributesUpdate, type SubscriptionResult,
+  type ThingsStackEvent, type Unsubscribe,
+} from "../../pkg/web/iotmqtt.js";
+
+function isIotMqttError(e: unknown): e is IotMqttError {
+  return e instanceof Error && e.name === "IotMqttError";
+}
+
+export async function mqtt(url: string): Promise<void> {
+  await init();
+  const options: MqttClientOptions = {
+    version: "5",
+    clientId: "",
+    username: "u",
+    password: "p",
+    keepaliveSecs: 30,
+    cleanStart: true,
+    will: { topic: "status", payload: "offline", qos: 1, retain: true },
+    sessionExpirySecs: 60,
+    connectTimeoutMs: 5000,
+    pingTimeoutMs: null,
+    reconnect: { enabled: true, initialDelayMs: 500, maxDelayMs: 10_000, factor: 2, maxAttempts: null },
+    offlineQueue: { maxMessages: 100, maxBytes: 65536, policy: "dropOldestQos0" },
+    persistence: null,
+  };
+  const client = new MqttClient(url, options);
+  const offMessage: Unsubscribe = client.on("message", (m: MqttMessage) => {
+    const bytes: Uint8Array = m.payload;
+    const text: string | null = m.text;
+    const qos: QoS = m.qos;
+    console.log(m.topic, bytes.length, text, qos, m.retain, m.dup);
+  });
+  client.on("state", (s: ConnectionState) => {
+    switch (s.type) {
+      case "connected": console.log(s.connack.sessionPresent, s.connack.maximumPacketSize); break;
+      case "reconnecting": console.log(s.attempt, s.delayMs, s.error.code); break;
+      case "disconnected": console.log(s.error.message); break;
+      default: console.log(s.type);
+    }
+  });
+  client.on("error", (e: IotMqttError) => console.log(e.code, e.field));
+  const offRoute = client.onMessage("sensors/+/temp", (m) => console.log(m.text));
+  try {
+    const ack: ConnAck = await client.connect();
+    console.log(ack.sessionPresent, ack.assignedClientId, ack.maximumQos, ack.receiveMaximum, ack.serverKeepaliveSecs);
+  } catch (e) {
+    if (isIotMqttError(e)) {
+      const code: ErrorCode = e.code;
+      if (code === "CONNACK_NOT_AUTHORIZED") console.log("check the password");
+    }
+  }
+  const granted: QoS = await client.subscribe("sensors/#", { qos: 1 });
+  const results: SubscriptionResult[] = await client.subscribeMany([{ filter: "a/#", qos: 2 }, { filter: "b" }]);
+  for (const r of results) console.log("qos" in r ? r.qos : r.error.code);
+  await client.publish("sensors/k1/temp", "21.5", { qos: 1, retain: false });
+  await client.publish("bytes", new Uint8Array([1, 2, 3]));
+  await client.publish("json", { celsius: 21.5, ok: true, tags: ["a"] }, { qos: 2 });
+  await client.publish("empty");
+  await client.unsubscribe("sensors/#");
+  await client.unsubscribe(["a/#", "b"]);
+  const live: LiveResources = client.liveResources();
+  console.log(granted, live.timers, live.socket, live.listeners, client.state.type, client.connected, client.clientId, client.url);
+  offMessage();
+  offRoute();
+  client.disconnect();
+  client.close();
+}
+
+export async function thingsboard(url: string): Promise<void> {
+  const device = await ThingsBoardDevice.connect(url, { token: "token", version: "3.1.1", requestTimeoutMs: 5000, qos: 1 });
+  const basic = await ThingsBoardDevice.connect(url, { clientId: "c", username: "u", password: "p", fetchSessionLimits: false });
+  basic.close();
+  device.on("sharedAttributes", (u: SharedAttributesUpdate) => console.log(u.values, u.deleted));
+  device.on("firmware", (e: FirmwareEvent) => {
+    if (e.type === "progress") console.log(e.received, e.total, e.chunkIndex);
+    if (e.type === "state") console.log(e.state, e.error);
+    if (e.type === "available") console.log(e.package.title, e.package.version, e.package.algorithm);
+  });
+  device.on("error", (e) => console.log(e.code));
+  device.on("state", (s) => console.log(s.type));
+  await device.sendTelemetry({ temperature: 21.5 });
+  await device.sendTelemetry([{ ts: 1700000000000, values: { temperature: 21.5 } }]);
+  await device.sendAttributes({ firmware: "1.0" });
+  const attrs = await device.requestAttributes({ client: ["firmware"], shared: ["setpoint"] });
+  console.log(attrs.client, attrs.shared, device.attributes.shared);
+  await device.subscribeSharedAttributes();
+  const off = device.onRpc("setValve", async (params, request) => {
+    console.log(request.id, request.method, params);
+    return { ok: true };
+  });
+  device.onRpc("reboot", () => undefined, { oneWay: true });
+  await device.enableRpc();
+  const time: JsonValue = await device.call("getTime", {});
+  console.log(time);
+  await device.claim({ secretKey: "s", durationMs: 60_000 });
+  await device.startFirmwareUpdates({ kind: "fw", currentTitle: "app", currentVersion: "1.0", chunkSize: 4096 },
+    async (pkg, image: Uint8Array) => { console.log(pkg.title, image.length); });
+  const limits: SessionLimits = device.sessionLimits;
+  console.log(limits.maxPayloadSize, limits.rateLimits.messages[0]?.count, device.subscribedFilters, device.state.type);
+  off();
+  device.close();
+  console.log(device.liveResources());
+  const creds: ProvisionedCredentials = await ThingsBoardDevice.provision(url,
+    { deviceName: "d", provisionDeviceKey: "k", provisionDeviceSecret: "s", credentialsType: "ACCESS_TOKEN", token: "t" },
+    { version: "5", timeoutMs: 5000 });
+  if (creds.credentialsType === "ACCESS_TOKEN") console.log(creds.token);
+
+  const gateway = await ThingsBoardGateway.connect(url, { token: "gateway-token" });
+  gateway.on("attributes", (u) => console.log(u.device, u.values, u.deleted));
+  gateway.on("error", (e) => console.log(e.code));
+  await gateway.connectDevice("Pump 1", "pump");
+  await gateway.sendTelemetry("Pump 1", { rpm: 1200 });
+  await gateway.sendAttributes("Pump 1", { model: "P1" });
+  const values: JsonObject = await gateway.requestAttributes("Pump 1", ["setpoint"], false);
+  await gateway.subscribeAttributes();
+  await gateway.onRpc(async (r) => ({ device: r.device, id: r.id, method: r.method, params: r.params }));
+  await gateway.claim("Pump 1", { secretKey: "s" });
+  await gateway.disconnectDevice("Pump 1");
+  console.log(values, gateway.devices, gateway.liveResources());
+  gateway.close();
+}
+
+export async function thingsStack(url: string): Promise<void> {
+  const app = await ThingsStackApp.connect(url, { application: "my-app@ttn", apiKey: "NNSXS.KEY", keepaliveSecs: 60 });
+  app.on("event", (e: ThingsStackEvent) => {
+    console.log(e.deviceId, e.kind, e.payload?.length, e.fPort, e.decoded?.data, e.up.uplink_message?.rx_metadata[0]?.rssi);
+  });
+  app.on("error", (e) => console.log(e.code));
+  app.on("state", (s) => console.log(s.type));
+  app.setUplinkDecoder({}, "cayenne-lpp");
+  app.setUplinkDecoder({ fPort: 2 }, { formatter: "function decodeUplink(input) { return { data: { n: input.bytes[0] } }; }" });
+  app.setUplinkDecoder({ deviceId: "dev-1" }, "cayenne-lpp");
+  await app.subscribe();
+  await app.subscribe({ deviceId: "dev-1", event: "up" });
+  const trackers: DownlinkTracker[] = await app.push("dev-1", [
+    { fPort: 15, hex: "BE EF", priority: "HIGH", confirmed: true, correlationIds: ["mine"] },
+    { fPort: 2, bytes: new Uint8Array([1]) },
+    { fPort: 3, base64: "AQ==" },
+    { fPort: 4, text: "on" },
+    { fPort: 5, decodedPayload: { led: "on" } },
+  ]);
+  const [first] = trackers;
+  if (first) {
+    const next: DownlinkStatus | null = await first.next(5000);
+    const outcome: DownlinkStatus = await first.outcome();
+    if (outcome.status === "failed") console.log(outcome.error.name);
+    console.log(next, first.correlationId, first.deviceId, first.confirmed, first.history.length);
+  }
+  await app.replace("dev-1", [{ fPort: 1, hex: "00" }]);
+  await app.clear("dev-1");
+  console.log(app.application, app.trackedDownlinks, app.state.type, app.liveResources());
+  app.close();
+}
+
+export async function cloudplugs(url: string): Promise<void> {
+  const creds = await CloudPlugsDevice.enrollThing(url, { model: "MODEL", hwid: "HW1", name: "Pump", pass: "pass" });
+  const ctrl = await CloudPlugsDevice.enrollController(url, { model: "MODEL", thingHwid: "HW1", pass: "pass", controllerHwid: "PHONE" });
+  const dev = await CloudPlugsDevice.login(url, {
+    username: creds.plugId, auth: creds.auth, hwid: "HW1", name: "Pump", keepaliveSecs: 240,
+    will: { channel: "status", data: "offline" }, replyTimeoutMs: 5000,
+  });
+  dev.on("data", (r: DataRecord) => console.log(r.plugId, r.channel, r.data, r.at, r.id));
+  dev.on("error", (e) => console.log(e.code));
+  await dev.subscribe("temperature");
+  await dev.subscribe("#", { plugId: ctrl.plugId });
+  await dev.publish("temperature", 21.5);
+  await dev.publish("temperature", { c: 21.5 }, { at: Date.now(), plugId: creds.plugId });
+  await dev.setProperties({ colour: "blue", last: { channel: "temperature" } });
+  const props: JsonObject = await dev.getProperties(["colour"]);
+  const all = await dev.getProperties();
+  await dev.unsubscribe("temperature");
+  console.log(props, all, dev.plugId, dev.state.type, dev.liveResources());
+  dev.close();
+}
+
+export function helpers(): void {
+  const b64: string = hexToBase64("BE EF");
+  const hex: string = base64ToHex(b64);
+  const bytes: Uint8Array = base64ToBytes(b64);
+  console.log(hex, bytesToBase64(bytes), bytesToHex(hexToBytes("0xBEEF")), base64ToText(textToBase64("hi")));
+  const lpp: JsonObject = decodeCayenneLpp(hexToBytes("03670110"));
+  console.log(lpp);
+}

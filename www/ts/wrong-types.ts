@@ -1,0 +1,36 @@
+// Mistakes the types must catch: each line below fails to compile, and `@ts-expect-error` makes tsc
+// fail if it ever compiles (a type that became `any` or too loose).
+import { MqttClient, ThingsBoardDevice, ThingsStackApp, CloudPlugsDevice } from "../../pkg/web/iotmqtt.js";
+
+export async function wrong(url: string): Promise<void> {
+  // @ts-expect-error keepaliveSecs is a number
+  new MqttClient(url, { keepaliveSecs: "60" });
+  // @ts-expect-error no MQTT version 6
+  new MqttClient(url, { version: "6" });
+  // @ts-expect-error a typo in an option name
+  new MqttClient(url, { keepAliveSecs: 60 });
+  const client = new MqttClient(url);
+  // @ts-expect-error QoS 3 does not exist
+  await client.publish("t", "x", { qos: 3 });
+  // @ts-expect-error a function is not a payload
+  await client.publish("t", () => 1);
+  // @ts-expect-error no such event
+  client.on("messages", () => {});
+  // @ts-expect-error a state listener gets a ConnectionState, which has no topic
+  client.on("state", (s) => s.topic);
+  // @ts-expect-error message.payload is a Uint8Array, not a string
+  client.on("message", (m) => m.payload.toUpperCase());
+  // @ts-expect-error connect resolves with a ConnAck, which has no `code`
+  (await client.connect()).code;
+  // @ts-expect-error a ThingsBoard device needs a token or a client id
+  await ThingsBoardDevice.connect(url, { version: "5" });
+  const device = await ThingsBoardDevice.connect(url, { token: "t" });
+  // @ts-expect-error RPC handlers return JSON, not functions
+  device.onRpc("m", () => () => 1);
+  // @ts-expect-error unknown priority
+  await (await ThingsStackApp.connect(url, { application: "a", apiKey: "k" })).push("d", [{ fPort: 1, hex: "01", priority: "URGENT" }]);
+  // @ts-expect-error the TTS application is required
+  await ThingsStackApp.connect(url, { apiKey: "k" });
+  // @ts-expect-error CloudPlugs needs an auth code
+  await CloudPlugsDevice.login(url, { username: "u", hwid: "h" });
+}
