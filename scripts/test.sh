@@ -37,6 +37,9 @@ start_sim
 step "browser tests (wasm-pack, headless Chromium)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
+step "npm package (build, size budget, TypeScript, JS API in Chromium)"
+bash scripts/npm-test.sh
+
 step "dashboard builds with Trunk"
 trunk build --release --dist "$OUT/dist" >/dev/null
 echo "ok: $(du -sh "$OUT/dist" | cut -f1) in $OUT/dist"
