@@ -149,7 +149,8 @@ impl MqttClient {
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));
-        inner.borrow_mut().timers = Some(TimerSet::new(fire));
+        let main_thread = !inner.borrow().client_options.worker_timers;
+        inner.borrow_mut().timers = Some(TimerSet::new(fire, main_thread));
         Ok(Self { inner })
     }
 

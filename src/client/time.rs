@@ -6,12 +6,18 @@ use core::future::Future;
 use futures_util::future::{select, Either};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::transport::timers::set_timeout;
+use crate::transport::clock;
 
-/// Resolves after `ms` milliseconds.
+/// Resolves after `ms` milliseconds, on the page's timer clock (unthrottled in background tabs).
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
+        clock::schedule(
+            u64::from(ms),
+            false,
+            Box::new(move || {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }),
+        );
     });
     let _ = JsFuture::from(promise).await;
 }

@@ -163,13 +163,27 @@ impl Default for OfflineQueueOptions {
 }
 
 /// How the client behaves around the connection, beyond the CONNECT fields.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientOptions {
     pub reconnect: ReconnectOptions,
     pub offline_queue: OfflineQueueOptions,
     /// An IndexedDB database name: the offline queue and in-flight QoS >= 1 packets survive reloads.
     pub persistence: Option<String>,
+    /// Run keepalive and reconnect timers in a Web Worker, so a background tab's timer
+    /// throttling cannot starve the keepalive. Off: plain setTimeout on the page.
+    pub worker_timers: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            reconnect: ReconnectOptions::default(),
+            offline_queue: OfflineQueueOptions::default(),
+            persistence: None,
+            worker_timers: true,
+        }
+    }
 }
 
 /// A message to publish.

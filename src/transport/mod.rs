@@ -1,6 +1,7 @@
 //! The browser's I/O for the session: a WebSocket speaking subprotocol `mqtt`, and timers.
 //! Owns every JS closure it creates and detaches them before dropping them (no `Closure::forget`).
 
+pub mod clock;
 pub(crate) mod timers;
 mod websocket;
 

@@ -1,44 +1,46 @@
-//! The session's timers on the browser's setTimeout: one handle per kind, re-arming a kind
-//! clears its old timer. One closure per kind lives as long as the set, so none is freed mid-call.
+//! The session's timers: one handle per kind, re-arming a kind cancels its old timer. They run on
+//! the page's clock (a Web Worker when possible, so keepalive survives background-tab throttling).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
+use super::clock;
 use crate::session::TimerKind;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub(crate) fn set_timeout(handler: &js_sys::Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout_with_id(handler: &js_sys::Function, ms: i32, id: u32) -> i32;
     #[wasm_bindgen(js_name = clearTimeout)]
     pub(crate) fn clear_timeout(id: i32);
 }
 
 pub struct TimerSet {
-    fire: std::rc::Rc<dyn Fn(TimerKind)>,
-    closures: HashMap<TimerKind, Closure<dyn FnMut()>>,
-    handles: HashMap<TimerKind, i32>,
+    fire: Rc<dyn Fn(TimerKind)>,
+    handles: HashMap<TimerKind, u32>,
+    main_thread: bool,
 }
 
 impl TimerSet {
-    pub fn new(fire: std::rc::Rc<dyn Fn(TimerKind)>) -> Self {
-        Self { fire, closures: HashMap::new(), handles: HashMap::new() }
+    /// `main_thread` opts out of the worker clock (plain setTimeout on this thread).
+    pub fn new(fire: Rc<dyn Fn(TimerKind)>, main_thread: bool) -> Self {
+        Self { fire, handles: HashMap::new(), main_thread }
     }
 
     pub fn reset(&mut self, kind: TimerKind, duration_ms: u64) {
         self.cancel(kind);
         let fire = self.fire.clone();
-        let closure = self.closures.entry(kind).or_insert_with(|| Closure::<dyn FnMut()>::new(move || fire(kind)));
-        let ms = duration_ms.min(i32::MAX as u64) as i32;
-        let id = set_timeout(closure.as_ref().unchecked_ref(), ms);
+        let id = clock::schedule(duration_ms, self.main_thread, Box::new(move || fire(kind)));
         self.handles.insert(kind, id);
     }
 
     pub fn cancel(&mut self, kind: TimerKind) {
         if let Some(id) = self.handles.remove(&kind) {
-            clear_timeout(id);
+            clock::cancel(id);
         }
     }
 
@@ -49,7 +51,7 @@ impl TimerSet {
 
     pub fn cancel_all(&mut self) {
         for (_, id) in self.handles.drain() {
-            clear_timeout(id);
+            clock::cancel(id);
         }
     }
 
