@@ -16,7 +16,7 @@ const WORKER_SOURCE: &str = "const t=new Map();onmessage=e=>{const [op,id,ms]=e.
 
 struct Clock {
     worker: Option<web_sys::Worker>,
-    _on_worker_message: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    _on_worker_message: Option<WorkerHandler>,
     /// Main-thread fallback: one closure for every timer, told which one fired.
     on_main_timeout: Closure<dyn FnMut(u32)>,
     callbacks: RefCell<HashMap<u32, Box<dyn FnOnce()>>>,
@@ -55,7 +55,9 @@ impl Clock {
     }
 }
 
-fn start_worker() -> Option<(web_sys::Worker, Closure<dyn FnMut(web_sys::MessageEvent)>)> {
+type WorkerHandler = Closure<dyn FnMut(web_sys::MessageEvent)>;
+
+fn start_worker() -> Option<(web_sys::Worker, WorkerHandler)> {
     let parts = js_sys::Array::of1(&JsValue::from_str(WORKER_SOURCE));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("text/javascript");
