@@ -72,6 +72,9 @@ pub enum ClientError {
     #[error("dropped from the full offline queue to make room for newer messages (QoS 0 only)")]
     DroppedFromQueue,
 
+    #[error("the message store (IndexedDB) failed: {0}")]
+    Persistence(String),
+
     #[error("gave up reconnecting after {attempts} attempts")]
     ReconnectGaveUp { attempts: u32 },
 
@@ -107,6 +110,7 @@ impl ClientError {
             Self::OfflineQueueFull { .. } => "OFFLINE_QUEUE_FULL",
             Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
             Self::DroppedFromQueue => "DROPPED_FROM_QUEUE",
+            Self::Persistence(_) => "PERSISTENCE_ERROR",
         }
     }
 }

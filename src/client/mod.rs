@@ -2,6 +2,7 @@
 //! `connect`, `publish`, `subscribe` are futures; messages and state changes reach callbacks or streams.
 
 mod network;
+mod persistence;
 pub mod time;
 
 use std::cell::RefCell;
@@ -74,6 +75,10 @@ struct Inner {
     /// The browser said it is offline: reconnect attempts wait for `online`.
     browser_offline: bool,
     network: Option<network::NetworkWatch>,
+    /// IndexedDB store of unsent messages, opened by the first `connect`.
+    store: Option<persistence::MessageStore>,
+    /// Session token → store key of each persisted message not yet delivered.
+    persisted: HashMap<u64, f64>,
 }
 
 /// An MQTT client over one browser WebSocket. Cheap to clone; clones share the connection.
@@ -121,7 +126,7 @@ impl MqttClient {
             options.client_id = generate_client_id((js_sys::Math::random() * 9.007_199_254_740_991e15) as u64);
         }
         let mut session = Session::new(options);
-        if client_options.reconnect.enabled {
+        if client_options.reconnect.enabled || client_options.persistence.is_some() {
             session.set_offline_queue(client_options.offline_queue.clone());
         }
         let inner = Rc::new(RefCell::new(Inner {
@@ -146,6 +151,8 @@ impl MqttClient {
             was_connected: false,
             browser_offline: false,
             network: None,
+            store: None,
+            persisted: HashMap::new(),
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));
@@ -186,6 +193,7 @@ impl MqttClient {
     /// Opens the socket, sends CONNECT and resolves with the CONNACK, or with why it failed
     /// (refused with its reason code, timed out, or the socket closed).
     pub async fn connect(&self) -> Result<ConnAck, ClientError> {
+        self.restore_persisted().await?;
         let mut deliveries = Vec::new();
         let rx = {
             let mut i = self.inner.borrow_mut();
@@ -215,6 +223,42 @@ impl MqttClient {
         rx.await.unwrap_or(Err(ClientError::Closed))
     }
 
+    /// With persistence on, opens the store once and queues what an earlier page left unsent,
+    /// oldest first, ahead of anything published from now on.
+    async fn restore_persisted(&self) -> Result<(), ClientError> {
+        let name = {
+            let i = self.inner.borrow();
+            match (&i.store, &i.client_options.persistence) {
+                (None, Some(name)) => name.clone(),
+                _ => return Ok(()),
+            }
+        };
+        let store = persistence::MessageStore::open(&name).await?;
+        let records = store.load().await?;
+        let mut i = self.inner.borrow_mut();
+        if i.store.is_some() {
+            return Ok(());
+        }
+        for (key, message) in records {
+            if let Ok((ticket, _)) = i.session.publish(&message) {
+                if ticket.completes_later() {
+                    i.persisted.insert(ticket.token, key);
+                }
+            }
+        }
+        i.store = Some(store);
+        Ok(())
+    }
+
+    /// Messages in the persistent store not yet delivered (0 without persistence).
+    pub async fn persisted_count(&self) -> Result<u32, ClientError> {
+        let store = self.inner.borrow().store.clone();
+        match store {
+            Some(s) => s.count().await,
+            None => Ok(0),
+        }
+    }
+
     /// Publishes a message. QoS 0 resolves once the bytes are handed to the socket; QoS 1 on PUBACK,
     /// QoS 2 on PUBCOMP, or with the broker's error reason code.
     /// While reconnecting (reconnect on), the message waits in the offline queue and the future
@@ -228,6 +272,14 @@ impl MqttClient {
                 i.publish_waiters.insert(ticket.token, tx);
                 rx
             });
+            if let (Some(store), true) = (i.store.clone(), ticket.completes_later()) {
+                let key = store.next_key();
+                i.persisted.insert(ticket.token, key);
+                let message = msg.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = store.save(key, &message).await;
+                });
+            }
             (rx, events)
         };
         process(&self.inner, events)?;
@@ -361,6 +413,9 @@ impl MqttClient {
         let mut i = self.inner.borrow_mut();
         if let Some(watch) = i.network.take() {
             drop_later(watch);
+        }
+        if let Some(store) = i.store.take() {
+            store.close();
         }
         if let Some(timers) = i.timers.take() {
             drop_later(timers);
@@ -538,6 +593,7 @@ fn apply(i: &mut Inner, event: SessionEvent, outgoing: &mut Vec<u8>, close: &mut
             }
         }
         SessionEvent::NotifyPublishCompleted { token, result } => {
+            forget_persisted(i, token, &result);
             if let Some(w) = i.publish_waiters.remove(&token) {
                 let _ = w.send(result);
             }
@@ -569,6 +625,8 @@ fn finish_close(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>)
     }
     // Giving up for good: what still waits to be sent fails with the reason.
     i.session.discard_pending();
+    // What was persisted stays in the store, to be sent by the next page.
+    i.persisted.clear();
     i.reconnect_attempt = 0;
     for (_, w) in i.publish_waiters.drain() {
         let _ = w.send(Err(final_error.clone()));
@@ -582,6 +640,26 @@ fn finish_close(i: &mut Inner, why: ClientError, deliveries: &mut Vec<Delivery>)
     ) && !i.closing;
     if !already_down && i.state != next {
         set_state(i, next, deliveries);
+    }
+}
+
+/// A delivered message (or one the broker refused for good) leaves the store; one that merely
+/// could not be sent yet stays for the next connection or page.
+fn forget_persisted(i: &mut Inner, token: u64, result: &Result<(), ClientError>) {
+    let settled = match result {
+        Ok(()) => true,
+        Err(e) => matches!(
+            e,
+            ClientError::PublishRefused { .. } | ClientError::DroppedFromQueue | ClientError::PacketTooLarge { .. }
+        ),
+    };
+    if !settled {
+        return;
+    }
+    if let (Some(key), Some(store)) = (i.persisted.remove(&token), i.store.clone()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = store.remove(key).await;
+        });
     }
 }
 
