@@ -40,9 +40,8 @@ wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 step "npm package (build, size budget, TypeScript, JS API in Chromium)"
 bash scripts/npm-test.sh
 
-step "dashboard builds with Trunk"
-trunk build --release --dist "$OUT/dist" >/dev/null
-echo "ok: $(du -sh "$OUT/dist" | cut -f1) in $OUT/dist"
+step "dashboard end-to-end (Trunk release build, Playwright, Chromium)"
+bash scripts/e2e-test.sh
 
 step "summary"
 awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

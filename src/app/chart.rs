@@ -84,6 +84,10 @@ pub fn draw(canvas: &HtmlCanvasElement, set: &SeriesSet, window_ms: f64, now_ms:
     ctx.clear_rect(0.0, 0.0, css_w, css_h);
     ctx.set_font("11px system-ui, sans-serif");
 
+    // The window shrinks to the data while there is little of it (at least 10 s), so a fresh
+    // series fills the chart instead of hugging its right edge.
+    let earliest = set.series.iter().filter_map(|s| s.points.iter().next().map(|p| p.0)).fold(now_ms, f64::min);
+    let window_ms = (now_ms - earliest).clamp(10_000.0, window_ms.max(10_000.0));
     let t0 = now_ms - window_ms;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for s in &set.series {

@@ -67,7 +67,7 @@ pub fn TelemetryGenerator(props: &TelemetryGeneratorProps) -> Html {
         <section class="card" aria-label="Telemetry generator">
             <h3>{ "Generator" }</h3>
             { for keys.iter().enumerate().map(|(i, k)| html! {
-                <div class="row">
+                <div class="keyrow">
                     <Field id={format!("gen-name-{i}")} label="Key" value={k.name.clone()} oninput={edit(i, |k, v| k.name = v)} />
                     <SelectField id={format!("gen-wave-{i}")} label="Waveform" value={k.waveform.name()} options={waveforms.clone()}
                         onchange={edit(i, |k, v| k.waveform = Waveform::from_name(&v))} />

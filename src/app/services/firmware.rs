@@ -42,8 +42,9 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
     session.store.updater.borrow_mut().take();
     {
         let mut view = session.store.firmware.borrow_mut();
+        // `running` turns on once the listener is in place (below): events before it are lost.
         *view = FirmwareView {
-            running: true,
+            running: false,
             current: Some((title.trim().to_owned(), version.trim().to_owned())),
             chunk_size,
             ..Default::default()
@@ -121,6 +122,7 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
         }
     }
     *store.updater.borrow_mut() = Some(updater);
+    store.firmware.borrow_mut().running = true;
     redraw.notify();
     Ok(())
 }

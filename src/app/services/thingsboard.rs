@@ -194,7 +194,11 @@ impl TbSession {
                     }
                 }
                 let mut series = s.store.series.borrow_mut();
+                // Package descriptions (fw_size, ...) are not measurements.
                 for (k, v) in numeric_fields(&Value::Object(update.values.clone())) {
+                    if k.starts_with("fw_") || k.starts_with("sw_") {
+                        continue;
+                    }
                     series.push(&format!("received {k}"), now, v);
                 }
                 drop(series);

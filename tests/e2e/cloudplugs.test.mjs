@@ -1,0 +1,56 @@
+// CloudPlugs page against the simulator: enroll a new thing, log in with what enrollment
+// returned, and exchange data with another plug both ways.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, waitConnected, admin, eventually, screenshot } from './lib.mjs';
+
+let browser, server, base;
+before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
+after(async () => { await browser?.close(); server?.close(); });
+
+test('enrolls a thing and exchanges data', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'cloudplugs');
+  assert.match(await page.locator('aside.notice').innerText(), /cannot report a denied PUBLISH or SUBSCRIBE/);
+  const hwid = `E2E-${Date.now()}`;
+  await page.fill('#cp-hwid', hwid);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  const ok = page.locator('form[aria-label="Enrollment"] .ok', { hasText: 'enrolled as' });
+  await ok.waitFor({ timeout: 10_000 });
+  const plugId = (await ok.innerText()).match(/enrolled as (\S+)/)[1];
+  await page.getByRole('button', { name: 'Save as profile and select it' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitConnected(page);
+  await page.fill('#cp-sub-plug', '+');
+  await page.fill('#cp-mask', 'e2e/#');
+  await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  await page.locator('ul.subs code', { hasText: '+/data/e2e/#' }).waitFor();
+  // Our data goes out and comes back through the subscription.
+  await page.fill('#cp-channel', 'e2e/temperature');
+  await page.fill('#cp-data', '{"celsius": 30.5}');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  const records = page.locator('table[aria-label="Records"] tbody tr');
+  await records.filter({ hasText: 'e2e/temperature' }).first().waitFor();
+  const stored = await eventually(async () => {
+    const r = await admin('/api/sim/cloudplugs');
+    return JSON.stringify(r.json).includes('30.5') && r.json;
+  }, 10_000, 'the document in the simulator');
+  assert.ok(JSON.stringify(stored).includes(plugId));
+  // Another plug's data reaches us.
+  const other = 'dev-000000000000000000000001';
+  const pub = await admin(`/api/sim/cloudplugs/data/${other}/e2e/humidity`, { method: 'POST', body: { data: { rh: 61 } } });
+  assert.equal(pub.status, 200, pub.text);
+  const row = records.filter({ hasText: other }).first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /e2e\/humidity/);
+  assert.match(await row.innerText(), /"rh":61/);
+  // Properties round trip.
+  await page.fill('#cp-props-set', '{"location": "lab-7"}');
+  await page.getByRole('button', { name: 'Set properties' }).click();
+  await page.locator('section[aria-label="Properties"] .ok').waitFor();
+  await page.fill('#cp-props-get', 'location');
+  await page.getByRole('button', { name: 'Get properties' }).click();
+  assert.match(await page.locator('pre[aria-label="Properties read"]').innerText(), /lab-7/);
+  await screenshot(page, 'cloudplugs');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,78 @@
+// Every page renders, with screenshots: the connection profiles (light and dark), the gateway
+// page with 100 simulated sub-devices, and a dark-theme ThingsBoard page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, connect, waitConnected, admin, screenshot } from './lib.mjs';
+
+let browser, server, base;
+before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
+after(async () => { await browser?.close(); server?.close(); });
+
+test('the connections page lists the ready-made simulator profiles', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, context, errors } = await openPage(browser, base, 'connections', { colorScheme });
+    const names = await page.locator(".profile-list button.link strong").allInnerTexts();
+    assert.deepEqual(names, ['Demo Thermostat (simulator)', 'Demo Gateway (simulator)', 'demo-app@ttn (simulator)',
+      'Demo plug (simulator)', 'Local mosquitto']);
+    await page.locator('details.bridge-help summary').click();
+    assert.match(await page.locator('details.bridge-help pre').innerText(), /websockify --ssl-target 127\.0\.0\.1:9001 thingsboard\.cloud:8883/);
+    // Every control has an accessible name.
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim())).map((el) => el.outerHTML));
+    assert.deepEqual(unnamed, []);
+    await screenshot(page, `connections-${colorScheme}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test('profiles are saved without secrets unless "remember secret" is ticked', async () => {
+  const { page, context } = await openPage(browser, base, 'connections');
+  await page.getByRole('button', { name: '+ generic MQTT' }).click();
+  await page.fill('#profile-name', 'Secret broker');
+  await page.fill('#profile-url', 'ws://127.0.0.1:1');
+  await page.fill('#profile-secret', 'hunter2');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  const stored = await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1'));
+  const saved = JSON.parse(stored).find((p) => p.name === 'Secret broker');
+  assert.equal(saved.secret, '');
+  assert.ok(!stored.includes('hunter2'));
+  await page.check('#profile-remember');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  const again = JSON.parse(await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1')));
+  assert.equal(again.find((p) => p.name === 'Secret broker').secret, 'hunter2');
+  await context.close();
+});
+
+test('the gateway page runs 100 simulated sub-devices', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'gateway');
+  await connect(page, 'tb-gateway');
+  await waitConnected(page);
+  await page.fill('#gw-count', '100');
+  await page.fill('#gw-prefix', `e2e${Date.now() % 10000}`);
+  await page.getByRole('button', { name: 'Add devices' }).click();
+  await page.locator('section[aria-label="Sub-devices"] .ok', { hasText: '100 devices connected' }).waitFor({ timeout: 30_000 });
+  await page.locator('table[aria-label="Sub-device values"] td.payload', { hasText: 'temperature' }).first().waitFor({ timeout: 10_000 });
+  const sims = await admin('/api/sim/thingsboard/devices');
+  const prefix = await page.inputValue('#gw-prefix');
+  const created = sims.json.filter((d) => d.name.startsWith(prefix));
+  assert.equal(created.length, 100);
+  await page.fill('#gw-count', '2000');
+  await page.getByRole('button', { name: 'Add devices' }).click();
+  assert.match(await page.locator('#gw-count-error').innerText(), /add 1 to 900 devices/);
+  await screenshot(page, 'thingsboard-gateway');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the ThingsBoard page in the dark theme', async () => {
+  const { page, context } = await openPage(browser, base, 'thingsboard', { colorScheme: 'dark' });
+  await connect(page, 'tb-device');
+  await waitConnected(page);
+  await page.getByRole('button', { name: 'Start generator' }).click();
+  await page.waitForTimeout(2500);
+  await page.getByRole('button', { name: 'Stop generator' }).click();
+  assert.match(await page.locator('section[aria-label="Telemetry generator"] .counter').innerText(), /[1-9]\d* messages sent/);
+  await screenshot(page, 'thingsboard-dark');
+  await context.close();
+});

@@ -1,0 +1,56 @@
+// TTS application page against the simulator: live uplinks in every form, a hex downlink
+// pushed and seen acked on its timeline, and validation errors at their fields.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot } from './lib.mjs';
+
+let browser, server, base;
+before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
+after(async () => { await browser?.close(); server?.close(); });
+
+test('a hex downlink is pushed and its timeline reaches ack', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'tts');
+  await connect(page, 'tts');
+  await waitConnected(page);
+  // Uplinks arrive decoded as CayenneLPP.
+  const row = page.locator('table[aria-label="Uplink table"] tbody tr').first();
+  await row.waitFor({ timeout: 15_000 });
+  assert.match(await row.innerText(), /temperature/);
+  await page.fill('#dl-device', 'demo-sensor-1');
+  await page.fill('#dl-fport', '15');
+  await page.selectOption('#dl-format', 'hex');
+  await page.fill('#dl-payload', 'AA BB CC');
+  assert.equal(await page.locator('[data-testid=preview-base64]').innerText(), 'qrvM');
+  assert.equal(await page.locator('[data-testid=preview-hex]').innerText(), 'AABBCC');
+  await page.getByRole('button', { name: 'Push', exact: true }).click();
+  const timeline = page.locator('li.timeline').first();
+  await timeline.locator('.step.acked').waitFor({ timeout: 15_000 });
+  const steps = await timeline.locator('.step-name').allInnerTexts();
+  assert.deepEqual(steps, ['published', 'queued', 'sent', 'acked']);
+  const correlation = await timeline.getAttribute('data-correlation');
+  assert.match(correlation, /^iotmqtt:down:/);
+  // The uplink detail view shows the full event JSON as text.
+  await row.getByRole('button', { name: /Details of uplink/ }).click();
+  assert.match(await page.locator('.detail pre.json').innerText(), /"end_device_ids"/);
+  await screenshot(page, 'tts-application');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('downlink validation errors show at the field they concern', async () => {
+  const { page, context } = await openPage(browser, base, 'tts');
+  await connect(page, 'tts');
+  await waitConnected(page);
+  await page.fill('#dl-fport', '300');
+  assert.match(await page.locator('#dl-fport-error').innerText(), /f_port 300 is not allowed/);
+  await page.fill('#dl-fport', '15');
+  await page.fill('#dl-payload', 'ZZ');
+  assert.match(await page.locator('#dl-payload-error').innerText(), /invalid hex/);
+  await page.selectOption('#dl-format', 'base64');
+  await page.fill('#dl-payload', 'aGVsbG8=');
+  assert.equal(await page.locator('[data-testid=preview-text]').innerText(), 'hello');
+  await page.fill('#dl-correlation', 'x'.repeat(120));
+  assert.match(await page.locator('#dl-correlation-error').innerText(), /at most 100/);
+  assert.equal(await page.getByRole('button', { name: 'Push', exact: true }).isDisabled(), true);
+  await context.close();
+});

@@ -1,0 +1,132 @@
+// ThingsBoard device page against the simulator: telemetry reaches the server, a reply rule
+// answers a server RPC, a firmware update runs to UPDATED with the progress bar moving, and
+// bad credentials read as a sentence a user can act on.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, simPort } from './lib.mjs';
+
+const DEVICE = 'Demo%20Thermostat';
+let browser, server, base;
+before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
+after(async () => { await browser?.close(); server?.close(); });
+
+async function connectedDevicePage() {
+  const opened = await openPage(browser, base, 'thingsboard');
+  await connect(opened.page, 'tb-device');
+  await waitConnected(opened.page);
+  return opened;
+}
+
+test('telemetry sent from the composer reaches the simulator', async () => {
+  const { page, context, errors } = await connectedDevicePage();
+  const value = Math.round(Math.random() * 10000) / 100;
+  await page.fill('#tb-key-0', 'e2eTemperature');
+  await page.fill('#tb-value-0', String(value));
+  await page.getByRole('button', { name: 'Send telemetry' }).click();
+  await page.locator('form[aria-label="Telemetry composer"] .ok').waitFor();
+  const latest = await eventually(async () => {
+    const r = await admin(`/api/plugins/telemetry/DEVICE/${DEVICE}/values/timeseries?keys=e2eTemperature&useStrictDataTypes=true`);
+    return r.json?.e2eTemperature?.[0]?.value === value && r.json.e2eTemperature[0];
+  }, 10_000, 'the telemetry in the admin API');
+  assert.equal(latest.value, value);
+  // Invalid raw JSON is refused as you type, next to the field.
+  await page.getByRole('button', { name: 'Raw JSON' }).click();
+  await page.fill('#tb-telemetry-json', '{"ts": 1, "values": ');
+  assert.match(await page.locator('#tb-telemetry-json-error').innerText(), /not valid JSON/);
+  await page.fill('#tb-telemetry-json', '[{"ts": 1700000000000, "values": {"e2eRaw": 1}}]');
+  await page.getByRole('button', { name: 'Key-value' }).click();
+  await screenshot(page, 'thingsboard-device');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a reply rule answers a server-side RPC', async () => {
+  const { page, context } = await connectedDevicePage();
+  await page.fill('#rule-method', 'setValue');
+  await page.selectOption('#rule-mode', 'fixed');
+  await page.fill('#rule-fixed', '{"ok": true, "from": "rule"}');
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  await page.locator('ul.rules code', { hasText: 'setValue' }).waitFor();
+  const r = await admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'setValue', params: { v: 7 }, timeout: 5000 } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { ok: true, from: 'rule' });
+  await page.locator('table[aria-label="RPC log"] td.outcome', { hasText: 'replied' }).first().waitFor();
+  // A manual rule counts down; the operator's reply goes back to the server.
+  await page.fill('#rule-method', 'askOperator');
+  await page.selectOption('#rule-mode', 'manual');
+  await page.fill('#rule-timeout', '20');
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  await page.locator('ul.rules code', { hasText: 'askOperator' }).waitFor();
+  const pending = admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'askOperator', params: {}, timeout: 15000 } });
+  const form = page.locator('form.manual');
+  await form.waitFor();
+  assert.match(await form.locator('[role=timer]').innerText(), /\d+ s left/);
+  await form.locator('input').fill('{"answer": 42}');
+  await form.getByRole('button', { name: 'Send reply' }).click();
+  const manual = await pending;
+  assert.deepEqual(manual.json, { answer: 42 });
+  // A client-side call shows its result.
+  await page.fill('#call-method', 'getTime');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await page.locator('form[aria-label="Client-side RPC"] ~ .ok', { hasText: 'getTime returned' }).waitFor();
+  await screenshot(page, 'thingsboard-rpc');
+  await context.close();
+});
+
+test('a firmware update runs to UPDATED and the progress bar moves', async () => {
+  const { page, context } = await connectedDevicePage();
+  await page.fill('#fw-chunk', '1024');
+  await page.getByRole('button', { name: 'Start firmware agent' }).click();
+  await page.locator('#fw-chunk').waitFor({ state: 'detached' });
+  // A package left on the server by an earlier run installs first; wait until the agent is idle.
+  await page.locator('[data-testid=fw-state]', { hasText: /^(waiting|UPDATED|FAILED)$/ }).waitFor({ timeout: 30_000 });
+  await page.evaluate(() => {
+    window.__progress = [];
+    const seen = () => {
+      const bar = document.querySelector('progress[aria-label="Firmware download"]');
+      if (bar) window.__progress.push(Number(bar.getAttribute('value')));
+    };
+    new MutationObserver(seen).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
+  });
+  const version = `2.0.${Date.now() % 100000}`;
+  const image = randomBytes(96 * 1024);
+  const up = await fetch(`http://127.0.0.1:${simPort()}/api/sim/thingsboard/devices/${DEVICE}/firmware?title=demo-firmware&version=${version}&algorithm=SHA256`,
+    { method: 'POST', body: image });
+  assert.equal(up.status, 200, await up.text());
+  try {
+    await page.locator('[data-testid=fw-current]', { hasText: version }).waitFor({ timeout: 30_000 });
+  } finally {
+    await screenshot(page, 'thingsboard-firmware');
+  }
+  const seen = await page.evaluate(() => window.__progress);
+  const between = new Set(seen.filter((v) => v > 0 && v < image.length));
+  assert.ok(between.size >= 2, `the progress bar showed intermediate values: ${JSON.stringify([...new Set(seen)])}`);
+  assert.match(await page.locator('.progress-detail').innerText(), /98304 \/ 98304 bytes, chunk 96 of 96/);
+  assert.match(await page.locator('[data-testid=fw-checksum]').innerText(), /SHA256 [0-9a-f]{64} matches/);
+  assert.match(await page.locator('[data-testid=fw-current]').innerText(), new RegExp(`demo-firmware ${version.replace(/\./g, '\\.')}`));
+  const steps = await page.locator('ol.fw-steps strong').allInnerTexts();
+  assert.deepEqual(steps, ['DOWNLOADING', 'DOWNLOADED', 'VERIFIED', 'UPDATING', 'UPDATED']);
+  const device = await eventually(async () => {
+    const r = await admin(`/api/sim/thingsboard/devices/${DEVICE}`);
+    return r.json?.fwState === 'UPDATED' && r.json;
+  }, 10_000, 'fwState UPDATED on the server');
+  assert.equal(device.fwState, 'UPDATED');
+  await screenshot(page, 'thingsboard-firmware');
+  await context.close();
+});
+
+test('bad credentials are shown as a readable error', async () => {
+  const { page, context } = await openPage(browser, base, 'connections');
+  await page.getByRole('button', { name: '+ ThingsBoard device' }).click();
+  await page.fill('#profile-name', 'Wrong token');
+  await page.fill('#profile-url', `ws://127.0.0.1:${simPort()}/mqtt/thingsboard`);
+  await page.fill('#profile-secret', 'not-a-real-token');
+  await page.getByRole('button', { name: 'Save and connect' }).click();
+  const status = page.locator('.connection-bar .status.failed');
+  await status.waitFor({ timeout: 10_000 });
+  const text = await status.innerText();
+  assert.match(text, /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/);
+  await screenshot(page, 'bad-credentials');
+  await context.close();
+});
