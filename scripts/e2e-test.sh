@@ -32,7 +32,7 @@ start_sim
 export IOTMQTT_DASHBOARD_DIST="$TOP/dist" IOTMQTT_E2E_OUT="$TOP"
 
 status=0
-node --test --test-reporter=spec --test-reporter-destination=stdout \
+node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$OUT/results.tap" tests/e2e/ || status=$?
 passed=$(awk '/^# pass /{print $3}' "$OUT/results.tap")
 failed=$(awk '/^# fail /{print $3}' "$OUT/results.tap")

@@ -142,6 +142,13 @@ pub fn draw(canvas: &HtmlCanvasElement, set: &SeriesSet, window_ms: f64, now_ms:
         }
         ctx.stroke();
         ctx.set_fill_style_str(&s.color);
+        // Few points: mark each one, or a lone value would be invisible.
+        let visible: Vec<&(f64, f64)> = s.points.iter().filter(|(t, _)| *t >= t0).collect();
+        if visible.len() < 30 {
+            for &&(t, v) in &visible {
+                ctx.fill_rect(x(t) - 2.0, y(v) - 2.0, 4.0, 4.0);
+            }
+        }
         ctx.fill_rect(legend_x, 6.0, 10.0, 10.0);
         ctx.set_fill_style_str(fg);
         let _ = ctx.fill_text(&s.name, legend_x + 14.0, 15.0);

@@ -46,3 +46,22 @@ test('stays responsive at 1,000 messages per second (5 s smoke run)', async () =
   assert.ok(r.received >= r.sent * 0.99, `received ${r.received} of ${r.sent}`);
   assert.ok(r.frameMs.p95 < 50, `p95 frame time ${r.frameMs.p95} ms`);
 });
+
+test('a broker outage shows reconnecting with a countdown, then connected again', async () => {
+  const control = process.env.IOTMQTT_TEST_BROKER_CONTROL_PORT;
+  assert.ok(control, 'IOTMQTT_TEST_BROKER_CONTROL_PORT is set by scripts/services.sh');
+  const { page, context } = await openPage(browser, base, 'mqtt');
+  await connect(page, 'generic');
+  await waitConnected(page);
+  try {
+    await fetch(`http://127.0.0.1:${control}/stop`);
+    const status = page.locator('.connection-bar .status.reconnecting');
+    await status.waitFor({ timeout: 15_000 });
+    assert.match(await status.innerText(), /reconnecting in \d+ s \(attempt \d+\)/);
+    await screenshot(page, 'generic-reconnecting');
+  } finally {
+    await fetch(`http://127.0.0.1:${control}/start`);
+  }
+  await page.locator('.connection-bar .status.connected').waitFor({ timeout: 40_000 });
+  await context.close();
+});

@@ -57,6 +57,12 @@ test('the gateway page runs 100 simulated sub-devices', async () => {
   const prefix = await page.inputValue('#gw-prefix');
   const created = sims.json.filter((d) => d.name.startsWith(prefix));
   assert.equal(created.length, 100);
+  // An RPC to a sub-device is answered and listed on its row.
+  const first = created.map((d) => d.name).sort()[0];
+  const rpc = await admin(`/api/rpc/twoway/${encodeURIComponent(first)}`, { method: 'POST', body: { method: 'blink', params: { times: 2 }, timeout: 5000 } });
+  assert.equal(rpc.status, 200, rpc.text);
+  assert.equal(rpc.json.ok, true);
+  await page.locator('table[aria-label="Sub-device values"] tr', { hasText: first }).locator('td', { hasText: 'blink' }).waitFor();
   await page.fill('#gw-count', '2000');
   await page.getByRole('button', { name: 'Add devices' }).click();
   assert.match(await page.locator('#gw-count-error').innerText(), /add 1 to 900 devices/);

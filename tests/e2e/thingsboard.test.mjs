@@ -116,6 +116,33 @@ test('a firmware update runs to UPDATED and the progress bar moves', async () =>
   await context.close();
 });
 
+test('shared attributes update live, deletions are shown, and provisioning makes a profile', async () => {
+  const { page, context } = await connectedDevicePage();
+  const key = `e2eShared${Date.now() % 100000}`;
+  const set = await admin(`/api/plugins/telemetry/DEVICE/${DEVICE}/SHARED_SCOPE`, { method: 'POST', body: { [key]: 17.5 } });
+  assert.equal(set.status, 200, set.text);
+  const row = page.locator('table[aria-label="Attribute table"] tr', { hasText: key });
+  await row.locator('td.payload', { hasText: '17.5' }).waitFor();
+  const del = await admin(`/api/plugins/telemetry/DEVICE/${DEVICE}/SHARED_SCOPE?keys=${key}`, { method: 'DELETE' });
+  assert.equal(del.status, 200, del.text);
+  await page.locator('table[aria-label="Attribute table"] tr.deleted', { hasText: key }).waitFor();
+  // Client attributes go out and come back on request.
+  await page.fill('#attr-json', '{"e2eClient": "yes"}');
+  await page.getByRole('button', { name: 'Publish client attributes' }).click();
+  await page.fill('#attr-client-keys', 'e2eClient');
+  await page.getByRole('button', { name: 'Request' }).click();
+  await page.locator('section[aria-label="Attributes"] .ok', { hasText: 'attributes received' }).waitFor();
+  // Provisioning: the returned token becomes a profile in one click.
+  const name = `E2E provisioned ${Date.now()}`;
+  await page.fill('#prov-name', name);
+  await page.getByRole('button', { name: 'Provision', exact: true }).click();
+  await page.locator('form[aria-label="Provisioning"] .ok', { hasText: 'provisioned: access token' }).waitFor();
+  await page.getByRole('button', { name: 'Save as new profile' }).click();
+  await page.locator('#tb-device-profile option', { hasText: name }).waitFor({ state: 'attached' });
+  await screenshot(page, 'thingsboard-attributes');
+  await context.close();
+});
+
 test('bad credentials are shown as a readable error', async () => {
   const { page, context } = await openPage(browser, base, 'connections');
   await page.getByRole('button', { name: '+ ThingsBoard device' }).click();

@@ -14,7 +14,7 @@ use crate::app::error::AppError;
 use crate::app::hooks::now_ms;
 use crate::app::state::{LinkStatus, Profile, ProfileKind};
 use crate::client::{ConnectionState, MqttClient};
-use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions};
+use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions, LastWill};
 use crate::platforms::things_stack::ThingsStackApp;
 use crate::platforms::thingsboard::limits::parse_session_limits;
 use crate::platforms::thingsboard::{
@@ -191,6 +191,12 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
                 hwid,
                 name,
                 keepalive_secs: profile.keepalive_secs,
+                // CloudPlugs' will is a data document on one of the device's channels.
+                will: profile.will.as_ref().filter(|w| !w.topic.trim().is_empty()).map(|w| LastWill {
+                    channel: w.topic.trim().to_owned(),
+                    data: serde_json::from_str(&w.payload).unwrap_or_else(|_| Value::String(w.payload.clone())),
+                    plug_id: None,
+                }),
                 ..Default::default()
             };
             let device = CloudPlugsDevice::new(url, &options)?;
