@@ -35,7 +35,8 @@ start_broker
 start_sim
 
 step "browser tests (wasm-pack, headless Chromium)"
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
+# Every browser test binary runs even when one fails, so one report shows all failures.
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --no-fail-fast
 
 step "npm package (build, size budget, TypeScript, JS API in Chromium)"
 bash scripts/npm-test.sh
@@ -44,5 +45,5 @@ step "dashboard end-to-end (Trunk release build, Playwright, Chromium)"
 bash scripts/e2e-test.sh
 
 step "summary"
-awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+awk '/test result:|^(npm|e2e): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$OUT/test.log"
