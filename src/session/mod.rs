@@ -6,6 +6,7 @@
 //! I/O shell (send bytes, arm a timer, close the socket), `Notify*` are news for the application.
 
 pub mod backoff;
+pub mod framing;
 pub mod offline_queue;
 pub mod options;
 pub mod reason;
@@ -127,6 +128,8 @@ pub struct Session {
     subscriptions: Vec<(String, QoS)>,
     /// Filters asked for in each pending SUBSCRIBE, with their requested QoS.
     subscribe_qos: HashMap<u16, Vec<QoS>>,
+    /// The start of a packet whose end has not arrived yet.
+    inbound: Vec<u8>,
     subscribes: HashMap<u16, Vec<String>>,
     unsubscribes: HashMap<u16, Vec<String>>,
 }
@@ -154,6 +157,7 @@ impl Session {
             connected_before: false,
             subscriptions: Vec::new(),
             subscribe_qos: HashMap::new(),
+            inbound: Vec::new(),
             subscribes: HashMap::new(),
             unsubscribes: HashMap::new(),
         }
@@ -509,16 +513,62 @@ impl Session {
         if self.phase == Phase::Idle {
             return out;
         }
-        let mut cursor = mqtt::common::Cursor::new(bytes);
-        while (cursor.position() as usize) < bytes.len() {
-            let before = cursor.position();
-            let events = self.conn.recv(&mut cursor);
-            self.absorb(events, &mut out);
-            if self.phase == Phase::Idle || cursor.position() == before {
-                break;
+        // Whole packets straight from the caller's buffer; only a split packet is copied.
+        if self.inbound.is_empty() {
+            let used = self.feed_packets(bytes, &mut out);
+            if self.phase != Phase::Idle {
+                self.inbound.extend_from_slice(&bytes[used..]);
+            }
+        } else {
+            let mut buffer = std::mem::take(&mut self.inbound);
+            buffer.extend_from_slice(bytes);
+            let used = self.feed_packets(&buffer, &mut out);
+            if self.phase != Phase::Idle {
+                buffer.drain(..used);
+                self.inbound = buffer;
             }
         }
         out
+    }
+
+    /// Hands each whole, vetted packet to the core; returns how many bytes were used.
+    fn feed_packets(&mut self, bytes: &[u8], out: &mut Vec<SessionEvent>) -> usize {
+        let mut used = 0;
+        while self.phase != Phase::Idle {
+            let rest = &bytes[used..];
+            let len = match framing::next_frame(rest) {
+                framing::Frame::Packet(len) => len,
+                framing::Frame::Incomplete => break,
+                framing::Frame::Malformed(why) => {
+                    self.refuse_input(why, out);
+                    break;
+                }
+            };
+            let packet = &rest[..len];
+            if let Err(why) = framing::check_packet(packet) {
+                self.refuse_input(why, out);
+                break;
+            }
+            let mut cursor = mqtt::common::Cursor::new(packet);
+            let events = self.conn.recv(&mut cursor);
+            self.absorb(events, out);
+            used += len;
+        }
+        used
+    }
+
+    /// Bytes that are not acceptable MQTT end the connection, as a malformed packet would.
+    fn refuse_input(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
+        let error = ClientError::Protocol { detail: why.into() };
+        let was = self.phase;
+        self.end(out);
+        out.push(match was {
+            Phase::Connecting => SessionEvent::NotifyConnectFailed(error),
+            _ => SessionEvent::NotifyConnectionLost(error),
+        });
+        if !out.contains(&SessionEvent::RequestClose) {
+            out.push(SessionEvent::RequestClose);
+        }
     }
 
     /// A timer the shell armed has fired.
@@ -571,6 +621,7 @@ impl Session {
         }
         self.phase = Phase::Idle;
         self.connack = None;
+        self.inbound.clear();
         let events = self.conn.notify_closed();
         self.absorb(events, out);
         out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
