@@ -48,11 +48,7 @@ pub fn check_packet(packet: &[u8]) -> Result<(), &'static str> {
                 }
             }
         }
-        4 | 5 | 6 | 7 | 9 | 11 => {
-            if id_at(0) == Some(0) {
-                return Err("an acknowledgement for packet id 0");
-            }
-        }
+        4 | 5 | 6 | 7 | 9 | 11 if id_at(0) == Some(0) => return Err("an acknowledgement for packet id 0"),
         _ => {}
     }
     Ok(())
