@@ -2,7 +2,7 @@
 // returned, and exchange data with another plug both ways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, waitConnected, admin, eventually, screenshot } from './lib.mjs';
+import { serveDist, launch, openPage, waitConnected, admin, eventually, screenshot, unnamedControls } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -50,6 +50,7 @@ test('enrolls a thing and exchanges data', async () => {
   await page.fill('#cp-props-get', 'location');
   await page.getByRole('button', { name: 'Get properties' }).click();
   assert.match(await page.locator('pre[aria-label="Properties read"]').innerText(), /lab-7/);
+  assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'cloudplugs');
   assert.deepEqual(errors, []);
   await context.close();

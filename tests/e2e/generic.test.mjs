@@ -2,7 +2,7 @@
 // and on the chart; and a 5-second load smoke run at 1,000 messages/s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, connect, waitConnected, screenshot, DIST } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, screenshot, unnamedControls, DIST } from './lib.mjs';
 import { runBench } from './bench-dashboard.mjs';
 
 let browser, server, base;
@@ -35,6 +35,7 @@ test('subscribes, publishes and charts a JSON field', async () => {
   await page.selectOption('#pub-format', 'hex');
   await page.fill('#pub-payload', 'zz');
   assert.match(await page.locator('#pub-payload-error').innerText(), /invalid hex/);
+  assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'generic-mqtt');
   assert.deepEqual(errors, []);
   await context.close();

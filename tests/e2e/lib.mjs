@@ -104,3 +104,10 @@ export async function connect(page, kindSlug, profileName) {
 export async function waitConnected(page) {
   await page.locator('.connection-bar .status.connected').waitFor({ timeout: 10_000 });
 }
+
+/** Every input, select, textarea and button on the page has an accessible name. */
+export async function unnamedControls(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+    .map((el) => el.outerHTML.slice(0, 120)));
+}

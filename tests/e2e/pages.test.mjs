@@ -2,7 +2,7 @@
 // page with 100 simulated sub-devices, and a dark-theme ThingsBoard page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, connect, waitConnected, admin, screenshot } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, screenshot, unnamedControls } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -66,6 +66,7 @@ test('the gateway page runs 100 simulated sub-devices', async () => {
   await page.fill('#gw-count', '2000');
   await page.getByRole('button', { name: 'Add devices' }).click();
   assert.match(await page.locator('#gw-count-error').innerText(), /add 1 to 900 devices/);
+  assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'thingsboard-gateway');
   assert.deepEqual(errors, []);
   await context.close();

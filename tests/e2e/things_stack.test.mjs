@@ -2,7 +2,7 @@
 // pushed and seen acked on its timeline, and validation errors at their fields.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -32,6 +32,7 @@ test('a hex downlink is pushed and its timeline reaches ack', async () => {
   // The uplink detail view shows the full event JSON as text.
   await row.getByRole('button', { name: /Details of uplink/ }).click();
   assert.match(await page.locator('.detail pre.json').innerText(), /"end_device_ids"/);
+  assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'tts-application');
   assert.deepEqual(errors, []);
   await context.close();

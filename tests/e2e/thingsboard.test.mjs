@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, simPort } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, simPort } from './lib.mjs';
 
 const DEVICE = 'Demo%20Thermostat';
 let browser, server, base;
@@ -36,6 +36,7 @@ test('telemetry sent from the composer reaches the simulator', async () => {
   assert.match(await page.locator('#tb-telemetry-json-error').innerText(), /not valid JSON/);
   await page.fill('#tb-telemetry-json', '[{"ts": 1700000000000, "values": {"e2eRaw": 1}}]');
   await page.getByRole('button', { name: 'Key-value' }).click();
+  assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'thingsboard-device');
   assert.deepEqual(errors, []);
   await context.close();

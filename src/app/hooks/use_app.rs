@@ -1,6 +1,7 @@
 //! `use_app`: the app context as a handle with verbs — connect, disconnect, save and select
 //! profiles, and reach a page's live session.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use wasm_bindgen_futures::spawn_local;
@@ -39,13 +40,21 @@ impl AppHandle {
         state.dispatch(Action::Status { kind, status: LinkStatus::Connecting });
         on_error.emit(None);
         let live = self.ctx.live.clone();
-        let sink_state = state.clone();
-        let sink: connection::StatusSink = Rc::new(move |status| sink_state.dispatch(Action::Status { kind, status }));
+        // "Connected" waits until the session has subscribed to what the page shows, so what
+        // arrives after the indicator turns green is never missed.
+        let ready = Rc::new(Cell::new(false));
+        let (sink_state, sink_ready) = (state.clone(), ready.clone());
+        let sink: connection::StatusSink = Rc::new(move |status| {
+            if sink_ready.get() || status != LinkStatus::Connected {
+                sink_state.dispatch(Action::Status { kind, status })
+            }
+        });
         spawn_local(async move {
             match connection::connect(&profile, sink).await {
                 Ok(session) => {
                     let status = connection::link_status(&session.client().state());
                     live.borrow_mut().insert(kind, session);
+                    ready.set(true);
                     state.dispatch(Action::SessionsChanged);
                     state.dispatch(Action::Status { kind, status });
                 }

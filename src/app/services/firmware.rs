@@ -123,6 +123,7 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
     }
     *store.updater.borrow_mut() = Some(updater);
     store.firmware.borrow_mut().running = true;
+    session.sync_mirror();
     redraw.notify();
     Ok(())
 }

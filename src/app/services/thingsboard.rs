@@ -211,8 +211,26 @@ impl TbSession {
         if let Err(e) = device.enable_rpc().await {
             session.store.errors.borrow_mut().push(e.to_string());
         }
-        let _ = session.request_attributes(&[], &[]).await;
         session
+    }
+
+    /// Adds what the device's attribute mirror knows and the table does not (answers to requests
+    /// made by the firmware updater, for example).
+    pub fn sync_mirror(&self) {
+        let mirror = self.device.attributes();
+        let now = now_ms();
+        let mut attrs = self.store.attributes.borrow_mut();
+        for (scope, map) in [(Scope::Client, &mirror.client), (Scope::Shared, &mirror.shared)] {
+            for (k, v) in map {
+                attrs.entry((scope, k.clone())).or_insert_with(|| AttributeRow {
+                    value: v.clone(),
+                    updated: now,
+                    deleted: false,
+                });
+            }
+        }
+        drop(attrs);
+        self.redraw.notify();
     }
 
     fn weak(&self) -> impl Fn() -> Option<TbSession> + 'static {
