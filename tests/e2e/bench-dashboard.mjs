@@ -59,7 +59,9 @@ export async function runBench({ seconds, rate, dist }) {
       const { metrics } = await cdp.send('Performance.getMetrics');
       return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
     };
+    const wasmMB = async () => Number((await page.locator('[data-testid=wasm-memory]').innerText()).split(' ')[0]);
     const before = await heap();
+    const wasmBefore = await wasmMB();
     await page.evaluate(() => {
       window.__frames = [];
       let last = performance.now();
@@ -72,6 +74,7 @@ export async function runBench({ seconds, rate, dist }) {
     const frames = await page.evaluate(() => { window.__stop = true; return window.__frames.slice(1); });
     const received = Number((await page.locator('[data-testid=received]').innerText()).split(' ')[0]);
     const after = await heap();
+    const wasmAfter = await wasmMB();
     client.close();
     const sorted = [...frames].sort((a, b) => a - b);
     const result = {
@@ -80,6 +83,7 @@ export async function runBench({ seconds, rate, dist }) {
       frameMs: { p50: pct(sorted, 0.5), p95: pct(sorted, 0.95), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] },
       longFrames: frames.filter((f) => f > 50).length,
       heapMB: { start: before.JSHeapUsedSize / 1e6, end: after.JSHeapUsedSize / 1e6, growth: (after.JSHeapUsedSize - before.JSHeapUsedSize) / 1e6 },
+      wasmMB: { start: wasmBefore, end: wasmAfter, growth: wasmAfter - wasmBefore },
       scriptSeconds: after.ScriptDuration - before.ScriptDuration,
       taskSeconds: after.TaskDuration - before.TaskDuration,
     };
@@ -98,5 +102,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const f = (n) => n.toFixed(1);
   console.log(`dashboard bench: ${r.sent} messages at ${rate}/s for ${seconds} s, ${r.received} received`);
   console.log(`frame time: p50 ${f(r.frameMs.p50)} ms, p95 ${f(r.frameMs.p95)} ms, p99 ${f(r.frameMs.p99)} ms, max ${f(r.frameMs.max)} ms; ${r.longFrames} frames over 50 ms of ${r.frames}`);
-  console.log(`JS heap: ${f(r.heapMB.start)} MB -> ${f(r.heapMB.end)} MB (growth ${f(r.heapMB.growth)} MB); script ${f(r.scriptSeconds)} s, tasks ${f(r.taskSeconds)} s`);
+  console.log(`JS heap: ${f(r.heapMB.start)} MB -> ${f(r.heapMB.end)} MB (growth ${f(r.heapMB.growth)} MB); wasm memory: ${f(r.wasmMB.start)} MB -> ${f(r.wasmMB.end)} MB`);
+  console.log(`main thread: script ${f(r.scriptSeconds)} s, tasks ${f(r.taskSeconds)} s in ${seconds} s`);
 }

@@ -9,6 +9,7 @@ use crate::app::components::{
 };
 use crate::app::hooks::{use_app, use_redraw};
 use crate::app::services::connection::Live;
+use crate::app::services::diagnostics::wasm_memory_bytes;
 use crate::app::services::generic::{GenericSession, LOG_CAPACITY};
 use crate::app::state::ProfileKind;
 
@@ -79,6 +80,7 @@ fn GenericLive(props: &GenericLiveProps) -> Html {
                     <h3>{ "Messages" }</h3>
                     <span class="counter" data-testid="received">{ format!("{} received", store.received.get()) }</span>
                     <span class="counter">{ format!("{rate:.0} msg/s") }</span>
+                    <span class="counter" data-testid="wasm-memory">{ format!("{:.1} MB wasm memory", wasm_memory_bytes() / 1e6) }</span>
                     <Field id="log-filter" label="Topic filter" value={(*filter).clone()}
                         oninput={Callback::from({ let f = filter.clone(); move |v| f.set(v) })} placeholder="text or MQTT filter" />
                     <button class="secondary" onclick={onpause} aria-pressed={paused.to_string()}>{ if paused { "Resume" } else { "Pause" } }</button>

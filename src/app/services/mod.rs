@@ -3,6 +3,7 @@
 
 pub mod cloudplugs;
 pub mod connection;
+pub mod diagnostics;
 pub mod firmware;
 pub mod gateway;
 pub mod generic;
