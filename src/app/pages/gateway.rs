@@ -104,8 +104,9 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
                     <Field id="gw-period" label="Telemetry every (ms)" input_type="number" value={(*period).clone()} oninput={set(&period)}
                         error={action.error("period")} />
                     <button type="submit" class="secondary">{ "Set rate" }</button>
-                    <span class="counter">{ format!("{} devices · {} batches sent", devices.len(), store.batches.get()) }</span>
+                    <span class="counter">{ format!("{} devices · telemetry batches sent: {}", devices.len(), store.batches.get()) }</span>
                 </form>
+                <p class="hint">{ "Batches are split at the session's payload limit and paced by its rate limits, as ThingsBoard requires." }</p>
                 if let Some(e) = store.last_error.borrow().clone() { <p class="field-error" role="alert">{ e }</p> }
             </section>
             <section class="card" aria-label="Device table">
