@@ -231,3 +231,65 @@ async fn subscriptions_are_restored_after_a_clean_session_reconnect() {
     assert_eq!(m.payload, b"after");
     c.close();
 }
+
+// Issue 7, point 1: a cap on attempts ends in a typed give-up after exactly that many.
+#[wasm_bindgen_test]
+async fn reconnecting_gives_up_after_max_attempts() {
+    let reconnect =
+        ReconnectOptions { initial_delay_ms: 50, max_delay_ms: 200, max_attempts: Some(3), ..Default::default() };
+    let c =
+        MqttClient::with_options(&broker_ws(), options("", true), ClientOptions { reconnect, ..Default::default() })
+            .unwrap();
+    c.connect().await.unwrap();
+    let seen: Rc<RefCell<Vec<ConnectionState>>> = Rc::default();
+    let s = seen.clone();
+    c.on_state(move |st| s.borrow_mut().push(st.clone()));
+    broker("/stop").await;
+    for _ in 0..100 {
+        if matches!(c.state(), ConnectionState::Disconnected(_)) {
+            break;
+        }
+        sleep_ms(100).await;
+    }
+    broker("/start").await;
+    let attempts: Vec<u32> = seen
+        .borrow()
+        .iter()
+        .filter_map(|s| if let ConnectionState::Reconnecting { attempt, .. } = s { Some(*attempt) } else { None })
+        .collect();
+    assert_eq!(attempts, [1, 2, 3]);
+    assert_eq!(c.state(), ConnectionState::Disconnected(iotmqtt::ClientError::ReconnectGaveUp { attempts: 3 }));
+    c.close();
+}
+
+// Issue 7, point 1: the browser's offline event pauses attempts; online retries at once.
+#[wasm_bindgen_test]
+async fn offline_pauses_reconnecting_and_online_retries_at_once() {
+    let reconnect = ReconnectOptions { initial_delay_ms: 200, max_delay_ms: 400, ..Default::default() };
+    let c =
+        MqttClient::with_options(&broker_ws(), options("", true), ClientOptions { reconnect, ..Default::default() })
+            .unwrap();
+    c.connect().await.unwrap();
+    let seen: Rc<RefCell<Vec<ConnectionState>>> = Rc::default();
+    let s = seen.clone();
+    c.on_state(move |st| s.borrow_mut().push(st.clone()));
+    let window = web_sys::window().unwrap();
+    broker("/stop").await;
+    sleep_ms(100).await;
+    window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
+    broker("/start").await;
+    let before = seen.borrow().len();
+    sleep_ms(2_000).await;
+    let while_offline: Vec<ConnectionState> = seen.borrow()[before..].to_vec();
+    assert!(while_offline.is_empty(), "no attempt while the browser is offline: {while_offline:?}");
+    assert!(!c.is_connected());
+    window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+    for _ in 0..30 {
+        if c.is_connected() {
+            break;
+        }
+        sleep_ms(100).await;
+    }
+    assert!(c.is_connected(), "online retried at once: {:?}", seen.borrow());
+    c.close();
+}
