@@ -11,6 +11,7 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev
 . scripts/services.sh
 start_broker
 start_sim
+start_bridges
 args=()
 for t in "$@"; do args+=(--test "$t"); done
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- "${args[@]}"

@@ -32,3 +32,18 @@ start_sim() {
   export IOTMQTT_TEST_SIM_THETHINGSSTACK_TCP_PORT=$(port "$OUT/sim.json" thethingsstack_tcp)
   export IOTMQTT_TEST_SIM_CLOUDPLUGS_TCP_PORT=$(port "$OUT/sim.json" cloudplugs_tcp)
 }
+
+# websockify bridges to the simulator's plain-TCP MQTT ports, as the README tells users to reach the
+# real platforms (which serve no WebSocket). Needs start_sim first.
+start_bridges() {
+  free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
+  local name target port
+  for name in THINGSBOARD THETHINGSSTACK CLOUDPLUGS; do
+    target_var="IOTMQTT_TEST_SIM_${name}_TCP_PORT"
+    port=$(free_port)
+    websockify "127.0.0.1:$port" "127.0.0.1:${!target_var}" > "$OUT/bridge-$name.log" 2>&1 &
+    pids+=($!)
+    export "IOTMQTT_TEST_BRIDGE_${name}_PORT=$port"
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  done
+}

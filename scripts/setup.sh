@@ -9,7 +9,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-apt_packages=(mosquitto mosquitto-clients chromium chromium-driver python3)
+apt_packages=(mosquitto mosquitto-clients chromium chromium-driver python3 websockify)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -33,10 +33,10 @@ step "start mosquitto and the platform simulator for the browser tests"
 . scripts/services.sh
 start_broker
 start_sim
+start_bridges
 
 step "browser tests (wasm-pack, headless Chromium)"
-# Every browser test binary runs even when one fails, so one report shows all failures.
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --no-fail-fast
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
 step "npm package (build, size budget, TypeScript, JS API in Chromium)"
 bash scripts/npm-test.sh

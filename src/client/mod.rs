@@ -671,7 +671,13 @@ fn open_transport(rc: &Rc<RefCell<Inner>>, i: &mut Inner, deliveries: &mut Vec<D
             on_transport(&rc, ev);
         }
     });
-    let transport = WebSocketTransport::open(&i.url, sink)?;
+    if !i.client_options.websocket_protocols.iter().any(|p| p == "mqtt") {
+        return Err(ClientError::InvalidOption {
+            field: "websocketProtocols",
+            reason: "MQTT over WebSocket requires the subprotocol \"mqtt\" among those offered".into(),
+        });
+    }
+    let transport = WebSocketTransport::open(&i.url, &i.client_options.websocket_protocols, sink)?;
     i.transport = Some(transport);
     i.lost_reason = None;
     i.socket_error = false;

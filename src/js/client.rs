@@ -29,7 +29,7 @@ const CONNECT_KEYS: &[&str] = &[
     "connectTimeoutMs",
     "pingTimeoutMs",
 ];
-const CLIENT_KEYS: &[&str] = &["reconnect", "offlineQueue", "persistence"];
+const CLIENT_KEYS: &[&str] = &["reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"];
 const EVENTS: &[&str] = &["message", "state", "error"];
 
 /// An MQTT 3.1.1 / 5 client over one browser WebSocket.
@@ -264,7 +264,10 @@ pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveRe
 /// The CONNECT options and the client options from one flat JS object.
 fn client_options(object: &js_sys::Object) -> Result<(ConnectOptions, ClientOptions), JsValue> {
     let will = get(object, "will");
-    let rest = copy_without(object, &["will", "reconnect", "offlineQueue", "persistence"]);
+    let rest = copy_without(
+        object,
+        &["will", "reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"],
+    );
     let mut connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
     connect.will = will_option(&will)?;
     let behaviour = copy_without(object, CONNECT_KEYS);

@@ -107,8 +107,12 @@ export interface MqttClientOptions {
   pingTimeoutMs?: number | null;
   reconnect?: ReconnectOptions;
   offlineQueue?: OfflineQueueOptions;
-  /** An IndexedDB database name for the offline queue. */
+  /** An IndexedDB database name: unsent messages survive reloads. */
   persistence?: string | null;
+  /** Timers in a Web Worker, so keepalive survives background tabs. Default true. */
+  workerTimers?: boolean;
+  /** WebSocket subprotocols offered; must include "mqtt". Default ["binary", "mqtt"] (binary, first: websockify bridges). */
+  websocketProtocols?: string[];
 }
 
 /** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */

@@ -173,6 +173,10 @@ pub struct ClientOptions {
     /// Run keepalive and reconnect timers in a Web Worker, so a background tab's timer
     /// throttling cannot starve the keepalive. Off: plain setTimeout on the page.
     pub worker_timers: bool,
+    /// WebSocket subprotocols offered. MQTT requires `mqtt` (brokers select it wherever it is in
+    /// the list); `binary` lets a websockify bridge accept the handshake, since websockify only
+    /// ever selects `binary`, and Debian's 0.10 finds it only as the first entry of the list.
+    pub websocket_protocols: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -182,6 +186,7 @@ impl Default for ClientOptions {
             offline_queue: OfflineQueueOptions::default(),
             persistence: None,
             worker_timers: true,
+            websocket_protocols: vec!["binary".into(), "mqtt".into()],
         }
     }
 }

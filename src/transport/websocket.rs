@@ -1,4 +1,5 @@
-//! One browser WebSocket carrying MQTT: subprotocol `mqtt`, binary type arraybuffer, `ws://` or `wss://`.
+//! One browser WebSocket carrying MQTT: subprotocol `mqtt` (plus `binary` for websockify bridges),
+//! binary type arraybuffer, `ws://` or `wss://`.
 //! Socket events are handed to one sink; the handlers are detached before the closures are freed.
 
 use std::rc::Rc;
@@ -32,14 +33,15 @@ pub struct WebSocketTransport {
 
 impl WebSocketTransport {
     /// Opens the socket; events go to `sink` until the transport is dropped.
-    pub fn open(url: &str, sink: Rc<dyn Fn(TransportEvent)>) -> Result<Self, ClientError> {
+    pub fn open(url: &str, protocols: &[String], sink: Rc<dyn Fn(TransportEvent)>) -> Result<Self, ClientError> {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(ClientError::InvalidOption {
                 field: "url",
                 reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
             });
         }
-        let ws = WebSocket::new_with_str(url, "mqtt")
+        let offered: js_sys::Array = protocols.iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
+        let ws = WebSocket::new_with_str_sequence(url, &offered)
             .map_err(|e| ClientError::InvalidOption { field: "url", reason: js_error_text(&e) })?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
