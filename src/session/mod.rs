@@ -373,31 +373,24 @@ impl Session {
                 "the publish could not be encoded"
             },
         };
+        // The two versions' builders share no trait, only their method names.
+        macro_rules! publish_packet {
+            ($version:ident) => {{
+                let mut b = mqtt::packet::$version::Publish::builder()
+                    .topic_name(msg.topic.as_str())
+                    .map_err(bad)?
+                    .qos(core_qos(msg.qos))
+                    .retain(msg.retain)
+                    .payload(msg.payload.as_slice());
+                if let Some(id) = packet_id {
+                    b = b.packet_id(id);
+                }
+                b.build().map_err(bad)?.into()
+            }};
+        }
         Ok(match self.options.version {
-            ProtocolVersion::V3_1_1 => {
-                let mut b = mqtt::packet::v3_1_1::Publish::builder()
-                    .topic_name(msg.topic.as_str())
-                    .map_err(bad)?
-                    .qos(core_qos(msg.qos))
-                    .retain(msg.retain)
-                    .payload(msg.payload.as_slice());
-                if let Some(id) = packet_id {
-                    b = b.packet_id(id);
-                }
-                b.build().map_err(bad)?.into()
-            }
-            ProtocolVersion::V5 => {
-                let mut b = mqtt::packet::v5_0::Publish::builder()
-                    .topic_name(msg.topic.as_str())
-                    .map_err(bad)?
-                    .qos(core_qos(msg.qos))
-                    .retain(msg.retain)
-                    .payload(msg.payload.as_slice());
-                if let Some(id) = packet_id {
-                    b = b.packet_id(id);
-                }
-                b.build().map_err(bad)?.into()
-            }
+            ProtocolVersion::V3_1_1 => publish_packet!(v3_1_1),
+            ProtocolVersion::V5 => publish_packet!(v5_0),
         })
     }
 
