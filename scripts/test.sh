@@ -41,9 +41,12 @@ wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 step "npm package (build, size budget, TypeScript, JS API in Chromium)"
 bash scripts/npm-test.sh
 
+step "benchmark harness smoke run"
+bash scripts/bench-smoke.sh
+
 step "dashboard end-to-end (Trunk release build, Playwright, Chromium)"
 bash scripts/e2e-test.sh
 
 step "summary"
-awk '/test result:|^(npm|e2e): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+awk '/test result:|^(npm|e2e|bench-smoke): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$OUT/test.log"

@@ -1,6 +1,7 @@
 //! The npm package's JavaScript API: a thin wasm-bindgen facade over the Rust client and the
 //! platform adapters (camelCase, Promises, `Error`s with codes, precise TypeScript types).
 
+mod bench;
 mod client;
 mod cloudplugs;
 mod errors;

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// Benchmark harness: iotmqtt (npm package and Rust API) against MQTT.js and a raw-WebSocket ceiling,
+// side by side in Debian's headless Chromium, against a local mosquitto (no queue caps) it starts and
+// always stops. Alternates contestants within each round, a fresh page (and context) per run, and
+// reads DevTools Performance.getMetrics (ScriptDuration, TaskDuration) around each workload.
+//
+//   node bench/run.mjs                      # full matrix, 5 rounds
+//   node bench/run.mjs --quick              # smoke run: tiny counts, 1 round (part of the test command)
+//   node bench/run.mjs --runs 5 --workloads qos0-64,latency --contestants raw,mqttjs,npm,rust
+//
+// Writes bench/results/<name>.json (every run's raw figures plus the summary) and prints the table.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const arg = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const quick = args.includes("--quick");
+const ALL_CONTESTANTS = ["raw", "mqttjs", "npm", "rust"];
+const contestants = arg("contestants", ALL_CONTESTANTS.join(",")).split(",");
+const runs = Number(arg("runs", quick ? 1 : 5));
+const n = (full, small) => (quick ? small : full);
+const WORKLOADS = {
+  "qos0-64": { mode: "qos0", count: n(100000, 300), size: 64, window: 1000 },
+  "qos0-1k": { mode: "qos0", count: n(100000, 300), size: 1024, window: 1000 },
+  "qos1-64": { mode: "qos1", count: n(Number(arg("qos1-count", 20000)), 200), size: 64, window: 100 },
+  latency: { mode: "latency", count: n(Number(arg("latency-count", 10000)), 100), size: 64, rate: 500, window: 0, needPayload: true },
+  startup: { mode: "startup" },
+};
+const workloads = arg("workloads", Object.keys(WORKLOADS).join(",")).split(",");
+const outFile = arg("out", path.join(ROOT, "bench", "results", `${quick ? "quick" : "run"}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`));
+const RUN_TIMEOUT_MS = quick ? 20000 : 300000;
+
+// ---- static server for www/, pkg/ and node_modules/mqtt/dist/
+const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json" };
+const ALLOWED = ["/www/", "/pkg/", "/node_modules/mqtt/dist/"];
+function startServer() {
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = path.join(ROOT, path.normalize(url));
+    if (!ALLOWED.some((p) => url.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// ---- broker: tests/harness/broker.py (mosquitto, websockets listener, max_queued/inflight 0)
+async function startBroker() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotmqtt-bench-"));
+  const ready = path.join(dir, "ready.json");
+  const work = path.join(dir, "work");
+  fs.mkdirSync(work);
+  const proc = spawn("python3", [path.join(ROOT, "tests/harness/broker.py"), "--ready-file", ready, "--workdir", work], { stdio: ["ignore", "ignore", "inherit"] });
+  const t0 = Date.now();
+  while (!fs.existsSync(ready) || !fs.readFileSync(ready, "utf8").trim()) {
+    if (proc.exitCode !== null) throw new Error(`broker exited with ${proc.exitCode}`);
+    if (Date.now() - t0 > 20000) throw new Error("broker not ready after 20 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const ports = JSON.parse(fs.readFileSync(ready, "utf8"));
+  const conf = fs.readdirSync(work).filter((f) => f.endsWith(".conf")).map((f) => fs.readFileSync(path.join(work, f), "utf8")).join("\n");
+  return { proc, ports, dir, conf };
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length, q };
+};
+
+function sizes() {
+  const gz = (files) => files.reduce((t, f) => t + zlib.gzipSync(fs.readFileSync(path.join(ROOT, f)), { level: 9 }).length, 0);
+  return {
+    npm: { files: ["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"], gzipBytes: gz(["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"]) },
+    rust: { files: ["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"], gzipBytes: gz(["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"]), note: "same build as npm" },
+    mqttjs: { files: ["node_modules/mqtt/dist/mqtt.min.js"], gzipBytes: gz(["node_modules/mqtt/dist/mqtt.min.js"]) },
+    raw: { files: ["www/bench/bench.js"], gzipBytes: gz(["www/bench/bench.js"]), note: "the whole benchmark page script, all contestants' adapters included: an upper bound" },
+  };
+}
+
+async function metrics(cdp) {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  return { script: m.ScriptDuration * 1000, task: m.TaskDuration * 1000, heap: m.JSHeapUsedSize };
+}
+
+async function runOne(browser, base, brokerPorts, contestant, workload, runIndex) {
+  const spec = WORKLOADS[workload];
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  try {
+    const p = {
+      url: `ws://127.0.0.1:${brokerPorts.ws}`, user: "tester", pass: "secret",
+      topic: `bench/${contestant}/${workload}/${runIndex}/${Math.random().toString(36).slice(2, 8)}`, ...spec,
+    };
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    await page.goto(`${base}/www/bench/index.html?c=${contestant}`);
+    await page.waitForFunction(() => window.benchReady || window.benchError, null, { timeout: 30000 });
+    const err = await page.evaluate(() => window.benchError);
+    if (err) throw new Error(err);
+    if (workload === "startup") {
+      const r = await page.evaluate((p) => window.startup(p), p);
+      return { ok: true, ...r };
+    }
+    const before = await metrics(cdp);
+    const r = await Promise.race([
+      page.evaluate((p) => window.bench(p), p),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS)),
+    ]);
+    const after = await metrics(cdp);
+    const out = { ok: r.received >= spec.count && r.acked >= spec.count, ...r };
+    out.scriptMs = after.script - before.script;
+    out.taskMs = after.task - before.task;
+    out.scriptMsPer1k = (out.scriptMs / spec.count) * 1000;
+    out.taskMsPer1k = (out.taskMs / spec.count) * 1000;
+    if (spec.mode === "qos0") out.msgPerSec = (r.received / r.ms) * 1000;
+    if (spec.mode === "qos1") out.msgPerSec = (r.acked / (r.ackMs ?? r.ms)) * 1000;
+    if (spec.mode === "latency") {
+      const s = stats(r.latencies);
+      out.p50 = s.q(0.5);
+      out.p99 = s.q(0.99);
+      out.latencyCount = r.latencies.length;
+      delete out.latencies;
+    }
+    return out;
+  } catch (e) {
+    return { ok: false, error: String(e.message || e), pageErrors: errors };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+function summarize(results) {
+  const FIG = { qos0: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], qos1: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], latency: ["p50", "p99", "scriptMsPer1k"], startup: ["scriptToConnackMs"] };
+  const summary = {};
+  for (const w of workloads) {
+    summary[w] = {};
+    for (const c of contestants) {
+      const rs = results.filter((r) => r.workload === w && r.contestant === c && r.ok);
+      if (!rs.length) continue;
+      summary[w][c] = {};
+      for (const f of FIG[WORKLOADS[w].mode]) {
+        const s = stats(rs.map((r) => r[f]));
+        summary[w][c][f] = { median: s.median, min: s.min, max: s.max, n: s.n };
+      }
+    }
+  }
+  return summary;
+}
+
+function printTable(summary, size) {
+  const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const lines = [];
+  for (const [w, byC] of Object.entries(summary)) {
+    for (const [c, figs] of Object.entries(byC)) {
+      for (const [f, s] of Object.entries(figs)) {
+        const raw = byC.raw?.[f]?.median;
+        const mj = byC.mqttjs?.[f]?.median;
+        lines.push(`${w.padEnd(8)} ${c.padEnd(7)} ${f.padEnd(18)} median ${fmt(s.median).padStart(8)}  [${fmt(s.min)}–${fmt(s.max)}] n=${s.n}` +
+          (raw ? `  ×raw ${(s.median / raw).toFixed(2)}` : "") + (mj ? `  ×mqttjs ${(s.median / mj).toFixed(2)}` : ""));
+      }
+    }
+  }
+  for (const [c, s] of Object.entries(size)) if (contestants.includes(c)) lines.push(`size     ${c.padEnd(7)} gzipBytes          ${s.gzipBytes}` + (size.mqttjs ? `  ×mqttjs ${(s.gzipBytes / size.mqttjs.gzipBytes).toFixed(2)}` : ""));
+  console.log(lines.join("\n"));
+}
+
+async function main() {
+  const t0 = Date.now();
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  let broker;
+  let browser;
+  const results = [];
+  let chromiumVersion = null;
+  const loadavgStart = os.loadavg();
+  const stop = () => { try { broker?.proc.kill("SIGTERM"); } catch {} };
+  process.on("SIGINT", () => { stop(); process.exit(130); });
+  process.on("SIGTERM", () => { stop(); process.exit(143); });
+  try {
+    broker = await startBroker();
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    chromiumVersion = browser.version();
+    for (let round = 0; round < runs; round++) {
+      for (const w of workloads) {
+        // Alternate: rotate the contestants' order each round.
+        const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]);
+        for (const c of order) {
+          const r = await runOne(browser, base, broker.ports, c, w, round);
+          results.push({ round, workload: w, contestant: c, ...r });
+          const brief = r.ok ? (r.msgPerSec ? `${r.msgPerSec.toFixed(0)} msg/s, ${r.scriptMsPer1k.toFixed(1)} script ms/1k` : r.p50 !== undefined ? `p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms` : `${r.scriptToConnackMs.toFixed(1)} ms to CONNACK`) : `FAILED: ${r.error ?? JSON.stringify(r)}`;
+          console.error(`[${((Date.now() - t0) / 1000).toFixed(0)}s] round ${round + 1}/${runs} ${w} ${c}: ${brief}`);
+        }
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    stop();
+    server.close();
+  }
+  const size = sizes();
+  const summary = summarize(results);
+  const meta = {
+    date: new Date().toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
+    chromium: chromiumVersion, node: process.version, cpus: os.cpus().map((c) => c.model)[0], ncpu: os.cpus().length,
+    loadavgStart, loadavgEnd: os.loadavg(), mqttjs: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt/package.json"), "utf8")).version,
+    brokerConf: broker?.conf, wallSeconds: (Date.now() - t0) / 1000,
+  };
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify({ meta, size, summary, results }, null, 2) + "\n");
+  printTable(summary, size);
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  for (const r of results.filter((r) => !r.ok)) console.log(`failed: ${r.workload} ${r.contestant}: ${r.error ?? "incomplete counts " + JSON.stringify({ sent: r.sent, received: r.received, acked: r.acked })}`);
+  console.log(`results: ${path.relative(ROOT, outFile)}`);
+  console.log(`bench: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
