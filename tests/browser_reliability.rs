@@ -125,14 +125,15 @@ async fn ten_thousand_qos1_messages_arrive_across_two_broker_restarts() {
     let restarts =
         states.borrow().iter().filter(|s| matches!(s, ConnectionState::Reconnecting { attempt: 1, .. })).count();
     assert_eq!(restarts, 2, "the publisher noticed both outages");
-    // MQTT 3.1.1 §3.3.1.1: DUP is set per hop. The broker's own retransmissions to the subscriber
-    // carry it; a message the publisher had to send again (its PUBACK lost in the outage) reaches
-    // the subscriber as a new delivery. Only messages in flight at an outage can arrive twice.
+    // MQTT 3.1.1 §3.3.1.1: DUP is set per hop. The broker's retransmissions to the subscriber (its
+    // session survives the restart) carry it. A message the publisher had to send again (its PUBACK
+    // lost in the outage) reaches the subscriber as a new delivery without DUP: only messages in
+    // flight at one of the two outages can, so at most two windows of them.
     let extra: u32 = received.values().map(|(copies, _)| copies - 1).sum();
     let flagged: u32 = received.values().map(|(_, dups)| *dups).sum();
+    let resent_by_publisher: u32 = received.values().map(|(copies, dups)| (copies - dups).saturating_sub(1)).sum();
     web_sys::console::log_1(&format!("duplicates: {extra} extra copies, {flagged} with DUP").into());
-    assert!(extra <= 2 * 200, "{extra} extra copies: more than the two in-flight windows");
-    assert!(received.values().all(|(copies, dups)| dups < copies), "a first copy never carries DUP");
+    assert!(resent_by_publisher <= 2 * 200, "{resent_by_publisher} copies without DUP beyond the first");
     drop(received);
     publisher.close();
     sub.close();
