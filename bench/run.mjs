@@ -9,7 +9,7 @@
 //   node bench/run.mjs --runs 5 --workloads qos0-64,latency --contestants raw,mqttjs,npm,rust
 //
 // Writes bench/results/<name>.json (every run's raw figures plus the summary) and prints the table.
-import { spawn } from "node:child_process";
+import { execSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -191,6 +191,7 @@ async function main() {
   const results = [];
   let chromiumVersion = null;
   const loadavgStart = os.loadavg();
+  const commitAtStart = execSync("git rev-parse --short HEAD", { cwd: ROOT }).toString().trim();
   const stop = () => { try { broker?.proc.kill("SIGTERM"); } catch {} };
   process.on("SIGINT", () => { stop(); process.exit(130); });
   process.on("SIGTERM", () => { stop(); process.exit(143); });
@@ -221,7 +222,8 @@ async function main() {
   const size = sizes();
   const summary = summarize(results);
   const meta = {
-    date: new Date().toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
+    date: new Date().toISOString(), commit: commitAtStart,
+    pkgWebBuilt: fs.statSync(path.join(ROOT, "pkg/web/iotmqtt_bg.wasm")).mtime.toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
     chromium: chromiumVersion, node: process.version, cpus: os.cpus().map((c) => c.model)[0], ncpu: os.cpus().length,
     loadavgStart, loadavgEnd: os.loadavg(), mqttjs: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt/package.json"), "utf8")).version,
     brokerConf: broker?.conf, wallSeconds: (Date.now() - t0) / 1000,
