@@ -442,8 +442,9 @@ fn on_timer(weak: &Weak<RefCell<Inner>>, kind: TimerKind) {
     let Some(rc) = weak.upgrade() else { return };
     let events = {
         let mut i = rc.borrow_mut();
-        if let Some(t) = i.timers.as_mut() {
-            t.fired(kind);
+        // A deadline pushed back since the timer was armed: it re-armed itself; nothing is due.
+        if !i.timers.as_mut().is_some_and(|t| t.fired(kind)) {
+            return;
         }
         if kind == TimerKind::Reconnect {
             drop(i);

@@ -1,4 +1,4 @@
-//! The session's timers: one handle per kind, re-arming a kind cancels its old timer. They run on
+//! The session's timers: one handle per kind; re-arming a kind moves its deadline. They run on
 //! the page's clock (a Web Worker when possible, so keepalive survives background-tab throttling).
 
 use std::collections::HashMap;
@@ -19,44 +19,80 @@ extern "C" {
     pub(crate) fn clear_timeout(id: i32);
 }
 
+/// An armed timer: when its clock callback fires, and when the session wants it to.
+struct Armed {
+    id: u32,
+    fires_at: f64,
+    due_at: f64,
+}
+
 pub struct TimerSet {
     fire: Rc<dyn Fn(TimerKind)>,
-    handles: HashMap<TimerKind, u32>,
+    armed: HashMap<TimerKind, Armed>,
     main_thread: bool,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 impl TimerSet {
     /// `main_thread` opts out of the worker clock (plain setTimeout on this thread).
     pub fn new(fire: Rc<dyn Fn(TimerKind)>, main_thread: bool) -> Self {
-        Self { fire, handles: HashMap::new(), main_thread }
+        Self { fire, armed: HashMap::new(), main_thread }
     }
 
+    /// Arms `kind` to fire after `duration_ms`. mqtt-protocol-core pushes the keepalive back on
+    /// every packet sent; re-scheduling each time would cost two worker messages per packet, so a
+    /// later deadline is only recorded, and the running timer re-arms for the rest when it fires.
     pub fn reset(&mut self, kind: TimerKind, duration_ms: u64) {
+        let due_at = now_ms() + duration_ms as f64;
+        if let Some(a) = self.armed.get_mut(&kind) {
+            if a.fires_at <= due_at {
+                a.due_at = due_at;
+                return;
+            }
+        }
         self.cancel(kind);
+        let id = self.schedule(kind, duration_ms);
+        self.armed.insert(kind, Armed { id, fires_at: due_at, due_at });
+    }
+
+    fn schedule(&self, kind: TimerKind, duration_ms: u64) -> u32 {
         let fire = self.fire.clone();
-        let id = clock::schedule(duration_ms, self.main_thread, Box::new(move || fire(kind)));
-        self.handles.insert(kind, id);
+        clock::schedule(duration_ms, self.main_thread, Box::new(move || fire(kind)))
     }
 
     pub fn cancel(&mut self, kind: TimerKind) {
-        if let Some(id) = self.handles.remove(&kind) {
-            clock::cancel(id);
+        if let Some(a) = self.armed.remove(&kind) {
+            clock::cancel(a.id);
         }
     }
 
-    /// Forgets the handle of a timer that just fired, so a later cancel clears nothing.
-    pub fn fired(&mut self, kind: TimerKind) {
-        self.handles.remove(&kind);
+    /// The clock callback of `kind` ran: returns whether the timer is really due. If its deadline
+    /// was pushed back meanwhile, it is re-armed for the rest and `false` is returned.
+    pub fn fired(&mut self, kind: TimerKind) -> bool {
+        let Some(a) = self.armed.get(&kind) else { return false };
+        let now = now_ms();
+        if a.due_at > now + 1.0 {
+            let rest = (a.due_at - now).ceil() as u64;
+            let due_at = a.due_at;
+            let id = self.schedule(kind, rest);
+            self.armed.insert(kind, Armed { id, fires_at: now + rest as f64, due_at });
+            return false;
+        }
+        self.armed.remove(&kind);
+        true
     }
 
     pub fn cancel_all(&mut self) {
-        for (_, id) in self.handles.drain() {
-            clock::cancel(id);
+        for (_, a) in self.armed.drain() {
+            clock::cancel(a.id);
         }
     }
 
     pub fn armed(&self) -> usize {
-        self.handles.len()
+        self.armed.len()
     }
 }
 
