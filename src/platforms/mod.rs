@@ -2,5 +2,6 @@
 //! correlation) tested natively, and a device/application type on the async client (wasm32).
 
 pub mod cloudplugs;
+pub mod json;
 pub mod things_stack;
 pub mod thingsboard;

@@ -1,6 +1,7 @@
 //! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
+use crate::platforms::json::describe;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -120,7 +121,7 @@ impl Downlink {
             (Some(bytes), None) if bytes.len() > MAX_FRM_PAYLOAD => {
                 return Err(ThingsStackError::PayloadTooLong { len: bytes.len() })
             }
-            (None, Some(v)) if !v.is_object() => return Err(ThingsStackError::InvalidDecodedPayload(json_kind(v))),
+            (None, Some(v)) if !v.is_object() => return Err(ThingsStackError::InvalidDecodedPayload(describe(v))),
             _ => {}
         }
         for id in &self.correlation_ids {
@@ -141,17 +142,6 @@ pub fn queue_body(downlinks: &[Downlink]) -> Vec<u8> {
     }
     // Serializing these plain types cannot fail; an empty list is still a valid body.
     serde_json::to_vec(&Body { downlinks }).unwrap_or_else(|_| b"{\"downlinks\":[]}".to_vec())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn is_zero(n: &u32) -> bool {

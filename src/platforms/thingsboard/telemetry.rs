@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ThingsBoardError;
+use crate::platforms::json::describe;
 
 /// One record: key-values with an optional client-side timestamp in ms.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,14 +40,14 @@ pub fn parse_telemetry(value: &Value) -> Result<Vec<TelemetryRecord>, ThingsBoar
             items.iter().map(parse_record).collect::<Result<Vec<_>, _>>()?
         }
         Value::Object(_) => vec![parse_record(value)?],
-        other => return Err(ThingsBoardError::InvalidTelemetry(format!("got {}", kind(other)))),
+        other => return Err(ThingsBoardError::InvalidTelemetry(format!("got {}", describe(other)))),
     };
     Ok(records)
 }
 
 fn parse_record(value: &Value) -> Result<TelemetryRecord, ThingsBoardError> {
     let Value::Object(map) = value else {
-        return Err(ThingsBoardError::InvalidTelemetry(format!("an array item is {}", kind(value))));
+        return Err(ThingsBoardError::InvalidTelemetry(format!("an array item is {}", describe(value))));
     };
     if let (Some(ts), Some(values)) = (map.get("ts"), map.get("values")) {
         if map.len() == 2 {
@@ -71,7 +72,7 @@ pub fn validate_attributes(value: &Value) -> Result<&Map<String, Value>, ThingsB
             check_keys(map).map_err(ThingsBoardError::InvalidAttributes)?;
             Ok(map)
         }
-        other => Err(ThingsBoardError::InvalidAttributes(format!("got {}", kind(other)))),
+        other => Err(ThingsBoardError::InvalidAttributes(format!("got {}", describe(other)))),
     }
 }
 
@@ -83,17 +84,6 @@ fn check_keys(map: &Map<String, Value>) -> Result<(), String> {
         return Err("a key is empty".into());
     }
     Ok(())
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// How many data points (key-values) the records hold: ThingsBoard rate-limits them.
