@@ -15,6 +15,12 @@ const FIGS = {
   p50: "RTT p50 ms",
   p99: "RTT p99 ms",
   scriptToConnackMs: "script start → CONNACK, ms",
+  encodePerSec: "PUBLISH encoded / s",
+  decodePerSec: "PUBLISH decoded / s",
+  frameP95: "frame time p95, ms",
+  frameP99: "frame time p99, ms",
+  heapGrowthMB: "JS heap growth, MB",
+  wasmGrowthMB: "wasm memory growth, MB",
 };
 const fmt = (x) => (x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) : "–");
@@ -29,7 +35,7 @@ for (const [w, byC] of Object.entries(summary)) {
       const s = byC[c]?.[f];
       if (!s) continue;
       const fails = results.filter((r) => r.workload === w && r.contestant === c && !r.ok).length;
-      out.push(`| ${w} | ${FIGS[f] ?? f} | ${NAMES[c]} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${s.n}${fails ? ` (+${fails} failed)` : ""} | ${ratio(s.median, byC.raw?.[f]?.median)} | ${ratio(s.median, byC.mqttjs?.[f]?.median)} |`);
+      out.push(`| ${w} | ${FIGS[f] ?? f} | ${w === "dashboard" ? "iotmqtt dashboard (Yew)" : w.startsWith("codec") && c === "mqttjs" ? `mqtt-packet ${meta.mqttPacket} (MQTT.js's codec)` : NAMES[c]} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${s.n}${fails ? ` (+${fails} failed)` : ""} | ${ratio(s.median, byC.raw?.[f]?.median)} | ${ratio(s.median, byC.mqttjs?.[f]?.median)} |`);
     }
   }
 }

@@ -35,6 +35,12 @@ const WORKLOADS = {
   "qos1-64": { mode: "qos1", count: n(Number(arg("qos1-count", 20000)), 200), size: 64, window: 100 },
   latency: { mode: "latency", count: n(Number(arg("latency-count", 10000)), 100), size: 64, rate: 500, window: 0, needPayload: true },
   startup: { mode: "startup" },
+  // The npm package has no codec entry point of its own: its codec is the Rust API's, in the same wasm.
+  "codec-64": { mode: "codec", count: n(100000, 1000), size: 64, contestants: ["raw", "mqttjs", "rust"] },
+  "codec-1k": { mode: "codec", count: n(100000, 1000), size: 1024, contestants: ["raw", "mqttjs", "rust"] },
+  // The Yew dashboard (Rust API) on its Generic MQTT page while mosquitto delivers `rate` msg/s for
+  // `seconds`: tests/e2e/bench-dashboard.mjs on the Trunk release build in test-output/dist.
+  dashboard: { mode: "dashboard", seconds: n(60, 3), rate: n(1000, 200), contestants: ["rust"] },
 };
 const workloads = arg("workloads", Object.keys(WORKLOADS).join(",")).split(",");
 const outFile = arg("out", path.join(ROOT, "bench", "results", `${quick ? "quick" : "run"}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`));
@@ -42,7 +48,18 @@ const RUN_TIMEOUT_MS = quick ? 20000 : 300000;
 
 // ---- static server for www/, pkg/ and node_modules/mqtt/dist/
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json" };
-const ALLOWED = ["/www/", "/pkg/", "/node_modules/mqtt/dist/"];
+const ALLOWED = ["/www/", "/pkg/", "/node_modules/mqtt/dist/", "/test-output/bench-assets/"];
+
+// mqtt-packet is CommonJS for Node: bundle it (with the `buffer` polyfill) for the codec workload.
+async function bundleMqttPacket() {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [path.join(ROOT, "bench/mqtt-packet-entry.mjs")],
+    inject: [path.join(ROOT, "bench/node-shims.mjs")],
+    bundle: true, format: "esm", platform: "browser", minify: true, logLevel: "warning",
+    outfile: path.join(ROOT, "test-output/bench-assets/mqtt-packet.js"),
+  });
+}
 function startServer() {
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -98,8 +115,28 @@ async function metrics(cdp) {
   return { script: m.ScriptDuration * 1000, task: m.TaskDuration * 1000, heap: m.JSHeapUsedSize };
 }
 
+const DIST = path.join(ROOT, "test-output/dist");
+
+async function runDashboard(brokerPorts, spec) {
+  try {
+    process.env.IOTMQTT_TEST_BROKER_WS_PORT = String(brokerPorts.ws);
+    process.env.IOTMQTT_TEST_BROKER_TCP_PORT = String(brokerPorts.tcp);
+    const { runBench } = await import("../tests/e2e/bench-dashboard.mjs");
+    const r = await runBench({ seconds: spec.seconds, rate: spec.rate, dist: DIST });
+    return {
+      ok: r.received === r.sent && r.sent > 0, sent: r.sent, received: r.received, frames: r.frames, longFrames: r.longFrames,
+      frameP50: r.frameMs.p50, frameP95: r.frameMs.p95, frameP99: r.frameMs.p99, frameMax: r.frameMs.max,
+      heapGrowthMB: r.heapMB.growth, wasmGrowthMB: r.wasmMB.growth,
+      scriptMsPer1k: (r.scriptSeconds * 1e6) / r.sent, taskMsPer1k: (r.taskSeconds * 1e6) / r.sent,
+    };
+  } catch (e) {
+    return { ok: false, error: String(e.message || e) };
+  }
+}
+
 async function runOne(browser, base, brokerPorts, contestant, workload, runIndex) {
   const spec = WORKLOADS[workload];
+  if (spec.mode === "dashboard") return runDashboard(brokerPorts, spec);
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
@@ -111,7 +148,7 @@ async function runOne(browser, base, brokerPorts, contestant, workload, runIndex
     };
     const cdp = await context.newCDPSession(page);
     await cdp.send("Performance.enable");
-    await page.goto(`${base}/www/bench/index.html?c=${contestant}`);
+    await page.goto(`${base}/www/bench/index.html?c=${contestant}${spec.mode === "codec" ? "&w=codec" : ""}`);
     await page.waitForFunction(() => window.benchReady || window.benchError, null, { timeout: 30000 });
     const err = await page.evaluate(() => window.benchError);
     if (err) throw new Error(err);
@@ -132,6 +169,14 @@ async function runOne(browser, base, brokerPorts, contestant, workload, runIndex
     out.taskMsPer1k = (out.taskMs / spec.count) * 1000;
     if (spec.mode === "qos0") out.msgPerSec = (r.received / r.ms) * 1000;
     if (spec.mode === "qos1") out.msgPerSec = (r.acked / (r.ackMs ?? r.ms)) * 1000;
+    if (spec.mode === "codec") {
+      // Every contestant must have done the same work: count × (frame + decoded topic and payload).
+      const expected = spec.count * (r.frameBytes + p.topic.length + spec.size);
+      out.ok = r.checksum === expected;
+      if (!out.ok) out.error = `checksum ${r.checksum}, expected ${expected}`;
+      out.encodePerSec = (spec.count / r.encodeMs) * 1000;
+      out.decodePerSec = (spec.count / r.decodeMs) * 1000;
+    }
     if (spec.mode === "latency") {
       const s = stats(r.latencies);
       out.p50 = s.q(0.5);
@@ -148,11 +193,12 @@ async function runOne(browser, base, brokerPorts, contestant, workload, runIndex
 }
 
 function summarize(results) {
-  const FIG = { qos0: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], qos1: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], latency: ["p50", "p99", "scriptMsPer1k"], startup: ["scriptToConnackMs"] };
+  const FIG = { qos0: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], qos1: ["msgPerSec", "scriptMsPer1k", "taskMsPer1k"], latency: ["p50", "p99", "scriptMsPer1k"], startup: ["scriptToConnackMs"], codec: ["encodePerSec", "decodePerSec"], dashboard: ["frameP95", "frameP99", "heapGrowthMB", "wasmGrowthMB", "scriptMsPer1k"] };
   const summary = {};
   for (const w of workloads) {
     summary[w] = {};
     for (const c of contestants) {
+      if (WORKLOADS[w].contestants && !WORKLOADS[w].contestants.includes(c)) continue;
       const rs = results.filter((r) => r.workload === w && r.contestant === c && r.ok);
       if (!rs.length) continue;
       summary[w][c] = {};
@@ -196,6 +242,11 @@ async function main() {
   process.on("SIGINT", () => { stop(); process.exit(130); });
   process.on("SIGTERM", () => { stop(); process.exit(143); });
   try {
+    if (workloads.some((w) => WORKLOADS[w].mode === "codec")) await bundleMqttPacket();
+    if (workloads.includes("dashboard") && !fs.existsSync(path.join(DIST, "index.html"))) {
+      console.error("building the dashboard: trunk build --release --dist test-output/dist");
+      execSync(`trunk build --release --dist "${DIST}"`, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    }
     broker = await startBroker();
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -206,10 +257,10 @@ async function main() {
       for (const w of workloads) {
         // Alternate: rotate the contestants' order each round.
         const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]);
-        for (const c of order) {
+        for (const c of order.filter((c) => !WORKLOADS[w].contestants || WORKLOADS[w].contestants.includes(c))) {
           const r = await runOne(browser, base, broker.ports, c, w, round);
           results.push({ round, workload: w, contestant: c, ...r });
-          const brief = r.ok ? (r.msgPerSec ? `${r.msgPerSec.toFixed(0)} msg/s, ${r.scriptMsPer1k.toFixed(1)} script ms/1k` : r.p50 !== undefined ? `p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms` : `${r.scriptToConnackMs.toFixed(1)} ms to CONNACK`) : `FAILED: ${r.error ?? JSON.stringify(r)}`;
+          const brief = r.ok ? (r.frameP95 !== undefined ? `frame p95 ${r.frameP95.toFixed(1)} ms, heap +${r.heapGrowthMB.toFixed(1)} MB` : r.encodePerSec ? `encode ${r.encodePerSec.toFixed(0)}/s, decode ${r.decodePerSec.toFixed(0)}/s` : r.msgPerSec ? `${r.msgPerSec.toFixed(0)} msg/s, ${r.scriptMsPer1k.toFixed(1)} script ms/1k` : r.p50 !== undefined ? `p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms` : `${r.scriptToConnackMs.toFixed(1)} ms to CONNACK`) : `FAILED: ${r.error ?? JSON.stringify(r)}`;
           console.error(`[${((Date.now() - t0) / 1000).toFixed(0)}s] round ${round + 1}/${runs} ${w} ${c}: ${brief}`);
         }
       }
@@ -225,7 +276,7 @@ async function main() {
     date: new Date().toISOString(), commit: commitAtStart,
     pkgWebBuilt: fs.statSync(path.join(ROOT, "pkg/web/iotmqtt_bg.wasm")).mtime.toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
     chromium: chromiumVersion, node: process.version, cpus: os.cpus().map((c) => c.model)[0], ncpu: os.cpus().length,
-    loadavgStart, loadavgEnd: os.loadavg(), mqttjs: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt/package.json"), "utf8")).version,
+    loadavgStart, loadavgEnd: os.loadavg(), mqttjs: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt/package.json"), "utf8")).version, mqttPacket: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt-packet/package.json"), "utf8")).version,
     brokerConf: broker?.conf, wallSeconds: (Date.now() - t0) / 1000,
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

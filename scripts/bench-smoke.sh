@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke run of the benchmark harness (bench/run.mjs --quick: tiny counts, one round, every contestant
-# and workload) so the harness cannot rot. Uses pkg/web as built by scripts/npm-test.sh (builds it only
+# and workload, the codec and the dashboard included) so the harness cannot rot. Uses pkg/web as built by scripts/npm-test.sh (builds it only
 # if missing). Prints `bench-smoke: N passed, M failed` (N = contestants x workloads that completed).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 [[ -d node_modules/mqtt/dist && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
 [[ -f pkg/web/iotmqtt_bg.wasm ]] || bash scripts/npm-build.sh
 log="$OUT/smoke.log"
-timeout 90 node bench/run.mjs --quick --out "$OUT/smoke.json" 2>&1 | tee "$log"
+timeout 180 node bench/run.mjs --quick --out "$OUT/smoke.json" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 line=$(grep -E '^bench: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 if [[ -n "$line" ]]; then

@@ -41,11 +41,12 @@ wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 step "npm package (build, size budget, TypeScript, JS API in Chromium)"
 bash scripts/npm-test.sh
 
-step "benchmark harness smoke run"
-bash scripts/bench-smoke.sh
-
 step "dashboard end-to-end (Trunk release build, Playwright, Chromium)"
 bash scripts/e2e-test.sh
+
+# After the end-to-end step: its dashboard workload uses the Trunk build in test-output/dist.
+step "benchmark harness smoke run"
+bash scripts/bench-smoke.sh
 
 step "summary"
 awk '/test result:|^(npm|e2e|bench-smoke): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -153,7 +153,7 @@ function rawContestant() {
 async function rustContestant() {
   const mod = await import("/pkg/web/iotmqtt.js");
   await mod.default();
-  return { benchRust: mod.benchRust };
+  return { benchRust: mod.benchRust, benchCodec: mod.benchCodec };
 }
 
 // ---- workloads over the generic interface
@@ -219,10 +219,75 @@ async function runGeneric(lib, p) {
   return res;
 }
 
-const libPromise = Promise.resolve().then(() => ({ npm: npmContestant, mqttjs: mqttjsContestant, raw: rawContestant, rust: rustContestant })[contestant]());
+// ---- codec workload (?w=codec): encode `count` QoS 0 PUBLISH frames, then decode one frame `count` times.
+// codec(topic, payload: Uint8Array) -> { encode() -> Uint8Array, decoder() -> (frame) -> payloadLength }
+
+function rawCodec() {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  return {
+    encode(topic, payload) {
+      const tl = enc.encode(topic).length;
+      const rl = 2 + tl + payload.length;
+      const hl = rl < 128 ? 2 : rl < 16384 ? 3 : 4;
+      const f = new Uint8Array(hl + rl);
+      f[0] = 0x30;
+      let n = rl, i = 1;
+      do { let d = n & 127; n >>>= 7; if (n) d |= 128; f[i++] = d; } while (n);
+      f[i] = tl >> 8; f[i + 1] = tl & 255;
+      enc.encodeInto(topic, f.subarray(i + 2));
+      f.set(payload, i + 2 + tl);
+      return f;
+    },
+    decode(f) {
+      let rl = 0, mul = 1, j = 1, b;
+      do { b = f[j++]; rl += (b & 127) * mul; mul *= 128; } while (b & 128);
+      const tl = (f[j] << 8) | f[j + 1];
+      const topic = dec.decode(f.subarray(j + 2, j + 2 + tl));
+      const payload = f.subarray(j + 2 + tl, j + rl);
+      return topic.length + payload.length;
+    },
+  };
+}
+
+async function mqttPacketCodec() {
+  // mqtt-packet 9 (MQTT.js's packet layer), bundled for the browser by bench/run.mjs with esbuild.
+  const { mqttPacket, Buffer } = await import("/test-output/bench-assets/mqtt-packet.js");
+  let last = 0;
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on("packet", (p) => { last = p.topic.length + p.payload.length; });
+  parser.on("error", (e) => { throw e; });
+  return {
+    encode: (topic, payload) => mqttPacket.generate({ cmd: "publish", topic, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.length), qos: 0, retain: false, dup: false }),
+    decode(f) { parser.parse(f); return last; },
+  };
+}
+
+async function runCodec(lib, p) {
+  // Start in a task of its own, so that DevTools' ScriptDuration counts the work.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const payload = new Uint8Array(p.size).fill(120);
+  let checksum = 0;
+  if (lib.benchCodec) {
+    const r = lib.benchCodec(p.topic, p.count, p.size);
+    return { encodeMs: r.encodeMs, decodeMs: r.decodeMs, frameBytes: r.frameBytes, checksum: r.checksum, sent: p.count, received: p.count, acked: p.count };
+  }
+  let frame = null;
+  const t0 = performance.now();
+  for (let i = 0; i < p.count; i++) { frame = lib.encode(p.topic, payload); checksum += frame.length; }
+  const encodeMs = performance.now() - t0;
+  const t1 = performance.now();
+  for (let i = 0; i < p.count; i++) checksum += lib.decode(frame);
+  const decodeMs = performance.now() - t1;
+  return { encodeMs, decodeMs, frameBytes: frame.length, checksum, sent: p.count, received: p.count, acked: p.count };
+}
+
+const CODECS = { raw: rawCodec, mqttjs: mqttPacketCodec, rust: rustContestant };
+const libPromise = Promise.resolve().then(() => (q.get("w") === "codec" ? CODECS : { npm: npmContestant, mqttjs: mqttjsContestant, raw: rawContestant, rust: rustContestant })[contestant]());
 
 window.bench = async (p) => {
   const lib = await libPromise;
+  if (p.mode === "codec") return runCodec(lib, p);
   if (contestant === "rust") {
     const r = await lib.benchRust(p.url, p.user, p.pass, p.topic, p.mode, p.count, p.size, p.window, p.rate || 0);
     const out = { connectMs: r.connectMs, ms: r.ms, sent: r.sent, received: r.received, acked: r.acked };
