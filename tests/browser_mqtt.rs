@@ -272,6 +272,53 @@ async fn bad_input_from_the_application_is_refused_before_sending() {
     c.close();
 }
 
+/// Counts `WebSocket.prototype.send` calls on this page from now on; `ws_sends()` reads the count.
+fn count_ws_sends() {
+    js_sys::Function::new_no_args(
+        "const p = WebSocket.prototype; if (!p.send.__counting) { const o = p.send; \
+         const f = function (d) { globalThis.__wsSends++; return o.call(this, d); }; \
+         f.__counting = true; p.send = f; } globalThis.__wsSends = 0;",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+}
+
+fn ws_sends() -> u32 {
+    js_sys::Reflect::get(&js_sys::global(), &"__wsSends".into()).unwrap().as_f64().unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn a_burst_of_publishes_leaves_as_one_websocket_message_and_arrives_in_order() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let c = connected(version).await;
+        let topic = unique("burst");
+        let mut messages = c.messages();
+        // QoS 0 downstream: the client itself sends nothing (no PUBACK) while the burst is under way.
+        c.subscribe(&topic, QoS::AtMostOnce).await.unwrap();
+        count_ws_sends();
+        let publishes: Vec<_> = (0..300u32)
+            .map(|i| {
+                c.publish(Outgoing::new(topic.clone(), format!("{i:05}").into_bytes()).qos(if i % 2 == 0 {
+                    QoS::AtMostOnce
+                } else {
+                    QoS::AtLeastOnce
+                }))
+            })
+            .collect();
+        for r in futures_util::future::join_all(publishes).await {
+            r.unwrap();
+        }
+        let sends_for_burst = ws_sends();
+        for i in 0..300u32 {
+            let m = messages.next().await.unwrap();
+            assert_eq!(String::from_utf8(m.payload).unwrap(), format!("{i:05}"), "{version:?}: order");
+        }
+        c.close();
+        // 300 PUBLISH packets in one task: one WebSocket message, however the flush was scheduled.
+        assert_eq!(sends_for_burst, 1, "{version:?}: 300 publishes left as {sends_for_burst} WebSocket messages");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn close_leaves_no_timer_or_socket_behind() {
     let c = connected(ProtocolVersion::V3_1_1).await;

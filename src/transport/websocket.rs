@@ -1,7 +1,15 @@
 //! One browser WebSocket carrying MQTT: subprotocol `mqtt` (plus `binary` for websockify bridges),
 //! binary type arraybuffer, `ws://` or `wss://`.
 //! Socket events are handed to one sink; the handlers are detached before the closures are freed.
+//!
+//! Sends are batched. A WebSocket message costs the browser and the broker far more than its bytes,
+//! so everything handed to [`WebSocketTransport::send`] during one task goes out as one message at
+//! the next microtask; and under load (the previous message left less than [`BUSY_MS`] ago) the
+//! bytes wait for a zero-delay tick of the worker clock instead, gathering the sends of the tasks
+//! in between (each incoming PUBLISH or PUBACK is a task of its own). Past [`BATCH_LIMIT`] bytes a
+//! batch leaves at once.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{ArrayBuffer, Uint8Array};
@@ -23,8 +31,40 @@ pub enum TransportEvent {
     },
 }
 
+/// Bytes past which a batch is sent at once rather than at the next microtask.
+pub const BATCH_LIMIT: usize = 256 * 1024;
+/// A send this soon (ms, by `Date.now()`) after the previous WebSocket message waits for the clock.
+pub const BUSY_MS: f64 = 2.0;
+
+/// The socket and the bytes waiting for the next flush; shared with the queued flush.
+struct Outbox {
+    ws: WebSocket,
+    pending: RefCell<Vec<u8>>,
+    scheduled: Cell<bool>,
+    /// The worker-clock id of a deferred flush, cancelled if the transport goes first.
+    deferred: Cell<Option<u32>>,
+    last_flush_ms: Cell<f64>,
+}
+
+impl Outbox {
+    fn flush(&self) {
+        self.scheduled.set(false);
+        if let Some(id) = self.deferred.take() {
+            super::clock::cancel(id);
+        }
+        self.last_flush_ms.set(js_sys::Date::now());
+        let bytes = std::mem::take(&mut *self.pending.borrow_mut());
+        // Only a socket that is still CONNECTING throws; a closing or closed one drops the bytes,
+        // as it would have at the time of the `send` call.
+        if !bytes.is_empty() && self.ws.ready_state() == WebSocket::OPEN {
+            let _ = self.ws.send_with_u8_array(&bytes);
+        }
+    }
+}
+
 pub struct WebSocketTransport {
     ws: WebSocket,
+    outbox: Rc<Outbox>,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
@@ -64,14 +104,57 @@ impl WebSocketTransport {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Ok(Self { ws, _on_open: on_open, _on_message: on_message, _on_error: on_error, _on_close: on_close })
+        let outbox = Rc::new(Outbox {
+            ws: ws.clone(),
+            pending: RefCell::new(Vec::new()),
+            scheduled: Cell::new(false),
+            deferred: Cell::new(None),
+            last_flush_ms: Cell::new(f64::NEG_INFINITY),
+        });
+        Ok(Self { ws, outbox, _on_open: on_open, _on_message: on_message, _on_error: on_error, _on_close: on_close })
     }
 
+    /// Queues bytes for the socket: they leave, with everything else sent in this task, as one
+    /// WebSocket message at the next microtask. Fails only when the socket is not open.
     pub fn send(&self, bytes: &[u8]) -> Result<(), ClientError> {
         if self.ws.ready_state() != WebSocket::OPEN {
             return Err(ClientError::NotConnected);
         }
-        self.ws.send_with_u8_array(bytes).map_err(|e| ClientError::Socket(js_error_text(&e)))
+        let full = {
+            let mut pending = self.outbox.pending.borrow_mut();
+            pending.extend_from_slice(bytes);
+            pending.len() >= BATCH_LIMIT
+        };
+        if full {
+            self.outbox.flush();
+        } else if !self.outbox.scheduled.replace(true) {
+            // Either way the flush owns an `Rc` of the outbox, so it is safe to run after the
+            // transport is gone (whose drop flushes and cancels a deferred one anyway).
+            let outbox = self.outbox.clone();
+            if js_sys::Date::now() - self.outbox.last_flush_ms.get() < BUSY_MS {
+                let weak = Rc::downgrade(&outbox);
+                let id = super::clock::schedule(
+                    0,
+                    false,
+                    Box::new(move || {
+                        if let Some(o) = weak.upgrade() {
+                            o.deferred.set(None);
+                            o.flush();
+                        }
+                    }),
+                );
+                outbox.deferred.set(Some(id));
+            } else {
+                // The microtask owns its closure, freed after it runs.
+                let flush = Closure::once_into_js(move || {
+                    if outbox.scheduled.get() {
+                        outbox.flush();
+                    }
+                });
+                queue_microtask(flush.unchecked_ref());
+            }
+        }
+        Ok(())
     }
 
     /// Bytes queued in the browser and not yet on the wire.
@@ -84,8 +167,16 @@ impl WebSocketTransport {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(f: &js_sys::Function);
+}
+
 impl Drop for WebSocketTransport {
     fn drop(&mut self) {
+        // What this task queued (a DISCONNECT, say) goes out before the close frame.
+        self.outbox.flush();
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onerror(None);
