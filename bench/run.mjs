@@ -4,6 +4,7 @@
 // always stops. Alternates contestants within each round, a fresh page (and context) per run, and
 // reads DevTools Performance.getMetrics (ScriptDuration, TaskDuration) around each workload.
 //
+//   bash scripts/bench-build.sh             # pkg/web (the npm package) and pkg/bench (with benchRust)
 //   node bench/run.mjs                      # full matrix, 5 rounds
 //   node bench/run.mjs --quick              # smoke run: tiny counts, 1 round (part of the test command)
 //   node bench/run.mjs --runs 5 --workloads qos0-64,latency --contestants raw,mqttjs,npm,rust
@@ -103,7 +104,7 @@ function sizes() {
   const gz = (files) => files.reduce((t, f) => t + zlib.gzipSync(fs.readFileSync(path.join(ROOT, f)), { level: 9 }).length, 0);
   return {
     npm: { files: ["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"], gzipBytes: gz(["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"]) },
-    rust: { files: ["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"], gzipBytes: gz(["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"]), note: "same build as npm" },
+    rust: { files: ["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"], gzipBytes: gz(["pkg/web/iotmqtt.js", "pkg/web/iotmqtt_bg.wasm"]), note: "the npm package: an app using the Rust API ships the same library (pkg/bench adds only the benchmark entry points)" },
     mqttjs: { files: ["node_modules/mqtt/dist/mqtt.min.js"], gzipBytes: gz(["node_modules/mqtt/dist/mqtt.min.js"]) },
     raw: { files: ["www/bench/bench.js"], gzipBytes: gz(["www/bench/bench.js"]), note: "the whole benchmark page script, all contestants' adapters included: an upper bound" },
   };
@@ -229,6 +230,9 @@ function printTable(summary, size) {
 }
 
 async function main() {
+  for (const f of ["pkg/web/iotmqtt_bg.wasm", "pkg/bench/iotmqtt_bg.wasm"]) {
+    if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run bash scripts/bench-build.sh`);
+  }
   const t0 = Date.now();
   const server = await startServer();
   const base = `http://127.0.0.1:${server.address().port}`;
@@ -274,7 +278,7 @@ async function main() {
   const summary = summarize(results);
   const meta = {
     date: new Date().toISOString(), commit: commitAtStart,
-    pkgWebBuilt: fs.statSync(path.join(ROOT, "pkg/web/iotmqtt_bg.wasm")).mtime.toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
+    pkgWebBuilt: fs.statSync(path.join(ROOT, "pkg/web/iotmqtt_bg.wasm")).mtime.toISOString(), pkgBenchBuilt: fs.statSync(path.join(ROOT, "pkg/bench/iotmqtt_bg.wasm")).mtime.toISOString(), quick, runs, workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])), contestants,
     chromium: chromiumVersion, node: process.version, cpus: os.cpus().map((c) => c.model)[0], ncpu: os.cpus().length,
     loadavgStart, loadavgEnd: os.loadavg(), mqttjs: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt/package.json"), "utf8")).version, mqttPacket: JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/mqtt-packet/package.json"), "utf8")).version,
     brokerConf: broker?.conf, wallSeconds: (Date.now() - t0) / 1000,

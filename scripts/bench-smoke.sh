@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Smoke run of the benchmark harness (bench/run.mjs --quick: tiny counts, one round, every contestant
-# and workload, the codec and the dashboard included) so the harness cannot rot. Uses pkg/web as built by scripts/npm-test.sh (builds it only
-# if missing). Prints `bench-smoke: N passed, M failed` (N = contestants x workloads that completed).
+# and workload, the codec and the dashboard included) so the harness cannot rot. Uses pkg/web as built by
+# scripts/npm-test.sh and builds pkg/bench (scripts/bench-build.sh). Prints `bench-smoke: N passed,
+# M failed` (N = contestants x workloads that completed).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OUT="${OUT:-$ROOT/test-output}/bench"
 mkdir -p "$OUT"
 [[ -d node_modules/mqtt/dist && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
-[[ -f pkg/web/iotmqtt_bg.wasm ]] || bash scripts/npm-build.sh
+bash scripts/bench-build.sh
 log="$OUT/smoke.log"
 timeout 180 node bench/run.mjs --quick --out "$OUT/smoke.json" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

@@ -23,7 +23,7 @@ cargo fmt --all --check
 step "clippy, native"
 cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32 (library, browser tests, dashboard)"
-cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --tests --features bench -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --features app --bin iotmqtt-dashboard -- -D warnings
 
 step "native tests"

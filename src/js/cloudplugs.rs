@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::promise;
 use js_sys::{Array, Function};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
@@ -47,7 +47,7 @@ impl JsCloudPlugsDevice {
     /// `CLOUDPLUGS_MISSING_AUTH`, `CLOUDPLUGS_INVALID_*`, `CONNACK_*` or `INVALID_OPTION`.
     pub fn login(url: String, options: CloudPlugsOptionsTs) -> PromiseCloudPlugsDevice {
         let parsed = login_options(&options.into());
-        future_to_promise(async move {
+        promise(async move {
             let device = CloudPlugsDevice::new(&url, &parsed?).map_err(js)?;
             let listeners: SharedListeners = Rc::new(RefCell::new(Listeners::default()));
             forward_state(device.client(), &listeners);
@@ -84,7 +84,7 @@ impl JsCloudPlugsDevice {
                 required(&options, "pass")?,
             ))
         })();
-        future_to_promise(async move {
+        promise(async move {
             let (model, hwid, name, pass) = fields?;
             let credentials =
                 CloudPlugsDevice::enroll_thing(&url, &model, &hwid, name.as_deref(), &pass).await.map_err(js)?;
@@ -107,7 +107,7 @@ impl JsCloudPlugsDevice {
                 string_field(&options, "controllerName")?,
             ))
         })();
-        future_to_promise(async move {
+        promise(async move {
             let (model, thing, pass, hwid, name) = fields?;
             let credentials = CloudPlugsDevice::enroll_controller(&url, &model, &thing, &pass, &hwid, name.as_deref())
                 .await
@@ -142,7 +142,7 @@ impl JsCloudPlugsDevice {
             Ok::<_, JsValue>((to_json(&data.into(), "data")?, at, string_field(&options, "plugId")?))
         })();
         let device = self.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (data, at, plug_id) = parsed?;
             match plug_id {
                 Some(plug) => device.publish_document(&plug, &channel, &DataDocument::new(data, at)).await,
@@ -178,7 +178,7 @@ impl JsCloudPlugsDevice {
             Ok((properties, plug_option(options)?))
         })();
         let device = self.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (properties, plug_id) = parsed?;
             match plug_id {
                 Some(plug) => device.set_properties_of(&plug, &properties).await,
@@ -211,7 +211,7 @@ impl JsCloudPlugsDevice {
             Ok((names, plug_option(options)?))
         })();
         let device = self.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (names, plug_id) = parsed?;
             let values = match plug_id {
                 Some(plug) => device.get_properties_of(&plug, names.as_deref()).await,
@@ -255,7 +255,7 @@ impl JsCloudPlugsDevice {
     ) -> PromiseVoid {
         let filter = plug_option(options).and_then(|plug| data_filter(plug.as_deref(), &mask).map_err(js));
         let client = self.device.client().clone();
-        future_to_promise(async move {
+        promise(async move {
             let filter = filter?;
             if subscribe {
                 client.subscribe(&filter, QoS::AtMostOnce).await.map_err(js)?;

@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::promise;
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::client::{bool_field, forward_state, live_resources_js};
 use super::errors::{js, option_error};
@@ -56,7 +56,7 @@ impl JsThingsStackApp {
             let connect: ConnectOptions = parse(&rest.into(), &["clientId", "keepaliveSecs", "connectTimeoutMs"])?;
             Ok::<_, JsValue>((application, api_key, connect))
         })();
-        future_to_promise(async move {
+        promise(async move {
             let (application, api_key, connect) = parsed?;
             let app = ThingsStackApp::connect(&url, &application, &api_key, connect).await.map_err(js)?;
             let listeners: SharedListeners = Rc::new(RefCell::new(Listeners::default()));
@@ -80,7 +80,7 @@ impl JsThingsStackApp {
     pub fn subscribe(&self, subscription: Option<ThingsStackSubscriptionTs>) -> PromiseVoid {
         let parsed = subscription_option(&subscription.map_or(JsValue::UNDEFINED, Into::into));
         let app = self.app.clone();
-        future_to_promise(async move {
+        promise(async move {
             app.subscribe(&parsed?).await.map_err(js)?;
             Ok(JsValue::UNDEFINED)
         })
@@ -101,7 +101,7 @@ impl JsThingsStackApp {
     /// Empties the device's downlink queue.
     pub fn clear(&self, device_id: String) -> PromiseVoid {
         let app = self.app.clone();
-        future_to_promise(async move {
+        promise(async move {
             app.clear(&device_id).await.map_err(js)?;
             Ok(JsValue::UNDEFINED)
         })
@@ -168,7 +168,7 @@ impl JsThingsStackApp {
     fn send(&self, device_id: String, downlinks: JsValue, replace: bool) -> PromiseDownlinkTrackers {
         let parsed = downlink_list(&downlinks);
         let app = self.app.clone();
-        future_to_promise(async move {
+        promise(async move {
             let downlinks = parsed?;
             let handles = if replace {
                 app.replace(&device_id, &downlinks).await
@@ -322,7 +322,7 @@ impl JsDownlinkTracker {
     /// Rejects with `TTS_DOWNLINK_TIMEOUT`.
     pub fn next(&self, timeout_ms: Option<u32>) -> PromiseDownlinkStatusOrNull {
         let (handle, history) = (self.handle.clone(), self.history.clone());
-        future_to_promise(async move {
+        promise(async move {
             let mut h = take(&handle)?;
             let result = h.next(timeout_ms.unwrap_or(DEFAULT_WAIT_MS)).await;
             *history.borrow_mut() = h.history().to_vec();
@@ -336,7 +336,7 @@ impl JsDownlinkTracker {
     /// (unconfirmed), `failed` or `invalidated`.
     pub fn outcome(&self, timeout_ms: Option<u32>) -> PromiseDownlinkStatus {
         let (handle, history) = (self.handle.clone(), self.history.clone());
-        future_to_promise(async move {
+        promise(async move {
             let mut h = take(&handle)?;
             let result = h.outcome(timeout_ms.unwrap_or(DEFAULT_WAIT_MS)).await;
             *history.borrow_mut() = h.history().to_vec();

@@ -5,12 +5,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use super::promise;
 use js_sys::{Array, Function, Object, Promise};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
@@ -140,7 +141,7 @@ impl JsThingsBoardDevice {
     /// `TB_TOKEN_REJECTED`, `TB_BASIC_CREDENTIALS_REJECTED`, `TB_INVALID_OPTION` (no token), `INVALID_OPTION`.
     pub fn connect(url: String, options: ThingsBoardDeviceOptionsTs) -> PromiseThingsBoardDevice {
         let parsed = device_options(&options.into());
-        future_to_promise(async move {
+        promise(async move {
             let (credentials, options) = parsed?;
             let device = ThingsBoardDevice::connect(&url, credentials, options).await.map_err(js)?;
             Ok(JsThingsBoardDevice::wrap(device).into())
@@ -170,7 +171,7 @@ impl JsThingsBoardDevice {
         let request = parse::<ProvisionRequest>(&request.into(), KEYS);
         let options =
             parse::<ProvisionOptions>(&options.map_or(JsValue::UNDEFINED, Into::into), &["version", "timeoutMs"]);
-        future_to_promise(async move {
+        promise(async move {
             let (request, options) = (request?, options?);
             let credentials = provision(&url, &request, options.version, options.timeout_ms).await.map_err(js)?;
             Ok(to_js(&credentials))
@@ -189,7 +190,7 @@ impl JsThingsBoardDevice {
     pub fn send_telemetry(&self, telemetry: TelemetryTs) -> PromiseVoid {
         let value = to_json(&telemetry.into(), "telemetry");
         let device = self.inner.device.clone();
-        future_to_promise(async move { void(device.send_telemetry(&value?).await) }).unchecked_into()
+        promise(async move { void(device.send_telemetry(&value?).await) }).unchecked_into()
     }
 
     /// Publishes client-side attributes.
@@ -197,7 +198,7 @@ impl JsThingsBoardDevice {
     pub fn send_attributes(&self, attributes: JsonObjectTs) -> PromiseVoid {
         let value = to_json(&attributes.into(), "attributes");
         let device = self.inner.device.clone();
-        future_to_promise(async move { void(device.send_attributes(&value?).await) }).unchecked_into()
+        promise(async move { void(device.send_attributes(&value?).await) }).unchecked_into()
     }
 
     /// Asks for client and shared attributes by key; resolves with `{client, shared}`.
@@ -208,7 +209,7 @@ impl JsThingsBoardDevice {
             Ok((key_list(&get(&request, "client"), "client")?, key_list(&get(&request, "shared"), "shared")?))
         });
         let device = self.inner.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (client, shared) = keys?;
             let client: Vec<&str> = client.iter().map(String::as_str).collect();
             let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
@@ -222,7 +223,7 @@ impl JsThingsBoardDevice {
     #[wasm_bindgen(js_name = subscribeSharedAttributes)]
     pub fn subscribe_shared_attributes(&self) -> PromiseVoid {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             if inner.shared_subscribed.replace(true) {
                 return Ok(JsValue::UNDEFINED);
             }
@@ -275,7 +276,7 @@ impl JsThingsBoardDevice {
     #[wasm_bindgen(js_name = enableRpc)]
     pub fn enable_rpc(&self) -> PromiseVoid {
         let device = self.inner.device.clone();
-        future_to_promise(async move { void(device.enable_rpc().await) }).unchecked_into()
+        promise(async move { void(device.enable_rpc().await) }).unchecked_into()
     }
 
     /// Client-side RPC: resolves with the server's result; rejects with `TB_RPC_ERROR` or `TB_TIMEOUT`.
@@ -284,7 +285,7 @@ impl JsThingsBoardDevice {
         let params =
             if params.is_undefined() { Ok(Value::Object(Default::default())) } else { to_json(&params, "params") };
         let device = self.inner.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let result = device.call(&method, params?).await.map_err(js)?;
             Ok(to_js(&result))
         })
@@ -295,7 +296,7 @@ impl JsThingsBoardDevice {
     pub fn claim(&self, options: Option<ClaimOptionsTs>) -> PromiseVoid {
         let parsed = claim_options(&options.map_or(JsValue::UNDEFINED, Into::into));
         let device = self.inner.device.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (secret, duration) = parsed?;
             void(device.claim(secret.as_deref(), duration).await)
         })
@@ -315,7 +316,7 @@ impl JsThingsBoardDevice {
         let parsed = ota_options(&options);
         let install: Function = install.unchecked_into();
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let installer = move |info: crate::platforms::thingsboard::PackageInfo, image: Vec<u8>| {
                 let install = install.clone();
                 async move { call_handler(&install, &[to_js(&info), bytes_js(&image)]).await.map(|_| ()) }
@@ -443,7 +444,7 @@ impl JsThingsBoardGateway {
     /// Connects as the gateway device (its own token or basic credentials).
     pub fn connect(url: String, options: ThingsBoardDeviceOptionsTs) -> PromiseThingsBoardGateway {
         let parsed = device_options(&options.into());
-        future_to_promise(async move {
+        promise(async move {
             let (credentials, options) = parsed?;
             let gateway = ThingsBoardGateway::connect(&url, credentials, options).await.map_err(js)?;
             let listeners: SharedListeners = Rc::new(RefCell::new(Listeners::default()));
@@ -471,14 +472,13 @@ impl JsThingsBoardGateway {
     #[wasm_bindgen(js_name = connectDevice)]
     pub fn connect_device(&self, name: String, device_type: Option<String>) -> PromiseVoid {
         let inner = self.inner.clone();
-        future_to_promise(async move { void(inner.gateway.connect_device(&name, device_type.as_deref()).await) })
-            .unchecked_into()
+        promise(async move { void(inner.gateway.connect_device(&name, device_type.as_deref()).await) }).unchecked_into()
     }
 
     #[wasm_bindgen(js_name = disconnectDevice)]
     pub fn disconnect_device(&self, name: String) -> PromiseVoid {
         let inner = self.inner.clone();
-        future_to_promise(async move { void(inner.gateway.disconnect_device(&name).await) }).unchecked_into()
+        promise(async move { void(inner.gateway.disconnect_device(&name).await) }).unchecked_into()
     }
 
     /// Telemetry for one device behind the gateway, in any of the device API's formats.
@@ -486,14 +486,14 @@ impl JsThingsBoardGateway {
     pub fn send_telemetry(&self, name: String, telemetry: TelemetryTs) -> PromiseVoid {
         let value = to_json(&telemetry.into(), "telemetry");
         let inner = self.inner.clone();
-        future_to_promise(async move { void(inner.gateway.send_telemetry(&name, &value?).await) }).unchecked_into()
+        promise(async move { void(inner.gateway.send_telemetry(&name, &value?).await) }).unchecked_into()
     }
 
     #[wasm_bindgen(js_name = sendAttributes)]
     pub fn send_attributes(&self, name: String, attributes: JsonObjectTs) -> PromiseVoid {
         let value = to_json(&attributes.into(), "attributes");
         let inner = self.inner.clone();
-        future_to_promise(async move { void(inner.gateway.send_attributes(&name, &value?).await) }).unchecked_into()
+        promise(async move { void(inner.gateway.send_attributes(&name, &value?).await) }).unchecked_into()
     }
 
     /// Asks for a device's shared attributes (or client attributes with `client: true`).
@@ -501,7 +501,7 @@ impl JsThingsBoardGateway {
     pub fn request_attributes(&self, name: String, keys: StringArrayTs, client: Option<bool>) -> PromiseJsonObject {
         let keys = key_list(&keys.into(), "keys");
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let keys = keys?;
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             let values = inner.gateway.request_attributes(&name, &keys, client.unwrap_or(false)).await.map_err(js)?;
@@ -514,7 +514,7 @@ impl JsThingsBoardGateway {
     #[wasm_bindgen(js_name = subscribeAttributes)]
     pub fn subscribe_attributes(&self) -> PromiseVoid {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             if inner.attributes_subscribed.replace(true) {
                 return Ok(JsValue::UNDEFINED);
             }
@@ -539,7 +539,7 @@ impl JsThingsBoardGateway {
     pub fn on_rpc(&self, handler: GatewayRpcHandlerTs) -> PromiseVoid {
         let handler: Function = handler.unchecked_into();
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             inner.rpc_handler.set(true);
             let result = inner
                 .gateway
@@ -557,7 +557,7 @@ impl JsThingsBoardGateway {
     pub fn claim(&self, name: String, options: Option<ClaimOptionsTs>) -> PromiseVoid {
         let parsed = claim_options(&options.map_or(JsValue::UNDEFINED, Into::into));
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (secret, duration) = parsed?;
             void(inner.gateway.claim(&name, secret.as_deref(), duration).await)
         })

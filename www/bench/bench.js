@@ -151,7 +151,8 @@ function rawContestant() {
 }
 
 async function rustContestant() {
-  const mod = await import("/pkg/web/iotmqtt.js");
+  // pkg/bench: the same library built with the `bench` feature, which adds benchRust/benchCodec.
+  const mod = await import("/pkg/bench/iotmqtt.js");
   await mod.default();
   return { benchRust: mod.benchRust, benchCodec: mod.benchCodec };
 }
