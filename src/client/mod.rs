@@ -81,6 +81,19 @@ struct Inner {
     persisted: HashMap<u64, f64>,
 }
 
+/// The rest of a QoS 1/2 publish: resolves on PUBACK/PUBCOMP, or with why it cannot complete.
+pub struct PublishCompletion {
+    rx: oneshot::Receiver<Result<(), ClientError>>,
+}
+
+impl std::future::Future for PublishCompletion {
+    type Output = Result<(), ClientError>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.rx).poll(cx).map(|r| r.unwrap_or(Err(ClientError::ConnectionLost)))
+    }
+}
+
 /// An MQTT client over one browser WebSocket. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct MqttClient {
@@ -264,6 +277,16 @@ impl MqttClient {
     /// While reconnecting (reconnect on), the message waits in the offline queue and the future
     /// resolves once it is delivered after the reconnect.
     pub async fn publish(&self, msg: Outgoing) -> Result<(), ClientError> {
+        match self.start_publish(msg)? {
+            None => Ok(()),
+            Some(completion) => completion.await,
+        }
+    }
+
+    /// The synchronous half of [`publish`](Self::publish): hands the message to the session (and
+    /// the socket, or the offline queue) now. `None` when it is already complete (QoS 0 written or
+    /// queued); otherwise a future that resolves on PUBACK/PUBCOMP.
+    pub fn start_publish(&self, msg: Outgoing) -> Result<Option<PublishCompletion>, ClientError> {
         let (rx, events) = {
             let mut i = self.inner.borrow_mut();
             let (ticket, events) = i.session.publish(&msg)?;
@@ -283,10 +306,7 @@ impl MqttClient {
             (rx, events)
         };
         process(&self.inner, events)?;
-        match rx {
-            None => Ok(()),
-            Some(rx) => rx.await.unwrap_or(Err(ClientError::ConnectionLost)),
-        }
+        Ok(rx.map(|rx| PublishCompletion { rx }))
     }
 
     /// Subscribes to one filter and resolves with the QoS the broker granted.

@@ -4,15 +4,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::promise;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{copy_without, parse, plain_object};
-use super::payload::{bytes_js, get, payload_bytes, Obj};
+use super::payload::{get, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
 use crate::session::options::ClientOptions;
@@ -67,8 +67,7 @@ impl JsMqttClient {
     /// (`CONNACK_NOT_AUTHORIZED`, `CONNECT_TIMEOUT`, `SOCKET_ERROR`, ...).
     pub fn connect(&self) -> PromiseConnAck {
         let client = self.client.clone();
-        future_to_promise(async move { client.connect().await.map(|ack| connack_js(&ack)).map_err(js) })
-            .unchecked_into()
+        promise(async move { client.connect().await.map(|ack| connack_js(&ack)).map_err(js) }).unchecked_into()
     }
 
     /// Publishes `payload` (text, bytes, or a value sent as JSON) to `topic`. QoS 0 resolves once
@@ -82,11 +81,16 @@ impl JsMqttClient {
             let retain = bool_field(&options, "retain")?;
             Ok::<_, JsValue>(Outgoing::new(topic, payload).qos(qos).retain(retain))
         })();
-        let client = self.client.clone();
-        future_to_promise(async move {
-            client.publish(prepared?).await.map_err(js)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        // Handed over now, in call order; only a QoS 1/2 publish needs a task to await its ack.
+        let started = prepared.and_then(|m| self.client.start_publish(m).map_err(js));
+        match started {
+            Ok(None) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
+            Ok(Some(completion)) => promise(async move {
+                completion.await.map_err(js)?;
+                Ok(JsValue::UNDEFINED)
+            }),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
         .unchecked_into()
     }
 
@@ -95,7 +99,7 @@ impl JsMqttClient {
     pub fn subscribe(&self, filter: String, options: Option<SubscribeOptionsTs>) -> PromiseQoS {
         let qos = qos_field(&options.map_or(JsValue::UNDEFINED, Into::into), "qos");
         let client = self.client.clone();
-        future_to_promise(async move {
+        promise(async move {
             let granted = client.subscribe(&filter, qos?).await.map_err(js)?;
             Ok(JsValue::from(u8::from(granted)))
         })
@@ -119,7 +123,7 @@ impl JsMqttClient {
             Ok(filters)
         })();
         let client = self.client.clone();
-        future_to_promise(async move {
+        promise(async move {
             let filters = parsed?;
             let results = client.subscribe_many(&filters).await.map_err(js)?;
             let out = Array::new();
@@ -149,7 +153,7 @@ impl JsMqttClient {
             Err(option_error("filters", "expected a string or an array of strings"))
         };
         let client = self.client.clone();
-        future_to_promise(async move {
+        promise(async move {
             for result in client.unsubscribe(&list?).await.map_err(js)? {
                 result.map_err(js)?;
             }
@@ -339,12 +343,30 @@ pub(crate) fn state_js(state: &ConnectionState) -> JsValue {
 }
 
 pub(crate) fn message_js(m: &Message) -> JsValue {
-    Obj::new()
-        .set("topic", m.topic.as_str())
-        .set("payload", bytes_js(&m.payload))
-        .set("text", m.payload_str().map_or(JsValue::NULL, JsValue::from_str))
-        .set("qos", u8::from(m.qos))
-        .set("retain", m.retain)
-        .set("dup", m.dup)
-        .build()
+    mqtt_message(&m.topic, &m.payload, u8::from(m.qos), m.retain, m.dup)
+}
+
+// Messages are built in one call on the JS side: property names are JS literals rather than strings
+// made from wasm for every message, and `text` is decoded only when read.
+#[wasm_bindgen(inline_js = r#"
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+class MqttMessage {
+  constructor(topic, payload, qos, retain, dup) {
+    this.topic = topic; this.payload = payload; this.qos = qos; this.retain = retain; this.dup = dup;
+  }
+  get text() {
+    try { return utf8.decode(this.payload); } catch { return null; }
+  }
+  toJSON() {
+    return { topic: this.topic, payload: this.payload, text: this.text, qos: this.qos, retain: this.retain, dup: this.dup };
+  }
+}
+export function mqttMessage(topic, view, qos, retain, dup) {
+  return new MqttMessage(topic, view.slice(), qos, retain, dup);
+}
+"#)]
+extern "C" {
+    /// `view` is a view of wasm memory for the length of the call; the message keeps a copy.
+    #[wasm_bindgen(js_name = mqttMessage)]
+    fn mqtt_message(topic: &str, view: &[u8], qos: u8, retain: bool, dup: bool) -> JsValue;
 }

@@ -129,8 +129,9 @@ export interface ConnAck {
 export interface MqttMessage {
   topic: string;
   payload: Uint8Array;
-  /** The payload as UTF-8 text, or `null` when it is not valid UTF-8. */
-  text: string | null;
+  /** The payload as UTF-8 text, or `null` when it is not valid UTF-8 (decoded when read: a getter,
+   *  so `{...message}` leaves it out; `JSON.stringify(message)` keeps it). */
+  readonly text: string | null;
   qos: QoS;
   retain: boolean;
   dup: boolean;

@@ -327,14 +327,16 @@ describe("JS API", () => {
     const got = await inPage(async (lib, url) => {
       const c = new lib.MqttClient(url, { username: "tester", password: "secret", version: "5" });
       const seen = [];
-      c.on("message", (m) => seen.push([m.topic, Array.from(m.payload), m.text]));
+      // `text` is a getter decoded on read; JSON.stringify keeps it.
+      c.on("message", (m) => seen.push([m.topic, Array.from(m.payload), m.text, JSON.parse(JSON.stringify(m)).text]));
       const ack = await c.connect();
       const subs = await c.subscribeMany([{ filter: "npm/p/#", qos: 2 }, { filter: "npm/q", qos: 1 }]);
       await c.publish("npm/p/s", "hé", { qos: 2 });
       await c.publish("npm/p/b", new Uint8Array([0, 255]), { qos: 1 });
       await c.publish("npm/p/j", { a: [1, true, null] });
       await c.publish("npm/p/e");
-      while (seen.length < 4) await new Promise((r) => setTimeout(r, 20));
+      await c.publish("npm/p/m", new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));
+      while (seen.length < 5) await new Promise((r) => setTimeout(r, 20));
       await c.unsubscribe(["npm/p/#", "npm/q"]);
       c.close();
       return { ack: typeof ack.sessionPresent, subs, seen: seen.sort() };
@@ -342,10 +344,11 @@ describe("JS API", () => {
     assert.equal(got.ack, "boolean");
     assert.deepEqual(got.subs, [{ filter: "npm/p/#", qos: 2 }, { filter: "npm/q", qos: 1 }]);
     assert.deepEqual(got.seen, [
-      ["npm/p/b", [0, 255], null],
-      ["npm/p/e", [], ""],
-      ["npm/p/j", [...new TextEncoder().encode('{"a":[1,true,null]}')], '{"a":[1,true,null]}'],
-      ["npm/p/s", [104, 195, 169], "hé"],
+      ["npm/p/b", [0, 255], null, null],
+      ["npm/p/e", [], "", ""],
+      ["npm/p/j", [...new TextEncoder().encode('{"a":[1,true,null]}')], '{"a":[1,true,null]}', '{"a":[1,true,null]}'],
+      ["npm/p/m", [0xef, 0xbb, 0xbf, 0x41], "\ufeffA", "\ufeffA"],
+      ["npm/p/s", [104, 195, 169], "hé", "hé"],
     ]);
   });
 
