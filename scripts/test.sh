@@ -25,6 +25,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32 (library, browser tests, dashboard)"
 cargo clippy --target wasm32-unknown-unknown --lib --tests --features bench -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --features app --bin iotmqtt-dashboard -- -D warnings
+# Each platform is a cargo feature: the library must build and lint with none and with each alone.
+for features in "" thingsboard things-stack cloudplugs; do
+  cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
+done
 
 step "native tests"
 cargo test --workspace

@@ -5,8 +5,11 @@ use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
 use crate::error::ClientError;
+#[cfg(feature = "cloudplugs")]
 use crate::platforms::cloudplugs::CloudPlugsError;
+#[cfg(feature = "things-stack")]
 use crate::platforms::things_stack::ThingsStackError;
+#[cfg(feature = "thingsboard")]
 use crate::platforms::thingsboard::ThingsBoardError;
 
 /// An `Error` named `IotMqttError` whose `code` programs can switch on.
@@ -39,18 +42,21 @@ impl Coded for ClientError {
     }
 }
 
+#[cfg(feature = "thingsboard")]
 impl Coded for ThingsBoardError {
     fn code(&self) -> &'static str {
         ThingsBoardError::code(self)
     }
 }
 
+#[cfg(feature = "things-stack")]
 impl Coded for ThingsStackError {
     fn code(&self) -> &'static str {
         ThingsStackError::code(self)
     }
 }
 
+#[cfg(feature = "cloudplugs")]
 impl Coded for CloudPlugsError {
     fn code(&self) -> &'static str {
         CloudPlugsError::code(self)

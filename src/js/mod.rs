@@ -4,19 +4,26 @@
 #[cfg(feature = "bench")]
 mod bench;
 mod client;
+#[cfg(feature = "cloudplugs")]
 mod cloudplugs;
 mod errors;
+#[cfg(feature = "things-stack")]
 mod helpers;
 mod listeners;
 mod options;
 mod payload;
+#[cfg(feature = "things-stack")]
 mod things_stack;
+#[cfg(feature = "thingsboard")]
 mod thingsboard;
 mod types;
 
 pub use client::JsMqttClient;
+#[cfg(feature = "cloudplugs")]
 pub use cloudplugs::JsCloudPlugsDevice;
+#[cfg(feature = "things-stack")]
 pub use things_stack::{JsDownlinkTracker, JsThingsStackApp};
+#[cfg(feature = "thingsboard")]
 pub use thingsboard::{JsThingsBoardDevice, JsThingsBoardGateway};
 
 use std::future::Future;

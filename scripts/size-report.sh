@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# What each part of the npm package weighs: release builds (the package's profile, wasm-bindgen
+# --target web, wasm-opt -Oz, gzip -9 of wasm + JS glue) of
+#   floor          bench/size-floor: mqtt-protocol-core's Connection behind the thinnest facade
+#   core           the client alone (--no-default-features): MqttClient, reconnect, queue, persistence
+#   thingsboard, things-stack, cloudplugs   the client with one platform adapter
+#   all            the npm package (default features)
+# Not part of the test command (about 3 minutes); the README's "Size" section shows its last output.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+OUT="$ROOT/target/size-report"
+mkdir -p "$OUT"
+FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue"
+
+measure() { # name wasm
+  local name=$1 wasm=$2
+  wasm-bindgen --target web --out-dir "$OUT/$name" --out-name m "$wasm"
+  wasm-opt -Oz $FEATURES "$OUT/$name/m_bg.wasm" -o "$OUT/$name/m_opt.wasm"
+  local w j s=0
+  w=$(gzip -9c "$OUT/$name/m_opt.wasm" | wc -c)
+  j=$(gzip -9c "$OUT/$name/m.js" | wc -c)
+  if [[ -d "$OUT/$name/snippets" ]]; then s=$(find "$OUT/$name/snippets" -name '*.js' -exec cat {} + | gzip -9c | wc -c); fi
+  printf '| %-13s | %9d | %8d | %8d | %9d |\n' "$name" "$(stat -c%s "$OUT/$name/m_opt.wasm")" "$w" "$((j + s))" "$((w + j + s))"
+}
+
+echo "| build         | wasm raw  | wasm gz  | JS gz    | total gz  |"
+echo "| ---           | ---:      | ---:     | ---:     | ---:      |"
+cargo build -q --release --target wasm32-unknown-unknown --manifest-path bench/size-floor/Cargo.toml --target-dir target
+measure floor target/wasm32-unknown-unknown/release/iotmqtt_size_floor.wasm
+for variant in core thingsboard things-stack cloudplugs all; do
+  case $variant in
+    core) flags=(--no-default-features) ;;
+    all) flags=() ;;
+    *) flags=(--no-default-features --features "$variant") ;;
+  esac
+  cargo build -q --release --lib --target wasm32-unknown-unknown "${flags[@]}"
+  measure "$variant" target/wasm32-unknown-unknown/release/iotmqtt.wasm
+done
