@@ -25,7 +25,8 @@ bash scripts/npm-build.sh
 
 echo "-- size budget"
 wasm=$(gzip -9c pkg/web/iotmqtt_bg.wasm | wc -c)
-glue=$(gzip -9c pkg/web/iotmqtt.js | wc -c)
+# The glue and its inline_js snippets (pkg/web/snippets/*/inline*.js), which the browser fetches too.
+glue=$(( $(gzip -9c pkg/web/iotmqtt.js | wc -c) + $(find pkg/web/snippets -name '*.js' -exec cat {} + 2>/dev/null | gzip -9c | wc -c) ))
 total=$((wasm + glue))
 printf '{"wasmGzip":%d,"jsGzip":%d,"totalGzip":%d,"wasmRaw":%d,"jsRaw":%d,"budget":%d}\n' \
   "$wasm" "$glue" "$total" "$(stat -c%s pkg/web/iotmqtt_bg.wasm)" "$(stat -c%s pkg/web/iotmqtt.js)" "$SIZE_BUDGET" \
