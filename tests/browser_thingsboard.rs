@@ -327,18 +327,24 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
     let first: Vec<u8> = (0..1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     upload_firmware("1.0.0-md5", ChecksumAlgorithm::Md5, &first).await;
     let inst = installed.clone();
-    let updater = FirmwareUpdater::start(
+    let ev = events.clone();
+    let updater = FirmwareUpdater::start_with_events(
         &d,
         OtaOptions { current: Some(("thermo-fw".into(), "0.9.0".into())), chunk_size: 8 * 1024, ..Default::default() },
         move |info, image| {
             inst.borrow_mut().push((info.version.clone(), image));
             async { Ok(()) }
         },
+        move |e| ev.borrow_mut().push(e.clone()),
     )
     .await
     .unwrap();
-    let ev = events.clone();
-    updater.on_event(move |e| ev.borrow_mut().push(e.clone()));
+    // The package announced before `start` is seen from its first event on.
+    assert!(
+        matches!(events.borrow().first(), Some(FirmwareEvent::Available { package }) if package.version == "1.0.0-md5"),
+        "first event: {:?}",
+        events.borrow().first()
+    );
     assert!(eventually(|| installed.borrow().len() == 1).await || eventually(|| installed.borrow().len() == 1).await);
     assert_eq!(installed.borrow()[0].1, first);
 

@@ -321,9 +321,10 @@ impl JsThingsBoardDevice {
                 let install = install.clone();
                 async move { call_handler(&install, &[to_js(&info), bytes_js(&image)]).await.map(|_| ()) }
             };
-            let updater = FirmwareUpdater::start(&inner.device, parsed?, installer).await.map_err(js)?;
             let weak = Rc::downgrade(&inner.listeners);
-            updater.on_event(move |event| listeners::emit_weak(&weak, "firmware", || to_js(event)));
+            let on_event = move |event: &_| listeners::emit_weak(&weak, "firmware", || to_js(event));
+            let updater =
+                FirmwareUpdater::start_with_events(&inner.device, parsed?, installer, on_event).await.map_err(js)?;
             inner.updaters.borrow_mut().push(updater);
             Ok(JsValue::UNDEFINED)
         })

@@ -58,32 +58,9 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
         current: Some((title.trim().to_owned(), version.trim().to_owned())),
         chunk_size,
     };
-    let install_store = store.clone();
-    let result = FirmwareUpdater::start(&session.device, options, move |info: PackageInfo, image: Vec<u8>| {
-        let store = install_store.clone();
-        async move {
-            let actual = info.algorithm.hex(&image);
-            store.firmware.borrow_mut().checksum = Some(Ok(format!(
-                "{} {} matches the server's checksum ({} bytes)",
-                info.algorithm.name(),
-                actual,
-                image.len()
-            )));
-            sleep_ms(400).await;
-            Ok(())
-        }
-    })
-    .await;
-    let updater = match result {
-        Ok(u) => u,
-        Err(e) => {
-            store.firmware.borrow_mut().running = false;
-            redraw.notify();
-            return Err(e.into());
-        }
-    };
     let (s, r) = (store.clone(), redraw.clone());
-    updater.on_event(move |event| {
+    // Listening from the start: a package announced before this call shows from its first event.
+    let on_event = move |event: &FirmwareEvent| {
         let mut view = s.firmware.borrow_mut();
         match event {
             FirmwareEvent::Available { package } => {
@@ -111,16 +88,36 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
         }
         drop(view);
         r.notify();
-    });
-    // A package announced before the listener was added started already: show it as the target.
-    let announced = PackageInfo::from_attributes(PackageKind::Fw, &session.device.attributes().shared);
-    if let Ok(Some(package)) = announced {
-        let mut view = store.firmware.borrow_mut();
-        if view.target.is_none() && package.is_newer_than(view.current.as_ref()) {
-            view.total = package.size;
-            view.target = Some(package);
+    };
+    let install_store = store.clone();
+    let result = FirmwareUpdater::start_with_events(
+        &session.device,
+        options,
+        move |info: PackageInfo, image: Vec<u8>| {
+            let store = install_store.clone();
+            async move {
+                let actual = info.algorithm.hex(&image);
+                store.firmware.borrow_mut().checksum = Some(Ok(format!(
+                    "{} {} matches the server's checksum ({} bytes)",
+                    info.algorithm.name(),
+                    actual,
+                    image.len()
+                )));
+                sleep_ms(400).await;
+                Ok(())
+            }
+        },
+        on_event,
+    )
+    .await;
+    let updater = match result {
+        Ok(u) => u,
+        Err(e) => {
+            store.firmware.borrow_mut().running = false;
+            redraw.notify();
+            return Err(e.into());
         }
-    }
+    };
     *store.updater.borrow_mut() = Some(updater);
     store.firmware.borrow_mut().running = true;
     session.sync_mirror();

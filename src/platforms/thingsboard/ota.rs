@@ -75,10 +75,27 @@ pub struct FirmwareUpdater {
 impl FirmwareUpdater {
     /// Reports the current version, subscribes to attribute updates and chunk responses, asks for
     /// the package attributes, and updates whenever the server announces a different package.
+    /// A package already announced is found during `start`: to see its events from the first one
+    /// (`Available`), use [`start_with_events`](Self::start_with_events).
     pub async fn start<F, Fut>(
         device: &ThingsBoardDevice,
         options: OtaOptions,
         install: F,
+    ) -> Result<Self, ThingsBoardError>
+    where
+        F: Fn(PackageInfo, Vec<u8>) -> Fut + 'static,
+        Fut: Future<Output = Result<(), String>> + 'static,
+    {
+        Self::start_with_events(device, options, install, |_| {}).await
+    }
+
+    /// [`start`](Self::start) with `on_event` listening before anything is requested, so no event
+    /// of an update found during `start` is missed.
+    pub async fn start_with_events<F, Fut>(
+        device: &ThingsBoardDevice,
+        options: OtaOptions,
+        install: F,
+        on_event: impl Fn(&FirmwareEvent) + 'static,
     ) -> Result<Self, ThingsBoardError>
     where
         F: Fn(PackageInfo, Vec<u8>) -> Fut + 'static,
@@ -90,7 +107,7 @@ impl FirmwareUpdater {
                 device: device.clone(),
                 options: RefCell::new(options),
                 installer: Rc::new(move |info, image| Box::pin(install(info, image))),
-                listeners: RefCell::new(Vec::new()),
+                listeners: RefCell::new(vec![Rc::new(on_event) as EventListener]),
                 generation: Cell::new(0),
                 in_progress: RefCell::new(None),
                 failed: RefCell::new(None),
