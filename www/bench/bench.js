@@ -26,7 +26,8 @@ const seqText = (seq, size) => String(seq).padStart(8, "0") + "x".repeat(Math.ma
 // ---- contestants: connect(p) -> { subscribe(qos), publish0(text), publish1(text, done), onMessage(fn(bytes|null)), close() }
 
 async function npmContestant() {
-  const { default: init, MqttClient } = await import("/pkg/web/iotmqtt.js");
+  // ?pkg=profile loads the name-section build of bench/profile.mjs instead of the npm package.
+  const { default: init, MqttClient } = await import(`/pkg/${q.get("pkg") === "profile" ? "profile" : "web"}/iotmqtt.js`);
   await init();
   return {
     async connect(p) {
