@@ -319,6 +319,50 @@ async fn a_burst_of_publishes_leaves_as_one_websocket_message_and_arrives_in_ord
     }
 }
 
+/// Lets the microtasks queued so far run (a transport flush among them).
+async fn next_microtask() {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn under_load_sends_wait_for_the_worker_clock_unless_worker_timers_are_off() {
+    for worker_timers in [true, false] {
+        let client_options = iotmqtt::ClientOptions { worker_timers, ..Default::default() };
+        let c = MqttClient::with_options(&broker_ws(), options(ProtocolVersion::V3_1_1), client_options).unwrap();
+        c.connect().await.unwrap();
+        let topic = unique("load");
+        let burst = || {
+            let publishes: Vec<_> = (0..10).map(|i| c.publish(Outgoing::new(topic.clone(), vec![i]))).collect();
+            futures_util::future::join_all(publishes)
+        };
+        sleep_ms(20).await; // well past the busy window of the CONNECT's flush
+        count_ws_sends();
+        for r in burst().await {
+            r.unwrap();
+        }
+        next_microtask().await;
+        assert_eq!(ws_sends(), 1, "worker_timers {worker_timers}: an idle socket's burst leaves at the microtask");
+        // Microseconds after that message: busy.
+        for r in burst().await {
+            r.unwrap();
+        }
+        next_microtask().await;
+        if worker_timers {
+            assert_eq!(ws_sends(), 1, "under load the second burst waits for the worker clock's tick");
+            for _ in 0..100 {
+                if ws_sends() == 2 {
+                    break;
+                }
+                sleep_ms(5).await;
+            }
+            assert_eq!(ws_sends(), 2, "and leaves at that tick");
+        } else {
+            assert_eq!(ws_sends(), 2, "without the worker clock nothing waits for a (throttlable) timer");
+        }
+        c.close();
+    }
+}
+
 #[wasm_bindgen_test]
 async fn close_leaves_no_timer_or_socket_behind() {
     let c = connected(ProtocolVersion::V3_1_1).await;

@@ -698,7 +698,8 @@ fn open_transport(rc: &Rc<RefCell<Inner>>, i: &mut Inner, deliveries: &mut Vec<D
             reason: "MQTT over WebSocket requires the subprotocol \"mqtt\" among those offered".into(),
         });
     }
-    let transport = WebSocketTransport::open(&i.url, &i.client_options.websocket_protocols, sink)?;
+    let worker_clock = i.client_options.worker_timers;
+    let transport = WebSocketTransport::open(&i.url, &i.client_options.websocket_protocols, worker_clock, sink)?;
     i.transport = Some(transport);
     i.lost_reason = None;
     i.socket_error = false;

@@ -6,8 +6,9 @@
 //! so everything handed to [`WebSocketTransport::send`] during one task goes out as one message at
 //! the next microtask; and under load (the previous message left less than [`BUSY_MS`] ago) the
 //! bytes wait for a zero-delay tick of the worker clock instead, gathering the sends of the tasks
-//! in between (each incoming PUBLISH or PUBACK is a task of its own). Past [`BATCH_LIMIT`] bytes a
-//! batch leaves at once.
+//! in between (each incoming PUBLISH or PUBACK is a task of its own). Without the worker clock (its
+//! setTimeout fallback is throttled in hidden tabs) every flush is a microtask. Past [`BATCH_LIMIT`]
+//! bytes a batch leaves at once.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -44,6 +45,9 @@ struct Outbox {
     /// The worker-clock id of a deferred flush, cancelled if the transport goes first.
     deferred: Cell<Option<u32>>,
     last_flush_ms: Cell<f64>,
+    /// Deferring needs the worker clock: on a setTimeout fallback (a CSP without blob: workers, or
+    /// `workerTimers: false`) a hidden tab would hold the bytes for a throttled timer's second or more.
+    may_defer: bool,
 }
 
 impl Outbox {
@@ -72,8 +76,14 @@ pub struct WebSocketTransport {
 }
 
 impl WebSocketTransport {
-    /// Opens the socket; events go to `sink` until the transport is dropped.
-    pub fn open(url: &str, protocols: &[String], sink: Rc<dyn Fn(TransportEvent)>) -> Result<Self, ClientError> {
+    /// Opens the socket; events go to `sink` until the transport is dropped. `worker_clock`: whether
+    /// the client may use the worker clock (its `worker_timers` option) to gather sends under load.
+    pub fn open(
+        url: &str,
+        protocols: &[String],
+        worker_clock: bool,
+        sink: Rc<dyn Fn(TransportEvent)>,
+    ) -> Result<Self, ClientError> {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(ClientError::InvalidOption {
                 field: "url",
@@ -110,6 +120,7 @@ impl WebSocketTransport {
             scheduled: Cell::new(false),
             deferred: Cell::new(None),
             last_flush_ms: Cell::new(f64::NEG_INFINITY),
+            may_defer: worker_clock && super::clock::uses_worker(),
         });
         Ok(Self { ws, outbox, _on_open: on_open, _on_message: on_message, _on_error: on_error, _on_close: on_close })
     }
@@ -131,7 +142,7 @@ impl WebSocketTransport {
             // Either way the flush owns an `Rc` of the outbox, so it is safe to run after the
             // transport is gone (whose drop flushes and cancels a deferred one anyway).
             let outbox = self.outbox.clone();
-            if js_sys::Date::now() - self.outbox.last_flush_ms.get() < BUSY_MS {
+            if self.outbox.may_defer && js_sys::Date::now() - self.outbox.last_flush_ms.get() < BUSY_MS {
                 let weak = Rc::downgrade(&outbox);
                 let id = super::clock::schedule(
                     0,
