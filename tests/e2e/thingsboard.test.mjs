@@ -144,6 +144,27 @@ test('shared attributes update live, deletions are shown, and provisioning makes
   await context.close();
 });
 
+test("provisioning with MQTT basic credentials of the device's choosing makes a profile that connects", async () => {
+  const { page, context, errors } = await openPage(browser, base, 'thingsboard');
+  const name = `E2E basic ${Date.now()}`;
+  const clientId = `e2e-basic-${Date.now() % 1000000}`;
+  await page.fill('#prov-name', name);
+  await page.selectOption('#prov-credentials', 'basic');
+  await page.getByRole('button', { name: 'Provision', exact: true }).click();
+  await page.locator('form[aria-label="Provisioning"] .field-error', { hasText: 'enter a client id, a user name or both' }).waitFor();
+  await page.fill('#prov-client-id', clientId);
+  await page.fill('#prov-username', 'e2e-user');
+  await page.fill('#prov-password', 'e2e-pass');
+  await page.getByRole('button', { name: 'Provision', exact: true }).click();
+  await page.locator('form[aria-label="Provisioning"] .ok', { hasText: `provisioned: MQTT basic: client id ${clientId}, user e2e-user` }).waitFor();
+  await page.getByRole('button', { name: 'Save as new profile' }).click();
+  await page.locator('#tb-device-profile option', { hasText: name }).waitFor({ state: 'attached' });
+  await connect(page, 'tb-device', name);
+  await waitConnected(page);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('bad credentials are shown as a readable error', async () => {
   const { page, context } = await openPage(browser, base, 'connections');
   await page.getByRole('button', { name: '+ ThingsBoard device' }).click();

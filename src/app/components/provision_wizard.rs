@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::app::components::Field;
+use crate::app::components::{Field, SelectField};
 use crate::app::hooks::{use_action, use_app};
-use crate::app::services::provisioning::{profile_for, provision_device};
+use crate::app::services::provisioning::{profile_for, provision_device, RequestedCredentials};
 use crate::app::state::Action;
 use crate::platforms::thingsboard::ProvisionedCredentials;
 
@@ -36,29 +36,43 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
     let name = use_state(|| format!("Browser device {}", (js_sys::Math::random() * 9000.0) as u32 + 1000));
     let key = use_state(|| "demo-provision-key".to_string());
     let secret = use_state(|| "demo-provision-secret".to_string());
+    let kind = use_state(|| "token".to_string());
     let token = use_state(String::new);
+    let client_id = use_state(String::new);
+    let username = use_state(String::new);
+    let password = use_state(String::new);
     let result: Rc<RefCell<Option<(String, ProvisionedCredentials)>>> = use_mut_ref(|| None);
     let action = use_action();
     let added = use_state(|| false);
     let onsubmit = {
-        let (url, name, key, secret, token, a, result, added) = (
+        let (url, name, key, secret, a, result, added) = (
             props.url.clone(),
             name.clone(),
             key.clone(),
             secret.clone(),
-            token.clone(),
             action.clone(),
             result.clone(),
             added.clone(),
         );
+        let (kind, token, client_id, username, password) =
+            (kind.clone(), token.clone(), client_id.clone(), username.clone(), password.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (url, n, k, s, t, result) =
-                (url.to_string(), (*name).clone(), (*key).clone(), (*secret).clone(), (*token).clone(), result.clone());
+            let (url, n, k, s, result) =
+                (url.to_string(), (*name).clone(), (*key).clone(), (*secret).clone(), result.clone());
+            let requested = if *kind == "basic" {
+                RequestedCredentials::MqttBasic {
+                    client_id: (*client_id).clone(),
+                    username: (*username).clone(),
+                    password: (*password).clone(),
+                }
+            } else {
+                RequestedCredentials::AccessToken((*token).clone())
+            };
             added.set(false);
             result.borrow_mut().take();
             a.run("provision", async move {
-                let credentials = provision_device(&url, &n, &k, &s, &t).await?;
+                let credentials = provision_device(&url, &n, &k, &s, requested).await?;
                 let text = describe(&credentials);
                 *result.borrow_mut() = Some((n, credentials));
                 Ok(format!("provisioned: {text}"))
@@ -95,7 +109,16 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
                 <Field id="prov-key" label="Provision device key" value={(*key).clone()} oninput={set(&key)} error={action.error("prov_key")} />
                 <Field id="prov-secret" label="Provision device secret" input_type="password" value={(*secret).clone()} oninput={set(&secret)}
                     error={action.error("prov_secret")} />
-                <Field id="prov-token" label="Access token to use (empty: ThingsBoard generates one)" value={(*token).clone()} oninput={set(&token)} />
+                <SelectField id="prov-credentials" label="Credentials" value={(*kind).clone()} onchange={set(&kind)}
+                    options={vec![("token".into(), "access token".into()), ("basic".into(), "MQTT basic (client id, user name, password)".into())]} />
+                if *kind == "basic" {
+                    <Field id="prov-client-id" label="Client id" value={(*client_id).clone()} oninput={set(&client_id)} />
+                    <Field id="prov-username" label="User name" value={(*username).clone()} oninput={set(&username)}
+                        error={action.error("prov_username")} />
+                    <Field id="prov-password" label="Password" input_type="password" value={(*password).clone()} oninput={set(&password)} />
+                } else {
+                    <Field id="prov-token" label="Access token to use (empty: ThingsBoard generates one)" value={(*token).clone()} oninput={set(&token)} />
+                }
             </div>
             <div class="actions">
                 <button type="submit" disabled={action.busy()}>{ if action.busy() { "Provisioning…" } else { "Provision" } }</button>

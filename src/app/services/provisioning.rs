@@ -6,12 +6,20 @@ use crate::app::state::{Profile, ProfileKind};
 use crate::platforms::thingsboard::{provision, CredentialsType, ProvisionRequest, ProvisionedCredentials};
 use crate::ProtocolVersion;
 
+/// The credentials the new device brings, if any (otherwise ThingsBoard generates an access token).
+pub enum RequestedCredentials {
+    /// An access token of the device's choosing; empty: ThingsBoard generates one.
+    AccessToken(String),
+    /// MQTT basic credentials of the device's choosing: a client id, a user name or both, and a password.
+    MqttBasic { client_id: String, username: String, password: String },
+}
+
 pub async fn provision_device(
     url: &str,
     device_name: &str,
     key: &str,
     secret: &str,
-    token: &str,
+    credentials: RequestedCredentials,
 ) -> Result<ProvisionedCredentials, AppError> {
     if key.trim().is_empty() {
         return Err(AppError::input("prov_key", "enter the provision device key from the device profile"));
@@ -19,15 +27,29 @@ pub async fn provision_device(
     if secret.trim().is_empty() {
         return Err(AppError::input("prov_secret", "enter the provision device secret"));
     }
-    let token = Some(token.trim().to_owned()).filter(|t| !t.is_empty());
-    let request = ProvisionRequest {
-        device_name: Some(device_name.trim().to_owned()).filter(|n| !n.is_empty()),
+    let given = |s: String| Some(s.trim().to_owned()).filter(|t| !t.is_empty());
+    let mut request = ProvisionRequest {
+        device_name: given(device_name.to_owned()),
         provision_device_key: key.trim().to_owned(),
         provision_device_secret: secret.trim().to_owned(),
-        credentials_type: token.as_ref().map(|_| CredentialsType::AccessToken),
-        token,
         ..Default::default()
     };
+    match credentials {
+        RequestedCredentials::AccessToken(token) => {
+            request.token = given(token);
+            request.credentials_type = request.token.as_ref().map(|_| CredentialsType::AccessToken);
+        }
+        RequestedCredentials::MqttBasic { client_id, username, password } => {
+            request.client_id = given(client_id);
+            request.username = given(username);
+            if request.client_id.is_none() && request.username.is_none() {
+                return Err(AppError::input("prov_username", "enter a client id, a user name or both"));
+            }
+            // A password may be empty, but not blank by accident: it is kept exactly as typed.
+            request.password = Some(password).filter(|p| !p.is_empty());
+            request.credentials_type = Some(CredentialsType::MqttBasic);
+        }
+    }
     Ok(provision(url, &request, ProtocolVersion::V3_1_1, 10_000).await?)
 }
 
