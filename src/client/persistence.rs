@@ -1,37 +1,87 @@
-//! Unsent publishes kept in IndexedDB (through the `idb` crate), so a reload or a crash loses none:
-//! every queued or in-flight message is written when published and deleted once delivered.
+//! Unsent publishes kept in IndexedDB, so a reload or a crash loses none: every queued or in-flight
+//! message is written when published and deleted once delivered. IndexedDB's request/event API is
+//! wrapped in Promises by a few lines of JS (below) rather than a crate: the `idb` crate brought tokio,
+//! indexmap, num-traits and libm into the wasm for the same four operations.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use idb::{Database, ObjectStore, TransactionMode};
-use js_sys::{Object, Reflect, Uint8Array};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::error::ClientError;
 use crate::session::{Outgoing, QoS};
 
-const STORE: &str = "unsent";
+#[wasm_bindgen(inline_js = r#"
+const STORE = "unsent";
+const done = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
+const committed = (tx) => new Promise((resolve, reject) => {
+  tx.oncomplete = () => resolve();
+  tx.onerror = () => reject(tx.error);
+  tx.onabort = () => reject(tx.error || new Error("the IndexedDB transaction was aborted"));
+});
+export function idbOpen(name) {
+  const request = indexedDB.open(name, 1);
+  request.onupgradeneeded = () => {
+    if (!request.result.objectStoreNames.contains(STORE)) request.result.createObjectStore(STORE);
+  };
+  return done(request);
+}
+export function idbPut(db, key, value) {
+  const tx = db.transaction(STORE, "readwrite");
+  tx.objectStore(STORE).put(value, key);
+  return committed(tx);
+}
+export function idbDelete(db, key) {
+  const tx = db.transaction(STORE, "readwrite");
+  tx.objectStore(STORE).delete(key);
+  return committed(tx);
+}
+export function idbLoad(db) {
+  const store = db.transaction(STORE, "readonly").objectStore(STORE);
+  return Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+}
+export function idbCount(db) {
+  return done(db.transaction(STORE, "readonly").objectStore(STORE).count());
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = idbOpen, catch)]
+    fn idb_open(name: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = idbPut, catch)]
+    fn idb_put(db: &JsValue, key: f64, value: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = idbDelete, catch)]
+    fn idb_delete(db: &JsValue, key: f64) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = idbLoad, catch)]
+    fn idb_load(db: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = idbCount, catch)]
+    fn idb_count(db: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, js_name = close)]
+    fn close_db(db: &Database);
+    type Database;
+}
 
 /// One database per persistence name; records keyed by a number that grows across reloads.
 #[derive(Clone)]
 pub struct MessageStore {
-    db: Rc<Database>,
+    db: Rc<JsValue>,
     last_key: Rc<Cell<f64>>,
 }
 
-fn store_error(e: impl core::fmt::Display) -> ClientError {
-    ClientError::Persistence(e.to_string())
+/// Awaits an IndexedDB operation; a throw or a rejection (no IndexedDB, quota, a blocked upgrade,
+/// private mode) becomes a `PERSISTENCE` error.
+async fn run(started: Result<Promise, JsValue>) -> Result<JsValue, ClientError> {
+    let failed = |e: JsValue| ClientError::Persistence(crate::transport::js_error_text(&e));
+    JsFuture::from(started.map_err(failed)?).await.map_err(failed)
 }
 
 impl MessageStore {
     pub async fn open(name: &str) -> Result<Self, ClientError> {
-        let db = Database::builder(name)
-            .version(1)
-            .add_object_store(ObjectStore::builder(STORE))
-            .build()
-            .await
-            .map_err(store_error)?;
+        let db = run(idb_open(name)).await?;
         Ok(Self { db: Rc::new(db), last_key: Rc::new(Cell::new(0.0)) })
     }
 
@@ -44,13 +94,11 @@ impl MessageStore {
 
     /// Every stored message, oldest first.
     pub async fn load(&self) -> Result<Vec<(f64, Outgoing)>, ClientError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(store_error)?;
-        let store = tx.object_store(STORE).map_err(store_error)?;
-        let keys = store.get_all_keys(None, None).map_err(store_error)?.await.map_err(store_error)?;
-        let values = store.get_all(None, None).map_err(store_error)?.await.map_err(store_error)?;
-        let mut out = Vec::with_capacity(keys.len());
+        let both = Array::from(&run(idb_load(&self.db)).await?);
+        let (keys, values) = (Array::from(&both.get(0)), Array::from(&both.get(1)));
+        let mut out = Vec::with_capacity(keys.length() as usize);
         for (key, value) in keys.iter().zip(values.iter()) {
-            if let (Some(key), Some(message)) = (key.as_f64(), decode(value)) {
+            if let (Some(key), Some(message)) = (key.as_f64(), decode(&value)) {
                 self.last_key.set(self.last_key.get().max(key));
                 out.push((key, message));
             }
@@ -60,29 +108,19 @@ impl MessageStore {
 
     /// Writes a message; failures are reported, not fatal (the message still goes out).
     pub async fn save(&self, key: f64, message: &Outgoing) -> Result<(), ClientError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(store_error)?;
-        let store = tx.object_store(STORE).map_err(store_error)?;
-        store.put(&encode(message), Some(&JsValue::from_f64(key))).map_err(store_error)?.await.map_err(store_error)?;
-        tx.await.map_err(store_error)?;
-        Ok(())
+        run(idb_put(&self.db, key, &encode(message))).await.map(drop)
     }
 
     pub async fn remove(&self, key: f64) -> Result<(), ClientError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(store_error)?;
-        let store = tx.object_store(STORE).map_err(store_error)?;
-        store.delete(JsValue::from_f64(key)).map_err(store_error)?.await.map_err(store_error)?;
-        tx.await.map_err(store_error)?;
-        Ok(())
+        run(idb_delete(&self.db, key)).await.map(drop)
     }
 
     pub async fn count(&self) -> Result<u32, ClientError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(store_error)?;
-        let store = tx.object_store(STORE).map_err(store_error)?;
-        store.count(None).map_err(store_error)?.await.map_err(store_error)
+        Ok(run(idb_count(&self.db)).await?.as_f64().unwrap_or(0.0) as u32)
     }
 
     pub fn close(&self) {
-        self.db.close();
+        self.db.unchecked_ref::<Database>().close_db();
     }
 }
 

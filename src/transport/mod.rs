@@ -6,6 +6,7 @@ pub(crate) mod timers;
 mod websocket;
 
 pub use timers::TimerSet;
+pub(crate) use websocket::js_error_text;
 pub use websocket::{TransportEvent, WebSocketTransport};
 
 /// Drops a value on a later microtask: a JS closure must not be freed while it is running,
