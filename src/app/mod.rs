@@ -1,5 +1,5 @@
 //! The dashboard (feature "app"), built by Trunk: a page per platform plus generic MQTT, over a
-//! context that holds the live connections. Layout follows STYLE.md: state, context, services
+//! context that holds the live connections. Layout: state, context, services
 //! (all I/O), hooks, components (one per file) and pages.
 
 pub mod chart;
