@@ -552,7 +552,11 @@ impl Session {
 
     /// Bytes that are not acceptable MQTT end the connection, as a malformed packet would.
     fn refuse_input(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
-        let error = ClientError::Protocol { detail: why.into() };
+        self.fail(ClientError::Protocol { detail: why.into() }, out);
+    }
+
+    /// Ends the connection with `error`: a failed connect while connecting, a lost connection after.
+    fn fail(&mut self, error: ClientError, out: &mut Vec<SessionEvent>) {
         let was = self.phase;
         self.end(out);
         out.push(match was {
@@ -691,16 +695,7 @@ impl Session {
     }
 
     fn on_error(&mut self, e: mqtt::result_code::MqttError, out: &mut Vec<SessionEvent>) {
-        let error = ClientError::Protocol { detail: format!("{e:?}") };
-        let was = self.phase;
-        self.end(out);
-        out.push(match was {
-            Phase::Connecting => SessionEvent::NotifyConnectFailed(error),
-            _ => SessionEvent::NotifyConnectionLost(error),
-        });
-        if !out.contains(&SessionEvent::RequestClose) {
-            out.push(SessionEvent::RequestClose);
-        }
+        self.fail(ClientError::Protocol { detail: format!("{e:?}") }, out);
     }
 
     fn on_packet(&mut self, packet: GenericPacket<u16>, out: &mut Vec<SessionEvent>) {
