@@ -87,6 +87,24 @@ fn will(profile: &Profile) -> Option<Will> {
     })
 }
 
+/// A profile's CONNECT: its version, keepalive and will, with the credentials given.
+fn connect_options(
+    profile: &Profile,
+    client_id: String,
+    username: Option<String>,
+    password: Option<String>,
+) -> ConnectOptions {
+    ConnectOptions {
+        version: profile.version,
+        client_id,
+        username,
+        password,
+        keepalive_secs: profile.keepalive_secs,
+        will: will(profile),
+        ..Default::default()
+    }
+}
+
 fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
@@ -137,15 +155,7 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
             };
             let client = MqttClient::with_options(
                 url,
-                ConnectOptions {
-                    version: profile.version,
-                    client_id,
-                    username,
-                    password,
-                    keepalive_secs: profile.keepalive_secs,
-                    will: will(profile),
-                    ..Default::default()
-                },
+                connect_options(profile, client_id, username, password),
                 ClientOptions::default(),
             )?;
             watch(&client, &status);
@@ -208,17 +218,10 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
             Ok(Live::CloudPlugs(CloudPlugsSession::new(device)))
         }
         ProfileKind::Generic => {
+            let (username, password) = (non_empty(&profile.username), non_empty(&profile.secret));
             let client = MqttClient::with_options(
                 url,
-                ConnectOptions {
-                    version: profile.version,
-                    client_id: profile.client_id.trim().to_owned(),
-                    username: non_empty(&profile.username),
-                    password: non_empty(&profile.secret),
-                    keepalive_secs: profile.keepalive_secs,
-                    will: will(profile),
-                    ..Default::default()
-                },
+                connect_options(profile, profile.client_id.trim().to_owned(), username, password),
                 ClientOptions::default(),
             )?;
             watch(&client, &status);
