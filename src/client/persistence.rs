@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::ClientError;
@@ -136,19 +137,8 @@ fn encode(m: &Outgoing) -> JsValue {
 /// A record written by another version or by hand may be anything: skip what does not fit.
 fn decode(v: &JsValue) -> Option<Outgoing> {
     let topic = Reflect::get(v, &"topic".into()).ok()?.as_string()?;
-    let payload = Reflect::get(v, &"payload".into()).ok()?.dyn_into_u8array()?;
+    let payload = Reflect::get(v, &"payload".into()).ok()?.dyn_into::<Uint8Array>().ok()?.to_vec();
     let qos = QoS::try_from(Reflect::get(v, &"qos".into()).ok()?.as_f64()? as u8).ok()?;
     let retain = Reflect::get(v, &"retain".into()).ok()?.as_bool().unwrap_or(false);
     Some(Outgoing { topic, payload, qos, retain })
-}
-
-trait IntoBytes {
-    fn dyn_into_u8array(self) -> Option<Vec<u8>>;
-}
-
-impl IntoBytes for JsValue {
-    fn dyn_into_u8array(self) -> Option<Vec<u8>> {
-        use wasm_bindgen::JsCast;
-        self.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec())
-    }
 }
