@@ -8,35 +8,21 @@
 //
 // Builds pkg/profile first (cargo build --release --lib + wasm-bindgen); writes the raw profile to
 // test-output/profile-<contestant>-<mode>.cpuprofile (open it in Chromium's DevTools).
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ROOT, launchChromium, startBroker, startServer } from "./lib.mjs";
 const [contestant = "npm", mode = "qos0", countArg = "30000"] = process.argv.slice(2);
 const count = Number(countArg);
 
 execSync("cargo build --release --lib --target wasm32-unknown-unknown", { cwd: ROOT, stdio: "inherit" });
 execSync("wasm-bindgen --target web --out-dir pkg/profile --out-name iotmqtt target/wasm32-unknown-unknown/release/iotmqtt.wasm", { cwd: ROOT, stdio: "inherit" });
 
-const MIME = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
-const server = http.createServer((req, res) => {
-  const file = path.join(ROOT, path.normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)));
-  if (!file.startsWith(ROOT) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream" });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const dir = fs.mkdtempSync(path.join(ROOT, "test-output", "profile-broker-"));
-const ready = path.join(dir, "ready.json");
-const broker = spawn("python3", [path.join(ROOT, "tests/harness/broker.py"), "--ready-file", ready, "--workdir", dir], { stdio: "ignore" });
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
+const server = await startServer();
+const broker = await startBroker("iotmqtt-profile-");
+const browser = await launchChromium();
 try {
-  while (!fs.existsSync(ready) || !fs.readFileSync(ready, "utf8").trim()) await new Promise((r) => setTimeout(r, 100));
-  const ports = JSON.parse(fs.readFileSync(ready, "utf8"));
+  const ports = broker.ports;
   const page = await browser.newPage();
   await page.addInitScript(() => {
     const send = WebSocket.prototype.send;
@@ -80,11 +66,12 @@ try {
     console.log(`${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${name.slice(0, 140)}`);
   }
   const out = path.join(ROOT, "test-output", `profile-${contestant}-${mode}.cpuprofile`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(profile));
   console.log(`profile: ${path.relative(ROOT, out)}`);
 } finally {
   await browser.close();
-  broker.kill();
+  broker.proc.kill();
   server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(broker.dir, { recursive: true, force: true });
 }

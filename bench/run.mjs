@@ -10,16 +10,12 @@
 //   node bench/run.mjs --runs 5 --workloads qos0-64,latency --contestants raw,mqttjs,npm,rust
 //
 // Writes bench/results/<name>.json (every run's raw figures plus the summary) and prints the table.
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ROOT, launchChromium, startBroker, startServer } from "./lib.mjs";
 const args = process.argv.slice(2);
 const arg = (name, def) => {
   const i = args.indexOf(`--${name}`);
@@ -47,9 +43,6 @@ const workloads = arg("workloads", Object.keys(WORKLOADS).join(",")).split(",");
 const outFile = arg("out", path.join(ROOT, "bench", "results", `${quick ? "quick" : "run"}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`));
 const RUN_TIMEOUT_MS = quick ? 20000 : 300000;
 
-// ---- static server for www/, pkg/ and node_modules/mqtt/dist/
-const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json" };
-const ALLOWED = ["/www/", "/pkg/", "/node_modules/mqtt/dist/", "/test-output/bench-assets/"];
 
 // mqtt-packet is CommonJS for Node: bundle it (with the `buffer` polyfill) for the codec workload.
 async function bundleMqttPacket() {
@@ -61,38 +54,6 @@ async function bundleMqttPacket() {
     outfile: path.join(ROOT, "test-output/bench-assets/mqtt-packet.js"),
   });
 }
-function startServer() {
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = path.join(ROOT, path.normalize(url));
-    if (!ALLOWED.some((p) => url.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream", "cache-control": "no-store" });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-// ---- broker: tests/harness/broker.py (mosquitto, websockets listener, max_queued/inflight 0)
-async function startBroker() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotmqtt-bench-"));
-  const ready = path.join(dir, "ready.json");
-  const work = path.join(dir, "work");
-  fs.mkdirSync(work);
-  const proc = spawn("python3", [path.join(ROOT, "tests/harness/broker.py"), "--ready-file", ready, "--workdir", work], { stdio: ["ignore", "ignore", "inherit"] });
-  const t0 = Date.now();
-  while (!fs.existsSync(ready) || !fs.readFileSync(ready, "utf8").trim()) {
-    if (proc.exitCode !== null) throw new Error(`broker exited with ${proc.exitCode}`);
-    if (Date.now() - t0 > 20000) throw new Error("broker not ready after 20 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const ports = JSON.parse(fs.readFileSync(ready, "utf8"));
-  const conf = fs.readdirSync(work).filter((f) => f.endsWith(".conf")).map((f) => fs.readFileSync(path.join(work, f), "utf8")).join("\n");
-  return { proc, ports, dir, conf };
-}
-
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
@@ -254,11 +215,8 @@ async function main() {
       console.error("building the dashboard: trunk build --release --dist test-output/dist");
       execSync(`trunk build --release --dist "${DIST}"`, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     }
-    broker = await startBroker();
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    broker = await startBroker("iotmqtt-bench-");
+    browser = await launchChromium();
     chromiumVersion = browser.version();
     for (let round = 0; round < runs; round++) {
       for (const w of workloads) {
