@@ -233,11 +233,8 @@ async fn subscriptions_are_restored_after_a_clean_session_reconnect() {
     c.close();
 }
 
-// Issue 7, point 1: a cap on attempts ends in a typed give-up after exactly that many.
-#[wasm_bindgen_test]
-async fn reconnecting_gives_up_after_max_attempts() {
-    let reconnect =
-        ReconnectOptions { initial_delay_ms: 50, max_delay_ms: 200, max_attempts: Some(3), ..Default::default() };
+/// A connected client with these reconnect options, and every state it reports from now on.
+async fn connected_recording_states(reconnect: ReconnectOptions) -> (MqttClient, Rc<RefCell<Vec<ConnectionState>>>) {
     let c =
         MqttClient::with_options(&broker_ws(), options("", true), ClientOptions { reconnect, ..Default::default() })
             .unwrap();
@@ -245,6 +242,15 @@ async fn reconnecting_gives_up_after_max_attempts() {
     let seen: Rc<RefCell<Vec<ConnectionState>>> = Rc::default();
     let s = seen.clone();
     c.on_state(move |st| s.borrow_mut().push(st.clone()));
+    (c, seen)
+}
+
+// Issue 7, point 1: a cap on attempts ends in a typed give-up after exactly that many.
+#[wasm_bindgen_test]
+async fn reconnecting_gives_up_after_max_attempts() {
+    let reconnect =
+        ReconnectOptions { initial_delay_ms: 50, max_delay_ms: 200, max_attempts: Some(3), ..Default::default() };
+    let (c, seen) = connected_recording_states(reconnect).await;
     broker("/stop").await;
     for _ in 0..100 {
         if matches!(c.state(), ConnectionState::Disconnected(_)) {
@@ -267,13 +273,7 @@ async fn reconnecting_gives_up_after_max_attempts() {
 #[wasm_bindgen_test]
 async fn offline_pauses_reconnecting_and_online_retries_at_once() {
     let reconnect = ReconnectOptions { initial_delay_ms: 200, max_delay_ms: 400, ..Default::default() };
-    let c =
-        MqttClient::with_options(&broker_ws(), options("", true), ClientOptions { reconnect, ..Default::default() })
-            .unwrap();
-    c.connect().await.unwrap();
-    let seen: Rc<RefCell<Vec<ConnectionState>>> = Rc::default();
-    let s = seen.clone();
-    c.on_state(move |st| s.borrow_mut().push(st.clone()));
+    let (c, seen) = connected_recording_states(reconnect).await;
     let window = web_sys::window().unwrap();
     broker("/stop").await;
     sleep_ms(100).await;
