@@ -60,4 +60,10 @@ const manifest = {
 fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
+
+# Minify the glue and its snippets as MQTT.js ships dist/mqtt.min.js: whitespace, comments and local
+# names only (esbuild's transform keeps every import, export and property name; no bundling).
+find pkg/web pkg/bundler -name '*.js' -print0 | while IFS= read -r -d '' js; do
+  esbuild "$js" --minify --format=esm --log-level=warning --outfile="$js" --allow-overwrite
+done
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"
