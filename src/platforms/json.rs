@@ -1,7 +1,35 @@
-//! Small JSON helpers the platform codecs share: words for what a value is, for error messages
-//! that tell the user what they gave instead of what was expected.
+//! Small JSON helpers the platform codecs share: parsing a message body, and words for what a
+//! value is, for error messages that tell the user what they gave instead of what was expected.
+//!
+//! Parsing goes through the browser's own `JSON.parse` on wasm, so the package carries no JSON
+//! parser of its own (serde_json's is generic and was instantiated once per parsed type); natively
+//! it is serde_json's. Both give a [`Value`]; typed bodies are read from that value.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+#[cfg(target_arch = "wasm32")]
+mod browser;
+mod extra;
+
+pub use extra::{read_keeping_extra, serde_names, SerdeNames};
+
+/// How many arrays and objects may nest inside each other (serde_json's own limit): deeper input
+/// is an error, never a stack overflow.
+pub const MAX_DEPTH: usize = 127;
+
+/// Parses a JSON document. The error text says what was wrong, e.g. for an `InvalidEvent`.
+pub fn parse(bytes: &[u8]) -> Result<Value, String> {
+    #[cfg(target_arch = "wasm32")]
+    return browser::parse(bytes);
+    #[cfg(not(target_arch = "wasm32"))]
+    return serde_json::from_slice(bytes).map_err(|e| e.to_string());
+}
+
+/// Parses a JSON document into a typed body.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_value(parse(bytes)?).map_err(|e| e.to_string())
+}
 
 /// "an object", "a string", ... for "expected X, got {describe(v)}".
 pub fn describe(v: &Value) -> &'static str {
@@ -12,5 +40,37 @@ pub fn describe(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_documents_and_refuses_what_is_not_json() {
+        assert_eq!(parse(br#"{"a":[1,-2,1.5,"x",true,null]}"#).unwrap(), json!({"a": [1, -2, 1.5, "x", true, null]}));
+        assert!(parse(b"{\"a\":").is_err());
+        assert!(parse(b"\xff").is_err());
+        assert!(parse(b"").is_err());
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_an_error() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(deep(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(parse(deep(MAX_DEPTH + 1).as_bytes()).is_err());
+        assert!(parse(deep(100_000).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn typed_bodies_are_read_from_the_value() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Body {
+            n: u32,
+        }
+        assert_eq!(from_slice::<Body>(br#"{"n":7}"#), Ok(Body { n: 7 }));
+        assert!(from_slice::<Body>(br#"{"n":"7"}"#).is_err());
     }
 }

@@ -5,7 +5,6 @@
 
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub mod json;
 #[cfg(feature = "things-stack")]
 pub mod things_stack;

@@ -9,6 +9,7 @@ use super::error::{shown, CloudPlugsError};
 
 /// The JSON object published on a data channel (seeds/004 Publishing Data).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct DataDocument {
     /// The message's unique identifier; CloudPlugs assigns one when it is left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19,9 +20,11 @@ pub struct DataDocument {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "timestamp_ms")]
     pub at: Option<u64>,
     /// Other fields, such as `of` and `ttl` that the object-C library sends.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+
+crate::keeps_extra!(DataDocument);
 
 impl DataDocument {
     pub fn new(data: Value, at: Option<u64>) -> Self {
@@ -62,7 +65,7 @@ pub fn parse_data_record(topic: &str, payload: &[u8]) -> Result<DataRecord, Clou
     let malformed = |detail: String| CloudPlugsError::MalformedData { topic: shown(topic), detail };
     let (plug_id, channel) =
         parse_data_topic(topic).ok_or_else(|| malformed("not a PLUG_ID/data/CHANNEL topic".into()))?;
-    let value: Value = serde_json::from_slice(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    let value: Value = crate::platforms::json::parse(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
     if !value.is_object() {
         return Err(malformed("expected a JSON object {\"data\":...}".into()));
     }

@@ -80,6 +80,7 @@ pub struct ClassBc {
 
 /// One downlink: what a push carries, and what `down/queued`, `sent`, `ack`, `nack` report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Downlink {
     #[serde(default)]
     pub f_port: u32,
@@ -104,9 +105,11 @@ pub struct Downlink {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decoded_payload_warnings: Vec<String>,
     /// Fields this client does not know, kept as they came.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+
+crate::keeps_extra!(Downlink);
 
 impl Downlink {
     /// The application server's rules, checked before sending because the server only logs

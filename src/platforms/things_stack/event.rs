@@ -9,6 +9,7 @@ use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
 use super::topic::{parse_event_topic, ApplicationUid, EventKind};
 use super::wire::{base64_bytes, is_false, u64_string};
+use crate::platforms::json::serde_names;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationIds {
@@ -16,6 +17,7 @@ pub struct ApplicationIds {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EndDeviceIds {
     pub device_id: String,
     #[serde(default)]
@@ -26,12 +28,13 @@ pub struct EndDeviceIds {
     pub join_eui: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dev_addr: Option<String>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 /// One gateway antenna's reception of an uplink.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RxMetadata {
     #[serde(default)]
     pub gateway_ids: GatewayIds,
@@ -45,11 +48,12 @@ pub struct RxMetadata {
     pub channel_rssi: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snr: Option<f64>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct LoraDataRate {
     #[serde(default)]
     pub bandwidth: u32,
@@ -57,32 +61,35 @@ pub struct LoraDataRate {
     pub spreading_factor: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coding_rate: Option<String>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct DataRate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lora: Option<LoraDataRate>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 /// How the end device transmitted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TxSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_rate: Option<DataRate>,
     /// Hz; a decimal string on the wire (uint64).
     #[serde(default, with = "u64_string", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<u64>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 /// `uplink_message` (topic `up`) and `uplink_normalized` (topic `up/normalized`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Uplink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
@@ -105,11 +112,12 @@ pub struct Uplink {
     pub received_at: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub confirmed: bool,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct JoinAccept {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
@@ -117,12 +125,13 @@ pub struct JoinAccept {
     pub invalidated_downlinks: Vec<Downlink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 /// Why the server gave up on something, e.g. `name: "application_downlink_too_long"`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ErrorDetails {
     #[serde(default)]
     pub namespace: String,
@@ -134,20 +143,22 @@ pub struct ErrorDetails {
     pub attributes: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<u32>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct DownlinkFailed {
     pub downlink: Downlink,
     #[serde(default)]
     pub error: ErrorDetails,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct InvalidatedDownlinks {
     #[serde(default)]
     pub downlinks: Vec<Downlink>,
@@ -155,11 +166,12 @@ pub struct InvalidatedDownlinks {
     pub last_f_cnt_down: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Location {
     #[serde(default)]
     pub latitude: f64,
@@ -171,11 +183,12 @@ pub struct Location {
     pub accuracy: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct LocationSolved {
     #[serde(default)]
     pub service: String,
@@ -183,19 +196,36 @@ pub struct LocationSolved {
     pub location: Location,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub attributes: Map<String, Value>,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ServiceData {
     #[serde(default)]
     pub service: String,
     #[serde(default)]
     pub data: Value,
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+
+crate::keeps_extra!(
+    EndDeviceIds,
+    RxMetadata,
+    LoraDataRate,
+    DataRate,
+    TxSettings,
+    Uplink,
+    JoinAccept,
+    ErrorDetails,
+    DownlinkFailed,
+    InvalidatedDownlinks,
+    Location,
+    LocationSolved,
+    ServiceData,
+);
 
 /// The one body of an `ApplicationUp`, named by its JSON key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,7 +264,7 @@ impl UpMessage {
 }
 
 /// The envelope every event shares.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplicationUp {
     pub end_device_ids: EndDeviceIds,
     #[serde(default)]
@@ -247,6 +277,45 @@ pub struct ApplicationUp {
     pub message: UpMessage,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The fields of [`ApplicationUp`] besides its body and `extra`, for reading it.
+#[derive(Deserialize)]
+struct Envelope {
+    end_device_ids: EndDeviceIds,
+    #[serde(default)]
+    correlation_ids: Vec<String>,
+    #[serde(default)]
+    received_at: Option<String>,
+    #[serde(default)]
+    simulated: bool,
+}
+
+/// Read by hand rather than with two flattened fields (see `platforms::json::extra`): the first
+/// key that names a body (`uplink_message`, `join_accept`, ...) is the body, the envelope's own
+/// fields are read, and the rest is kept in `extra`.
+impl<'de> Deserialize<'de> for ApplicationUp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut object = Map::<String, Value>::deserialize(d)?;
+        let bodies = serde_names(<UpMessage as Deserialize>::deserialize);
+        let Some((key, body)) = bodies.iter().find_map(|k| object.remove_entry(*k)) else {
+            return Err(D::Error::custom(format!("no event body: expected one of {}", bodies.join(", "))));
+        };
+        let message = UpMessage::deserialize(Value::Object(Map::from_iter([(key, body)]))).map_err(D::Error::custom)?;
+        let fields = serde_names(<Envelope as Deserialize>::deserialize);
+        let (known, extra): (Map<String, Value>, Map<String, Value>) =
+            object.into_iter().partition(|(k, _)| fields.contains(&k.as_str()));
+        let envelope = Envelope::deserialize(Value::Object(known)).map_err(D::Error::custom)?;
+        Ok(Self {
+            end_device_ids: envelope.end_device_ids,
+            correlation_ids: envelope.correlation_ids,
+            received_at: envelope.received_at,
+            simulated: envelope.simulated,
+            message,
+            extra,
+        })
+    }
 }
 
 impl ApplicationUp {
@@ -334,7 +403,7 @@ pub fn parse_event(
 ) -> Result<Option<ThingsStackEvent>, ThingsStackError> {
     let Some((device_id, kind)) = parse_event_topic(app, topic) else { return Ok(None) };
     let invalid = |detail: String| ThingsStackError::InvalidEvent { topic: topic.to_owned(), detail };
-    let up: ApplicationUp = serde_json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
+    let up: ApplicationUp = crate::platforms::json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
     if up.message.kind() != kind {
         return Err(invalid(format!("the body is a {:?} event, the topic says {:?}", up.message.kind(), kind)));
     }
