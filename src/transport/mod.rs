@@ -7,7 +7,7 @@ mod websocket;
 
 pub use timers::TimerSet;
 pub(crate) use websocket::js_error_text;
-pub use websocket::{TransportEvent, WebSocketTransport};
+pub use websocket::{TransportEvent, WebSocketTransport, BUSY_MS};
 
 /// Drops a value on a later microtask: a JS closure must not be freed while it is running,
 /// and a socket's own close handler is where we learn to drop the socket.
