@@ -1,6 +1,7 @@
 //! The Things Stack application API over MQTT: a pure codec (topics, typed events, downlinks with
 //! validation and tracking, payload helpers, uplink decoders) and `ThingsStackApp` on the async client.
 
+pub mod base64;
 pub mod builder;
 pub mod decoder;
 pub mod downlink;

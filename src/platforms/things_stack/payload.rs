@@ -1,19 +1,8 @@
 //! Payload conversions between the forms LoRaWAN tools use: bytes, hex (as the Console shows it),
 //! base64 (as the MQTT API carries it) and UTF-8 text.
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
-
+use super::base64;
 use super::error::ThingsStackError;
-
-/// Decoding accepts padded and unpadded input, in the standard and the URL-safe alphabet, as
-/// protobuf's JSON mapping of `bytes` does.
-const LENIENT: GeneralPurposeConfig =
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
-const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
 /// Hex to bytes. Accepts either case, spaces, colons and `0x` prefixes: `BE EF`, `be:ef`, `0xBEEF`, `0xBE 0xEF`.
 pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, ThingsStackError> {
@@ -49,18 +38,15 @@ pub fn bytes_to_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Base64 to bytes; surrounding whitespace is ignored.
+/// Base64 to bytes, padded or not, in the standard or the URL-safe alphabet, as protobuf's JSON
+/// mapping of `bytes` reads it; surrounding whitespace is ignored.
 pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, ThingsStackError> {
-    let text = text.trim();
-    STANDARD_LENIENT
-        .decode(text)
-        .or_else(|e| URL_SAFE_LENIENT.decode(text).map_err(|_| e))
-        .map_err(|e| ThingsStackError::InvalidBase64(e.to_string()))
+    base64::decode(text.trim()).map_err(ThingsStackError::InvalidBase64)
 }
 
 /// Bytes to padded standard base64, the form `frm_payload` takes on the wire.
 pub fn bytes_to_base64(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    base64::encode(bytes)
 }
 
 pub fn hex_to_base64(hex: &str) -> Result<String, ThingsStackError> {
