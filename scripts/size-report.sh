@@ -20,7 +20,7 @@ measure() { # name wasm
   wasm-opt -Oz $FEATURES "$OUT/$name/m_bg.wasm" -o "$OUT/$name/m_opt.wasm"
   # Minified as scripts/npm-build.sh ships it.
   find "$OUT/$name" -name '*.js' -print0 | while IFS= read -r -d '' js; do
-    esbuild "$js" --minify --format=esm --log-level=warning --outfile="$js" --allow-overwrite
+    esbuild "$js" --minify-whitespace --minify-syntax --format=esm --log-level=warning --outfile="$js" --allow-overwrite
   done
   local w j s=0
   w=$(gzip -9c "$OUT/$name/m_opt.wasm" | wc -c)

@@ -19,7 +19,7 @@ fn documents_read_as_serde_json_reads_them() {
     assert_eq!(value["n"][1].as_i64(), Some(-7));
     assert_eq!(value["n"][3], json!(1.5));
     assert_eq!(value["n"][4], json!(-2.25e-3));
-    assert!(value["n"][2].is_f64(), "beyond 2^53 stays a float: {}", value["n"][2]);
+    assert_eq!(value["n"][2].as_f64(), Some(2f64.powi(64)), "2^64 is past u64: a float");
     assert_eq!(value["b"], json!([true, false]));
     assert_eq!(value["z"], Value::Null);
     assert_eq!(value["o"]["__proto__"], json!({"x": 1}), "an own key, not the prototype");
@@ -28,17 +28,20 @@ fn documents_read_as_serde_json_reads_them() {
 
 #[wasm_bindgen_test]
 fn whole_numbers_are_integers() {
-    let value = parse(b"[7, -7, 4294967296, 1e3]").unwrap();
+    let value = parse(b"[7, -7, 4294967296, 1e3, 1152921504606846976, -9223372036854775808]").unwrap();
     assert_eq!(value[0].as_u64(), Some(7));
     assert_eq!(value[1].as_i64(), Some(-7));
     assert_eq!(value[2].as_u64(), Some(4_294_967_296));
     // serde_json keeps `1e3` a float; JSON.parse cannot tell it from 1000.
     assert_eq!(value[3].as_u64(), Some(1000));
+    // What JSON.stringify writes for 2**60 (a JS caller's telemetry) stays an integer.
+    assert_eq!(value[4].as_u64(), Some(1 << 60));
+    assert_eq!(value[5].as_i64(), Some(i64::MIN));
 }
 
 #[wasm_bindgen_test]
 fn bad_input_is_an_error() {
-    for bad in [&b""[..], b"{", b"{\"a\":1,}", b"\xEF\xBB\xBF{}", b"\xff", b"NaN", b"[1] [2]", b"'x'"] {
+    for bad in [&b""[..], b"{", b"{\"a\":1,}", b"\xEF\xBB\xBF{}", b"\xff", b"NaN", b"[1] [2]", b"'x'", b"[1e400]"] {
         assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
     }
 }

@@ -110,7 +110,17 @@ async fn live_uplinks_are_typed_and_decoded_with_cayenne_lpp() {
     let decoded = e.decoded.expect("decoded in the page");
     assert!(decoded.is_ok(), "{decoded:?}");
     assert!(decoded.data["temperature_1"].is_number() && decoded.data["relative_humidity_2"].is_number());
-    assert_eq!(Some(&decoded.data), e.up.decoded_payload(), "same output as the server's formatter");
+    // Equal as JSON numbers: the server's `35.0` arrives through JSON.parse as the integer 35.
+    assert_eq!(
+        Some(as_numbers(&decoded.data)),
+        e.up.decoded_payload().map(as_numbers),
+        "same output as the server's formatter"
+    );
+}
+
+/// An object's values as f64, keyed as they are: JSON does not tell 35 from 35.0.
+fn as_numbers(v: &serde_json::Value) -> Vec<(String, Option<f64>)> {
+    v.as_object().into_iter().flatten().map(|(k, n)| (k.clone(), n.as_f64())).collect()
 }
 
 // TTS payload formatter contract: decodeUplink({bytes, fPort, recvTime}) -> {data, warnings, errors}.

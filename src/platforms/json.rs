@@ -3,7 +3,9 @@
 //!
 //! Parsing goes through the browser's own `JSON.parse` on wasm, so the package carries no JSON
 //! parser of its own (serde_json's is generic and was instantiated once per parsed type); natively
-//! it is serde_json's. Both give a [`Value`]; typed bodies are read from that value.
+//! it is serde_json's. Both give a [`Value`]; typed bodies are read from that value. On wasm a
+//! number is a JS number first: whole ones (`1.0`, `1e3` too) become integers, integers beyond 2^53
+//! arrive rounded, a duplicate key keeps its last value, and a lone surrogate becomes U+FFFD.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -54,6 +56,7 @@ mod tests {
         assert!(parse(b"{\"a\":").is_err());
         assert!(parse(b"\xff").is_err());
         assert!(parse(b"").is_err());
+        assert!(parse(b"[1e400]").is_err());
     }
 
     #[test]

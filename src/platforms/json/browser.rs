@@ -6,9 +6,6 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::MAX_DEPTH;
 
-/// 2^53: integers up to this size are exact in a JS number.
-const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
-
 pub fn parse(bytes: &[u8]) -> Result<Value, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let parsed = JSON::parse(text).map_err(|e| match e.dyn_ref::<js_sys::Error>() {
@@ -23,7 +20,7 @@ fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
         return Ok(Value::String(s));
     }
     if let Some(f) = v.as_f64() {
-        return Ok(number(f));
+        return number(f);
     }
     if let Some(b) = v.as_bool() {
         return Ok(Value::Bool(b));
@@ -50,10 +47,17 @@ fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
     Ok(Value::Object(map))
 }
 
-/// Whole numbers within JS's exact range as integers (as serde_json reads `7`), others as floats.
-fn number(f: f64) -> Value {
-    if f.fract() == 0.0 && f.abs() <= MAX_SAFE {
-        return if f >= 0.0 { Value::from(f as u64) } else { Value::from(f as i64) };
+/// Whole numbers as integers, as serde_json reads `7` (and reads what `JSON.stringify` writes for
+/// 2^60); others as floats. A JS number is exact only to 2^53, so larger integers from the network
+/// arrive rounded, where serde_json would keep every digit. Out of range (`1e400`) is an error.
+fn number(f: f64) -> Result<Value, String> {
+    const U64_END: f64 = 18_446_744_073_709_551_616.0; // 2^64
+    const I64_MIN: f64 = -9_223_372_036_854_775_808.0; // -2^63
+    if f.fract() == 0.0 && (0.0..U64_END).contains(&f) {
+        return Ok(Value::from(f as u64));
     }
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
+    if f.fract() == 0.0 && (I64_MIN..0.0).contains(&f) {
+        return Ok(Value::from(f as i64));
+    }
+    Number::from_f64(f).map(Value::Number).ok_or_else(|| "number out of range".into())
 }

@@ -6,6 +6,9 @@
 //! functions instead of the traits), marks its map `#[serde(flatten, skip_deserializing)]` (still
 //! flattened when written), and gets the traits from [`keeps_extra!`](crate::keeps_extra): the
 //! object is split into the fields the derive knows, read by the derive, and the rest.
+//!
+//! `remote = "Self"` also leaves a public inherent `T::deserialize`, which reads the known fields
+//! only; read such a type through serde's trait (`serde_json::from_value`, `from_str`, ...).
 
 use std::fmt;
 
@@ -81,6 +84,11 @@ pub fn read_keeping_extra<'de, D: Deserializer<'de>, T>(
     extra: fn(&mut T) -> &mut Map<String, Value>,
 ) -> Result<T, D::Error> {
     let fields = serde_names(names);
+    if fields.is_empty() {
+        // The derive read the struct as a map (a flattened field that is not skipped): every key
+        // would land in `extra` and the typed fields would keep their defaults.
+        return Err(de::Error::custom("a struct keeping unknown fields must be read with its field names"));
+    }
     let (known, rest): (Map<String, Value>, Map<String, Value>) =
         Map::deserialize(d)?.into_iter().partition(|(k, _)| fields.contains(&k.as_str()));
     let mut value = derived(Value::Object(known)).map_err(de::Error::custom)?;

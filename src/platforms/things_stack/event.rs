@@ -291,9 +291,10 @@ struct Envelope {
     simulated: bool,
 }
 
-/// Read by hand rather than with two flattened fields (see `platforms::json::extra`): the first
-/// key that names a body (`uplink_message`, `join_accept`, ...) is the body, the envelope's own
-/// fields are read, and the rest is kept in `extra`.
+/// Read by hand rather than with two flattened fields (see `platforms::json::extra`): the key that
+/// names a body (`uplink_message`, `join_accept`, ...; the first in [`UpMessage`]'s order should
+/// there be several) is the body, the envelope's own fields are read, and the rest is kept in
+/// `extra`.
 impl<'de> Deserialize<'de> for ApplicationUp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
