@@ -2,6 +2,7 @@
 # What each part of the npm package weighs: release builds (the package's profile, wasm-bindgen
 # --target web, wasm-opt -Oz, esbuild --minify of the glue, gzip -9 of wasm + JS glue) of
 #   floor          bench/size-floor: mqtt-protocol-core's Connection behind the thinnest facade
+#   floor-packets  bench/size-floor-packets: its packet builders and parsers only, no Connection
 #   core           the client alone (--no-default-features): MqttClient, reconnect, queue, persistence
 #   thingsboard, things-stack, cloudplugs   the client with one platform adapter
 #   all            the npm package (default features)
@@ -33,6 +34,8 @@ echo "| build         | wasm raw  | wasm gz  | JS gz    | total gz  |"
 echo "| ---           | ---:      | ---:     | ---:     | ---:      |"
 cargo build -q --release --target wasm32-unknown-unknown --manifest-path bench/size-floor/Cargo.toml --target-dir target
 measure floor target/wasm32-unknown-unknown/release/iotmqtt_size_floor.wasm
+cargo build -q --release --target wasm32-unknown-unknown --manifest-path bench/size-floor-packets/Cargo.toml --target-dir target
+measure floor-packets target/wasm32-unknown-unknown/release/iotmqtt_size_floor_packets.wasm
 for variant in core thingsboard things-stack cloudplugs all; do
   case $variant in
     core) flags=(--no-default-features) ;;
