@@ -14,7 +14,7 @@ use serde_json::Value;
 mod browser;
 mod extra;
 
-pub use extra::{read_keeping_extra, serde_names, SerdeNames};
+pub use extra::{read_keeping_extra, serde_names, split_known, SerdeNames};
 
 /// How many arrays and objects may nest inside each other (serde_json's own limit): deeper input
 /// is an error, never a stack overflow.

@@ -76,6 +76,11 @@ pub fn serde_names<T>(derived: fn(SerdeNames) -> Result<T, Names>) -> &'static [
     }
 }
 
+/// Splits an object into the entries named in `fields` and the rest.
+pub fn split_known(object: Map<String, Value>, fields: &[&str]) -> (Map<String, Value>, Map<String, Value>) {
+    object.into_iter().partition(|(k, _)| fields.contains(&k.as_str()))
+}
+
 /// Reads an object: the fields the derive knows through `derived`, the others into `extra`.
 pub fn read_keeping_extra<'de, D: Deserializer<'de>, T>(
     d: D,
@@ -89,8 +94,7 @@ pub fn read_keeping_extra<'de, D: Deserializer<'de>, T>(
         // would land in `extra` and the typed fields would keep their defaults.
         return Err(de::Error::custom("a struct keeping unknown fields must be read with its field names"));
     }
-    let (known, rest): (Map<String, Value>, Map<String, Value>) =
-        Map::deserialize(d)?.into_iter().partition(|(k, _)| fields.contains(&k.as_str()));
+    let (known, rest) = split_known(Map::deserialize(d)?, fields);
     let mut value = derived(Value::Object(known)).map_err(de::Error::custom)?;
     *extra(&mut value) = rest;
     Ok(value)

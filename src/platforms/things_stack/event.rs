@@ -9,7 +9,7 @@ use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
 use super::topic::{parse_event_topic, ApplicationUid, EventKind};
 use super::wire::{base64_bytes, is_false, u64_string};
-use crate::platforms::json::serde_names;
+use crate::platforms::json::{serde_names, split_known};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationIds {
@@ -305,8 +305,7 @@ impl<'de> Deserialize<'de> for ApplicationUp {
         };
         let message = UpMessage::deserialize(Value::Object(Map::from_iter([(key, body)]))).map_err(D::Error::custom)?;
         let fields = serde_names(<Envelope as Deserialize>::deserialize);
-        let (known, extra): (Map<String, Value>, Map<String, Value>) =
-            object.into_iter().partition(|(k, _)| fields.contains(&k.as_str()));
+        let (known, extra) = split_known(object, fields);
         let envelope = Envelope::deserialize(Value::Object(known)).map_err(D::Error::custom)?;
         Ok(Self {
             end_device_ids: envelope.end_device_ids,
