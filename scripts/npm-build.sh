@@ -61,12 +61,6 @@ fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
 
-# Minify the glue and its snippets, as MQTT.js ships dist/mqtt.min.js: whitespace, comments and syntax
-# (esbuild's transform, no bundling). Names stay, so classes and stack frames read `MqttClient` (mangling
-# them too would save another 1 KB gz), and so does wasm-bindgen's `@ts-self-types` pointer to the .d.ts.
-find pkg/web pkg/bundler -name '*.js' -print0 | while IFS= read -r -d '' js; do
-  banner=$(head -1 "$js" | grep '^/\* @ts-self-types=' || true)
-  esbuild "$js" --minify-whitespace --minify-syntax --format=esm --log-level=warning --banner:js="$banner" \
-    --outfile="$js" --allow-overwrite
-done
+# The glue and its snippets, minified as the package ships them.
+bash scripts/minify-glue.sh pkg/web pkg/bundler
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

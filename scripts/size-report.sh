@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What each part of the npm package weighs: release builds (the package's profile, wasm-bindgen
-# --target web, wasm-opt -Oz, esbuild --minify of the glue, gzip -9 of wasm + JS glue) of
+# --target web, wasm-opt -Oz, the glue minified by scripts/minify-glue.sh, gzip -9 of wasm + JS glue) of
 #   floor          bench/size-floor: mqtt-protocol-core's Connection behind the thinnest facade
 #   floor-packets  bench/size-floor-packets: its packet builders and parsers only, no Connection
 #   core           the client alone (--no-default-features): MqttClient, reconnect, queue, persistence
@@ -19,10 +19,7 @@ measure() { # name wasm
   local name=$1 wasm=$2
   wasm-bindgen --target web --out-dir "$OUT/$name" --out-name m "$wasm"
   wasm-opt -Oz $FEATURES "$OUT/$name/m_bg.wasm" -o "$OUT/$name/m_opt.wasm"
-  # Minified as scripts/npm-build.sh ships it.
-  find "$OUT/$name" -name '*.js' -print0 | while IFS= read -r -d '' js; do
-    esbuild "$js" --minify-whitespace --minify-syntax --format=esm --log-level=warning --outfile="$js" --allow-overwrite
-  done
+  bash scripts/minify-glue.sh "$OUT/$name" # as the package ships it
   local w j s=0
   w=$(gzip -9c "$OUT/$name/m_opt.wasm" | wc -c)
   j=$(gzip -9c "$OUT/$name/m.js" | wc -c)
