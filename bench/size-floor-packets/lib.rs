@@ -5,6 +5,19 @@ use mqtt_protocol_core::mqtt::result_code::MqttError;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
+/// The two versions' builders share no trait, only their method names: `$body` once per version.
+macro_rules! per_version {
+    ($v5:expr, $version:ident => $body:block) => {
+        if $v5 {
+            use mqtt::packet::v5_0 as $version;
+            $body
+        } else {
+            use mqtt::packet::v3_1_1 as $version;
+            $body
+        }
+    };
+}
+
 fn err(e: MqttError) -> JsValue {
     JsValue::from(format!("{e:?}"))
 }
@@ -23,28 +36,18 @@ impl Floor {
         Floor { v5, next_id: 1, received: 0 }
     }
 
+    fn packet_id(&mut self) -> u16 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        id
+    }
+
     pub fn connect(&mut self, client_id: &str, user: &str, pass: &str) -> Result<Vec<u8>, JsValue> {
-        Ok(if self.v5 {
-            let b = mqtt::packet::v5_0::Connect::builder().client_id(client_id).map_err(err)?;
-            b.user_name(user)
-                .map_err(err)?
-                .password(pass)
-                .map_err(err)?
-                .keep_alive(60)
-                .build()
-                .map_err(err)?
-                .to_continuous_buffer()
-        } else {
-            let b = mqtt::packet::v3_1_1::Connect::builder().client_id(client_id).map_err(err)?;
-            b.user_name(user)
-                .map_err(err)?
-                .password(pass)
-                .map_err(err)?
-                .keep_alive(60)
-                .build()
-                .map_err(err)?
-                .to_continuous_buffer()
-        })
+        Ok(per_version!(self.v5, version => {
+            let b = version::Connect::builder().client_id(client_id).map_err(err)?;
+            let b = b.user_name(user).map_err(err)?.password(pass).map_err(err)?.keep_alive(60);
+            b.build().map_err(err)?.to_continuous_buffer()
+        }))
     }
 
     pub fn publish(&mut self, topic: &str, payload: &[u8], qos: u8) -> Result<Vec<u8>, JsValue> {
@@ -53,44 +56,22 @@ impl Floor {
             1 => Qos::AtLeastOnce,
             _ => Qos::ExactlyOnce,
         };
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        Ok(if self.v5 {
-            let mut b =
-                mqtt::packet::v5_0::Publish::builder().topic_name(topic).map_err(err)?.qos(qos).payload(payload);
-            if qos != Qos::AtMostOnce {
+        let id = if qos == Qos::AtMostOnce { None } else { Some(self.packet_id()) };
+        Ok(per_version!(self.v5, version => {
+            let mut b = version::Publish::builder().topic_name(topic).map_err(err)?.qos(qos).payload(payload);
+            if let Some(id) = id {
                 b = b.packet_id(id);
             }
             b.build().map_err(err)?.to_continuous_buffer()
-        } else {
-            let mut b =
-                mqtt::packet::v3_1_1::Publish::builder().topic_name(topic).map_err(err)?.qos(qos).payload(payload);
-            if qos != Qos::AtMostOnce {
-                b = b.packet_id(id);
-            }
-            b.build().map_err(err)?.to_continuous_buffer()
-        })
+        }))
     }
 
     pub fn subscribe(&mut self, filter: &str) -> Result<Vec<u8>, JsValue> {
         let entry = SubEntry::new(filter, SubOpts::new().set_qos(Qos::AtLeastOnce)).map_err(err)?;
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        Ok(if self.v5 {
-            mqtt::packet::v5_0::Subscribe::builder()
-                .packet_id(id)
-                .entries(vec![entry])
-                .build()
-                .map_err(err)?
-                .to_continuous_buffer()
-        } else {
-            mqtt::packet::v3_1_1::Subscribe::builder()
-                .packet_id(id)
-                .entries(vec![entry])
-                .build()
-                .map_err(err)?
-                .to_continuous_buffer()
-        })
+        let id = self.packet_id();
+        Ok(per_version!(self.v5, version => {
+            version::Subscribe::builder().packet_id(id).entries(vec![entry]).build().map_err(err)?.to_continuous_buffer()
+        }))
     }
 
     /// One whole packet (fixed header included): parse by type.
