@@ -111,7 +111,7 @@ fn connect_v5_carries_session_expiry_and_clean_start_off() {
     assert_eq!(&bytes[12..18], &[5, 0x11, 0, 0, 1, 44], "property length 5, session expiry 300");
 }
 
-// The core arms the keepalive timer with every packet sent, CONNECT included.
+// The keepalive counts from the last packet sent, CONNECT included.
 #[test]
 fn connack_accepted_connects_and_keepalive_runs_from_connect() {
     let mut s = Session::new(options(ProtocolVersion::V3_1_1));
@@ -369,7 +369,7 @@ fn splits_across_packet_boundaries_keep_order() {
     assert_eq!(got, ["a", "b", "c"]);
 }
 
-// MQTT 3.1.1 §3.1.2.10: keepalive; the core asks for timers and the shell reports them fired.
+// MQTT 3.1.1 §3.1.2.10: keepalive; the session asks for timers and the shell reports them fired.
 #[test]
 fn keepalive_sends_pingreq_and_a_missing_pingresp_ends_the_connection() {
     let mut s = connected(ProtocolVersion::V3_1_1);
@@ -543,6 +543,139 @@ fn zero_limits_in_a_v5_connack_are_an_error_not_a_panic() {
         let ev = s.feed(&p);
         assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(_))), "{ev:?}");
     }
+}
+
+// MQTT 3.1.1 §4.3.3: a QoS 2 PUBLISH sent again before its PUBREL is acknowledged again but
+// delivered once; after PUBREL the packet id names a new message.
+#[test]
+fn an_inbound_qos2_resend_is_acknowledged_but_delivered_once() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let first = s.feed(&publish_v3("t", 2, 5, b"once"));
+    assert_eq!(messages(&first).len(), 1);
+    let mut resend = publish_v3("t", 2, 5, b"once");
+    resend[0] |= 0x08; // DUP
+    let ev = s.feed(&resend);
+    assert_eq!(sent(&ev), vec![vec![0x50, 0x02, 0, 5]], "PUBREC again");
+    assert!(messages(&ev).is_empty(), "not delivered twice: {ev:?}");
+    assert_eq!(sent(&s.feed(&[0x62, 0x02, 0, 5])), vec![vec![0x70, 0x02, 0, 5]]);
+    assert_eq!(messages(&s.feed(&publish_v3("t", 2, 5, b"next"))).len(), 1, "a new message with the same id");
+}
+
+// MQTT 5.0 §3.2.2.3.3 and §4.9: no more unacknowledged QoS 1/2 messages than the broker's
+// Receive Maximum; the rest wait, in order, for acknowledgements to free a slot.
+#[test]
+fn publishes_beyond_the_receive_maximum_wait_for_a_free_slot() {
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    s.feed(&[0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x02]); // Receive Maximum 2
+    let mut tickets = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..5u8 {
+        let (t, ev) = s.publish(&Outgoing::new("t", vec![i]).qos(QoS::AtLeastOnce)).unwrap();
+        ids.extend(sent(&ev).iter().map(|p| u16::from_be_bytes([p[5], p[6]])));
+        tickets.push(t);
+    }
+    assert_eq!(ids.len(), 2, "two in flight");
+    assert!(tickets[2..].iter().all(|t| t.queued && t.packet_id.is_none() && t.completes_later()));
+    assert_eq!((s.in_flight(), s.queued()), (2, 3));
+    let (t0, ev) = s.publish(&Outgoing::new("t", b"q0".to_vec())).unwrap();
+    assert!(!t0.completes_later() && sent(&ev).len() == 1, "QoS 0 is not limited");
+
+    let [hi, lo] = ids[0].to_be_bytes();
+    let ev = s.feed(&[0x40, 0x02, hi, lo]);
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: tickets[0].token, result: Ok(()) }));
+    let next = sent(&ev);
+    assert_eq!(next.len(), 1, "one slot freed, one held message sent: {ev:?}");
+    assert_eq!(next[0].last(), Some(&2u8), "the oldest held one");
+    assert_eq!((s.in_flight(), s.queued()), (2, 2));
+
+    // Without an offline queue, held messages fail with the connection.
+    let ev = s.notify_closed();
+    let failed: Vec<u64> = ev
+        .iter()
+        .filter_map(|e| match e {
+            E::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) } => Some(*token),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 4, "two in flight, two held: {ev:?}");
+    assert!(failed.contains(&tickets[4].token));
+    assert_eq!(s.queued(), 0);
+}
+
+// Packet ids in use by any pending request are skipped; when all 65,535 are in use, the request
+// is refused with a typed error and a freed id is used again.
+#[test]
+fn packet_ids_are_never_shared_and_running_out_is_a_typed_error() {
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let (sub, _) = s.subscribe(&[("f".to_string(), QoS::AtMostOnce)]).unwrap();
+    assert_eq!(sub, 1);
+    let mut seen = std::collections::HashSet::from([sub]);
+    for _ in 1..u16::MAX {
+        let (t, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+        assert!(seen.insert(t.packet_id.unwrap()), "id {:?} reused while pending", t.packet_id);
+    }
+    let full = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce));
+    assert_eq!(full.unwrap_err(), ClientError::PacketIdsExhausted);
+    assert_eq!(s.subscribe(&[("g".to_string(), QoS::AtMostOnce)]).unwrap_err(), ClientError::PacketIdsExhausted);
+    s.feed(&[0x90, 0x03, 0, 1, 0x00]); // the SUBACK frees id 1
+    let (t, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(t.packet_id, Some(1));
+}
+
+// MQTT 5.0 §3.2.2.3.14: the broker's Server Keep Alive replaces the client's keepalive.
+#[test]
+fn the_server_keep_alive_replaces_the_keepalive() {
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let ev = s.feed(&[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x03]); // Server Keep Alive 3 s
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 3_000 }), "{ev:?}");
+    let (_, ev) = s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap();
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 3_000 }), "{ev:?}");
+
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let ev = s.feed(&[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x00]); // 0: no pings at all
+    assert!(ev.contains(&E::RequestTimerCancel(TimerKind::PingreqSend)), "{ev:?}");
+    let (_, ev) = s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap();
+    assert!(!ev.iter().any(|e| matches!(e, E::RequestTimerReset { .. })), "{ev:?}");
+}
+
+// MQTT 5.0 §4.13.2: a client that gives up on pings says why: DISCONNECT 0x8D "keep alive timeout".
+#[test]
+fn a_v5_ping_timeout_sends_disconnect_keep_alive_timeout() {
+    let mut s = connected(ProtocolVersion::V5);
+    s.timer_fired(TimerKind::PingreqSend);
+    let ev = s.timer_fired(TimerKind::PingrespRecv);
+    assert_eq!(sent(&ev), vec![vec![0xE0, 0x01, 0x8D]]);
+    assert!(ev.contains(&E::NotifyConnectionLost(ClientError::PingTimeout)));
+    assert!(ev.contains(&E::RequestClose));
+}
+
+// What a server may not send a client ends the connection with a protocol error.
+#[test]
+fn packets_a_client_never_receives_are_protocol_errors() {
+    let cases: [(&str, Vec<u8>); 6] = [
+        ("CONNECT", vec![0x10, 0x00]),
+        ("SUBSCRIBE", vec![0x82, 0x02, 0x00, 0x01]),
+        ("PINGREQ", vec![0xC0, 0x00]),
+        ("a second CONNACK", connack(ProtocolVersion::V3_1_1, 0)),
+        ("PUBACK with reserved flags", vec![0x42, 0x02, 0x00, 0x01]),
+        ("PUBREL without its fixed flags", vec![0x60, 0x02, 0x00, 0x01]),
+    ];
+    for (what, bytes) in cases {
+        let mut s = connected(ProtocolVersion::V3_1_1);
+        let ev = s.feed(&bytes);
+        assert!(
+            ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(ClientError::Protocol { .. }))),
+            "{what}: {ev:?}"
+        );
+        assert!(ev.contains(&E::RequestClose), "{what}");
+    }
+    let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+    s.connect().unwrap();
+    let ev = s.feed(&publish_v3("t", 0, 0, b"early"));
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(ClientError::Protocol { .. }))), "{ev:?}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Byte-in, event-out specifications of what survives a lost connection: the offline queue, and
-//! in-flight QoS 1/2 messages resent after a reconnect (by the core with DUP when the broker kept
-//! the session, by us otherwise).
+//! in-flight QoS 1/2 messages resent after a reconnect (with DUP when the broker kept the session,
+//! as new messages otherwise).
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::session::{Session, SessionEvent as E};
@@ -132,7 +132,7 @@ fn a_kept_session_resends_in_flight_messages_with_dup() {
     let (t, ev) = s.publish(&Outgoing::new("t", b"kept".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     let first = publishes(&ev)[0].clone();
     s.notify_closed();
-    assert_eq!(s.queued(), 0, "the core keeps it, not the queue");
+    assert_eq!(s.queued(), 0, "the session keeps it in flight, not in the queue");
     s.connect().unwrap();
     let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
     let again = publishes(&ev);
@@ -140,6 +140,27 @@ fn a_kept_session_resends_in_flight_messages_with_dup() {
     assert_eq!(again[0].0, 0x3A, "QoS 1 with DUP");
     assert_eq!((again[0].1, again[0].2.clone()), (first.1, first.2), "same packet id and payload");
     assert_eq!(completed(&s.feed(&puback(first.1))), vec![(t.token, Ok(()))]);
+}
+
+// MQTT 3.1.1 §4.4: a QoS 2 message whose PUBREC came is resumed with PUBREL, not PUBLISH.
+#[test]
+fn a_kept_session_resends_pubrel_for_released_qos2_messages() {
+    let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (a, _) = s.publish(&Outgoing::new("t", b"a".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let (b, _) = s.publish(&Outgoing::new("t", b"b".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = a.packet_id.unwrap().to_be_bytes();
+    s.feed(&[0x50, 0x02, hi, lo]); // PUBREC for a
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
+    let sent: Vec<Vec<u8>> =
+        ev.iter().filter_map(|e| if let E::RequestSend(p) = e { Some(p.clone()) } else { None }).collect();
+    assert_eq!(sent[0], vec![0x62, 0x02, hi, lo], "PUBREL for a: {ev:?}");
+    assert_eq!(publishes(&ev), vec![(0x3C, b.packet_id.unwrap(), b"b".to_vec())], "b again, QoS 2 with DUP");
+    let done = completed(&s.feed(&[0x70, 0x02, hi, lo]));
+    assert_eq!(done, vec![(a.token, Ok(()))]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! Splits the inbound byte stream into whole MQTT packets and vets each one before
-//! mqtt-protocol-core sees it: the core panics on some protocol violations (found by fuzzing:
-//! a QoS 1 PUBLISH with packet id 0 makes it unwrap a failed PUBACK build), and a wasm panic
-//! kills the whole client, so such packets end the connection with an error instead.
+//! Splits the inbound byte stream into whole MQTT packets and vets each one before it is parsed:
+//! a packet id 0 where one is required, or QoS 3, ends the connection with an error. (Fuzzing
+//! found that mqtt-protocol-core's `Connection`, which the session once used, panicked on such a
+//! PUBLISH; a wasm panic kills the whole client.)
 
 /// The first thing in a buffer.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,11 +29,15 @@ pub fn next_frame(buf: &[u8]) -> Frame {
     Frame::Malformed("the remaining length is longer than four bytes")
 }
 
-/// Rejects what the core would mishandle: packet id 0 where one is required, and QoS 3.
+/// The length of a whole packet's fixed header: its type byte and remaining-length bytes.
+pub fn header_len(packet: &[u8]) -> usize {
+    1 + packet.iter().skip(1).take(4).position(|b| b & 0x80 == 0).map_or(4, |p| p + 1)
+}
+
+/// Rejects what the packet parsers would let through: packet id 0 where one is required, and QoS 3.
 pub fn check_packet(packet: &[u8]) -> Result<(), &'static str> {
     let Some(&first) = packet.first() else { return Err("an empty packet") };
-    let header = 1 + packet[1..].iter().take(4).position(|b| b & 0x80 == 0).map_or(4, |p| p + 1);
-    let body = packet.get(header..).unwrap_or(&[]);
+    let body = packet.get(header_len(packet)..).unwrap_or(&[]);
     let id_at = |at: usize| body.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
     match first >> 4 {
         3 => {

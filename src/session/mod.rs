@@ -1,5 +1,7 @@
-//! The pure MQTT session: wraps mqtt-protocol-core's client `Connection`, validates what the
-//! application asks for, and turns packets into typed events. No sockets, no clock, no web-sys.
+//! The pure MQTT session: the client side of the protocol (packet ids, the QoS 1 and 2 flows,
+//! keepalive, what survives a lost connection) over mqtt-protocol-core's packet types, which
+//! `packets` builds and parses. It validates what the application asks for and turns packets into
+//! typed events. No sockets, no clock, no web-sys.
 //!
 //! Every input (`connect`, `publish`, `feed`, `timer_fired`, `notify_closed`, ...) returns the
 //! events it caused, named by direction as in mqtt-protocol-core: `Request*` are jobs for the
@@ -9,20 +11,17 @@ pub mod backoff;
 pub mod framing;
 pub mod offline_queue;
 pub mod options;
+pub mod packets;
 pub mod reason;
 pub mod router;
 pub mod topic;
 
-use std::collections::HashMap;
-
-use mqtt_protocol_core::mqtt;
-use mqtt_protocol_core::mqtt::connection::Event as CoreEvent;
-use mqtt_protocol_core::mqtt::packet::{GenericPacket, Property, SubEntry, SubOpts};
-use mqtt_protocol_core::mqtt::prelude::*;
+use std::collections::{HashMap, VecDeque};
 
 use crate::error::ClientError;
 use offline_queue::{OfflineQueue, Queued};
 pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};
+use packets::{Ack, Inbound};
 use reason::{ConnectRefusal, ReasonCode};
 pub use router::Router;
 use topic::{validate_topic_filter, validate_topic_name};
@@ -34,22 +33,10 @@ pub enum TimerKind {
     PingreqSend,
     /// Give up when no PINGRESP arrives in time.
     PingrespRecv,
-    /// Only servers use it; kept so the mapping from the core is total.
-    PingreqRecv,
     /// Give up when no CONNACK arrives in time.
     ConnectTimeout,
     /// The shell's: time for the next reconnect attempt.
     Reconnect,
-}
-
-impl From<mqtt::connection::TimerKind> for TimerKind {
-    fn from(kind: mqtt::connection::TimerKind) -> Self {
-        match kind {
-            mqtt::connection::TimerKind::PingreqSend => Self::PingreqSend,
-            mqtt::connection::TimerKind::PingrespRecv => Self::PingrespRecv,
-            mqtt::connection::TimerKind::PingreqRecv => Self::PingreqRecv,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +87,8 @@ pub struct PublishTicket {
     pub token: u64,
     /// The packet id of a QoS 1 or 2 message sent now.
     pub packet_id: Option<u16>,
-    /// Waiting in the offline queue for a connection.
+    /// Waiting to be sent: in the offline queue for a connection, or for a free slot under the
+    /// broker's Receive Maximum (MQTT 5).
     pub queued: bool,
 }
 
@@ -111,52 +99,58 @@ impl PublishTicket {
     }
 }
 
+/// A QoS 1 or 2 message sent and not yet acknowledged.
+#[derive(Debug, Clone)]
+struct InFlight {
+    token: u64,
+    message: Outgoing,
+    /// QoS 2 only: the PUBREC came and PUBREL went; PUBCOMP ends it.
+    released: bool,
+}
+
 pub struct Session {
-    conn: mqtt::Connection<mqtt::role::Client>,
     options: ConnectOptions,
     phase: Phase,
     connack: Option<ConnAck>,
-    /// In-flight QoS >= 1 publishes by packet id: their token and the message, kept so that a lost
-    /// connection can send them again.
-    publishes: HashMap<u16, (u64, Outgoing)>,
+    /// In-flight QoS >= 1 publishes by packet id, kept so that a lost connection can send them again.
+    publishes: HashMap<u16, InFlight>,
+    /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
+    held: VecDeque<(u64, Outgoing)>,
+    /// Inbound QoS 2 packet ids acknowledged with PUBREC and not yet released: a resend of one of
+    /// them is acknowledged again but not delivered twice (MQTT 3.1.1 §4.3.3).
+    received_qos2: Vec<u16>,
+    next_packet_id: u16,
     next_token: u64,
+    /// The PINGREQ interval of this connection: the keepalive, or the broker's Server Keep Alive.
+    ping_interval_ms: u64,
     /// With a queue, publishes wait for the connection and in-flight ones survive its loss.
     queue: Option<OfflineQueue>,
     /// Set after the first CONNACK: later CONNECTs of an MQTT 5 session with an expiry resume it.
     connected_before: bool,
     /// Granted subscriptions, restored after a reconnect when the broker has no session for us.
     subscriptions: Vec<(String, QoS)>,
-    /// Filters asked for in each pending SUBSCRIBE, with their requested QoS.
-    subscribe_qos: HashMap<u16, Vec<QoS>>,
     /// The start of a packet whose end has not arrived yet.
     inbound: Vec<u8>,
-    subscribes: HashMap<u16, Vec<String>>,
+    /// Filters (with their requested QoS) of each SUBSCRIBE waiting for its SUBACK.
+    subscribes: HashMap<u16, Vec<(String, QoS)>>,
     unsubscribes: HashMap<u16, Vec<String>>,
 }
 
 impl Session {
     pub fn new(options: ConnectOptions) -> Self {
-        let version = match options.version {
-            ProtocolVersion::V3_1_1 => mqtt::Version::V3_1_1,
-            ProtocolVersion::V5 => mqtt::Version::V5_0,
-        };
-        let mut conn = mqtt::Connection::<mqtt::role::Client>::new(version);
-        conn.set_auto_pub_response(true);
-        conn.set_auto_ping_response(true);
-        if options.keepalive_secs > 0 {
-            conn.set_pingresp_recv_timeout(options.effective_ping_timeout_ms());
-        }
         Self {
-            conn,
             options,
             phase: Phase::Idle,
             connack: None,
             publishes: HashMap::new(),
+            held: VecDeque::new(),
+            received_qos2: Vec::new(),
+            next_packet_id: 1,
             next_token: 0,
+            ping_interval_ms: 0,
             queue: None,
             connected_before: false,
             subscriptions: Vec::new(),
-            subscribe_qos: HashMap::new(),
             inbound: Vec::new(),
             subscribes: HashMap::new(),
             unsubscribes: HashMap::new(),
@@ -169,9 +163,10 @@ impl Session {
         self.queue = Some(OfflineQueue::new(options));
     }
 
-    /// Messages waiting for a connection (and in-flight ones a lost connection left behind).
+    /// Messages waiting to be sent: for a connection (with in-flight ones a lost connection left
+    /// behind), or for a slot under the broker's Receive Maximum.
     pub fn queued(&self) -> usize {
-        self.queue.as_ref().map_or(0, OfflineQueue::len)
+        self.queue.as_ref().map_or(0, OfflineQueue::len) + self.held.len()
     }
 
     /// QoS >= 1 messages sent and not yet acknowledged.
@@ -179,8 +174,8 @@ impl Session {
         self.publishes.len()
     }
 
-    /// Whether the broker keeps this session across connections, so the core resends in-flight
-    /// packets itself (clean session off, or an MQTT 5 session expiry).
+    /// Whether the broker keeps this session across connections, so in-flight messages are resent
+    /// with DUP when it says the session is present (clean session off, or an MQTT 5 session expiry).
     pub fn resumes_session(&self) -> bool {
         !self.options.clean_start
             || (self.options.version == ProtocolVersion::V5 && self.options.session_expiry_secs.unwrap_or(0) > 0)
@@ -189,6 +184,21 @@ impl Session {
     fn token(&mut self) -> u64 {
         self.next_token += 1;
         self.next_token
+    }
+
+    /// The next packet id no pending publish, SUBSCRIBE or UNSUBSCRIBE uses.
+    fn packet_id(&mut self) -> Result<u16, ClientError> {
+        for _ in 0..u16::MAX {
+            let id = self.next_packet_id;
+            self.next_packet_id = if id == u16::MAX { 1 } else { id + 1 };
+            let used = self.publishes.contains_key(&id)
+                || self.subscribes.contains_key(&id)
+                || self.unsubscribes.contains_key(&id);
+            if !used {
+                return Ok(id);
+            }
+        }
+        Err(ClientError::PacketIdsExhausted)
     }
 
     pub fn options(&self) -> &ConnectOptions {
@@ -209,6 +219,12 @@ impl Session {
         self.connack.as_ref().and_then(|c| c.maximum_packet_size)
     }
 
+    /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages.
+    fn at_receive_maximum(&self) -> bool {
+        let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
+        max.is_some_and(|m| self.publishes.len() >= usize::from(m))
+    }
+
     /// Sends CONNECT; call it once the socket is open.
     pub fn connect(&mut self) -> Result<Vec<SessionEvent>, ClientError> {
         if self.phase != Phase::Idle {
@@ -217,72 +233,21 @@ impl Session {
                 reason: "already connecting or connected".into(),
             });
         }
-        let packet = self.build_connect()?;
-        let mut out = self.send(packet)?;
+        if let Some(will) = &self.options.will {
+            validate_topic_name(&will.topic)?;
+        }
+        // A reconnect resumes the session the first CONNECT asked the broker to keep.
+        let resume = self.connected_before && self.options.session_expiry_secs.unwrap_or(0) > 0;
+        let bytes = packets::connect(&self.options, resume)?;
+        self.ping_interval_ms = u64::from(self.options.keepalive_secs) * 1000;
+        let mut out = Vec::new();
+        self.emit(bytes, &mut out)?;
         self.phase = Phase::Connecting;
         out.push(SessionEvent::RequestTimerReset {
             kind: TimerKind::ConnectTimeout,
             duration_ms: self.options.connect_timeout_ms,
         });
         Ok(out)
-    }
-
-    fn build_connect(&self) -> Result<GenericPacket<u16>, ClientError> {
-        let o = &self.options;
-        let bad = |field: &'static str| {
-            move |e: mqtt::result_code::MqttError| ClientError::InvalidOption { field, reason: format!("{e:?}") }
-        };
-        if let Some(will) = &o.will {
-            validate_topic_name(&will.topic)?;
-        }
-        if o.password.is_some() && o.username.is_none() && o.version == ProtocolVersion::V3_1_1 {
-            return Err(ClientError::InvalidOption {
-                field: "password",
-                reason: "MQTT 3.1.1 allows a password only together with a user name".into(),
-            });
-        }
-        Ok(match o.version {
-            ProtocolVersion::V3_1_1 => {
-                let mut b = mqtt::packet::v3_1_1::Connect::builder()
-                    .client_id(o.client_id.as_str())
-                    .map_err(bad("clientId"))?
-                    .keep_alive(o.keepalive_secs)
-                    .clean_session(o.clean_start);
-                if let Some(u) = &o.username {
-                    b = b.user_name(u.as_str()).map_err(bad("username"))?;
-                }
-                if let Some(p) = &o.password {
-                    b = b.password(p.as_str()).map_err(bad("password"))?;
-                }
-                if let Some(w) = &o.will {
-                    b = b.will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain).map_err(bad("will"))?;
-                }
-                b.build().map_err(bad("connect"))?.into()
-            }
-            ProtocolVersion::V5 => {
-                // A reconnect resumes the session the first CONNECT asked the broker to keep.
-                let resume = self.connected_before && o.session_expiry_secs.unwrap_or(0) > 0;
-                let mut b = mqtt::packet::v5_0::Connect::builder()
-                    .client_id(o.client_id.as_str())
-                    .map_err(bad("clientId"))?
-                    .keep_alive(o.keepalive_secs)
-                    .clean_start(o.clean_start && !resume);
-                if let Some(u) = &o.username {
-                    b = b.user_name(u.as_str()).map_err(bad("username"))?;
-                }
-                if let Some(p) = &o.password {
-                    b = b.password(p.as_str()).map_err(bad("password"))?;
-                }
-                if let Some(w) = &o.will {
-                    b = b.will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain).map_err(bad("will"))?;
-                }
-                if let Some(secs) = o.session_expiry_secs {
-                    let prop = mqtt::packet::SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?;
-                    b = b.props(vec![prop.into()]);
-                }
-                b.build().map_err(bad("connect"))?.into()
-            }
-        })
     }
 
     /// Sends PUBLISH, or queues it while disconnected when the offline queue is on. A QoS 0 message
@@ -310,30 +275,44 @@ impl Session {
                 .collect();
             return Ok((PublishTicket { token, packet_id: None, queued: true }, events));
         }
-        let (packet_id, events) = self.send_publish(token, msg)?;
-        Ok((PublishTicket { token, packet_id, queued: false }, events))
+        if msg.qos != QoS::AtMostOnce && (self.at_receive_maximum() || !self.held.is_empty()) {
+            self.held.push_back((token, msg.clone()));
+            return Ok((PublishTicket { token, packet_id: None, queued: true }, Vec::new()));
+        }
+        let mut out = Vec::new();
+        let packet_id = self.send_publish(token, msg, &mut out)?;
+        Ok((PublishTicket { token, packet_id, queued: false }, out))
     }
 
-    fn send_publish(&mut self, token: u64, msg: &Outgoing) -> Result<(Option<u16>, Vec<SessionEvent>), ClientError> {
+    fn send_publish(
+        &mut self,
+        token: u64,
+        msg: &Outgoing,
+        out: &mut Vec<SessionEvent>,
+    ) -> Result<Option<u16>, ClientError> {
         let packet_id = match msg.qos {
             QoS::AtMostOnce => None,
-            _ => Some(self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?),
+            _ => Some(self.packet_id()?),
         };
-        let built = self.build_publish(msg, packet_id);
-        let sent = built.and_then(|p| self.send(p));
-        match sent {
-            Ok(out) => {
-                if let Some(id) = packet_id {
-                    self.publishes.insert(id, (token, msg.clone()));
-                }
-                Ok((packet_id, out))
-            }
-            Err(e) => {
-                if let Some(id) = packet_id {
-                    let _ = self.conn.release_packet_id(id);
-                }
-                Err(e)
-            }
+        let bytes = packets::publish(self.options.version, msg, packet_id, false)?;
+        self.emit(bytes, out)?;
+        if let Some(id) = packet_id {
+            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: false });
+        }
+        Ok(packet_id)
+    }
+
+    /// Sends a message that waited (in the queue or for the Receive Maximum), or holds it again
+    /// when the broker's Receive Maximum is reached.
+    fn send_waiting(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
+        if message.qos != QoS::AtMostOnce && self.at_receive_maximum() {
+            self.held.push_back((token, message));
+            return;
+        }
+        match self.send_publish(token, &message, out) {
+            Ok(None) => out.push(SessionEvent::NotifyPublishCompleted { token, result: Ok(()) }),
+            Ok(Some(_)) => {}
+            Err(e) => out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(e) }),
         }
     }
 
@@ -344,54 +323,26 @@ impl Session {
             None => return,
         };
         for item in items {
-            match self.send_publish(item.token, &item.message) {
-                Ok((packet_id, events)) => {
-                    out.extend(events);
-                    if packet_id.is_none() {
-                        out.push(SessionEvent::NotifyPublishCompleted { token: item.token, result: Ok(()) });
-                    }
-                }
-                Err(e) => out.push(SessionEvent::NotifyPublishCompleted { token: item.token, result: Err(e) }),
-            }
+            self.send_waiting(item.token, item.message, out);
         }
     }
 
-    /// In-flight publishes the broker will not resend for us go back to the front of the queue.
+    /// Sends held messages while the broker's Receive Maximum leaves room.
+    fn release_held(&mut self, out: &mut Vec<SessionEvent>) {
+        while self.phase == Phase::Connected && !self.at_receive_maximum() {
+            let Some((token, message)) = self.held.pop_front() else { break };
+            self.send_waiting(token, message, out);
+        }
+    }
+
+    /// In-flight publishes the broker will not resend for us, then the held ones, go back to the
+    /// front of the queue.
     fn requeue_in_flight(&mut self) {
         let Some(queue) = self.queue.as_mut() else { return };
-        let mut pending: Vec<(u64, Outgoing)> = self.publishes.drain().map(|(_, v)| v).collect();
+        let mut pending: Vec<(u64, Outgoing)> = self.publishes.drain().map(|(_, f)| (f.token, f.message)).collect();
         pending.sort_by_key(|(token, _)| *token);
+        pending.extend(self.held.drain(..));
         queue.push_front_all(pending.into_iter().map(|(token, message)| Queued { token, message }).collect());
-    }
-
-    fn build_publish(&self, msg: &Outgoing, packet_id: Option<u16>) -> Result<GenericPacket<u16>, ClientError> {
-        let bad = |e: mqtt::result_code::MqttError| ClientError::InvalidTopic {
-            topic: msg.topic.chars().take(120).collect(),
-            reason: if e == mqtt::result_code::MqttError::MalformedPacket {
-                "the topic could not be encoded"
-            } else {
-                "the publish could not be encoded"
-            },
-        };
-        // The two versions' builders share no trait, only their method names.
-        macro_rules! publish_packet {
-            ($version:ident) => {{
-                let mut b = mqtt::packet::$version::Publish::builder()
-                    .topic_name(msg.topic.as_str())
-                    .map_err(bad)?
-                    .qos(core_qos(msg.qos))
-                    .retain(msg.retain)
-                    .payload(msg.payload.as_slice());
-                if let Some(id) = packet_id {
-                    b = b.packet_id(id);
-                }
-                b.build().map_err(bad)?.into()
-            }};
-        }
-        Ok(match self.options.version {
-            ProtocolVersion::V3_1_1 => publish_packet!(v3_1_1),
-            ProtocolVersion::V5 => publish_packet!(v5_0),
-        })
     }
 
     /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
@@ -406,34 +357,12 @@ impl Session {
             validate_topic_filter(f)?;
         }
         self.require_connected()?;
-        let mut entries = Vec::with_capacity(filters.len());
-        for (f, q) in filters {
-            let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q))).map_err(|_| {
-                ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" }
-            })?;
-            entries.push(entry);
-        }
-        let id = self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?;
-        let built = match self.options.version {
-            ProtocolVersion::V3_1_1 => {
-                mqtt::packet::v3_1_1::Subscribe::builder().packet_id(id).entries(entries).build().map(Into::into)
-            }
-            ProtocolVersion::V5 => {
-                mqtt::packet::v5_0::Subscribe::builder().packet_id(id).entries(entries).build().map(Into::into)
-            }
-        }
-        .map_err(|e| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") });
-        match built.and_then(|p| self.send(p)) {
-            Ok(out) => {
-                self.subscribes.insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
-                self.subscribe_qos.insert(id, filters.iter().map(|(_, q)| *q).collect());
-                Ok((id, out))
-            }
-            Err(e) => {
-                let _ = self.conn.release_packet_id(id);
-                Err(e)
-            }
-        }
+        let id = self.packet_id()?;
+        let bytes = packets::subscribe(self.options.version, id, filters)?;
+        let mut out = Vec::new();
+        self.emit(bytes, &mut out)?;
+        self.subscribes.insert(id, filters.to_vec());
+        Ok((id, out))
     }
 
     /// Sends UNSUBSCRIBE; the UNSUBACK arrives as `NotifyUnsubscribed`.
@@ -448,54 +377,23 @@ impl Session {
             validate_topic_filter(f)?;
         }
         self.require_connected()?;
-        let id = self.conn.acquire_packet_id().map_err(|_| ClientError::PacketIdsExhausted)?;
-        let names: Vec<&str> = filters.iter().map(String::as_str).collect();
-        let built: Result<GenericPacket<u16>, _> = match self.options.version {
-            ProtocolVersion::V3_1_1 => mqtt::packet::v3_1_1::Unsubscribe::builder()
-                .packet_id(id)
-                .entries(names)
-                .and_then(|b| b.build())
-                .map(Into::into),
-            ProtocolVersion::V5 => mqtt::packet::v5_0::Unsubscribe::builder()
-                .packet_id(id)
-                .entries(names)
-                .and_then(|b| b.build())
-                .map(Into::into),
-        };
-        let built =
-            built.map_err(|e| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") });
-        match built.and_then(|p| self.send(p)) {
-            Ok(out) => {
-                self.unsubscribes.insert(id, filters.to_vec());
-                Ok((id, out))
-            }
-            Err(e) => {
-                let _ = self.conn.release_packet_id(id);
-                Err(e)
-            }
-        }
+        let id = self.packet_id()?;
+        let bytes = packets::unsubscribe(self.options.version, id, filters)?;
+        let mut out = Vec::new();
+        self.emit(bytes, &mut out)?;
+        self.unsubscribes.insert(id, filters.to_vec());
+        Ok((id, out))
     }
 
     /// Sends DISCONNECT (when connected) and asks for the socket to close.
     pub fn disconnect(&mut self) -> Vec<SessionEvent> {
         let mut out = Vec::new();
         if self.phase == Phase::Connected {
-            let packet: Option<GenericPacket<u16>> = match self.options.version {
-                ProtocolVersion::V3_1_1 => mqtt::packet::v3_1_1::Disconnect::builder().build().ok().map(Into::into),
-                ProtocolVersion::V5 => mqtt::packet::v5_0::Disconnect::builder()
-                    .reason_code(mqtt::result_code::DisconnectReasonCode::NormalDisconnection)
-                    .build()
-                    .ok()
-                    .map(Into::into),
-            };
-            if let Some(p) = packet {
-                let events = self.conn.send(p);
-                self.absorb(events, &mut out);
+            if let Some(bytes) = packets::disconnect(self.options.version, false) {
+                let _ = self.emit(bytes, &mut out);
             }
         }
-        if !out.contains(&SessionEvent::RequestClose) {
-            out.push(SessionEvent::RequestClose);
-        }
+        close(&mut out);
         out
     }
 
@@ -524,7 +422,7 @@ impl Session {
         out
     }
 
-    /// Hands each whole, vetted packet to the core; returns how many bytes were used.
+    /// Handles each whole, vetted packet; returns how many bytes were used.
     fn feed_packets(&mut self, bytes: &[u8], out: &mut Vec<SessionEvent>) -> usize {
         let mut used = 0;
         while self.phase != Phase::Idle {
@@ -533,26 +431,22 @@ impl Session {
                 framing::Frame::Packet(len) => len,
                 framing::Frame::Incomplete => break,
                 framing::Frame::Malformed(why) => {
-                    self.refuse_input(why, out);
+                    self.fail(ClientError::Protocol { detail: why.into() }, out);
                     break;
                 }
             };
             let packet = &rest[..len];
-            if let Err(why) = framing::check_packet(packet) {
-                self.refuse_input(why, out);
+            let handled = framing::check_packet(packet)
+                .map_err(|why| ClientError::Protocol { detail: why.into() })
+                .and_then(|()| packets::parse(self.options.version, packet))
+                .and_then(|inbound| self.on_packet(inbound, out));
+            if let Err(e) = handled {
+                self.fail(e, out);
                 break;
             }
-            let mut cursor = mqtt::common::Cursor::new(packet);
-            let events = self.conn.recv(&mut cursor);
-            self.absorb(events, out);
             used += len;
         }
         used
-    }
-
-    /// Bytes that are not acceptable MQTT end the connection, as a malformed packet would.
-    fn refuse_input(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
-        self.fail(ClientError::Protocol { detail: why.into() }, out);
     }
 
     /// Ends the connection with `error`: a failed connect while connecting, a lost connection after.
@@ -563,39 +457,38 @@ impl Session {
             Phase::Connecting => SessionEvent::NotifyConnectFailed(error),
             _ => SessionEvent::NotifyConnectionLost(error),
         });
-        if !out.contains(&SessionEvent::RequestClose) {
-            out.push(SessionEvent::RequestClose);
-        }
+        close(out);
     }
 
     /// A timer the shell armed has fired.
     pub fn timer_fired(&mut self, kind: TimerKind) -> Vec<SessionEvent> {
         let mut out = Vec::new();
-        let core_kind = match kind {
-            TimerKind::ConnectTimeout => {
-                if self.phase == Phase::Connecting {
-                    self.end(&mut out);
-                    out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectTimeout {
-                        timeout_ms: self.options.connect_timeout_ms,
-                    }));
-                    out.push(SessionEvent::RequestClose);
-                }
-                return out;
+        match (kind, self.phase) {
+            (TimerKind::ConnectTimeout, Phase::Connecting) => {
+                let timeout_ms = self.options.connect_timeout_ms;
+                self.fail(ClientError::ConnectTimeout { timeout_ms }, &mut out);
             }
-            TimerKind::PingreqSend => mqtt::connection::TimerKind::PingreqSend,
-            TimerKind::PingrespRecv => mqtt::connection::TimerKind::PingrespRecv,
-            TimerKind::PingreqRecv => mqtt::connection::TimerKind::PingreqRecv,
-            TimerKind::Reconnect => return out,
-        };
-        if self.phase == Phase::Idle {
-            return out;
-        }
-        let events = self.conn.notify_timer_fired(core_kind);
-        let closing = events.iter().any(|e| matches!(e, CoreEvent::RequestClose));
-        self.absorb(events, &mut out);
-        if closing && kind == TimerKind::PingrespRecv && self.phase != Phase::Idle {
-            self.end(&mut out);
-            out.push(SessionEvent::NotifyConnectionLost(ClientError::PingTimeout));
+            // MQTT 3.1.1 §3.1.2.10: a PINGREQ when nothing else was sent for the keepalive.
+            (TimerKind::PingreqSend, Phase::Connected) => {
+                if let Some(bytes) = packets::pingreq(self.options.version) {
+                    if self.emit(bytes, &mut out).is_ok() && self.options.keepalive_secs > 0 {
+                        out.push(SessionEvent::RequestTimerReset {
+                            kind: TimerKind::PingrespRecv,
+                            duration_ms: self.options.effective_ping_timeout_ms(),
+                        });
+                    }
+                }
+            }
+            (TimerKind::PingrespRecv, Phase::Connected) => {
+                // MQTT 5 §4.13.2: tell the broker why, with reason 0x8D "keep alive timeout".
+                if self.options.version == ProtocolVersion::V5 {
+                    if let Some(bytes) = packets::disconnect(self.options.version, true) {
+                        out.push(SessionEvent::RequestSend(bytes));
+                    }
+                }
+                self.fail(ClientError::PingTimeout, &mut out);
+            }
+            _ => {}
         }
         out
     }
@@ -611,7 +504,7 @@ impl Session {
         out
     }
 
-    /// Moves to Idle: tells the core, cancels timers and fails every pending request.
+    /// Moves to Idle: cancels timers and fails every pending request.
     fn end(&mut self, out: &mut Vec<SessionEvent>) {
         if self.phase == Phase::Idle {
             return;
@@ -619,21 +512,24 @@ impl Session {
         self.phase = Phase::Idle;
         self.connack = None;
         self.inbound.clear();
-        let events = self.conn.notify_closed();
-        self.absorb(events, out);
-        out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        for kind in [TimerKind::ConnectTimeout, TimerKind::PingreqSend, TimerKind::PingrespRecv] {
+            out.push(SessionEvent::RequestTimerCancel(kind));
+        }
+        if !self.resumes_session() {
+            self.received_qos2.clear();
+        }
         if self.queue.is_some() {
-            // The core keeps a resumable session's in-flight packets and resends them (DUP) when
-            // the broker says the session is present; otherwise we send them again ourselves.
+            // A resumable session's in-flight messages are resent with DUP when the broker says the
+            // session is present; otherwise they are sent again as new messages.
             if !self.resumes_session() {
                 self.requeue_in_flight();
             }
         } else {
-            for (_, (token, _)) in self.publishes.drain() {
+            let lost = self.publishes.drain().map(|(_, f)| f.token).chain(self.held.drain(..).map(|(t, _)| t));
+            for token in lost.collect::<Vec<_>>() {
                 out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) });
             }
         }
-        self.subscribe_qos.clear();
         for (packet_id, filters) in self.subscribes.drain() {
             let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
             out.push(SessionEvent::NotifySubscribed { packet_id, results });
@@ -652,140 +548,118 @@ impl Session {
         }
     }
 
-    /// Hands a packet to the core; an error the core reports for it becomes this call's error.
-    fn send(&mut self, packet: GenericPacket<u16>) -> Result<Vec<SessionEvent>, ClientError> {
-        let events = self.conn.send(packet);
-        if let Some(e) = events.iter().find_map(|e| match e {
-            CoreEvent::NotifyError(err) => Some(*err),
-            _ => None,
-        }) {
-            return Err(match e {
-                mqtt::result_code::MqttError::PacketTooLarge => {
-                    ClientError::PacketTooLarge { size: 0, max: self.maximum_packet_size().unwrap_or(0) as usize }
-                }
-                mqtt::result_code::MqttError::PacketIdentifierFullyUsed => ClientError::PacketIdsExhausted,
-                other => ClientError::Protocol { detail: format!("the packet could not be sent: {other:?}") },
+    /// Sends one packet if the broker accepts its size, and pushes the next PINGREQ back: the
+    /// keepalive counts from the last packet sent (MQTT 3.1.1 §3.1.2.10).
+    fn emit(&mut self, bytes: Vec<u8>, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+        if let Some(max) = self.maximum_packet_size() {
+            if bytes.len() > max as usize {
+                return Err(ClientError::PacketTooLarge { size: bytes.len(), max: max as usize });
+            }
+        }
+        out.push(SessionEvent::RequestSend(bytes));
+        if self.ping_interval_ms > 0 {
+            out.push(SessionEvent::RequestTimerReset {
+                kind: TimerKind::PingreqSend,
+                duration_ms: self.ping_interval_ms,
             });
         }
-        let mut out = Vec::with_capacity(events.len());
-        self.absorb(events, &mut out);
-        Ok(out)
+        Ok(())
     }
 
-    fn absorb(&mut self, events: Vec<CoreEvent>, out: &mut Vec<SessionEvent>) {
-        for event in events {
-            match event {
-                CoreEvent::RequestSendPacket { packet, .. } => {
-                    out.push(SessionEvent::RequestSend(packet.to_continuous_buffer()))
+    fn send_ack(&mut self, kind: Ack, packet_id: u16, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+        let bytes = packets::ack(self.options.version, kind, packet_id)?;
+        self.emit(bytes, out)
+    }
+
+    fn on_packet(&mut self, packet: Inbound, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+        let connected = self.phase == Phase::Connected;
+        match packet {
+            Inbound::ConnAck { .. } if connected => {
+                return Err(ClientError::Protocol { detail: "a second CONNACK".into() })
+            }
+            Inbound::ConnAck { code, ack } => {
+                let accepted = match self.options.version {
+                    ProtocolVersion::V3_1_1 => code == 0,
+                    ProtocolVersion::V5 => code < 0x80,
+                };
+                if accepted {
+                    self.on_connected(ack, out)?;
+                } else {
+                    self.on_refused(code, out);
                 }
-                CoreEvent::RequestTimerReset { kind, duration_ms } => {
-                    out.push(SessionEvent::RequestTimerReset { kind: kind.into(), duration_ms })
+            }
+            _ if !connected => return Err(ClientError::Protocol { detail: "a packet before the CONNACK".into() }),
+            Inbound::Publish { packet_id, message } => match (message.qos, packet_id) {
+                (QoS::AtMostOnce, _) => out.push(SessionEvent::NotifyMessage(message)),
+                (QoS::AtLeastOnce, Some(id)) => {
+                    self.send_ack(Ack::PubAck, id, out)?;
+                    out.push(SessionEvent::NotifyMessage(message));
                 }
-                CoreEvent::RequestTimerCancel(kind) => out.push(SessionEvent::RequestTimerCancel(kind.into())),
-                CoreEvent::RequestClose => {
-                    if !out.contains(&SessionEvent::RequestClose) {
-                        out.push(SessionEvent::RequestClose)
+                (QoS::ExactlyOnce, Some(id)) => {
+                    self.send_ack(Ack::PubRec, id, out)?;
+                    if !self.received_qos2.contains(&id) {
+                        self.received_qos2.push(id);
+                        out.push(SessionEvent::NotifyMessage(message));
                     }
                 }
-                CoreEvent::NotifyPacketReceived(packet) => self.on_packet(packet, out),
-                CoreEvent::NotifyPacketIdReleased(_) => {}
-                CoreEvent::NotifyError(e) => self.on_error(e, out),
-            }
-        }
-    }
-
-    fn on_error(&mut self, e: mqtt::result_code::MqttError, out: &mut Vec<SessionEvent>) {
-        self.fail(ClientError::Protocol { detail: format!("{e:?}") }, out);
-    }
-
-    fn on_packet(&mut self, packet: GenericPacket<u16>, out: &mut Vec<SessionEvent>) {
-        use GenericPacket as P;
-        match packet {
-            P::V3_1_1Connack(c) => {
-                let code = c.return_code() as u8;
-                if code == 0 {
-                    self.on_connected(
-                        ConnAck {
-                            session_present: c.session_present(),
-                            maximum_packet_size: None,
-                            maximum_qos: None,
-                            receive_maximum: None,
-                            assigned_client_id: None,
-                            server_keepalive_secs: None,
-                        },
-                        out,
-                    );
+                (_, None) => return Err(ClientError::Protocol { detail: "a PUBLISH without its packet id".into() }),
+            },
+            Inbound::PubAck { packet_id, code } => self.complete_publish(packet_id, code, out),
+            Inbound::PubRec { packet_id, code } => {
+                let Some(flight) = self.publishes.get_mut(&packet_id) else { return Ok(()) };
+                if code >= 0x80 {
+                    self.complete_publish(packet_id, code, out);
                 } else {
-                    self.on_refused(code, ConnectRefusal::from_v3(code), out);
+                    flight.released = true;
+                    self.send_ack(Ack::PubRel, packet_id, out)?;
                 }
             }
-            P::V5_0Connack(c) => {
-                let code = c.reason_code() as u8;
-                if code < 0x80 {
-                    self.on_connected(connack_v5(c.session_present(), c.props()), out);
-                } else {
-                    self.on_refused(code, ConnectRefusal::from_v5(code), out);
-                }
+            Inbound::PubRel { packet_id } => {
+                self.received_qos2.retain(|id| *id != packet_id);
+                self.send_ack(Ack::PubComp, packet_id, out)?;
             }
-            P::V3_1_1Publish(p) => out.push(SessionEvent::NotifyMessage(Message {
-                topic: p.topic_name().to_owned(),
-                payload: p.payload().as_slice().to_vec(),
-                qos: qos_from_core(p.qos()),
-                retain: p.retain(),
-                dup: p.dup(),
-            })),
-            P::V5_0Publish(p) => out.push(SessionEvent::NotifyMessage(Message {
-                topic: p.topic_name().to_owned(),
-                payload: p.payload().as_slice().to_vec(),
-                qos: qos_from_core(p.qos()),
-                retain: p.retain(),
-                dup: p.dup(),
-            })),
-            P::V3_1_1Puback(p) => self.complete_publish(p.packet_id(), None, out),
-            P::V5_0Puback(p) => self.complete_publish(p.packet_id(), p.reason_code().map(|r| r as u8), out),
-            P::V5_0Pubrec(p) => {
-                if let Some(code) = p.reason_code().map(|r| r as u8).filter(|c| *c >= 0x80) {
-                    self.complete_publish(p.packet_id(), Some(code), out);
-                }
-            }
-            P::V3_1_1Pubcomp(p) => self.complete_publish(p.packet_id(), None, out),
-            P::V5_0Pubcomp(p) => self.complete_publish(p.packet_id(), None, out),
-            P::V3_1_1Suback(s) => {
-                let codes: Vec<u8> = s.return_codes().into_iter().map(|c| c as u8).collect();
-                self.complete_subscribe(s.packet_id(), &codes, out);
-            }
-            P::V5_0Suback(s) => {
-                let codes: Vec<u8> = s.reason_codes().into_iter().map(|c| c as u8).collect();
-                self.complete_subscribe(s.packet_id(), &codes, out);
-            }
-            P::V3_1_1Unsuback(u) => self.complete_unsubscribe(u.packet_id(), &[], out),
-            P::V5_0Unsuback(u) => {
-                let codes: Vec<u8> = u.reason_codes().into_iter().map(|c| c as u8).collect();
-                self.complete_unsubscribe(u.packet_id(), &codes, out);
-            }
-            P::V5_0Disconnect(d) => {
-                let code = d.reason_code().map(|r| r as u8).unwrap_or(0);
+            Inbound::PubComp { packet_id, code } => self.complete_publish(packet_id, code, out),
+            Inbound::SubAck { packet_id, codes } => self.complete_subscribe(packet_id, &codes, out),
+            Inbound::UnsubAck { packet_id, codes } => self.complete_unsubscribe(packet_id, &codes, out),
+            Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
+            Inbound::Disconnect { code } => {
                 self.end(out);
                 out.push(SessionEvent::NotifyConnectionLost(ClientError::ServerDisconnected {
                     reason: ReasonCode(code),
                 }));
-                if !out.contains(&SessionEvent::RequestClose) {
-                    out.push(SessionEvent::RequestClose);
-                }
+                close(out);
             }
-            _ => {}
+            Inbound::Auth => {}
         }
+        Ok(())
     }
 
-    fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) {
+    fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+        // MQTT 5 §3.2.2.3.3, §3.2.2.3.6: zero is not a limit a broker may announce.
+        if connack.receive_maximum == Some(0) || connack.maximum_packet_size == Some(0) {
+            return Err(ClientError::Protocol { detail: "a CONNACK with a limit of 0".into() });
+        }
         self.phase = Phase::Connected;
         self.connected_before = true;
-        if !connack.session_present {
-            // The broker has no session: the core dropped its stored packets, so we resend.
-            self.requeue_in_flight();
+        out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        // MQTT 5 §3.2.2.3.14: the broker's Server Keep Alive replaces ours.
+        if let Some(secs) = connack.server_keepalive_secs {
+            self.ping_interval_ms = u64::from(secs) * 1000;
+            out.push(match secs {
+                0 => SessionEvent::RequestTimerCancel(TimerKind::PingreqSend),
+                _ => {
+                    SessionEvent::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: self.ping_interval_ms }
+                }
+            });
         }
         self.connack = Some(connack.clone());
-        out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        if connack.session_present {
+            self.resend_in_flight(out)?;
+        } else {
+            // The broker has no session: what was in flight goes out again as new messages.
+            self.received_qos2.clear();
+            self.requeue_in_flight();
+        }
         let restore = !connack.session_present && self.queue.is_some() && !self.subscriptions.is_empty();
         out.push(SessionEvent::NotifyConnected(connack));
         if restore {
@@ -797,6 +671,24 @@ impl Session {
             }
         }
         self.flush_queue(out);
+        self.release_held(out);
+        Ok(())
+    }
+
+    /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, in
+    /// the order they were first sent, and released QoS 2 ones as PUBREL.
+    fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+        let mut flights: Vec<(u16, InFlight)> = self.publishes.iter().map(|(id, f)| (*id, f.clone())).collect();
+        flights.sort_by_key(|(_, f)| f.token);
+        for (id, flight) in flights {
+            if flight.released {
+                self.send_ack(Ack::PubRel, id, out)?;
+            } else {
+                let bytes = packets::publish(self.options.version, &flight.message, Some(id), true)?;
+                self.emit(bytes, out)?;
+            }
+        }
+        Ok(())
     }
 
     /// The subscriptions the broker granted and that a reconnect restores.
@@ -804,59 +696,49 @@ impl Session {
         &self.subscriptions
     }
 
-    /// Drops everything waiting (queued and in flight) and returns their tokens, for a client that
-    /// gives up on the connection for good.
+    /// Drops everything waiting (queued, held and in flight) and returns their tokens, for a client
+    /// that gives up on the connection for good.
     pub fn discard_pending(&mut self) -> Vec<u64> {
-        let mut tokens: Vec<u64> = self
-            .publishes
-            .drain()
-            .map(|(id, (token, _))| {
-                let _ = self.conn.release_packet_id(id);
-                token
-            })
-            .collect();
+        let mut tokens: Vec<u64> = self.publishes.drain().map(|(_, f)| f.token).collect();
+        tokens.extend(self.held.drain(..).map(|(token, _)| token));
         if let Some(q) = self.queue.as_mut() {
             tokens.extend(q.drain().into_iter().map(|q| q.token));
         }
         tokens
     }
 
-    fn on_refused(&mut self, code: u8, refusal: ConnectRefusal, out: &mut Vec<SessionEvent>) {
-        self.end(out);
-        out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectRefused {
-            version: self.options.version,
-            code,
-            refusal,
-        }));
-        if !out.contains(&SessionEvent::RequestClose) {
-            out.push(SessionEvent::RequestClose);
-        }
+    fn on_refused(&mut self, code: u8, out: &mut Vec<SessionEvent>) {
+        let version = self.options.version;
+        let refusal = match version {
+            ProtocolVersion::V3_1_1 => ConnectRefusal::from_v3(code),
+            ProtocolVersion::V5 => ConnectRefusal::from_v5(code),
+        };
+        self.fail(ClientError::ConnectRefused { version, code, refusal }, out);
     }
 
-    fn complete_publish(&mut self, packet_id: u16, code: Option<u8>, out: &mut Vec<SessionEvent>) {
-        let Some((token, message)) = self.publishes.remove(&packet_id) else { return };
+    fn complete_publish(&mut self, packet_id: u16, code: u8, out: &mut Vec<SessionEvent>) {
+        let Some(flight) = self.publishes.remove(&packet_id) else { return };
         let result = match code {
-            Some(c) if c >= 0x80 => Err(ClientError::PublishRefused { topic: message.topic, reason: ReasonCode(c) }),
+            0x80.. => Err(ClientError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code) }),
             _ => Ok(()),
         };
-        out.push(SessionEvent::NotifyPublishCompleted { token, result });
+        out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result });
+        self.release_held(out);
     }
 
     fn complete_subscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.subscribes.remove(&packet_id) else { return };
-        let asked = self.subscribe_qos.remove(&packet_id).unwrap_or_default();
-        for (i, filter) in filters.iter().enumerate() {
+        for (i, (filter, qos)) in filters.iter().enumerate() {
             if matches!(codes.get(i), Some(0..=2)) {
-                let qos = asked.get(i).copied().unwrap_or_default();
                 self.subscriptions.retain(|(f, _)| f != filter);
-                self.subscriptions.push((filter.clone(), qos));
+                self.subscriptions.push((filter.clone(), *qos));
             }
         }
         let results = filters
             .into_iter()
             .enumerate()
-            .map(|(i, filter)| match codes.get(i).copied() {
-                Some(c @ 0..=2) => Ok(qos_from_u8(c)),
+            .map(|(i, (filter, _))| match codes.get(i).copied() {
+                Some(c @ 0..=2) => Ok(packets::qos_from_u8(c)),
                 Some(c) => Err(ClientError::SubscribeRefused { filter, reason: ReasonCode(c) }),
                 None => Err(ClientError::Protocol { detail: "the SUBACK has fewer codes than filters".into() }),
             })
@@ -879,45 +761,10 @@ impl Session {
     }
 }
 
-fn connack_v5(session_present: bool, props: &[Property]) -> ConnAck {
-    let mut c = ConnAck {
-        session_present,
-        maximum_packet_size: None,
-        maximum_qos: None,
-        receive_maximum: None,
-        assigned_client_id: None,
-        server_keepalive_secs: None,
-    };
-    for p in props {
-        match p {
-            Property::MaximumPacketSize(v) => c.maximum_packet_size = Some(v.val()),
-            Property::MaximumQos(v) => c.maximum_qos = Some(qos_from_u8(v.val())),
-            Property::ReceiveMaximum(v) => c.receive_maximum = Some(v.val()),
-            Property::AssignedClientIdentifier(v) => c.assigned_client_id = Some(v.val().to_owned()),
-            Property::ServerKeepAlive(v) => c.server_keepalive_secs = Some(v.val()),
-            _ => {}
-        }
-    }
-    c
-}
-
-fn core_qos(q: QoS) -> mqtt::packet::Qos {
-    match q {
-        QoS::AtMostOnce => mqtt::packet::Qos::AtMostOnce,
-        QoS::AtLeastOnce => mqtt::packet::Qos::AtLeastOnce,
-        QoS::ExactlyOnce => mqtt::packet::Qos::ExactlyOnce,
-    }
-}
-
-fn qos_from_core(q: mqtt::packet::Qos) -> QoS {
-    qos_from_u8(q as u8)
-}
-
-fn qos_from_u8(q: u8) -> QoS {
-    match q {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => QoS::ExactlyOnce,
+/// Asks the shell to close the socket, once per batch of events.
+fn close(out: &mut Vec<SessionEvent>) {
+    if !out.contains(&SessionEvent::RequestClose) {
+        out.push(SessionEvent::RequestClose);
     }
 }
 

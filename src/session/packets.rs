@@ -1,0 +1,393 @@
+//! The packets of an MQTT client, built and parsed by mqtt-protocol-core's packet types for both
+//! protocol versions. Only this module touches the two versions' types; the session above it
+//! keeps the protocol state (packet ids, QoS flows, keepalive) itself.
+
+use std::sync::Arc;
+
+use mqtt_protocol_core::mqtt::packet::{v3_1_1, v5_0, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts};
+use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError};
+
+use super::framing;
+use super::options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
+use crate::error::ClientError;
+
+/// The two versions' builders share no trait, only their method names: `$body` once per version.
+macro_rules! per_version {
+    ($version_value:expr, $version:ident => $body:block) => {
+        match $version_value {
+            ProtocolVersion::V3_1_1 => {
+                use v3_1_1 as $version;
+                $body
+            }
+            ProtocolVersion::V5 => {
+                use v5_0 as $version;
+                $body
+            }
+        }
+    };
+}
+
+/// What a client can receive. Reason and return codes are raw bytes (0 when the packet has none).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// `code` is the MQTT 3.1.1 return code or the MQTT 5 reason code: 0 (or below 0x80) accepts.
+    ConnAck {
+        code: u8,
+        ack: ConnAck,
+    },
+    Publish {
+        packet_id: Option<u16>,
+        message: Message,
+    },
+    PubAck {
+        packet_id: u16,
+        code: u8,
+    },
+    PubRec {
+        packet_id: u16,
+        code: u8,
+    },
+    PubRel {
+        packet_id: u16,
+    },
+    PubComp {
+        packet_id: u16,
+        code: u8,
+    },
+    SubAck {
+        packet_id: u16,
+        codes: Vec<u8>,
+    },
+    /// MQTT 3.1.1 UNSUBACKs carry no codes.
+    UnsubAck {
+        packet_id: u16,
+        codes: Vec<u8>,
+    },
+    PingResp,
+    /// MQTT 5 only.
+    Disconnect {
+        code: u8,
+    },
+    /// MQTT 5 only; this client starts no extended authentication, so it ignores it.
+    Auth,
+}
+
+/// Parses one whole packet (as `framing::next_frame` found it) of the connection's version.
+pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, ClientError> {
+    let first = *packet.first().ok_or_else(|| protocol("an empty packet"))?;
+    let body = packet.get(framing::header_len(packet)..).unwrap_or(&[]);
+    let (kind, flags) = (first >> 4, first & 0x0F);
+    // MQTT 3.1.1 §2.2.2: the flags are fixed for every type but PUBLISH.
+    if kind != 3 && flags != if kind == 6 { 2 } else { 0 } {
+        return Err(protocol("reserved fixed-header flags are set"));
+    }
+    let v5 = version == ProtocolVersion::V5;
+    Ok(match kind {
+        2 => per_version!(version, p => {
+            let c = exact(p::Connack::parse(body), body.len())?;
+            connack(c.session_present(), c.code(), c.properties())
+        }),
+        3 => {
+            let (packet_id, message) = per_version!(version, p => {
+                let p = exact(p::Publish::parse(flags, Arc::from(body)), body.len())?;
+                let message = Message {
+                    topic: p.topic_name().to_owned(),
+                    payload: p.payload().as_slice().to_vec(),
+                    qos: qos_from_u8(p.qos() as u8),
+                    retain: p.retain(),
+                    dup: p.dup(),
+                };
+                (p.packet_id(), message)
+            });
+            if message.topic.is_empty() {
+                // MQTT 5 §3.3.2.3.4: a topic alias this client never allowed.
+                return Err(protocol("a PUBLISH without a topic name"));
+            }
+            Inbound::Publish { packet_id, message }
+        }
+        4 => per_version!(version, p => {
+            let a = exact(p::Puback::parse(body), body.len())?;
+            Inbound::PubAck { packet_id: a.packet_id(), code: a.code() }
+        }),
+        5 => per_version!(version, p => {
+            let a = exact(p::Pubrec::parse(body), body.len())?;
+            Inbound::PubRec { packet_id: a.packet_id(), code: a.code() }
+        }),
+        6 => per_version!(version, p => {
+            Inbound::PubRel { packet_id: exact(p::Pubrel::parse(body), body.len())?.packet_id() }
+        }),
+        7 => per_version!(version, p => {
+            let a = exact(p::Pubcomp::parse(body), body.len())?;
+            Inbound::PubComp { packet_id: a.packet_id(), code: a.code() }
+        }),
+        9 => per_version!(version, p => {
+            let a = exact(p::Suback::parse(body), body.len())?;
+            Inbound::SubAck { packet_id: a.packet_id(), codes: a.codes() }
+        }),
+        11 => per_version!(version, p => {
+            let a = exact(p::Unsuback::parse(body), body.len())?;
+            Inbound::UnsubAck { packet_id: a.packet_id(), codes: a.codes() }
+        }),
+        13 => per_version!(version, p => {
+            exact(p::Pingresp::parse(body), body.len())?;
+            Inbound::PingResp
+        }),
+        14 if v5 => {
+            let d = exact(v5_0::Disconnect::parse(body), body.len())?;
+            Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8) }
+        }
+        15 if v5 => {
+            exact(v5_0::Auth::parse(body), body.len())?;
+            Inbound::Auth
+        }
+        _ => return Err(protocol("a packet type a client never receives")),
+    })
+}
+
+fn protocol(detail: &str) -> ClientError {
+    ClientError::Protocol { detail: detail.into() }
+}
+
+/// A parse must use the whole body, as mqtt-protocol-core's own connection requires.
+fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, ClientError> {
+    match parsed {
+        Ok((packet, used)) if used == len => Ok(packet),
+        Ok(_) => Err(protocol("bytes left over after the packet")),
+        Err(e) => Err(ClientError::Protocol { detail: format!("{e:?}") }),
+    }
+}
+
+fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
+    let mut ack = ConnAck {
+        session_present,
+        maximum_packet_size: None,
+        maximum_qos: None,
+        receive_maximum: None,
+        assigned_client_id: None,
+        server_keepalive_secs: None,
+    };
+    for p in props {
+        match p {
+            Property::MaximumPacketSize(v) => ack.maximum_packet_size = Some(v.val()),
+            Property::MaximumQos(v) => ack.maximum_qos = Some(qos_from_u8(v.val())),
+            Property::ReceiveMaximum(v) => ack.receive_maximum = Some(v.val()),
+            Property::AssignedClientIdentifier(v) => ack.assigned_client_id = Some(v.val().to_owned()),
+            Property::ServerKeepAlive(v) => ack.server_keepalive_secs = Some(v.val()),
+            _ => {}
+        }
+    }
+    Inbound::ConnAck { code, ack }
+}
+
+// The accessors whose names or presence differ between the versions, so that `per_version!`
+// bodies can call one name.
+trait Code {
+    /// The return or reason code; MQTT 3.1.1 acknowledgements have none (0, success).
+    fn code(&self) -> u8;
+}
+trait Codes {
+    fn codes(&self) -> Vec<u8>;
+}
+trait Props {
+    fn properties(&self) -> &[Property];
+}
+macro_rules! no_code {
+    ($($t:ty),*) => {$(impl Code for $t { fn code(&self) -> u8 { 0 } })*};
+}
+macro_rules! optional_code {
+    ($($t:ty),*) => {$(impl Code for $t { fn code(&self) -> u8 { self.reason_code().map_or(0, |r| r as u8) } })*};
+}
+no_code!(v3_1_1::Puback, v3_1_1::Pubrec, v3_1_1::Pubcomp);
+optional_code!(v5_0::Puback, v5_0::Pubrec, v5_0::Pubcomp);
+impl Code for v3_1_1::Connack {
+    fn code(&self) -> u8 {
+        self.return_code() as u8
+    }
+}
+impl Code for v5_0::Connack {
+    fn code(&self) -> u8 {
+        self.reason_code() as u8
+    }
+}
+impl Props for v3_1_1::Connack {
+    fn properties(&self) -> &[Property] {
+        &[]
+    }
+}
+impl Props for v5_0::Connack {
+    fn properties(&self) -> &[Property] {
+        self.props()
+    }
+}
+impl Codes for v3_1_1::Suback {
+    fn codes(&self) -> Vec<u8> {
+        self.return_codes().into_iter().map(|c| c as u8).collect()
+    }
+}
+impl Codes for v5_0::Suback {
+    fn codes(&self) -> Vec<u8> {
+        self.reason_codes().into_iter().map(|c| c as u8).collect()
+    }
+}
+impl Codes for v3_1_1::Unsuback {
+    fn codes(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
+impl Codes for v5_0::Unsuback {
+    fn codes(&self) -> Vec<u8> {
+        self.reason_codes().into_iter().map(|c| c as u8).collect()
+    }
+}
+
+/// CONNECT. `resume` clears Clean Start so an MQTT 5 reconnect resumes the session it asked for.
+pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, ClientError> {
+    let bad = |field: &'static str| move |e: MqttError| ClientError::InvalidOption { field, reason: format!("{e:?}") };
+    if o.password.is_some() && o.username.is_none() && o.version == ProtocolVersion::V3_1_1 {
+        return Err(ClientError::InvalidOption {
+            field: "password",
+            reason: "MQTT 3.1.1 allows a password only together with a user name".into(),
+        });
+    }
+    // The builders differ only in "clean session" (3.1.1) against "clean start" and properties (5).
+    macro_rules! credentials_and_will {
+        ($b:expr) => {{
+            let mut b = $b;
+            if let Some(u) = &o.username {
+                b = b.user_name(u.as_str()).map_err(bad("username"))?;
+            }
+            if let Some(p) = &o.password {
+                b = b.password(p.as_str()).map_err(bad("password"))?;
+            }
+            if let Some(w) = &o.will {
+                b = b.will_message(w.topic.as_str(), &w.payload, core_qos(w.qos), w.retain).map_err(bad("will"))?;
+            }
+            b
+        }};
+    }
+    let clean = o.clean_start && !resume;
+    Ok(match o.version {
+        ProtocolVersion::V3_1_1 => {
+            let b = v3_1_1::Connect::builder().client_id(o.client_id.as_str()).map_err(bad("clientId"))?;
+            let b = credentials_and_will!(b.keep_alive(o.keepalive_secs).clean_session(clean));
+            b.build().map_err(bad("connect"))?.to_continuous_buffer()
+        }
+        ProtocolVersion::V5 => {
+            let b = v5_0::Connect::builder().client_id(o.client_id.as_str()).map_err(bad("clientId"))?;
+            let mut b = credentials_and_will!(b.keep_alive(o.keepalive_secs).clean_start(clean));
+            if let Some(secs) = o.session_expiry_secs {
+                let prop = SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?;
+                b = b.props(vec![prop.into()]);
+            }
+            b.build().map_err(bad("connect"))?.to_continuous_buffer()
+        }
+    })
+}
+
+/// PUBLISH; `dup` marks a resend of an unacknowledged QoS 1 or 2 message.
+pub fn publish(
+    version: ProtocolVersion,
+    msg: &Outgoing,
+    packet_id: Option<u16>,
+    dup: bool,
+) -> Result<Vec<u8>, ClientError> {
+    let bad = |e: MqttError| ClientError::InvalidTopic {
+        topic: msg.topic.chars().take(120).collect(),
+        reason: if e == MqttError::MalformedPacket {
+            "the topic could not be encoded"
+        } else {
+            "the publish could not be encoded"
+        },
+    };
+    Ok(per_version!(version, p => {
+        let mut b = p::Publish::builder()
+            .topic_name(msg.topic.as_str())
+            .map_err(bad)?
+            .qos(core_qos(msg.qos))
+            .retain(msg.retain)
+            .dup(dup)
+            .payload(msg.payload.as_slice());
+        if let Some(id) = packet_id {
+            b = b.packet_id(id);
+        }
+        b.build().map_err(bad)?.to_continuous_buffer()
+    }))
+}
+
+/// SUBSCRIBE for each filter with its QoS.
+pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, ClientError> {
+    let mut entries = Vec::with_capacity(filters.len());
+    for (f, q) in filters {
+        let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q)))
+            .map_err(|_| ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" })?;
+        entries.push(entry);
+    }
+    let failed = |e: MqttError| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") };
+    Ok(per_version!(version, p => {
+        p::Subscribe::builder().packet_id(packet_id).entries(entries).build().map_err(failed)?.to_continuous_buffer()
+    }))
+}
+
+pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, ClientError> {
+    let names: Vec<&str> = filters.iter().map(String::as_str).collect();
+    let failed = |e: MqttError| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") };
+    Ok(per_version!(version, p => {
+        p::Unsubscribe::builder().packet_id(packet_id).entries(names).and_then(|b| b.build()).map_err(failed)?.to_continuous_buffer()
+    }))
+}
+
+/// The acknowledgements a client sends in the QoS 1 and 2 flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    PubAck,
+    PubRec,
+    PubRel,
+    PubComp,
+}
+
+pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16) -> Result<Vec<u8>, ClientError> {
+    let failed = |e: MqttError| ClientError::Protocol { detail: format!("{kind:?} could not be built: {e:?}") };
+    Ok(per_version!(version, p => {
+        match kind {
+            Ack::PubAck => p::Puback::builder().packet_id(packet_id).build().map_err(failed)?.to_continuous_buffer(),
+            Ack::PubRec => p::Pubrec::builder().packet_id(packet_id).build().map_err(failed)?.to_continuous_buffer(),
+            Ack::PubRel => p::Pubrel::builder().packet_id(packet_id).build().map_err(failed)?.to_continuous_buffer(),
+            Ack::PubComp => p::Pubcomp::builder().packet_id(packet_id).build().map_err(failed)?.to_continuous_buffer(),
+        }
+    }))
+}
+
+pub fn pingreq(version: ProtocolVersion) -> Option<Vec<u8>> {
+    per_version!(version, p => { p::Pingreq::builder().build().ok().map(|p| p.to_continuous_buffer()) })
+}
+
+/// DISCONNECT: normal, or (MQTT 5) "keep alive timeout" when the broker stopped answering pings.
+pub fn disconnect(version: ProtocolVersion, keepalive_timeout: bool) -> Option<Vec<u8>> {
+    match version {
+        ProtocolVersion::V3_1_1 => v3_1_1::Disconnect::builder().build().ok().map(|d| d.to_continuous_buffer()),
+        ProtocolVersion::V5 => {
+            let reason = if keepalive_timeout {
+                DisconnectReasonCode::KeepAliveTimeout
+            } else {
+                DisconnectReasonCode::NormalDisconnection
+            };
+            v5_0::Disconnect::builder().reason_code(reason).build().ok().map(|d| d.to_continuous_buffer())
+        }
+    }
+}
+
+fn core_qos(q: QoS) -> Qos {
+    match q {
+        QoS::AtMostOnce => Qos::AtMostOnce,
+        QoS::AtLeastOnce => Qos::AtLeastOnce,
+        QoS::ExactlyOnce => Qos::ExactlyOnce,
+    }
+}
+
+pub fn qos_from_u8(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
