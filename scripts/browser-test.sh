@@ -10,6 +10,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 . scripts/services.sh
 start_broker
+start_limited_broker
 start_sim
 start_bridges
 args=()

@@ -19,6 +19,17 @@ start_broker() {
   export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
 }
 
+# A second mosquitto whose max_inflight_messages (announced to MQTT 5 clients as Receive Maximum) is
+# 5: the browser tests check that publishes beyond it wait for a slot instead of failing.
+start_limited_broker() {
+  rm -f "$OUT/broker-limited.json"
+  python3 "$ROOT/tests/harness/broker.py" --ready-file "$OUT/broker-limited.json" --workdir "$OUT/broker-limited" \
+    --extra-config "max_inflight_messages 5" &
+  pids+=($!)
+  wait_file "$OUT/broker-limited.json" || { echo "the limited mosquitto did not start"; return 1; }
+  export IOTMQTT_TEST_LIMITED_BROKER_WS_PORT=$(port "$OUT/broker-limited.json" ws)
+}
+
 start_sim() {
   cargo build -q -p iotmqtt-sim
   rm -f "$OUT/sim.json"

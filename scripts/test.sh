@@ -36,6 +36,7 @@ cargo test --workspace
 step "start mosquitto and the platform simulator for the browser tests"
 . scripts/services.sh
 start_broker
+start_limited_broker
 start_sim
 start_bridges
 

@@ -319,6 +319,34 @@ async fn a_burst_of_publishes_leaves_as_one_websocket_message_and_arrives_in_ord
     }
 }
 
+// MQTT 5 §4.9: mosquitto announces its max_inflight_messages as Receive Maximum. A burst of QoS 1
+// publishes beyond it waits for PUBACKs to free slots: every one completes and arrives in order.
+#[wasm_bindgen_test]
+async fn qos1_publishes_beyond_the_brokers_receive_maximum_all_complete_in_order() {
+    let c = MqttClient::new(&limited_broker_ws(), options(ProtocolVersion::V5)).unwrap();
+    let ack = c.connect().await.unwrap();
+    assert_eq!(ack.receive_maximum, Some(5), "the harness sets max_inflight_messages 5");
+    let topic = unique("receive-max");
+    let mut messages = c.messages();
+    c.subscribe(&topic, QoS::AtMostOnce).await.unwrap();
+    let publishes: Vec<_> = (0..60u32)
+        .map(|i| c.publish(Outgoing::new(topic.clone(), format!("{i:03}").into_bytes()).qos(QoS::AtLeastOnce)))
+        .collect();
+    let mut all = Box::pin(futures_util::future::join_all(publishes));
+    assert!(futures_util::FutureExt::now_or_never(all.as_mut()).is_none(), "no PUBACK can have come yet");
+    assert_eq!(c.pending(), (55, 5), "5 in flight, 55 waiting for a slot");
+    for (i, r) in all.await.into_iter().enumerate() {
+        assert!(r.is_ok(), "publish {i}: {r:?}");
+    }
+    assert_eq!(c.pending(), (0, 0));
+    for i in 0..60u32 {
+        let m = messages.next().await.unwrap();
+        assert_eq!(String::from_utf8(m.payload).unwrap(), format!("{i:03}"), "order");
+    }
+    assert!(c.is_connected());
+    c.close();
+}
+
 /// Lets the microtasks queued so far run (a transport flush among them).
 async fn next_microtask() {
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await.unwrap();

@@ -10,6 +10,11 @@ pub fn broker_ws() -> String {
     format!("ws://127.0.0.1:{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_WS_PORT")))
 }
 
+/// A second harness mosquitto whose Receive Maximum (max_inflight_messages) is 5.
+pub fn limited_broker_ws() -> String {
+    format!("ws://127.0.0.1:{}", harness_port(option_env!("IOTMQTT_TEST_LIMITED_BROKER_WS_PORT")))
+}
+
 /// The harness's control API (stop/start mosquitto, run mosquitto_pub/mosquitto_sub).
 pub fn control_url(path: &str) -> String {
     format!("http://127.0.0.1:{}{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT")), path)
