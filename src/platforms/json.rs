@@ -7,14 +7,13 @@
 //! number is a JS number first: whole ones (`1.0`, `1e3` too) become integers, integers beyond 2^53
 //! arrive rounded, a duplicate key keeps its last value, and a lone surrogate becomes U+FFFD.
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
-mod extra;
+mod read;
 
-pub use extra::{read_keeping_extra, serde_names, split_known, SerdeNames};
+pub use read::{expected, from_slice, Fields, FromJson, ReadError};
 
 /// How many arrays and objects may nest inside each other (serde_json's own limit): deeper input
 /// is an error, never a stack overflow.
@@ -26,11 +25,6 @@ pub fn parse(bytes: &[u8]) -> Result<Value, String> {
     return browser::parse(bytes);
     #[cfg(not(target_arch = "wasm32"))]
     return serde_json::from_slice(bytes).map_err(|e| e.to_string());
-}
-
-/// Parses a JSON document into a typed body.
-pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    serde_json::from_value(parse(bytes)?).map_err(|e| e.to_string())
 }
 
 /// "an object", "a string", ... for "expected X, got {describe(v)}".
@@ -69,11 +63,11 @@ mod tests {
 
     #[test]
     fn typed_bodies_are_read_from_the_value() {
-        #[derive(serde::Deserialize, Debug, PartialEq)]
-        struct Body {
-            n: u32,
-        }
-        assert_eq!(from_slice::<Body>(br#"{"n":7}"#), Ok(Body { n: 7 }));
-        assert!(from_slice::<Body>(br#"{"n":"7"}"#).is_err());
+        assert_eq!(from_slice::<Vec<u32>>(b"[7]"), Ok(vec![7]));
+        assert_eq!(
+            from_slice::<Vec<u32>>(br#"["7"]"#).unwrap_err(),
+            "[0]: expected a whole number from 0 to 4294967295, got a string"
+        );
+        assert!(from_slice::<Vec<u32>>(b"[").is_err());
     }
 }

@@ -1,30 +1,40 @@
 //! Data documents: what is published to `PLUG_ID/data/CHANNEL` (`{"id"?, "data", "at"?}`) and the
 //! typed record a subscriber receives, with fields CloudPlugs may add (`of`, `ttl`) kept.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
+use crate::platforms::json::{Fields, FromJson, ReadError};
 
 /// The JSON object published on a data channel (seeds/004 Publishing Data).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DataDocument {
     /// The message's unique identifier; CloudPlugs assigns one when it is left out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Any JSON value, `null` included.
     pub data: Value,
     /// UTC milliseconds when the data was published; CloudPlugs uses its own clock when left out.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "timestamp_ms")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "timestamp_ms")]
     pub at: Option<u64>,
     /// Other fields, such as `of` and `ttl` that the object-C library sends.
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-crate::keeps_extra!(DataDocument);
+impl FromJson for DataDocument {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            id: f.optional("id")?,
+            data: f.required("data")?,
+            at: f.optional_with("at", timestamp_ms)?,
+            extra: f.rest(),
+        })
+    }
+}
 
 impl DataDocument {
     pub fn new(data: Value, at: Option<u64>) -> Self {
@@ -56,7 +66,7 @@ pub struct DataRecord {
     pub data: Value,
     pub at: Option<u64>,
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
 
@@ -69,7 +79,7 @@ pub fn parse_data_record(topic: &str, payload: &[u8]) -> Result<DataRecord, Clou
     if !value.is_object() {
         return Err(malformed("expected a JSON object {\"data\":...}".into()));
     }
-    let doc: DataDocument = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+    let doc = DataDocument::from_json(value).map_err(|e| malformed(e.to_string()))?;
     Ok(DataRecord {
         plug_id: plug_id.to_owned(),
         channel: channel.to_owned(),
@@ -81,16 +91,14 @@ pub fn parse_data_record(topic: &str, payload: &[u8]) -> Result<DataRecord, Clou
 }
 
 /// Milliseconds as JSON writes them: an integer, or a float with no fraction (as JavaScript may).
-fn timestamp_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = Option::<Value>::deserialize(d)?;
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
-            (Some(ms), _) => Ok(Some(ms)),
-            (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 => Ok(Some(f as u64)),
-            _ => Err(serde::de::Error::custom(format!("\"at\" should be milliseconds since 1970, not {n}"))),
+fn timestamp_ms(value: Value) -> Result<u64, ReadError> {
+    match &value {
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(ms), _) => Ok(ms),
+            (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 => Ok(f as u64),
+            _ => Err(ReadError::new(format!("\"at\" should be milliseconds since 1970, not {n}"))),
         },
-        Some(other) => Err(serde::de::Error::custom(format!("\"at\" should be a number, not {other}"))),
+        other => Err(ReadError::new(format!("\"at\" should be a number, not {other}"))),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
-use crate::platforms::json::describe;
-use serde::{Deserialize, Serialize};
+use crate::platforms::json::{describe, Fields, FromJson, ReadError};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::ThingsStackError;
@@ -14,7 +14,7 @@ pub const MAX_FRM_PAYLOAD: usize = 255;
 pub const MAX_CORRELATION_ID_CHARS: usize = 100;
 
 /// Scheduling priority; LOWEST when a downlink names none (seeds/003).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Priority {
     #[default]
@@ -53,63 +53,111 @@ impl core::str::FromStr for Priority {
 }
 
 /// A gateway that may send a class B/C downlink.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassBcGateway {
     pub gateway_ids: GatewayIds,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero")]
     pub antenna_index: u32,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero")]
     pub group_index: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GatewayIds {
     pub gateway_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eui: Option<String>,
 }
 
 /// Class B/C delivery: only these gateways, optionally at an absolute time (RFC 3339).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ClassBc {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gateways: Vec<ClassBcGateway>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub absolute_time: Option<String>,
 }
 
 /// One downlink: what a push carries, and what `down/queued`, `sent`, `ack`, `nack` report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Downlink {
-    #[serde(default)]
     pub f_port: u32,
-    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "base64_bytes::serialize", skip_serializing_if = "Option::is_none")]
     pub frm_payload: Option<Vec<u8>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded_payload: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub confirmed: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub correlation_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub class_b_c: Option<ClassBc>,
     /// Set by the server in events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
     /// Set by the server once sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_cnt: Option<u32>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded_payload_warnings: Vec<String>,
     /// Fields this client does not know, kept as they came.
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-crate::keeps_extra!(Downlink);
+impl FromJson for Priority {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let name = String::from_json(value)?;
+        name.parse().map_err(|e: ThingsStackError| ReadError::new(e.to_string()))
+    }
+}
+
+impl FromJson for GatewayIds {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self { gateway_id: f.required("gateway_id")?, eui: f.optional("eui")? })
+    }
+}
+
+impl FromJson for ClassBcGateway {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            gateway_ids: f.required("gateway_ids")?,
+            antenna_index: f.or_default("antenna_index")?,
+            group_index: f.or_default("group_index")?,
+        })
+    }
+}
+
+impl FromJson for ClassBc {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self { gateways: f.or_default("gateways")?, absolute_time: f.optional("absolute_time")? })
+    }
+}
+
+/// Fields this client does not know are kept in `extra`, at the downlink's level.
+impl FromJson for Downlink {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            f_port: f.or_default("f_port")?,
+            frm_payload: f.optional_with("frm_payload", base64_bytes::read)?,
+            decoded_payload: f.optional("decoded_payload")?,
+            priority: f.optional("priority")?,
+            confirmed: f.or_default("confirmed")?,
+            correlation_ids: f.or_default("correlation_ids")?,
+            class_b_c: f.optional("class_b_c")?,
+            session_key_id: f.optional("session_key_id")?,
+            f_cnt: f.optional("f_cnt")?,
+            decoded_payload_warnings: f.or_default("decoded_payload_warnings")?,
+            extra: f.rest(),
+        })
+    }
+}
 
 impl Downlink {
     /// The application server's rules, checked before sending because the server only logs
@@ -226,7 +274,7 @@ mod tests {
 
     #[test]
     fn unknown_downlink_fields_are_kept() {
-        let d: Downlink = serde_json::from_value(
+        let d = Downlink::from_json(
             json!({"f_port": 1, "frm_payload": "AQ==", "confirmed_retry": {"attempt": 1}, "f_cnt": 4}),
         )
         .unwrap();
@@ -234,5 +282,21 @@ mod tests {
         assert_eq!(d.f_cnt, Some(4));
         assert_eq!(d.extra["confirmed_retry"], json!({"attempt": 1}));
         assert_eq!(serde_json::to_value(&d).unwrap()["confirmed_retry"]["attempt"], 1);
+    }
+
+    #[test]
+    fn a_bad_field_is_an_error_that_names_it() {
+        let err = |v: Value| Downlink::from_json(v).unwrap_err().to_string();
+        assert!(
+            err(json!({"f_port": 1, "priority": "URGENT"})).starts_with("priority: "),
+            "{}",
+            err(json!({"priority": "URGENT"}))
+        );
+        assert!(err(json!({"frm_payload": "not base64!"})).starts_with("frm_payload: "));
+        assert_eq!(err(json!({"class_b_c": {"gateways": [{}]}})), "class_b_c.gateways[0]: missing field `gateway_ids`");
+        assert_eq!(
+            Downlink::from_json(json!({"f_port": null, "priority": "HIGH"})).unwrap().priority,
+            Some(Priority::High)
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Typed events of the application server (`ApplicationUp` in messages.proto): the envelope, one
 //! body per event kind, and parsing from an MQTT topic and payload. Unknown fields are kept.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::decoder::DecodedUplink;
@@ -9,226 +9,346 @@ use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
 use super::topic::{parse_event_topic, ApplicationUid, EventKind};
 use super::wire::{base64_bytes, is_false, u64_string};
-use crate::platforms::json::{serde_names, split_known};
+use crate::platforms::json::{Fields, FromJson, ReadError};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApplicationIds {
     pub application_id: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EndDeviceIds {
     pub device_id: String,
-    #[serde(default)]
     pub application_ids: ApplicationIds,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dev_eui: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_eui: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dev_addr: Option<String>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// One gateway antenna's reception of an uplink.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RxMetadata {
-    #[serde(default)]
     pub gateway_ids: GatewayIds,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_rssi: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snr: Option<f64>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LoraDataRate {
-    #[serde(default)]
     pub bandwidth: u32,
-    #[serde(default)]
     pub spreading_factor: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coding_rate: Option<String>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataRate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lora: Option<LoraDataRate>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// How the end device transmitted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TxSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_rate: Option<DataRate>,
     /// Hz; a decimal string on the wire (uint64).
-    #[serde(default, with = "u64_string", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "u64_string::serialize", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<u64>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `uplink_message` (topic `up`) and `uplink_normalized` (topic `up/normalized`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Uplink {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_port: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_cnt: Option<u32>,
-    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "base64_bytes::serialize", skip_serializing_if = "Option::is_none")]
     pub frm_payload: Option<Vec<u8>>,
     /// The server's payload formatter output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded_payload: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_payload: Option<Value>,
-    #[serde(default)]
     pub rx_metadata: Vec<RxMetadata>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<TxSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub confirmed: bool,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JoinAccept {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalidated_downlinks: Vec<Downlink>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// Why the server gave up on something, e.g. `name: "application_downlink_too_long"`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ErrorDetails {
-    #[serde(default)]
     pub namespace: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_format: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u32>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DownlinkFailed {
     pub downlink: Downlink,
-    #[serde(default)]
     pub error: ErrorDetails,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InvalidatedDownlinks {
-    #[serde(default)]
     pub downlinks: Vec<Downlink>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_f_cnt_down: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Location {
-    #[serde(default)]
     pub latitude: f64,
-    #[serde(default)]
     pub longitude: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub altitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LocationSolved {
-    #[serde(default)]
     pub service: String,
-    #[serde(default)]
     pub location: Location,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub attributes: Map<String, Value>,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceData {
-    #[serde(default)]
     pub service: String,
-    #[serde(default)]
     pub data: Value,
-    #[serde(flatten, skip_deserializing)]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-crate::keeps_extra!(
-    EndDeviceIds,
-    RxMetadata,
-    LoraDataRate,
-    DataRate,
-    TxSettings,
-    Uplink,
-    JoinAccept,
-    ErrorDetails,
-    DownlinkFailed,
-    InvalidatedDownlinks,
-    Location,
-    LocationSolved,
-    ServiceData,
-);
+// Reading, field by field (see `platforms::json::read`): what a reader does not take stays in `extra`.
+
+impl FromJson for ApplicationIds {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        Ok(Self { application_id: Fields::new(value)?.required("application_id")? })
+    }
+}
+
+impl FromJson for EndDeviceIds {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            device_id: f.required("device_id")?,
+            application_ids: f.or_default("application_ids")?,
+            dev_eui: f.optional("dev_eui")?,
+            join_eui: f.optional("join_eui")?,
+            dev_addr: f.optional("dev_addr")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for RxMetadata {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            gateway_ids: f.or_default("gateway_ids")?,
+            time: f.optional("time")?,
+            timestamp: f.optional("timestamp")?,
+            rssi: f.optional("rssi")?,
+            channel_rssi: f.optional("channel_rssi")?,
+            snr: f.optional("snr")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for LoraDataRate {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            bandwidth: f.or_default("bandwidth")?,
+            spreading_factor: f.or_default("spreading_factor")?,
+            coding_rate: f.optional("coding_rate")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for DataRate {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self { lora: f.optional("lora")?, extra: f.rest() })
+    }
+}
+
+impl FromJson for TxSettings {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            data_rate: f.optional("data_rate")?,
+            frequency: f.optional_with("frequency", u64_string::read)?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for Uplink {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            session_key_id: f.optional("session_key_id")?,
+            f_port: f.optional("f_port")?,
+            f_cnt: f.optional("f_cnt")?,
+            frm_payload: f.optional_with("frm_payload", base64_bytes::read)?,
+            decoded_payload: f.optional("decoded_payload")?,
+            normalized_payload: f.optional("normalized_payload")?,
+            rx_metadata: f.or_default("rx_metadata")?,
+            settings: f.optional("settings")?,
+            received_at: f.optional("received_at")?,
+            confirmed: f.or_default("confirmed")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for JoinAccept {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            session_key_id: f.optional("session_key_id")?,
+            invalidated_downlinks: f.or_default("invalidated_downlinks")?,
+            received_at: f.optional("received_at")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for ErrorDetails {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            namespace: f.or_default("namespace")?,
+            name: f.or_default("name")?,
+            message_format: f.optional("message_format")?,
+            attributes: f.optional("attributes")?,
+            code: f.optional("code")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for DownlinkFailed {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self { downlink: f.required("downlink")?, error: f.or_default("error")?, extra: f.rest() })
+    }
+}
+
+impl FromJson for InvalidatedDownlinks {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            downlinks: f.or_default("downlinks")?,
+            last_f_cnt_down: f.optional("last_f_cnt_down")?,
+            session_key_id: f.optional("session_key_id")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for Location {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            latitude: f.or_default("latitude")?,
+            longitude: f.or_default("longitude")?,
+            altitude: f.optional("altitude")?,
+            accuracy: f.optional("accuracy")?,
+            source: f.optional("source")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for LocationSolved {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            service: f.or_default("service")?,
+            location: f.or_default("location")?,
+            attributes: f.or_default("attributes")?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl FromJson for ServiceData {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self { service: f.or_default("service")?, data: f.or_default("data")?, extra: f.rest() })
+    }
+}
 
 /// The one body of an `ApplicationUp`, named by its JSON key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpMessage {
     UplinkMessage(Uplink),
@@ -245,6 +365,41 @@ pub enum UpMessage {
 }
 
 impl UpMessage {
+    /// The JSON keys of the bodies, in the variants' order.
+    pub const BODIES: [&'static str; 11] = [
+        "uplink_message",
+        "uplink_normalized",
+        "join_accept",
+        "downlink_queued",
+        "downlink_sent",
+        "downlink_ack",
+        "downlink_nack",
+        "downlink_failed",
+        "downlink_queue_invalidated",
+        "location_solved",
+        "service_data",
+    ];
+
+    /// The body under `key`, one of [`Self::BODIES`].
+    fn read(key: &str, body: Value) -> Result<Self, ReadError> {
+        let at = |e: ReadError| e.under(key);
+        Ok(match key {
+            "uplink_message" => Self::UplinkMessage(Uplink::from_json(body).map_err(at)?),
+            "uplink_normalized" => Self::UplinkNormalized(Uplink::from_json(body).map_err(at)?),
+            "join_accept" => Self::JoinAccept(JoinAccept::from_json(body).map_err(at)?),
+            "downlink_queued" => Self::DownlinkQueued(Downlink::from_json(body).map_err(at)?),
+            "downlink_sent" => Self::DownlinkSent(Downlink::from_json(body).map_err(at)?),
+            "downlink_ack" => Self::DownlinkAck(Downlink::from_json(body).map_err(at)?),
+            "downlink_nack" => Self::DownlinkNack(Downlink::from_json(body).map_err(at)?),
+            "downlink_failed" => Self::DownlinkFailed(DownlinkFailed::from_json(body).map_err(at)?),
+            "downlink_queue_invalidated" => {
+                Self::DownlinkQueueInvalidated(InvalidatedDownlinks::from_json(body).map_err(at)?)
+            }
+            "location_solved" => Self::LocationSolved(LocationSolved::from_json(body).map_err(at)?),
+            _ => Self::ServiceData(ServiceData::from_json(body).map_err(at)?),
+        })
+    }
+
     /// The topic that carries this body.
     pub fn kind(&self) -> EventKind {
         match self {
@@ -267,11 +422,10 @@ impl UpMessage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplicationUp {
     pub end_device_ids: EndDeviceIds,
-    #[serde(default)]
     pub correlation_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub simulated: bool,
     #[serde(flatten)]
     pub message: UpMessage,
@@ -279,41 +433,24 @@ pub struct ApplicationUp {
     pub extra: Map<String, Value>,
 }
 
-/// The fields of [`ApplicationUp`] besides its body and `extra`, for reading it.
-#[derive(Deserialize)]
-struct Envelope {
-    end_device_ids: EndDeviceIds,
-    #[serde(default)]
-    correlation_ids: Vec<String>,
-    #[serde(default)]
-    received_at: Option<String>,
-    #[serde(default)]
-    simulated: bool,
-}
-
-/// Read by hand rather than with two flattened fields (see `platforms::json::extra`): the key that
-/// names a body (`uplink_message`, `join_accept`, ...; the first in [`UpMessage`]'s order should
-/// there be several) is the body, the envelope's own fields are read, and the rest is kept in
-/// `extra`.
-impl<'de> Deserialize<'de> for ApplicationUp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut object = Map::<String, Value>::deserialize(d)?;
-        let bodies = serde_names(<UpMessage as Deserialize>::deserialize);
-        let Some((key, body)) = bodies.iter().find_map(|k| object.remove_entry(*k)) else {
-            return Err(D::Error::custom(format!("no event body: expected one of {}", bodies.join(", "))));
-        };
-        let message = UpMessage::deserialize(Value::Object(Map::from_iter([(key, body)]))).map_err(D::Error::custom)?;
-        let fields = serde_names(<Envelope as Deserialize>::deserialize);
-        let (known, extra) = split_known(object, fields);
-        let envelope = Envelope::deserialize(Value::Object(known)).map_err(D::Error::custom)?;
+/// The key that names a body (`uplink_message`, `join_accept`, ...; the first in [`UpMessage`]'s
+/// order should there be several) is the body, the envelope's own fields are read, and the rest is
+/// kept in `extra`.
+impl FromJson for ApplicationUp {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let mut f = Fields::new(value)?;
+        let message = UpMessage::BODIES
+            .iter()
+            .find_map(|key| f.take(key).map(|body| (*key, body)))
+            .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODIES.join(", "))))
+            .and_then(|(key, body)| UpMessage::read(key, body))?;
         Ok(Self {
-            end_device_ids: envelope.end_device_ids,
-            correlation_ids: envelope.correlation_ids,
-            received_at: envelope.received_at,
-            simulated: envelope.simulated,
+            end_device_ids: f.required("end_device_ids")?,
+            correlation_ids: f.or_default("correlation_ids")?,
+            received_at: f.optional("received_at")?,
+            simulated: f.or_default("simulated")?,
             message,
-            extra,
+            extra: f.rest(),
         })
     }
 }
@@ -385,12 +522,12 @@ impl ApplicationUp {
 
 /// An event as the application sees it: which device, which kind, the typed body, and the
 /// client-side decoder's output when one is registered for this uplink.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ThingsStackEvent {
     pub device_id: String,
     pub kind: EventKind,
     pub up: ApplicationUp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<DecodedUplink>,
 }
 
@@ -403,7 +540,7 @@ pub fn parse_event(
 ) -> Result<Option<ThingsStackEvent>, ThingsStackError> {
     let Some((device_id, kind)) = parse_event_topic(app, topic) else { return Ok(None) };
     let invalid = |detail: String| ThingsStackError::InvalidEvent { topic: topic.to_owned(), detail };
-    let up: ApplicationUp = crate::platforms::json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
+    let up: ApplicationUp = crate::platforms::json::from_slice(payload).map_err(invalid)?;
     if up.message.kind() != kind {
         return Err(invalid(format!("the body is a {:?} event, the topic says {:?}", up.message.kind(), kind)));
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::event::{ApplicationUp, ErrorDetails, UpMessage};
 
@@ -17,7 +17,7 @@ pub fn new_correlation_id(random: u64, counter: u64) -> String {
 }
 
 /// Where a downlink stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum DownlinkStatus {
     Queued,
@@ -142,7 +142,7 @@ mod tests {
     fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> ApplicationUp {
         let mut v = json!({"end_device_ids": {"device_id": device}, "correlation_ids": ids});
         v[key] = body;
-        serde_json::from_value(v).unwrap()
+        crate::platforms::json::FromJson::from_json(v).unwrap()
     }
 
     fn downlink(ids: &[&str]) -> serde_json::Value {

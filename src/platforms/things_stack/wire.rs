@@ -1,9 +1,11 @@
-//! Serde adapters for how The Things Stack's JSON encodes protobuf types: `bytes` as base64
-//! strings, and 64-bit integers (like `frequency`) as decimal strings.
+//! How The Things Stack's JSON encodes protobuf types: `bytes` as base64 strings, and 64-bit
+//! integers (like `frequency`) as decimal strings. A serde `serialize_with` and a reader each.
 
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::Serializer;
+use serde_json::Value;
 
 use super::payload::{base64_to_bytes, bytes_to_base64};
+use crate::platforms::json::{expected, FromJson, ReadError};
 
 /// `Option<Vec<u8>>` as an optional base64 string.
 pub mod base64_bytes {
@@ -16,24 +18,14 @@ pub mod base64_bytes {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            Some(text) => base64_to_bytes(&text).map(Some).map_err(serde::de::Error::custom),
-            None => Ok(None),
-        }
+    pub fn read(value: Value) -> Result<Vec<u8>, ReadError> {
+        base64_to_bytes(&String::from_json(value)?).map_err(|e| ReadError::new(e.to_string()))
     }
 }
 
 /// `Option<u64>` written as a decimal string, read from a string or a number.
 pub mod u64_string {
     use super::*;
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum StringOrNumber {
-        Number(u64),
-        Text(String),
-    }
 
     pub fn serialize<S: Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
         match value {
@@ -42,11 +34,11 @@ pub mod u64_string {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        match Option::<StringOrNumber>::deserialize(d)? {
-            None => Ok(None),
-            Some(StringOrNumber::Number(n)) => Ok(Some(n)),
-            Some(StringOrNumber::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    pub fn read(value: Value) -> Result<u64, ReadError> {
+        match &value {
+            Value::Number(_) => u64::from_json(value),
+            Value::String(text) => text.parse().map_err(|_| expected("a whole number from 0 (in a string)", &value)),
+            _ => Err(expected("a whole number or a string of one", &value)),
         }
     }
 }
