@@ -6,7 +6,8 @@ mod persistence;
 pub mod time;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use crate::collections::VecMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::{mpsc, oneshot};
@@ -60,9 +61,9 @@ struct Inner {
     closing: bool,
     connect_waiter: Option<oneshot::Sender<Result<ConnAck, ClientError>>>,
     /// Publishes waiting for completion, by session token.
-    publish_waiters: HashMap<u64, oneshot::Sender<Result<(), ClientError>>>,
-    subscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<QoS, ClientError>>>>,
-    unsubscribe_waiters: HashMap<u16, oneshot::Sender<Vec<Result<(), ClientError>>>>,
+    publish_waiters: VecMap<u64, oneshot::Sender<Result<(), ClientError>>>,
+    subscribe_waiters: VecMap<u16, oneshot::Sender<Vec<Result<QoS, ClientError>>>>,
+    unsubscribe_waiters: VecMap<u16, oneshot::Sender<Vec<Result<(), ClientError>>>>,
     routes: Router<Handler<Message>>,
     message_listeners: Vec<(u64, Handler<Message>)>,
     state_listeners: Vec<(u64, Handler<ConnectionState>)>,
@@ -78,7 +79,7 @@ struct Inner {
     /// IndexedDB store of unsent messages, opened by the first `connect`.
     store: Option<persistence::MessageStore>,
     /// Session token → store key of each persisted message not yet delivered.
-    persisted: HashMap<u64, f64>,
+    persisted: VecMap<u64, f64>,
 }
 
 /// The rest of a QoS 1/2 publish: resolves on PUBACK/PUBCOMP, or with why it cannot complete.
@@ -152,9 +153,9 @@ impl MqttClient {
             socket_error: false,
             closing: false,
             connect_waiter: None,
-            publish_waiters: HashMap::new(),
-            subscribe_waiters: HashMap::new(),
-            unsubscribe_waiters: HashMap::new(),
+            publish_waiters: VecMap::new(),
+            subscribe_waiters: VecMap::new(),
+            unsubscribe_waiters: VecMap::new(),
             routes: Router::new(),
             message_listeners: Vec::new(),
             state_listeners: Vec::new(),
@@ -165,7 +166,7 @@ impl MqttClient {
             browser_offline: false,
             network: None,
             store: None,
-            persisted: HashMap::new(),
+            persisted: VecMap::new(),
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn(TimerKind)> = Rc::new(move |kind| on_timer(&weak, kind));

@@ -16,7 +16,9 @@ pub mod reason;
 pub mod router;
 pub mod topic;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::collections::VecMap;
 
 use crate::error::ClientError;
 use offline_queue::{OfflineQueue, Queued};
@@ -113,7 +115,7 @@ pub struct Session {
     phase: Phase,
     connack: Option<ConnAck>,
     /// In-flight QoS >= 1 publishes by packet id, kept so that a lost connection can send them again.
-    publishes: HashMap<u16, InFlight>,
+    publishes: VecMap<u16, InFlight>,
     /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
     held: VecDeque<(u64, Outgoing)>,
     /// Inbound QoS 2 packet ids acknowledged with PUBREC and not yet released: a resend of one of
@@ -132,8 +134,8 @@ pub struct Session {
     /// The start of a packet whose end has not arrived yet.
     inbound: Vec<u8>,
     /// Filters (with their requested QoS) of each SUBSCRIBE waiting for its SUBACK.
-    subscribes: HashMap<u16, Vec<(String, QoS)>>,
-    unsubscribes: HashMap<u16, Vec<String>>,
+    subscribes: VecMap<u16, Vec<(String, QoS)>>,
+    unsubscribes: VecMap<u16, Vec<String>>,
 }
 
 impl Session {
@@ -142,7 +144,7 @@ impl Session {
             options,
             phase: Phase::Idle,
             connack: None,
-            publishes: HashMap::new(),
+            publishes: VecMap::new(),
             held: VecDeque::new(),
             received_qos2: Vec::new(),
             next_packet_id: 1,
@@ -152,8 +154,8 @@ impl Session {
             connected_before: false,
             subscriptions: Vec::new(),
             inbound: Vec::new(),
-            subscribes: HashMap::new(),
-            unsubscribes: HashMap::new(),
+            subscribes: VecMap::new(),
+            unsubscribes: VecMap::new(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! that way); where no worker can be made (a CSP forbidding blob: workers, a worker scope), setTimeout.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+
+use crate::collections::VecMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -19,8 +20,8 @@ struct Clock {
     _on_worker_message: Option<WorkerHandler>,
     /// Main-thread fallback: one closure for every timer, told which one fired.
     on_main_timeout: Closure<dyn FnMut(u32)>,
-    callbacks: RefCell<HashMap<u32, Box<dyn FnOnce()>>>,
-    main_handles: RefCell<HashMap<u32, i32>>,
+    callbacks: RefCell<VecMap<u32, Box<dyn FnOnce()>>>,
+    main_handles: RefCell<VecMap<u32, i32>>,
     next_id: Cell<u32>,
 }
 
@@ -48,8 +49,8 @@ impl Clock {
             worker,
             _on_worker_message: on_message,
             on_main_timeout: Closure::<dyn FnMut(u32)>::new(fire),
-            callbacks: RefCell::new(HashMap::new()),
-            main_handles: RefCell::new(HashMap::new()),
+            callbacks: RefCell::new(VecMap::new()),
+            main_handles: RefCell::new(VecMap::new()),
             next_id: Cell::new(1),
         })
     }

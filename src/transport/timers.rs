@@ -1,7 +1,7 @@
 //! The session's timers: one handle per kind; re-arming a kind moves its deadline. They run on
 //! the page's clock (a Web Worker when possible, so keepalive survives background-tab throttling).
 
-use std::collections::HashMap;
+use crate::collections::VecMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -28,7 +28,7 @@ struct Armed {
 
 pub struct TimerSet {
     fire: Rc<dyn Fn(TimerKind)>,
-    armed: HashMap<TimerKind, Armed>,
+    armed: VecMap<TimerKind, Armed>,
     main_thread: bool,
 }
 
@@ -39,7 +39,7 @@ fn now_ms() -> f64 {
 impl TimerSet {
     /// `main_thread` opts out of the worker clock (plain setTimeout on this thread).
     pub fn new(fire: Rc<dyn Fn(TimerKind)>, main_thread: bool) -> Self {
-        Self { fire, armed: HashMap::new(), main_thread }
+        Self { fire, armed: VecMap::new(), main_thread }
     }
 
     /// Arms `kind` to fire after `duration_ms`. mqtt-protocol-core pushes the keepalive back on

@@ -2,7 +2,8 @@
 //! short connection of its own, data channels with typed records, and correlated property requests.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+
+use crate::collections::VecMap;
 use std::rc::Rc;
 
 use futures_channel::mpsc;
@@ -34,7 +35,7 @@ struct PropertyChannel {
     subscribed: Cell<bool>,
 }
 
-type PropertyChannels = Rc<RefCell<HashMap<String, Rc<PropertyChannel>>>>;
+type PropertyChannels = Rc<RefCell<VecMap<String, Rc<PropertyChannel>>>>;
 
 /// A device (or account) logged in to CloudPlugs. Cheap to clone; clones share the connection.
 ///

@@ -2,7 +2,8 @@
 //! in platform words, subscriptions, typed events, downlink push/replace/clear and tracking handles.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+
+use crate::collections::{VecMap, VecSet};
 use std::rc::{Rc, Weak};
 
 use futures_channel::mpsc;
@@ -30,10 +31,10 @@ struct Shared {
     next_listener: u64,
     decoders: DecoderRegistry,
     tracker: DownlinkTracker,
-    sinks: HashMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
+    sinks: VecMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
     downlinks_sent: u64,
     /// Devices whose `down/#` events this client subscribed to for tracking.
-    watched: HashSet<String>,
+    watched: VecSet<String>,
 }
 
 /// An application's MQTT integration. Cheap to clone; clones share the connection.
@@ -67,9 +68,9 @@ impl ThingsStackApp {
             next_listener: 1,
             decoders: DecoderRegistry::new(),
             tracker: DownlinkTracker::new(),
-            sinks: HashMap::new(),
+            sinks: VecMap::new(),
             downlinks_sent: 0,
-            watched: HashSet::new(),
+            watched: VecSet::new(),
         }));
         let weak = Rc::downgrade(&shared);
         client.on_message(&format!("v3/{}/devices/+/#", app.uid()), move |m| on_message(&weak, m))?;

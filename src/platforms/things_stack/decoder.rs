@@ -1,7 +1,7 @@
 //! Client-side uplink decoding with The Things Stack's payload formatter contract
 //! (`{bytes, fPort, recvTime}` in, `{data, warnings, errors}` out) and a registry by device or FPort.
 
-use std::collections::HashMap;
+use crate::collections::VecMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -70,8 +70,8 @@ impl<F: Fn(&UplinkInput) -> DecodedUplink> UplinkDecoder for F {
 /// (as a device's formatter overrides the application's default in TTS).
 #[derive(Default, Clone)]
 pub struct DecoderRegistry {
-    by_device: HashMap<String, Rc<dyn UplinkDecoder>>,
-    by_f_port: HashMap<u32, Rc<dyn UplinkDecoder>>,
+    by_device: VecMap<String, Rc<dyn UplinkDecoder>>,
+    by_f_port: VecMap<u32, Rc<dyn UplinkDecoder>>,
     fallback: Option<Rc<dyn UplinkDecoder>>,
 }
 

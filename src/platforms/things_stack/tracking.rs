@@ -1,7 +1,7 @@
 //! Following pushed downlinks through `down/queued`, `sent`, `ack`, `nack`, `failed` and
 //! `invalidated`, matched by the correlation id the client adds to every downlink it sends.
 
-use std::collections::HashMap;
+use crate::collections::VecMap;
 
 use serde::Serialize;
 
@@ -86,7 +86,7 @@ pub struct TrackingUpdate {
 /// The downlinks in flight, by their client correlation id.
 #[derive(Debug, Default)]
 pub struct DownlinkTracker {
-    tracked: HashMap<String, Tracked>,
+    tracked: VecMap<String, Tracked>,
 }
 
 impl DownlinkTracker {

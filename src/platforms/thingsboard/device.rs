@@ -2,7 +2,9 @@
 //! whitelisted filters, and only for features in use; obeys the session's payload, in-flight and rate limits.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::collections::{VecMap, VecSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -80,11 +82,11 @@ struct Registered {
 
 pub(crate) struct DeviceState {
     next_request_id: u32,
-    pending_attributes: HashMap<u32, oneshot::Sender<Result<AttributeResponse, ThingsBoardError>>>,
-    pending_calls: HashMap<u32, (String, oneshot::Sender<Result<Value, ThingsBoardError>>)>,
-    pub(crate) pending_chunks: HashMap<ChunkKey, ChunkWaiter>,
-    rpc_handlers: HashMap<String, Registered>,
-    subscribed: HashSet<String>,
+    pending_attributes: VecMap<u32, oneshot::Sender<Result<AttributeResponse, ThingsBoardError>>>,
+    pending_calls: VecMap<u32, (String, oneshot::Sender<Result<Value, ThingsBoardError>>)>,
+    pub(crate) pending_chunks: VecMap<ChunkKey, ChunkWaiter>,
+    rpc_handlers: VecMap<String, Registered>,
+    subscribed: VecSet<String>,
     pub(crate) mirror: AttributeMirror,
     limits: SessionLimits,
     messages: RateLimiter,
@@ -163,11 +165,11 @@ impl ThingsBoardDevice {
         let limits = SessionLimits::default();
         let state = Rc::new(RefCell::new(DeviceState {
             next_request_id: 0,
-            pending_attributes: HashMap::new(),
-            pending_calls: HashMap::new(),
-            pending_chunks: HashMap::new(),
-            rpc_handlers: HashMap::new(),
-            subscribed: HashSet::new(),
+            pending_attributes: VecMap::new(),
+            pending_calls: VecMap::new(),
+            pending_chunks: VecMap::new(),
+            rpc_handlers: VecMap::new(),
+            subscribed: VecSet::new(),
             mirror: AttributeMirror::default(),
             messages: RateLimiter::new(limits.rate_limits.messages.clone()),
             telemetry_messages: RateLimiter::new(limits.rate_limits.telemetry_messages.clone()),

@@ -2,7 +2,9 @@
 //! `ThingsBoardDevice`, so its publishes obey the same payload, in-flight and rate limits.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::collections::VecMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -28,7 +30,7 @@ type PendingAttributes = oneshot::Sender<Result<Map<String, Value>, ThingsBoardE
 #[derive(Default)]
 struct GatewayState {
     devices: BTreeSet<String>,
-    pending: HashMap<u64, (Option<String>, PendingAttributes)>,
+    pending: VecMap<u64, (Option<String>, PendingAttributes)>,
     rpc: Option<GatewayRpcHandler>,
     attribute_listeners: Vec<AttributeListener>,
 }
