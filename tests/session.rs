@@ -243,6 +243,47 @@ fn every_v5_puback_error_reason_fails_the_publish() {
     assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Ok(()) }));
 }
 
+// MQTT 5.0 §3.7.2.1: a PUBCOMP ends the QoS 2 flow whatever its reason code; 0x92 only says the
+// broker already completed a resent PUBREL, and the message was delivered.
+#[test]
+fn a_v5_pubcomp_packet_id_not_found_still_completes_the_publish() {
+    let mut s = connected(ProtocolVersion::V5);
+    let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
+    s.feed(&[0x50, 0x02, hi, lo]);
+    let ev = s.feed(&[0x70, 0x03, hi, lo, 0x92]);
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Ok(()) }), "{ev:?}");
+}
+
+// Acknowledgements that do not fit a message's flow are ignored; MQTT 5 answers a PUBREC or PUBREL
+// for an unknown packet id with reason 0x92 (§4.3.3).
+#[test]
+fn acknowledgements_that_do_not_fit_the_flow_are_ignored_or_answered_not_found() {
+    let mut s = connected(ProtocolVersion::V5);
+    let (q2, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = q2.packet_id.unwrap().to_be_bytes();
+    assert!(completed_tokens(&s.feed(&[0x40, 0x02, hi, lo])).is_empty(), "a PUBACK does not end a QoS 2 flow");
+    assert!(completed_tokens(&s.feed(&[0x70, 0x02, hi, lo])).is_empty(), "nor does a PUBCOMP before PUBREC");
+    let (q1, _) = s.publish(&Outgoing::new("t", b"y".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let [h1, l1] = q1.packet_id.unwrap().to_be_bytes();
+    assert_eq!(
+        sent(&s.feed(&[0x50, 0x02, h1, l1])),
+        vec![vec![0x62, 0x03, h1, l1, 0x92]],
+        "a PUBREC for a QoS 1 message"
+    );
+    assert_eq!(sent(&s.feed(&[0x50, 0x02, 0x7F, 0x00])), vec![vec![0x62, 0x03, 0x7F, 0x00, 0x92]]);
+    assert_eq!(sent(&s.feed(&[0x62, 0x02, 0x7F, 0x01])), vec![vec![0x70, 0x03, 0x7F, 0x01, 0x92]]);
+    assert_eq!(s.in_flight(), 2, "both messages are still waiting");
+    assert!(s.phase() == iotmqtt::session::Phase::Connected);
+}
+
+fn completed_tokens(events: &[E]) -> Vec<u64> {
+    events
+        .iter()
+        .filter_map(|e| if let E::NotifyPublishCompleted { token, .. } = e { Some(*token) } else { None })
+        .collect()
+}
+
 // MQTT 5.0 §3.5.2.1: a PUBREC with an error reason ends a QoS 2 publish.
 #[test]
 fn v5_pubrec_error_fails_a_qos2_publish() {

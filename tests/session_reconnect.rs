@@ -282,3 +282,108 @@ fn granted_subscriptions_are_restored_before_the_queue_flushes() {
     let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
     assert!(!ev.iter().any(|e| matches!(e, E::RequestSend(b) if b[0] == 0x82)), "{ev:?}");
 }
+
+// MQTT 3.1.1 has no session expiry: a reconnect keeps Clean Session as configured.
+#[test]
+fn a_v3_reconnect_never_turns_clean_session_off_for_a_session_expiry() {
+    let mut s = Session::new(ConnectOptions {
+        version: ProtocolVersion::V3_1_1,
+        client_id: "c1".into(),
+        session_expiry_secs: Some(600),
+        ..Default::default()
+    });
+    let flags = |ev: &[E]| ev.iter().find_map(|e| if let E::RequestSend(b) = e { Some(b[9]) } else { None }).unwrap();
+    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02);
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    s.notify_closed();
+    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02, "still a clean session");
+}
+
+fn v5_connack(session_present: bool, props: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x20, 3 + props.len() as u8, u8::from(session_present), 0x00, props.len() as u8];
+    p.extend_from_slice(props);
+    p
+}
+
+// Messages waiting for a Receive Maximum slot are older than those published while disconnected,
+// and go first after a resumed connection.
+#[test]
+fn held_messages_go_before_messages_queued_while_disconnected() {
+    let mut s = Session::new(ConnectOptions {
+        version: ProtocolVersion::V5,
+        client_id: "c1".into(),
+        clean_start: false,
+        keepalive_secs: 0,
+        ..Default::default()
+    });
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&v5_connack(false, &[0x21, 0x00, 0x01])); // Receive Maximum 1
+    let (a, ev) = s.publish(&Outgoing::new("t", b"a".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(publishes(&ev).len(), 1);
+    let (b, _) = s.publish(&Outgoing::new("t", b"b".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert!(b.queued, "held for the Receive Maximum");
+    s.notify_closed();
+    s.publish(&Outgoing::new("t", b"c".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    s.connect().unwrap();
+    let ev = s.feed(&v5_connack(true, &[]));
+    // (DUP flag, the payload's last byte; MQTT 5 puts a property length before the payload)
+    let sent: Vec<(u8, u8)> = publishes(&ev).into_iter().map(|(h, _, p)| (h & 0x08, p[p.len() - 1])).collect();
+    assert_eq!(sent, [(0x08, b'a'), (0, b'b'), (0, b'c')], "a again with DUP, then b, then c");
+    assert!(a.packet_id.is_some());
+}
+
+// A resumed in-flight message the broker now refuses (a smaller Maximum Packet Size) fails on its
+// own; the connection goes on instead of failing on every reconnect.
+#[test]
+fn a_resent_message_too_large_for_the_new_connack_fails_alone() {
+    let mut s = Session::new(ConnectOptions {
+        version: ProtocolVersion::V5,
+        client_id: "c1".into(),
+        clean_start: false,
+        keepalive_secs: 0,
+        ..Default::default()
+    });
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&v5_connack(false, &[]));
+    let (big, _) = s.publish(&Outgoing::new("t", vec![0u8; 500]).qos(QoS::AtLeastOnce)).unwrap();
+    let (small, _) = s.publish(&Outgoing::new("t", b"s".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&v5_connack(true, &[0x27, 0, 0, 1, 0])); // Maximum Packet Size 256
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnected(_))), "{ev:?}");
+    assert!(!ev.contains(&E::RequestClose));
+    let done = completed(&ev);
+    assert!(matches!(done.as_slice(), [(t, Err(ClientError::PacketTooLarge { .. }))] if *t == big.token), "{done:?}");
+    assert_eq!(publishes(&ev).len(), 1, "the small one is resent");
+    assert_eq!(completed(&s.feed(&puback(small.packet_id.unwrap()))), vec![(small.token, Ok(()))]);
+}
+
+// Without an offline queue a kept session still keeps its in-flight messages: a reconnect that
+// finds the session present resumes them (PUBREL for a released QoS 2 message, MQTT 3.1.1 §4.4).
+#[test]
+fn a_kept_session_without_a_queue_resumes_its_in_flight_messages() {
+    let mut s = Session::new(ConnectOptions {
+        version: ProtocolVersion::V3_1_1,
+        client_id: "c1".into(),
+        clean_start: false,
+        keepalive_secs: 0,
+        ..Default::default()
+    });
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let (q2, _) = s.publish(&Outgoing::new("t", b"2".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let [hi, lo] = q2.packet_id.unwrap().to_be_bytes();
+    s.feed(&[0x50, 0x02, hi, lo]);
+    let ev = s.notify_closed();
+    assert!(completed(&ev).is_empty(), "nothing fails while the session is kept: {ev:?}");
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
+    assert!(ev.contains(&E::RequestSend(vec![0x62, 0x02, hi, lo])), "PUBREL again: {ev:?}");
+    assert_eq!(completed(&s.feed(&[0x70, 0x02, hi, lo])), vec![(q2.token, Ok(()))]);
+    // A client that gives up discards what is still in flight.
+    let (q1, _) = s.publish(&Outgoing::new("t", b"1".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    s.notify_closed();
+    assert_eq!(s.discard_pending(), vec![q1.token]);
+}

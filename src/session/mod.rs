@@ -16,7 +16,7 @@ pub mod reason;
 pub mod router;
 pub mod topic;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::collections::VecMap;
 
@@ -115,7 +115,8 @@ pub struct Session {
     phase: Phase,
     connack: Option<ConnAck>,
     /// In-flight QoS >= 1 publishes by packet id, kept so that a lost connection can send them again.
-    publishes: VecMap<u16, InFlight>,
+    /// A B-tree, not a `VecMap`: MQTT 3.1.1 puts no limit on how many are in flight.
+    publishes: BTreeMap<u16, InFlight>,
     /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
     held: VecDeque<(u64, Outgoing)>,
     /// Inbound QoS 2 packet ids acknowledged with PUBREC and not yet released: a resend of one of
@@ -144,7 +145,7 @@ impl Session {
             options,
             phase: Phase::Idle,
             connack: None,
-            publishes: VecMap::new(),
+            publishes: BTreeMap::new(),
             held: VecDeque::new(),
             received_qos2: Vec::new(),
             next_packet_id: 1,
@@ -239,7 +240,9 @@ impl Session {
             validate_topic_name(&will.topic)?;
         }
         // A reconnect resumes the session the first CONNECT asked the broker to keep.
-        let resume = self.connected_before && self.options.session_expiry_secs.unwrap_or(0) > 0;
+        let resume = self.options.version == ProtocolVersion::V5
+            && self.connected_before
+            && self.options.session_expiry_secs.unwrap_or(0) > 0;
         let bytes = packets::connect(&self.options, resume)?;
         self.ping_interval_ms = u64::from(self.options.keepalive_secs) * 1000;
         let mut out = Vec::new();
@@ -304,13 +307,18 @@ impl Session {
         Ok(packet_id)
     }
 
-    /// Sends a message that waited (in the queue or for the Receive Maximum), or holds it again
-    /// when the broker's Receive Maximum is reached.
-    fn send_waiting(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
-        if message.qos != QoS::AtMostOnce && self.at_receive_maximum() {
+    /// Sends a queued message, or holds it behind the messages already waiting for a slot under
+    /// the broker's Receive Maximum.
+    fn send_or_hold(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
+        if message.qos != QoS::AtMostOnce && (self.at_receive_maximum() || !self.held.is_empty()) {
             self.held.push_back((token, message));
             return;
         }
+        self.send_waiting(token, message, out);
+    }
+
+    /// Sends a message that waited; its completion (or failure) is reported as an event.
+    fn send_waiting(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
         match self.send_publish(token, &message, out) {
             Ok(None) => out.push(SessionEvent::NotifyPublishCompleted { token, result: Ok(()) }),
             Ok(Some(_)) => {}
@@ -325,7 +333,7 @@ impl Session {
             None => return,
         };
         for item in items {
-            self.send_waiting(item.token, item.message, out);
+            self.send_or_hold(item.token, item.message, out);
         }
     }
 
@@ -337,14 +345,15 @@ impl Session {
         }
     }
 
-    /// In-flight publishes the broker will not resend for us, then the held ones, go back to the
-    /// front of the queue.
-    fn requeue_in_flight(&mut self) {
-        let Some(queue) = self.queue.as_mut() else { return };
-        let mut pending: Vec<(u64, Outgoing)> = self.publishes.drain().map(|(_, f)| (f.token, f.message)).collect();
+    /// In-flight publishes the broker will not resend for us go to the front of the held ones, in
+    /// the order they were first sent, to be sent again as new messages (new packet ids, no DUP).
+    fn unsend_in_flight(&mut self) {
+        let mut pending: Vec<(u64, Outgoing)> =
+            std::mem::take(&mut self.publishes).into_values().map(|f| (f.token, f.message)).collect();
         pending.sort_by_key(|(token, _)| *token);
-        pending.extend(self.held.drain(..));
-        queue.push_front_all(pending.into_iter().map(|(token, message)| Queued { token, message }).collect());
+        for item in pending.into_iter().rev() {
+            self.held.push_front(item);
+        }
     }
 
     /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
@@ -517,18 +526,18 @@ impl Session {
         for kind in [TimerKind::ConnectTimeout, TimerKind::PingreqSend, TimerKind::PingrespRecv] {
             out.push(SessionEvent::RequestTimerCancel(kind));
         }
-        if !self.resumes_session() {
+        if self.resumes_session() {
+            // MQTT 3.1.1 §4.4: the broker keeps the session, so the client keeps its side (in-flight
+            // messages with their packet ids, inbound QoS 2 state) for a reconnect; a client that
+            // gives up instead discards them (`discard_pending`).
+        } else if self.queue.is_some() {
             self.received_qos2.clear();
-        }
-        if self.queue.is_some() {
-            // A resumable session's in-flight messages are resent with DUP when the broker says the
-            // session is present; otherwise they are sent again as new messages.
-            if !self.resumes_session() {
-                self.requeue_in_flight();
-            }
+            self.unsend_in_flight();
         } else {
-            let lost = self.publishes.drain().map(|(_, f)| f.token).chain(self.held.drain(..).map(|(t, _)| t));
-            for token in lost.collect::<Vec<_>>() {
+            self.received_qos2.clear();
+            let in_flight = std::mem::take(&mut self.publishes).into_values().map(|f| f.token);
+            let lost: Vec<u64> = in_flight.chain(self.held.drain(..).map(|(t, _)| t)).collect();
+            for token in lost {
                 out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) });
             }
         }
@@ -568,9 +577,21 @@ impl Session {
         Ok(())
     }
 
-    fn send_ack(&mut self, kind: Ack, packet_id: u16, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
-        let bytes = packets::ack(self.options.version, kind, packet_id)?;
+    /// `found`: false answers an acknowledgement for a packet id this client does not know.
+    fn send_ack(
+        &mut self,
+        kind: Ack,
+        packet_id: u16,
+        found: bool,
+        out: &mut Vec<SessionEvent>,
+    ) -> Result<(), ClientError> {
+        let bytes = packets::ack(self.options.version, kind, packet_id, found)?;
         self.emit(bytes, out)
+    }
+
+    /// The in-flight message `packet_id` names, if it was sent with `qos`.
+    fn flight(&mut self, packet_id: u16, qos: QoS) -> Option<&mut InFlight> {
+        self.publishes.get_mut(&packet_id).filter(|f| f.message.qos == qos)
     }
 
     fn on_packet(&mut self, packet: Inbound, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
@@ -594,11 +615,11 @@ impl Session {
             Inbound::Publish { packet_id, message } => match (message.qos, packet_id) {
                 (QoS::AtMostOnce, _) => out.push(SessionEvent::NotifyMessage(message)),
                 (QoS::AtLeastOnce, Some(id)) => {
-                    self.send_ack(Ack::PubAck, id, out)?;
+                    self.send_ack(Ack::PubAck, id, true, out)?;
                     out.push(SessionEvent::NotifyMessage(message));
                 }
                 (QoS::ExactlyOnce, Some(id)) => {
-                    self.send_ack(Ack::PubRec, id, out)?;
+                    self.send_ack(Ack::PubRec, id, true, out)?;
                     if !self.received_qos2.contains(&id) {
                         self.received_qos2.push(id);
                         out.push(SessionEvent::NotifyMessage(message));
@@ -606,21 +627,34 @@ impl Session {
                 }
                 (_, None) => return Err(ClientError::Protocol { detail: "a PUBLISH without its packet id".into() }),
             },
-            Inbound::PubAck { packet_id, code } => self.complete_publish(packet_id, code, out),
-            Inbound::PubRec { packet_id, code } => {
-                let Some(flight) = self.publishes.get_mut(&packet_id) else { return Ok(()) };
-                if code >= 0x80 {
+            // An acknowledgement that does not fit the message's flow is ignored (a broker may repeat
+            // one after a resend); MQTT 5 answers a PUBREC or PUBREL for an unknown packet id with
+            // 0x92 "packet identifier not found" (§4.3.3).
+            Inbound::PubAck { packet_id, code } => {
+                if self.flight(packet_id, QoS::AtLeastOnce).is_some() {
                     self.complete_publish(packet_id, code, out);
-                } else {
-                    flight.released = true;
-                    self.send_ack(Ack::PubRel, packet_id, out)?;
                 }
             }
+            Inbound::PubRec { packet_id, code } => match self.flight(packet_id, QoS::ExactlyOnce) {
+                None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
+                Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, out),
+                Some(flight) => {
+                    flight.released = true;
+                    self.send_ack(Ack::PubRel, packet_id, true, out)?;
+                }
+            },
             Inbound::PubRel { packet_id } => {
+                let known = self.received_qos2.contains(&packet_id);
                 self.received_qos2.retain(|id| *id != packet_id);
-                self.send_ack(Ack::PubComp, packet_id, out)?;
+                self.send_ack(Ack::PubComp, packet_id, known, out)?;
             }
-            Inbound::PubComp { packet_id, code } => self.complete_publish(packet_id, code, out),
+            // Whatever its reason code, a PUBCOMP ends the flow: after a successful PUBREC the broker
+            // has the message, and 0x92 only says it already completed a resent PUBREL.
+            Inbound::PubComp { packet_id, .. } => {
+                if self.flight(packet_id, QoS::ExactlyOnce).is_some_and(|f| f.released) {
+                    self.complete_publish(packet_id, 0, out);
+                }
+            }
             Inbound::SubAck { packet_id, codes } => self.complete_subscribe(packet_id, &codes, out),
             Inbound::UnsubAck { packet_id, codes } => self.complete_unsubscribe(packet_id, &codes, out),
             Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
@@ -656,11 +690,11 @@ impl Session {
         }
         self.connack = Some(connack.clone());
         if connack.session_present {
-            self.resend_in_flight(out)?;
+            self.resend_in_flight(out);
         } else {
             // The broker has no session: what was in flight goes out again as new messages.
             self.received_qos2.clear();
-            self.requeue_in_flight();
+            self.unsend_in_flight();
         }
         let restore = !connack.session_present && self.queue.is_some() && !self.subscriptions.is_empty();
         out.push(SessionEvent::NotifyConnected(connack));
@@ -672,25 +706,30 @@ impl Session {
                 Err(e) => out.push(SessionEvent::NotifyConnectionLost(e)),
             }
         }
-        self.flush_queue(out);
+        // Oldest first: what waited for a slot, then what was published while disconnected.
         self.release_held(out);
+        self.flush_queue(out);
         Ok(())
     }
 
     /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, in
-    /// the order they were first sent, and released QoS 2 ones as PUBREL.
-    fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+    /// the order they were first sent, and released QoS 2 ones as PUBREL. One the broker now refuses
+    /// (a smaller Maximum Packet Size) fails on its own; the connection goes on.
+    fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) {
         let mut flights: Vec<(u16, InFlight)> = self.publishes.iter().map(|(id, f)| (*id, f.clone())).collect();
         flights.sort_by_key(|(_, f)| f.token);
         for (id, flight) in flights {
-            if flight.released {
-                self.send_ack(Ack::PubRel, id, out)?;
+            let sent = if flight.released {
+                self.send_ack(Ack::PubRel, id, true, out)
             } else {
-                let bytes = packets::publish(self.options.version, &flight.message, Some(id), true)?;
-                self.emit(bytes, out)?;
+                packets::publish(self.options.version, &flight.message, Some(id), true)
+                    .and_then(|bytes| self.emit(bytes, out))
+            };
+            if let Err(e) = sent {
+                self.publishes.remove(&id);
+                out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result: Err(e) });
             }
         }
-        Ok(())
     }
 
     /// The subscriptions the broker granted and that a reconnect restores.
@@ -701,7 +740,7 @@ impl Session {
     /// Drops everything waiting (queued, held and in flight) and returns their tokens, for a client
     /// that gives up on the connection for good.
     pub fn discard_pending(&mut self) -> Vec<u64> {
-        let mut tokens: Vec<u64> = self.publishes.drain().map(|(_, f)| f.token).collect();
+        let mut tokens: Vec<u64> = std::mem::take(&mut self.publishes).into_values().map(|f| f.token).collect();
         tokens.extend(self.held.drain(..).map(|(token, _)| token));
         if let Some(q) = self.queue.as_mut() {
             tokens.extend(q.drain().into_iter().map(|q| q.token));

@@ -87,15 +87,6 @@ impl OfflineQueue {
         Ok(dropped)
     }
 
-    /// Puts messages back at the front, ahead of everything queued (in-flight ones from a lost
-    /// connection go out first). They bypass the bound: they were accepted already.
-    pub fn push_front_all(&mut self, items: Vec<Queued>) {
-        for item in items.into_iter().rev() {
-            self.bytes += cost(&item.message);
-            self.items.push_front(item);
-        }
-    }
-
     pub fn pop(&mut self) -> Option<Queued> {
         let q = self.items.pop_front()?;
         self.bytes -= cost(&q.message);
@@ -164,16 +155,5 @@ mod tests {
         let e = q.push(Queued { token: 6, message: msg(QoS::AtMostOnce, 1) }).unwrap_err();
         assert_eq!(e.code(), "OFFLINE_QUEUE_FULL");
         assert_eq!(q.items().map(|q| q.token).collect::<Vec<_>>(), [1, 4, 5]);
-    }
-
-    #[test]
-    fn in_flight_messages_go_back_to_the_front() {
-        let mut q = queue(10, 1_000, QueueFullPolicy::Reject);
-        q.push(Queued { token: 9, message: msg(QoS::AtLeastOnce, 1) }).unwrap();
-        q.push_front_all(vec![
-            Queued { token: 3, message: msg(QoS::AtLeastOnce, 1) },
-            Queued { token: 4, message: msg(QoS::AtLeastOnce, 1) },
-        ]);
-        assert_eq!(q.items().map(|q| q.token).collect::<Vec<_>>(), [3, 4, 9]);
     }
 }

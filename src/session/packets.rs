@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use mqtt_protocol_core::mqtt::packet::{v3_1_1, v5_0, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts};
-use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError};
+use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
 use super::framing;
 use super::options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
@@ -345,8 +345,28 @@ pub enum Ack {
     PubComp,
 }
 
-pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16) -> Result<Vec<u8>, ClientError> {
+/// An acknowledgement of `packet_id`. `found` false (PUBREL or PUBCOMP for a packet id this client
+/// does not know) adds MQTT 5's reason 0x92 "packet identifier not found"; MQTT 3.1.1 has no codes.
+pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, ClientError> {
     let failed = |e: MqttError| ClientError::Protocol { detail: format!("{kind:?} could not be built: {e:?}") };
+    if version == ProtocolVersion::V5 && !found {
+        let bytes = match kind {
+            Ack::PubRel => v5_0::Pubrel::builder()
+                .packet_id(packet_id)
+                .reason_code(PubrelReasonCode::PacketIdentifierNotFound)
+                .build()
+                .map_err(failed)?
+                .to_continuous_buffer(),
+            Ack::PubComp => v5_0::Pubcomp::builder()
+                .packet_id(packet_id)
+                .reason_code(PubcompReasonCode::PacketIdentifierNotFound)
+                .build()
+                .map_err(failed)?
+                .to_continuous_buffer(),
+            Ack::PubAck | Ack::PubRec => return ack(version, kind, packet_id, true),
+        };
+        return Ok(bytes);
+    }
     Ok(per_version!(version, p => {
         match kind {
             Ack::PubAck => p::Puback::builder().packet_id(packet_id).build().map_err(failed)?.to_continuous_buffer(),
