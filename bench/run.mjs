@@ -122,10 +122,15 @@ async function runOne(browser, base, brokerPorts, contestant, workload, runIndex
       return { ok: true, ...r };
     }
     const before = await metrics(cdp);
+    // The watchdog is cleared once the run is over: a pending 5-minute timer kept node alive after
+    // the last run.
+    let watchdog;
     const r = await Promise.race([
       page.evaluate((p) => window.bench(p), p),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS)),
-    ]);
+      new Promise((_, reject) => {
+        watchdog = setTimeout(() => reject(new Error(`timeout after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(watchdog));
     const after = await metrics(cdp);
     const out = { ok: r.received >= spec.count && r.acked >= spec.count, ...r };
     out.scriptMs = after.script - before.script;
