@@ -309,14 +309,7 @@ fn v5_connack(session_present: bool, props: &[u8]) -> Vec<u8> {
 // and go first after a resumed connection.
 #[test]
 fn held_messages_go_before_messages_queued_while_disconnected() {
-    let mut s = Session::new(ConnectOptions {
-        version: ProtocolVersion::V5,
-        client_id: "c1".into(),
-        clean_start: false,
-        keepalive_secs: 0,
-        ..Default::default()
-    });
-    s.set_offline_queue(OfflineQueueOptions::default());
+    let mut s = session(ProtocolVersion::V5, false, OfflineQueueOptions::default());
     s.connect().unwrap();
     s.feed(&v5_connack(false, &[0x21, 0x00, 0x01])); // Receive Maximum 1
     let (a, ev) = s.publish(&Outgoing::new("t", b"a".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
@@ -337,14 +330,7 @@ fn held_messages_go_before_messages_queued_while_disconnected() {
 // own; the connection goes on instead of failing on every reconnect.
 #[test]
 fn a_resent_message_too_large_for_the_new_connack_fails_alone() {
-    let mut s = Session::new(ConnectOptions {
-        version: ProtocolVersion::V5,
-        client_id: "c1".into(),
-        clean_start: false,
-        keepalive_secs: 0,
-        ..Default::default()
-    });
-    s.set_offline_queue(OfflineQueueOptions::default());
+    let mut s = session(ProtocolVersion::V5, false, OfflineQueueOptions::default());
     s.connect().unwrap();
     s.feed(&v5_connack(false, &[]));
     let (big, _) = s.publish(&Outgoing::new("t", vec![0u8; 500]).qos(QoS::AtLeastOnce)).unwrap();

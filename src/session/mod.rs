@@ -358,15 +358,7 @@ impl Session {
 
     /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
     pub fn subscribe(&mut self, filters: &[(String, QoS)]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
-        if filters.is_empty() {
-            return Err(ClientError::InvalidOption {
-                field: "filters",
-                reason: "give at least one topic filter".into(),
-            });
-        }
-        for (f, _) in filters {
-            validate_topic_filter(f)?;
-        }
+        validate_filters(filters.iter().map(|(f, _)| f))?;
         self.require_connected()?;
         let id = self.packet_id()?;
         let bytes = packets::subscribe(self.options.version, id, filters)?;
@@ -378,15 +370,7 @@ impl Session {
 
     /// Sends UNSUBSCRIBE; the UNSUBACK arrives as `NotifyUnsubscribed`.
     pub fn unsubscribe(&mut self, filters: &[String]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
-        if filters.is_empty() {
-            return Err(ClientError::InvalidOption {
-                field: "filters",
-                reason: "give at least one topic filter".into(),
-            });
-        }
-        for f in filters {
-            validate_topic_filter(f)?;
-        }
+        validate_filters(filters.iter())?;
         self.require_connected()?;
         let id = self.packet_id()?;
         let bytes = packets::unsubscribe(self.options.version, id, filters)?;
@@ -800,6 +784,17 @@ impl Session {
             .collect();
         out.push(SessionEvent::NotifyUnsubscribed { packet_id, results });
     }
+}
+
+/// At least one filter, each a valid topic filter.
+fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> Result<(), ClientError> {
+    if filters.len() == 0 {
+        return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+    }
+    for f in filters {
+        validate_topic_filter(f)?;
+    }
+    Ok(())
 }
 
 /// Asks the shell to close the socket, once per batch of events.

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
-use crate::platforms::json::{Fields, FromJson, ReadError};
+use crate::platforms::json::{FromJson, ReadError};
 
 /// The JSON object published on a data channel (seeds/004 Publishing Data).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,17 +24,7 @@ pub struct DataDocument {
     pub extra: Map<String, Value>,
 }
 
-impl FromJson for DataDocument {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            id: f.optional("id")?,
-            data: f.required("data")?,
-            at: f.optional_with("at", timestamp_ms)?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(DataDocument { id: optional, data: required, at: optional_with(timestamp_ms), extra: rest });
 
 impl DataDocument {
     pub fn new(data: Value, at: Option<u64>) -> Self {

@@ -109,6 +109,32 @@ impl Fields {
     }
 }
 
+/// `impl FromJson` for a struct read field by field, each JSON key named as its field:
+/// `read_fields!(Location { latitude: or_default, altitude: optional, extra: rest })`. A field is
+/// read by the [`Fields`] method named after it (`required`, `optional`, `or_default`), by
+/// `optional_with(reader)`, or is `rest` (the fields not taken; last).
+#[macro_export]
+macro_rules! read_fields {
+    ($ty:ident { $($field:ident: $how:ident $(($reader:expr))?),* $(,)? }) => {
+        impl $crate::platforms::json::FromJson for $ty {
+            fn from_json(value: serde_json::Value) -> Result<Self, $crate::platforms::json::ReadError> {
+                #[allow(unused_mut)]
+                let mut fields = $crate::platforms::json::Fields::new(value)?;
+                Ok(Self { $($field: $crate::read_fields!(@read fields, $field, $how $(, $reader)?)),* })
+            }
+        }
+    };
+    (@read $fields:ident, $field:ident, rest) => {
+        $fields.rest()
+    };
+    (@read $fields:ident, $field:ident, optional_with, $reader:expr) => {
+        $fields.optional_with(stringify!($field), $reader)?
+    };
+    (@read $fields:ident, $field:ident, $how:ident) => {
+        $fields.$how(stringify!($field))?
+    };
+}
+
 /// "expected a string, got a number".
 pub fn expected(what: &str, got: &Value) -> ReadError {
     ReadError::new(format!("expected {what}, got {}", describe(got)))
@@ -184,12 +210,7 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl FromJson for Inner {
-        fn from_json(value: Value) -> Result<Self, ReadError> {
-            let mut f = Fields::new(value)?;
-            Ok(Self { n: f.required("n")?, extra: f.rest() })
-        }
-    }
+    crate::read_fields!(Inner { n: required, extra: rest });
 
     #[derive(Debug, PartialEq)]
     struct Outer {
@@ -200,18 +221,7 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl FromJson for Outer {
-        fn from_json(value: Value) -> Result<Self, ReadError> {
-            let mut f = Fields::new(value)?;
-            Ok(Self {
-                name: f.optional("name")?,
-                list: f.or_default("list")?,
-                flag: f.or_default("flag")?,
-                any: f.required("any")?,
-                extra: f.rest(),
-            })
-        }
-    }
+    crate::read_fields!(Outer { name: optional, list: or_default, flag: or_default, any: required, extra: rest });
 
     #[test]
     fn fields_are_read_and_the_rest_is_kept_at_every_level() {

@@ -1,7 +1,7 @@
 //! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
-use crate::platforms::json::{describe, Fields, FromJson, ReadError};
+use crate::platforms::json::{describe, FromJson, ReadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -114,50 +114,26 @@ impl FromJson for Priority {
     }
 }
 
-impl FromJson for GatewayIds {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self { gateway_id: f.required("gateway_id")?, eui: f.optional("eui")? })
-    }
-}
+crate::read_fields!(GatewayIds { gateway_id: required, eui: optional });
 
-impl FromJson for ClassBcGateway {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            gateway_ids: f.required("gateway_ids")?,
-            antenna_index: f.or_default("antenna_index")?,
-            group_index: f.or_default("group_index")?,
-        })
-    }
-}
+crate::read_fields!(ClassBcGateway { gateway_ids: required, antenna_index: or_default, group_index: or_default });
 
-impl FromJson for ClassBc {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self { gateways: f.or_default("gateways")?, absolute_time: f.optional("absolute_time")? })
-    }
-}
+crate::read_fields!(ClassBc { gateways: or_default, absolute_time: optional });
 
-/// Fields this client does not know are kept in `extra`, at the downlink's level.
-impl FromJson for Downlink {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            f_port: f.or_default("f_port")?,
-            frm_payload: f.optional_with("frm_payload", base64_bytes::read)?,
-            decoded_payload: f.optional("decoded_payload")?,
-            priority: f.optional("priority")?,
-            confirmed: f.or_default("confirmed")?,
-            correlation_ids: f.or_default("correlation_ids")?,
-            class_b_c: f.optional("class_b_c")?,
-            session_key_id: f.optional("session_key_id")?,
-            f_cnt: f.optional("f_cnt")?,
-            decoded_payload_warnings: f.or_default("decoded_payload_warnings")?,
-            extra: f.rest(),
-        })
-    }
-}
+// Fields this client does not know are kept in `extra`, at the downlink's level.
+crate::read_fields!(Downlink {
+    f_port: or_default,
+    frm_payload: optional_with(base64_bytes::read),
+    decoded_payload: optional,
+    priority: optional,
+    confirmed: or_default,
+    correlation_ids: or_default,
+    class_b_c: optional,
+    session_key_id: optional,
+    f_cnt: optional,
+    decoded_payload_warnings: or_default,
+    extra: rest
+});
 
 impl Downlink {
     /// The application server's rules, checked before sending because the server only logs

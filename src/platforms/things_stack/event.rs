@@ -185,167 +185,89 @@ pub struct ServiceData {
 
 // Reading, field by field (see `platforms::json::read`): what a reader does not take stays in `extra`.
 
-impl FromJson for ApplicationIds {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        Ok(Self { application_id: Fields::new(value)?.required("application_id")? })
-    }
-}
+crate::read_fields!(ApplicationIds { application_id: required });
 
-impl FromJson for EndDeviceIds {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            device_id: f.required("device_id")?,
-            application_ids: f.or_default("application_ids")?,
-            dev_eui: f.optional("dev_eui")?,
-            join_eui: f.optional("join_eui")?,
-            dev_addr: f.optional("dev_addr")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(EndDeviceIds {
+    device_id: required,
+    application_ids: or_default,
+    dev_eui: optional,
+    join_eui: optional,
+    dev_addr: optional,
+    extra: rest
+});
 
-impl FromJson for RxMetadata {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            gateway_ids: f.or_default("gateway_ids")?,
-            time: f.optional("time")?,
-            timestamp: f.optional("timestamp")?,
-            rssi: f.optional("rssi")?,
-            channel_rssi: f.optional("channel_rssi")?,
-            snr: f.optional("snr")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(RxMetadata {
+    gateway_ids: or_default,
+    time: optional,
+    timestamp: optional,
+    rssi: optional,
+    channel_rssi: optional,
+    snr: optional,
+    extra: rest
+});
 
-impl FromJson for LoraDataRate {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            bandwidth: f.or_default("bandwidth")?,
-            spreading_factor: f.or_default("spreading_factor")?,
-            coding_rate: f.optional("coding_rate")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(LoraDataRate {
+    bandwidth: or_default,
+    spreading_factor: or_default,
+    coding_rate: optional,
+    extra: rest
+});
 
-impl FromJson for DataRate {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self { lora: f.optional("lora")?, extra: f.rest() })
-    }
-}
+crate::read_fields!(DataRate { lora: optional, extra: rest });
 
-impl FromJson for TxSettings {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            data_rate: f.optional("data_rate")?,
-            frequency: f.optional_with("frequency", u64_string::read)?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(TxSettings { data_rate: optional, frequency: optional_with(u64_string::read), extra: rest });
 
-impl FromJson for Uplink {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            session_key_id: f.optional("session_key_id")?,
-            f_port: f.optional("f_port")?,
-            f_cnt: f.optional("f_cnt")?,
-            frm_payload: f.optional_with("frm_payload", base64_bytes::read)?,
-            decoded_payload: f.optional("decoded_payload")?,
-            normalized_payload: f.optional("normalized_payload")?,
-            rx_metadata: f.or_default("rx_metadata")?,
-            settings: f.optional("settings")?,
-            received_at: f.optional("received_at")?,
-            confirmed: f.or_default("confirmed")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(Uplink {
+    session_key_id: optional,
+    f_port: optional,
+    f_cnt: optional,
+    frm_payload: optional_with(base64_bytes::read),
+    decoded_payload: optional,
+    normalized_payload: optional,
+    rx_metadata: or_default,
+    settings: optional,
+    received_at: optional,
+    confirmed: or_default,
+    extra: rest
+});
 
-impl FromJson for JoinAccept {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            session_key_id: f.optional("session_key_id")?,
-            invalidated_downlinks: f.or_default("invalidated_downlinks")?,
-            received_at: f.optional("received_at")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(JoinAccept {
+    session_key_id: optional,
+    invalidated_downlinks: or_default,
+    received_at: optional,
+    extra: rest
+});
 
-impl FromJson for ErrorDetails {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            namespace: f.or_default("namespace")?,
-            name: f.or_default("name")?,
-            message_format: f.optional("message_format")?,
-            attributes: f.optional("attributes")?,
-            code: f.optional("code")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(ErrorDetails {
+    namespace: or_default,
+    name: or_default,
+    message_format: optional,
+    attributes: optional,
+    code: optional,
+    extra: rest
+});
 
-impl FromJson for DownlinkFailed {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self { downlink: f.required("downlink")?, error: f.or_default("error")?, extra: f.rest() })
-    }
-}
+crate::read_fields!(DownlinkFailed { downlink: required, error: or_default, extra: rest });
 
-impl FromJson for InvalidatedDownlinks {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            downlinks: f.or_default("downlinks")?,
-            last_f_cnt_down: f.optional("last_f_cnt_down")?,
-            session_key_id: f.optional("session_key_id")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(InvalidatedDownlinks {
+    downlinks: or_default,
+    last_f_cnt_down: optional,
+    session_key_id: optional,
+    extra: rest
+});
 
-impl FromJson for Location {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            latitude: f.or_default("latitude")?,
-            longitude: f.or_default("longitude")?,
-            altitude: f.optional("altitude")?,
-            accuracy: f.optional("accuracy")?,
-            source: f.optional("source")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(Location {
+    latitude: or_default,
+    longitude: or_default,
+    altitude: optional,
+    accuracy: optional,
+    source: optional,
+    extra: rest
+});
 
-impl FromJson for LocationSolved {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self {
-            service: f.or_default("service")?,
-            location: f.or_default("location")?,
-            attributes: f.or_default("attributes")?,
-            extra: f.rest(),
-        })
-    }
-}
+crate::read_fields!(LocationSolved { service: or_default, location: or_default, attributes: or_default, extra: rest });
 
-impl FromJson for ServiceData {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let mut f = Fields::new(value)?;
-        Ok(Self { service: f.or_default("service")?, data: f.or_default("data")?, extra: f.rest() })
-    }
-}
+crate::read_fields!(ServiceData { service: or_default, data: or_default, extra: rest });
 
 /// The one body of an `ApplicationUp`, named by its JSON key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
