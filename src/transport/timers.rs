@@ -42,7 +42,7 @@ impl TimerSet {
         Self { fire, armed: VecMap::new(), main_thread }
     }
 
-    /// Arms `kind` to fire after `duration_ms`. mqtt-protocol-core pushes the keepalive back on
+    /// Arms `kind` to fire after `duration_ms`. The session pushes the keepalive back on
     /// every packet sent; re-scheduling each time would cost two worker messages per packet, so a
     /// later deadline is only recorded, and the running timer re-arms for the rest when it fires.
     pub fn reset(&mut self, kind: TimerKind, duration_ms: u64) {
