@@ -373,3 +373,27 @@ fn a_kept_session_without_a_queue_resumes_its_in_flight_messages() {
     s.notify_closed();
     assert_eq!(s.discard_pending(), vec![q1.token]);
 }
+
+// MQTT 5.0 §4.9: a resumed session resends no more unacknowledged messages than the new CONNACK's
+// Receive Maximum allows; the rest go (with DUP and their packet ids) as acknowledgements free slots.
+#[test]
+fn a_resumed_session_resends_within_the_new_receive_maximum() {
+    let mut s = session(ProtocolVersion::V5, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&v5_connack(false, &[]));
+    let ids: Vec<u16> = (0..3u8)
+        .map(|i| s.publish(&Outgoing::new("t", vec![i]).qos(QoS::AtLeastOnce)).unwrap().0.packet_id.unwrap())
+        .collect();
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&v5_connack(true, &[0x21, 0x00, 0x01])); // Receive Maximum 1
+    let resent = |ev: &[E]| publishes(ev).into_iter().map(|(h, id, _)| (h & 0x08, id)).collect::<Vec<_>>();
+    assert_eq!(resent(&ev), [(0x08, ids[0])], "one at a time: {ev:?}");
+    let (late, ev) = s.publish(&Outgoing::new("t", b"late".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    assert!(late.queued && publishes(&ev).is_empty(), "a new message waits behind the resends");
+    assert_eq!(resent(&s.feed(&puback(ids[0]))), [(0x08, ids[1])]);
+    assert_eq!(resent(&s.feed(&puback(ids[1]))), [(0x08, ids[2])]);
+    let ev = s.feed(&puback(ids[2]));
+    assert_eq!(publishes(&ev).len(), 1, "then the new one: {ev:?}");
+    assert_eq!(publishes(&ev)[0].0 & 0x08, 0, "without DUP");
+}

@@ -119,6 +119,9 @@ pub struct Session {
     publishes: BTreeMap<u16, InFlight>,
     /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
     held: VecDeque<(u64, Outgoing)>,
+    /// In-flight messages of a resumed session not resent yet, in order: the broker's Receive
+    /// Maximum had no room for them (MQTT 5 §4.9). They keep their packet ids.
+    unsent: VecDeque<u16>,
     /// Inbound QoS 2 packet ids acknowledged with PUBREC and not yet released: a resend of one of
     /// them is acknowledged again but not delivered twice (MQTT 3.1.1 §4.3.3).
     received_qos2: Vec<u16>,
@@ -147,6 +150,7 @@ impl Session {
             connack: None,
             publishes: BTreeMap::new(),
             held: VecDeque::new(),
+            unsent: VecDeque::new(),
             received_qos2: Vec::new(),
             next_packet_id: 1,
             next_token: 0,
@@ -225,7 +229,7 @@ impl Session {
     /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages.
     fn at_receive_maximum(&self) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        max.is_some_and(|m| self.publishes.len() >= usize::from(m))
+        max.is_some_and(|m| self.publishes.len() - self.unsent.len() >= usize::from(m))
     }
 
     /// Sends CONNECT; call it once the socket is open.
@@ -507,6 +511,7 @@ impl Session {
         self.phase = Phase::Idle;
         self.connack = None;
         self.inbound.clear();
+        self.unsent.clear();
         for kind in [TimerKind::ConnectTimeout, TimerKind::PingreqSend, TimerKind::PingrespRecv] {
             out.push(SessionEvent::RequestTimerCancel(kind));
         }
@@ -697,22 +702,40 @@ impl Session {
     }
 
     /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, in
-    /// the order they were first sent, and released QoS 2 ones as PUBREL. One the broker now refuses
-    /// (a smaller Maximum Packet Size) fails on its own; the connection goes on.
+    /// the order they were first sent, and released QoS 2 ones as PUBREL. PUBLISH resends beyond the
+    /// broker's Receive Maximum wait in `unsent` for acknowledgements to free slots.
     fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) {
         let mut flights: Vec<(u16, InFlight)> = self.publishes.iter().map(|(id, f)| (*id, f.clone())).collect();
         flights.sort_by_key(|(_, f)| f.token);
-        for (id, flight) in flights {
-            let sent = if flight.released {
-                self.send_ack(Ack::PubRel, id, true, out)
-            } else {
-                packets::publish(self.options.version, &flight.message, Some(id), true)
-                    .and_then(|bytes| self.emit(bytes, out))
-            };
-            if let Err(e) = sent {
-                self.publishes.remove(&id);
-                out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result: Err(e) });
+        self.unsent = flights.iter().filter(|(_, f)| !f.released).map(|(id, _)| *id).collect();
+        for (id, flight) in flights.into_iter().filter(|(_, f)| f.released) {
+            self.resend(id, &flight, out);
+        }
+        self.release_unsent(out);
+    }
+
+    /// Resends while the broker's Receive Maximum leaves room.
+    fn release_unsent(&mut self, out: &mut Vec<SessionEvent>) {
+        while !self.at_receive_maximum() {
+            let Some(id) = self.unsent.pop_front() else { break };
+            if let Some(flight) = self.publishes.get(&id).cloned() {
+                self.resend(id, &flight, out);
             }
+        }
+    }
+
+    /// Sends one in-flight message again. One the broker now refuses (a smaller Maximum Packet
+    /// Size) fails on its own; the connection goes on.
+    fn resend(&mut self, id: u16, flight: &InFlight, out: &mut Vec<SessionEvent>) {
+        let sent = if flight.released {
+            self.send_ack(Ack::PubRel, id, true, out)
+        } else {
+            packets::publish(self.options.version, &flight.message, Some(id), true)
+                .and_then(|bytes| self.emit(bytes, out))
+        };
+        if let Err(e) = sent {
+            self.publishes.remove(&id);
+            out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result: Err(e) });
         }
     }
 
@@ -724,6 +747,7 @@ impl Session {
     /// Drops everything waiting (queued, held and in flight) and returns their tokens, for a client
     /// that gives up on the connection for good.
     pub fn discard_pending(&mut self) -> Vec<u64> {
+        self.unsent.clear();
         let mut tokens: Vec<u64> = std::mem::take(&mut self.publishes).into_values().map(|f| f.token).collect();
         tokens.extend(self.held.drain(..).map(|(token, _)| token));
         if let Some(q) = self.queue.as_mut() {
@@ -748,6 +772,7 @@ impl Session {
             _ => Ok(()),
         };
         out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result });
+        self.release_unsent(out);
         self.release_held(out);
     }
 
