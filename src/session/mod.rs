@@ -232,6 +232,12 @@ impl Session {
         max.is_some_and(|m| self.publishes.len() - self.unsent.len() >= usize::from(m))
     }
 
+    /// Whether a message of `qos` must wait for a slot: behind held messages, or at the broker's
+    /// Receive Maximum. QoS 0 never waits.
+    fn must_hold(&self, qos: QoS) -> bool {
+        qos != QoS::AtMostOnce && (self.at_receive_maximum() || !self.held.is_empty())
+    }
+
     /// Sends CONNECT; call it once the socket is open.
     pub fn connect(&mut self) -> Result<Vec<SessionEvent>, ClientError> {
         if self.phase != Phase::Idle {
@@ -284,7 +290,7 @@ impl Session {
                 .collect();
             return Ok((PublishTicket { token, packet_id: None, queued: true }, events));
         }
-        if msg.qos != QoS::AtMostOnce && (self.at_receive_maximum() || !self.held.is_empty()) {
+        if self.must_hold(msg.qos) {
             self.held.push_back((token, msg.clone()));
             return Ok((PublishTicket { token, packet_id: None, queued: true }, Vec::new()));
         }
@@ -314,7 +320,7 @@ impl Session {
     /// Sends a queued message, or holds it behind the messages already waiting for a slot under
     /// the broker's Receive Maximum.
     fn send_or_hold(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
-        if message.qos != QoS::AtMostOnce && (self.at_receive_maximum() || !self.held.is_empty()) {
+        if self.must_hold(message.qos) {
             self.held.push_back((token, message));
             return;
         }

@@ -349,23 +349,24 @@ pub enum Ack {
 /// does not know) adds MQTT 5's reason 0x92 "packet identifier not found"; MQTT 3.1.1 has no codes.
 pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, ClientError> {
     let failed = |e: MqttError| ClientError::Protocol { detail: format!("{kind:?} could not be built: {e:?}") };
-    if version == ProtocolVersion::V5 && !found {
-        let bytes = match kind {
-            Ack::PubRel => v5_0::Pubrel::builder()
+    match (version, found, kind) {
+        (ProtocolVersion::V5, false, Ack::PubRel) => {
+            return Ok(v5_0::Pubrel::builder()
                 .packet_id(packet_id)
                 .reason_code(PubrelReasonCode::PacketIdentifierNotFound)
                 .build()
                 .map_err(failed)?
-                .to_continuous_buffer(),
-            Ack::PubComp => v5_0::Pubcomp::builder()
+                .to_continuous_buffer())
+        }
+        (ProtocolVersion::V5, false, Ack::PubComp) => {
+            return Ok(v5_0::Pubcomp::builder()
                 .packet_id(packet_id)
                 .reason_code(PubcompReasonCode::PacketIdentifierNotFound)
                 .build()
                 .map_err(failed)?
-                .to_continuous_buffer(),
-            Ack::PubAck | Ack::PubRec => return ack(version, kind, packet_id, true),
-        };
-        return Ok(bytes);
+                .to_continuous_buffer())
+        }
+        _ => {}
     }
     Ok(per_version!(version, p => {
         match kind {
