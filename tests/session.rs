@@ -427,6 +427,24 @@ fn keepalive_sends_pingreq_and_a_missing_pingresp_ends_the_connection() {
     assert!(ev.contains(&E::RequestClose));
 }
 
+// The keepalive counts from the CONNECT; when it runs out before a slow CONNACK, the PINGREQ goes
+// as soon as the CONNACK comes, and the ping timers run again from there.
+#[test]
+fn a_pingreq_due_before_the_connack_goes_when_it_comes() {
+    let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+    s.connect().unwrap();
+    assert!(sent(&s.timer_fired(TimerKind::PingreqSend)).is_empty(), "nothing before the CONNACK");
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, 0));
+    assert_eq!(sent(&ev), vec![vec![0xC0, 0x00]], "{ev:?}");
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 10_000 }), "{ev:?}");
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingrespRecv, duration_ms: 5_000 }), "{ev:?}");
+
+    // Without an overdue timer, the CONNACK sends nothing.
+    let mut s = Session::new(options(ProtocolVersion::V3_1_1));
+    s.connect().unwrap();
+    assert!(sent(&s.feed(&connack(ProtocolVersion::V3_1_1, 0))).is_empty());
+}
+
 #[test]
 fn sending_anything_pushes_the_next_pingreq_back() {
     let mut s = connected(ProtocolVersion::V3_1_1);

@@ -163,6 +163,37 @@ fn a_kept_session_resends_pubrel_for_released_qos2_messages() {
     assert_eq!(done, vec![(a.token, Ok(()))]);
 }
 
+// MQTT 5 §4.6: PUBRELs go again in the order their PUBRECs came, which need not be publish order.
+#[test]
+fn a_kept_session_resends_pubrels_in_the_order_their_pubrecs_came() {
+    let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(ProtocolVersion::V3_1_1, false));
+    let ids: Vec<u16> = (0..4)
+        .map(|i| {
+            let (t, _) = s.publish(&Outgoing::new("t", vec![i]).qos(QoS::ExactlyOnce)).unwrap();
+            t.packet_id.unwrap()
+        })
+        .collect();
+    for id in [ids[2], ids[0], ids[3]] {
+        let [hi, lo] = id.to_be_bytes();
+        s.feed(&[0x50, 0x02, hi, lo]); // PUBREC
+    }
+    s.feed(&[0x50, 0x02, ids[2].to_be_bytes()[0], ids[2].to_be_bytes()[1]]); // a repeated PUBREC keeps its place
+    s.notify_closed();
+    s.connect().unwrap();
+    let ev = s.feed(&connack(ProtocolVersion::V3_1_1, true));
+    let pubrels: Vec<u16> = ev
+        .iter()
+        .filter_map(|e| match e {
+            E::RequestSend(p) if p[0] == 0x62 => Some(u16::from_be_bytes([p[2], p[3]])),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pubrels, vec![ids[2], ids[0], ids[3]], "{ev:?}");
+    assert_eq!(publishes(&ev), vec![(0x3C, ids[1], vec![1])], "the one not released goes again as PUBLISH");
+}
+
 #[test]
 fn a_kept_session_the_broker_lost_is_resent_by_the_client() {
     let mut s = session(ProtocolVersion::V3_1_1, false, OfflineQueueOptions::default());

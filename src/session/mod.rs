@@ -106,8 +106,9 @@ impl PublishTicket {
 struct InFlight {
     token: u64,
     message: Outgoing,
-    /// QoS 2 only: the PUBREC came and PUBREL went; PUBCOMP ends it.
-    released: bool,
+    /// QoS 2 only: the PUBREC came and PUBREL went; PUBCOMP ends it. The number orders the PUBREC
+    /// among the others, for resending PUBRELs in the order their PUBRECs came.
+    released: Option<u64>,
 }
 
 pub struct Session {
@@ -127,8 +128,11 @@ pub struct Session {
     received_qos2: Vec<u16>,
     next_packet_id: u16,
     next_token: u64,
+    next_release: u64,
     /// The PINGREQ interval of this connection: the keepalive, or the broker's Server Keep Alive.
     ping_interval_ms: u64,
+    /// The PINGREQ timer fired while the CONNACK was awaited: the PINGREQ goes with the CONNACK.
+    ping_overdue: bool,
     /// With a queue, publishes wait for the connection and in-flight ones survive its loss.
     queue: Option<OfflineQueue>,
     /// Set after the first CONNACK: later CONNECTs of an MQTT 5 session with an expiry resume it.
@@ -154,7 +158,9 @@ impl Session {
             received_qos2: Vec::new(),
             next_packet_id: 1,
             next_token: 0,
+            next_release: 0,
             ping_interval_ms: 0,
+            ping_overdue: false,
             queue: None,
             connected_before: false,
             subscriptions: Vec::new(),
@@ -255,6 +261,7 @@ impl Session {
             && self.options.session_expiry_secs.unwrap_or(0) > 0;
         let bytes = packets::connect(&self.options, resume)?;
         self.ping_interval_ms = u64::from(self.options.keepalive_secs) * 1000;
+        self.ping_overdue = false;
         let mut out = Vec::new();
         self.emit(bytes, &mut out)?;
         self.phase = Phase::Connecting;
@@ -312,7 +319,7 @@ impl Session {
         let bytes = packets::publish(self.options.version, msg, packet_id, false)?;
         self.emit(bytes, out)?;
         if let Some(id) = packet_id {
-            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: false });
+            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: None });
         }
         Ok(packet_id)
     }
@@ -360,7 +367,7 @@ impl Session {
     fn unsend_in_flight(&mut self) {
         let mut pending: Vec<(u64, Outgoing)> =
             std::mem::take(&mut self.publishes).into_values().map(|f| (f.token, f.message)).collect();
-        pending.sort_by_key(|(token, _)| *token);
+        pending.sort_unstable_by_key(|(token, _)| *token);
         for item in pending.into_iter().rev() {
             self.held.push_front(item);
         }
@@ -474,16 +481,8 @@ impl Session {
                 self.fail(ClientError::ConnectTimeout { timeout_ms }, &mut out);
             }
             // MQTT 3.1.1 §3.1.2.10: a PINGREQ when nothing else was sent for the keepalive.
-            (TimerKind::PingreqSend, Phase::Connected) => {
-                if let Some(bytes) = packets::pingreq(self.options.version) {
-                    if self.emit(bytes, &mut out).is_ok() && self.options.keepalive_secs > 0 {
-                        out.push(SessionEvent::RequestTimerReset {
-                            kind: TimerKind::PingrespRecv,
-                            duration_ms: self.options.effective_ping_timeout_ms(),
-                        });
-                    }
-                }
-            }
+            (TimerKind::PingreqSend, Phase::Connected) => self.send_pingreq(&mut out),
+            (TimerKind::PingreqSend, Phase::Connecting) => self.ping_overdue = true,
             (TimerKind::PingrespRecv, Phase::Connected) => {
                 // MQTT 5 §4.13.2: tell the broker why, with reason 0x8D "keep alive timeout".
                 if self.options.version == ProtocolVersion::V5 {
@@ -572,6 +571,17 @@ impl Session {
         Ok(())
     }
 
+    fn send_pingreq(&mut self, out: &mut Vec<SessionEvent>) {
+        if let Some(bytes) = packets::pingreq(self.options.version) {
+            if self.emit(bytes, out).is_ok() && self.options.keepalive_secs > 0 {
+                out.push(SessionEvent::RequestTimerReset {
+                    kind: TimerKind::PingrespRecv,
+                    duration_ms: self.options.effective_ping_timeout_ms(),
+                });
+            }
+        }
+    }
+
     /// `found`: false answers an acknowledgement for a packet id this client does not know.
     fn send_ack(
         &mut self,
@@ -630,14 +640,18 @@ impl Session {
                     self.complete_publish(packet_id, code, out);
                 }
             }
-            Inbound::PubRec { packet_id, code } => match self.flight(packet_id, QoS::ExactlyOnce) {
-                None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
-                Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, out),
-                Some(flight) => {
-                    flight.released = true;
-                    self.send_ack(Ack::PubRel, packet_id, true, out)?;
+            Inbound::PubRec { packet_id, code } => {
+                let order = self.next_release;
+                match self.flight(packet_id, QoS::ExactlyOnce) {
+                    None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
+                    Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, out),
+                    Some(flight) => {
+                        flight.released.get_or_insert(order);
+                        self.next_release += 1;
+                        self.send_ack(Ack::PubRel, packet_id, true, out)?;
+                    }
                 }
-            },
+            }
             Inbound::PubRel { packet_id } => {
                 let known = self.received_qos2.contains(&packet_id);
                 self.received_qos2.retain(|id| *id != packet_id);
@@ -646,7 +660,7 @@ impl Session {
             // Whatever its reason code, a PUBCOMP ends the flow: after a successful PUBREC the broker
             // has the message, and 0x92 only says it already completed a resent PUBREL.
             Inbound::PubComp { packet_id, .. } => {
-                if self.flight(packet_id, QoS::ExactlyOnce).is_some_and(|f| f.released) {
+                if self.flight(packet_id, QoS::ExactlyOnce).is_some_and(|f| f.released.is_some()) {
                     self.complete_publish(packet_id, 0, out);
                 }
             }
@@ -682,6 +696,9 @@ impl Session {
                     SessionEvent::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: self.ping_interval_ms }
                 }
             });
+        } else if std::mem::take(&mut self.ping_overdue) {
+            // The keepalive ran out before the CONNACK came: nothing else would arm the timer again.
+            self.send_pingreq(out);
         }
         self.connack = Some(connack.clone());
         if connack.session_present {
@@ -707,15 +724,26 @@ impl Session {
         Ok(())
     }
 
-    /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, in
-    /// the order they were first sent, and released QoS 2 ones as PUBREL. PUBLISH resends beyond the
-    /// broker's Receive Maximum wait in `unsent` for acknowledgements to free slots.
+    /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, and
+    /// released QoS 2 ones as PUBREL. MQTT 5 §4.6: PUBLISHes in the order they were first sent,
+    /// PUBRELs in the order their PUBRECs came. PUBLISH resends beyond the broker's Receive Maximum
+    /// wait in `unsent` for acknowledgements to free slots.
     fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) {
-        let mut flights: Vec<(u16, InFlight)> = self.publishes.iter().map(|(id, f)| (*id, f.clone())).collect();
-        flights.sort_by_key(|(_, f)| f.token);
-        self.unsent = flights.iter().filter(|(_, f)| !f.released).map(|(id, _)| *id).collect();
-        for (id, flight) in flights.into_iter().filter(|(_, f)| f.released) {
-            self.resend(id, &flight, out);
+        let mut releases: Vec<(u64, u16)> = Vec::new();
+        let mut publishes: Vec<(u64, u16)> = Vec::new();
+        for (id, flight) in &self.publishes {
+            match flight.released {
+                Some(order) => releases.push((order, *id)),
+                None => publishes.push((flight.token, *id)),
+            }
+        }
+        releases.sort_unstable();
+        publishes.sort_unstable();
+        self.unsent = publishes.into_iter().map(|(_, id)| id).collect();
+        for (_, id) in releases {
+            if let Some(flight) = self.publishes.get(&id).cloned() {
+                self.resend(id, &flight, out);
+            }
         }
         self.release_unsent(out);
     }
@@ -733,7 +761,7 @@ impl Session {
     /// Sends one in-flight message again. One the broker now refuses (a smaller Maximum Packet
     /// Size) fails on its own; the connection goes on.
     fn resend(&mut self, id: u16, flight: &InFlight, out: &mut Vec<SessionEvent>) {
-        let sent = if flight.released {
+        let sent = if flight.released.is_some() {
             self.send_ack(Ack::PubRel, id, true, out)
         } else {
             packets::publish(self.options.version, &flight.message, Some(id), true)
