@@ -121,6 +121,26 @@ impl<T: PartialEq> VecSet<T> {
         self.0.contains_key(value)
     }
 
+    /// Takes `value` out; returns whether it was there.
+    pub fn remove<Q: PartialEq + ?Sized>(&mut self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.remove(value).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.0.keys()
     }
@@ -155,6 +175,10 @@ mod tests {
         assert!(s.insert(8));
         assert!(s.contains(&7) && !s.contains(&9));
         assert_eq!(s.iter().collect::<Vec<_>>(), [&7, &8]);
+        assert!(s.remove(&7) && !s.remove(&7));
+        assert_eq!((s.len(), s.contains(&7), s.contains(&8)), (1, false, true));
+        s.clear();
+        assert!(s.is_empty());
     }
 
     // Agrees with std's HashMap over a random sequence of operations.

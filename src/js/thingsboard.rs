@@ -2,7 +2,6 @@
 //! ways (handlers may be async JS functions), claiming, firmware updates and provisioning.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use super::promise;
@@ -19,6 +18,7 @@ use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{parse, plain_object};
 use super::payload::{bytes_js, get, string_field, to_js, to_json};
 use super::types::*;
+use crate::collections::VecSet;
 use crate::platforms::thingsboard::{
     provision, Credentials, DeviceOptions, FirmwareUpdater, OtaOptions, PackageKind, ProvisionRequest,
     ThingsBoardDevice, ThingsBoardGateway,
@@ -118,7 +118,7 @@ impl Default for ProvisionOptions {
 struct DeviceInner {
     device: ThingsBoardDevice,
     listeners: SharedListeners,
-    rpc_methods: RefCell<BTreeSet<String>>,
+    rpc_methods: RefCell<VecSet<String>>,
     shared_subscribed: Cell<bool>,
     updaters: RefCell<Vec<FirmwareUpdater>>,
 }

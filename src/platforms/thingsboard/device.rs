@@ -210,7 +210,7 @@ impl ThingsBoardDevice {
     /// The filters subscribed so far: always a subset of ThingsBoard's whitelist, one per feature used.
     pub fn subscribed_filters(&self) -> Vec<String> {
         let mut f: Vec<String> = self.state.borrow().subscribed.iter().cloned().collect();
-        f.sort();
+        f.sort_unstable();
         f
     }
 

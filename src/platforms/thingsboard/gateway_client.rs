@@ -2,9 +2,8 @@
 //! `ThingsBoardDevice`, so its publishes obey the same payload, in-flight and rate limits.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 
-use crate::collections::VecMap;
+use crate::collections::{VecMap, VecSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,7 +28,7 @@ type PendingAttributes = oneshot::Sender<Result<Map<String, Value>, ThingsBoardE
 
 #[derive(Default)]
 struct GatewayState {
-    devices: BTreeSet<String>,
+    devices: VecSet<String>,
     pending: VecMap<u64, (Option<String>, PendingAttributes)>,
     rpc: Option<GatewayRpcHandler>,
     attribute_listeners: Vec<AttributeListener>,
@@ -81,9 +80,11 @@ impl ThingsBoardGateway {
         &self.device
     }
 
-    /// The sub-devices connected through this gateway.
+    /// The sub-devices connected through this gateway, by name.
     pub fn devices(&self) -> Vec<String> {
-        self.state.borrow().devices.iter().cloned().collect()
+        let mut names: Vec<String> = self.state.borrow().devices.iter().cloned().collect();
+        names.sort_unstable();
+        names
     }
 
     pub async fn connect_device(&self, name: &str, device_type: Option<&str>) -> Result<(), ThingsBoardError> {
