@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{copy_without, parse, plain_object};
+use super::options::{copy_without, nested_object, parse, plain_object};
 use super::payload::{get, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
@@ -30,6 +30,9 @@ const CONNECT_KEYS: &[&str] = &[
     "pingTimeoutMs",
 ];
 const CLIENT_KEYS: &[&str] = &["reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"];
+const WILL_KEYS: &[&str] = &["topic", "payload", "qos", "retain"];
+const RECONNECT_KEYS: &[&str] = &["enabled", "initialDelayMs", "maxDelayMs", "factor", "maxAttempts"];
+const OFFLINE_QUEUE_KEYS: &[&str] = &["maxMessages", "maxBytes", "policy"];
 const EVENTS: &[&str] = &["message", "state", "error"];
 
 /// An MQTT 3.1.1 / 5 client over one browser WebSocket.
@@ -57,7 +60,7 @@ impl JsMqttClient {
     #[wasm_bindgen(constructor)]
     pub fn new(url: String, options: Option<MqttClientOptionsTs>) -> Result<JsMqttClient, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let object = plain_object(&options, "options")?;
+        let object = plain_object(&options, "options", &[CONNECT_KEYS, CLIENT_KEYS, &["will"]].concat())?;
         let (connect, client_options) = client_options(&object)?;
         let client = MqttClient::with_options(&url, connect, client_options).map_err(js)?;
         Ok(Self::wrap(client))
@@ -76,7 +79,7 @@ impl JsMqttClient {
         let prepared = (|| {
             let payload = payload_bytes(&payload.map_or(JsValue::UNDEFINED, Into::into))?;
             let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-            plain_object(&options, "options")?;
+            plain_object(&options, "options", &["qos", "retain"])?;
             let qos = qos_field(&options, "qos")?;
             let retain = bool_field(&options, "retain")?;
             Ok::<_, JsValue>(Outgoing::new(topic, payload).qos(qos).retain(retain))
@@ -97,7 +100,8 @@ impl JsMqttClient {
     /// Subscribes to one filter; resolves with the QoS the broker granted, rejects with
     /// `SUBSCRIBE_REFUSED` when it refused.
     pub fn subscribe(&self, filter: String, options: Option<SubscribeOptionsTs>) -> PromiseQoS {
-        let qos = qos_field(&options.map_or(JsValue::UNDEFINED, Into::into), "qos");
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let qos = plain_object(&options, "options", &["qos"]).and_then(|_| qos_field(&options, "qos"));
         let client = self.client.clone();
         promise(async move {
             let granted = client.subscribe(&filter, qos?).await.map_err(js)?;
@@ -116,6 +120,7 @@ impl JsMqttClient {
             }
             let mut filters = Vec::new();
             for r in Array::from(&requests).iter() {
+                plain_object(&r, "requests", &["filter", "qos"])?;
                 let filter =
                     get(&r, "filter").as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
                 filters.push((filter, qos_field(&r, "qos")?));
@@ -244,7 +249,7 @@ impl JsMqttClient {
     }
 }
 
-/// Sends the client's state changes to `"state"` listeners, and losses to `"error"` listeners.
+/// Sends the client's state changes to `"state"` listeners, and a connection it gave up on to `"error"`.
 pub(crate) fn forward_state(client: &MqttClient, listeners: &SharedListeners) {
     let weak = Rc::downgrade(listeners);
     client.on_state(move |s| {
@@ -274,6 +279,9 @@ fn client_options(object: &js_sys::Object) -> Result<(ConnectOptions, ClientOpti
     );
     let mut connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
     connect.will = will_option(&will)?;
+    // serde-wasm-bindgen reads only the fields a struct declares, so unknown keys are found here.
+    nested_object(&get(object, "reconnect"), "reconnect", RECONNECT_KEYS)?;
+    nested_object(&get(object, "offlineQueue"), "offlineQueue", OFFLINE_QUEUE_KEYS)?;
     let behaviour = copy_without(object, CONNECT_KEYS);
     let _ = js_sys::Reflect::delete_property(&behaviour, &"will".into());
     let client: ClientOptions = parse(&behaviour.into(), CLIENT_KEYS)?;
@@ -284,7 +292,7 @@ fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
     if will.is_undefined() || will.is_null() {
         return Ok(None);
     }
-    plain_object(will, "will")?;
+    nested_object(will, "will", WILL_KEYS)?;
     let topic = get(will, "topic").as_string().ok_or_else(|| option_error("will.topic", "expected a string"))?;
     let payload = payload_bytes(&get(will, "payload")).map_err(|_| option_error("will.payload", "not a payload"))?;
     let qos = qos_field(will, "qos").map_err(|_| option_error("will.qos", "expected 0, 1 or 2"))?;

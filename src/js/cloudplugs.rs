@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{copy_without, parse, plain_object};
+use super::options::{copy_without, nested_object, parse, plain_object};
 use super::payload::{get, string_field, to_js, to_json};
 use super::types::*;
 use crate::platforms::cloudplugs::{
@@ -76,7 +76,7 @@ impl JsCloudPlugsDevice {
     pub fn enroll_thing(url: String, options: EnrollThingOptionsTs) -> PromiseCloudPlugsCredentials {
         let options: JsValue = options.into();
         let fields = (|| {
-            plain_object(&options, "options")?;
+            plain_object(&options, "options", &["model", "hwid", "name", "pass"])?;
             Ok::<_, JsValue>((
                 required(&options, "model")?,
                 required(&options, "hwid")?,
@@ -98,7 +98,7 @@ impl JsCloudPlugsDevice {
     pub fn enroll_controller(url: String, options: EnrollControllerOptionsTs) -> PromiseCloudPlugsCredentials {
         let options: JsValue = options.into();
         let fields = (|| {
-            plain_object(&options, "options")?;
+            plain_object(&options, "options", &["model", "thingHwid", "pass", "controllerHwid", "controllerName"])?;
             Ok::<_, JsValue>((
                 required(&options, "model")?,
                 required(&options, "thingHwid")?,
@@ -132,7 +132,7 @@ impl JsCloudPlugsDevice {
     ) -> PromiseVoid {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let parsed = (|| {
-            plain_object(&options, "options")?;
+            plain_object(&options, "options", &["at", "plugId"])?;
             let at = get(&options, "at");
             let at = if at.is_undefined() {
                 None
@@ -272,7 +272,7 @@ impl JsCloudPlugsDevice {
 
 fn plug_option(options: Option<CloudPlugsSubscribeOptionsTs>) -> Result<Option<String>, JsValue> {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    plain_object(&options, "options")?;
+    plain_object(&options, "options", &["plugId"])?;
     string_field(&options, "plugId")
 }
 
@@ -282,11 +282,11 @@ fn required(options: &JsValue, field: &str) -> Result<String, JsValue> {
 
 /// The login options; `will.data` is any JSON, so the will is read apart from the typed fields.
 fn login_options(options: &JsValue) -> Result<CloudPlugsOptions, JsValue> {
-    let object = plain_object(options, "options")?;
+    let object = plain_object(options, "options", &[LOGIN_KEYS, &["will"]].concat())?;
     let mut login: CloudPlugsOptions = parse(&copy_without(&object, &["will"]).into(), LOGIN_KEYS)?;
     let will = get(options, "will");
     if !will.is_undefined() && !will.is_null() {
-        plain_object(&will, "will")?;
+        nested_object(&will, "will", &["channel", "data", "plugId"])?;
         login.will = Some(LastWill {
             channel: string_field(&will, "channel")?.ok_or_else(|| option_error("will.channel", "is required"))?,
             data: to_json(&get(&will, "data"), "will.data")?,

@@ -9,18 +9,11 @@ use super::errors::option_error;
 
 /// Reads `options` (an object, or `undefined`/`null` for the defaults) as `T`, accepting only `known` keys.
 pub fn parse<T: DeserializeOwned>(options: &JsValue, known: &[&str]) -> Result<T, JsValue> {
-    let object = plain_object(options, "options")?;
-    let keys = Object::keys(&object);
-    for key in keys.iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !known.contains(&key.as_str()) {
-            return Err(option_error(&key, &format!("unknown option; the known ones are {}", known.join(", "))));
-        }
-    }
+    let object = plain_object(options, "options", known)?;
     let only_known = copy_without(&object, &[]);
     serde_wasm_bindgen::from_value::<T>(only_known.clone().into()).map_err(|e| {
         // The culprit is the key whose removal makes the rest parse.
-        let culprit = keys
+        let culprit = Object::keys(&object)
             .iter()
             .filter_map(|k| k.as_string())
             .find(|k| serde_wasm_bindgen::from_value::<T>(copy_without(&only_known, &[k.as_str()]).into()).is_ok());
@@ -28,15 +21,34 @@ pub fn parse<T: DeserializeOwned>(options: &JsValue, known: &[&str]) -> Result<T
     })
 }
 
-/// The object itself, or a fresh empty one for `undefined`/`null`.
-pub fn plain_object(value: &JsValue, field: &str) -> Result<Object, JsValue> {
+/// The object itself, or a fresh empty one for `undefined`/`null`, holding only `known` keys: a
+/// typo must not be silently ignored. `field` names the object when it is not one (`"options"`).
+pub fn plain_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
+    checked_object(value, field, known, false)
+}
+
+/// [`plain_object`] for an object inside the options, whose unknown keys are named under it
+/// (`will.retian`).
+pub fn nested_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
+    checked_object(value, field, known, true)
+}
+
+fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) -> Result<Object, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Object::new());
     }
     if !value.is_object() || Array::is_array(value) || value.is_function() {
         return Err(option_error(field, "expected an object"));
     }
-    Ok(value.clone().unchecked_into())
+    let object: Object = value.clone().unchecked_into();
+    for key in Object::keys(&object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            let path = if nested { format!("{field}.{key}") } else { key };
+            return Err(option_error(&path, &format!("unknown option; the known ones are {}", known.join(", "))));
+        }
+    }
+    Ok(object)
 }
 
 /// A shallow copy without some keys, so the caller's object is never changed.

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::promise;
-use js_sys::{Array, Function, Object};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -22,6 +22,7 @@ use crate::platforms::things_stack::{
 };
 use crate::session::ConnectOptions;
 
+const CONNECT_KEYS: &[&str] = &["clientId", "keepaliveSecs", "connectTimeoutMs"];
 const EVENTS: &[&str] = &["event", "error", "state"];
 const DOWNLINK_KEYS: &[&str] =
     &["fPort", "bytes", "hex", "base64", "text", "decodedPayload", "priority", "confirmed", "correlationIds"];
@@ -49,11 +50,11 @@ impl JsThingsStackApp {
     pub fn connect(url: String, options: ThingsStackOptionsTs) -> PromiseThingsStackApp {
         let parsed = (|| {
             let options: JsValue = options.into();
-            let object = plain_object(&options, "options")?;
+            let object = plain_object(&options, "options", &[CONNECT_KEYS, &["application", "apiKey"]].concat())?;
             let application = string_field(&options, "application")?.unwrap_or_default();
             let api_key = string_field(&options, "apiKey")?.unwrap_or_default();
             let rest = copy_without(&object, &["application", "apiKey"]);
-            let connect: ConnectOptions = parse(&rest.into(), &["clientId", "keepaliveSecs", "connectTimeoutMs"])?;
+            let connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
             Ok::<_, JsValue>((application, api_key, connect))
         })();
         promise(async move {
@@ -114,11 +115,16 @@ impl JsThingsStackApp {
     #[wasm_bindgen(js_name = setUplinkDecoder)]
     pub fn set_uplink_decoder(&self, target: DecoderTargetTs, decoder: UplinkDecoderTs) -> Result<(), JsValue> {
         let target: JsValue = target.into();
-        plain_object(&target, "target")?;
+        plain_object(&target, "target", &["deviceId", "fPort"])?;
         let decoder: JsValue = decoder.into();
         let decoder: Rc<dyn UplinkDecoder> = if decoder.as_string().as_deref() == Some("cayenne-lpp") {
             Rc::new(CayenneLpp)
-        } else if let Some(source) = string_field(&decoder, "formatter")? {
+        } else if let Some(source) = match decoder.is_object() {
+            true => {
+                plain_object(&decoder, "decoder", &["formatter"]).and_then(|_| string_field(&decoder, "formatter"))?
+            }
+            false => None,
+        } {
             Rc::new(JsFormatter::new(&source).map_err(js)?)
         } else {
             return Err(option_error("decoder", "expected \"cayenne-lpp\" or {formatter: source}"));
@@ -186,13 +192,7 @@ impl JsThingsStackApp {
 }
 
 fn subscription_option(value: &JsValue) -> Result<Subscription, JsValue> {
-    let object = plain_object(value, "subscription")?;
-    for key in Object::keys(&object).iter() {
-        if !matches!(key.as_string().as_deref(), Some("deviceId" | "event")) {
-            let key = key.as_string().unwrap_or_default();
-            return Err(option_error(&key, "unknown option; the known ones are deviceId, event"));
-        }
-    }
+    plain_object(value, "subscription", &["deviceId", "event"])?;
     let event = get(value, "event");
     let event = if event.is_undefined() {
         None
@@ -211,16 +211,7 @@ fn downlink_list(value: &JsValue) -> Result<Vec<crate::platforms::things_stack::
 
 /// A `DownlinkRequest` through the platform's builder, so every mistake gets its TTS code.
 fn downlink(value: &JsValue) -> Result<crate::platforms::things_stack::Downlink, JsValue> {
-    let object = plain_object(value, "downlink")?;
-    for key in Object::keys(&object).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !DOWNLINK_KEYS.contains(&key.as_str()) {
-            return Err(option_error(
-                &key,
-                &format!("unknown option; the known ones are {}", DOWNLINK_KEYS.join(", ")),
-            ));
-        }
-    }
+    plain_object(value, "downlink", DOWNLINK_KEYS)?;
     let f_port = get(value, "fPort").as_f64().filter(|p| p.fract() == 0.0 && *p >= 0.0);
     let f_port = f_port.ok_or_else(|| option_error("fPort", "expected an integer"))?;
     let mut builder = DownlinkBuilder::new(f_port.min(u32::MAX as f64) as u32);

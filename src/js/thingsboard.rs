@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::promise;
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Promise};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -34,9 +34,8 @@ const GATEWAY_EVENTS: &[&str] = &["attributes", "error", "state"];
 /// Reads `{token}` or `{clientId, username?, password?}` plus the device options. A missing token
 /// is left to the platform layer, which refuses it with `TB_INVALID_OPTION`.
 fn device_options(options: &JsValue) -> Result<(Credentials, DeviceOptions), JsValue> {
-    let object = plain_object(options, "options")?;
-    let mut known = DEVICE_KEYS.to_vec();
-    known.extend_from_slice(CREDENTIAL_KEYS);
+    let known = [DEVICE_KEYS, CREDENTIAL_KEYS].concat();
+    let object = plain_object(options, "options", &known)?;
     let device: DeviceOptions = parse(&object.clone().into(), &known)?;
     let object: JsValue = object.into();
     let credentials = match string_field(&object, "clientId")? {
@@ -86,7 +85,7 @@ fn key_list(value: &JsValue, field: &str) -> Result<Vec<String>, JsValue> {
 }
 
 fn claim_options(options: &JsValue) -> Result<(Option<String>, Option<u64>), JsValue> {
-    plain_object(options, "options")?;
+    plain_object(options, "options", &["secretKey", "durationMs"])?;
     let secret = string_field(options, "secretKey")?;
     let duration = get(options, "durationMs");
     let duration = if duration.is_undefined() || duration.is_null() {
@@ -205,7 +204,7 @@ impl JsThingsBoardDevice {
     #[wasm_bindgen(js_name = requestAttributes)]
     pub fn request_attributes(&self, request: AttributeRequestTs) -> PromiseAttributeValues {
         let request: JsValue = request.into();
-        let keys = plain_object(&request, "request").and_then(|_| {
+        let keys = plain_object(&request, "request", &["client", "shared"]).and_then(|_| {
             Ok((key_list(&get(&request, "client"), "client")?, key_list(&get(&request, "shared"), "shared")?))
         });
         let device = self.inner.device.clone();
@@ -249,7 +248,7 @@ impl JsThingsBoardDevice {
         options: Option<RpcHandlerOptionsTs>,
     ) -> Result<UnsubscribeTs, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        plain_object(&options, "options")?;
+        plain_object(&options, "options", &["oneWay"])?;
         let one_way = super::client::bool_field(&options, "oneWay")?;
         let handler: Function = handler.unchecked_into();
         let run = move |request: crate::platforms::thingsboard::RpcRequest| {
@@ -389,16 +388,7 @@ impl JsThingsBoardDevice {
 }
 
 fn ota_options(options: &JsValue) -> Result<OtaOptions, JsValue> {
-    let object = plain_object(options, "options")?;
-    for key in Object::keys(&object).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !["kind", "currentTitle", "currentVersion", "chunkSize"].contains(&key.as_str()) {
-            return Err(option_error(
-                &key,
-                "unknown option; the known ones are kind, currentTitle, currentVersion, chunkSize",
-            ));
-        }
-    }
+    plain_object(options, "options", &["kind", "currentTitle", "currentVersion", "chunkSize"])?;
     let mut ota = OtaOptions::default();
     match string_field(options, "kind")?.as_deref() {
         None | Some("fw") => {}

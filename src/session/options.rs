@@ -120,7 +120,9 @@ impl ConnectOptions {
 /// Automatic reconnect: exponential backoff with full jitter. The delay before attempt n is a random
 /// value in [0, min(max_delay, initial_delay * factor^(n-1))].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+// An unknown key (a typo) is refused. serde-wasm-bindgen reads only declared fields: the JS facade
+// checks the keys itself.
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ReconnectOptions {
     pub enabled: bool,
     pub initial_delay_ms: u64,
@@ -149,7 +151,9 @@ pub enum QueueFullPolicy {
 
 /// Publishes made while disconnected wait here, in order, bounded in messages and bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+// An unknown key (a typo) is refused. serde-wasm-bindgen reads only declared fields: the JS facade
+// checks the keys itself.
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct OfflineQueueOptions {
     pub max_messages: usize,
     pub max_bytes: usize,
@@ -271,5 +275,15 @@ mod tests {
         assert!(o.clean_start);
         assert_eq!(o.effective_ping_timeout_ms(), 15_000);
         assert!(serde_json::from_str::<ConnectOptions>(r#"{"will":{"topic":"w","qos":3}}"#).is_err());
+    }
+
+    #[test]
+    fn a_typo_in_nested_client_options_is_refused() {
+        let o: ClientOptions =
+            serde_json::from_str(r#"{"reconnect":{"enabled":false},"offlineQueue":{"maxMessages":5}}"#).unwrap();
+        assert_eq!((o.reconnect.enabled, o.offline_queue.max_messages), (false, 5));
+        let typo = serde_json::from_str::<ClientOptions>(r#"{"reconnect":{"enabeld":false}}"#).unwrap_err();
+        assert!(typo.to_string().contains("enabeld"), "{typo}");
+        assert!(serde_json::from_str::<ClientOptions>(r#"{"offlineQueue":{"max":5}}"#).is_err());
     }
 }

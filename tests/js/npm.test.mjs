@@ -269,6 +269,10 @@ describe("JS API", () => {
         missingAuth: await grab(() => lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", hwid: "H" })),
         unknownEvent: await grab(() => new lib.MqttClient(urls.broker).on("messages", () => {})),
         publishQos: await grab(() => new lib.MqttClient(urls.broker).publish("t", "x", { qos: 3 })),
+        publishTypo: await grab(() => new lib.MqttClient(urls.broker).publish("t", "x", { qos: 1, retian: true })),
+        subscribeNotAnObject: await grab(() => new lib.MqttClient(urls.broker).subscribe("t", 1)),
+        nestedUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabeld: false } })),
+        willUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { will: { topic: "w", retian: true } })),
         notConnected: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabled: false } }).subscribe("t")),
       };
     }, { tb: TB_URL, tts: TTS_URL, cp: CP_URL, broker: BROKER_WS });
@@ -292,9 +296,14 @@ describe("JS API", () => {
       missingAuth: ["CLOUDPLUGS_MISSING_AUTH", null],
       unknownEvent: ["UNKNOWN_EVENT", null],
       publishQos: ["INVALID_OPTION", "qos"],
+      publishTypo: ["INVALID_OPTION", "retian"],
+      subscribeNotAnObject: ["INVALID_OPTION", "options"],
+      nestedUnknownKey: ["INVALID_OPTION", "reconnect.enabeld"],
+      willUnknownKey: ["INVALID_OPTION", "will.retian"],
       notConnected: errors.notConnected.code === "NOT_CONNECTED" ? ["NOT_CONNECTED", null] : [errors.notConnected.code, null],
     });
     assert.match(errors.unknownEnum.message, /6/);
+    assert.match(errors.nestedUnknownKey.message, /enabeld/);
     assert.match(errors.missingToken.message, /access token is empty/);
   });
 
@@ -312,6 +321,7 @@ describe("JS API", () => {
         conflict: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "01", text: "x" }])),
         badHex: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "XYZ" }])),
         badDevice: await code(() => tts.push("Bad Device", [{ fPort: 1, hex: "01" }])),
+        decoderTargetTypo: await code(() => tts.setUplinkDecoder({ fport: 2 }, "cayenne-lpp")),
       };
       tts.close();
       return out;
@@ -320,6 +330,7 @@ describe("JS API", () => {
       wrongPassword: "CONNACK_NOT_AUTHORIZED", tbToken: "TB_TOKEN_REJECTED", ttsKey: "TTS_NOT_AUTHORIZED",
       fPort: "TTS_INVALID_FPORT", priority: "TTS_INVALID_PRIORITY", tooLong: "TTS_PAYLOAD_TOO_LONG",
       conflict: "TTS_PAYLOAD_CONFLICT", badHex: "TTS_INVALID_HEX", badDevice: "TTS_INVALID_ID",
+      decoderTargetTypo: "INVALID_OPTION",
     });
   });
 
