@@ -26,7 +26,7 @@ export type ErrorCode =
   | "SERVER_DISCONNECTED" | "PING_TIMEOUT" | "PROTOCOL_ERROR" | "NOT_CONNECTED" | "CONNECTION_LOST"
   | "SOCKET_CLOSED" | "SOCKET_ERROR" | "DISCONNECTED" | "CLIENT_CLOSED" | "PACKET_IDS_EXHAUSTED"
   | "OFFLINE_QUEUE_FULL" | "DROPPED_FROM_QUEUE" | "RECONNECT_GAVE_UP" | "PERSISTENCE_ERROR"
-  | "CONNACK_UNACCEPTABLE_PROTOCOL_VERSION" | "CONNACK_IDENTIFIER_REJECTED" | "CONNACK_UNSPECIFIED_ERROR"
+  | "CONNACK_UNSPECIFIED_ERROR"
   | "CONNACK_MALFORMED_PACKET" | "CONNACK_PROTOCOL_ERROR" | "CONNACK_IMPLEMENTATION_SPECIFIC_ERROR"
   | "CONNACK_UNSUPPORTED_PROTOCOL_VERSION" | "CONNACK_CLIENT_IDENTIFIER_NOT_VALID"
   | "CONNACK_BAD_USERNAME_OR_PASSWORD" | "CONNACK_NOT_AUTHORIZED" | "CONNACK_SERVER_UNAVAILABLE"
@@ -177,7 +177,11 @@ export interface LiveResources {
 export interface MqttClientEventMap {
   message: MqttMessage;
   state: ConnectionState;
-  /** The connection was lost or could not be made (also seen in the `state` event). */
+  /**
+   * The client gave up on the connection: the first connect failed, the connection was lost with
+   * `reconnect` off, or reconnecting gave up (`RECONNECT_GAVE_UP`). While it reconnects, each
+   * failure is in the `state` event's `error`.
+   */
   error: IotMqttError;
 }
 

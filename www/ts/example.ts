@@ -30,6 +30,8 @@ export async function mqtt(url: string): Promise<void> {
     reconnect: { enabled: true, initialDelayMs: 500, maxDelayMs: 10_000, factor: 2, maxAttempts: null },
     offlineQueue: { maxMessages: 100, maxBytes: 65536, policy: "dropOldestQos0" },
     persistence: null,
+    workerTimers: false,
+    websocketProtocols: ["mqtt"],
   };
   const client = new MqttClient(url, options);
   const offMessage: Unsubscribe = client.on("message", (m: MqttMessage) => {
@@ -75,7 +77,9 @@ export async function mqtt(url: string): Promise<void> {
 }
 
 export async function thingsboard(url: string): Promise<void> {
-  const device = await ThingsBoardDevice.connect(url, { token: "token", version: "3.1.1", requestTimeoutMs: 5000, qos: 1 });
+  const device = await ThingsBoardDevice.connect(url, {
+    token: "token", version: "3.1.1", keepaliveSecs: 30, connectTimeoutMs: 5000, requestTimeoutMs: 5000, qos: 1,
+  });
   const basic = await ThingsBoardDevice.connect(url, { clientId: "c", username: "u", password: "p", fetchSessionLimits: false });
   basic.close();
   device.on("sharedAttributes", (u: SharedAttributesUpdate) => console.log(u.values, u.deleted));
@@ -129,7 +133,9 @@ export async function thingsboard(url: string): Promise<void> {
 }
 
 export async function thingsStack(url: string): Promise<void> {
-  const app = await ThingsStackApp.connect(url, { application: "my-app@ttn", apiKey: "NNSXS.KEY", keepaliveSecs: 60 });
+  const app = await ThingsStackApp.connect(url, {
+    application: "my-app@ttn", apiKey: "NNSXS.KEY", clientId: "dash-1", keepaliveSecs: 60, connectTimeoutMs: 5000,
+  });
   app.on("event", (e: ThingsStackEvent) => {
     console.log(e.deviceId, e.kind, e.payload?.length, e.fPort, e.decoded?.data, e.up.uplink_message?.rx_metadata[0]?.rssi);
   });
@@ -162,10 +168,12 @@ export async function thingsStack(url: string): Promise<void> {
 
 export async function cloudplugs(url: string): Promise<void> {
   const creds = await CloudPlugsDevice.enrollThing(url, { model: "MODEL", hwid: "HW1", name: "Pump", pass: "pass" });
-  const ctrl = await CloudPlugsDevice.enrollController(url, { model: "MODEL", thingHwid: "HW1", pass: "pass", controllerHwid: "PHONE" });
+  const ctrl = await CloudPlugsDevice.enrollController(url, {
+    model: "MODEL", thingHwid: "HW1", pass: "pass", controllerHwid: "PHONE", controllerName: "Phone",
+  });
   const dev = await CloudPlugsDevice.login(url, {
     username: creds.plugId, auth: creds.auth, hwid: "HW1", name: "Pump", keepaliveSecs: 240,
-    will: { channel: "status", data: "offline" }, replyTimeoutMs: 5000,
+    will: { channel: "status", data: "offline", plugId: creds.plugId }, replyTimeoutMs: 5000, connectTimeoutMs: 5000,
   });
   dev.on("data", (r: DataRecord) => console.log(r.plugId, r.channel, r.data, r.at, r.id));
   dev.on("error", (e) => console.log(e.code));
