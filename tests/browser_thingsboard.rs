@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use common::*;
-use iotmqtt::client::time::sleep_ms;
+use iotmqtt::client::time::{sleep_ms, timeout};
 use iotmqtt::platforms::thingsboard::{
     provision, ChecksumAlgorithm, Credentials, CredentialsType, DeviceOptions, FirmwareEvent, FirmwareState,
     FirmwareUpdater, OtaOptions, ProvisionRequest, ProvisionedCredentials, SessionLimits, ThingsBoardDevice,
@@ -130,6 +130,27 @@ async fn a_batch_over_the_max_payload_is_split_and_nothing_is_lost() {
     let keys = get_json(&sim_http(&format!("/api/plugins/telemetry/DEVICE/{THERMOSTAT}/keys/timeseries"))).await;
     let count = keys.as_array().unwrap().iter().filter(|k| k.as_str().unwrap_or("").starts_with("split_")).count();
     assert_eq!(count, 4_000);
+    d.close();
+}
+
+// The max payload bounds the whole packet after the fixed header (Netty's MqttDecoder), topic
+// included: a payload that fits 65,536 bytes but not with its topic must still be split.
+#[wasm_bindgen_test]
+async fn a_payload_that_fits_the_max_only_without_its_topic_is_split_or_refused() {
+    let d = thermostat().await;
+    let half = (65_520 - r#"{"edge_a":"","edge_b":""}"#.len()) / 2;
+    let body = json!({"edge_a": "a".repeat(half), "edge_b": "b".repeat(65_520 - 25 - half)});
+    assert_eq!(body.to_string().len(), 65_520, "between the topic's budget and the max payload");
+    // Sent whole, the server would drop the connection at every (re)send: bounded, so that fails.
+    let sent = timeout(10_000, d.send_telemetry(&body)).await;
+    assert!(matches!(sent, Some(Ok(()))), "{sent:?}");
+    let keys = get_json(&sim_http(&format!("/api/plugins/telemetry/DEVICE/{THERMOSTAT}/keys/timeseries"))).await;
+    let keys: Vec<&str> = keys.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(keys.contains(&"edge_a") && keys.contains(&"edge_b"), "{keys:?}");
+    // Attributes are one PUBLISH: too big for it is an error, and the session goes on.
+    let e = d.send_attributes(&body).await.unwrap_err();
+    assert_eq!(e.code(), "TB_PAYLOAD_TOO_LARGE", "{e}");
+    assert!(d.client().is_connected(), "nothing went over the limit");
     d.close();
 }
 
@@ -379,6 +400,39 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
     assert_eq!(chunks, 7 * 128, "128 chunks of 8 KiB per 1 MiB image");
     let server_state = sim_device(THERMOSTAT).await;
     assert_eq!(server_state["fwState"], "UPDATED", "{server_state}");
+    d.close();
+}
+
+// PLATFORM-FACTS, Firmware: "A chunk size above the max payload: PAYLOAD_TOO_LARGE on
+// v2/fw/error, then disconnect" — so a larger chunk size is capped at the max payload size.
+#[wasm_bindgen_test]
+async fn a_chunk_size_over_the_max_payload_is_capped_to_it() {
+    let d = thermostat().await;
+    let installed: Installed = Rc::default();
+    let events: Rc<RefCell<Vec<FirmwareEvent>>> = Rc::default();
+    let image: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8).collect();
+    upload_firmware("3.0.0-capped", ChecksumAlgorithm::Sha256, &image).await;
+    let (inst, ev) = (installed.clone(), events.clone());
+    let _updater = FirmwareUpdater::start_with_events(
+        &d,
+        OtaOptions { current: Some(("thermo-fw".into(), "2.9.0".into())), chunk_size: 200_000, ..Default::default() },
+        move |info, image| {
+            inst.borrow_mut().push((info.version.clone(), image));
+            async { Ok(()) }
+        },
+        move |e| ev.borrow_mut().push(e.clone()),
+    )
+    .await
+    .unwrap();
+    assert!(
+        eventually(|| !installed.borrow().is_empty()).await,
+        "{:?}",
+        events.borrow().iter().rev().take(3).collect::<Vec<_>>()
+    );
+    assert_eq!(installed.borrow()[0], ("3.0.0-capped".to_string(), image));
+    let chunks = events.borrow().iter().filter(|e| matches!(e, FirmwareEvent::Progress { .. })).count();
+    assert_eq!(chunks, 5, "300,000 bytes in chunks of 65,536");
+    assert!(d.client().is_connected());
     d.close();
 }
 

@@ -298,7 +298,7 @@ export interface FirmwareUpdateOptions {
   kind?: PackageKind;
   currentTitle?: string;
   currentVersion?: string;
-  /** Bytes per chunk; 0 asks for the whole file at once. Default 8192. */
+  /** Bytes per chunk; 0 asks for the whole file at once. Default 8192; capped at the session's max payload size. */
   chunkSize?: number;
 }
 

@@ -261,7 +261,13 @@ impl ThingsBoardDevice {
     }
 
     /// Publishes within the session's rate limits and in-flight window: waits instead of being cut off.
+    /// A payload over the topic's [`SessionLimits::payload_budget`] is an error: ThingsBoard would
+    /// drop the connection.
     async fn publish(&self, topic: &str, payload: Vec<u8>, budget: Budget) -> Result<(), ThingsBoardError> {
+        let max = self.payload_budget(topic);
+        if payload.len() > max {
+            return Err(ThingsBoardError::PayloadTooLarge { size: payload.len(), max });
+        }
         loop {
             let now = js_sys::Date::now() as u64;
             let wait = {
@@ -325,8 +331,7 @@ impl ThingsBoardDevice {
     /// split so that no PUBLISH exceeds the session's max payload size.
     pub async fn send_telemetry(&self, telemetry: &Value) -> Result<(), ThingsBoardError> {
         let records = parse_telemetry(telemetry)?;
-        let max = self.state.borrow().limits.max_payload_size;
-        for p in split_payloads(&records, max)? {
+        for p in split_payloads(&records, self.payload_budget(topics::TELEMETRY))? {
             self.publish(topics::TELEMETRY, p.json.into_bytes(), Budget::Telemetry { points: p.data_points as u64 })
                 .await?;
         }
@@ -343,10 +348,6 @@ impl ThingsBoardDevice {
     pub async fn send_attributes(&self, attributes: &Value) -> Result<(), ThingsBoardError> {
         let map = validate_attributes(attributes)?.clone();
         let body = attributes.to_string();
-        let max = self.state.borrow().limits.max_payload_size;
-        if body.len() > max {
-            return Err(ThingsBoardError::PayloadTooLarge { size: body.len(), max });
-        }
         self.publish(topics::ATTRIBUTES, body.into_bytes(), Budget::Message).await?;
         self.state.borrow_mut().mirror.apply_client(&map);
         Ok(())
@@ -468,8 +469,8 @@ impl ThingsBoardDevice {
         self.publish(topic, payload, Budget::Telemetry { points }).await
     }
 
-    pub(crate) fn max_payload_size(&self) -> usize {
-        self.state.borrow().limits.max_payload_size
+    pub(crate) fn payload_budget(&self, topic: &str) -> usize {
+        self.state.borrow().limits.payload_budget(topic)
     }
 
     pub(crate) fn next_request_id(&self) -> u32 {

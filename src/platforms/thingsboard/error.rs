@@ -24,7 +24,7 @@ pub enum ThingsBoardError {
     #[error("attributes must be a JSON object with non-empty keys: {0}")]
     InvalidAttributes(String),
 
-    #[error("a single key-value pair is {size} bytes, over ThingsBoard's maximum payload of {max} bytes")]
+    #[error("{size} bytes do not fit in one PUBLISH: ThingsBoard's max payload size leaves {max} bytes for this topic's payload")]
     PayloadTooLarge { size: usize, max: usize },
 
     #[error("ThingsBoard sent an invalid {what}: {detail}")]

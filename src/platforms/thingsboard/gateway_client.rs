@@ -111,7 +111,14 @@ impl ThingsBoardGateway {
         let now = js_sys::Date::now() as i64;
         let parsed: Vec<(&str, Vec<super::telemetry::TelemetryRecord>)> =
             batch.iter().map(|(d, v)| parse_telemetry(v).map(|r| (*d, r))).collect::<Result<_, _>>()?;
-        let max = self.device.max_payload_size();
+        let max = self.device.payload_budget(topics::GATEWAY_TELEMETRY);
+        // A device too big for a PUBLISH of its own fails the batch before anything is sent.
+        for (name, records) in &parsed {
+            let size = codec::telemetry_payload(&[(*name, records.as_slice())], now)?.len();
+            if size > max {
+                return Err(ThingsBoardError::PayloadTooLarge { size, max });
+            }
+        }
         let mut group: Vec<(&str, &[super::telemetry::TelemetryRecord])> = Vec::new();
         let mut points = 0u64;
         for (name, records) in &parsed {
@@ -127,9 +134,6 @@ impl ThingsBoardGateway {
         }
         if !group.is_empty() {
             let body = codec::telemetry_payload(&group, now)?;
-            if body.len() > max {
-                return Err(ThingsBoardError::PayloadTooLarge { size: body.len(), max });
-            }
             self.device.publish_telemetry_raw(topics::GATEWAY_TELEMETRY, body.into_bytes(), points).await?;
         }
         Ok(())

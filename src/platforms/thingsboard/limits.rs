@@ -50,6 +50,15 @@ pub struct SessionLimits {
     pub rate_limits: RateLimits,
 }
 
+impl SessionLimits {
+    /// The most payload bytes one PUBLISH to `topic` may carry. ThingsBoard's max payload size
+    /// bounds the packet's whole remaining length (Netty's `MqttDecoder`), so the topic, its length
+    /// prefix, the packet id and MQTT 5's property length come off it.
+    pub fn payload_budget(&self, topic: &str) -> usize {
+        self.max_payload_size.saturating_sub(topic.len() + 5)
+    }
+}
+
 impl Default for SessionLimits {
     /// ThingsBoard's defaults until the server says otherwise.
     fn default() -> Self {
@@ -119,6 +128,16 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // PLATFORM-FACTS, Connect: the max payload bounds the whole packet after the fixed header, so
+    // a PUBLISH to v1/devices/me/telemetry (23 bytes) leaves 65,536 - 2 - 23 - 2 - 1 for its payload.
+    #[test]
+    fn the_payload_budget_leaves_room_for_the_topic_and_packet_id() {
+        let l = SessionLimits::default();
+        assert_eq!(l.payload_budget("v1/devices/me/telemetry"), 65_508);
+        let tiny = SessionLimits { max_payload_size: 3, ..SessionLimits::default() };
+        assert_eq!(tiny.payload_budget("t"), 0);
+    }
 
     // PLATFORM-FACTS, Payloads: the transport's own getSessionLimits answer.
     #[test]

@@ -44,7 +44,7 @@ pub struct OtaOptions {
     pub kind: PackageKind,
     /// The title and version the device runs now, reported as `current_fw_*`.
     pub current: Option<(String, String)>,
-    /// Bytes per chunk; 0 asks for the whole file at once.
+    /// Bytes per chunk; 0 asks for the whole file at once. Capped at the session's max payload size.
     pub chunk_size: usize,
 }
 
@@ -225,6 +225,9 @@ impl Ota {
             let o = self.options.borrow();
             (o.kind, o.chunk_size)
         };
+        // PLATFORM-FACTS, Firmware: a chunk size above the max payload size is PAYLOAD_TOO_LARGE and
+        // a disconnect, so a larger one is capped to it (0 still asks for the whole file).
+        let chunk_size = chunk_size.min(self.device.session_limits().max_payload_size);
         let request_id = self.device.next_request_id();
         let mut download = Download::new(info.clone(), request_id, chunk_size);
         self.report(FirmwareState::Downloading, None).await?;

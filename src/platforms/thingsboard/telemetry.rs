@@ -49,17 +49,22 @@ fn parse_record(value: &Value) -> Result<TelemetryRecord, ThingsBoardError> {
     let Value::Object(map) = value else {
         return Err(ThingsBoardError::InvalidTelemetry(format!("an array item is {}", describe(value))));
     };
+    // ThingsBoard's JsonConverter reads any object with both `ts` and `values` as the timestamped
+    // form and drops its other keys: those are refused here rather than lost there.
     if let (Some(ts), Some(values)) = (map.get("ts"), map.get("values")) {
-        if map.len() == 2 {
-            let ts = ts
-                .as_i64()
-                .ok_or_else(|| ThingsBoardError::InvalidTelemetry("ts must be an integer in milliseconds".into()))?;
-            let Value::Object(values) = values else {
-                return Err(ThingsBoardError::InvalidTelemetry("values must be an object".into()));
-            };
-            check_keys(values).map_err(ThingsBoardError::InvalidTelemetry)?;
-            return Ok(TelemetryRecord::at(ts, values.clone()));
+        if let Some(other) = map.keys().find(|k| !matches!(k.as_str(), "ts" | "values")) {
+            return Err(ThingsBoardError::InvalidTelemetry(format!(
+                "{other:?} next to ts and values would be dropped by ThingsBoard: move it into values"
+            )));
         }
+        let ts = ts
+            .as_i64()
+            .ok_or_else(|| ThingsBoardError::InvalidTelemetry("ts must be an integer in milliseconds".into()))?;
+        let Value::Object(values) = values else {
+            return Err(ThingsBoardError::InvalidTelemetry("values must be an object".into()));
+        };
+        check_keys(values).map_err(ThingsBoardError::InvalidTelemetry)?;
+        return Ok(TelemetryRecord::at(ts, values.clone()));
     }
     check_keys(map).map_err(ThingsBoardError::InvalidTelemetry)?;
     Ok(TelemetryRecord::new(map.clone()))
@@ -189,12 +194,15 @@ mod tests {
         assert_eq!(data_points(&ts_array), 2);
     }
 
-    // An object that merely has a "ts" key among others is plain key-values.
+    // ThingsBoard's JsonConverter: `ts` and `values` together make the timestamped form, whatever
+    // else is there (and the rest is dropped); `ts` without `values` is a plain key.
     #[test]
-    fn ts_is_only_special_next_to_values_alone() {
-        let r = parse_telemetry(&json!({"ts": 5, "values": {"a": 1}, "other": 2})).unwrap();
-        assert_eq!(r[0].ts, None);
-        assert_eq!(r[0].values.len(), 3);
+    fn ts_with_values_is_the_timestamped_form_and_other_keys_beside_them_are_refused() {
+        let e = parse_telemetry(&json!({"ts": 5, "values": {"a": 1}, "other": 2})).unwrap_err();
+        assert_eq!(e.code(), "TB_INVALID_TELEMETRY");
+        assert!(e.to_string().contains("\"other\""), "{e}");
+        let plain = parse_telemetry(&json!({"ts": 5, "other": 2})).unwrap();
+        assert_eq!((plain[0].ts, plain[0].values.len()), (None, 2));
     }
 
     #[test]
