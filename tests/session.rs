@@ -737,6 +737,19 @@ fn packets_a_client_never_receives_are_protocol_errors() {
     assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(ClientError::Protocol { .. }))), "{ev:?}");
 }
 
+// MQTT 3.1.1 §2.2.3: a Remaining Length takes at most four bytes. Past that, mqtt-protocol-core's
+// encoder panics, which would kill the client: the session refuses such a packet first.
+#[test]
+fn a_publish_past_mqtts_largest_packet_is_refused_not_a_panic() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let mut s = connected(version);
+        let payload = vec![0u8; 268_435_455 - 2];
+        let e = s.publish(&Outgoing::new("t", payload)).unwrap_err();
+        assert!(matches!(e, ClientError::PacketTooLarge { max: 268_435_460, .. }), "{e:?}");
+        assert!(s.publish(&Outgoing::new("t", b"x".to_vec())).is_ok(), "the session goes on");
+    }
+}
+
 #[test]
 fn publish_size_formula_matches_the_encoder() {
     for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {

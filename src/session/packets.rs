@@ -299,6 +299,8 @@ pub fn publish(
             "the publish could not be encoded"
         },
     };
+    let id = if packet_id.is_some() { 2 } else { 0 };
+    within_mqtt_limit(version, 2 + msg.topic.len() + id + msg.payload.len())?;
     Ok(per_version!(version, p => {
         let mut b = p::Publish::builder()
             .topic_name(msg.topic.as_str())
@@ -314,6 +316,19 @@ pub fn publish(
     }))
 }
 
+/// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).
+const MAX_REMAINING: usize = 268_435_455;
+
+/// `remaining`: the packet's variable header and payload, MQTT 5's empty property length aside.
+/// mqtt-protocol-core panics encoding a packet past MQTT's limit, so such a packet is refused here.
+fn within_mqtt_limit(version: ProtocolVersion, remaining: usize) -> Result<(), ClientError> {
+    let remaining = remaining + usize::from(version == ProtocolVersion::V5);
+    match remaining > MAX_REMAINING {
+        true => Err(ClientError::PacketTooLarge { size: 5 + remaining, max: 5 + MAX_REMAINING }),
+        false => Ok(()),
+    }
+}
+
 /// SUBSCRIBE for each filter with its QoS.
 pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, ClientError> {
     let mut entries = Vec::with_capacity(filters.len());
@@ -322,6 +337,7 @@ pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, Q
             .map_err(|_| ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" })?;
         entries.push(entry);
     }
+    within_mqtt_limit(version, 2 + filters.iter().map(|(f, _)| 3 + f.len()).sum::<usize>())?;
     let failed = |e: MqttError| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") };
     Ok(per_version!(version, p => {
         p::Subscribe::builder().packet_id(packet_id).entries(entries).build().map_err(failed)?.to_continuous_buffer()
@@ -329,6 +345,7 @@ pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, Q
 }
 
 pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, ClientError> {
+    within_mqtt_limit(version, 2 + filters.iter().map(|f| 2 + f.len()).sum::<usize>())?;
     let names: Vec<&str> = filters.iter().map(String::as_str).collect();
     let failed = |e: MqttError| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") };
     Ok(per_version!(version, p => {
@@ -410,5 +427,25 @@ pub fn qos_from_u8(q: u8) -> QoS {
         0 => QoS::AtMostOnce,
         1 => QoS::AtLeastOnce,
         _ => QoS::ExactlyOnce,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SUBSCRIBE and UNSUBSCRIBE of thousands of 65,535-byte filters would pass the limit too; the
+    // sums they check are this function's input.
+    #[test]
+    fn mqtts_largest_remaining_length_is_the_limit_in_both_versions() {
+        assert!(within_mqtt_limit(ProtocolVersion::V3_1_1, MAX_REMAINING).is_ok());
+        assert!(within_mqtt_limit(ProtocolVersion::V3_1_1, MAX_REMAINING + 1).is_err());
+        assert!(within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING - 1).is_ok());
+        let e = within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING).unwrap_err();
+        assert_eq!(e, ClientError::PacketTooLarge { size: 268_435_461, max: 268_435_460 });
+        let filters = vec![("a".repeat(65_535), QoS::AtMostOnce); 4_096];
+        assert!(matches!(subscribe(ProtocolVersion::V3_1_1, 1, &filters), Err(ClientError::PacketTooLarge { .. })));
+        let names: Vec<String> = filters.into_iter().map(|(f, _)| f).collect();
+        assert!(matches!(unsubscribe(ProtocolVersion::V5, 1, &names), Err(ClientError::PacketTooLarge { .. })));
     }
 }
