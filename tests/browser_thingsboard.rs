@@ -436,6 +436,36 @@ async fn a_chunk_size_over_the_max_payload_is_capped_to_it() {
     d.close();
 }
 
+// An error listener may use the device at once: the firmware check that reports an unknown
+// checksum algorithm holds no borrow of the device's state while listeners run.
+#[wasm_bindgen_test]
+async fn a_firmware_error_listener_may_use_the_device_again() {
+    let basic = Credentials::Basic {
+        client_id: "demo-basic-client".into(),
+        username: Some("demo-basic-user".into()),
+        password: Some("demo-basic-pass".into()),
+    };
+    let d = ThingsBoardDevice::connect(&sim_ws("thingsboard"), basic, DeviceOptions::default()).await.unwrap();
+    let errors: Rc<RefCell<Vec<String>>> = Rc::default();
+    let (again, seen) = (d.clone(), errors.clone());
+    d.on_error(move |e| {
+        seen.borrow_mut().push(e.code().to_string());
+        again.on_error(|_| {});
+    });
+    let _updater = FirmwareUpdater::start(&d, OtaOptions::default(), |_, _| async { Ok(()) }).await.unwrap();
+    let (status, _) = send_json(
+        "POST",
+        &sim_http("/api/plugins/telemetry/DEVICE/Demo%20Basic/SHARED_SCOPE"),
+        &json!({"fw_title": "basic-fw", "fw_version": "1.0.0", "fw_size": 1, "fw_checksum_algorithm": "SHA1", "fw_checksum": "00"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(eventually(|| !errors.borrow().is_empty()).await, "no error event");
+    assert_eq!(errors.borrow()[0], "TB_UNKNOWN_CHECKSUM_ALGORITHM");
+    d.send_telemetry(&json!({"after_error": 1})).await.unwrap();
+    d.close();
+}
+
 #[wasm_bindgen_test]
 async fn a_corrupted_checksum_ends_in_failed_with_fw_error() {
     let image = vec![0x5Au8; 40_000];

@@ -124,7 +124,8 @@ pub struct Download {
 
 impl Download {
     pub fn new(info: PackageInfo, request_id: u32, chunk_size: usize) -> Self {
-        let capacity = info.size.unwrap_or(0).min(64 * 1024 * 1024) as usize;
+        // The announced size is the server's word: reserve at most 1 MiB up front, grow as chunks come.
+        let capacity = info.size.unwrap_or(0).min(1024 * 1024) as usize;
         Self { info, request_id, chunk_size, data: Vec::with_capacity(capacity), next_index: 0 }
     }
 

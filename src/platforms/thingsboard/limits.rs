@@ -14,6 +14,8 @@ pub struct RateWindow {
     pub period_ms: u64,
 }
 
+const MAX_WINDOW_SECS: u64 = 365 * 24 * 3600;
+
 /// Parses `"200:1,6000:60,14000:3600"`.
 pub fn parse_rate_windows(text: &str) -> Result<Vec<RateWindow>, ThingsBoardError> {
     let invalid = || ThingsBoardError::InvalidPayload {
@@ -26,10 +28,11 @@ pub fn parse_rate_windows(text: &str) -> Result<Vec<RateWindow>, ThingsBoardErro
             let (count, secs) = w.trim().split_once(':').ok_or_else(invalid)?;
             let count: u64 = count.trim().parse().map_err(|_| invalid())?;
             let secs: u64 = secs.trim().parse().map_err(|_| invalid())?;
-            if count == 0 || secs == 0 {
+            // A year is far beyond any real window; longer ones would overflow the limiter's clock.
+            if count == 0 || secs == 0 || secs > MAX_WINDOW_SECS {
                 return Err(invalid());
             }
-            Ok(RateWindow { count, period_ms: secs.saturating_mul(1000) })
+            Ok(RateWindow { count, period_ms: secs * 1000 })
         })
         .collect()
 }
@@ -68,15 +71,18 @@ impl Default for SessionLimits {
 
 pub fn parse_session_limits(value: &Value) -> Result<SessionLimits, ThingsBoardError> {
     let invalid = |detail: &str| ThingsBoardError::InvalidPayload { what: "session limits", detail: detail.into() };
-    let number = |k: &str| value.get(k).and_then(Value::as_u64).ok_or_else(|| invalid(k));
+    // Beyond usize (on wasm32, 2^32) means no limit that matters, not a wrapped-around one.
+    let number = |k: &str| {
+        value.get(k).and_then(Value::as_u64).map(|n| usize::try_from(n).unwrap_or(usize::MAX)).ok_or_else(|| invalid(k))
+    };
     let windows = |k: &str| match value.get("rateLimits").and_then(|r| r.get(k)) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => parse_rate_windows(s),
         Some(_) => Err(invalid(k)),
     };
     Ok(SessionLimits {
-        max_payload_size: number("maxPayloadSize")? as usize,
-        max_inflight_messages: number("maxInflightMessages")? as usize,
+        max_payload_size: number("maxPayloadSize")?,
+        max_inflight_messages: number("maxInflightMessages")?,
         rate_limits: RateLimits {
             messages: windows("messages")?,
             telemetry_messages: windows("telemetryMessages")?,
@@ -102,11 +108,11 @@ impl RateLimiter {
         let mut wait = 0;
         for w in &self.windows {
             let in_window: Vec<&(u64, u64)> = self.sent.iter().filter(|(t, _)| t + w.period_ms > now_ms).collect();
-            let mut used: u64 = in_window.iter().map(|(_, u)| u).sum();
+            let mut used = in_window.iter().fold(0u64, |sum, (_, u)| sum.saturating_add(*u));
             // A send bigger than the window can hold waits for the window to empty, then goes.
             let allowed = w.count.max(units);
             for (t, u) in in_window {
-                if used + units <= allowed {
+                if used.saturating_add(units) <= allowed {
                     break;
                 }
                 used -= u;
@@ -160,6 +166,9 @@ mod tests {
         assert!(parse_session_limits(&serde_json::json!({"maxPayloadSize":"x"})).is_err());
         assert!(parse_rate_windows("200-1").is_err());
         assert!(parse_rate_windows("0:1").is_err());
+        // Windows past a year would overflow the limiter's clock: refused, as is any non-number.
+        assert!(parse_rate_windows("10:18446744073709551").is_err());
+        assert_eq!(parse_rate_windows("10:31536000").unwrap()[0].period_ms, 31_536_000_000);
         assert_eq!(parse_rate_windows("").unwrap(), []);
     }
 

@@ -10,7 +10,7 @@ use futures_channel::oneshot;
 use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 
-use super::device::ThingsBoardDevice;
+use super::device::{ChunkWaiter, ThingsBoardDevice};
 use super::error::ThingsBoardError;
 use super::firmware::{
     current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
@@ -161,7 +161,9 @@ impl FirmwareUpdater {
     /// Looks at the mirrored attributes and starts an update if they name another package.
     fn check(&self) {
         let kind = self.ota.options.borrow().kind;
-        let info = match PackageInfo::from_attributes(kind, &self.ota.device.state.borrow().mirror.shared) {
+        // Read first, so no borrow of the device's state is held while error listeners run.
+        let announced = PackageInfo::from_attributes(kind, &self.ota.device.state.borrow().mirror.shared);
+        let info = match announced {
             Ok(Some(info)) => info,
             Ok(None) => return,
             Err(e) => return self.ota.device.emit_error(e),
@@ -176,6 +178,9 @@ impl FirmwareUpdater {
         // A new package during a download cancels the old one.
         let generation = self.ota.generation.get() + 1;
         self.ota.generation.set(generation);
+        // Its chunk waiter goes now, so the old download ends and frees its image at once rather
+        // than at its chunk timeout.
+        drop(self.ota.take_waiters(kind));
         *self.ota.in_progress.borrow_mut() = Some(key);
         self.ota.emit(FirmwareEvent::Available { package: info.clone() });
         let ota = self.ota.clone();
@@ -292,16 +297,18 @@ impl Ota {
         }
     }
 
+    /// The waiters for chunks of `kind`, taken out.
+    fn take_waiters(&self, kind: PackageKind) -> Vec<ChunkWaiter> {
+        let mut s = self.device.state.borrow_mut();
+        let keys: Vec<_> = s.pending_chunks.keys().filter(|(k, _, _)| *k == kind).copied().collect();
+        keys.into_iter().filter_map(|k| s.pending_chunks.remove(&k)).collect()
+    }
+
     /// `v2/fw/error` (e.g. PAYLOAD_TOO_LARGE): fails the chunk being waited for.
     fn on_server_error(&self, m: &Message) {
         let kind = self.options.borrow().kind;
         let text = String::from_utf8_lossy(&m.payload).into_owned();
-        let waiters: Vec<_> = {
-            let mut s = self.device.state.borrow_mut();
-            let keys: Vec<_> = s.pending_chunks.keys().filter(|(k, _, _)| *k == kind).copied().collect();
-            keys.into_iter().filter_map(|k| s.pending_chunks.remove(&k)).collect()
-        };
-        for w in waiters {
+        for w in self.take_waiters(kind) {
             let _ = w.send(Err(ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}"))));
         }
     }
