@@ -290,6 +290,10 @@ impl MqttClient {
     pub fn start_publish(&self, msg: Outgoing) -> Result<Option<PublishCompletion>, ClientError> {
         let (rx, events) = {
             let mut i = self.inner.borrow_mut();
+            // A closed client never connects again: queued, the message would wait for ever.
+            if i.closing {
+                return Err(ClientError::Closed);
+            }
             let (ticket, events) = i.session.publish(&msg)?;
             let rx = ticket.completes_later().then(|| {
                 let (tx, rx) = oneshot::channel();

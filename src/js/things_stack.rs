@@ -133,7 +133,9 @@ impl JsThingsStackApp {
         if let Some(device_id) = string_field(&target, "deviceId")? {
             self.app.set_device_decoder(&device_id, decoder);
         } else if !f_port.is_undefined() {
-            let port = f_port.as_f64().ok_or_else(|| option_error("fPort", "expected a number"))?;
+            // Application uplinks use FPorts 1 to 223 (LoRaWAN; 0 carries MAC commands only).
+            let port = f_port.as_f64().filter(|p| p.fract() == 0.0 && (1.0..=223.0).contains(p));
+            let port = port.ok_or_else(|| option_error("fPort", "expected a whole number from 1 to 223"))?;
             self.app.set_f_port_decoder(port as u32, decoder);
         } else {
             self.app.set_default_decoder(decoder);

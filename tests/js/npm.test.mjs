@@ -274,6 +274,12 @@ describe("JS API", () => {
         nestedUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabeld: false } })),
         willUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { will: { topic: "w", retian: true } })),
         notConnected: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabled: false } }).subscribe("t")),
+        publishAfterClose: await grab(() => {
+          const c = new lib.MqttClient(urls.broker, { offlineQueue: { maxMessages: 10 } });
+          c.close();
+          const pending = new Promise((resolve) => setTimeout(() => resolve("still pending after 2 s"), 2000));
+          return Promise.race([c.publish("t", "x", { qos: 1 }), pending.then((m) => { throw Object.assign(new Error(m), { name: "IotMqttError", code: "PENDING" }); })]);
+        }),
       };
     }, { tb: TB_URL, tts: TTS_URL, cp: CP_URL, broker: BROKER_WS });
     for (const [name, e] of Object.entries(errors)) {
@@ -300,6 +306,7 @@ describe("JS API", () => {
       subscribeNotAnObject: ["INVALID_OPTION", "options"],
       nestedUnknownKey: ["INVALID_OPTION", "reconnect.enabeld"],
       willUnknownKey: ["INVALID_OPTION", "will.retian"],
+      publishAfterClose: ["CLIENT_CLOSED", null],
       notConnected: errors.notConnected.code === "NOT_CONNECTED" ? ["NOT_CONNECTED", null] : [errors.notConnected.code, null],
     });
     assert.match(errors.unknownEnum.message, /6/);
@@ -322,6 +329,7 @@ describe("JS API", () => {
         badHex: await code(() => tts.push("demo-sensor-1", [{ fPort: 1, hex: "XYZ" }])),
         badDevice: await code(() => tts.push("Bad Device", [{ fPort: 1, hex: "01" }])),
         decoderTargetTypo: await code(() => tts.setUplinkDecoder({ fport: 2 }, "cayenne-lpp")),
+        decoderFPort: await code(() => tts.setUplinkDecoder({ fPort: 2.5 }, "cayenne-lpp")),
       };
       tts.close();
       return out;
@@ -330,7 +338,7 @@ describe("JS API", () => {
       wrongPassword: "CONNACK_NOT_AUTHORIZED", tbToken: "TB_TOKEN_REJECTED", ttsKey: "TTS_NOT_AUTHORIZED",
       fPort: "TTS_INVALID_FPORT", priority: "TTS_INVALID_PRIORITY", tooLong: "TTS_PAYLOAD_TOO_LONG",
       conflict: "TTS_PAYLOAD_CONFLICT", badHex: "TTS_INVALID_HEX", badDevice: "TTS_INVALID_ID",
-      decoderTargetTypo: "INVALID_OPTION",
+      decoderTargetTypo: "INVALID_OPTION", decoderFPort: "INVALID_OPTION",
     });
   });
 
