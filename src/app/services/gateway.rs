@@ -111,11 +111,13 @@ impl GatewaySession {
 
     /// Connects `count` new sub-devices named `prefix-0001`…, reporting progress as it goes.
     pub async fn add_devices(&self, count: usize, prefix: &str) -> Result<(), AppError> {
+        // Room left, not existing + count: a count typed as 4294967295 must not wrap past the cap.
         let existing = self.store.devices.borrow().len();
-        if count == 0 || existing + count > MAX_DEVICES {
+        let room = MAX_DEVICES.saturating_sub(existing);
+        if count == 0 || count > room {
             return Err(AppError::input(
                 "device_count",
-                format!("add 1 to {} devices (the page holds at most {MAX_DEVICES})", MAX_DEVICES - existing),
+                format!("add 1 to {room} devices (the page holds at most {MAX_DEVICES})"),
             ));
         }
         let prefix = prefix.trim();
