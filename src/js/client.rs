@@ -276,13 +276,13 @@ fn client_options(object: &js_sys::Object) -> Result<(ConnectOptions, ClientOpti
     let rest = copy_without(
         object,
         &["will", "reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"],
-    );
+    )?;
     let mut connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
     connect.will = will_option(&will)?;
     // serde-wasm-bindgen reads only the fields a struct declares, so unknown keys are found here.
     nested_object(&get(object, "reconnect"), "reconnect", RECONNECT_KEYS)?;
     nested_object(&get(object, "offlineQueue"), "offlineQueue", OFFLINE_QUEUE_KEYS)?;
-    let behaviour = copy_without(object, CONNECT_KEYS);
+    let behaviour = copy_without(object, CONNECT_KEYS)?;
     let _ = js_sys::Reflect::delete_property(&behaviour, &"will".into());
     let client: ClientOptions = parse(&behaviour.into(), CLIENT_KEYS)?;
     Ok((connect, client))

@@ -283,7 +283,7 @@ fn required(options: &JsValue, field: &str) -> Result<String, JsValue> {
 /// The login options; `will.data` is any JSON, so the will is read apart from the typed fields.
 fn login_options(options: &JsValue) -> Result<CloudPlugsOptions, JsValue> {
     let object = plain_object(options, "options", &[LOGIN_KEYS, &["will"]].concat())?;
-    let mut login: CloudPlugsOptions = parse(&copy_without(&object, &["will"]).into(), LOGIN_KEYS)?;
+    let mut login: CloudPlugsOptions = parse(&copy_without(&object, &["will"])?.into(), LOGIN_KEYS)?;
     let will = get(options, "will");
     if !will.is_undefined() && !will.is_null() {
         nested_object(&will, "will", &["channel", "data", "plugId"])?;

@@ -3,6 +3,7 @@
 
 use js_sys::{Array, Object, Reflect};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
@@ -10,13 +11,14 @@ use super::errors::option_error;
 /// Reads `options` (an object, or `undefined`/`null` for the defaults) as `T`, accepting only `known` keys.
 pub fn parse<T: DeserializeOwned>(options: &JsValue, known: &[&str]) -> Result<T, JsValue> {
     let object = plain_object(options, "options", known)?;
-    let only_known = copy_without(&object, &[]);
+    // A plain copy: serde-wasm-bindgen then reads data properties only, never a getter or a Proxy.
+    let only_known = copy_without(&object, &[])?;
     serde_wasm_bindgen::from_value::<T>(only_known.clone().into()).map_err(|e| {
         // The culprit is the key whose removal makes the rest parse.
-        let culprit = Object::keys(&object)
-            .iter()
-            .filter_map(|k| k.as_string())
-            .find(|k| serde_wasm_bindgen::from_value::<T>(copy_without(&only_known, &[k.as_str()]).into()).is_ok());
+        let culprit = Object::keys(&only_known).iter().filter_map(|k| k.as_string()).find(|k| {
+            copy_without(&only_known, &[k.as_str()])
+                .is_ok_and(|rest| serde_wasm_bindgen::from_value::<T>(rest.into()).is_ok())
+        });
         option_error(culprit.as_deref().unwrap_or("options"), &e.to_string())
     })
 }
@@ -41,7 +43,8 @@ fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) ->
         return Err(option_error(field, "expected an object"));
     }
     let object: Object = value.clone().unchecked_into();
-    for key in Object::keys(&object).iter() {
+    let keys = object_keys(&object).map_err(|e| unreadable(field, &e))?;
+    for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !known.contains(&key.as_str()) {
             let path = if nested { format!("{field}.{key}") } else { key };
@@ -52,10 +55,25 @@ fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) ->
 }
 
 /// A shallow copy without some keys, so the caller's object is never changed.
-pub fn copy_without(object: &Object, skip: &[&str]) -> Object {
-    let copy = Object::assign(&Object::new(), object);
+pub fn copy_without(object: &Object, skip: &[&str]) -> Result<Object, JsValue> {
+    let copy = object_assign(&Object::new(), object).map_err(|e| unreadable("options", &e))?;
     for key in skip {
         let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
     }
-    copy
+    Ok(copy)
+}
+
+/// A getter or a Proxy trap that threw: an option error, not an exception thrown through wasm.
+fn unreadable(field: &str, thrown: &JsValue) -> JsValue {
+    let why = thrown.dyn_ref::<js_sys::Error>().map_or_else(|| "it threw".into(), |e| String::from(e.message()));
+    option_error(field, &format!("could not be read: {why}"))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // Catching forms of `Object.keys` and `Object.assign`, which run a Proxy's traps and getters.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(object: &Object) -> Result<Array, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
+    fn object_assign(target: &Object, source: &Object) -> Result<Object, JsValue>;
 }

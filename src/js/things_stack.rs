@@ -53,7 +53,7 @@ impl JsThingsStackApp {
             let object = plain_object(&options, "options", &[CONNECT_KEYS, &["application", "apiKey"]].concat())?;
             let application = string_field(&options, "application")?.unwrap_or_default();
             let api_key = string_field(&options, "apiKey")?.unwrap_or_default();
-            let rest = copy_without(&object, &["application", "apiKey"]);
+            let rest = copy_without(&object, &["application", "apiKey"])?;
             let connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
             Ok::<_, JsValue>((application, api_key, connect))
         })();

@@ -274,6 +274,13 @@ describe("JS API", () => {
         nestedUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabeld: false } })),
         willUnknownKey: await grab(() => new lib.MqttClient(urls.broker, { will: { topic: "w", retian: true } })),
         notConnected: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabled: false } }).subscribe("t")),
+        proxyKeysThrow: await grab(() => new lib.MqttClient(urls.broker, new Proxy({}, { ownKeys() { throw new Error("no keys"); } }))),
+        getterThrows: await grab(() => new lib.MqttClient(urls.broker, { get keepaliveSecs() { throw new Error("boom"); } })),
+        // A trap that throws inside a method must not leave the client borrowed: close() still works.
+        proxyPublish: await grab(async () => {
+          const c = new lib.MqttClient(urls.broker);
+          try { await c.publish("t", "x", new Proxy({}, { ownKeys() { throw new Error("no keys"); } })); } finally { c.close(); }
+        }),
         publishAfterClose: await grab(() => {
           const c = new lib.MqttClient(urls.broker, { offlineQueue: { maxMessages: 10 } });
           c.close();
@@ -306,11 +313,15 @@ describe("JS API", () => {
       subscribeNotAnObject: ["INVALID_OPTION", "options"],
       nestedUnknownKey: ["INVALID_OPTION", "reconnect.enabeld"],
       willUnknownKey: ["INVALID_OPTION", "will.retian"],
+      proxyKeysThrow: ["INVALID_OPTION", "options"],
+      getterThrows: ["INVALID_OPTION", "options"],
+      proxyPublish: ["INVALID_OPTION", "options"],
       publishAfterClose: ["CLIENT_CLOSED", null],
       notConnected: errors.notConnected.code === "NOT_CONNECTED" ? ["NOT_CONNECTED", null] : [errors.notConnected.code, null],
     });
     assert.match(errors.unknownEnum.message, /6/);
     assert.match(errors.nestedUnknownKey.message, /enabeld/);
+    assert.match(errors.getterThrows.message, /boom/);
     assert.match(errors.missingToken.message, /access token is empty/);
   });
 
