@@ -439,6 +439,19 @@ fn a_pingreq_due_before_the_connack_goes_when_it_comes() {
     assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 10_000 }), "{ev:?}");
     assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingrespRecv, duration_ms: 5_000 }), "{ev:?}");
 
+    // MQTT 5 with the broker's Server Keep Alive: the PINGREQ still goes, at the broker's interval.
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    s.timer_fired(TimerKind::PingreqSend);
+    let ev = s.feed(&[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x05]); // Server Keep Alive 5 s
+    assert_eq!(sent(&ev), vec![vec![0xC0, 0x00]], "{ev:?}");
+    assert!(ev.contains(&E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 5_000 }), "{ev:?}");
+    // ... and none when the broker turns keepalive off.
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    s.timer_fired(TimerKind::PingreqSend);
+    assert!(sent(&s.feed(&[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x00])).is_empty());
+
     // Without an overdue timer, the CONNACK sends nothing.
     let mut s = Session::new(options(ProtocolVersion::V3_1_1));
     s.connect().unwrap();

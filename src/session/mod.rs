@@ -687,17 +687,22 @@ impl Session {
         self.phase = Phase::Connected;
         self.connected_before = true;
         out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
+        let overdue = std::mem::take(&mut self.ping_overdue);
         // MQTT 5 §3.2.2.3.14: the broker's Server Keep Alive replaces ours.
         if let Some(secs) = connack.server_keepalive_secs {
             self.ping_interval_ms = u64::from(secs) * 1000;
-            out.push(match secs {
-                0 => SessionEvent::RequestTimerCancel(TimerKind::PingreqSend),
-                _ => {
-                    SessionEvent::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: self.ping_interval_ms }
-                }
-            });
-        } else if std::mem::take(&mut self.ping_overdue) {
-            // The keepalive ran out before the CONNACK came: nothing else would arm the timer again.
+            if secs == 0 {
+                out.push(SessionEvent::RequestTimerCancel(TimerKind::PingreqSend));
+            } else if !overdue {
+                out.push(SessionEvent::RequestTimerReset {
+                    kind: TimerKind::PingreqSend,
+                    duration_ms: self.ping_interval_ms,
+                });
+            }
+        }
+        // The keepalive ran out before the CONNACK came: the PINGREQ goes now, and sending it arms
+        // the timer again (nothing else would).
+        if overdue && self.ping_interval_ms > 0 {
             self.send_pingreq(out);
         }
         self.connack = Some(connack.clone());

@@ -331,13 +331,13 @@ fn within_mqtt_limit(version: ProtocolVersion, remaining: usize) -> Result<(), C
 
 /// SUBSCRIBE for each filter with its QoS.
 pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, ClientError> {
+    within_mqtt_limit(version, 2 + filters.iter().map(|(f, _)| 3 + f.len()).sum::<usize>())?;
     let mut entries = Vec::with_capacity(filters.len());
     for (f, q) in filters {
         let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q)))
             .map_err(|_| ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" })?;
         entries.push(entry);
     }
-    within_mqtt_limit(version, 2 + filters.iter().map(|(f, _)| 3 + f.len()).sum::<usize>())?;
     let failed = |e: MqttError| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") };
     Ok(per_version!(version, p => {
         p::Subscribe::builder().packet_id(packet_id).entries(entries).build().map_err(failed)?.to_continuous_buffer()

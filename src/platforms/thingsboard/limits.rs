@@ -28,11 +28,12 @@ pub fn parse_rate_windows(text: &str) -> Result<Vec<RateWindow>, ThingsBoardErro
             let (count, secs) = w.trim().split_once(':').ok_or_else(invalid)?;
             let count: u64 = count.trim().parse().map_err(|_| invalid())?;
             let secs: u64 = secs.trim().parse().map_err(|_| invalid())?;
-            // A year is far beyond any real window; longer ones would overflow the limiter's clock.
-            if count == 0 || secs == 0 || secs > MAX_WINDOW_SECS {
+            if count == 0 || secs == 0 {
                 return Err(invalid());
             }
-            Ok(RateWindow { count, period_ms: secs * 1000 })
+            // A year is far beyond any real window: longer ones count as a year, so that the
+            // limiter's clock cannot overflow (and the other limits are kept).
+            Ok(RateWindow { count, period_ms: secs.min(MAX_WINDOW_SECS) * 1000 })
         })
         .collect()
 }
@@ -166,9 +167,10 @@ mod tests {
         assert!(parse_session_limits(&serde_json::json!({"maxPayloadSize":"x"})).is_err());
         assert!(parse_rate_windows("200-1").is_err());
         assert!(parse_rate_windows("0:1").is_err());
-        // Windows past a year would overflow the limiter's clock: refused, as is any non-number.
-        assert!(parse_rate_windows("10:18446744073709551").is_err());
-        assert_eq!(parse_rate_windows("10:31536000").unwrap()[0].period_ms, 31_536_000_000);
+        // Windows past a year would overflow the limiter's clock: they count as a year.
+        let year = RateWindow { count: 10, period_ms: 31_536_000_000 };
+        assert_eq!(parse_rate_windows("10:18446744073709551").unwrap(), [year]);
+        assert_eq!(parse_rate_windows("10:31536000").unwrap(), [year]);
         assert_eq!(parse_rate_windows("").unwrap(), []);
     }
 
