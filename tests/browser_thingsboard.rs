@@ -339,19 +339,15 @@ async fn upload_firmware(version: &str, algorithm: ChecksumAlgorithm, image: &[u
     assert_eq!(resp.status(), 200, "firmware upload");
 }
 
-// seeds/001, Firmware API A and B; PLATFORM-FACTS: 7 algorithms, CRC32/Murmur3 little-endian.
-#[wasm_bindgen_test]
-async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorithm() {
-    let d = thermostat().await;
-    let installed: Installed = Rc::default();
-    let events: Rc<RefCell<Vec<FirmwareEvent>>> = Rc::default();
-    let first: Vec<u8> = (0..1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-    upload_firmware("1.0.0-md5", ChecksumAlgorithm::Md5, &first).await;
-    let inst = installed.clone();
-    let ev = events.clone();
+type Events = Rc<RefCell<Vec<FirmwareEvent>>>;
+
+/// An updater whose installs and events are recorded, events from its first one on.
+async fn recording_updater(d: &ThingsBoardDevice, options: OtaOptions) -> (FirmwareUpdater, Installed, Events) {
+    let (installed, events): (Installed, Events) = Default::default();
+    let (inst, ev) = (installed.clone(), events.clone());
     let updater = FirmwareUpdater::start_with_events(
-        &d,
-        OtaOptions { current: Some(("thermo-fw".into(), "0.9.0".into())), chunk_size: 8 * 1024, ..Default::default() },
+        d,
+        options,
         move |info, image| {
             inst.borrow_mut().push((info.version.clone(), image));
             async { Ok(()) }
@@ -360,6 +356,18 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
     )
     .await
     .unwrap();
+    (updater, installed, events)
+}
+
+// seeds/001, Firmware API A and B; PLATFORM-FACTS: 7 algorithms, CRC32/Murmur3 little-endian.
+#[wasm_bindgen_test]
+async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorithm() {
+    let d = thermostat().await;
+    let first: Vec<u8> = (0..1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    upload_firmware("1.0.0-md5", ChecksumAlgorithm::Md5, &first).await;
+    let options =
+        OtaOptions { current: Some(("thermo-fw".into(), "0.9.0".into())), chunk_size: 8 * 1024, ..Default::default() };
+    let (updater, installed, events) = recording_updater(&d, options).await;
     // The package announced before `start` is seen from its first event on.
     assert!(
         matches!(events.borrow().first(), Some(FirmwareEvent::Available { package }) if package.version == "1.0.0-md5"),
@@ -408,22 +416,11 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
 #[wasm_bindgen_test]
 async fn a_chunk_size_over_the_max_payload_is_capped_to_it() {
     let d = thermostat().await;
-    let installed: Installed = Rc::default();
-    let events: Rc<RefCell<Vec<FirmwareEvent>>> = Rc::default();
     let image: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8).collect();
     upload_firmware("3.0.0-capped", ChecksumAlgorithm::Sha256, &image).await;
-    let (inst, ev) = (installed.clone(), events.clone());
-    let _updater = FirmwareUpdater::start_with_events(
-        &d,
-        OtaOptions { current: Some(("thermo-fw".into(), "2.9.0".into())), chunk_size: 200_000, ..Default::default() },
-        move |info, image| {
-            inst.borrow_mut().push((info.version.clone(), image));
-            async { Ok(()) }
-        },
-        move |e| ev.borrow_mut().push(e.clone()),
-    )
-    .await
-    .unwrap();
+    let options =
+        OtaOptions { current: Some(("thermo-fw".into(), "2.9.0".into())), chunk_size: 200_000, ..Default::default() };
+    let (_updater, installed, events) = recording_updater(&d, options).await;
     assert!(
         eventually(|| !installed.borrow().is_empty()).await,
         "{:?}",
@@ -599,21 +596,9 @@ async fn a_new_package_during_a_download_cancels_it_with_a_new_request_id() {
     let d = thermostat().await;
     let slow: Vec<u8> = (0..512 * 1024u32).map(|i| (i % 253) as u8).collect();
     upload_firmware("3.0.0-slow", ChecksumAlgorithm::Sha256, &slow).await;
-    let installed: Installed = Rc::default();
-    let events: Rc<RefCell<Vec<FirmwareEvent>>> = Rc::default();
-    let inst = installed.clone();
-    let updater = FirmwareUpdater::start(
-        &d,
-        OtaOptions { current: Some(("thermo-fw".into(), "2.9".into())), chunk_size: 1024, ..Default::default() },
-        move |info, image| {
-            inst.borrow_mut().push((info.version.clone(), image));
-            async { Ok(()) }
-        },
-    )
-    .await
-    .unwrap();
-    let ev = events.clone();
-    updater.on_event(move |e| ev.borrow_mut().push(e.clone()));
+    let options =
+        OtaOptions { current: Some(("thermo-fw".into(), "2.9".into())), chunk_size: 1024, ..Default::default() };
+    let (_updater, installed, events) = recording_updater(&d, options).await;
     assert!(
         eventually(|| events.borrow().iter().filter(|e| matches!(e, FirmwareEvent::Progress { .. })).count() > 5).await
     );
@@ -645,22 +630,12 @@ async fn software_packages_update_through_the_sw_topics() {
     wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
         .await
         .unwrap();
-    let installed: Installed = Rc::default();
-    let inst = installed.clone();
-    let _updater = FirmwareUpdater::start(
-        &d,
-        OtaOptions {
-            kind: iotmqtt::platforms::thingsboard::PackageKind::Sw,
-            current: Some(("thermo-sw".into(), "6.0".into())),
-            chunk_size: 4096,
-        },
-        move |info, image| {
-            inst.borrow_mut().push((info.version.clone(), image));
-            async { Ok(()) }
-        },
-    )
-    .await
-    .unwrap();
+    let options = OtaOptions {
+        kind: iotmqtt::platforms::thingsboard::PackageKind::Sw,
+        current: Some(("thermo-sw".into(), "6.0".into())),
+        chunk_size: 4096,
+    };
+    let (_updater, installed, _) = recording_updater(&d, options).await;
     assert!(eventually(|| !installed.borrow().is_empty()).await);
     assert_eq!(installed.borrow()[0], ("7.0".to_string(), image));
     assert_eq!(sim_device(THERMOSTAT).await["swState"], "UPDATED");
