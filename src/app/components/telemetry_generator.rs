@@ -86,7 +86,7 @@ pub fn TelemetryGenerator(props: &TelemetryGeneratorProps) -> Html {
                 } else {
                     <button type="button" onclick={onstart}>{ "Start generator" }</button>
                 }
-                <span class="counter">{ format!("{} messages sent", props.sent) }</span>
+                <span class="counter">{ format!("{} message{} sent", props.sent, if props.sent == 1 { "" } else { "s" }) }</span>
             </div>
             if let Some(e) = action.error("generator").or(action.error("generator_keys")).or(props.error.clone()) { <p class="field-error" role="alert">{ e }</p> }
         </section>
