@@ -35,6 +35,7 @@ test('subscribes, publishes and charts a JSON field', async () => {
   await page.selectOption('#pub-format', 'hex');
   await page.fill('#pub-payload', 'zz');
   assert.match(await page.locator('#pub-payload-error').innerText(), /invalid hex/);
+  assert.equal(await page.locator('form[aria-label="Publish"] .ok').count(), 0, 'no stale "published" next to the error');
   assert.deepEqual(await unnamedControls(page), []);
   await screenshot(page, 'generic-mqtt');
   assert.deepEqual(errors, []);

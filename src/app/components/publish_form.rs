@@ -69,7 +69,8 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
             <div class="actions">
                 <button type="submit" disabled={action.busy() || encoded.is_err()}>{ "Publish" }</button>
                 if let Some(e) = action.error("publish") { <p class="field-error" role="alert">{ e }</p> }
-                if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
+                // The last publish's success is not shown next to a payload that can no longer be sent.
+                if let (Some(m), Ok(_)) = (action.message(), &encoded) { <p class="ok" role="status">{ m }</p> }
             </div>
         </form>
     }
