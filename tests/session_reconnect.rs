@@ -208,20 +208,29 @@ fn a_kept_session_the_broker_lost_is_resent_by_the_client() {
     assert_eq!(completed(&s.feed(&puback(sent[0].1))), vec![(t.token, Ok(()))]);
 }
 
-// MQTT 5.0 §3.1.2.4: a reconnect of a session with an expiry sets Clean Start to 0 to resume it.
-#[test]
-fn mqtt5_reconnects_resume_a_session_with_an_expiry() {
+/// The Clean Start (Clean Session) flag of the first CONNECT and of the reconnect's, for a session
+/// with a 600 s expiry.
+fn clean_flags_across_a_reconnect(version: ProtocolVersion) -> (u8, u8) {
     let mut s = Session::new(ConnectOptions {
-        version: ProtocolVersion::V5,
+        version,
         client_id: "c1".into(),
         session_expiry_secs: Some(600),
         ..Default::default()
     });
-    let flags = |ev: &[E]| ev.iter().find_map(|e| if let E::RequestSend(b) = e { Some(b[9]) } else { None }).unwrap();
-    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02, "the first CONNECT starts clean");
-    s.feed(&connack(ProtocolVersion::V5, false));
+    let flag =
+        |ev: &[E]| ev.iter().find_map(|e| if let E::RequestSend(b) = e { Some(b[9]) } else { None }).unwrap() & 0x02;
+    let first = flag(&s.connect().unwrap());
+    s.feed(&connack(version, false));
     s.notify_closed();
-    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0, "the reconnect resumes");
+    (first, flag(&s.connect().unwrap()))
+}
+
+// MQTT 5.0 §3.1.2.4: a reconnect of a session with an expiry sets Clean Start to 0 to resume it.
+#[test]
+fn mqtt5_reconnects_resume_a_session_with_an_expiry() {
+    let (first, again) = clean_flags_across_a_reconnect(ProtocolVersion::V5);
+    assert_eq!(first, 0x02, "the first CONNECT starts clean");
+    assert_eq!(again, 0, "the reconnect resumes");
 }
 
 #[test]
@@ -317,17 +326,9 @@ fn granted_subscriptions_are_restored_before_the_queue_flushes() {
 // MQTT 3.1.1 has no session expiry: a reconnect keeps Clean Session as configured.
 #[test]
 fn a_v3_reconnect_never_turns_clean_session_off_for_a_session_expiry() {
-    let mut s = Session::new(ConnectOptions {
-        version: ProtocolVersion::V3_1_1,
-        client_id: "c1".into(),
-        session_expiry_secs: Some(600),
-        ..Default::default()
-    });
-    let flags = |ev: &[E]| ev.iter().find_map(|e| if let E::RequestSend(b) = e { Some(b[9]) } else { None }).unwrap();
-    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02);
-    s.feed(&connack(ProtocolVersion::V3_1_1, false));
-    s.notify_closed();
-    assert_eq!(flags(&s.connect().unwrap()) & 0x02, 0x02, "still a clean session");
+    let (first, again) = clean_flags_across_a_reconnect(ProtocolVersion::V3_1_1);
+    assert_eq!(first, 0x02);
+    assert_eq!(again, 0x02, "still a clean session");
 }
 
 fn v5_connack(session_present: bool, props: &[u8]) -> Vec<u8> {
