@@ -3,6 +3,7 @@
 
 pub mod collections;
 pub mod error;
+pub mod json;
 pub mod platforms;
 pub mod session;
 

@@ -1,9 +1,9 @@
-//! Platform JSON in the browser goes through `JSON.parse` (src/platforms/json/browser.rs), not
+//! Platform JSON in the browser goes through `JSON.parse` (src/json/browser.rs), not
 //! serde_json's parser: the same documents give the same values, bad input a typed error, never a
 //! panic or a stack overflow.
 #![cfg(target_arch = "wasm32")]
 
-use iotmqtt::platforms::json::{from_slice, parse, MAX_DEPTH};
+use iotmqtt::json::{from_slice, parse, MAX_DEPTH};
 use serde_json::{json, Value};
 use wasm_bindgen_test::*;
 

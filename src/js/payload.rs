@@ -42,7 +42,7 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Value, JsValue> {
         return Ok(Value::Null);
     }
     let text = json_text(value, what)?;
-    crate::platforms::json::parse(text.as_bytes()).map_err(|e| js_error("INVALID_PAYLOAD", &format!("the {what}: {e}")))
+    crate::json::parse(text.as_bytes()).map_err(|e| js_error("INVALID_PAYLOAD", &format!("the {what}: {e}")))
 }
 
 /// Any serialisable result as plain JS data (objects, arrays, numbers), via `JSON.parse`.

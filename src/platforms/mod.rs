@@ -5,7 +5,6 @@
 
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
-pub mod json;
 #[cfg(feature = "things-stack")]
 pub mod things_stack;
 #[cfg(feature = "thingsboard")]

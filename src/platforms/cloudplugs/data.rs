@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
-use crate::platforms::json::{FromJson, ReadError};
+use crate::json::{FromJson, ReadError};
 
 /// The JSON object published on a data channel (seeds/004 Publishing Data).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,7 +65,7 @@ pub fn parse_data_record(topic: &str, payload: &[u8]) -> Result<DataRecord, Clou
     let malformed = |detail: String| CloudPlugsError::MalformedData { topic: shown(topic), detail };
     let (plug_id, channel) =
         parse_data_topic(topic).ok_or_else(|| malformed("not a PLUG_ID/data/CHANNEL topic".into()))?;
-    let value: Value = crate::platforms::json::parse(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    let value: Value = crate::json::parse(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
     if !value.is_object() {
         return Err(malformed("expected a JSON object {\"data\":...}".into()));
     }

@@ -68,7 +68,7 @@ pub fn enrollment_connect_options(client_id: &ClientId, connect_timeout_ms: u64)
 /// Reads the reply published on the enrollment topic.
 pub fn parse_enrollment_reply(payload: &[u8]) -> Result<Credentials, CloudPlugsError> {
     let malformed = |detail: String| CloudPlugsError::MalformedReply { what: "enrollment reply", detail };
-    let value: Value = crate::platforms::json::parse(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    let value: Value = crate::json::parse(payload).map_err(|e| malformed(format!("not JSON ({e})")))?;
     let Value::Object(reply) = value else {
         return Err(malformed("not a JSON object".into()));
     };

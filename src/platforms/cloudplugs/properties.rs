@@ -115,7 +115,7 @@ pub fn read_get_reply(request: &[u8], requested: Option<&[String]>, reply: &[u8]
     if reply.iter().all(u8::is_ascii_whitespace) {
         return PropertyReply::Answer(Ok(Map::new()));
     }
-    let value: Value = match crate::platforms::json::parse(reply) {
+    let value: Value = match crate::json::parse(reply) {
         Ok(v) => v,
         Err(e) => return PropertyReply::Answer(Err(malformed(format!("not JSON ({e})")))),
     };
@@ -132,7 +132,7 @@ pub fn read_get_reply(request: &[u8], requested: Option<&[String]>, reply: &[u8]
 }
 
 fn parse_error_object(reply: &[u8]) -> Result<Option<CloudPlugsError>, CloudPlugsError> {
-    let value: Value = crate::platforms::json::parse(reply).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    let value: Value = crate::json::parse(reply).map_err(|e| malformed(format!("not JSON ({e})")))?;
     match value {
         Value::Object(o) => Ok(error_from(&o)),
         _ => Ok(None),

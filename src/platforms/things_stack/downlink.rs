@@ -1,7 +1,7 @@
 //! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
-use crate::platforms::json::{describe, FromJson, ReadError};
+use crate::json::{describe, FromJson, ReadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

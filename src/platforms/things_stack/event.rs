@@ -9,7 +9,7 @@ use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
 use super::topic::{parse_event_topic, ApplicationUid, EventKind};
 use super::wire::{base64_bytes, is_false, u64_string};
-use crate::platforms::json::{Fields, FromJson, ReadError};
+use crate::json::{Fields, FromJson, ReadError};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApplicationIds {
@@ -183,7 +183,7 @@ pub struct ServiceData {
     pub extra: Map<String, Value>,
 }
 
-// Reading, field by field (see `platforms::json::read`): what a reader does not take stays in `extra`.
+// Reading, field by field (see `json::read`): what a reader does not take stays in `extra`.
 
 crate::read_fields!(ApplicationIds { application_id: required });
 
@@ -462,7 +462,7 @@ pub fn parse_event(
 ) -> Result<Option<ThingsStackEvent>, ThingsStackError> {
     let Some((device_id, kind)) = parse_event_topic(app, topic) else { return Ok(None) };
     let invalid = |detail: String| ThingsStackError::InvalidEvent { topic: topic.to_owned(), detail };
-    let up: ApplicationUp = crate::platforms::json::from_slice(payload).map_err(invalid)?;
+    let up: ApplicationUp = crate::json::from_slice(payload).map_err(invalid)?;
     if up.message.kind() != kind {
         return Err(invalid(format!("the body is a {:?} event, the topic says {:?}", up.message.kind(), kind)));
     }

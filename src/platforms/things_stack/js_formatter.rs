@@ -59,7 +59,7 @@ impl UplinkDecoder for JsFormatter {
         };
         // JSON.stringify gives plain data (Dates become strings, functions vanish), as the server stores it.
         let text = JSON::stringify(&output).ok().and_then(|s| s.as_string());
-        let Some(value) = text.and_then(|t| crate::platforms::json::parse(t.as_bytes()).ok()) else {
+        let Some(value) = text.and_then(|t| crate::json::parse(t.as_bytes()).ok()) else {
             return DecodedUplink::failed("decodeUplink returned something that is not JSON data");
         };
         from_output(value)

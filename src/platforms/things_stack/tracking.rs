@@ -142,7 +142,7 @@ mod tests {
     fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> ApplicationUp {
         let mut v = json!({"end_device_ids": {"device_id": device}, "correlation_ids": ids});
         v[key] = body;
-        crate::platforms::json::FromJson::from_json(v).unwrap()
+        crate::json::FromJson::from_json(v).unwrap()
     }
 
     fn downlink(ids: &[&str]) -> serde_json::Value {

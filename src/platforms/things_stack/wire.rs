@@ -5,7 +5,7 @@ use serde::Serializer;
 use serde_json::Value;
 
 use super::payload::{base64_to_bytes, bytes_to_base64};
-use crate::platforms::json::{expected, FromJson, ReadError};
+use crate::json::{expected, FromJson, ReadError};
 
 /// `Option<Vec<u8>>` as an optional base64 string.
 pub mod base64_bytes {

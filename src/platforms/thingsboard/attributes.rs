@@ -31,7 +31,7 @@ pub struct AttributeResponse {
 
 pub fn parse_attribute_response(payload: &[u8]) -> Result<AttributeResponse, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "attribute response", detail };
-    let value: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let value: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let Value::Object(mut map) = value else { return Err(invalid("not a JSON object".into())) };
     let mut scope = |name: &str| match map.remove(name) {
         None => Ok(Map::new()),
@@ -50,7 +50,7 @@ pub struct SharedAttributesUpdate {
 
 pub fn parse_shared_update(payload: &[u8]) -> Result<SharedAttributesUpdate, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "shared attribute update", detail };
-    let value: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let value: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let Value::Object(mut values) = value else { return Err(invalid("not a JSON object".into())) };
     let deleted = match values.remove("deleted") {
         None => Vec::new(),

@@ -79,7 +79,7 @@ pub fn parse_attribute_response(
     requested: &dyn Fn(u64) -> Option<String>,
 ) -> Result<GatewayAttributeResponse, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "gateway attribute response", detail };
-    let v: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let v: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let id = v.get("id").and_then(Value::as_u64).ok_or_else(|| invalid("no numeric id".into()))?;
     let device = v.get("device").and_then(Value::as_str).ok_or_else(|| invalid("no device".into()))?.to_owned();
     let values = match (v.get("values"), v.get("value")) {
@@ -105,7 +105,7 @@ pub struct GatewayRpcRequest {
 /// `{"device":"Dev","data":{"id":1,"method":"m","params":{}}}`.
 pub fn parse_rpc_request(payload: &[u8]) -> Result<GatewayRpcRequest, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "gateway RPC request", detail };
-    let v: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let v: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let device = v.get("device").and_then(Value::as_str).ok_or_else(|| invalid("no device".into()))?.to_owned();
     let data = v.get("data").ok_or_else(|| invalid("no data".into()))?;
     let id = data.get("id").and_then(Value::as_u64).ok_or_else(|| invalid("no integer id".into()))?;
@@ -125,7 +125,7 @@ pub fn rpc_reply_payload(device: &str, id: u64, result: &Result<Value, String>) 
 /// A shared-attribute push for one device: `{"device":"Dev","data":{...}}`.
 pub fn parse_attribute_update(payload: &[u8]) -> Result<(String, SharedAttributesUpdate), ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "gateway attribute update", detail };
-    let v: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let v: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let device = v.get("device").and_then(Value::as_str).ok_or_else(|| invalid("no device".into()))?.to_owned();
     let data = v.get("data").map(|d| d.to_string()).ok_or_else(|| invalid("no data".into()))?;
     Ok((device, super::attributes::parse_shared_update(data.as_bytes())?))
@@ -138,8 +138,8 @@ pub fn claim_payload(
     duration_ms: Option<u64>,
 ) -> Result<String, ThingsBoardError> {
     check_device(device)?;
-    let inner: Value = crate::platforms::json::parse(super::rpc::claim_payload(secret_key, duration_ms).as_bytes())
-        .unwrap_or(json!({}));
+    let inner: Value =
+        crate::json::parse(super::rpc::claim_payload(secret_key, duration_ms).as_bytes()).unwrap_or(json!({}));
     Ok(json!({ device: inner }).to_string())
 }
 

@@ -76,7 +76,7 @@ pub enum ProvisionedCredentials {
 
 pub fn parse_provision_response(payload: &[u8]) -> Result<ProvisionedCredentials, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "provisioning response", detail };
-    let v: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let v: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let status = v.get("status").and_then(Value::as_str).unwrap_or("");
     if status != "SUCCESS" {
         let message = v.get("errorMsg").and_then(Value::as_str).unwrap_or("no errorMsg given").to_owned();

@@ -21,7 +21,7 @@ pub fn parse_rpc_request(topic: &str, payload: &[u8]) -> Result<RpcRequest, Thin
     let id = topics::id_after(topic, topics::RPC_REQUEST_PREFIX)
         .ok_or_else(|| invalid(format!("topic {topic:?} has no request id")))?;
     let id: u64 = id.parse().map_err(|_| invalid(format!("request id {id:?} is not an integer")))?;
-    let value: Value = crate::platforms::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
+    let value: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let method =
         value.get("method").and_then(Value::as_str).ok_or_else(|| invalid("no \"method\" string".into()))?.to_owned();
     let params = value.get("params").cloned().unwrap_or(Value::Null);
@@ -46,7 +46,7 @@ pub fn rpc_call_payload(method: &str, params: &Value) -> Result<String, ThingsBo
 
 /// The server's answer to a client-side call: its JSON, or a typed `RpcError` for `{"error": ...}`.
 pub fn parse_rpc_result(method: &str, payload: &[u8]) -> Result<Value, ThingsBoardError> {
-    let value: Value = crate::platforms::json::parse(payload)
+    let value: Value = crate::json::parse(payload)
         .map_err(|e| ThingsBoardError::InvalidPayload { what: "RPC response", detail: e.to_string() })?;
     if let Value::Object(map) = &value {
         if map.len() == 1 {

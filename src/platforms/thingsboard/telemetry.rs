@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ThingsBoardError;
-use crate::platforms::json::describe;
+use crate::json::describe;
 
 /// One record: key-values with an optional client-side timestamp in ms.
 #[derive(Debug, Clone, PartialEq)]

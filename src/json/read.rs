@@ -116,10 +116,10 @@ impl Fields {
 #[macro_export]
 macro_rules! read_fields {
     ($ty:ident { $($field:ident: $how:ident $(($reader:expr))?),* $(,)? }) => {
-        impl $crate::platforms::json::FromJson for $ty {
-            fn from_json(value: serde_json::Value) -> Result<Self, $crate::platforms::json::ReadError> {
+        impl $crate::json::FromJson for $ty {
+            fn from_json(value: serde_json::Value) -> Result<Self, $crate::json::ReadError> {
                 #[allow(unused_mut)]
-                let mut fields = $crate::platforms::json::Fields::new(value)?;
+                let mut fields = $crate::json::Fields::new(value)?;
                 Ok(Self { $($field: $crate::read_fields!(@read fields, $field, $how $(, $reader)?)),* })
             }
         }

@@ -1,4 +1,4 @@
-//! Small JSON helpers the platform codecs share: parsing a message body, and words for what a
+//! Small JSON helpers the platform codecs and the options readers share: parsing a message body, and words for what a
 //! value is, for error messages that tell the user what they gave instead of what was expected.
 //!
 //! Parsing goes through the browser's own `JSON.parse` on wasm, so the package carries no JSON
