@@ -11,6 +11,8 @@ use serde_json::Value;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
+#[cfg(target_arch = "wasm32")]
+pub use browser::from_js;
 mod read;
 
 pub use read::{expected, from_slice, Fields, FromJson, ReadError};

@@ -1,10 +1,14 @@
 //! Platform JSON in the browser goes through `JSON.parse` (src/json/browser.rs), not
 //! serde_json's parser: the same documents give the same values, bad input a typed error, never a
-//! panic or a stack overflow.
+//! panic or a stack overflow. JS options objects are read into JSON data by the same code
+//! (`from_js`), checked here against serde-wasm-bindgen as an independent converter.
 #![cfg(target_arch = "wasm32")]
 
-use iotmqtt::json::{from_slice, parse, MAX_DEPTH};
+use iotmqtt::json::{from_js, from_slice, parse, MAX_DEPTH};
+use js_sys::{Function, Object, Reflect};
+use serde::Serialize;
 use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -50,7 +54,8 @@ fn bad_input_is_an_error() {
 fn nesting_is_limited_as_serde_json_limits_it() {
     let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     assert!(parse(deep(MAX_DEPTH).as_bytes()).is_ok());
-    assert_eq!(parse(deep(MAX_DEPTH + 1).as_bytes()).unwrap_err(), "recursion limit exceeded");
+    let too_deep = parse(deep(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+    assert!(too_deep.starts_with("[0][0]") && too_deep.ends_with("]: recursion limit exceeded"), "{too_deep}");
     let objects = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
     assert!(parse(objects.as_bytes()).is_err(), "100,000 levels: an error, not a stack overflow");
 }
@@ -62,4 +67,58 @@ fn typed_bodies_keep_their_type_checks() {
     assert!(from_slice::<Vec<u32>>(b"[1.5]").is_err());
     assert!(from_slice::<Vec<u32>>(b"[4294967296]").is_err());
     assert_eq!(from_slice::<Vec<u64>>(b"[9007199254740991]"), Ok(vec![9_007_199_254_740_991]));
+}
+
+/// serde-wasm-bindgen's JS form of a document: plain objects and arrays, as a JS caller writes them.
+fn js(value: &Value) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn js_data_reads_back_as_the_document_it_was_made_from() {
+    let docs = [
+        json!({"version": "5", "keepaliveSecs": 30, "reconnect": {"factor": 1.5, "enabled": false}}),
+        json!({"s": "é😀", "n": [0, -7, 2.25, 9_007_199_254_740_991u64], "z": null, "b": [true, false], "": {}}),
+        json!([[], [[1]], {"a": [{"b": "c"}]}]),
+        json!("text"),
+        json!(-0.5),
+    ];
+    for doc in docs {
+        assert_eq!(from_js(&js(&doc)), Ok(doc.clone()), "{doc}");
+    }
+    assert_eq!(from_js(&JsValue::UNDEFINED), Ok(Value::Null));
+    assert_eq!(from_js(&JsValue::from_f64(3.0)), Ok(json!(3)), "a whole JS number is an integer");
+}
+
+#[wasm_bindgen_test]
+fn what_json_cannot_hold_is_an_error_naming_where_it_is() {
+    let nested = |inner: JsValue| {
+        let list = js_sys::Array::of2(&1.into(), &Object::new());
+        Reflect::set(&list.get(1), &"b".into(), &inner).unwrap();
+        let outer = Object::new();
+        Reflect::set(&outer, &"a".into(), &list).unwrap();
+        from_js(&outer).unwrap_err().to_string()
+    };
+    assert_eq!(nested(JsValue::from_f64(f64::NAN)), "a[1].b: expected a finite number, got NaN");
+    assert_eq!(nested(JsValue::from_f64(f64::NEG_INFINITY)), "a[1].b: expected a finite number, got -Infinity");
+    assert_eq!(nested(Function::new_no_args("").into()), "a[1].b: expected JSON data, got a function");
+    assert_eq!(nested(JsValue::symbol(None)), "a[1].b: expected JSON data, got a symbol");
+    assert_eq!(nested(js_sys::BigInt::from(5).into()), "a[1].b: expected JSON data, got a bigint");
+}
+
+#[wasm_bindgen_test]
+fn a_throwing_getter_or_a_cycle_is_an_error_not_an_exception_or_a_stack_overflow() {
+    let getter = Object::new();
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"get".into(), &Function::new_no_args("throw new Error('boom')")).unwrap();
+    Reflect::set(&descriptor, &"enumerable".into(), &true.into()).unwrap();
+    Object::define_property(&getter, &"x".into(), &descriptor);
+    let holder = Object::new();
+    Reflect::set(&holder, &"reconnect".into(), &getter).unwrap();
+    assert_eq!(from_js(&holder).unwrap_err().to_string(), "reconnect: could not be read: boom");
+
+    let cycle = Object::new();
+    Reflect::set(&cycle, &"self".into(), &cycle).unwrap();
+    let err = from_js(&cycle).unwrap_err().to_string();
+    assert!(err.starts_with("self.self.self") && err.ends_with(": recursion limit exceeded"), "{err}");
 }

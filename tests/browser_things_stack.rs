@@ -314,7 +314,7 @@ async fn both_frm_payload_and_decoded_payload_is_refused() {
 fn a_priority_outside_the_enum_is_refused() {
     let err = DownlinkBuilder::new(1).hex("01").priority_name("URGENT").build().unwrap_err();
     assert_eq!(err.code(), "TTS_INVALID_PRIORITY");
-    let bad = <Downlink as iotmqtt::platforms::json::FromJson>::from_json(json!({"f_port": 1, "priority": "URGENT"}));
+    let bad = <Downlink as iotmqtt::json::FromJson>::from_json(json!({"f_port": 1, "priority": "URGENT"}));
     assert!(bad.is_err(), "a Downlink cannot hold an unknown priority");
 }
 

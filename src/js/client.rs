@@ -11,28 +11,14 @@ use wasm_bindgen::JsCast;
 
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{copy_without, nested_object, parse, plain_object};
+use super::options::{fields, nested_object, plain_object, read_error};
 use super::payload::{get, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
 use crate::session::options::ClientOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS, Will};
 
-const CONNECT_KEYS: &[&str] = &[
-    "version",
-    "clientId",
-    "username",
-    "password",
-    "keepaliveSecs",
-    "cleanStart",
-    "sessionExpirySecs",
-    "connectTimeoutMs",
-    "pingTimeoutMs",
-];
-const CLIENT_KEYS: &[&str] = &["reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"];
 const WILL_KEYS: &[&str] = &["topic", "payload", "qos", "retain"];
-const RECONNECT_KEYS: &[&str] = &["enabled", "initialDelayMs", "maxDelayMs", "factor", "maxAttempts"];
-const OFFLINE_QUEUE_KEYS: &[&str] = &["maxMessages", "maxBytes", "policy"];
 const EVENTS: &[&str] = &["message", "state", "error"];
 
 /// An MQTT 3.1.1 / 5 client over one browser WebSocket.
@@ -59,9 +45,7 @@ impl JsMqttClient {
     /// Throws `INVALID_OPTION` (with `field`) for a bad option.
     #[wasm_bindgen(constructor)]
     pub fn new(url: String, options: Option<MqttClientOptionsTs>) -> Result<JsMqttClient, JsValue> {
-        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let object = plain_object(&options, "options", &[CONNECT_KEYS, CLIENT_KEYS, &["will"]].concat())?;
-        let (connect, client_options) = client_options(&object)?;
+        let (connect, client_options) = client_options(&options.map_or(JsValue::UNDEFINED, Into::into))?;
         let client = MqttClient::with_options(&url, connect, client_options).map_err(js)?;
         Ok(Self::wrap(client))
     }
@@ -271,20 +255,12 @@ pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveRe
 }
 
 /// The CONNECT options and the client options from one flat JS object.
-fn client_options(object: &js_sys::Object) -> Result<(ConnectOptions, ClientOptions), JsValue> {
-    let will = get(object, "will");
-    let rest = copy_without(
-        object,
-        &["will", "reconnect", "offlineQueue", "persistence", "workerTimers", "websocketProtocols"],
-    )?;
-    let mut connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
-    connect.will = will_option(&will)?;
-    // serde-wasm-bindgen reads only the fields a struct declares, so unknown keys are found here.
-    nested_object(&get(object, "reconnect"), "reconnect", RECONNECT_KEYS)?;
-    nested_object(&get(object, "offlineQueue"), "offlineQueue", OFFLINE_QUEUE_KEYS)?;
-    let behaviour = copy_without(object, CONNECT_KEYS)?;
-    let _ = js_sys::Reflect::delete_property(&behaviour, &"will".into());
-    let client: ClientOptions = parse(&behaviour.into(), CLIENT_KEYS)?;
+fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
+    let (mut f, apart) = fields(options, &["will"])?;
+    let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
+    let client = ClientOptions::read(&mut f).map_err(read_error)?;
+    f.deny_unknown().map_err(read_error)?;
+    connect.will = will_option(&apart[0])?;
     Ok((connect, client))
 }
 

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{copy_without, nested_object, parse, plain_object};
+use super::options::{fields, nested_object, plain_object, read_error};
 use super::payload::{get, string_field, to_js, to_json};
 use super::types::*;
 use crate::platforms::cloudplugs::{
@@ -22,8 +22,6 @@ use crate::platforms::cloudplugs::{
 };
 use crate::session::QoS;
 
-const LOGIN_KEYS: &[&str] =
-    &["username", "auth", "hwid", "name", "keepaliveSecs", "connectTimeoutMs", "replyTimeoutMs"];
 const EVENTS: &[&str] = &["data", "error", "state"];
 
 /// A device (or account) logged in to CloudPlugs. Every PUBLISH and SUBSCRIBE is QoS 0, and
@@ -282,15 +280,15 @@ fn required(options: &JsValue, field: &str) -> Result<String, JsValue> {
 
 /// The login options; `will.data` is any JSON, so the will is read apart from the typed fields.
 fn login_options(options: &JsValue) -> Result<CloudPlugsOptions, JsValue> {
-    let object = plain_object(options, "options", &[LOGIN_KEYS, &["will"]].concat())?;
-    let mut login: CloudPlugsOptions = parse(&copy_without(&object, &["will"])?.into(), LOGIN_KEYS)?;
-    let will = get(options, "will");
+    let (mut f, apart) = fields(options, &["will"])?;
+    let mut login = CloudPlugsOptions::read(&mut f).and_then(|o| f.deny_unknown().map(|()| o)).map_err(read_error)?;
+    let will = &apart[0];
     if !will.is_undefined() && !will.is_null() {
-        nested_object(&will, "will", &["channel", "data", "plugId"])?;
+        nested_object(will, "will", &["channel", "data", "plugId"])?;
         login.will = Some(LastWill {
-            channel: string_field(&will, "channel")?.ok_or_else(|| option_error("will.channel", "is required"))?,
-            data: to_json(&get(&will, "data"), "will.data")?,
-            plug_id: string_field(&will, "plugId")?,
+            channel: string_field(will, "channel")?.ok_or_else(|| option_error("will.channel", "is required"))?,
+            data: to_json(&get(will, "data"), "will.data")?,
+            plug_id: string_field(will, "plugId")?,
         });
     }
     Ok(login)

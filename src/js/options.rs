@@ -1,41 +1,57 @@
-//! Options objects from JavaScript, converted with serde-wasm-bindgen: unknown keys are refused
-//! (a typo must not be silently ignored), and a failure names the option that caused it.
+//! Options objects from JavaScript. Typed options are read from the object's JSON data by the
+//! core's readers ([`crate::json::Fields`]): a wrong type or an unknown key (a typo must not be
+//! silently ignored) is refused by its path, such as `reconnect.factor`. Small option objects are
+//! read here by hand, their keys checked the same way.
 
 use js_sys::{Array, Object, Reflect};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
+use crate::json::{Fields, ReadError};
 
-/// Reads `options` (an object, or `undefined`/`null` for the defaults) as `T`, accepting only `known` keys.
-pub fn parse<T: DeserializeOwned>(options: &JsValue, known: &[&str]) -> Result<T, JsValue> {
-    let object = plain_object(options, "options", known)?;
-    // A plain copy: serde-wasm-bindgen then reads data properties only, never a getter or a Proxy.
-    let only_known = copy_without(&object, &[])?;
-    serde_wasm_bindgen::from_value::<T>(only_known.clone().into()).map_err(|e| {
-        // The culprit is the key whose removal makes the rest parse.
-        let culprit = Object::keys(&only_known).iter().filter_map(|k| k.as_string()).find(|k| {
-            copy_without(&only_known, &[k.as_str()])
-                .is_ok_and(|rest| serde_wasm_bindgen::from_value::<T>(rest.into()).is_ok())
-        });
-        option_error(culprit.as_deref().unwrap_or("options"), &e.to_string())
-    })
+/// An options object (`undefined`/`null`: all defaults) as fields to read, and the values of the
+/// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
+/// they count as known keys.
+pub fn fields(options: &JsValue, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
+    let object = checked_object(options, "options", None, false)?;
+    // A plain copy: getters run once, here, and the caller's object is never changed.
+    let copy = object_assign(&Object::new(), &object).map_err(|e| unreadable("options", &e))?;
+    let apart_values = apart
+        .iter()
+        .map(|key| {
+            let key = JsValue::from_str(key);
+            let value = Reflect::get(&copy, &key).unwrap_or(JsValue::UNDEFINED);
+            let _ = Reflect::delete_property(&copy, &key);
+            value
+        })
+        .collect();
+    let mut fields = crate::json::from_js(&copy).and_then(Fields::new).map_err(read_error)?;
+    for key in apart {
+        fields.take(key);
+    }
+    Ok((fields, apart_values))
+}
+
+/// A reader's error as `INVALID_OPTION`, its `field` the path (`options` for the object itself).
+pub fn read_error(e: ReadError) -> JsValue {
+    option_error(if e.path().is_empty() { "options" } else { e.path() }, e.message())
 }
 
 /// The object itself, or a fresh empty one for `undefined`/`null`, holding only `known` keys: a
 /// typo must not be silently ignored. `field` names the object when it is not one (`"options"`).
 pub fn plain_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
-    checked_object(value, field, known, false)
+    checked_object(value, field, Some(known), false)
 }
 
 /// [`plain_object`] for an object inside the options, whose unknown keys are named under it
 /// (`will.retian`).
 pub fn nested_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
-    checked_object(value, field, known, true)
+    checked_object(value, field, Some(known), true)
 }
 
-fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) -> Result<Object, JsValue> {
+/// An object, keys checked against `known` when given.
+fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>, nested: bool) -> Result<Object, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Object::new());
     }
@@ -43,6 +59,7 @@ fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) ->
         return Err(option_error(field, "expected an object"));
     }
     let object: Object = value.clone().unchecked_into();
+    let Some(known) = known else { return Ok(object) };
     let keys = object_keys(&object).map_err(|e| unreadable(field, &e))?;
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
@@ -52,15 +69,6 @@ fn checked_object(value: &JsValue, field: &str, known: &[&str], nested: bool) ->
         }
     }
     Ok(object)
-}
-
-/// A shallow copy without some keys, so the caller's object is never changed.
-pub fn copy_without(object: &Object, skip: &[&str]) -> Result<Object, JsValue> {
-    let copy = object_assign(&Object::new(), object).map_err(|e| unreadable("options", &e))?;
-    for key in skip {
-        let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
-    }
-    Ok(copy)
 }
 
 /// A getter or a Proxy trap that threw: an option error, not an exception thrown through wasm.

@@ -12,17 +12,17 @@ use wasm_bindgen::JsCast;
 use super::client::{bool_field, forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{copy_without, parse, plain_object};
+use super::options::{fields, plain_object, read_error};
 use super::payload::{bytes_js, get, string_field, to_js, to_json, Obj};
 use super::types::*;
 use crate::error::ClientError;
+use crate::json::FromJson;
 use crate::platforms::things_stack::{
     CayenneLpp, DownlinkBuilder, DownlinkHandle, DownlinkStatus, EventKind, JsFormatter, Subscription, ThingsStackApp,
     ThingsStackEvent, UplinkDecoder,
 };
 use crate::session::ConnectOptions;
 
-const CONNECT_KEYS: &[&str] = &["clientId", "keepaliveSecs", "connectTimeoutMs"];
 const EVENTS: &[&str] = &["event", "error", "state"];
 const DOWNLINK_KEYS: &[&str] =
     &["fPort", "bytes", "hex", "base64", "text", "decodedPayload", "priority", "confirmed", "correlationIds"];
@@ -48,15 +48,21 @@ impl JsThingsStackApp {
     /// Logs in as `application` with an API key (MQTT 3.1.1, the only version The Things Stack
     /// speaks). Rejects with `TTS_NOT_AUTHORIZED`, `TTS_MISSING_API_KEY`, `TTS_INVALID_ID`, `INVALID_OPTION`.
     pub fn connect(url: String, options: ThingsStackOptionsTs) -> PromiseThingsStackApp {
-        let parsed = (|| {
-            let options: JsValue = options.into();
-            let object = plain_object(&options, "options", &[CONNECT_KEYS, &["application", "apiKey"]].concat())?;
-            let application = string_field(&options, "application")?.unwrap_or_default();
-            let api_key = string_field(&options, "apiKey")?.unwrap_or_default();
-            let rest = copy_without(&object, &["application", "apiKey"])?;
-            let connect: ConnectOptions = parse(&rest.into(), CONNECT_KEYS)?;
-            Ok::<_, JsValue>((application, api_key, connect))
-        })();
+        let parsed = fields(&options.into(), &[]).and_then(|(mut f, _)| {
+            let read = (|| {
+                let d = ConnectOptions::default();
+                let application: String = f.or("application", String::new())?;
+                let api_key: String = f.or("apiKey", String::new())?;
+                let connect = ConnectOptions {
+                    client_id: f.or("clientId", d.client_id)?,
+                    keepalive_secs: f.or("keepaliveSecs", d.keepalive_secs)?,
+                    connect_timeout_ms: f.or("connectTimeoutMs", d.connect_timeout_ms)?,
+                    ..d
+                };
+                f.deny_unknown().map(|()| (application, api_key, connect))
+            })();
+            read.map_err(read_error)
+        });
         promise(async move {
             let (application, api_key, connect) = parsed?;
             let app = ThingsStackApp::connect(&url, &application, &api_key, connect).await.map_err(js)?;
@@ -195,11 +201,9 @@ impl JsThingsStackApp {
 
 fn subscription_option(value: &JsValue) -> Result<Subscription, JsValue> {
     plain_object(value, "subscription", &["deviceId", "event"])?;
-    let event = get(value, "event");
-    let event = if event.is_undefined() {
-        None
-    } else {
-        Some(serde_wasm_bindgen::from_value::<EventKind>(event).map_err(|e| option_error("event", &e.to_string()))?)
+    let event = match crate::json::from_js(&get(value, "event")) {
+        Ok(serde_json::Value::Null) => None,
+        read => Some(read.and_then(EventKind::from_json).map_err(|e| option_error("event", e.message()))?),
     };
     Ok(Subscription { device_id: string_field(value, "deviceId")?, event })
 }

@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use super::promise;
 use js_sys::{Array, Function, Promise};
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{parse, plain_object};
+use super::options::{fields, plain_object, read_error};
 use super::payload::{bytes_js, get, string_field, to_js, to_json};
 use super::types::*;
 use crate::collections::VecSet;
@@ -25,28 +24,18 @@ use crate::platforms::thingsboard::{
 };
 use crate::session::ProtocolVersion;
 
-const DEVICE_KEYS: &[&str] =
-    &["version", "keepaliveSecs", "connectTimeoutMs", "requestTimeoutMs", "fetchSessionLimits", "qos"];
-const CREDENTIAL_KEYS: &[&str] = &["token", "clientId", "username", "password"];
 const DEVICE_EVENTS: &[&str] = &["sharedAttributes", "firmware", "error", "state"];
 const GATEWAY_EVENTS: &[&str] = &["attributes", "error", "state"];
 
-/// Reads `{token}` or `{clientId, username?, password?}` plus the device options. A missing token
-/// is left to the platform layer, which refuses it with `TB_INVALID_OPTION`.
+/// Reads `{token}` or `{clientId, username?, password?}` plus the device options.
 fn device_options(options: &JsValue) -> Result<(Credentials, DeviceOptions), JsValue> {
-    let known = [DEVICE_KEYS, CREDENTIAL_KEYS].concat();
-    let object = plain_object(options, "options", &known)?;
-    let device: DeviceOptions = parse(&object.clone().into(), &known)?;
-    let object: JsValue = object.into();
-    let credentials = match string_field(&object, "clientId")? {
-        Some(client_id) => Credentials::Basic {
-            client_id,
-            username: string_field(&object, "username")?,
-            password: string_field(&object, "password")?,
-        },
-        None => Credentials::AccessToken { token: string_field(&object, "token")?.unwrap_or_default() },
-    };
-    Ok((credentials, device))
+    let (mut f, _) = fields(options, &[])?;
+    let read = (|| {
+        let credentials = Credentials::read(&mut f)?;
+        let device = DeviceOptions::read(&mut f)?;
+        f.deny_unknown().map(|()| (credentials, device))
+    })();
+    read.map_err(read_error)
 }
 
 /// Runs a JS handler and waits for its result if it returns a Promise; a throw or a rejection
@@ -101,17 +90,20 @@ fn void<E: super::errors::Coded>(r: Result<(), E>) -> Result<JsValue, JsValue> {
     r.map(|_| JsValue::UNDEFINED).map_err(js)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ProvisionOptions {
-    version: ProtocolVersion,
-    timeout_ms: u32,
-}
-
-impl Default for ProvisionOptions {
-    fn default() -> Self {
-        Self { version: ProtocolVersion::V3_1_1, timeout_ms: 10_000 }
-    }
+/// The provisioning request, and the options of its short connection.
+fn provision_options(
+    request: &JsValue,
+    options: &JsValue,
+) -> Result<(ProvisionRequest, ProtocolVersion, u32), JsValue> {
+    let (mut f, _) = fields(request, &[])?;
+    let request = ProvisionRequest::read(&mut f).and_then(|r| f.deny_unknown().map(|()| r)).map_err(read_error)?;
+    let (mut f, _) = fields(options, &[])?;
+    let read = (|| {
+        let version = f.or("version", ProtocolVersion::V3_1_1)?;
+        let timeout_ms = f.or("timeoutMs", 10_000)?;
+        f.deny_unknown().map(|()| (request, version, timeout_ms))
+    })();
+    read.map_err(read_error)
 }
 
 struct DeviceInner {
@@ -155,24 +147,10 @@ impl JsThingsBoardDevice {
         request: ProvisionRequestTs,
         options: Option<ProvisionOptionsTs>,
     ) -> PromiseProvisionedCredentials {
-        const KEYS: &[&str] = &[
-            "deviceName",
-            "provisionDeviceKey",
-            "provisionDeviceSecret",
-            "credentialsType",
-            "token",
-            "clientId",
-            "username",
-            "password",
-            "hash",
-            "gateway",
-        ];
-        let request = parse::<ProvisionRequest>(&request.into(), KEYS);
-        let options =
-            parse::<ProvisionOptions>(&options.map_or(JsValue::UNDEFINED, Into::into), &["version", "timeoutMs"]);
+        let parsed = provision_options(&request.into(), &options.map_or(JsValue::UNDEFINED, Into::into));
         promise(async move {
-            let (request, options) = (request?, options?);
-            let credentials = provision(&url, &request, options.version, options.timeout_ms).await.map_err(js)?;
+            let (request, version, timeout_ms) = parsed?;
+            let credentials = provision(&url, &request, version, timeout_ms).await.map_err(js)?;
             Ok(to_js(&credentials))
         })
         .unchecked_into()

@@ -35,6 +35,16 @@ impl ReadError {
         Self { path: String::new(), message: message.into() }
     }
 
+    /// Where: a field path such as `reconnect.factor`, empty for the value itself.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What was wrong, without the path.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The same error one level up: `key` (a field name or `[i]`) goes in front of the path.
     pub fn under(mut self, key: &str) -> Self {
         let joiner = if self.path.is_empty() || self.path.starts_with('[') || key.is_empty() { "" } else { "." };
@@ -58,38 +68,42 @@ pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, String> {
     T::from_json(super::parse(bytes)?).map_err(|e| e.to_string())
 }
 
-/// The fields of an object being read.
-pub struct Fields(Map<String, Value>);
+/// The fields of an object being read, and the keys asked for so far.
+pub struct Fields {
+    map: Map<String, Value>,
+    asked: Vec<&'static str>,
+}
 
 impl Fields {
     /// The object's fields; anything else is an error.
     pub fn new(value: Value) -> Result<Self, ReadError> {
         match value {
-            Value::Object(map) => Ok(Self(map)),
+            Value::Object(map) => Ok(Self { map, asked: Vec::new() }),
             other => Err(expected("an object", &other)),
         }
     }
 
     /// Takes `key` out, `null` included.
-    pub fn take(&mut self, key: &str) -> Option<Value> {
-        self.0.remove(key)
+    pub fn take(&mut self, key: &'static str) -> Option<Value> {
+        self.asked.push(key);
+        self.map.remove(key)
     }
 
     /// A field that must be there (`null` only where `T` accepts it).
-    pub fn required<T: FromJson>(&mut self, key: &str) -> Result<T, ReadError> {
+    pub fn required<T: FromJson>(&mut self, key: &'static str) -> Result<T, ReadError> {
         let value = self.take(key).ok_or_else(|| ReadError::new(format!("missing field `{key}`")))?;
         T::from_json(value).map_err(|e| e.under(key))
     }
 
     /// A field that may be missing or `null`.
-    pub fn optional<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, ReadError> {
+    pub fn optional<T: FromJson>(&mut self, key: &'static str) -> Result<Option<T>, ReadError> {
         self.optional_with(key, T::from_json)
     }
 
     /// A field that may be missing or `null`, read by `read` (for wire encodings such as base64).
     pub fn optional_with<T>(
         &mut self,
-        key: &str,
+        key: &'static str,
         read: impl FnOnce(Value) -> Result<T, ReadError>,
     ) -> Result<Option<T>, ReadError> {
         match self.take(key) {
@@ -99,13 +113,30 @@ impl Fields {
     }
 
     /// A field whose absence (or `null`) means its default.
-    pub fn or_default<T: FromJson + Default>(&mut self, key: &str) -> Result<T, ReadError> {
+    pub fn or_default<T: FromJson + Default>(&mut self, key: &'static str) -> Result<T, ReadError> {
         Ok(self.optional(key)?.unwrap_or_default())
+    }
+
+    /// A field whose absence (or `null`) means `default`.
+    pub fn or<T: FromJson>(&mut self, key: &'static str, default: T) -> Result<T, ReadError> {
+        Ok(self.optional(key)?.unwrap_or(default))
     }
 
     /// The fields not taken: the type's `extra`.
     pub fn rest(self) -> Map<String, Value> {
-        self.0
+        self.map
+    }
+
+    /// The end of an options object: a key no reader asked for is a typo, which must not be
+    /// silently ignored. It is refused by name (`reconnect.enabeld`), the known keys listed.
+    pub fn deny_unknown(self) -> Result<(), ReadError> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(key) => {
+                let known = self.asked.join(", ");
+                Err(ReadError::new(format!("unknown option; the known ones are {known}")).under(key))
+            }
+        }
     }
 }
 
@@ -179,10 +210,24 @@ impl FromJson for u64 {
     }
 }
 
-impl FromJson for u32 {
+/// `u8`, `u16`, `u32`: a whole number in range, anything else an error naming the range.
+macro_rules! whole_number {
+    ($($t:ty),*) => {$(
+        impl FromJson for $t {
+            fn from_json(value: Value) -> Result<Self, ReadError> {
+                let n = value.as_u64().and_then(|n| <$t>::try_from(n).ok());
+                n.ok_or_else(|| expected(&format!("a whole number from 0 to {}", <$t>::MAX), &value))
+            }
+        }
+    )*};
+}
+
+whole_number!(u8, u16, u32);
+
+/// A size or a count: values beyond the platform's `usize` mean "as large as it gets".
+impl FromJson for usize {
     fn from_json(value: Value) -> Result<Self, ReadError> {
-        let n = value.as_u64().and_then(|n| u32::try_from(n).ok());
-        n.ok_or_else(|| expected("a whole number from 0 to 4294967295", &value))
+        u64::from_json(value).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 }
 
@@ -256,5 +301,38 @@ mod tests {
         assert!(u32::from_json(json!(-1)).is_err());
         assert!(u32::from_json(json!(1.5)).is_err());
         assert_eq!(f64::from_json(json!(2)), Ok(2.0));
+    }
+
+    #[test]
+    fn options_take_defaults_and_refuse_keys_no_reader_asked_for() {
+        let read = |doc: Value| {
+            let mut f = Fields::new(doc)?;
+            let n: u16 = f.or("n", 7)?;
+            let inner: Option<Inner> = f.optional("inner")?;
+            f.deny_unknown().map(|()| (n, inner.map(|i| i.n)))
+        };
+        assert_eq!(read(json!({})), Ok((7, None)));
+        assert_eq!(read(json!({"n": null, "inner": {"n": 2}})), Ok((7, Some(2))));
+        assert_eq!(read(json!({"n": 8})), Ok((8, None)));
+        assert_eq!(
+            read(json!({"n": 1, "m": 2})).unwrap_err().to_string(),
+            "m: unknown option; the known ones are n, inner"
+        );
+        assert_eq!(
+            read(json!({"n": 65_536})).unwrap_err().to_string(),
+            "n: expected a whole number from 0 to 65535, got a number"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_keep_to_their_range_and_sizes_saturate() {
+        assert_eq!(u8::from_json(json!(255)), Ok(255));
+        assert!(u8::from_json(json!(256)).is_err());
+        assert_eq!(u16::from_json(json!(65_535)), Ok(65_535));
+        assert!(u16::from_json(json!(-1)).is_err());
+        assert!(u16::from_json(json!(1.5)).is_err());
+        assert_eq!(usize::from_json(json!(3)), Ok(3));
+        assert_eq!(usize::from_json(json!(u64::MAX)), Ok(usize::try_from(u64::MAX).unwrap_or(usize::MAX)));
+        assert!(usize::from_json(json!("3")).is_err());
     }
 }

@@ -276,6 +276,13 @@ describe("JS API", () => {
         notConnected: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { enabled: false } }).subscribe("t")),
         proxyKeysThrow: await grab(() => new lib.MqttClient(urls.broker, new Proxy({}, { ownKeys() { throw new Error("no keys"); } }))),
         getterThrows: await grab(() => new lib.MqttClient(urls.broker, { get keepaliveSecs() { throw new Error("boom"); } })),
+        nestedGetterThrows: await grab(() => new lib.MqttClient(urls.broker, { reconnect: { get factor() { throw new Error("deep boom"); } } })),
+        notANumber: await grab(() => new lib.MqttClient(urls.broker, { keepaliveSecs: NaN })),
+        aFunction: await grab(() => new lib.MqttClient(urls.broker, { clientId: () => "c" })),
+        cycle: await grab(() => { const o = {}; o.self = o; return new lib.MqttClient(urls.broker, { reconnect: o }); }),
+        provisionTypo: await grab(() => lib.ThingsBoardDevice.provision(urls.tb, { provisionDeviceKey: "k", provisionDeviceSecret: "s", credentialType: "MQTT_BASIC" })),
+        loginTypo: await grab(() => lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", auth: "a", hwid: "H", keepAlive: 60 })),
+        ttsTypo: await grab(() => lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "k", version: "5" })),
         // A trap that throws inside a method must not leave the client borrowed: close() still works.
         proxyPublish: await grab(async () => {
           const c = new lib.MqttClient(urls.broker);
@@ -301,7 +308,7 @@ describe("JS API", () => {
       wrongType: ["INVALID_OPTION", "keepaliveSecs"],
       unknownEnum: ["INVALID_OPTION", "version"],
       unknownKey: ["INVALID_OPTION", "keepAliveSecs"],
-      nestedWrongType: ["INVALID_OPTION", "reconnect"],
+      nestedWrongType: ["INVALID_OPTION", "reconnect.factor"],
       badUrl: ["INVALID_OPTION", null],
       willQos: ["INVALID_OPTION", "will.qos"],
       notAnObject: ["INVALID_OPTION", "options"],
@@ -315,6 +322,14 @@ describe("JS API", () => {
       willUnknownKey: ["INVALID_OPTION", "will.retian"],
       proxyKeysThrow: ["INVALID_OPTION", "options"],
       getterThrows: ["INVALID_OPTION", "options"],
+      nestedGetterThrows: ["INVALID_OPTION", "reconnect"],
+      notANumber: ["INVALID_OPTION", "keepaliveSecs"],
+      aFunction: ["INVALID_OPTION", "clientId"],
+      // The path runs down the cycle to the nesting limit: reconnect.self.self...
+      cycle: ["INVALID_OPTION", errors.cycle.field.startsWith("reconnect.self.self") ? errors.cycle.field : "reconnect.self..."],
+      provisionTypo: ["INVALID_OPTION", "credentialType"],
+      loginTypo: ["INVALID_OPTION", "keepAlive"],
+      ttsTypo: ["INVALID_OPTION", "version"],
       proxyPublish: ["INVALID_OPTION", "options"],
       publishAfterClose: ["CLIENT_CLOSED", null],
       notConnected: errors.notConnected.code === "NOT_CONNECTED" ? ["NOT_CONNECTED", null] : [errors.notConnected.code, null],
@@ -322,6 +337,12 @@ describe("JS API", () => {
     assert.match(errors.unknownEnum.message, /6/);
     assert.match(errors.nestedUnknownKey.message, /enabeld/);
     assert.match(errors.getterThrows.message, /boom/);
+    assert.match(errors.nestedGetterThrows.message, /deep boom/);
+    assert.match(errors.notANumber.message, /NaN/);
+    assert.match(errors.aFunction.message, /function/);
+    assert.match(errors.cycle.message, /recursion limit/);
+    assert.match(errors.nestedWrongType.message, /expected a number, got a string/);
+    assert.match(errors.ttsTypo.message, /the known ones are application, apiKey, clientId, keepaliveSecs, connectTimeoutMs/);
     assert.match(errors.missingToken.message, /access token is empty/);
   });
 

@@ -1,13 +1,13 @@
 //! What a CloudPlugs login is opened with: Plug-ID or email, auth code, `HWID[/NAME]`, a keepalive
 //! under CloudPlugs' 5-minute limit, and an optional last will on a data channel.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::channel::data_topic;
 use super::data::DataDocument;
 use super::error::CloudPlugsError;
 use super::identity::{ClientId, Username};
+use crate::json::{Fields, ReadError};
 use crate::session::{ConnectOptions, ProtocolVersion, QoS, Will};
 
 /// seeds/004: "send PING requests ... at least every 5 minutes".
@@ -19,20 +19,17 @@ pub const DEFAULT_REPLY_TIMEOUT_MS: u32 = 10_000;
 
 /// The last will: a data document CloudPlugs publishes for this device if the connection drops
 /// without DISCONNECT (seeds/004: "Last Will and Testament feature is supported").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LastWill {
     /// The channel, such as `status`.
     pub channel: String,
     pub data: Value,
     /// Whose channel; the login's own Plug-ID when left out (required for an email login).
-    #[serde(default)]
     pub plug_id: Option<String>,
 }
 
 /// A login to CloudPlugs (seeds/004 Authentication).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CloudPlugsOptions {
     /// The device's Plug-ID, or an account email.
     pub username: String,
@@ -66,6 +63,22 @@ impl Default for CloudPlugsOptions {
 }
 
 impl CloudPlugsOptions {
+    /// The login's fields of a JS options object (camelCase), each absent one at its default. The
+    /// `will` is left to the caller: its data is written as `JSON.stringify` writes a payload.
+    pub fn read(f: &mut Fields) -> Result<Self, ReadError> {
+        let d = Self::default();
+        Ok(Self {
+            username: f.or("username", d.username)?,
+            auth: f.or("auth", d.auth)?,
+            hwid: f.or("hwid", d.hwid)?,
+            name: f.optional("name")?,
+            keepalive_secs: f.or("keepaliveSecs", d.keepalive_secs)?,
+            will: None,
+            connect_timeout_ms: f.or("connectTimeoutMs", d.connect_timeout_ms)?,
+            reply_timeout_ms: f.or("replyTimeoutMs", d.reply_timeout_ms)?,
+        })
+    }
+
     pub fn new(username: &str, auth: &str, hwid: &str) -> Self {
         Self { username: username.to_owned(), auth: auth.to_owned(), hwid: hwid.to_owned(), ..Default::default() }
     }
@@ -191,9 +204,11 @@ mod tests {
 
     #[test]
     fn options_read_from_camel_case_json_with_defaults() {
-        let o: Result<CloudPlugsOptions, _> =
-            serde_json::from_value(json!({"username": PLUG, "auth": "a", "hwid": "SN-1", "name": "Pump"}));
-        let o = o.map(|o| (o.keepalive_secs, o.reply_timeout_ms, o.name));
-        assert_eq!(o.ok(), Some((240, 10_000, Some("Pump".into()))));
+        let doc = json!({"username": PLUG, "auth": "a", "hwid": "SN-1", "name": "Pump"});
+        let o = CloudPlugsOptions::read(&mut Fields::new(doc).unwrap()).unwrap();
+        assert_eq!((o.keepalive_secs, o.reply_timeout_ms, o.name.as_deref()), (240, 10_000, Some("Pump")));
+        let bad = json!({"keepaliveSecs": 70_000});
+        let err = CloudPlugsOptions::read(&mut Fields::new(bad).unwrap()).unwrap_err().to_string();
+        assert_eq!(err, "keepaliveSecs: expected a whole number from 0 to 65535, got a number");
     }
 }

@@ -2,6 +2,9 @@
 //! the login, event kinds, subscription filters, downlink topics and parsing of event topics.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::json::{expected, FromJson, ReadError};
 
 use super::error::ThingsStackError;
 
@@ -53,7 +56,7 @@ pub fn validate_id(what: &'static str, id: &str) -> Result<(), ThingsStackError>
 }
 
 /// The events the application server publishes (seeds/003; PLATFORM-FACTS.md "read" topics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Up,
@@ -106,6 +109,18 @@ impl EventKind {
     }
 }
 
+/// An event kind by its name (`"up"`, `"down_ack"`, ...), as events carry it.
+impl FromJson for EventKind {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let name = |k: &EventKind| serde_json::to_value(k).unwrap_or_default();
+        Self::ALL.iter().find(|k| name(k) == value).copied().ok_or_else(|| {
+            let names: Vec<String> =
+                Self::ALL.iter().map(|k| name(k).as_str().unwrap_or_default().to_owned()).collect();
+            expected(&format!("one of {}", names.join(", ")), &value)
+        })
+    }
+}
+
 /// Where downlinks are written: `down/push` appends to the queue, `down/replace` replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DownlinkOp {
@@ -122,7 +137,7 @@ pub fn downlink_topic(app: &ApplicationUid, device_id: &str, op: DownlinkOp) -> 
 }
 
 /// What to listen to: the whole application, one device, one event kind, or one device's one kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Subscription {
     pub device_id: Option<String>,
     pub event: Option<EventKind>,
@@ -231,5 +246,15 @@ mod tests {
     fn downlink_topics() {
         assert_eq!(downlink_topic(&ttn(), "dev1", DownlinkOp::Push), "v3/app1@ttn/devices/dev1/down/push");
         assert_eq!(downlink_topic(&ttn(), "dev1", DownlinkOp::Replace), "v3/app1@ttn/devices/dev1/down/replace");
+    }
+
+    #[test]
+    fn event_kinds_are_read_by_their_names() {
+        assert_eq!(EventKind::from_json(serde_json::json!("down_ack")), Ok(EventKind::DownAck));
+        assert_eq!(EventKind::from_json(serde_json::json!("up_normalized")), Ok(EventKind::UpNormalized));
+        let err = EventKind::from_json(serde_json::json!("uplink")).unwrap_err().to_string();
+        assert!(err.starts_with("expected one of up, up_normalized, join, down_queued,"), "{err}");
+        assert!(err.ends_with("service_data, got a string"), "{err}");
+        assert!(EventKind::from_json(serde_json::json!(1)).is_err());
     }
 }

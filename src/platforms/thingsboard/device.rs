@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 
@@ -20,50 +20,13 @@ use super::attributes::{
 };
 use super::error::ThingsBoardError;
 use super::limits::{parse_session_limits, RateLimiter, SessionLimits};
+use super::options::{Credentials, DeviceOptions};
 use super::rpc::{claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest};
 use super::telemetry::{parse_telemetry, split_payloads, validate_attributes};
 use super::topics;
 use crate::client::time::{sleep_ms, timeout};
 use crate::client::{MqttClient, WeakMqttClient};
-use crate::session::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
-
-/// How the device proves who it is (seeds/002, "MQTT basics").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum Credentials {
-    /// The access token as the user name, no password.
-    AccessToken { token: String },
-    /// MQTT basic credentials: client id, user name and password.
-    #[serde(rename_all = "camelCase")]
-    Basic { client_id: String, username: Option<String>, password: Option<String> },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DeviceOptions {
-    pub version: ProtocolVersion,
-    pub keepalive_secs: u16,
-    pub connect_timeout_ms: u64,
-    /// How long attribute requests, client-side RPC and firmware chunks may take.
-    pub request_timeout_ms: u32,
-    /// Ask the transport for `getSessionLimits` after connecting, and obey them.
-    pub fetch_session_limits: bool,
-    /// QoS for telemetry and attributes; ThingsBoard grants at most 1.
-    pub qos: QoS,
-}
-
-impl Default for DeviceOptions {
-    fn default() -> Self {
-        Self {
-            version: ProtocolVersion::V3_1_1,
-            keepalive_secs: 60,
-            connect_timeout_ms: 10_000,
-            request_timeout_ms: 10_000,
-            fetch_session_limits: true,
-            qos: QoS::AtLeastOnce,
-        }
-    }
-}
+use crate::session::{ConnectOptions, Message, Outgoing, QoS};
 
 /// What an RPC handler returns: the reply's JSON, or an error message sent as `{"error": ...}`.
 pub type RpcResult = Result<Value, String>;

@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
 use super::attributes::SharedAttributesUpdate;
-use super::device::{Credentials, DeviceOptions, RpcResult, ThingsBoardDevice};
+use super::device::{RpcResult, ThingsBoardDevice};
 use super::error::ThingsBoardError;
 use super::gateway::{self as codec, GatewayRpcRequest};
+use super::options::{Credentials, DeviceOptions};
 use super::telemetry::{parse_telemetry, validate_attributes};
 use super::topics;
 use crate::client::time::timeout;

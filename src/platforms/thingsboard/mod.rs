@@ -7,6 +7,7 @@ pub mod error;
 pub mod firmware;
 pub mod gateway;
 pub mod limits;
+pub mod options;
 pub mod provision;
 pub mod rpc;
 pub mod telemetry;
@@ -17,6 +18,7 @@ pub use checksum::ChecksumAlgorithm;
 pub use error::ThingsBoardError;
 pub use firmware::{FirmwareState, PackageInfo, PackageKind};
 pub use limits::SessionLimits;
+pub use options::{Credentials, DeviceOptions};
 pub use provision::{CredentialsType, ProvisionRequest, ProvisionedCredentials};
 pub use rpc::RpcRequest;
 pub use telemetry::TelemetryRecord;
@@ -31,7 +33,7 @@ pub mod ota;
 pub mod provisioning;
 
 #[cfg(target_arch = "wasm32")]
-pub use device::{Credentials, DeviceOptions, ThingsBoardDevice};
+pub use device::ThingsBoardDevice;
 #[cfg(target_arch = "wasm32")]
 pub use gateway_client::ThingsBoardGateway;
 #[cfg(target_arch = "wasm32")]

@@ -1,12 +1,13 @@
 //! Device provisioning (seeds/002, "Device provisioning"; PLATFORM-FACTS, Provisioning): the request
 //! sent on `/provision/request` by a `provision` session, and the typed credentials it returns.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ThingsBoardError;
+use crate::json::{expected, Fields, FromJson, ReadError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CredentialsType {
     AccessToken,
@@ -14,7 +15,18 @@ pub enum CredentialsType {
     X509Certificate,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+impl FromJson for CredentialsType {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        match value.as_str() {
+            Some("ACCESS_TOKEN") => Ok(Self::AccessToken),
+            Some("MQTT_BASIC") => Ok(Self::MqttBasic),
+            Some("X509_CERTIFICATE") => Ok(Self::X509Certificate),
+            _ => Err(expected("\"ACCESS_TOKEN\", \"MQTT_BASIC\" or \"X509_CERTIFICATE\"", &value)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,6 +51,23 @@ pub struct ProvisionRequest {
 }
 
 impl ProvisionRequest {
+    /// The request's fields of a JS object (camelCase); the key and the secret are checked when
+    /// the request is written ([`Self::to_payload`]).
+    pub fn read(f: &mut Fields) -> Result<Self, ReadError> {
+        Ok(Self {
+            device_name: f.optional("deviceName")?,
+            provision_device_key: f.or("provisionDeviceKey", String::new())?,
+            provision_device_secret: f.or("provisionDeviceSecret", String::new())?,
+            credentials_type: f.optional("credentialsType")?,
+            token: f.optional("token")?,
+            client_id: f.optional("clientId")?,
+            username: f.optional("username")?,
+            password: f.optional("password")?,
+            hash: f.optional("hash")?,
+            gateway: f.optional("gateway")?,
+        })
+    }
+
     pub fn to_payload(&self) -> Result<String, ThingsBoardError> {
         let missing = |field: &'static str| ThingsBoardError::InvalidOption { field, reason: "is required".into() };
         if self.provision_device_key.trim().is_empty() {
@@ -130,6 +159,24 @@ mod tests {
         assert!(ProvisionRequest { provision_device_key: "".into(), ..r.clone() }.to_payload().is_err());
         let x509 = ProvisionRequest { credentials_type: Some(CredentialsType::X509Certificate), ..r };
         assert!(x509.to_payload().is_err(), "X509 needs the certificate hash");
+    }
+
+    #[test]
+    fn a_request_is_read_by_its_camel_case_keys() {
+        let doc = serde_json::json!({"provisionDeviceKey": "k", "provisionDeviceSecret": "s", "credentialsType": "MQTT_BASIC", "gateway": true});
+        let r = ProvisionRequest::read(&mut Fields::new(doc).unwrap()).unwrap();
+        assert_eq!(
+            (r.provision_device_key.as_str(), r.credentials_type, r.gateway),
+            ("k", Some(CredentialsType::MqttBasic), Some(true))
+        );
+        let bad = serde_json::json!({"credentialsType": "TOKEN"});
+        let err = ProvisionRequest::read(&mut Fields::new(bad).unwrap()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "credentialsType: expected \"ACCESS_TOKEN\", \"MQTT_BASIC\" or \"X509_CERTIFICATE\", got a string"
+        );
+        let missing = ProvisionRequest::read(&mut Fields::new(serde_json::json!({})).unwrap()).unwrap();
+        assert!(missing.to_payload().is_err(), "no provisionDeviceKey");
     }
 
     // PLATFORM-FACTS, Provisioning: success and failure shapes.
