@@ -97,6 +97,10 @@ pub trait PlatformSession: Send {
     /// A push other than `Deliver`, which the session core routes itself.
     fn push(&mut self, _push: Push, _subs: &Subscriptions, _out: &mut Outbox) {}
     fn closed(&mut self, _graceful: bool) {}
+    /// The highest QoS the platform publishes at, whatever a subscription was granted.
+    fn max_delivery_qos(&self) -> u8 {
+        1
+    }
 }
 
 /// The front door of a platform: decides CONNECT, and the largest packet it reads.
@@ -376,6 +380,7 @@ impl ServerSession {
 
     fn apply(&mut self, outbox: Outbox, out: &mut Vec<Output>) {
         let level = self.level.unwrap_or(ProtocolLevel::V3_1_1);
+        let max_qos = self.platform.as_ref().map_or(1, |p| p.max_delivery_qos());
         for action in outbox.actions {
             if self.closed {
                 return;
@@ -383,7 +388,7 @@ impl ServerSession {
             match action {
                 Action::Publish { topic, payload, delivery } => {
                     let qos = match (self.subs.qos_for(&topic), delivery) {
-                        (Some(q), _) => q.min(1),
+                        (Some(q), _) => q.min(max_qos),
                         (None, Delivery::Reply) => 0,
                         (None, Delivery::IfSubscribed) => continue,
                     };

@@ -76,6 +76,23 @@ async fn wildcards_are_rewritten_to_the_own_application_and_devices_join() {
     c2.next_on(UP).await;
 }
 
+// PLATFORM-FACTS.md: "Upstream messages are published at QoS 0", whatever QoS was granted.
+#[tokio::test]
+async fn events_are_published_at_qos_0_on_a_qos_1_subscription() {
+    let sim = start().await;
+    let mut c = RawClient::open(sim.ports.thethingsstack_tcp).await;
+    c.send(&raw::connect(4, "raw", Some(USER), Some(KEY))).await;
+    assert_eq!(c.read().await.map(|(first, body)| (first, body[1])), Some((0x20, 0)));
+    c.send(&raw::subscribe(4, 1, &[(UP, 1)])).await;
+    assert_eq!(c.read().await, Some((0x90, vec![0, 1, 1])), "SUBACK granting QoS 1");
+    http(sim.ports.http, "POST", "/api/sim/thethingsstack/applications/demo-app/devices/demo-sensor-1/uplink", b"")
+        .await;
+    let (first, body) = c.read().await.expect("the uplink");
+    assert_eq!(first & 0xF0, 0x30, "a PUBLISH");
+    assert_eq!((first >> 1) & 0x03, 0, "at QoS 0");
+    assert_eq!(raw_publish_v311(first, &body).0, UP);
+}
+
 // seeds/003 example uplink; PLATFORM-FACTS.md uplink envelope fields.
 #[tokio::test]
 async fn uplinks_are_realistic_application_up_messages_with_lpp_readings() {

@@ -412,6 +412,11 @@ struct ApplicationSession {
 }
 
 impl PlatformSession for ApplicationSession {
+    /// PLATFORM-FACTS: "Upstream messages are published at QoS 0", even on a QoS 1 subscription.
+    fn max_delivery_qos(&self) -> u8 {
+        0
+    }
+
     fn subscribe(&mut self, filter: &str, qos: u8) -> SubscribeVerdict {
         let granted = |filter: String| SubscribeVerdict::Grant { filter, qos: qos.min(1) };
         // `#` and `v3/#` are rewritten to the application's own topics; `v3/+/...` gets the uid.
