@@ -1,5 +1,6 @@
-//! Small JSON helpers the platform codecs and the options readers share: parsing a message body, and words for what a
-//! value is, for error messages that tell the user what they gave instead of what was expected.
+//! Small JSON helpers the platform codecs and the options readers share: parsing a message body,
+//! reading typed values from it, and words for what a value is, for error messages that tell the
+//! user what they gave instead of what was expected.
 //!
 //! Parsing goes through the browser's own `JSON.parse` on wasm, so the package carries no JSON
 //! parser of its own (serde_json's is generic and was instantiated once per parsed type); natively
@@ -12,7 +13,7 @@ use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
-pub use browser::from_js;
+pub use browser::{from_js, is_array, MAX_OPTION_VALUES};
 mod read;
 
 pub use read::{expected, from_slice, Fields, FromJson, ReadError};

@@ -8,7 +8,7 @@ use iotmqtt::json::{from_js, from_slice, parse, MAX_DEPTH};
 use js_sys::{Function, Object, Reflect};
 use serde::Serialize;
 use serde_json::{json, Value};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -121,4 +121,53 @@ fn a_throwing_getter_or_a_cycle_is_an_error_not_an_exception_or_a_stack_overflow
     Reflect::set(&cycle, &"self".into(), &cycle).unwrap();
     let err = from_js(&cycle).unwrap_err().to_string();
     assert!(err.starts_with("self.self.self") && err.ends_with(": recursion limit exceeded"), "{err}");
+}
+
+#[wasm_bindgen_test]
+fn arrays_are_read_through_catching_bindings() {
+    let holder = |key: &str, value: &JsValue| {
+        let o = Object::new();
+        Reflect::set(&o, &key.into(), value).unwrap();
+        from_js(&o).unwrap_err().to_string()
+    };
+    // An item whose getter throws.
+    let list = js_sys::Array::of1(&"mqtt".into());
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"get".into(), &Function::new_no_args("throw new Error('boom')")).unwrap();
+    Object::define_property(&list, &"0".into(), &descriptor);
+    assert_eq!(holder("websocketProtocols", &list), "websocketProtocols: could not be read: boom");
+    // A Proxy over an array whose traps throw, and a revoked one (`Array.isArray` itself throws).
+    let handler = Object::new();
+    Reflect::set(&handler, &"get".into(), &Function::new_no_args("throw new Error('trap')")).unwrap();
+    let proxy = js_sys::Proxy::new(&js_sys::Array::new(), &handler);
+    assert_eq!(holder("x", &proxy), "x: could not be read: trap");
+    let revocable = js_sys::Proxy::revocable(&js_sys::Array::new(), &Object::new());
+    Reflect::get(&revocable, &"revoke".into()).unwrap().unchecked_into::<Function>().call0(&JsValue::NULL).unwrap();
+    let revoked = Reflect::get(&revocable, &"proxy".into()).unwrap();
+    assert!(holder("x", &revoked).starts_with("x: could not be read:"));
+}
+
+#[wasm_bindgen_test]
+fn an_options_object_may_hold_only_so_many_values() {
+    let max = iotmqtt::json::MAX_OPTION_VALUES;
+    // A sparse array is refused by its length, before it is walked.
+    let sparse = js_sys::Array::new_with_length(u32::MAX);
+    assert_eq!(
+        from_js(&sparse).unwrap_err().to_string(),
+        format!("more than the {max} values an options object may hold")
+    );
+    // One array shared 40 levels deep would be 2^40 values.
+    let mut shared: JsValue = "mqtt".into();
+    for _ in 0..40 {
+        shared = js_sys::Array::of2(&shared, &shared).into();
+    }
+    assert!(from_js(&shared)
+        .unwrap_err()
+        .to_string()
+        .ends_with(&format!("more than the {max} values an options object may hold")));
+    // Up to the limit is fine; JSON.parse's output has no such limit (it is as large as its text).
+    let items: Vec<Value> = (0..max - 1).map(|i| json!(i)).collect();
+    assert_eq!(from_js(&js(&Value::Array(items.clone()))), Ok(Value::Array(items)));
+    let text = format!("[{}]", vec!["0"; 2 * max].join(","));
+    assert_eq!(parse(text.as_bytes()).map(|v| v.as_array().map(Vec::len)), Ok(Some(2 * max)));
 }

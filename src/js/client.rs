@@ -11,14 +11,14 @@ use wasm_bindgen::JsCast;
 
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{fields, nested_object, plain_object, read_error};
+use super::options::{fields, nested_fields, plain_object, read_error};
 use super::payload::{get, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
+use crate::json::ReadError;
 use crate::session::options::ClientOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS, Will};
 
-const WILL_KEYS: &[&str] = &["topic", "payload", "qos", "retain"];
 const EVENTS: &[&str] = &["message", "state", "error"];
 
 /// An MQTT 3.1.1 / 5 client over one browser WebSocket.
@@ -256,7 +256,7 @@ pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveRe
 
 /// The CONNECT options and the client options from one flat JS object.
 fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
-    let (mut f, apart) = fields(options, &["will"])?;
+    let (mut f, apart) = fields(options, "options", &["will"])?;
     let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
     let client = ClientOptions::read(&mut f).map_err(read_error)?;
     f.deny_unknown().map_err(read_error)?;
@@ -264,15 +264,19 @@ fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), 
     Ok((connect, client))
 }
 
+/// The last will: `payload` may be bytes, so it is read apart from the typed fields.
 fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
     if will.is_undefined() || will.is_null() {
         return Ok(None);
     }
-    nested_object(will, "will", WILL_KEYS)?;
-    let topic = get(will, "topic").as_string().ok_or_else(|| option_error("will.topic", "expected a string"))?;
-    let payload = payload_bytes(&get(will, "payload")).map_err(|_| option_error("will.payload", "not a payload"))?;
-    let qos = qos_field(will, "qos").map_err(|_| option_error("will.qos", "expected 0, 1 or 2"))?;
-    let retain = bool_field(will, "retain").map_err(|_| option_error("will.retain", "expected a boolean"))?;
+    let (mut f, apart) = nested_fields(will, "will", &["payload"])?;
+    let read = (|| {
+        let topic = f.optional("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
+        let (qos, retain) = (f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?);
+        f.deny_unknown().map(|()| (topic, qos, retain))
+    })();
+    let (topic, qos, retain) = read.map_err(|e| read_error(e.under("will")))?;
+    let payload = payload_bytes(&apart[0]).map_err(|_| option_error("will.payload", "not a payload"))?;
     Ok(Some(Will { topic, payload, qos, retain }))
 }
 

@@ -13,9 +13,10 @@ use wasm_bindgen::JsCast;
 use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{fields, nested_object, plain_object, read_error};
+use super::options::{fields, nested_fields, plain_object, read_error};
 use super::payload::{get, string_field, to_js, to_json};
 use super::types::*;
+use crate::json::ReadError;
 use crate::platforms::cloudplugs::{
     data_filter, parse_data_record, parse_data_topic, CloudPlugsDevice, CloudPlugsOptions, DataDocument, LastWill,
     PropertyMap, PropertyValue,
@@ -278,18 +279,22 @@ fn required(options: &JsValue, field: &str) -> Result<String, JsValue> {
     string_field(options, field)?.ok_or_else(|| option_error(field, "is required"))
 }
 
-/// The login options; `will.data` is any JSON, so the will is read apart from the typed fields.
+/// The login options; `will.data` is any JSON, written as `JSON.stringify` writes a payload, so
+/// it is read apart from the typed fields.
 fn login_options(options: &JsValue) -> Result<CloudPlugsOptions, JsValue> {
-    let (mut f, apart) = fields(options, &["will"])?;
+    let (mut f, apart) = fields(options, "options", &["will"])?;
     let mut login = CloudPlugsOptions::read(&mut f).and_then(|o| f.deny_unknown().map(|()| o)).map_err(read_error)?;
     let will = &apart[0];
-    if !will.is_undefined() && !will.is_null() {
-        nested_object(will, "will", &["channel", "data", "plugId"])?;
-        login.will = Some(LastWill {
-            channel: string_field(will, "channel")?.ok_or_else(|| option_error("will.channel", "is required"))?,
-            data: to_json(&get(will, "data"), "will.data")?,
-            plug_id: string_field(will, "plugId")?,
-        });
+    if will.is_undefined() || will.is_null() {
+        return Ok(login);
     }
+    let (mut f, apart) = nested_fields(will, "will", &["data"])?;
+    let read = (|| {
+        let channel = f.optional("channel")?.ok_or_else(|| ReadError::new("is required").under("channel"))?;
+        let plug_id = f.optional("plugId")?;
+        f.deny_unknown().map(|()| (channel, plug_id))
+    })();
+    let (channel, plug_id) = read.map_err(|e| read_error(e.under("will")))?;
+    login.will = Some(LastWill { channel, data: to_json(&apart[0], "will.data")?, plug_id });
     Ok(login)
 }

@@ -10,13 +10,32 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::errors::option_error;
 use crate::json::{Fields, ReadError};
 
-/// An options object (`undefined`/`null`: all defaults) as fields to read, and the values of the
+/// An options argument (`undefined`/`null`: all defaults) as fields to read, and the values of the
 /// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
-/// they count as known keys.
-pub fn fields(options: &JsValue, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
-    let object = checked_object(options, "options", None, false)?;
-    // A plain copy: getters run once, here, and the caller's object is never changed.
-    let copy = object_assign(&Object::new(), &object).map_err(|e| unreadable("options", &e))?;
+/// they count as known keys. `name` names the argument when it is not an object (`options`,
+/// `request`); paths inside it are bare (`keepaliveSecs`).
+pub fn fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
+    read_fields(value, name, apart, false)
+}
+
+/// [`fields`] for an object inside the options, such as `will`: paths are under its name
+/// (`will.qos`). The caller puts its own readers' errors under it too.
+pub fn nested_fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
+    read_fields(value, name, apart, true)
+}
+
+fn read_fields(
+    value: &JsValue,
+    name: &str,
+    apart: &[&'static str],
+    nested: bool,
+) -> Result<(Fields, Vec<JsValue>), JsValue> {
+    let object = checked_object(value, name, None)?;
+    // A plain copy: top-level getters run here, and the caller's object is never changed. Without a
+    // prototype, an own `__proto__` key stays a key (and is refused as unknown) and nothing is
+    // found through a prototype.
+    let copy =
+        object_assign(&Object::create(&JsValue::NULL.unchecked_into()), &object).map_err(|e| unreadable(name, &e))?;
     let apart_values = apart
         .iter()
         .map(|key| {
@@ -26,7 +45,8 @@ pub fn fields(options: &JsValue, apart: &[&'static str]) -> Result<(Fields, Vec<
             value
         })
         .collect();
-    let mut fields = crate::json::from_js(&copy).and_then(Fields::new).map_err(read_error)?;
+    let under = |e: ReadError| read_error(if nested { e.under(name) } else { e });
+    let mut fields = crate::json::from_js(&copy).and_then(Fields::new).map_err(under)?;
     for key in apart {
         fields.take(key);
     }
@@ -41,21 +61,16 @@ pub fn read_error(e: ReadError) -> JsValue {
 /// The object itself, or a fresh empty one for `undefined`/`null`, holding only `known` keys: a
 /// typo must not be silently ignored. `field` names the object when it is not one (`"options"`).
 pub fn plain_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
-    checked_object(value, field, Some(known), false)
-}
-
-/// [`plain_object`] for an object inside the options, whose unknown keys are named under it
-/// (`will.retian`).
-pub fn nested_object(value: &JsValue, field: &str, known: &[&str]) -> Result<Object, JsValue> {
-    checked_object(value, field, Some(known), true)
+    checked_object(value, field, Some(known))
 }
 
 /// An object, keys checked against `known` when given.
-fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>, nested: bool) -> Result<Object, JsValue> {
+fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>) -> Result<Object, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Object::new());
     }
-    if !value.is_object() || Array::is_array(value) || value.is_function() {
+    let is_array = crate::json::is_array(value).map_err(|e| option_error(field, e.message()))?;
+    if !value.is_object() || is_array || value.is_function() {
         return Err(option_error(field, "expected an object"));
     }
     let object: Object = value.clone().unchecked_into();
@@ -64,8 +79,7 @@ fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>, nested: 
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !known.contains(&key.as_str()) {
-            let path = if nested { format!("{field}.{key}") } else { key };
-            return Err(option_error(&path, &format!("unknown option; the known ones are {}", known.join(", "))));
+            return Err(option_error(&key, &format!("unknown option; the known ones are {}", known.join(", "))));
         }
     }
     Ok(object)

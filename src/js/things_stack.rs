@@ -48,7 +48,7 @@ impl JsThingsStackApp {
     /// Logs in as `application` with an API key (MQTT 3.1.1, the only version The Things Stack
     /// speaks). Rejects with `TTS_NOT_AUTHORIZED`, `TTS_MISSING_API_KEY`, `TTS_INVALID_ID`, `INVALID_OPTION`.
     pub fn connect(url: String, options: ThingsStackOptionsTs) -> PromiseThingsStackApp {
-        let parsed = fields(&options.into(), &[]).and_then(|(mut f, _)| {
+        let parsed = fields(&options.into(), "options", &[]).and_then(|(mut f, _)| {
             let read = (|| {
                 let d = ConnectOptions::default();
                 let application: String = f.or("application", String::new())?;

@@ -29,7 +29,7 @@ const GATEWAY_EVENTS: &[&str] = &["attributes", "error", "state"];
 
 /// Reads `{token}` or `{clientId, username?, password?}` plus the device options.
 fn device_options(options: &JsValue) -> Result<(Credentials, DeviceOptions), JsValue> {
-    let (mut f, _) = fields(options, &[])?;
+    let (mut f, _) = fields(options, "options", &[])?;
     let read = (|| {
         let credentials = Credentials::read(&mut f)?;
         let device = DeviceOptions::read(&mut f)?;
@@ -95,9 +95,9 @@ fn provision_options(
     request: &JsValue,
     options: &JsValue,
 ) -> Result<(ProvisionRequest, ProtocolVersion, u32), JsValue> {
-    let (mut f, _) = fields(request, &[])?;
+    let (mut f, _) = fields(request, "request", &[])?;
     let request = ProvisionRequest::read(&mut f).and_then(|r| f.deny_unknown().map(|()| r)).map_err(read_error)?;
-    let (mut f, _) = fields(options, &[])?;
+    let (mut f, _) = fields(options, "options", &[])?;
     let read = (|| {
         let version = f.or("version", ProtocolVersion::V3_1_1)?;
         let timeout_ms = f.or("timeoutMs", 10_000)?;

@@ -47,7 +47,8 @@ impl ReadError {
 
     /// The same error one level up: `key` (a field name or `[i]`) goes in front of the path.
     pub fn under(mut self, key: &str) -> Self {
-        let joiner = if self.path.is_empty() || self.path.starts_with('[') || key.is_empty() { "" } else { "." };
+        let key = if key.is_empty() { "\"\"" } else { key }; // the empty key, shown, not lost
+        let joiner = if self.path.is_empty() || self.path.starts_with('[') { "" } else { "." };
         self.path = format!("{key}{joiner}{}", self.path);
         self
     }
@@ -297,6 +298,8 @@ mod tests {
         assert_eq!(err(json!({"any": 1, "list": {}})), "list: expected an array, got an object");
         assert_eq!(err(json!({"any": 1, "flag": "yes"})), "flag: expected true or false, got a string");
         assert_eq!(err(json!([1])), "expected an object, got an array");
+        assert_eq!(ReadError::new("x").under("").to_string(), r#""": x"#);
+        assert_eq!(ReadError::new("x").under("a").under("").to_string(), r#""".a: x"#);
         assert!(u32::from_json(json!(4_294_967_296u64)).is_err());
         assert!(u32::from_json(json!(-1)).is_err());
         assert!(u32::from_json(json!(1.5)).is_err());

@@ -280,6 +280,12 @@ describe("JS API", () => {
         notANumber: await grab(() => new lib.MqttClient(urls.broker, { keepaliveSecs: NaN })),
         aFunction: await grab(() => new lib.MqttClient(urls.broker, { clientId: () => "c" })),
         cycle: await grab(() => { const o = {}; o.self = o; return new lib.MqttClient(urls.broker, { reconnect: o }); }),
+        protoKey: await grab(() => new lib.MqttClient(urls.broker, JSON.parse('{"__proto__": {"keepaliveSecs": 5}}'))),
+        willGetterThrows: await grab(() => new lib.MqttClient(urls.broker, { will: { topic: "w", get qos() { throw new Error("will boom"); } } })),
+        willNoTopic: await grab(() => new lib.MqttClient(urls.broker, { will: { payload: new Uint8Array([1]) } })),
+        hugeArray: await grab(() => new lib.MqttClient(urls.broker, { websocketProtocols: new Array(2 ** 32 - 1) })),
+        arrayGetterThrows: await grab(() => new lib.MqttClient(urls.broker, { websocketProtocols: Object.defineProperty(["mqtt"], 0, { get() { throw new Error("item boom"); } }) })),
+        provisionNotAnObject: await grab(() => lib.ThingsBoardDevice.provision(urls.tb, "x")),
         provisionTypo: await grab(() => lib.ThingsBoardDevice.provision(urls.tb, { provisionDeviceKey: "k", provisionDeviceSecret: "s", credentialType: "MQTT_BASIC" })),
         loginTypo: await grab(() => lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", auth: "a", hwid: "H", keepAlive: 60 })),
         ttsTypo: await grab(() => lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "k", version: "5" })),
@@ -327,6 +333,12 @@ describe("JS API", () => {
       aFunction: ["INVALID_OPTION", "clientId"],
       // The path runs down the cycle to the nesting limit: reconnect.self.self...
       cycle: ["INVALID_OPTION", errors.cycle.field.startsWith("reconnect.self.self") ? errors.cycle.field : "reconnect.self..."],
+      protoKey: ["INVALID_OPTION", "__proto__"],
+      willGetterThrows: ["INVALID_OPTION", "will"],
+      willNoTopic: ["INVALID_OPTION", "will.topic"],
+      hugeArray: ["INVALID_OPTION", "websocketProtocols"],
+      arrayGetterThrows: ["INVALID_OPTION", "websocketProtocols"],
+      provisionNotAnObject: ["INVALID_OPTION", "request"],
       provisionTypo: ["INVALID_OPTION", "credentialType"],
       loginTypo: ["INVALID_OPTION", "keepAlive"],
       ttsTypo: ["INVALID_OPTION", "version"],
@@ -338,6 +350,9 @@ describe("JS API", () => {
     assert.match(errors.nestedUnknownKey.message, /enabeld/);
     assert.match(errors.getterThrows.message, /boom/);
     assert.match(errors.nestedGetterThrows.message, /deep boom/);
+    assert.match(errors.willGetterThrows.message, /will boom/);
+    assert.match(errors.arrayGetterThrows.message, /item boom/);
+    assert.match(errors.hugeArray.message, /more than the 100000 values/);
     assert.match(errors.notANumber.message, /NaN/);
     assert.match(errors.aFunction.message, /function/);
     assert.match(errors.cycle.message, /recursion limit/);
