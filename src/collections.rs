@@ -92,6 +92,21 @@ impl<K: PartialEq, V> VecMap<K, V> {
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Collects as [`VecMap::insert`] does: a key given twice keeps its last value.
+impl<K: PartialEq, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        let mut map = Self::new();
+        for (k, v) in entries {
+            map.insert(k, v);
+        }
+        map
+    }
 }
 
 /// A set kept in a `Vec`; see [`VecMap`].
@@ -149,6 +164,12 @@ impl<T: PartialEq> VecSet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collected_map_keeps_the_last_value_of_a_key_in_first_seen_order() {
+        let m: VecMap<u8, char> = [(1, 'a'), (2, 'b'), (1, 'c')].into_iter().collect();
+        assert_eq!(m.iter().collect::<Vec<_>>(), [(&1, &'c'), (&2, &'b')]);
+    }
 
     #[test]
     fn a_map_inserts_replaces_finds_and_removes() {

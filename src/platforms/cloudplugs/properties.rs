@@ -1,8 +1,7 @@
 //! Additional properties: the `set` object (static values and `{"channel":...}` references), the
 //! `get` list, and reading the reply on the same channel, where nothing but the topic correlates.
 
-use std::collections::BTreeMap;
-
+use crate::collections::VecMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -43,8 +42,9 @@ impl From<PropertyValue> for Value {
     }
 }
 
-/// Properties to set, by name.
-pub type PropertyMap = BTreeMap<String, PropertyValue>;
+/// Properties to set, by name. A [`VecMap`], not a `BTreeMap`: one tree type fewer in the package
+/// (about 2 KB gzipped), and there are only ever a few.
+pub type PropertyMap = VecMap<String, PropertyValue>;
 
 fn validate_property_name(name: &str) -> Result<(), CloudPlugsError> {
     if name.is_empty() {
@@ -63,7 +63,7 @@ pub fn set_payload(properties: &PropertyMap) -> Result<Vec<u8>, CloudPlugsError>
         return Err(CloudPlugsError::InvalidProperty { name: String::new(), reason: "there is nothing to set" });
     }
     let mut object = Map::new();
-    for (name, value) in properties {
+    for (name, value) in properties.iter() {
         validate_property_name(name)?;
         if let PropertyValue::Channel(channel) = value {
             validate_channel(channel)?;
