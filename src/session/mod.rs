@@ -365,11 +365,14 @@ impl Session {
     /// In-flight publishes the broker will not resend for us go to the front of the held ones, in
     /// the order they were first sent, to be sent again as new messages (new packet ids, no DUP).
     fn unsend_in_flight(&mut self) {
-        let mut pending: Vec<(u64, Outgoing)> =
-            std::mem::take(&mut self.publishes).into_values().map(|f| (f.token, f.message)).collect();
-        pending.sort_unstable_by_key(|(token, _)| *token);
-        for item in pending.into_iter().rev() {
-            self.held.push_front(item);
+        // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.
+        let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, *id)).collect();
+        order.sort_unstable();
+        let mut publishes = std::mem::take(&mut self.publishes);
+        for (token, id) in order.into_iter().rev() {
+            if let Some(flight) = publishes.remove(&id) {
+                self.held.push_front((token, flight.message));
+            }
         }
     }
 

@@ -114,9 +114,13 @@ impl DownlinkTracker {
     /// The updates an event causes; finished downlinks are forgotten.
     pub fn observe(&mut self, up: &ApplicationUp) -> Vec<TrackingUpdate> {
         let Some(status) = DownlinkStatus::from_event(&up.message) else { return Vec::new() };
-        let mut ids: Vec<&str> = up.all_correlation_ids().filter(|id| id.starts_with(CORRELATION_PREFIX)).collect();
-        ids.sort_unstable();
-        ids.dedup();
+        // Each id once, in the order the event gives them (a handful: a scan, not a sort).
+        let mut ids: Vec<&str> = Vec::new();
+        for id in up.all_correlation_ids().filter(|id| id.starts_with(CORRELATION_PREFIX)) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         let mut updates = Vec::new();
         for id in ids {
             let Some(t) = self.tracked.get_mut(id) else { continue };

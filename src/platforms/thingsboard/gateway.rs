@@ -86,7 +86,10 @@ pub fn parse_attribute_response(
         (Some(Value::Object(m)), _) => m.clone(),
         (_, Some(value)) => {
             let key = requested(id).ok_or_else(|| invalid(format!("no pending request {id}")))?;
-            Map::from_iter([(key, value.clone())])
+            // `insert`, not `from_iter`: BTreeMap's from_iter brings a stable sort into the wasm.
+            let mut values = Map::new();
+            values.insert(key, value.clone());
+            values
         }
         _ => return Err(invalid("neither value nor values".into())),
     };
