@@ -135,7 +135,7 @@ fn arrays_are_read_through_catching_bindings() {
     let descriptor = Object::new();
     Reflect::set(&descriptor, &"get".into(), &Function::new_no_args("throw new Error('boom')")).unwrap();
     Object::define_property(&list, &"0".into(), &descriptor);
-    assert_eq!(holder("websocketProtocols", &list), "websocketProtocols: could not be read: boom");
+    assert_eq!(holder("websocketProtocols", &list), "websocketProtocols[0]: could not be read: boom");
     // A Proxy over an array whose traps throw, and a revoked one (`Array.isArray` itself throws).
     let handler = Object::new();
     Reflect::set(&handler, &"get".into(), &Function::new_no_args("throw new Error('trap')")).unwrap();
@@ -152,22 +152,44 @@ fn an_options_object_may_hold_only_so_many_values() {
     let max = iotmqtt::json::MAX_OPTION_VALUES;
     // A sparse array is refused by its length, before it is walked.
     let sparse = js_sys::Array::new_with_length(u32::MAX);
-    assert_eq!(
-        from_js(&sparse).unwrap_err().to_string(),
-        format!("more than the {max} values an options object may hold")
-    );
+    assert!(from_js(&sparse).unwrap_err().to_string().starts_with(&format!("more than the {max} values")));
     // One array shared 40 levels deep would be 2^40 values.
     let mut shared: JsValue = "mqtt".into();
     for _ in 0..40 {
         shared = js_sys::Array::of2(&shared, &shared).into();
     }
-    assert!(from_js(&shared)
-        .unwrap_err()
-        .to_string()
-        .ends_with(&format!("more than the {max} values an options object may hold")));
+    assert!(from_js(&shared).unwrap_err().to_string().contains(&format!("more than the {max} values")));
+    // One long string shared many times over: text is counted too, before it is copied.
+    let long: JsValue = "x".repeat(1 << 20).into();
+    let many = js_sys::Array::new();
+    for _ in 0..100 {
+        many.push(&long);
+    }
+    assert!(from_js(&many).unwrap_err().to_string().contains("characters) an options object may hold"));
     // Up to the limit is fine; JSON.parse's output has no such limit (it is as large as its text).
     let items: Vec<Value> = (0..max - 1).map(|i| json!(i)).collect();
     assert_eq!(from_js(&js(&Value::Array(items.clone()))), Ok(Value::Array(items)));
     let text = format!("[{}]", vec!["0"; 2 * max].join(","));
     assert_eq!(parse(text.as_bytes()).map(|v| v.as_array().map(Vec::len)), Ok(Some(2 * max)));
+}
+
+#[wasm_bindgen_test]
+fn an_array_that_lies_about_itself_is_read_item_by_item_or_refused() {
+    let run = |source: &str| {
+        let make = Function::new_no_args(source);
+        from_js(&make.call0(&JsValue::NULL).unwrap())
+    };
+    // `slice` would build its copy with the array's own species, whose `length` throws.
+    let species = run("const a = ['mqtt']; a.constructor = { [Symbol.species]: function () { \
+         return { get length() { throw new Error('boom'); }, set length(v) {} }; } }; return a;");
+    assert_eq!(species, Ok(json!(["mqtt"])), "read by index, never copied");
+    // A length that is not a number, or that changes between reads, is not walked for ever.
+    let text_length = run("return new Proxy([], { get: (t, k) => k === 'length' ? '4294967295' : t[k] });");
+    assert_eq!(text_length.unwrap_err().to_string(), "an array whose length is not a whole number");
+    let growing =
+        run("let n = 0; return new Proxy([], { get: (t, k) => k === 'length' ? (n++ ? 4294967295 : 1) : 'x' });");
+    assert_eq!(growing, Ok(json!(["x"])), "the length is read once");
+    // Bytes are not JSON data.
+    let bytes = run("return { payload: new Uint8Array(8) };");
+    assert_eq!(bytes.unwrap_err().to_string(), "payload: expected JSON data, got bytes");
 }

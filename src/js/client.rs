@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{fields, nested_fields, plain_object, read_error};
-use super::payload::{get, payload_bytes, Obj};
+use super::payload::{get, list, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
 use crate::json::ReadError;
@@ -98,15 +98,14 @@ impl JsMqttClient {
     #[wasm_bindgen(js_name = subscribeMany)]
     pub fn subscribe_many(&self, requests: SubscriptionRequestsTs) -> PromiseSubscriptionResults {
         let parsed = (|| {
-            let requests: JsValue = requests.into();
-            if !Array::is_array(&requests) {
+            let Some(requests) = list(&requests.into(), "requests")? else {
                 return Err(option_error("requests", "expected an array of {filter, qos}"));
-            }
+            };
             let mut filters = Vec::new();
-            for r in Array::from(&requests).iter() {
+            for r in requests {
                 plain_object(&r, "requests", &["filter", "qos"])?;
                 let filter =
-                    get(&r, "filter").as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
+                    get(&r, "filter")?.as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
                 filters.push((filter, qos_field(&r, "qos")?));
             }
             Ok(filters)
@@ -131,15 +130,16 @@ impl JsMqttClient {
     /// Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal.
     pub fn unsubscribe(&self, filters: FiltersTs) -> PromiseVoid {
         let filters: JsValue = filters.into();
-        let list: Result<Vec<String>, JsValue> = if let Some(f) = filters.as_string() {
-            Ok(vec![f])
-        } else if Array::is_array(&filters) {
-            Array::from(&filters)
-                .iter()
-                .map(|f| f.as_string().ok_or_else(|| option_error("filters", "expected strings")))
-                .collect()
-        } else {
-            Err(option_error("filters", "expected a string or an array of strings"))
+        let list: Result<Vec<String>, JsValue> = match filters.as_string() {
+            Some(f) => Ok(vec![f]),
+            None => match list(&filters, "filters") {
+                Ok(Some(items)) => items
+                    .iter()
+                    .map(|f| f.as_string().ok_or_else(|| option_error("filters", "expected strings")))
+                    .collect(),
+                Ok(None) => Err(option_error("filters", "expected a string or an array of strings")),
+                Err(e) => Err(e),
+            },
         };
         let client = self.client.clone();
         promise(async move {
@@ -282,7 +282,7 @@ fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
 
 /// An optional QoS field: absent is 0; anything but 0, 1 or 2 is `INVALID_OPTION`.
 pub(crate) fn qos_field(object: &JsValue, field: &str) -> Result<QoS, JsValue> {
-    let value = get(object, field);
+    let value = get(object, field)?;
     if value.is_undefined() || value.is_null() {
         return Ok(QoS::AtMostOnce);
     }
@@ -296,7 +296,7 @@ pub(crate) fn qos_field(object: &JsValue, field: &str) -> Result<QoS, JsValue> {
 }
 
 pub(crate) fn bool_field(object: &JsValue, field: &str) -> Result<bool, JsValue> {
-    let value = get(object, field);
+    let value = get(object, field)?;
     if value.is_undefined() || value.is_null() {
         return Ok(false);
     }

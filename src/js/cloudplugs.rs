@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::promise;
-use js_sys::{Array, Function};
+use js_sys::Function;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -14,7 +14,7 @@ use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{fields, nested_fields, plain_object, read_error};
-use super::payload::{get, string_field, to_js, to_json};
+use super::payload::{get, string_field, string_list, to_js, to_json};
 use super::types::*;
 use crate::json::ReadError;
 use crate::platforms::cloudplugs::{
@@ -132,7 +132,7 @@ impl JsCloudPlugsDevice {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let parsed = (|| {
             plain_object(&options, "options", &["at", "plugId"])?;
-            let at = get(&options, "at");
+            let at = get(&options, "at")?;
             let at = if at.is_undefined() {
                 None
             } else {
@@ -197,17 +197,8 @@ impl JsCloudPlugsDevice {
         options: Option<CloudPlugsSubscribeOptionsTs>,
     ) -> PromiseJsonObject {
         let parsed = (|| {
-            let names: Option<Vec<String>> = match names.map(JsValue::from) {
-                None => None,
-                Some(n) if !Array::is_array(&n) => return Err(option_error("names", "expected an array of strings")),
-                Some(n) => Some(
-                    Array::from(&n)
-                        .iter()
-                        .map(|s| s.as_string().ok_or_else(|| option_error("names", "expected strings")))
-                        .collect::<Result<_, _>>()?,
-                ),
-            };
-            Ok((names, plug_option(options)?))
+            let names = string_list(&names.map_or(JsValue::UNDEFINED, JsValue::from), "names")?;
+            Ok::<_, JsValue>((names, plug_option(options)?))
         })();
         let device = self.device.clone();
         promise(async move {

@@ -70,7 +70,8 @@ fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>) -> Resul
         return Ok(Object::new());
     }
     let is_array = crate::json::is_array(value).map_err(|e| option_error(field, e.message()))?;
-    if !value.is_object() || is_array || value.is_function() {
+    // Bytes are not options (and copying a large typed array key by key would take long).
+    if !value.is_object() || is_array || value.is_function() || js_sys::ArrayBuffer::is_view(value) {
         return Err(option_error(field, "expected an object"));
     }
     let object: Object = value.clone().unchecked_into();

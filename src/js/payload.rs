@@ -52,18 +52,41 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 
 /// A required or optional string field of an options object.
 pub fn string_field(options: &JsValue, field: &str) -> Result<Option<String>, JsValue> {
-    let value = get(options, field);
+    let value = get(options, field)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     value.as_string().map(Some).ok_or_else(|| option_error(field, "expected a string"))
 }
 
-pub fn get(object: &JsValue, key: &str) -> JsValue {
+/// `object[key]` (`undefined` when `object` is not an object); a getter or a Proxy trap that
+/// throws is `INVALID_OPTION` for that key, never taken as absent.
+pub fn get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !object.is_object() {
-        return JsValue::UNDEFINED;
+        return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(object, &JsValue::from_str(key)).map_err(|thrown| {
+        let why = thrown.dyn_ref::<js_sys::Error>().map_or_else(|| "it threw".into(), |e| String::from(e.message()));
+        option_error(key, &format!("could not be read: {why}"))
+    })
+}
+
+/// A caller's list (`None`: not an array), each item read through a catching `Reflect.get`.
+pub fn list(value: &JsValue, field: &str) -> Result<Option<Vec<JsValue>>, JsValue> {
+    crate::json::js_array(value).map_err(|e| option_error(field, e.message()))
+}
+
+/// An optional array of strings (`None` for `undefined`/`null`).
+pub fn string_list(value: &JsValue, field: &str) -> Result<Option<Vec<String>>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let items = list(value, field)?.ok_or_else(|| option_error(field, "expected an array of strings"))?;
+    items
+        .iter()
+        .map(|s| s.as_string().ok_or_else(|| option_error(field, "expected strings")))
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 /// Builds the plain objects the API hands to JavaScript.

@@ -13,7 +13,7 @@ use super::client::{bool_field, forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{fields, plain_object, read_error};
-use super::payload::{bytes_js, get, string_field, to_js, to_json, Obj};
+use super::payload::{bytes_js, get, list, string_field, string_list, to_js, to_json, Obj};
 use super::types::*;
 use crate::error::ClientError;
 use crate::json::FromJson;
@@ -135,7 +135,7 @@ impl JsThingsStackApp {
         } else {
             return Err(option_error("decoder", "expected \"cayenne-lpp\" or {formatter: source}"));
         };
-        let f_port = get(&target, "fPort");
+        let f_port = get(&target, "fPort")?;
         if let Some(device_id) = string_field(&target, "deviceId")? {
             self.app.set_device_decoder(&device_id, decoder);
         } else if !f_port.is_undefined() {
@@ -201,7 +201,7 @@ impl JsThingsStackApp {
 
 fn subscription_option(value: &JsValue) -> Result<Subscription, JsValue> {
     plain_object(value, "subscription", &["deviceId", "event"])?;
-    let event = match crate::json::from_js(&get(value, "event")) {
+    let event = match crate::json::from_js(&get(value, "event")?) {
         Ok(serde_json::Value::Null) => None,
         read => Some(read.and_then(EventKind::from_json).map_err(|e| option_error("event", e.message()))?),
     };
@@ -209,19 +209,18 @@ fn subscription_option(value: &JsValue) -> Result<Subscription, JsValue> {
 }
 
 fn downlink_list(value: &JsValue) -> Result<Vec<crate::platforms::things_stack::Downlink>, JsValue> {
-    if !Array::is_array(value) {
-        return Err(option_error("downlinks", "expected an array of downlinks"));
-    }
-    Array::from(value).iter().map(|d| downlink(&d)).collect()
+    let downlinks =
+        list(value, "downlinks")?.ok_or_else(|| option_error("downlinks", "expected an array of downlinks"))?;
+    downlinks.iter().map(downlink).collect()
 }
 
 /// A `DownlinkRequest` through the platform's builder, so every mistake gets its TTS code.
 fn downlink(value: &JsValue) -> Result<crate::platforms::things_stack::Downlink, JsValue> {
     plain_object(value, "downlink", DOWNLINK_KEYS)?;
-    let f_port = get(value, "fPort").as_f64().filter(|p| p.fract() == 0.0 && *p >= 0.0);
+    let f_port = get(value, "fPort")?.as_f64().filter(|p| p.fract() == 0.0 && *p >= 0.0);
     let f_port = f_port.ok_or_else(|| option_error("fPort", "expected an integer"))?;
     let mut builder = DownlinkBuilder::new(f_port.min(u32::MAX as f64) as u32);
-    let bytes = get(value, "bytes");
+    let bytes = get(value, "bytes")?;
     if !bytes.is_undefined() {
         let bytes =
             bytes.dyn_into::<js_sys::Uint8Array>().map_err(|_| option_error("bytes", "expected a Uint8Array"))?;
@@ -236,7 +235,7 @@ fn downlink(value: &JsValue) -> Result<crate::platforms::things_stack::Downlink,
     if let Some(text) = string_field(value, "text")? {
         builder = builder.text(&text);
     }
-    let decoded = get(value, "decodedPayload");
+    let decoded = get(value, "decodedPayload")?;
     if !decoded.is_undefined() {
         builder = builder.decoded_payload(to_json(&decoded, "decodedPayload")?);
     }
@@ -244,15 +243,8 @@ fn downlink(value: &JsValue) -> Result<crate::platforms::things_stack::Downlink,
         builder = builder.priority_name(priority);
     }
     builder = builder.confirmed(bool_field(value, "confirmed")?);
-    let ids = get(value, "correlationIds");
-    if !ids.is_undefined() {
-        if !Array::is_array(&ids) {
-            return Err(option_error("correlationIds", "expected an array of strings"));
-        }
-        for id in Array::from(&ids).iter() {
-            builder = builder
-                .correlation_id(id.as_string().ok_or_else(|| option_error("correlationIds", "expected strings"))?);
-        }
+    for id in string_list(&get(value, "correlationIds")?, "correlationIds")?.unwrap_or_default() {
+        builder = builder.correlation_id(id);
     }
     builder.build().map_err(js)
 }

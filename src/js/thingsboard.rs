@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::promise;
-use js_sys::{Array, Function, Promise};
+use js_sys::{Function, Promise};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,7 +15,7 @@ use super::client::{forward_state, live_resources_js};
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{fields, plain_object, read_error};
-use super::payload::{bytes_js, get, string_field, to_js, to_json};
+use super::payload::{bytes_js, get, string_field, string_list, to_js, to_json};
 use super::types::*;
 use crate::collections::VecSet;
 use crate::platforms::thingsboard::{
@@ -64,19 +64,13 @@ fn error_text(e: &JsValue) -> String {
 }
 
 fn key_list(value: &JsValue, field: &str) -> Result<Vec<String>, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    if !Array::is_array(value) {
-        return Err(option_error(field, "expected an array of strings"));
-    }
-    Array::from(value).iter().map(|k| k.as_string().ok_or_else(|| option_error(field, "expected strings"))).collect()
+    string_list(value, field).map(Option::unwrap_or_default)
 }
 
 fn claim_options(options: &JsValue) -> Result<(Option<String>, Option<u64>), JsValue> {
     plain_object(options, "options", &["secretKey", "durationMs"])?;
     let secret = string_field(options, "secretKey")?;
-    let duration = get(options, "durationMs");
+    let duration = get(options, "durationMs")?;
     let duration = if duration.is_undefined() || duration.is_null() {
         None
     } else {
@@ -183,7 +177,7 @@ impl JsThingsBoardDevice {
     pub fn request_attributes(&self, request: AttributeRequestTs) -> PromiseAttributeValues {
         let request: JsValue = request.into();
         let keys = plain_object(&request, "request", &["client", "shared"]).and_then(|_| {
-            Ok((key_list(&get(&request, "client"), "client")?, key_list(&get(&request, "shared"), "shared")?))
+            Ok((key_list(&get(&request, "client")?, "client")?, key_list(&get(&request, "shared")?, "shared")?))
         });
         let device = self.inner.device.clone();
         promise(async move {
@@ -380,7 +374,7 @@ fn ota_options(options: &JsValue) -> Result<OtaOptions, JsValue> {
     {
         ota.current = Some((title, version));
     }
-    let chunk = get(options, "chunkSize");
+    let chunk = get(options, "chunkSize")?;
     if !chunk.is_undefined() {
         ota.chunk_size =
             chunk.as_f64().filter(|c| *c >= 0.0).ok_or_else(|| option_error("chunkSize", "expected a number"))?

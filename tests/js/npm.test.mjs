@@ -285,6 +285,9 @@ describe("JS API", () => {
         willNoTopic: await grab(() => new lib.MqttClient(urls.broker, { will: { payload: new Uint8Array([1]) } })),
         hugeArray: await grab(() => new lib.MqttClient(urls.broker, { websocketProtocols: new Array(2 ** 32 - 1) })),
         arrayGetterThrows: await grab(() => new lib.MqttClient(urls.broker, { websocketProtocols: Object.defineProperty(["mqtt"], 0, { get() { throw new Error("item boom"); } }) })),
+        publishGetterThrows: await grab(() => new lib.MqttClient(urls.broker).publish("t", "x", { get qos() { throw new Error("qos boom"); } })),
+        revokedFilters: await grab(() => { const r = Proxy.revocable([], {}); r.revoke(); return new lib.MqttClient(urls.broker).unsubscribe(r.proxy); }),
+        bytesAsOptions: await grab(() => new lib.MqttClient(urls.broker, new Uint8Array(1e6))),
         provisionNotAnObject: await grab(() => lib.ThingsBoardDevice.provision(urls.tb, "x")),
         provisionTypo: await grab(() => lib.ThingsBoardDevice.provision(urls.tb, { provisionDeviceKey: "k", provisionDeviceSecret: "s", credentialType: "MQTT_BASIC" })),
         loginTypo: await grab(() => lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", auth: "a", hwid: "H", keepAlive: 60 })),
@@ -337,7 +340,10 @@ describe("JS API", () => {
       willGetterThrows: ["INVALID_OPTION", "will"],
       willNoTopic: ["INVALID_OPTION", "will.topic"],
       hugeArray: ["INVALID_OPTION", "websocketProtocols"],
-      arrayGetterThrows: ["INVALID_OPTION", "websocketProtocols"],
+      arrayGetterThrows: ["INVALID_OPTION", "websocketProtocols[0]"],
+      publishGetterThrows: ["INVALID_OPTION", "qos"],
+      revokedFilters: ["INVALID_OPTION", "filters"],
+      bytesAsOptions: ["INVALID_OPTION", "options"],
       provisionNotAnObject: ["INVALID_OPTION", "request"],
       provisionTypo: ["INVALID_OPTION", "credentialType"],
       loginTypo: ["INVALID_OPTION", "keepAlive"],
@@ -353,6 +359,7 @@ describe("JS API", () => {
     assert.match(errors.willGetterThrows.message, /will boom/);
     assert.match(errors.arrayGetterThrows.message, /item boom/);
     assert.match(errors.hugeArray.message, /more than the 100000 values/);
+    assert.match(errors.publishGetterThrows.message, /qos boom/);
     assert.match(errors.notANumber.message, /NaN/);
     assert.match(errors.aFunction.message, /function/);
     assert.match(errors.cycle.message, /recursion limit/);
