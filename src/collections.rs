@@ -98,7 +98,16 @@ impl<K: PartialEq, V> VecMap<K, V> {
     }
 }
 
-/// Collects as [`VecMap::insert`] does: a key given twice keeps its last value.
+impl<K, V> VecMap<K, V> {
+    /// Entries whose keys are known to be distinct (taken from another map): no search per entry,
+    /// so a large map is built in linear time.
+    pub fn from_distinct(entries: Vec<(K, V)>) -> Self {
+        Self(entries)
+    }
+}
+
+/// Collects as [`VecMap::insert`] does: a key given twice keeps its last value (a search per
+/// entry; see [`VecMap::from_distinct`] for many).
 impl<K: PartialEq, V> FromIterator<(K, V)> for VecMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
         let mut map = Self::new();
@@ -169,6 +178,8 @@ mod tests {
     fn a_collected_map_keeps_the_last_value_of_a_key_in_first_seen_order() {
         let m: VecMap<u8, char> = [(1, 'a'), (2, 'b'), (1, 'c')].into_iter().collect();
         assert_eq!(m.iter().collect::<Vec<_>>(), [(&1, &'c'), (&2, &'b')]);
+        let d = VecMap::from_distinct(vec![(3, 'x'), (1, 'y')]);
+        assert_eq!((d.get(&1), d.get(&3), d.len()), (Some(&'y'), Some(&'x'), 2));
     }
 
     #[test]

@@ -173,7 +173,8 @@ impl JsCloudPlugsDevice {
             let Value::Object(map) = to_json(&properties.into(), "properties")? else {
                 return Err(option_error("properties", "expected an object"));
             };
-            let properties: PropertyMap = map.into_iter().map(|(k, v)| (k, PropertyValue::from(v))).collect();
+            let properties =
+                PropertyMap::from_distinct(map.into_iter().map(|(k, v)| (k, PropertyValue::from(v))).collect());
             Ok((properties, plug_option(options)?))
         })();
         let device = self.device.clone();

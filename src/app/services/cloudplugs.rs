@@ -98,7 +98,8 @@ impl CloudPlugsSession {
         let Value::Object(map) = json_input("props_set", json)? else {
             return Err(AppError::input("props_set", "properties are a JSON object: {\"name\": value, ...}"));
         };
-        let properties: PropertyMap = map.into_iter().map(|(k, v)| (k, PropertyValue::from(v))).collect();
+        let properties =
+            PropertyMap::from_distinct(map.into_iter().map(|(k, v)| (k, PropertyValue::from(v))).collect());
         Ok(self.device.set_properties(&properties).await?)
     }
 
