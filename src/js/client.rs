@@ -15,7 +15,7 @@ use super::options::{fields, nested_fields, plain_object, read_error};
 use super::payload::{get, list, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
-use crate::json::{Fields, ReadError};
+use crate::json::ReadError;
 use crate::session::options::ClientOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS, Will};
 
@@ -256,9 +256,10 @@ pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveRe
 
 /// The CONNECT options and the client options from one flat JS object.
 fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
-    let (f, apart) = fields(options, "options", &["will"])?;
-    let read = |f: &mut Fields| Ok((ConnectOptions::read(f)?, ClientOptions::read(f)?));
-    let (mut connect, client) = f.read_all(read).map_err(read_error)?;
+    let (mut f, apart) = fields(options, "options", &["will"])?;
+    let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
+    let client = ClientOptions::read(&mut f).map_err(read_error)?;
+    f.deny_unknown().map_err(read_error)?;
     connect.will = will_option(&apart[0])?;
     Ok((connect, client))
 }
@@ -268,11 +269,12 @@ fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
     if will.is_undefined() || will.is_null() {
         return Ok(None);
     }
-    let (f, apart) = nested_fields(will, "will", &["payload"])?;
-    let read = f.read_all(|f| {
+    let (mut f, apart) = nested_fields(will, "will", &["payload"])?;
+    let read = (|| {
         let topic = f.optional("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
-        Ok((topic, f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?))
-    });
+        let (qos, retain) = (f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?);
+        f.deny_unknown().map(|()| (topic, qos, retain))
+    })();
     let (topic, qos, retain) = read.map_err(|e| read_error(e.under("will")))?;
     let payload = payload_bytes(&apart[0]).map_err(|_| option_error("will.payload", "not a payload"))?;
     Ok(Some(Will { topic, payload, qos, retain }))

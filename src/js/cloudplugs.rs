@@ -274,17 +274,18 @@ fn required(options: &JsValue, field: &str) -> Result<String, JsValue> {
 /// The login options; `will.data` is any JSON, written as `JSON.stringify` writes a payload, so
 /// it is read apart from the typed fields.
 fn login_options(options: &JsValue) -> Result<CloudPlugsOptions, JsValue> {
-    let (f, apart) = fields(options, "options", &["will"])?;
-    let mut login = f.read_all(CloudPlugsOptions::read).map_err(read_error)?;
+    let (mut f, apart) = fields(options, "options", &["will"])?;
+    let mut login = CloudPlugsOptions::read(&mut f).and_then(|o| f.deny_unknown().map(|()| o)).map_err(read_error)?;
     let will = &apart[0];
     if will.is_undefined() || will.is_null() {
         return Ok(login);
     }
-    let (f, apart) = nested_fields(will, "will", &["data"])?;
-    let read = f.read_all(|f| {
+    let (mut f, apart) = nested_fields(will, "will", &["data"])?;
+    let read = (|| {
         let channel = f.optional("channel")?.ok_or_else(|| ReadError::new("is required").under("channel"))?;
-        Ok((channel, f.optional("plugId")?))
-    });
+        let plug_id = f.optional("plugId")?;
+        f.deny_unknown().map(|()| (channel, plug_id))
+    })();
     let (channel, plug_id) = read.map_err(|e| read_error(e.under("will")))?;
     login.will = Some(LastWill { channel, data: to_json(&apart[0], "will.data")?, plug_id });
     Ok(login)

@@ -48,8 +48,8 @@ impl JsThingsStackApp {
     /// Logs in as `application` with an API key (MQTT 3.1.1, the only version The Things Stack
     /// speaks). Rejects with `TTS_NOT_AUTHORIZED`, `TTS_MISSING_API_KEY`, `TTS_INVALID_ID`, `INVALID_OPTION`.
     pub fn connect(url: String, options: ThingsStackOptionsTs) -> PromiseThingsStackApp {
-        let parsed = fields(&options.into(), "options", &[]).and_then(|(f, _)| {
-            let read = f.read_all(|f| {
+        let parsed = fields(&options.into(), "options", &[]).and_then(|(mut f, _)| {
+            let read = (|| {
                 let d = ConnectOptions::default();
                 let application: String = f.or("application", String::new())?;
                 let api_key: String = f.or("apiKey", String::new())?;
@@ -59,8 +59,8 @@ impl JsThingsStackApp {
                     connect_timeout_ms: f.or("connectTimeoutMs", d.connect_timeout_ms)?,
                     ..d
                 };
-                Ok((application, api_key, connect))
-            });
+                f.deny_unknown().map(|()| (application, api_key, connect))
+            })();
             read.map_err(read_error)
         });
         promise(async move {

@@ -29,8 +29,13 @@ const GATEWAY_EVENTS: &[&str] = &["attributes", "error", "state"];
 
 /// Reads `{token}` or `{clientId, username?, password?}` plus the device options.
 fn device_options(options: &JsValue) -> Result<(Credentials, DeviceOptions), JsValue> {
-    let (f, _) = fields(options, "options", &[])?;
-    f.read_all(|f| Ok((Credentials::read(f)?, DeviceOptions::read(f)?))).map_err(read_error)
+    let (mut f, _) = fields(options, "options", &[])?;
+    let read = (|| {
+        let credentials = Credentials::read(&mut f)?;
+        let device = DeviceOptions::read(&mut f)?;
+        f.deny_unknown().map(|()| (credentials, device))
+    })();
+    read.map_err(read_error)
 }
 
 /// Runs a JS handler and waits for its result if it returns a Promise; a throw or a rejection
@@ -84,10 +89,14 @@ fn provision_options(
     request: &JsValue,
     options: &JsValue,
 ) -> Result<(ProvisionRequest, ProtocolVersion, u32), JsValue> {
-    let (f, _) = fields(request, "request", &[])?;
-    let request = f.read_all(ProvisionRequest::read).map_err(read_error)?;
-    let (f, _) = fields(options, "options", &[])?;
-    let read = f.read_all(|f| Ok((request, f.or("version", ProtocolVersion::V3_1_1)?, f.or("timeoutMs", 10_000)?)));
+    let (mut f, _) = fields(request, "request", &[])?;
+    let request = ProvisionRequest::read(&mut f).and_then(|r| f.deny_unknown().map(|()| r)).map_err(read_error)?;
+    let (mut f, _) = fields(options, "options", &[])?;
+    let read = (|| {
+        let version = f.or("version", ProtocolVersion::V3_1_1)?;
+        let timeout_ms = f.or("timeoutMs", 10_000)?;
+        f.deny_unknown().map(|()| (request, version, timeout_ms))
+    })();
     read.map_err(read_error)
 }
 

@@ -128,14 +128,9 @@ impl Fields {
         self.map
     }
 
-    /// An options object read whole by `read`: a key it did not ask for is a typo, which must not
-    /// be silently ignored. It is refused by name (`reconnect.enabeld`), the known keys listed.
-    pub fn read_all<T>(mut self, read: impl FnOnce(&mut Self) -> Result<T, ReadError>) -> Result<T, ReadError> {
-        let value = read(&mut self)?;
-        self.deny_unknown().map(|()| value)
-    }
-
-    fn deny_unknown(self) -> Result<(), ReadError> {
+    /// The end of an options object: a key no reader asked for is a typo, which must not be
+    /// silently ignored. It is refused by name (`reconnect.enabeld`), the known keys listed.
+    pub fn deny_unknown(self) -> Result<(), ReadError> {
         match self.map.keys().next() {
             None => Ok(()),
             Some(key) => {
@@ -314,11 +309,10 @@ mod tests {
     #[test]
     fn options_take_defaults_and_refuse_keys_no_reader_asked_for() {
         let read = |doc: Value| {
-            Fields::new(doc)?.read_all(|f| {
-                let n: u16 = f.or("n", 7)?;
-                let inner: Option<Inner> = f.optional("inner")?;
-                Ok((n, inner.map(|i| i.n)))
-            })
+            let mut f = Fields::new(doc)?;
+            let n: u16 = f.or("n", 7)?;
+            let inner: Option<Inner> = f.optional("inner")?;
+            f.deny_unknown().map(|()| (n, inner.map(|i| i.n)))
         };
         assert_eq!(read(json!({})), Ok((7, None)));
         assert_eq!(read(json!({"n": null, "inner": {"n": 2}})), Ok((7, Some(2))));

@@ -172,16 +172,15 @@ impl Default for ReconnectOptions {
 
 impl FromJson for ReconnectOptions {
     fn from_json(value: Value) -> Result<Self, ReadError> {
-        let d = Self::default();
-        Fields::new(value)?.read_all(|f| {
-            Ok(Self {
-                enabled: f.or("enabled", d.enabled)?,
-                initial_delay_ms: f.or("initialDelayMs", d.initial_delay_ms)?,
-                max_delay_ms: f.or("maxDelayMs", d.max_delay_ms)?,
-                factor: f.or("factor", d.factor)?,
-                max_attempts: f.optional("maxAttempts")?,
-            })
-        })
+        let (mut f, d) = (Fields::new(value)?, Self::default());
+        let o = Self {
+            enabled: f.or("enabled", d.enabled)?,
+            initial_delay_ms: f.or("initialDelayMs", d.initial_delay_ms)?,
+            max_delay_ms: f.or("maxDelayMs", d.max_delay_ms)?,
+            factor: f.or("factor", d.factor)?,
+            max_attempts: f.optional("maxAttempts")?,
+        };
+        f.deny_unknown().map(|()| o)
     }
 }
 
@@ -222,14 +221,13 @@ impl Default for OfflineQueueOptions {
 
 impl FromJson for OfflineQueueOptions {
     fn from_json(value: Value) -> Result<Self, ReadError> {
-        let d = Self::default();
-        Fields::new(value)?.read_all(|f| {
-            Ok(Self {
-                max_messages: f.or("maxMessages", d.max_messages)?,
-                max_bytes: f.or("maxBytes", d.max_bytes)?,
-                policy: f.or("policy", d.policy)?,
-            })
-        })
+        let (mut f, d) = (Fields::new(value)?, Self::default());
+        let o = Self {
+            max_messages: f.or("maxMessages", d.max_messages)?,
+            max_bytes: f.or("maxBytes", d.max_bytes)?,
+            policy: f.or("policy", d.policy)?,
+        };
+        f.deny_unknown().map(|()| o)
     }
 }
 
@@ -347,8 +345,10 @@ mod tests {
 
     /// The connect and client fields of one flat options object, as the JS facade reads them.
     fn read(doc: Value) -> Result<(ConnectOptions, ClientOptions), String> {
-        let read = |f: &mut Fields| Ok((ConnectOptions::read(f)?, ClientOptions::read(f)?));
-        Fields::new(doc).and_then(|f| f.read_all(read)).map_err(|e| e.to_string())
+        let mut f = Fields::new(doc).map_err(|e| e.to_string())?;
+        let connect = ConnectOptions::read(&mut f).map_err(|e| e.to_string())?;
+        let client = ClientOptions::read(&mut f).map_err(|e| e.to_string())?;
+        f.deny_unknown().map(|()| (connect, client)).map_err(|e| e.to_string())
     }
 
     #[test]

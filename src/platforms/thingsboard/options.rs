@@ -74,8 +74,10 @@ mod tests {
     use serde_json::{json, Value};
 
     fn read(doc: Value) -> Result<(Credentials, DeviceOptions), String> {
-        let read = |f: &mut Fields| Ok((Credentials::read(f)?, DeviceOptions::read(f)?));
-        Fields::new(doc).and_then(|f| f.read_all(read)).map_err(|e| e.to_string())
+        let mut f = Fields::new(doc).map_err(|e| e.to_string())?;
+        let credentials = Credentials::read(&mut f).map_err(|e| e.to_string())?;
+        let options = DeviceOptions::read(&mut f).map_err(|e| e.to_string())?;
+        f.deny_unknown().map(|()| (credentials, options)).map_err(|e| e.to_string())
     }
 
     #[test]
