@@ -88,8 +88,7 @@ fn checked_object(value: &JsValue, field: &str, known: Option<&[&str]>) -> Resul
 
 /// A getter or a Proxy trap that threw: an option error, not an exception thrown through wasm.
 fn unreadable(field: &str, thrown: &JsValue) -> JsValue {
-    let why = thrown.dyn_ref::<js_sys::Error>().map_or_else(|| "it threw".into(), |e| String::from(e.message()));
-    option_error(field, &format!("could not be read: {why}"))
+    option_error(field, crate::json::unreadable(thrown).message())
 }
 
 #[wasm_bindgen]

@@ -65,10 +65,8 @@ pub fn get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !object.is_object() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(object, &JsValue::from_str(key)).map_err(|thrown| {
-        let why = thrown.dyn_ref::<js_sys::Error>().map_or_else(|| "it threw".into(), |e| String::from(e.message()));
-        option_error(key, &format!("could not be read: {why}"))
-    })
+    Reflect::get(object, &JsValue::from_str(key))
+        .map_err(|thrown| option_error(key, crate::json::unreadable(&thrown).message()))
 }
 
 /// A caller's list (`None`: not an array), each item read through a catching `Reflect.get`.

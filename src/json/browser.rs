@@ -151,8 +151,8 @@ fn too_many() -> ReadError {
     ))
 }
 
-/// A getter or a Proxy trap that threw.
-fn unreadable(thrown: &JsValue) -> ReadError {
+/// A getter or a Proxy trap that threw, as an error: "could not be read: " and its message.
+pub fn unreadable(thrown: &JsValue) -> ReadError {
     let why = thrown.dyn_ref::<js_sys::Error>().map_or_else(|| "it threw".into(), |e| String::from(e.message()));
     ReadError::new(format!("could not be read: {why}"))
 }
