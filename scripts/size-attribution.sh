@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How much of the npm package's wasm the pure core needs on its own, whatever the shell around it is
 # written in: the package's release build, wasm-bindgen (names kept), twiggy's dominator tree, then
-# bench/size_attribution.py. Not part of the test command (about 4 minutes from a cold target/); the
+# bench/size_attribution.py. Not part of the test command (about 25 s once the release build is there, plus twiggy's install the first time); the
 # README's "Size" section shows its last output. Installs twiggy 0.8.0 if it is missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 OUT="$ROOT/target/size-attribution"
 mkdir -p "$OUT"
 
-if [[ "$(twiggy --version 2>/dev/null || true)" != "twiggy 0.8.0" ]]; then
+if [[ "$(twiggy --version 2>/dev/null || true)" != "twiggy-opt 0.8.0" ]]; then
   cargo install twiggy --version 0.8.0
 fi
 cargo build -q --release --lib --target wasm32-unknown-unknown
