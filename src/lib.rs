@@ -6,6 +6,7 @@ pub mod error;
 pub mod json;
 pub mod platforms;
 pub mod session;
+pub mod supervisor;
 
 #[cfg(target_arch = "wasm32")]
 pub mod client;

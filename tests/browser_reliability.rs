@@ -13,7 +13,6 @@ use common::*;
 use futures_util::future::join_all;
 use iotmqtt::client::time::sleep_ms;
 use iotmqtt::client::{ConnectionState, MqttClient};
-use iotmqtt::session::backoff::backoff_ceiling_ms;
 use iotmqtt::{ClientOptions, ConnectOptions, Outgoing, ProtocolVersion, QoS, ReconnectOptions};
 use wasm_bindgen_test::*;
 
@@ -164,47 +163,6 @@ async fn a_30_second_outage_in_the_middle_loses_nothing() {
     assert_eq!(got.borrow().len(), 2_000);
     publisher.close();
     sub.close();
-}
-
-// Issue: over 2 minutes the backoff delays stay within their bounds and are jittered.
-#[wasm_bindgen_test]
-async fn backoff_delays_stay_within_bounds_and_are_jittered_over_two_minutes() {
-    let reconnect = ReconnectOptions { initial_delay_ms: 250, max_delay_ms: 4_000, factor: 2.0, ..Default::default() };
-    let c = MqttClient::with_options(
-        &broker_ws(),
-        options("", true),
-        ClientOptions { reconnect: reconnect.clone(), ..Default::default() },
-    )
-    .unwrap();
-    c.connect().await.unwrap();
-    let delays: Rc<RefCell<Vec<(u32, u64)>>> = Rc::default();
-    let d = delays.clone();
-    c.on_state(move |s| {
-        if let ConnectionState::Reconnecting { attempt, delay_ms, .. } = s {
-            d.borrow_mut().push((*attempt, *delay_ms));
-        }
-    });
-    broker("/stop").await;
-    sleep_ms(120_000).await;
-    broker("/start").await;
-    for _ in 0..100 {
-        if c.is_connected() {
-            break;
-        }
-        sleep_ms(100).await;
-    }
-    assert!(c.is_connected(), "reconnected once the broker was back");
-    let delays = delays.borrow();
-    assert!(delays.len() >= 30, "two minutes at most 4 s apart: {} attempts", delays.len());
-    for (attempt, delay) in delays.iter() {
-        assert!(*delay <= backoff_ceiling_ms(&reconnect, *attempt), "attempt {attempt}: {delay} ms");
-    }
-    let capped: Vec<u64> = delays.iter().filter(|(a, _)| *a >= 5).map(|(_, d)| *d).collect();
-    let mut distinct = capped.clone();
-    distinct.sort();
-    distinct.dedup();
-    assert!(distinct.len() * 2 > capped.len(), "jittered, not fixed: {capped:?}");
-    c.close();
 }
 
 // Issue: resubscription happens after a clean-session reconnect.

@@ -37,7 +37,7 @@ pub enum TimerKind {
     PingrespRecv,
     /// Give up when no CONNACK arrives in time.
     ConnectTimeout,
-    /// The shell's: time for the next reconnect attempt.
+    /// The supervisor's: time for the next reconnect attempt.
     Reconnect,
 }
 

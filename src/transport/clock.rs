@@ -10,7 +10,15 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::timers::{clear_timeout, set_timeout_with_id};
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout(handler: &js_sys::Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout_with_id(handler: &js_sys::Function, ms: i32, id: u32) -> i32;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub(crate) fn clear_timeout(id: i32);
+}
 
 /// The worker: `[1, id, ms]` arms timer `id`, `[0, id]` clears it; it posts `id` back when it fires.
 const WORKER_SOURCE: &str = "const t=new Map();onmessage=e=>{const [op,id,ms]=e.data;clearTimeout(t.get(id));t.delete(id);if(op===1){t.set(id,setTimeout(()=>{t.delete(id);postMessage(id);},ms));}};";

@@ -1,0 +1,570 @@
+//! The pure connection supervisor: everything about a connection's life that is not a packet. It
+//! opens and closes sockets, reconnects with jittered backoff up to a cap, never retries refused
+//! credentials, pauses while the browser is offline, times out a connect (the socket never opening
+//! included), keeps the session's timers as deadlines, and decides when bytes leave.
+//!
+//! In the style of quinn-proto: no clock and no randomness of its own. Every input takes `now`;
+//! the jitter comes from a seed; `poll_timeout` says when `handle_timeout` is next due. Each input
+//! returns the events it caused: `Request*` are jobs for the I/O shell, `Notify*` news for the
+//! application, in the order they happened.
+
+pub mod deadlines;
+pub mod outbox;
+pub mod reconnect;
+pub mod state;
+
+use crate::collections::VecMap;
+use crate::error::ClientError;
+use crate::session::backoff::reconnect_delay_ms;
+use crate::session::options::ClientOptions;
+use crate::session::{
+    generate_client_id, ConnAck, ConnectOptions, Message, Outgoing, Phase, PublishTicket, QoS, Session, SessionEvent,
+    TimerKind,
+};
+use deadlines::Deadlines;
+pub use deadlines::Millis;
+pub use outbox::{Flush, BATCH_LIMIT, BUSY_MS};
+use outbox::{Outbox, Push};
+use reconnect::Jitter;
+pub use state::ConnectionState;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Open a WebSocket to `url`. Report it with `socket_opened`, `socket_bytes`, `socket_error`
+    /// and `socket_closed`, or with `open_failed` if it cannot even be made.
+    RequestOpen {
+        url: String,
+    },
+    /// Write these bytes to the socket as one WebSocket message.
+    RequestTransmit(Vec<u8>),
+    /// Call `flush` then: bytes are waiting.
+    RequestFlush(Flush),
+    /// Close the socket and drop it: none of its later events are wanted.
+    RequestClose,
+    /// Delete the persisted message with this store key: delivered, or refused for good.
+    RequestForget(u64),
+    NotifyState(ConnectionState),
+    NotifyConnected(ConnAck),
+    /// A connect or reconnect attempt failed.
+    NotifyConnectFailed(ClientError),
+    NotifyMessage(Message),
+    NotifyPublishCompleted {
+        token: u64,
+        result: Result<(), ClientError>,
+    },
+    NotifySubscribed {
+        packet_id: u16,
+        results: Vec<Result<QoS, ClientError>>,
+    },
+    NotifyUnsubscribed {
+        packet_id: u16,
+        results: Vec<Result<(), ClientError>>,
+    },
+    /// The supervisor gave up on the connection for good: everything still waiting fails with this.
+    NotifyEnded(ClientError),
+}
+
+/// What `connect` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectStart {
+    /// Already connected: the CONNACK of the connection in place.
+    Connected(ConnAck),
+    /// An attempt started; `NotifyConnected` or `NotifyConnectFailed` ends it.
+    Started(Vec<Event>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Socket {
+    None,
+    Opening,
+    Open,
+}
+
+pub struct Supervisor {
+    url: String,
+    session: Session,
+    options: ClientOptions,
+    state: ConnectionState,
+    socket: Socket,
+    deadlines: Deadlines,
+    outbox: Outbox,
+    jitter: Jitter,
+    /// Why the connection is ending, once known; the best reason wins over "connection lost".
+    lost_reason: Option<ClientError>,
+    /// The socket reported an error before closing: a 1006 close then means "refused or broke".
+    socket_error: bool,
+    closing: bool,
+    /// Reconnect attempts since the connection was last up.
+    attempt: u32,
+    /// Reconnecting starts only after a first success.
+    was_connected: bool,
+    /// The browser said it is offline: attempts wait for `set_online(true)`.
+    offline: bool,
+    /// Session token -> store key of each persisted message not yet settled.
+    persisted: VecMap<u64, u64>,
+}
+
+impl Supervisor {
+    /// A supervisor for `url` (`ws://` or `wss://`). `seed` feeds the backoff jitter and, when
+    /// `options.client_id` is empty, the generated client id. `may_defer`: whether the shell has an
+    /// unthrottled clock for `Flush::Tick`.
+    pub fn new(
+        url: &str,
+        mut options: ConnectOptions,
+        client_options: ClientOptions,
+        seed: u64,
+        may_defer: bool,
+    ) -> Result<Self, ClientError> {
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(ClientError::InvalidOption {
+                field: "url",
+                reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
+            });
+        }
+        let mut jitter = Jitter::new(seed);
+        if options.client_id.is_empty() {
+            options.client_id = generate_client_id(jitter.next_u64());
+        }
+        let mut session = Session::new(options);
+        if client_options.reconnect.enabled || client_options.persistence.is_some() {
+            session.set_offline_queue(client_options.offline_queue.clone());
+        }
+        let may_defer = may_defer && client_options.worker_timers;
+        Ok(Self {
+            url: url.to_owned(),
+            session,
+            options: client_options,
+            state: ConnectionState::Idle,
+            socket: Socket::None,
+            deadlines: Deadlines::default(),
+            outbox: Outbox::new(may_defer),
+            jitter,
+            lost_reason: None,
+            socket_error: false,
+            closing: false,
+            attempt: 0,
+            was_connected: false,
+            offline: false,
+            persisted: VecMap::new(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    pub fn state(&self) -> &ConnectionState {
+        &self.state
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closing
+    }
+
+    /// Whether a socket is open or opening.
+    pub fn has_socket(&self) -> bool {
+        self.socket != Socket::None
+    }
+
+    /// Timers armed, for leak checks.
+    pub fn armed_timers(&self) -> usize {
+        self.deadlines.len()
+    }
+
+    /// When `handle_timeout` is next due, if any timer is armed.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.deadlines.next()
+    }
+
+    /// The application asks for a connection.
+    pub fn connect(&mut self, now: Millis) -> Result<ConnectStart, ClientError> {
+        match &self.state {
+            ConnectionState::Connected(ack) => return Ok(ConnectStart::Connected(ack.clone())),
+            ConnectionState::Connecting => {
+                return Err(ClientError::InvalidOption {
+                    field: "connect",
+                    reason: "a connect is already under way".into(),
+                })
+            }
+            ConnectionState::Closed => return Err(ClientError::Closed),
+            _ => {}
+        }
+        if !self.options.websocket_protocols.iter().any(|p| p == "mqtt") {
+            return Err(ClientError::InvalidOption {
+                field: "websocketProtocols",
+                reason: "MQTT over WebSocket requires the subprotocol \"mqtt\" among those offered".into(),
+            });
+        }
+        self.deadlines.cancel(TimerKind::Reconnect);
+        let mut out = Vec::new();
+        self.open(now, &mut out);
+        Ok(ConnectStart::Started(out))
+    }
+
+    /// Publishes, or queues while disconnected. `store_key`: the persisted copy of the message,
+    /// forgotten (`RequestForget`) once the message is settled.
+    pub fn publish(
+        &mut self,
+        now: Millis,
+        msg: &Outgoing,
+        store_key: Option<u64>,
+    ) -> Result<(PublishTicket, Vec<Event>), ClientError> {
+        // A closed client never connects again: queued, the message would wait for ever.
+        if self.closing {
+            return Err(ClientError::Closed);
+        }
+        let (ticket, events) = self.session.publish(msg)?;
+        if let (Some(key), true) = (store_key, ticket.completes_later()) {
+            self.persisted.insert(ticket.token, key);
+        }
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        Ok((ticket, out))
+    }
+
+    pub fn subscribe(&mut self, now: Millis, filters: &[(String, QoS)]) -> Result<(u16, Vec<Event>), ClientError> {
+        let (id, events) = self.session.subscribe(filters)?;
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        Ok((id, out))
+    }
+
+    pub fn unsubscribe(&mut self, now: Millis, filters: &[String]) -> Result<(u16, Vec<Event>), ClientError> {
+        let (id, events) = self.session.unsubscribe(filters)?;
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        Ok((id, out))
+    }
+
+    /// Sends DISCONNECT (when connected) and closes; `connect` may be called again later.
+    pub fn disconnect(&mut self, now: Millis) -> Vec<Event> {
+        self.lost_reason = Some(ClientError::Disconnected);
+        self.deadlines.cancel(TimerKind::Reconnect);
+        let events = self.session.disconnect();
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        out
+    }
+
+    /// Disconnects for good: the supervisor refuses everything from now on.
+    pub fn close(&mut self, now: Millis) -> Vec<Event> {
+        self.closing = true;
+        let mut out = self.disconnect(now);
+        // Closing an idle or already ended client still ends in `Closed`.
+        if self.state != ConnectionState::Closed {
+            self.finish(ClientError::Closed, &mut out);
+        }
+        out
+    }
+
+    /// The socket asked for by `RequestOpen` is open: CONNECT goes out.
+    pub fn socket_opened(&mut self, now: Millis) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket != Socket::Opening {
+            return out;
+        }
+        self.socket = Socket::Open;
+        let events = match self.session.connect() {
+            Ok(events) => events,
+            Err(e) => vec![SessionEvent::NotifyConnectFailed(e), SessionEvent::RequestClose],
+        };
+        self.absorb(now, events, &mut out);
+        out
+    }
+
+    /// One WebSocket message from the broker.
+    pub fn socket_bytes(&mut self, now: Millis, bytes: &[u8]) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket == Socket::Open {
+            let events = self.session.feed(bytes);
+            self.absorb(now, events, &mut out);
+        }
+        out
+    }
+
+    /// The socket reported an error; its close follows.
+    pub fn socket_error(&mut self) {
+        if self.socket != Socket::None {
+            self.socket_error = true;
+        }
+    }
+
+    /// The socket closed, with the WebSocket close code and reason.
+    pub fn socket_closed(&mut self, now: Millis, code: u16, reason: &str) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket == Socket::None {
+            return out;
+        }
+        let why = if self.socket_error && code == 1006 {
+            ClientError::Socket(
+                "the connection was refused or broke (close code 1006): is the broker running, and the URL, port and path right?"
+                    .into(),
+            )
+        } else {
+            ClientError::SocketClosed { code, reason: reason.to_owned() }
+        };
+        self.lost_reason.get_or_insert(why);
+        // A socket that dies before it opened fails the attempt as a CONNACK refusal would.
+        let mut events = Vec::with_capacity(2);
+        if self.socket == Socket::Opening {
+            events.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectionLost));
+        }
+        events.push(SessionEvent::RequestClose);
+        self.absorb(now, events, &mut out);
+        out
+    }
+
+    /// The shell could not even make the socket `RequestOpen` asked for (the browser refused the URL).
+    pub fn open_failed(&mut self, now: Millis, error: ClientError) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket != Socket::Opening {
+            return out;
+        }
+        self.lost_reason = Some(error.clone());
+        self.absorb(now, vec![SessionEvent::NotifyConnectFailed(error), SessionEvent::RequestClose], &mut out);
+        out
+    }
+
+    /// The browser's `online` / `offline` events: wait while offline, try at once when back online.
+    pub fn set_online(&mut self, now: Millis, online: bool) -> Vec<Event> {
+        self.offline = !online;
+        let mut out = Vec::new();
+        if matches!(self.state, ConnectionState::Reconnecting { .. }) {
+            if online {
+                self.attempt_reconnect(now, &mut out);
+            } else {
+                self.deadlines.cancel(TimerKind::Reconnect);
+            }
+        }
+        out
+    }
+
+    /// The flush asked for by `RequestFlush` is due.
+    pub fn flush(&mut self, now: Millis) -> Vec<Event> {
+        match self.outbox.flush(now) {
+            Some(bytes) if self.socket == Socket::Open => vec![Event::RequestTransmit(bytes)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The timer armed for `poll_timeout` fired (or any time after it): runs what is due at `now`.
+    /// Each kind fires at most once per call, so a zero delay cannot loop.
+    pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
+        let mut out = Vec::new();
+        for kind in self.deadlines.due(now) {
+            if !self.deadlines.take_if_due(kind, now) {
+                continue;
+            }
+            match kind {
+                TimerKind::Reconnect => self.attempt_reconnect(now, &mut out),
+                TimerKind::ConnectTimeout if self.socket == Socket::Opening => {
+                    // The socket itself never opened.
+                    let timeout_ms = self.session.options().connect_timeout_ms;
+                    let events = vec![
+                        SessionEvent::NotifyConnectFailed(ClientError::ConnectTimeout { timeout_ms }),
+                        SessionEvent::RequestClose,
+                    ];
+                    self.absorb(now, events, &mut out);
+                }
+                kind => {
+                    let events = self.session.timer_fired(kind);
+                    self.absorb(now, events, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Opens a socket for a connect or reconnect attempt and arms the connect timeout, which
+    /// `session.connect` arms again once the socket is open.
+    fn open(&mut self, now: Millis, out: &mut Vec<Event>) {
+        self.socket = Socket::Opening;
+        self.lost_reason = None;
+        self.socket_error = false;
+        let timeout = self.session.options().connect_timeout_ms;
+        self.deadlines.set(TimerKind::ConnectTimeout, now.saturating_add(timeout));
+        out.push(Event::RequestOpen { url: self.url.clone() });
+        self.set_state(ConnectionState::Connecting, out);
+    }
+
+    /// Applies session events; a close they ask for ends the socket, and then the connection is
+    /// either retried or given up.
+    fn absorb(&mut self, now: Millis, events: Vec<SessionEvent>, out: &mut Vec<Event>) {
+        let mut queue = events;
+        let mut closed = false;
+        loop {
+            let mut close_requested = false;
+            for event in queue.drain(..) {
+                self.apply(now, event, &mut close_requested, out);
+            }
+            if !close_requested || closed {
+                break;
+            }
+            closed = true;
+            self.drop_socket(out);
+            queue = self.session.notify_closed();
+        }
+        if closed {
+            let why = self.lost_reason.take().unwrap_or(ClientError::ConnectionLost);
+            if self.should_reconnect(&why) {
+                self.schedule_reconnect(now, why, out);
+            } else {
+                self.finish(why, out);
+            }
+        }
+    }
+
+    fn apply(&mut self, now: Millis, event: SessionEvent, close: &mut bool, out: &mut Vec<Event>) {
+        match event {
+            SessionEvent::RequestSend(bytes) => match self.outbox.push(now, &bytes) {
+                Push::Waiting => {}
+                Push::Schedule(when) => out.push(Event::RequestFlush(when)),
+                Push::Send(bytes) => out.push(Event::RequestTransmit(bytes)),
+            },
+            SessionEvent::RequestTimerReset { kind, duration_ms } => {
+                self.deadlines.set(kind, now.saturating_add(duration_ms))
+            }
+            SessionEvent::RequestTimerCancel(kind) => self.deadlines.cancel(kind),
+            SessionEvent::RequestClose => *close = true,
+            SessionEvent::NotifyConnected(ack) => {
+                self.was_connected = true;
+                self.attempt = 0;
+                out.push(Event::NotifyConnected(ack.clone()));
+                self.set_state(ConnectionState::Connected(ack), out);
+            }
+            SessionEvent::NotifyConnectFailed(e) => {
+                // A socket that closed says more than the session's "connection lost".
+                let e = match (&e, &self.lost_reason) {
+                    (ClientError::ConnectionLost, Some(better)) => better.clone(),
+                    _ => e,
+                };
+                out.push(Event::NotifyConnectFailed(e.clone()));
+                self.lost_reason = Some(e.clone());
+                // A failed reconnect attempt goes straight on to the next Reconnecting state.
+                if !(self.was_connected && self.options.reconnect.enabled) {
+                    self.set_state(ConnectionState::Disconnected(e), out);
+                }
+            }
+            SessionEvent::NotifyMessage(m) => out.push(Event::NotifyMessage(m)),
+            SessionEvent::NotifyPublishCompleted { token, result } => {
+                self.forget_if_settled(token, &result, out);
+                out.push(Event::NotifyPublishCompleted { token, result });
+            }
+            SessionEvent::NotifySubscribed { packet_id, results } => {
+                out.push(Event::NotifySubscribed { packet_id, results })
+            }
+            SessionEvent::NotifyUnsubscribed { packet_id, results } => {
+                out.push(Event::NotifyUnsubscribed { packet_id, results })
+            }
+            SessionEvent::NotifyConnectionLost(e) => {
+                self.lost_reason.get_or_insert(e);
+            }
+        }
+    }
+
+    /// The socket goes: what this input queued (a DISCONNECT, say) leaves before the close frame.
+    fn drop_socket(&mut self, out: &mut Vec<Event>) {
+        let bytes = self.outbox.drain();
+        if self.socket == Socket::None {
+            return;
+        }
+        if let (Some(bytes), Socket::Open) = (bytes, self.socket) {
+            out.push(Event::RequestTransmit(bytes));
+        }
+        self.socket = Socket::None;
+        out.push(Event::RequestClose);
+    }
+
+    /// Reconnect only after a connection that was once up dropped by itself, and never when the
+    /// broker refused the credentials (retrying cannot fix those).
+    fn should_reconnect(&self, why: &ClientError) -> bool {
+        !self.closing
+            && self.was_connected
+            && self.options.reconnect.enabled
+            && !reconnect::refused_for_good(why)
+            && !reconnect::asked_for(why)
+    }
+
+    /// Arms the next attempt after a full-jitter backoff delay, or gives up after `max_attempts`.
+    fn schedule_reconnect(&mut self, now: Millis, why: ClientError, out: &mut Vec<Event>) {
+        self.deadlines.clear();
+        self.attempt += 1;
+        let attempt = self.attempt;
+        if self.options.reconnect.max_attempts.is_some_and(|max| attempt > max) {
+            return self.finish(ClientError::ReconnectGaveUp { attempts: attempt - 1 }, out);
+        }
+        let delay_ms = reconnect_delay_ms(&self.options.reconnect, attempt, self.jitter.next_unit());
+        if !self.offline {
+            self.deadlines.set(TimerKind::Reconnect, now.saturating_add(delay_ms));
+        }
+        self.set_state(ConnectionState::Reconnecting { attempt, delay_ms, reason: why }, out);
+    }
+
+    fn attempt_reconnect(&mut self, now: Millis, out: &mut Vec<Event>) {
+        if self.closing || self.socket != Socket::None || !matches!(self.state, ConnectionState::Reconnecting { .. }) {
+            return;
+        }
+        self.deadlines.cancel(TimerKind::Reconnect);
+        self.open(now, out);
+    }
+
+    /// Gives up: fails what still waits and announces the final state once.
+    fn finish(&mut self, why: ClientError, out: &mut Vec<Event>) {
+        self.deadlines.clear();
+        let final_error = if self.closing { ClientError::Closed } else { why };
+        // What still waits to be sent fails with the reason; what was persisted stays in the
+        // store, to be sent by the next page.
+        self.session.discard_pending();
+        self.persisted.clear();
+        self.attempt = 0;
+        out.push(Event::NotifyEnded(final_error.clone()));
+        let next = if self.closing { ConnectionState::Closed } else { ConnectionState::Disconnected(final_error) };
+        let already_down = matches!(
+            (&self.state, &next),
+            (ConnectionState::Disconnected(_), ConnectionState::Disconnected(_)) | (ConnectionState::Idle, _)
+        ) && !self.closing;
+        if !already_down && self.state != next {
+            self.set_state(next, out);
+        }
+    }
+
+    /// A delivered message (or one the broker refused for good) leaves the store; one that merely
+    /// could not be sent yet stays for the next connection or page.
+    fn forget_if_settled(&mut self, token: u64, result: &Result<(), ClientError>, out: &mut Vec<Event>) {
+        let settled = match result {
+            Ok(()) => true,
+            Err(e) => matches!(
+                e,
+                ClientError::PublishRefused { .. } | ClientError::DroppedFromQueue | ClientError::PacketTooLarge { .. }
+            ),
+        };
+        if settled {
+            if let Some(key) = self.persisted.remove(&token) {
+                out.push(Event::RequestForget(key));
+            }
+        }
+    }
+
+    fn set_state(&mut self, state: ConnectionState, out: &mut Vec<Event>) {
+        self.state = state.clone();
+        out.push(Event::NotifyState(state));
+    }
+
+    /// Whether the session is connected (CONNACK received).
+    pub fn is_connected(&self) -> bool {
+        self.session.phase() == Phase::Connected
+    }
+
+    /// Bytes waiting for the next flush.
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.pending()
+    }
+}
