@@ -1,58 +1,13 @@
-//! The client's one error type: everything the session, the transport and the async client
-//! can report, each with a message a user can act on and a stable code for programs.
+//! The client's error type: the session's protocol errors, wrapped, and what only a connection or
+//! the browser can report (a socket closing, the application disconnecting, giving up, the store).
+//! Each has a message a user can act on and a stable code for programs.
 
-use crate::session::reason::{ConnectRefusal, ReasonCode};
-use crate::session::{ProtocolVersion, QoS};
+pub use crate::session::error::SessionError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
-    #[error("the broker refused the connection (CONNACK 0x{code:02X}, MQTT {version}): {}", refusal.advice())]
-    ConnectRefused { version: ProtocolVersion, code: u8, refusal: ConnectRefusal },
-
-    #[error("no CONNACK within {timeout_ms} ms: is the broker reachable at that URL, and does it speak MQTT over WebSocket?")]
-    ConnectTimeout { timeout_ms: u64 },
-
-    #[error("invalid topic {topic:?}: {reason}")]
-    InvalidTopic { topic: String, reason: &'static str },
-
-    #[error("invalid topic filter {filter:?}: {reason}")]
-    InvalidFilter { filter: String, reason: &'static str },
-
-    #[error("QoS {0} does not exist: use 0, 1 or 2")]
-    InvalidQos(u8),
-
-    #[error("QoS {requested} is above the broker's maximum QoS {maximum}")]
-    QosNotSupported { requested: QoS, maximum: QoS },
-
-    #[error("the packet would be {size} bytes, but the broker accepts at most {max}")]
-    PacketTooLarge { size: usize, max: usize },
-
-    #[error("invalid option {field}: {reason}")]
-    InvalidOption { field: &'static str, reason: String },
-
-    #[error("the broker refused the publish to {topic:?}: {reason}")]
-    PublishRefused { topic: String, reason: ReasonCode },
-
-    #[error("the broker refused the subscription to {filter:?}: {reason}")]
-    SubscribeRefused { filter: String, reason: ReasonCode },
-
-    #[error("the broker refused to unsubscribe {filter:?}: {reason}")]
-    UnsubscribeRefused { filter: String, reason: ReasonCode },
-
-    #[error("the broker disconnected: {reason}")]
-    ServerDisconnected { reason: ReasonCode },
-
-    #[error("no PINGRESP from the broker in time: the connection is dead")]
-    PingTimeout,
-
-    #[error("the bytes from the broker are not valid MQTT ({detail}); the connection was closed")]
-    Protocol { detail: String },
-
-    #[error("not connected: connect first, or wait for the reconnect")]
-    NotConnected,
-
-    #[error("the connection was lost before the broker answered")]
-    ConnectionLost,
+    #[error(transparent)]
+    Session(#[from] SessionError),
 
     #[error("the WebSocket closed (code {code}{}{reason})", if reason.is_empty() { "" } else { ": " })]
     SocketClosed { code: u16, reason: String },
@@ -66,51 +21,32 @@ pub enum ClientError {
     #[error("the client was closed")]
     Closed,
 
-    #[error("the offline queue is full ({messages} messages, {bytes} bytes): the publish was refused")]
-    OfflineQueueFull { messages: usize, bytes: usize },
-
-    #[error("dropped from the full offline queue to make room for newer messages (QoS 0 only)")]
-    DroppedFromQueue,
-
     #[error("the message store (IndexedDB) failed: {0}")]
     Persistence(String),
 
     #[error("gave up reconnecting after {attempts} attempts")]
     ReconnectGaveUp { attempts: u32 },
-
-    #[error("no packet identifier is free: 65,535 requests are already in flight")]
-    PacketIdsExhausted,
 }
 
 impl ClientError {
     /// A stable code for programs to switch on; the JS API exposes it as `error.code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::ConnectRefused { refusal, .. } => refusal.code(),
-            Self::ConnectTimeout { .. } => "CONNECT_TIMEOUT",
-            Self::InvalidTopic { .. } => "INVALID_TOPIC",
-            Self::InvalidFilter { .. } => "INVALID_TOPIC_FILTER",
-            Self::InvalidQos(_) => "INVALID_QOS",
-            Self::QosNotSupported { .. } => "QOS_NOT_SUPPORTED",
-            Self::PacketTooLarge { .. } => "PACKET_TOO_LARGE",
-            Self::InvalidOption { .. } => "INVALID_OPTION",
-            Self::PublishRefused { .. } => "PUBLISH_REFUSED",
-            Self::SubscribeRefused { .. } => "SUBSCRIBE_REFUSED",
-            Self::UnsubscribeRefused { .. } => "UNSUBSCRIBE_REFUSED",
-            Self::ServerDisconnected { .. } => "SERVER_DISCONNECTED",
-            Self::PingTimeout => "PING_TIMEOUT",
-            Self::Protocol { .. } => "PROTOCOL_ERROR",
-            Self::NotConnected => "NOT_CONNECTED",
-            Self::ConnectionLost => "CONNECTION_LOST",
+            Self::Session(e) => e.code(),
             Self::SocketClosed { .. } => "SOCKET_CLOSED",
             Self::Socket(_) => "SOCKET_ERROR",
             Self::Disconnected => "DISCONNECTED",
             Self::Closed => "CLIENT_CLOSED",
-            Self::PacketIdsExhausted => "PACKET_IDS_EXHAUSTED",
-            Self::OfflineQueueFull { .. } => "OFFLINE_QUEUE_FULL",
             Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
-            Self::DroppedFromQueue => "DROPPED_FROM_QUEUE",
             Self::Persistence(_) => "PERSISTENCE_ERROR",
+        }
+    }
+
+    /// The session's error, when this is one.
+    pub fn session(&self) -> Option<&SessionError> {
+        match self {
+            Self::Session(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -120,15 +56,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refusal_message_names_the_cause() {
-        let e = ClientError::ConnectRefused {
-            version: ProtocolVersion::V3_1_1,
-            code: 5,
-            refusal: ConnectRefusal::NotAuthorized,
-        };
-        assert_eq!(e.code(), "CONNACK_NOT_AUTHORIZED");
-        let text = e.to_string();
-        assert!(text.contains("0x05") && text.contains("3.1.1") && text.contains("credentials"), "{text}");
+    fn a_session_error_keeps_its_code_and_message_when_wrapped() {
+        let e = ClientError::from(SessionError::PingTimeout);
+        assert_eq!(e.code(), "PING_TIMEOUT");
+        assert_eq!(e.to_string(), SessionError::PingTimeout.to_string());
     }
 
     #[test]

@@ -18,6 +18,6 @@ pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
 
-pub use error::ClientError;
+pub use error::{ClientError, SessionError};
 pub use session::options::{ClientOptions, OfflineQueueOptions, QueueFullPolicy, ReconnectOptions};
 pub use session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};

@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use futures_util::StreamExt;
 use iotmqtt::client::{ConnectionState, MqttClient};
+use iotmqtt::SessionError;
 use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Outgoing, ProtocolVersion, QoS, ReconnectOptions};
 
 fn no_reconnect() -> ClientOptions {
@@ -39,7 +40,7 @@ async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
         assert_eq!(restarted["ok"], true);
         match state {
             // MQTT 5: mosquitto says goodbye with DISCONNECT 0x8B "Server shutting down".
-            ConnectionState::Disconnected(ClientError::ServerDisconnected { reason }) => {
+            ConnectionState::Disconnected(ClientError::Session(SessionError::ServerDisconnected { reason })) => {
                 assert_eq!(version, ProtocolVersion::V5);
                 assert_eq!(reason.0, 0x8B);
             }
@@ -49,7 +50,7 @@ async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
         assert!(!c.is_connected());
         assert_eq!(
             c.publish(Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap_err(),
-            ClientError::NotConnected
+            ClientError::Session(SessionError::NotConnected)
         );
         // The same client connects again once the broker is back.
         c.connect().await.expect("reconnect after the restart");
@@ -76,7 +77,7 @@ async fn a_frozen_broker_is_detected_by_ping_timeout() {
     assert_eq!(get_json(&control_url("/pause")).await["ok"], true);
     let state = states.next().await.unwrap();
     assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
-    assert_eq!(state, ConnectionState::Disconnected(ClientError::PingTimeout));
+    assert_eq!(state, ConnectionState::Disconnected(ClientError::Session(SessionError::PingTimeout)));
     assert_eq!(c.live_resources(), (0, false), "no timer or socket left behind");
 }
 
@@ -95,7 +96,10 @@ async fn a_half_open_connection_starts_a_reconnect_within_one_and_a_half_keepali
     let detected_after = js_sys::Date::now() - sent_at;
     assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
     assert!(
-        matches!(&state, ConnectionState::Reconnecting { attempt: 1, reason: ClientError::PingTimeout, .. }),
+        matches!(
+            &state,
+            ConnectionState::Reconnecting { attempt: 1, reason: ClientError::Session(SessionError::PingTimeout), .. }
+        ),
         "{state:?}"
     );
     assert!(detected_after <= 3_000.0 + 250.0, "1.5 x 2 s keepalive, plus timer slack: {detected_after} ms");
@@ -114,7 +118,11 @@ async fn a_broker_restart_is_survived_by_reconnecting() {
     assert_eq!(get_json(&control_url("/start")).await["ok"], true);
     match &first {
         // MQTT 5: DISCONNECT 0x8B "Server shutting down", when it reaches us before the socket closes.
-        ConnectionState::Reconnecting { attempt: 1, reason: ClientError::ServerDisconnected { reason }, .. } => {
+        ConnectionState::Reconnecting {
+            attempt: 1,
+            reason: ClientError::Session(SessionError::ServerDisconnected { reason }),
+            ..
+        } => {
             assert_eq!(reason.0, 0x8B, "server shutting down")
         }
         ConnectionState::Reconnecting {
@@ -143,6 +151,9 @@ async fn a_broker_that_never_answers_is_a_connect_timeout() {
         .unwrap();
     let result = c.connect().await;
     assert_eq!(get_json(&control_url("/resume")).await["ok"], true);
-    assert_eq!(result.unwrap_err(), ClientError::ConnectTimeout { timeout_ms: 800 });
-    assert!(matches!(c.state(), ConnectionState::Disconnected(ClientError::ConnectTimeout { .. })));
+    assert_eq!(result.unwrap_err(), ClientError::Session(SessionError::ConnectTimeout { timeout_ms: 800 }));
+    assert!(matches!(
+        c.state(),
+        ConnectionState::Disconnected(ClientError::Session(SessionError::ConnectTimeout { .. }))
+    ));
 }

@@ -11,6 +11,7 @@ use common::*;
 use futures_util::StreamExt;
 use iotmqtt::client::{ConnectionState, MqttClient};
 use iotmqtt::session::reason::ConnectRefusal;
+use iotmqtt::SessionError;
 use iotmqtt::{ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
 use wasm_bindgen_test::*;
 
@@ -65,7 +66,7 @@ async fn mqtt5_connack_announces_the_brokers_maximum_packet_size() {
     let c = connected(ProtocolVersion::V5).await;
     assert_eq!(c.maximum_packet_size(), Some(1_048_576), "the harness sets max_packet_size 1048576");
     let err = c.publish(Outgoing::new("big", vec![0u8; 1_048_576])).await.unwrap_err();
-    assert!(matches!(err, ClientError::PacketTooLarge { max: 1_048_576, .. }), "{err}");
+    assert!(matches!(err, ClientError::Session(SessionError::PacketTooLarge { max: 1_048_576, .. })), "{err}");
     assert!(c.is_connected(), "a refused publish leaves the connection up");
     c.close();
 }
@@ -78,13 +79,16 @@ async fn wrong_password_is_a_clear_not_authorized_error() {
     let err = c.connect().await.unwrap_err();
     assert_eq!(err.code(), "CONNACK_NOT_AUTHORIZED", "{err}");
     assert!(err.to_string().contains("credentials"), "{err}");
-    assert!(matches!(c.state(), ConnectionState::Disconnected(ClientError::ConnectRefused { .. })));
+    assert!(matches!(
+        c.state(),
+        ConnectionState::Disconnected(ClientError::Session(SessionError::ConnectRefused { .. }))
+    ));
 
     let mut o = options(ProtocolVersion::V5);
     o.password = Some("wrong".into());
     let c = MqttClient::new(&broker_ws(), o).unwrap();
     match c.connect().await.unwrap_err() {
-        ClientError::ConnectRefused { refusal, .. } => {
+        ClientError::Session(SessionError::ConnectRefused { refusal, .. }) => {
             assert!(matches!(refusal, ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword))
         }
         other => panic!("{other}"),
@@ -202,7 +206,10 @@ async fn an_acl_denied_publish_is_a_typed_refusal_on_mqtt5() {
     let c = MqttClient::new(&broker_ws(), o).unwrap();
     c.connect().await.unwrap();
     let err = c.publish(Outgoing::new(unique("denied"), b"x".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap_err();
-    assert!(matches!(err, ClientError::PublishRefused { reason, .. } if reason.0 == 0x87), "{err}");
+    assert!(
+        matches!(err, ClientError::Session(SessionError::PublishRefused { reason, .. }) if reason.0 == 0x87),
+        "{err}"
+    );
     c.close();
 }
 

@@ -7,6 +7,7 @@ use iotmqtt::platforms::cloudplugs::{
     data_filter, data_topic, parse_data_record, parse_enrollment_reply, CloudPlugsError, DataDocument,
 };
 use iotmqtt::session::topic::topic_matches;
+use iotmqtt::SessionError;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -46,7 +47,7 @@ fn every_error_code_is_namespaced_except_the_clients_own() {
     for e in errors {
         assert!(e.code().starts_with("CLOUDPLUGS_"), "{}", e.code());
     }
-    let client = CloudPlugsError::from(iotmqtt::ClientError::NotConnected);
+    let client = CloudPlugsError::from(iotmqtt::ClientError::Session(SessionError::NotConnected));
     assert_eq!(client.code(), "NOT_CONNECTED");
 }
 

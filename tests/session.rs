@@ -4,7 +4,7 @@
 
 use iotmqtt::session::reason::{ConnectRefusal, ReasonCode};
 use iotmqtt::session::{publish_packet_size, Session, SessionEvent as E, TimerKind};
-use iotmqtt::{ClientError, ConnectOptions, Outgoing, ProtocolVersion, QoS, Will};
+use iotmqtt::{ConnectOptions, Outgoing, ProtocolVersion, QoS, SessionError, Will};
 
 fn options(version: ProtocolVersion) -> ConnectOptions {
     ConnectOptions { version, client_id: "c1".into(), keepalive_secs: 10, ..Default::default() }
@@ -131,7 +131,7 @@ fn every_v3_connack_refusal_fails_the_connect_and_closes() {
         let ev = s.feed(&connack(ProtocolVersion::V3_1_1, code));
         let refusal = ConnectRefusal::from_v3(code);
         assert!(
-            ev.contains(&E::NotifyConnectFailed(ClientError::ConnectRefused {
+            ev.contains(&E::NotifyConnectFailed(SessionError::ConnectRefused {
                 version: ProtocolVersion::V3_1_1,
                 code,
                 refusal
@@ -158,7 +158,7 @@ fn every_v5_connack_reason_code_fails_the_connect_with_its_name() {
             _ => None,
         });
         match failure {
-            Some(ClientError::ConnectRefused { code: c, refusal, .. }) => {
+            Some(SessionError::ConnectRefused { code: c, refusal, .. }) => {
                 assert_eq!(c, code);
                 assert_eq!(refusal, ConnectRefusal::from_v5(code));
                 assert_ne!(refusal, ConnectRefusal::Unknown);
@@ -183,9 +183,9 @@ fn v5_connack_properties_limit_what_may_be_published() {
     assert_eq!(ack.maximum_qos, Some(QoS::AtLeastOnce));
 
     let big = Outgoing::new("t", vec![0u8; 100]);
-    assert!(matches!(s.publish(&big), Err(ClientError::PacketTooLarge { max: 100, .. })));
+    assert!(matches!(s.publish(&big), Err(SessionError::PacketTooLarge { max: 100, .. })));
     let q2 = Outgoing::new("t", b"x".to_vec()).qos(QoS::ExactlyOnce);
-    assert!(matches!(s.publish(&q2), Err(ClientError::QosNotSupported { .. })));
+    assert!(matches!(s.publish(&q2), Err(SessionError::QosNotSupported { .. })));
     let fits = Outgoing::new("t", vec![0u8; 90]);
     assert_eq!(sent(&s.publish(&fits).unwrap().1).len(), 1, "a publish that fits still goes out");
 }
@@ -232,7 +232,7 @@ fn every_v5_puback_error_reason_fails_the_publish() {
         let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
         let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
         let ev = s.feed(&[0x40, 0x03, hi, lo, code]);
-        let expected = Err(ClientError::PublishRefused { topic: "t".into(), reason: ReasonCode(code) });
+        let expected = Err(SessionError::PublishRefused { topic: "t".into(), reason: ReasonCode(code) });
         assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: expected }), "{ev:?}");
     }
     // 0x10 "No matching subscribers" is a success.
@@ -293,7 +293,7 @@ fn v5_pubrec_error_fails_a_qos2_publish() {
     let ev = s.feed(&[0x50, 0x03, hi, lo, 0x87]);
     assert!(ev.iter().any(|e| matches!(
         e,
-        E::NotifyPublishCompleted { result: Err(ClientError::PublishRefused { reason: ReasonCode(0x87), .. }), .. }
+        E::NotifyPublishCompleted { result: Err(SessionError::PublishRefused { reason: ReasonCode(0x87), .. }), .. }
     )));
 }
 
@@ -313,7 +313,7 @@ fn subscribe_several_filters_reports_each_result() {
     let results = vec![
         Ok(QoS::AtMostOnce),
         Ok(QoS::ExactlyOnce),
-        Err(ClientError::SubscribeRefused { filter: "c".into(), reason: ReasonCode(0x80) }),
+        Err(SessionError::SubscribeRefused { filter: "c".into(), reason: ReasonCode(0x80) }),
     ];
     assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "{ev:?}");
 }
@@ -326,7 +326,7 @@ fn every_v5_suback_error_reason_is_reported_per_filter() {
         let (id, _) = s.subscribe(&[("x/#".to_string(), QoS::AtLeastOnce)]).unwrap();
         let [hi, lo] = id.to_be_bytes();
         let ev = s.feed(&[0x90, 0x04, hi, lo, 0x00, code]);
-        let results = vec![Err(ClientError::SubscribeRefused { filter: "x/#".into(), reason: ReasonCode(code) })];
+        let results = vec![Err(SessionError::SubscribeRefused { filter: "x/#".into(), reason: ReasonCode(code) })];
         assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "0x{code:02X}: {ev:?}");
     }
 }
@@ -344,7 +344,7 @@ fn unsubscribe_completes_on_unsuback_in_both_versions() {
     let (id, _) = s.unsubscribe(&["a".to_string(), "b".to_string()]).unwrap();
     let [hi, lo] = id.to_be_bytes();
     let ev = s.feed(&[0xB0, 0x05, hi, lo, 0x00, 0x11, 0x87]);
-    let results = vec![Ok(()), Err(ClientError::UnsubscribeRefused { filter: "b".into(), reason: ReasonCode(0x87) })];
+    let results = vec![Ok(()), Err(SessionError::UnsubscribeRefused { filter: "b".into(), reason: ReasonCode(0x87) })];
     assert!(ev.contains(&E::NotifyUnsubscribed { packet_id: id, results }), "{ev:?}");
 }
 
@@ -423,7 +423,7 @@ fn keepalive_sends_pingreq_and_a_missing_pingresp_ends_the_connection() {
 
     s.timer_fired(TimerKind::PingreqSend);
     let ev = s.timer_fired(TimerKind::PingrespRecv);
-    assert!(ev.contains(&E::NotifyConnectionLost(ClientError::PingTimeout)), "{ev:?}");
+    assert!(ev.contains(&E::NotifyConnectionLost(SessionError::PingTimeout)), "{ev:?}");
     assert!(ev.contains(&E::RequestClose));
 }
 
@@ -478,7 +478,7 @@ fn no_connack_in_time_is_a_connect_timeout() {
     let mut s = Session::new(ConnectOptions { connect_timeout_ms: 500, ..options(ProtocolVersion::V3_1_1) });
     s.connect().unwrap();
     let ev = s.timer_fired(TimerKind::ConnectTimeout);
-    assert!(ev.contains(&E::NotifyConnectFailed(ClientError::ConnectTimeout { timeout_ms: 500 })));
+    assert!(ev.contains(&E::NotifyConnectFailed(SessionError::ConnectTimeout { timeout_ms: 500 })));
     assert!(ev.contains(&E::RequestClose));
     assert!(s.timer_fired(TimerKind::ConnectTimeout).is_empty(), "a late timer after the failure does nothing");
 }
@@ -493,7 +493,7 @@ fn every_v5_server_disconnect_reason_reaches_the_application() {
         let mut s = connected(ProtocolVersion::V5);
         let ev = s.feed(&[0xE0, 0x01, code]);
         assert!(
-            ev.contains(&E::NotifyConnectionLost(ClientError::ServerDisconnected { reason: ReasonCode(code) })),
+            ev.contains(&E::NotifyConnectionLost(SessionError::ServerDisconnected { reason: ReasonCode(code) })),
             "0x{code:02X}: {ev:?}"
         );
         assert!(ev.contains(&E::RequestClose));
@@ -514,9 +514,9 @@ fn a_closed_socket_fails_everything_in_flight() {
     let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     let (sid, _) = s.subscribe(&[("f".to_string(), QoS::AtMostOnce)]).unwrap();
     let ev = s.notify_closed();
-    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Err(ClientError::ConnectionLost) }));
-    assert!(ev.contains(&E::NotifySubscribed { packet_id: sid, results: vec![Err(ClientError::ConnectionLost)] }));
-    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), ClientError::NotConnected);
+    assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: Err(SessionError::ConnectionLost) }));
+    assert!(ev.contains(&E::NotifySubscribed { packet_id: sid, results: vec![Err(SessionError::ConnectionLost)] }));
+    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), SessionError::NotConnected);
 }
 
 #[test]
@@ -534,20 +534,20 @@ fn bad_topics_filters_and_qos_are_refused_before_sending() {
     let mut s = connected(ProtocolVersion::V3_1_1);
     for topic in ["a/+", "a/#", "", "a\0b"] {
         assert!(
-            matches!(s.publish(&Outgoing::new(topic, b"x".to_vec())), Err(ClientError::InvalidTopic { .. })),
+            matches!(s.publish(&Outgoing::new(topic, b"x".to_vec())), Err(SessionError::InvalidTopic { .. })),
             "{topic:?}"
         );
     }
     let long = "t".repeat(65_536);
-    assert!(matches!(s.publish(&Outgoing::new(long, b"x".to_vec())), Err(ClientError::InvalidTopic { .. })));
+    assert!(matches!(s.publish(&Outgoing::new(long, b"x".to_vec())), Err(SessionError::InvalidTopic { .. })));
     for filter in ["a/#/b", "a#", "+a", ""] {
         assert!(matches!(
             s.subscribe(&[(filter.to_string(), QoS::AtMostOnce)]),
-            Err(ClientError::InvalidFilter { .. })
+            Err(SessionError::InvalidFilter { .. })
         ));
-        assert!(matches!(s.unsubscribe(&[filter.to_string()]), Err(ClientError::InvalidFilter { .. })));
+        assert!(matches!(s.unsubscribe(&[filter.to_string()]), Err(SessionError::InvalidFilter { .. })));
     }
-    assert_eq!(QoS::try_from(3u8), Err(ClientError::InvalidQos(3)));
+    assert_eq!(QoS::try_from(3u8), Err(SessionError::InvalidQos(3)));
     // The session is untouched: a good publish still gets packet id 1.
     let (ticket, _) = s.publish(&Outgoing::new("ok", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     assert_eq!(ticket.packet_id, Some(1));
@@ -556,9 +556,9 @@ fn bad_topics_filters_and_qos_are_refused_before_sending() {
 #[test]
 fn publishing_before_connack_is_not_connected() {
     let mut s = Session::new(options(ProtocolVersion::V3_1_1));
-    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), ClientError::NotConnected);
+    assert_eq!(s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap_err(), SessionError::NotConnected);
     s.connect().unwrap();
-    assert_eq!(s.subscribe(&[("t".into(), QoS::AtMostOnce)]).unwrap_err(), ClientError::NotConnected);
+    assert_eq!(s.subscribe(&[("t".into(), QoS::AtMostOnce)]).unwrap_err(), SessionError::NotConnected);
 }
 
 // Malformed bytes from the server end the connection with an error event, never a panic.
@@ -566,7 +566,7 @@ fn publishing_before_connack_is_not_connected() {
 fn garbage_from_the_server_is_an_error_event_not_a_panic() {
     let mut s = connected(ProtocolVersion::V3_1_1);
     let ev = s.feed(&[0x00, 0x00]); // packet type 0 is reserved
-    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(ClientError::Protocol { .. }))), "{ev:?}");
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(SessionError::Protocol { .. }))), "{ev:?}");
     assert!(ev.contains(&E::RequestClose));
     assert!(s.feed(&[0x30, 0x03, 0, 1, b'a']).is_empty(), "nothing is read after the error");
 
@@ -666,7 +666,7 @@ fn publishes_beyond_the_receive_maximum_wait_for_a_free_slot() {
     let failed: Vec<u64> = ev
         .iter()
         .filter_map(|e| match e {
-            E::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) } => Some(*token),
+            E::NotifyPublishCompleted { token, result: Err(SessionError::ConnectionLost) } => Some(*token),
             _ => None,
         })
         .collect();
@@ -688,8 +688,8 @@ fn packet_ids_are_never_shared_and_running_out_is_a_typed_error() {
         assert!(seen.insert(t.packet_id.unwrap()), "id {:?} reused while pending", t.packet_id);
     }
     let full = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce));
-    assert_eq!(full.unwrap_err(), ClientError::PacketIdsExhausted);
-    assert_eq!(s.subscribe(&[("g".to_string(), QoS::AtMostOnce)]).unwrap_err(), ClientError::PacketIdsExhausted);
+    assert_eq!(full.unwrap_err(), SessionError::PacketIdsExhausted);
+    assert_eq!(s.subscribe(&[("g".to_string(), QoS::AtMostOnce)]).unwrap_err(), SessionError::PacketIdsExhausted);
     s.feed(&[0x90, 0x03, 0, 1, 0x00]); // the SUBACK frees id 1
     let (t, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     assert_eq!(t.packet_id, Some(1));
@@ -720,7 +720,7 @@ fn a_v5_ping_timeout_sends_disconnect_keep_alive_timeout() {
     s.timer_fired(TimerKind::PingreqSend);
     let ev = s.timer_fired(TimerKind::PingrespRecv);
     assert_eq!(sent(&ev), vec![vec![0xE0, 0x01, 0x8D]]);
-    assert!(ev.contains(&E::NotifyConnectionLost(ClientError::PingTimeout)));
+    assert!(ev.contains(&E::NotifyConnectionLost(SessionError::PingTimeout)));
     assert!(ev.contains(&E::RequestClose));
 }
 
@@ -739,7 +739,7 @@ fn packets_a_client_never_receives_are_protocol_errors() {
         let mut s = connected(ProtocolVersion::V3_1_1);
         let ev = s.feed(&bytes);
         assert!(
-            ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(ClientError::Protocol { .. }))),
+            ev.iter().any(|e| matches!(e, E::NotifyConnectionLost(SessionError::Protocol { .. }))),
             "{what}: {ev:?}"
         );
         assert!(ev.contains(&E::RequestClose), "{what}");
@@ -747,7 +747,7 @@ fn packets_a_client_never_receives_are_protocol_errors() {
     let mut s = Session::new(options(ProtocolVersion::V3_1_1));
     s.connect().unwrap();
     let ev = s.feed(&publish_v3("t", 0, 0, b"early"));
-    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(ClientError::Protocol { .. }))), "{ev:?}");
+    assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(SessionError::Protocol { .. }))), "{ev:?}");
 }
 
 // MQTT 3.1.1 §2.2.3: a Remaining Length takes at most four bytes. Past that, mqtt-protocol-core's
@@ -758,7 +758,7 @@ fn a_publish_past_mqtts_largest_packet_is_refused_not_a_panic() {
         let mut s = connected(version);
         let payload = vec![0u8; 268_435_455 - 2];
         let e = s.publish(&Outgoing::new("t", payload)).unwrap_err();
-        assert!(matches!(e, ClientError::PacketTooLarge { max: 268_435_460, .. }), "{e:?}");
+        assert!(matches!(e, SessionError::PacketTooLarge { max: 268_435_460, .. }), "{e:?}");
         assert!(s.publish(&Outgoing::new("t", b"x".to_vec())).is_ok(), "the session goes on");
     }
 }

@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::session::{Session, SessionEvent as E};
-use iotmqtt::{ClientError, ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS, QueueFullPolicy};
+use iotmqtt::{ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS, QueueFullPolicy, SessionError};
 
 fn session(version: ProtocolVersion, clean_start: bool, queue: OfflineQueueOptions) -> Session {
     let mut s = Session::new(ConnectOptions {
@@ -60,7 +60,7 @@ fn remaining_length(b: &[u8]) -> (usize, usize) {
     (b.len(), n)
 }
 
-fn completed(events: &[E]) -> Vec<(u64, Result<(), ClientError>)> {
+fn completed(events: &[E]) -> Vec<(u64, Result<(), SessionError>)> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -245,7 +245,7 @@ fn a_full_queue_rejects_or_drops_the_oldest_qos0_by_policy() {
     let (old, _) = s.publish(&Outgoing::new("t", b"1".to_vec())).unwrap();
     s.publish(&Outgoing::new("t", b"2".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
     let (_, ev) = s.publish(&Outgoing::new("t", b"3".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
-    assert_eq!(completed(&ev), vec![(old.token, Err(ClientError::DroppedFromQueue))]);
+    assert_eq!(completed(&ev), vec![(old.token, Err(SessionError::DroppedFromQueue))]);
     assert_eq!(
         s.publish(&Outgoing::new("t", b"4".to_vec())).unwrap_err().code(),
         "OFFLINE_QUEUE_FULL",
@@ -373,7 +373,7 @@ fn a_resent_message_too_large_for_the_new_connack_fails_alone() {
     assert!(ev.iter().any(|e| matches!(e, E::NotifyConnected(_))), "{ev:?}");
     assert!(!ev.contains(&E::RequestClose));
     let done = completed(&ev);
-    assert!(matches!(done.as_slice(), [(t, Err(ClientError::PacketTooLarge { .. }))] if *t == big.token), "{done:?}");
+    assert!(matches!(done.as_slice(), [(t, Err(SessionError::PacketTooLarge { .. }))] if *t == big.token), "{done:?}");
     assert_eq!(publishes(&ev).len(), 1, "the small one is resent");
     assert_eq!(completed(&s.feed(&puback(small.packet_id.unwrap()))), vec![(small.token, Ok(()))]);
 }

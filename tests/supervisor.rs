@@ -7,6 +7,7 @@
 use iotmqtt::session::backoff::backoff_ceiling_ms;
 use iotmqtt::session::reason::ConnectRefusal;
 use iotmqtt::supervisor::{ConnectStart, ConnectionState as S, Event as E, Flush, Millis, Supervisor, BATCH_LIMIT};
+use iotmqtt::SessionError;
 use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Outgoing, ProtocolVersion, QoS, ReconnectOptions};
 
 const URL: &str = "ws://127.0.0.1:9001/mqtt";
@@ -104,7 +105,7 @@ fn a_socket_that_never_opens_is_a_connect_timeout_at_the_exact_deadline() {
     rig.start();
     let (at, events) = rig.next_timeout();
     assert_eq!(at, 6_000);
-    let timeout = ClientError::ConnectTimeout { timeout_ms: 5_000 };
+    let timeout = ClientError::Session(SessionError::ConnectTimeout { timeout_ms: 5_000 });
     assert_eq!(
         events,
         [
@@ -126,7 +127,10 @@ fn a_connack_that_never_comes_times_out_from_the_socket_opening() {
     rig.sup.socket_opened(3_000);
     assert_eq!(rig.sup.poll_timeout(), Some(8_000));
     let (_, events) = rig.next_timeout();
-    assert_eq!(states(&events), [S::Disconnected(ClientError::ConnectTimeout { timeout_ms: 5_000 })]);
+    assert_eq!(
+        states(&events),
+        [S::Disconnected(ClientError::Session(SessionError::ConnectTimeout { timeout_ms: 5_000 }))]
+    );
 }
 
 // MQTT 3.1.1 §3.1.2.10: PINGREQ after a keepalive of silence, and with the default ping timeout
@@ -147,7 +151,10 @@ fn a_half_open_connection_is_found_one_and_a_half_keepalives_after_the_last_pack
     let reconnecting = states(&events);
     assert_eq!(reconnecting.len(), 1);
     assert!(
-        matches!(&reconnecting[0], S::Reconnecting { attempt: 1, reason: ClientError::PingTimeout, .. }),
+        matches!(
+            &reconnecting[0],
+            S::Reconnecting { attempt: 1, reason: ClientError::Session(SessionError::PingTimeout), .. }
+        ),
         "{reconnecting:?}"
     );
     assert!(events.contains(&E::RequestClose));
@@ -275,11 +282,11 @@ fn refused_credentials_on_a_reconnect_end_the_retries() {
     rig.sup.socket_closed(rig.now, 1001, "going away");
     let (at, _) = rig.next_timeout();
     let events = rig.establish(&[0x20, 0x02, 0x00, 0x05]);
-    let refused = ClientError::ConnectRefused {
+    let refused = ClientError::Session(SessionError::ConnectRefused {
         version: ProtocolVersion::V3_1_1,
         code: 5,
         refusal: ConnectRefusal::NotAuthorized,
-    };
+    });
     assert_eq!(
         events,
         [
@@ -384,7 +391,10 @@ fn close_during_reconnecting_ends_in_closed_and_refuses_publishes() {
 fn a_second_connect_while_connecting_is_refused_and_one_while_connected_returns_the_connack() {
     let mut rig = Rig::new(connect_options(0), ClientOptions::default());
     rig.start();
-    assert!(matches!(rig.sup.connect(1_000), Err(ClientError::InvalidOption { field: "connect", .. })));
+    assert!(matches!(
+        rig.sup.connect(1_000),
+        Err(ClientError::Session(SessionError::InvalidOption { field: "connect", .. }))
+    ));
     rig.establish(&CONNACK_OK);
     assert!(matches!(rig.sup.connect(1_000), Ok(ConnectStart::Connected(_))));
 }
@@ -393,14 +403,17 @@ fn a_second_connect_while_connecting_is_refused_and_one_while_connected_returns_
 fn an_offer_without_the_mqtt_subprotocol_is_refused_before_any_socket() {
     let client = ClientOptions { websocket_protocols: vec!["binary".into()], ..Default::default() };
     let mut sup = Supervisor::new(URL, connect_options(0), client, 1, true).unwrap();
-    assert!(matches!(sup.connect(0), Err(ClientError::InvalidOption { field: "websocketProtocols", .. })));
+    assert!(matches!(
+        sup.connect(0),
+        Err(ClientError::Session(SessionError::InvalidOption { field: "websocketProtocols", .. }))
+    ));
     assert!(!sup.has_socket());
 }
 
 #[test]
 fn a_url_that_is_not_a_websocket_is_refused_and_an_empty_client_id_is_generated_from_the_seed() {
     let bad = Supervisor::new("http://x", connect_options(0), ClientOptions::default(), 1, true);
-    assert!(matches!(bad, Err(ClientError::InvalidOption { field: "url", .. })));
+    assert!(matches!(bad, Err(ClientError::Session(SessionError::InvalidOption { field: "url", .. }))));
     let id = |seed| {
         let options = ConnectOptions { client_id: String::new(), ..Default::default() };
         Supervisor::new(URL, options, ClientOptions::default(), seed, true)
@@ -419,7 +432,7 @@ fn a_url_that_is_not_a_websocket_is_refused_and_an_empty_client_id_is_generated_
 fn a_socket_the_browser_refuses_to_make_fails_the_connect() {
     let mut rig = Rig::new(connect_options(0), ClientOptions::default());
     rig.start();
-    let bad = ClientError::InvalidOption { field: "url", reason: "SyntaxError".into() };
+    let bad = ClientError::Session(SessionError::InvalidOption { field: "url", reason: "SyntaxError".into() });
     let events = rig.sup.open_failed(1_000, bad.clone());
     assert_eq!(
         events,
@@ -496,7 +509,10 @@ fn without_reconnect_a_lost_connection_fails_what_is_in_flight() {
         rig.sup.socket_closed(1_100, 1001, "bye"),
         [
             E::RequestClose,
-            E::NotifyPublishCompleted { token: ticket.token, result: Err(ClientError::ConnectionLost) },
+            E::NotifyPublishCompleted {
+                token: ticket.token,
+                result: Err(ClientError::Session(SessionError::ConnectionLost))
+            },
             E::NotifyEnded(closed.clone()),
             E::NotifyState(S::Disconnected(closed)),
         ]

@@ -13,7 +13,7 @@ use futures_channel::{mpsc, oneshot};
 use wasm_bindgen::JsCast;
 
 use crate::collections::VecMap;
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::options::ClientOptions;
 use crate::session::router::Router;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS};
@@ -59,7 +59,9 @@ impl std::future::Future for PublishCompletion {
     type Output = Result<(), ClientError>;
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.rx).poll(cx).map(|r| r.unwrap_or(Err(ClientError::ConnectionLost)))
+        std::pin::Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost))))
     }
 }
 
@@ -250,7 +252,7 @@ impl MqttClient {
     /// Subscribes to one filter and resolves with the QoS the broker granted.
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, ClientError> {
         let mut results = self.subscribe_many(&[(filter.to_owned(), qos)]).await?;
-        results.pop().unwrap_or(Err(ClientError::ConnectionLost))
+        results.pop().unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost)))
     }
 
     /// Subscribes to several filters in one SUBSCRIBE; one result per filter, in order.
@@ -266,7 +268,7 @@ impl MqttClient {
             (rx, events)
         };
         process(&self.inner, events);
-        rx.await.map_err(|_| ClientError::ConnectionLost)
+        rx.await.map_err(|_| ClientError::Session(SessionError::ConnectionLost))
     }
 
     pub async fn unsubscribe(&self, filters: &[String]) -> Result<Vec<Result<(), ClientError>>, ClientError> {
@@ -278,7 +280,7 @@ impl MqttClient {
             (rx, events)
         };
         process(&self.inner, events);
-        rx.await.map_err(|_| ClientError::ConnectionLost)
+        rx.await.map_err(|_| ClientError::Session(SessionError::ConnectionLost))
     }
 
     /// Calls `handler` for every message whose topic matches `filter` (MQTT matching rules).

@@ -15,7 +15,7 @@ use super::listeners::{self, Listeners, SharedListeners};
 use super::options::{fields, plain_object, read_error};
 use super::payload::{bytes_js, get, list, string_field, string_list, to_js, to_json, Obj};
 use super::types::*;
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::json::FromJson;
 use crate::platforms::things_stack::{
     CayenneLpp, DownlinkBuilder, DownlinkHandle, DownlinkStatus, EventKind, JsFormatter, Subscription, ThingsStackApp,
@@ -339,9 +339,9 @@ impl JsDownlinkTracker {
 /// The handle for one wait; a second wait at the same time is refused rather than racing.
 fn take(handle: &Rc<RefCell<Option<DownlinkHandle>>>) -> Result<DownlinkHandle, JsValue> {
     handle.borrow_mut().take().ok_or_else(|| {
-        js(ClientError::InvalidOption {
+        js(ClientError::Session(SessionError::InvalidOption {
             field: "downlink",
             reason: "another wait on this downlink is under way".into(),
-        })
+        }))
     })
 }

@@ -8,6 +8,7 @@
 //! I/O shell (send bytes, arm a timer, close the socket), `Notify*` are news for the application.
 
 pub mod backoff;
+pub mod error;
 pub mod framing;
 pub mod offline_queue;
 pub mod options;
@@ -20,7 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::collections::VecMap;
 
-use crate::error::ClientError;
+pub use error::SessionError;
 use offline_queue::{OfflineQueue, Queued};
 pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};
 use packets::{Ack, Inbound};
@@ -54,25 +55,25 @@ pub enum SessionEvent {
     RequestClose,
     NotifyConnected(ConnAck),
     /// The CONNECT failed: refused, timed out, or the socket went away first.
-    NotifyConnectFailed(ClientError),
+    NotifyConnectFailed(SessionError),
     NotifyMessage(Message),
     /// A publish that did not complete on hand-off finished: PUBACK, PUBCOMP, an error reason code,
     /// a queued QoS 0 message flushed (or dropped from a full queue), or the connection lost.
     NotifyPublishCompleted {
         token: u64,
-        result: Result<(), ClientError>,
+        result: Result<(), SessionError>,
     },
     /// The SUBACK, one result per filter in the order they were asked for.
     NotifySubscribed {
         packet_id: u16,
-        results: Vec<Result<QoS, ClientError>>,
+        results: Vec<Result<QoS, SessionError>>,
     },
     NotifyUnsubscribed {
         packet_id: u16,
-        results: Vec<Result<(), ClientError>>,
+        results: Vec<Result<(), SessionError>>,
     },
     /// An established connection ended: server DISCONNECT, ping timeout or malformed input.
-    NotifyConnectionLost(ClientError),
+    NotifyConnectionLost(SessionError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +201,7 @@ impl Session {
     }
 
     /// The next packet id no pending publish, SUBSCRIBE or UNSUBSCRIBE uses.
-    fn packet_id(&mut self) -> Result<u16, ClientError> {
+    fn packet_id(&mut self) -> Result<u16, SessionError> {
         for _ in 0..u16::MAX {
             let id = self.next_packet_id;
             self.next_packet_id = if id == u16::MAX { 1 } else { id + 1 };
@@ -211,7 +212,7 @@ impl Session {
                 return Ok(id);
             }
         }
-        Err(ClientError::PacketIdsExhausted)
+        Err(SessionError::PacketIdsExhausted)
     }
 
     pub fn options(&self) -> &ConnectOptions {
@@ -245,9 +246,9 @@ impl Session {
     }
 
     /// Sends CONNECT; call it once the socket is open.
-    pub fn connect(&mut self) -> Result<Vec<SessionEvent>, ClientError> {
+    pub fn connect(&mut self) -> Result<Vec<SessionEvent>, SessionError> {
         if self.phase != Phase::Idle {
-            return Err(ClientError::InvalidOption {
+            return Err(SessionError::InvalidOption {
                 field: "connect",
                 reason: "already connecting or connected".into(),
             });
@@ -274,26 +275,29 @@ impl Session {
 
     /// Sends PUBLISH, or queues it while disconnected when the offline queue is on. A QoS 0 message
     /// sent now is complete on hand-off; anything else completes later with `NotifyPublishCompleted`.
-    pub fn publish(&mut self, msg: &Outgoing) -> Result<(PublishTicket, Vec<SessionEvent>), ClientError> {
+    pub fn publish(&mut self, msg: &Outgoing) -> Result<(PublishTicket, Vec<SessionEvent>), SessionError> {
         validate_topic_name(&msg.topic)?;
         if let Some(max) = self.connack.as_ref().and_then(|c| c.maximum_qos) {
             if msg.qos > max {
-                return Err(ClientError::QosNotSupported { requested: msg.qos, maximum: max });
+                return Err(SessionError::QosNotSupported { requested: msg.qos, maximum: max });
             }
         }
         let size = publish_packet_size(self.options.version, msg.topic.len(), msg.payload.len(), msg.qos);
         if let Some(max) = self.maximum_packet_size() {
             if size > max as usize {
-                return Err(ClientError::PacketTooLarge { size, max: max as usize });
+                return Err(SessionError::PacketTooLarge { size, max: max as usize });
             }
         }
         let token = self.token();
         if self.phase != Phase::Connected {
-            let Some(queue) = self.queue.as_mut() else { return Err(ClientError::NotConnected) };
+            let Some(queue) = self.queue.as_mut() else { return Err(SessionError::NotConnected) };
             let dropped = queue.push(Queued { token, message: msg.clone() })?;
             let events = dropped
                 .into_iter()
-                .map(|token| SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::DroppedFromQueue) })
+                .map(|token| SessionEvent::NotifyPublishCompleted {
+                    token,
+                    result: Err(SessionError::DroppedFromQueue),
+                })
                 .collect();
             return Ok((PublishTicket { token, packet_id: None, queued: true }, events));
         }
@@ -311,7 +315,7 @@ impl Session {
         token: u64,
         msg: &Outgoing,
         out: &mut Vec<SessionEvent>,
-    ) -> Result<Option<u16>, ClientError> {
+    ) -> Result<Option<u16>, SessionError> {
         let packet_id = match msg.qos {
             QoS::AtMostOnce => None,
             _ => Some(self.packet_id()?),
@@ -377,7 +381,7 @@ impl Session {
     }
 
     /// Sends SUBSCRIBE for one or more filters; the SUBACK arrives as `NotifySubscribed`.
-    pub fn subscribe(&mut self, filters: &[(String, QoS)]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
+    pub fn subscribe(&mut self, filters: &[(String, QoS)]) -> Result<(u16, Vec<SessionEvent>), SessionError> {
         validate_filters(filters.iter().map(|(f, _)| f))?;
         self.require_connected()?;
         let id = self.packet_id()?;
@@ -389,7 +393,7 @@ impl Session {
     }
 
     /// Sends UNSUBSCRIBE; the UNSUBACK arrives as `NotifyUnsubscribed`.
-    pub fn unsubscribe(&mut self, filters: &[String]) -> Result<(u16, Vec<SessionEvent>), ClientError> {
+    pub fn unsubscribe(&mut self, filters: &[String]) -> Result<(u16, Vec<SessionEvent>), SessionError> {
         validate_filters(filters.iter())?;
         self.require_connected()?;
         let id = self.packet_id()?;
@@ -446,13 +450,13 @@ impl Session {
                 framing::Frame::Packet(len) => len,
                 framing::Frame::Incomplete => break,
                 framing::Frame::Malformed(why) => {
-                    self.fail(ClientError::Protocol { detail: why.into() }, out);
+                    self.fail(SessionError::Protocol { detail: why.into() }, out);
                     break;
                 }
             };
             let packet = &rest[..len];
             let handled = framing::check_packet(packet)
-                .map_err(|why| ClientError::Protocol { detail: why.into() })
+                .map_err(|why| SessionError::Protocol { detail: why.into() })
                 .and_then(|()| packets::parse(self.options.version, packet))
                 .and_then(|inbound| self.on_packet(inbound, out));
             if let Err(e) = handled {
@@ -465,7 +469,7 @@ impl Session {
     }
 
     /// Ends the connection with `error`: a failed connect while connecting, a lost connection after.
-    fn fail(&mut self, error: ClientError, out: &mut Vec<SessionEvent>) {
+    fn fail(&mut self, error: SessionError, out: &mut Vec<SessionEvent>) {
         let was = self.phase;
         self.end(out);
         out.push(match was {
@@ -481,7 +485,7 @@ impl Session {
         match (kind, self.phase) {
             (TimerKind::ConnectTimeout, Phase::Connecting) => {
                 let timeout_ms = self.options.connect_timeout_ms;
-                self.fail(ClientError::ConnectTimeout { timeout_ms }, &mut out);
+                self.fail(SessionError::ConnectTimeout { timeout_ms }, &mut out);
             }
             // MQTT 3.1.1 §3.1.2.10: a PINGREQ when nothing else was sent for the keepalive.
             (TimerKind::PingreqSend, Phase::Connected) => self.send_pingreq(&mut out),
@@ -493,7 +497,7 @@ impl Session {
                         out.push(SessionEvent::RequestSend(bytes));
                     }
                 }
-                self.fail(ClientError::PingTimeout, &mut out);
+                self.fail(SessionError::PingTimeout, &mut out);
             }
             _ => {}
         }
@@ -506,7 +510,7 @@ impl Session {
         let was = self.phase;
         self.end(&mut out);
         if was == Phase::Connecting {
-            out.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectionLost));
+            out.push(SessionEvent::NotifyConnectFailed(SessionError::ConnectionLost));
         }
         out
     }
@@ -535,33 +539,33 @@ impl Session {
             let in_flight = std::mem::take(&mut self.publishes).into_values().map(|f| f.token);
             let lost: Vec<u64> = in_flight.chain(self.held.drain(..).map(|(t, _)| t)).collect();
             for token in lost {
-                out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(ClientError::ConnectionLost) });
+                out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(SessionError::ConnectionLost) });
             }
         }
         for (packet_id, filters) in self.subscribes.drain() {
-            let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
+            let results = filters.iter().map(|_| Err(SessionError::ConnectionLost)).collect();
             out.push(SessionEvent::NotifySubscribed { packet_id, results });
         }
         for (packet_id, filters) in self.unsubscribes.drain() {
-            let results = filters.iter().map(|_| Err(ClientError::ConnectionLost)).collect();
+            let results = filters.iter().map(|_| Err(SessionError::ConnectionLost)).collect();
             out.push(SessionEvent::NotifyUnsubscribed { packet_id, results });
         }
     }
 
-    fn require_connected(&self) -> Result<(), ClientError> {
+    fn require_connected(&self) -> Result<(), SessionError> {
         if self.phase == Phase::Connected {
             Ok(())
         } else {
-            Err(ClientError::NotConnected)
+            Err(SessionError::NotConnected)
         }
     }
 
     /// Sends one packet if the broker accepts its size, and pushes the next PINGREQ back: the
     /// keepalive counts from the last packet sent (MQTT 3.1.1 §3.1.2.10).
-    fn emit(&mut self, bytes: Vec<u8>, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+    fn emit(&mut self, bytes: Vec<u8>, out: &mut Vec<SessionEvent>) -> Result<(), SessionError> {
         if let Some(max) = self.maximum_packet_size() {
             if bytes.len() > max as usize {
-                return Err(ClientError::PacketTooLarge { size: bytes.len(), max: max as usize });
+                return Err(SessionError::PacketTooLarge { size: bytes.len(), max: max as usize });
             }
         }
         out.push(SessionEvent::RequestSend(bytes));
@@ -592,7 +596,7 @@ impl Session {
         packet_id: u16,
         found: bool,
         out: &mut Vec<SessionEvent>,
-    ) -> Result<(), ClientError> {
+    ) -> Result<(), SessionError> {
         let bytes = packets::ack(self.options.version, kind, packet_id, found)?;
         self.emit(bytes, out)
     }
@@ -602,11 +606,11 @@ impl Session {
         self.publishes.get_mut(&packet_id).filter(|f| f.message.qos == qos)
     }
 
-    fn on_packet(&mut self, packet: Inbound, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+    fn on_packet(&mut self, packet: Inbound, out: &mut Vec<SessionEvent>) -> Result<(), SessionError> {
         let connected = self.phase == Phase::Connected;
         match packet {
             Inbound::ConnAck { .. } if connected => {
-                return Err(ClientError::Protocol { detail: "a second CONNACK".into() })
+                return Err(SessionError::Protocol { detail: "a second CONNACK".into() })
             }
             Inbound::ConnAck { code, ack } => {
                 let accepted = match self.options.version {
@@ -619,7 +623,7 @@ impl Session {
                     self.on_refused(code, out);
                 }
             }
-            _ if !connected => return Err(ClientError::Protocol { detail: "a packet before the CONNACK".into() }),
+            _ if !connected => return Err(SessionError::Protocol { detail: "a packet before the CONNACK".into() }),
             Inbound::Publish { packet_id, message } => match (message.qos, packet_id) {
                 (QoS::AtMostOnce, _) => out.push(SessionEvent::NotifyMessage(message)),
                 (QoS::AtLeastOnce, Some(id)) => {
@@ -633,7 +637,7 @@ impl Session {
                         out.push(SessionEvent::NotifyMessage(message));
                     }
                 }
-                (_, None) => return Err(ClientError::Protocol { detail: "a PUBLISH without its packet id".into() }),
+                (_, None) => return Err(SessionError::Protocol { detail: "a PUBLISH without its packet id".into() }),
             },
             // An acknowledgement that does not fit the message's flow is ignored (a broker may repeat
             // one after a resend); MQTT 5 answers a PUBREC or PUBREL for an unknown packet id with
@@ -672,7 +676,7 @@ impl Session {
             Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
             Inbound::Disconnect { code } => {
                 self.end(out);
-                out.push(SessionEvent::NotifyConnectionLost(ClientError::ServerDisconnected {
+                out.push(SessionEvent::NotifyConnectionLost(SessionError::ServerDisconnected {
                     reason: ReasonCode(code),
                 }));
                 close(out);
@@ -682,10 +686,10 @@ impl Session {
         Ok(())
     }
 
-    fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) -> Result<(), ClientError> {
+    fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) -> Result<(), SessionError> {
         // MQTT 5 §3.2.2.3.3, §3.2.2.3.6: zero is not a limit a broker may announce.
         if connack.receive_maximum == Some(0) || connack.maximum_packet_size == Some(0) {
-            return Err(ClientError::Protocol { detail: "a CONNACK with a limit of 0".into() });
+            return Err(SessionError::Protocol { detail: "a CONNACK with a limit of 0".into() });
         }
         self.phase = Phase::Connected;
         self.connected_before = true;
@@ -804,13 +808,13 @@ impl Session {
             ProtocolVersion::V3_1_1 => ConnectRefusal::from_v3(code),
             ProtocolVersion::V5 => ConnectRefusal::from_v5(code),
         };
-        self.fail(ClientError::ConnectRefused { version, code, refusal }, out);
+        self.fail(SessionError::ConnectRefused { version, code, refusal }, out);
     }
 
     fn complete_publish(&mut self, packet_id: u16, code: u8, out: &mut Vec<SessionEvent>) {
         let Some(flight) = self.publishes.remove(&packet_id) else { return };
         let result = match code {
-            0x80.. => Err(ClientError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code) }),
+            0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code) }),
             _ => Ok(()),
         };
         out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result });
@@ -831,8 +835,8 @@ impl Session {
             .enumerate()
             .map(|(i, (filter, _))| match codes.get(i).copied() {
                 Some(c @ 0..=2) => Ok(packets::qos_from_u8(c)),
-                Some(c) => Err(ClientError::SubscribeRefused { filter, reason: ReasonCode(c) }),
-                None => Err(ClientError::Protocol { detail: "the SUBACK has fewer codes than filters".into() }),
+                Some(c) => Err(SessionError::SubscribeRefused { filter, reason: ReasonCode(c) }),
+                None => Err(SessionError::Protocol { detail: "the SUBACK has fewer codes than filters".into() }),
             })
             .collect();
         out.push(SessionEvent::NotifySubscribed { packet_id, results });
@@ -845,7 +849,7 @@ impl Session {
             .into_iter()
             .enumerate()
             .map(|(i, filter)| match codes.get(i).copied() {
-                Some(c) if c >= 0x80 => Err(ClientError::UnsubscribeRefused { filter, reason: ReasonCode(c) }),
+                Some(c) if c >= 0x80 => Err(SessionError::UnsubscribeRefused { filter, reason: ReasonCode(c) }),
                 _ => Ok(()),
             })
             .collect();
@@ -854,9 +858,9 @@ impl Session {
 }
 
 /// At least one filter, each a valid topic filter.
-fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> Result<(), ClientError> {
+fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> Result<(), SessionError> {
     if filters.len() == 0 {
-        return Err(ClientError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
+        return Err(SessionError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
     }
     for f in filters {
         validate_topic_filter(f)?;

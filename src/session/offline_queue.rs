@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::options::{OfflineQueueOptions, Outgoing, QoS, QueueFullPolicy};
-use crate::error::ClientError;
+use crate::session::error::SessionError;
 
 /// A publish with the token its caller waits on.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,10 +43,10 @@ impl OfflineQueue {
 
     /// Adds a publish at the back. Returns the tokens of QoS 0 messages dropped to make room,
     /// or an error (and nothing changes) when the policy refuses it.
-    pub fn push(&mut self, item: Queued) -> Result<Vec<u64>, ClientError> {
+    pub fn push(&mut self, item: Queued) -> Result<Vec<u64>, SessionError> {
         let size = cost(&item.message);
         let refused =
-            || ClientError::OfflineQueueFull { messages: self.options.max_messages, bytes: self.options.max_bytes };
+            || SessionError::OfflineQueueFull { messages: self.options.max_messages, bytes: self.options.max_bytes };
         if size > self.options.max_bytes || self.options.max_messages == 0 {
             return Err(refused());
         }

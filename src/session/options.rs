@@ -5,8 +5,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::ClientError;
 use crate::json::{expected, Fields, FromJson, ReadError};
+use crate::session::error::SessionError;
 
 /// The MQTT protocol version, chosen per connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -50,13 +50,13 @@ pub enum QoS {
 }
 
 impl TryFrom<u8> for QoS {
-    type Error = ClientError;
-    fn try_from(value: u8) -> Result<Self, ClientError> {
+    type Error = SessionError;
+    fn try_from(value: u8) -> Result<Self, SessionError> {
         match value {
             0 => Ok(Self::AtMostOnce),
             1 => Ok(Self::AtLeastOnce),
             2 => Ok(Self::ExactlyOnce),
-            other => Err(ClientError::InvalidQos(other)),
+            other => Err(SessionError::InvalidQos(other)),
         }
     }
 }
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn qos_three_is_a_typed_error() {
-        assert_eq!(QoS::try_from(3), Err(ClientError::InvalidQos(3)));
+        assert_eq!(QoS::try_from(3), Err(SessionError::InvalidQos(3)));
         assert_eq!(QoS::try_from(2), Ok(QoS::ExactlyOnce));
     }
 

@@ -9,7 +9,7 @@ use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, Pub
 
 use super::framing;
 use super::options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
-use crate::error::ClientError;
+use crate::session::error::SessionError;
 
 /// The two versions' builders share no trait, only their method names: `$body` once per version.
 macro_rules! per_version {
@@ -73,7 +73,7 @@ pub enum Inbound {
 }
 
 /// Parses one whole packet (as `framing::next_frame` found it) of the connection's version.
-pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, ClientError> {
+pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, SessionError> {
     let first = *packet.first().ok_or_else(|| protocol("an empty packet"))?;
     let body = packet.get(framing::header_len(packet)..).unwrap_or(&[]);
     let (kind, flags) = (first >> 4, first & 0x0F);
@@ -144,16 +144,16 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, ClientE
     })
 }
 
-fn protocol(detail: &str) -> ClientError {
-    ClientError::Protocol { detail: detail.into() }
+fn protocol(detail: &str) -> SessionError {
+    SessionError::Protocol { detail: detail.into() }
 }
 
 /// A parse must use the whole body, as mqtt-protocol-core's own connection requires.
-fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, ClientError> {
+fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, SessionError> {
     match parsed {
         Ok((packet, used)) if used == len => Ok(packet),
         Ok(_) => Err(protocol("bytes left over after the packet")),
-        Err(e) => Err(ClientError::Protocol { detail: format!("{e:?}") }),
+        Err(e) => Err(SessionError::Protocol { detail: format!("{e:?}") }),
     }
 }
 
@@ -241,10 +241,10 @@ impl Codes for v5_0::Unsuback {
 }
 
 /// CONNECT. `resume` clears Clean Start so an MQTT 5 reconnect resumes the session it asked for.
-pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, ClientError> {
-    let bad = |field: &'static str| move |e: MqttError| ClientError::InvalidOption { field, reason: format!("{e:?}") };
+pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError> {
+    let bad = |field: &'static str| move |e: MqttError| SessionError::InvalidOption { field, reason: format!("{e:?}") };
     if o.password.is_some() && o.username.is_none() && o.version == ProtocolVersion::V3_1_1 {
-        return Err(ClientError::InvalidOption {
+        return Err(SessionError::InvalidOption {
             field: "password",
             reason: "MQTT 3.1.1 allows a password only together with a user name".into(),
         });
@@ -290,8 +290,8 @@ pub fn publish(
     msg: &Outgoing,
     packet_id: Option<u16>,
     dup: bool,
-) -> Result<Vec<u8>, ClientError> {
-    let bad = |e: MqttError| ClientError::InvalidTopic {
+) -> Result<Vec<u8>, SessionError> {
+    let bad = |e: MqttError| SessionError::InvalidTopic {
         topic: msg.topic.chars().take(120).collect(),
         reason: if e == MqttError::MalformedPacket {
             "the topic could not be encoded"
@@ -321,33 +321,34 @@ const MAX_REMAINING: usize = 268_435_455;
 
 /// `remaining`: the packet's variable header and payload, MQTT 5's empty property length aside.
 /// mqtt-protocol-core panics encoding a packet past MQTT's limit, so such a packet is refused here.
-fn within_mqtt_limit(version: ProtocolVersion, remaining: usize) -> Result<(), ClientError> {
+fn within_mqtt_limit(version: ProtocolVersion, remaining: usize) -> Result<(), SessionError> {
     let remaining = remaining + usize::from(version == ProtocolVersion::V5);
     match remaining > MAX_REMAINING {
-        true => Err(ClientError::PacketTooLarge { size: 5 + remaining, max: 5 + MAX_REMAINING }),
+        true => Err(SessionError::PacketTooLarge { size: 5 + remaining, max: 5 + MAX_REMAINING }),
         false => Ok(()),
     }
 }
 
 /// SUBSCRIBE for each filter with its QoS.
-pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, ClientError> {
+pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, SessionError> {
     within_mqtt_limit(version, 2 + filters.iter().map(|(f, _)| 3 + f.len()).sum::<usize>())?;
     let mut entries = Vec::with_capacity(filters.len());
     for (f, q) in filters {
-        let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q)))
-            .map_err(|_| ClientError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" })?;
+        let entry = SubEntry::new(f.as_str(), SubOpts::new().set_qos(core_qos(*q))).map_err(|_| {
+            SessionError::InvalidFilter { filter: f.clone(), reason: "the filter could not be encoded" }
+        })?;
         entries.push(entry);
     }
-    let failed = |e: MqttError| ClientError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") };
+    let failed = |e: MqttError| SessionError::Protocol { detail: format!("SUBSCRIBE could not be built: {e:?}") };
     Ok(per_version!(version, p => {
         p::Subscribe::builder().packet_id(packet_id).entries(entries).build().map_err(failed)?.to_continuous_buffer()
     }))
 }
 
-pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, ClientError> {
+pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, SessionError> {
     within_mqtt_limit(version, 2 + filters.iter().map(|f| 2 + f.len()).sum::<usize>())?;
     let names: Vec<&str> = filters.iter().map(String::as_str).collect();
-    let failed = |e: MqttError| ClientError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") };
+    let failed = |e: MqttError| SessionError::Protocol { detail: format!("UNSUBSCRIBE could not be built: {e:?}") };
     Ok(per_version!(version, p => {
         p::Unsubscribe::builder().packet_id(packet_id).entries(names).and_then(|b| b.build()).map_err(failed)?.to_continuous_buffer()
     }))
@@ -364,8 +365,8 @@ pub enum Ack {
 
 /// An acknowledgement of `packet_id`. `found` false (PUBREL or PUBCOMP for a packet id this client
 /// does not know) adds MQTT 5's reason 0x92 "packet identifier not found"; MQTT 3.1.1 has no codes.
-pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, ClientError> {
-    let failed = |e: MqttError| ClientError::Protocol { detail: format!("{kind:?} could not be built: {e:?}") };
+pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, SessionError> {
+    let failed = |e: MqttError| SessionError::Protocol { detail: format!("{kind:?} could not be built: {e:?}") };
     match (version, found, kind) {
         (ProtocolVersion::V5, false, Ack::PubRel) => {
             return Ok(v5_0::Pubrel::builder()
@@ -442,10 +443,10 @@ mod tests {
         assert!(within_mqtt_limit(ProtocolVersion::V3_1_1, MAX_REMAINING + 1).is_err());
         assert!(within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING - 1).is_ok());
         let e = within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING).unwrap_err();
-        assert_eq!(e, ClientError::PacketTooLarge { size: 268_435_461, max: 268_435_460 });
+        assert_eq!(e, SessionError::PacketTooLarge { size: 268_435_461, max: 268_435_460 });
         let filters = vec![("a".repeat(65_535), QoS::AtMostOnce); 4_096];
-        assert!(matches!(subscribe(ProtocolVersion::V3_1_1, 1, &filters), Err(ClientError::PacketTooLarge { .. })));
+        assert!(matches!(subscribe(ProtocolVersion::V3_1_1, 1, &filters), Err(SessionError::PacketTooLarge { .. })));
         let names: Vec<String> = filters.into_iter().map(|(f, _)| f).collect();
-        assert!(matches!(unsubscribe(ProtocolVersion::V5, 1, &names), Err(ClientError::PacketTooLarge { .. })));
+        assert!(matches!(unsubscribe(ProtocolVersion::V5, 1, &names), Err(SessionError::PacketTooLarge { .. })));
     }
 }

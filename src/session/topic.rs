@@ -1,13 +1,13 @@
 //! Topic names and topic filters as MQTT 3.1.1 §4.7 and MQTT 5.0 §4.7 define them:
 //! validation before anything is sent, and the matching rules used to route inbound messages.
 
-use crate::error::ClientError;
+use crate::session::error::SessionError;
 
 /// The longest UTF-8 string an MQTT packet can carry (a two-byte length prefix).
 pub const MAX_TOPIC_LEN: usize = 65_535;
 
 /// Checks a topic name for PUBLISH: not empty, at most 65,535 bytes, no NUL, no wildcards.
-pub fn validate_topic_name(topic: &str) -> Result<(), ClientError> {
+pub fn validate_topic_name(topic: &str) -> Result<(), SessionError> {
     check_common(topic)?;
     if topic.contains(['+', '#']) {
         return Err(invalid_topic(topic, "a topic name to publish to may not contain the wildcards + or #"));
@@ -17,22 +17,22 @@ pub fn validate_topic_name(topic: &str) -> Result<(), ClientError> {
 
 /// Checks a topic filter for SUBSCRIBE/UNSUBSCRIBE: `#` only as the whole last level,
 /// `+` only as a whole level.
-pub fn validate_topic_filter(filter: &str) -> Result<(), ClientError> {
+pub fn validate_topic_filter(filter: &str) -> Result<(), SessionError> {
     check_common(filter).map_err(|e| match e {
-        ClientError::InvalidTopic { topic, reason } => ClientError::InvalidFilter { filter: topic, reason },
+        SessionError::InvalidTopic { topic, reason } => SessionError::InvalidFilter { filter: topic, reason },
         other => other,
     })?;
     let levels: Vec<&str> = filter.split('/').collect();
     let last = levels.len() - 1;
     for (i, level) in levels.iter().enumerate() {
         if level.contains('#') && (*level != "#" || i != last) {
-            return Err(ClientError::InvalidFilter {
+            return Err(SessionError::InvalidFilter {
                 filter: filter.to_owned(),
                 reason: "# must stand alone as the last level (as in a/b/#)",
             });
         }
         if level.contains('+') && *level != "+" {
-            return Err(ClientError::InvalidFilter {
+            return Err(SessionError::InvalidFilter {
                 filter: filter.to_owned(),
                 reason: "+ must fill a whole level (as in a/+/c)",
             });
@@ -41,7 +41,7 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn check_common(topic: &str) -> Result<(), ClientError> {
+fn check_common(topic: &str) -> Result<(), SessionError> {
     if topic.is_empty() {
         return Err(invalid_topic(topic, "a topic may not be empty"));
     }
@@ -54,10 +54,10 @@ fn check_common(topic: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn invalid_topic(topic: &str, reason: &'static str) -> ClientError {
+fn invalid_topic(topic: &str, reason: &'static str) -> SessionError {
     // Keep errors small even for a 64 KiB topic.
     let shown: String = topic.chars().take(120).collect();
-    ClientError::InvalidTopic { topic: shown, reason }
+    SessionError::InvalidTopic { topic: shown, reason }
 }
 
 /// Whether `topic` matches `filter` (MQTT 3.1.1 §4.7.1–4.7.2): `+` matches one level, `#` this level
@@ -126,12 +126,12 @@ mod tests {
     #[test]
     fn topic_names_reject_wildcards_empty_nul_and_oversize() {
         assert!(validate_topic_name("a/b").is_ok());
-        assert!(matches!(validate_topic_name("a/+"), Err(ClientError::InvalidTopic { .. })));
-        assert!(matches!(validate_topic_name("a/#"), Err(ClientError::InvalidTopic { .. })));
-        assert!(matches!(validate_topic_name(""), Err(ClientError::InvalidTopic { .. })));
-        assert!(matches!(validate_topic_name("a\0b"), Err(ClientError::InvalidTopic { .. })));
+        assert!(matches!(validate_topic_name("a/+"), Err(SessionError::InvalidTopic { .. })));
+        assert!(matches!(validate_topic_name("a/#"), Err(SessionError::InvalidTopic { .. })));
+        assert!(matches!(validate_topic_name(""), Err(SessionError::InvalidTopic { .. })));
+        assert!(matches!(validate_topic_name("a\0b"), Err(SessionError::InvalidTopic { .. })));
         let long = "x".repeat(MAX_TOPIC_LEN + 1);
-        assert!(matches!(validate_topic_name(&long), Err(ClientError::InvalidTopic { .. })));
+        assert!(matches!(validate_topic_name(&long), Err(SessionError::InvalidTopic { .. })));
         assert!(validate_topic_name(&"x".repeat(MAX_TOPIC_LEN)).is_ok());
     }
 
@@ -141,7 +141,7 @@ mod tests {
             assert!(validate_topic_filter(ok).is_ok(), "{ok}");
         }
         for bad in ["a#", "a/#/c", "a/b#", "a+/b", "a/+b", "#/a", "", "a\0"] {
-            assert!(matches!(validate_topic_filter(bad), Err(ClientError::InvalidFilter { .. })), "{bad}");
+            assert!(matches!(validate_topic_filter(bad), Err(SessionError::InvalidFilter { .. })), "{bad}");
         }
     }
 }

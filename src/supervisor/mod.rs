@@ -14,7 +14,7 @@ pub mod reconnect;
 pub mod state;
 
 use crate::collections::VecMap;
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::backoff::reconnect_delay_ms;
 use crate::session::options::ClientOptions;
 use crate::session::{
@@ -116,10 +116,10 @@ impl Supervisor {
         may_defer: bool,
     ) -> Result<Self, ClientError> {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-            return Err(ClientError::InvalidOption {
+            return Err(ClientError::Session(SessionError::InvalidOption {
                 field: "url",
                 reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
-            });
+            }));
         }
         let mut jitter = Jitter::new(seed);
         if options.client_id.is_empty() {
@@ -189,19 +189,19 @@ impl Supervisor {
         match &self.state {
             ConnectionState::Connected(ack) => return Ok(ConnectStart::Connected(ack.clone())),
             ConnectionState::Connecting => {
-                return Err(ClientError::InvalidOption {
+                return Err(ClientError::Session(SessionError::InvalidOption {
                     field: "connect",
                     reason: "a connect is already under way".into(),
-                })
+                }))
             }
             ConnectionState::Closed => return Err(ClientError::Closed),
             _ => {}
         }
         if !self.options.websocket_protocols.iter().any(|p| p == "mqtt") {
-            return Err(ClientError::InvalidOption {
+            return Err(ClientError::Session(SessionError::InvalidOption {
                 field: "websocketProtocols",
                 reason: "MQTT over WebSocket requires the subprotocol \"mqtt\" among those offered".into(),
-            });
+            }));
         }
         self.deadlines.cancel(TimerKind::Reconnect);
         let mut out = Vec::new();
@@ -313,12 +313,10 @@ impl Supervisor {
         };
         self.lost_reason.get_or_insert(why);
         // A socket that dies before it opened fails the attempt as a CONNACK refusal would.
-        let mut events = Vec::with_capacity(2);
         if self.socket == Socket::Opening {
-            events.push(SessionEvent::NotifyConnectFailed(ClientError::ConnectionLost));
+            self.connect_failed(SessionError::ConnectionLost.into(), &mut out);
         }
-        events.push(SessionEvent::RequestClose);
-        self.absorb(now, events, &mut out);
+        self.absorb(now, vec![SessionEvent::RequestClose], &mut out);
         out
     }
 
@@ -329,7 +327,8 @@ impl Supervisor {
             return out;
         }
         self.lost_reason = Some(error.clone());
-        self.absorb(now, vec![SessionEvent::NotifyConnectFailed(error), SessionEvent::RequestClose], &mut out);
+        self.connect_failed(error, &mut out);
+        self.absorb(now, vec![SessionEvent::RequestClose], &mut out);
         out
     }
 
@@ -368,11 +367,8 @@ impl Supervisor {
                 TimerKind::ConnectTimeout if self.socket == Socket::Opening => {
                     // The socket itself never opened.
                     let timeout_ms = self.session.options().connect_timeout_ms;
-                    let events = vec![
-                        SessionEvent::NotifyConnectFailed(ClientError::ConnectTimeout { timeout_ms }),
-                        SessionEvent::RequestClose,
-                    ];
-                    self.absorb(now, events, &mut out);
+                    self.connect_failed(SessionError::ConnectTimeout { timeout_ms }.into(), &mut out);
+                    self.absorb(now, vec![SessionEvent::RequestClose], &mut out);
                 }
                 kind => {
                     let events = self.session.timer_fired(kind);
@@ -413,7 +409,7 @@ impl Supervisor {
             queue = self.session.notify_closed();
         }
         if closed {
-            let why = self.lost_reason.take().unwrap_or(ClientError::ConnectionLost);
+            let why = self.lost_reason.take().unwrap_or(ClientError::Session(SessionError::ConnectionLost));
             if self.should_reconnect(&why) {
                 self.schedule_reconnect(now, why, out);
             } else {
@@ -440,33 +436,39 @@ impl Supervisor {
                 out.push(Event::NotifyConnected(ack.clone()));
                 self.set_state(ConnectionState::Connected(ack), out);
             }
-            SessionEvent::NotifyConnectFailed(e) => {
-                // A socket that closed says more than the session's "connection lost".
-                let e = match (&e, &self.lost_reason) {
-                    (ClientError::ConnectionLost, Some(better)) => better.clone(),
-                    _ => e,
-                };
-                out.push(Event::NotifyConnectFailed(e.clone()));
-                self.lost_reason = Some(e.clone());
-                // A failed reconnect attempt goes straight on to the next Reconnecting state.
-                if !(self.was_connected && self.options.reconnect.enabled) {
-                    self.set_state(ConnectionState::Disconnected(e), out);
-                }
-            }
+            SessionEvent::NotifyConnectFailed(e) => self.connect_failed(e.into(), out),
             SessionEvent::NotifyMessage(m) => out.push(Event::NotifyMessage(m)),
             SessionEvent::NotifyPublishCompleted { token, result } => {
+                let result = result.map_err(ClientError::from);
                 self.forget_if_settled(token, &result, out);
                 out.push(Event::NotifyPublishCompleted { token, result });
             }
             SessionEvent::NotifySubscribed { packet_id, results } => {
+                let results = results.into_iter().map(|r| r.map_err(ClientError::from)).collect();
                 out.push(Event::NotifySubscribed { packet_id, results })
             }
             SessionEvent::NotifyUnsubscribed { packet_id, results } => {
+                let results = results.into_iter().map(|r| r.map_err(ClientError::from)).collect();
                 out.push(Event::NotifyUnsubscribed { packet_id, results })
             }
             SessionEvent::NotifyConnectionLost(e) => {
-                self.lost_reason.get_or_insert(e);
+                self.lost_reason.get_or_insert(e.into());
             }
+        }
+    }
+
+    /// A connect or reconnect attempt failed; the socket's close follows.
+    fn connect_failed(&mut self, e: ClientError, out: &mut Vec<Event>) {
+        // A socket that closed says more than the session's "connection lost".
+        let e = match (&e, &self.lost_reason) {
+            (ClientError::Session(SessionError::ConnectionLost), Some(better)) => better.clone(),
+            _ => e,
+        };
+        out.push(Event::NotifyConnectFailed(e.clone()));
+        self.lost_reason = Some(e.clone());
+        // A failed reconnect attempt goes straight on to the next Reconnecting state.
+        if !(self.was_connected && self.options.reconnect.enabled) {
+            self.set_state(ConnectionState::Disconnected(e), out);
         }
     }
 
@@ -543,7 +545,9 @@ impl Supervisor {
             Ok(()) => true,
             Err(e) => matches!(
                 e,
-                ClientError::PublishRefused { .. } | ClientError::DroppedFromQueue | ClientError::PacketTooLarge { .. }
+                ClientError::Session(SessionError::PublishRefused { .. })
+                    | ClientError::Session(SessionError::DroppedFromQueue)
+                    | ClientError::Session(SessionError::PacketTooLarge { .. })
             ),
         };
         if settled {

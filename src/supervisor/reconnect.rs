@@ -1,14 +1,14 @@
 //! The reconnect policy: which failures are worth another attempt, and the source of the jitter
 //! the backoff draws from (seeded by the shell, so a virtual clock replays it exactly).
 
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::reason::ConnectRefusal as R;
 
 /// A refusal that retrying cannot fix: the credentials, the client id, a ban, the protocol.
 pub fn refused_for_good(why: &ClientError) -> bool {
     matches!(
         why,
-        ClientError::ConnectRefused {
+        ClientError::Session(SessionError::ConnectRefused {
             refusal: R::NotAuthorized
                 | R::BadUserNameOrPassword
                 | R::ClientIdentifierNotValid
@@ -16,7 +16,7 @@ pub fn refused_for_good(why: &ClientError) -> bool {
                 | R::BadAuthenticationMethod
                 | R::UnsupportedProtocolVersion,
             ..
-        }
+        })
     )
 }
 

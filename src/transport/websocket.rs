@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransportEvent {
@@ -36,8 +36,9 @@ impl WebSocketTransport {
     /// Opens the socket; events go to `sink` until the transport is dropped.
     pub fn open(url: &str, protocols: &[String], sink: Rc<dyn Fn(TransportEvent)>) -> Result<Self, ClientError> {
         let offered: js_sys::Array = protocols.iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
-        let ws = WebSocket::new_with_str_sequence(url, &offered)
-            .map_err(|e| ClientError::InvalidOption { field: "url", reason: js_error_text(&e) })?;
+        let ws = WebSocket::new_with_str_sequence(url, &offered).map_err(|e| {
+            ClientError::Session(SessionError::InvalidOption { field: "url", reason: js_error_text(&e) })
+        })?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
         let s = sink.clone();

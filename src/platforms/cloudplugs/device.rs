@@ -20,7 +20,7 @@ use super::options::{CloudPlugsOptions, DEFAULT_REPLY_TIMEOUT_MS};
 use super::properties::{get_payload, read_get_reply, read_set_reply, PropertyMap, PropertyReply};
 use crate::client::time::timeout;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::{ConnAck, Outgoing, QoS};
 
 /// Typed data records from a subscription; a message that is not a data document arrives as a
@@ -259,7 +259,7 @@ impl CloudPlugsDevice {
             match event {
                 Some(Ok(reply)) => parse_enrollment_reply(&reply),
                 Some(Err(e)) => Err(e.into()),
-                None => Err(ClientError::ConnectionLost.into()),
+                None => Err(ClientError::Session(SessionError::ConnectionLost).into()),
             }
         };
         let outcome = timeout(timeout_ms, flow).await;
@@ -296,7 +296,7 @@ impl CloudPlugsDevice {
                     return result;
                 }
             }
-            Err(ClientError::ConnectionLost.into())
+            Err(ClientError::Session(SessionError::ConnectionLost).into())
         };
         let ms = self.reply_timeout_ms;
         let outcome = timeout(ms, exchange).await;

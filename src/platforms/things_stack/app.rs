@@ -17,7 +17,7 @@ use super::topic::{downlink_topic, validate_id, ApplicationUid, DownlinkOp, Even
 use super::tracking::{new_correlation_id, DownlinkStatus, DownlinkTracker};
 use crate::client::time::timeout;
 use crate::client::MqttClient;
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::reason::ConnectRefusal;
 use crate::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
 
@@ -253,10 +253,10 @@ impl ThingsStackApp {
 /// an unknown application and a missing or wrong tenant.
 fn login_error(app: &ApplicationUid, e: ClientError) -> ThingsStackError {
     match &e {
-        ClientError::ConnectRefused {
+        ClientError::Session(SessionError::ConnectRefused {
             refusal: ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword,
             ..
-        } => ThingsStackError::NotAuthorized { app_id: app.application_id.clone(), tenant: app.tenant.clone() },
+        }) => ThingsStackError::NotAuthorized { app_id: app.application_id.clone(), tenant: app.tenant.clone() },
         _ => e.into(),
     }
 }

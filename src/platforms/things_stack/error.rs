@@ -102,12 +102,13 @@ fn not_authorized_advice(app_id: &str, tenant: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SessionError;
 
     #[test]
     fn client_errors_keep_their_code() {
-        let e = ThingsStackError::from(ClientError::NotConnected);
+        let e = ThingsStackError::from(ClientError::Session(SessionError::NotConnected));
         assert_eq!(e.code(), "NOT_CONNECTED");
-        assert_eq!(e.to_string(), ClientError::NotConnected.to_string());
+        assert_eq!(e.to_string(), ClientError::Session(SessionError::NotConnected).to_string());
     }
 
     // PLATFORM-FACTS.md, The Things Stack: "on multi-tenant deployments `app@tenant` (on TTN: `app1@ttn`)".

@@ -1,6 +1,7 @@
 //! `ThingsBoardDevice`: one device's MQTT session with ThingsBoard in the browser. Subscribes only to
 //! whitelisted filters, and only for features in use; obeys the session's payload, in-flight and rate limits.
 
+use crate::error::SessionError;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -336,7 +337,7 @@ impl ThingsBoardDevice {
         self.state.borrow_mut().pending_attributes.remove(&id);
         match answer {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
             None => Err(ThingsBoardError::Timeout { what: "attribute request", timeout_ms: ms }),
         }
     }
@@ -404,7 +405,7 @@ impl ThingsBoardDevice {
         self.state.borrow_mut().pending_calls.remove(&id);
         match answer {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
             None => Err(ThingsBoardError::Timeout { what: "RPC call", timeout_ms: ms }),
         }
     }

@@ -1,7 +1,7 @@
 //! What can go wrong talking to ThingsBoard, in ThingsBoard's words, with stable codes.
 //! MQTT-level failures pass through as `Client`, keeping their own code.
 
-use crate::error::ClientError;
+use crate::error::{ClientError, SessionError};
 use crate::session::reason::ConnectRefusal;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -81,7 +81,7 @@ impl ThingsBoardError {
     /// bad or unknown credentials 0x05/0x86/0x87, no credentials 0x02/0x85, backend 0x03/0x88/0x9F.
     pub fn from_client(e: ClientError, basic: bool) -> Self {
         match e {
-            ClientError::ConnectRefused { code, refusal, .. } => match refusal {
+            ClientError::Session(SessionError::ConnectRefused { code, refusal, .. }) => match refusal {
                 ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword => {
                     if basic {
                         Self::BasicCredentialsRejected { code }
@@ -116,7 +116,7 @@ mod tests {
             ProtocolVersion::V3_1_1 => ConnectRefusal::from_v3(code),
             ProtocolVersion::V5 => ConnectRefusal::from_v5(code),
         };
-        ClientError::ConnectRefused { version, code, refusal }
+        ClientError::Session(SessionError::ConnectRefused { version, code, refusal })
     }
 
     // PLATFORM-FACTS, Connect: the CONNACK codes ThingsBoard's code emits, 3.1.1 and 5.

@@ -1,6 +1,7 @@
 //! `ThingsBoardGateway`: many devices over one connection (PLATFORM-FACTS, Gateway API). Built on a
 //! `ThingsBoardDevice`, so its publishes obey the same payload, in-flight and rate limits.
 
+use crate::error::SessionError;
 use std::cell::RefCell;
 
 use crate::collections::{VecMap, VecSet};
@@ -168,7 +169,7 @@ impl ThingsBoardGateway {
         self.state.borrow_mut().pending.remove(&u64::from(id));
         match answer {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
             None => Err(ThingsBoardError::Timeout { what: "gateway attribute request", timeout_ms: ms }),
         }
     }

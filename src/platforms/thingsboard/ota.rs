@@ -1,6 +1,7 @@
 //! Firmware and software updates on a `ThingsBoardDevice` (seeds/001, Firmware API A and B): reacts
 //! to `fw_*` attributes, downloads in chunks, verifies, reports every `fw_state`, hands the image over.
 
+use crate::error::SessionError;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -251,7 +252,9 @@ impl Ota {
             let bytes = match answer {
                 Some(Ok(Ok(bytes))) => bytes,
                 Some(Ok(Err(e))) => return self.fail(e).await,
-                Some(Err(_)) => return Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+                Some(Err(_)) => {
+                    return Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost)))
+                }
                 None => return self.fail(ThingsBoardError::Timeout { what: "firmware chunk", timeout_ms }).await,
             };
             if self.cancelled(generation) {

@@ -1,6 +1,7 @@
 //! Provisioning a new device (PLATFORM-FACTS, Provisioning): a short session of its own with user
 //! name `provision`, one request on `/provision/request`, the typed credentials back.
 
+use crate::error::SessionError;
 use futures_util::StreamExt;
 
 use super::error::ThingsBoardError;
@@ -52,7 +53,7 @@ pub async fn provision(
         .await;
         match answer {
             Some(Some(body)) => parse_provision_response(&body),
-            Some(None) => Err(ThingsBoardError::Client(crate::ClientError::ConnectionLost)),
+            Some(None) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
             None => Err(ThingsBoardError::Timeout { what: "provisioning request", timeout_ms }),
         }
     }
