@@ -43,7 +43,7 @@ def kind(name):
 
 
 def defined_in(name):
-    """Where a named function is defined, as the README's breakdown of the core counts it."""
+    """Where a named function is defined, as docs/size.md's breakdown of the core counts it."""
     parts = re.sub(r"\[[0-9a-f]{16}\]", "", name.lstrip("<")).split("::")
     if parts[0] != "iotmqtt":
         return parts[0]

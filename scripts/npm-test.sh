@@ -6,8 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # gzip -9 of the wasm plus the JS glue of pkg/web, in bytes. MQTT.js 5.x's dist/mqtt.min.js is about
-# 105 KB gzipped; see the README ("Size") for where this package stands and why.
-# A regression guard, not the goal (MQTT.js's ~105 KB): see the README's "Size" section.
+# 105 KB gzipped; see docs/size.md for where this package stands and why.
+# A regression guard, not the goal (MQTT.js's ~105 KB): see docs/size.md.
 SIZE_BUDGET=${IOTMQTT_NPM_SIZE_BUDGET:-272384}
 OUT="${OUT:-$ROOT/test-output}/npm"
 mkdir -p "$OUT"

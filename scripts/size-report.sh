@@ -6,7 +6,7 @@
 #   core           the client alone (--no-default-features): MqttClient, reconnect, queue, persistence
 #   thingsboard, things-stack, cloudplugs   the client with one platform adapter
 #   all            the npm package (default features)
-# Not part of the test command (about 90 s once built); the README's "Size" section shows its last output.
+# Not part of the test command (about 90 s once built); docs/size.md shows its last output.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

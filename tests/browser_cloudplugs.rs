@@ -1,5 +1,5 @@
 //! CloudPlugs in headless Chromium against the simulator's `/mqtt/cloudplugs` endpoint: enrollment,
-//! login with the new credentials, data between two clients, and additional properties (seeds/004).
+//! login with the new credentials, data between two clients, and additional properties (docs/platforms/cloudplugs.md).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -43,8 +43,8 @@ async fn sim_plug(plug_id: &str) -> Value {
     plugs.into_iter().find(|p| p["id"] == plug_id).unwrap_or(Value::Null)
 }
 
-// seeds/004 Enrolling: CONNECT with empty credentials, SUBSCRIBE MODEL/thing/PASS, reply {"id","auth"};
-// Authentication: the Plug-ID and auth code then log in.
+// docs/platforms/cloudplugs.md#enrollment: CONNECT with empty credentials, SUBSCRIBE MODEL/thing/PASS,
+// reply {"id","auth"}; #login: the Plug-ID and auth code then log in.
 #[wasm_bindgen_test]
 async fn an_enrolled_thing_logs_in_at_once_with_its_new_credentials() {
     let (hwid, creds) = enroll_new_thing().await;
@@ -58,7 +58,7 @@ async fn an_enrolled_thing_logs_in_at_once_with_its_new_credentials() {
     device.close();
 }
 
-// seeds/004 Enrolling: "MODEL/ctrl/THING_HWID/PASS" enrolls a controller of that thing.
+// docs/platforms/cloudplugs.md#enrollment: "MODEL/ctrl/THING_HWID/PASS" enrolls a controller of that thing.
 #[wasm_bindgen_test]
 async fn an_enrolled_controller_controls_its_thing_and_logs_in() {
     let (thing_hwid, thing) = enroll_new_thing().await;
@@ -75,7 +75,7 @@ async fn an_enrolled_controller_controls_its_thing_and_logs_in() {
     controller.close();
 }
 
-// seeds/004: on failure the reply is {"err": Number, "msg": String} and the server closes the connection.
+// docs/platforms/cloudplugs.md#enrollment: on failure the reply is {"err": Number, "msg": String}, then a close.
 #[wasm_bindgen_test]
 async fn enrollment_with_a_wrong_pass_is_a_typed_refusal_with_err_and_msg() {
     let err = CloudPlugsDevice::enroll_thing(&sim_ws("cloudplugs"), MODEL, &fresh("HW"), None, "wrong-pass")
@@ -91,7 +91,7 @@ async fn enrollment_with_a_wrong_pass_is_a_typed_refusal_with_err_and_msg() {
     }
 }
 
-// seeds/004 Retrieving Published Data: "+/data/CHANNEL" retrieves the data published on CHANNEL by all devices.
+// docs/platforms/cloudplugs.md#data-channels: "+/data/CHANNEL" retrieves the data published on CHANNEL by all devices.
 #[wasm_bindgen_test]
 async fn two_clients_exchange_data_through_plus_data_channel() {
     let (hwid_a, creds_a) = enroll_new_thing().await;
@@ -113,7 +113,7 @@ async fn two_clients_exchange_data_through_plus_data_channel() {
     writer.close();
 }
 
-// seeds/004: "dev-.../data/#" subscribes to all data published by that device, and no other.
+// docs/platforms/cloudplugs.md#data-channels: "dev-.../data/#" is all data published by that device, and no other.
 #[wasm_bindgen_test]
 async fn a_plug_id_filter_with_hash_takes_only_that_devices_data() {
     let (hwid_a, creds_a) = enroll_new_thing().await;
@@ -132,7 +132,7 @@ async fn a_plug_id_filter_with_hash_takes_only_that_devices_data() {
     writer.close();
 }
 
-// seeds/004 Set/Retrieving Additional Properties: static values and {"channel": ...} references,
+// docs/platforms/cloudplugs.md#properties: static values and {"channel": ...} references,
 // answered on the same channel.
 #[wasm_bindgen_test]
 async fn properties_are_set_then_read_back() {
@@ -175,7 +175,7 @@ async fn concurrent_property_requests_each_get_their_own_answer() {
     device.close();
 }
 
-// PLATFORM-FACTS CloudPlugs: the server answers "{"err":...}" on the same channel.
+// docs/platforms/cloudplugs.md#properties: the server answers "{"err":...}" on the same channel.
 #[wasm_bindgen_test]
 async fn a_property_error_reply_is_a_typed_error() {
     // An account login may act for any Plug-ID, so the simulator answers rather than drops.
@@ -191,7 +191,7 @@ async fn a_property_error_reply_is_a_typed_error() {
     account.close();
 }
 
-// seeds/004 Authentication: the password is the authorization code related to the username.
+// docs/platforms/cloudplugs.md#login: the password is the authorization code related to the username.
 #[wasm_bindgen_test]
 async fn a_wrong_auth_code_is_refused_at_connect() {
     let options = CloudPlugsOptions::new("dev-000000000000000000000001", "not-the-auth", "DEMO-HWID-1");

@@ -52,7 +52,7 @@ async fn queue_len(device: &str) -> usize {
     q["items"].as_array().map_or(usize::MAX, Vec::len)
 }
 
-// PLATFORM-FACTS.md: username `app@tenant`, password an API key; MQTT 3.1.1.
+// docs/platforms/things-stack.md#login: username `app@tenant`, password an API key; MQTT 3.1.1.
 #[wasm_bindgen_test]
 async fn connects_as_app_at_tenant_with_an_api_key() {
     let app = connected().await;
@@ -167,7 +167,7 @@ fn formatter_failures_follow_the_tts_contract() {
     }
 }
 
-// seeds/003: a confirmed downlink's ack on down/ack carries the correlation ids;
+// docs/platforms/things-stack.md#downlink-tracking: a confirmed downlink's ack on down/ack carries the correlation ids;
 // sim/README.md: down/queued at once, down/sent after the delay, then down/ack.
 #[wasm_bindgen_test]
 async fn a_confirmed_downlink_is_tracked_through_queued_sent_and_ack() {
@@ -188,7 +188,7 @@ async fn a_confirmed_downlink_is_tracked_through_queued_sent_and_ack() {
     assert_eq!(h.history(), &[DownlinkStatus::Queued, DownlinkStatus::Sent, DownlinkStatus::Acked]);
 }
 
-// seeds/003: "It is also possible to send multiple downlink messages on a single push".
+// docs/platforms/things-stack.md#downlinks: "It is also possible to send multiple downlink messages on a single push".
 #[wasm_bindgen_test]
 async fn several_downlinks_in_one_push_are_tracked_separately() {
     let app = connected().await;
@@ -224,7 +224,7 @@ async fn a_nacked_confirmed_downlink_reports_nacked() {
     assert!(!h.is_done(), "the server may retry a nacked confirmed downlink");
 }
 
-// seeds/003: "Replacing with an empty array clears the downlink queue."
+// docs/platforms/things-stack.md#downlinks: "Replacing with an empty array clears the downlink queue."
 #[wasm_bindgen_test]
 async fn replace_with_an_empty_list_clears_the_queue() {
     let app = connected().await;
@@ -258,7 +258,7 @@ async fn replace_puts_its_downlinks_in_place_of_the_queue() {
     app.close();
 }
 
-// PLATFORM-FACTS.md: too long for the data rate -> down/failed with application_downlink_too_long;
+// docs/platforms/things-stack.md#downlink-too-long: down/failed with application_downlink_too_long;
 // sim/README.md: demo-sensor-slow is SF12 with a 51-byte limit.
 #[wasm_bindgen_test]
 async fn a_payload_too_long_for_the_data_rate_ends_in_failed() {
@@ -287,7 +287,7 @@ fn valid() -> Downlink {
     Downlink { f_port: 10, frm_payload: Some(vec![1]), ..Default::default() }
 }
 
-// PLATFORM-FACTS.md: an invalid downlink is only logged by the server; the client validates.
+// docs/platforms/things-stack.md#downlink-validation: the server only logs an invalid downlink; the client validates.
 #[wasm_bindgen_test]
 async fn an_f_port_outside_1_to_223_is_refused() {
     refused_before_sending(Downlink { f_port: 224, ..valid() }, "TTS_INVALID_FPORT").await;
@@ -318,7 +318,7 @@ fn a_priority_outside_the_enum_is_refused() {
     assert!(bad.is_err(), "a Downlink cannot hold an unknown priority");
 }
 
-// sim/README.md admin API: a join event on demo; seeds/003 example join accept.
+// sim/README.md admin API: a join event on demo; docs/platforms/things-stack.md#topics (`join`).
 #[wasm_bindgen_test]
 async fn join_events_are_typed() {
     let app = connected().await;

@@ -1,5 +1,5 @@
 //! ThingsBoardDevice and ThingsBoardGateway in headless Chromium against the platform simulator
-//! (seeds/000-002, PLATFORM-FACTS), each feature checked end to end through the simulator's admin API.
+//! (docs/platforms/thingsboard.md), each feature checked end to end through the simulator's admin API.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -50,7 +50,7 @@ async fn eventually(mut check: impl FnMut() -> bool) -> bool {
     check()
 }
 
-// PLATFORM-FACTS, Connect: an unknown token is CONNACK 0x05 on 3.1.1 and 0x86 on MQTT 5.
+// docs/platforms/thingsboard.md#connack-codes: an unknown token is CONNACK 0x05 on 3.1.1 and 0x86 on MQTT 5.
 #[wasm_bindgen_test]
 async fn a_wrong_token_is_a_clear_error_in_both_versions() {
     for (version, code) in [(ProtocolVersion::V3_1_1, 0x05), (ProtocolVersion::V5, 0x86)] {
@@ -83,7 +83,7 @@ async fn basic_mqtt_credentials_connect_and_wrong_ones_are_named() {
     assert_eq!(err.code(), "TB_BASIC_CREDENTIALS_REJECTED", "{err}");
 }
 
-// PLATFORM-FACTS, Payloads: getSessionLimits is answered by the transport itself.
+// docs/platforms/thingsboard.md#session-limits: getSessionLimits is answered by the transport itself.
 #[wasm_bindgen_test]
 async fn session_limits_are_fetched_after_connecting() {
     let d = thermostat().await;
@@ -94,7 +94,7 @@ async fn session_limits_are_fetched_after_connecting() {
     d.close();
 }
 
-// seeds/000, "Telemetry upload API": all four formats, values of every JSON type.
+// docs/platforms/thingsboard.md#telemetry: all four formats, values of every JSON type.
 #[wasm_bindgen_test]
 async fn telemetry_in_every_format_reaches_the_server() {
     let d = thermostat().await;
@@ -115,7 +115,7 @@ async fn telemetry_in_every_format_reaches_the_server() {
     d.close();
 }
 
-// PLATFORM-FACTS: "a larger packet is a decode failure and the server disconnects" — so split.
+// docs/platforms/thingsboard.md#max-payload: a larger packet is a decode failure and the server disconnects, so split.
 #[wasm_bindgen_test]
 async fn a_batch_over_the_max_payload_is_split_and_nothing_is_lost() {
     let d = thermostat().await;
@@ -165,7 +165,7 @@ async fn bad_telemetry_is_refused_before_sending() {
     d.close();
 }
 
-// seeds/000, "Attributes API": publish, request as comma-joined keys, shared updates with deleted.
+// docs/platforms/thingsboard.md#attributes: publish, request as comma-joined keys, shared updates with deleted.
 #[wasm_bindgen_test]
 async fn attributes_round_trip_and_the_mirror_follows_shared_updates() {
     let d = thermostat().await;
@@ -207,7 +207,7 @@ async fn attributes_round_trip_and_the_mirror_follows_shared_updates() {
     d.close();
 }
 
-// seeds/000, "Server-side RPC": an RPC from the admin API is answered by an async handler.
+// docs/platforms/thingsboard.md#rpc, server-side: an RPC from the admin API is answered by an async handler.
 #[wasm_bindgen_test]
 async fn server_side_rpc_is_answered_by_handlers_and_unknown_methods_get_an_error() {
     let d = thermostat().await;
@@ -239,7 +239,7 @@ async fn server_side_rpc_is_answered_by_handlers_and_unknown_methods_get_an_erro
     d.close();
 }
 
-// seeds/000, "Client-side RPC", and PLATFORM-FACTS: getSessionLimits/getTime answered by the server.
+// docs/platforms/thingsboard.md#rpc, client-side, and #session-limits: getSessionLimits/getTime answered by the server.
 #[wasm_bindgen_test]
 async fn client_side_rpc_returns_results_errors_and_never_mixes_up_concurrent_calls() {
     let d = thermostat().await;
@@ -259,7 +259,7 @@ async fn client_side_rpc_returns_results_errors_and_never_mixes_up_concurrent_ca
     d.close();
 }
 
-// seeds/000, "Claiming API".
+// docs/platforms/thingsboard.md#claiming.
 #[wasm_bindgen_test]
 async fn a_claim_is_recorded_with_its_expiry() {
     let d = thermostat().await;
@@ -276,7 +276,7 @@ async fn a_claim_is_recorded_with_its_expiry() {
     d.close();
 }
 
-// seeds/002, "Device provisioning"; PLATFORM-FACTS: SUCCESS, NOT_FOUND, FAILURE, two credential types.
+// docs/platforms/thingsboard.md#provisioning: SUCCESS, NOT_FOUND, FAILURE, two credential types.
 #[wasm_bindgen_test]
 async fn provisioning_returns_credentials_that_connect_and_failures_carry_the_message() {
     let name = unique("prov").replace('/', "-");
@@ -359,7 +359,7 @@ async fn recording_updater(d: &ThingsBoardDevice, options: OtaOptions) -> (Firmw
     (updater, installed, events)
 }
 
-// seeds/001, Firmware API A and B; PLATFORM-FACTS: 7 algorithms, CRC32/Murmur3 little-endian.
+// docs/platforms/thingsboard.md#firmware (flows A and B) and #checksums: 7 algorithms, CRC32/Murmur3 little-endian.
 #[wasm_bindgen_test]
 async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorithm() {
     let d = thermostat().await;
@@ -411,8 +411,8 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
     d.close();
 }
 
-// PLATFORM-FACTS, Firmware: "A chunk size above the max payload: PAYLOAD_TOO_LARGE on
-// v2/fw/error, then disconnect" — so a larger chunk size is capped at the max payload size.
+// docs/platforms/thingsboard.md#firmware-chunks: a chunk size above the max payload is PAYLOAD_TOO_LARGE on
+// v2/fw/error, then a disconnect, so a larger chunk size is capped at the max payload size.
 #[wasm_bindgen_test]
 async fn a_chunk_size_over_the_max_payload_is_capped_to_it() {
     let d = thermostat().await;
@@ -504,7 +504,7 @@ async fn a_corrupted_checksum_ends_in_failed_with_fw_error() {
     d.close();
 }
 
-// PLATFORM-FACTS, rateLimits: delay rather than get disconnected; maxPayloadSize applied.
+// docs/platforms/thingsboard.md#session-limits: delay rather than get disconnected; maxPayloadSize applied.
 #[wasm_bindgen_test]
 async fn rate_limits_delay_sending_and_the_session_survives() {
     let d = thermostat().await;
@@ -527,7 +527,7 @@ async fn rate_limits_delay_sending_and_the_session_survives() {
     d.close();
 }
 
-// PLATFORM-FACTS, Gateway API: one connection simulating 50 devices.
+// docs/platforms/thingsboard.md#gateway: one connection simulating 50 devices.
 #[wasm_bindgen_test]
 async fn a_gateway_serves_50_sub_devices() {
     let gw = ThingsBoardGateway::connect(&sim_ws("thingsboard"), token("demo-gateway-token"), DeviceOptions::default())
@@ -568,8 +568,8 @@ async fn a_gateway_serves_50_sub_devices() {
     gw.close();
 }
 
-// PLATFORM-FACTS, Topics: anything but the exact whitelisted filters gets SUBACK 0x80, so the
-// device subscribes only to those, and only for the features it uses.
+// docs/platforms/thingsboard.md#subscribe-whitelist: anything but the exact whitelisted filters gets
+// SUBACK 0x80, so the device subscribes only to those, and only for the features it uses.
 #[wasm_bindgen_test]
 async fn the_device_subscribes_only_to_whitelisted_filters_for_features_in_use() {
     let options = DeviceOptions { fetch_session_limits: false, ..Default::default() };
@@ -589,8 +589,8 @@ async fn the_device_subscribes_only_to_whitelisted_filters_for_features_in_use()
     d.close();
 }
 
-// seeds/001: "The ${requestId} has to be different for each firmware update"; a newer package
-// announced mid-download cancels the old download.
+// docs/platforms/thingsboard.md#firmware: "The ${requestId} has to be different for each firmware
+// update"; a newer package announced mid-download cancels the old download.
 #[wasm_bindgen_test]
 async fn a_new_package_during_a_download_cancels_it_with_a_new_request_id() {
     let d = thermostat().await;
@@ -616,7 +616,7 @@ async fn a_new_package_during_a_download_cancels_it_with_a_new_request_id() {
     d.close();
 }
 
-// PLATFORM-FACTS, Firmware: "(and software, with sw_ in place of fw_)".
+// docs/platforms/thingsboard.md#firmware: software likewise, with sw_ in place of fw_.
 #[wasm_bindgen_test]
 async fn software_packages_update_through_the_sw_topics() {
     let d = thermostat().await;

@@ -1,5 +1,5 @@
 //! The CloudPlugs codec through its public API: what one device publishes is what another reads,
-//! and no bytes from the network make the codec panic (seeds/004, PLATFORM-FACTS "CloudPlugs").
+//! and no bytes from the network make the codec panic (docs/platforms/cloudplugs.md).
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::platforms::cloudplugs::properties::{read_get_reply, read_set_reply};
@@ -13,7 +13,8 @@ use serde_json::json;
 
 const SENDER: &str = "dev-123456789012345678901234";
 
-// seeds/004: data published to PLUG_ID/data/CHANNEL reaches a subscriber of +/data/CHANNEL.
+// docs/platforms/cloudplugs.md#data-channels: data published to PLUG_ID/data/CHANNEL reaches a
+// subscriber of +/data/CHANNEL.
 #[test]
 fn what_one_device_publishes_another_reads_as_a_record() {
     let topic = data_topic(SENDER, "My/Sensor").map_err(|e| e.code());
@@ -26,7 +27,8 @@ fn what_one_device_publishes_another_reads_as_a_record() {
     assert_eq!(fields, Ok((SENDER.into(), "My/Sensor".into(), json!({"temp": 21.5}), Some(1_700_000_000_000))));
 }
 
-// seeds/004: "dev-.../data/#" takes every channel of that device and nothing of another.
+// docs/platforms/cloudplugs.md#data-channels: "dev-.../data/#" takes every channel of that device, none
+// of another.
 #[test]
 fn a_plug_id_filter_matches_only_that_devices_channels() {
     let filter = data_filter(Some(SENDER), "#").unwrap_or_default();

@@ -1,5 +1,6 @@
-//! The Things Stack codec against the documents: the example messages of seeds/003 parse into
-//! typed events, unknown fields survive, bad input is an error, and payload forms round-trip.
+//! The Things Stack codec against the documents (docs/platforms/things-stack.md): the MQTT docs' example
+//! messages parse into typed events, unknown fields survive, bad input is an error, and payload forms
+//! round-trip.
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::platforms::things_stack::payload::*;
@@ -26,7 +27,7 @@ fn end_device_ids() -> Value {
     })
 }
 
-// seeds/003, "Show example uplink message", verbatim.
+// The MQTT docs' "Show example uplink message", verbatim (docs/platforms/things-stack.md#uplink).
 fn seed_uplink() -> Value {
     json!({
         "end_device_ids": end_device_ids(),
@@ -61,7 +62,7 @@ fn seed_uplink() -> Value {
     })
 }
 
-// seeds/003: the example uplink message parses with every field the issue names.
+// docs/platforms/things-stack.md#uplink: the example uplink message parses with every field the issue names.
 #[test]
 fn the_seed_uplink_parses_into_typed_fields() {
     let e = parse("up", &seed_uplink());
@@ -81,7 +82,7 @@ fn the_seed_uplink_parses_into_typed_fields() {
     assert_eq!(up.decoded_payload(), None);
 }
 
-// Issue 5: "Unknown fields are kept, not dropped" — and writing the event back gives the seed again.
+// Issue 5: "Unknown fields are kept, not dropped" — and writing the event back gives the docs' example again.
 #[test]
 fn unknown_fields_survive_a_round_trip() {
     let e = parse("up", &seed_uplink());
@@ -109,7 +110,7 @@ fn unknown_envelope_fields_are_kept_apart_from_the_body() {
     assert!(!e.up.extra.contains_key("end_device_ids"));
 }
 
-// seeds/003, "Show example join accept message".
+// The MQTT docs' "Show example join accept message" (docs/platforms/things-stack.md#topics).
 #[test]
 fn the_seed_join_accept_parses() {
     let e = parse(
@@ -126,7 +127,8 @@ fn the_seed_join_accept_parses() {
     assert_eq!(e.up.f_port(), None);
 }
 
-// seeds/003, "Show example downlink event message" (the "..." ids kept as the seed prints them).
+// The MQTT docs' "Show example downlink event message", the "..." ids kept as printed
+// (docs/platforms/things-stack.md#downlink-tracking).
 #[test]
 fn the_seed_downlink_ack_parses() {
     let e = parse(
@@ -152,7 +154,7 @@ fn the_seed_downlink_ack_parses() {
     assert!(e.up.all_correlation_ids().any(|id| id == "my-correlation-id"));
 }
 
-// PLATFORM-FACTS.md: every read topic is typed; messages.proto names each body.
+// docs/platforms/things-stack.md#topics: every read topic is typed; messages.proto names each body.
 #[test]
 fn every_event_kind_has_a_typed_body() {
     let dl = json!({"f_port": 1, "frm_payload": "AQ=="});

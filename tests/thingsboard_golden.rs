@@ -1,5 +1,6 @@
-//! Every payload example in the ThingsBoard seeds (seeds/000, 001, 002) as a golden vector: each one
-//! the device sends is what the codec produces, and each one it receives parses to the right type.
+//! Every payload example in ThingsBoard's device API documents (docs/platforms/thingsboard.md#sources) as
+//! a golden vector: each one the device sends is what the codec produces, and each one it receives parses
+//! to the right type.
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::platforms::thingsboard::attributes::{
@@ -15,7 +16,8 @@ fn parsed(text: &str) -> Value {
     serde_json::from_str(text).expect("seed JSON")
 }
 
-// seeds/000: "Key-value format", telemetry-data-as-object.json and new-attributes-values.json.
+// docs/platforms/thingsboard.md#telemetry: "Key-value format", telemetry-data-as-object.json and
+// new-attributes-values.json.
 const KEY_VALUE: &str = r#"{"stringKey":"value1","booleanKey":true,"doubleKey":42.0,"longKey":73,"jsonKey":{"someNumber":42,"someArray":[1,2,3],"someNestedObject":{"key":"value"}}}"#;
 
 #[test]
@@ -40,16 +42,18 @@ fn seed_attribute_examples() {
         parsed(&attribute_request_payload(&["attribute1", "attribute2"], &["shared1", "shared2"]).unwrap()),
         parsed(r#"{"clientKeys":"attribute1,attribute2", "sharedKeys":"shared1,shared2"}"#)
     );
-    // seeds/001: the response to that request (its duplicate "shared1" key keeps the last value).
+    // docs/platforms/thingsboard.md#attributes: the response to that request (its duplicate "shared1" key
+    // keeps the last value).
     let r = parse_attribute_response(
         br#"{"client":{"attribute1":"value1","attribute2":"value2"},"shared":{"shared1":"value1","shared1":"value2"}}"#,
     )
     .unwrap();
     assert_eq!((r.client.len(), r.shared["shared1"].as_str()), (2, Some("value2")));
-    // seeds/000: a shared-attribute update {"key1":"value1"}
+    // docs/platforms/thingsboard.md#attributes: a shared-attribute update {"key1":"value1"}
     let u = parse_shared_update(br#"{"key1":"value1"}"#).unwrap();
     assert_eq!((u.values["key1"].as_str(), u.deleted.len()), (Some("value1"), 0));
-    // seeds/001: {"attribute1":"value1","attribute2":"value2"} pushed on v1/devices/me/attributes
+    // docs/platforms/thingsboard.md#attributes: {"attribute1":"value1","attribute2":"value2"} pushed on
+    // v1/devices/me/attributes
     assert_eq!(parse_shared_update(br#"{"attribute1":"value1","attribute2":"value2"}"#).unwrap().values.len(), 2);
 }
 
@@ -63,10 +67,10 @@ fn seed_rpc_examples() {
     )
     .unwrap();
     assert_eq!(ota.params, "http://192.168.xx.xxx/abc.bin");
-    // seeds/001: the device's reply {"method":"remoteOTA","results":{"result":"success"}}
+    // docs/platforms/thingsboard.md#rpc: the device's reply {"method":"remoteOTA","results":{"result":"success"}}
     let reply = json!({"method":"remoteOTA","results":{"result":"success"}});
     assert_eq!(parsed(&rpc_reply_payload(&Ok(reply.clone()))), reply);
-    // seeds/000 mqtt-js-rpc-from-client.js
+    // docs/platforms/thingsboard.md#rpc: mqtt-js-rpc-from-client.js
     assert_eq!(
         parsed(&rpc_call_payload("getTime", &json!({})).unwrap()),
         parsed(r#"{"method":"getTime","params":{}}"#)
@@ -97,7 +101,7 @@ fn seed_provisioning_example() {
     );
 }
 
-// seeds/001, Firmware API A(1), A(2) and B.
+// docs/platforms/thingsboard.md#firmware: flows A(1), A(2) and B.
 #[test]
 fn seed_firmware_examples() {
     let current = ("TA652FC-W-TB".to_string(), "1.6.6".to_string());

@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn rfc3339_of_a_known_instant() {
-        // 1451649600512 ms is "Fri, 01 Jan 2016 12:00:00.512 GMT" (ThingsBoard MQTT API, seeds/000).
+        // 1451649600512 ms is "Fri, 01 Jan 2016 12:00:00.512 GMT" (docs/platforms/thingsboard.md#telemetry).
         assert_eq!(rfc3339_ms(1_451_649_600_512), "2016-01-01T12:00:00.512Z");
         assert_eq!(rfc3339_ns(1_451_649_600_512_000_001), "2016-01-01T12:00:00.512000001Z");
     }

@@ -1,4 +1,4 @@
-// CloudPlugs MQTT API, as specified by seeds/004 and PLATFORM-FACTS.md (CloudPlugs), driven over TCP
+// CloudPlugs MQTT API, as specified in docs/platforms/cloudplugs.md, driven over TCP
 // by rumqttc and hand-built packets, with the simulator's admin API.
 
 mod common;
@@ -36,7 +36,7 @@ async fn enroll(port: u16, client_id: &str, topic: &str) -> (Value, bool) {
     (answer, closed)
 }
 
-// seeds/004 "Authentication": username = Plug-ID or account email, password = auth code.
+// docs/platforms/cloudplugs.md#login: username = Plug-ID or account email, password = auth code.
 #[tokio::test]
 async fn login_by_plug_id_or_account_email_and_wrong_auth_is_refused() {
     let sim = start().await;
@@ -46,7 +46,7 @@ async fn login_by_plug_id_or_account_email_and_wrong_auth_is_refused() {
     assert_eq!(connect(port, "X", Some((PLUG, "wrong"))).await.err(), Some(ConnectReturnCode::BadUserNamePassword));
 }
 
-// seeds/004 "Enrolling": SUBSCRIBE MODEL/thing/PASS, answer {"id":PLUG_ID,"auth":...} on that topic.
+// docs/platforms/cloudplugs.md#enrollment: SUBSCRIBE MODEL/thing/PASS, answer {"id":PLUG_ID,"auth":...} on that topic.
 #[tokio::test]
 async fn a_thing_enrolls_and_then_logs_in_with_its_plug_id() {
     let sim = start().await;
@@ -61,8 +61,8 @@ async fn a_thing_enrolls_and_then_logs_in_with_its_plug_id() {
     assert!(answer["id"].is_string() && answer["auth"].is_string());
 }
 
-// seeds/004: "If an enrollment request fails, the server will automatically close the socket connection
-// after publishing the failure response" {"err":Number,"msg":String}.
+// docs/platforms/cloudplugs.md#enrollment: "If an enrollment request fails, the server will automatically close the
+// socket connection after publishing the failure response" {"err":Number,"msg":String}.
 #[tokio::test]
 async fn a_failed_enrollment_answers_err_and_closes() {
     let sim = start().await;
@@ -77,7 +77,7 @@ async fn a_failed_enrollment_answers_err_and_closes() {
     assert!(answer["err"].is_number());
 }
 
-// seeds/004 "Retrieving Published Data" (+/data/CHANNEL, PLUG/data/#) and "Publishing Data".
+// docs/platforms/cloudplugs.md#data-channels: subscribing to +/data/CHANNEL and PLUG/data/#, and publishing.
 #[tokio::test]
 async fn data_is_routed_between_connections_by_channel_filter() {
     let sim = start().await;
@@ -108,7 +108,7 @@ async fn data_is_routed_between_connections_by_channel_filter() {
     assert_eq!(state["lastData"][format!("{PLUG}/data/hum")]["data"], 40);
 }
 
-// seeds/004 "Set Additional Properties" / "Retrieving Additional Properties": answers on the same channel.
+// docs/platforms/cloudplugs.md#properties: set and get are answered on the same channel.
 #[tokio::test]
 async fn additional_properties_are_set_and_read_back_on_the_same_channel() {
     let sim = start().await;
@@ -137,7 +137,7 @@ async fn additional_properties_are_set_and_read_back_on_the_same_channel() {
     assert!(p.next_json_on(&set).await["err"].is_number());
 }
 
-// PLATFORM-FACTS.md: "Last will supported."
+// docs/platforms/cloudplugs.md#last-will: the last will is supported.
 #[tokio::test]
 async fn the_last_will_is_routed_when_a_plug_drops() {
     let sim = start().await;

@@ -1,4 +1,4 @@
-// The Things Stack MQTT server, as specified by seeds/003 and PLATFORM-FACTS.md (The Things Stack),
+// The Things Stack MQTT server, as specified in docs/platforms/things-stack.md,
 // driven over TCP by rumqttc and the admin API.
 
 mod common;
@@ -23,8 +23,8 @@ async fn event(c: &mut Client, dev: &str, event: &str) -> Value {
     c.next_json_on(&format!("v3/demo-app@ttn/devices/{dev}/{event}")).await
 }
 
-// seeds/003 "MQTT Server": application id as user name, API key as password; PLATFORM-FACTS.md:
-// "on multi-tenant deployments `app@tenant` (on TTN: `app1@ttn`)".
+// docs/platforms/things-stack.md#login: application id as user name, API key as password; on multi-tenant
+// deployments `app@tenant` (on TTN: `app1@ttn`).
 #[tokio::test]
 async fn login_needs_the_tenant_form_and_the_right_api_key() {
     let sim = start().await;
@@ -35,7 +35,7 @@ async fn login_needs_the_tenant_form_and_the_right_api_key() {
     assert_eq!(connect(port, "x", Some(("other@ttn", KEY))).await.err(), Some(ConnectReturnCode::NotAuthorized));
 }
 
-// seeds/003: "The Things Stack supports the MQTT Standard Version 3.1.1."
+// docs/platforms/things-stack.md#login: "The Things Stack supports the MQTT Standard Version 3.1.1."
 #[tokio::test]
 async fn mqtt5_is_refused_as_an_unsupported_protocol_version() {
     let sim = start().await;
@@ -45,8 +45,9 @@ async fn mqtt5_is_refused_as_an_unsupported_protocol_version() {
     assert_eq!((first, body[1]), (0x20, 0x84));
 }
 
-// PLATFORM-FACTS.md: "`#` and `v3/#` are rewritten to `v3/{uid}/#`; `v3/+/...` has `+` replaced by
-// the uid; another application's id is refused"; seeds/003: a join message when a device joins.
+// docs/platforms/things-stack.md#subscriptions: `#` and `v3/#` are rewritten to `v3/{uid}/#`; `v3/+/...` has `+`
+// replaced by the uid; another application's id is refused. A join message when a device joins
+// (docs/platforms/things-stack.md#topics).
 #[tokio::test]
 async fn wildcards_are_rewritten_to_the_own_application_and_devices_join() {
     let sim = start().await;
@@ -76,7 +77,7 @@ async fn wildcards_are_rewritten_to_the_own_application_and_devices_join() {
     c2.next_on(UP).await;
 }
 
-// PLATFORM-FACTS.md: "Upstream messages are published at QoS 0", whatever QoS was granted.
+// docs/platforms/things-stack.md#upstream-qos: upstream messages are published at QoS 0, whatever QoS was granted.
 #[tokio::test]
 async fn events_are_published_at_qos_0_on_a_qos_1_subscription() {
     let sim = start().await;
@@ -93,7 +94,7 @@ async fn events_are_published_at_qos_0_on_a_qos_1_subscription() {
     assert_eq!(raw_publish_v311(first, &body).0, UP);
 }
 
-// seeds/003 example uplink; PLATFORM-FACTS.md uplink envelope fields.
+// docs/platforms/things-stack.md#uplink: the docs' example uplink and the envelope fields.
 #[tokio::test]
 async fn uplinks_are_realistic_application_up_messages_with_lpp_readings() {
     let sim = start().await;
@@ -172,8 +173,8 @@ async fn a_simulated_uplink_from_the_admin_api_is_published() {
     assert_eq!(up["uplink_message"]["decoded_payload"], json!({"temperature_1": 21.3, "relative_humidity_2": 45.5}));
 }
 
-// seeds/003 confirmed downlink with own correlation ids; "Once the downlink gets acknowledged, a message is
-// published to the topic .../down/ack"; events carry the correlation ids.
+// docs/platforms/things-stack.md#downlink-tracking: a confirmed downlink with own correlation ids; "Once the downlink
+// gets acknowledged, a message is published to the topic .../down/ack"; events carry the correlation ids.
 #[tokio::test]
 async fn a_confirmed_downlink_is_queued_then_sent_then_acked_with_its_correlation_id() {
     let sim = start().await;
@@ -238,8 +239,8 @@ async fn a_device_flagged_to_nack_answers_a_confirmed_downlink_with_down_nack() 
     assert!(nack["downlink_nack"].is_object());
 }
 
-// PLATFORM-FACTS.md: "A payload too long for the data rate fails at scheduling: `down/failed` with error
-// `application_downlink_too_long`" (SF12: at most 51 bytes).
+// docs/platforms/things-stack.md#downlink-too-long: a payload too long for the data rate fails at
+// scheduling: `down/failed` with error `application_downlink_too_long` (SF12: at most 51 bytes).
 #[tokio::test]
 async fn a_payload_too_long_for_sf12_fails_with_application_downlink_too_long() {
     let sim = start().await;
@@ -257,7 +258,8 @@ async fn a_payload_too_long_for_sf12_fails_with_application_downlink_too_long() 
     assert!(failed["correlation_ids"].as_array().unwrap().contains(&json!("big")));
 }
 
-// PLATFORM-FACTS.md: "An invalid downlink is only logged: no error topic, no disconnect".
+// docs/platforms/things-stack.md#downlink-validation: an invalid downlink is only logged, no error
+// topic, no disconnect.
 #[tokio::test]
 async fn invalid_downlinks_are_only_logged() {
     let sim = start().await;
@@ -284,7 +286,7 @@ async fn invalid_downlinks_are_only_logged() {
     event(&mut c, "demo-sensor-1", "down/queued").await;
 }
 
-// seeds/003: "you can also use /replace to replace the downlink queue. Replacing with an empty array clears the downlink queue."
+// docs/platforms/things-stack.md#downlinks: /replace replaces the downlink queue, and an empty array clears it.
 #[tokio::test]
 async fn replace_with_an_empty_list_clears_the_queue() {
     let mut config = SimConfig::for_tests();

@@ -1,4 +1,4 @@
-// ThingsBoard device transport, as specified by seeds/000-002 (MQTT Device API) and PLATFORM-FACTS.md,
+// ThingsBoard device transport, as specified in docs/platforms/thingsboard.md,
 // driven over TCP by rumqttc (MQTT 3.1.1) and hand-built packets (MQTT 5), with the admin REST API.
 
 mod common;
@@ -16,7 +16,7 @@ async fn thermostat(port: u16) -> Client {
     connect(port, "thermostat", Some((TOKEN, ""))).await.expect("token accepted")
 }
 
-// seeds/000 "MQTT Connect": access token as username.
+// docs/platforms/thingsboard.md#connect: access token as username.
 #[tokio::test]
 async fn access_token_connects_and_unknown_token_is_refused_with_0x05() {
     let sim = start().await;
@@ -26,7 +26,7 @@ async fn access_token_connects_and_unknown_token_is_refused_with_0x05() {
     assert_eq!(refused, Some(ConnectReturnCode::NotAuthorized));
 }
 
-// PLATFORM-FACTS.md, Connect: "bad or unknown credentials 0x05 / 0x86".
+// docs/platforms/thingsboard.md#connack-codes: bad or unknown credentials 0x05 / 0x86.
 #[tokio::test]
 async fn unknown_token_on_mqtt5_is_refused_with_0x86() {
     let sim = start().await;
@@ -38,7 +38,7 @@ async fn unknown_token_on_mqtt5_is_refused_with_0x86() {
     assert!(c.read().await.is_none(), "the server closes after refusing");
 }
 
-// seeds/002: "Basic MQTT Credentials - combination of client id, username and password".
+// docs/platforms/thingsboard.md#connect: "Basic MQTT Credentials - combination of client id, username and password".
 #[tokio::test]
 async fn mqtt_basic_credentials_connect_and_a_wrong_password_is_refused() {
     let sim = start().await;
@@ -48,7 +48,8 @@ async fn mqtt_basic_credentials_connect_and_a_wrong_password_is_refused() {
     assert_eq!(refused, Some(ConnectReturnCode::NotAuthorized));
 }
 
-// PLATFORM-FACTS.md, Topics: the exact SUBSCRIBE whitelist; "`v1/devices/me/#` or `#` ... SUBACK failure 0x80";
+// docs/platforms/thingsboard.md#subscribe-whitelist: the exact filters; `v1/devices/me/#` or `#` get
+// SUBACK failure 0x80;
 // "subscriptions are granted at most QoS 1".
 #[tokio::test]
 async fn only_whitelisted_filters_are_granted_and_at_most_qos_1() {
@@ -79,7 +80,7 @@ async fn only_whitelisted_filters_are_granted_and_at_most_qos_1() {
     }
 }
 
-// seeds/000 "Telemetry upload API": the formats, server-side timestamp when none is given.
+// docs/platforms/thingsboard.md#telemetry: the formats, server-side timestamp when none is given.
 #[tokio::test]
 async fn telemetry_in_all_formats_is_stored_with_the_right_timestamps() {
     let sim = start().await;
@@ -112,7 +113,8 @@ async fn telemetry_in_all_formats_is_stored_with_the_right_timestamps() {
     assert_eq!(loose, json!({"humidity": [{"ts": values["humidity"][0]["ts"], "value": "40"}]}));
 }
 
-// PLATFORM-FACTS.md: "Max payload 65536 bytes by default; a larger packet is a decode failure and the server disconnects."
+// docs/platforms/thingsboard.md#max-payload: 65536 bytes by default; a larger packet is a decode failure
+// and the server disconnects.
 #[tokio::test]
 async fn a_packet_over_65536_bytes_disconnects() {
     let sim = start().await;
@@ -127,7 +129,7 @@ async fn a_packet_over_65536_bytes_disconnects() {
     c.publish("v1/devices/me/telemetry", big).await;
 }
 
-// PLATFORM-FACTS.md: "Invalid JSON on a known topic: on MQTT 3.1.x the session is disconnected".
+// docs/platforms/thingsboard.md#publish-errors: invalid JSON on a known topic disconnects an MQTT 3.1.x session.
 #[tokio::test]
 async fn invalid_json_disconnects_on_mqtt_311() {
     let sim = start().await;
@@ -136,8 +138,8 @@ async fn invalid_json_disconnects_on_mqtt_311() {
     c.closed().await;
 }
 
-// PLATFORM-FACTS.md: "on MQTT 5 ... PUBACK 0x99 payload-format-invalid instead";
-// "Publishing to an unknown topic: PUBACK with topic-name-invalid, no disconnect".
+// docs/platforms/thingsboard.md#publish-errors: on MQTT 5, PUBACK 0x99 payload-format-invalid instead;
+// publishing to an unknown topic: PUBACK with topic-name-invalid, no disconnect.
 #[tokio::test]
 async fn mqtt5_gets_puback_0x99_for_invalid_json_and_0x90_for_unknown_topics() {
     let sim = start().await;
@@ -158,7 +160,7 @@ async fn mqtt5_gets_puback_0x99_for_invalid_json_and_0x90_for_unknown_topics() {
     assert!(body.len() == 2 || body[2] == 0);
 }
 
-// seeds/001 "Request attribute values from the server": {"client":{..},"shared":{..}}, each only when non-empty.
+// docs/platforms/thingsboard.md#attributes: the response {"client":{..},"shared":{..}}, each only when non-empty.
 #[tokio::test]
 async fn attribute_requests_answer_client_and_shared_only_when_non_empty() {
     let sim = start().await;
@@ -195,7 +197,7 @@ async fn attribute_requests_answer_client_and_shared_only_when_non_empty() {
     assert!(attrs.as_array().unwrap().iter().any(|a| a["key"] == "model" && a["value"] == "T-1000"));
 }
 
-// seeds/000 "Subscribe to attribute updates from the server"; PLATFORM-FACTS.md: "plus "deleted":[...]".
+// docs/platforms/thingsboard.md#attributes: shared attribute updates, plus "deleted":[...].
 #[tokio::test]
 async fn shared_attribute_changes_and_deletions_are_pushed() {
     let sim = start().await;
@@ -209,7 +211,7 @@ async fn shared_attribute_changes_and_deletions_are_pushed() {
     assert_eq!(c.next_json_on("v1/devices/me/attributes").await, json!({"deleted": ["mode"]}));
 }
 
-// seeds/001 "Server-side RPC": two-way answered by the device, one-way without a reply.
+// docs/platforms/thingsboard.md#rpc, server-side: two-way answered by the device, one-way without a reply.
 #[tokio::test]
 async fn two_way_rpc_returns_the_device_reply_to_the_admin_caller() {
     let sim = start().await;
@@ -265,7 +267,8 @@ async fn rpc_to_a_device_without_an_rpc_subscription_is_409() {
     assert_eq!(status, 404);
 }
 
-// seeds/001 "Client-side RPC"; PLATFORM-FACTS.md: getSessionLimits is answered by the transport itself.
+// docs/platforms/thingsboard.md#rpc, client-side; #session-limits: getSessionLimits is answered by the
+// transport itself.
 #[tokio::test]
 async fn client_side_rpc_answers_get_time_session_limits_echo_and_errors() {
     let sim = start().await;
@@ -286,7 +289,8 @@ async fn client_side_rpc_answers_get_time_session_limits_echo_and_errors() {
     assert!(c.next_json_on("v1/devices/me/rpc/response/4").await["error"].is_string());
 }
 
-// PLATFORM-FACTS.md: short v2 forms `v2/a/req/{id}`, `v2/a/res/{id}`, `v2/r/req/{id}`, `v2/r/res/{id}`.
+// docs/platforms/thingsboard.md#topics: short v2 forms `v2/a/req/{id}`, `v2/a/res/{id}`, `v2/r/req/{id}`,
+// `v2/r/res/{id}`.
 #[tokio::test]
 async fn v2_short_topics_work_like_v1() {
     let sim = start().await;
@@ -309,7 +313,7 @@ async fn v2_short_topics_work_like_v1() {
     assert_eq!(call.await.unwrap(), (200, json!("done")));
 }
 
-// seeds/000 "Claiming API": {"secretKey":"value","durationMs":60000}, both optional.
+// docs/platforms/thingsboard.md#claiming: {"secretKey":"value","durationMs":60000}, both optional.
 #[tokio::test]
 async fn claims_are_recorded_with_their_expiry() {
     let sim = start().await;
@@ -336,7 +340,7 @@ async fn provision(port: u16, request: Value) -> (Value, Client) {
     (answer, c)
 }
 
-// seeds/002 "Device provisioning"; PLATFORM-FACTS.md, Provisioning (SUCCESS, then close after the delay).
+// docs/platforms/thingsboard.md#provisioning: SUCCESS, then close after the delay.
 #[tokio::test]
 async fn provisioning_creates_a_device_whose_token_then_connects() {
     let sim = start().await;
@@ -411,7 +415,7 @@ async fn provisioning_failures_are_not_found_and_failure() {
     assert_eq!((answer["status"].as_str(), answer["credentialsValue"].as_str()), (Some("SUCCESS"), Some(TOKEN)));
 }
 
-// PLATFORM-FACTS.md: "only SUBSCRIBE `/provision/response` and PUBLISH `/provision/request` are allowed".
+// docs/platforms/thingsboard.md#provisioning: only SUBSCRIBE `/provision/response` and PUBLISH `/provision/request`.
 #[tokio::test]
 async fn a_provision_session_allows_nothing_else() {
     let sim = start().await;
@@ -426,7 +430,7 @@ async fn upload(port: u16, query: &str, data: &[u8]) -> (u16, Value) {
     (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
-// seeds/001 "Firmware API" (A(2): attributes pushed) and PLATFORM-FACTS.md, Firmware (chunk rules).
+// docs/platforms/thingsboard.md#firmware (A(2): attributes pushed) and #firmware-chunks.
 #[tokio::test]
 async fn firmware_upload_pushes_fw_attributes_and_chunks_are_served_like_thingsboard() {
     let sim = start().await;
@@ -476,7 +480,8 @@ async fn firmware_upload_pushes_fw_attributes_and_chunks_are_served_like_thingsb
     assert_eq!(state, "DOWNLOADED");
 }
 
-// PLATFORM-FACTS.md: "A chunk size above the max payload: `PAYLOAD_TOO_LARGE` on `v2/fw/error`, then disconnect."
+// docs/platforms/thingsboard.md#firmware-chunks: a chunk size above the max payload: `PAYLOAD_TOO_LARGE`
+// on `v2/fw/error`, then disconnect.
 #[tokio::test]
 async fn a_chunk_size_above_the_max_payload_is_an_error_then_a_disconnect() {
     let sim = start().await;
@@ -493,7 +498,8 @@ async fn a_chunk_size_above_the_max_payload_is_an_error_then_a_disconnect() {
     assert_eq!(raw_publish_v311(seen[0].0, &seen[0].1), ("v2/fw/error".to_string(), b"PAYLOAD_TOO_LARGE".to_vec()));
 }
 
-// PLATFORM-FACTS.md: the 7 algorithms; "For CRC32 and both Murmur3 the server's hex string is little-endian".
+// docs/platforms/thingsboard.md#checksums: the 7 algorithms; for CRC32 and both Murmur3 the server's hex
+// string is little-endian.
 #[tokio::test]
 async fn every_checksum_algorithm_is_accepted_and_crc32_is_little_endian() {
     let sim = start().await;
@@ -521,7 +527,7 @@ async fn every_checksum_algorithm_is_accepted_and_crc32_is_little_endian() {
     assert_eq!(status, 400);
 }
 
-// PLATFORM-FACTS.md, Gateway API.
+// docs/platforms/thingsboard.md#gateway.
 #[tokio::test]
 async fn a_gateway_speaks_for_many_devices_on_one_connection() {
     let sim = start().await;

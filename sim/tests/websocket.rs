@@ -1,6 +1,6 @@
 // The same platforms over WebSocket (`/mqtt/{platform}`, subprotocol `mqtt`, binary frames), as the
-// browser client reaches them; PLATFORM-FACTS.md, Transport: "The local simulator serves their APIs
-// over WebSocket directly".
+// browser client reaches them: none of the real platforms serves MQTT over WebSocket, the simulator
+// does (the #transport section of each docs/platforms/*.md).
 
 mod common;
 

@@ -1,5 +1,5 @@
 // The CloudPlugs stand-in: enrollment of things and controllers, login by Plug-ID or account email,
-// data routed between connections by channel filter, and additional properties (seeds/004).
+// data routed between connections by channel filter, and additional properties (docs/platforms/cloudplugs.md).
 
 pub mod admin;
 
@@ -294,7 +294,7 @@ struct PlugSession {
 
 impl PlatformSession for PlugSession {
     fn subscribe(&mut self, filter: &str, _qos: u8) -> SubscribeVerdict {
-        // QoS 0 only (seeds/004); permissions are not checked here, and MQTT could not say so anyway.
+        // QoS 0 only; permissions are not checked here, and MQTT could not say so (docs/platforms/cloudplugs.md#qos).
         if let Mode::Enrolling { .. } = self.mode {
             let levels = filter.split('/').count();
             if !(filter.contains("/thing/") || filter.contains("/ctrl/")) || !(3..=4).contains(&levels) {

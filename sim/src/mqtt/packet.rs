@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn oversized_packet_is_refused_from_its_fixed_header() {
         // ThingsBoard: "Max payload 65536 bytes by default; a larger packet is a decode failure"
-        // (PLATFORM-FACTS.md, ThingsBoard device API, Connect).
+        // (docs/platforms/thingsboard.md#max-payload; thingsboard MqttTransportServerInitializer's MqttDecoder).
         let mut framer = PacketFramer::new(65536);
         let mut header = vec![0x30];
         encode_remaining_length(&mut header, 65537);

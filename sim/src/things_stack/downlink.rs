@@ -57,7 +57,7 @@ pub fn parse_downlinks(body: &[u8]) -> Result<Vec<Downlink>, String> {
 pub fn validate(d: &Value) -> Result<Downlink, String> {
     let obj = d.as_object().ok_or("a downlink must be a JSON object")?;
     // The proto allows up to 255 except 224; the application server rejects 0 and LoRaWAN reserves
-    // 224-255, so 1-223 is what gets through (PLATFORM-FACTS.md, The Things Stack).
+    // 224-255, so 1-223 is what gets through (docs/platforms/things-stack.md#downlink-validation).
     let f_port = obj.get("f_port").and_then(Value::as_u64).unwrap_or(0);
     if !(1..=223).contains(&f_port) {
         return Err(format!("f_port must be 1-223, got {}", obj.get("f_port").unwrap_or(&Value::Null)));
@@ -134,7 +134,7 @@ pub fn max_payload_for_sf(spreading_factor: u8) -> usize {
 mod tests {
     use super::*;
 
-    // seeds/003: {"downlinks":[{"f_port":15,"frm_payload":"vu8=","priority":"NORMAL"}]}
+    // docs/platforms/things-stack.md#downlinks: {"downlinks":[{"f_port":15,"frm_payload":"vu8=","priority":"NORMAL"}]}
     #[test]
     fn the_documented_push_is_valid() {
         let d = parse_downlinks(br#"{"downlinks":[{"f_port":15,"frm_payload":"vu8=","priority":"NORMAL"}]}"#).unwrap();
@@ -142,14 +142,15 @@ mod tests {
         assert_eq!(d[0].priority, "NORMAL");
     }
 
-    // seeds/003: "if you do not specify a priority, the default priority LOWEST is used".
+    // docs/platforms/things-stack.md#downlinks: "if you do not specify a priority, the default priority
+    // LOWEST is used".
     #[test]
     fn priority_defaults_to_lowest_and_must_be_known() {
         assert_eq!(validate(&json!({"f_port": 1})).unwrap().priority, "LOWEST");
         assert!(validate(&json!({"f_port": 1, "priority": "URGENT"})).is_err());
     }
 
-    // PLATFORM-FACTS.md: f_port 1-223, frm_payload max 255 bytes decoded, correlation ids <= 100 chars.
+    // docs/platforms/things-stack.md#downlink-validation: f_port 1-223, payload <= 255 bytes, ids <= 100 chars.
     #[test]
     fn limits_are_enforced() {
         assert!(validate(&json!({"f_port": 0})).is_err());

@@ -366,7 +366,7 @@ impl PlatformGate for ThingsStackGate {
         let tts = &self.0;
         let refuse = |reason: String| Refusal { v3_code: 0x05, v5_code: 0x87, reason };
         if connect.level.is_v5() {
-            // The Things Stack supports MQTT 3.1.1 only (seeds/003).
+            // The Things Stack supports MQTT 3.1.1 only (docs/platforms/things-stack.md#login).
             return Err(Refusal {
                 v3_code: 0x01,
                 v5_code: 0x84,
@@ -412,7 +412,7 @@ struct ApplicationSession {
 }
 
 impl PlatformSession for ApplicationSession {
-    /// PLATFORM-FACTS: "Upstream messages are published at QoS 0", even on a QoS 1 subscription.
+    /// Upstream messages go out at QoS 0, even on a QoS 1 subscription (docs/platforms/things-stack.md#upstream-qos).
     fn max_delivery_qos(&self) -> u8 {
         0
     }
@@ -451,7 +451,7 @@ impl PlatformSession for ApplicationSession {
             crate::sim_log!("thethingsstack", "downlink for application {app:?} ignored: not {:?}", self.uid);
             return PublishVerdict::Accepted;
         }
-        // An invalid downlink is only logged: no error topic, no disconnect (PLATFORM-FACTS.md).
+        // An invalid downlink is only logged (docs/platforms/things-stack.md#downlink-validation).
         match downlink::parse_downlinks(&publish.payload) {
             Ok(list) => {
                 if !self.tts.enqueue(&self.app_id, device, list, *op == "replace") {

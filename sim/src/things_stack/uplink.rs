@@ -145,7 +145,7 @@ mod tests {
         assert!((airtime_s(12, 7) - 1.318912).abs() < 1e-6, "{}", airtime_s(12, 7));
     }
 
-    // seeds/003 example uplink: f_port, f_cnt, frm_payload, rx_metadata, settings.data_rate.lora.
+    // docs/platforms/things-stack.md#uplink: f_port, f_cnt, frm_payload, rx_metadata, settings.data_rate.lora.
     #[test]
     fn uplink_message_has_the_documented_fields() {
         let m = uplink_message("key", 1, 3, &encode_lpp(20.0, 50.0), &RadioSettings::simulated(7));

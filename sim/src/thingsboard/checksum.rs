@@ -185,8 +185,8 @@ mod tests {
 
     #[test]
     fn crc32_hex_is_little_endian_like_guava() {
-        // PLATFORM-FACTS.md, Firmware: "For CRC32 and both Murmur3 the server's hex string is
-        // little-endian (Guava's HashCode.toString())". CRC32("123456789") = 0xCBF43926.
+        // docs/platforms/thingsboard.md#checksums: for CRC32 and both Murmur3 the server's hex string is
+        // little-endian (Guava's HashCode.toString()). CRC32("123456789") = 0xCBF43926.
         assert_eq!(ChecksumAlgorithm::Crc32.checksum(b"123456789"), "2639f4cb");
     }
 

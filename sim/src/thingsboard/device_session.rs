@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The only filters ThingsBoard's MqttTransportHandler accepts (PLATFORM-FACTS.md, Topics).
+/// The only filters ThingsBoard accepts (docs/platforms/thingsboard.md#subscribe-whitelist;
+/// MqttTransportHandler.processSubscribe).
 const DEVICE_FILTERS: &[&str] = &[
     "v1/devices/me/attributes",
     "v1/devices/me/attributes/response/+",
@@ -97,7 +98,7 @@ impl DeviceSession {
                 let now = crate::clock::now_ms();
                 json!({"time": crate::clock::rfc3339_ms(now), "ts": now})
             }
-            // Answered by the transport itself (PLATFORM-FACTS.md, Payloads).
+            // Answered by the transport itself (docs/platforms/thingsboard.md#session-limits).
             "getSessionLimits" => session_limits(self.tb.max_payload_size, self.gateway),
             "echo" => params,
             "" => json!({"error": "RPC request has no \"method\""}),
@@ -327,7 +328,7 @@ fn store_client_attributes(d: &mut Device, obj: &Map<String, Value>) {
     }
 }
 
-/// The transport's own answer to `getSessionLimits` (PLATFORM-FACTS.md, Payloads).
+/// The transport's own answer to `getSessionLimits` (docs/platforms/thingsboard.md#session-limits).
 pub fn session_limits(max_payload_size: usize, gateway: bool) -> Value {
     let rate_limits = json!({
         "messages": "200:1,6000:60,14000:3600",

@@ -382,7 +382,7 @@ impl ThingsBoard {
                 OtaKind::Firmware => device.firmware = Some(package),
                 OtaKind::Software => device.software = Some(package),
             }
-            // The server's own states before the device takes over (PLATFORM-FACTS.md, Firmware).
+            // The server's own states before the device takes over (docs/platforms/thingsboard.md#firmware).
             let now = crate::clock::now_ms();
             let mut state = Map::new();
             state.insert(format!("{p}_state"), json!("QUEUED"));

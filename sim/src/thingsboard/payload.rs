@@ -96,7 +96,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    // All four formats: ThingsBoard MQTT Device API, "Telemetry upload API" (seeds/000, seeds/002).
+    // All four formats: docs/platforms/thingsboard.md#telemetry (the MQTT API docs' "Telemetry upload API").
     #[test]
     fn flat_object_gets_the_server_timestamp() {
         let e = parse_telemetry(&json!({"key1":"value1","key2":"value2"}), 7).unwrap();
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn attribute_request_keys_are_comma_separated_strings() {
-        // PLATFORM-FACTS.md: "comma-separated strings, not arrays. Either key may be absent."
+        // docs/platforms/thingsboard.md#attributes: comma-separated strings, not arrays; either key may be absent.
         let r = parse_attribute_request(&json!({"clientKeys":"a, b","sharedKeys":"c"})).unwrap();
         assert_eq!(r.client_keys, Some(vec!["a".into(), "b".into()]));
         assert_eq!(r.shared_keys, Some(vec!["c".into()]));

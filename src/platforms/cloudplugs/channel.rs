@@ -1,11 +1,11 @@
 //! CloudPlugs channels as MQTT topics: `PLUG_ID/data/CHANNEL` for data (no wildcards to publish,
-//! `+` and `#` to subscribe) and `PLUG_ID/ag/prop/set|get` for additional properties (seeds/004).
+//! `+` and `#` to subscribe) and `PLUG_ID/ag/prop/set|get` for additional properties (docs/platforms/cloudplugs.md).
 
 use super::error::{shown, CloudPlugsError};
 use super::identity::validate_plug_id;
 
 /// Checks a channel to publish to, such as `My/Sensor`: levels separated by '/', none empty, no
-/// wildcards (seeds/004: "To publish data, the topic cannot have a wildcard").
+/// wildcards (docs/platforms/cloudplugs.md#data-channels: "To publish data, the topic cannot have a wildcard").
 pub fn validate_channel(channel: &str) -> Result<(), CloudPlugsError> {
     let reason = if channel.is_empty() {
         "it may not be empty"
@@ -97,13 +97,13 @@ mod tests {
 
     const PLUG: &str = "dev-123456789012345678901234";
 
-    // seeds/004 Publishing Data: "PLUG_ID/data/ must be part of the target topic".
+    // docs/platforms/cloudplugs.md#data-channels: "PLUG_ID/data/ must be part of the target topic".
     #[test]
     fn data_topic_joins_plug_id_data_and_channel() {
         assert_eq!(data_topic(PLUG, "My/Sensor"), Ok(format!("{PLUG}/data/My/Sensor")));
     }
 
-    // seeds/004: "To publish data, the topic cannot have a wildcard."
+    // docs/platforms/cloudplugs.md#data-channels: "To publish data, the topic cannot have a wildcard."
     #[test]
     fn a_channel_with_a_wildcard_or_nothing_in_it_is_refused() {
         for bad in ["", "My/+", "#", "a/#", "/lead", "trail/", "a//b", "tab\there"] {
@@ -111,7 +111,7 @@ mod tests {
         }
     }
 
-    // seeds/004 Retrieving Published Data: "+/data/CHANNEL", "dev-.../data/#", "+/data/My/Sensor".
+    // docs/platforms/cloudplugs.md#data-channels: "+/data/CHANNEL", "dev-.../data/#", "+/data/My/Sensor".
     #[test]
     fn filters_take_a_plug_id_or_any_and_a_channel_mask() {
         assert_eq!(data_filter(None, "CHANNEL"), Ok("+/data/CHANNEL".to_owned()));
@@ -136,7 +136,7 @@ mod tests {
         assert_eq!(parse_data_topic("/data/x"), None);
     }
 
-    // seeds/004 Set/Retrieving Additional Properties: PLUG_ID/ag/prop/set and PLUG_ID/ag/prop/get.
+    // docs/platforms/cloudplugs.md#properties: PLUG_ID/ag/prop/set and PLUG_ID/ag/prop/get.
     #[test]
     fn property_topics_end_in_ag_prop_set_or_get() {
         assert_eq!(property_topic(PLUG, PropertyOp::Set), Ok(format!("{PLUG}/ag/prop/set")));

@@ -8,7 +8,7 @@ use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
 use crate::json::{FromJson, ReadError};
 
-/// The JSON object published on a data channel (seeds/004 Publishing Data).
+/// The JSON object published on a data channel (docs/platforms/cloudplugs.md#data-document).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DataDocument {
     /// The message's unique identifier; CloudPlugs assigns one when it is left out.
@@ -103,7 +103,7 @@ mod tests {
         serde_json::from_slice(&doc.to_payload()).unwrap_or(Value::Null)
     }
 
-    // seeds/004 Publishing Data: {"id": String, "data": JSON, "at": Number}; PLATFORM-FACTS: id and at optional.
+    // docs/platforms/cloudplugs.md#data-document: {"id": String, "data": JSON, "at": Number}; id and at optional.
     #[test]
     fn a_document_carries_data_and_only_the_optional_fields_given() {
         assert_eq!(payload_json(&DataDocument::new(json!(21.5), None)), json!({"data": 21.5}));
@@ -132,7 +132,7 @@ mod tests {
         );
     }
 
-    // seeds/004: data is "a JSON value (null, ...)", so null is data, not absence.
+    // docs/platforms/cloudplugs.md#data-document: data is "a JSON value (null, ...)", so null is data, not absence.
     #[test]
     fn null_data_is_data() {
         let r = parse_data_record(TOPIC, br#"{"data":null}"#).map(|r| (r.data, r.at, r.id));

@@ -186,7 +186,7 @@ impl CloudPlugsDevice {
     }
 
     /// Enrolls a thing of production template `model` on a connection of its own and returns the
-    /// credentials it can log in with at once (seeds/004 Enrolling).
+    /// credentials it can log in with at once (docs/platforms/cloudplugs.md#enrollment).
     pub async fn enroll_thing(
         url: &str,
         model: &str,

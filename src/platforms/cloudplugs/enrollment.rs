@@ -1,5 +1,5 @@
 //! Enrollment of a thing or a controller: the CONNECT with empty credentials, the topic to
-//! subscribe to, and the one reply, `{"id","auth"}` or `{"err","msg"}` (seeds/004 Enrolling).
+//! subscribe to, and the one reply, `{"id","auth"}` or `{"err","msg"}` (docs/platforms/cloudplugs.md#enrollment).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -109,13 +109,13 @@ mod tests {
         EnrollmentRequest::Thing { model: "MODEL".into(), pass: "PASS".into() }
     }
 
-    // seeds/004: "topic or channel for enrolling a thing: MODEL/thing/PASS".
+    // docs/platforms/cloudplugs.md#enrollment: "topic or channel for enrolling a thing: MODEL/thing/PASS".
     #[test]
     fn a_thing_enrolls_on_model_thing_pass() {
         assert_eq!(thing().topic(), Ok("MODEL/thing/PASS".to_owned()));
     }
 
-    // seeds/004: "topic or channel for enrolling a controller: MODEL/ctrl/THING_HWID/PASS".
+    // docs/platforms/cloudplugs.md#enrollment: a controller enrolls on MODEL/ctrl/THING_HWID/PASS.
     #[test]
     fn a_controller_enrolls_on_model_ctrl_thing_hwid_pass() {
         let c = EnrollmentRequest::Controller { model: "MODEL".into(), thing_hwid: "SN-1".into(), pass: "PASS".into() };
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(bad_thing.topic().map_err(|e| e.code()), Err("CLOUDPLUGS_INVALID_HWID"));
     }
 
-    // seeds/004: "send to the server a CONNECT request with an empty username and an empty password".
+    // docs/platforms/cloudplugs.md#enrollment: a CONNECT "with an empty username and an empty password".
     #[test]
     fn the_enrollment_connect_has_empty_credentials_and_the_hwid_name_client_id() {
         let id = ClientId::new("SN-1", Some("Pump")).expect("valid client id");
@@ -142,14 +142,14 @@ mod tests {
         assert_eq!(o.version, ProtocolVersion::V3_1_1);
     }
 
-    // seeds/004: success is {"id": PLUG_ID, "auth": String}.
+    // docs/platforms/cloudplugs.md#enrollment: success is {"id": PLUG_ID, "auth": String}.
     #[test]
     fn a_successful_reply_gives_the_plug_id_and_auth() {
         let r = parse_enrollment_reply(br#"{"id":"dev-123456789012345678901234","auth":"s3cret"}"#);
         assert_eq!(r, Ok(Credentials { plug_id: "dev-123456789012345678901234".into(), auth: "s3cret".into() }));
     }
 
-    // seeds/004: failure is {"err": Number, "msg": String}; "msg" is optional.
+    // docs/platforms/cloudplugs.md#enrollment: failure is {"err": Number, "msg": String}; "msg" is optional.
     #[test]
     fn a_failure_reply_is_a_typed_refusal_with_err_and_msg() {
         let r = parse_enrollment_reply(br#"{"err":401,"msg":"wrong enrollment pass"}"#);

@@ -1,5 +1,6 @@
 //! Who a connection is: the client id `HWID[/NAME]`, Plug-IDs, and the login username (a Plug-ID or
-//! an account email), each checked before CONNECT so a typo is named instead of refused (seeds/004).
+//! an account email), each checked before CONNECT so a typo is named instead of refused
+//! (docs/platforms/cloudplugs.md#login).
 
 use core::fmt;
 
@@ -159,7 +160,7 @@ impl Username {
 mod tests {
     use super::*;
 
-    // seeds/004 Authentication: "client ID must be of the form HWID/NAME ... NAME is optional".
+    // docs/platforms/cloudplugs.md#login: "client ID must be of the form HWID/NAME ... NAME is optional".
     #[test]
     fn client_id_is_hwid_alone_or_hwid_slash_name() {
         assert_eq!(ClientId::new("SN-1", None).map(|c| c.to_string()), Ok("SN-1".to_owned()));
@@ -184,7 +185,7 @@ mod tests {
         assert_eq!(ClientId::parse("SN-1/").map_err(|e| e.code()), Err("CLOUDPLUGS_INVALID_NAME"));
     }
 
-    // seeds/004: "The username can be the Plug-ID of the device or the email address".
+    // docs/platforms/cloudplugs.md#login: "The username can be the Plug-ID of the device or the email address".
     #[test]
     fn username_is_a_plug_id_or_an_email() {
         assert_eq!(

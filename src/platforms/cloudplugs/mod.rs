@@ -1,11 +1,11 @@
-//! CloudPlugs' MQTT API (seeds/004, PLATFORM-FACTS "CloudPlugs"): a pure codec for login,
+//! CloudPlugs' MQTT API (docs/platforms/cloudplugs.md): a pure codec for login,
 //! enrollment, data channels and additional properties, and `CloudPlugsDevice` on the async client.
 //!
 //! # Known limits
 //!
 //! - **Denied PUBLISH or SUBSCRIBE cannot be reported.** CloudPlugs checks permissions per action,
 //!   not at CONNECT, and MQTT 3.1.1 has no way to tell a client that a PUBLISH or SUBSCRIBE was
-//!   denied (seeds/004 Authentication). A publish the platform drops still resolves `Ok`, and a
+//!   denied (docs/platforms/cloudplugs.md#permissions). A publish the platform drops still resolves `Ok`, and a
 //!   subscription it will never feed is still granted. Check the result on the platform, for
 //!   example with a subscription that should see your own data.
 //! - **QoS 0 only.** CloudPlugs serves QoS 0 (it stores every data document, so nothing is lost

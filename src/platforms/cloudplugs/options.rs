@@ -10,15 +10,15 @@ use super::identity::{ClientId, Username};
 use crate::json::{Fields, ReadError};
 use crate::session::{ConnectOptions, ProtocolVersion, QoS, Will};
 
-/// seeds/004: "send PING requests ... at least every 5 minutes".
+/// docs/platforms/cloudplugs.md#keepalive: "send PING requests ... at least every 5 minutes".
 pub const MAX_KEEPALIVE_SECS: u16 = 300;
-/// seeds/004: "we suggest a period greater than 3 minutes but less than 5 minutes".
+/// docs/platforms/cloudplugs.md#keepalive: "we suggest a period greater than 3 minutes but less than 5 minutes".
 pub const DEFAULT_KEEPALIVE_SECS: u16 = 240;
 /// How long a property request or an enrollment waits for its reply.
 pub const DEFAULT_REPLY_TIMEOUT_MS: u32 = 10_000;
 
 /// The last will: a data document CloudPlugs publishes for this device if the connection drops
-/// without DISCONNECT (seeds/004: "Last Will and Testament feature is supported").
+/// without DISCONNECT (docs/platforms/cloudplugs.md#last-will: "Last Will and Testament feature is supported").
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastWill {
     /// The channel, such as `status`.
@@ -28,7 +28,7 @@ pub struct LastWill {
     pub plug_id: Option<String>,
 }
 
-/// A login to CloudPlugs (seeds/004 Authentication).
+/// A login to CloudPlugs (docs/platforms/cloudplugs.md#login).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudPlugsOptions {
     /// The device's Plug-ID, or an account email.
@@ -138,7 +138,7 @@ mod tests {
         CloudPlugsOptions::new(PLUG, "auth-code", "SN-1")
     }
 
-    // seeds/004 Authentication: username = Plug-ID, password = auth code, client id HWID/NAME.
+    // docs/platforms/cloudplugs.md#login: username = Plug-ID, password = auth code, client id HWID/NAME.
     #[test]
     fn the_connect_carries_plug_id_auth_and_hwid_name() {
         let mut o = login();
@@ -151,13 +151,13 @@ mod tests {
         );
     }
 
-    // seeds/004: "we suggest a period greater than 3 minutes but less than 5 minutes".
+    // docs/platforms/cloudplugs.md#keepalive: "we suggest a period greater than 3 minutes but less than 5 minutes".
     #[test]
     fn keepalive_defaults_to_240_seconds() {
         assert_eq!(login().to_connect_options().map(|c| c.keepalive_secs), Ok(240));
     }
 
-    // seeds/004: "send PING requests to the CloudPlugs server at least every 5 minutes".
+    // docs/platforms/cloudplugs.md#keepalive: "send PING requests to the CloudPlugs server at least every 5 minutes".
     #[test]
     fn keepalive_above_300_seconds_or_off_is_refused() {
         let mut o = login();
@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(o.to_connect_options().map_err(|e| e.code()), Err("CLOUDPLUGS_INVALID_HWID"));
     }
 
-    // seeds/004: "Last Will and Testament feature is supported"; PLATFORM-FACTS: QoS 0 only.
+    // docs/platforms/cloudplugs.md#last-will and #qos: the last will is supported; QoS 0 only.
     #[test]
     fn the_will_is_a_qos_0_data_document_on_the_logins_channel() {
         let mut o = login();

@@ -10,7 +10,7 @@ use super::enrollment::read_err;
 use super::error::{shown, CloudPlugsError};
 
 /// One property's value: a static JSON value, or a reference to the last value published on a
-/// channel of the same device (seeds/004: `"SampleProp2" : {"channel": "ChannelName" }`).
+/// channel of the same device (docs/platforms/cloudplugs.md#properties: `"SampleProp2" : {"channel": "ChannelName" }`).
 ///
 /// On the wire the two share one shape: a static object whose only field is a string `channel`
 /// reads back as a reference.
@@ -170,7 +170,7 @@ mod tests {
         serde_json::from_slice(bytes).unwrap_or(Value::Null)
     }
 
-    // seeds/004 Set Additional Properties: static values and {"channel": "ChannelName"}.
+    // docs/platforms/cloudplugs.md#properties, set: static values and {"channel": "ChannelName"}.
     #[test]
     fn set_sends_static_values_and_channel_references_in_one_object() {
         let p = props(&[
@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(v.ok(), Some(PropertyValue::Static(json!({"channel": "Temp", "x": 1}))));
     }
 
-    // seeds/004 Retrieving Additional Properties: "no payload" = all, else ["SampleProp1","SampleProp2"].
+    // docs/platforms/cloudplugs.md#properties, get: "no payload" = all, else ["SampleProp1","SampleProp2"].
     #[test]
     fn get_sends_nothing_for_all_or_a_json_array_of_names() {
         assert_eq!(get_payload(None), Ok(Vec::new()));
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(get_payload(Some(&[String::new()])).map_err(|e| e.code()), Err("CLOUDPLUGS_INVALID_PROPERTY"));
     }
 
-    // PLATFORM-FACTS CloudPlugs: "the server answers on the same channel (empty = OK, or {"err":...})".
+    // docs/platforms/cloudplugs.md#properties: the server answers on the same channel (empty = OK, or {"err":...}).
     #[test]
     fn an_empty_set_reply_means_ok() {
         assert_eq!(read_set_reply(br#"{"a":1}"#, b""), PropertyReply::Answer(Ok(())));

@@ -170,7 +170,7 @@ impl ThingsStackApp {
         self.send(device_id, downlinks, DownlinkOp::Replace).await
     }
 
-    /// Empties the device's queue (a replace with `[]`, seeds/003).
+    /// Empties the device's queue (a replace with `[]`, docs/platforms/things-stack.md#downlinks).
     pub async fn clear(&self, device_id: &str) -> Result<(), ThingsStackError> {
         self.send(device_id, &[], DownlinkOp::Replace).await.map(|_| ())
     }

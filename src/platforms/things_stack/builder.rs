@@ -139,7 +139,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    // seeds/003: confirmed downlink "with your own correlation IDs".
+    // docs/platforms/things-stack.md#downlinks: confirmed downlink "with your own correlation IDs".
     #[test]
     fn the_seed_confirmed_downlink() {
         let d = DownlinkBuilder::new(15)

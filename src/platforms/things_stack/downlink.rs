@@ -13,7 +13,7 @@ pub const MAX_FRM_PAYLOAD: usize = 255;
 /// Longest correlation id (`repeated.items.string.max_len = 100` in messages.proto).
 pub const MAX_CORRELATION_ID_CHARS: usize = 100;
 
-/// Scheduling priority; LOWEST when a downlink names none (seeds/003).
+/// Scheduling priority; LOWEST when a downlink names none (docs/platforms/things-stack.md#downlinks).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Priority {
@@ -137,7 +137,7 @@ crate::read_fields!(Downlink {
 
 impl Downlink {
     /// The application server's rules, checked before sending because the server only logs
-    /// violations (PLATFORM-FACTS.md, The Things Stack).
+    /// violations (docs/platforms/things-stack.md#downlink-validation).
     pub fn validate(&self) -> Result<(), ThingsStackError> {
         if !(1..=223).contains(&self.f_port) {
             return Err(ThingsStackError::InvalidFPort(self.f_port));
@@ -184,7 +184,8 @@ mod tests {
         Downlink { f_port: 15, frm_payload: Some(vec![0xBE, 0xEF]), ..Default::default() }
     }
 
-    // seeds/003: {"downlinks":[{"f_port": 15,"frm_payload":"vu8=","priority": "NORMAL"}]}
+    // The docs' push (docs/platforms/things-stack.md#downlinks):
+    // {"downlinks":[{"f_port": 15,"frm_payload":"vu8=","priority": "NORMAL"}]}
     #[test]
     fn the_seed_push_body_is_produced_exactly() {
         let d = Downlink { priority: Some(Priority::Normal), ..valid() };
@@ -192,13 +193,13 @@ mod tests {
         assert_eq!(body, json!({"downlinks":[{"f_port":15,"frm_payload":"vu8=","priority":"NORMAL"}]}));
     }
 
-    // seeds/003: "Replacing with an empty array clears the downlink queue."
+    // docs/platforms/things-stack.md#downlinks: "Replacing with an empty array clears the downlink queue."
     #[test]
     fn an_empty_queue_body_is_an_empty_array() {
         assert_eq!(queue_body(&[]), br#"{"downlinks":[]}"#.to_vec());
     }
 
-    // PLATFORM-FACTS.md: f_port 1-223.
+    // docs/platforms/things-stack.md#downlink-validation: f_port 1-223.
     #[test]
     fn f_port_must_be_1_to_223() {
         for port in [0, 224, 255, 256] {
@@ -209,7 +210,7 @@ mod tests {
         }
     }
 
-    // PLATFORM-FACTS.md: frm_payload max 255 bytes decoded.
+    // docs/platforms/things-stack.md#downlink-validation: frm_payload max 255 bytes decoded.
     #[test]
     fn payload_is_at_most_255_bytes() {
         assert!(Downlink { frm_payload: Some(vec![0; 255]), ..valid() }.validate().is_ok());
@@ -217,7 +218,7 @@ mod tests {
         assert_eq!(e, ThingsStackError::PayloadTooLong { len: 256 });
     }
 
-    // PLATFORM-FACTS.md: correlation_ids each <= 100 chars (characters, not bytes).
+    // docs/platforms/things-stack.md#downlink-validation: correlation_ids each <= 100 chars (characters, not bytes).
     #[test]
     fn correlation_ids_are_at_most_100_characters() {
         let ok = Downlink { correlation_ids: vec!["é".repeat(100)], ..valid() };
@@ -226,7 +227,7 @@ mod tests {
         assert_eq!(e.code(), "TTS_CORRELATION_ID_TOO_LONG");
     }
 
-    // PLATFORM-FACTS.md: frm_payload (base64) or decoded_payload (object for the encoder).
+    // docs/platforms/things-stack.md#downlinks: frm_payload (base64) or decoded_payload (object for the encoder).
     #[test]
     fn exactly_one_payload_form() {
         let both = Downlink { decoded_payload: Some(json!({"on": true})), ..valid() };
@@ -237,7 +238,7 @@ mod tests {
         assert_eq!(array.validate().unwrap_err().code(), "TTS_INVALID_DECODED_PAYLOAD");
     }
 
-    // seeds/003: "You can specify LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH and HIGHEST."
+    // docs/platforms/things-stack.md#downlinks: LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH and HIGHEST.
     #[test]
     fn priorities_are_the_seven_names() {
         for p in Priority::ALL {

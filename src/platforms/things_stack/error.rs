@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(e.to_string(), ClientError::Session(SessionError::NotConnected).to_string());
     }
 
-    // PLATFORM-FACTS.md, The Things Stack: "on multi-tenant deployments `app@tenant` (on TTN: `app1@ttn`)".
+    // docs/platforms/things-stack.md#login: on multi-tenant deployments `app@tenant` (on TTN: `app1@ttn`).
     #[test]
     fn a_refusal_without_tenant_suggests_the_tenant_suffix() {
         let e = ThingsStackError::NotAuthorized { app_id: "app1".into(), tenant: None };

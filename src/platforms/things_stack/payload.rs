@@ -77,7 +77,7 @@ pub fn base64_to_text(text: &str) -> Result<String, ThingsStackError> {
 mod tests {
     use super::*;
 
-    // seeds/003: "the hexadecimal payload BE EF" is pushed as "frm_payload": "vu8=".
+    // docs/platforms/things-stack.md#downlinks: "the hexadecimal payload BE EF" is pushed as "frm_payload": "vu8=".
     #[test]
     fn the_seed_payload_be_ef_is_vu8() {
         assert_eq!(hex_to_base64("BE EF").unwrap(), "vu8=");
@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(base64_to_bytes("***").unwrap_err().code(), "TTS_INVALID_BASE64");
     }
 
-    // seeds/003 example uplink: "frm_payload": "VGVtcGVyYXR1cmUgPSAwLjA=".
+    // The docs' example uplink (docs/platforms/things-stack.md#uplink): "frm_payload": "VGVtcGVyYXR1cmUgPSAwLjA=".
     #[test]
     fn the_seed_uplink_payload_is_text() {
         assert_eq!(base64_to_text("VGVtcGVyYXR1cmUgPSAwLjA=").unwrap(), "Temperature = 0.0");

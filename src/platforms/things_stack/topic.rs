@@ -55,7 +55,7 @@ pub fn validate_id(what: &'static str, id: &str) -> Result<(), ThingsStackError>
     Ok(())
 }
 
-/// The events the application server publishes (seeds/003; PLATFORM-FACTS.md "read" topics).
+/// The events the application server publishes (docs/platforms/things-stack.md#topics; lorawan-stack `topics/v3.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -193,7 +193,7 @@ mod tests {
         ApplicationUid::parse("app1@ttn").unwrap()
     }
 
-    // PLATFORM-FACTS.md: "Username = application id; on multi-tenant deployments `app@tenant`".
+    // docs/platforms/things-stack.md#login: user name = application id, or `app@tenant` on multi-tenant deployments.
     #[test]
     fn the_uid_is_the_login_text_in_both_forms() {
         assert_eq!(ttn().uid(), "app1@ttn");
@@ -210,7 +210,7 @@ mod tests {
         assert!(ApplicationUid::parse("my-app-01@ttn").is_ok());
     }
 
-    // seeds/003: "v3/{application id}/devices/{device id}/up" and the other read topics.
+    // docs/platforms/things-stack.md#topics: "v3/{application id}/devices/{device id}/up" and the other read topics.
     #[test]
     fn every_event_kind_round_trips_through_its_topic() {
         for kind in EventKind::ALL {
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(Subscription::device("dev/#").filter(&app).unwrap_err().code(), "TTS_INVALID_ID");
     }
 
-    // seeds/003: "v3/{application id}/devices/{device id}/down/push"; "/replace" replaces the queue.
+    // docs/platforms/things-stack.md#topics: ".../devices/{device id}/down/push"; "/replace" replaces the queue.
     #[test]
     fn downlink_topics() {
         assert_eq!(downlink_topic(&ttn(), "dev1", DownlinkOp::Push), "v3/app1@ttn/devices/dev1/down/push");

@@ -161,7 +161,7 @@ mod tests {
         assert!(a.starts_with(CORRELATION_PREFIX) && a.len() <= 100, "{a}");
     }
 
-    // seeds/003: a confirmed downlink's ack carries "my-correlation-id" in its correlation_ids.
+    // docs/platforms/things-stack.md#downlink-tracking: a confirmed downlink's ack carries its correlation_ids.
     #[test]
     fn a_confirmed_downlink_goes_queued_sent_acked_then_is_forgotten() {
         let id = "iotmqtt:down:1";
@@ -191,7 +191,7 @@ mod tests {
         );
     }
 
-    // PLATFORM-FACTS.md: too long for the data rate -> down/failed with application_downlink_too_long.
+    // docs/platforms/things-stack.md#downlink-too-long: down/failed with application_downlink_too_long.
     #[test]
     fn a_failure_carries_the_servers_error_and_is_matched_inside_the_downlink() {
         let mut t = DownlinkTracker::new();

@@ -1,4 +1,4 @@
-//! Attributes (seeds/001, "Attributes API"): requests with comma-joined keys, `{client, shared}`
+//! Attributes (docs/platforms/thingsboard.md#attributes): requests with comma-joined keys, `{client, shared}`
 //! responses, shared-attribute updates with `deleted`, and a local mirror kept consistent with both.
 
 use serde_json::{Map, Value};
@@ -90,7 +90,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    // seeds/000, mqtt-js-attributes-request.js
+    // The docs' mqtt-js-attributes-request.js (docs/platforms/thingsboard.md#attributes).
     #[test]
     fn requests_join_keys_with_commas_as_the_seed_does() {
         let p = attribute_request_payload(&["attribute1", "attribute2"], &["shared1", "shared2"]).unwrap();
@@ -105,7 +105,7 @@ mod tests {
         assert!(attribute_request_payload(&[""], &[]).is_err());
     }
 
-    // seeds/001, attribute response and the firmware flow's shared response.
+    // docs/platforms/thingsboard.md#attributes: the attribute response, and the firmware flow's shared response.
     #[test]
     fn responses_parse_with_either_scope_absent() {
         let r = parse_attribute_response(
@@ -128,7 +128,7 @@ mod tests {
         assert!(parse_shared_update(br#"{"deleted":"a"}"#).is_err());
     }
 
-    // PLATFORM-FACTS, Payloads: a flat map of changed keys plus "deleted".
+    // docs/platforms/thingsboard.md#attributes: a flat map of changed keys plus "deleted".
     #[test]
     fn the_mirror_follows_updates_and_deletions() {
         let mut m = AttributeMirror::default();

@@ -1,4 +1,4 @@
-//! Firmware checksums in ThingsBoard's text form (PLATFORM-FACTS, Firmware): the 7 algorithms, with
+//! Firmware checksums in ThingsBoard's text form (docs/platforms/thingsboard.md#checksums): the 7 algorithms, with
 //! CRC32 and both Murmur3 written as Guava's HashCode.toString() does, bytes little-endian.
 
 use md5::Md5;
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(ChecksumAlgorithm::Sha512.hex(b"").len(), 128);
     }
 
-    // PLATFORM-FACTS, Firmware: "For CRC32 and both Murmur3 the server's hex string is little-endian".
+    // docs/platforms/thingsboard.md#checksums: for CRC32 and both Murmur3 the server's hex string is little-endian.
     #[test]
     fn verify_accepts_the_servers_spelling_and_rejects_corruption() {
         for alg in ChecksumAlgorithm::ALL {

@@ -410,7 +410,7 @@ impl ThingsBoardDevice {
         }
     }
 
-    /// Starts claiming (seeds/000, "Claiming API"); both arguments are optional.
+    /// Starts claiming (docs/platforms/thingsboard.md#claiming); both arguments are optional.
     pub async fn claim(&self, secret_key: Option<&str>, duration_ms: Option<u64>) -> Result<(), ThingsBoardError> {
         self.publish(topics::CLAIM, claim_payload(secret_key, duration_ms).into_bytes(), Budget::Message).await
     }

@@ -77,7 +77,7 @@ impl ThingsBoardError {
         }
     }
 
-    /// Turns a refused CONNECT into what it means on ThingsBoard (PLATFORM-FACTS, Connect):
+    /// Turns a refused CONNECT into what it means on ThingsBoard (docs/platforms/thingsboard.md#connack-codes):
     /// bad or unknown credentials 0x05/0x86/0x87, no credentials 0x02/0x85, backend 0x03/0x88/0x9F.
     pub fn from_client(e: ClientError, basic: bool) -> Self {
         match e {
@@ -119,7 +119,7 @@ mod tests {
         ClientError::Session(SessionError::ConnectRefused { version, code, refusal })
     }
 
-    // PLATFORM-FACTS, Connect: the CONNACK codes ThingsBoard's code emits, 3.1.1 and 5.
+    // docs/platforms/thingsboard.md#connack-codes: the codes ThingsBoard's transport sends, 3.1.1 and 5.
     #[test]
     fn every_thingsboard_connack_code_names_its_cause() {
         use ProtocolVersion::*;

@@ -1,4 +1,4 @@
-//! Firmware and software updates (seeds/001, "Firmware API"; PLATFORM-FACTS, Firmware): the package
+//! Firmware and software updates (docs/platforms/thingsboard.md#firmware): the package
 //! described by `fw_*`/`sw_*` shared attributes, `fw_state` reports, and a chunked download.
 
 use serde_json::{json, Map, Value};
@@ -48,7 +48,7 @@ pub struct PackageInfo {
     pub algorithm: ChecksumAlgorithm,
 }
 
-/// The shared keys a device asks for at start (seeds/001, Firmware API - A(1)).
+/// The shared keys a device asks for at start (docs/platforms/thingsboard.md#firmware, flow A(1)).
 pub fn requested_keys(kind: PackageKind) -> Vec<String> {
     ["title", "version", "tag", "size", "checksum", "checksum_algorithm"]
         .iter()
@@ -76,7 +76,7 @@ impl PackageInfo {
     }
 }
 
-/// `{"current_fw_title","current_fw_version"}` (seeds/001, A(1)).
+/// `{"current_fw_title","current_fw_version"}` (docs/platforms/thingsboard.md#firmware, flow A(1)).
 pub fn current_telemetry(kind: PackageKind, title: &str, version: &str) -> Value {
     let p = kind.prefix();
     json!({ format!("current_{p}_title"): title, format!("current_{p}_version"): version })
@@ -206,7 +206,7 @@ mod tests {
         }
     }
 
-    // seeds/001, Firmware API - A(2): the pushed attributes.
+    // docs/platforms/thingsboard.md#firmware, flow A(2): the pushed attributes.
     #[test]
     fn the_seed_attributes_describe_a_package() {
         let shared: Map<String, Value> = serde_json::from_str(
@@ -225,7 +225,7 @@ mod tests {
         assert!(PackageInfo::from_attributes(PackageKind::Fw, &bad).is_err());
     }
 
-    // seeds/001, Firmware API - B: the fw_state telemetry.
+    // docs/platforms/thingsboard.md#firmware, flow B: the fw_state telemetry.
     #[test]
     fn state_reports_match_the_seed() {
         let current = ("TA652FC-W-TB".to_string(), "1.6.6".to_string());
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(requested_keys(PackageKind::Fw)[0], "fw_title");
     }
 
-    // PLATFORM-FACTS: "Stop on an empty chunk or when the received length reaches fw_size."
+    // docs/platforms/thingsboard.md#firmware-chunks: stop on an empty chunk or once fw_size bytes are here.
     #[test]
     fn a_download_requests_chunks_in_order_until_the_size_is_reached() {
         let image: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
@@ -289,7 +289,7 @@ mod tests {
         assert!(d.accept(0, &image[..9]).is_err(), "more than the chunk size");
     }
 
-    // PLATFORM-FACTS: "size 0 returns the whole file in one message".
+    // docs/platforms/thingsboard.md#firmware-chunks: size 0 returns the whole file in one message.
     #[test]
     fn chunk_size_zero_takes_the_whole_file_at_once() {
         let image = vec![1u8; 300];

@@ -1,4 +1,4 @@
-//! The gateway API (PLATFORM-FACTS, Gateway API): one connection speaking for many devices,
+//! The gateway API (docs/platforms/thingsboard.md#gateway): one connection speaking for many devices,
 //! each payload keyed by device name.
 
 use serde_json::{json, Map, Value};

@@ -1,4 +1,4 @@
-//! `ThingsBoardGateway`: many devices over one connection (PLATFORM-FACTS, Gateway API). Built on a
+//! `ThingsBoardGateway`: many devices over one connection (docs/platforms/thingsboard.md#gateway). Built on a
 //! `ThingsBoardDevice`, so its publishes obey the same payload, in-flight and rate limits.
 
 use crate::error::SessionError;

@@ -1,4 +1,4 @@
-//! Session limits (`getSessionLimits`, PLATFORM-FACTS, Payloads) and a pure rate limiter for the
+//! Session limits (`getSessionLimits`, docs/platforms/thingsboard.md#session-limits) and a pure rate limiter for the
 //! `count:seconds` windows, so the device waits instead of being disconnected. Time is passed in.
 
 use std::collections::VecDeque;
@@ -136,7 +136,7 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    // PLATFORM-FACTS, Connect: the max payload bounds the whole packet after the fixed header, so
+    // docs/platforms/thingsboard.md#max-payload: the max payload bounds the whole packet after the fixed header, so
     // a PUBLISH to v1/devices/me/telemetry (23 bytes) leaves 65,536 - 2 - 23 - 2 - 1 for its payload.
     #[test]
     fn the_payload_budget_leaves_room_for_the_topic_and_packet_id() {
@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(tiny.payload_budget("t"), 0);
     }
 
-    // PLATFORM-FACTS, Payloads: the transport's own getSessionLimits answer.
+    // docs/platforms/thingsboard.md#session-limits: the transport's own getSessionLimits answer.
     #[test]
     fn the_documented_session_limits_parse() {
         let v: Value = serde_json::from_str(

@@ -1,4 +1,4 @@
-//! The ThingsBoard MQTT device API (seeds/000-002, PLATFORM-FACTS): a pure codec for every feature,
+//! The ThingsBoard MQTT device API (docs/platforms/thingsboard.md): a pure codec for every feature,
 //! and `ThingsBoardDevice` / `ThingsBoardGateway` on the async client in the browser.
 
 pub mod attributes;

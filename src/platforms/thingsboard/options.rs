@@ -1,10 +1,10 @@
-//! What a ThingsBoard connection is opened with (seeds/002, "MQTT basics"): the device's credentials
+//! What a ThingsBoard connection is opened with (docs/platforms/thingsboard.md#connect): the device's credentials
 //! and the session's options, read from a JS options object by their camelCase keys.
 
 use crate::json::{Fields, ReadError};
 use crate::session::{ProtocolVersion, QoS};
 
-/// How the device proves who it is (seeds/002, "MQTT basics").
+/// How the device proves who it is (docs/platforms/thingsboard.md#connect).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Credentials {
     /// The access token as the user name, no password.

@@ -1,4 +1,4 @@
-//! Firmware and software updates on a `ThingsBoardDevice` (seeds/001, Firmware API A and B): reacts
+//! Firmware and software updates on a `ThingsBoardDevice` (docs/platforms/thingsboard.md#firmware): reacts
 //! to `fw_*` attributes, downloads in chunks, verifies, reports every `fw_state`, hands the image over.
 
 use crate::error::SessionError;
@@ -231,8 +231,8 @@ impl Ota {
             let o = self.options.borrow();
             (o.kind, o.chunk_size)
         };
-        // PLATFORM-FACTS, Firmware: a chunk size above the max payload size is PAYLOAD_TOO_LARGE and
-        // a disconnect, so a larger one is capped to it (0 still asks for the whole file).
+        // docs/platforms/thingsboard.md#firmware-chunks: a chunk size above the max payload size is
+        // PAYLOAD_TOO_LARGE and a disconnect, so a larger one is capped to it (0 still asks for the whole file).
         let chunk_size = chunk_size.min(self.device.session_limits().max_payload_size);
         let request_id = self.device.next_request_id();
         let mut download = Download::new(info.clone(), request_id, chunk_size);

@@ -1,4 +1,4 @@
-//! Device provisioning (seeds/002, "Device provisioning"; PLATFORM-FACTS, Provisioning): the request
+//! Device provisioning (docs/platforms/thingsboard.md#provisioning): the request
 //! sent on `/provision/request` by a `provision` session, and the typed credentials it returns.
 
 use serde::Serialize;
@@ -141,7 +141,7 @@ pub fn parse_provision_response(payload: &[u8]) -> Result<ProvisionedCredentials
 mod tests {
     use super::*;
 
-    // seeds/002: {"deviceName","provisionDeviceKey","provisionDeviceSecret"}
+    // docs/platforms/thingsboard.md#provisioning: {"deviceName","provisionDeviceKey","provisionDeviceSecret"}
     #[test]
     fn the_seed_request_serialises_with_only_given_fields() {
         let r = ProvisionRequest {
@@ -179,7 +179,7 @@ mod tests {
         assert!(missing.to_payload().is_err(), "no provisionDeviceKey");
     }
 
-    // PLATFORM-FACTS, Provisioning: success and failure shapes.
+    // docs/platforms/thingsboard.md#provisioning: success and failure shapes.
     #[test]
     fn every_response_shape_is_typed() {
         assert_eq!(

@@ -1,4 +1,4 @@
-//! Provisioning a new device (PLATFORM-FACTS, Provisioning): a short session of its own with user
+//! Provisioning a new device (docs/platforms/thingsboard.md#provisioning): a short session of its own with user
 //! name `provision`, one request on `/provision/request`, the typed credentials back.
 
 use crate::error::SessionError;

@@ -1,4 +1,4 @@
-//! RPC both ways (seeds/000, "RPC API"): server-side requests carry their id only in the topic;
+//! RPC both ways (docs/platforms/thingsboard.md#rpc): server-side requests carry their id only in the topic;
 //! client-side calls get the rule chain's JSON back, or `{"error": ...}`.
 
 use serde_json::{json, Value};
@@ -59,7 +59,7 @@ pub fn parse_rpc_result(method: &str, payload: &[u8]) -> Result<Value, ThingsBoa
     Ok(value)
 }
 
-/// `{"secretKey":"...","durationMs":60000}`, both optional (seeds/000, "Claiming API").
+/// `{"secretKey":"...","durationMs":60000}`, both optional (docs/platforms/thingsboard.md#claiming).
 pub fn claim_payload(secret_key: Option<&str>, duration_ms: Option<u64>) -> String {
     let mut body = serde_json::Map::new();
     if let Some(k) = secret_key {
@@ -75,7 +75,7 @@ pub fn claim_payload(secret_key: Option<&str>, duration_ms: Option<u64>) -> Stri
 mod tests {
     use super::*;
 
-    // seeds/001: {"method":"setSpValue","params":14.5} on v1/devices/me/rpc/request/$request_id
+    // docs/platforms/thingsboard.md#rpc: {"method":"setSpValue","params":14.5} on v1/devices/me/rpc/request/$request_id
     #[test]
     fn server_requests_parse_with_the_id_from_the_topic() {
         let r = parse_rpc_request("v1/devices/me/rpc/request/42", br#"{"method":"setSpValue","params":14.5}"#).unwrap();
@@ -104,7 +104,7 @@ mod tests {
         }
     }
 
-    // seeds/000, mqtt-js-rpc-from-client.js: {"method":"getTime","params":{}}
+    // docs/platforms/thingsboard.md#rpc, mqtt-js-rpc-from-client.js: {"method":"getTime","params":{}}
     #[test]
     fn client_calls_and_their_results() {
         assert_eq!(rpc_call_payload("getTime", &json!({})).unwrap(), r#"{"method":"getTime","params":{}}"#);
@@ -122,7 +122,7 @@ mod tests {
         assert_eq!(rpc_reply_payload(&Err("unknown method: x".into())), r#"{"error":"unknown method: x"}"#);
     }
 
-    // seeds/000, "Claiming API": both fields optional.
+    // docs/platforms/thingsboard.md#claiming: both fields optional.
     #[test]
     fn claim_payload_has_only_what_was_given() {
         assert_eq!(claim_payload(Some("value"), Some(60_000)), r#"{"durationMs":60000,"secretKey":"value"}"#);

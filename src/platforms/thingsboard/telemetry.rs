@@ -1,4 +1,4 @@
-//! Telemetry and attribute payloads (seeds/000, "Key-value format" and "Telemetry upload API"):
+//! Telemetry and attribute payloads (docs/platforms/thingsboard.md#telemetry and #attributes):
 //! validation before sending, and splitting big batches so no PUBLISH exceeds the max payload.
 
 use serde_json::{Map, Value};
@@ -170,7 +170,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    // seeds/000, telemetry-data-as-object.json
+    // The docs' telemetry-data-as-object.json (docs/platforms/thingsboard.md#telemetry).
     fn seed_object() -> Value {
         json!({"stringKey": "value1", "booleanKey": true, "doubleKey": 42.0, "longKey": 73,
                "jsonKey": {"someNumber": 42, "someArray": [1,2,3], "someNestedObject": {"key": "value"}}})
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(p, vec![TelemetryPayload { json: r#"{"ts":7,"values":{"a":1}}"#.into(), data_points: 1 }]);
     }
 
-    // PLATFORM-FACTS, Connect: "Max payload 65536 bytes by default; a larger packet ... disconnects".
+    // docs/platforms/thingsboard.md#max-payload: 65536 bytes by default; a larger packet disconnects.
     #[test]
     fn big_batches_split_under_the_limit_and_lose_nothing() {
         let mut records = Vec::new();

@@ -1,4 +1,4 @@
-//! ThingsBoard's MQTT topics (PLATFORM-FACTS, Topics): builders, parsers of the request ids
+//! ThingsBoard's MQTT topics (docs/platforms/thingsboard.md#topics): builders, parsers of the request ids
 //! they carry, and the exact filters the server accepts in SUBSCRIBE.
 
 pub const TELEMETRY: &str = "v1/devices/me/telemetry";
@@ -101,7 +101,7 @@ mod tests {
     use super::*;
     use crate::session::topic::{topic_matches, validate_topic_filter, validate_topic_name};
 
-    // seeds/000, "Device MQTT Topic" table.
+    // docs/platforms/thingsboard.md#topics (the device API's "Device MQTT Topic" table).
     #[test]
     fn topics_are_the_documented_ones() {
         assert_eq!(attributes_request(1), "v1/devices/me/attributes/request/1");
