@@ -27,6 +27,14 @@ pub struct SessionHandle {
     pub push: mpsc::UnboundedSender<Push>,
 }
 
+impl SessionHandle {
+    /// A handle and the receiving end of its pushes, for whoever drives the session.
+    pub fn channel(id: u64) -> (Self, mpsc::UnboundedReceiver<Push>) {
+        let (push, pushes) = mpsc::unbounded_channel();
+        (Self { id, push }, pushes)
+    }
+}
+
 /// Whether a publication goes out regardless of subscriptions (a reply) or only to a subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -137,10 +145,12 @@ impl Subscriptions {
 pub enum Output {
     Write(Vec<u8>),
     Close,
-    CloseAt(Instant),
+    /// Close once this much time has passed (the driver keeps the clock: the session reads none).
+    CloseAfter(Duration),
 }
 
-/// The transport-independent state of one connection: bytes and pushes in, `Output`s out.
+/// The transport-independent state of one connection: bytes and pushes in, `Output`s out. It reads
+/// no clock: `idle_limit` and `Output::CloseAfter` leave the timing to whoever drives it.
 pub struct ServerSession {
     gate: std::sync::Arc<dyn PlatformGate>,
     handle: SessionHandle,
@@ -403,7 +413,7 @@ impl ServerSession {
                 Action::Close { reason } => self.close(out, &reason, 0x83),
                 Action::CloseAfter { delay, reason } => {
                     self.log(&format!("will close in {} ms: {reason}", delay.as_millis()));
-                    out.push(Output::CloseAt(Instant::now() + delay));
+                    out.push(Output::CloseAfter(delay));
                 }
             }
         }
@@ -428,9 +438,8 @@ pub async fn drive(
     outbound: mpsc::UnboundedSender<WireOut>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let (push_tx, mut push_rx) = mpsc::unbounded_channel();
-    let handle =
-        SessionHandle { id: NEXT_SESSION_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed), push: push_tx };
+    let (handle, mut push_rx) =
+        SessionHandle::channel(NEXT_SESSION_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let mut session = ServerSession::new(gate, handle, peer);
     let mut close_at: Option<Instant> = None;
     // A client must send CONNECT promptly; until then the idle limit is fixed.
@@ -468,7 +477,10 @@ pub async fn drive(
                     let _ = outbound.send(WireOut::Bytes(bytes));
                 }
                 Output::Close => closing = true,
-                Output::CloseAt(t) => close_at = Some(close_at.map_or(t, |c| c.min(t))),
+                Output::CloseAfter(delay) => {
+                    let t = Instant::now() + delay;
+                    close_at = Some(close_at.map_or(t, |c| c.min(t)));
+                }
             }
         }
         if closing || session.is_closed() {
