@@ -9,3 +9,5 @@ pub mod cloudplugs;
 pub mod things_stack;
 #[cfg(feature = "thingsboard")]
 pub mod thingsboard;
+
+pub mod subscriptions;

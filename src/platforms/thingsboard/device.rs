@@ -3,9 +3,8 @@
 
 use crate::error::SessionError;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 
-use crate::collections::{VecMap, VecSet};
+use crate::collections::VecMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -20,14 +19,17 @@ use super::attributes::{
     SharedAttributesUpdate,
 };
 use super::error::ThingsBoardError;
-use super::limits::{parse_session_limits, RateLimiter, SessionLimits};
+use super::limits::{parse_session_limits, SessionLimits};
 use super::options::{Credentials, DeviceOptions};
+use super::pacing::{Budget, Pacer, PacingStatus};
 use super::rpc::{claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest};
 use super::telemetry::{parse_telemetry, split_payloads, validate_attributes};
 use super::topics;
-use crate::client::time::{sleep_ms, timeout};
+use crate::client::time::timeout;
 use crate::client::{MqttClient, WeakMqttClient};
+use crate::platforms::subscriptions::{LazySubscriptions, Need};
 use crate::session::{ConnectOptions, Message, Outgoing, QoS};
+use crate::transport::{now_ms, DeadlineTimer};
 
 /// What an RPC handler returns: the reply's JSON, or an error message sent as `{"error": ...}`.
 pub type RpcResult = Result<Value, String>;
@@ -50,14 +52,15 @@ pub(crate) struct DeviceState {
     pending_calls: VecMap<u32, (String, oneshot::Sender<Result<Value, ThingsBoardError>>)>,
     pub(crate) pending_chunks: VecMap<ChunkKey, ChunkWaiter>,
     rpc_handlers: VecMap<String, Registered>,
-    subscribed: VecSet<String>,
+    subscriptions: LazySubscriptions<oneshot::Sender<Result<(), ThingsBoardError>>>,
     pub(crate) mirror: AttributeMirror,
     limits: SessionLimits,
-    messages: RateLimiter,
-    telemetry_messages: RateLimiter,
-    telemetry_points: RateLimiter,
-    inflight: usize,
-    inflight_waiters: VecDeque<oneshot::Sender<()>>,
+    pacer: Pacer,
+    /// Publishes waiting for the pacer, by ticket: told when they may go, with whether they hold
+    /// an in-flight slot.
+    paced: VecMap<u64, (oneshot::Sender<()>, bool)>,
+    /// Wakes the pacer when the next rate window frees.
+    pacer_timer: Option<DeadlineTimer>,
     shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
     error_listeners: Vec<Listener<ThingsBoardError>>,
     pub(crate) on_shared_change: Vec<Rc<dyn Fn()>>,
@@ -69,13 +72,6 @@ pub struct ThingsBoardDevice {
     pub(crate) client: MqttClient,
     pub(crate) state: Rc<RefCell<DeviceState>>,
     pub(crate) options: Rc<DeviceOptions>,
-}
-
-/// What a publish counts against: every message, and telemetry messages and data points.
-#[derive(Clone, Copy)]
-enum Budget {
-    Message,
-    Telemetry { points: u64 },
 }
 
 impl ThingsBoardDevice {
@@ -133,19 +129,27 @@ impl ThingsBoardDevice {
             pending_calls: VecMap::new(),
             pending_chunks: VecMap::new(),
             rpc_handlers: VecMap::new(),
-            subscribed: VecSet::new(),
+            subscriptions: LazySubscriptions::default(),
             mirror: AttributeMirror::default(),
-            messages: RateLimiter::new(limits.rate_limits.messages.clone()),
-            telemetry_messages: RateLimiter::new(limits.rate_limits.telemetry_messages.clone()),
-            telemetry_points: RateLimiter::new(limits.rate_limits.telemetry_data_points.clone()),
+            pacer: Pacer::new(&limits),
             limits,
-            inflight: 0,
-            inflight_waiters: VecDeque::new(),
+            paced: VecMap::new(),
+            pacer_timer: None,
             shared_listeners: Vec::new(),
             error_listeners: Vec::new(),
             on_shared_change: Vec::new(),
         }));
         let device = Self { client, state, options: Rc::new(options) };
+        let weak = device.weak();
+        let wake: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(device) = weak.upgrade() {
+                if let Some(t) = device.state.borrow_mut().pacer_timer.as_mut() {
+                    t.fired();
+                }
+                device.pace();
+            }
+        });
+        device.state.borrow_mut().pacer_timer = Some(DeadlineTimer::new(wake, false));
         device.route(topics::ATTRIBUTES, Self::on_shared_update);
         device.route(topics::ATTRIBUTES_RESPONSE_FILTER, Self::on_attribute_response);
         device.route(topics::RPC_REQUEST_FILTER, Self::on_rpc_request);
@@ -173,9 +177,12 @@ impl ThingsBoardDevice {
 
     /// The filters subscribed so far: always a subset of ThingsBoard's whitelist, one per feature used.
     pub fn subscribed_filters(&self) -> Vec<String> {
-        let mut f: Vec<String> = self.state.borrow().subscribed.iter().cloned().collect();
-        f.sort_unstable();
-        f
+        self.state.borrow().subscriptions.granted()
+    }
+
+    /// Where the pacing of publishes stands now: what waits, and which limit holds it back.
+    pub fn pacing_status(&self) -> PacingStatus {
+        self.state.borrow().pacer.status(now_ms())
     }
 
     pub fn session_limits(&self) -> SessionLimits {
@@ -184,11 +191,12 @@ impl ThingsBoardDevice {
 
     /// Replaces the limits (normally from `getSessionLimits`).
     pub fn set_limits(&self, limits: SessionLimits) {
-        let mut s = self.state.borrow_mut();
-        s.messages = RateLimiter::new(limits.rate_limits.messages.clone());
-        s.telemetry_messages = RateLimiter::new(limits.rate_limits.telemetry_messages.clone());
-        s.telemetry_points = RateLimiter::new(limits.rate_limits.telemetry_data_points.clone());
-        s.limits = limits;
+        {
+            let mut s = self.state.borrow_mut();
+            s.pacer.set_limits(&limits);
+            s.limits = limits;
+        }
+        self.pace();
     }
 
     /// The local attribute mirror: client attributes sent, and shared attributes received.
@@ -214,14 +222,56 @@ impl ThingsBoardDevice {
         s.next_request_id
     }
 
-    /// Subscribes to a whitelisted filter once; later calls return at once.
+    /// Subscribes to a whitelisted filter once; later calls return at once, and a call made while
+    /// the SUBSCRIBE is under way waits for its SUBACK instead of sending another.
     pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {
-        if self.state.borrow().subscribed.contains(filter) {
-            return Ok(());
+        let mut waiting = None;
+        let need = self.state.borrow_mut().subscriptions.need(filter, || {
+            let (tx, rx) = oneshot::channel();
+            waiting = Some(rx);
+            tx
+        });
+        match need {
+            Need::Ready => Ok(()),
+            Need::Wait => match waiting {
+                Some(rx) => rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed))),
+                None => Ok(()),
+            },
+            Need::Subscribe => {
+                let result =
+                    self.client.subscribe(filter, QoS::AtLeastOnce).await.map(drop).map_err(ThingsBoardError::from);
+                let waiters = self.state.borrow_mut().subscriptions.settled(filter, result.is_ok());
+                for w in waiters {
+                    let _ = w.send(result.clone());
+                }
+                result
+            }
         }
-        self.client.subscribe(filter, QoS::AtLeastOnce).await?;
-        self.state.borrow_mut().subscribed.insert(filter.to_owned());
-        Ok(())
+    }
+
+    /// Hands the pacer's turn to every publish that may go now, and arms the timer for the next.
+    fn pace(&self) {
+        let now = now_ms();
+        let mut s = self.state.borrow_mut();
+        loop {
+            let mut freed = false;
+            for ticket in s.pacer.release(now) {
+                if let Some((tx, in_flight)) = s.paced.remove(&ticket) {
+                    // A caller that went away gives its in-flight slot back.
+                    if tx.send(()).is_err() && in_flight {
+                        s.pacer.completed();
+                        freed = true;
+                    }
+                }
+            }
+            if !freed {
+                break;
+            }
+        }
+        let deadline = s.pacer.poll_timeout(now);
+        if let Some(t) = s.pacer_timer.as_mut() {
+            t.sync(now, deadline);
+        }
     }
 
     /// Publishes within the session's rate limits and in-flight window: waits instead of being cut off.
@@ -232,63 +282,25 @@ impl ThingsBoardDevice {
         if payload.len() > max {
             return Err(ThingsBoardError::PayloadTooLarge { size: payload.len(), max });
         }
-        loop {
-            let now = js_sys::Date::now() as u64;
-            let wait = {
-                let s = self.state.borrow();
-                let mut wait = s.messages.delay_ms(now, 1);
-                if let Budget::Telemetry { points } = budget {
-                    wait =
-                        wait.max(s.telemetry_messages.delay_ms(now, 1)).max(s.telemetry_points.delay_ms(now, points));
-                }
-                wait
-            };
-            if wait == 0 {
-                let mut s = self.state.borrow_mut();
-                s.messages.record(now, 1);
-                if let Budget::Telemetry { points } = budget {
-                    s.telemetry_messages.record(now, 1);
-                    s.telemetry_points.record(now, points);
-                }
-                break;
-            }
-            sleep_ms(wait.min(u32::MAX as u64) as u32).await;
-        }
         let qos = self.options.qos.min(QoS::AtLeastOnce);
-        if qos == QoS::AtLeastOnce {
-            self.acquire_inflight().await;
+        let in_flight = qos == QoS::AtLeastOnce;
+        let turn = {
+            let mut s = self.state.borrow_mut();
+            let ticket = s.pacer.offer(budget, in_flight);
+            let (tx, rx) = oneshot::channel();
+            s.paced.insert(ticket, (tx, in_flight));
+            rx
+        };
+        self.pace();
+        if turn.await.is_err() {
+            return Err(ThingsBoardError::Client(crate::ClientError::Closed));
         }
         let result = self.client.publish(Outgoing::new(topic, payload).qos(qos)).await;
-        if qos == QoS::AtLeastOnce {
-            self.release_inflight();
+        if in_flight {
+            self.state.borrow_mut().pacer.completed();
+            self.pace();
         }
         Ok(result?)
-    }
-
-    async fn acquire_inflight(&self) {
-        loop {
-            let rx = {
-                let mut s = self.state.borrow_mut();
-                if s.inflight < s.limits.max_inflight_messages.max(1) {
-                    s.inflight += 1;
-                    return;
-                }
-                let (tx, rx) = oneshot::channel();
-                s.inflight_waiters.push_back(tx);
-                rx
-            };
-            let _ = rx.await;
-        }
-    }
-
-    fn release_inflight(&self) {
-        let mut s = self.state.borrow_mut();
-        s.inflight = s.inflight.saturating_sub(1);
-        while let Some(w) = s.inflight_waiters.pop_front() {
-            if w.send(()).is_ok() {
-                break;
-            }
-        }
     }
 
     /// Sends telemetry in any documented format (`{k:v}`, `[{k:v}]`, `{ts, values}`, `[{ts, values}]`),
@@ -452,6 +464,9 @@ impl ThingsBoardDevice {
         s.pending_attributes.clear();
         s.pending_calls.clear();
         s.pending_chunks.clear();
+        s.paced.clear();
+        s.subscriptions.clear();
+        s.pacer_timer = None;
     }
 
     fn on_shared_update(&self, m: &Message) {

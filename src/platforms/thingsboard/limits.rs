@@ -123,6 +123,24 @@ impl RateLimiter {
         wait
     }
 
+    /// The window nearest to full at `now_ms`, with the units used in it.
+    pub fn fullest(&self, now_ms: u64) -> (u64, Option<RateWindow>) {
+        let used = |w: &RateWindow| {
+            self.sent.iter().filter(|(t, _)| t + w.period_ms > now_ms).fold(0u64, |sum, (_, u)| sum.saturating_add(*u))
+        };
+        let mut best: (u64, Option<RateWindow>) = (0, None);
+        for w in &self.windows {
+            let u = used(w);
+            // u / count > best.0 / best.count, without dividing.
+            let fuller =
+                best.1.is_none_or(|b| u128::from(u) * u128::from(b.count) > u128::from(best.0) * u128::from(w.count));
+            if fuller {
+                best = (u, Some(*w));
+            }
+        }
+        best
+    }
+
     pub fn record(&mut self, now_ms: u64, units: u64) {
         self.sent.push_back((now_ms, units));
         let longest = self.windows.iter().map(|w| w.period_ms).max().unwrap_or(0);
