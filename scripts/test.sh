@@ -6,7 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . scripts/setup.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+START=$SECONDS
+step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$((SECONDS - START))"; }
 OUT="$ROOT/test-output"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/test.log") 2>&1

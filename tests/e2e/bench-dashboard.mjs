@@ -72,7 +72,14 @@ export async function runBench({ seconds, rate, dist }) {
     const sent = await publishAtRate(client, { topic: 'bench/load', rate, seconds });
     await new Promise((r) => setTimeout(r, 1000));
     const frames = await page.evaluate(() => { window.__stop = true; return window.__frames.slice(1); });
-    const received = Number((await page.locator('[data-testid=received]').innerText()).split(' ')[0]);
+    // QoS 0 from a local mosquitto to a connected subscriber is not dropped: wait (up to 10 s) for
+    // the page to count every message, so the count can be compared exactly.
+    const receivedNow = async () => Number((await page.locator('[data-testid=received]').innerText()).split(' ')[0]);
+    let received = await receivedNow();
+    for (let i = 0; i < 100 && received < sent; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      received = await receivedNow();
+    }
     const after = await heap();
     const wasmAfter = await wasmMB();
     client.close();

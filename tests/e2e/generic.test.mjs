@@ -47,7 +47,7 @@ test('subscribes, publishes and charts a JSON field', async () => {
 test('shows every message at 1,000 messages per second and keeps painting (5 s smoke run)', async () => {
   const r = await runBench({ seconds: 5, rate: 1000, dist: DIST });
   console.log(`bench smoke: p95 frame ${r.frameMs.p95.toFixed(1)} ms, heap growth ${r.heapMB.growth.toFixed(1)} MB, ${r.received}/${r.sent} received`);
-  assert.ok(r.received >= r.sent * 0.99, `received ${r.received} of ${r.sent}`);
+  assert.equal(r.received, r.sent, 'every message is shown');
   assert.ok(r.frames > 0, 'no animation frame was painted during the run');
 });
 
