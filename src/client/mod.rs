@@ -6,6 +6,13 @@ mod network;
 mod persistence;
 pub mod time;
 
+#[cfg(feature = "cloudplugs")]
+pub mod cloudplugs;
+#[cfg(feature = "things-stack")]
+pub mod things_stack;
+#[cfg(feature = "thingsboard")]
+pub mod thingsboard;
+
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 

@@ -1,5 +1,5 @@
-//! The three platforms' MQTT APIs: each has a pure codec (topics, payloads, validation,
-//! correlation) tested natively, and a device/application type on the async client (wasm32).
+//! The three platforms' MQTT APIs, pure: topics, payloads, validation, correlation, pacing, tested
+//! natively. The device and application types the browser runs are the shell's, in `crate::client`.
 
 //! Each platform is a cargo feature (all on by default).
 

@@ -1,5 +1,5 @@
 //! CloudPlugs' MQTT API (docs/platforms/cloudplugs.md): a pure codec for login,
-//! enrollment, data channels and additional properties, and `CloudPlugsDevice` on the async client.
+//! enrollment, data channels and additional properties. `CloudPlugsDevice` is in `crate::client::cloudplugs`.
 //!
 //! # Known limits
 //!
@@ -24,9 +24,6 @@ pub mod identity;
 pub mod options;
 pub mod properties;
 
-#[cfg(target_arch = "wasm32")]
-mod device;
-
 pub use channel::{data_filter, data_topic, parse_data_topic, property_topic, PropertyOp};
 pub use data::{parse_data_record, DataDocument, DataRecord};
 pub use enrollment::{parse_enrollment_reply, Credentials, EnrollmentRequest};
@@ -35,5 +32,6 @@ pub use identity::{ClientId, Username};
 pub use options::{CloudPlugsOptions, LastWill, DEFAULT_KEEPALIVE_SECS, MAX_KEEPALIVE_SECS};
 pub use properties::{PropertyMap, PropertyValue};
 
+// The browser's async device type lives in the shell (src/client/cloudplugs); named here too.
 #[cfg(target_arch = "wasm32")]
-pub use device::{CloudPlugsDevice, DataStream};
+pub use crate::client::cloudplugs::{CloudPlugsDevice, DataStream};

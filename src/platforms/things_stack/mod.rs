@@ -1,5 +1,5 @@
 //! The Things Stack application API over MQTT: a pure codec (topics, typed events, downlinks with
-//! validation and tracking, payload helpers, uplink decoders) and `ThingsStackApp` on the async client.
+//! validation and tracking, payload helpers, uplink decoders). `ThingsStackApp` is in `crate::client::things_stack`.
 
 pub mod base64;
 pub mod builder;
@@ -13,20 +13,14 @@ pub mod topic;
 pub mod tracking;
 mod wire;
 
+// The browser's async application type lives in the shell (src/client/things_stack); named here too.
 #[cfg(target_arch = "wasm32")]
-pub mod app;
-#[cfg(target_arch = "wasm32")]
-pub mod js_formatter;
-
-#[cfg(target_arch = "wasm32")]
-pub use app::{DownlinkHandle, ThingsStackApp};
+pub use crate::client::things_stack::{DownlinkHandle, JsFormatter, ThingsStackApp};
 pub use builder::DownlinkBuilder;
 pub use decoder::{CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput};
 pub use downlink::{ClassBc, ClassBcGateway, Downlink, GatewayIds, Priority};
 pub use error::ThingsStackError;
 pub use event::{parse_event, ApplicationUp, ThingsStackEvent, UpMessage};
-#[cfg(target_arch = "wasm32")]
-pub use js_formatter::JsFormatter;
 pub use lpp::decode_lpp;
 pub use topic::{ApplicationUid, EventKind, Subscription};
 pub use tracking::DownlinkStatus;

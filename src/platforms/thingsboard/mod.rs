@@ -1,5 +1,6 @@
-//! The ThingsBoard MQTT device API (docs/platforms/thingsboard.md): a pure codec for every feature,
-//! and `ThingsBoardDevice` / `ThingsBoardGateway` on the async client in the browser.
+//! The ThingsBoard MQTT device API (docs/platforms/thingsboard.md), pure: a codec for every feature,
+//! the session limits and their pacing. `ThingsBoardDevice` and the other async types are in
+//! `crate::client::thingsboard`.
 
 pub mod attributes;
 pub mod checksum;
@@ -25,20 +26,8 @@ pub use provision::{CredentialsType, ProvisionRequest, ProvisionedCredentials};
 pub use rpc::RpcRequest;
 pub use telemetry::TelemetryRecord;
 
+// The browser's async device types live in the shell (src/client/thingsboard); named here too.
 #[cfg(target_arch = "wasm32")]
-pub mod device;
-#[cfg(target_arch = "wasm32")]
-pub mod gateway_client;
-#[cfg(target_arch = "wasm32")]
-pub mod ota;
-#[cfg(target_arch = "wasm32")]
-pub mod provisioning;
-
-#[cfg(target_arch = "wasm32")]
-pub use device::ThingsBoardDevice;
-#[cfg(target_arch = "wasm32")]
-pub use gateway_client::ThingsBoardGateway;
-#[cfg(target_arch = "wasm32")]
-pub use ota::{FirmwareEvent, FirmwareUpdater, OtaOptions};
-#[cfg(target_arch = "wasm32")]
-pub use provisioning::provision;
+pub use crate::client::thingsboard::{
+    provision, FirmwareEvent, FirmwareUpdater, OtaOptions, ThingsBoardDevice, ThingsBoardGateway,
+};

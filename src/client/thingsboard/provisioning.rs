@@ -4,11 +4,11 @@
 use crate::error::SessionError;
 use futures_util::StreamExt;
 
-use super::error::ThingsBoardError;
-use super::provision::{parse_provision_response, ProvisionRequest, ProvisionedCredentials};
-use super::topics::{PROVISION_REQUEST, PROVISION_RESPONSE};
 use crate::client::time::timeout;
 use crate::client::MqttClient;
+use crate::platforms::thingsboard::error::ThingsBoardError;
+use crate::platforms::thingsboard::provision::{parse_provision_response, ProvisionRequest, ProvisionedCredentials};
+use crate::platforms::thingsboard::topics::{PROVISION_REQUEST, PROVISION_RESPONSE};
 use crate::session::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
 use crate::ClientOptions;
 

@@ -14,20 +14,22 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 
-use super::attributes::{
-    attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,
-    SharedAttributesUpdate,
-};
-use super::error::ThingsBoardError;
-use super::limits::{parse_session_limits, SessionLimits};
-use super::options::{Credentials, DeviceOptions};
-use super::pacing::{Budget, Pacer, PacingStatus};
-use super::rpc::{claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest};
-use super::telemetry::{parse_telemetry, split_payloads, validate_attributes};
-use super::topics;
 use crate::client::time::timeout;
 use crate::client::{MqttClient, WeakMqttClient};
 use crate::platforms::subscriptions::{LazySubscriptions, Need};
+use crate::platforms::thingsboard::attributes::{
+    attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,
+    SharedAttributesUpdate,
+};
+use crate::platforms::thingsboard::error::ThingsBoardError;
+use crate::platforms::thingsboard::limits::{parse_session_limits, SessionLimits};
+use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
+use crate::platforms::thingsboard::pacing::{Budget, Pacer, PacingStatus};
+use crate::platforms::thingsboard::rpc::{
+    claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest,
+};
+use crate::platforms::thingsboard::telemetry::{parse_telemetry, split_payloads, validate_attributes};
+use crate::platforms::thingsboard::topics;
 use crate::session::{ConnectOptions, Message, Outgoing, QoS};
 use crate::transport::{now_ms, DeadlineTimer};
 
@@ -38,7 +40,7 @@ type RpcHandler = Rc<dyn Fn(RpcRequest) -> RpcFuture>;
 type Listener<T> = Rc<dyn Fn(&T)>;
 
 /// A firmware chunk being waited for: (package kind, request id, chunk index).
-pub(crate) type ChunkKey = (super::topics::PackageKind, u32, u32);
+pub(crate) type ChunkKey = (crate::platforms::thingsboard::topics::PackageKind, u32, u32);
 pub(crate) type ChunkWaiter = oneshot::Sender<Result<Vec<u8>, ThingsBoardError>>;
 
 struct Registered {

@@ -11,16 +11,20 @@ use futures_util::lock::Mutex;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
-use super::channel::{data_filter, data_topic, property_topic, PropertyOp};
-use super::data::{parse_data_record, DataDocument, DataRecord};
-use super::enrollment::{enrollment_connect_options, parse_enrollment_reply, Credentials, EnrollmentRequest};
-use super::error::CloudPlugsError;
-use super::identity::{ClientId, Username};
-use super::options::{CloudPlugsOptions, DEFAULT_REPLY_TIMEOUT_MS};
-use super::properties::{get_payload, read_get_reply, read_set_reply, PropertyMap, PropertyReply};
 use crate::client::time::timeout;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
 use crate::error::{ClientError, SessionError};
+use crate::platforms::cloudplugs::channel::{data_filter, data_topic, property_topic, PropertyOp};
+use crate::platforms::cloudplugs::data::{parse_data_record, DataDocument, DataRecord};
+use crate::platforms::cloudplugs::enrollment::{
+    enrollment_connect_options, parse_enrollment_reply, Credentials, EnrollmentRequest,
+};
+use crate::platforms::cloudplugs::error::CloudPlugsError;
+use crate::platforms::cloudplugs::identity::{ClientId, Username};
+use crate::platforms::cloudplugs::options::{CloudPlugsOptions, DEFAULT_REPLY_TIMEOUT_MS};
+use crate::platforms::cloudplugs::properties::{
+    get_payload, read_get_reply, read_set_reply, PropertyMap, PropertyReply,
+};
 use crate::session::{ConnAck, Outgoing, QoS};
 
 /// Typed data records from a subscription; a message that is not a data document arrives as a
@@ -154,7 +158,7 @@ impl CloudPlugsDevice {
 
     /// Sets the additional properties of `plug_id`.
     pub async fn set_properties_of(&self, plug_id: &str, properties: &PropertyMap) -> Result<(), CloudPlugsError> {
-        let payload = super::properties::set_payload(properties)?;
+        let payload = crate::platforms::cloudplugs::properties::set_payload(properties)?;
         let request = payload.clone();
         self.property_request(plug_id, PropertyOp::Set, payload, move |reply| read_set_reply(&request, reply)).await
     }

@@ -9,15 +9,17 @@ use std::rc::{Rc, Weak};
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 
-use super::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
-use super::downlink::{queue_body, Downlink};
-use super::error::ThingsStackError;
-use super::event::{parse_event, ThingsStackEvent, UpMessage};
-use super::topic::{downlink_topic, validate_id, ApplicationUid, DownlinkOp, EventKind, Subscription};
-use super::tracking::{new_correlation_id, DownlinkStatus, DownlinkTracker};
 use crate::client::time::timeout;
 use crate::client::MqttClient;
 use crate::error::{ClientError, SessionError};
+use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
+use crate::platforms::things_stack::downlink::{queue_body, Downlink};
+use crate::platforms::things_stack::error::ThingsStackError;
+use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
+use crate::platforms::things_stack::topic::{
+    downlink_topic, validate_id, ApplicationUid, DownlinkOp, EventKind, Subscription,
+};
+use crate::platforms::things_stack::tracking::{new_correlation_id, DownlinkStatus, DownlinkTracker};
 use crate::session::reason::ConnectRefusal;
 use crate::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
 

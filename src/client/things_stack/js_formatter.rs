@@ -5,8 +5,8 @@ use js_sys::{Array, Function, Object, Reflect, JSON};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::decoder::{DecodedUplink, UplinkDecoder, UplinkInput};
-use super::error::ThingsStackError;
+use crate::platforms::things_stack::decoder::{DecodedUplink, UplinkDecoder, UplinkInput};
+use crate::platforms::things_stack::error::ThingsStackError;
 
 /// A compiled formatter. Its top-level code runs once, at `new`.
 pub struct JsFormatter {

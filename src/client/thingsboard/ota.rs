@@ -12,12 +12,12 @@ use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 
 use super::device::{ChunkWaiter, ThingsBoardDevice};
-use super::error::ThingsBoardError;
-use super::firmware::{
+use crate::client::time::timeout;
+use crate::platforms::thingsboard::error::ThingsBoardError;
+use crate::platforms::thingsboard::firmware::{
     current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
 };
-use super::topics::PackageKind;
-use crate::client::time::timeout;
+use crate::platforms::thingsboard::topics::PackageKind;
 use crate::session::Message;
 
 /// What the update reports as it goes, for progress bars and logs.
@@ -134,7 +134,7 @@ impl FirmwareUpdater {
         });
         device.ensure_subscribed(&kind.chunk_response_filter()).await?;
         device.ensure_subscribed(&kind.error_topic()).await?;
-        device.ensure_subscribed(super::topics::ATTRIBUTES).await?;
+        device.ensure_subscribed(crate::platforms::thingsboard::topics::ATTRIBUTES).await?;
         let current = updater.ota.options.borrow().current.clone();
         if let Some((title, version)) = current {
             device.publish_telemetry_value(&current_telemetry(kind, &title, &version)).await?;

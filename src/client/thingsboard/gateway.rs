@@ -13,14 +13,14 @@ use futures_channel::oneshot;
 use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
-use super::attributes::SharedAttributesUpdate;
 use super::device::{RpcResult, ThingsBoardDevice};
-use super::error::ThingsBoardError;
-use super::gateway::{self as codec, GatewayRpcRequest};
-use super::options::{Credentials, DeviceOptions};
-use super::telemetry::{parse_telemetry, validate_attributes};
-use super::topics;
 use crate::client::time::timeout;
+use crate::platforms::thingsboard::attributes::SharedAttributesUpdate;
+use crate::platforms::thingsboard::error::ThingsBoardError;
+use crate::platforms::thingsboard::gateway::{self as codec, GatewayRpcRequest};
+use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
+use crate::platforms::thingsboard::telemetry::{parse_telemetry, validate_attributes};
+use crate::platforms::thingsboard::topics;
 use crate::session::Message;
 
 type GatewayRpcHandler = Rc<dyn Fn(GatewayRpcRequest) -> Pin<Box<dyn Future<Output = RpcResult>>>>;
@@ -111,7 +111,7 @@ impl ThingsBoardGateway {
     /// Telemetry for several sub-devices in one PUBLISH (split when over the max payload).
     pub async fn send_telemetry_batch(&self, batch: &[(&str, &Value)]) -> Result<(), ThingsBoardError> {
         let now = js_sys::Date::now() as i64;
-        let parsed: Vec<(&str, Vec<super::telemetry::TelemetryRecord>)> =
+        let parsed: Vec<(&str, Vec<crate::platforms::thingsboard::telemetry::TelemetryRecord>)> =
             batch.iter().map(|(d, v)| parse_telemetry(v).map(|r| (*d, r))).collect::<Result<_, _>>()?;
         let max = self.device.payload_budget(topics::GATEWAY_TELEMETRY);
         // A device too big for a PUBLISH of its own fails the batch before anything is sent.
@@ -121,7 +121,7 @@ impl ThingsBoardGateway {
                 return Err(ThingsBoardError::PayloadTooLarge { size, max });
             }
         }
-        let mut group: Vec<(&str, &[super::telemetry::TelemetryRecord])> = Vec::new();
+        let mut group: Vec<(&str, &[crate::platforms::thingsboard::telemetry::TelemetryRecord])> = Vec::new();
         let mut points = 0u64;
         for (name, records) in &parsed {
             let candidate: Vec<_> = group.iter().copied().chain([(*name, records.as_slice())]).collect();
@@ -132,7 +132,7 @@ impl ThingsBoardGateway {
                 points = 0;
             }
             group.push((name, records.as_slice()));
-            points += super::telemetry::data_points(records) as u64;
+            points += crate::platforms::thingsboard::telemetry::data_points(records) as u64;
         }
         if !group.is_empty() {
             let body = codec::telemetry_payload(&group, now)?;
