@@ -27,9 +27,12 @@ pub struct SessionHandle {
     pub push: mpsc::UnboundedSender<Push>,
 }
 
+/// The receiving end of a session's pushes.
+pub type Pushes = mpsc::UnboundedReceiver<Push>;
+
 impl SessionHandle {
     /// A handle and the receiving end of its pushes, for whoever drives the session.
-    pub fn channel(id: u64) -> (Self, mpsc::UnboundedReceiver<Push>) {
+    pub fn channel(id: u64) -> (Self, Pushes) {
         let (push, pushes) = mpsc::unbounded_channel();
         (Self { id, push }, pushes)
     }

@@ -9,7 +9,7 @@ use crate::collections::{VecMap, VecSet};
 pub enum Need {
     /// Already granted: go on.
     Ready,
-    /// Send the SUBSCRIBE, then report with `settled`.
+    /// Send the SUBSCRIBE, then report with `settled`; the waiter is kept and handed back then.
     Subscribe,
     /// A SUBSCRIBE is under way: the waiter is kept and handed back by `settled`.
     Wait,
@@ -28,16 +28,17 @@ impl<W> Default for LazySubscriptions<W> {
 }
 
 impl<W> LazySubscriptions<W> {
-    /// A feature needs `filter`; `waiter` is kept only if it must wait for a SUBSCRIBE under way.
-    pub fn need(&mut self, filter: &str, waiter: impl FnOnce() -> W) -> Need {
+    /// A feature needs `filter`; `waiter` is kept (and handed back by `settled`) unless the filter
+    /// is already granted.
+    pub fn need(&mut self, filter: &str, waiter: W) -> Need {
         if self.granted.contains(filter) {
             return Need::Ready;
         }
         if let Some(waiting) = self.pending.get_mut(filter) {
-            waiting.push(waiter());
+            waiting.push(waiter);
             return Need::Wait;
         }
-        self.pending.insert(filter.to_owned(), Vec::new());
+        self.pending.insert(filter.to_owned(), vec![waiter]);
         Need::Subscribe
     }
 
@@ -70,22 +71,22 @@ mod tests {
     #[test]
     fn two_features_asking_at_once_send_one_subscribe_and_both_learn_the_outcome() {
         let mut s: LazySubscriptions<&str> = LazySubscriptions::default();
-        assert_eq!(s.need("v1/devices/me/attributes", || "first"), Need::Subscribe);
-        assert_eq!(s.need("v1/devices/me/attributes", || "second"), Need::Wait);
-        assert_eq!(s.need("v1/devices/me/rpc/request/+", || "rpc"), Need::Subscribe);
-        assert_eq!(s.settled("v1/devices/me/attributes", true), ["second"]);
-        assert_eq!(s.need("v1/devices/me/attributes", || "third"), Need::Ready);
+        assert_eq!(s.need("v1/devices/me/attributes", "first"), Need::Subscribe);
+        assert_eq!(s.need("v1/devices/me/attributes", "second"), Need::Wait);
+        assert_eq!(s.need("v1/devices/me/rpc/request/+", "rpc"), Need::Subscribe);
+        assert_eq!(s.settled("v1/devices/me/attributes", true), ["first", "second"]);
+        assert_eq!(s.need("v1/devices/me/attributes", "third"), Need::Ready);
         assert_eq!(s.granted(), ["v1/devices/me/attributes"]);
     }
 
     #[test]
     fn a_refused_subscribe_is_asked_again_next_time() {
         let mut s: LazySubscriptions<u8> = LazySubscriptions::default();
-        assert_eq!(s.need("f", || 1), Need::Subscribe);
-        assert_eq!(s.need("f", || 2), Need::Wait);
-        assert_eq!(s.settled("f", false), [2]);
-        assert_eq!(s.need("f", || 3), Need::Subscribe);
-        assert_eq!(s.clear(), Vec::<u8>::new());
+        assert_eq!(s.need("f", 1), Need::Subscribe);
+        assert_eq!(s.need("f", 2), Need::Wait);
+        assert_eq!(s.settled("f", false), [1, 2]);
+        assert_eq!(s.need("f", 3), Need::Subscribe);
+        assert_eq!(s.clear(), [3]);
         assert!(s.granted().is_empty());
     }
 }

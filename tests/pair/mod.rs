@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use iotmqtt::supervisor::{ConnectStart, ConnectionState, Event, Millis, Supervisor};
 use iotmqtt::{ClientOptions, ConnectOptions};
-use iotmqtt_sim::session::{Output, PlatformGate, ServerSession, SessionHandle};
+use iotmqtt_sim::session::{Output, PlatformGate, Push, Pushes, ServerSession, SessionHandle};
 use iotmqtt_sim::thingsboard::{ThingsBoard, ThingsBoardGate};
 use iotmqtt_sim::SimConfig;
 
@@ -25,6 +25,8 @@ enum Wire {
 /// The server end of the one connection the client has, if any.
 struct ServerEnd {
     session: ServerSession,
+    /// What the rest of the simulator sends this connection (shared attributes, server RPC).
+    pushes: Pushes,
     /// When the client's last bytes arrived, for the server's 1.5 x keepalive limit.
     last_input: Millis,
     close_at: Option<Millis>,
@@ -154,11 +156,11 @@ impl Pair {
     }
 
     fn open_server(&mut self) {
-        let (handle, _pushes) = SessionHandle::channel(self.next_session);
+        let (handle, pushes) = SessionHandle::channel(self.next_session);
         self.next_session += 1;
         self.sockets_accepted += 1;
         let session = ServerSession::new(self.gate.clone(), handle, "pair".into());
-        self.server = Some(ServerEnd { session, last_input: self.now, close_at: None });
+        self.server = Some(ServerEnd { session, pushes, last_input: self.now, close_at: None });
     }
 
     /// Bytes the client wrote reach the server; what it answers reaches the client.
@@ -233,6 +235,14 @@ impl Pair {
         }
     }
 
+    /// The next instant anything is due on either side or on the wire.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        [self.client.poll_timeout(), self.server_deadline(), self.pipe.front().map(|(at, _)| *at)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Moves the clock forward by `ms`, running every deadline of either side on the way, at its
     /// exact instant.
     pub fn advance(&mut self, ms: Millis) {
@@ -289,8 +299,20 @@ impl Pair {
         events
     }
 
+    /// Hands the server session what the simulator pushed to it, and the client what it answers.
+    pub fn deliver_pushes(&mut self) {
+        loop {
+            let Some(end) = self.server.as_mut() else { return };
+            let Ok(push) = end.pushes.try_recv() else { return };
+            let outputs = end.session.on_push(push);
+            let events = self.carry_server_output(outputs);
+            self.run(events);
+        }
+    }
+
     /// Runs the events of a client call made by the test.
     pub fn apply(&mut self, events: Vec<Event>) {
         self.run(events);
     }
 }
+pub mod thingsboard;

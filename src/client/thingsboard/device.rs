@@ -227,26 +227,20 @@ impl ThingsBoardDevice {
     /// Subscribes to a whitelisted filter once; later calls return at once, and a call made while
     /// the SUBSCRIBE is under way waits for its SUBACK instead of sending another.
     pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {
-        let mut waiting = None;
-        let need = self.state.borrow_mut().subscriptions.need(filter, || {
-            let (tx, rx) = oneshot::channel();
-            waiting = Some(rx);
-            tx
-        });
+        let (tx, rx) = oneshot::channel();
+        let need = self.state.borrow_mut().subscriptions.need(filter, tx);
+        if need == Need::Subscribe {
+            let result =
+                self.client.subscribe(filter, QoS::AtLeastOnce).await.map(drop).map_err(ThingsBoardError::from);
+            let waiters = self.state.borrow_mut().subscriptions.settled(filter, result.is_ok());
+            for w in waiters {
+                let _ = w.send(result.clone());
+            }
+        }
         match need {
             Need::Ready => Ok(()),
-            Need::Wait => match waiting {
-                Some(rx) => rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed))),
-                None => Ok(()),
-            },
-            Need::Subscribe => {
-                let result =
-                    self.client.subscribe(filter, QoS::AtLeastOnce).await.map(drop).map_err(ThingsBoardError::from);
-                let waiters = self.state.borrow_mut().subscriptions.settled(filter, result.is_ok());
-                for w in waiters {
-                    let _ = w.send(result.clone());
-                }
-                result
+            Need::Subscribe | Need::Wait => {
+                rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed)))
             }
         }
     }

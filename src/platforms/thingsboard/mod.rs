@@ -12,6 +12,7 @@ pub mod options;
 pub mod pacing;
 pub mod provision;
 pub mod rpc;
+pub mod session;
 pub mod telemetry;
 pub mod topics;
 

@@ -1,0 +1,274 @@
+//! The pure ThingsBoard device session against the simulator's ThingsBoard, through the client's
+//! core, on one virtual clock: telemetry, attributes, client-side RPC and its timeout, lazy
+//! subscription, the whitelist, rate limits and firmware chunks with every checksum.
+//! Rules: docs/platforms/thingsboard.md.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod pair;
+
+use iotmqtt::platforms::thingsboard::limits::{parse_rate_windows, parse_session_limits, RateLimits};
+use iotmqtt::platforms::thingsboard::session::{DeviceEvent, Outcome};
+use iotmqtt::platforms::thingsboard::{ChecksumAlgorithm, PackageKind, SessionLimits, ThingsBoardError};
+use iotmqtt::session::reason::ReasonCode;
+use iotmqtt::{ClientError, SessionError};
+use iotmqtt_sim::thingsboard::ThingsBoard;
+use pair::thingsboard::{DevicePair, TOKEN};
+use serde_json::{json, Value};
+
+fn thermostat_telemetry(tb: &ThingsBoard, key: &str) -> Vec<Value> {
+    let st = tb.lock();
+    let d = st.devices.iter().find(|d| d.access_token.as_deref() == Some(TOKEN)).unwrap();
+    d.telemetry.get(key).map(|s| s.iter().map(|v| v.value.clone()).collect()).unwrap_or_default()
+}
+
+// docs/platforms/thingsboard.md#telemetry: every documented format.
+#[test]
+fn telemetry_in_every_format_is_recorded_and_each_operation_ends_once() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let forms = [
+        json!({"temperature": 21.5}),
+        json!([{"temperature": 22.0}, {"humidity": 40}]),
+        json!({"ts": 1_700_000_000_000i64, "values": {"temperature": 23.0}}),
+        json!([{"ts": 1_700_000_000_001i64, "values": {"temperature": 24.0}}]),
+    ];
+    let now = d.now();
+    let ops: Vec<u64> = forms.iter().map(|f| d.device.send_telemetry(now, f).unwrap()).collect();
+    d.pump();
+    let done: Vec<DeviceEvent> =
+        ops.iter().map(|op| DeviceEvent::NotifyDone { op: *op, result: Ok(Outcome::Done) }).collect();
+    assert_eq!(d.events, done);
+    assert_eq!(thermostat_telemetry(&tb, "humidity"), [json!(40)]);
+    assert_eq!(thermostat_telemetry(&tb, "temperature").len(), 4);
+    assert_eq!(d.subscribe_requests(), Vec::<String>::new(), "telemetry needs no subscription");
+}
+
+#[test]
+fn bad_telemetry_is_refused_before_anything_is_sent() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let now = d.now();
+    assert!(matches!(d.device.send_telemetry(now, &json!(42)), Err(ThingsBoardError::InvalidTelemetry(_))));
+    d.pump();
+    assert_eq!(d.requests, []);
+    assert_eq!(d.device.pending(), 0);
+}
+
+// docs/platforms/thingsboard.md#attributes: a request names its id in the topic; the answer comes on
+// .../response/{id} with "client" and "shared".
+#[test]
+fn an_attribute_request_gets_client_and_shared_values_and_the_mirror_follows() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let now = d.now();
+    let sent = d.device.send_attributes(now, &json!({"firmware": "1.0"})).unwrap();
+    let mut shared = serde_json::Map::new();
+    shared.insert("targetTemperature".into(), json!(21));
+    tb.save_shared_attributes("Demo Thermostat", &shared).unwrap();
+    d.pump();
+    let asked = d.device.request_attributes(now, &["firmware"], &["targetTemperature"]).unwrap();
+    d.pump();
+    assert_eq!(d.done(sent), Some(Ok(Outcome::Done)));
+    let Some(Ok(Outcome::Attributes(r))) = d.done(asked) else { panic!("{:?}", d.events) };
+    assert_eq!(r.client.get("firmware"), Some(&json!("1.0")));
+    assert_eq!(r.shared.get("targetTemperature"), Some(&json!(21)));
+    assert_eq!(d.device.mirror().shared.get("targetTemperature"), Some(&json!(21)));
+    assert_eq!(d.subscribe_requests(), ["v1/devices/me/attributes/response/+"]);
+}
+
+// Lazy subscription: three calls at once need the RPC response filter; one SUBSCRIBE goes out, and
+// each call gets its own answer (ids never mixed up).
+#[test]
+fn concurrent_rpc_calls_share_one_subscribe_and_get_their_own_answers() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let now = d.now();
+    let ops: Vec<u64> = (0..3).map(|n| d.device.call(now, "echo", &json!({ "n": n })).unwrap()).collect();
+    d.pump();
+    assert_eq!(d.subscribe_requests(), ["v1/devices/me/rpc/response/+"]);
+    let subscribes = d
+        .pair
+        .events
+        .iter()
+        .filter(|e| matches!(e, iotmqtt::supervisor::Event::RequestTransmit(b) if b[0] == 0x82))
+        .count();
+    assert_eq!(subscribes, 1, "one SUBSCRIBE packet");
+    for (n, op) in ops.iter().enumerate() {
+        assert_eq!(d.done(*op), Some(Ok(Outcome::CallResult(json!({ "n": n })))));
+    }
+}
+
+// docs/platforms/thingsboard.md#session-limits: the transport answers getSessionLimits itself.
+#[test]
+fn get_session_limits_is_answered_and_parses() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let now = d.now();
+    let op = d.device.call(now, "getSessionLimits", &json!({})).unwrap();
+    d.pump();
+    let Some(Ok(Outcome::CallResult(v))) = d.done(op) else { panic!("{:?}", d.events) };
+    let limits = parse_session_limits(&v).unwrap();
+    assert_eq!(limits.max_payload_size, 65_536);
+}
+
+// A call nobody answers times out exactly request_timeout_ms after it went out, not before.
+#[test]
+fn an_unanswered_call_times_out_at_the_exact_instant() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    d.device.call(d.now(), "echo", &json!(1)).unwrap();
+    d.pump();
+    d.pair.frozen = true;
+    let op = d.device.call(d.now(), "echo", &json!(2)).unwrap();
+    let sent_at = d.now();
+    d.advance(4_999);
+    assert_eq!(d.done(op), None);
+    d.advance(1);
+    assert_eq!(d.now(), sent_at + 5_000);
+    assert_eq!(d.done(op), Some(Err(ThingsBoardError::Timeout { what: "RPC call", timeout_ms: 5_000 })));
+}
+
+// docs/platforms/thingsboard.md#subscribe-whitelist: a filter off the list is refused with 0x80.
+#[test]
+fn a_filter_off_the_whitelist_fails_its_operation_and_may_be_asked_again() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let op = d.device.subscribe(d.now(), "v1/devices/me/#");
+    d.pump();
+    let refused = ThingsBoardError::from(ClientError::Session(SessionError::SubscribeRefused {
+        filter: "v1/devices/me/#".into(),
+        reason: ReasonCode(0x80),
+    }));
+    assert_eq!(d.events, [DeviceEvent::NotifyDone { op, result: Err(refused) }]);
+    assert_eq!(d.device.subscribed_filters(), Vec::<String>::new());
+    let shared = d.device.subscribe(d.now(), "v1/devices/me/attributes");
+    d.pump();
+    assert_eq!(d.done(shared), Some(Ok(Outcome::Done)));
+    assert_eq!(d.device.subscribed_filters(), ["v1/devices/me/attributes"]);
+}
+
+fn limits(messages: &str, telemetry: &str, points: &str, in_flight: usize) -> SessionLimits {
+    SessionLimits {
+        max_payload_size: 65_536,
+        max_inflight_messages: in_flight,
+        rate_limits: RateLimits {
+            messages: parse_rate_windows(messages).unwrap(),
+            telemetry_messages: parse_rate_windows(telemetry).unwrap(),
+            telemetry_data_points: parse_rate_windows(points).unwrap(),
+        },
+    }
+}
+
+// Rate limits make the device wait, never break the session: 12 messages under "5:1" leave 5 at
+// once, 5 one second later and 2 a second after that, in order, and every one is recorded.
+#[test]
+fn a_rate_window_spreads_publishes_over_exact_seconds() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let start = d.now();
+    d.device.set_limits(start, limits("5:1", "", "", 100));
+    let ops: Vec<u64> = (0..12).map(|n| d.device.send_telemetry(start, &json!({ "seq": n })).unwrap()).collect();
+    d.advance(3_000);
+    let instants: Vec<u64> = d.published_topics().iter().map(|(t, _)| t - start).collect();
+    assert_eq!(instants, [0, 0, 0, 0, 0, 1_000, 1_000, 1_000, 1_000, 1_000, 2_000, 2_000]);
+    assert!(ops.iter().all(|op| d.done(*op) == Some(Ok(Outcome::Done))));
+    let seq: Vec<Value> = thermostat_telemetry(&tb, "seq");
+    assert_eq!(seq.len(), 12);
+    assert!(matches!(d.pair.state(), iotmqtt::supervisor::ConnectionState::Connected(_)));
+}
+
+// The in-flight window: with 2 slots and the broker's PUBACKs 50 ms away, 6 publishes go 2 at a
+// time, each pair once the previous pair is acknowledged.
+#[test]
+fn the_in_flight_window_waits_for_acknowledgements() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    d.pair.latency_ms = 50;
+    let start = d.now();
+    d.device.set_limits(start, limits("", "", "", 2));
+    for n in 0..6 {
+        d.device.send_telemetry(start, &json!({ "w": n })).unwrap();
+    }
+    d.advance(1_000);
+    let instants: Vec<u64> = d.published_topics().iter().map(|(t, _)| t - start).collect();
+    assert_eq!(instants, [0, 0, 50, 50, 100, 100]);
+}
+
+// docs/platforms/thingsboard.md#firmware-chunks and #checksums: a package in 1 KiB chunks, each
+// requested on v2/fw/request/{id}/chunk/{n}, reassembled and verified with every algorithm.
+#[test]
+fn firmware_chunks_reassemble_and_verify_with_every_checksum() {
+    for algorithm in [
+        ChecksumAlgorithm::Md5,
+        ChecksumAlgorithm::Sha256,
+        ChecksumAlgorithm::Sha384,
+        ChecksumAlgorithm::Sha512,
+        ChecksumAlgorithm::Crc32,
+        ChecksumAlgorithm::Murmur3_32,
+        ChecksumAlgorithm::Murmur3_128,
+    ] {
+        let tb = pair::thingsboard();
+        let mut d = DevicePair::thermostat(&tb);
+        let image: Vec<u8> = (0..5_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let sim_algorithm = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse(algorithm.name()).unwrap();
+        let attrs = tb
+            .assign_ota_package(
+                "Demo Thermostat",
+                iotmqtt_sim::thingsboard::OtaKind::Firmware,
+                "TA652",
+                "1.1",
+                sim_algorithm,
+                image.clone(),
+            )
+            .unwrap();
+        let request_id = d.device.request_id();
+        let mut received = Vec::new();
+        for index in 0..5 {
+            let op = d.device.request_chunk(d.now(), PackageKind::Fw, request_id, index, 1_024).unwrap();
+            d.pump();
+            let Some(Ok(Outcome::Chunk(bytes))) = d.done(op) else {
+                panic!("{algorithm:?} chunk {index}: {:?}", d.events)
+            };
+            received.extend(bytes);
+        }
+        assert_eq!(received, image);
+        let checksum = attrs["fw_checksum"].as_str().unwrap();
+        assert_eq!(algorithm.verify(&received, checksum), Ok(()), "{algorithm:?}");
+    }
+}
+
+// A server-side RPC for a method nobody registered is answered with an error at once; a
+// registered one reaches the application, whose reply goes back on the request's id.
+#[test]
+fn server_rpc_is_dispatched_by_method_and_unknown_methods_are_answered() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    d.device.register_rpc(d.now(), "setTemperature", false);
+    d.pump();
+    assert_eq!(d.subscribe_requests(), ["v1/devices/me/rpc/request/+"]);
+    let now = d.now();
+    d.device.handle_message(now, "v1/devices/me/rpc/request/7", br#"{"method":"reboot","params":{}}"#);
+    d.device.handle_message(now, "v1/devices/me/rpc/request/8", br#"{"method":"setTemperature","params":22}"#);
+    d.pump();
+    let replies: Vec<(String, String)> = d
+        .requests
+        .iter()
+        .filter_map(|(_, e)| match e {
+            DeviceEvent::RequestPublish { topic, payload, .. } => {
+                Some((topic.clone(), String::from_utf8_lossy(payload).into_owned()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        replies,
+        [("v1/devices/me/rpc/response/7".to_string(), r#"{"error":"unknown method: reboot"}"#.to_string())]
+    );
+    let Some(DeviceEvent::NotifyRpcRequest { request, one_way: false }) = d.events.last().cloned() else {
+        panic!("{:?}", d.events)
+    };
+    assert_eq!((request.id, request.method.as_str(), request.params.clone()), (8, "setTemperature", json!(22)));
+    d.device.reply_rpc(d.now(), request.id, &Ok(json!({"ok": true})));
+    d.pump();
+    assert_eq!(d.published_topics().last().unwrap().1, "v1/devices/me/rpc/response/8");
+}
