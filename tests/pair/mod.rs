@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use iotmqtt::supervisor::{ConnectStart, ConnectionState, Event, Millis, Supervisor};
 use iotmqtt::{ClientOptions, ConnectOptions};
-use iotmqtt_sim::session::{Output, PlatformGate, Push, Pushes, ServerSession, SessionHandle};
+use iotmqtt_sim::session::{Output, PlatformGate, Pushes, ServerSession, SessionHandle};
 use iotmqtt_sim::thingsboard::{ThingsBoard, ThingsBoardGate};
 use iotmqtt_sim::SimConfig;
 
