@@ -1,10 +1,9 @@
-//! `ThingsBoardDevice`: one device's MQTT session with ThingsBoard in the browser. Subscribes only to
-//! whitelisted filters, and only for features in use; obeys the session's payload, in-flight and rate limits.
+//! `ThingsBoardDevice`: one device's MQTT session with ThingsBoard in the browser, a thin shell over
+//! the pure `platforms::thingsboard::session::DeviceSession`. It carries the session's subscribes and
+//! publishes out on the client, reports their outcomes and the device's messages back, arms one
+//! timer for the session's deadline, and turns its events into futures and callbacks.
 
-use crate::error::SessionError;
 use std::cell::RefCell;
-
-use crate::collections::VecMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -14,23 +13,18 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::time::timeout;
 use crate::client::{MqttClient, WeakMqttClient};
-use crate::platforms::subscriptions::{LazySubscriptions, Need};
-use crate::platforms::thingsboard::attributes::{
-    attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,
-    SharedAttributesUpdate,
-};
+use crate::collections::VecMap;
+use crate::platforms::thingsboard::attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};
 use crate::platforms::thingsboard::error::ThingsBoardError;
 use crate::platforms::thingsboard::limits::{parse_session_limits, SessionLimits};
 use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
-use crate::platforms::thingsboard::pacing::{Budget, Pacer, PacingStatus};
-use crate::platforms::thingsboard::rpc::{
-    claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest,
-};
-use crate::platforms::thingsboard::telemetry::{parse_telemetry, split_payloads, validate_attributes};
-use crate::platforms::thingsboard::topics;
+use crate::platforms::thingsboard::pacing::{Budget, PacingStatus};
+use crate::platforms::thingsboard::rpc::RpcRequest;
+use crate::platforms::thingsboard::session::{DeviceEvent, DeviceSession, OpId, Outcome, SessionOptions};
+use crate::platforms::thingsboard::topics::{self, PackageKind};
 use crate::session::{ConnectOptions, Message, Outgoing, QoS};
+use crate::supervisor::Millis;
 use crate::transport::{now_ms, DeadlineTimer};
 
 /// What an RPC handler returns: the reply's JSON, or an error message sent as `{"error": ...}`.
@@ -38,34 +32,18 @@ pub type RpcResult = Result<Value, String>;
 pub type RpcFuture = Pin<Box<dyn Future<Output = RpcResult>>>;
 type RpcHandler = Rc<dyn Fn(RpcRequest) -> RpcFuture>;
 type Listener<T> = Rc<dyn Fn(&T)>;
-
-/// A firmware chunk being waited for: (package kind, request id, chunk index).
-pub(crate) type ChunkKey = (crate::platforms::thingsboard::topics::PackageKind, u32, u32);
-pub(crate) type ChunkWaiter = oneshot::Sender<Result<Vec<u8>, ThingsBoardError>>;
-
-struct Registered {
-    handler: RpcHandler,
-    one_way: bool,
-}
+type OpResult = Result<Outcome, ThingsBoardError>;
 
 pub(crate) struct DeviceState {
-    next_request_id: u32,
-    pending_attributes: VecMap<u32, oneshot::Sender<Result<AttributeResponse, ThingsBoardError>>>,
-    pending_calls: VecMap<u32, (String, oneshot::Sender<Result<Value, ThingsBoardError>>)>,
-    pub(crate) pending_chunks: VecMap<ChunkKey, ChunkWaiter>,
-    rpc_handlers: VecMap<String, Registered>,
-    subscriptions: LazySubscriptions<oneshot::Sender<Result<(), ThingsBoardError>>>,
-    pub(crate) mirror: AttributeMirror,
-    limits: SessionLimits,
-    pacer: Pacer,
-    /// Publishes waiting for the pacer, by ticket: told when they may go, with whether they hold
-    /// an in-flight slot.
-    paced: VecMap<u64, (oneshot::Sender<()>, bool)>,
-    /// Wakes the pacer when the next rate window frees.
-    pacer_timer: Option<DeadlineTimer>,
+    core: DeviceSession,
+    /// The futures waiting for each operation of the session.
+    ops: VecMap<OpId, oneshot::Sender<OpResult>>,
+    rpc_handlers: VecMap<String, RpcHandler>,
     shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
     error_listeners: Vec<Listener<ThingsBoardError>>,
     pub(crate) on_shared_change: Vec<Rc<dyn Fn()>>,
+    /// Armed for the session's next deadline (a request timeout, a rate window freeing).
+    timer: Option<DeadlineTimer>,
 }
 
 /// A ThingsBoard device connected over MQTT. Cheap to clone; clones share the session.
@@ -74,6 +52,10 @@ pub struct ThingsBoardDevice {
     pub(crate) client: MqttClient,
     pub(crate) state: Rc<RefCell<DeviceState>>,
     pub(crate) options: Rc<DeviceOptions>,
+}
+
+fn closed() -> ThingsBoardError {
+    ThingsBoardError::Client(crate::ClientError::Closed)
 }
 
 impl ThingsBoardDevice {
@@ -124,38 +106,41 @@ impl ThingsBoardDevice {
 
     /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device.
     pub fn attach(client: MqttClient, options: DeviceOptions) -> Self {
-        let limits = SessionLimits::default();
+        let core =
+            DeviceSession::new(SessionOptions { qos: options.qos, request_timeout_ms: options.request_timeout_ms });
         let state = Rc::new(RefCell::new(DeviceState {
-            next_request_id: 0,
-            pending_attributes: VecMap::new(),
-            pending_calls: VecMap::new(),
-            pending_chunks: VecMap::new(),
+            core,
+            ops: VecMap::new(),
             rpc_handlers: VecMap::new(),
-            subscriptions: LazySubscriptions::default(),
-            mirror: AttributeMirror::default(),
-            pacer: Pacer::new(&limits),
-            limits,
-            paced: VecMap::new(),
-            pacer_timer: None,
             shared_listeners: Vec::new(),
             error_listeners: Vec::new(),
             on_shared_change: Vec::new(),
+            timer: None,
         }));
         let device = Self { client, state, options: Rc::new(options) };
         let weak = device.weak();
         let wake: Rc<dyn Fn()> = Rc::new(move || {
             if let Some(device) = weak.upgrade() {
-                if let Some(t) = device.state.borrow_mut().pacer_timer.as_mut() {
-                    t.fired();
+                let now = now_ms();
+                {
+                    let mut s = device.state.borrow_mut();
+                    if let Some(t) = s.timer.as_mut() {
+                        t.fired();
+                    }
+                    s.core.handle_timeout(now);
                 }
-                device.pace();
+                device.drive();
             }
         });
-        device.state.borrow_mut().pacer_timer = Some(DeadlineTimer::new(wake, false));
-        device.route(topics::ATTRIBUTES, Self::on_shared_update);
-        device.route(topics::ATTRIBUTES_RESPONSE_FILTER, Self::on_attribute_response);
-        device.route(topics::RPC_REQUEST_FILTER, Self::on_rpc_request);
-        device.route(topics::RPC_RESPONSE_FILTER, Self::on_rpc_response);
+        device.state.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
+        for filter in [
+            topics::ATTRIBUTES,
+            topics::ATTRIBUTES_RESPONSE_FILTER,
+            topics::RPC_REQUEST_FILTER,
+            topics::RPC_RESPONSE_FILTER,
+        ] {
+            device.route(filter, Self::deliver);
+        }
         device
     }
 
@@ -179,31 +164,27 @@ impl ThingsBoardDevice {
 
     /// The filters subscribed so far: always a subset of ThingsBoard's whitelist, one per feature used.
     pub fn subscribed_filters(&self) -> Vec<String> {
-        self.state.borrow().subscriptions.granted()
+        self.state.borrow().core.subscribed_filters()
     }
 
     /// Where the pacing of publishes stands now: what waits, and which limit holds it back.
     pub fn pacing_status(&self) -> PacingStatus {
-        self.state.borrow().pacer.status(now_ms())
+        self.state.borrow().core.pacing_status(now_ms())
     }
 
     pub fn session_limits(&self) -> SessionLimits {
-        self.state.borrow().limits.clone()
+        self.state.borrow().core.limits().clone()
     }
 
     /// Replaces the limits (normally from `getSessionLimits`).
     pub fn set_limits(&self, limits: SessionLimits) {
-        {
-            let mut s = self.state.borrow_mut();
-            s.pacer.set_limits(&limits);
-            s.limits = limits;
-        }
-        self.pace();
+        self.state.borrow_mut().core.set_limits(now_ms(), limits);
+        self.drive();
     }
 
     /// The local attribute mirror: client attributes sent, and shared attributes received.
     pub fn attributes(&self) -> AttributeMirror {
-        self.state.borrow().mirror.clone()
+        self.state.borrow().core.mirror().clone()
     }
 
     /// Calls `f` with errors that belong to no call: invalid JSON from the server, a bad RPC id.
@@ -218,96 +199,105 @@ impl ThingsBoardDevice {
         }
     }
 
-    fn next_id(&self) -> u32 {
+    /// A message on one of the device's topics (the device's own routes, and the firmware
+    /// updater's), for the session.
+    pub(crate) fn deliver(&self, m: &Message) {
+        self.state.borrow_mut().core.handle_message(now_ms(), &m.topic, &m.payload);
+        self.drive();
+    }
+
+    /// Starts an operation of the session and waits for its end.
+    async fn run(&self, start: impl FnOnce(&mut DeviceSession, Millis) -> Result<OpId, ThingsBoardError>) -> OpResult {
+        let rx = {
+            let mut s = self.state.borrow_mut();
+            let op = start(&mut s.core, now_ms())?;
+            let (tx, rx) = oneshot::channel();
+            s.ops.insert(op, tx);
+            rx
+        };
+        self.drive();
+        rx.await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    /// Carries out what the session asks, until it asks nothing more; then arms the timer.
+    fn drive(&self) {
+        loop {
+            let Some(event) = self.state.borrow_mut().core.poll_event() else { break };
+            match event {
+                DeviceEvent::RequestSubscribe { filter } => {
+                    let device = self.clone();
+                    spawn_local(async move {
+                        let result = device.client.subscribe(&filter, QoS::AtLeastOnce).await;
+                        let result = result.map(drop).map_err(ThingsBoardError::from);
+                        device.state.borrow_mut().core.subscribed(now_ms(), &filter, result);
+                        device.drive();
+                    });
+                }
+                DeviceEvent::RequestPublish { publish, topic, payload, qos } => {
+                    match self.client.start_publish(Outgoing::new(topic, payload).qos(qos)) {
+                        Ok(None) => self.state.borrow_mut().core.published(now_ms(), publish, Ok(())),
+                        Ok(Some(completion)) => {
+                            let device = self.clone();
+                            spawn_local(async move {
+                                let result = completion.await.map_err(ThingsBoardError::from);
+                                device.state.borrow_mut().core.published(now_ms(), publish, result);
+                                device.drive();
+                            });
+                        }
+                        Err(e) => self.state.borrow_mut().core.published(now_ms(), publish, Err(e.into())),
+                    }
+                }
+                DeviceEvent::NotifyDone { op, result } => {
+                    let waiter = self.state.borrow_mut().ops.remove(&op);
+                    if let Some(w) = waiter {
+                        let _ = w.send(result);
+                    }
+                }
+                DeviceEvent::NotifySharedAttributes(update) => {
+                    let (listeners, hooks) = {
+                        let s = self.state.borrow();
+                        (s.shared_listeners.clone(), s.on_shared_change.clone())
+                    };
+                    for l in listeners {
+                        l(&update);
+                    }
+                    for h in hooks {
+                        h();
+                    }
+                }
+                DeviceEvent::NotifyRpcRequest { request, one_way } => {
+                    let handler = self.state.borrow().rpc_handlers.get(&request.method).cloned();
+                    let Some(handler) = handler else { continue };
+                    let device = self.clone();
+                    spawn_local(async move {
+                        let id = request.id;
+                        let result = handler(request).await;
+                        if !one_way {
+                            device.state.borrow_mut().core.reply_rpc(now_ms(), id, &result);
+                            device.drive();
+                        }
+                    });
+                }
+                DeviceEvent::NotifyError(e) => self.emit_error(e),
+            }
+        }
         let mut s = self.state.borrow_mut();
-        s.next_request_id = s.next_request_id.wrapping_add(1).max(1);
-        s.next_request_id
+        let deadline = s.core.poll_timeout();
+        if let Some(t) = s.timer.as_mut() {
+            t.sync(now_ms(), deadline);
+        }
     }
 
     /// Subscribes to a whitelisted filter once; later calls return at once, and a call made while
     /// the SUBSCRIBE is under way waits for its SUBACK instead of sending another.
     pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {
-        let (tx, rx) = oneshot::channel();
-        let need = self.state.borrow_mut().subscriptions.need(filter, tx);
-        if need == Need::Subscribe {
-            let result =
-                self.client.subscribe(filter, QoS::AtLeastOnce).await.map(drop).map_err(ThingsBoardError::from);
-            let waiters = self.state.borrow_mut().subscriptions.settled(filter, result.is_ok());
-            for w in waiters {
-                let _ = w.send(result.clone());
-            }
-        }
-        match need {
-            Need::Ready => Ok(()),
-            Need::Subscribe | Need::Wait => {
-                rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed)))
-            }
-        }
-    }
-
-    /// Hands the pacer's turn to every publish that may go now, and arms the timer for the next.
-    fn pace(&self) {
-        let now = now_ms();
-        let mut s = self.state.borrow_mut();
-        loop {
-            let mut freed = false;
-            for ticket in s.pacer.release(now) {
-                if let Some((tx, in_flight)) = s.paced.remove(&ticket) {
-                    // A caller that went away gives its in-flight slot back.
-                    if tx.send(()).is_err() && in_flight {
-                        s.pacer.completed();
-                        freed = true;
-                    }
-                }
-            }
-            if !freed {
-                break;
-            }
-        }
-        let deadline = s.pacer.poll_timeout(now);
-        if let Some(t) = s.pacer_timer.as_mut() {
-            t.sync(now, deadline);
-        }
-    }
-
-    /// Publishes within the session's rate limits and in-flight window: waits instead of being cut off.
-    /// A payload over the topic's [`SessionLimits::payload_budget`] is an error: ThingsBoard would
-    /// drop the connection.
-    async fn publish(&self, topic: &str, payload: Vec<u8>, budget: Budget) -> Result<(), ThingsBoardError> {
-        let max = self.payload_budget(topic);
-        if payload.len() > max {
-            return Err(ThingsBoardError::PayloadTooLarge { size: payload.len(), max });
-        }
-        let qos = self.options.qos.min(QoS::AtLeastOnce);
-        let in_flight = qos == QoS::AtLeastOnce;
-        let turn = {
-            let mut s = self.state.borrow_mut();
-            let ticket = s.pacer.offer(budget, in_flight);
-            let (tx, rx) = oneshot::channel();
-            s.paced.insert(ticket, (tx, in_flight));
-            rx
-        };
-        self.pace();
-        if turn.await.is_err() {
-            return Err(ThingsBoardError::Client(crate::ClientError::Closed));
-        }
-        let result = self.client.publish(Outgoing::new(topic, payload).qos(qos)).await;
-        if in_flight {
-            self.state.borrow_mut().pacer.completed();
-            self.pace();
-        }
-        Ok(result?)
+        self.run(|core, now| Ok(core.subscribe(now, filter))).await.map(drop)
     }
 
     /// Sends telemetry in any documented format (`{k:v}`, `[{k:v}]`, `{ts, values}`, `[{ts, values}]`),
-    /// split so that no PUBLISH exceeds the session's max payload size.
+    /// split so that no PUBLISH exceeds the session's max payload size, within the rate limits.
     pub async fn send_telemetry(&self, telemetry: &Value) -> Result<(), ThingsBoardError> {
-        let records = parse_telemetry(telemetry)?;
-        for p in split_payloads(&records, self.payload_budget(topics::TELEMETRY))? {
-            self.publish(topics::TELEMETRY, p.json.into_bytes(), Budget::Telemetry { points: p.data_points as u64 })
-                .await?;
-        }
-        Ok(())
+        self.run(|core, now| core.send_telemetry(now, telemetry)).await.map(drop)
     }
 
     /// Sends any serde type as telemetry (a struct becomes `{field: value}`).
@@ -318,11 +308,7 @@ impl ThingsBoardDevice {
 
     /// Publishes client-side attributes and keeps them in the mirror.
     pub async fn send_attributes(&self, attributes: &Value) -> Result<(), ThingsBoardError> {
-        let map = validate_attributes(attributes)?.clone();
-        let body = attributes.to_string();
-        self.publish(topics::ATTRIBUTES, body.into_bytes(), Budget::Message).await?;
-        self.state.borrow_mut().mirror.apply_client(&map);
-        Ok(())
+        self.run(|core, now| core.send_attributes(now, attributes)).await.map(drop)
     }
 
     /// Asks for client and shared attributes; resolves with `{client, shared}` or times out.
@@ -331,22 +317,9 @@ impl ThingsBoardDevice {
         client_keys: &[&str],
         shared_keys: &[&str],
     ) -> Result<AttributeResponse, ThingsBoardError> {
-        let payload = attribute_request_payload(client_keys, shared_keys)?;
-        self.ensure_subscribed(topics::ATTRIBUTES_RESPONSE_FILTER).await?;
-        let id = self.next_id();
-        let (tx, rx) = oneshot::channel();
-        self.state.borrow_mut().pending_attributes.insert(id, tx);
-        if let Err(e) = self.publish(&topics::attributes_request(id), payload.into_bytes(), Budget::Message).await {
-            self.state.borrow_mut().pending_attributes.remove(&id);
-            return Err(e);
-        }
-        let ms = self.options.request_timeout_ms;
-        let answer = timeout(ms, rx).await;
-        self.state.borrow_mut().pending_attributes.remove(&id);
-        match answer {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
-            None => Err(ThingsBoardError::Timeout { what: "attribute request", timeout_ms: ms }),
+        match self.run(|core, now| core.request_attributes(now, client_keys, shared_keys)).await? {
+            Outcome::Attributes(r) => Ok(r),
+            other => Err(unexpected(other)),
         }
     }
 
@@ -379,17 +352,18 @@ impl ThingsBoardDevice {
 
     /// Removes a method's handler; later calls to it get `{"error": "unknown method"}`.
     pub fn remove_rpc(&self, method: &str) -> bool {
-        self.state.borrow_mut().rpc_handlers.remove(method).is_some()
+        let mut s = self.state.borrow_mut();
+        s.rpc_handlers.remove(method);
+        s.core.remove_rpc(method)
     }
 
     fn register_rpc(&self, method: &str, handler: RpcHandler, one_way: bool) {
-        self.state.borrow_mut().rpc_handlers.insert(method.to_owned(), Registered { handler, one_way });
-        let device = self.clone();
-        spawn_local(async move {
-            if let Err(e) = device.ensure_subscribed(topics::RPC_REQUEST_FILTER).await {
-                device.emit_error(e);
-            }
-        });
+        {
+            let mut s = self.state.borrow_mut();
+            s.rpc_handlers.insert(method.to_owned(), handler);
+            s.core.register_rpc(now_ms(), method, one_way);
+        }
+        self.drive();
     }
 
     /// Subscribes to server-side RPC now, to know it worked (handlers subscribe lazily otherwise).
@@ -399,28 +373,15 @@ impl ThingsBoardDevice {
 
     /// Client-side RPC: resolves with the server's result, a typed `RpcError`, or a timeout.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, ThingsBoardError> {
-        let payload = rpc_call_payload(method, &params)?;
-        self.ensure_subscribed(topics::RPC_RESPONSE_FILTER).await?;
-        let id = self.next_id();
-        let (tx, rx) = oneshot::channel();
-        self.state.borrow_mut().pending_calls.insert(id, (method.to_owned(), tx));
-        if let Err(e) = self.publish(&topics::rpc_request(id), payload.into_bytes(), Budget::Message).await {
-            self.state.borrow_mut().pending_calls.remove(&id);
-            return Err(e);
-        }
-        let ms = self.options.request_timeout_ms;
-        let answer = timeout(ms, rx).await;
-        self.state.borrow_mut().pending_calls.remove(&id);
-        match answer {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
-            None => Err(ThingsBoardError::Timeout { what: "RPC call", timeout_ms: ms }),
+        match self.run(|core, now| core.call(now, method, &params)).await? {
+            Outcome::CallResult(v) => Ok(v),
+            other => Err(unexpected(other)),
         }
     }
 
     /// Starts claiming (docs/platforms/thingsboard.md#claiming); both arguments are optional.
     pub async fn claim(&self, secret_key: Option<&str>, duration_ms: Option<u64>) -> Result<(), ThingsBoardError> {
-        self.publish(topics::CLAIM, claim_payload(secret_key, duration_ms).into_bytes(), Budget::Message).await
+        self.run(|core, now| core.claim(now, secret_key, duration_ms)).await.map(drop)
     }
 
     /// Publishes JSON to a topic within the limits (for the OTA flow's telemetry).
@@ -429,7 +390,7 @@ impl ThingsBoardDevice {
     }
 
     pub(crate) async fn publish_raw(&self, topic: &str, payload: Vec<u8>) -> Result<(), ThingsBoardError> {
-        self.publish(topic, payload, Budget::Message).await
+        self.run(|core, now| core.publish(now, topic, payload, Budget::Message)).await.map(drop)
     }
 
     pub(crate) async fn publish_telemetry_raw(
@@ -438,117 +399,55 @@ impl ThingsBoardDevice {
         payload: Vec<u8>,
         points: u64,
     ) -> Result<(), ThingsBoardError> {
-        self.publish(topic, payload, Budget::Telemetry { points }).await
+        self.run(|core, now| core.publish(now, topic, payload, Budget::Telemetry { points })).await.map(drop)
+    }
+
+    /// Asks for one firmware chunk and waits for its bytes (or the request timeout).
+    pub(crate) async fn request_chunk(
+        &self,
+        kind: PackageKind,
+        request_id: u32,
+        index: u32,
+        chunk_size: usize,
+    ) -> Result<Vec<u8>, ThingsBoardError> {
+        match self.run(|core, now| core.request_chunk(now, kind, request_id, index, chunk_size)).await? {
+            Outcome::Chunk(bytes) => Ok(bytes),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Fails the chunk requests of `kind` still waiting (a newer package replaces the download).
+    pub(crate) fn cancel_chunks(&self, kind: PackageKind) {
+        self.state.borrow_mut().core.cancel_chunks(kind);
+        self.drive();
     }
 
     pub(crate) fn payload_budget(&self, topic: &str) -> usize {
-        self.state.borrow().limits.payload_budget(topic)
+        self.state.borrow().core.payload_budget(topic)
     }
 
     pub(crate) fn next_request_id(&self) -> u32 {
-        self.next_id()
+        self.state.borrow_mut().core.request_id()
     }
 
-    /// Disconnects and frees the client's handlers and timers.
+    /// Disconnects and frees the client's handlers and timers; what was waiting fails.
     pub fn close(&self) {
         self.client.close();
+        self.state.borrow_mut().core.close(closed());
+        self.drive();
         let mut s = self.state.borrow_mut();
         s.rpc_handlers.clear();
         s.shared_listeners.clear();
         s.error_listeners.clear();
         s.on_shared_change.clear();
-        s.pending_attributes.clear();
-        s.pending_calls.clear();
-        s.pending_chunks.clear();
-        s.paced.clear();
-        s.subscriptions.clear();
-        s.pacer_timer = None;
+        s.ops.clear();
+        s.timer = None;
     }
+}
 
-    fn on_shared_update(&self, m: &Message) {
-        match parse_shared_update(&m.payload) {
-            Ok(update) => {
-                let (listeners, hooks) = {
-                    let mut s = self.state.borrow_mut();
-                    s.mirror.apply_update(&update);
-                    (s.shared_listeners.clone(), s.on_shared_change.clone())
-                };
-                for l in listeners {
-                    l(&update);
-                }
-                for h in hooks {
-                    h();
-                }
-            }
-            Err(e) => self.emit_error(e),
-        }
-    }
-
-    fn on_attribute_response(&self, m: &Message) {
-        let Some(id) = topics::id_after(&m.topic, topics::ATTRIBUTES_RESPONSE_PREFIX).and_then(|id| id.parse().ok())
-        else {
-            return self.emit_error(ThingsBoardError::InvalidPayload {
-                what: "attribute response",
-                detail: format!("topic {:?} has no integer request id", m.topic),
-            });
-        };
-        let result = parse_attribute_response(&m.payload);
-        let waiter = {
-            let mut s = self.state.borrow_mut();
-            if let Ok(r) = &result {
-                s.mirror.apply_response(r);
-            }
-            s.pending_attributes.remove(&id)
-        };
-        match (waiter, result) {
-            (Some(w), result) => {
-                let _ = w.send(result);
-            }
-            (None, Err(e)) => self.emit_error(e),
-            (None, Ok(_)) => {}
-        }
-    }
-
-    fn on_rpc_response(&self, m: &Message) {
-        let Some(id) = topics::id_after(&m.topic, topics::RPC_RESPONSE_PREFIX).and_then(|id| id.parse().ok()) else {
-            return self.emit_error(ThingsBoardError::InvalidPayload {
-                what: "RPC response",
-                detail: format!("topic {:?} has no integer request id", m.topic),
-            });
-        };
-        let pending = self.state.borrow_mut().pending_calls.remove(&id);
-        if let Some((method, w)) = pending {
-            let _ = w.send(parse_rpc_result(&method, &m.payload));
-        }
-    }
-
-    fn on_rpc_request(&self, m: &Message) {
-        let request = match parse_rpc_request(&m.topic, &m.payload) {
-            Ok(r) => r,
-            Err(e) => return self.emit_error(e),
-        };
-        let found = {
-            let s = self.state.borrow();
-            s.rpc_handlers.get(&request.method).map(|r| (r.handler.clone(), r.one_way))
-        };
-        let device = self.clone();
-        spawn_local(async move {
-            let id = request.id.to_string();
-            let method = request.method.clone();
-            let result = match found {
-                Some((handler, true)) => {
-                    let _ = handler(request).await;
-                    return;
-                }
-                Some((handler, false)) => handler(request).await,
-                None => Err(format!("unknown method: {method}")),
-            };
-            let reply = rpc_reply_payload(&result).into_bytes();
-            if let Err(e) = device.publish(&topics::rpc_response(&id), reply, Budget::Message).await {
-                device.emit_error(e);
-            }
-        });
-    }
+/// An operation ended with an outcome of another kind: a bug, reported rather than panicking.
+fn unexpected(outcome: Outcome) -> ThingsBoardError {
+    ThingsBoardError::InvalidPayload { what: "device session", detail: format!("unexpected outcome {outcome:?}") }
 }
 
 /// A device handle for closures stored inside the client, so they do not keep it alive.

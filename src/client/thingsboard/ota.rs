@@ -1,24 +1,20 @@
 //! Firmware and software updates on a `ThingsBoardDevice` (docs/platforms/thingsboard.md#firmware): reacts
 //! to `fw_*` attributes, downloads in chunks, verifies, reports every `fw_state`, hands the image over.
 
-use crate::error::SessionError;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use futures_channel::oneshot;
 use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 
-use super::device::{ChunkWaiter, ThingsBoardDevice};
-use crate::client::time::timeout;
+use super::device::ThingsBoardDevice;
 use crate::platforms::thingsboard::error::ThingsBoardError;
 use crate::platforms::thingsboard::firmware::{
     current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
 };
 use crate::platforms::thingsboard::topics::PackageKind;
-use crate::session::Message;
 
 /// What the update reports as it goes, for progress bars and logs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,18 +116,10 @@ impl FirmwareUpdater {
                 FirmwareUpdater { ota }.check();
             }
         }));
-        let weak = Rc::downgrade(&updater.ota);
-        let _ = device.client.on_message(&kind.chunk_response_filter(), move |m: &Message| {
-            if let Some(ota) = weak.upgrade() {
-                ota.on_chunk(m);
-            }
-        });
-        let weak = Rc::downgrade(&updater.ota);
-        let _ = device.client.on_message(&kind.error_topic(), move |m: &Message| {
-            if let Some(ota) = weak.upgrade() {
-                ota.on_server_error(m);
-            }
-        });
+        // Chunks and the server's chunk errors go to the device's session, which matches them to
+        // the requests waiting.
+        device.route(&kind.chunk_response_filter(), ThingsBoardDevice::deliver);
+        device.route(&kind.error_topic(), ThingsBoardDevice::deliver);
         device.ensure_subscribed(&kind.chunk_response_filter()).await?;
         device.ensure_subscribed(&kind.error_topic()).await?;
         device.ensure_subscribed(crate::platforms::thingsboard::topics::ATTRIBUTES).await?;
@@ -163,7 +151,7 @@ impl FirmwareUpdater {
     fn check(&self) {
         let kind = self.ota.options.borrow().kind;
         // Read first, so no borrow of the device's state is held while error listeners run.
-        let announced = PackageInfo::from_attributes(kind, &self.ota.device.state.borrow().mirror.shared);
+        let announced = PackageInfo::from_attributes(kind, &self.ota.device.attributes().shared);
         let info = match announced {
             Ok(Some(info)) => info,
             Ok(None) => return,
@@ -179,9 +167,9 @@ impl FirmwareUpdater {
         // A new package during a download cancels the old one.
         let generation = self.ota.generation.get() + 1;
         self.ota.generation.set(generation);
-        // Its chunk waiter goes now, so the old download ends and frees its image at once rather
+        // Its chunk request fails now, so the old download ends and frees its image at once rather
         // than at its chunk timeout.
-        drop(self.ota.take_waiters(kind));
+        self.ota.device.cancel_chunks(kind);
         *self.ota.in_progress.borrow_mut() = Some(key);
         self.ota.emit(FirmwareEvent::Available { package: info.clone() });
         let ota = self.ota.clone();
@@ -237,25 +225,17 @@ impl Ota {
         let request_id = self.device.next_request_id();
         let mut download = Download::new(info.clone(), request_id, chunk_size);
         self.report(FirmwareState::Downloading, None).await?;
-        let timeout_ms = self.device.options.request_timeout_ms;
         loop {
             if self.cancelled(generation) {
                 return Ok(());
             }
             let index = download.next_index();
-            let (topic, payload) = download.next_request();
-            let (tx, rx) = oneshot::channel();
-            self.device.state.borrow_mut().pending_chunks.insert((kind, request_id, index), tx);
-            self.device.publish_raw(&topic, payload.into_bytes()).await?;
-            let answer = timeout(timeout_ms, rx).await;
-            self.device.state.borrow_mut().pending_chunks.remove(&(kind, request_id, index));
-            let bytes = match answer {
-                Some(Ok(Ok(bytes))) => bytes,
-                Some(Ok(Err(e))) => return self.fail(e).await,
-                Some(Err(_)) => {
-                    return Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost)))
-                }
-                None => return self.fail(ThingsBoardError::Timeout { what: "firmware chunk", timeout_ms }).await,
+            let bytes = match self.device.request_chunk(kind, request_id, index, chunk_size).await {
+                Ok(bytes) => bytes,
+                // Cancelled by a newer package: that download reports for itself.
+                Err(_) if self.cancelled(generation) => return Ok(()),
+                Err(e @ ThingsBoardError::Client(_)) => return Err(e),
+                Err(e) => return self.fail(e).await,
             };
             if self.cancelled(generation) {
                 return Ok(());
@@ -289,30 +269,5 @@ impl Ota {
         }
         self.options.borrow_mut().current = Some((info.title.clone(), info.version.clone()));
         self.report(FirmwareState::Updated, None).await
-    }
-
-    fn on_chunk(&self, m: &Message) {
-        let kind = self.options.borrow().kind;
-        let Some((request_id, index)) = kind.parse_chunk_response(&m.topic) else { return };
-        let waiter = self.device.state.borrow_mut().pending_chunks.remove(&(kind, request_id, index));
-        if let Some(w) = waiter {
-            let _ = w.send(Ok(m.payload.clone()));
-        }
-    }
-
-    /// The waiters for chunks of `kind`, taken out.
-    fn take_waiters(&self, kind: PackageKind) -> Vec<ChunkWaiter> {
-        let mut s = self.device.state.borrow_mut();
-        let keys: Vec<_> = s.pending_chunks.keys().filter(|(k, _, _)| *k == kind).copied().collect();
-        keys.into_iter().filter_map(|k| s.pending_chunks.remove(&k)).collect()
-    }
-
-    /// `v2/fw/error` (e.g. PAYLOAD_TOO_LARGE): fails the chunk being waited for.
-    fn on_server_error(&self, m: &Message) {
-        let kind = self.options.borrow().kind;
-        let text = String::from_utf8_lossy(&m.payload).into_owned();
-        for w in self.take_waiters(kind) {
-            let _ = w.send(Err(ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}"))));
-        }
     }
 }

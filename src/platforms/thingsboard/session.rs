@@ -388,6 +388,19 @@ impl DeviceSession {
         self.events.pop_front()
     }
 
+    /// Fails the chunk requests of `kind` still waiting: a newer package replaces the download.
+    pub fn cancel_chunks(&mut self, kind: PackageKind) {
+        let waiting: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, o)| matches!(o.awaits, Awaits::Chunk { kind: k, .. } if k == kind))
+            .map(|(op, _)| *op)
+            .collect();
+        for op in waiting {
+            self.fail(op, ThingsBoardError::Firmware("a newer package replaced this download".into()));
+        }
+    }
+
     /// Ends every operation (the device closed): they fail with `error`, and nothing more is sent.
     pub fn close(&mut self, error: ThingsBoardError) {
         let ops: Vec<OpId> = self.ops.keys().copied().collect();
