@@ -9,7 +9,7 @@ cd "$ROOT"
 OUT="${OUT:-$ROOT/test-output}/bench"
 mkdir -p "$OUT"
 [[ -d node_modules/mqtt/dist && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
-bash scripts/bench-build.sh
+[[ -n "${IOTMQTT_PREBUILT:-}" ]] || bash scripts/bench-build.sh
 log="$OUT/smoke.log"
 timeout 180 node bench/run.mjs --quick --out "$OUT/smoke.json" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

@@ -17,8 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "trunk build --release --dist test-output/dist"
-if ! trunk build --release --dist "$TOP/dist" >"$OUT/trunk.log" 2>&1; then
+if [[ -n "${IOTMQTT_PREBUILT:-}" ]]; then
+  echo "the dashboard from scripts/release-builds.sh (trunk build --release --dist test-output/dist)"
+elif ! { echo "trunk build --release --dist test-output/dist"; trunk build --release --dist "$TOP/dist" >"$OUT/trunk.log" 2>&1; }; then
   tail -40 "$OUT/trunk.log"
   echo "e2e: 0 passed, 1 failed (the dashboard did not build)"
   exit 1

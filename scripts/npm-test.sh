@@ -20,8 +20,12 @@ trap cleanup EXIT
 
 [[ -x node_modules/.bin/tsc && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
 
-echo "-- build (wasm-pack, web + bundler)"
-bash scripts/npm-build.sh
+if [[ -n "${IOTMQTT_PREBUILT:-}" ]]; then
+  echo "-- build: pkg/web and pkg/bundler from scripts/release-builds.sh"
+else
+  echo "-- build (wasm-pack, web + bundler)"
+  bash scripts/npm-build.sh
+fi
 
 echo "-- size budget"
 wasm=$(gzip -9c pkg/web/iotmqtt_bg.wasm | wc -c)
