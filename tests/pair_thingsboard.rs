@@ -272,3 +272,79 @@ fn server_rpc_is_dispatched_by_method_and_unknown_methods_are_answered() {
     d.pump();
     assert_eq!(d.published_topics().last().unwrap().1, "v1/devices/me/rpc/response/8");
 }
+
+// The dashboard's gateway stall, explained: 500 sub-devices every second under the gateway's
+// telemetry limits ("6000:60" data points) send 12 batches in the first minute, then one a second
+// from 60 s, as each earlier batch leaves the window. docs/platforms/thingsboard.md#session-limits.
+#[test]
+fn a_gateway_batch_of_500_sub_devices_waits_for_the_data_point_window() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::gateway(&tb);
+    let start = d.now();
+    d.device.set_limits(start, limits("200:1,6000:60", "100:1,3000:60", "6000:60", 100));
+    let names: Vec<String> = (0..500).map(|n| format!("sensor-{n:03}")).collect();
+    let reading = json!({"t": 20});
+    for second in 0..20u64 {
+        let batch: Vec<(&str, &Value)> = names.iter().map(|n| (n.as_str(), &reading)).collect();
+        d.device.gateway_telemetry(d.now(), 1_700_000_000_000, &batch).unwrap();
+        d.advance(1_000);
+        assert_eq!(d.now(), start + (second + 1) * 1_000);
+    }
+    d.advance(45_000);
+    let instants: Vec<u64> = d.published_topics().iter().map(|(t, _)| (t - start) / 1_000).collect();
+    // Each batch that left frees its 500 points exactly 60 s later, for one waiting batch.
+    assert_eq!(instants, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 60, 61, 62, 63, 64, 65]);
+    let status = d.device.pacing_status(d.now());
+    assert_eq!(status.queued, 2);
+    assert_eq!(status.binding, Some(iotmqtt::platforms::thingsboard::Binding::TelemetryDataPoints));
+    assert_eq!(status.used, 6_000);
+    assert_eq!(status.next_at, Some(start + 66_000));
+}
+
+// A sub-device's shared attribute, asked through the gateway: the answer for a single key names
+// no key, so the session keeps it (docs/platforms/thingsboard.md#gateway).
+#[test]
+fn a_gateway_attribute_request_for_one_key_gets_its_value() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::gateway(&tb);
+    let connect = d
+        .device
+        .publish(
+            d.now(),
+            "v1/gateway/connect",
+            br#"{"device":"Sensor A"}"#.to_vec(),
+            iotmqtt::platforms::thingsboard::Budget::Message,
+        )
+        .unwrap();
+    d.pump();
+    assert_eq!(d.done(connect), Some(Ok(Outcome::Done)));
+    let mut shared = serde_json::Map::new();
+    shared.insert("interval".into(), json!(30));
+    tb.save_shared_attributes("Sensor A", &shared).unwrap();
+    let op = d.device.gateway_request_attributes(d.now(), "Sensor A", &["interval"], false).unwrap();
+    d.pump();
+    let mut expected = serde_json::Map::new();
+    expected.insert("interval".into(), json!(30));
+    assert_eq!(d.done(op), Some(Ok(Outcome::GatewayAttributes(expected))));
+    assert_eq!(d.subscribe_requests(), ["v1/gateway/attributes/response"]);
+}
+
+// A sub-device RPC with no handler enabled is answered with an error on v1/gateway/rpc.
+#[test]
+fn a_gateway_rpc_without_a_handler_is_answered_with_an_error() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::gateway(&tb);
+    let now = d.now();
+    d.device.handle_message(
+        now,
+        "v1/gateway/rpc",
+        br#"{"device":"Sensor A","data":{"id":3,"method":"reboot","params":{}}}"#,
+    );
+    d.pump();
+    let Some((_, DeviceEvent::RequestPublish { topic, payload, .. })) = d.requests.last().cloned() else {
+        panic!("{:?}", d.requests)
+    };
+    assert_eq!(topic, "v1/gateway/rpc");
+    let reply: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(reply, json!({"device": "Sensor A", "id": 3, "data": {"error": "unknown method: reboot"}}));
+}

@@ -24,14 +24,24 @@ pub struct DevicePair {
 }
 
 pub const TOKEN: &str = "demo-thermostat-token";
+pub const GATEWAY_TOKEN: &str = "demo-gateway-token";
 
 impl DevicePair {
     /// A connected thermostat (QoS 1, 5 s request timeout).
     pub fn thermostat(tb: &std::sync::Arc<iotmqtt_sim::thingsboard::ThingsBoard>) -> Self {
+        Self::device(tb, TOKEN)
+    }
+
+    /// The demo gateway, connected as a device.
+    pub fn gateway(tb: &std::sync::Arc<iotmqtt_sim::thingsboard::ThingsBoard>) -> Self {
+        Self::device(tb, GATEWAY_TOKEN)
+    }
+
+    fn device(tb: &std::sync::Arc<iotmqtt_sim::thingsboard::ThingsBoard>, token: &str) -> Self {
         let options = ConnectOptions {
             version: ProtocolVersion::V3_1_1,
-            client_id: "pair-thermostat".into(),
-            username: Some(TOKEN.into()),
+            client_id: format!("pair-{token}"),
+            username: Some(token.into()),
             keepalive_secs: 30,
             ..Default::default()
         };

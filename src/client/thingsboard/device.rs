@@ -17,6 +17,7 @@ use crate::client::{MqttClient, WeakMqttClient};
 use crate::collections::VecMap;
 use crate::platforms::thingsboard::attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};
 use crate::platforms::thingsboard::error::ThingsBoardError;
+use crate::platforms::thingsboard::gateway::GatewayRpcRequest;
 use crate::platforms::thingsboard::limits::{parse_session_limits, SessionLimits};
 use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
 use crate::platforms::thingsboard::pacing::{Budget, PacingStatus};
@@ -31,6 +32,8 @@ use crate::transport::{now_ms, DeadlineTimer};
 pub type RpcResult = Result<Value, String>;
 pub type RpcFuture = Pin<Box<dyn Future<Output = RpcResult>>>;
 type RpcHandler = Rc<dyn Fn(RpcRequest) -> RpcFuture>;
+pub(crate) type GatewayRpcHandler = Rc<dyn Fn(GatewayRpcRequest) -> RpcFuture>;
+pub(crate) type GatewayAttributeListener = Rc<dyn Fn(&str, &SharedAttributesUpdate)>;
 type Listener<T> = Rc<dyn Fn(&T)>;
 type OpResult = Result<Outcome, ThingsBoardError>;
 
@@ -42,6 +45,9 @@ pub(crate) struct DeviceState {
     shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
     error_listeners: Vec<Listener<ThingsBoardError>>,
     pub(crate) on_shared_change: Vec<Rc<dyn Fn()>>,
+    /// A gateway's: its sub-devices' shared-attribute listeners and RPC handler.
+    pub(crate) gateway_attribute_listeners: Vec<GatewayAttributeListener>,
+    pub(crate) gateway_rpc: Option<GatewayRpcHandler>,
     /// Armed for the session's next deadline (a request timeout, a rate window freeing).
     timer: Option<DeadlineTimer>,
 }
@@ -115,6 +121,8 @@ impl ThingsBoardDevice {
             shared_listeners: Vec::new(),
             error_listeners: Vec::new(),
             on_shared_change: Vec::new(),
+            gateway_attribute_listeners: Vec::new(),
+            gateway_rpc: None,
             timer: None,
         }));
         let device = Self { client, state, options: Rc::new(options) };
@@ -278,6 +286,23 @@ impl ThingsBoardDevice {
                         }
                     });
                 }
+                DeviceEvent::NotifyGatewayAttributes { device, update } => {
+                    let listeners = self.state.borrow().gateway_attribute_listeners.clone();
+                    for l in listeners {
+                        l(&device, &update);
+                    }
+                }
+                DeviceEvent::NotifyGatewayRpc(request) => {
+                    let handler = self.state.borrow().gateway_rpc.clone();
+                    let Some(handler) = handler else { continue };
+                    let device = self.clone();
+                    spawn_local(async move {
+                        let (name, id) = (request.device.clone(), request.id);
+                        let result = handler(request).await;
+                        device.state.borrow_mut().core.reply_gateway_rpc(now_ms(), &name, id, &result);
+                        device.drive();
+                    });
+                }
                 DeviceEvent::NotifyError(e) => self.emit_error(e),
             }
         }
@@ -393,15 +418,6 @@ impl ThingsBoardDevice {
         self.run(|core, now| core.publish(now, topic, payload, Budget::Message)).await.map(drop)
     }
 
-    pub(crate) async fn publish_telemetry_raw(
-        &self,
-        topic: &str,
-        payload: Vec<u8>,
-        points: u64,
-    ) -> Result<(), ThingsBoardError> {
-        self.run(|core, now| core.publish(now, topic, payload, Budget::Telemetry { points })).await.map(drop)
-    }
-
     /// Asks for one firmware chunk and waits for its bytes (or the request timeout).
     pub(crate) async fn request_chunk(
         &self,
@@ -422,8 +438,29 @@ impl ThingsBoardDevice {
         self.drive();
     }
 
-    pub(crate) fn payload_budget(&self, topic: &str) -> usize {
-        self.state.borrow().core.payload_budget(topic)
+    /// A gateway's telemetry for several sub-devices, stamped with the page's clock where it has no `ts`.
+    pub(crate) async fn gateway_telemetry(&self, batch: &[(&str, &Value)]) -> Result<(), ThingsBoardError> {
+        let epoch_ms = js_sys::Date::now() as i64;
+        self.run(|core, now| core.gateway_telemetry(now, epoch_ms, batch)).await.map(drop)
+    }
+
+    /// A gateway's request for one sub-device's attributes.
+    pub(crate) async fn gateway_request_attributes(
+        &self,
+        device: &str,
+        keys: &[&str],
+        client: bool,
+    ) -> Result<serde_json::Map<String, Value>, ThingsBoardError> {
+        match self.run(|core, now| core.gateway_request_attributes(now, device, keys, client)).await? {
+            Outcome::GatewayAttributes(values) => Ok(values),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// A gateway answers its sub-devices' RPCs with `handler` from now on.
+    pub(crate) async fn enable_gateway_rpc(&self, handler: GatewayRpcHandler) -> Result<(), ThingsBoardError> {
+        self.state.borrow_mut().gateway_rpc = Some(handler);
+        self.run(|core, now| Ok(core.enable_gateway_rpc(now))).await.map(drop)
     }
 
     pub(crate) fn next_request_id(&self) -> u32 {
@@ -440,6 +477,8 @@ impl ThingsBoardDevice {
         s.shared_listeners.clear();
         s.error_listeners.clear();
         s.on_shared_change.clear();
+        s.gateway_attribute_listeners.clear();
+        s.gateway_rpc = None;
         s.ops.clear();
         s.timer = None;
     }

@@ -7,17 +7,18 @@
 
 use std::collections::VecDeque;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::attributes::{
     attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,
     SharedAttributesUpdate,
 };
 use super::error::ThingsBoardError;
+use super::gateway::{self as gateway_codec, GatewayRpcRequest};
 use super::limits::SessionLimits;
 use super::pacing::{Budget, Pacer, PacingStatus};
 use super::rpc::{claim_payload, parse_rpc_request, parse_rpc_result, rpc_call_payload, rpc_reply_payload, RpcRequest};
-use super::telemetry::{parse_telemetry, split_payloads, validate_attributes};
+use super::telemetry::{data_points, parse_telemetry, split_payloads, validate_attributes, TelemetryRecord};
 use super::topics::{self, PackageKind};
 use crate::collections::VecMap;
 use crate::platforms::subscriptions::{LazySubscriptions, Need};
@@ -37,6 +38,8 @@ pub enum Outcome {
     Attributes(AttributeResponse),
     CallResult(Value),
     Chunk(Vec<u8>),
+    /// A gateway's answer for one sub-device's attributes.
+    GatewayAttributes(Map<String, Value>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +65,13 @@ pub enum DeviceEvent {
         request: RpcRequest,
         one_way: bool,
     },
+    /// A gateway: shared attributes of one sub-device changed.
+    NotifyGatewayAttributes {
+        device: String,
+        update: SharedAttributesUpdate,
+    },
+    /// A gateway: a server-side RPC for a sub-device; answer it with `reply_gateway_rpc`.
+    NotifyGatewayRpc(GatewayRpcRequest),
     /// Something that belongs to no operation went wrong: invalid JSON from the server, a reply
     /// that could not be sent, a subscription a handler needed and did not get.
     NotifyError(ThingsBoardError),
@@ -72,8 +82,20 @@ pub enum DeviceEvent {
 enum Awaits {
     Nothing,
     Attributes(u32),
-    Call { id: u32, method: String },
-    Chunk { kind: PackageKind, request_id: u32, index: u32 },
+    Call {
+        id: u32,
+        method: String,
+    },
+    Chunk {
+        kind: PackageKind,
+        request_id: u32,
+        index: u32,
+    },
+    /// A gateway attribute request; a single-key answer names no key, so the key is kept.
+    GatewayAttributes {
+        id: u32,
+        single_key: Option<String>,
+    },
 }
 
 impl Awaits {
@@ -83,6 +105,7 @@ impl Awaits {
             Awaits::Attributes(_) => "attribute request",
             Awaits::Call { .. } => "RPC call",
             Awaits::Chunk { .. } => "firmware chunk",
+            Awaits::GatewayAttributes { .. } => "gateway attribute request",
         }
     }
 }
@@ -127,6 +150,8 @@ pub struct DeviceSession {
     /// Publishes handed over and not yet reported, with whether they hold an in-flight slot.
     sent: VecMap<PublishId, (OpId, bool)>,
     rpc_methods: VecMap<String, bool>,
+    /// A gateway's application answers its sub-devices' RPCs.
+    gateway_rpc: bool,
     mirror: AttributeMirror,
     events: VecDeque<DeviceEvent>,
     next_op: OpId,
@@ -147,6 +172,7 @@ impl DeviceSession {
             paced: VecMap::new(),
             sent: VecMap::new(),
             rpc_methods: VecMap::new(),
+            gateway_rpc: false,
             mirror: AttributeMirror::default(),
             events: VecDeque::new(),
             next_op: 0,
@@ -258,6 +284,80 @@ impl DeviceSession {
         let _ = self.start(now, None, vec![publish], Awaits::Nothing, true);
     }
 
+    // ---------------------------------------------------------------- the gateway API
+
+    /// Telemetry of several sub-devices (`(name, telemetry)` in any device format), as few
+    /// PUBLISHes as the max payload allows; `epoch_ms` stamps records that carry no `ts`. A device
+    /// too big for a PUBLISH of its own fails the whole batch before anything is sent.
+    pub fn gateway_telemetry(
+        &mut self,
+        now: Millis,
+        epoch_ms: i64,
+        batch: &[(&str, &Value)],
+    ) -> Result<OpId, ThingsBoardError> {
+        let parsed: Vec<(&str, Vec<TelemetryRecord>)> =
+            batch.iter().map(|(d, v)| parse_telemetry(v).map(|r| (*d, r))).collect::<Result<_, _>>()?;
+        let max = self.limits.payload_budget(topics::GATEWAY_TELEMETRY);
+        // `{"A":[..],"B":[..]}`: each device's entry weighs the same alone or in a group, so a
+        // group's size is the sum of its entries, their commas and the braces.
+        let mut sizes = Vec::with_capacity(parsed.len());
+        for (name, records) in &parsed {
+            let size = gateway_codec::telemetry_payload(&[(*name, records.as_slice())], epoch_ms)?.len();
+            if size > max {
+                return Err(ThingsBoardError::PayloadTooLarge { size, max });
+            }
+            sizes.push(size - 2);
+        }
+        let mut publishes = Vec::new();
+        let mut group: Vec<(&str, &[TelemetryRecord])> = Vec::new();
+        let (mut group_size, mut points) = (2usize, 0u64);
+        for ((name, records), entry) in parsed.iter().zip(sizes) {
+            let comma = usize::from(!group.is_empty());
+            if !group.is_empty() && group_size + comma + entry > max {
+                publishes.push(gateway_publish(&group, points, epoch_ms)?);
+                group.clear();
+                (group_size, points) = (2, 0);
+            }
+            group_size += usize::from(!group.is_empty()) + entry;
+            group.push((name, records.as_slice()));
+            points += data_points(records) as u64;
+        }
+        if !group.is_empty() {
+            publishes.push(gateway_publish(&group, points, epoch_ms)?);
+        }
+        self.start(now, None, publishes, Awaits::Nothing, false)
+    }
+
+    /// Asks for a sub-device's client (`client = true`) or shared attributes: ends with
+    /// `Outcome::GatewayAttributes` or a timeout.
+    pub fn gateway_request_attributes(
+        &mut self,
+        now: Millis,
+        device: &str,
+        keys: &[&str],
+        client: bool,
+    ) -> Result<OpId, ThingsBoardError> {
+        let id = self.request_id();
+        let body = gateway_codec::attribute_request_payload(id, device, keys, client)?;
+        let single_key = (keys.len() == 1).then(|| keys[0].to_owned());
+        let publish = (topics::GATEWAY_ATTRIBUTES_REQUEST.to_owned(), body.into_bytes(), Budget::Message);
+        let awaits = Awaits::GatewayAttributes { id, single_key };
+        self.start(now, Some(topics::GATEWAY_ATTRIBUTES_RESPONSE), vec![publish], awaits, false)
+    }
+
+    /// The gateway's application answers its sub-devices' RPCs from now on (subscribes on first use).
+    pub fn enable_gateway_rpc(&mut self, now: Millis) -> OpId {
+        self.gateway_rpc = true;
+        self.subscribe(now, topics::GATEWAY_RPC)
+    }
+
+    /// The application's answer to `NotifyGatewayRpc`.
+    pub fn reply_gateway_rpc(&mut self, now: Millis, device: &str, id: u64, result: &Result<Value, String>) {
+        let body = gateway_codec::rpc_reply_payload(device, id, result);
+        let publish = (topics::GATEWAY_RPC.to_owned(), body.into_bytes(), Budget::Message);
+        let _ = self.start(now, None, vec![publish], Awaits::Nothing, true);
+    }
+
     /// A fresh request id, for flows that name their own requests (firmware downloads).
     pub fn request_id(&mut self) -> u32 {
         self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
@@ -346,6 +446,23 @@ impl DeviceSession {
             }
         } else if topic.starts_with(topics::RPC_REQUEST_PREFIX) {
             self.on_rpc_request(now, topic, payload);
+        } else if topic == topics::GATEWAY_ATTRIBUTES_RESPONSE {
+            self.on_gateway_attribute_response(payload);
+        } else if topic == topics::GATEWAY_ATTRIBUTES {
+            let event = match gateway_codec::parse_attribute_update(payload) {
+                Ok((device, update)) => DeviceEvent::NotifyGatewayAttributes { device, update },
+                Err(e) => DeviceEvent::NotifyError(e),
+            };
+            self.events.push_back(event);
+        } else if topic == topics::GATEWAY_RPC {
+            match gateway_codec::parse_rpc_request(payload) {
+                Ok(request) if self.gateway_rpc => self.events.push_back(DeviceEvent::NotifyGatewayRpc(request)),
+                Ok(request) => {
+                    let reply = Err(format!("unknown method: {}", request.method));
+                    self.reply_gateway_rpc(now, &request.device, request.id, &reply);
+                }
+                Err(e) => self.events.push_back(DeviceEvent::NotifyError(e)),
+            }
         } else if let Some(kind) = [PackageKind::Fw, PackageKind::Sw]
             .into_iter()
             .find(|k| k.parse_chunk_response(topic).is_some() || topic == k.error_topic())
@@ -411,6 +528,7 @@ impl DeviceSession {
         self.paced.clear();
         self.sent.clear();
         self.rpc_methods.clear();
+        self.gateway_rpc = false;
     }
 
     // ---------------------------------------------------------------- what the session knows
@@ -547,6 +665,27 @@ impl DeviceSession {
         }
     }
 
+    fn on_gateway_attribute_response(&mut self, payload: &[u8]) {
+        let single_key = |id: u64| {
+            self.ops.values().find_map(|o| match &o.awaits {
+                Awaits::GatewayAttributes { id: i, single_key } if u64::from(*i) == id => single_key.clone(),
+                _ => None,
+            })
+        };
+        match gateway_codec::parse_attribute_response(payload, &single_key) {
+            Ok(r) => {
+                let op = self.ops.iter().find_map(|(op, o)| match &o.awaits {
+                    Awaits::GatewayAttributes { id, .. } if u64::from(*id) == r.id && o.deadline.is_some() => Some(*op),
+                    _ => None,
+                });
+                if let Some(op) = op {
+                    self.finish(op, Ok(Outcome::GatewayAttributes(r.values)));
+                }
+            }
+            Err(e) => self.events.push_back(DeviceEvent::NotifyError(e)),
+        }
+    }
+
     fn on_firmware_message(&mut self, kind: PackageKind, topic: &str, payload: &[u8]) {
         if let Some((request_id, index)) = kind.parse_chunk_response(topic) {
             if let Some(op) = self.awaiting(&Awaits::Chunk { kind, request_id, index }) {
@@ -566,4 +705,14 @@ impl DeviceSession {
             self.fail(op, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
         }
     }
+}
+
+/// One PUBLISH of gateway telemetry for a group of sub-devices.
+fn gateway_publish(
+    group: &[(&str, &[TelemetryRecord])],
+    points: u64,
+    epoch_ms: i64,
+) -> Result<(String, Vec<u8>, Budget), ThingsBoardError> {
+    let body = gateway_codec::telemetry_payload(group, epoch_ms)?;
+    Ok((topics::GATEWAY_TELEMETRY.to_owned(), body.into_bytes(), Budget::Telemetry { points }))
 }
