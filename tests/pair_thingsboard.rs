@@ -6,7 +6,7 @@
 
 mod pair;
 
-use iotmqtt::platforms::thingsboard::limits::{parse_rate_windows, parse_session_limits, RateLimits};
+use iotmqtt::platforms::thingsboard::limits::parse_session_limits;
 use iotmqtt::platforms::thingsboard::session::{DeviceEvent, Outcome};
 use iotmqtt::platforms::thingsboard::{ChecksumAlgorithm, PackageKind, SessionLimits, ThingsBoardError};
 use iotmqtt::session::reason::ReasonCode;
@@ -148,15 +148,7 @@ fn a_filter_off_the_whitelist_fails_its_operation_and_may_be_asked_again() {
 }
 
 fn limits(messages: &str, telemetry: &str, points: &str, in_flight: usize) -> SessionLimits {
-    SessionLimits {
-        max_payload_size: 65_536,
-        max_inflight_messages: in_flight,
-        rate_limits: RateLimits {
-            messages: parse_rate_windows(messages).unwrap(),
-            telemetry_messages: parse_rate_windows(telemetry).unwrap(),
-            telemetry_data_points: parse_rate_windows(points).unwrap(),
-        },
-    }
+    SessionLimits::with_rates(messages, telemetry, points, in_flight).unwrap()
 }
 
 // Rate limits make the device wait, never break the session: 12 messages under "5:1" leave 5 at

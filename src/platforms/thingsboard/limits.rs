@@ -55,6 +55,25 @@ pub struct SessionLimits {
 }
 
 impl SessionLimits {
+    /// ThingsBoard's default payload size with these windows (`"count:seconds,..."` each) and
+    /// in-flight window, as `getSessionLimits` would announce them.
+    pub fn with_rates(
+        messages: &str,
+        telemetry_messages: &str,
+        telemetry_data_points: &str,
+        max_inflight_messages: usize,
+    ) -> Result<Self, ThingsBoardError> {
+        Ok(Self {
+            max_inflight_messages,
+            rate_limits: RateLimits {
+                messages: parse_rate_windows(messages)?,
+                telemetry_messages: parse_rate_windows(telemetry_messages)?,
+                telemetry_data_points: parse_rate_windows(telemetry_data_points)?,
+            },
+            ..Self::default()
+        })
+    }
+
     /// The most payload bytes one PUBLISH to `topic` may carry. ThingsBoard's max payload size
     /// bounds the packet's whole remaining length (Netty's `MqttDecoder`), so the topic, its length
     /// prefix, the packet id and MQTT 5's property length come off it.

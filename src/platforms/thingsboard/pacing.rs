@@ -186,18 +186,9 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platforms::thingsboard::limits::{parse_rate_windows, RateLimits};
 
     fn limits(messages: &str, telemetry: &str, points: &str, in_flight: usize) -> SessionLimits {
-        SessionLimits {
-            max_payload_size: 65_536,
-            max_inflight_messages: in_flight,
-            rate_limits: RateLimits {
-                messages: parse_rate_windows(messages).unwrap(),
-                telemetry_messages: parse_rate_windows(telemetry).unwrap(),
-                telemetry_data_points: parse_rate_windows(points).unwrap(),
-            },
-        }
+        SessionLimits::with_rates(messages, telemetry, points, in_flight).unwrap()
     }
 
     #[test]

@@ -507,6 +507,10 @@ impl DeviceSession {
 
     /// Fails the chunk requests of `kind` still waiting: a newer package replaces the download.
     pub fn cancel_chunks(&mut self, kind: PackageKind) {
+        self.fail_chunks(kind, ThingsBoardError::Firmware("a newer package replaced this download".into()));
+    }
+
+    fn fail_chunks(&mut self, kind: PackageKind, error: ThingsBoardError) {
         let waiting: Vec<OpId> = self
             .ops
             .iter()
@@ -514,7 +518,7 @@ impl DeviceSession {
             .map(|(op, _)| *op)
             .collect();
         for op in waiting {
-            self.fail(op, ThingsBoardError::Firmware("a newer package replaced this download".into()));
+            self.fail(op, error.clone());
         }
     }
 
@@ -694,16 +698,8 @@ impl DeviceSession {
             return;
         }
         // `v2/fw/error` (PAYLOAD_TOO_LARGE, say): the chunks being waited for fail.
-        let text = String::from_utf8_lossy(payload).into_owned();
-        let waiting: Vec<OpId> = self
-            .ops
-            .iter()
-            .filter(|(_, o)| matches!(o.awaits, Awaits::Chunk { kind: k, .. } if k == kind))
-            .map(|(op, _)| *op)
-            .collect();
-        for op in waiting {
-            self.fail(op, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
-        }
+        let text = String::from_utf8_lossy(payload);
+        self.fail_chunks(kind, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
     }
 }
 
