@@ -1,18 +1,17 @@
 //! `CloudPlugsDevice`: the CloudPlugs API on the async browser client — login, enrollment on a
 //! short connection of its own, data channels with typed records, and correlated property requests.
 
-use std::cell::{Cell, RefCell};
-
-use crate::collections::VecMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_channel::mpsc;
-use futures_util::lock::Mutex;
+use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
+use wasm_bindgen_futures::spawn_local;
 
 use crate::client::time::timeout;
-use crate::client::{ConnectionState, ListenerId, MqttClient};
+use crate::client::{ConnectionState, ListenerId, MqttClient, WeakMqttClient};
+use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::platforms::cloudplugs::channel::{data_filter, data_topic, property_topic, PropertyOp};
 use crate::platforms::cloudplugs::data::{parse_data_record, DataDocument, DataRecord};
@@ -20,26 +19,30 @@ use crate::platforms::cloudplugs::enrollment::{
     enrollment_connect_options, parse_enrollment_reply, Credentials, EnrollmentRequest,
 };
 use crate::platforms::cloudplugs::error::CloudPlugsError;
+use crate::platforms::cloudplugs::exchange::{
+    ExchangeEvent, PropertyAnswer, PropertyExchanges, PropertyRequest, RequestId,
+};
 use crate::platforms::cloudplugs::identity::{ClientId, Username};
 use crate::platforms::cloudplugs::options::{CloudPlugsOptions, DEFAULT_REPLY_TIMEOUT_MS};
-use crate::platforms::cloudplugs::properties::{
-    get_payload, read_get_reply, read_set_reply, PropertyMap, PropertyReply,
-};
+use crate::platforms::cloudplugs::properties::{get_payload, PropertyMap};
 use crate::session::{ConnAck, Outgoing, QoS};
+use crate::transport::{now_ms, DeadlineTimer};
 
 /// Typed data records from a subscription; a message that is not a data document arrives as a
 /// `CLOUDPLUGS_MALFORMED_DATA` error instead of ending the stream.
 pub type DataStream = mpsc::UnboundedReceiver<Result<DataRecord, CloudPlugsError>>;
 
-/// One `ag/prop/set|get` topic: requests take turns, and the one in flight gets the replies.
-#[derive(Default)]
-struct PropertyChannel {
-    turn: Mutex<()>,
-    pending: RefCell<Option<mpsc::UnboundedSender<Vec<u8>>>>,
-    subscribed: Cell<bool>,
+/// The property exchanges of the pure core, the futures waiting for them, and one timer.
+struct Properties {
+    core: PropertyExchanges,
+    waiting: VecMap<RequestId, oneshot::Sender<Result<PropertyAnswer, CloudPlugsError>>>,
+    /// The property topics already routed to the core.
+    routed: Vec<String>,
+    timer: Option<DeadlineTimer>,
+    client: WeakMqttClient,
 }
 
-type PropertyChannels = Rc<RefCell<VecMap<String, Rc<PropertyChannel>>>>;
+type SharedProperties = Rc<RefCell<Properties>>;
 
 /// A device (or account) logged in to CloudPlugs. Cheap to clone; clones share the connection.
 ///
@@ -49,8 +52,7 @@ type PropertyChannels = Rc<RefCell<VecMap<String, Rc<PropertyChannel>>>>;
 pub struct CloudPlugsDevice {
     client: MqttClient,
     username: Username,
-    reply_timeout_ms: u32,
-    property_channels: PropertyChannels,
+    properties: SharedProperties,
 }
 
 impl CloudPlugsDevice {
@@ -58,26 +60,45 @@ impl CloudPlugsDevice {
     pub fn new(url: &str, options: &CloudPlugsOptions) -> Result<Self, CloudPlugsError> {
         let connect = options.to_connect_options()?;
         let client = MqttClient::new(url, connect)?;
-        let property_channels: PropertyChannels = Rc::default();
-        let channels = Rc::downgrade(&property_channels);
-        client.on_state(move |state| {
-            if matches!(state, ConnectionState::Disconnected(_) | ConnectionState::Closed) {
-                // A lost connection ends waiting requests now, and forgets subscriptions
-                // (clean session), so the next request subscribes again.
-                if let Some(channels) = channels.upgrade() {
-                    for channel in channels.borrow().values() {
-                        channel.pending.borrow_mut().take();
-                        channel.subscribed.set(false);
+        let properties = Rc::new(RefCell::new(Properties {
+            core: PropertyExchanges::new(options.reply_timeout_ms),
+            waiting: VecMap::new(),
+            routed: Vec::new(),
+            timer: None,
+            client: client.downgrade(),
+        }));
+        let weak = Rc::downgrade(&properties);
+        let wake: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(p) = weak.upgrade() {
+                {
+                    let mut p = p.borrow_mut();
+                    if let Some(t) = p.timer.as_mut() {
+                        t.fired();
                     }
+                    p.core.handle_timeout(now_ms());
                 }
+                drive(&p);
             }
         });
-        Ok(Self {
-            client,
-            username: options.username()?,
-            reply_timeout_ms: options.reply_timeout_ms,
-            property_channels,
-        })
+        properties.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
+        let weak = Rc::downgrade(&properties);
+        client.on_state(move |state| {
+            let Some(p) = weak.upgrade() else { return };
+            match state {
+                // A connection given up ends the requests in flight now, and forgets subscriptions
+                // (clean session), so the next request subscribes again.
+                ConnectionState::Disconnected(_) | ConnectionState::Closed => {
+                    p.borrow_mut().core.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
+                    drive(&p);
+                }
+                ConnectionState::Connected(_) => {
+                    p.borrow_mut().core.resume(now_ms());
+                    drive(&p);
+                }
+                _ => {}
+            }
+        });
+        Ok(Self { client, username: options.username()?, properties })
     }
 
     /// `new` and `connect` in one step.
@@ -159,8 +180,8 @@ impl CloudPlugsDevice {
     /// Sets the additional properties of `plug_id`.
     pub async fn set_properties_of(&self, plug_id: &str, properties: &PropertyMap) -> Result<(), CloudPlugsError> {
         let payload = crate::platforms::cloudplugs::properties::set_payload(properties)?;
-        let request = payload.clone();
-        self.property_request(plug_id, PropertyOp::Set, payload, move |reply| read_set_reply(&request, reply)).await
+        let topic = property_topic(plug_id, PropertyOp::Set)?;
+        self.property_request(topic, PropertyRequest::Set { payload }).await.map(drop)
     }
 
     /// Reads this device's additional properties: the names given, or all of them with `None`.
@@ -176,17 +197,20 @@ impl CloudPlugsDevice {
         names: Option<&[String]>,
     ) -> Result<Map<String, Value>, CloudPlugsError> {
         let payload = get_payload(names)?;
-        let request = payload.clone();
-        let requested = names.map(<[String]>::to_vec);
-        self.property_request(plug_id, PropertyOp::Get, payload, move |reply| {
-            read_get_reply(&request, requested.as_deref(), reply)
-        })
-        .await
+        let topic = property_topic(plug_id, PropertyOp::Get)?;
+        let request = PropertyRequest::Get { payload, names: names.map(<[String]>::to_vec) };
+        match self.property_request(topic, request).await? {
+            PropertyAnswer::Got(values) => Ok(values),
+            PropertyAnswer::Set => Ok(Map::new()),
+        }
     }
 
     /// Disconnects and frees the connection; the device cannot be used again.
     pub fn close(&self) {
         self.client.close();
+        self.properties.borrow_mut().core.close(ClientError::Closed.into());
+        drive(&self.properties);
+        self.properties.borrow_mut().timer = None;
     }
 
     /// Enrolls a thing of production template `model` on a connection of its own and returns the
@@ -275,52 +299,77 @@ impl CloudPlugsDevice {
         self.username.plug_id().ok_or(CloudPlugsError::NoPlugId)
     }
 
-    /// One request on a property channel: take the channel's turn, subscribe once, publish, and
-    /// wait for the first message that answers it (not our own request echoed back).
-    async fn property_request<T>(
+    /// One request on a property topic, through the core: it takes the topic's turn, subscribes
+    /// once, publishes, and ends with the first message that answers it, or the reply timeout.
+    async fn property_request(
         &self,
-        plug_id: &str,
-        op: PropertyOp,
-        payload: Vec<u8>,
-        read: impl Fn(&[u8]) -> PropertyReply<T>,
-    ) -> Result<T, CloudPlugsError> {
-        let topic = property_topic(plug_id, op)?;
-        let channel = self.property_channel(&topic)?;
-        let _turn = channel.turn.lock().await;
-        if !channel.subscribed.get() {
-            self.client.subscribe(&topic, QoS::AtMostOnce).await?;
-            channel.subscribed.set(true);
-        }
-        let (tx, mut replies) = mpsc::unbounded();
-        *channel.pending.borrow_mut() = Some(tx);
-        let exchange = async {
-            self.client.publish(Outgoing::new(topic.clone(), payload)).await?;
-            while let Some(reply) = replies.next().await {
-                if let PropertyReply::Answer(result) = read(&reply) {
-                    return result;
+        topic: String,
+        request: PropertyRequest,
+    ) -> Result<PropertyAnswer, CloudPlugsError> {
+        let rx = {
+            let mut p = self.properties.borrow_mut();
+            if !p.routed.contains(&topic) {
+                let weak = Rc::downgrade(&self.properties);
+                self.client.on_message(&topic, move |m| {
+                    if let Some(p) = weak.upgrade() {
+                        p.borrow_mut().core.handle_message(now_ms(), &m.topic, &m.payload);
+                        drive(&p);
+                    }
+                })?;
+                p.routed.push(topic.clone());
+            }
+            let id = p.core.request(now_ms(), &topic, request);
+            let (tx, rx) = oneshot::channel();
+            p.waiting.insert(id, tx);
+            rx
+        };
+        drive(&self.properties);
+        rx.await.unwrap_or_else(|_| Err(ClientError::Closed.into()))
+    }
+}
+
+/// Carries out what the property core asks on the client, resolves the requests it ended, and
+/// arms the timer for its next deadline.
+fn drive(properties: &SharedProperties) {
+    let client = properties.borrow().client.upgrade();
+    loop {
+        let Some(event) = properties.borrow_mut().core.poll_event() else { break };
+        match event {
+            ExchangeEvent::RequestSubscribe { topic } => {
+                let Some(client) = client.clone() else {
+                    properties.borrow_mut().core.subscribed(
+                        now_ms(),
+                        &topic,
+                        Err(ClientError::Session(SessionError::NotConnected).into()),
+                    );
+                    continue;
+                };
+                let p = properties.clone();
+                spawn_local(async move {
+                    let result =
+                        client.subscribe(&topic, QoS::AtMostOnce).await.map(drop).map_err(CloudPlugsError::from);
+                    p.borrow_mut().core.subscribed(now_ms(), &topic, result);
+                    drive(&p);
+                });
+            }
+            ExchangeEvent::RequestPublish { id, topic, payload } => {
+                let result = match &client {
+                    Some(c) => c.start_publish(Outgoing::new(topic, payload)).map(drop).map_err(CloudPlugsError::from),
+                    None => Err(ClientError::Session(SessionError::NotConnected).into()),
+                };
+                properties.borrow_mut().core.published(now_ms(), id, result);
+            }
+            ExchangeEvent::NotifyDone { id, result } => {
+                let waiter = properties.borrow_mut().waiting.remove(&id);
+                if let Some(w) = waiter {
+                    let _ = w.send(result);
                 }
             }
-            Err(ClientError::Session(SessionError::ConnectionLost).into())
-        };
-        let ms = self.reply_timeout_ms;
-        let outcome = timeout(ms, exchange).await;
-        channel.pending.borrow_mut().take();
-        outcome.unwrap_or(Err(CloudPlugsError::Timeout { what: "property request", ms }))
-    }
-
-    /// The channel's shared state, routing its messages to the request in flight on first use.
-    fn property_channel(&self, topic: &str) -> Result<Rc<PropertyChannel>, CloudPlugsError> {
-        if let Some(existing) = self.property_channels.borrow().get(topic) {
-            return Ok(existing.clone());
         }
-        let channel = Rc::new(PropertyChannel::default());
-        let route = channel.clone();
-        self.client.on_message(topic, move |m| {
-            if let Some(tx) = route.pending.borrow().as_ref() {
-                let _ = tx.unbounded_send(m.payload.clone());
-            }
-        })?;
-        self.property_channels.borrow_mut().insert(topic.to_owned(), channel.clone());
-        Ok(channel)
+    }
+    let mut p = properties.borrow_mut();
+    let deadline = p.core.poll_timeout();
+    if let Some(t) = p.timer.as_mut() {
+        t.sync(now_ms(), deadline);
     }
 }

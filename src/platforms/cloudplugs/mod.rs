@@ -20,6 +20,7 @@ pub mod channel;
 pub mod data;
 pub mod enrollment;
 pub mod error;
+pub mod exchange;
 pub mod identity;
 pub mod options;
 pub mod properties;
