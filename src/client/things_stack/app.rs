@@ -3,15 +3,16 @@
 
 use std::cell::RefCell;
 
-use crate::collections::{VecMap, VecSet};
+use crate::collections::VecMap;
 use std::rc::{Rc, Weak};
 
-use futures_channel::mpsc;
+use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 
 use crate::client::time::timeout;
 use crate::client::MqttClient;
 use crate::error::{ClientError, SessionError};
+use crate::platforms::subscriptions::{LazySubscriptions, Need};
 use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
 use crate::platforms::things_stack::downlink::{queue_body, Downlink};
 use crate::platforms::things_stack::error::ThingsStackError;
@@ -35,8 +36,9 @@ struct Shared {
     tracker: DownlinkTracker,
     sinks: VecMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
     downlinks_sent: u64,
-    /// Devices whose `down/#` events this client subscribed to for tracking.
-    watched: VecSet<String>,
+    /// The `down/#` filters of the devices whose downlinks are tracked: one SUBSCRIBE each, even
+    /// when two pushes to a device start at once.
+    watched: LazySubscriptions<oneshot::Sender<Result<(), ThingsStackError>>>,
 }
 
 /// An application's MQTT integration. Cheap to clone; clones share the connection.
@@ -72,7 +74,7 @@ impl ThingsStackApp {
             tracker: DownlinkTracker::new(),
             sinks: VecMap::new(),
             downlinks_sent: 0,
-            watched: VecSet::new(),
+            watched: LazySubscriptions::default(),
         }));
         let weak = Rc::downgrade(&shared);
         client.on_message(&format!("v3/{}/devices/+/#", app.uid()), move |m| on_message(&weak, m))?;
@@ -226,13 +228,21 @@ impl ThingsStackApp {
 
     /// Tracking needs the device's `down/...` events, whatever the caller subscribed to.
     async fn watch_downlink_events(&self, device_id: &str) -> Result<(), ThingsStackError> {
-        if self.shared.borrow().watched.contains(device_id) {
-            return Ok(());
-        }
         let filter = format!("v3/{}/devices/{device_id}/down/#", self.shared.borrow().app.uid());
-        self.client.subscribe(&filter, QoS::AtMostOnce).await?;
-        self.shared.borrow_mut().watched.insert(device_id.to_owned());
-        Ok(())
+        let (tx, rx) = oneshot::channel();
+        let need = self.shared.borrow_mut().watched.need(&filter, tx);
+        if need == Need::Subscribe {
+            let result =
+                self.client.subscribe(&filter, QoS::AtMostOnce).await.map(drop).map_err(ThingsStackError::from);
+            let waiters = self.shared.borrow_mut().watched.settled(&filter, result.is_ok());
+            for w in waiters {
+                let _ = w.send(result.clone());
+            }
+        }
+        match need {
+            Need::Ready => Ok(()),
+            Need::Subscribe | Need::Wait => rx.await.unwrap_or(Err(ThingsStackError::Client(ClientError::Closed))),
+        }
     }
 
     /// Downlinks still waiting for news.
