@@ -1,7 +1,7 @@
 //! Firmware and software updates on a `ThingsBoardDevice` (docs/platforms/thingsboard.md#firmware): reacts
 //! to `fw_*` attributes, downloads in chunks, verifies, reports every `fw_state`, hands the image over.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -15,6 +15,7 @@ use crate::platforms::thingsboard::firmware::{
     current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
 };
 use crate::platforms::thingsboard::topics::PackageKind;
+use crate::platforms::thingsboard::updates::UpdateDecisions;
 
 /// What the update reports as it goes, for progress bars and logs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,11 +57,8 @@ struct Ota {
     options: RefCell<OtaOptions>,
     installer: Installer,
     listeners: RefCell<Vec<EventListener>>,
-    /// Bumped by each new update; a download that sees another value stops.
-    generation: Cell<u64>,
-    in_progress: RefCell<Option<(String, String)>>,
-    /// The package whose last attempt failed: not retried until the server announces another.
-    failed: RefCell<Option<PackageInfo>>,
+    /// Which announced package to download, and which download still counts.
+    decisions: RefCell<UpdateDecisions>,
 }
 
 /// Runs the update flow for one package kind on a device.
@@ -99,15 +97,14 @@ impl FirmwareUpdater {
         Fut: Future<Output = Result<(), String>> + 'static,
     {
         let kind = options.kind;
+        let current = options.current.clone();
         let updater = Self {
             ota: Rc::new(Ota {
                 device: device.clone(),
                 options: RefCell::new(options),
                 installer: Rc::new(move |info, image| Box::pin(install(info, image))),
                 listeners: RefCell::new(vec![Rc::new(on_event) as EventListener]),
-                generation: Cell::new(0),
-                in_progress: RefCell::new(None),
-                failed: RefCell::new(None),
+                decisions: RefCell::new(UpdateDecisions::new(current)),
             }),
         };
         let weak = Rc::downgrade(&updater.ota);
@@ -157,31 +154,18 @@ impl FirmwareUpdater {
             Ok(None) => return,
             Err(e) => return self.ota.device.emit_error(e),
         };
-        let key = (info.title.clone(), info.version.clone());
-        if !info.is_newer_than(self.ota.options.borrow().current.as_ref())
-            || self.ota.in_progress.borrow().as_ref() == Some(&key)
-            || self.ota.failed.borrow().as_ref() == Some(&info)
-        {
-            return;
-        }
-        // A new package during a download cancels the old one.
-        let generation = self.ota.generation.get() + 1;
-        self.ota.generation.set(generation);
-        // Its chunk request fails now, so the old download ends and frees its image at once rather
-        // than at its chunk timeout.
+        let Some(generation) = self.ota.decisions.borrow_mut().announced(&info) else { return };
+        // A new package during a download cancels the old one: its chunk request fails now, so the
+        // old download ends and frees its image at once rather than at its chunk timeout.
         self.ota.device.cancel_chunks(kind);
-        *self.ota.in_progress.borrow_mut() = Some(key);
         self.ota.emit(FirmwareEvent::Available { package: info.clone() });
         let ota = self.ota.clone();
-        let failed_package = info.clone();
         spawn_local(async move {
-            let outcome = ota.run(info, generation).await;
-            if ota.generation.get() == generation {
-                *ota.in_progress.borrow_mut() = None;
-                if let Err(e) = outcome {
-                    *ota.failed.borrow_mut() = Some(failed_package);
-                    ota.device.emit_error(e);
-                }
+            let outcome = ota.run(info.clone(), generation).await;
+            let current = ota.decisions.borrow().is_current(generation);
+            ota.decisions.borrow_mut().finished(generation, &info, outcome.is_ok());
+            if let (true, Err(e)) = (current, outcome) {
+                ota.device.emit_error(e);
             }
         });
     }
@@ -196,7 +180,7 @@ impl Ota {
     }
 
     fn cancelled(&self, generation: u64) -> bool {
-        self.generation.get() != generation
+        !self.decisions.borrow().is_current(generation)
     }
 
     async fn report(&self, state: FirmwareState, error: Option<&str>) -> Result<(), ThingsBoardError> {

@@ -15,6 +15,7 @@ pub mod rpc;
 pub mod session;
 pub mod telemetry;
 pub mod topics;
+pub mod updates;
 
 pub use attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};
 pub use checksum::ChecksumAlgorithm;
