@@ -1,19 +1,29 @@
 //! Provisioning a new device (docs/platforms/thingsboard.md#provisioning): a short session of its own with user
 //! name `provision`, one request on `/provision/request`, the typed credentials back.
 
-use crate::error::SessionError;
-use futures_util::StreamExt;
+use std::cell::RefCell;
+use std::rc::Rc;
 
-use crate::client::time::timeout;
-use crate::client::MqttClient;
+use futures_channel::oneshot;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::client::{ConnectionState, MqttClient};
 use crate::platforms::thingsboard::error::ThingsBoardError;
-use crate::platforms::thingsboard::provision::{parse_provision_response, ProvisionRequest, ProvisionedCredentials};
-use crate::platforms::thingsboard::topics::{PROVISION_REQUEST, PROVISION_RESPONSE};
+use crate::platforms::thingsboard::provision::{ProvisionRequest, ProvisionedCredentials};
+use crate::platforms::thingsboard::provision_exchange::{ProvisionEvent, ProvisionExchange};
 use crate::session::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use crate::transport::{now_ms, DeadlineTimer};
 use crate::ClientOptions;
 
+struct Flow {
+    exchange: ProvisionExchange,
+    done: Option<oneshot::Sender<Result<ProvisionedCredentials, ThingsBoardError>>>,
+    timer: Option<DeadlineTimer>,
+}
+
 /// Provisions a device and returns its new credentials; NOT_FOUND and FAILURE come back as
-/// `ProvisionFailed` carrying the server's `errorMsg`.
+/// `ProvisionFailed` carrying the server's `errorMsg`. The connect has `timeout_ms`, and so has the
+/// exchange after it, SUBACK included.
 pub async fn provision(
     url: &str,
     request: &ProvisionRequest,
@@ -37,27 +47,86 @@ pub async fn provision(
         },
         no_reconnect,
     )?;
-    let result = async {
-        client.connect().await.map_err(|e| ThingsBoardError::from_client(e, false))?;
-        let mut messages = client.messages();
-        client.subscribe(PROVISION_RESPONSE, QoS::AtLeastOnce).await?;
-        client.publish(Outgoing::new(PROVISION_REQUEST, payload.into_bytes()).qos(QoS::AtLeastOnce)).await?;
-        let answer = timeout(timeout_ms, async {
-            while let Some(m) = messages.next().await {
-                if m.topic == PROVISION_RESPONSE {
-                    return Some(m.payload);
-                }
-            }
-            None
-        })
-        .await;
-        match answer {
-            Some(Some(body)) => parse_provision_response(&body),
-            Some(None) => Err(ThingsBoardError::Client(crate::ClientError::Session(SessionError::ConnectionLost))),
-            None => Err(ThingsBoardError::Timeout { what: "provisioning request", timeout_ms }),
-        }
+    if let Err(e) = client.connect().await {
+        client.close();
+        return Err(ThingsBoardError::from_client(e, false));
     }
-    .await;
+    let (tx, rx) = oneshot::channel();
+    let flow = Rc::new(RefCell::new(Flow {
+        exchange: ProvisionExchange::new(payload.into_bytes(), timeout_ms),
+        done: Some(tx),
+        timer: None,
+    }));
+    let weak = Rc::downgrade(&flow);
+    let weak_client = client.downgrade();
+    let wake: Rc<dyn Fn()> = Rc::new(move || {
+        if let (Some(flow), Some(client)) = (weak.upgrade(), weak_client.upgrade()) {
+            if let Some(t) = flow.borrow_mut().timer.as_mut() {
+                t.fired();
+            }
+            flow.borrow_mut().exchange.handle_timeout(now_ms());
+            drive(&flow, &client);
+        }
+    });
+    flow.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
+    let weak = Rc::downgrade(&flow);
+    let weak_client = client.downgrade();
+    client.on_any_message(move |m| {
+        if let (Some(flow), Some(client)) = (weak.upgrade(), weak_client.upgrade()) {
+            flow.borrow_mut().exchange.handle_message(&m.topic, &m.payload);
+            drive(&flow, &client);
+        }
+    });
+    let weak = Rc::downgrade(&flow);
+    let weak_client = client.downgrade();
+    client.on_state(move |state| {
+        if let (ConnectionState::Disconnected(e), Some(flow), Some(client)) =
+            (state, weak.upgrade(), weak_client.upgrade())
+        {
+            flow.borrow_mut().exchange.failed(ThingsBoardError::from(e.clone()));
+            drive(&flow, &client);
+        }
+    });
+    flow.borrow_mut().exchange.connected(now_ms());
+    drive(&flow, &client);
+    let result = rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed)));
+    flow.borrow_mut().timer = None;
     client.close();
     result
+}
+
+/// Carries out what the exchange asks on the provision session, and arms its one timer.
+fn drive(flow: &Rc<RefCell<Flow>>, client: &MqttClient) {
+    loop {
+        let Some(event) = flow.borrow_mut().exchange.poll_event() else { break };
+        match event {
+            ProvisionEvent::RequestSubscribe { filter } => {
+                let (flow, client) = (flow.clone(), client.clone());
+                spawn_local(async move {
+                    let result =
+                        client.subscribe(filter, QoS::AtLeastOnce).await.map(drop).map_err(ThingsBoardError::from);
+                    flow.borrow_mut().exchange.subscribed(result);
+                    drive(&flow, &client);
+                });
+            }
+            ProvisionEvent::RequestPublish { topic, payload } => {
+                let (flow, client) = (flow.clone(), client.clone());
+                spawn_local(async move {
+                    let result = client.publish(Outgoing::new(topic, payload).qos(QoS::AtLeastOnce)).await;
+                    flow.borrow_mut().exchange.published(result.map_err(ThingsBoardError::from));
+                    drive(&flow, &client);
+                });
+            }
+            ProvisionEvent::NotifyDone(result) => {
+                if let Some(done) = flow.borrow_mut().done.take() {
+                    let _ = done.send(result);
+                }
+            }
+        }
+    }
+    let mut f = flow.borrow_mut();
+    let deadline = f.exchange.poll_timeout();
+    if let Some(t) = f.timer.as_mut() {
+        t.sync(now_ms(), deadline);
+    }
 }

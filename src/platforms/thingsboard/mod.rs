@@ -11,6 +11,7 @@ pub mod limits;
 pub mod options;
 pub mod pacing;
 pub mod provision;
+pub mod provision_exchange;
 pub mod rpc;
 pub mod session;
 pub mod telemetry;
