@@ -5,19 +5,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_channel::{mpsc, oneshot};
-use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::time::timeout;
 use crate::client::{ConnectionState, ListenerId, MqttClient, WeakMqttClient};
 use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::platforms::cloudplugs::channel::{data_filter, data_topic, property_topic, PropertyOp};
 use crate::platforms::cloudplugs::data::{parse_data_record, DataDocument, DataRecord};
-use crate::platforms::cloudplugs::enrollment::{
-    enrollment_connect_options, parse_enrollment_reply, Credentials, EnrollmentRequest,
-};
+use crate::platforms::cloudplugs::enrollment::{enrollment_connect_options, Credentials, EnrollmentRequest};
+use crate::platforms::cloudplugs::enrollment_exchange::{EnrollmentEvent, EnrollmentExchange};
 use crate::platforms::cloudplugs::error::CloudPlugsError;
 use crate::platforms::cloudplugs::exchange::{
     ExchangeEvent, PropertyAnswer, PropertyExchanges, PropertyRequest, RequestId,
@@ -247,7 +244,8 @@ impl CloudPlugsDevice {
     }
 
     /// The enrollment flow: CONNECT with empty credentials, SUBSCRIBE the enrollment topic, read the
-    /// one reply, close. A refusal is `CLOUDPLUGS_ENROLLMENT_REFUSED` with CloudPlugs' `err` and `msg`.
+    /// one reply, close (the rules: `platforms::cloudplugs::enrollment_exchange`). A refusal is
+    /// `CLOUDPLUGS_ENROLLMENT_REFUSED` with CloudPlugs' `err` and `msg`.
     pub async fn enroll(
         url: &str,
         client_id: &ClientId,
@@ -262,37 +260,55 @@ impl CloudPlugsDevice {
         };
         let client =
             MqttClient::with_options(url, enrollment_connect_options(client_id, u64::from(timeout_ms)), no_reconnect)?;
-        let (tx, mut events) = mpsc::unbounded();
-        let lost = tx.clone();
-        client.on_message(&topic, move |m| {
-            let _ = tx.unbounded_send(Ok(m.payload.clone()));
-        })?;
-        client.on_state(move |state| {
-            if let ConnectionState::Disconnected(e) = state {
-                let _ = lost.unbounded_send(Err(e.clone()));
+        let (tx, rx) = oneshot::channel();
+        let flow = Rc::new(RefCell::new(Enrollment {
+            exchange: EnrollmentExchange::new(now_ms(), topic.clone(), timeout_ms),
+            done: Some(tx),
+            timer: None,
+        }));
+        let weak = Rc::downgrade(&flow);
+        let weak_client = client.downgrade();
+        let wake: Rc<dyn Fn()> = Rc::new(move || {
+            if let (Some(flow), Some(client)) = (weak.upgrade(), weak_client.upgrade()) {
+                if let Some(t) = flow.borrow_mut().timer.as_mut() {
+                    t.fired();
+                }
+                flow.borrow_mut().exchange.handle_timeout(now_ms());
+                enrollment_step(&flow, &client);
             }
         });
-        let flow = async {
-            client.connect().await?;
-            let subscribed = client.subscribe(&topic, QoS::AtMostOnce).await;
-            // SUBACK, the reply and (after a failure) the close can come in one read, and the close
-            // fails the SUBSCRIBE: a reply already received still decides.
-            let event = match subscribed {
-                Ok(_) => events.next().await,
-                Err(e) => match events.try_recv() {
-                    Ok(Ok(reply)) => Some(Ok(reply)),
-                    _ => return Err(e.into()),
-                },
-            };
-            match event {
-                Some(Ok(reply)) => parse_enrollment_reply(&reply),
-                Some(Err(e)) => Err(e.into()),
-                None => Err(ClientError::Session(SessionError::ConnectionLost).into()),
+        flow.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
+        let weak = Rc::downgrade(&flow);
+        let weak_client = client.downgrade();
+        client.on_message(&topic, move |m| {
+            if let (Some(flow), Some(client)) = (weak.upgrade(), weak_client.upgrade()) {
+                flow.borrow_mut().exchange.handle_message(&m.topic, &m.payload);
+                enrollment_step(&flow, &client);
             }
-        };
-        let outcome = timeout(timeout_ms, flow).await;
+        })?;
+        let weak = Rc::downgrade(&flow);
+        let weak_client = client.downgrade();
+        client.on_state(move |state| {
+            if let (ConnectionState::Disconnected(e), Some(flow), Some(client)) =
+                (state, weak.upgrade(), weak_client.upgrade())
+            {
+                flow.borrow_mut().exchange.failed(e.clone().into());
+                enrollment_step(&flow, &client);
+            }
+        });
+        enrollment_step(&flow, &client);
+        let connecting = client.clone();
+        let connect_flow = flow.clone();
+        spawn_local(async move {
+            if connecting.connect().await.is_ok() {
+                connect_flow.borrow_mut().exchange.connected();
+                enrollment_step(&connect_flow, &connecting);
+            }
+        });
+        let outcome = rx.await.unwrap_or(Err(ClientError::Closed.into()));
+        flow.borrow_mut().timer = None;
         client.close();
-        outcome.unwrap_or(Err(CloudPlugsError::Timeout { what: "enrollment reply", ms: timeout_ms }))
+        outcome
     }
 
     fn own_plug_id(&self) -> Result<&str, CloudPlugsError> {
@@ -370,6 +386,41 @@ fn drive(properties: &SharedProperties) {
     let mut p = properties.borrow_mut();
     let deadline = p.core.poll_timeout();
     if let Some(t) = p.timer.as_mut() {
+        t.sync(now_ms(), deadline);
+    }
+}
+
+/// One enrollment: the pure exchange, the future waiting for it, and its timer.
+struct Enrollment {
+    exchange: EnrollmentExchange,
+    done: Option<oneshot::Sender<Result<Credentials, CloudPlugsError>>>,
+    timer: Option<DeadlineTimer>,
+}
+
+/// Carries out what the enrollment exchange asks on its session, and arms its one timer.
+fn enrollment_step(flow: &Rc<RefCell<Enrollment>>, client: &MqttClient) {
+    loop {
+        let Some(event) = flow.borrow_mut().exchange.poll_event() else { break };
+        match event {
+            EnrollmentEvent::RequestSubscribe { topic } => {
+                let (flow, client) = (flow.clone(), client.clone());
+                spawn_local(async move {
+                    let result =
+                        client.subscribe(&topic, QoS::AtMostOnce).await.map(drop).map_err(CloudPlugsError::from);
+                    flow.borrow_mut().exchange.subscribed(result);
+                    enrollment_step(&flow, &client);
+                });
+            }
+            EnrollmentEvent::NotifyDone(result) => {
+                if let Some(done) = flow.borrow_mut().done.take() {
+                    let _ = done.send(result);
+                }
+            }
+        }
+    }
+    let mut f = flow.borrow_mut();
+    let deadline = f.exchange.poll_timeout();
+    if let Some(t) = f.timer.as_mut() {
         t.sync(now_ms(), deadline);
     }
 }

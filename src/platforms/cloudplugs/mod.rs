@@ -19,6 +19,7 @@
 pub mod channel;
 pub mod data;
 pub mod enrollment;
+pub mod enrollment_exchange;
 pub mod error;
 pub mod exchange;
 pub mod identity;
