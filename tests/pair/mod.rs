@@ -38,8 +38,9 @@ pub struct Pair {
     gate: Arc<dyn PlatformGate>,
     server: Option<ServerEnd>,
     next_session: u64,
-    /// Every event the client reported, in order.
+    /// Every event the client reported, in order, and the instant of each.
     pub events: Vec<Event>,
+    pub event_times: Vec<Millis>,
     /// Connections the broker accepted at the socket level.
     pub sockets_accepted: usize,
     pub broker_up: bool,
@@ -50,6 +51,9 @@ pub struct Pair {
     pipe: VecDeque<(Millis, Wire)>,
     /// Packets the server wrote that a killed broker never delivered.
     pub lost_to_client: Vec<Vec<u8>>,
+    /// The simulator's own clock, for platforms whose server side runs timed tasks (The Things
+    /// Stack's downlink queue): moved with the pair's, one millisecond at a time.
+    pub sim_clock: Option<Box<dyn FnMut(Millis)>>,
 }
 
 /// A ThingsBoard simulator with the demo devices of the test configuration.
@@ -69,12 +73,14 @@ impl Pair {
             server: None,
             next_session: 1,
             events: Vec::new(),
+            event_times: Vec::new(),
             sockets_accepted: 0,
             broker_up: true,
             frozen: false,
             latency_ms: 0,
             pipe: VecDeque::new(),
             lost_to_client: Vec::new(),
+            sim_clock: None,
         }
     }
 
@@ -130,9 +136,15 @@ impl Pair {
                     queue.extend(self.client.flush(self.now));
                     continue;
                 }
+                // What the simulator pushed meanwhile arrives at this same instant.
+                if let Some(events) = self.take_pushed() {
+                    queue.extend(events);
+                    continue;
+                }
                 break;
             };
             self.events.push(event.clone());
+            self.event_times.push(self.now);
             match event {
                 Event::RequestOpen { .. } => {
                     if self.broker_up {
@@ -246,6 +258,22 @@ impl Pair {
     /// Moves the clock forward by `ms`, running every deadline of either side on the way, at its
     /// exact instant.
     pub fn advance(&mut self, ms: Millis) {
+        if self.sim_clock.is_some() {
+            // The simulator's timers are not visible here: step by the millisecond, so that what
+            // its tasks push arrives at the instant it was pushed.
+            for _ in 0..ms {
+                self.advance_by(1);
+                if let Some(tick) = self.sim_clock.as_mut() {
+                    tick(1);
+                }
+                self.deliver_pushes();
+            }
+            return;
+        }
+        self.advance_by(ms);
+    }
+
+    fn advance_by(&mut self, ms: Millis) {
         let target = self.now + ms;
         loop {
             let client = self.client.poll_timeout();
@@ -301,13 +329,17 @@ impl Pair {
 
     /// Hands the server session what the simulator pushed to it, and the client what it answers.
     pub fn deliver_pushes(&mut self) {
-        loop {
-            let Some(end) = self.server.as_mut() else { return };
-            let Ok(push) = end.pushes.try_recv() else { return };
-            let outputs = end.session.on_push(push);
-            let events = self.carry_server_output(outputs);
+        while let Some(events) = self.take_pushed() {
             self.run(events);
         }
+    }
+
+    /// One push the simulator made to this connection, carried to the client.
+    fn take_pushed(&mut self) -> Option<Vec<Event>> {
+        let end = self.server.as_mut()?;
+        let push = end.pushes.try_recv().ok()?;
+        let outputs = end.session.on_push(push);
+        Some(self.carry_server_output(outputs))
     }
 
     /// Runs the events of a client call made by the test.
