@@ -340,3 +340,140 @@ fn a_gateway_rpc_without_a_handler_is_answered_with_an_error() {
     let reply: Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(reply, json!({"device": "Sensor A", "id": 3, "data": {"error": "unknown method: reboot"}}));
 }
+
+/// Runs one firmware update on the device pair: the pure flow's steps carried out by hand, as the
+/// async updater does. `install` answers the installer step.
+fn run_update(
+    d: &mut DevicePair,
+    info: iotmqtt::platforms::thingsboard::PackageInfo,
+    chunk_size: usize,
+    install: Result<(), String>,
+) -> (Result<(), ThingsBoardError>, Vec<iotmqtt::platforms::thingsboard::update_flow::FirmwareEvent>) {
+    use iotmqtt::platforms::thingsboard::update_flow::{UpdateFlow, UpdateStep};
+    let request_id = d.device.request_id();
+    let mut flow = UpdateFlow::new(info, Some(("TA652".into(), "1.0".into())), request_id, chunk_size);
+    let mut events = Vec::new();
+    let mut step = flow.start();
+    loop {
+        events.extend(flow.take_events());
+        step = match step {
+            UpdateStep::Done(result) => return (result, events),
+            UpdateStep::Report { telemetry } => {
+                let op = d.device.send_telemetry(d.now(), &telemetry).unwrap();
+                d.pump();
+                flow.reported(d.done(op).unwrap().map(drop))
+            }
+            UpdateStep::RequestChunk { request_id, index, chunk_size } => {
+                let op = d.device.request_chunk(d.now(), PackageKind::Fw, request_id, index, chunk_size).unwrap();
+                d.pump();
+                flow.chunk(match d.done(op).unwrap() {
+                    Ok(Outcome::Chunk(bytes)) => Ok(bytes),
+                    Ok(other) => panic!("{other:?}"),
+                    Err(e) => Err(e),
+                })
+            }
+            UpdateStep::Install { .. } => flow.installed(install.clone()),
+        };
+    }
+}
+
+/// The package the simulator announced, read back from the device's attribute mirror.
+fn announced(d: &mut DevicePair) -> iotmqtt::platforms::thingsboard::PackageInfo {
+    let keys = iotmqtt::platforms::thingsboard::firmware::requested_keys(PackageKind::Fw);
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    d.device.request_attributes(d.now(), &[], &keys).unwrap();
+    d.pump();
+    iotmqtt::platforms::thingsboard::PackageInfo::from_attributes(PackageKind::Fw, &d.device.mirror().shared)
+        .unwrap()
+        .unwrap()
+}
+
+/// The `fw_state` values the device reported, in order. (The server's own QUEUED and INITIATED are
+/// stamped with its wall clock, so they are left out of the order and counted apart.)
+fn fw_states(tb: &ThingsBoard) -> Vec<Value> {
+    let all = thermostat_telemetry(tb, "fw_state");
+    let server = all.iter().filter(|s| *s == "QUEUED" || *s == "INITIATED").count();
+    assert_eq!(server, 2, "QUEUED and INITIATED, once each: {all:?}");
+    all.into_iter().filter(|s| *s != "QUEUED" && *s != "INITIATED").collect()
+}
+
+// docs/platforms/thingsboard.md#firmware, flow A(2): every state the device reports, in order, and
+// the new current version with UPDATED.
+#[test]
+fn a_firmware_update_reports_every_state_in_order_and_the_new_version() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let image: Vec<u8> = (0..3_000u32).map(|i| (i % 253) as u8).collect();
+    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
+    tb.assign_ota_package(
+        "Demo Thermostat",
+        iotmqtt_sim::thingsboard::OtaKind::Firmware,
+        "TA652",
+        "1.1",
+        sim_sha,
+        image,
+    )
+    .unwrap();
+    let info = announced(&mut d);
+    let (result, events) = run_update(&mut d, info, 1_024, Ok(()));
+    assert_eq!(result, Ok(()));
+    let progress: Vec<(usize, u32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            iotmqtt::platforms::thingsboard::update_flow::FirmwareEvent::Progress { received, chunk_index, .. } => {
+                Some((*received, *chunk_index))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, [(1_024, 0), (2_048, 1), (3_000, 2)]);
+    assert_eq!(fw_states(&tb), ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"].map(|s| json!(s)));
+    assert_eq!(thermostat_telemetry(&tb, "current_fw_version").last(), Some(&json!("1.1")));
+}
+
+// A checksum that does not match: FAILED with fw_error after DOWNLOADED, nothing installed.
+#[test]
+fn a_corrupted_checksum_ends_in_failed_with_its_reason() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
+    tb.assign_ota_package(
+        "Demo Thermostat",
+        iotmqtt_sim::thingsboard::OtaKind::Firmware,
+        "TA652",
+        "1.2",
+        sim_sha,
+        vec![1; 100],
+    )
+    .unwrap();
+    let mut info = announced(&mut d);
+    info.checksum = Some("00".repeat(32));
+    let (result, _) = run_update(&mut d, info, 0, Ok(()));
+    assert!(matches!(result, Err(ThingsBoardError::ChecksumMismatch { .. })), "{result:?}");
+    assert_eq!(fw_states(&tb), ["DOWNLOADING", "DOWNLOADED", "FAILED"].map(|s| json!(s)));
+    let error = thermostat_telemetry(&tb, "fw_error");
+    assert_eq!(error.len(), 1);
+}
+
+// The installer's refusal is FAILED with its words as fw_error, after UPDATING.
+#[test]
+fn an_installer_refusal_is_failed_with_its_message() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
+    tb.assign_ota_package(
+        "Demo Thermostat",
+        iotmqtt_sim::thingsboard::OtaKind::Firmware,
+        "TA652",
+        "1.3",
+        sim_sha,
+        vec![2; 10],
+    )
+    .unwrap();
+    let info = announced(&mut d);
+    let (result, _) = run_update(&mut d, info, 0, Err("flash is write-protected".into()));
+    assert_eq!(result, Err(ThingsBoardError::Firmware("flash is write-protected".into())));
+    assert_eq!(fw_states(&tb), ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "FAILED"].map(|s| json!(s)));
+    let error = thermostat_telemetry(&tb, "fw_error");
+    assert!(error[0].as_str().unwrap().contains("flash is write-protected"), "{error:?}");
+}

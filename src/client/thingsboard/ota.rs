@@ -6,31 +6,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 
 use super::device::ThingsBoardDevice;
 use crate::platforms::thingsboard::error::ThingsBoardError;
-use crate::platforms::thingsboard::firmware::{
-    current_telemetry, requested_keys, state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo,
-};
+use crate::platforms::thingsboard::firmware::{current_telemetry, requested_keys, PackageInfo};
 use crate::platforms::thingsboard::topics::PackageKind;
+use crate::platforms::thingsboard::update_flow::{UpdateFlow, UpdateStep};
 use crate::platforms::thingsboard::updates::UpdateDecisions;
 
-/// What the update reports as it goes, for progress bars and logs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum FirmwareEvent {
-    /// A newer package was announced.
-    #[serde(rename_all = "camelCase")]
-    Available { package: PackageInfo },
-    /// A `fw_state` was reported to the server.
-    #[serde(rename_all = "camelCase")]
-    State { kind: PackageKind, state: FirmwareState, error: Option<String> },
-    /// A chunk arrived.
-    #[serde(rename_all = "camelCase")]
-    Progress { kind: PackageKind, received: usize, total: Option<u64>, chunk_index: u32 },
-}
+pub use crate::platforms::thingsboard::update_flow::FirmwareEvent;
 
 /// Installs a verified image; an `Err` is reported as FAILED with its text as `fw_error`.
 pub type Installer = Rc<dyn Fn(PackageInfo, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>;
@@ -183,75 +168,48 @@ impl Ota {
         !self.decisions.borrow().is_current(generation)
     }
 
-    async fn report(&self, state: FirmwareState, error: Option<&str>) -> Result<(), ThingsBoardError> {
-        let (kind, current) = {
-            let o = self.options.borrow();
-            (o.kind, o.current.clone())
-        };
-        self.device.publish_telemetry_value(&state_telemetry(kind, current.as_ref(), state, error)).await?;
-        self.emit(FirmwareEvent::State { kind, state, error: error.map(String::from) });
-        Ok(())
-    }
-
-    async fn fail(&self, error: ThingsBoardError) -> Result<(), ThingsBoardError> {
-        self.report(FirmwareState::Failed, Some(&error.to_string())).await?;
-        Err(error)
-    }
-
+    /// Carries out one update's steps (the rules: `platforms::thingsboard::update_flow`). A newer
+    /// package supersedes it: its steps stop, and that download reports for itself.
     async fn run(&self, info: PackageInfo, generation: u64) -> Result<(), ThingsBoardError> {
-        let (kind, chunk_size) = {
+        let (kind, chunk_size, current) = {
             let o = self.options.borrow();
-            (o.kind, o.chunk_size)
+            (o.kind, o.chunk_size, o.current.clone())
         };
         // docs/platforms/thingsboard.md#firmware-chunks: a chunk size above the max payload size is
         // PAYLOAD_TOO_LARGE and a disconnect, so a larger one is capped to it (0 still asks for the whole file).
         let chunk_size = chunk_size.min(self.device.session_limits().max_payload_size);
         let request_id = self.device.next_request_id();
-        let mut download = Download::new(info.clone(), request_id, chunk_size);
-        self.report(FirmwareState::Downloading, None).await?;
+        let mut flow = UpdateFlow::new(info.clone(), current, request_id, chunk_size);
+        let mut step = flow.start();
         loop {
-            if self.cancelled(generation) {
-                return Ok(());
+            for event in flow.take_events() {
+                self.emit(event);
             }
-            let index = download.next_index();
-            let bytes = match self.device.request_chunk(kind, request_id, index, chunk_size).await {
-                Ok(bytes) => bytes,
-                // Cancelled by a newer package: that download reports for itself.
-                Err(_) if self.cancelled(generation) => return Ok(()),
-                Err(e @ ThingsBoardError::Client(_)) => return Err(e),
-                Err(e) => return self.fail(e).await,
+            step = match step {
+                UpdateStep::Done(result) => return result,
+                UpdateStep::Report { telemetry } => {
+                    let sent = self.device.publish_telemetry_value(&telemetry).await;
+                    flow.reported(sent)
+                }
+                UpdateStep::RequestChunk { request_id, index, chunk_size } => {
+                    if self.cancelled(generation) {
+                        return Ok(());
+                    }
+                    let answer = self.device.request_chunk(kind, request_id, index, chunk_size).await;
+                    if self.cancelled(generation) {
+                        return Ok(());
+                    }
+                    flow.chunk(answer)
+                }
+                UpdateStep::Install { image } => {
+                    let installer = self.installer.clone();
+                    let outcome = installer(info.clone(), image).await;
+                    let next = flow.installed(outcome);
+                    // The device runs the new image from now on, whatever the UPDATED report does.
+                    self.options.borrow_mut().current = flow.current().cloned();
+                    next
+                }
             };
-            if self.cancelled(generation) {
-                return Ok(());
-            }
-            match download.accept(index, &bytes) {
-                Ok(DownloadStep::Complete) => {
-                    self.emit(FirmwareEvent::Progress {
-                        kind,
-                        received: download.received(),
-                        total: info.size,
-                        chunk_index: index,
-                    });
-                    break;
-                }
-                Ok(DownloadStep::Progress { received, total, index }) => {
-                    self.emit(FirmwareEvent::Progress { kind, received, total, chunk_index: index })
-                }
-                Err(e) => return self.fail(e).await,
-            }
         }
-        self.report(FirmwareState::Downloaded, None).await?;
-        let image = match download.finish() {
-            Ok(image) => image,
-            Err(e) => return self.fail(e).await,
-        };
-        self.report(FirmwareState::Verified, None).await?;
-        self.report(FirmwareState::Updating, None).await?;
-        let installer = self.installer.clone();
-        if let Err(message) = installer(info.clone(), image).await {
-            return self.fail(ThingsBoardError::Firmware(message)).await;
-        }
-        self.options.borrow_mut().current = Some((info.title.clone(), info.version.clone()));
-        self.report(FirmwareState::Updated, None).await
     }
 }

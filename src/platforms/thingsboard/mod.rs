@@ -16,6 +16,7 @@ pub mod rpc;
 pub mod session;
 pub mod telemetry;
 pub mod topics;
+pub mod update_flow;
 pub mod updates;
 
 pub use attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};

@@ -1,0 +1,190 @@
+//! One firmware or software update, pure (docs/platforms/thingsboard.md#firmware, flow A(2)): report
+//! DOWNLOADING, fetch the chunks in order, DOWNLOADED, verify size and checksum, VERIFIED, UPDATING,
+//! hand the image to the installer, UPDATED with the new current version, or FAILED with `fw_error`
+//! at the first thing that went wrong. A lost connection ends it without a report (nothing could
+//! carry one). Each input returns the next step for the shell to carry out.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::ThingsBoardError;
+use super::firmware::{state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo};
+use super::topics::PackageKind;
+
+/// What the update reports as it goes, for progress bars and logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FirmwareEvent {
+    /// A newer package was announced.
+    #[serde(rename_all = "camelCase")]
+    Available { package: PackageInfo },
+    /// A `fw_state` was reported to the server.
+    #[serde(rename_all = "camelCase")]
+    State { kind: PackageKind, state: FirmwareState, error: Option<String> },
+    /// A chunk arrived.
+    #[serde(rename_all = "camelCase")]
+    Progress { kind: PackageKind, received: usize, total: Option<u64>, chunk_index: u32 },
+}
+
+/// The next thing the shell does for the update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateStep {
+    /// Publish this telemetry (a `fw_state` report), then call `reported`.
+    Report { telemetry: Value },
+    /// Ask for chunk `index` of download `request_id`, then call `chunk`.
+    RequestChunk { request_id: u32, index: u32, chunk_size: usize },
+    /// Hand the verified image to the installer, then call `installed`.
+    Install { image: Vec<u8> },
+    /// The update ended; with `Ok`, the package is the current one.
+    Done(Result<(), ThingsBoardError>),
+}
+
+#[derive(Debug)]
+enum Stage {
+    Downloading,
+    Fetching,
+    Downloaded,
+    Verified(Vec<u8>),
+    Updating(Vec<u8>),
+    Installing,
+    Updated,
+    Failed(ThingsBoardError),
+    Over,
+}
+
+pub struct UpdateFlow {
+    info: PackageInfo,
+    current: Option<(String, String)>,
+    download: Option<Download>,
+    stage: Stage,
+    events: VecDeque<FirmwareEvent>,
+}
+
+impl UpdateFlow {
+    /// An update to `info`, downloaded under `request_id` in chunks of `chunk_size` bytes (0: the
+    /// whole file at once); `current` is what the device runs now, reported with every state.
+    pub fn new(info: PackageInfo, current: Option<(String, String)>, request_id: u32, chunk_size: usize) -> Self {
+        let download = Download::new(info.clone(), request_id, chunk_size);
+        Self { info, current, download: Some(download), stage: Stage::Over, events: VecDeque::new() }
+    }
+
+    /// The first step: report DOWNLOADING.
+    pub fn start(&mut self) -> UpdateStep {
+        self.report(Stage::Downloading, FirmwareState::Downloading, None)
+    }
+
+    /// The version the device runs, as the flow last knew it.
+    pub fn current(&self) -> Option<&(String, String)> {
+        self.current.as_ref()
+    }
+
+    pub fn take_events(&mut self) -> Vec<FirmwareEvent> {
+        self.events.drain(..).collect()
+    }
+
+    /// The report asked for by the last `Report` step went out (or did not).
+    pub fn reported(&mut self, result: Result<(), ThingsBoardError>) -> UpdateStep {
+        let stage = std::mem::replace(&mut self.stage, Stage::Over);
+        if let Err(e) = result {
+            return UpdateStep::Done(Err(e));
+        }
+        let (state, error) = match &stage {
+            Stage::Downloading => (FirmwareState::Downloading, None),
+            Stage::Downloaded => (FirmwareState::Downloaded, None),
+            Stage::Verified(_) => (FirmwareState::Verified, None),
+            Stage::Updating(_) => (FirmwareState::Updating, None),
+            Stage::Updated => (FirmwareState::Updated, None),
+            Stage::Failed(e) => (FirmwareState::Failed, Some(e.to_string())),
+            Stage::Fetching | Stage::Installing | Stage::Over => return UpdateStep::Done(Ok(())),
+        };
+        self.events.push_back(FirmwareEvent::State { kind: self.info.kind, state, error });
+        match stage {
+            Stage::Downloading => self.next_chunk(),
+            Stage::Downloaded => match self.download.take().map(Download::finish) {
+                Some(Ok(image)) => self.report(Stage::Verified(image), FirmwareState::Verified, None),
+                Some(Err(e)) => self.fail(e),
+                None => self.fail(ThingsBoardError::Firmware("the download is gone".into())),
+            },
+            Stage::Verified(image) => self.report(Stage::Updating(image), FirmwareState::Updating, None),
+            Stage::Updating(image) => {
+                self.stage = Stage::Installing;
+                UpdateStep::Install { image }
+            }
+            Stage::Updated => UpdateStep::Done(Ok(())),
+            Stage::Failed(e) => UpdateStep::Done(Err(e)),
+            Stage::Fetching | Stage::Installing | Stage::Over => UpdateStep::Done(Ok(())),
+        }
+    }
+
+    /// The answer to the last `RequestChunk`.
+    pub fn chunk(&mut self, result: Result<Vec<u8>, ThingsBoardError>) -> UpdateStep {
+        let Some(download) = self.download.as_mut() else { return UpdateStep::Done(Ok(())) };
+        let bytes = match result {
+            Ok(bytes) => bytes,
+            // The connection, not the package, failed: no report could go out.
+            Err(e @ ThingsBoardError::Client(_)) => {
+                self.stage = Stage::Over;
+                return UpdateStep::Done(Err(e));
+            }
+            Err(e) => return self.fail(e),
+        };
+        let index = download.next_index();
+        match download.accept(index, &bytes) {
+            Ok(DownloadStep::Complete) => {
+                let received = download.received();
+                let progress = FirmwareEvent::Progress {
+                    kind: self.info.kind,
+                    received,
+                    total: self.info.size,
+                    chunk_index: index,
+                };
+                self.events.push_back(progress);
+                self.report(Stage::Downloaded, FirmwareState::Downloaded, None)
+            }
+            Ok(DownloadStep::Progress { received, total, index }) => {
+                self.events.push_back(FirmwareEvent::Progress {
+                    kind: self.info.kind,
+                    received,
+                    total,
+                    chunk_index: index,
+                });
+                self.next_chunk()
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The installer's answer: the image is running, or why it is not.
+    pub fn installed(&mut self, result: Result<(), String>) -> UpdateStep {
+        match result {
+            Ok(()) => {
+                self.current = Some((self.info.title.clone(), self.info.version.clone()));
+                self.report(Stage::Updated, FirmwareState::Updated, None)
+            }
+            Err(message) => self.fail(ThingsBoardError::Firmware(message)),
+        }
+    }
+
+    fn next_chunk(&mut self) -> UpdateStep {
+        let Some(download) = self.download.as_ref() else { return UpdateStep::Done(Ok(())) };
+        self.stage = Stage::Fetching;
+        UpdateStep::RequestChunk {
+            request_id: download.request_id,
+            index: download.next_index(),
+            chunk_size: download.chunk_size,
+        }
+    }
+
+    fn fail(&mut self, error: ThingsBoardError) -> UpdateStep {
+        self.download = None;
+        let text = error.to_string();
+        self.report(Stage::Failed(error), FirmwareState::Failed, Some(&text))
+    }
+
+    fn report(&mut self, stage: Stage, state: FirmwareState, error: Option<&str>) -> UpdateStep {
+        self.stage = stage;
+        UpdateStep::Report { telemetry: state_telemetry(self.info.kind, self.current.as_ref(), state, error) }
+    }
+}
