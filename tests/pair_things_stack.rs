@@ -8,10 +8,11 @@ mod pair;
 
 use std::sync::Arc;
 
-use iotmqtt::platforms::things_stack::downlink::{queue_body, Downlink};
+use iotmqtt::platforms::things_stack::downlink::Downlink;
 use iotmqtt::platforms::things_stack::event::parse_event;
-use iotmqtt::platforms::things_stack::topic::{downlink_topic, ApplicationUid, DownlinkOp};
-use iotmqtt::platforms::things_stack::tracking::{DownlinkStatus, DownlinkTracker};
+use iotmqtt::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
+use iotmqtt::platforms::things_stack::topic::{ApplicationUid, DownlinkOp};
+use iotmqtt::platforms::things_stack::ThingsStackError;
 use iotmqtt::supervisor::{Event, Millis};
 use iotmqtt::{ClientOptions, ConnectOptions, Outgoing, QoS};
 use iotmqtt_sim::things_stack::{ThingsStack, ThingsStackGate};
@@ -50,87 +51,140 @@ fn application(rt: &Arc<tokio::runtime::Runtime>) -> (Pair, tokio::sync::watch::
     (pair, shutdown)
 }
 
-/// (instant, correlation id, status) of every tracking update the messages since `from` caused.
-fn timeline(
-    pair: &Pair,
-    tracker: &mut DownlinkTracker,
-    app: &ApplicationUid,
-    from: usize,
-) -> Vec<(Millis, String, DownlinkStatus)> {
-    let mut out = Vec::new();
-    for (e, now) in pair.events[from..].iter().zip(&pair.event_times[from..]) {
-        if let Event::NotifyMessage(m) = e {
-            let now = *now;
-            if let Ok(Some(event)) = parse_event(app, &m.topic, &m.payload) {
-                for u in tracker.observe(&event.up) {
-                    out.push((now, u.correlation_id, u.status));
+/// The pure application session over the pair: its requests carried out on the client, the
+/// client's SUBACKs, PUBACKs and messages reported back, every downlink update kept with its instant.
+struct AppPair {
+    pair: Pair,
+    core: ApplicationSession,
+    cursor: usize,
+    subscribes: Vec<(u16, String)>,
+    publishes: Vec<(u64, OpId)>,
+    updates: Vec<(Millis, String, String)>,
+    sent: Vec<(OpId, Result<(), ThingsStackError>)>,
+    subscribe_requests: usize,
+}
+
+impl AppPair {
+    fn pump(&mut self) {
+        loop {
+            let mut moved = false;
+            while self.cursor < self.pair.events.len() {
+                let (event, at) = (self.pair.events[self.cursor].clone(), self.pair.event_times[self.cursor]);
+                self.cursor += 1;
+                moved = true;
+                match event {
+                    Event::NotifySubscribed { packet_id, results } => {
+                        if let Some(i) = self.subscribes.iter().position(|(id, _)| *id == packet_id) {
+                            let (_, filter) = self.subscribes.remove(i);
+                            let result = results[0].clone().map(drop).map_err(ThingsStackError::from);
+                            self.core.subscribed(&filter, result);
+                        }
+                    }
+                    Event::NotifyPublishCompleted { token, result } => {
+                        if let Some(i) = self.publishes.iter().position(|(t, _)| *t == token) {
+                            let (_, op) = self.publishes.remove(i);
+                            self.core.published(op, result.map_err(ThingsStackError::from));
+                        }
+                    }
+                    Event::NotifyMessage(m) => {
+                        if let Ok(Some(event)) = parse_event(self.core.application(), &m.topic, &m.payload) {
+                            self.core.handle_event(&event);
+                            self.core_events(at);
+                        }
+                    }
+                    _ => {}
                 }
+            }
+            let now = self.pair.now;
+            moved |= self.core_events(now);
+            if !moved {
+                break;
             }
         }
     }
-    out
-}
 
-fn push(pair: &mut Pair, app: &ApplicationUid, device: &str, downlinks: &[Downlink]) {
-    let topic = downlink_topic(app, device, DownlinkOp::Push);
-    let msg = Outgoing::new(topic, queue_body(downlinks)).qos(QoS::AtLeastOnce);
-    let (_, events) = pair.client.publish(pair.now, &msg, None).unwrap();
-    pair.apply(events);
-}
-
-fn downlink(id: &str, confirmed: bool, bytes: usize) -> Downlink {
-    Downlink {
-        f_port: 1,
-        frm_payload: Some(vec![7; bytes]),
-        confirmed,
-        correlation_ids: vec![id.to_owned()],
-        ..Default::default()
+    /// Carries out what the core asks; downlink updates are kept with `at`, the instant of the
+    /// message that caused them. Returns whether there was anything.
+    fn core_events(&mut self, at: Millis) -> bool {
+        let mut any = false;
+        while let Some(event) = self.core.poll_event() {
+            any = true;
+            let now = self.pair.now;
+            match event {
+                ApplicationEvent::RequestSubscribe { filter } => {
+                    self.subscribe_requests += 1;
+                    let (id, events) = self.pair.client.subscribe(now, &[(filter.clone(), QoS::AtMostOnce)]).unwrap();
+                    self.subscribes.push((id, filter));
+                    self.pair.apply(events);
+                }
+                ApplicationEvent::RequestPublish { op, topic, payload } => {
+                    let msg = Outgoing::new(topic, payload).qos(QoS::AtLeastOnce);
+                    let (ticket, events) = self.pair.client.publish(now, &msg, None).unwrap();
+                    self.publishes.push((ticket.token, op));
+                    self.pair.apply(events);
+                }
+                ApplicationEvent::NotifySent { op, result } => self.sent.push((op, result)),
+                ApplicationEvent::NotifyDownlink(u) => {
+                    self.updates.push((at, u.correlation_id, u.status.name().to_owned()))
+                }
+            }
+        }
+        any
     }
+
+    fn advance(&mut self, ms: Millis) {
+        for _ in 0..ms {
+            self.pair.advance(1);
+            self.pump();
+        }
+    }
+}
+
+fn downlink(confirmed: bool, bytes: usize) -> Downlink {
+    Downlink { f_port: 1, frm_payload: Some(vec![7; bytes]), confirmed, ..Default::default() }
 }
 
 // docs/platforms/things-stack.md#downlink-tracking: a confirmed downlink goes queued at once, sent
 // one queue delay (20 ms here) later and acked one more later; an unconfirmed one ends at sent; one
-// too long for the device's data rate fails with the server's error, in its queue turn.
+// too long for the device's data rate fails with the server's error, in its queue turn. Two pushes
+// to one device at once share one SUBSCRIBE of its down/# events.
 #[test]
 fn downlink_timelines_are_exact_on_the_virtual_clock() {
     let rt = Arc::new(tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap());
     let _context = rt.enter();
-    let (mut pair, _shutdown) = application(&rt);
+    let (pair, _shutdown) = application(&rt);
     let app = ApplicationUid::parse("demo-app@ttn").unwrap();
-    let (id, events) =
-        pair.client.subscribe(pair.now, &[("v3/demo-app@ttn/devices/+/down/#".into(), QoS::AtMostOnce)]).unwrap();
-    pair.apply(events);
-    assert!(pair.events.iter().any(|e| matches!(e, Event::NotifySubscribed { packet_id, .. } if *packet_id == id)));
-    let mut tracker = DownlinkTracker::new();
-    tracker.track("iotmqtt:down:c1", "demo-sensor-1", true);
-    tracker.track("iotmqtt:down:u1", "demo-sensor-1", false);
-    tracker.track("iotmqtt:down:big", "demo-sensor-slow", false);
-    let from = pair.events.len();
-    let start = pair.now;
-    push(
-        &mut pair,
-        &app,
-        "demo-sensor-1",
-        &[downlink("iotmqtt:down:c1", true, 4), downlink("iotmqtt:down:u1", false, 4)],
-    );
-    push(&mut pair, &app, "demo-sensor-slow", &[downlink("iotmqtt:down:big", false, 200)]);
-    pair.advance(200);
-    let got: Vec<(Millis, String, String)> = timeline(&pair, &mut tracker, &app, from)
-        .into_iter()
-        .map(|(t, id, s)| (t - start, id, s.name().to_owned()))
-        .collect();
-    let at = |t: Millis, id: &str, s: &str| (t, id.to_owned(), s.to_owned());
+    let cursor = pair.events.len();
+    let mut p = AppPair {
+        pair,
+        core: ApplicationSession::new(app),
+        cursor,
+        subscribes: Vec::new(),
+        publishes: Vec::new(),
+        updates: Vec::new(),
+        sent: Vec::new(),
+        subscribe_requests: 0,
+    };
+    let start = p.pair.now;
+    let (first, c1) = p.core.send("demo-sensor-1", &[downlink(true, 4)], DownlinkOp::Push, 1).unwrap();
+    let (second, u1) = p.core.send("demo-sensor-1", &[downlink(false, 4)], DownlinkOp::Push, 1).unwrap();
+    let (third, big) = p.core.send("demo-sensor-slow", &[downlink(false, 200)], DownlinkOp::Push, 1).unwrap();
+    p.pump();
+    p.advance(200);
+    assert_eq!(p.subscribe_requests, 2, "one per device");
+    assert_eq!(p.sent, [(first, Ok(())), (second, Ok(())), (third, Ok(()))]);
+    let at = |t: Millis, id: &str, s: &str| (start + t, id.to_owned(), s.to_owned());
     assert_eq!(
-        got,
+        p.updates,
         [
-            at(0, "iotmqtt:down:c1", "queued"),
-            at(0, "iotmqtt:down:u1", "queued"),
-            at(0, "iotmqtt:down:big", "queued"),
-            at(20, "iotmqtt:down:c1", "sent"),
-            at(20, "iotmqtt:down:big", "failed"),
-            at(40, "iotmqtt:down:c1", "acked"),
-            at(60, "iotmqtt:down:u1", "sent"),
+            at(0, &c1[0], "queued"),
+            at(0, &u1[0], "queued"),
+            at(0, &big[0], "queued"),
+            at(20, &c1[0], "sent"),
+            at(20, &big[0], "failed"),
+            at(40, &c1[0], "acked"),
+            at(60, &u1[0], "sent"),
         ]
     );
-    assert_eq!(tracker.len(), 0, "every downlink reached its final state");
+    assert_eq!(p.core.tracked(), 0, "every downlink reached its final state");
 }

@@ -8,19 +8,18 @@ use std::rc::{Rc, Weak};
 
 use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
+use wasm_bindgen_futures::spawn_local;
 
 use crate::client::time::timeout;
-use crate::client::MqttClient;
+use crate::client::{MqttClient, WeakMqttClient};
 use crate::error::{ClientError, SessionError};
-use crate::platforms::subscriptions::{LazySubscriptions, Need};
 use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
-use crate::platforms::things_stack::downlink::{queue_body, Downlink};
+use crate::platforms::things_stack::downlink::Downlink;
 use crate::platforms::things_stack::error::ThingsStackError;
 use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
-use crate::platforms::things_stack::topic::{
-    downlink_topic, validate_id, ApplicationUid, DownlinkOp, EventKind, Subscription,
-};
-use crate::platforms::things_stack::tracking::{new_correlation_id, DownlinkStatus, DownlinkTracker};
+use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
+use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, EventKind, Subscription};
+use crate::platforms::things_stack::tracking::{DownlinkStatus, TrackingUpdate};
 use crate::session::reason::ConnectRefusal;
 use crate::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
 
@@ -33,12 +32,14 @@ struct Shared {
     error_listeners: Vec<(u64, ErrorHandler)>,
     next_listener: u64,
     decoders: DecoderRegistry,
-    tracker: DownlinkTracker,
+    /// The pure session: validation, correlation ids, tracking, lazy `down/#` subscriptions.
+    core: ApplicationSession,
+    /// Each tracked downlink's handle, by correlation id.
     sinks: VecMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
-    downlinks_sent: u64,
-    /// The `down/#` filters of the devices whose downlinks are tracked: one SUBSCRIBE each, even
-    /// when two pushes to a device start at once.
-    watched: LazySubscriptions<oneshot::Sender<Result<(), ThingsStackError>>>,
+    /// The futures waiting for each push or replace.
+    sends: VecMap<OpId, oneshot::Sender<Result<(), ThingsStackError>>>,
+    /// The connection, for what the session asks while handling an event.
+    client: WeakMqttClient,
 }
 
 /// An application's MQTT integration. Cheap to clone; clones share the connection.
@@ -71,10 +72,10 @@ impl ThingsStackApp {
             error_listeners: Vec::new(),
             next_listener: 1,
             decoders: DecoderRegistry::new(),
-            tracker: DownlinkTracker::new(),
+            core: ApplicationSession::new(app.clone()),
             sinks: VecMap::new(),
-            downlinks_sent: 0,
-            watched: LazySubscriptions::default(),
+            sends: VecMap::new(),
+            client: client.downgrade(),
         }));
         let weak = Rc::downgrade(&shared);
         client.on_message(&format!("v3/{}/devices/+/#", app.uid()), move |m| on_message(&weak, m))?;
@@ -185,23 +186,13 @@ impl ThingsStackApp {
         downlinks: &[Downlink],
         op: DownlinkOp,
     ) -> Result<Vec<DownlinkHandle>, ThingsStackError> {
-        validate_id("device id", device_id)?;
-        for d in downlinks {
-            d.validate()?;
-        }
-        self.watch_downlink_events(device_id).await?;
-        let mut outgoing = downlinks.to_vec();
-        let mut handles = Vec::with_capacity(outgoing.len());
-        let topic = {
+        let random = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
+        let (rx, handles) = {
             let mut s = self.shared.borrow_mut();
-            for d in &mut outgoing {
-                s.downlinks_sent += 1;
-                let random = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
-                let id = new_correlation_id(random, s.downlinks_sent);
-                d.correlation_ids.push(id.clone());
-                // Tracked before publishing: `down/queued` can arrive before the PUBACK.
+            let (op_id, ids) = s.core.send(device_id, downlinks, op, random)?;
+            let mut handles = Vec::with_capacity(ids.len());
+            for (id, d) in ids.into_iter().zip(downlinks) {
                 let (tx, rx) = mpsc::unbounded();
-                s.tracker.track(&id, device_id, d.confirmed);
                 s.sinks.insert(id.clone(), tx);
                 handles.push(DownlinkHandle {
                     correlation_id: id,
@@ -212,42 +203,26 @@ impl ThingsStackApp {
                     done: false,
                 });
             }
-            downlink_topic(&s.app, device_id, op)
+            let (tx, rx) = oneshot::channel();
+            s.sends.insert(op_id, tx);
+            (rx, handles)
         };
-        let publish = Outgoing::new(topic, queue_body(&outgoing)).qos(QoS::AtLeastOnce);
-        if let Err(e) = self.client.publish(publish).await {
-            let mut s = self.shared.borrow_mut();
-            for h in &handles {
-                s.tracker.forget(&h.correlation_id);
-                s.sinks.remove(&h.correlation_id);
+        drive(&self.shared, &self.client);
+        match rx.await.unwrap_or(Err(ThingsStackError::Client(ClientError::Closed))) {
+            Ok(()) => Ok(handles),
+            Err(e) => {
+                let mut s = self.shared.borrow_mut();
+                for h in &handles {
+                    s.sinks.remove(&h.correlation_id);
+                }
+                Err(e)
             }
-            return Err(e.into());
-        }
-        Ok(handles)
-    }
-
-    /// Tracking needs the device's `down/...` events, whatever the caller subscribed to.
-    async fn watch_downlink_events(&self, device_id: &str) -> Result<(), ThingsStackError> {
-        let filter = format!("v3/{}/devices/{device_id}/down/#", self.shared.borrow().app.uid());
-        let (tx, rx) = oneshot::channel();
-        let need = self.shared.borrow_mut().watched.need(&filter, tx);
-        if need == Need::Subscribe {
-            let result =
-                self.client.subscribe(&filter, QoS::AtMostOnce).await.map(drop).map_err(ThingsStackError::from);
-            let waiters = self.shared.borrow_mut().watched.settled(&filter, result.is_ok());
-            for w in waiters {
-                let _ = w.send(result.clone());
-            }
-        }
-        match need {
-            Need::Ready => Ok(()),
-            Need::Subscribe | Need::Wait => rx.await.unwrap_or(Err(ThingsStackError::Client(ClientError::Closed))),
         }
     }
 
     /// Downlinks still waiting for news.
     pub fn tracked_downlinks(&self) -> usize {
-        self.shared.borrow().tracker.len()
+        self.shared.borrow().core.tracked()
     }
 
     /// Disconnects and ends every tracking handle's stream.
@@ -255,7 +230,8 @@ impl ThingsStackApp {
         self.client.close();
         let mut s = self.shared.borrow_mut();
         s.sinks.clear();
-        s.tracker = DownlinkTracker::new();
+        s.sends.clear();
+        s.core.close();
         s.event_listeners.clear();
         s.error_listeners.clear();
     }
@@ -300,23 +276,59 @@ fn on_message(weak: &Weak<RefCell<Shared>>, m: &Message) {
             event.decoded = Some(decoder.decode_uplink(&input));
         }
     }
-    let listeners: Vec<EventHandler> = {
-        let mut s = shared.borrow_mut();
-        for update in s.tracker.observe(&event.up) {
-            let delivered =
-                s.sinks.get(&update.correlation_id).is_some_and(|tx| tx.unbounded_send(update.status).is_ok());
-            if !delivered {
-                // The handle was dropped: nobody is waiting any more.
-                s.tracker.forget(&update.correlation_id);
-            }
-            if update.done || !delivered {
-                s.sinks.remove(&update.correlation_id);
-            }
-        }
-        s.event_listeners.iter().map(|(_, h)| h.clone()).collect()
-    };
+    shared.borrow_mut().core.handle_event(&event);
+    let client = shared.borrow().client.upgrade();
+    if let Some(client) = client {
+        drive(&shared, &client);
+    }
+    let listeners: Vec<EventHandler> = shared.borrow().event_listeners.iter().map(|(_, h)| h.clone()).collect();
     for l in listeners {
         l(&event);
+    }
+}
+
+/// Carries out what the session asks on the client: the `down/#` subscriptions and the publishes.
+fn drive(shared: &Rc<RefCell<Shared>>, client: &MqttClient) {
+    loop {
+        let Some(event) = shared.borrow_mut().core.poll_event() else { break };
+        match event {
+            ApplicationEvent::RequestSubscribe { filter } => {
+                let (shared, client) = (shared.clone(), client.clone());
+                spawn_local(async move {
+                    let result =
+                        client.subscribe(&filter, QoS::AtMostOnce).await.map(drop).map_err(ThingsStackError::from);
+                    shared.borrow_mut().core.subscribed(&filter, result);
+                    drive(&shared, &client);
+                });
+            }
+            ApplicationEvent::RequestPublish { op, topic, payload } => {
+                let (shared, client) = (shared.clone(), client.clone());
+                spawn_local(async move {
+                    let result = client.publish(Outgoing::new(topic, payload).qos(QoS::AtLeastOnce)).await;
+                    shared.borrow_mut().core.published(op, result.map_err(ThingsStackError::from));
+                    drive(&shared, &client);
+                });
+            }
+            ApplicationEvent::NotifySent { op, result } => {
+                let waiter = shared.borrow_mut().sends.remove(&op);
+                if let Some(w) = waiter {
+                    let _ = w.send(result);
+                }
+            }
+            ApplicationEvent::NotifyDownlink(update) => deliver(shared, update),
+        }
+    }
+}
+
+fn deliver(shared: &Rc<RefCell<Shared>>, update: TrackingUpdate) {
+    let mut s = shared.borrow_mut();
+    let delivered = s.sinks.get(&update.correlation_id).is_some_and(|tx| tx.unbounded_send(update.status).is_ok());
+    if !delivered {
+        // The handle was dropped: nobody is waiting any more.
+        s.core.forget(&update.correlation_id);
+    }
+    if update.done || !delivered {
+        s.sinks.remove(&update.correlation_id);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod lpp;
 pub mod payload;
+pub mod session;
 pub mod topic;
 pub mod tracking;
 mod wire;
