@@ -485,8 +485,9 @@ impl ThingsBoardDevice {
 }
 
 /// An operation ended with an outcome of another kind: a bug, reported rather than panicking.
-fn unexpected(outcome: Outcome) -> ThingsBoardError {
-    ThingsBoardError::InvalidPayload { what: "device session", detail: format!("unexpected outcome {outcome:?}") }
+fn unexpected(_outcome: Outcome) -> ThingsBoardError {
+    let detail = "an operation ended with another kind of outcome".into();
+    ThingsBoardError::InvalidPayload { what: "device session", detail }
 }
 
 /// A device handle for closures stored inside the client, so they do not keep it alive.
