@@ -72,6 +72,9 @@ bash scripts/e2e-test.sh
 step "benchmark harness smoke run"
 bash scripts/bench-smoke.sh
 
+step "the run command stops on SIGTERM and Ctrl-C"
+bash scripts/run-stop-test.sh
+
 step "summary"
-awk '/test result:|^(npm|e2e|bench-smoke): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+awk '/test result:|^(npm|e2e|bench-smoke|run-command): [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$OUT/test.log"

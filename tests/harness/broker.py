@@ -205,8 +205,15 @@ def main():
         sys.exit(1)
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(broker, workdir))
 
+    stopping = threading.Event()
+
     def shutdown(*_):
-        broker.stop()
+        # Once only, and without the broker's lock: a second signal (SIGTERM, then Ctrl-C) arriving
+        # while the first one's handler held the lock deadlocked the main thread. The broker
+        # stops after serve_forever returns.
+        if stopping.is_set():
+            return
+        stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, shutdown)
