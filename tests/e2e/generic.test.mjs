@@ -24,14 +24,21 @@ test('subscribes, publishes and charts a JSON field', async () => {
   }
   const rows = page.locator('table.log tbody tr');
   await rows.nth(3).waitFor();
+  // Issue 22, point 5: JSON is checked, then sent exactly as typed (key order, 2.50, spacing).
+  assert.match(await page.locator('#pub-json-hint').innerText(), /sent exactly as typed/);
+  const typed = '{"value": 2.50,  "a": 1}';
+  await page.fill('#pub-payload', typed);
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await rows.nth(4).waitFor();
+  assert.equal(await rows.first().locator('td.payload').evaluate((td) => td.textContent), typed);
   // Payloads are text, never HTML.
   assert.equal(await page.locator('table.log b').count(), 0);
-  assert.match(await rows.first().innerText(), /<b>not bold<\/b>/);
+  assert.match(await rows.nth(1).innerText(), /<b>not bold<\/b>/);
   // Filter, pause and clear.
   await page.fill('#log-filter', 'nothing/matches');
   assert.equal(await rows.count(), 0);
   await page.fill('#log-filter', 'e2e/+');
-  assert.equal(await rows.count(), 4);
+  assert.equal(await rows.count(), 5);
   await page.selectOption('#pub-format', 'hex');
   await page.fill('#pub-payload', 'zz');
   assert.match(await page.locator('#pub-payload-error').innerText(), /invalid hex/);

@@ -63,6 +63,9 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
             </div>
             <Field id="pub-payload" label="Payload" rows={3} value={(*payload).clone()} oninput={set(&payload)}
                 error={live_error.or_else(|| action.error("payload"))} />
+            if *format == PayloadFormat::Json {
+                <p class="hint" id="pub-json-hint">{ "Checked as JSON, then sent exactly as typed." }</p>
+            }
             if let Ok(bytes) = &encoded {
                 <p class="hint preview">{ format!("{} bytes · hex {}", bytes.len(), preview(bytes).hex) }</p>
             }

@@ -35,8 +35,10 @@ impl PayloadFormat {
 pub fn encode(format: PayloadFormat, input: &str) -> Result<Vec<u8>, String> {
     match format {
         PayloadFormat::Text => Ok(input.as_bytes().to_vec()),
+        // Checked, then sent exactly as typed: key order, `2.50` and the spacing are the user's
+        // (MQTTX does the same).
         PayloadFormat::Json => serde_json::from_str::<Value>(input)
-            .map(|v| v.to_string().into_bytes())
+            .map(|_| input.as_bytes().to_vec())
             .map_err(|e| format!("not valid JSON: {e}")),
         PayloadFormat::Hex => hex_to_bytes(input).map_err(|e| e.to_string()),
         PayloadFormat::Base64 => base64_to_bytes(input.trim()).map_err(|e| e.to_string()),
