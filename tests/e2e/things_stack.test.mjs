@@ -29,6 +29,21 @@ test('a hex downlink is pushed and its timeline reaches ack', async () => {
   assert.deepEqual(steps, ['published', 'queued', 'sent', 'acked']);
   const correlation = await timeline.getAttribute('data-correlation');
   assert.match(correlation, /^iotmqtt:down:/);
+  // Issue 22, point 4: control characters show as control pictures, not programming escapes.
+  await page.fill('#dl-payload', '01 41');
+  assert.equal(await page.locator('[data-testid=preview-text]').innerText(), '\u2401A');
+  // A downlink too long for SF12 fails with the server's message, its placeholders filled.
+  await page.fill('#dl-device', 'demo-sensor-slow');
+  await page.fill('#dl-payload', 'AA '.repeat(200).trim());
+  await page.getByRole('button', { name: 'Push', exact: true }).click();
+  const failed = page.locator('li.timeline').first();
+  await failed.locator('.step.failed').waitFor({ timeout: 15_000 });
+  const reason = await failed.locator('.field-error').last().innerText();
+  assert.match(reason, /payload of 200 bytes is too long for data rate with maximum \d+ bytes/);
+  assert.doesNotMatch(reason, /\{length\}|\{max\}/);
+  // Issue 22, point 4: the 200-byte payload wraps; the page is no wider than the window.
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+  assert.ok(widths.page <= widths.window, `page ${widths.page} px wide in a ${widths.window} px window`);
   // The uplink detail view shows the full event JSON as text.
   await row.getByRole('button', { name: /Details of uplink/ }).click();
   assert.match(await page.locator('.detail pre.json').innerText(), /"end_device_ids"/);

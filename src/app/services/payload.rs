@@ -61,10 +61,18 @@ pub fn preview(bytes: &[u8]) -> Preview {
     }
 }
 
-/// Text with control characters spelled out (`\u{1}`), so nothing invisible hides in a preview.
+/// Text with control characters shown as the Unicode control pictures (U+0001 as ␁, DEL as ␡,
+/// others as U+FFFD), so nothing invisible hides in a preview and no programming-language escape
+/// shows up in it.
 pub fn visible_text(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
         .collect()
 }
 

@@ -208,9 +208,7 @@ impl TtsSession {
                 let (step, detail, end) = match next {
                     Ok(Some(status)) => {
                         let detail = match &status {
-                            DownlinkStatus::Failed { error } => {
-                                Some(format!("{}: {}", error.name, error.message_format.clone().unwrap_or_default()))
-                            }
+                            DownlinkStatus::Failed { error } => Some(format!("{}: {}", error.name, error.message())),
                             _ => None,
                         };
                         (status.name().to_owned(), detail, handle.is_done())

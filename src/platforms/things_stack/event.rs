@@ -132,6 +132,34 @@ pub struct ErrorDetails {
     pub extra: Map<String, Value>,
 }
 
+impl ErrorDetails {
+    /// The message with its `{name}` placeholders filled from `attributes` (docs/platforms/things-stack.md#downlink-too-long):
+    /// "application downlink payload of {length} bytes is too long for data rate with maximum {max}
+    /// bytes" reads "… of 200 bytes … maximum 51 bytes". A placeholder with no attribute stays as it is.
+    pub fn message(&self) -> String {
+        let Some(format) = &self.message_format else { return self.name.clone() };
+        let mut out = String::with_capacity(format.len());
+        let mut rest = format.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[open..]);
+                return out;
+            };
+            let key = &after[..close];
+            match self.attributes.as_ref().and_then(|a| a.get(key)) {
+                Some(Value::String(text)) => out.push_str(text),
+                Some(value) => out.push_str(&value.to_string()),
+                None => out.push_str(&rest[open..open + close + 2]),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DownlinkFailed {
     pub downlink: Downlink,
@@ -467,4 +495,34 @@ pub fn parse_event(
         return Err(invalid(format!("the body is a {:?} event, the topic says {:?}", up.message.kind(), kind)));
     }
     Ok(Some(ThingsStackEvent { device_id, kind, up, decoded: None }))
+}
+
+#[cfg(test)]
+mod error_message_tests {
+    use super::*;
+    use serde_json::json;
+
+    // docs/platforms/things-stack.md#downlink-too-long: the network server's own message format.
+    #[test]
+    fn placeholders_are_filled_from_the_attributes_and_unknown_ones_stay() {
+        let e = ErrorDetails {
+            namespace: "pkg/networkserver".into(),
+            name: "application_downlink_too_long".into(),
+            message_format: Some(
+                "application downlink payload of {length} bytes is too long for data rate with maximum {max} bytes ({unknown})"
+                    .into(),
+            ),
+            attributes: Some(json!({"length": 200, "max": 51})),
+            code: Some(3),
+            extra: Map::new(),
+        };
+        assert_eq!(
+            e.message(),
+            "application downlink payload of 200 bytes is too long for data rate with maximum 51 bytes ({unknown})"
+        );
+        let bare = ErrorDetails { message_format: None, attributes: None, ..e.clone() };
+        assert_eq!(bare.message(), "application_downlink_too_long");
+        let unclosed = ErrorDetails { message_format: Some("open {brace".into()), ..e };
+        assert_eq!(unclosed.message(), "open {brace");
+    }
 }
