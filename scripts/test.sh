@@ -21,6 +21,15 @@ trap cleanup EXIT
 # A fresh clone (CI) builds everything once: incremental caches would cost time and save none.
 [[ "${CI:-}" == true ]] && export CARGO_INCREMENTAL=0
 
+# The release builds of the npm, benchmark and dashboard steps, from the start and at the lowest
+# CPU priority: they use what the other steps leave idle (the tail of each cargo run, the browser
+# tests waiting on timers), and the timing of those tests is not disturbed.
+step "release builds start in the background (log: test-output/release-builds.log)"
+nice -n 19 bash scripts/release-builds.sh > "$OUT/release-builds.log" 2>&1 &
+builds=$!
+pids+=("$builds")
+export IOTMQTT_PREBUILT=1
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -32,15 +41,6 @@ cargo clippy --target wasm32-unknown-unknown --lib --tests --bins --features ben
 for features in "" thingsboard things-stack cloudplugs; do
   cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
 done
-
-# The release builds of the npm, benchmark and dashboard steps, at the lowest CPU priority: they
-# use what the browser tests leave idle while waiting on timers (outages, keepalives), and the
-# timing of those tests is not disturbed.
-step "release builds start in the background (log: test-output/release-builds.log)"
-nice -n 19 bash scripts/release-builds.sh > "$OUT/release-builds.log" 2>&1 &
-builds=$!
-pids+=("$builds")
-export IOTMQTT_PREBUILT=1
 
 step "native tests"
 cargo test --workspace
