@@ -147,6 +147,14 @@ fn a_filter_off_the_whitelist_fails_its_operation_and_may_be_asked_again() {
     assert_eq!(d.device.subscribed_filters(), ["v1/devices/me/attributes"]);
 }
 
+/// The simulator's ThingsBoard announces a firmware package for the thermostat, checksummed with
+/// the algorithm named; returns the shared attributes it set.
+fn announce_firmware(tb: &ThingsBoard, version: &str, algorithm: &str, image: Vec<u8>) -> Value {
+    let algorithm = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse(algorithm).unwrap();
+    let firmware = iotmqtt_sim::thingsboard::OtaKind::Firmware;
+    tb.assign_ota_package("Demo Thermostat", firmware, "TA652", version, algorithm, image).unwrap()
+}
+
 fn limits(messages: &str, telemetry: &str, points: &str, in_flight: usize) -> SessionLimits {
     SessionLimits::with_rates(messages, telemetry, points, in_flight).unwrap()
 }
@@ -202,17 +210,7 @@ fn firmware_chunks_reassemble_and_verify_with_every_checksum() {
         let tb = pair::thingsboard();
         let mut d = DevicePair::thermostat(&tb);
         let image: Vec<u8> = (0..5_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let sim_algorithm = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse(algorithm.name()).unwrap();
-        let attrs = tb
-            .assign_ota_package(
-                "Demo Thermostat",
-                iotmqtt_sim::thingsboard::OtaKind::Firmware,
-                "TA652",
-                "1.1",
-                sim_algorithm,
-                image.clone(),
-            )
-            .unwrap();
+        let attrs = announce_firmware(&tb, "1.1", algorithm.name(), image.clone());
         let request_id = d.device.request_id();
         let mut received = Vec::new();
         for index in 0..5 {
@@ -404,16 +402,7 @@ fn a_firmware_update_reports_every_state_in_order_and_the_new_version() {
     let tb = pair::thingsboard();
     let mut d = DevicePair::thermostat(&tb);
     let image: Vec<u8> = (0..3_000u32).map(|i| (i % 253) as u8).collect();
-    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
-    tb.assign_ota_package(
-        "Demo Thermostat",
-        iotmqtt_sim::thingsboard::OtaKind::Firmware,
-        "TA652",
-        "1.1",
-        sim_sha,
-        image,
-    )
-    .unwrap();
+    announce_firmware(&tb, "1.1", "SHA256", image);
     let info = announced(&mut d);
     let (result, events) = run_update(&mut d, info, 1_024, Ok(()));
     assert_eq!(result, Ok(()));
@@ -436,16 +425,7 @@ fn a_firmware_update_reports_every_state_in_order_and_the_new_version() {
 fn a_corrupted_checksum_ends_in_failed_with_its_reason() {
     let tb = pair::thingsboard();
     let mut d = DevicePair::thermostat(&tb);
-    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
-    tb.assign_ota_package(
-        "Demo Thermostat",
-        iotmqtt_sim::thingsboard::OtaKind::Firmware,
-        "TA652",
-        "1.2",
-        sim_sha,
-        vec![1; 100],
-    )
-    .unwrap();
+    announce_firmware(&tb, "1.2", "SHA256", vec![1; 100]);
     let mut info = announced(&mut d);
     info.checksum = Some("00".repeat(32));
     let (result, _) = run_update(&mut d, info, 0, Ok(()));
@@ -460,16 +440,7 @@ fn a_corrupted_checksum_ends_in_failed_with_its_reason() {
 fn an_installer_refusal_is_failed_with_its_message() {
     let tb = pair::thingsboard();
     let mut d = DevicePair::thermostat(&tb);
-    let sim_sha = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse("SHA256").unwrap();
-    tb.assign_ota_package(
-        "Demo Thermostat",
-        iotmqtt_sim::thingsboard::OtaKind::Firmware,
-        "TA652",
-        "1.3",
-        sim_sha,
-        vec![2; 10],
-    )
-    .unwrap();
+    announce_firmware(&tb, "1.3", "SHA256", vec![2; 10]);
     let info = announced(&mut d);
     let (result, _) = run_update(&mut d, info, 0, Err("flash is write-protected".into()));
     assert_eq!(result, Err(ThingsBoardError::Firmware("flash is write-protected".into())));
