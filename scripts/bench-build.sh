@@ -6,6 +6,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-[[ -f pkg/web/iotmqtt_bg.wasm ]] || bash scripts/npm-build.sh
+[[ -f pkg/web/iotmqtt.js ]] || bash scripts/npm-build.sh
 wasm-pack --log-level warn build --release --target web --out-dir pkg/bench --out-name iotmqtt --no-pack -- --features bench
 echo "benchmark build: pkg/bench"

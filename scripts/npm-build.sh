@@ -1,19 +1,42 @@
 #!/usr/bin/env bash
-# Builds the npm package `iotmqtt` into pkg/: the library only (no Yew), for `--target web` (pkg/web)
-# and `--target bundler` (pkg/bundler), with package.json metadata, the npm README and a .d.ts without `any`.
+# Builds the npm package `iotmqtt` into pkg/: one wasm per entry point, each for `--target web`
+# (pkg/web) and `--target bundler` (pkg/bundler), with package.json, the npm README and .d.ts files
+# without `any`. docs/npm.md describes the entries.
+#   iotmqtt               the TypeScript shell (npm/src) over the Sans-I/O core `ClientCore`
+#   thingsboard, things-stack, cloudplugs
+#                         the platform classes, still wasm-bindgen facades over the async Rust client
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# wasm-opt 132 from npm (Debian's 108 cannot read rustc 1.95's output); wasm-pack must find it, not download one.
+# wasm-opt 132 from npm (Debian's 108 cannot read rustc 1.95's output).
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run npm ci"; exit 1; }
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WASM_FLAGS=(--enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-multivalue)
 
 rm -rf pkg
-for target in web bundler; do
-  # Cargo.toml's [profile.release] gives opt-level z, LTO, one codegen unit and panic=abort;
-  # [package.metadata.wasm-pack.profile.release] runs wasm-opt -Oz.
-  wasm-pack --log-level warn build --release --target "$target" --out-dir "pkg/$target" --out-name iotmqtt --no-pack
-done
+mkdir -p pkg/web pkg/bundler
+# entry name, wasm-bindgen output name, cargo features. Cargo.toml's [profile.release] gives
+# opt-level z, LTO, one codegen unit and panic=abort.
+while read -r entry out features; do
+  cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features "$features"
+  cp "$TARGET_DIR/wasm32-unknown-unknown/release/iotmqtt.wasm" "pkg/$out.wasm"
+  for target in web bundler; do
+    wasm-bindgen --target "$target" --out-dir "pkg/$target" --out-name "$out" "pkg/$out.wasm"
+  done
+  wasm-opt -Oz "${WASM_FLAGS[@]}" "pkg/web/${out}_bg.wasm" -o "pkg/web/${out}_bg.wasm"
+  cp "pkg/web/${out}_bg.wasm" "pkg/bundler/${out}_bg.wasm"
+  rm "pkg/$out.wasm"
+done <<'ENTRIES'
+iotmqtt iotmqtt_core payload
+thingsboard thingsboard thingsboard
+things-stack things-stack things-stack
+cloudplugs cloudplugs cloudplugs
+ENTRIES
+
+# The TypeScript shell of the generic entry, and its declarations.
+node npm/build.mjs
 
 node - "$ROOT" <<'JS'
 const fs = require("fs");
@@ -24,18 +47,25 @@ const version = /^version\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(path.join(root,
 
 for (const target of ["web", "bundler"]) {
   const dir = path.join(pkg, target);
-  for (const f of [".gitignore", "package.json", "README.md"]) fs.rmSync(path.join(dir, f), { force: true });
+  fs.rmSync(path.join(dir, ".gitignore"), { force: true });
   // wasm-bindgen's raw export signatures use `any`; they are internal, so make them `unknown`.
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".d.ts"))) {
-    const file = path.join(dir, f);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dir, f))
+    .concat(fs.readdirSync(path.join(dir, "types")).map((f) => path.join(dir, "types", f)));
+  for (const file of files) {
     const text = fs.readFileSync(file, "utf8").split("\n").map((line) =>
       /^\s*(readonly \w+|export const \w+)\s*:/.test(line) ? line.replace(/\bany\b/g, "unknown") : line).join("\n");
     fs.writeFileSync(file, text);
+    // The core's glue (`iotmqtt_core.d.ts`) is internal: the shell is its only caller.
+    if (file.endsWith("_core.d.ts")) continue;
     const typeAny = text.split("\n").filter((l) => !/^\s*(\*|\/\*\*|\/\/)/.test(l) && /\bany\b/.test(l));
-    if (typeAny.length) { console.error(`${f} still has \`any\`:\n${typeAny.join("\n")}`); process.exit(1); }
+    if (typeAny.length) { console.error(`${file} still has \`any\`:\n${typeAny.join("\n")}`); process.exit(1); }
   }
 }
 
+const entry = (name, file) => ({
+  [name]: { types: `./bundler/${file}.d.ts`, default: `./bundler/${file}.js` },
+  [`./web${name === "." ? "" : name.slice(1)}`]: { types: `./web/${file}.d.ts`, default: `./web/${file}.js` },
+});
 const manifest = {
   name: "iotmqtt",
   version,
@@ -48,19 +78,23 @@ const manifest = {
   module: "./bundler/iotmqtt.js",
   types: "./bundler/iotmqtt.d.ts",
   exports: {
-    ".": { types: "./bundler/iotmqtt.d.ts", default: "./bundler/iotmqtt.js" },
-    "./web": { types: "./web/iotmqtt.d.ts", default: "./web/iotmqtt.js" },
-    "./web/iotmqtt_bg.wasm": "./web/iotmqtt_bg.wasm",
-    "./bundler/iotmqtt_bg.wasm": "./bundler/iotmqtt_bg.wasm",
+    ...entry(".", "iotmqtt"),
+    ...entry("./thingsboard", "thingsboard"),
+    ...entry("./things-stack", "things-stack"),
+    ...entry("./cloudplugs", "cloudplugs"),
+    "./web/*": "./web/*",
+    "./bundler/*": "./bundler/*",
     "./package.json": "./package.json",
   },
   files: ["web/", "bundler/", "README.md"],
-  sideEffects: ["./bundler/iotmqtt.js", "./web/snippets/*", "./bundler/snippets/*"],
+  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js",
+    "./web/snippets/*", "./bundler/snippets/*"],
 };
 fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
 
-# The glue and its snippets, minified as the package ships them.
-bash scripts/minify-glue.sh pkg/web pkg/bundler
+# The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js -print0 | xargs -0 bash scripts/minify-glue.sh
+bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

@@ -1,6 +1,7 @@
 //! iotmqtt: MQTT over a browser WebSocket, with typed support for ThingsBoard, The Things Stack
 //! and CloudPlugs. Module declarations and re-exports only.
 
+pub mod batch;
 pub mod collections;
 pub mod error;
 pub mod json;

@@ -11,13 +11,12 @@ use wasm_bindgen::JsCast;
 
 use super::errors::{js, option_error};
 use super::listeners::{self, Listeners, SharedListeners};
-use super::options::{fields, nested_fields, plain_object, read_error};
+use super::options::plain_object;
+pub(crate) use super::options::{bool_field, client_options, qos_field};
 use super::payload::{get, list, payload_bytes, Obj};
 use super::types::*;
 use crate::client::{ConnectionState, ListenerId, MqttClient};
-use crate::json::ReadError;
-use crate::session::options::ClientOptions;
-use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS, Will};
+use crate::session::{ConnAck, Message, Outgoing};
 
 const EVENTS: &[&str] = &["message", "state", "error"];
 
@@ -252,55 +251,6 @@ pub(crate) fn live_resources_js(client: &MqttClient, listeners: usize) -> LiveRe
         .set("listeners", listeners as u32)
         .build()
         .unchecked_into()
-}
-
-/// The CONNECT options and the client options from one flat JS object.
-fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
-    let (mut f, apart) = fields(options, "options", &["will"])?;
-    let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
-    let client = ClientOptions::read(&mut f).map_err(read_error)?;
-    f.deny_unknown().map_err(read_error)?;
-    connect.will = will_option(&apart[0])?;
-    Ok((connect, client))
-}
-
-/// The last will: `payload` may be bytes, so it is read apart from the typed fields.
-fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
-    if will.is_undefined() || will.is_null() {
-        return Ok(None);
-    }
-    let (mut f, apart) = nested_fields(will, "will", &["payload"])?;
-    let read = (|| {
-        let topic = f.optional("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
-        let (qos, retain) = (f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?);
-        f.deny_unknown().map(|()| (topic, qos, retain))
-    })();
-    let (topic, qos, retain) = read.map_err(|e| read_error(e.under("will")))?;
-    let payload = payload_bytes(&apart[0]).map_err(|_| option_error("will.payload", "not a payload"))?;
-    Ok(Some(Will { topic, payload, qos, retain }))
-}
-
-/// An optional QoS field: absent is 0; anything but 0, 1 or 2 is `INVALID_OPTION`.
-pub(crate) fn qos_field(object: &JsValue, field: &str) -> Result<QoS, JsValue> {
-    let value = get(object, field)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(QoS::AtMostOnce);
-    }
-    let whole = value.as_f64().filter(|q| q.fract() == 0.0 && (0.0..=2.0).contains(q));
-    match whole.map(|q| q as u8) {
-        Some(0) => Ok(QoS::AtMostOnce),
-        Some(1) => Ok(QoS::AtLeastOnce),
-        Some(2) => Ok(QoS::ExactlyOnce),
-        _ => Err(option_error(field, "expected 0, 1 or 2")),
-    }
-}
-
-pub(crate) fn bool_field(object: &JsValue, field: &str) -> Result<bool, JsValue> {
-    let value = get(object, field)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(false);
-    }
-    value.as_bool().ok_or_else(|| option_error(field, "expected a boolean"))
 }
 
 pub(crate) fn connack_js(ack: &ConnAck) -> JsValue {

@@ -4,6 +4,7 @@
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 use crate::error::ClientError;
 #[cfg(feature = "cloudplugs")]
 use crate::platforms::cloudplugs::CloudPlugsError;
@@ -11,6 +12,15 @@ use crate::platforms::cloudplugs::CloudPlugsError;
 use crate::platforms::things_stack::ThingsStackError;
 #[cfg(feature = "thingsboard")]
 use crate::platforms::thingsboard::ThingsBoardError;
+
+/// An error for the TypeScript shell: one batch error record in a thrown `Uint8Array`, which the
+/// shell turns into an `IotMqttError` with the words of its message table.
+#[cfg(not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs")))]
+pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
+    let mut b = crate::batch::Batch::new();
+    b.error(e);
+    js_sys::Uint8Array::from(&b.finish(None)[8..]).into()
+}
 
 /// An `Error` named `IotMqttError` whose `code` programs can switch on.
 pub fn js_error(code: &str, message: &str) -> JsValue {
@@ -28,6 +38,7 @@ pub fn option_error(field: &str, reason: &str) -> JsValue {
 }
 
 /// Anything with a stable code and a message, turned into the JS error.
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub trait Coded: core::fmt::Display {
     fn code(&self) -> &'static str;
 
@@ -36,6 +47,7 @@ pub trait Coded: core::fmt::Display {
     }
 }
 
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 impl Coded for ClientError {
     fn code(&self) -> &'static str {
         ClientError::code(self)
@@ -64,6 +76,7 @@ impl Coded for CloudPlugsError {
 }
 
 /// `result.map_err(js)?` in the facade's methods.
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub fn js<E: Coded>(e: E) -> JsValue {
     e.to_js()
 }

@@ -8,7 +8,10 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
+use super::payload::{get, payload_bytes};
 use crate::json::{Fields, ReadError};
+use crate::session::options::ClientOptions;
+use crate::session::{ConnectOptions, QoS, Will};
 
 /// An options argument (`undefined`/`null`: all defaults) as fields to read, and the values of the
 /// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
@@ -98,4 +101,53 @@ extern "C" {
     fn object_keys(object: &Object) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
     fn object_assign(target: &Object, source: &Object) -> Result<Object, JsValue>;
+}
+
+/// The CONNECT options and the client options from one flat JS object.
+pub fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
+    let (mut f, apart) = fields(options, "options", &["will"])?;
+    let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
+    let client = ClientOptions::read(&mut f).map_err(read_error)?;
+    f.deny_unknown().map_err(read_error)?;
+    connect.will = will_option(&apart[0])?;
+    Ok((connect, client))
+}
+
+/// The last will: `payload` may be bytes, so it is read apart from the typed fields.
+fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
+    if will.is_undefined() || will.is_null() {
+        return Ok(None);
+    }
+    let (mut f, apart) = nested_fields(will, "will", &["payload"])?;
+    let read = (|| {
+        let topic = f.optional("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
+        let (qos, retain) = (f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?);
+        f.deny_unknown().map(|()| (topic, qos, retain))
+    })();
+    let (topic, qos, retain) = read.map_err(|e| read_error(e.under("will")))?;
+    let payload = payload_bytes(&apart[0]).map_err(|_| option_error("will.payload", "not a payload"))?;
+    Ok(Some(Will { topic, payload, qos, retain }))
+}
+
+/// An optional QoS field: absent is 0; anything but 0, 1 or 2 is `INVALID_OPTION`.
+pub fn qos_field(object: &JsValue, field: &str) -> Result<QoS, JsValue> {
+    let value = get(object, field)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(QoS::AtMostOnce);
+    }
+    let whole = value.as_f64().filter(|q| q.fract() == 0.0 && (0.0..=2.0).contains(q));
+    match whole.map(|q| q as u8) {
+        Some(0) => Ok(QoS::AtMostOnce),
+        Some(1) => Ok(QoS::AtLeastOnce),
+        Some(2) => Ok(QoS::ExactlyOnce),
+        _ => Err(option_error(field, "expected 0, 1 or 2")),
+    }
+}
+
+pub fn bool_field(object: &JsValue, field: &str) -> Result<bool, JsValue> {
+    let value = get(object, field)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(false);
+    }
+    value.as_bool().ok_or_else(|| option_error(field, "expected a boolean"))
 }

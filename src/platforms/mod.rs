@@ -5,7 +5,8 @@
 
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
-#[cfg(feature = "things-stack")]
+// The payload helpers are in it too, for builds without the rest of the platform.
+#[cfg(feature = "payload")]
 pub mod things_stack;
 #[cfg(feature = "thingsboard")]
 pub mod thingsboard;

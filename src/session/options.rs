@@ -18,12 +18,19 @@ pub enum ProtocolVersion {
     V5,
 }
 
-impl fmt::Display for ProtocolVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl ProtocolVersion {
+    /// `"3.1.1"` or `"5"`, as the options spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::V3_1_1 => "3.1.1",
             Self::V5 => "5",
-        })
+        }
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

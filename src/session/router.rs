@@ -45,6 +45,11 @@ impl<H> Router<H> {
         self.routes.iter().filter(move |(_, f, _)| topic_matches(f, topic)).map(|(_, _, h)| h)
     }
 
+    /// The ids of the handlers whose filters match `topic`, in registration order.
+    pub fn matching_ids(&self, topic: &str) -> Vec<u64> {
+        self.routes.iter().filter(|(_, f, _)| topic_matches(f, topic)).map(|(id, _, _)| *id).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.routes.len()
     }

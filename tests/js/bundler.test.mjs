@@ -20,7 +20,11 @@ test("the bundler build, imported by package name, links its wasm and answers", 
     mkdirSync(path.join(dir, "node_modules"));
     symlinkSync(path.join(root, "pkg"), path.join(dir, "node_modules", "iotmqtt"), "dir");
     writeFileSync(path.join(dir, "entry.mjs"), `
-      import * as lib from "iotmqtt";
+      import * as generic from "iotmqtt";
+      import * as thingsboard from "iotmqtt/thingsboard";
+      import * as thingsStack from "iotmqtt/things-stack";
+      import * as cloudplugs from "iotmqtt/cloudplugs";
+      const lib = { ...thingsboard, ...thingsStack, ...cloudplugs, ...generic };
       const caught = (f) => { try { f(); return null; } catch (e) { return { name: e.name, code: e.code, isError: e instanceof Error }; } };
       const client = new lib.MqttClient("ws://127.0.0.1:1/mqtt", { clientId: "bundler-test", reconnect: { enabled: false } });
       const out = {

@@ -67,8 +67,13 @@ async function inPage(fn, arg) {
   const page = await openPage();
   try {
     return await page.evaluate(async ({ source, arg }) => {
-      const lib = await import("/pkg/web/iotmqtt.js");
-      await lib.default();
+      // Each entry point has its own wasm, loaded by its own init().
+      const lib = {};
+      for (const entry of ["thingsboard", "things-stack", "cloudplugs", "iotmqtt"]) {
+        const { default: init, ...exports } = await import(`/pkg/web/${entry}.js`);
+        await init();
+        Object.assign(lib, exports);
+      }
       const f = new Function(`return (${source})`)();
       return await f(lib, arg);
     }, { source: fn.toString(), arg });
@@ -147,7 +152,8 @@ describe("examples against mosquitto", () => {
     const page = await openPage(`/www/examples/thingsboard-rpc.html?${q}`);
     await waitFor(page, () => window.example?.connected || window.example?.errors.length);
     const reply = await page.evaluate(async (url) => {
-      const { MqttClient } = await import("/pkg/web/iotmqtt.js");
+      const { default: init, MqttClient } = await import("/pkg/web/iotmqtt.js");
+      await init();
       const server = new MqttClient(url, { username: "tester", password: "secret" });
       await server.connect();
       const got = new Promise((ok) => server.onMessage("v1/devices/me/rpc/response/+", (m) => ok({ topic: m.topic, text: m.text })));
@@ -166,7 +172,8 @@ describe("examples against mosquitto", () => {
     const page = await openPage(`/www/examples/ttn-downlink.html?${q}`);
     await waitFor(page, () => window.example?.ready);
     const statuses = await page.evaluate(async (url) => {
-      const { MqttClient } = await import("/pkg/web/iotmqtt.js");
+      const { default: init, MqttClient } = await import("/pkg/web/iotmqtt.js");
+      await init();
       const server = new MqttClient(url, { username: "tester", password: "secret" });
       await server.connect();
       const base = "v3/demo-app@ttn/devices/demo-sensor-1";
@@ -316,7 +323,7 @@ describe("JS API", () => {
       unknownEnum: ["INVALID_OPTION", "version"],
       unknownKey: ["INVALID_OPTION", "keepAliveSecs"],
       nestedWrongType: ["INVALID_OPTION", "reconnect.factor"],
-      badUrl: ["INVALID_OPTION", null],
+      badUrl: ["INVALID_OPTION", "url"],
       willQos: ["INVALID_OPTION", "will.qos"],
       notAnObject: ["INVALID_OPTION", "options"],
       missingApiKey: ["TTS_MISSING_API_KEY", null],

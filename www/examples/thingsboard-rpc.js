@@ -1,5 +1,5 @@
 // A ThingsBoard device in a web page: reports telemetry and answers server-side RPCs.
-import init, { ThingsBoardDevice } from "../../pkg/web/iotmqtt.js";
+import init, { ThingsBoardDevice } from "../../pkg/web/thingsboard.js";
 import { example, log, logError, params, prefill, value } from "./shared.js";
 
 prefill(["url", "token", "clientId", "username", "password"]);

@@ -1,5 +1,6 @@
 // A The Things Stack downlink sender: push a hex downlink and follow it to its outcome.
-import init, { ThingsStackApp, hexToBase64 } from "../../pkg/web/iotmqtt.js";
+import init, { hexToBase64 } from "../../pkg/web/iotmqtt.js";
+import initThingsStack, { ThingsStackApp } from "../../pkg/web/things-stack.js";
 import { example, log, logError, params, prefill, value } from "./shared.js";
 
 prefill(["url", "application", "apiKey", "device", "fPort", "hex", "priority"]);
@@ -57,6 +58,6 @@ document.getElementById("send").onclick = run(send);
 document.getElementById("close").onclick = close;
 example.close = close;
 
-await init();
+await Promise.all([init(), initThingsStack()]);
 example.ready = true;
 if (params.has("autostart")) await run(async () => { await connect(); await send(); })();

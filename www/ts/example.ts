@@ -1,14 +1,17 @@
 // Every class, method, option, event and result of the npm package, type-checked by `tsc --noEmit`
 // (scripts/npm-test.sh). It is compiled, never run; the pages in www/examples run the same calls.
 import init, {
-  CloudPlugsDevice, DownlinkTracker, MqttClient, ThingsBoardDevice, ThingsBoardGateway, ThingsStackApp,
+  MqttClient,
   base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
   textToBase64,
-  type ConnAck, type ConnectionState, type DataRecord, type DownlinkStatus, type ErrorCode, type FirmwareEvent,
+  type ConnAck, type ConnectionState, type ErrorCode,
   type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MqttClientOptions, type MqttMessage,
-  type ProvisionedCredentials, type QoS, type SessionLimits, type SharedAttributesUpdate, type SubscriptionResult,
-  type ThingsStackEvent, type Unsubscribe,
+  type QoS, type SubscriptionResult, type Unsubscribe,
 } from "../../pkg/web/iotmqtt.js";
+import { ThingsBoardDevice, ThingsBoardGateway, type DataRecord, type FirmwareEvent, type ProvisionedCredentials,
+  type SessionLimits, type SharedAttributesUpdate } from "../../pkg/web/thingsboard.js";
+import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackEvent } from "../../pkg/web/things-stack.js";
+import { CloudPlugsDevice } from "../../pkg/web/cloudplugs.js";
 
 function isIotMqttError(e: unknown): e is IotMqttError {
   return e instanceof Error && e.name === "IotMqttError";

@@ -1,6 +1,9 @@
 // Mistakes the types must catch: each line below fails to compile, and `@ts-expect-error` makes tsc
 // fail if it ever compiles (a type that became `any` or too loose).
-import { MqttClient, ThingsBoardDevice, ThingsStackApp, CloudPlugsDevice } from "../../pkg/web/iotmqtt.js";
+import { MqttClient } from "../../pkg/web/iotmqtt.js";
+import { ThingsBoardDevice } from "../../pkg/web/thingsboard.js";
+import { ThingsStackApp } from "../../pkg/web/things-stack.js";
+import { CloudPlugsDevice } from "../../pkg/web/cloudplugs.js";
 
 export async function wrong(url: string): Promise<void> {
   // @ts-expect-error keepaliveSecs is a number

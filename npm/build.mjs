@@ -1,0 +1,52 @@
+// Compiles the TypeScript shell (npm/src) into the package: one minified ES module per entry and
+// build (pkg/web, pkg/bundler), importing its wasm-bindgen glue, and the entry's declarations.
+// Usage: node npm/build.mjs   (after scripts/npm-build.sh has put the glue in pkg/)
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = path.join(root, "pkg");
+const ENTRIES = [{ name: "iotmqtt", source: "index.ts" }];
+
+for (const target of ["web", "bundler"]) {
+  for (const entry of ENTRIES) {
+    await build({
+      entryPoints: [path.join(root, "npm/src", entry.source)],
+      outfile: path.join(pkg, target, `${entry.name}.js`),
+      bundle: true,
+      format: "esm",
+      target: "es2022",
+      minify: true,
+      keepNames: true,
+      logLevel: "warning",
+      plugins: [{
+        name: "core",
+        setup(b) {
+          b.onResolve({ filter: /^#core$/ }, () => ({ path: `./${entry.name}_core.js`, external: true }));
+        },
+      }],
+    });
+  }
+}
+
+// Declarations: tsc over the shell, into types/ beside each build, and the entry's .d.ts on top.
+const tsc = path.join(root, "node_modules/.bin/tsc");
+const out = path.join(pkg, "web", "types");
+rmSync(out, { recursive: true, force: true });
+execFileSync(tsc, ["-p", path.join(root, "npm/tsconfig.json"), "--outDir", out], { stdio: "inherit" });
+for (const target of ["web", "bundler"]) {
+  const dir = path.join(pkg, target, "types");
+  if (target !== "web") {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(out)) writeFileSync(path.join(dir, f), readFileSync(path.join(out, f)));
+  }
+  for (const entry of ENTRIES) {
+    const base = entry.source.replace(/\.ts$/, "");
+    writeFileSync(path.join(pkg, target, `${entry.name}.d.ts`),
+      `export * from "./types/${base}.js";\nexport { default } from "./types/${base}.js";\n`);
+  }
+}

@@ -1,0 +1,440 @@
+// `MqttClient`: the browser's side of a connection. It owns the WebSocket, one timer, the Promises
+// and the listeners, and carries out what the wasm core (`ClientCore`, src/js/core.rs) asks for.
+// Every rule (reconnect, keepalive, queueing, validation, routing) is the core's.
+import { ClientCore } from "#core";
+import { Batch, call } from "./batch.js";
+import { DeadlineTimer, schedule, usesWorker } from "./clock.js";
+import { coded, iotError, type IotMqttError } from "./errors.js";
+import { MessageStore } from "./store.js";
+import type {
+  ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
+  PublishOptions, QoS, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
+} from "./types.js";
+
+// Record tags and state kinds: src/batch/client.rs.
+const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
+  MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
+  RETURN_CONNACK = 22, STORE = 24;
+const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
+const EVENTS = ["message", "state", "error"] as const;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+class Message implements MqttMessage {
+  constructor(
+    public topic: string,
+    public payload: Uint8Array,
+    public qos: QoS,
+    public retain: boolean,
+    public dup: boolean,
+  ) {}
+
+  get text(): string | null {
+    try {
+      return utf8.decode(this.payload);
+    } catch {
+      return null;
+    }
+  }
+
+  toJSON() {
+    const { topic, payload, text, qos, retain, dup } = this;
+    return { topic, payload, text, qos, retain, dup };
+  }
+}
+
+function connack(b: Batch): ConnAck {
+  const ack: ConnAck = { sessionPresent: b.bool() };
+  const size = b.opt(), qos = b.opt(), receive = b.opt(), keepalive = b.opt();
+  if (size !== undefined) ack.maximumPacketSize = size;
+  if (qos !== undefined) ack.maximumQos = qos as QoS;
+  if (receive !== undefined) ack.receiveMaximum = receive;
+  if (b.bool()) ack.assignedClientId = b.str();
+  if (keepalive !== undefined) ack.serverKeepaliveSecs = keepalive;
+  return ack;
+}
+
+function connectionState(b: Batch): ConnectionState {
+  const type = STATES[b.u8()];
+  switch (type) {
+    case "connected":
+      return { type, connack: connack(b) };
+    case "reconnecting":
+      return { type, attempt: b.u32(), delayMs: b.f64(), error: b.error() };
+    case "disconnected":
+      return { type, error: b.error() };
+    default:
+      return { type };
+  }
+}
+
+type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
+type Listener = (event: never) => void;
+
+/** An MQTT 3.1.1 / 5 client over one browser WebSocket. */
+export class MqttClient {
+  readonly url: string;
+  readonly clientId: string;
+  #core: ClientCore;
+  #persistence: string;
+  #watchNetwork: boolean;
+  #protocols: string[];
+  #timer: DeadlineTimer;
+  #mainThread: boolean;
+  #ws: WebSocket | null = null;
+  #state: ConnectionState = { type: "idle" };
+  #connectWaiter: Waiter<ConnAck> | null = null;
+  #publishWaiters = new Map<number, Waiter<void>>();
+  #subscribeWaiters = new Map<number, { filters: string[]; done: (r: SubscriptionResult[]) => void; fail: (e: unknown) => void }>();
+  #unsubscribeWaiters = new Map<number, Waiter<void>>();
+  #listeners: [string, Listener][] = [];
+  #routes = new Map<number, (m: MqttMessage) => void>();
+  #store: MessageStore | null = null;
+  #network: (() => void) | null = null;
+  #closed = false;
+
+  /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
+   *  Throws `INVALID_OPTION` (with `field`) for a bad option. */
+  constructor(url: string, options?: MqttClientOptions) {
+    this.url = url;
+    const seed = Math.floor(Math.random() * 2 ** 53);
+    this.#core = call(() => new ClientCore(url, options, seed, usesWorker()));
+    const [clientId, persistence, reconnect, workerTimers, ...protocols] = this.#core.settings();
+    this.clientId = clientId;
+    this.#persistence = persistence;
+    this.#watchNetwork = reconnect !== "";
+    this.#mainThread = workerTimers === "";
+    this.#protocols = protocols;
+    this.#timer = new DeadlineTimer(() => this.#run(this.#core.handleTimeout(Date.now())), this.#mainThread);
+  }
+
+  /** Where the connection stands. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get connected(): boolean {
+    return this.#state.type === "connected";
+  }
+
+  /** Opens the socket, sends CONNECT and resolves with the CONNACK; rejects with why it failed
+   *  (`CONNACK_NOT_AUTHORIZED`, `CONNECT_TIMEOUT`, `SOCKET_ERROR`, ...). */
+  async connect(): Promise<ConnAck> {
+    await this.#restorePersisted();
+    const b = new Batch(this.#core.connect(Date.now()));
+    const tag = b.u8();
+    if (tag === THROW) throw b.error();
+    if (tag === RETURN_CONNACK) return connack(b);
+    b.f64();
+    if (!this.#network && this.#watchNetwork && typeof addEventListener === "function") {
+      const online = () => this.#run(this.#core.setOnline(Date.now(), true));
+      const offline = () => this.#run(this.#core.setOnline(Date.now(), false));
+      addEventListener("online", online);
+      addEventListener("offline", offline);
+      this.#network = () => {
+        removeEventListener("online", online);
+        removeEventListener("offline", offline);
+      };
+    }
+    const done = new Promise<ConnAck>((resolve, reject) => (this.#connectWaiter = { resolve, reject }));
+    this.#apply(b);
+    return done;
+  }
+
+  /** Publishes `payload` (text, bytes, or a value sent as JSON) to `topic`. QoS 0 resolves once
+   *  written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. */
+  publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
+    try {
+      const key = this.#store ? this.#store.nextKey() : -1;
+      const b = new Batch(call(() => this.#core.publish(Date.now(), topic, payload, options, key)));
+      if (b.u8() === THROW) return Promise.reject(b.error());
+      const token = b.f64();
+      const done =
+        token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
+      this.#apply(b);
+      return done;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
+   *  `SUBSCRIBE_REFUSED` when it refused. */
+  async subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
+    const [result] = await this.#subscribe(() => this.#core.subscribe(Date.now(), filter, options));
+    if ("error" in result) throw result.error;
+    return result.qos;
+  }
+
+  /** Subscribes to several filters in one SUBSCRIBE; one result per filter, in order. */
+  subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
+    return this.#subscribe(() => this.#core.subscribeMany(Date.now(), requests));
+  }
+
+  /** Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal. */
+  unsubscribe(filters: string | string[]): Promise<void> {
+    try {
+      const b = new Batch(call(() => this.#core.unsubscribe(Date.now(), filters)));
+      if (b.u8() === THROW) return Promise.reject(b.error());
+      const id = b.f64();
+      const done = new Promise<void>((resolve, reject) => this.#unsubscribeWaiters.set(id, { resolve, reject }));
+      this.#apply(b);
+      return done;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Listens to `"message"` (every message), `"state"` (connection changes) or `"error"`.
+   * ```ts
+   * const off = client.on("message", (m) => console.log(m.topic, m.text));
+   * off();
+   * ```
+   */
+  on<K extends keyof MqttClientEventMap>(event: K, listener: (event: MqttClientEventMap[K]) => void): Unsubscribe {
+    if (!(EVENTS as readonly string[]).includes(event)) {
+      throw iotError("UNKNOWN_EVENT", `unknown event ${JSON.stringify(event)}: use one of ${EVENTS.join(", ")}`);
+    }
+    const entry: [string, Listener] = [event, listener as Listener];
+    this.#listeners.push(entry);
+    return () => {
+      const i = this.#listeners.indexOf(entry);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /** Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
+   *  only: subscribe separately. Returns the function that removes it. */
+  onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
+    const b = new Batch(call(() => this.#core.addRoute(filter)));
+    if (b.u8() === THROW) throw b.error();
+    const id = b.f64();
+    this.#routes.set(id, listener);
+    return () => {
+      if (this.#routes.delete(id) && !this.#closed) this.#core.removeRoute(id);
+    };
+  }
+
+  /** Sends DISCONNECT and closes the socket; `connect()` may be called again. */
+  disconnect(): void {
+    if (!this.#closed) this.#run(this.#core.disconnect(Date.now()));
+  }
+
+  /** Disconnects and frees every listener, timer and socket. The client cannot be used again. */
+  close(): void {
+    if (this.#closed) return;
+    this.#run(this.#core.close(Date.now()));
+    this.#closed = true;
+    this.#timer.cancel();
+    this.#network?.();
+    this.#network = null;
+    this.#store?.close();
+    this.#store = null;
+    this.#listeners = [];
+    this.#routes.clear();
+  }
+
+  /** `using client = new MqttClient(...)` closes it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
+  liveResources(): LiveResources {
+    const timers = this.#closed ? 0 : Math.max(this.#core.armedTimers(), this.#timer.armed ? 1 : 0);
+    return { timers, socket: this.#ws !== null, listeners: this.#listeners.length + this.#routes.size };
+  }
+
+  #subscribe(send: () => Uint8Array): Promise<SubscriptionResult[]> {
+    try {
+      const b = new Batch(call(send));
+      if (b.u8() === THROW) return Promise.reject(b.error());
+      const id = b.u16();
+      const filters: string[] = [];
+      for (let n = b.u16(); n > 0; n--) filters.push(b.str());
+      const done = new Promise<SubscriptionResult[]>((resolve, reject) =>
+        this.#subscribeWaiters.set(id, { filters, done: resolve, fail: reject }));
+      this.#apply(b);
+      return done;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** With persistence on, opens the store once and queues what an earlier page left unsent,
+   *  oldest first, ahead of anything published from now on. */
+  async #restorePersisted(): Promise<void> {
+    if (!this.#persistence || this.#store) return;
+    const store = await MessageStore.open(this.#persistence);
+    const records = await store.load();
+    if (this.#store) return store.close();
+    this.#store = store;
+    for (const [key, m] of records) {
+      const b = new Batch(this.#core.restore(Date.now(), m.topic, m.payload, m.qos, m.retain, key));
+      if (b.u8() === RETURN) {
+        b.f64();
+        this.#apply(b);
+      }
+    }
+  }
+
+  #emit(event: string, value: unknown): void {
+    for (const [e, l] of this.#listeners.slice()) if (e === event) (l as (v: unknown) => void)(value);
+  }
+
+  /** Carries out a batch that has no return value in front. */
+  #run(bytes: Uint8Array): void {
+    this.#apply(new Batch(bytes));
+  }
+
+  /** Carries out the rest of a batch: I/O first, then listeners, then the timer for the deadline. */
+  #apply(b: Batch): void {
+    const deliveries: (() => void)[] = [];
+    let openFailed: string | null = null;
+    while (b.more()) {
+      switch (b.u8()) {
+        case OPEN:
+          try {
+            this.#open();
+          } catch (e) {
+            openFailed = (e as Error)?.message ?? String(e);
+          }
+          break;
+        case TRANSMIT: {
+          const bytes = b.bytes();
+          if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(bytes);
+          break;
+        }
+        case FLUSH: {
+          const flush = () => this.#run(this.#core.flush(Date.now()));
+          if (b.bool()) schedule(0, false, flush);
+          else queueMicrotask(flush);
+          break;
+        }
+        case CLOSE:
+          this.#dropSocket();
+          break;
+        case FORGET:
+          this.#store?.remove(b.f64());
+          break;
+        case STORE: {
+          const key = b.f64();
+          const [topic, payload, qos, retain] = [b.str(), b.bytes().slice(), b.u8(), b.bool()];
+          this.#store?.save(key, { topic, payload, qos, retain });
+          break;
+        }
+        case STATE: {
+          const state = connectionState(b);
+          this.#state = state;
+          deliveries.push(() => {
+            this.#emit("state", state);
+            if (state.type === "disconnected") this.#emit("error", state.error);
+          });
+          break;
+        }
+        case CONNECTED: {
+          const ack = connack(b);
+          this.#connectWaiter?.resolve(ack);
+          this.#connectWaiter = null;
+          break;
+        }
+        case CONNECT_FAILED: {
+          const e = b.error();
+          this.#connectWaiter?.reject(e);
+          this.#connectWaiter = null;
+          break;
+        }
+        case MESSAGE: {
+          const m = new Message(b.str(), b.bytes(), b.u8() as QoS, b.bool(), b.bool());
+          const routes: ((m: MqttMessage) => void)[] = [];
+          for (let n = b.u16(); n > 0; n--) {
+            const r = this.#routes.get(b.u32());
+            if (r) routes.push(r);
+          }
+          deliveries.push(() => {
+            for (const r of routes) r(m);
+            this.#emit("message", m);
+          });
+          break;
+        }
+        case PUBLISH_COMPLETED: {
+          const token = b.f64();
+          const error = b.bool() ? b.error() : null;
+          const w = this.#publishWaiters.get(token);
+          this.#publishWaiters.delete(token);
+          if (error) w?.reject(error);
+          else w?.resolve();
+          break;
+        }
+        case SUBSCRIBED: {
+          const id = b.u16();
+          const w = this.#subscribeWaiters.get(id);
+          this.#subscribeWaiters.delete(id);
+          const results: SubscriptionResult[] = [];
+          for (let i = 0, n = b.u16(); i < n; i++) {
+            const filter = w?.filters[i] ?? "";
+            results.push(b.bool() ? { filter, error: b.error() } : { filter, qos: b.u8() as QoS });
+          }
+          w?.done(results);
+          break;
+        }
+        case UNSUBSCRIBED: {
+          const id = b.u16();
+          let error: IotMqttError | null = null;
+          for (let n = b.u16(); n > 0; n--) {
+            const e = b.bool() ? b.error() : null;
+            error ??= e;
+          }
+          const w = this.#unsubscribeWaiters.get(id);
+          this.#unsubscribeWaiters.delete(id);
+          if (error) w?.reject(error);
+          else w?.resolve();
+          break;
+        }
+        case ENDED: {
+          const e = b.error();
+          this.#connectWaiter?.reject(e);
+          this.#connectWaiter = null;
+          for (const w of this.#publishWaiters.values()) w.reject(e);
+          this.#publishWaiters.clear();
+          const lost = coded("CONNECTION_LOST", []);
+          for (const w of this.#subscribeWaiters.values()) w.fail(lost);
+          for (const w of this.#unsubscribeWaiters.values()) w.reject(lost);
+          this.#subscribeWaiters.clear();
+          this.#unsubscribeWaiters.clear();
+          break;
+        }
+      }
+    }
+    if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);
+    for (const d of deliveries) d();
+    // A socket the browser refused to make: the core hears of it once this batch is done.
+    if (openFailed !== null) this.#run(this.#core.openFailed(Date.now(), openFailed));
+  }
+
+  #open(): void {
+    const ws = new WebSocket(this.url, this.#protocols);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => this.#run(this.#core.socketOpened(Date.now()));
+    ws.onmessage = (e: MessageEvent) => {
+      // MQTT over WebSocket is binary only (MQTT 5.0 §6); text frames are ignored.
+      if (e.data instanceof ArrayBuffer) this.#run(this.#core.socketBytes(Date.now(), new Uint8Array(e.data)));
+    };
+    ws.onerror = () => this.#core.socketError();
+    ws.onclose = (e: CloseEvent) => this.#run(this.#core.socketClosed(Date.now(), e.code, e.reason));
+    this.#ws = ws;
+  }
+
+  #dropSocket(): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    this.#ws = null;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    try {
+      ws.close(1000);
+    } catch {
+      // Already closing.
+    }
+  }
+}

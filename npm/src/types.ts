@@ -1,0 +1,169 @@
+// The package's public types: options, events and results, precise and without `any`.
+import type { IotMqttError } from "./errors.js";
+
+/** Any value JSON can carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+/** What can be published: text (UTF-8), bytes, or any JSON-serialisable value (sent as its JSON text). */
+export type Payload = string | Uint8Array | ArrayBuffer | JsonValue;
+/** MQTT quality of service. */
+export type QoS = 0 | 1 | 2;
+/** The MQTT version of a connection. */
+export type ProtocolVersion = "3.1.1" | "5";
+/** Removes the listener it was returned for; calling it again does nothing. */
+export type Unsubscribe = () => void;
+
+/** Stable codes of every error the package raises (`err.code`). */
+export type ErrorCode =
+  | "INVALID_OPTION" | "INVALID_PAYLOAD" | "UNKNOWN_EVENT"
+  | "CONNECT_TIMEOUT" | "INVALID_TOPIC" | "INVALID_TOPIC_FILTER" | "INVALID_QOS" | "QOS_NOT_SUPPORTED"
+  | "PACKET_TOO_LARGE" | "PUBLISH_REFUSED" | "SUBSCRIBE_REFUSED" | "UNSUBSCRIBE_REFUSED"
+  | "SERVER_DISCONNECTED" | "PING_TIMEOUT" | "PROTOCOL_ERROR" | "NOT_CONNECTED" | "CONNECTION_LOST"
+  | "SOCKET_CLOSED" | "SOCKET_ERROR" | "DISCONNECTED" | "CLIENT_CLOSED" | "PACKET_IDS_EXHAUSTED"
+  | "OFFLINE_QUEUE_FULL" | "DROPPED_FROM_QUEUE" | "RECONNECT_GAVE_UP" | "PERSISTENCE_ERROR"
+  | "CONNACK_UNSPECIFIED_ERROR"
+  | "CONNACK_MALFORMED_PACKET" | "CONNACK_PROTOCOL_ERROR" | "CONNACK_IMPLEMENTATION_SPECIFIC_ERROR"
+  | "CONNACK_UNSUPPORTED_PROTOCOL_VERSION" | "CONNACK_CLIENT_IDENTIFIER_NOT_VALID"
+  | "CONNACK_BAD_USERNAME_OR_PASSWORD" | "CONNACK_NOT_AUTHORIZED" | "CONNACK_SERVER_UNAVAILABLE"
+  | "CONNACK_SERVER_BUSY" | "CONNACK_BANNED" | "CONNACK_BAD_AUTHENTICATION_METHOD"
+  | "CONNACK_TOPIC_NAME_INVALID" | "CONNACK_PACKET_TOO_LARGE" | "CONNACK_QUOTA_EXCEEDED"
+  | "CONNACK_PAYLOAD_FORMAT_INVALID" | "CONNACK_RETAIN_NOT_SUPPORTED" | "CONNACK_QOS_NOT_SUPPORTED"
+  | "CONNACK_USE_ANOTHER_SERVER" | "CONNACK_SERVER_MOVED" | "CONNACK_CONNECTION_RATE_EXCEEDED"
+  | "CONNACK_UNKNOWN"
+  | "TB_TOKEN_REJECTED" | "TB_BASIC_CREDENTIALS_REJECTED" | "TB_CREDENTIALS_MISSING" | "TB_SERVER_UNAVAILABLE"
+  | "TB_INVALID_TELEMETRY" | "TB_INVALID_ATTRIBUTES" | "TB_PAYLOAD_TOO_LARGE" | "TB_INVALID_PAYLOAD"
+  | "TB_TIMEOUT" | "TB_RPC_ERROR" | "TB_PROVISION_FAILED" | "TB_FIRMWARE_ERROR" | "TB_CHECKSUM_MISMATCH"
+  | "TB_UNKNOWN_CHECKSUM_ALGORITHM" | "TB_INVALID_OPTION"
+  | "TTS_INVALID_FPORT" | "TTS_PAYLOAD_TOO_LONG" | "TTS_INVALID_PRIORITY" | "TTS_CORRELATION_ID_TOO_LONG"
+  | "TTS_PAYLOAD_CONFLICT" | "TTS_INVALID_DECODED_PAYLOAD" | "TTS_INVALID_HEX" | "TTS_INVALID_BASE64"
+  | "TTS_INVALID_UTF8" | "TTS_INVALID_ID" | "TTS_MISSING_API_KEY" | "TTS_NOT_AUTHORIZED" | "TTS_INVALID_EVENT"
+  | "TTS_INVALID_LPP" | "TTS_FORMATTER_ERROR" | "TTS_DOWNLINK_TIMEOUT"
+  | "CLOUDPLUGS_INVALID_HWID" | "CLOUDPLUGS_INVALID_NAME" | "CLOUDPLUGS_INVALID_PLUG_ID"
+  | "CLOUDPLUGS_INVALID_USERNAME" | "CLOUDPLUGS_MISSING_AUTH" | "CLOUDPLUGS_INVALID_CHANNEL"
+  | "CLOUDPLUGS_INVALID_CHANNEL_MASK" | "CLOUDPLUGS_INVALID_ENROLLMENT" | "CLOUDPLUGS_ENROLLMENT_REFUSED"
+  | "CLOUDPLUGS_INVALID_PROPERTY" | "CLOUDPLUGS_PROPERTY_ERROR" | "CLOUDPLUGS_MALFORMED_REPLY"
+  | "CLOUDPLUGS_MALFORMED_DATA" | "CLOUDPLUGS_KEEPALIVE_TOO_LONG" | "CLOUDPLUGS_NO_PLUG_ID" | "CLOUDPLUGS_TIMEOUT";
+
+/** A last will: published by the broker when the connection drops without DISCONNECT. */
+export interface WillOptions {
+  topic: string;
+  payload?: Payload;
+  qos?: QoS;
+  retain?: boolean;
+}
+
+/** Automatic reconnect with exponential backoff and full jitter. */
+export interface ReconnectOptions {
+  enabled?: boolean;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  factor?: number;
+  /** `null` retries for ever. */
+  maxAttempts?: number | null;
+}
+
+/** Publishes made while disconnected wait here, bounded in messages and bytes. */
+export interface OfflineQueueOptions {
+  maxMessages?: number;
+  maxBytes?: number;
+  policy?: "reject" | "dropOldestQos0";
+}
+
+/** `new MqttClient(url, options)`: the CONNECT fields and the client's behaviour; all optional. */
+export interface MqttClientOptions {
+  version?: ProtocolVersion;
+  /** Empty or absent: a random one is generated. */
+  clientId?: string;
+  username?: string | null;
+  password?: string | null;
+  /** Seconds; 0 turns keepalive off. Default 60. */
+  keepaliveSecs?: number;
+  /** 3.1.1 clean session / 5 clean start. Default true. */
+  cleanStart?: boolean;
+  will?: WillOptions | null;
+  /** MQTT 5 only. */
+  sessionExpirySecs?: number | null;
+  /** Default 10000. */
+  connectTimeoutMs?: number;
+  /** Default: half the keepalive. */
+  pingTimeoutMs?: number | null;
+  reconnect?: ReconnectOptions;
+  offlineQueue?: OfflineQueueOptions;
+  /** An IndexedDB database name: unsent messages survive reloads. */
+  persistence?: string | null;
+  /** Timers in a Web Worker, so keepalive survives background tabs. Default true. */
+  workerTimers?: boolean;
+  /** WebSocket subprotocols offered; must include "mqtt". Default ["binary", "mqtt"] (binary, first: websockify bridges). */
+  websocketProtocols?: string[];
+}
+
+/** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */
+export interface ConnAck {
+  sessionPresent: boolean;
+  maximumPacketSize?: number;
+  maximumQos?: QoS;
+  receiveMaximum?: number;
+  assignedClientId?: string;
+  serverKeepaliveSecs?: number;
+}
+
+/** A message from the broker. */
+export interface MqttMessage {
+  topic: string;
+  payload: Uint8Array;
+  /** The payload as UTF-8 text, or `null` when it is not valid UTF-8 (decoded when read: a getter,
+   *  so `{...message}` leaves it out; `JSON.stringify(message)` keeps it). */
+  readonly text: string | null;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+}
+
+/** Where a connection stands; `type` tells which. */
+export type ConnectionState =
+  | { type: "idle" }
+  | { type: "connecting" }
+  | { type: "connected"; connack: ConnAck }
+  | { type: "reconnecting"; attempt: number; delayMs: number; error: IotMqttError }
+  | { type: "disconnected"; error: IotMqttError }
+  | { type: "closed" };
+
+export interface PublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+}
+
+export interface SubscribeOptions {
+  qos?: QoS;
+}
+
+export interface SubscriptionRequest {
+  filter: string;
+  qos?: QoS;
+}
+
+/** One filter's outcome in `subscribeMany`: the granted QoS, or the broker's refusal. */
+export type SubscriptionResult = { filter: string; qos: QoS } | { filter: string; error: IotMqttError };
+
+/** What is still alive: after `close()` every count is 0 and `socket` is false. */
+export interface LiveResources {
+  /** Timers armed (keepalive, ping and connect timeouts, reconnect). */
+  timers: number;
+  /** Whether a WebSocket is open or opening. */
+  socket: boolean;
+  /** JavaScript listeners held (events, routes, RPC handlers). */
+  listeners: number;
+}
+
+/** `MqttClient.on(event, listener)` events. */
+export interface MqttClientEventMap {
+  message: MqttMessage;
+  state: ConnectionState;
+  /**
+   * The client gave up on the connection: the first connect failed, the connection was lost with
+   * `reconnect` off, or reconnecting gave up (`RECONNECT_GAVE_UP`). While it reconnects, each
+   * failure is in the `state` event's `error`.
+   */
+  error: IotMqttError;
+}

@@ -1,0 +1,154 @@
+//! The generic client's records: the supervisor's events, and what a command returns.
+
+use super::Batch;
+use crate::error::ClientError;
+use crate::session::router::Router;
+use crate::session::ConnAck;
+use crate::supervisor::{ConnectionState, Event, Flush};
+
+/// Record tags, shared with `npm/src/batch.ts`.
+pub mod tag {
+    pub const OPEN: u8 = 1;
+    pub const TRANSMIT: u8 = 2;
+    pub const FLUSH: u8 = 3;
+    pub const CLOSE: u8 = 4;
+    pub const FORGET: u8 = 5;
+    pub const STATE: u8 = 6;
+    pub const CONNECTED: u8 = 7;
+    pub const CONNECT_FAILED: u8 = 8;
+    pub const MESSAGE: u8 = 9;
+    pub const PUBLISH_COMPLETED: u8 = 10;
+    pub const SUBSCRIBED: u8 = 11;
+    pub const UNSUBSCRIBED: u8 = 12;
+    pub const ENDED: u8 = 13;
+    /// What a command returned: an error it threw.
+    pub const THROW: u8 = 20;
+    /// What a command returned: a number (a publish token, a packet id, a route id).
+    pub const RETURN: u8 = 21;
+    /// `connect()` while connected: the CONNACK in place.
+    pub const RETURN_CONNACK: u8 = 22;
+    /// A SUBSCRIBE sent: its packet id and its filters.
+    pub const RETURN_SUBSCRIBE: u8 = 23;
+    /// Write this message to the store under this key (a persisted publish).
+    pub const STORE: u8 = 24;
+}
+
+/// State kinds in a `STATE` record.
+pub mod state {
+    pub const IDLE: u8 = 0;
+    pub const CONNECTING: u8 = 1;
+    pub const CONNECTED: u8 = 2;
+    pub const RECONNECTING: u8 = 3;
+    pub const DISCONNECTED: u8 = 4;
+    pub const CLOSED: u8 = 5;
+}
+
+pub fn connack(b: &mut Batch, ack: &ConnAck) {
+    b.bool(ack.session_present)
+        .opt(ack.maximum_packet_size.map(f64::from))
+        .opt(ack.maximum_qos.map(|q| f64::from(u8::from(q))))
+        .opt(ack.receive_maximum.map(f64::from))
+        .opt(ack.server_keepalive_secs.map(f64::from));
+    match &ack.assigned_client_id {
+        Some(id) => b.u8(1).str(id),
+        None => b.u8(0),
+    };
+}
+
+pub fn connection_state(b: &mut Batch, s: &ConnectionState) {
+    match s {
+        ConnectionState::Idle => b.u8(state::IDLE),
+        ConnectionState::Connecting => b.u8(state::CONNECTING),
+        ConnectionState::Connected(ack) => {
+            b.u8(state::CONNECTED);
+            connack(b, ack);
+            b
+        }
+        ConnectionState::Reconnecting { attempt, delay_ms, reason } => {
+            b.u8(state::RECONNECTING).u32(*attempt).f64(*delay_ms as f64).error(reason)
+        }
+        ConnectionState::Disconnected(e) => b.u8(state::DISCONNECTED).error(e),
+        ConnectionState::Closed => b.u8(state::CLOSED),
+    };
+}
+
+/// A per-filter outcome: 0 and the value, or 1 and the error.
+fn outcome<T>(b: &mut Batch, r: &Result<T, ClientError>, ok: impl Fn(&mut Batch, &T)) {
+    match r {
+        Ok(v) => {
+            b.u8(0);
+            ok(b, v);
+        }
+        Err(e) => {
+            b.u8(1).error(e);
+        }
+    }
+}
+
+/// One supervisor event; a message carries the ids of the routes its topic matches.
+pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
+    match e {
+        Event::RequestOpen { .. } => {
+            b.u8(tag::OPEN);
+        }
+        Event::RequestTransmit(bytes) => {
+            b.u8(tag::TRANSMIT).bytes(bytes);
+        }
+        Event::RequestFlush(when) => {
+            b.u8(tag::FLUSH).bool(*when == Flush::Tick);
+        }
+        Event::RequestClose => {
+            b.u8(tag::CLOSE);
+        }
+        Event::RequestForget(key) => {
+            b.u8(tag::FORGET).f64(*key as f64);
+        }
+        Event::NotifyState(s) => {
+            b.u8(tag::STATE);
+            connection_state(b, s);
+        }
+        Event::NotifyConnected(ack) => {
+            b.u8(tag::CONNECTED);
+            connack(b, ack);
+        }
+        Event::NotifyConnectFailed(e) => {
+            b.u8(tag::CONNECT_FAILED).error(e);
+        }
+        Event::NotifyMessage(m) => {
+            b.u8(tag::MESSAGE).str(&m.topic).bytes(&m.payload).u8(u8::from(m.qos)).bool(m.retain).bool(m.dup);
+            let ids = routes.matching_ids(&m.topic);
+            b.u16(ids.len() as u16);
+            for id in ids {
+                b.u32(id as u32);
+            }
+        }
+        Event::NotifyPublishCompleted { token, result } => {
+            b.u8(tag::PUBLISH_COMPLETED).f64(*token as f64);
+            outcome(b, result, |_, ()| {});
+        }
+        Event::NotifySubscribed { packet_id, results } => {
+            b.u8(tag::SUBSCRIBED).u16(*packet_id).u16(results.len() as u16);
+            for r in results {
+                outcome(b, r, |b, q| {
+                    b.u8(u8::from(*q));
+                });
+            }
+        }
+        Event::NotifyUnsubscribed { packet_id, results } => {
+            b.u8(tag::UNSUBSCRIBED).u16(*packet_id).u16(results.len() as u16);
+            for r in results {
+                outcome(b, r, |_, ()| {});
+            }
+        }
+        Event::NotifyEnded(e) => {
+            b.u8(tag::ENDED).error(e);
+        }
+    }
+}
+
+/// Events in order, as records.
+pub fn events<H>(b: &mut Batch, events: &[Event], routes: &Router<H>) {
+    for e in events {
+        event(b, e, routes);
+    }
+}

@@ -1,0 +1,124 @@
+//! Errors in a batch: the stable code and the values its message is made of. The words are the
+//! shell's (`npm/src/messages.ts`), so the wasm carries no formatting; the Rust `Display` of each
+//! error reads the same.
+
+use crate::error::{ClientError, SessionError};
+use crate::session::reason::ReasonCode;
+
+/// One value of an error's message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Str(String),
+    Num(f64),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Self::Str(s.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Self::Str(s.clone())
+    }
+}
+
+macro_rules! num_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                Self::Num(n as f64)
+            }
+        }
+    )*};
+}
+num_args!(u8, u16, u32, u64, usize);
+
+impl From<ReasonCode> for Arg {
+    fn from(r: ReasonCode) -> Self {
+        Self::Num(f64::from(r.0))
+    }
+}
+
+/// An error the shell can name: its code and its message's values, in the order the message
+/// table (`npm/src/messages.ts`) takes them.
+pub trait Coded {
+    fn code(&self) -> &'static str;
+    fn args(&self) -> Vec<Arg>;
+}
+
+impl Coded for SessionError {
+    fn code(&self) -> &'static str {
+        SessionError::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        use SessionError as E;
+        match self {
+            E::ConnectRefused { version, code, .. } => vec![version.as_str().into(), (*code).into()],
+            E::ConnectTimeout { timeout_ms } => vec![(*timeout_ms).into()],
+            E::InvalidTopic { topic: s, reason } | E::InvalidFilter { filter: s, reason } => {
+                vec![s.into(), (*reason).into()]
+            }
+            E::InvalidQos(q) => vec![(*q).into()],
+            E::QosNotSupported { requested, maximum } => vec![u8::from(*requested).into(), u8::from(*maximum).into()],
+            E::PacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
+            E::InvalidOption { field, reason } => vec![(*field).into(), reason.into()],
+            E::PublishRefused { topic: s, reason }
+            | E::SubscribeRefused { filter: s, reason }
+            | E::UnsubscribeRefused { filter: s, reason } => vec![s.into(), (*reason).into()],
+            E::ServerDisconnected { reason } => vec![(*reason).into()],
+            E::Protocol { detail } => vec![detail.into()],
+            E::OfflineQueueFull { messages, bytes } => vec![(*messages).into(), (*bytes).into()],
+            E::PingTimeout | E::NotConnected | E::ConnectionLost | E::DroppedFromQueue | E::PacketIdsExhausted => {
+                Vec::new()
+            }
+        }
+    }
+}
+
+impl Coded for ClientError {
+    fn code(&self) -> &'static str {
+        ClientError::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        match self {
+            Self::Session(e) => e.args(),
+            Self::SocketClosed { code, reason } => vec![(*code).into(), reason.into()],
+            Self::Socket(s) | Self::Persistence(s) => vec![s.into()],
+            Self::ReconnectGaveUp { attempts } => vec![(*attempts).into()],
+            Self::Disconnected | Self::Closed => Vec::new(),
+        }
+    }
+}
+
+#[cfg(feature = "payload")]
+impl Coded for crate::platforms::things_stack::ThingsStackError {
+    fn code(&self) -> &'static str {
+        Self::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        use crate::platforms::things_stack::ThingsStackError as E;
+        match self {
+            E::InvalidFPort(n) => vec![(*n).into()],
+            E::PayloadTooLong { len } => vec![(*len).into()],
+            E::InvalidPriority(s) | E::InvalidBase64(s) | E::InvalidUtf8(s) | E::Formatter(s) => vec![s.into()],
+            E::CorrelationIdTooLong { id, len } => vec![id.into(), (*len).into()],
+            E::PayloadConflict { both } => vec![u8::from(*both).into()],
+            E::InvalidDecodedPayload(what) => vec![(*what).into()],
+            E::InvalidHex { input, reason } => vec![input.into(), reason.into()],
+            E::InvalidId { what, id, reason } => vec![(*what).into(), id.into(), (*reason).into()],
+            E::MissingApiKey => Vec::new(),
+            E::NotAuthorized { app_id, tenant } => vec![app_id.into(), tenant.as_deref().unwrap_or("").into()],
+            E::InvalidEvent { topic, detail } => vec![topic.into(), detail.into()],
+            E::InvalidLpp { offset, reason } => vec![(*offset).into(), reason.into()],
+            E::DownlinkTimeout { correlation_id, waited_ms, last } => {
+                vec![correlation_id.into(), (*waited_ms).into(), last.into()]
+            }
+            E::Client(e) => e.args(),
+        }
+    }
+}

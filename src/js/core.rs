@@ -1,0 +1,266 @@
+//! `ClientCore`: the pure supervisor behind a Sans-I/O wasm facade, for the TypeScript shell
+//! (`npm/src/client.ts`). Bytes, time and commands go in; every call returns one batch
+//! (`crate::batch`) of what to do and what happened. No socket, timer, Promise or listener lives
+//! here: the shell owns them.
+
+use wasm_bindgen::prelude::*;
+
+use super::errors::{option_error, thrown};
+use super::options::{bool_field, client_options, plain_object, qos_field};
+use super::payload::{get, list, payload_bytes};
+use crate::batch::client::{connack, events, tag};
+use crate::batch::Batch;
+use crate::error::{ClientError, SessionError};
+use crate::session::router::Router;
+use crate::session::{topic, Outgoing, QoS};
+use crate::supervisor::{ConnectStart, Event, Supervisor};
+
+#[wasm_bindgen]
+pub struct ClientCore {
+    sup: Supervisor,
+    routes: Router<()>,
+}
+
+#[wasm_bindgen]
+impl ClientCore {
+    /// `options`: the `MqttClient` options object. `seed` feeds the jitter and a generated client
+    /// id; `may_defer`: the shell has a worker clock for ticks.
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: &str, options: JsValue, seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
+        let (connect, client) = client_options(&options)?;
+        let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
+        Ok(Self { sup, routes: Router::new() })
+    }
+
+    /// `[clientId, persistence or "", reconnect enabled ("1"/""), worker timers ("1"/""), ...protocols]`.
+    pub fn settings(&self) -> Vec<String> {
+        let o = self.sup.client_options();
+        let flag = |b: bool| if b { "1".to_owned() } else { String::new() };
+        let mut out = vec![
+            self.sup.session().options().client_id.clone(),
+            o.persistence.clone().unwrap_or_default(),
+            flag(o.reconnect.enabled),
+            flag(o.worker_timers),
+        ];
+        out.extend(o.websocket_protocols.iter().cloned());
+        out
+    }
+
+    pub fn connect(&mut self, now: f64) -> Vec<u8> {
+        let mut b = Batch::new();
+        match self.sup.connect(now as u64) {
+            Ok(ConnectStart::Connected(ack)) => {
+                b.u8(tag::RETURN_CONNACK);
+                connack(&mut b, &ack);
+            }
+            Ok(ConnectStart::Started(ev)) => {
+                b.u8(tag::RETURN).f64(0.0);
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        self.finish(b)
+    }
+
+    /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
+    /// `store_key` < 0: not persisted. A bad payload or option throws `INVALID_OPTION`.
+    pub fn publish(
+        &mut self,
+        now: f64,
+        topic: String,
+        payload: JsValue,
+        options: JsValue,
+        store_key: f64,
+    ) -> Result<Vec<u8>, JsValue> {
+        let payload = payload_bytes(&payload)?;
+        plain_object(&options, "options", &["qos", "retain"])?;
+        let message =
+            Outgoing::new(topic, payload).qos(qos_field(&options, "qos")?).retain(bool_field(&options, "retain")?);
+        let key = (store_key >= 0.0).then_some(store_key as u64);
+        let mut b = Batch::new();
+        match self.sup.publish(now as u64, &message, key) {
+            Ok((ticket, ev)) => {
+                let later = ticket.completes_later();
+                b.u8(tag::RETURN).f64(if later { ticket.token as f64 } else { -1.0 });
+                // The shell keeps what it must write to the store, as the core will send it.
+                if let (Some(key), true) = (key, later) {
+                    b.u8(tag::STORE).f64(key as f64).str(&message.topic).bytes(&message.payload);
+                    b.u8(u8::from(message.qos)).bool(message.retain);
+                }
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        Ok(self.finish(b))
+    }
+
+    /// A persisted message restored from an earlier page, published under its store key.
+    pub fn restore(&mut self, now: f64, topic: String, payload: &[u8], qos: u8, retain: bool, key: f64) -> Vec<u8> {
+        let qos = QoS::try_from(qos).unwrap_or(QoS::AtLeastOnce);
+        let message = Outgoing::new(topic, payload.to_vec()).qos(qos).retain(retain);
+        let result = self.sup.publish(now as u64, &message, Some(key as u64));
+        self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
+    }
+
+    /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.
+    pub fn subscribe(&mut self, now: f64, filter: String, options: JsValue) -> Result<Vec<u8>, JsValue> {
+        plain_object(&options, "options", &["qos"])?;
+        let filters = [(filter, qos_field(&options, "qos")?)];
+        Ok(self.subscribed(now, &filters))
+    }
+
+    /// `subscribeMany([{filter, qos}])`: one SUBSCRIBE; returns its packet id and the filters.
+    #[wasm_bindgen(js_name = subscribeMany)]
+    pub fn subscribe_many(&mut self, now: f64, requests: JsValue) -> Result<Vec<u8>, JsValue> {
+        let Some(requests) = list(&requests, "requests")? else {
+            return Err(option_error("requests", "expected an array of {filter, qos}"));
+        };
+        let mut filters = Vec::new();
+        for r in requests {
+            plain_object(&r, "requests", &["filter", "qos"])?;
+            let filter = get(&r, "filter")?.as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
+            filters.push((filter, qos_field(&r, "qos")?));
+        }
+        Ok(self.subscribed(now, &filters))
+    }
+
+    /// `unsubscribe(filter | filters)`: returns the UNSUBSCRIBE's packet id.
+    pub fn unsubscribe(&mut self, now: f64, filters: JsValue) -> Result<Vec<u8>, JsValue> {
+        let filters: Vec<String> = match filters.as_string() {
+            Some(f) => vec![f],
+            None => list(&filters, "filters")?
+                .ok_or_else(|| option_error("filters", "expected a string or an array of strings"))?
+                .iter()
+                .map(|f| f.as_string().ok_or_else(|| option_error("filters", "expected strings")))
+                .collect::<Result<_, _>>()?,
+        };
+        let result = self.sup.unsubscribe(now as u64, &filters);
+        Ok(self.returned(result.map(|(id, ev)| (f64::from(id), ev))))
+    }
+
+    /// Routes messages matching `filter` to a listener; returns the route id.
+    #[wasm_bindgen(js_name = addRoute)]
+    pub fn add_route(&mut self, filter: String) -> Vec<u8> {
+        let result = topic::validate_topic_filter(&filter).map_err(ClientError::from);
+        let result = result.map(|()| (self.routes.add(filter, ()) as f64, Vec::new()));
+        self.returned(result)
+    }
+
+    #[wasm_bindgen(js_name = removeRoute)]
+    pub fn remove_route(&mut self, id: f64) {
+        self.routes.remove(id as u64);
+    }
+
+    pub fn disconnect(&mut self, now: f64) -> Vec<u8> {
+        let ev = self.sup.disconnect(now as u64);
+        self.batch(&ev)
+    }
+
+    pub fn close(&mut self, now: f64) -> Vec<u8> {
+        let ev = self.sup.close(now as u64);
+        self.routes = Router::new();
+        self.batch(&ev)
+    }
+
+    #[wasm_bindgen(js_name = socketOpened)]
+    pub fn socket_opened(&mut self, now: f64) -> Vec<u8> {
+        let ev = self.sup.socket_opened(now as u64);
+        self.batch(&ev)
+    }
+
+    #[wasm_bindgen(js_name = socketBytes)]
+    pub fn socket_bytes(&mut self, now: f64, bytes: &[u8]) -> Vec<u8> {
+        let ev = self.sup.socket_bytes(now as u64, bytes);
+        self.batch(&ev)
+    }
+
+    #[wasm_bindgen(js_name = socketError)]
+    pub fn socket_error(&mut self) {
+        self.sup.socket_error();
+    }
+
+    #[wasm_bindgen(js_name = socketClosed)]
+    pub fn socket_closed(&mut self, now: f64, code: u16, reason: &str) -> Vec<u8> {
+        let ev = self.sup.socket_closed(now as u64, code, reason);
+        self.batch(&ev)
+    }
+
+    /// The browser refused to make the socket (`new WebSocket` threw `message`).
+    #[wasm_bindgen(js_name = openFailed)]
+    pub fn open_failed(&mut self, now: f64, message: String) -> Vec<u8> {
+        let error = ClientError::Session(SessionError::InvalidOption { field: "url", reason: message });
+        let ev = self.sup.open_failed(now as u64, error);
+        self.batch(&ev)
+    }
+
+    /// The browser's `online` / `offline` events.
+    #[wasm_bindgen(js_name = setOnline)]
+    pub fn set_online(&mut self, now: f64, online: bool) -> Vec<u8> {
+        let ev = self.sup.set_online(now as u64, online);
+        self.batch(&ev)
+    }
+
+    pub fn flush(&mut self, now: f64) -> Vec<u8> {
+        let ev = self.sup.flush(now as u64);
+        self.batch(&ev)
+    }
+
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now: f64) -> Vec<u8> {
+        let ev = self.sup.handle_timeout(now as u64);
+        self.batch(&ev)
+    }
+
+    /// Timers the core has armed (for `liveResources`).
+    #[wasm_bindgen(js_name = armedTimers)]
+    pub fn armed_timers(&self) -> u32 {
+        self.sup.armed_timers() as u32
+    }
+}
+
+impl ClientCore {
+    fn finish(&self, b: Batch) -> Vec<u8> {
+        b.finish(self.sup.poll_timeout())
+    }
+
+    fn batch(&self, ev: &[Event]) -> Vec<u8> {
+        let mut b = Batch::new();
+        events(&mut b, ev, &self.routes);
+        self.finish(b)
+    }
+
+    fn subscribed(&mut self, now: f64, filters: &[(String, QoS)]) -> Vec<u8> {
+        let mut b = Batch::new();
+        match self.sup.subscribe(now as u64, filters) {
+            Ok((id, ev)) => {
+                b.u8(tag::RETURN_SUBSCRIBE).u16(id).u16(filters.len() as u16);
+                for (f, _) in filters {
+                    b.str(f);
+                }
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        self.finish(b)
+    }
+
+    fn returned(&self, result: Result<(f64, Vec<Event>), ClientError>) -> Vec<u8> {
+        let mut b = Batch::new();
+        match result {
+            Ok((value, ev)) => {
+                b.u8(tag::RETURN).f64(value);
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        self.finish(b)
+    }
+}

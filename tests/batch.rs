@@ -1,0 +1,202 @@
+//! The batch the wasm facade hands the TypeScript shell (`src/batch`, read by `npm/src/batch.ts`):
+//! the supervisor's events and errors, byte-exact, and a whole connection read back as records.
+#![cfg(not(target_arch = "wasm32"))]
+
+use iotmqtt::batch::client::{events, tag};
+use iotmqtt::batch::{Arg, Batch, Coded};
+use iotmqtt::session::reason::ReasonCode;
+use iotmqtt::session::router::Router;
+use iotmqtt::supervisor::{ConnectStart, Event, Supervisor};
+use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Message, QoS, SessionError};
+
+/// Reads a batch back as `npm/src/batch.ts` does, one line per record.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> (f64, Self) {
+        (f64::from_le_bytes(bytes[..8].try_into().unwrap()), Self { bytes, at: 8 })
+    }
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let s = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        s
+    }
+    fn u8(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take(2).try_into().unwrap())
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+    fn f64(&mut self) -> f64 {
+        f64::from_le_bytes(self.take(8).try_into().unwrap())
+    }
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = self.u32() as usize;
+        self.take(n)
+    }
+    fn str(&mut self) -> String {
+        String::from_utf8(self.bytes().to_vec()).unwrap()
+    }
+    fn error(&mut self) -> String {
+        let n = self.u8() as usize;
+        let code = String::from_utf8(self.take(n).to_vec()).unwrap();
+        let args: Vec<String> = (0..self.u8())
+            .map(|_| if self.u8() == 0 { format!("{:?}", self.str()) } else { self.f64().to_string() })
+            .collect();
+        format!("{code}({})", args.join(", "))
+    }
+    fn opt(&mut self) -> String {
+        if self.u8() == 1 {
+            self.f64().to_string()
+        } else {
+            "-".into()
+        }
+    }
+    fn connack(&mut self) -> String {
+        let present = self.u8();
+        let (size, qos, receive, keepalive) = (self.opt(), self.opt(), self.opt(), self.opt());
+        let id = if self.u8() == 1 { self.str() } else { "-".into() };
+        format!("present={present} size={size} qos={qos} receive={receive} keepalive={keepalive} id={id}")
+    }
+    /// Every record, as text.
+    fn records(mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        while self.at < self.bytes.len() {
+            let line = match self.u8() {
+                tag::OPEN => "open".to_owned(),
+                tag::TRANSMIT => format!("transmit {:02x?}", self.bytes()),
+                tag::FLUSH => format!("flush tick={}", self.u8()),
+                tag::CLOSE => "close".to_owned(),
+                tag::FORGET => format!("forget {}", self.f64()),
+                tag::STATE => match self.u8() {
+                    2 => format!("state connected {}", self.connack()),
+                    3 => format!("state reconnecting attempt={} delay={} {}", self.u32(), self.f64(), self.error()),
+                    4 => format!("state disconnected {}", self.error()),
+                    s => format!("state {s}"),
+                },
+                tag::CONNECTED => format!("connected {}", self.connack()),
+                tag::CONNECT_FAILED => format!("connect failed {}", self.error()),
+                tag::MESSAGE => {
+                    let (topic, payload) = (self.str(), self.bytes().to_vec());
+                    let (qos, retain, dup) = (self.u8(), self.u8(), self.u8());
+                    let routes: Vec<u32> = (0..self.u16()).map(|_| self.u32()).collect();
+                    format!("message {topic} {payload:?} qos={qos} retain={retain} dup={dup} routes={routes:?}")
+                }
+                tag::PUBLISH_COMPLETED => {
+                    let token = self.f64();
+                    let result = if self.u8() == 0 { "ok".to_owned() } else { self.error() };
+                    format!("published {token} {result}")
+                }
+                tag::SUBSCRIBED => {
+                    let id = self.u16();
+                    let results: Vec<String> = (0..self.u16())
+                        .map(|_| if self.u8() == 0 { format!("qos {}", self.u8()) } else { self.error() })
+                        .collect();
+                    format!("subscribed {id} {results:?}")
+                }
+                tag::ENDED => format!("ended {}", self.error()),
+                other => panic!("unexpected tag {other}"),
+            };
+            out.push(line);
+        }
+        out
+    }
+}
+
+fn batch_of(events_in: &[Event], routes: &Router<()>, deadline: Option<u64>) -> Vec<u8> {
+    let mut b = Batch::new();
+    events(&mut b, events_in, routes);
+    b.finish(deadline)
+}
+
+#[test]
+fn a_message_record_is_byte_exact_and_names_the_matching_routes() {
+    let mut routes = Router::new();
+    let plus = routes.add("s/+/t", ());
+    routes.add("other", ());
+    let all = routes.add("#", ());
+    let m =
+        Message { topic: "s/k1/t".into(), payload: vec![0xBE, 0xEF], qos: QoS::AtLeastOnce, retain: true, dup: false };
+    let bytes = batch_of(&[Event::NotifyMessage(m)], &routes, Some(1_500));
+    let mut want = 1_500f64.to_le_bytes().to_vec();
+    want.push(tag::MESSAGE);
+    want.extend([6, 0, 0, 0]);
+    want.extend(b"s/k1/t");
+    want.extend([2, 0, 0, 0, 0xBE, 0xEF, 1, 1, 0, 2, 0]);
+    want.extend((plus as u32).to_le_bytes());
+    want.extend((all as u32).to_le_bytes());
+    assert_eq!(bytes, want);
+}
+
+#[test]
+fn no_deadline_reads_as_minus_one() {
+    let bytes = batch_of(&[Event::RequestClose], &Router::<()>::new(), None);
+    let (deadline, reader) = Reader::new(&bytes);
+    assert_eq!(deadline, -1.0);
+    assert_eq!(reader.records(), ["close"]);
+}
+
+#[test]
+fn errors_carry_their_code_and_the_values_of_their_message() {
+    let cases: Vec<(ClientError, &str, Vec<Arg>)> = vec![
+        (SessionError::PingTimeout.into(), "PING_TIMEOUT", vec![]),
+        (
+            SessionError::SubscribeRefused { filter: "a/#".into(), reason: ReasonCode(0x87) }.into(),
+            "SUBSCRIBE_REFUSED",
+            vec![Arg::Str("a/#".into()), Arg::Num(135.0)],
+        ),
+        (
+            SessionError::InvalidOption { field: "keepaliveSecs", reason: "too big".into() }.into(),
+            "INVALID_OPTION",
+            vec![Arg::Str("keepaliveSecs".into()), Arg::Str("too big".into())],
+        ),
+        (
+            ClientError::SocketClosed { code: 1006, reason: String::new() },
+            "SOCKET_CLOSED",
+            vec![Arg::Num(1006.0), Arg::Str(String::new())],
+        ),
+        (ClientError::ReconnectGaveUp { attempts: 3 }, "RECONNECT_GAVE_UP", vec![Arg::Num(3.0)]),
+    ];
+    for (error, code, args) in cases {
+        assert_eq!((error.code(), error.args()), (code, args));
+    }
+}
+
+#[test]
+fn a_connection_reads_back_as_the_records_the_shell_carries_out() {
+    let options = ConnectOptions { client_id: "c1".into(), keepalive_secs: 0, ..Default::default() };
+    let mut sup = Supervisor::new("ws://127.0.0.1:1/mqtt", options, ClientOptions::default(), 7, true).unwrap();
+    let routes = Router::<()>::new();
+    let ConnectStart::Started(start) = sup.connect(1_000).unwrap() else { panic!("not started") };
+    let mut all = start;
+    all.extend(sup.socket_opened(1_010));
+    all.extend(sup.flush(1_010));
+    all.extend(sup.socket_bytes(1_020, &[0x20, 0x02, 0x00, 0x00]));
+    let (_, subscribe) = sup.subscribe(1_030, &[("a/#".into(), QoS::AtLeastOnce)]).unwrap();
+    all.extend(subscribe);
+    all.extend(sup.flush(1_030));
+    all.extend(sup.socket_bytes(1_040, &[0x90, 0x03, 0x00, 0x01, 0x80]));
+    let bytes = batch_of(&all, &routes, sup.poll_timeout());
+    let (_, reader) = Reader::new(&bytes);
+    let connack = "present=0 size=- qos=- receive=- keepalive=- id=-";
+    assert_eq!(
+        reader.records(),
+        [
+            "open".to_owned(),
+            "state 1".into(),
+            "flush tick=0".into(),
+            "transmit [10, 0e, 00, 04, 4d, 51, 54, 54, 04, 02, 00, 00, 00, 02, 63, 31]".into(),
+            format!("connected {connack}"),
+            format!("state connected {connack}"),
+            "flush tick=0".into(),
+            "transmit [82, 08, 00, 01, 00, 03, 61, 2f, 23, 01]".into(),
+            "subscribed 1 [\"SUBSCRIBE_REFUSED(\\\"a/#\\\", 128)\"]".into(),
+        ]
+    );
+}
