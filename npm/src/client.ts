@@ -68,6 +68,15 @@ function connectionState(b: Batch): ConnectionState {
   }
 }
 
+/** Calls a listener; one that throws is reported and cannot break the client or the others. */
+function guarded<T>(listener: (v: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (e) {
+    console.error("iotmqtt: a listener threw", e);
+  }
+}
+
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 type Listener = (event: never) => void;
 
@@ -265,10 +274,16 @@ export class MqttClient {
   /** With persistence on, opens the store once and queues what an earlier page left unsent,
    *  oldest first, ahead of anything published from now on. */
   async #restorePersisted(): Promise<void> {
-    if (!this.#persistence || this.#store) return;
+    if (!this.#persistence || this.#store || this.#closed) return;
     const store = await MessageStore.open(this.#persistence);
-    const records = await store.load();
-    if (this.#store) return store.close();
+    let records;
+    try {
+      records = await store.load();
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    if (this.#store || this.#closed) return store.close();
     this.#store = store;
     for (const [key, m] of records) {
       const b = new Batch(this.#core.restore(Date.now(), m.topic, m.payload, m.qos, m.retain, key));
@@ -280,7 +295,7 @@ export class MqttClient {
   }
 
   #emit(event: string, value: unknown): void {
-    for (const [e, l] of this.#listeners.slice()) if (e === event) (l as (v: unknown) => void)(value);
+    for (const [e, l] of this.#listeners.slice()) if (e === event) guarded(l as (v: unknown) => void, value);
   }
 
   /** Carries out a batch that has no return value in front. */
@@ -346,14 +361,15 @@ export class MqttClient {
           break;
         }
         case MESSAGE: {
-          const m = new Message(b.str(), b.bytes(), b.u8() as QoS, b.bool(), b.bool());
+          // The payload is the message's own copy, not a view of the batch.
+          const m = new Message(b.str(), b.bytes().slice(), b.u8() as QoS, b.bool(), b.bool());
           const routes: ((m: MqttMessage) => void)[] = [];
           for (let n = b.u16(); n > 0; n--) {
             const r = this.#routes.get(b.u32());
             if (r) routes.push(r);
           }
           deliveries.push(() => {
-            for (const r of routes) r(m);
+            for (const r of routes) guarded(r, m);
             this.#emit("message", m);
           });
           break;

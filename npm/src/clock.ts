@@ -45,9 +45,18 @@ export function usesWorker(): boolean {
 export function schedule(ms: number, mainThread: boolean, f: () => void): number {
   const id = next++;
   callbacks.set(id, f);
+  // Browsers run a delay of 2^31 ms or more at once: cap it (the core finds nothing due, re-arms).
+  const delay = Math.min(Math.max(0, ms), 2 ** 31 - 1);
   const w = mainThread ? null : theWorker();
-  if (w) w.postMessage([1, id, Math.max(0, ms)]);
-  else mainHandles.set(id, setTimeout(() => fire(id), Math.max(0, ms)));
+  try {
+    if (w) {
+      w.postMessage([1, id, delay]);
+      return id;
+    }
+  } catch {
+    // The worker is gone: this thread's clock.
+  }
+  mainHandles.set(id, setTimeout(() => fire(id), delay));
   return id;
 }
 

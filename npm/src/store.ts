@@ -20,10 +20,10 @@ const done = <T>(request: IDBRequest<T>) =>
 const failed = (e: unknown) => iotError("PERSISTENCE_ERROR", `the message store (IndexedDB) failed: ${(e as Error)?.message ?? e}`);
 
 export class MessageStore {
-  #next: number;
+  #last: number;
 
   private constructor(private readonly db: IDBDatabase, last: number) {
-    this.#next = Math.max(Date.now(), last + 1);
+    this.#last = last;
   }
 
   static async open(name: string): Promise<MessageStore> {
@@ -33,23 +33,35 @@ export class MessageStore {
         if (!request.result.objectStoreNames.contains(STORE)) request.result.createObjectStore(STORE);
       };
       const db = await done(request);
-      const keys = (await done(db.transaction(STORE, "readonly").objectStore(STORE).getAllKeys())) as number[];
-      return new MessageStore(db, keys.length ? Math.max(...keys) : 0);
+      try {
+        const keys = (await done(db.transaction(STORE, "readonly").objectStore(STORE).getAllKeys())) as number[];
+        return new MessageStore(db, keys.reduce((a, k) => (typeof k === "number" && k > a ? k : a), 0));
+      } catch (e) {
+        db.close();
+        throw e;
+      }
     } catch (e) {
       throw failed(e);
     }
   }
 
-  /** Keys grow, so messages restore oldest first. */
+  /** Keys grow, so messages restore oldest first; microseconds of the clock, so that two tabs
+   *  sharing the store do not take the same key. */
   nextKey(): number {
-    return this.#next++;
+    this.#last = Math.max(Date.now() * 1000, this.#last + 1);
+    return this.#last;
   }
 
   async load(): Promise<[number, StoredMessage][]> {
     try {
       const store = this.db.transaction(STORE, "readonly").objectStore(STORE);
       const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
-      return (keys as number[]).map((k, i) => [k, values[i] as StoredMessage]);
+      // Records another version or a damaged store left are skipped, not restored.
+      return (keys as number[]).flatMap((k, i) => {
+        const m = values[i] as StoredMessage;
+        const ok = typeof k === "number" && typeof m?.topic === "string" && m.payload instanceof Uint8Array;
+        return ok ? [[k, m] as [number, StoredMessage]] : [];
+      });
     } catch (e) {
       throw failed(e);
     }

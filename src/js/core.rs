@@ -98,11 +98,13 @@ impl ClientCore {
         Ok(self.finish(b))
     }
 
-    /// A persisted message restored from an earlier page, published under its store key.
+    /// A persisted message restored from an earlier page, published under its store key. A
+    /// record with a QoS that does not exist is refused (`INVALID_QOS`): the shell skips it.
     pub fn restore(&mut self, now: f64, topic: String, payload: &[u8], qos: u8, retain: bool, key: f64) -> Vec<u8> {
-        let qos = QoS::try_from(qos).unwrap_or(QoS::AtLeastOnce);
-        let message = Outgoing::new(topic, payload.to_vec()).qos(qos).retain(retain);
-        let result = self.sup.publish(now as u64, &message, Some(key as u64));
+        let result = QoS::try_from(qos).map_err(ClientError::from).and_then(|qos| {
+            let message = Outgoing::new(topic, payload.to_vec()).qos(qos).retain(retain);
+            self.sup.publish(now as u64, &message, Some(key as u64))
+        });
         self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
     }
 

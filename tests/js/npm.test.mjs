@@ -401,6 +401,32 @@ describe("JS API", () => {
     });
   });
 
+  test("a listener that throws breaks neither the client nor the other listeners; payloads are their own copies", async () => {
+    const got = await inPage(async (lib, url) => {
+      const c = new lib.MqttClient(url, { username: "tester", password: "secret" });
+      const seen = [];
+      const errors = [];
+      const logged = console.error;
+      console.error = (...args) => errors.push(String(args[0]));
+      c.on("message", () => { throw new Error("listener bug"); });
+      c.onMessage("npm/throw/#", () => { throw new Error("route bug"); });
+      c.on("message", (m) => seen.push([m.topic, m.text, m.payload.byteOffset, m.payload.buffer.byteLength]));
+      await c.connect();
+      await c.subscribe("npm/throw/#", { qos: 1 });
+      await c.publish("npm/throw/a", "one", { qos: 1 });
+      await c.publish("npm/throw/b", "two", { qos: 1 });
+      while (seen.length < 2) await new Promise((r) => setTimeout(r, 20));
+      console.error = logged;
+      const state = c.state.type;
+      c.close();
+      return { seen, errors, state, live: c.liveResources() };
+    }, BROKER_WS);
+    assert.deepEqual(got.seen, [["npm/throw/a", "one", 0, 3], ["npm/throw/b", "two", 0, 3]]);
+    assert.deepEqual(got.errors, ["iotmqtt: a listener threw", "iotmqtt: a listener threw", "iotmqtt: a listener threw", "iotmqtt: a listener threw"]);
+    assert.equal(got.state, "connected");
+    assert.deepEqual(got.live, { timers: 0, socket: false, listeners: 0 });
+  });
+
   test("payloads: string, Uint8Array and JSON objects arrive as the right bytes; MQTT 5 subscribeMany", async () => {
     const got = await inPage(async (lib, url) => {
       const c = new lib.MqttClient(url, { username: "tester", password: "secret", version: "5" });
