@@ -29,10 +29,10 @@ while read -r entry out features; do
   cp "pkg/web/${out}_bg.wasm" "pkg/bundler/${out}_bg.wasm"
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
-iotmqtt iotmqtt_core payload
-thingsboard thingsboard thingsboard
-things-stack things-stack things-stack
-cloudplugs cloudplugs cloudplugs
+iotmqtt iotmqtt_core payload,small-alloc
+thingsboard thingsboard thingsboard,small-alloc
+things-stack things-stack things-stack,small-alloc
+cloudplugs cloudplugs cloudplugs,small-alloc
 ENTRIES
 
 # The TypeScript shell of the generic entry, and its declarations.

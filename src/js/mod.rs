@@ -3,6 +3,10 @@
 //! helpers are plain functions. The platform classes are still wasm-bindgen facades over the async
 //! Rust client (`client.rs` and one file per platform), each platform in its own entry's wasm.
 
+#[cfg(all(feature = "small-alloc", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(feature = "bench")]
 mod bench;
 #[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
