@@ -152,19 +152,15 @@ export class MqttClient {
 
   /** Publishes `payload` (text, bytes, or a value sent as JSON) to `topic`. QoS 0 resolves once
    *  written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. */
-  publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
-    try {
-      const key = this.#store ? this.#store.nextKey() : -1;
-      const b = new Batch(call(() => this.#core.publish(Date.now(), topic, payload, options, key)));
-      if (b.u8() === THROW) return Promise.reject(b.error());
-      const token = b.f64();
-      const done =
-        token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
-      this.#apply(b);
-      return done;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
+    // Handed to the core now, in call order: an async function runs up to its first await.
+    const key = this.#store ? this.#store.nextKey() : -1;
+    const b = this.#start(() => this.#core.publish(Date.now(), topic, payload, options, key));
+    const token = b.f64();
+    const done =
+      token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
+    this.#apply(b);
+    return done;
   }
 
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
@@ -181,17 +177,12 @@ export class MqttClient {
   }
 
   /** Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal. */
-  unsubscribe(filters: string | string[]): Promise<void> {
-    try {
-      const b = new Batch(call(() => this.#core.unsubscribe(Date.now(), filters)));
-      if (b.u8() === THROW) return Promise.reject(b.error());
-      const id = b.f64();
-      const done = new Promise<void>((resolve, reject) => this.#unsubscribeWaiters.set(id, { resolve, reject }));
-      this.#apply(b);
-      return done;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async unsubscribe(filters: string | string[]): Promise<void> {
+    const b = this.#start(() => this.#core.unsubscribe(Date.now(), filters));
+    const id = b.f64();
+    const done = new Promise<void>((resolve, reject) => this.#unsubscribeWaiters.set(id, { resolve, reject }));
+    this.#apply(b);
+    return done;
   }
 
   /**
@@ -205,20 +196,18 @@ export class MqttClient {
     if (!(EVENTS as readonly string[]).includes(event)) {
       throw iotError("UNKNOWN_EVENT", `unknown event ${JSON.stringify(event)}: use one of ${EVENTS.join(", ")}`);
     }
+    // Copied on change, never in place: an emit in progress keeps the list it started with.
     const entry: [string, Listener] = [event, listener as Listener];
-    this.#listeners.push(entry);
+    this.#listeners = [...this.#listeners, entry];
     return () => {
-      const i = this.#listeners.indexOf(entry);
-      if (i >= 0) this.#listeners.splice(i, 1);
+      this.#listeners = this.#listeners.filter((e) => e !== entry);
     };
   }
 
   /** Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
    *  only: subscribe separately. Returns the function that removes it. */
   onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
-    const b = new Batch(call(() => this.#core.addRoute(filter)));
-    if (b.u8() === THROW) throw b.error();
-    const id = b.f64();
+    const id = this.#start(() => this.#core.addRoute(filter)).f64();
     this.#routes.set(id, listener);
     return () => {
       if (this.#routes.delete(id) && !this.#closed) this.#core.removeRoute(id);
@@ -255,20 +244,22 @@ export class MqttClient {
     return { timers, socket: this.#ws !== null, listeners: this.#listeners.length + this.#routes.size };
   }
 
-  #subscribe(send: () => Uint8Array): Promise<SubscriptionResult[]> {
-    try {
-      const b = new Batch(call(send));
-      if (b.u8() === THROW) return Promise.reject(b.error());
-      const id = b.u16();
-      const filters: string[] = [];
-      for (let n = b.u16(); n > 0; n--) filters.push(b.str());
-      const done = new Promise<SubscriptionResult[]>((resolve, reject) =>
-        this.#subscribeWaiters.set(id, { filters, done: resolve, fail: reject }));
-      this.#apply(b);
-      return done;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async #subscribe(send: () => Uint8Array): Promise<SubscriptionResult[]> {
+    const b = this.#start(send);
+    const id = b.u16();
+    const filters: string[] = [];
+    for (let n = b.u16(); n > 0; n--) filters.push(b.str());
+    const done = new Promise<SubscriptionResult[]>((resolve, reject) =>
+      this.#subscribeWaiters.set(id, { filters, done: resolve, fail: reject }));
+    this.#apply(b);
+    return done;
+  }
+
+  /** Hands a command to the core: its batch, past the return record, or the error it threw. */
+  #start(send: () => Uint8Array): Batch {
+    const b = new Batch(call(send));
+    if (b.u8() === THROW) throw b.error();
+    return b;
   }
 
   /** With persistence on, opens the store once and queues what an earlier page left unsent,
@@ -295,7 +286,7 @@ export class MqttClient {
   }
 
   #emit(event: string, value: unknown): void {
-    for (const [e, l] of this.#listeners.slice()) if (e === event) guarded(l as (v: unknown) => void, value);
+    for (const [e, l] of this.#listeners) if (e === event) guarded(l as (v: unknown) => void, value);
   }
 
   /** Carries out a batch that has no return value in front. */
