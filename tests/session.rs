@@ -750,8 +750,8 @@ fn packets_a_client_never_receives_are_protocol_errors() {
     assert!(ev.iter().any(|e| matches!(e, E::NotifyConnectFailed(SessionError::Protocol { .. }))), "{ev:?}");
 }
 
-// MQTT 3.1.1 §2.2.3: a Remaining Length takes at most four bytes. Past that, mqtt-protocol-core's
-// encoder panics, which would kill the client: the session refuses such a packet first.
+// MQTT 3.1.1 §2.2.3: a Remaining Length takes at most four bytes. Past that a packet cannot be
+// framed (mqtt-protocol-core's encoder, the codec once used, panicked): the session refuses it.
 #[test]
 fn a_publish_past_mqtts_largest_packet_is_refused_not_a_panic() {
     for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {

@@ -155,36 +155,29 @@ pub async fn bench_rust(
 }
 
 /// The codec workload: encodes `count` QoS 0 PUBLISH packets (MQTT 3.1.1, `topic`, a payload of
-/// `size` bytes) with mqtt-protocol-core, then decodes one such frame `count` times (fixed header,
-/// remaining length, `Publish::parse`), all inside wasm.
-/// Resolves with `{encodeMs, decodeMs, frameBytes, checksum}`; `checksum` (the sum of the encoded
-/// lengths and the decoded topic and payload lengths) keeps the work observable.
+/// `size` bytes) with the session's codec, then parses one such frame `count` times, all inside
+/// wasm. Resolves with `{encodeMs, decodeMs, frameBytes, checksum}`; `checksum` (the sum of the
+/// encoded lengths and the decoded topic and payload lengths) keeps the work observable.
 #[wasm_bindgen(js_name = benchCodec)]
 pub fn bench_codec(topic: String, count: u32, size: u32) -> Result<Object, JsValue> {
-    use mqtt_protocol_core::mqtt::packet::v3_1_1::Publish;
-    use mqtt_protocol_core::mqtt::packet::Qos;
-    let payload = vec![b'x'; size as usize];
-    let bad = |e: mqtt_protocol_core::mqtt::result_code::MqttError| JsValue::from_str(&format!("codec: {e:?}"));
+    use crate::session::packets::{self, Inbound};
+    use crate::session::{Outgoing, ProtocolVersion, QoS};
+    let v3 = ProtocolVersion::V3_1_1;
+    let message = Outgoing { topic, payload: vec![b'x'; size as usize], qos: QoS::AtMostOnce, retain: false };
+    let bad = |e: crate::SessionError| JsValue::from_str(&format!("codec: {e}"));
     let mut checksum = 0f64;
     let mut frame = Vec::new();
     let t0 = now();
     for _ in 0..count {
-        let packet = Publish::builder()
-            .topic_name(topic.as_str())
-            .map_err(bad)?
-            .qos(Qos::AtMostOnce)
-            .payload(payload.as_slice())
-            .build()
-            .map_err(bad)?;
-        frame = packet.to_continuous_buffer();
+        frame = packets::publish(v3, &message, None, false).map_err(bad)?;
         checksum += frame.len() as f64;
     }
     let encode_ms = now() - t0;
     let t1 = now();
     for _ in 0..count {
-        let (flags, body) = split_frame(&frame).ok_or_else(|| JsValue::from_str("codec: truncated frame"))?;
-        let (publish, _) = Publish::parse(flags, std::sync::Arc::from(body)).map_err(bad)?;
-        checksum += (publish.topic_name().len() + publish.payload().len()) as f64;
+        if let Inbound::Publish { message, .. } = packets::parse(v3, &frame).map_err(bad)? {
+            checksum += (message.topic.len() + message.payload.len()) as f64;
+        }
     }
     let decode_ms = now() - t1;
     let out = Object::new();
@@ -193,19 +186,4 @@ pub fn bench_codec(topic: String, count: u32, size: u32) -> Result<Object, JsVal
     set(&out, "frameBytes", JsValue::from_f64(frame.len() as f64));
     set(&out, "checksum", JsValue::from_f64(checksum));
     Ok(out)
-}
-
-/// The flags nibble and the body of one complete frame, or `None` when it is cut short.
-fn split_frame(frame: &[u8]) -> Option<(u8, &[u8])> {
-    let (mut len, mut shift, mut i) = (0usize, 0u32, 1usize);
-    loop {
-        let b = *frame.get(i)?;
-        len |= usize::from(b & 0x7f) << shift;
-        i += 1;
-        if b & 0x80 == 0 || shift >= 21 {
-            break;
-        }
-        shift += 7;
-    }
-    Some((frame[0] & 0x0f, frame.get(i..i + len)?))
 }

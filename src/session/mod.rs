@@ -1,7 +1,7 @@
 //! The pure MQTT session: the client side of the protocol (packet ids, the QoS 1 and 2 flows,
-//! keepalive, what survives a lost connection) over mqtt-protocol-core's packet types, which
-//! `packets` builds and parses. It validates what the application asks for and turns packets into
-//! typed events. No sockets, no clock, no web-sys.
+//! keepalive, what survives a lost connection) over the packets `packets` builds and parses. It
+//! validates what the application asks for and turns packets into typed events. No sockets, no
+//! clock, no web-sys.
 //!
 //! Every input (`connect`, `publish`, `feed`, `timer_fired`, `notify_closed`, ...) returns the
 //! events it caused, named by direction as in mqtt-protocol-core: `Request*` are jobs for the
@@ -455,10 +455,7 @@ impl Session {
                 }
             };
             let packet = &rest[..len];
-            let handled = framing::check_packet(packet)
-                .map_err(|why| SessionError::Protocol { detail: why.into() })
-                .and_then(|()| packets::parse(self.options.version, packet))
-                .and_then(|inbound| self.on_packet(inbound, out));
+            let handled = packets::parse(self.options.version, packet).and_then(|inbound| self.on_packet(inbound, out));
             if let Err(e) = handled {
                 self.fail(e, out);
                 break;

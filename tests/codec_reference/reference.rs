@@ -1,15 +1,16 @@
-//! The packets of an MQTT client, built and parsed by mqtt-protocol-core's packet types for both
-//! protocol versions. Only this module touches the two versions' types; the session above it
-//! keeps the protocol state (packet ids, QoS flows, keepalive) itself.
+//! The reference: the session's packets as mqtt-protocol-core's packet types build and parse them
+//! (the crate's codec until the npm package's size budget replaced it), with the fixed-header and
+//! packet-id checks that ran before it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
 use mqtt_protocol_core::mqtt::packet::{v3_1_1, v5_0, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts};
 use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
-use super::framing;
-use super::options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
-use crate::session::error::SessionError;
+use iotmqtt::session::framing;
+use iotmqtt::session::packets::{qos_from_u8, Ack, Inbound};
+use iotmqtt::session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, SessionError};
 
 /// The two versions' builders share no trait, only their method names: `$body` once per version.
 macro_rules! per_version {
@@ -27,53 +28,9 @@ macro_rules! per_version {
     };
 }
 
-/// What a client can receive. Reason and return codes are raw bytes (0 when the packet has none).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Inbound {
-    /// `code` is the MQTT 3.1.1 return code or the MQTT 5 reason code: 0 (or below 0x80) accepts.
-    ConnAck {
-        code: u8,
-        ack: ConnAck,
-    },
-    Publish {
-        packet_id: Option<u16>,
-        message: Message,
-    },
-    PubAck {
-        packet_id: u16,
-        code: u8,
-    },
-    PubRec {
-        packet_id: u16,
-        code: u8,
-    },
-    PubRel {
-        packet_id: u16,
-    },
-    PubComp {
-        packet_id: u16,
-        code: u8,
-    },
-    SubAck {
-        packet_id: u16,
-        codes: Vec<u8>,
-    },
-    /// MQTT 3.1.1 UNSUBACKs carry no codes.
-    UnsubAck {
-        packet_id: u16,
-        codes: Vec<u8>,
-    },
-    PingResp,
-    /// MQTT 5 only.
-    Disconnect {
-        code: u8,
-    },
-    /// MQTT 5 only; this client starts no extended authentication, so it ignores it.
-    Auth,
-}
-
 /// Parses one whole packet (as `framing::next_frame` found it) of the connection's version.
 pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, SessionError> {
+    check_packet(packet).map_err(protocol)?;
     let first = *packet.first().ok_or_else(|| protocol("an empty packet"))?;
     let body = packet.get(framing::header_len(packet)..).unwrap_or(&[]);
     let (kind, flags) = (first >> 4, first & 0x0F);
@@ -354,15 +311,6 @@ pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String])
     }))
 }
 
-/// The acknowledgements a client sends in the QoS 1 and 2 flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ack {
-    PubAck,
-    PubRec,
-    PubRel,
-    PubComp,
-}
-
 /// An acknowledgement of `packet_id`. `found` false (PUBREL or PUBCOMP for a packet id this client
 /// does not know) adds MQTT 5's reason 0x92 "packet identifier not found"; MQTT 3.1.1 has no codes.
 pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, SessionError> {
@@ -423,30 +371,26 @@ fn core_qos(q: QoS) -> Qos {
     }
 }
 
-pub fn qos_from_u8(q: u8) -> QoS {
-    match q {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => QoS::ExactlyOnce,
+/// Rejects what the packet parsers would let through: packet id 0 where one is required, and QoS 3.
+fn check_packet(packet: &[u8]) -> Result<(), &'static str> {
+    let Some(&first) = packet.first() else { return Err("an empty packet") };
+    let body = packet.get(framing::header_len(packet)..).unwrap_or(&[]);
+    let id_at = |at: usize| body.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    match first >> 4 {
+        3 => {
+            let qos = (first >> 1) & 3;
+            if qos == 3 {
+                return Err("a PUBLISH with QoS 3");
+            }
+            if qos > 0 {
+                let topic_len = usize::from(id_at(0).ok_or("a truncated PUBLISH")?);
+                if id_at(2 + topic_len).ok_or("a PUBLISH without its packet id")? == 0 {
+                    return Err("a PUBLISH with packet id 0");
+                }
+            }
+        }
+        4 | 5 | 6 | 7 | 9 | 11 if id_at(0) == Some(0) => return Err("an acknowledgement for packet id 0"),
+        _ => {}
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // SUBSCRIBE and UNSUBSCRIBE of thousands of 65,535-byte filters would pass the limit too; the
-    // sums they check are this function's input.
-    #[test]
-    fn mqtts_largest_remaining_length_is_the_limit_in_both_versions() {
-        assert!(within_mqtt_limit(ProtocolVersion::V3_1_1, MAX_REMAINING).is_ok());
-        assert!(within_mqtt_limit(ProtocolVersion::V3_1_1, MAX_REMAINING + 1).is_err());
-        assert!(within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING - 1).is_ok());
-        let e = within_mqtt_limit(ProtocolVersion::V5, MAX_REMAINING).unwrap_err();
-        assert_eq!(e, SessionError::PacketTooLarge { size: 268_435_461, max: 268_435_460 });
-        let filters = vec![("a".repeat(65_535), QoS::AtMostOnce); 4_096];
-        assert!(matches!(subscribe(ProtocolVersion::V3_1_1, 1, &filters), Err(SessionError::PacketTooLarge { .. })));
-        let names: Vec<String> = filters.into_iter().map(|(f, _)| f).collect();
-        assert!(matches!(unsubscribe(ProtocolVersion::V5, 1, &names), Err(SessionError::PacketTooLarge { .. })));
-    }
+    Ok(())
 }

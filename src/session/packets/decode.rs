@@ -1,0 +1,255 @@
+//! Reads the packets a client receives (MQTT 3.1.1 §3, MQTT 5.0 §3). Anything malformed is a
+//! protocol error naming what was wrong; nothing here panics or allocates more than the packet.
+
+use super::properties::{self as props, Property};
+use super::{qos_from_u8, Inbound};
+use crate::session::framing;
+use crate::session::options::{ConnAck, Message, ProtocolVersion};
+use crate::session::SessionError;
+
+type Read<T> = Result<T, &'static str>;
+
+/// A cursor over a packet's bytes.
+pub(super) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(buf: &'a [u8]) -> Self {
+        Self { buf }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub(super) fn bytes(&mut self, n: usize) -> Read<&'a [u8]> {
+        if n > self.buf.len() {
+            return Err("a packet shorter than its fields");
+        }
+        let (head, rest) = self.buf.split_at(n);
+        self.buf = rest;
+        Ok(head)
+    }
+
+    pub(super) fn u8(&mut self) -> Read<u8> {
+        Ok(self.bytes(1)?[0])
+    }
+
+    pub(super) fn u16(&mut self) -> Read<u16> {
+        let b = self.bytes(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    pub(super) fn u32(&mut self) -> Read<u32> {
+        let b = self.bytes(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A variable byte integer: at most four 7-bit groups (MQTT 5.0 §1.5.5).
+    pub(super) fn varint(&mut self) -> Read<u32> {
+        let mut value = 0u32;
+        for i in 0..4 {
+            let b = self.u8()?;
+            value |= u32::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err("a variable byte integer longer than four bytes")
+    }
+
+    /// Binary data: a two-byte length, then the bytes.
+    pub(super) fn binary(&mut self) -> Read<&'a [u8]> {
+        let len = self.u16()?;
+        self.bytes(len.into())
+    }
+
+    /// A UTF-8 string, which may not contain U+0000 (MQTT 5.0 §1.5.4, MQTT 3.1.1 §1.5.3).
+    pub(super) fn string(&mut self) -> Read<&'a str> {
+        let text = core::str::from_utf8(self.binary()?).map_err(|_| "a string that is not UTF-8")?;
+        match text.contains('\0') {
+            true => Err("a string with the NUL character"),
+            false => Ok(text),
+        }
+    }
+
+    fn packet_id(&mut self) -> Read<u16> {
+        match self.u16()? {
+            0 => Err("packet id 0"),
+            id => Ok(id),
+        }
+    }
+
+    fn end(&self) -> Read<()> {
+        match self.buf.is_empty() {
+            true => Ok(()),
+            false => Err("bytes left over after the packet"),
+        }
+    }
+
+    fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.buf)
+    }
+}
+
+// The reason codes each packet may carry (MQTT 5.0 §3.2.2.2, §3.4.2.1, §3.5.2.1, §3.6.2.1,
+// §3.7.2.1, §3.9.3, §3.11.3, §3.14.2.1, §3.15.2.1).
+const CONNACK_CODES: &[u8] = &[
+    0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B,
+    0x9C, 0x9D, 0x9F,
+];
+const PUBACK_CODES: &[u8] = &[0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99];
+const PUBREL_CODES: &[u8] = &[0x00, 0x92];
+const SUBACK_CODES: &[u8] = &[0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2];
+const SUBACK_CODES_V3: &[u8] = &[0x00, 0x01, 0x02, 0x80];
+const UNSUBACK_CODES: &[u8] = &[0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91];
+const DISCONNECT_CODES: &[u8] = &[
+    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+    0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2,
+];
+const AUTH_CODES: &[u8] = &[0x00, 0x18, 0x19];
+
+/// MQTT 3.1.1 §3.4.1–§3.7.1, §3.11.1: these packets are their packet id alone.
+const LONG_V3_ACK: &str = "an MQTT 3.1.1 acknowledgement longer than its packet id";
+
+fn code_in(code: u8, allowed: &[u8]) -> Read<u8> {
+    match allowed.contains(&code) {
+        true => Ok(code),
+        false => Err("a reason code this packet cannot carry"),
+    }
+}
+
+/// Parses one whole packet (as `framing::next_frame` found it) of the connection's version.
+pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, SessionError> {
+    read(version == ProtocolVersion::V5, packet).map_err(|detail| SessionError::Protocol { detail: detail.into() })
+}
+
+fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
+    let first = *packet.first().ok_or("an empty packet")?;
+    let mut r = Reader::new(packet.get(framing::header_len(packet)..).unwrap_or(&[]));
+    let (kind, flags) = (first >> 4, first & 0x0F);
+    // MQTT 3.1.1 §2.2.2: the flags are fixed for every type but PUBLISH.
+    if kind != 3 && flags != if kind == 6 { 2 } else { 0 } {
+        return Err("reserved fixed-header flags are set");
+    }
+    let inbound = match kind {
+        2 => {
+            let flags = r.u8()?;
+            if flags > 1 {
+                return Err("reserved CONNACK flags are set");
+            }
+            let code = r.u8()?;
+            let mut ack = ConnAck {
+                session_present: flags == 1,
+                maximum_packet_size: None,
+                maximum_qos: None,
+                receive_maximum: None,
+                assigned_client_id: None,
+                server_keepalive_secs: None,
+            };
+            if v5 {
+                code_in(code, CONNACK_CODES)?;
+                let p = props::read(&mut r, props::IN_CONNACK)?;
+                ack.maximum_packet_size = props::int(&p, props::MAXIMUM_PACKET_SIZE);
+                ack.maximum_qos = props::int(&p, props::MAXIMUM_QOS).map(|q| qos_from_u8(q as u8));
+                ack.receive_maximum = props::int(&p, props::RECEIVE_MAXIMUM).map(|v| v as u16);
+                ack.assigned_client_id = props::string(&p, props::ASSIGNED_CLIENT_IDENTIFIER).map(str::to_owned);
+                ack.server_keepalive_secs = props::int(&p, props::SERVER_KEEP_ALIVE).map(|v| v as u16);
+            } else if code > 5 {
+                return Err("a CONNACK return code MQTT 3.1.1 does not define");
+            }
+            Inbound::ConnAck { code, ack }
+        }
+        3 => {
+            let qos = (flags >> 1) & 3;
+            if qos == 3 {
+                return Err("a PUBLISH with QoS 3");
+            }
+            let topic = r.string()?;
+            let packet_id = if qos > 0 { Some(r.packet_id()?) } else { None };
+            if v5 {
+                let p: Vec<Property> = props::read(&mut r, props::IN_PUBLISH)?;
+                // MQTT 5 §3.3.2.3.4: this client announces no Topic Alias Maximum, so allows none.
+                if props::int(&p, props::TOPIC_ALIAS).is_some() {
+                    return Err("a topic alias this client never allowed");
+                }
+            }
+            if topic.is_empty() {
+                return Err("a PUBLISH without a topic name");
+            }
+            let message = Message {
+                topic: topic.to_owned(),
+                payload: r.rest().to_vec(),
+                qos: qos_from_u8(qos),
+                retain: flags & 1 != 0,
+                dup: flags & 8 != 0,
+            };
+            Inbound::Publish { packet_id, message }
+        }
+        4..=7 => {
+            let packet_id = r.packet_id()?;
+            let mut code = 0;
+            if !v5 && !r.is_empty() {
+                return Err(LONG_V3_ACK);
+            }
+            if !r.is_empty() {
+                code = code_in(r.u8()?, if kind < 6 { PUBACK_CODES } else { PUBREL_CODES })?;
+                if !r.is_empty() {
+                    props::read(&mut r, props::IN_ACK)?;
+                }
+            }
+            match kind {
+                4 => Inbound::PubAck { packet_id, code },
+                5 => Inbound::PubRec { packet_id, code },
+                6 => Inbound::PubRel { packet_id },
+                _ => Inbound::PubComp { packet_id, code },
+            }
+        }
+        9 | 11 => {
+            let packet_id = r.packet_id()?;
+            if v5 {
+                props::read(&mut r, props::IN_ACK)?;
+            } else if kind == 11 {
+                if !r.is_empty() {
+                    return Err(LONG_V3_ACK);
+                }
+                return Ok(Inbound::UnsubAck { packet_id, codes: Vec::new() });
+            }
+            let codes = r.rest();
+            let allowed = match (kind, v5) {
+                (9, true) => SUBACK_CODES,
+                (9, false) => SUBACK_CODES_V3,
+                _ => UNSUBACK_CODES,
+            };
+            if codes.is_empty() {
+                return Err("an acknowledgement without its codes");
+            }
+            for &c in codes {
+                code_in(c, allowed)?;
+            }
+            let codes = codes.to_vec();
+            match kind {
+                9 => Inbound::SubAck { packet_id, codes },
+                _ => Inbound::UnsubAck { packet_id, codes },
+            }
+        }
+        13 => Inbound::PingResp,
+        14 | 15 if v5 => {
+            let mut code = 0;
+            if !r.is_empty() {
+                code = code_in(r.u8()?, if kind == 14 { DISCONNECT_CODES } else { AUTH_CODES })?;
+                if !r.is_empty() {
+                    props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
+                }
+            }
+            match kind {
+                14 => Inbound::Disconnect { code },
+                _ => Inbound::Auth,
+            }
+        }
+        _ => return Err("a packet type a client never receives"),
+    };
+    r.end()?;
+    Ok(inbound)
+}

@@ -1,0 +1,238 @@
+//! Builds the packets a client sends (MQTT 3.1.1 §3, MQTT 5.0 §3). The session has validated
+//! topics, filters and QoS before; what can still be too long for its length prefix is refused
+//! with a typed error, never truncated.
+
+use super::properties::SESSION_EXPIRY_INTERVAL;
+use super::Ack;
+use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use crate::session::SessionError;
+
+/// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).
+const MAX_REMAINING: usize = 268_435_455;
+
+/// A packet: the fixed header for `remaining` bytes, then room for them.
+fn frame(first: u8, remaining: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + remaining);
+    out.push(first);
+    varint(&mut out, remaining);
+    out
+}
+
+fn varint(out: &mut Vec<u8>, mut value: usize) {
+    loop {
+        let byte = (value & 0x7F) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A two-byte length and the bytes; the caller has checked that the length fits.
+fn prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// `remaining`: the packet's variable header and payload.
+fn within_mqtt_limit(remaining: usize) -> Result<usize, SessionError> {
+    match remaining > MAX_REMAINING {
+        true => Err(SessionError::PacketTooLarge { size: 5 + remaining, max: 5 + MAX_REMAINING }),
+        false => Ok(remaining),
+    }
+}
+
+fn fits_u16(bytes: &[u8], field: &'static str) -> Result<(), SessionError> {
+    match bytes.len() > usize::from(u16::MAX) {
+        true => Err(SessionError::InvalidOption { field, reason: "is longer than 65,535 bytes".into() }),
+        false => Ok(()),
+    }
+}
+
+/// CONNECT. `resume` clears Clean Start so an MQTT 5 reconnect resumes the session it asked for.
+pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError> {
+    let v5 = o.version == ProtocolVersion::V5;
+    if o.password.is_some() && o.username.is_none() && !v5 {
+        return Err(SessionError::InvalidOption {
+            field: "password",
+            reason: "MQTT 3.1.1 allows a password only together with a user name".into(),
+        });
+    }
+    let username = o.username.as_deref().map(str::as_bytes);
+    let password = o.password.as_deref().map(str::as_bytes);
+    fits_u16(o.client_id.as_bytes(), "clientId")?;
+    fits_u16(username.unwrap_or_default(), "username")?;
+    fits_u16(password.unwrap_or_default(), "password")?;
+    let mut flags = u8::from(o.clean_start && !resume) << 1;
+    let mut payload = Vec::new();
+    prefixed(&mut payload, o.client_id.as_bytes());
+    if let Some(w) = &o.will {
+        fits_u16(w.topic.as_bytes(), "will")?;
+        fits_u16(&w.payload, "will")?;
+        flags |= 0x04 | (w.qos as u8) << 3 | u8::from(w.retain) << 5;
+        if v5 {
+            payload.push(0); // no will properties
+        }
+        prefixed(&mut payload, w.topic.as_bytes());
+        prefixed(&mut payload, &w.payload);
+    }
+    if let Some(u) = username {
+        flags |= 0x80;
+        prefixed(&mut payload, u);
+    }
+    if let Some(p) = password {
+        flags |= 0x40;
+        prefixed(&mut payload, p);
+    }
+    let mut properties = Vec::new();
+    if let Some(secs) = o.session_expiry_secs.filter(|_| v5) {
+        properties.push(SESSION_EXPIRY_INTERVAL);
+        properties.extend_from_slice(&secs.to_be_bytes());
+    }
+    let header = 10 + usize::from(v5) + properties.len();
+    let mut out = frame(0x10, within_mqtt_limit(header + payload.len())?);
+    out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', if v5 { 5 } else { 4 }, flags]);
+    out.extend_from_slice(&o.keepalive_secs.to_be_bytes());
+    if v5 {
+        out.push(properties.len() as u8);
+        out.extend_from_slice(&properties);
+    }
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// PUBLISH; `dup` marks a resend of an unacknowledged QoS 1 or 2 message.
+pub fn publish(
+    version: ProtocolVersion,
+    msg: &Outgoing,
+    packet_id: Option<u16>,
+    dup: bool,
+) -> Result<Vec<u8>, SessionError> {
+    if msg.topic.is_empty() || msg.topic.len() > usize::from(u16::MAX) {
+        return Err(SessionError::InvalidTopic {
+            topic: msg.topic.chars().take(120).collect(),
+            reason: "the topic could not be encoded",
+        });
+    }
+    let v5 = version == ProtocolVersion::V5;
+    let id_len = if packet_id.is_some() { 2 } else { 0 };
+    let remaining = within_mqtt_limit(2 + msg.topic.len() + id_len + usize::from(v5) + msg.payload.len())?;
+    let first = 0x30 | u8::from(dup) << 3 | (msg.qos as u8) << 1 | u8::from(msg.retain);
+    let mut out = frame(first, remaining);
+    prefixed(&mut out, msg.topic.as_bytes());
+    if let Some(id) = packet_id {
+        out.extend_from_slice(&id.to_be_bytes());
+    }
+    if v5 {
+        out.push(0); // no properties
+    }
+    out.extend_from_slice(&msg.payload);
+    Ok(out)
+}
+
+/// SUBSCRIBE for each filter with its QoS (MQTT 5: the other subscription options at 0).
+pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, SessionError> {
+    list(version, 0x82, packet_id, filters.iter().map(|(f, q)| (f.as_str(), Some(*q))))
+}
+
+pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, SessionError> {
+    list(version, 0xA2, packet_id, filters.iter().map(|f| (f.as_str(), None)))
+}
+
+/// SUBSCRIBE or UNSUBSCRIBE: a packet id, MQTT 5's empty properties, then each filter with its
+/// options byte when it has one.
+fn list<'a>(
+    version: ProtocolVersion,
+    first: u8,
+    packet_id: u16,
+    filters: impl Iterator<Item = (&'a str, Option<QoS>)> + Clone,
+) -> Result<Vec<u8>, SessionError> {
+    let v5 = version == ProtocolVersion::V5;
+    let mut remaining = 2 + usize::from(v5);
+    for (filter, qos) in filters.clone() {
+        if filter.len() > usize::from(u16::MAX) {
+            return Err(SessionError::InvalidFilter {
+                filter: filter.chars().take(120).collect(),
+                reason: "the filter could not be encoded",
+            });
+        }
+        remaining += 2 + filter.len() + usize::from(qos.is_some());
+    }
+    let mut out = frame(first, within_mqtt_limit(remaining)?);
+    out.extend_from_slice(&packet_id.to_be_bytes());
+    if v5 {
+        out.push(0);
+    }
+    for (filter, qos) in filters {
+        prefixed(&mut out, filter.as_bytes());
+        if let Some(q) = qos {
+            out.push(q as u8);
+        }
+    }
+    Ok(out)
+}
+
+/// An acknowledgement of `packet_id`. `found` false (PUBREL or PUBCOMP for a packet id this client
+/// does not know) adds MQTT 5's reason 0x92 "packet identifier not found"; MQTT 3.1.1 has no codes.
+pub fn ack(version: ProtocolVersion, kind: Ack, packet_id: u16, found: bool) -> Result<Vec<u8>, SessionError> {
+    let first = match kind {
+        Ack::PubAck => 0x40,
+        Ack::PubRec => 0x50,
+        Ack::PubRel => 0x62,
+        Ack::PubComp => 0x70,
+    };
+    let [hi, lo] = packet_id.to_be_bytes();
+    let not_found = version == ProtocolVersion::V5 && !found && matches!(kind, Ack::PubRel | Ack::PubComp);
+    Ok(match not_found {
+        true => vec![first, 3, hi, lo, 0x92],
+        false => vec![first, 2, hi, lo],
+    })
+}
+
+pub fn pingreq(_version: ProtocolVersion) -> Option<Vec<u8>> {
+    Some(vec![0xC0, 0])
+}
+
+/// DISCONNECT: normal, or (MQTT 5) "keep alive timeout" when the broker stopped answering pings.
+pub fn disconnect(version: ProtocolVersion, keepalive_timeout: bool) -> Option<Vec<u8>> {
+    Some(match version {
+        ProtocolVersion::V3_1_1 => vec![0xE0, 0],
+        ProtocolVersion::V5 => vec![0xE0, 1, if keepalive_timeout { 0x8D } else { 0x00 }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SUBSCRIBE and UNSUBSCRIBE of thousands of 65,535-byte filters would pass the limit too; the
+    // sums they check are this function's input.
+    #[test]
+    fn mqtts_largest_remaining_length_is_the_limit_in_both_versions() {
+        assert!(within_mqtt_limit(MAX_REMAINING).is_ok());
+        let e = within_mqtt_limit(MAX_REMAINING + 1).unwrap_err();
+        assert_eq!(e, SessionError::PacketTooLarge { size: 268_435_461, max: 268_435_460 });
+        let filters = vec![("a".repeat(65_535), QoS::AtMostOnce); 4_096];
+        assert!(matches!(subscribe(ProtocolVersion::V3_1_1, 1, &filters), Err(SessionError::PacketTooLarge { .. })));
+        let names: Vec<String> = filters.into_iter().map(|(f, _)| f).collect();
+        assert!(matches!(unsubscribe(ProtocolVersion::V5, 1, &names), Err(SessionError::PacketTooLarge { .. })));
+    }
+
+    #[test]
+    fn variable_byte_integers_take_one_to_four_bytes() {
+        for (value, bytes) in [
+            (0, &[0x00][..]),
+            (127, &[0x7F]),
+            (128, &[0x80, 0x01]),
+            (16_383, &[0xFF, 0x7F]),
+            (16_384, &[0x80, 0x80, 0x01]),
+            (MAX_REMAINING, &[0xFF, 0xFF, 0xFF, 0x7F]),
+        ] {
+            let mut out = Vec::new();
+            varint(&mut out, value);
+            assert_eq!(out, bytes, "{value}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The packets of an MQTT client, both protocol versions, written and read by this crate's own
+//! codec: `encode` builds what a client sends, `decode` reads what it receives, `properties`
+//! reads MQTT 5 properties. A client needs a small part of MQTT (it never parses a CONNECT or
+//! builds a SUBACK), and a general codec cost the npm package half its wasm (docs/size.md).
+//! `tests/codec_reference/` checks both directions against mqtt-protocol-core.
+
+mod decode;
+mod encode;
+pub mod properties;
+
+pub use decode::parse;
+pub use encode::{ack, connect, disconnect, pingreq, publish, subscribe, unsubscribe};
+
+use super::options::{ConnAck, Message, QoS};
+
+/// What a client can receive. Reason and return codes are raw bytes (0 when the packet has none).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// `code` is the MQTT 3.1.1 return code or the MQTT 5 reason code: 0 (or below 0x80) accepts.
+    ConnAck {
+        code: u8,
+        ack: ConnAck,
+    },
+    Publish {
+        packet_id: Option<u16>,
+        message: Message,
+    },
+    PubAck {
+        packet_id: u16,
+        code: u8,
+    },
+    PubRec {
+        packet_id: u16,
+        code: u8,
+    },
+    PubRel {
+        packet_id: u16,
+    },
+    PubComp {
+        packet_id: u16,
+        code: u8,
+    },
+    SubAck {
+        packet_id: u16,
+        codes: Vec<u8>,
+    },
+    /// MQTT 3.1.1 UNSUBACKs carry no codes.
+    UnsubAck {
+        packet_id: u16,
+        codes: Vec<u8>,
+    },
+    PingResp,
+    /// MQTT 5 only.
+    Disconnect {
+        code: u8,
+    },
+    /// MQTT 5 only; this client starts no extended authentication, so it ignores it.
+    Auth,
+}
+
+/// The acknowledgements a client sends in the QoS 1 and 2 flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    PubAck,
+    PubRec,
+    PubRel,
+    PubComp,
+}
+
+pub fn qos_from_u8(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
