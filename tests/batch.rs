@@ -200,3 +200,37 @@ fn a_connection_reads_back_as_the_records_the_shell_carries_out() {
         ]
     );
 }
+
+// `decodeCayenneLpp`'s batch: the lorawan-stack test vector's temperature, accelerometer and GPS,
+// and a second temperature on the same channel, which the shell's object keeps as the last value.
+#[cfg(feature = "payload")]
+#[test]
+fn cayenne_lpp_readings_are_keys_and_numbers() {
+    let bytes = [
+        7, 0x67, 0xFF, 100, 9, 0x71, 254, 88, 0, 15, 6, 130, 12, 0x88, 7, 253, 135, 0, 190, 245, 0, 8, 106, 7, 0x67, 0,
+        213, 200, 0x66, 50,
+    ];
+    let readings = iotmqtt::platforms::things_stack::lpp::read_lpp(&bytes).unwrap();
+    let batch = iotmqtt::batch::lpp::readings(&readings);
+    let (deadline, mut r) = Reader::new(&batch);
+    assert_eq!(deadline, -1.0);
+    let mut lines = Vec::new();
+    while r.at < batch.len() {
+        let key = r.str();
+        let value = match r.u8() {
+            0 => r.f64().to_string(),
+            _ => (0..3).map(|_| format!("{}={}", r.str(), r.f64())).collect::<Vec<_>>().join(" "),
+        };
+        lines.push(format!("{key} {value}"));
+    }
+    assert_eq!(
+        lines,
+        [
+            "temperature_7 -15.6",
+            "accelerometer_9 x=-0.424 y=0.015 z=1.666",
+            "gps_12 latitude=52.3655 longitude=4.8885 altitude=21.54",
+            "temperature_7 21.3",
+            "presence_200 50",
+        ]
+    );
+}

@@ -5,6 +5,7 @@ import { ClientCore } from "#core";
 import { Batch, call } from "./batch.js";
 import { DeadlineTimer, schedule, usesWorker } from "./clock.js";
 import { coded, iotError, type IotMqttError } from "./errors.js";
+import { plainOptions } from "./options.js";
 import { MessageStore } from "./store.js";
 import type {
   ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
@@ -107,7 +108,7 @@ export class MqttClient {
   constructor(url: string, options?: MqttClientOptions) {
     this.url = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
-    this.#core = call(() => new ClientCore(url, options, seed, usesWorker()));
+    this.#core = call(() => new ClientCore(url, plainOptions(options), seed, usesWorker()));
     const [clientId, persistence, reconnect, workerTimers, ...protocols] = this.#core.settings();
     this.clientId = clientId;
     this.#persistence = persistence;

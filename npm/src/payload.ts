@@ -2,7 +2,7 @@
 // The Things Stack's built-in formatter decodes it. The rules are the core's
 // (src/platforms/things_stack/payload.rs, lpp.rs); bad input throws a `TTS_INVALID_*` error.
 import * as core from "#core";
-import { call } from "./batch.js";
+import { Batch, call } from "./batch.js";
 import type { JsonObject } from "./types.js";
 
 /** Hex (`"BE EF"`, `"be:ef"`, `"0xBEEF"`) to base64: `hexToBase64("BE EF") === "vu8="`. */
@@ -22,4 +22,19 @@ export const textToBase64 = (text: string): string => call(() => core.textToBase
 /** Base64 to UTF-8 text; throws `TTS_INVALID_UTF8` when the bytes are not text. */
 export const base64ToText = (base64: string): string => call(() => core.base64ToText(base64));
 /** Decodes a CayenneLPP payload: `decodeCayenneLpp(hexToBytes("03670110"))` is `{ temperature_3: 27.2 }`. */
-export const decodeCayenneLpp = (bytes: Uint8Array): JsonObject => call(() => core.decodeCayenneLpp(bytes) as JsonObject);
+export function decodeCayenneLpp(bytes: Uint8Array): JsonObject {
+  // The core's readings (src/batch/lpp.rs): a key, then 0 and a number or 1 and three named numbers.
+  const b = new Batch(call(() => core.decodeCayenneLpp(bytes)));
+  const out: JsonObject = {};
+  while (b.more()) {
+    const key = b.str();
+    if (b.u8() === 0) {
+      out[key] = b.f64();
+    } else {
+      const parts: JsonObject = {};
+      for (let i = 0; i < 3; i++) parts[b.str()] = b.f64();
+      out[key] = parts;
+    }
+  }
+  return out;
+}

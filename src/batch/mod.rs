@@ -10,6 +10,8 @@
 
 pub mod client;
 pub mod error;
+#[cfg(feature = "payload")]
+pub mod lpp;
 
 pub use error::{Arg, Coded};
 

@@ -5,7 +5,6 @@
 use wasm_bindgen::prelude::*;
 
 use super::errors::thrown as js;
-use super::payload::to_js;
 use crate::platforms::things_stack::payload;
 
 /// Hex (`"BE EF"`, `"be:ef"`, `"0xBEEF"`) to base64: `hexToBase64("BE EF") === "vu8="`.
@@ -56,10 +55,10 @@ pub fn base64_to_text(base64: &str) -> Result<String, JsValue> {
     payload::base64_to_text(base64).map_err(|e| js(&e))
 }
 
-/// Decodes a CayenneLPP payload as The Things Stack's built-in formatter does:
-/// `decodeCayenneLpp(hexToBytes("03670110"))` is `{ temperature_3: 27.2 }`.
+/// Decodes a CayenneLPP payload as The Things Stack's built-in formatter does, as a batch of
+/// readings (`crate::batch::lpp`) that the shell turns into `{ temperature_3: 27.2 }`.
 #[wasm_bindgen(js_name = decodeCayenneLpp)]
-pub fn decode_cayenne_lpp(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let map = crate::platforms::things_stack::decode_lpp(bytes).map_err(|e| js(&e))?;
-    Ok(to_js(&map))
+pub fn decode_cayenne_lpp(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let readings = crate::platforms::things_stack::lpp::read_lpp(bytes).map_err(|e| js(&e))?;
+    Ok(crate::batch::lpp::readings(&readings))
 }

@@ -9,24 +9,30 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
 use super::payload::{get, payload_bytes};
-use crate::json::{Fields, ReadError};
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+use crate::json::Fields;
+use crate::json::ReadError;
+use crate::session::options::read::{self, Item};
 use crate::session::options::ClientOptions;
-use crate::session::{ConnectOptions, QoS, Will};
+use crate::session::{ConnectOptions, QoS};
 
 /// An options argument (`undefined`/`null`: all defaults) as fields to read, and the values of the
 /// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
 /// they count as known keys. `name` names the argument when it is not an object (`options`,
 /// `request`); paths inside it are bare (`keepaliveSecs`).
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub fn fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
     read_fields(value, name, apart, false)
 }
 
 /// [`fields`] for an object inside the options, such as `will`: paths are under its name
 /// (`will.qos`). The caller puts its own readers' errors under it too.
+#[cfg(feature = "cloudplugs")]
 pub fn nested_fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
     read_fields(value, name, apart, true)
 }
 
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 fn read_fields(
     value: &JsValue,
     name: &str,
@@ -99,34 +105,80 @@ extern "C" {
     // Catching forms of `Object.keys` and `Object.assign`, which run a Proxy's traps and getters.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
     fn object_keys(object: &Object) -> Result<Array, JsValue>;
+    #[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
     #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
     fn object_assign(target: &Object, source: &Object) -> Result<Object, JsValue>;
 }
 
-/// The CONNECT options and the client options from one flat JS object.
+/// The CONNECT options and the client options from one flat JS object (for `MqttClient`, the
+/// shell's plain copy of it: `npm/src/options.ts`), read by the core's readers.
 pub fn client_options(options: &JsValue) -> Result<(ConnectOptions, ClientOptions), JsValue> {
-    let (mut f, apart) = fields(options, "options", &["will"])?;
-    let mut connect = ConnectOptions::read(&mut f).map_err(read_error)?;
-    let client = ClientOptions::read(&mut f).map_err(read_error)?;
-    f.deny_unknown().map_err(read_error)?;
-    connect.will = will_option(&apart[0])?;
-    Ok((connect, client))
+    let options = match options.is_undefined() || options.is_null() {
+        true => Item::Object(JsObject(Object::new().into())),
+        false => item(options.clone()).map_err(|e| option_error("options", &e))?,
+    };
+    read::client_options(options).map_err(read_error)
 }
 
-/// The last will: `payload` may be bytes, so it is read apart from the typed fields.
-fn will_option(will: &JsValue) -> Result<Option<Will>, JsValue> {
-    if will.is_undefined() || will.is_null() {
-        return Ok(None);
+/// A JS object as the readers' object model; values are read through catching bindings.
+struct JsObject(JsValue);
+
+impl read::Object for JsObject {
+    fn get(&mut self, key: &str) -> Result<Item<Self>, String> {
+        let value = Reflect::get(&self.0, &JsValue::from_str(key)).map_err(|t| thrown_message(&t))?;
+        item(value)
     }
-    let (mut f, apart) = nested_fields(will, "will", &["payload"])?;
-    let read = (|| {
-        let topic = f.optional("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
-        let (qos, retain) = (f.or("qos", QoS::AtMostOnce)?, f.or("retain", false)?);
-        f.deny_unknown().map(|()| (topic, qos, retain))
-    })();
-    let (topic, qos, retain) = read.map_err(|e| read_error(e.under("will")))?;
-    let payload = payload_bytes(&apart[0]).map_err(|_| option_error("will.payload", "not a payload"))?;
-    Ok(Some(Will { topic, payload, qos, retain }))
+
+    fn payload(&mut self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let value = Reflect::get(&self.0, &JsValue::from_str(key)).map_err(|t| thrown_message(&t))?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        payload_bytes(&value).map(Some).map_err(|_| "not a payload".into())
+    }
+
+    fn keys(&self) -> Result<Vec<String>, String> {
+        let keys = object_keys(self.0.unchecked_ref()).map_err(|t| thrown_message(&t))?;
+        Ok(keys.iter().map(|k| k.as_string().unwrap_or_default()).collect())
+    }
+}
+
+fn thrown_message(thrown: &JsValue) -> String {
+    crate::json::unreadable(thrown).message().to_owned()
+}
+
+/// A JS value as an item: arrays through catching bindings (and a cap on their length), bytes and
+/// functions described, not read.
+fn item(v: JsValue) -> Result<Item<JsObject>, String> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Item::Null);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Item::Text(s));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(match n {
+            n if n.is_nan() => Item::Other("NaN"),
+            n if n.is_infinite() => Item::Other("an infinite number"),
+            n => Item::Number(n),
+        });
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Item::Bool(b));
+    }
+    if let Some(items) = crate::json::js_array(&v).map_err(|e| e.message().to_owned())? {
+        return items.into_iter().map(item).collect::<Result<_, _>>().map(Item::List);
+    }
+    if v.is_function() {
+        return Ok(Item::Other("a function"));
+    }
+    if !v.is_object() {
+        return Ok(Item::Other("a value JSON cannot hold"));
+    }
+    if js_sys::ArrayBuffer::is_view(&v) || v.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Ok(Item::Other("bytes"));
+    }
+    Ok(Item::Object(JsObject(v)))
 }
 
 /// An optional QoS field: absent is 0; anything but 0, 1 or 2 is `INVALID_OPTION`.

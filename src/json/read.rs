@@ -46,6 +46,7 @@ impl ReadError {
     }
 
     /// The same error one level up: `key` (a field name or `[i]`) goes in front of the path.
+    #[inline(never)]
     pub fn under(mut self, key: &str) -> Self {
         let key = if key.is_empty() { "\"\"" } else { key }; // the empty key, shown, not lost
         let joiner = if self.path.is_empty() || self.path.starts_with('[') { "" } else { "." };

@@ -10,6 +10,7 @@
 pub mod backoff;
 pub mod error;
 pub mod framing;
+pub mod in_flight;
 pub mod offline_queue;
 pub mod options;
 pub mod packets;
@@ -17,9 +18,10 @@ pub mod reason;
 pub mod router;
 pub mod topic;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::collections::VecMap;
+use in_flight::InFlight as InFlightTable;
 
 pub use error::SessionError;
 use offline_queue::{OfflineQueue, Queued};
@@ -117,8 +119,7 @@ pub struct Session {
     phase: Phase,
     connack: Option<ConnAck>,
     /// In-flight QoS >= 1 publishes by packet id, kept so that a lost connection can send them again.
-    /// A B-tree, not a `VecMap`: MQTT 3.1.1 puts no limit on how many are in flight.
-    publishes: BTreeMap<u16, InFlight>,
+    publishes: InFlightTable<InFlight>,
     /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
     held: VecDeque<(u64, Outgoing)>,
     /// In-flight messages of a resumed session not resent yet, in order: the broker's Receive
@@ -153,7 +154,7 @@ impl Session {
             options,
             phase: Phase::Idle,
             connack: None,
-            publishes: BTreeMap::new(),
+            publishes: InFlightTable::default(),
             held: VecDeque::new(),
             unsent: VecDeque::new(),
             received_qos2: Vec::new(),
@@ -205,9 +206,8 @@ impl Session {
         for _ in 0..u16::MAX {
             let id = self.next_packet_id;
             self.next_packet_id = if id == u16::MAX { 1 } else { id + 1 };
-            let used = self.publishes.contains_key(&id)
-                || self.subscribes.contains_key(&id)
-                || self.unsubscribes.contains_key(&id);
+            let used =
+                self.publishes.contains(id) || self.subscribes.contains_key(&id) || self.unsubscribes.contains_key(&id);
             if !used {
                 return Ok(id);
             }
@@ -370,11 +370,11 @@ impl Session {
     /// the order they were first sent, to be sent again as new messages (new packet ids, no DUP).
     fn unsend_in_flight(&mut self) {
         // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.
-        let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, *id)).collect();
+        let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, id)).collect();
         order.sort_unstable();
         let mut publishes = std::mem::take(&mut self.publishes);
         for (token, id) in order.into_iter().rev() {
-            if let Some(flight) = publishes.remove(&id) {
+            if let Some(flight) = publishes.remove(id) {
                 self.held.push_front((token, flight.message));
             }
         }
@@ -533,8 +533,8 @@ impl Session {
             self.unsend_in_flight();
         } else {
             self.received_qos2.clear();
-            let in_flight = std::mem::take(&mut self.publishes).into_values().map(|f| f.token);
-            let lost: Vec<u64> = in_flight.chain(self.held.drain(..).map(|(t, _)| t)).collect();
+            let mut lost = self.take_in_flight();
+            lost.extend(self.held.drain(..).map(|(t, _)| t));
             for token in lost {
                 out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(SessionError::ConnectionLost) });
             }
@@ -600,7 +600,7 @@ impl Session {
 
     /// The in-flight message `packet_id` names, if it was sent with `qos`.
     fn flight(&mut self, packet_id: u16, qos: QoS) -> Option<&mut InFlight> {
-        self.publishes.get_mut(&packet_id).filter(|f| f.message.qos == qos)
+        self.publishes.get_mut(packet_id).filter(|f| f.message.qos == qos)
     }
 
     fn on_packet(&mut self, packet: Inbound, out: &mut Vec<SessionEvent>) -> Result<(), SessionError> {
@@ -740,17 +740,17 @@ impl Session {
     fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) {
         let mut releases: Vec<(u64, u16)> = Vec::new();
         let mut publishes: Vec<(u64, u16)> = Vec::new();
-        for (id, flight) in &self.publishes {
+        for (id, flight) in self.publishes.iter() {
             match flight.released {
-                Some(order) => releases.push((order, *id)),
-                None => publishes.push((flight.token, *id)),
+                Some(order) => releases.push((order, id)),
+                None => publishes.push((flight.token, id)),
             }
         }
         releases.sort_unstable();
         publishes.sort_unstable();
         self.unsent = publishes.into_iter().map(|(_, id)| id).collect();
         for (_, id) in releases {
-            if let Some(flight) = self.publishes.get(&id).cloned() {
+            if let Some(flight) = self.publishes.get(id).cloned() {
                 self.resend(id, &flight, out);
             }
         }
@@ -761,7 +761,7 @@ impl Session {
     fn release_unsent(&mut self, out: &mut Vec<SessionEvent>) {
         while !self.at_receive_maximum() {
             let Some(id) = self.unsent.pop_front() else { break };
-            if let Some(flight) = self.publishes.get(&id).cloned() {
+            if let Some(flight) = self.publishes.get(id).cloned() {
                 self.resend(id, &flight, out);
             }
         }
@@ -777,7 +777,7 @@ impl Session {
                 .and_then(|bytes| self.emit(bytes, out))
         };
         if let Err(e) = sent {
-            self.publishes.remove(&id);
+            self.publishes.remove(id);
             out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result: Err(e) });
         }
     }
@@ -787,11 +787,20 @@ impl Session {
         &self.subscriptions
     }
 
+    /// Empties the in-flight table; returns the tokens in the order they were first sent.
+    fn take_in_flight(&mut self) -> Vec<u64> {
+        // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.
+        let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, id)).collect();
+        order.sort_unstable();
+        self.publishes.clear();
+        order.into_iter().map(|(token, _)| token).collect()
+    }
+
     /// Drops everything waiting (queued, held and in flight) and returns their tokens, for a client
     /// that gives up on the connection for good.
     pub fn discard_pending(&mut self) -> Vec<u64> {
         self.unsent.clear();
-        let mut tokens: Vec<u64> = std::mem::take(&mut self.publishes).into_values().map(|f| f.token).collect();
+        let mut tokens = self.take_in_flight();
         tokens.extend(self.held.drain(..).map(|(token, _)| token));
         if let Some(q) = self.queue.as_mut() {
             tokens.extend(q.drain().into_iter().map(|q| q.token));
@@ -809,7 +818,7 @@ impl Session {
     }
 
     fn complete_publish(&mut self, packet_id: u16, code: u8, out: &mut Vec<SessionEvent>) {
-        let Some(flight) = self.publishes.remove(&packet_id) else { return };
+        let Some(flight) = self.publishes.remove(packet_id) else { return };
         let result = match code {
             0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code) }),
             _ => Ok(()),

@@ -27,9 +27,43 @@ const TYPES: [LppType; 12] = [
     LppType { code: 0x88, name: "gps", size: 9 },
 ];
 
-/// Decodes `channel, type, value...` records into `{"<name>_<channel>": value}`.
-pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, ThingsStackError> {
-    let mut out = Map::new();
+/// One LPP record: `"<name>_<channel>"` and its value, a number or named numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub name: &'static str,
+    pub channel: u8,
+    pub value: LppValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LppValue {
+    Number(f64),
+    /// A whole number (digital in and out, luminosity, presence), written without a fraction.
+    Whole(u16),
+    /// Named parts: accelerometer and gyrometer `x, y, z`; GPS `latitude, longitude, altitude`.
+    Parts([(&'static str, f64); 3]),
+}
+
+impl Reading {
+    /// The key TTS's formatter gives it: `temperature_1`.
+    pub fn key(&self) -> String {
+        let mut key = String::with_capacity(self.name.len() + 4);
+        key.push_str(self.name);
+        key.push('_');
+        let c = self.channel;
+        for (digit, shown) in [(c / 100, c >= 100), ((c / 10) % 10, c >= 10), (c % 10, true)] {
+            if shown {
+                key.push(char::from(b'0' + digit));
+            }
+        }
+        key
+    }
+}
+
+/// Reads `channel, type, value...` records, in order (a later record on the same key wins in
+/// [`decode_lpp`], as in TTS's formatter).
+pub fn read_lpp(bytes: &[u8]) -> Result<Vec<Reading>, ThingsStackError> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let bad = |reason: String| ThingsStackError::InvalidLpp { offset: i, reason };
@@ -42,27 +76,46 @@ pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, ThingsStackError> 
         let Some(v) = bytes.get(i + 2..i + 2 + t.size) else {
             return Err(bad(format!("{} on channel {channel} needs {} bytes", t.name, t.size)));
         };
-        out.insert(format!("{}_{channel}", t.name), value(code, v));
+        out.push(Reading { name: t.name, channel, value: value(code, v) });
         i += 2 + t.size;
     }
     Ok(out)
 }
 
-fn value(code: u8, v: &[u8]) -> Value {
+/// Decodes into `{"<name>_<channel>": value}`, the JSON TTS's formatter produces.
+pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, ThingsStackError> {
+    let mut out = Map::new();
+    for r in read_lpp(bytes)? {
+        let value = match r.value {
+            LppValue::Number(n) => json!(n),
+            LppValue::Whole(n) => json!(n),
+            LppValue::Parts(parts) => Value::Object(parts.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect()),
+        };
+        out.insert(r.key(), value);
+    }
+    Ok(out)
+}
+
+fn value(code: u8, v: &[u8]) -> LppValue {
     let i16_at = |k: usize| f64::from(i16::from_be_bytes([v[k], v[k + 1]]));
     let u16_at = |k: usize| u16::from_be_bytes([v[k], v[k + 1]]);
     // 24-bit signed, big-endian, as LPP's GPS fields are.
     let i24_at = |k: usize| f64::from(i32::from_be_bytes([v[k], v[k + 1], v[k + 2], 0]) >> 8);
+    let xyz = |scale: f64| [("x", i16_at(0) / scale), ("y", i16_at(2) / scale), ("z", i16_at(4) / scale)];
     match code {
-        0x00 | 0x01 | 0x66 => json!(v[0]),
-        0x02 | 0x03 => json!(i16_at(0) / 100.0),
-        0x65 => json!(u16_at(0)),
-        0x67 => json!(i16_at(0) / 10.0),
-        0x68 => json!(f64::from(v[0]) / 2.0),
-        0x71 => json!({"x": i16_at(0) / 1000.0, "y": i16_at(2) / 1000.0, "z": i16_at(4) / 1000.0}),
-        0x73 => json!(f64::from(u16_at(0)) / 10.0),
-        0x86 => json!({"x": i16_at(0) / 100.0, "y": i16_at(2) / 100.0, "z": i16_at(4) / 100.0}),
-        _ => json!({"latitude": i24_at(0) / 10000.0, "longitude": i24_at(3) / 10000.0, "altitude": i24_at(6) / 100.0}),
+        0x00 | 0x01 | 0x66 => LppValue::Whole(v[0].into()),
+        0x02 | 0x03 => LppValue::Number(i16_at(0) / 100.0),
+        0x65 => LppValue::Whole(u16_at(0)),
+        0x67 => LppValue::Number(i16_at(0) / 10.0),
+        0x68 => LppValue::Number(f64::from(v[0]) / 2.0),
+        0x71 => LppValue::Parts(xyz(1000.0)),
+        0x73 => LppValue::Number(f64::from(u16_at(0)) / 10.0),
+        0x86 => LppValue::Parts(xyz(100.0)),
+        _ => LppValue::Parts([
+            ("latitude", i24_at(0) / 10000.0),
+            ("longitude", i24_at(3) / 10000.0),
+            ("altitude", i24_at(6) / 100.0),
+        ]),
     }
 }
 

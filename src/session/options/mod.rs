@@ -1,12 +1,14 @@
-//! What a connection is opened with (CONNECT fields) and what a message carries:
-//! plain data, serde-friendly so the JS facade and the dashboard can fill it from JSON.
+//! What a connection is opened with (CONNECT fields) and what a message carries: plain data.
+//! `read` fills the options from an options object of any object model (JS, JSON).
 
 use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::json::{expected, Fields, FromJson, ReadError};
+use crate::json::{expected, FromJson, ReadError};
 use crate::session::error::SessionError;
+
+pub mod read;
 
 /// The MQTT protocol version, chosen per connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -34,13 +36,26 @@ impl fmt::Display for ProtocolVersion {
     }
 }
 
-/// `"3.1.1"` (also `"4"`, `"v3.1.1"`) or `"5"` (also `"5.0"`, `"v5"`).
+impl ProtocolVersion {
+    /// `"3.1.1"` (also `"4"`, `"v3.1.1"`) or `"5"` (also `"5.0"`, `"v5"`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "3.1.1" | "4" | "v3.1.1" => Some(Self::V3_1_1),
+            "5" | "5.0" | "v5" => Some(Self::V5),
+            _ => None,
+        }
+    }
+
+    /// What a bad version is told.
+    pub(crate) fn unknown(name: &str) -> String {
+        format!("unknown version {name:?}: expected \"3.1.1\" or \"5\"")
+    }
+}
+
 impl FromJson for ProtocolVersion {
     fn from_json(value: Value) -> Result<Self, ReadError> {
         match value.as_str() {
-            Some("3.1.1" | "4" | "v3.1.1") => Ok(Self::V3_1_1),
-            Some("5" | "5.0" | "v5") => Ok(Self::V5),
-            Some(other) => Err(ReadError::new(format!("unknown version {other:?}: expected \"3.1.1\" or \"5\""))),
+            Some(name) => Self::from_name(name).ok_or_else(|| ReadError::new(Self::unknown(name))),
             None => Err(expected("\"3.1.1\" or \"5\"", &value)),
         }
     }
@@ -136,24 +151,6 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// The CONNECT fields of a JS options object (camelCase), each absent one at its default. The
-    /// `will` is left to the caller: its payload may be bytes, which JSON data cannot hold.
-    pub fn read(f: &mut Fields) -> Result<Self, ReadError> {
-        let d = Self::default();
-        Ok(Self {
-            version: f.or("version", d.version)?,
-            client_id: f.or("clientId", d.client_id)?,
-            username: f.optional("username")?,
-            password: f.optional("password")?,
-            keepalive_secs: f.or("keepaliveSecs", d.keepalive_secs)?,
-            clean_start: f.or("cleanStart", d.clean_start)?,
-            will: None,
-            session_expiry_secs: f.optional("sessionExpirySecs")?,
-            connect_timeout_ms: f.or("connectTimeoutMs", d.connect_timeout_ms)?,
-            ping_timeout_ms: f.optional("pingTimeoutMs")?,
-        })
-    }
-
     pub fn effective_ping_timeout_ms(&self) -> u64 {
         self.ping_timeout_ms.unwrap_or(u64::from(self.keepalive_secs) * 500)
     }
@@ -177,20 +174,6 @@ impl Default for ReconnectOptions {
     }
 }
 
-impl FromJson for ReconnectOptions {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let (mut f, d) = (Fields::new(value)?, Self::default());
-        let o = Self {
-            enabled: f.or("enabled", d.enabled)?,
-            initial_delay_ms: f.or("initialDelayMs", d.initial_delay_ms)?,
-            max_delay_ms: f.or("maxDelayMs", d.max_delay_ms)?,
-            factor: f.or("factor", d.factor)?,
-            max_attempts: f.optional("maxAttempts")?,
-        };
-        f.deny_unknown().map(|()| o)
-    }
-}
-
 /// What happens to a publish when the offline queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueueFullPolicy {
@@ -201,13 +184,13 @@ pub enum QueueFullPolicy {
     DropOldestQos0,
 }
 
-/// `"reject"` or `"dropOldestQos0"`.
-impl FromJson for QueueFullPolicy {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        match value.as_str() {
-            Some("reject") => Ok(Self::Reject),
-            Some("dropOldestQos0") => Ok(Self::DropOldestQos0),
-            _ => Err(expected("\"reject\" or \"dropOldestQos0\"", &value)),
+impl QueueFullPolicy {
+    /// `"reject"` or `"dropOldestQos0"`, as the options spell it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "reject" => Some(Self::Reject),
+            "dropOldestQos0" => Some(Self::DropOldestQos0),
+            _ => None,
         }
     }
 }
@@ -223,18 +206,6 @@ pub struct OfflineQueueOptions {
 impl Default for OfflineQueueOptions {
     fn default() -> Self {
         Self { max_messages: 10_000, max_bytes: 16 * 1024 * 1024, policy: QueueFullPolicy::Reject }
-    }
-}
-
-impl FromJson for OfflineQueueOptions {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        let (mut f, d) = (Fields::new(value)?, Self::default());
-        let o = Self {
-            max_messages: f.or("maxMessages", d.max_messages)?,
-            max_bytes: f.or("maxBytes", d.max_bytes)?,
-            policy: f.or("policy", d.policy)?,
-        };
-        f.deny_unknown().map(|()| o)
     }
 }
 
@@ -263,20 +234,6 @@ impl Default for ClientOptions {
             worker_timers: true,
             websocket_protocols: vec!["binary".into(), "mqtt".into()],
         }
-    }
-}
-
-impl ClientOptions {
-    /// The client's own fields of a JS options object (camelCase), each absent one at its default.
-    pub fn read(f: &mut Fields) -> Result<Self, ReadError> {
-        let d = Self::default();
-        Ok(Self {
-            reconnect: f.or("reconnect", d.reconnect)?,
-            offline_queue: f.or("offlineQueue", d.offline_queue)?,
-            persistence: f.optional("persistence")?,
-            worker_timers: f.or("workerTimers", d.worker_timers)?,
-            websocket_protocols: f.or("websocketProtocols", d.websocket_protocols)?,
-        })
     }
 }
 
@@ -349,77 +306,6 @@ mod tests {
     }
 
     use serde_json::json;
-
-    /// The connect and client fields of one flat options object, as the JS facade reads them.
-    fn read(doc: Value) -> Result<(ConnectOptions, ClientOptions), String> {
-        let mut f = Fields::new(doc).map_err(|e| e.to_string())?;
-        let connect = ConnectOptions::read(&mut f).map_err(|e| e.to_string())?;
-        let client = ClientOptions::read(&mut f).map_err(|e| e.to_string())?;
-        f.deny_unknown().map(|()| (connect, client)).map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn options_are_read_from_camel_case_json_with_defaults() {
-        let (o, c) =
-            read(json!({"version": "5", "clientId": "c1", "keepaliveSecs": 30, "pingTimeoutMs": null})).unwrap();
-        assert_eq!((o.version, o.client_id.as_str(), o.keepalive_secs), (ProtocolVersion::V5, "c1", 30));
-        assert!(o.clean_start);
-        assert_eq!(o.effective_ping_timeout_ms(), 15_000);
-        assert_eq!(c, ClientOptions::default());
-        assert_eq!(read(json!({})).unwrap(), (ConnectOptions::default(), ClientOptions::default()));
-        for (alias, version) in [
-            ("4", ProtocolVersion::V3_1_1),
-            ("v3.1.1", ProtocolVersion::V3_1_1),
-            ("5.0", ProtocolVersion::V5),
-            ("v5", ProtocolVersion::V5),
-        ] {
-            assert_eq!(read(json!({ "version": alias })).unwrap().0.version, version);
-        }
-        let (_, c) = read(json!({
-            "reconnect": {"enabled": false, "factor": 1.5, "maxAttempts": 3},
-            "offlineQueue": {"maxMessages": 5, "policy": "dropOldestQos0"},
-            "persistence": "db", "workerTimers": false, "websocketProtocols": ["mqtt"],
-        }))
-        .unwrap();
-        assert_eq!((c.reconnect.enabled, c.reconnect.factor, c.reconnect.max_attempts), (false, 1.5, Some(3)));
-        assert_eq!(c.reconnect.max_delay_ms, ReconnectOptions::default().max_delay_ms);
-        assert_eq!((c.offline_queue.max_messages, c.offline_queue.policy), (5, QueueFullPolicy::DropOldestQos0));
-        assert_eq!(
-            (c.persistence.as_deref(), c.worker_timers, c.websocket_protocols),
-            (Some("db"), false, vec!["mqtt".into()])
-        );
-    }
-
-    #[test]
-    fn a_bad_option_is_refused_by_its_path() {
-        let err = |doc: Value| read(doc).unwrap_err();
-        assert_eq!(err(json!({"version": "6"})), "version: unknown version \"6\": expected \"3.1.1\" or \"5\"");
-        assert_eq!(err(json!({"version": 5})), "version: expected \"3.1.1\" or \"5\", got a number");
-        assert_eq!(
-            err(json!({"keepaliveSecs": "sixty"})),
-            "keepaliveSecs: expected a whole number from 0 to 65535, got a string"
-        );
-        assert_eq!(err(json!({"reconnect": {"factor": "x"}})), "reconnect.factor: expected a number, got a string");
-        assert_eq!(
-            err(json!({"offlineQueue": {"policy": "drop"}})),
-            "offlineQueue.policy: expected \"reject\" or \"dropOldestQos0\", got a string"
-        );
-        assert_eq!(
-            err(json!({"websocketProtocols": ["mqtt", 1]})),
-            "websocketProtocols[1]: expected a string, got a number"
-        );
-        assert_eq!(err(json!({"reconnect": true})), "reconnect: expected an object, got a boolean");
-        assert_eq!(err(json!([])), "expected an object, got an array");
-    }
-
-    #[test]
-    fn a_typo_is_refused_at_any_level() {
-        let err = |doc: Value| read(doc).unwrap_err();
-        assert!(err(json!({"keepAliveSecs": 30}))
-            .starts_with("keepAliveSecs: unknown option; the known ones are version, clientId,"));
-        assert!(err(json!({"reconnect": {"enabeld": false}})).starts_with("reconnect.enabeld: unknown option; the known ones are enabled, initialDelayMs, maxDelayMs, factor, maxAttempts"));
-        assert!(err(json!({"offlineQueue": {"max": 5}})).starts_with("offlineQueue.max: unknown option"));
-    }
 
     #[test]
     fn qos_is_0_1_or_2() {
