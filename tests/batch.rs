@@ -3,7 +3,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::batch::client::{events, tag};
+use iotmqtt::batch::plain::{self, Entries};
 use iotmqtt::batch::{Arg, Batch, Coded};
+use iotmqtt::session::options::read::{self, Item, Object};
 use iotmqtt::session::reason::ReasonCode;
 use iotmqtt::session::router::Router;
 use iotmqtt::supervisor::{ConnectStart, Event, Supervisor};
@@ -233,4 +235,70 @@ fn cayenne_lpp_readings_are_keys_and_numbers() {
             "presence_200 50",
         ]
     );
+}
+
+/// Bytes as `npm/src/plain.ts` writes them (recorded from it), read back as the readers see them.
+fn plain_of(hex: &str) -> Item<Entries> {
+    let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    plain::decode(&bytes).unwrap()
+}
+
+fn shown(item: Item<Entries>) -> String {
+    match item {
+        Item::Null => "null".into(),
+        Item::Bool(b) => b.to_string(),
+        Item::Number(n) => n.to_string(),
+        Item::Text(s) => format!("{s:?}"),
+        Item::Bytes(b) => format!("bytes{b:?}"),
+        Item::List(items) => format!("[{}]", items.into_iter().map(shown).collect::<Vec<_>>().join(", ")),
+        Item::Object(mut o) => {
+            let keys = o.keys().unwrap();
+            let fields: Vec<String> = keys.iter().map(|k| format!("{k}: {}", shown(o.get(k).unwrap()))).collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Item::Other(what) => format!("<{what}>"),
+    }
+}
+
+// `{keepaliveSecs: 30, reconnect: {enabled: false, factor: 1.5}, websocketProtocols: ["mqtt", null],
+// will: {topic: "w", payload: Uint8Array [1, 2]}, f: () => 1, n: NaN}`, `undefined`, `"t"` and
+// `[{filter: "a", qos: 1}]`.
+#[test]
+fn plain_data_from_the_shell_reads_back_as_written() {
+    let options = "07060000000d0000006b656570616c69766553656373030000000000003e40090000007265636f6e6e6563740702000000070000\
+        00656e61626c65640106000000666163746f7203000000000000f83f12000000776562736f636b657450726f746f636f6c7306020000000404\
+        0000006d717474000400000077696c6c070200000005000000746f706963040100000077070000007061796c6f61640502000000010201000000\
+        66080a612066756e6374696f6e010000006e08034e614e";
+    assert_eq!(
+        shown(plain_of(options)),
+        "{keepaliveSecs: 30, reconnect: {enabled: false, factor: 1.5}, websocketProtocols: [\"mqtt\", null], \
+         will: {topic: \"w\", payload: bytes[1, 2]}, f: <a function>, n: <NaN>}"
+    );
+    assert_eq!(shown(plain_of("00")), "null");
+    assert_eq!(shown(plain_of("040100000074")), "\"t\"");
+    let requests = "060100000007020000000600000066696c74657204010000006103000000716f7303000000000000f03f";
+    assert_eq!(shown(plain_of(requests)), "[{filter: \"a\", qos: 1}]");
+    let subscriptions = read::subscriptions(plain_of(requests)).unwrap();
+    assert_eq!(subscriptions, [("a".to_owned(), QoS::AtLeastOnce)]);
+}
+
+// Bytes the shell never writes are refused, never read past their end or nested without limit.
+#[test]
+fn what_is_not_plain_data_is_refused() {
+    let refused = |bytes: &[u8]| assert!(plain::decode(bytes).is_err(), "{bytes:02X?}");
+    refused(&[]);
+    refused(&[9]);
+    refused(&[0, 0]);
+    refused(&[3, 0, 0]);
+    refused(&[4, 5, 0, 0, 0, b'a']);
+    refused(&[4, 1, 0, 0, 0, 0xFF]);
+    refused(&[6, 0xFF, 0xFF, 0xFF, 0xFF]);
+    refused(&[7, 1, 0, 0, 0, 1, 0, 0, 0, b'k']);
+    refused(&[8, 3, b'a']);
+    let mut deep = [6, 1, 0, 0, 0].repeat(200);
+    deep.push(0);
+    refused(&deep);
+    let mut fine = [6, 1, 0, 0, 0].repeat(100);
+    fine.push(0);
+    assert!(plain::decode(&fine).is_ok());
 }

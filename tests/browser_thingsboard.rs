@@ -406,7 +406,16 @@ async fn a_1_mib_image_downloads_in_8_kib_chunks_and_verifies_with_every_algorit
     let chunks = events.borrow().iter().filter(|e| matches!(e, FirmwareEvent::Progress { .. })).count();
     // The first download starts inside `start` but runs after it returns, so the listener sees all 7.
     assert_eq!(chunks, 7 * 128, "128 chunks of 8 KiB per 1 MiB image");
-    let server_state = sim_device(THERMOSTAT).await;
+    // The UPDATED report is the last publish of the flow; the server may read it a moment after
+    // the updater's own events, so the server's state is polled for it (5 s at most).
+    let mut server_state = sim_device(THERMOSTAT).await;
+    for _ in 0..100 {
+        if server_state["fwState"] == "UPDATED" {
+            break;
+        }
+        sleep_ms(50).await;
+        server_state = sim_device(THERMOSTAT).await;
+    }
     assert_eq!(server_state["fwState"], "UPDATED", "{server_state}");
     d.close();
 }

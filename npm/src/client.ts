@@ -5,7 +5,7 @@ import { ClientCore } from "#core";
 import { Batch, call } from "./batch.js";
 import { DeadlineTimer, schedule, usesWorker } from "./clock.js";
 import { coded, iotError, type IotMqttError } from "./errors.js";
-import { plainOptions } from "./options.js";
+import { payloadBytes, plain } from "./plain.js";
 import { MessageStore } from "./store.js";
 import type {
   ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
@@ -108,7 +108,7 @@ export class MqttClient {
   constructor(url: string, options?: MqttClientOptions) {
     this.url = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
-    this.#core = call(() => new ClientCore(url, plainOptions(options), seed, usesWorker()));
+    this.#core = call(() => new ClientCore(url, plain(options, "options"), seed, usesWorker()));
     const [clientId, persistence, reconnect, workerTimers, ...protocols] = this.#core.settings();
     this.clientId = clientId;
     this.#persistence = persistence;
@@ -155,8 +155,10 @@ export class MqttClient {
    *  written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. */
   async publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
     // Handed to the core now, in call order: an async function runs up to its first await.
+    const bytes = payloadBytes(payload);
+    const args = plain(options, "options", true);
     const key = this.#store ? this.#store.nextKey() : -1;
-    const b = this.#start(() => this.#core.publish(Date.now(), topic, payload, options, key));
+    const b = this.#start(() => this.#core.publish(Date.now(), topic, bytes, args, key));
     const token = b.f64();
     const done =
       token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
@@ -167,19 +169,19 @@ export class MqttClient {
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
    *  `SUBSCRIBE_REFUSED` when it refused. */
   async subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
-    const [result] = await this.#subscribe(() => this.#core.subscribe(Date.now(), filter, options));
+    const [result] = await this.#subscribe(() => this.#core.subscribe(Date.now(), filter, plain(options, "options", true)));
     if ("error" in result) throw result.error;
     return result.qos;
   }
 
   /** Subscribes to several filters in one SUBSCRIBE; one result per filter, in order. */
   subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
-    return this.#subscribe(() => this.#core.subscribeMany(Date.now(), requests));
+    return this.#subscribe(() => this.#core.subscribeMany(Date.now(), plain(requests, "requests", true)));
   }
 
   /** Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal. */
   async unsubscribe(filters: string | string[]): Promise<void> {
-    const b = this.#start(() => this.#core.unsubscribe(Date.now(), filters));
+    const b = this.#start(() => this.#core.unsubscribe(Date.now(), plain(filters, "filters", true)));
     const id = b.f64();
     const done = new Promise<void>((resolve, reject) => this.#unsubscribeWaiters.set(id, { resolve, reject }));
     this.#apply(b);

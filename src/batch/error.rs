@@ -41,6 +41,31 @@ impl From<ReasonCode> for Arg {
     }
 }
 
+/// `INVALID_OPTION` for a value the core's readers refused: the path (or, for the argument
+/// itself, its name: `options`, `requests`) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidOption {
+    pub field: String,
+    pub reason: String,
+}
+
+impl InvalidOption {
+    pub fn new(e: crate::json::ReadError, name: &str) -> Self {
+        let field = if e.path().is_empty() { name } else { e.path() };
+        Self { field: field.to_owned(), reason: e.message().to_owned() }
+    }
+}
+
+impl Coded for InvalidOption {
+    fn code(&self) -> &'static str {
+        "INVALID_OPTION"
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        vec![(&self.field).into(), (&self.reason).into()]
+    }
+}
+
 /// An error the shell can name: its code and its message's values, in the order the message
 /// table (`npm/src/messages.ts`) takes them.
 pub trait Coded {

@@ -12,8 +12,9 @@ pub mod client;
 pub mod error;
 #[cfg(feature = "payload")]
 pub mod lpp;
+pub mod plain;
 
-pub use error::{Arg, Coded};
+pub use error::{Arg, Coded, InvalidOption};
 
 /// One batch being written.
 #[derive(Debug, Default)]

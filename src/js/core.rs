@@ -5,12 +5,13 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::errors::{option_error, thrown};
-use super::options::{bool_field, client_options, plain_object, qos_field};
-use super::payload::{get, list, payload_bytes};
+use super::errors::thrown;
 use crate::batch::client::{connack, events, tag};
-use crate::batch::Batch;
+use crate::batch::plain::{self, Entries};
+use crate::batch::{Batch, InvalidOption};
 use crate::error::{ClientError, SessionError};
+use crate::json::ReadError;
+use crate::session::options::read::{self, Item};
 use crate::session::router::Router;
 use crate::session::{topic, Outgoing, QoS};
 use crate::supervisor::{ConnectStart, Event, Supervisor};
@@ -23,11 +24,12 @@ pub struct ClientCore {
 
 #[wasm_bindgen]
 impl ClientCore {
-    /// `options`: the `MqttClient` options object. `seed` feeds the jitter and a generated client
-    /// id; `may_defer`: the shell has a worker clock for ticks.
+    /// `options`: the `MqttClient` options as plain data (`crate::batch::plain`). `seed` feeds the
+    /// jitter and a generated client id; `may_defer`: the shell has a worker clock for ticks.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: JsValue, seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
-        let (connect, client) = client_options(&options)?;
+    pub fn new(url: &str, options: &[u8], seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
+        let (connect, client) =
+            argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))?;
         let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
         Ok(Self { sup, routes: Router::new() })
     }
@@ -65,19 +67,13 @@ impl ClientCore {
     }
 
     /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
-    /// `store_key` < 0: not persisted. A bad payload or option throws `INVALID_OPTION`.
-    pub fn publish(
-        &mut self,
-        now: f64,
-        topic: String,
-        payload: JsValue,
-        options: JsValue,
-        store_key: f64,
-    ) -> Result<Vec<u8>, JsValue> {
-        let payload = payload_bytes(&payload)?;
-        plain_object(&options, "options", &["qos", "retain"])?;
-        let message =
-            Outgoing::new(topic, payload).qos(qos_field(&options, "qos")?).retain(bool_field(&options, "retain")?);
+    /// `options`: `{qos, retain}` as plain data. `store_key` < 0: not persisted.
+    pub fn publish(&mut self, now: f64, topic: String, payload: Vec<u8>, options: &[u8], store_key: f64) -> Vec<u8> {
+        let (qos, retain) = match argument(options).and_then(read::publish_options) {
+            Ok(options) => options,
+            Err(e) => return self.invalid(e, "options"),
+        };
+        let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
         let key = (store_key >= 0.0).then_some(store_key as u64);
         let mut b = Batch::new();
         match self.sup.publish(now as u64, &message, key) {
@@ -95,7 +91,7 @@ impl ClientCore {
                 b.u8(tag::THROW).error(&e);
             }
         }
-        Ok(self.finish(b))
+        self.finish(b)
     }
 
     /// A persisted message restored from an earlier page, published under its store key. A
@@ -109,39 +105,30 @@ impl ClientCore {
     }
 
     /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.
-    pub fn subscribe(&mut self, now: f64, filter: String, options: JsValue) -> Result<Vec<u8>, JsValue> {
-        plain_object(&options, "options", &["qos"])?;
-        let filters = [(filter, qos_field(&options, "qos")?)];
-        Ok(self.subscribed(now, &filters))
+    pub fn subscribe(&mut self, now: f64, filter: String, options: &[u8]) -> Vec<u8> {
+        match argument(options).and_then(read::subscribe_options) {
+            Ok(qos) => self.subscribed(now, &[(filter, qos)]),
+            Err(e) => self.invalid(e, "options"),
+        }
     }
 
     /// `subscribeMany([{filter, qos}])`: one SUBSCRIBE; returns its packet id and the filters.
     #[wasm_bindgen(js_name = subscribeMany)]
-    pub fn subscribe_many(&mut self, now: f64, requests: JsValue) -> Result<Vec<u8>, JsValue> {
-        let Some(requests) = list(&requests, "requests")? else {
-            return Err(option_error("requests", "expected an array of {filter, qos}"));
-        };
-        let mut filters = Vec::new();
-        for r in requests {
-            plain_object(&r, "requests", &["filter", "qos"])?;
-            let filter = get(&r, "filter")?.as_string().ok_or_else(|| option_error("filter", "expected a string"))?;
-            filters.push((filter, qos_field(&r, "qos")?));
+    pub fn subscribe_many(&mut self, now: f64, requests: &[u8]) -> Vec<u8> {
+        match plain::decode(requests).and_then(read::subscriptions) {
+            Ok(filters) => self.subscribed(now, &filters),
+            Err(e) => self.invalid(e, "requests"),
         }
-        Ok(self.subscribed(now, &filters))
     }
 
     /// `unsubscribe(filter | filters)`: returns the UNSUBSCRIBE's packet id.
-    pub fn unsubscribe(&mut self, now: f64, filters: JsValue) -> Result<Vec<u8>, JsValue> {
-        let filters: Vec<String> = match filters.as_string() {
-            Some(f) => vec![f],
-            None => list(&filters, "filters")?
-                .ok_or_else(|| option_error("filters", "expected a string or an array of strings"))?
-                .iter()
-                .map(|f| f.as_string().ok_or_else(|| option_error("filters", "expected strings")))
-                .collect::<Result<_, _>>()?,
+    pub fn unsubscribe(&mut self, now: f64, filters: &[u8]) -> Vec<u8> {
+        let filters = match plain::decode(filters).and_then(read::filters) {
+            Ok(filters) => filters,
+            Err(e) => return self.invalid(e, "filters"),
         };
         let result = self.sup.unsubscribe(now as u64, &filters);
-        Ok(self.returned(result.map(|(id, ev)| (f64::from(id), ev))))
+        self.returned(result.map(|(id, ev)| (f64::from(id), ev)))
     }
 
     /// Routes messages matching `filter` to a listener; returns the route id.
@@ -224,7 +211,22 @@ impl ClientCore {
     }
 }
 
+/// An options argument as plain data; `undefined` is an empty object.
+fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
+    match plain::decode(bytes)? {
+        Item::Null => Ok(Item::Object(Entries::default())),
+        item => Ok(item),
+    }
+}
+
 impl ClientCore {
+    /// A refused argument: `INVALID_OPTION` as the command's return record.
+    fn invalid(&self, e: ReadError, name: &str) -> Vec<u8> {
+        let mut b = Batch::new();
+        b.u8(tag::THROW).error(&InvalidOption::new(e, name));
+        self.finish(b)
+    }
+
     fn finish(&self, b: Batch) -> Vec<u8> {
         b.finish(self.sup.poll_timeout())
     }

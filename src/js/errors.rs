@@ -1,6 +1,7 @@
 //! Every failure reaches JavaScript as a real `Error` with a stable `code` (and `field` for a bad
 //! option), so programs switch on `err.code` while people read `err.message`.
 
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -23,6 +24,7 @@ pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
 }
 
 /// An `Error` named `IotMqttError` whose `code` programs can switch on.
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub fn js_error(code: &str, message: &str) -> JsValue {
     let error = Error::new(message);
     error.set_name("IotMqttError");
@@ -31,6 +33,7 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
 }
 
 /// A bad option: which one (as a path such as `will.qos`) and why.
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub fn option_error(field: &str, reason: &str) -> JsValue {
     let error = js_error("INVALID_OPTION", &format!("invalid option {field}: {reason}"));
     let _ = Reflect::set(&error, &"field".into(), &field.into());

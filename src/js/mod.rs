@@ -21,7 +21,9 @@ mod errors;
 mod helpers;
 #[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 mod listeners;
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 mod options;
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 mod payload;
 #[cfg(feature = "things-stack")]
 mod things_stack;

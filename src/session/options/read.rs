@@ -17,6 +17,7 @@ pub enum Item<O> {
     Bool(bool),
     Number(f64),
     Text(String),
+    Bytes(Vec<u8>),
     List(Vec<Item<O>>),
     Object(O),
     /// Anything else, described: "bytes", "a function".
@@ -41,6 +42,7 @@ pub fn expected<O>(what: &str, got: &Item<O>) -> ReadError {
         Item::Bool(_) => "a boolean",
         Item::Number(_) => "a number",
         Item::Text(_) => "a string",
+        Item::Bytes(_) => "bytes",
         Item::List(_) => "an array",
         Item::Object(_) => "an object",
         Item::Other(what) => what,
@@ -196,6 +198,53 @@ fn qos_of(q: u8) -> QoS {
 
 const U16: Option<u32> = Some(u16::MAX as u32);
 const U32: Option<u32> = Some(u32::MAX);
+
+/// A publish's `{qos, retain}`.
+pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool), ReadError> {
+    let mut f = Fields::new(options)?;
+    let qos = f.qos("qos")?.unwrap_or_default();
+    let retain = f.flag("retain")?.unwrap_or(false);
+    f.finish().map(|()| (qos, retain))
+}
+
+/// A subscription's `{qos}`.
+pub fn subscribe_options<O: Object>(options: Item<O>) -> Result<QoS, ReadError> {
+    let mut f = Fields::new(options)?;
+    let qos = f.qos("qos")?.unwrap_or_default();
+    f.finish().map(|()| qos)
+}
+
+/// `[{filter, qos}]`, for one SUBSCRIBE.
+pub fn subscriptions<O: Object>(requests: Item<O>) -> Result<Vec<(String, QoS)>, ReadError> {
+    let Item::List(items) = requests else { return Err(expected("an array of {filter, qos}", &requests)) };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let request = (|| {
+            let mut f = Fields::new(item)?;
+            let filter = f.text("filter")?.ok_or_else(|| ReadError::new("is required").under("filter"))?;
+            let qos = f.qos("qos")?.unwrap_or_default();
+            f.finish().map(|()| (filter, qos))
+        })();
+        out.push(request.map_err(|e| e.under(&format!("[{i}]")))?);
+    }
+    Ok(out)
+}
+
+/// One topic filter or a list of them.
+pub fn filters<O: Object>(filters: Item<O>) -> Result<Vec<String>, ReadError> {
+    match filters {
+        Item::Text(filter) => Ok(vec![filter]),
+        Item::List(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Item::Text(s) => Ok(s),
+                other => Err(expected("a string", &other).under(&format!("[{i}]"))),
+            })
+            .collect(),
+        other => Err(expected("a string or an array of strings", &other)),
+    }
+}
 
 /// The CONNECT options and the client options from one flat options object.
 pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, ClientOptions), ReadError> {
@@ -386,6 +435,22 @@ mod tests {
             err(json!({"will": {"topic": "w", "retian": true}})),
             "will.retian: unknown option; the known ones are topic, payload, qos, retain"
         );
+    }
+
+    #[test]
+    fn publish_and_subscribe_arguments() {
+        assert_eq!(publish_options(item(json!({"qos": 1, "retain": true}))), Ok((QoS::AtLeastOnce, true)));
+        let e = publish_options(item(json!({"qos": 1, "retian": true}))).unwrap_err();
+        assert_eq!(e.path(), "retian");
+        assert_eq!(subscribe_options(item(json!({}))), Ok(QoS::AtMostOnce));
+        assert_eq!(subscribe_options(item(json!(1))).unwrap_err().to_string(), "expected an object, got a number");
+        assert_eq!(
+            subscriptions(item(json!([{"filter": "a/#", "qos": 2}, {"filter": "b"}]))),
+            Ok(vec![("a/#".into(), QoS::ExactlyOnce), ("b".into(), QoS::AtMostOnce)])
+        );
+        assert_eq!(subscriptions(item(json!([{"qos": 1}]))).unwrap_err().to_string(), "[0].filter: is required");
+        assert_eq!(filters(item(json!("a"))), Ok(vec!["a".to_owned()]));
+        assert_eq!(filters(item(json!(["a", 1]))).unwrap_err().to_string(), "[1]: expected a string, got a number");
     }
 
     #[test]
