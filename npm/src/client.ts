@@ -16,6 +16,11 @@ import type {
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
   RETURN_CONNACK = 22, STORE = 24;
+// Commands: src/batch/client.rs (`op`).
+const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
+  REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
+  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17;
+const NONE = new Uint8Array(0);
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 const EVENTS = ["message", "state", "error"] as const;
 
@@ -115,7 +120,7 @@ export class MqttClient {
     this.#watchNetwork = reconnect !== "";
     this.#mainThread = workerTimers === "";
     this.#protocols = protocols;
-    this.#timer = new DeadlineTimer(() => this.#run(this.#core.handleTimeout(Date.now())), this.#mainThread);
+    this.#timer = new DeadlineTimer(() => this.#run(this.#do(HANDLE_TIMEOUT)), this.#mainThread);
   }
 
   /** Where the connection stands. */
@@ -131,14 +136,14 @@ export class MqttClient {
    *  (`CONNACK_NOT_AUTHORIZED`, `CONNECT_TIMEOUT`, `SOCKET_ERROR`, ...). */
   async connect(): Promise<ConnAck> {
     await this.#restorePersisted();
-    const b = new Batch(this.#core.connect(Date.now()));
+    const b = new Batch(this.#do(CONNECT));
     const tag = b.u8();
     if (tag === THROW) throw b.error();
     if (tag === RETURN_CONNACK) return connack(b);
     b.f64();
     if (!this.#network && this.#watchNetwork && typeof addEventListener === "function") {
-      const online = () => this.#run(this.#core.setOnline(Date.now(), true));
-      const offline = () => this.#run(this.#core.setOnline(Date.now(), false));
+      const online = () => this.#run(this.#do(SET_ONLINE, 1));
+      const offline = () => this.#run(this.#do(SET_ONLINE, 0));
       addEventListener("online", online);
       addEventListener("offline", offline);
       this.#network = () => {
@@ -158,7 +163,7 @@ export class MqttClient {
     const bytes = payloadBytes(payload);
     const args = plain(options, "options", true);
     const key = this.#store ? this.#store.nextKey() : -1;
-    const b = this.#start(() => this.#core.publish(Date.now(), topic, bytes, args, key));
+    const b = this.#start(() => this.#do(PUBLISH, key, topic, bytes, args));
     const token = b.f64();
     const done =
       token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
@@ -169,19 +174,19 @@ export class MqttClient {
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
    *  `SUBSCRIBE_REFUSED` when it refused. */
   async subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
-    const [result] = await this.#subscribe(() => this.#core.subscribe(Date.now(), filter, plain(options, "options", true)));
+    const [result] = await this.#subscribe(() => this.#do(SUBSCRIBE, 0, filter, NONE, plain(options, "options", true)));
     if ("error" in result) throw result.error;
     return result.qos;
   }
 
   /** Subscribes to several filters in one SUBSCRIBE; one result per filter, in order. */
   subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
-    return this.#subscribe(() => this.#core.subscribeMany(Date.now(), plain(requests, "requests", true)));
+    return this.#subscribe(() => this.#do(SUBSCRIBE_MANY, 0, "", NONE, plain(requests, "requests", true)));
   }
 
   /** Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal. */
   async unsubscribe(filters: string | string[]): Promise<void> {
-    const b = this.#start(() => this.#core.unsubscribe(Date.now(), plain(filters, "filters", true)));
+    const b = this.#start(() => this.#do(UNSUBSCRIBE, 0, "", NONE, plain(filters, "filters", true)));
     const id = b.f64();
     const done = new Promise<void>((resolve, reject) => this.#unsubscribeWaiters.set(id, { resolve, reject }));
     this.#apply(b);
@@ -210,22 +215,22 @@ export class MqttClient {
   /** Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
    *  only: subscribe separately. Returns the function that removes it. */
   onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
-    const id = this.#start(() => this.#core.addRoute(filter)).f64();
+    const id = this.#start(() => this.#do(ADD_ROUTE, 0, filter)).f64();
     this.#routes.set(id, listener);
     return () => {
-      if (this.#routes.delete(id) && !this.#closed) this.#core.removeRoute(id);
+      if (this.#routes.delete(id) && !this.#closed) this.#do(REMOVE_ROUTE, id);
     };
   }
 
   /** Sends DISCONNECT and closes the socket; `connect()` may be called again. */
   disconnect(): void {
-    if (!this.#closed) this.#run(this.#core.disconnect(Date.now()));
+    if (!this.#closed) this.#run(this.#do(DISCONNECT));
   }
 
   /** Disconnects and frees every listener, timer and socket. The client cannot be used again. */
   close(): void {
     if (this.#closed) return;
-    this.#run(this.#core.close(Date.now()));
+    this.#run(this.#do(CLOSE_CLIENT));
     this.#closed = true;
     this.#timer.cancel();
     this.#network?.();
@@ -258,6 +263,11 @@ export class MqttClient {
     return done;
   }
 
+  /** One command to the core (`op` in src/batch/client.rs), at the current time. */
+  #do(op: number, n = 0, text = "", bytes: Uint8Array = NONE, more: Uint8Array = NONE): Uint8Array {
+    return this.#core.run(op, Date.now(), n, text, bytes, more);
+  }
+
   /** Hands a command to the core: its batch, past the return record, or the error it threw. */
   #start(send: () => Uint8Array): Batch {
     const b = new Batch(call(send));
@@ -280,7 +290,7 @@ export class MqttClient {
     if (this.#store || this.#closed) return store.close();
     this.#store = store;
     for (const [key, m] of records) {
-      const b = new Batch(this.#core.restore(Date.now(), m.topic, m.payload, m.qos, m.retain, key));
+      const b = new Batch(this.#do(RESTORE, key, m.topic, m.payload, Uint8Array.of(m.qos, m.retain ? 1 : 0)));
       if (b.u8() === RETURN) {
         b.f64();
         this.#apply(b);
@@ -316,7 +326,7 @@ export class MqttClient {
           break;
         }
         case FLUSH: {
-          const flush = () => this.#run(this.#core.flush(Date.now()));
+          const flush = () => this.#run(this.#do(FLUSH_NOW));
           if (b.bool()) schedule(0, false, flush);
           else queueMicrotask(flush);
           break;
@@ -420,19 +430,19 @@ export class MqttClient {
     if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);
     for (const d of deliveries) d();
     // A socket the browser refused to make: the core hears of it once this batch is done.
-    if (openFailed !== null) this.#run(this.#core.openFailed(Date.now(), openFailed));
+    if (openFailed !== null) this.#run(this.#do(OPEN_FAILED, 0, openFailed));
   }
 
   #open(): void {
     const ws = new WebSocket(this.url, this.#protocols);
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => this.#run(this.#core.socketOpened(Date.now()));
+    ws.onopen = () => this.#run(this.#do(SOCKET_OPENED));
     ws.onmessage = (e: MessageEvent) => {
       // MQTT over WebSocket is binary only (MQTT 5.0 §6); text frames are ignored.
-      if (e.data instanceof ArrayBuffer) this.#run(this.#core.socketBytes(Date.now(), new Uint8Array(e.data)));
+      if (e.data instanceof ArrayBuffer) this.#run(this.#do(SOCKET_BYTES, 0, "", new Uint8Array(e.data)));
     };
-    ws.onerror = () => this.#core.socketError();
-    ws.onclose = (e: CloseEvent) => this.#run(this.#core.socketClosed(Date.now(), e.code, e.reason));
+    ws.onerror = () => this.#do(SOCKET_ERROR);
+    ws.onclose = (e: CloseEvent) => this.#run(this.#do(SOCKET_CLOSED, e.code, e.reason));
     this.#ws = ws;
   }
 

@@ -33,6 +33,42 @@ pub mod tag {
     pub const STORE: u8 = 24;
 }
 
+/// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
+/// `n`, `text`, `bytes` and `more` arguments carry; the others are 0 or empty.
+pub mod op {
+    pub const CONNECT: u8 = 0;
+    /// `text` the topic, `bytes` the payload, `more` the options (plain data), `n` the store key
+    /// (< 0: not persisted).
+    pub const PUBLISH: u8 = 1;
+    /// A persisted message: `text` the topic, `bytes` the payload, `more` its QoS and retain flag,
+    /// `n` its store key.
+    pub const RESTORE: u8 = 2;
+    /// `text` the filter, `more` the options.
+    pub const SUBSCRIBE: u8 = 3;
+    /// `more` the requests `[{filter, qos}]`.
+    pub const SUBSCRIBE_MANY: u8 = 4;
+    /// `more` a filter or a list of them.
+    pub const UNSUBSCRIBE: u8 = 5;
+    /// `text` the filter.
+    pub const ADD_ROUTE: u8 = 6;
+    /// `n` the route id.
+    pub const REMOVE_ROUTE: u8 = 7;
+    pub const DISCONNECT: u8 = 8;
+    pub const CLOSE: u8 = 9;
+    pub const SOCKET_OPENED: u8 = 10;
+    /// `bytes` what arrived.
+    pub const SOCKET_BYTES: u8 = 11;
+    pub const SOCKET_ERROR: u8 = 12;
+    /// `n` the close code, `text` the reason.
+    pub const SOCKET_CLOSED: u8 = 13;
+    /// `text` why the browser refused to make the socket.
+    pub const OPEN_FAILED: u8 = 14;
+    /// `n` 1 online, 0 offline.
+    pub const SET_ONLINE: u8 = 15;
+    pub const FLUSH: u8 = 16;
+    pub const HANDLE_TIMEOUT: u8 = 17;
+}
+
 /// State kinds in a `STATE` record.
 pub mod state {
     pub const IDLE: u8 = 0;

@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::errors::thrown;
-use crate::batch::client::{connack, events, tag};
+use crate::batch::client::{connack, events, op, tag};
 use crate::batch::plain::{self, Entries};
 use crate::batch::{Batch, InvalidOption};
 use crate::error::{ClientError, SessionError};
@@ -48,159 +48,41 @@ impl ClientCore {
         out
     }
 
-    pub fn connect(&mut self, now: f64) -> Vec<u8> {
-        let mut b = Batch::new();
-        match self.sup.connect(now as u64) {
-            Ok(ConnectStart::Connected(ack)) => {
-                b.u8(tag::RETURN_CONNACK);
-                connack(&mut b, &ack);
+    /// One command (`crate::batch::client::op`) and its arguments; returns its batch.
+    pub fn run(&mut self, op: u8, now: f64, n: f64, text: String, bytes: &[u8], more: &[u8]) -> Vec<u8> {
+        let t = now as u64;
+        let ev = match op {
+            op::CONNECT => return self.connect(t),
+            op::PUBLISH => return self.publish(t, text, bytes, more, n),
+            op::RESTORE => return self.restore(t, text, bytes, more, n),
+            op::SUBSCRIBE => return self.subscribe(t, text, more),
+            op::SUBSCRIBE_MANY => return self.subscribe_many(t, more),
+            op::UNSUBSCRIBE => return self.unsubscribe(t, more),
+            op::ADD_ROUTE => return self.add_route(text),
+            op::REMOVE_ROUTE => {
+                self.routes.remove(n as u64);
+                Vec::new()
             }
-            Ok(ConnectStart::Started(ev)) => {
-                b.u8(tag::RETURN).f64(0.0);
-                events(&mut b, &ev, &self.routes);
+            op::DISCONNECT => self.sup.disconnect(t),
+            op::CLOSE => {
+                self.routes = Router::new();
+                self.sup.close(t)
             }
-            Err(e) => {
-                b.u8(tag::THROW).error(&e);
+            op::SOCKET_OPENED => self.sup.socket_opened(t),
+            op::SOCKET_BYTES => self.sup.socket_bytes(t, bytes),
+            op::SOCKET_ERROR => {
+                self.sup.socket_error();
+                Vec::new()
             }
-        }
-        self.finish(b)
-    }
-
-    /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
-    /// `options`: `{qos, retain}` as plain data. `store_key` < 0: not persisted.
-    pub fn publish(&mut self, now: f64, topic: String, payload: Vec<u8>, options: &[u8], store_key: f64) -> Vec<u8> {
-        let (qos, retain) = match argument(options).and_then(read::publish_options) {
-            Ok(options) => options,
-            Err(e) => return self.invalid(e, "options"),
+            op::SOCKET_CLOSED => self.sup.socket_closed(t, n as u16, &text),
+            op::OPEN_FAILED => {
+                let error = ClientError::Session(SessionError::InvalidOption { field: "url", reason: text });
+                self.sup.open_failed(t, error)
+            }
+            op::SET_ONLINE => self.sup.set_online(t, n != 0.0),
+            op::FLUSH => self.sup.flush(t),
+            _ => self.sup.handle_timeout(t),
         };
-        let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
-        let key = (store_key >= 0.0).then_some(store_key as u64);
-        let mut b = Batch::new();
-        match self.sup.publish(now as u64, &message, key) {
-            Ok((ticket, ev)) => {
-                let later = ticket.completes_later();
-                b.u8(tag::RETURN).f64(if later { ticket.token as f64 } else { -1.0 });
-                // The shell keeps what it must write to the store, as the core will send it.
-                if let (Some(key), true) = (key, later) {
-                    b.u8(tag::STORE).f64(key as f64).str(&message.topic).bytes(&message.payload);
-                    b.u8(u8::from(message.qos)).bool(message.retain);
-                }
-                events(&mut b, &ev, &self.routes);
-            }
-            Err(e) => {
-                b.u8(tag::THROW).error(&e);
-            }
-        }
-        self.finish(b)
-    }
-
-    /// A persisted message restored from an earlier page, published under its store key. A
-    /// record with a QoS that does not exist is refused (`INVALID_QOS`): the shell skips it.
-    pub fn restore(&mut self, now: f64, topic: String, payload: &[u8], qos: u8, retain: bool, key: f64) -> Vec<u8> {
-        let result = QoS::try_from(qos).map_err(ClientError::from).and_then(|qos| {
-            let message = Outgoing::new(topic, payload.to_vec()).qos(qos).retain(retain);
-            self.sup.publish(now as u64, &message, Some(key as u64))
-        });
-        self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
-    }
-
-    /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.
-    pub fn subscribe(&mut self, now: f64, filter: String, options: &[u8]) -> Vec<u8> {
-        match argument(options).and_then(read::subscribe_options) {
-            Ok(qos) => self.subscribed(now, &[(filter, qos)]),
-            Err(e) => self.invalid(e, "options"),
-        }
-    }
-
-    /// `subscribeMany([{filter, qos}])`: one SUBSCRIBE; returns its packet id and the filters.
-    #[wasm_bindgen(js_name = subscribeMany)]
-    pub fn subscribe_many(&mut self, now: f64, requests: &[u8]) -> Vec<u8> {
-        match plain::decode(requests).and_then(read::subscriptions) {
-            Ok(filters) => self.subscribed(now, &filters),
-            Err(e) => self.invalid(e, "requests"),
-        }
-    }
-
-    /// `unsubscribe(filter | filters)`: returns the UNSUBSCRIBE's packet id.
-    pub fn unsubscribe(&mut self, now: f64, filters: &[u8]) -> Vec<u8> {
-        let filters = match plain::decode(filters).and_then(read::filters) {
-            Ok(filters) => filters,
-            Err(e) => return self.invalid(e, "filters"),
-        };
-        let result = self.sup.unsubscribe(now as u64, &filters);
-        self.returned(result.map(|(id, ev)| (f64::from(id), ev)))
-    }
-
-    /// Routes messages matching `filter` to a listener; returns the route id.
-    #[wasm_bindgen(js_name = addRoute)]
-    pub fn add_route(&mut self, filter: String) -> Vec<u8> {
-        let result = topic::validate_topic_filter(&filter).map_err(ClientError::from);
-        let result = result.map(|()| (self.routes.add(filter, ()) as f64, Vec::new()));
-        self.returned(result)
-    }
-
-    #[wasm_bindgen(js_name = removeRoute)]
-    pub fn remove_route(&mut self, id: f64) {
-        self.routes.remove(id as u64);
-    }
-
-    pub fn disconnect(&mut self, now: f64) -> Vec<u8> {
-        let ev = self.sup.disconnect(now as u64);
-        self.batch(&ev)
-    }
-
-    pub fn close(&mut self, now: f64) -> Vec<u8> {
-        let ev = self.sup.close(now as u64);
-        self.routes = Router::new();
-        self.batch(&ev)
-    }
-
-    #[wasm_bindgen(js_name = socketOpened)]
-    pub fn socket_opened(&mut self, now: f64) -> Vec<u8> {
-        let ev = self.sup.socket_opened(now as u64);
-        self.batch(&ev)
-    }
-
-    #[wasm_bindgen(js_name = socketBytes)]
-    pub fn socket_bytes(&mut self, now: f64, bytes: &[u8]) -> Vec<u8> {
-        let ev = self.sup.socket_bytes(now as u64, bytes);
-        self.batch(&ev)
-    }
-
-    #[wasm_bindgen(js_name = socketError)]
-    pub fn socket_error(&mut self) {
-        self.sup.socket_error();
-    }
-
-    #[wasm_bindgen(js_name = socketClosed)]
-    pub fn socket_closed(&mut self, now: f64, code: u16, reason: &str) -> Vec<u8> {
-        let ev = self.sup.socket_closed(now as u64, code, reason);
-        self.batch(&ev)
-    }
-
-    /// The browser refused to make the socket (`new WebSocket` threw `message`).
-    #[wasm_bindgen(js_name = openFailed)]
-    pub fn open_failed(&mut self, now: f64, message: String) -> Vec<u8> {
-        let error = ClientError::Session(SessionError::InvalidOption { field: "url", reason: message });
-        let ev = self.sup.open_failed(now as u64, error);
-        self.batch(&ev)
-    }
-
-    /// The browser's `online` / `offline` events.
-    #[wasm_bindgen(js_name = setOnline)]
-    pub fn set_online(&mut self, now: f64, online: bool) -> Vec<u8> {
-        let ev = self.sup.set_online(now as u64, online);
-        self.batch(&ev)
-    }
-
-    pub fn flush(&mut self, now: f64) -> Vec<u8> {
-        let ev = self.sup.flush(now as u64);
-        self.batch(&ev)
-    }
-
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self, now: f64) -> Vec<u8> {
-        let ev = self.sup.handle_timeout(now as u64);
         self.batch(&ev)
     }
 
@@ -220,6 +102,95 @@ fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
 }
 
 impl ClientCore {
+    fn connect(&mut self, now: u64) -> Vec<u8> {
+        let mut b = Batch::new();
+        match self.sup.connect(now) {
+            Ok(ConnectStart::Connected(ack)) => {
+                b.u8(tag::RETURN_CONNACK);
+                connack(&mut b, &ack);
+            }
+            Ok(ConnectStart::Started(ev)) => {
+                b.u8(tag::RETURN).f64(0.0);
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        self.finish(b)
+    }
+
+    /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
+    fn publish(&mut self, now: u64, topic: String, payload: &[u8], options: &[u8], store_key: f64) -> Vec<u8> {
+        let (qos, retain) = match argument(options).and_then(read::publish_options) {
+            Ok(options) => options,
+            Err(e) => return self.invalid(e, "options"),
+        };
+        let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
+        let key = (store_key >= 0.0).then_some(store_key as u64);
+        let mut b = Batch::new();
+        match self.sup.publish(now, &message, key) {
+            Ok((ticket, ev)) => {
+                let later = ticket.completes_later();
+                b.u8(tag::RETURN).f64(if later { ticket.token as f64 } else { -1.0 });
+                // The shell keeps what it must write to the store, as the core will send it.
+                if let (Some(key), true) = (key, later) {
+                    b.u8(tag::STORE).f64(key as f64).str(&message.topic).bytes(&message.payload);
+                    b.u8(u8::from(message.qos)).bool(message.retain);
+                }
+                events(&mut b, &ev, &self.routes);
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        self.finish(b)
+    }
+
+    /// A persisted message restored from an earlier page, published under its store key. A
+    /// record with a QoS that does not exist is refused (`INVALID_QOS`): the shell skips it.
+    fn restore(&mut self, now: u64, topic: String, payload: &[u8], flags: &[u8], key: f64) -> Vec<u8> {
+        let (qos, retain) = (flags.first().copied().unwrap_or(0), flags.get(1).is_some_and(|&r| r != 0));
+        let result = QoS::try_from(qos).map_err(ClientError::from).and_then(|qos| {
+            let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
+            self.sup.publish(now, &message, Some(key as u64))
+        });
+        self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
+    }
+
+    /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.
+    fn subscribe(&mut self, now: u64, filter: String, options: &[u8]) -> Vec<u8> {
+        match argument(options).and_then(read::subscribe_options) {
+            Ok(qos) => self.subscribed(now, &[(filter, qos)]),
+            Err(e) => self.invalid(e, "options"),
+        }
+    }
+
+    /// `subscribeMany([{filter, qos}])`: one SUBSCRIBE; returns its packet id and the filters.
+    fn subscribe_many(&mut self, now: u64, requests: &[u8]) -> Vec<u8> {
+        match plain::decode(requests).and_then(read::subscriptions) {
+            Ok(filters) => self.subscribed(now, &filters),
+            Err(e) => self.invalid(e, "requests"),
+        }
+    }
+
+    /// `unsubscribe(filter | filters)`: returns the UNSUBSCRIBE's packet id.
+    fn unsubscribe(&mut self, now: u64, filters: &[u8]) -> Vec<u8> {
+        let filters = match plain::decode(filters).and_then(read::filters) {
+            Ok(filters) => filters,
+            Err(e) => return self.invalid(e, "filters"),
+        };
+        let result = self.sup.unsubscribe(now, &filters);
+        self.returned(result.map(|(id, ev)| (f64::from(id), ev)))
+    }
+
+    /// Routes messages matching `filter` to a listener; returns the route id.
+    fn add_route(&mut self, filter: String) -> Vec<u8> {
+        let result = topic::validate_topic_filter(&filter).map_err(ClientError::from);
+        let result = result.map(|()| (self.routes.add(filter, ()) as f64, Vec::new()));
+        self.returned(result)
+    }
+
     /// A refused argument: `INVALID_OPTION` as the command's return record.
     fn invalid(&self, e: ReadError, name: &str) -> Vec<u8> {
         let mut b = Batch::new();
@@ -237,9 +208,9 @@ impl ClientCore {
         self.finish(b)
     }
 
-    fn subscribed(&mut self, now: f64, filters: &[(String, QoS)]) -> Vec<u8> {
+    fn subscribed(&mut self, now: u64, filters: &[(String, QoS)]) -> Vec<u8> {
         let mut b = Batch::new();
-        match self.sup.subscribe(now as u64, filters) {
+        match self.sup.subscribe(now, filters) {
             Ok((id, ev)) => {
                 b.u8(tag::RETURN_SUBSCRIBE).u16(id).u16(filters.len() as u16);
                 for (f, _) in filters {
