@@ -48,7 +48,7 @@ impl ProtocolVersion {
 
     /// What a bad version is told.
     pub(crate) fn unknown(name: &str) -> String {
-        format!("unknown version {name:?}: expected \"3.1.1\" or \"5\"")
+        format!("unknown version \"{name}\": expected \"3.1.1\" or \"5\"")
     }
 }
 

@@ -50,141 +50,154 @@ pub fn expected<O>(what: &str, got: &Item<O>) -> ReadError {
     ReadError::new(format!("expected {what}, got {got}"))
 }
 
-/// The fields of an object being read, and the keys asked for so far. Each accessor reads one
-/// kind of value (the package's wasm has one copy of each, not one per field).
-pub struct Fields<O> {
-    object: O,
-    asked: Vec<&'static str>,
+/// What a field holds, and so how it is read. The readers are this table, read by one loop: the
+/// package's wasm has one copy of each kind's reading, not one per field.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Text,
+    Flag,
+    Number,
+    /// A whole number from 0 to the bound (`None`: any; beyond 2^64 it is 2^64 − 1).
+    Whole(Option<u32>),
+    Qos,
+    Version,
+    Policy,
+    Texts,
+    /// Text or bytes to publish.
+    Payload,
+    /// An object of these fields.
+    Object(&'static [Field]),
 }
 
-impl<O: Object> Fields<O> {
-    /// The object's fields; anything else is an error.
-    pub fn new(item: Item<O>) -> Result<Self, ReadError> {
-        match item {
-            Item::Object(object) => Ok(Self { object, asked: Vec::new() }),
-            other => Err(expected("an object", &other)),
+/// A key and what its value holds.
+pub type Field = (&'static str, Kind);
+
+/// A field's value, read; `Absent` when it was missing or `null`.
+#[derive(Debug)]
+pub enum Value {
+    Absent,
+    Text(String),
+    Flag(bool),
+    Number(f64),
+    Whole(u64),
+    Qos(QoS),
+    Version(ProtocolVersion),
+    Policy(QueueFullPolicy),
+    Texts(Vec<String>),
+    Bytes(Vec<u8>),
+    Object(Vec<Value>),
+}
+
+/// Reads an object of `fields`: their values, in their order. A key that is not one of them is
+/// refused by name, the known ones listed.
+pub fn object<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Vec<Value>, ReadError> {
+    let mut o = match item {
+        Item::Object(o) => o,
+        other => return Err(expected("an object", &other)),
+    };
+    let mut values = Vec::with_capacity(fields.len());
+    for &(key, kind) in fields {
+        let v = match kind {
+            Kind::Payload => o.payload(key).map(|p| p.map_or(Value::Absent, Value::Bytes)).map_err(ReadError::new),
+            _ => o.get(key).map_err(ReadError::new).and_then(|item| value(item, kind)),
+        };
+        values.push(v.map_err(|e| e.under(key))?);
+    }
+    let keys = o.keys().map_err(ReadError::new)?;
+    match keys.iter().find(|k| !fields.iter().any(|(f, _)| f == k)) {
+        None => Ok(values),
+        Some(key) => {
+            let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+            Err(ReadError::new(format!("unknown option; the known ones are {}", known.join(", "))).under(key))
         }
     }
+}
 
-    /// `key`'s value, `None` when absent or `null`; `read` turns it into the field's type.
-    fn field<T>(
-        &mut self,
-        key: &'static str,
-        read: impl FnOnce(Item<O>) -> Result<T, ReadError>,
-    ) -> Result<Option<T>, ReadError> {
-        match self.value(key)? {
-            Item::Null => Ok(None),
-            item => read(item).map(Some).map_err(|e| e.under(key)),
-        }
-    }
-
-    #[inline(never)]
-    fn value(&mut self, key: &'static str) -> Result<Item<O>, ReadError> {
-        self.asked.push(key);
-        self.object.get(key).map_err(|e| ReadError::new(e).under(key))
-    }
-
-    pub fn text(&mut self, key: &'static str) -> Result<Option<String>, ReadError> {
-        self.field(key, |item| match item {
-            Item::Text(s) => Ok(s),
-            other => Err(expected("a string", &other)),
-        })
-    }
-
-    pub fn flag(&mut self, key: &'static str) -> Result<Option<bool>, ReadError> {
-        self.field(key, |item| match item {
-            Item::Bool(b) => Ok(b),
-            other => Err(expected("true or false", &other)),
-        })
-    }
-
-    pub fn number(&mut self, key: &'static str) -> Result<Option<f64>, ReadError> {
-        self.field(key, |item| match item {
-            Item::Number(n) if n.is_finite() => Ok(n),
-            other => Err(expected("a number", &other)),
-        })
-    }
-
-    /// A whole number from 0 to `max` (`None`: any; beyond 2^64 it is 2^64 − 1).
-    pub fn whole(&mut self, key: &'static str, max: Option<u32>) -> Result<Option<u64>, ReadError> {
-        self.field(key, |item| match (&item, max) {
-            (Item::Number(n), _) if n.fract() != 0.0 || *n < 0.0 => Err(range(max, &item)),
-            (Item::Number(n), Some(max)) if *n > f64::from(max) => Err(range(max.into(), &item)),
-            (Item::Number(n), _) => Ok(*n as u64),
-            _ => Err(range(max, &item)),
-        })
-    }
-
-    /// A name from a list: `parse` knows them, `names` says which they are.
-    pub fn name<T>(
-        &mut self,
-        key: &'static str,
-        names: &str,
-        parse: fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, ReadError> {
-        self.field(key, |item| match &item {
-            Item::Text(name) => parse(name).ok_or_else(|| expected(names, &item)),
-            _ => Err(expected(names, &item)),
-        })
-    }
-
-    pub fn qos(&mut self, key: &'static str) -> Result<Option<QoS>, ReadError> {
-        self.field(key, |item| match &item {
-            Item::Number(n) if n.fract() == 0.0 && (0.0..=2.0).contains(n) => Ok(qos_of(*n as u8)),
-            _ => Err(expected("0, 1 or 2", &item)),
-        })
-    }
-
-    pub fn texts(&mut self, key: &'static str) -> Result<Option<Vec<String>>, ReadError> {
-        self.field(key, |item| match item {
-            Item::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Item::Text(s) => Ok(s),
-                    other => Err(expected("a string", &other).under(&format!("[{i}]"))),
-                })
-                .collect(),
-            other => Err(expected("an array", &other)),
-        })
-    }
-
-    /// A nested object, read by `read`; its errors are under `key`.
-    pub fn object<T>(
-        &mut self,
-        key: &'static str,
-        read: fn(&mut Fields<O>) -> Result<T, ReadError>,
-    ) -> Result<Option<T>, ReadError> {
-        self.field(key, |item| {
-            let mut fields = Fields::new(item)?;
-            let value = read(&mut fields)?;
-            fields.finish().map(|()| value)
-        })
-    }
-
-    /// A payload field: text or bytes.
-    pub fn payload(&mut self, key: &'static str) -> Result<Option<Vec<u8>>, ReadError> {
-        self.asked.push(key);
-        self.object.payload(key).map_err(|e| ReadError::new(e).under(key))
-    }
-
-    /// The end of an object: a key no reader asked for is refused by name, the known ones listed.
-    pub fn finish(self) -> Result<(), ReadError> {
-        let keys = self.object.keys().map_err(ReadError::new)?;
-        match keys.into_iter().find(|k| !self.asked.contains(&k.as_str())) {
-            None => Ok(()),
-            Some(key) => {
-                let known = self.asked.join(", ");
-                Err(ReadError::new(format!("unknown option; the known ones are {known}")).under(&key))
+fn value<O: Object>(item: Item<O>, kind: Kind) -> Result<Value, ReadError> {
+    let whole = |n: f64, max: Option<u32>| n.fract() == 0.0 && n >= 0.0 && max.is_none_or(|m| n <= f64::from(m));
+    Ok(match (kind, item) {
+        (_, Item::Null) => Value::Absent,
+        (Kind::Text, Item::Text(s)) => Value::Text(s),
+        (Kind::Flag, Item::Bool(b)) => Value::Flag(b),
+        (Kind::Number, Item::Number(n)) if n.is_finite() => Value::Number(n),
+        (Kind::Whole(max), Item::Number(n)) if whole(n, max) => Value::Whole(n as u64),
+        (Kind::Qos, Item::Number(n)) if whole(n, Some(2)) => Value::Qos(qos_of(n as u8)),
+        (Kind::Version, Item::Text(name)) => match ProtocolVersion::from_name(&name) {
+            Some(v) => Value::Version(v),
+            None => return Err(ReadError::new(ProtocolVersion::unknown(&name))),
+        },
+        (Kind::Policy, Item::Text(name)) => match QueueFullPolicy::from_name(&name) {
+            Some(policy) => Value::Policy(policy),
+            None => return Err(expected(&what(kind), &Item::<O>::Text(name))),
+        },
+        (Kind::Texts, Item::List(items)) => {
+            let mut texts = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                match item {
+                    Item::Text(s) => texts.push(s),
+                    other => return Err(expected("a string", &other).under(&format!("[{i}]"))),
+                }
             }
+            Value::Texts(texts)
         }
+        (Kind::Object(fields), item @ Item::Object(_)) => Value::Object(object(item, fields)?),
+        (kind, item) => return Err(expected(&what(kind), &item)),
+    })
+}
+
+/// What a field of `kind` expects, for its error.
+fn what(kind: Kind) -> String {
+    match kind {
+        Kind::Text => "a string".into(),
+        Kind::Flag => "true or false".into(),
+        Kind::Number => "a number".into(),
+        Kind::Whole(Some(max)) => format!("a whole number from 0 to {max}"),
+        Kind::Whole(None) => "a whole number from 0".into(),
+        Kind::Qos => "0, 1 or 2".into(),
+        Kind::Version => "\"3.1.1\" or \"5\"".into(),
+        Kind::Policy => "\"reject\" or \"dropOldestQos0\"".into(),
+        Kind::Texts => "an array".into(),
+        Kind::Payload => "a string or bytes".into(),
+        Kind::Object(_) => "an object".into(),
     }
 }
 
-fn range<O>(max: Option<u32>, got: &Item<O>) -> ReadError {
-    match max {
-        Some(max) => expected(&format!("a whole number from 0 to {max}"), got),
-        None => expected("a whole number from 0", got),
+impl Value {
+    fn text(self) -> Option<String> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn flag(self) -> Option<bool> {
+        match self {
+            Self::Flag(b) => Some(b),
+            _ => None,
+        }
+    }
+    fn number(self) -> Option<f64> {
+        match self {
+            Self::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn whole(self) -> Option<u64> {
+        match self {
+            Self::Whole(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn qos(self) -> Option<QoS> {
+        match self {
+            Self::Qos(q) => Some(q),
+            _ => None,
+        }
+    }
+    fn object(self) -> Option<Vec<Value>> {
+        match self {
+            Self::Object(v) => Some(v),
+            _ => None,
+        }
     }
 }
 
@@ -199,19 +212,60 @@ fn qos_of(q: u8) -> QoS {
 const U16: Option<u32> = Some(u16::MAX as u32);
 const U32: Option<u32> = Some(u32::MAX);
 
+const WILL: &[Field] = &[("topic", Kind::Text), ("payload", Kind::Payload), ("qos", Kind::Qos), ("retain", Kind::Flag)];
+const RECONNECT: &[Field] = &[
+    ("enabled", Kind::Flag),
+    ("initialDelayMs", Kind::Whole(None)),
+    ("maxDelayMs", Kind::Whole(None)),
+    ("factor", Kind::Number),
+    ("maxAttempts", Kind::Whole(U32)),
+];
+const OFFLINE_QUEUE: &[Field] =
+    &[("maxMessages", Kind::Whole(None)), ("maxBytes", Kind::Whole(None)), ("policy", Kind::Policy)];
+/// The `MqttClient` options: the CONNECT fields, then the client's own.
+const CLIENT: &[Field] = &[
+    ("version", Kind::Version),
+    ("clientId", Kind::Text),
+    ("username", Kind::Text),
+    ("password", Kind::Text),
+    ("keepaliveSecs", Kind::Whole(U16)),
+    ("cleanStart", Kind::Flag),
+    ("will", Kind::Object(WILL)),
+    ("sessionExpirySecs", Kind::Whole(U32)),
+    ("connectTimeoutMs", Kind::Whole(None)),
+    ("pingTimeoutMs", Kind::Whole(None)),
+    ("reconnect", Kind::Object(RECONNECT)),
+    ("offlineQueue", Kind::Object(OFFLINE_QUEUE)),
+    ("persistence", Kind::Text),
+    ("workerTimers", Kind::Flag),
+    ("websocketProtocols", Kind::Texts),
+];
+const PUBLISH: &[Field] = &[("qos", Kind::Qos), ("retain", Kind::Flag)];
+const SUBSCRIBE: &[Field] = &[("qos", Kind::Qos)];
+const REQUEST: &[Field] = &[("filter", Kind::Text), ("qos", Kind::Qos)];
+
+/// The values of `fields`, one at a time in their order.
+struct Values(std::vec::IntoIter<Value>);
+
+impl Values {
+    fn next(&mut self) -> Value {
+        self.0.next().unwrap_or(Value::Absent)
+    }
+}
+
+fn values<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Values, ReadError> {
+    object(item, fields).map(|v| Values(v.into_iter()))
+}
+
 /// A publish's `{qos, retain}`.
 pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool), ReadError> {
-    let mut f = Fields::new(options)?;
-    let qos = f.qos("qos")?.unwrap_or_default();
-    let retain = f.flag("retain")?.unwrap_or(false);
-    f.finish().map(|()| (qos, retain))
+    let mut v = values(options, PUBLISH)?;
+    Ok((v.next().qos().unwrap_or_default(), v.next().flag().unwrap_or(false)))
 }
 
 /// A subscription's `{qos}`.
 pub fn subscribe_options<O: Object>(options: Item<O>) -> Result<QoS, ReadError> {
-    let mut f = Fields::new(options)?;
-    let qos = f.qos("qos")?.unwrap_or_default();
-    f.finish().map(|()| qos)
+    Ok(values(options, SUBSCRIBE)?.next().qos().unwrap_or_default())
 }
 
 /// `[{filter, qos}]`, for one SUBSCRIBE.
@@ -219,12 +273,10 @@ pub fn subscriptions<O: Object>(requests: Item<O>) -> Result<Vec<(String, QoS)>,
     let Item::List(items) = requests else { return Err(expected("an array of {filter, qos}", &requests)) };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let request = (|| {
-            let mut f = Fields::new(item)?;
-            let filter = f.text("filter")?.ok_or_else(|| ReadError::new("is required").under("filter"))?;
-            let qos = f.qos("qos")?.unwrap_or_default();
-            f.finish().map(|()| (filter, qos))
-        })();
+        let request = values(item, REQUEST).and_then(|mut v| {
+            let filter = v.next().text().ok_or_else(|| ReadError::new("is required").under("filter"))?;
+            Ok((filter, v.next().qos().unwrap_or_default()))
+        });
         out.push(request.map_err(|e| e.under(&format!("[{i}]")))?);
     }
     Ok(out)
@@ -234,79 +286,79 @@ pub fn subscriptions<O: Object>(requests: Item<O>) -> Result<Vec<(String, QoS)>,
 pub fn filters<O: Object>(filters: Item<O>) -> Result<Vec<String>, ReadError> {
     match filters {
         Item::Text(filter) => Ok(vec![filter]),
-        Item::List(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Item::Text(s) => Ok(s),
-                other => Err(expected("a string", &other).under(&format!("[{i}]"))),
-            })
-            .collect(),
+        list @ Item::List(_) => match value(list, Kind::Texts)? {
+            Value::Texts(texts) => Ok(texts),
+            _ => Ok(Vec::new()),
+        },
         other => Err(expected("a string or an array of strings", &other)),
     }
 }
 
 /// The CONNECT options and the client options from one flat options object.
 pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, ClientOptions), ReadError> {
-    let mut f = Fields::new(options)?;
+    let mut v = values(options, CLIENT)?;
     let (c, d) = (ConnectOptions::default(), ClientOptions::default());
-    let version = f.field("version", |item| match item {
-        Item::Text(name) => {
-            ProtocolVersion::from_name(&name).ok_or_else(|| ReadError::new(ProtocolVersion::unknown(&name)))
-        }
-        other => Err(expected("\"3.1.1\" or \"5\"", &other)),
-    })?;
+    let version = match v.next() {
+        Value::Version(version) => version,
+        _ => c.version,
+    };
     let connect = ConnectOptions {
-        version: version.unwrap_or(c.version),
-        client_id: f.text("clientId")?.unwrap_or(c.client_id),
-        username: f.text("username")?,
-        password: f.text("password")?,
-        keepalive_secs: f.whole("keepaliveSecs", U16)?.map_or(c.keepalive_secs, |n| n as u16),
-        clean_start: f.flag("cleanStart")?.unwrap_or(c.clean_start),
-        will: f.object("will", will)?,
-        session_expiry_secs: f.whole("sessionExpirySecs", U32)?.map(|n| n as u32),
-        connect_timeout_ms: f.whole("connectTimeoutMs", None)?.unwrap_or(c.connect_timeout_ms),
-        ping_timeout_ms: f.whole("pingTimeoutMs", None)?,
+        version,
+        client_id: v.next().text().unwrap_or(c.client_id),
+        username: v.next().text(),
+        password: v.next().text(),
+        keepalive_secs: v.next().whole().map_or(c.keepalive_secs, |n| n as u16),
+        clean_start: v.next().flag().unwrap_or(c.clean_start),
+        will: v.next().object().map(will).transpose().map_err(|e| e.under("will"))?,
+        session_expiry_secs: v.next().whole().map(|n| n as u32),
+        connect_timeout_ms: v.next().whole().unwrap_or(c.connect_timeout_ms),
+        ping_timeout_ms: v.next().whole(),
     };
     let client = ClientOptions {
-        reconnect: f.object("reconnect", reconnect)?.unwrap_or(d.reconnect),
-        offline_queue: f.object("offlineQueue", offline_queue)?.unwrap_or(d.offline_queue),
-        persistence: f.text("persistence")?,
-        worker_timers: f.flag("workerTimers")?.unwrap_or(d.worker_timers),
-        websocket_protocols: f.texts("websocketProtocols")?.unwrap_or(d.websocket_protocols),
+        reconnect: v.next().object().map_or(d.reconnect, reconnect),
+        offline_queue: v.next().object().map_or(d.offline_queue, offline_queue),
+        persistence: v.next().text(),
+        worker_timers: v.next().flag().unwrap_or(d.worker_timers),
+        websocket_protocols: match v.next() {
+            Value::Texts(texts) => texts,
+            _ => d.websocket_protocols,
+        },
     };
-    f.finish().map(|()| (connect, client))
+    Ok((connect, client))
 }
 
-fn will<O: Object>(f: &mut Fields<O>) -> Result<Will, ReadError> {
-    let topic = f.text("topic")?.ok_or_else(|| ReadError::new("is required").under("topic"))?;
-    Ok(Will {
-        topic,
-        payload: f.payload("payload")?.unwrap_or_default(),
-        qos: f.qos("qos")?.unwrap_or(QoS::AtMostOnce),
-        retain: f.flag("retain")?.unwrap_or(false),
-    })
+fn will(values: Vec<Value>) -> Result<Will, ReadError> {
+    let mut v = Values(values.into_iter());
+    let topic = v.next().text().ok_or_else(|| ReadError::new("is required").under("topic"))?;
+    let payload = match v.next() {
+        Value::Bytes(b) => b,
+        _ => Vec::new(),
+    };
+    Ok(Will { topic, payload, qos: v.next().qos().unwrap_or_default(), retain: v.next().flag().unwrap_or(false) })
 }
 
-fn reconnect<O: Object>(f: &mut Fields<O>) -> Result<ReconnectOptions, ReadError> {
-    let d = ReconnectOptions::default();
-    Ok(ReconnectOptions {
-        enabled: f.flag("enabled")?.unwrap_or(d.enabled),
-        initial_delay_ms: f.whole("initialDelayMs", None)?.unwrap_or(d.initial_delay_ms),
-        max_delay_ms: f.whole("maxDelayMs", None)?.unwrap_or(d.max_delay_ms),
-        factor: f.number("factor")?.unwrap_or(d.factor),
-        max_attempts: f.whole("maxAttempts", U32)?.map(|n| n as u32),
-    })
+fn reconnect(values: Vec<Value>) -> ReconnectOptions {
+    let (mut v, d) = (Values(values.into_iter()), ReconnectOptions::default());
+    ReconnectOptions {
+        enabled: v.next().flag().unwrap_or(d.enabled),
+        initial_delay_ms: v.next().whole().unwrap_or(d.initial_delay_ms),
+        max_delay_ms: v.next().whole().unwrap_or(d.max_delay_ms),
+        factor: v.next().number().unwrap_or(d.factor),
+        max_attempts: v.next().whole().map(|n| n as u32),
+    }
 }
 
-fn offline_queue<O: Object>(f: &mut Fields<O>) -> Result<OfflineQueueOptions, ReadError> {
-    let d = OfflineQueueOptions::default();
+fn offline_queue(values: Vec<Value>) -> OfflineQueueOptions {
+    let (mut v, d) = (Values(values.into_iter()), OfflineQueueOptions::default());
     let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    Ok(OfflineQueueOptions {
-        max_messages: f.whole("maxMessages", None)?.map_or(d.max_messages, size),
-        max_bytes: f.whole("maxBytes", None)?.map_or(d.max_bytes, size),
-        policy: f.name("policy", "\"reject\" or \"dropOldestQos0\"", QueueFullPolicy::from_name)?.unwrap_or(d.policy),
-    })
+    OfflineQueueOptions {
+        max_messages: v.next().whole().map_or(d.max_messages, size),
+        max_bytes: v.next().whole().map_or(d.max_bytes, size),
+        policy: match v.next() {
+            Value::Policy(p) => p,
+            _ => d.policy,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -455,9 +507,9 @@ mod tests {
 
     #[test]
     fn qos_is_0_1_or_2() {
-        let qos = |v: Value| Fields::new(item(json!({ "qos": v }))).unwrap().qos("qos").map_err(|e| e.to_string());
-        assert_eq!(qos(json!(2)), Ok(Some(QoS::ExactlyOnce)));
-        assert_eq!(qos(json!(null)), Ok(None));
+        let qos = |v: Value| subscribe_options(item(json!({ "qos": v }))).map_err(|e| e.to_string());
+        assert_eq!(qos(json!(2)), Ok(QoS::ExactlyOnce));
+        assert_eq!(qos(json!(null)), Ok(QoS::AtMostOnce));
         for bad in [json!(3), json!(-1), json!(1.5), json!(256), json!("1")] {
             let e = qos(bad.clone()).unwrap_err();
             assert!(e.starts_with("qos: expected 0, 1 or 2, got a"), "{bad}: {e}");
