@@ -160,10 +160,12 @@ export class MqttClient {
    *  written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. */
   async publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
     // Handed to the core now, in call order: an async function runs up to its first await.
-    const bytes = payloadBytes(payload);
+    // A text payload goes to the core as text, encoded once, straight into the wasm's memory.
+    const text = typeof payload === "string" ? payload : undefined;
+    const bytes = text === undefined ? payloadBytes(payload) : NONE;
     const args = plain(options, "options", true);
     const key = this.#store ? this.#store.nextKey() : -1;
-    const b = this.#start(() => this.#do(PUBLISH, key, topic, bytes, args));
+    const b = this.#start(() => this.#do(PUBLISH, key, topic, bytes, args, text));
     const token = b.f64();
     const done =
       token < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
@@ -264,8 +266,8 @@ export class MqttClient {
   }
 
   /** One command to the core (`op` in src/batch/client.rs), at the current time. */
-  #do(op: number, n = 0, text = "", bytes: Uint8Array = NONE, more: Uint8Array = NONE): Uint8Array {
-    return this.#core.run(op, Date.now(), n, text, bytes, more);
+  #do(op: number, n = 0, text = "", bytes: Uint8Array = NONE, more: Uint8Array = NONE, payload?: string): Uint8Array {
+    return this.#core.run(op, Date.now(), n, text, payload, bytes, more);
   }
 
   /** Hands a command to the core: its batch, past the return record, or the error it threw. */

@@ -18,88 +18,116 @@ const NONE = Uint8Array.of(0);
  */
 export function plain(value: unknown, name: string, keyed = false): Uint8Array {
   if (value === undefined) return NONE;
-  const out: number[] = [];
-  let values = MAX_VALUES;
-  let text = MAX_TEXT;
-  const fail = (path: string, reason: string): never => {
-    const field = path || name;
+  const w = new Writer(name, keyed);
+  w.walk(value, "", 0);
+  return Uint8Array.from(w.out);
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+// One per call (a getter may call back into the client, so no state is shared between calls).
+class Writer {
+  out: number[] = [];
+  #values = MAX_VALUES;
+  #text = MAX_TEXT;
+  constructor(readonly name: string, readonly keyed: boolean) {}
+
+  fail(path: string, reason: string): never {
+    const field = path || this.name;
     throw iotError("INVALID_OPTION", `invalid option ${field}: ${reason}`, field);
-  };
-  const read = <T>(path: string, f: () => T): T => {
+  }
+
+  read<T>(path: string, f: () => T): T {
     try {
       return f();
     } catch (e) {
-      return fail(path, `could not be read: ${e instanceof Error ? e.message : "it threw"}`);
+      return this.fail(path, `could not be read: ${e instanceof Error ? e.message : "it threw"}`);
     }
-  };
-  const charge = (path: string, n: number, chars: number) => {
-    values -= n;
-    text -= chars;
-    if (values < 0 || text < 0) {
-      fail(path, `more than the ${MAX_VALUES} values (or ${MAX_TEXT} characters) an options object may hold`);
+  }
+
+  charge(path: string, n: number, chars: number): void {
+    this.#values -= n;
+    this.#text -= chars;
+    if (this.#values < 0 || this.#text < 0) {
+      this.fail(path, `more than the ${MAX_VALUES} values (or ${MAX_TEXT} characters) an options object may hold`);
     }
-  };
-  const u32 = (n: number) => out.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
-  const sized = (b: Uint8Array) => {
-    u32(b.length);
-    for (const x of b) out.push(x);
-  };
-  const bytes = (tag: number, b: Uint8Array) => {
-    out.push(tag);
-    sized(b);
-  };
-  const f64 = new Float64Array(1);
-  const walk = (v: unknown, path: string, depth: number): void => {
-    charge(path, 1, 0);
-    if (v === undefined || v === null) return void out.push(0);
-    if (typeof v === "boolean") return void out.push(v ? 2 : 1);
+  }
+
+  u32(n: number): void {
+    this.out.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    for (let i = 0; i < b.length; i++) this.out.push(b[i]);
+  }
+
+  /** A string's length and UTF-8; ASCII without a `TextEncoder` call. */
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0x7f) return this.bytes(utf8.encode(s));
+    }
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.out.push(s.charCodeAt(i));
+  }
+
+  other(what: string): void {
+    this.out.push(8, what.length);
+    for (let i = 0; i < what.length; i++) this.out.push(what.charCodeAt(i));
+  }
+
+  walk(v: unknown, path: string, depth: number): void {
+    this.charge(path, 1, 0);
+    if (v === undefined || v === null) return void this.out.push(0);
+    if (typeof v === "boolean") return void this.out.push(v ? 2 : 1);
     if (typeof v === "string") {
-      charge(path, 0, v.length);
-      return bytes(4, utf8.encode(v));
+      this.charge(path, 0, v.length);
+      this.out.push(4);
+      return this.text(v);
     }
     if (typeof v === "number") {
-      if (!Number.isFinite(v)) return other(Number.isNaN(v) ? "NaN" : "an infinite number");
-      f64[0] = v;
-      out.push(3);
-      for (const x of new Uint8Array(f64.buffer)) out.push(x);
+      if (!Number.isFinite(v)) return this.other(Number.isNaN(v) ? "NaN" : "an infinite number");
+      scratch.setFloat64(0, v, true);
+      this.out.push(3);
+      for (let i = 0; i < 8; i++) this.out.push(scratch.getUint8(i));
       return;
     }
-    if (typeof v !== "object") return other(typeof v === "function" ? "a function" : `a ${typeof v}`);
+    if (typeof v !== "object") return this.other(typeof v === "function" ? "a function" : `a ${typeof v}`);
     // instanceof asks a Proxy for its prototype, which a revoked one refuses.
-    if (read(path, () => v instanceof ArrayBuffer)) return bytes(5, new Uint8Array(v as ArrayBuffer));
-    if (ArrayBuffer.isView(v)) return bytes(5, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    if (depth >= MAX_DEPTH) fail(path, "recursion limit exceeded");
-    if (read(path, () => Array.isArray(v))) {
+    if (this.read(path, () => v instanceof ArrayBuffer)) {
+      this.out.push(5);
+      return this.bytes(new Uint8Array(v as ArrayBuffer));
+    }
+    if (ArrayBuffer.isView(v)) {
+      this.out.push(5);
+      return this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+    if (depth >= MAX_DEPTH) this.fail(path, "recursion limit exceeded");
+    if (this.read(path, () => Array.isArray(v))) {
       const items = v as unknown[];
-      const length = read(path, () => items.length);
-      if (!Number.isInteger(length) || length < 0) fail(path, "an array whose length is not a whole number");
-      if (length > values) charge(path, length, 0); // refused before it is walked
-      out.push(6);
-      u32(length);
+      const length = this.read(path, () => items.length);
+      if (!Number.isInteger(length) || length < 0) this.fail(path, "an array whose length is not a whole number");
+      if (length > this.#values) this.charge(path, length, 0); // refused before it is walked
+      this.out.push(6);
+      this.u32(length);
       for (let i = 0; i < length; i++) {
         const at = `${path}[${i}]`;
-        walk(read(at, () => items[i]), at, depth + 1);
+        this.walk(this.read(at, () => items[i]), at, depth + 1);
       }
       return;
     }
     const object = v as Record<string, unknown>;
-    const keys = read(path, () => Object.keys(object));
-    charge(path, keys.length, 0);
-    out.push(7);
-    u32(keys.length);
+    const keys = this.read(path, () => Object.keys(object));
+    this.charge(path, keys.length, 0);
+    this.out.push(7);
+    this.u32(keys.length);
     for (const key of keys) {
       const at = (path ? path + "." : "") + (key || '""');
-      charge(path, 0, key.length);
-      sized(utf8.encode(key));
-      walk(read(keyed ? at : path, () => object[key]), at, depth + 1);
+      this.charge(path, 0, key.length);
+      this.text(key);
+      this.walk(this.read(this.keyed ? at : path, () => object[key]), at, depth + 1);
     }
-  };
-  const other = (what: string) => {
-    out.push(8, what.length);
-    for (let i = 0; i < what.length; i++) out.push(what.charCodeAt(i));
-  };
-  walk(value, "", 0);
-  return Uint8Array.from(out);
+  }
 }
 
 /** The bytes to publish: text as UTF-8, bytes as they are, nothing for `null`/`undefined`, and

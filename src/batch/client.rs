@@ -37,8 +37,8 @@ pub mod tag {
 /// `n`, `text`, `bytes` and `more` arguments carry; the others are 0 or empty.
 pub mod op {
     pub const CONNECT: u8 = 0;
-    /// `text` the topic, `bytes` the payload, `more` the options (plain data), `n` the store key
-    /// (< 0: not persisted).
+    /// `text` the topic, `bytes` the payload (or the text payload apart), `more` the options
+    /// (plain data), `n` the store key (< 0: not persisted).
     pub const PUBLISH: u8 = 1;
     /// A persisted message: `text` the topic, `bytes` the payload, `more` its QoS and retain flag,
     /// `n` its store key.

@@ -48,12 +48,26 @@ impl ClientCore {
         out
     }
 
-    /// One command (`crate::batch::client::op`) and its arguments; returns its batch.
-    pub fn run(&mut self, op: u8, now: f64, n: f64, text: String, bytes: &[u8], more: &[u8]) -> Vec<u8> {
+    /// One command (`crate::batch::client::op`) and its arguments; returns its batch. A text payload
+    /// comes as `payload`, written straight into the wasm's memory.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &mut self,
+        op: u8,
+        now: f64,
+        n: f64,
+        text: String,
+        payload: Option<String>,
+        bytes: &[u8],
+        more: &[u8],
+    ) -> Vec<u8> {
         let t = now as u64;
         let ev = match op {
             op::CONNECT => return self.connect(t),
-            op::PUBLISH => return self.publish(t, text, bytes, more, n),
+            op::PUBLISH => {
+                let payload = payload.map_or_else(|| bytes.to_vec(), String::into_bytes);
+                return self.publish(t, text, payload, more, n);
+            }
             op::RESTORE => return self.restore(t, text, bytes, more, n),
             op::SUBSCRIBE => return self.subscribe(t, text, more),
             op::SUBSCRIBE_MANY => return self.subscribe_many(t, more),
@@ -121,7 +135,7 @@ impl ClientCore {
     }
 
     /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
-    fn publish(&mut self, now: u64, topic: String, payload: &[u8], options: &[u8], store_key: f64) -> Vec<u8> {
+    fn publish(&mut self, now: u64, topic: String, payload: Vec<u8>, options: &[u8], store_key: f64) -> Vec<u8> {
         let (qos, retain) = match argument(options).and_then(read::publish_options) {
             Ok(options) => options,
             Err(e) => return self.invalid(e, "options"),
