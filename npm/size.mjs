@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
-/** The files an entry loads: its module, what it imports (relatively), and each glue's wasm. */
+/** The files an entry loads: its module, what it imports (relatively), and the wasm it fetches. */
 export function entryFiles(entry, web = path.join(root, "pkg/web")) {
   const seen = new Set();
   const visit = (file) => {
@@ -20,8 +20,7 @@ export function entryFiles(entry, web = path.join(root, "pkg/web")) {
     for (const m of text.matchAll(/(?:import|export)\s*(?:[^"';]*?\bfrom\s*)?["'](\.[^"']+)["']/g)) {
       visit(path.resolve(path.dirname(file), m[1]));
     }
-    const wasm = file.replace(/\.js$/, "_bg.wasm");
-    if (/new URL\(['"][^'"]+_bg\.wasm['"]/.test(text)) seen.add(wasm);
+    for (const m of text.matchAll(/new URL\(['"]([^'"]+_bg\.wasm)['"]/g)) seen.add(path.resolve(path.dirname(file), m[1]));
   };
   visit(path.join(web, `${entry}.js`));
   return [...seen];

@@ -460,3 +460,6 @@ export class MqttClient {
     }
   }
 }
+
+// The package is minified without keeping names (1 KB less); the public class keeps its own.
+Object.defineProperty(MqttClient, "name", { value: "MqttClient" });
