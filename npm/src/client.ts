@@ -19,7 +19,7 @@ const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNE
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
-  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17;
+  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18;
 const NONE = new Uint8Array(0);
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 const EVENTS = ["message", "state", "error"] as const;
@@ -114,12 +114,13 @@ export class MqttClient {
     this.url = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
     this.#core = call(() => new ClientCore(url, plain(options, "options"), seed, usesWorker()));
-    const [clientId, persistence, reconnect, workerTimers, ...protocols] = this.#core.settings();
-    this.clientId = clientId;
-    this.#persistence = persistence;
-    this.#watchNetwork = reconnect !== "";
-    this.#mainThread = workerTimers === "";
-    this.#protocols = protocols;
+    const settings = new Batch(this.#do(SETTINGS));
+    this.clientId = settings.str();
+    this.#persistence = settings.str();
+    this.#watchNetwork = settings.bool();
+    this.#mainThread = !settings.bool();
+    this.#protocols = [];
+    for (let n = settings.u16(); n > 0; n--) this.#protocols.push(settings.str());
     this.#timer = new DeadlineTimer(() => this.#run(this.#do(HANDLE_TIMEOUT)), this.#mainThread);
   }
 

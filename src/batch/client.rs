@@ -67,6 +67,8 @@ pub mod op {
     pub const SET_ONLINE: u8 = 15;
     pub const FLUSH: u8 = 16;
     pub const HANDLE_TIMEOUT: u8 = 17;
+    /// Returns the settings the shell acts on, no deadline.
+    pub const SETTINGS: u8 = 18;
 }
 
 /// State kinds in a `STATE` record.

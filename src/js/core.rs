@@ -34,20 +34,6 @@ impl ClientCore {
         Ok(Self { sup, routes: Router::new() })
     }
 
-    /// `[clientId, persistence or "", reconnect enabled ("1"/""), worker timers ("1"/""), ...protocols]`.
-    pub fn settings(&self) -> Vec<String> {
-        let o = self.sup.client_options();
-        let flag = |b: bool| if b { "1".to_owned() } else { String::new() };
-        let mut out = vec![
-            self.sup.session().options().client_id.clone(),
-            o.persistence.clone().unwrap_or_default(),
-            flag(o.reconnect.enabled),
-            flag(o.worker_timers),
-        ];
-        out.extend(o.websocket_protocols.iter().cloned());
-        out
-    }
-
     /// One command (`crate::batch::client::op`) and its arguments; returns its batch. A text payload
     /// comes as `payload`, written straight into the wasm's memory.
     #[allow(clippy::too_many_arguments)]
@@ -95,6 +81,7 @@ impl ClientCore {
             }
             op::SET_ONLINE => self.sup.set_online(t, n != 0.0),
             op::FLUSH => self.sup.flush(t),
+            op::SETTINGS => return self.settings(),
             _ => self.sup.handle_timeout(t),
         };
         self.batch(&ev)
@@ -116,6 +103,19 @@ fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
 }
 
 impl ClientCore {
+    /// The settings the shell acts on: the client id, the persistence database (or ""), whether it
+    /// reconnects, whether its timers run on the worker clock, and the WebSocket subprotocols.
+    fn settings(&self) -> Vec<u8> {
+        let o = self.sup.client_options();
+        let mut b = Batch::new();
+        b.str(&self.sup.session().options().client_id).str(o.persistence.as_deref().unwrap_or(""));
+        b.bool(o.reconnect.enabled).bool(o.worker_timers).u16(o.websocket_protocols.len() as u16);
+        for p in &o.websocket_protocols {
+            b.str(p);
+        }
+        b.finish(None)
+    }
+
     fn connect(&mut self, now: u64) -> Vec<u8> {
         let mut b = Batch::new();
         match self.sup.connect(now) {

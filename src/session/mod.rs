@@ -20,7 +20,7 @@ pub mod topic;
 
 use std::collections::VecDeque;
 
-use crate::collections::VecMap;
+use crate::collections::{heapsort, VecMap};
 use in_flight::InFlight as InFlightTable;
 
 pub use error::SessionError;
@@ -371,7 +371,7 @@ impl Session {
     fn unsend_in_flight(&mut self) {
         // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.
         let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, id)).collect();
-        order.sort_unstable();
+        heapsort(&mut order);
         let mut publishes = std::mem::take(&mut self.publishes);
         for (token, id) in order.into_iter().rev() {
             if let Some(flight) = publishes.remove(id) {
@@ -746,8 +746,8 @@ impl Session {
                 None => publishes.push((flight.token, id)),
             }
         }
-        releases.sort_unstable();
-        publishes.sort_unstable();
+        heapsort(&mut releases);
+        heapsort(&mut publishes);
         self.unsent = publishes.into_iter().map(|(_, id)| id).collect();
         for (_, id) in releases {
             if let Some(flight) = self.publishes.get(id).cloned() {
@@ -791,7 +791,7 @@ impl Session {
     fn take_in_flight(&mut self) -> Vec<u64> {
         // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.
         let mut order: Vec<(u64, u16)> = self.publishes.iter().map(|(id, f)| (f.token, id)).collect();
-        order.sort_unstable();
+        heapsort(&mut order);
         self.publishes.clear();
         order.into_iter().map(|(token, _)| token).collect()
     }

@@ -118,7 +118,7 @@ impl Supervisor {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(ClientError::Session(SessionError::InvalidOption {
                 field: "url",
-                reason: format!("{url:?} is not a WebSocket URL: it must start with ws:// or wss://"),
+                reason: format!("\"{url}\" is not a WebSocket URL: it must start with ws:// or wss://"),
             }));
         }
         let mut jitter = Jitter::new(seed);

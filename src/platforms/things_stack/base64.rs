@@ -51,7 +51,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, String> {
                         63
                     }
                 }
-                _ => return Err(format!("invalid symbol {:?} at offset {}", char::from(c), index * 4 + i)),
+                _ => return Err(format!("invalid symbol '{}' at offset {}", char::from(c), index * 4 + i)),
             };
             n |= u32::from(sextet) << (18 - 6 * i);
         }

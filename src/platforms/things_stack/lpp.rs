@@ -71,7 +71,9 @@ pub fn read_lpp(bytes: &[u8]) -> Result<Vec<Reading>, ThingsStackError> {
             return Err(bad("a record needs a channel and a type byte".into()));
         };
         let Some(t) = TYPES.iter().find(|t| t.code == code) else {
-            return Err(bad(format!("unknown type 0x{code:02X} on channel {channel}")));
+            // No `{:02X}`: hex formatting would come into the package for this one message.
+            let hex = |n: u8| char::from(b"0123456789ABCDEF"[usize::from(n & 15)]);
+            return Err(bad(format!("unknown type 0x{}{} on channel {channel}", hex(code >> 4), hex(code))));
         };
         let Some(v) = bytes.get(i + 2..i + 2 + t.size) else {
             return Err(bad(format!("{} on channel {channel} needs {} bytes", t.name, t.size)));

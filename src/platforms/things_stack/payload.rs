@@ -17,7 +17,7 @@ pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, ThingsStackError> {
             }
             c => match c.to_digit(16) {
                 Some(d) => digits.push(d as u8),
-                None => return Err(bad(format!("{c:?} is not a hex digit"))),
+                None => return Err(bad(format!("'{c}' is not a hex digit"))),
             },
         }
     }

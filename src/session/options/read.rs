@@ -107,8 +107,12 @@ pub fn object<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Vec<
     match keys.iter().find(|k| !fields.iter().any(|(f, _)| f == k)) {
         None => Ok(values),
         Some(key) => {
-            let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
-            Err(ReadError::new(format!("unknown option; the known ones are {}", known.join(", "))).under(key))
+            let mut message = String::from("unknown option; the known ones are ");
+            for (i, (field, _)) in fields.iter().enumerate() {
+                message.push_str(if i == 0 { "" } else { ", " });
+                message.push_str(field);
+            }
+            Err(ReadError::new(message).under(key))
         }
     }
 }
