@@ -35,9 +35,7 @@ impl AppError {
             Self::ThingsStack(e) => match e {
                 ThingsStackError::InvalidFPort(_) => Some("f_port"),
                 ThingsStackError::PayloadTooLong { .. }
-                | ThingsStackError::InvalidHex { .. }
-                | ThingsStackError::InvalidBase64(_)
-                | ThingsStackError::InvalidUtf8(_)
+                | ThingsStackError::Payload(_)
                 | ThingsStackError::PayloadConflict { .. } => Some("payload"),
                 ThingsStackError::InvalidPriority(_) => Some("priority"),
                 ThingsStackError::CorrelationIdTooLong { .. } => Some("correlation_ids"),

@@ -130,20 +130,35 @@ impl Coded for crate::platforms::things_stack::ThingsStackError {
         match self {
             E::InvalidFPort(n) => vec![(*n).into()],
             E::PayloadTooLong { len } => vec![(*len).into()],
-            E::InvalidPriority(s) | E::InvalidBase64(s) | E::InvalidUtf8(s) | E::Formatter(s) => vec![s.into()],
+            E::InvalidPriority(s) | E::Formatter(s) => vec![s.into()],
             E::CorrelationIdTooLong { id, len } => vec![id.into(), (*len).into()],
             E::PayloadConflict { both } => vec![u8::from(*both).into()],
             E::InvalidDecodedPayload(what) => vec![(*what).into()],
-            E::InvalidHex { input, reason } => vec![input.into(), reason.into()],
             E::InvalidId { what, id, reason } => vec![(*what).into(), id.into(), (*reason).into()],
             E::MissingApiKey => Vec::new(),
             E::NotAuthorized { app_id, tenant } => vec![app_id.into(), tenant.as_deref().unwrap_or("").into()],
             E::InvalidEvent { topic, detail } => vec![topic.into(), detail.into()],
-            E::InvalidLpp { offset, reason } => vec![(*offset).into(), reason.into()],
             E::DownlinkTimeout { correlation_id, waited_ms, last } => {
                 vec![correlation_id.into(), (*waited_ms).into(), last.into()]
             }
+            E::Payload(e) => e.args(),
             E::Client(e) => e.args(),
+        }
+    }
+}
+
+#[cfg(feature = "payload")]
+impl Coded for crate::platforms::things_stack::PayloadError {
+    fn code(&self) -> &'static str {
+        Self::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        use crate::platforms::things_stack::PayloadError as E;
+        match self {
+            E::InvalidBase64(s) | E::InvalidUtf8(s) => vec![s.into()],
+            E::InvalidHex { input, reason } => vec![input.into(), reason.into()],
+            E::InvalidLpp { offset, reason } => vec![(*offset).into(), reason.into()],
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The Things Stack layer's one error type: each variant has a message that says what to fix and
-//! a stable `code()`; errors from the MQTT client pass through with their own code.
+//! The Things Stack layer's errors: each variant has a message that says what to fix and a stable
+//! `code()`; errors from the MQTT client pass through with their own code. The payload helpers'
+//! errors are a type of their own, `PayloadError`, so that a build with the helpers alone (the npm
+//! package's generic entry) carries none of the rest.
 
 use crate::error::ClientError;
 
@@ -25,15 +27,6 @@ pub enum ThingsStackError {
     #[error("decoded_payload must be a JSON object (the input of the downlink encoder), not {0}")]
     InvalidDecodedPayload(&'static str),
 
-    #[error("invalid hex {input:?}: {reason}")]
-    InvalidHex { input: String, reason: String },
-
-    #[error("invalid base64: {0}")]
-    InvalidBase64(String),
-
-    #[error("the payload is not UTF-8 text: {0}")]
-    InvalidUtf8(String),
-
     #[error("invalid {what} {id:?}: {reason}")]
     InvalidId { what: &'static str, id: String, reason: &'static str },
 
@@ -46,9 +39,6 @@ pub enum ThingsStackError {
     #[error("invalid event on {topic:?}: {detail}")]
     InvalidEvent { topic: String, detail: String },
 
-    #[error("invalid CayenneLPP payload at byte {offset}: {reason}")]
-    InvalidLpp { offset: usize, reason: String },
-
     #[error("the payload formatter failed: {0}")]
     Formatter(String),
 
@@ -56,7 +46,37 @@ pub enum ThingsStackError {
     DownlinkTimeout { correlation_id: String, waited_ms: u32, last: String },
 
     #[error(transparent)]
+    Payload(#[from] PayloadError),
+
+    #[error(transparent)]
     Client(#[from] ClientError),
+}
+
+/// What the payload helpers refuse: hex, base64, UTF-8 text and CayenneLPP that do not parse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("invalid hex {input:?}: {reason}")]
+    InvalidHex { input: String, reason: String },
+
+    #[error("invalid base64: {0}")]
+    InvalidBase64(String),
+
+    #[error("the payload is not UTF-8 text: {0}")]
+    InvalidUtf8(String),
+
+    #[error("invalid CayenneLPP payload at byte {offset}: {reason}")]
+    InvalidLpp { offset: usize, reason: String },
+}
+
+impl PayloadError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidHex { .. } => "TTS_INVALID_HEX",
+            Self::InvalidBase64(_) => "TTS_INVALID_BASE64",
+            Self::InvalidUtf8(_) => "TTS_INVALID_UTF8",
+            Self::InvalidLpp { .. } => "TTS_INVALID_LPP",
+        }
+    }
 }
 
 impl ThingsStackError {
@@ -69,16 +89,13 @@ impl ThingsStackError {
             Self::CorrelationIdTooLong { .. } => "TTS_CORRELATION_ID_TOO_LONG",
             Self::PayloadConflict { .. } => "TTS_PAYLOAD_CONFLICT",
             Self::InvalidDecodedPayload(_) => "TTS_INVALID_DECODED_PAYLOAD",
-            Self::InvalidHex { .. } => "TTS_INVALID_HEX",
-            Self::InvalidBase64(_) => "TTS_INVALID_BASE64",
-            Self::InvalidUtf8(_) => "TTS_INVALID_UTF8",
             Self::InvalidId { .. } => "TTS_INVALID_ID",
             Self::MissingApiKey => "TTS_MISSING_API_KEY",
             Self::NotAuthorized { .. } => "TTS_NOT_AUTHORIZED",
             Self::InvalidEvent { .. } => "TTS_INVALID_EVENT",
-            Self::InvalidLpp { .. } => "TTS_INVALID_LPP",
             Self::Formatter(_) => "TTS_FORMATTER_ERROR",
             Self::DownlinkTimeout { .. } => "TTS_DOWNLINK_TIMEOUT",
+            Self::Payload(e) => e.code(),
             Self::Client(e) => e.code(),
         }
     }

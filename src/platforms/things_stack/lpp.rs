@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::error::ThingsStackError;
+use super::error::PayloadError;
 
 /// One LPP data type: its code, name in TTS's output, and value size in bytes.
 struct LppType {
@@ -62,11 +62,11 @@ impl Reading {
 
 /// Reads `channel, type, value...` records, in order (a later record on the same key wins in
 /// [`decode_lpp`], as in TTS's formatter).
-pub fn read_lpp(bytes: &[u8]) -> Result<Vec<Reading>, ThingsStackError> {
+pub fn read_lpp(bytes: &[u8]) -> Result<Vec<Reading>, PayloadError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let bad = |reason: String| ThingsStackError::InvalidLpp { offset: i, reason };
+        let bad = |reason: String| PayloadError::InvalidLpp { offset: i, reason };
         let (Some(&channel), Some(&code)) = (bytes.get(i), bytes.get(i + 1)) else {
             return Err(bad("a record needs a channel and a type byte".into()));
         };
@@ -85,7 +85,7 @@ pub fn read_lpp(bytes: &[u8]) -> Result<Vec<Reading>, ThingsStackError> {
 }
 
 /// Decodes into `{"<name>_<channel>": value}`, the JSON TTS's formatter produces.
-pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, ThingsStackError> {
+pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, PayloadError> {
     let mut out = Map::new();
     for r in read_lpp(bytes)? {
         let value = match r.value {
@@ -179,7 +179,7 @@ mod tests {
     fn truncated_or_unknown_records_are_errors_with_their_offset() {
         assert_eq!(
             decode_lpp(&[1, 0x67, 0x00]).unwrap_err(),
-            ThingsStackError::InvalidLpp { offset: 0, reason: "temperature on channel 1 needs 2 bytes".into() }
+            PayloadError::InvalidLpp { offset: 0, reason: "temperature on channel 1 needs 2 bytes".into() }
         );
         let e = decode_lpp(&[1, 0x66, 1, 2, 0x42, 0]).unwrap_err();
         assert_eq!(e.code(), "TTS_INVALID_LPP");

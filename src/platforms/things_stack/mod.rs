@@ -31,7 +31,7 @@ pub use builder::DownlinkBuilder;
 pub use decoder::{CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput};
 #[cfg(feature = "things-stack")]
 pub use downlink::{ClassBc, ClassBcGateway, Downlink, GatewayIds, Priority};
-pub use error::ThingsStackError;
+pub use error::{PayloadError, ThingsStackError};
 #[cfg(feature = "things-stack")]
 pub use event::{parse_event, ApplicationUp, ThingsStackEvent, UpMessage};
 pub use lpp::decode_lpp;

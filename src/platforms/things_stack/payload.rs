@@ -2,11 +2,11 @@
 //! base64 (as the MQTT API carries it) and UTF-8 text.
 
 use super::base64;
-use super::error::ThingsStackError;
+use super::error::PayloadError;
 
 /// Hex to bytes. Accepts either case, spaces, colons and `0x` prefixes: `BE EF`, `be:ef`, `0xBEEF`, `0xBE 0xEF`.
-pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, ThingsStackError> {
-    let bad = |reason: String| ThingsStackError::InvalidHex { input: hex.to_owned(), reason };
+pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, PayloadError> {
+    let bad = |reason: String| PayloadError::InvalidHex { input: hex.to_owned(), reason };
     let mut digits = Vec::with_capacity(hex.len());
     let mut chars = hex.chars().peekable();
     while let Some(c) = chars.next() {
@@ -40,8 +40,8 @@ pub fn bytes_to_hex(bytes: &[u8]) -> String {
 
 /// Base64 to bytes, padded or not, in the standard or the URL-safe alphabet, as protobuf's JSON
 /// mapping of `bytes` reads it; surrounding whitespace is ignored.
-pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, ThingsStackError> {
-    base64::decode(text.trim()).map_err(ThingsStackError::InvalidBase64)
+pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, PayloadError> {
+    base64::decode(text.trim()).map_err(PayloadError::InvalidBase64)
 }
 
 /// Bytes to padded standard base64, the form `frm_payload` takes on the wire.
@@ -49,11 +49,11 @@ pub fn bytes_to_base64(bytes: &[u8]) -> String {
     base64::encode(bytes)
 }
 
-pub fn hex_to_base64(hex: &str) -> Result<String, ThingsStackError> {
+pub fn hex_to_base64(hex: &str) -> Result<String, PayloadError> {
     hex_to_bytes(hex).map(|b| bytes_to_base64(&b))
 }
 
-pub fn base64_to_hex(text: &str) -> Result<String, ThingsStackError> {
+pub fn base64_to_hex(text: &str) -> Result<String, PayloadError> {
     base64_to_bytes(text).map(|b| bytes_to_hex(&b))
 }
 
@@ -61,15 +61,15 @@ pub fn text_to_bytes(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
 }
 
-pub fn bytes_to_text(bytes: &[u8]) -> Result<String, ThingsStackError> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| ThingsStackError::InvalidUtf8(e.to_string()))
+pub fn bytes_to_text(bytes: &[u8]) -> Result<String, PayloadError> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| PayloadError::InvalidUtf8(e.to_string()))
 }
 
 pub fn text_to_base64(text: &str) -> String {
     bytes_to_base64(text.as_bytes())
 }
 
-pub fn base64_to_text(text: &str) -> Result<String, ThingsStackError> {
+pub fn base64_to_text(text: &str) -> Result<String, PayloadError> {
     bytes_to_text(&base64_to_bytes(text)?)
 }
 
