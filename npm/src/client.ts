@@ -19,7 +19,7 @@ const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNE
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
-  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18;
+  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19;
 const NONE = new Uint8Array(0);
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 const EVENTS = ["message", "state", "error"] as const;
@@ -251,7 +251,7 @@ export class MqttClient {
 
   /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
   liveResources(): LiveResources {
-    const timers = this.#closed ? 0 : Math.max(this.#core.armedTimers(), this.#timer.armed ? 1 : 0);
+    const timers = this.#closed ? 0 : Math.max(new Batch(this.#do(ARMED_TIMERS)).f64(), this.#timer.armed ? 1 : 0);
     return { timers, socket: this.#ws !== null, listeners: this.#listeners.length + this.#routes.size };
   }
 

@@ -69,6 +69,8 @@ pub mod op {
     pub const HANDLE_TIMEOUT: u8 = 17;
     /// Returns the settings the shell acts on, no deadline.
     pub const SETTINGS: u8 = 18;
+    /// Returns how many timers the core has armed (for `liveResources`), no deadline.
+    pub const ARMED_TIMERS: u8 = 19;
 }
 
 /// State kinds in a `STATE` record.

@@ -82,15 +82,14 @@ impl ClientCore {
             op::SET_ONLINE => self.sup.set_online(t, n != 0.0),
             op::FLUSH => self.sup.flush(t),
             op::SETTINGS => return self.settings(),
+            op::ARMED_TIMERS => {
+                let mut b = Batch::new();
+                b.f64(self.sup.armed_timers() as f64);
+                return b.finish(None);
+            }
             _ => self.sup.handle_timeout(t),
         };
         self.batch(&ev)
-    }
-
-    /// Timers the core has armed (for `liveResources`).
-    #[wasm_bindgen(js_name = armedTimers)]
-    pub fn armed_timers(&self) -> u32 {
-        self.sup.armed_timers() as u32
     }
 }
 

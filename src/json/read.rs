@@ -50,7 +50,11 @@ impl ReadError {
     pub fn under(mut self, key: &str) -> Self {
         let key = if key.is_empty() { "\"\"" } else { key }; // the empty key, shown, not lost
         let joiner = if self.path.is_empty() || self.path.starts_with('[') { "" } else { "." };
-        self.path = format!("{key}{joiner}{}", self.path);
+        let mut path = String::with_capacity(key.len() + 1 + self.path.len());
+        path.push_str(key);
+        path.push_str(joiner);
+        path.push_str(&self.path);
+        self.path = path;
         self
     }
 }

@@ -121,7 +121,7 @@ pub struct Session {
     /// In-flight QoS >= 1 publishes by packet id, kept so that a lost connection can send them again.
     publishes: InFlightTable<InFlight>,
     /// QoS >= 1 publishes waiting for a slot under the broker's Receive Maximum, in order.
-    held: VecDeque<(u64, Outgoing)>,
+    held: VecDeque<Queued>,
     /// In-flight messages of a resumed session not resent yet, in order: the broker's Receive
     /// Maximum had no room for them (MQTT 5 §4.9). They keep their packet ids.
     unsent: VecDeque<u16>,
@@ -302,7 +302,7 @@ impl Session {
             return Ok((PublishTicket { token, packet_id: None, queued: true }, events));
         }
         if self.must_hold(msg.qos) {
-            self.held.push_back((token, msg.clone()));
+            self.held.push_back(Queued { token, message: msg.clone() });
             return Ok((PublishTicket { token, packet_id: None, queued: true }, Vec::new()));
         }
         let mut out = Vec::new();
@@ -332,7 +332,7 @@ impl Session {
     /// the broker's Receive Maximum.
     fn send_or_hold(&mut self, token: u64, message: Outgoing, out: &mut Vec<SessionEvent>) {
         if self.must_hold(message.qos) {
-            self.held.push_back((token, message));
+            self.held.push_back(Queued { token, message });
             return;
         }
         self.send_waiting(token, message, out);
@@ -361,7 +361,7 @@ impl Session {
     /// Sends held messages while the broker's Receive Maximum leaves room.
     fn release_held(&mut self, out: &mut Vec<SessionEvent>) {
         while self.phase == Phase::Connected && !self.at_receive_maximum() {
-            let Some((token, message)) = self.held.pop_front() else { break };
+            let Some(Queued { token, message }) = self.held.pop_front() else { break };
             self.send_waiting(token, message, out);
         }
     }
@@ -375,7 +375,7 @@ impl Session {
         let mut publishes = std::mem::take(&mut self.publishes);
         for (token, id) in order.into_iter().rev() {
             if let Some(flight) = publishes.remove(id) {
-                self.held.push_front((token, flight.message));
+                self.held.push_front(Queued { token, message: flight.message });
             }
         }
     }
@@ -534,7 +534,7 @@ impl Session {
         } else {
             self.received_qos2.clear();
             let mut lost = self.take_in_flight();
-            lost.extend(self.held.drain(..).map(|(t, _)| t));
+            lost.extend(self.held.drain(..).map(|q| q.token));
             for token in lost {
                 out.push(SessionEvent::NotifyPublishCompleted { token, result: Err(SessionError::ConnectionLost) });
             }
@@ -684,10 +684,7 @@ impl Session {
     }
 
     fn on_connected(&mut self, connack: ConnAck, out: &mut Vec<SessionEvent>) -> Result<(), SessionError> {
-        // MQTT 5 §3.2.2.3.3, §3.2.2.3.6: zero is not a limit a broker may announce.
-        if connack.receive_maximum == Some(0) || connack.maximum_packet_size == Some(0) {
-            return Err(SessionError::Protocol { detail: "a CONNACK with a limit of 0".into() });
-        }
+        // The codec refused a Receive Maximum or Maximum Packet Size of 0 (MQTT 5 §3.2.2.3.3, §3.2.2.3.6).
         self.phase = Phase::Connected;
         self.connected_before = true;
         out.push(SessionEvent::RequestTimerCancel(TimerKind::ConnectTimeout));
@@ -801,7 +798,7 @@ impl Session {
     pub fn discard_pending(&mut self) -> Vec<u64> {
         self.unsent.clear();
         let mut tokens = self.take_in_flight();
-        tokens.extend(self.held.drain(..).map(|(token, _)| token));
+        tokens.extend(self.held.drain(..).map(|q| q.token));
         if let Some(q) = self.queue.as_mut() {
             tokens.extend(q.drain().into_iter().map(|q| q.token));
         }

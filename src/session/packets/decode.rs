@@ -169,6 +169,9 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             let topic = r.string()?;
             let packet_id = if qos > 0 { Some(r.packet_id()?) } else { None };
             if v5 {
+                if r.is_empty() {
+                    return Err("an MQTT 5 PUBLISH without its property length");
+                }
                 let p: Vec<Property> = props::read(&mut r, props::IN_PUBLISH)?;
                 // MQTT 5 §3.3.2.3.4: this client announces no Topic Alias Maximum, so allows none.
                 if props::int(&p, props::TOPIC_ALIAS).is_some() {
@@ -239,6 +242,11 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             let mut code = 0;
             if !r.is_empty() {
                 code = code_in(r.u8()?, if kind == 14 { DISCONNECT_CODES } else { AUTH_CODES })?;
+                // MQTT 5.0 §3.15.2.2.2: an AUTH that continues or restarts authentication names its
+                // Authentication Method, so it has properties.
+                if kind == 15 && code != 0 && r.is_empty() {
+                    return Err("an AUTH without its property length");
+                }
                 if !r.is_empty() {
                     props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
                 }

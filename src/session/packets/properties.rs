@@ -142,9 +142,15 @@ pub(super) fn read<'a>(r: &mut Reader<'a>, allowed: Allowed) -> Result<Vec<Prope
         match value {
             Value::Int(v) if FLAGS.has(id) && v > 1 => return Err("a property that only takes 0 or 1"),
             Value::Int(0) if id == SUBSCRIPTION_IDENTIFIER => return Err("a subscription identifier of 0"),
+            // MQTT 5.0 §3.2.2.3.3, §3.2.2.3.6: zero is not a limit a broker may announce.
+            Value::Int(0) if id == RECEIVE_MAXIMUM || id == MAXIMUM_PACKET_SIZE => return Err("a limit of 0"),
             _ => {}
         }
         props.push(Property { id, value });
+    }
+    // MQTT 5.0 §3.15.2.2.3: an AUTH carries Authentication Data only with an Authentication Method.
+    if allowed == IN_AUTH && seen & (1 << AUTHENTICATION_DATA) != 0 && seen & (1 << AUTHENTICATION_METHOD) == 0 {
+        return Err("authentication data without an authentication method");
     }
     Ok(props)
 }
