@@ -302,3 +302,16 @@ fn what_is_not_plain_data_is_refused() {
     fine.push(0);
     assert!(plain::decode(&fine).is_ok());
 }
+
+// What `MqttClient`'s constructor reads back (npm/src/client.ts): id, database, two flags, protocols.
+#[test]
+fn the_settings_record_names_what_the_shell_acts_on() {
+    let o = ClientOptions { persistence: Some("db".into()), worker_timers: false, ..ClientOptions::default() };
+    let bytes = iotmqtt::batch::client::settings("c1", &o);
+    let (deadline, mut r) = Reader::new(&bytes);
+    assert_eq!(deadline, -1.0);
+    assert_eq!((r.str(), r.str(), r.u8(), r.u8()), ("c1".to_owned(), "db".to_owned(), 1, 0));
+    let protocols: Vec<String> = (0..r.u16()).map(|_| r.str()).collect();
+    assert_eq!(protocols, ["binary", "mqtt"]);
+    assert_eq!(r.at, bytes.len());
+}

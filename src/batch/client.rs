@@ -2,6 +2,7 @@
 
 use super::Batch;
 use crate::error::ClientError;
+use crate::session::options::ClientOptions;
 use crate::session::router::Router;
 use crate::session::ConnAck;
 use crate::supervisor::{ConnectionState, Event, Flush};
@@ -81,6 +82,18 @@ pub mod state {
     pub const RECONNECTING: u8 = 3;
     pub const DISCONNECTED: u8 = 4;
     pub const CLOSED: u8 = 5;
+}
+
+/// What `op::SETTINGS` returns: the client id, the persistence database (or ""), whether it
+/// reconnects, whether its timers run on the worker clock, and the WebSocket subprotocols.
+pub fn settings(client_id: &str, o: &ClientOptions) -> Vec<u8> {
+    let mut b = Batch::new();
+    b.str(client_id).str(o.persistence.as_deref().unwrap_or(""));
+    b.bool(o.reconnect.enabled).bool(o.worker_timers).u16(o.websocket_protocols.len() as u16);
+    for p in &o.websocket_protocols {
+        b.str(p);
+    }
+    b.finish(None)
 }
 
 pub fn connack(b: &mut Batch, ack: &ConnAck) {

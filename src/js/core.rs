@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::errors::thrown;
-use crate::batch::client::{connack, events, op, tag};
+use crate::batch::client::{connack, events, op, settings, tag};
 use crate::batch::plain::{self, Entries};
 use crate::batch::{Batch, InvalidOption};
 use crate::error::{ClientError, SessionError};
@@ -105,14 +105,7 @@ impl ClientCore {
     /// The settings the shell acts on: the client id, the persistence database (or ""), whether it
     /// reconnects, whether its timers run on the worker clock, and the WebSocket subprotocols.
     fn settings(&self) -> Vec<u8> {
-        let o = self.sup.client_options();
-        let mut b = Batch::new();
-        b.str(&self.sup.session().options().client_id).str(o.persistence.as_deref().unwrap_or(""));
-        b.bool(o.reconnect.enabled).bool(o.worker_timers).u16(o.websocket_protocols.len() as u16);
-        for p in &o.websocket_protocols {
-            b.str(p);
-        }
-        b.finish(None)
+        settings(&self.sup.session().options().client_id, self.sup.client_options())
     }
 
     fn connect(&mut self, now: u64) -> Vec<u8> {
