@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // CPU profile of one benchmark run, the way the hot-path fixes in BENCHMARKS.md were found: a build of
-// the package that keeps wasm function names (pkg/profile: release code, wasm-bindgen without wasm-opt),
-// the benchmark page (npm contestant unless told otherwise) against a mosquitto of its own, DevTools'
-// Profiler at 100 µs, then self time by function and the number of WebSocket sends and receives.
+// the generic entry that keeps its names (pkg/profile: the release core through wasm-bindgen without
+// wasm-opt, the TypeScript shell bundled unminified), the benchmark page (npm contestant unless told
+// otherwise) against a mosquitto of its own, DevTools' Profiler at 100 µs, then self time by function
+// and the number of WebSocket sends and receives.
 //
 //   node bench/profile.mjs [npm|mqttjs|raw] [qos0|qos1] [count]     (default: npm qos0 30000)
 //
-// Builds pkg/profile first (cargo build --release --lib + wasm-bindgen); writes the raw profile to
+// Builds pkg/profile first (cargo build --release --lib + wasm-bindgen + esbuild); writes the raw profile to
 // test-output/profile-<contestant>-<mode>.cpuprofile (open it in Chromium's DevTools).
+import { build } from "esbuild";
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,8 +17,17 @@ import { ROOT, launchChromium, startBroker, startServer } from "./lib.mjs";
 const [contestant = "npm", mode = "qos0", countArg = "30000"] = process.argv.slice(2);
 const count = Number(countArg);
 
-execSync("cargo build --release --lib --target wasm32-unknown-unknown", { cwd: ROOT, stdio: "inherit" });
-execSync("wasm-bindgen --target web --out-dir pkg/profile --out-name iotmqtt target/wasm32-unknown-unknown/release/iotmqtt.wasm", { cwd: ROOT, stdio: "inherit" });
+execSync("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features payload,small-alloc", { cwd: ROOT, stdio: "inherit" });
+execSync("wasm-bindgen --target web --out-dir pkg/profile --out-name iotmqtt_core target/wasm32-unknown-unknown/release/iotmqtt.wasm", { cwd: ROOT, stdio: "inherit" });
+await build({
+  entryPoints: [path.join(ROOT, "npm/src/index.ts")],
+  outfile: path.join(ROOT, "pkg/profile/iotmqtt.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  logLevel: "warning",
+  plugins: [{ name: "core", setup: (b) => b.onResolve({ filter: /^#core$/ }, () => ({ path: path.join(ROOT, "pkg/profile/iotmqtt_core.js") })) }],
+});
 
 const server = await startServer();
 const broker = await startBroker("iotmqtt-profile-");
