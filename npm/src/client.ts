@@ -3,7 +3,7 @@
 // Every rule (reconnect, keepalive, queueing, validation, routing) is the core's.
 import { ClientCore } from "#core";
 import { Batch, call } from "./batch.js";
-import { DeadlineTimer, schedule, usesWorker } from "./clock.js";
+import { DeadlineTimer, tick, usesWorker } from "./clock.js";
 import { coded, iotError, type IotMqttError } from "./errors.js";
 import { payloadBytes, plain } from "./plain.js";
 import { MessageStore } from "./store.js";
@@ -330,7 +330,7 @@ export class MqttClient {
         }
         case FLUSH: {
           const flush = () => this.#run(this.#do(FLUSH_NOW));
-          if (b.bool()) schedule(0, false, flush);
+          if (b.bool()) tick(flush);
           else queueMicrotask(flush);
           break;
         }
