@@ -783,3 +783,17 @@ fn generated_client_ids_are_distinct_and_short() {
     assert_ne!(a, b);
     assert!(a.len() <= 23, "MQTT 3.1.1 servers must accept ids up to 23 bytes");
 }
+
+// One result per filter goes back to the shell counted in 16 bits: a longer list is refused whole.
+#[test]
+fn more_than_65535_filters_at_once_are_refused() {
+    let mut s = connected(ProtocolVersion::V5);
+    let filters: Vec<String> = (0..65_536).map(|i| format!("f/{i}")).collect();
+    let e = s.unsubscribe(&filters).unwrap_err();
+    assert!(matches!(e, SessionError::InvalidOption { field: "filters", .. }), "{e:?}");
+    let with_qos: Vec<(String, QoS)> = filters.into_iter().map(|f| (f, QoS::AtMostOnce)).collect();
+    assert!(matches!(s.subscribe(&with_qos), Err(SessionError::InvalidOption { field: "filters", .. })));
+    let (_, ev) = s.unsubscribe(&with_qos[..65_535].iter().map(|(f, _)| f.clone()).collect::<Vec<_>>()).unwrap();
+    let sends: Vec<u8> = ev.iter().filter_map(|e| if let E::RequestSend(b) = e { Some(b[0]) } else { None }).collect();
+    assert_eq!(sends, [0xA2], "one UNSUBSCRIBE sent for 65,535 filters");
+}

@@ -113,7 +113,7 @@ export class MqttClient {
   constructor(url: string, options?: MqttClientOptions) {
     this.url = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
-    this.#core = call(() => new ClientCore(url, plain(options, "options"), seed, usesWorker()));
+    this.#core = call(() => new ClientCore(url, plain(options, "options", false, ["will.payload"]), seed, usesWorker()));
     const settings = new Batch(this.#do(SETTINGS));
     this.clientId = settings.str();
     this.#persistence = settings.str();

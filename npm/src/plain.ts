@@ -14,11 +14,13 @@ const NONE = Uint8Array.of(0);
 
 /**
  * `value` as plain data. `name` names the argument in errors about itself. With `keyed`, a getter
- * that throws is reported at its key (`qos`); without, at the object holding it (`options`).
+ * that throws is reported at its key (`qos`); without, at the object holding it (`options`). The
+ * values at `payloads` (paths such as `will.payload`) are payloads: written as their bytes, as
+ * `publish` sends them (any JSON value as its JSON text).
  */
-export function plain(value: unknown, name: string, keyed = false): Uint8Array {
+export function plain(value: unknown, name: string, keyed = false, payloads: readonly string[] = []): Uint8Array {
   if (value === undefined) return NONE;
-  const w = new Writer(name, keyed);
+  const w = new Writer(name, keyed, payloads);
   w.walk(value, "", 0);
   return Uint8Array.from(w.out);
 }
@@ -30,7 +32,7 @@ class Writer {
   out: number[] = [];
   #values = MAX_VALUES;
   #text = MAX_TEXT;
-  constructor(readonly name: string, readonly keyed: boolean) {}
+  constructor(readonly name: string, readonly keyed: boolean, readonly payloads: readonly string[]) {}
 
   fail(path: string, reason: string): never {
     const field = path || this.name;
@@ -79,6 +81,17 @@ class Writer {
   walk(v: unknown, path: string, depth: number): void {
     this.charge(path, 1, 0);
     if (v === undefined || v === null) return void this.out.push(0);
+    if (this.payloads.includes(path) && typeof v !== "string") {
+      let bytes: Uint8Array;
+      try {
+        bytes = payloadBytes(v);
+      } catch {
+        return this.fail(path, "not a payload");
+      }
+      this.charge(path, 0, bytes.length);
+      this.out.push(5);
+      return this.bytes(bytes);
+    }
     if (typeof v === "boolean") return void this.out.push(v ? 2 : 1);
     if (typeof v === "string") {
       this.charge(path, 0, v.length);
@@ -93,14 +106,14 @@ class Writer {
       return;
     }
     if (typeof v !== "object") return this.other(typeof v === "function" ? "a function" : `a ${typeof v}`);
-    // instanceof asks a Proxy for its prototype, which a revoked one refuses.
-    if (this.read(path, () => v instanceof ArrayBuffer)) {
+    // instanceof asks a Proxy for its prototype, which a revoked one refuses; a view's `buffer` may be
+    // a throwing getter, or detached. Bytes count against the text cap.
+    const view = this.read(path, () =>
+      v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null);
+    if (view) {
+      this.charge(path, 0, view.length);
       this.out.push(5);
-      return this.bytes(new Uint8Array(v as ArrayBuffer));
-    }
-    if (ArrayBuffer.isView(v)) {
-      this.out.push(5);
-      return this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      return this.bytes(view);
     }
     if (depth >= MAX_DEPTH) this.fail(path, "recursion limit exceeded");
     if (this.read(path, () => Array.isArray(v))) {

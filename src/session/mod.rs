@@ -865,6 +865,10 @@ fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> R
     if filters.len() == 0 {
         return Err(SessionError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });
     }
+    // One result per filter goes back in a batch record counted in 16 bits.
+    if filters.len() > usize::from(u16::MAX) {
+        return Err(SessionError::InvalidOption { field: "filters", reason: "at most 65,535 filters at once".into() });
+    }
     for f in filters {
         validate_topic_filter(f)?;
     }

@@ -292,3 +292,17 @@ fn an_mqtt_5_password_may_come_without_a_user_name() {
     let v3 = ConnectOptions { version: ProtocolVersion::V3_1_1, ..o };
     assert!(matches!(packets::connect(&v3, false), Err(SessionError::InvalidOption { field: "password", .. })));
 }
+
+/// MQTT 3.1.1 §1.5.3, MQTT 5.0 §1.5.4: no U+0000 in a UTF-8 string, which the reference sends.
+#[test]
+fn a_nul_in_a_connect_string_is_refused_before_sending() {
+    for (client_id, username, field) in [("a\0b", None, "clientId"), ("c", Some("u\0"), "username")] {
+        let o = ConnectOptions {
+            client_id: client_id.into(),
+            username: username.map(str::to_owned),
+            ..ConnectOptions::default()
+        };
+        let e = packets::connect(&o, false).unwrap_err();
+        assert!(matches!(e, SessionError::InvalidOption { field: f, .. } if f == field), "{e:?}");
+    }
+}

@@ -456,6 +456,41 @@ describe("JS API", () => {
     ]);
   });
 
+  test("a will payload is any payload (text, bytes, JSON); unsendable wills and too many filters are refused", async () => {
+    const got = await inPage(async (lib, url) => {
+      const grab = async (f) => {
+        try { await f(); return "accepted"; } catch (e) { return [e.code, e.field ?? null]; }
+      };
+      const login = { username: "tester", password: "secret" };
+      const connects = async (payload) => grab(async () => {
+        const c = new lib.MqttClient(url, { ...login, will: { topic: "npm/will", payload, qos: 1 } });
+        try { await c.connect(); } finally { c.close(); }
+      });
+      return {
+        json: await connects({ status: "offline", n: [1, 2] }),
+        number: await connects(0),
+        bytes: await connects(new Uint8Array([1, 2])),
+        text: await connects("offline"),
+        bigint: await grab(() => new lib.MqttClient(url, { will: { topic: "w", payload: 1n } })),
+        nulClientId: await grab(async () => {
+          const c = new lib.MqttClient(url, { ...login, clientId: "a\0b", reconnect: { enabled: false } });
+          try { await c.connect(); } finally { c.close(); }
+        }),
+        tooManyFilters: await grab(() => {
+          const c = new lib.MqttClient(url);
+          const all = Array.from({ length: 65_536 }, (_, i) => `f/${i}`);
+          return c.unsubscribe(all).finally(() => c.close());
+        }),
+      };
+    }, BROKER_WS);
+    assert.deepEqual(got, {
+      json: "accepted", number: "accepted", bytes: "accepted", text: "accepted",
+      bigint: ["INVALID_OPTION", "will.payload"],
+      nulClientId: ["INVALID_OPTION", "clientId"],
+      tooManyFilters: ["INVALID_OPTION", "filters"],
+    });
+  });
+
   test("ThingsBoard device and gateway reach the simulator; provisioning returns credentials", async () => {
     const r = await inPage(async (lib, url) => {
       const d = await lib.ThingsBoardDevice.connect(url, { token: "demo-thermostat-token" });

@@ -51,6 +51,15 @@ fn fits_u16(bytes: &[u8], field: &'static str) -> Result<(), SessionError> {
     }
 }
 
+/// A string field: it fits, and has no U+0000 (MQTT 3.1.1 §1.5.3, MQTT 5.0 §1.5.4).
+fn mqtt_string(text: &str, field: &'static str) -> Result<(), SessionError> {
+    fits_u16(text.as_bytes(), field)?;
+    match text.contains('\0') {
+        true => Err(SessionError::InvalidOption { field, reason: "may not contain the NUL character".into() }),
+        false => Ok(()),
+    }
+}
+
 /// CONNECT. `resume` clears Clean Start so an MQTT 5 reconnect resumes the session it asked for.
 pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError> {
     let v5 = o.version == ProtocolVersion::V5;
@@ -62,14 +71,14 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
     }
     let username = o.username.as_deref().map(str::as_bytes);
     let password = o.password.as_deref().map(str::as_bytes);
-    fits_u16(o.client_id.as_bytes(), "clientId")?;
-    fits_u16(username.unwrap_or_default(), "username")?;
+    mqtt_string(&o.client_id, "clientId")?;
+    mqtt_string(o.username.as_deref().unwrap_or_default(), "username")?;
     fits_u16(password.unwrap_or_default(), "password")?;
     let mut flags = u8::from(o.clean_start && !resume) << 1;
     let mut payload = Vec::new();
     prefixed(&mut payload, o.client_id.as_bytes());
     if let Some(w) = &o.will {
-        fits_u16(w.topic.as_bytes(), "will")?;
+        mqtt_string(&w.topic, "will")?;
         fits_u16(&w.payload, "will")?;
         flags |= 0x04 | (w.qos as u8) << 3 | u8::from(w.retain) << 5;
         if v5 {
