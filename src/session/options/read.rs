@@ -8,6 +8,7 @@ use super::{
     ClientOptions, ConnectOptions, OfflineQueueOptions, ProtocolVersion, QoS, QueueFullPolicy, ReconnectOptions, Will,
 };
 use crate::json::ReadError;
+use crate::session::packets::qos_from_u8;
 
 /// One value of an options object, as its object model holds it.
 #[derive(Debug)]
@@ -125,7 +126,7 @@ fn value<O: Object>(item: Item<O>, kind: Kind) -> Result<Value, ReadError> {
         (Kind::Flag, Item::Bool(b)) => Value::Flag(b),
         (Kind::Number, Item::Number(n)) if n.is_finite() => Value::Number(n),
         (Kind::Whole(max), Item::Number(n)) if whole(n, max) => Value::Whole(n as u64),
-        (Kind::Qos, Item::Number(n)) if whole(n, Some(2)) => Value::Qos(qos_of(n as u8)),
+        (Kind::Qos, Item::Number(n)) if whole(n, Some(2)) => Value::Qos(qos_from_u8(n as u8)),
         (Kind::Version, Item::Text(name)) => match ProtocolVersion::from_name(&name) {
             Some(v) => Value::Version(v),
             None => return Err(ReadError::new(ProtocolVersion::unknown(&name))),
@@ -202,14 +203,6 @@ impl Value {
             Self::Object(v) => Some(v),
             _ => None,
         }
-    }
-}
-
-fn qos_of(q: u8) -> QoS {
-    match q {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => QoS::ExactlyOnce,
     }
 }
 
