@@ -3,13 +3,19 @@
 // Usage: node npm/build.mjs   (after scripts/npm-build.sh has put the glue in pkg/)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = path.join(root, "pkg");
-const ENTRIES = [{ name: "iotmqtt", source: "index.ts" }];
+// Each entry is one bundle over its own wasm core (`core`: the wasm-bindgen output's name), which
+// holds the client core and, for a platform, the platform's core: `#core` and `#cloudplugs` both
+// resolve to it.
+const ENTRIES = [
+  { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core" },
+  { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
+];
 
 for (const target of ["web", "bundler"]) {
   for (const entry of ENTRIES) {
@@ -20,7 +26,7 @@ for (const target of ["web", "bundler"]) {
       format: "esm",
       target: "es2022",
       minify: true,
-      // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); MqttClient sets its own.
+      // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",
       // The web build bundles the wasm-bindgen glue in: one module to fetch, and gzip shares its
@@ -29,10 +35,10 @@ for (const target of ["web", "bundler"]) {
       plugins: [{
         name: "core",
         setup(b) {
-          b.onResolve({ filter: /^#core$/ }, () =>
+          b.onResolve({ filter: /^#(core|cloudplugs)$/ }, () =>
             target === "web"
-              ? { path: path.join(pkg, target, `${entry.name}_core.js`) }
-              : { path: `./${entry.name}_core.js`, external: true });
+              ? { path: path.join(pkg, target, `${entry.core}.js`) }
+              : { path: `./${entry.core}.js`, external: true });
         },
       }],
     });
@@ -48,8 +54,7 @@ for (const target of ["web", "bundler"]) {
   const dir = path.join(pkg, target, "types");
   if (target !== "web") {
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    for (const f of readdirSync(out)) writeFileSync(path.join(dir, f), readFileSync(path.join(out, f)));
+    cpSync(out, dir, { recursive: true });
   }
   for (const entry of ENTRIES) {
     const base = entry.source.replace(/\.ts$/, "");

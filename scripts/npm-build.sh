@@ -3,7 +3,8 @@
 # (pkg/web) and `--target bundler` (pkg/bundler), with package.json, the npm README and .d.ts files
 # without `any`. docs/npm.md describes the entries.
 #   iotmqtt               the TypeScript shell (npm/src) over the Sans-I/O core `ClientCore`
-#   thingsboard, things-stack, cloudplugs
+#   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
+#   thingsboard, things-stack
 #                         the platform classes, still wasm-bindgen facades over the async Rust client
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +18,9 @@ WASM_FLAGS=(--enable-reference-types --enable-bulk-memory --enable-nontrapping-f
 
 rm -rf pkg
 mkdir -p pkg/web pkg/bundler
-# entry name, wasm-bindgen output name, cargo features. Cargo.toml's [profile.release] gives
+# entry name, wasm-bindgen output name, cargo features. Every build writes the crate's inline JS
+# snippets to the same snippets/ folder, numbered by what it declares: the entries whose glue
+# imports them (thingsboard, things-stack) come last. Cargo.toml's [profile.release] gives
 # opt-level z, LTO, one codegen unit and panic=abort.
 while read -r entry out features; do
   cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features "$features"
@@ -30,12 +33,12 @@ while read -r entry out features; do
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
 iotmqtt iotmqtt_core payload,small-alloc
+cloudplugs cloudplugs_core cloudplugs,small-alloc
 thingsboard thingsboard thingsboard,small-alloc
 things-stack things-stack things-stack,small-alloc
-cloudplugs cloudplugs cloudplugs,small-alloc
 ENTRIES
 
-# The TypeScript shell of the generic entry, and its declarations.
+# The TypeScript shell of the generic and CloudPlugs entries, and their declarations.
 node npm/build.mjs
 
 node - "$ROOT" <<'JS'
@@ -50,7 +53,8 @@ for (const target of ["web", "bundler"]) {
   fs.rmSync(path.join(dir, ".gitignore"), { force: true });
   // wasm-bindgen's raw export signatures use `any`; they are internal, so make them `unknown`.
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dir, f))
-    .concat(fs.readdirSync(path.join(dir, "types")).map((f) => path.join(dir, "types", f)));
+    .concat(fs.readdirSync(path.join(dir, "types"), { recursive: true }).filter((f) => f.endsWith(".d.ts"))
+      .map((f) => path.join(dir, "types", f)));
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8").split("\n").map((line) =>
       /^\s*(readonly \w+|export const \w+)\s*:/.test(line) ? line.replace(/\bany\b/g, "unknown") : line).join("\n");
@@ -95,6 +99,6 @@ fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

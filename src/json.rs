@@ -42,6 +42,31 @@ pub fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// Whole numbers as integers, as serde_json reads `7` (and reads what `JSON.stringify` writes for
+/// 2^60); others as floats. A JS number is exact only to 2^53, so larger integers from the network
+/// arrive rounded, where serde_json would keep every digit. Out of range (`1e400`) is an error.
+pub fn number(f: f64) -> Result<Value, ReadError> {
+    const U64_END: f64 = 18_446_744_073_709_551_616.0; // 2^64
+    const I64_MIN: f64 = -9_223_372_036_854_775_808.0; // -2^63
+    if f.fract() == 0.0 && (0.0..U64_END).contains(&f) {
+        return Ok(Value::from(f as u64));
+    }
+    if f.fract() == 0.0 && (I64_MIN..0.0).contains(&f) {
+        return Ok(Value::from(f as i64));
+    }
+    // No `{f}`: formatting a float would bring core's float printing into the package.
+    let name = if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    };
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| ReadError::new(format!("expected a finite number, got {name}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

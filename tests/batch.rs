@@ -11,48 +11,12 @@ use iotmqtt::session::router::Router;
 use iotmqtt::supervisor::{ConnectStart, Event, Supervisor};
 use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Message, QoS, SessionError};
 
-/// Reads a batch back as `npm/src/batch.ts` does, one line per record.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
+mod batch_reader;
 
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> (f64, Self) {
-        (f64::from_le_bytes(bytes[..8].try_into().unwrap()), Self { bytes, at: 8 })
-    }
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        let s = &self.bytes[self.at..self.at + n];
-        self.at += n;
-        s
-    }
-    fn u8(&mut self) -> u8 {
-        self.take(1)[0]
-    }
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes(self.take(2).try_into().unwrap())
-    }
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take(4).try_into().unwrap())
-    }
-    fn f64(&mut self) -> f64 {
-        f64::from_le_bytes(self.take(8).try_into().unwrap())
-    }
-    fn bytes(&mut self) -> &'a [u8] {
-        let n = self.u32() as usize;
-        self.take(n)
-    }
-    fn str(&mut self) -> String {
-        String::from_utf8(self.bytes().to_vec()).unwrap()
-    }
-    fn error(&mut self) -> String {
-        let n = self.u8() as usize;
-        let code = String::from_utf8(self.take(n).to_vec()).unwrap();
-        let args: Vec<String> = (0..self.u8())
-            .map(|_| if self.u8() == 0 { format!("{:?}", self.str()) } else { self.f64().to_string() })
-            .collect();
-        format!("{code}({})", args.join(", "))
-    }
+use batch_reader::Reader;
+
+/// The generic client's records, read as `npm/src/client.ts` reads them.
+impl Reader<'_> {
     fn opt(&mut self) -> String {
         if self.u8() == 1 {
             self.f64().to_string()

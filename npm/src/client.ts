@@ -4,7 +4,8 @@
 import { ClientCore } from "#core";
 import { Batch, call } from "./batch.js";
 import { DeadlineTimer, tick, usesWorker } from "./clock.js";
-import { coded, iotError, type IotMqttError } from "./errors.js";
+import { coded, type IotMqttError } from "./errors.js";
+import { guarded, Listeners } from "./listeners.js";
 import { payloadBytes, plain } from "./plain.js";
 import { MessageStore } from "./store.js";
 import type {
@@ -22,7 +23,6 @@ const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, 
   SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19;
 const NONE = new Uint8Array(0);
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
-const EVENTS = ["message", "state", "error"] as const;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -74,17 +74,7 @@ function connectionState(b: Batch): ConnectionState {
   }
 }
 
-/** Calls a listener; one that throws is reported and cannot break the client or the others. */
-function guarded<T>(listener: (v: T) => void, value: T): void {
-  try {
-    listener(value);
-  } catch (e) {
-    console.error("iotmqtt: a listener threw", e);
-  }
-}
-
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
-type Listener = (event: never) => void;
 
 /** An MQTT 3.1.1 / 5 client over one browser WebSocket. */
 export class MqttClient {
@@ -102,7 +92,7 @@ export class MqttClient {
   #publishWaiters = new Map<number, Waiter<void>>();
   #subscribeWaiters = new Map<number, { filters: string[]; done: (r: SubscriptionResult[]) => void; fail: (e: unknown) => void }>();
   #unsubscribeWaiters = new Map<number, Waiter<void>>();
-  #listeners: [string, Listener][] = [];
+  #listeners = new Listeners(["message", "state", "error"]);
   #routes = new Map<number, (m: MqttMessage) => void>();
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
@@ -204,15 +194,7 @@ export class MqttClient {
    * ```
    */
   on<K extends keyof MqttClientEventMap>(event: K, listener: (event: MqttClientEventMap[K]) => void): Unsubscribe {
-    if (!(EVENTS as readonly string[]).includes(event)) {
-      throw iotError("UNKNOWN_EVENT", `unknown event ${JSON.stringify(event)}: use one of ${EVENTS.join(", ")}`);
-    }
-    // Copied on change, never in place: an emit in progress keeps the list it started with.
-    const entry: [string, Listener] = [event, listener as Listener];
-    this.#listeners = [...this.#listeners, entry];
-    return () => {
-      this.#listeners = this.#listeners.filter((e) => e !== entry);
-    };
+    return this.#listeners.on(event, listener as (event: never) => void);
   }
 
   /** Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
@@ -240,7 +222,7 @@ export class MqttClient {
     this.#network = null;
     this.#store?.close();
     this.#store = null;
-    this.#listeners = [];
+    this.#listeners.clear();
     this.#routes.clear();
   }
 
@@ -252,7 +234,7 @@ export class MqttClient {
   /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
   liveResources(): LiveResources {
     const timers = this.#closed ? 0 : Math.max(new Batch(this.#do(ARMED_TIMERS)).f64(), this.#timer.armed ? 1 : 0);
-    return { timers, socket: this.#ws !== null, listeners: this.#listeners.length + this.#routes.size };
+    return { timers, socket: this.#ws !== null, listeners: this.#listeners.size + this.#routes.size };
   }
 
   async #subscribe(send: () => Uint8Array): Promise<SubscriptionResult[]> {
@@ -301,10 +283,6 @@ export class MqttClient {
     }
   }
 
-  #emit(event: string, value: unknown): void {
-    for (const [e, l] of this.#listeners) if (e === event) guarded(l as (v: unknown) => void, value);
-  }
-
   /** Carries out a batch that has no return value in front. */
   #run(bytes: Uint8Array): void {
     this.#apply(new Batch(bytes));
@@ -350,8 +328,8 @@ export class MqttClient {
           const state = connectionState(b);
           this.#state = state;
           deliveries.push(() => {
-            this.#emit("state", state);
-            if (state.type === "disconnected") this.#emit("error", state.error);
+            this.#listeners.emit("state", state);
+            if (state.type === "disconnected") this.#listeners.emit("error", state.error);
           });
           break;
         }
@@ -377,7 +355,7 @@ export class MqttClient {
           }
           deliveries.push(() => {
             for (const r of routes) guarded(r, m);
-            this.#emit("message", m);
+            this.#listeners.emit("message", m);
           });
           break;
         }

@@ -120,6 +120,11 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   TTS_INVALID_LPP: (a) => `invalid CayenneLPP payload at byte ${a[0]}: ${a[1]}`,
 };
 
+/** Adds an entry's words for its own codes (a platform's errors). */
+export function addMessages(words: Record<string, (a: Args) => string>): void {
+  Object.assign(MESSAGES, words);
+}
+
 /** The error a core's error record names. */
 export function coded(code: string, args: Args): IotMqttError {
   if (code.startsWith("CONNACK_")) {

@@ -205,3 +205,36 @@ pub fn events<H>(b: &mut Batch, events: &[Event], routes: &Router<H>) {
         event(b, e, routes);
     }
 }
+
+/// A CONNECT as the options of the shell's `MqttClient` (JSON text, read back by
+/// `session::options::read`): how a platform core hands the shell the connection it must open.
+/// The will's payload goes as text (a platform's will is a JSON document).
+pub fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool) -> String {
+    use serde_json::{json, Value};
+    let version = match connect.version {
+        crate::session::ProtocolVersion::V3_1_1 => "3.1.1",
+        crate::session::ProtocolVersion::V5 => "5",
+    };
+    let mut options = json!({
+        "version": version,
+        "clientId": connect.client_id,
+        "username": connect.username,
+        "password": connect.password,
+        "keepaliveSecs": connect.keepalive_secs,
+        "cleanStart": connect.clean_start,
+        "sessionExpirySecs": connect.session_expiry_secs,
+        "connectTimeoutMs": connect.connect_timeout_ms,
+        "pingTimeoutMs": connect.ping_timeout_ms,
+        "reconnect": { "enabled": reconnect },
+    });
+    if let (Some(w), Value::Object(map)) = (&connect.will, &mut options) {
+        let will = json!({
+            "topic": w.topic,
+            "payload": String::from_utf8_lossy(&w.payload),
+            "qos": u8::from(w.qos),
+            "retain": w.retain,
+        });
+        map.insert("will".into(), will);
+    }
+    options.to_string()
+}

@@ -33,7 +33,7 @@ macro_rules! num_args {
         }
     )*};
 }
-num_args!(u8, u16, u32, u64, usize);
+num_args!(u8, u16, u32, u64, usize, i64);
 
 impl From<ReasonCode> for Arg {
     fn from(r: ReasonCode) -> Self {
@@ -159,6 +159,34 @@ impl Coded for crate::platforms::things_stack::PayloadError {
             E::InvalidBase64(s) | E::InvalidUtf8(s) => vec![s.into()],
             E::InvalidHex { input, reason } => vec![input.into(), reason.into()],
             E::InvalidLpp { offset, reason } => vec![(*offset).into(), reason.into()],
+        }
+    }
+}
+
+#[cfg(feature = "cloudplugs")]
+impl Coded for crate::platforms::cloudplugs::CloudPlugsError {
+    fn code(&self) -> &'static str {
+        Self::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        use crate::platforms::cloudplugs::CloudPlugsError as E;
+        match self {
+            E::InvalidHwid { hwid: value, reason }
+            | E::InvalidName { name: value, reason }
+            | E::InvalidPlugId { plug_id: value, reason }
+            | E::InvalidUsername { username: value, reason }
+            | E::InvalidChannel { channel: value, reason }
+            | E::InvalidChannelMask { mask: value, reason }
+            | E::InvalidProperty { name: value, reason } => vec![value.into(), (*reason).into()],
+            E::InvalidEnrollment { field, value, reason } => vec![(*field).into(), value.into(), (*reason).into()],
+            E::EnrollmentRefused { err, msg } | E::PropertyError { err, msg } => vec![(*err).into(), msg.into()],
+            E::MalformedReply { what, detail } => vec![(*what).into(), detail.into()],
+            E::MalformedData { topic, detail } => vec![topic.into(), detail.into()],
+            E::KeepaliveTooLong { secs } => vec![(*secs).into()],
+            E::Timeout { what, ms } => vec![(*what).into(), (*ms).into()],
+            E::MissingAuth | E::NoPlugId => Vec::new(),
+            E::Client(e) => e.args(),
         }
     }
 }

@@ -9,6 +9,8 @@
 //! The shell's message table turns code and arguments into the message.
 
 pub mod client;
+#[cfg(feature = "cloudplugs")]
+pub mod cloudplugs;
 pub mod error;
 #[cfg(feature = "payload")]
 pub mod lpp;

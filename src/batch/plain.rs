@@ -118,3 +118,32 @@ fn describe(what: &[u8]) -> &'static str {
         _ => "a value plain data cannot hold",
     }
 }
+
+/// Plain data as JSON data, for the platform readers (`crate::json::Fields`): bytes and what plain
+/// data cannot hold are an error naming where they are.
+pub fn to_json(item: Item<Entries>) -> Result<serde_json::Value, ReadError> {
+    use serde_json::Value;
+    Ok(match item {
+        Item::Null => Value::Null,
+        Item::Bool(b) => Value::Bool(b),
+        Item::Number(n) => crate::json::number(n)?,
+        Item::Text(s) => Value::String(s),
+        Item::List(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| to_json(v).map_err(|e| e.under(&format!("[{i}]"))))
+                .collect::<Result<_, _>>()?,
+        ),
+        Item::Object(Entries(entries)) => {
+            let mut map = serde_json::Map::new();
+            for (key, value) in entries {
+                let value = to_json(value).map_err(|e| e.under(&key))?;
+                map.insert(key, value);
+            }
+            Value::Object(map)
+        }
+        Item::Bytes(_) => return Err(ReadError::new("expected JSON data, got bytes")),
+        Item::Other(what) => return Err(ReadError::new(format!("expected JSON data, got {what}"))),
+    })
+}

@@ -1,14 +1,12 @@
 //! Every failure reaches JavaScript as a real `Error` with a stable `code` (and `field` for a bad
 //! option), so programs switch on `err.code` while people read `err.message`.
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 use crate::error::ClientError;
-#[cfg(feature = "cloudplugs")]
-use crate::platforms::cloudplugs::CloudPlugsError;
 #[cfg(feature = "things-stack")]
 use crate::platforms::things_stack::ThingsStackError;
 #[cfg(feature = "thingsboard")]
@@ -16,7 +14,7 @@ use crate::platforms::thingsboard::ThingsBoardError;
 
 /// An error for the TypeScript shell: one batch error record in a thrown `Uint8Array`, which the
 /// shell turns into an `IotMqttError` with the words of its message table.
-#[cfg(not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs")))]
+#[cfg(not(any(feature = "thingsboard", feature = "things-stack")))]
 pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
     let mut b = crate::batch::Batch::new();
     b.error(e);
@@ -24,7 +22,7 @@ pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
 }
 
 /// An `Error` named `IotMqttError` whose `code` programs can switch on.
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 pub fn js_error(code: &str, message: &str) -> JsValue {
     let error = Error::new(message);
     error.set_name("IotMqttError");
@@ -33,7 +31,7 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
 }
 
 /// A bad option: which one (as a path such as `will.qos`) and why.
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 pub fn option_error(field: &str, reason: &str) -> JsValue {
     let error = js_error("INVALID_OPTION", &format!("invalid option {field}: {reason}"));
     let _ = Reflect::set(&error, &"field".into(), &field.into());
@@ -41,7 +39,7 @@ pub fn option_error(field: &str, reason: &str) -> JsValue {
 }
 
 /// Anything with a stable code and a message, turned into the JS error.
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 pub trait Coded: core::fmt::Display {
     fn code(&self) -> &'static str;
 
@@ -50,7 +48,7 @@ pub trait Coded: core::fmt::Display {
     }
 }
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 impl Coded for ClientError {
     fn code(&self) -> &'static str {
         ClientError::code(self)
@@ -71,15 +69,8 @@ impl Coded for ThingsStackError {
     }
 }
 
-#[cfg(feature = "cloudplugs")]
-impl Coded for CloudPlugsError {
-    fn code(&self) -> &'static str {
-        CloudPlugsError::code(self)
-    }
-}
-
 /// `result.map_err(js)?` in the facade's methods.
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 pub fn js<E: Coded>(e: E) -> JsValue {
     e.to_js()
 }

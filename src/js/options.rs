@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
 use super::payload::{get, payload_bytes};
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 use crate::json::Fields;
 use crate::json::ReadError;
 use crate::session::options::read::{self, Item};
@@ -20,19 +20,12 @@ use crate::session::{ConnectOptions, QoS};
 /// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
 /// they count as known keys. `name` names the argument when it is not an object (`options`,
 /// `request`); paths inside it are bare (`keepaliveSecs`).
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 pub fn fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
     read_fields(value, name, apart, false)
 }
 
-/// [`fields`] for an object inside the options, such as `will`: paths are under its name
-/// (`will.qos`). The caller puts its own readers' errors under it too.
-#[cfg(feature = "cloudplugs")]
-pub fn nested_fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
-    read_fields(value, name, apart, true)
-}
-
-#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
 fn read_fields(
     value: &JsValue,
     name: &str,
@@ -105,7 +98,7 @@ extern "C" {
     // Catching forms of `Object.keys` and `Object.assign`, which run a Proxy's traps and getters.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
     fn object_keys(object: &Object) -> Result<Array, JsValue>;
-    #[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+    #[cfg(any(feature = "thingsboard", feature = "things-stack"))]
     #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
     fn object_assign(target: &Object, source: &Object) -> Result<Object, JsValue>;
 }

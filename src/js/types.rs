@@ -515,86 +515,6 @@ export interface ThingsStackApp {
   /** Listens to `"event"`, `"error"` or `"state"`. */
   on<K extends keyof ThingsStackAppEventMap>(event: K, listener: (event: ThingsStackAppEventMap[K]) => void): Unsubscribe;
 }
-
-// ---- CloudPlugs ----
-
-export interface CloudPlugsWill {
-  channel: string;
-  data: JsonValue;
-  plugId?: string;
-}
-
-export interface CloudPlugsOptions {
-  /** The device's Plug-ID, or an account email. */
-  username: string;
-  /** The Plug-ID's auth code, or the account's password. */
-  auth: string;
-  /** The hardware ID (serial number). */
-  hwid: string;
-  name?: string;
-  /** 1 to 300 s; default 240. */
-  keepaliveSecs?: number;
-  will?: CloudPlugsWill;
-  connectTimeoutMs?: number;
-  replyTimeoutMs?: number;
-}
-
-export interface CloudPlugsPublishOptions {
-  /** UTC milliseconds; CloudPlugs uses its own clock when absent. */
-  at?: number;
-  /** Publish as another Plug-ID (a controller writing to its thing, or an account login). */
-  plugId?: string;
-}
-
-export interface CloudPlugsSubscribeOptions {
-  /** Whose channels; any device when absent. */
-  plugId?: string;
-}
-
-/** A data document received on a subscribed channel. */
-export interface DataRecord {
-  plugId: string;
-  channel: string;
-  data: JsonValue;
-  at: number | null;
-  id: string | null;
-  extra?: JsonObject;
-}
-
-/** A property value: static JSON, or `{channel}` for the last value on that channel. */
-export type PropertyValue = JsonValue;
-
-export interface EnrollThingOptions {
-  model: string;
-  hwid: string;
-  name?: string;
-  pass: string;
-}
-
-export interface EnrollControllerOptions {
-  model: string;
-  thingHwid: string;
-  pass: string;
-  controllerHwid: string;
-  controllerName?: string;
-}
-
-export interface CloudPlugsCredentials {
-  plugId: string;
-  auth: string;
-}
-
-export interface CloudPlugsDeviceEventMap {
-  data: DataRecord;
-  /** A message on a data channel that is not a CloudPlugs document. */
-  error: IotMqttError;
-  state: ConnectionState;
-}
-
-export interface CloudPlugsDevice {
-  /** Listens to `"data"` (records of subscribed channels), `"error"` or `"state"`. */
-  on<K extends keyof CloudPlugsDeviceEventMap>(event: K, listener: (event: CloudPlugsDeviceEventMap[K]) => void): Unsubscribe;
-}
 "#;
 
 /// Declares extern JS types whose TypeScript name is given, for precise signatures.
@@ -657,14 +577,6 @@ ts_types! {
     PromiseDownlinkTrackers = "Promise<DownlinkTracker[]>";
     PromiseDownlinkStatus = "Promise<DownlinkStatus>";
     PromiseDownlinkStatusOrNull = "Promise<DownlinkStatus | null>";
-    CloudPlugsOptionsTs = "CloudPlugsOptions";
-    CloudPlugsPublishOptionsTs = "CloudPlugsPublishOptions";
-    CloudPlugsSubscribeOptionsTs = "CloudPlugsSubscribeOptions";
-    PropertiesTs = "Record<string, PropertyValue>";
-    EnrollThingOptionsTs = "EnrollThingOptions";
-    EnrollControllerOptionsTs = "EnrollControllerOptions";
-    PromiseCloudPlugsDevice = "Promise<CloudPlugsDevice>";
-    PromiseCloudPlugsCredentials = "Promise<CloudPlugsCredentials>";
     PromiseSessionLimits = "Promise<SessionLimits>";
 }
 

@@ -2,11 +2,11 @@
 //! are read into a [`Value`] the same way.
 
 use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, JSON};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{ReadError, MAX_DEPTH};
+use super::{number, ReadError, MAX_DEPTH};
 
 /// How many values one options object may hold in all. A JS object may share one array many times
 /// over, so the memory it takes says nothing about the work of reading it.
@@ -164,29 +164,4 @@ extern "C" {
     fn object_entries(object: &Object) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
-}
-
-/// Whole numbers as integers, as serde_json reads `7` (and reads what `JSON.stringify` writes for
-/// 2^60); others as floats. A JS number is exact only to 2^53, so larger integers from the network
-/// arrive rounded, where serde_json would keep every digit. Out of range (`1e400`) is an error.
-fn number(f: f64) -> Result<Value, ReadError> {
-    const U64_END: f64 = 18_446_744_073_709_551_616.0; // 2^64
-    const I64_MIN: f64 = -9_223_372_036_854_775_808.0; // -2^63
-    if f.fract() == 0.0 && (0.0..U64_END).contains(&f) {
-        return Ok(Value::from(f as u64));
-    }
-    if f.fract() == 0.0 && (I64_MIN..0.0).contains(&f) {
-        return Ok(Value::from(f as i64));
-    }
-    // No `{f}`: formatting a float would bring core's float printing into the package.
-    let name = if f.is_nan() {
-        "NaN"
-    } else if f > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
-    };
-    Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| ReadError::new(format!("expected a finite number, got {name}")))
 }

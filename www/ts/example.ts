@@ -8,10 +8,10 @@ import init, {
   type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MqttClientOptions, type MqttMessage,
   type QoS, type SubscriptionResult, type Unsubscribe,
 } from "../../pkg/web/iotmqtt.js";
-import { ThingsBoardDevice, ThingsBoardGateway, type DataRecord, type FirmwareEvent, type ProvisionedCredentials,
+import { ThingsBoardDevice, ThingsBoardGateway, type FirmwareEvent, type ProvisionedCredentials,
   type SessionLimits, type SharedAttributesUpdate } from "../../pkg/web/thingsboard.js";
 import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackEvent } from "../../pkg/web/things-stack.js";
-import { CloudPlugsDevice } from "../../pkg/web/cloudplugs.js";
+import { CloudPlugsDevice, type DataRecord } from "../../pkg/web/cloudplugs.js";
 
 function isIotMqttError(e: unknown): e is IotMqttError {
   return e instanceof Error && e.name === "IotMqttError";

@@ -1,0 +1,47 @@
+//! Reading the batches the wasm facades return, as `npm/src/batch.ts` does: each test file adds
+//! the records of its own facade.
+#![allow(dead_code)]
+
+/// Reads a batch back as `npm/src/batch.ts` does.
+pub struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> (f64, Self) {
+        (f64::from_le_bytes(bytes[..8].try_into().unwrap()), Self { bytes, at: 8 })
+    }
+    pub fn take(&mut self, n: usize) -> &'a [u8] {
+        let s = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        s
+    }
+    pub fn u8(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take(2).try_into().unwrap())
+    }
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+    pub fn f64(&mut self) -> f64 {
+        f64::from_le_bytes(self.take(8).try_into().unwrap())
+    }
+    pub fn bytes(&mut self) -> &'a [u8] {
+        let n = self.u32() as usize;
+        self.take(n)
+    }
+    pub fn str(&mut self) -> String {
+        String::from_utf8(self.bytes().to_vec()).unwrap()
+    }
+    pub fn error(&mut self) -> String {
+        let n = self.u8() as usize;
+        let code = String::from_utf8(self.take(n).to_vec()).unwrap();
+        let args: Vec<String> = (0..self.u8())
+            .map(|_| if self.u8() == 0 { format!("{:?}", self.str()) } else { self.f64().to_string() })
+            .collect();
+        format!("{code}({})", args.join(", "))
+    }
+}
