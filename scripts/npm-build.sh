@@ -4,8 +4,8 @@
 # without `any`. docs/npm.md describes the entries.
 #   iotmqtt               the TypeScript shell (npm/src) over the Sans-I/O core `ClientCore`
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
-#   thingsboard, things-stack
-#                         the platform classes, still wasm-bindgen facades over the async Rust client
+#   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
+#   thingsboard           still a wasm-bindgen facade over the async Rust client
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,7 +20,7 @@ rm -rf pkg
 mkdir -p pkg/web pkg/bundler
 # entry name, wasm-bindgen output name, cargo features. Every build writes the crate's inline JS
 # snippets to the same snippets/ folder, numbered by what it declares: the entries whose glue
-# imports them (thingsboard, things-stack) come last. Cargo.toml's [profile.release] gives
+# imports them (thingsboard) comes last. Cargo.toml's [profile.release] gives
 # opt-level z, LTO, one codegen unit and panic=abort.
 while read -r entry out features; do
   cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features "$features"
@@ -34,11 +34,11 @@ while read -r entry out features; do
 done <<'ENTRIES'
 iotmqtt iotmqtt_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
+things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard thingsboard,small-alloc
-things-stack things-stack things-stack,small-alloc
 ENTRIES
 
-# The TypeScript shell of the generic and CloudPlugs entries, and their declarations.
+# The TypeScript shell of the generic, CloudPlugs and The Things Stack entries, and their declarations.
 node npm/build.mjs
 
 node - "$ROOT" <<'JS'
@@ -99,6 +99,6 @@ fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js ! -name things-stack.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

@@ -17,13 +17,6 @@ use batch_reader::Reader;
 
 /// The generic client's records, read as `npm/src/client.ts` reads them.
 impl Reader<'_> {
-    fn opt(&mut self) -> String {
-        if self.u8() == 1 {
-            self.f64().to_string()
-        } else {
-            "-".into()
-        }
-    }
     fn connack(&mut self) -> String {
         let present = self.u8();
         let (size, qos, receive, keepalive) = (self.opt(), self.opt(), self.opt(), self.opt());

@@ -3,55 +3,17 @@
 //! back as the shell reads it, one line per record.
 #![cfg(all(not(target_arch = "wasm32"), feature = "cloudplugs"))]
 
-use iotmqtt::batch::cloudplugs::{op, CloudPlugsCore, Command};
+use iotmqtt::batch::cloudplugs::{op, CloudPlugsCore};
+use iotmqtt::batch::command::Command;
 use serde_json::{json, Value};
 
 mod batch_reader;
 
-use batch_reader::Reader;
+use batch_reader::{plain, Reader};
 
 const PLUG: &str = "dev-000000000000000000000001";
 const SET_TOPIC: &str = "dev-000000000000000000000001/ag/prop/set";
 const GET_TOPIC: &str = "dev-000000000000000000000001/ag/prop/get";
-
-/// A value as the shell's `plain()` writes it (`src/batch/plain.rs` has the layout).
-fn plain(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    write(&mut out, v);
-    out
-}
-
-fn write(out: &mut Vec<u8>, v: &Value) {
-    let text = |out: &mut Vec<u8>, s: &str| {
-        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-        out.extend_from_slice(s.as_bytes());
-    };
-    match v {
-        Value::Null => out.push(0),
-        Value::Bool(b) => out.push(1 + u8::from(*b)),
-        Value::Number(n) => {
-            out.push(3);
-            out.extend_from_slice(&n.as_f64().unwrap().to_le_bytes());
-        }
-        Value::String(s) => {
-            out.push(4);
-            text(out, s);
-        }
-        Value::Array(items) => {
-            out.push(6);
-            out.extend_from_slice(&(items.len() as u32).to_le_bytes());
-            items.iter().for_each(|i| write(out, i));
-        }
-        Value::Object(map) => {
-            out.push(7);
-            out.extend_from_slice(&(map.len() as u32).to_le_bytes());
-            for (k, v) in map {
-                text(out, k);
-                write(out, v);
-            }
-        }
-    }
-}
 
 /// A batch as lines: `deadline …` when there is one, then one line per record.
 fn read(bytes: &[u8]) -> Vec<String> {

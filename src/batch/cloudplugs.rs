@@ -10,8 +10,9 @@
 
 use serde_json::Value;
 
+use super::command::{self, Command};
 use super::plain;
-use super::{Arg, Batch, Coded, InvalidOption};
+use super::Batch;
 use crate::error::{ClientError, SessionError};
 use crate::json::{Fields, ReadError};
 use crate::platforms::cloudplugs::enrollment::enrollment_connect_options;
@@ -72,53 +73,16 @@ pub mod tag {
     pub const RETURN: u8 = 21;
 }
 
-/// One command and its arguments.
-#[derive(Debug, Default)]
-pub struct Command<'a> {
-    pub op: u8,
-    pub now: u64,
-    pub n: f64,
-    pub text: &'a str,
-    pub json: Option<&'a str>,
-    pub bytes: &'a [u8],
-}
-
 enum Mode {
     Idle,
     Device { username: Username, properties: PropertyExchanges },
     Enrollment(EnrollmentExchange),
 }
 
-/// What a command throws: a refused option, or CloudPlugs' own error.
-enum Thrown {
-    Option(InvalidOption),
-    CloudPlugs(CloudPlugsError),
-}
-
-impl From<CloudPlugsError> for Thrown {
-    fn from(e: CloudPlugsError) -> Self {
-        Self::CloudPlugs(e)
-    }
-}
-
-impl Coded for Thrown {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Option(e) => e.code(),
-            Self::CloudPlugs(e) => Coded::code(e),
-        }
-    }
-
-    fn args(&self) -> Vec<Arg> {
-        match self {
-            Self::Option(e) => e.args(),
-            Self::CloudPlugs(e) => e.args(),
-        }
-    }
-}
+type Thrown = command::Thrown<CloudPlugsError>;
 
 fn invalid(name: &str) -> impl Fn(ReadError) -> Thrown + '_ {
-    move |e| Thrown::Option(InvalidOption::new(e, name))
+    command::invalid(name)
 }
 
 /// A failure the shell holds the error of (see the module's note).
@@ -196,7 +160,7 @@ impl CloudPlugsCore {
             }
             (op::SET_PROPERTIES, Mode::Device { username, properties }) => {
                 let Value::Object(map) = json(c.json, "properties")? else {
-                    return Err(Thrown::Option(InvalidOption::new(ReadError::new("expected an object"), "properties")));
+                    return Err(command::option("properties", "expected an object"));
                 };
                 let map =
                     PropertyMap::from_distinct(map.into_iter().map(|(k, v)| (k, PropertyValue::from(v))).collect());

@@ -11,10 +11,14 @@
 pub mod client;
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
+#[cfg(any(feature = "cloudplugs", feature = "things-stack"))]
+pub mod command;
 pub mod error;
 #[cfg(feature = "payload")]
 pub mod lpp;
 pub mod plain;
+#[cfg(feature = "things-stack")]
+pub mod things_stack;
 
 pub use error::{Arg, Coded, InvalidOption};
 

@@ -4,7 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::batch::cloudplugs::{self, Command};
+use crate::batch::cloudplugs;
+use crate::batch::command::Command;
 
 #[wasm_bindgen]
 pub struct CloudPlugsCore(cloudplugs::CloudPlugsCore);

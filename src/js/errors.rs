@@ -1,20 +1,18 @@
 //! Every failure reaches JavaScript as a real `Error` with a stable `code` (and `field` for a bad
 //! option), so programs switch on `err.code` while people read `err.message`.
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 use crate::error::ClientError;
-#[cfg(feature = "things-stack")]
-use crate::platforms::things_stack::ThingsStackError;
 #[cfg(feature = "thingsboard")]
 use crate::platforms::thingsboard::ThingsBoardError;
 
 /// An error for the TypeScript shell: one batch error record in a thrown `Uint8Array`, which the
 /// shell turns into an `IotMqttError` with the words of its message table.
-#[cfg(not(any(feature = "thingsboard", feature = "things-stack")))]
+#[cfg(not(feature = "thingsboard"))]
 pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
     let mut b = crate::batch::Batch::new();
     b.error(e);
@@ -22,7 +20,7 @@ pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
 }
 
 /// An `Error` named `IotMqttError` whose `code` programs can switch on.
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 pub fn js_error(code: &str, message: &str) -> JsValue {
     let error = Error::new(message);
     error.set_name("IotMqttError");
@@ -31,7 +29,7 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
 }
 
 /// A bad option: which one (as a path such as `will.qos`) and why.
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 pub fn option_error(field: &str, reason: &str) -> JsValue {
     let error = js_error("INVALID_OPTION", &format!("invalid option {field}: {reason}"));
     let _ = Reflect::set(&error, &"field".into(), &field.into());
@@ -39,7 +37,7 @@ pub fn option_error(field: &str, reason: &str) -> JsValue {
 }
 
 /// Anything with a stable code and a message, turned into the JS error.
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 pub trait Coded: core::fmt::Display {
     fn code(&self) -> &'static str;
 
@@ -48,7 +46,7 @@ pub trait Coded: core::fmt::Display {
     }
 }
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 impl Coded for ClientError {
     fn code(&self) -> &'static str {
         ClientError::code(self)
@@ -62,15 +60,8 @@ impl Coded for ThingsBoardError {
     }
 }
 
-#[cfg(feature = "things-stack")]
-impl Coded for ThingsStackError {
-    fn code(&self) -> &'static str {
-        ThingsStackError::code(self)
-    }
-}
-
 /// `result.map_err(js)?` in the facade's methods.
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 pub fn js<E: Coded>(e: E) -> JsValue {
     e.to_js()
 }

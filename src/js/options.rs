@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::option_error;
 use super::payload::{get, payload_bytes};
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 use crate::json::Fields;
 use crate::json::ReadError;
 use crate::session::options::read::{self, Item};
@@ -20,12 +20,12 @@ use crate::session::{ConnectOptions, QoS};
 /// `apart` keys, which the caller reads itself (bytes, or data written as `JSON.stringify` does);
 /// they count as known keys. `name` names the argument when it is not an object (`options`,
 /// `request`); paths inside it are bare (`keepaliveSecs`).
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 pub fn fields(value: &JsValue, name: &str, apart: &[&'static str]) -> Result<(Fields, Vec<JsValue>), JsValue> {
     read_fields(value, name, apart, false)
 }
 
-#[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+#[cfg(feature = "thingsboard")]
 fn read_fields(
     value: &JsValue,
     name: &str,
@@ -98,7 +98,7 @@ extern "C" {
     // Catching forms of `Object.keys` and `Object.assign`, which run a Proxy's traps and getters.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
     fn object_keys(object: &Object) -> Result<Array, JsValue>;
-    #[cfg(any(feature = "thingsboard", feature = "things-stack"))]
+    #[cfg(feature = "thingsboard")]
     #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
     fn object_assign(target: &Object, source: &Object) -> Result<Object, JsValue>;
 }

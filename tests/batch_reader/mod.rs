@@ -2,6 +2,8 @@
 //! the records of its own facade.
 #![allow(dead_code)]
 
+use serde_json::Value;
+
 /// Reads a batch back as `npm/src/batch.ts` does.
 pub struct Reader<'a> {
     pub bytes: &'a [u8],
@@ -36,6 +38,13 @@ impl<'a> Reader<'a> {
     pub fn str(&mut self) -> String {
         String::from_utf8(self.bytes().to_vec()).unwrap()
     }
+    pub fn opt(&mut self) -> String {
+        if self.u8() == 1 {
+            self.f64().to_string()
+        } else {
+            "-".into()
+        }
+    }
     pub fn error(&mut self) -> String {
         let n = self.u8() as usize;
         let code = String::from_utf8(self.take(n).to_vec()).unwrap();
@@ -43,5 +52,44 @@ impl<'a> Reader<'a> {
             .map(|_| if self.u8() == 0 { format!("{:?}", self.str()) } else { self.f64().to_string() })
             .collect();
         format!("{code}({})", args.join(", "))
+    }
+}
+
+/// A value as the shell's `plain()` writes it (`src/batch/plain.rs` has the layout).
+pub fn plain(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(&mut out, v);
+    out
+}
+
+fn write(out: &mut Vec<u8>, v: &Value) {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    match v {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.push(1 + u8::from(*b)),
+        Value::Number(n) => {
+            out.push(3);
+            out.extend_from_slice(&n.as_f64().unwrap().to_le_bytes());
+        }
+        Value::String(s) => {
+            out.push(4);
+            text(out, s);
+        }
+        Value::Array(items) => {
+            out.push(6);
+            out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+            items.iter().for_each(|i| write(out, i));
+        }
+        Value::Object(map) => {
+            out.push(7);
+            out.extend_from_slice(&(map.len() as u32).to_le_bytes());
+            for (k, v) in map {
+                text(out, k);
+                write(out, v);
+            }
+        }
     }
 }

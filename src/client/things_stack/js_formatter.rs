@@ -2,7 +2,6 @@
 //! `decodeUplink({bytes, fPort, recvTime})` returns `{data, warnings, errors}` (legacy `Decoder(bytes, port)` too).
 
 use js_sys::{Array, Function, Object, Reflect, JSON};
-use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::platforms::things_stack::decoder::{DecodedUplink, UplinkDecoder, UplinkInput};
@@ -62,30 +61,8 @@ impl UplinkDecoder for JsFormatter {
         let Some(value) = text.and_then(|t| crate::json::parse(t.as_bytes()).ok()) else {
             return DecodedUplink::failed("decodeUplink returned something that is not JSON data");
         };
-        from_output(value)
+        DecodedUplink::from_output(value)
     }
-}
-
-/// Applies the contract to the returned object: `errors` fail the decoding; `data` must be an object.
-fn from_output(value: Value) -> DecodedUplink {
-    let Value::Object(mut out) = value else {
-        return DecodedUplink::failed("decodeUplink must return an object {data, warnings, errors}");
-    };
-    let strings = |v: Option<Value>| -> Vec<String> {
-        match v {
-            Some(Value::Array(items)) => {
-                items.into_iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect()
-            }
-            _ => Vec::new(),
-        }
-    };
-    let warnings = strings(out.remove("warnings"));
-    let errors = strings(out.remove("errors"));
-    let data = out.remove("data").unwrap_or(Value::Null);
-    if errors.is_empty() && !data.is_object() {
-        return DecodedUplink { data: Value::Null, warnings, errors: vec!["data must be an object".into()] };
-    }
-    DecodedUplink { data, warnings, errors }
 }
 
 fn js_message(e: &JsValue) -> String {

@@ -39,6 +39,29 @@ impl DecodedUplink {
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
+
+    /// A formatter's output (as `JSON.stringify` wrote it) under the contract: `errors` fail the
+    /// decoding; `data` must be an object.
+    pub fn from_output(value: Value) -> Self {
+        let Value::Object(mut out) = value else {
+            return Self::failed("decodeUplink must return an object {data, warnings, errors}");
+        };
+        let strings = |v: Option<Value>| -> Vec<String> {
+            match v {
+                Some(Value::Array(items)) => {
+                    items.into_iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let warnings = strings(out.remove("warnings"));
+        let errors = strings(out.remove("errors"));
+        let data = out.remove("data").unwrap_or(Value::Null);
+        if errors.is_empty() && !data.is_object() {
+            return Self { data: Value::Null, warnings, errors: vec!["data must be an object".into()] };
+        }
+        Self { data, warnings, errors }
+    }
 }
 
 /// Anything that turns uplink bytes into data: CayenneLPP, a JavaScript formatter, Rust code.
@@ -67,12 +90,19 @@ impl<F: Fn(&UplinkInput) -> DecodedUplink> UplinkDecoder for F {
 }
 
 /// Which decoder applies to an uplink: the device's own, else the FPort's, else the fallback
-/// (as a device's formatter overrides the application's default in TTS).
-#[derive(Default, Clone)]
-pub struct DecoderRegistry {
-    by_device: VecMap<String, Rc<dyn UplinkDecoder>>,
-    by_f_port: VecMap<u32, Rc<dyn UplinkDecoder>>,
-    fallback: Option<Rc<dyn UplinkDecoder>>,
+/// (as a device's formatter overrides the application's default in TTS). `D` is what names a
+/// decoder: the decoder itself, or a shell's reference to one.
+#[derive(Clone)]
+pub struct DecoderRegistry<D = Rc<dyn UplinkDecoder>> {
+    by_device: VecMap<String, D>,
+    by_f_port: VecMap<u32, D>,
+    fallback: Option<D>,
+}
+
+impl<D> Default for DecoderRegistry<D> {
+    fn default() -> Self {
+        Self { by_device: VecMap::new(), by_f_port: VecMap::new(), fallback: None }
+    }
 }
 
 impl DecoderRegistry {
@@ -80,15 +110,21 @@ impl DecoderRegistry {
         Self::default()
     }
 
-    pub fn set_for_device(&mut self, device_id: impl Into<String>, decoder: Rc<dyn UplinkDecoder>) {
+    pub fn decode(&self, device_id: &str, input: &UplinkInput) -> Option<DecodedUplink> {
+        self.find(device_id, input.f_port).map(|d| d.decode_uplink(input))
+    }
+}
+
+impl<D: Clone> DecoderRegistry<D> {
+    pub fn set_for_device(&mut self, device_id: impl Into<String>, decoder: D) {
         self.by_device.insert(device_id.into(), decoder);
     }
 
-    pub fn set_for_f_port(&mut self, f_port: u32, decoder: Rc<dyn UplinkDecoder>) {
+    pub fn set_for_f_port(&mut self, f_port: u32, decoder: D) {
         self.by_f_port.insert(f_port, decoder);
     }
 
-    pub fn set_fallback(&mut self, decoder: Rc<dyn UplinkDecoder>) {
+    pub fn set_fallback(&mut self, decoder: D) {
         self.fallback = Some(decoder);
     }
 
@@ -105,12 +141,8 @@ impl DecoderRegistry {
     }
 
     /// Cloned out, so the caller can run it without holding a borrow of the registry.
-    pub fn find(&self, device_id: &str, f_port: u32) -> Option<Rc<dyn UplinkDecoder>> {
+    pub fn find(&self, device_id: &str, f_port: u32) -> Option<D> {
         self.by_device.get(device_id).or_else(|| self.by_f_port.get(&f_port)).or(self.fallback.as_ref()).cloned()
-    }
-
-    pub fn decode(&self, device_id: &str, input: &UplinkInput) -> Option<DecodedUplink> {
-        self.find(device_id, input.f_port).map(|d| d.decode_uplink(input))
     }
 }
 

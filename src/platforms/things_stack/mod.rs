@@ -20,6 +20,8 @@ pub mod topic;
 #[cfg(feature = "things-stack")]
 pub mod tracking;
 #[cfg(feature = "things-stack")]
+pub mod waits;
+#[cfg(feature = "things-stack")]
 mod wire;
 
 // The browser's async application type lives in the shell (src/client/things_stack); named here too.
