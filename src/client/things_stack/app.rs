@@ -7,10 +7,8 @@ use crate::collections::VecMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::{mpsc, oneshot};
-use futures_util::StreamExt;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::time::timeout;
 use crate::client::{MqttClient, WeakMqttClient};
 use crate::error::{ClientError, SessionError};
 use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
@@ -19,8 +17,10 @@ use crate::platforms::things_stack::error::ThingsStackError;
 use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
 use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
 use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, EventKind, Subscription};
-use crate::platforms::things_stack::tracking::{DownlinkStatus, TrackingUpdate};
+use crate::platforms::things_stack::tracking::DownlinkStatus;
+use crate::platforms::things_stack::waits::{DownlinkWaits, WaitDone, WaitId, WaitKind};
 use crate::session::reason::ConnectRefusal;
+use crate::transport::{now_ms, DeadlineTimer};
 use crate::{ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
 
 type EventHandler = Rc<dyn Fn(&ThingsStackEvent)>;
@@ -35,7 +35,11 @@ struct Shared {
     /// The pure session: validation, correlation ids, tracking, lazy `down/#` subscriptions.
     core: ApplicationSession,
     /// Each tracked downlink's handle, by correlation id.
-    sinks: VecMap<String, mpsc::UnboundedSender<DownlinkStatus>>,
+    /// The waits on pushed downlinks (the rules: `platforms::things_stack::waits`), the futures
+    /// waiting for them, and the one timer of their deadlines.
+    waits: DownlinkWaits,
+    waiting: VecMap<WaitId, oneshot::Sender<WaitDone>>,
+    timer: Option<DeadlineTimer>,
     /// The futures waiting for each push or replace.
     sends: VecMap<OpId, oneshot::Sender<Result<(), ThingsStackError>>>,
     /// The connection, for what the session asks while handling an event.
@@ -73,10 +77,26 @@ impl ThingsStackApp {
             next_listener: 1,
             decoders: DecoderRegistry::new(),
             core: ApplicationSession::new(app.clone()),
-            sinks: VecMap::new(),
+            waits: DownlinkWaits::new(),
+            waiting: VecMap::new(),
+            timer: None,
             sends: VecMap::new(),
             client: client.downgrade(),
         }));
+        let weak = Rc::downgrade(&shared);
+        let wake: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                {
+                    let mut s = shared.borrow_mut();
+                    if let Some(t) = s.timer.as_mut() {
+                        t.fired();
+                    }
+                    s.waits.handle_timeout(now_ms());
+                }
+                settle_waits(&shared);
+            }
+        });
+        shared.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
         let weak = Rc::downgrade(&shared);
         client.on_message(&format!("v3/{}/devices/+/#", app.uid()), move |m| on_message(&weak, m))?;
         match client.connect().await {
@@ -192,13 +212,12 @@ impl ThingsStackApp {
             let (op_id, ids) = s.core.send(device_id, downlinks, op, random)?;
             let mut handles = Vec::with_capacity(ids.len());
             for (id, d) in ids.into_iter().zip(downlinks) {
-                let (tx, rx) = mpsc::unbounded();
-                s.sinks.insert(id.clone(), tx);
+                s.waits.watch(&id, d.confirmed);
                 handles.push(DownlinkHandle {
                     correlation_id: id,
                     device_id: device_id.to_owned(),
                     confirmed: d.confirmed,
-                    rx,
+                    shared: Rc::downgrade(&self.shared),
                     history: Vec::new(),
                     done: false,
                 });
@@ -208,16 +227,7 @@ impl ThingsStackApp {
             (rx, handles)
         };
         drive(&self.shared, &self.client);
-        match rx.await.unwrap_or(Err(ThingsStackError::Client(ClientError::Closed))) {
-            Ok(()) => Ok(handles),
-            Err(e) => {
-                let mut s = self.shared.borrow_mut();
-                for h in &handles {
-                    s.sinks.remove(&h.correlation_id);
-                }
-                Err(e)
-            }
-        }
+        rx.await.unwrap_or(Err(ThingsStackError::Client(ClientError::Closed))).map(|()| handles)
     }
 
     /// Downlinks still waiting for news.
@@ -228,12 +238,16 @@ impl ThingsStackApp {
     /// Disconnects and ends every tracking handle's stream.
     pub fn close(&self) {
         self.client.close();
-        let mut s = self.shared.borrow_mut();
-        s.sinks.clear();
-        s.sends.clear();
-        s.core.close();
-        s.event_listeners.clear();
-        s.error_listeners.clear();
+        {
+            let mut s = self.shared.borrow_mut();
+            s.sends.clear();
+            s.core.close();
+            s.waits.close();
+            s.event_listeners.clear();
+            s.error_listeners.clear();
+        }
+        settle_waits(&self.shared);
+        self.shared.borrow_mut().timer = None;
     }
 }
 
@@ -315,20 +329,28 @@ fn drive(shared: &Rc<RefCell<Shared>>, client: &MqttClient) {
                     let _ = w.send(result);
                 }
             }
-            ApplicationEvent::NotifyDownlink(update) => deliver(shared, update),
+            ApplicationEvent::NotifyDownlink(update) => shared.borrow_mut().waits.update(&update),
         }
     }
+    settle_waits(shared);
 }
 
-fn deliver(shared: &Rc<RefCell<Shared>>, update: TrackingUpdate) {
-    let mut s = shared.borrow_mut();
-    let delivered = s.sinks.get(&update.correlation_id).is_some_and(|tx| tx.unbounded_send(update.status).is_ok());
-    if !delivered {
-        // The handle was dropped: nobody is waiting any more.
-        s.core.forget(&update.correlation_id);
+/// Hands the waits that ended to their futures, and arms the timer for the next deadline.
+fn settle_waits(shared: &Rc<RefCell<Shared>>) {
+    loop {
+        let done = {
+            let mut s = shared.borrow_mut();
+            let Some(done) = s.waits.poll_done() else { break };
+            s.waiting.remove(&done.wait).map(|tx| (tx, done))
+        };
+        if let Some((tx, done)) = done {
+            let _ = tx.send(done);
+        }
     }
-    if update.done || !delivered {
-        s.sinks.remove(&update.correlation_id);
+    let mut s = shared.borrow_mut();
+    let deadline = s.waits.poll_timeout();
+    if let Some(t) = s.timer.as_mut() {
+        t.sync(now_ms(), deadline);
     }
 }
 
@@ -338,7 +360,7 @@ pub struct DownlinkHandle {
     correlation_id: String,
     device_id: String,
     confirmed: bool,
-    rx: mpsc::UnboundedReceiver<DownlinkStatus>,
+    shared: Weak<RefCell<Shared>>,
     history: Vec<DownlinkStatus>,
     done: bool,
 }
@@ -369,51 +391,60 @@ impl DownlinkHandle {
     /// The next status within `timeout_ms`; `Ok(None)` once nothing more can come (finished, or
     /// the application was closed).
     pub async fn next(&mut self, timeout_ms: u32) -> Result<Option<DownlinkStatus>, ThingsStackError> {
-        match timeout(timeout_ms, self.rx.next()).await {
-            Some(Some(status)) => {
-                self.done |= status.is_final(self.confirmed);
-                self.history.push(status.clone());
-                Ok(Some(status))
-            }
-            Some(None) => Ok(None),
-            None => Err(self.timed_out(timeout_ms)),
-        }
+        self.wait(WaitKind::Next, timeout_ms).await
     }
 
     /// Waits up to `timeout_ms` in all for the final status: `acked` (confirmed), `sent`
     /// (unconfirmed), `failed` or `invalidated`. A `nacked` is recorded and waiting goes on,
     /// since the server may retry a confirmed downlink.
     pub async fn outcome(&mut self, timeout_ms: u32) -> Result<DownlinkStatus, ThingsStackError> {
-        let confirmed = self.confirmed;
-        let history = &mut self.history;
-        let rx = &mut self.rx;
-        let mut done = self.done;
-        let wait = async {
-            while !done {
-                match rx.next().await {
-                    Some(status) => {
-                        done = status.is_final(confirmed);
-                        history.push(status);
-                    }
-                    None => return Err(ThingsStackError::Client(ClientError::Closed)),
-                }
-            }
-            Ok(())
-        };
-        let result = timeout(timeout_ms, wait).await;
-        self.done = done;
-        match result {
-            Some(Ok(())) => self.history.last().cloned().ok_or(ThingsStackError::Client(ClientError::Closed)),
-            Some(Err(e)) => Err(e),
-            None => Err(self.timed_out(timeout_ms)),
-        }
+        self.wait(WaitKind::Outcome, timeout_ms).await?.ok_or(ThingsStackError::Client(ClientError::Closed))
     }
 
-    fn timed_out(&self, waited_ms: u32) -> ThingsStackError {
-        ThingsStackError::DownlinkTimeout {
-            correlation_id: self.correlation_id.clone(),
-            waited_ms,
-            last: self.history.last().map_or("published", DownlinkStatus::name).to_owned(),
+    /// One wait through the application's `DownlinkWaits`; dropping the future cancels it.
+    async fn wait(&mut self, kind: WaitKind, timeout_ms: u32) -> Result<Option<DownlinkStatus>, ThingsStackError> {
+        let Some(shared) = self.shared.upgrade() else {
+            // The application is gone: nothing more can come.
+            return match (kind, self.done) {
+                (WaitKind::Next, _) => Ok(None),
+                (WaitKind::Outcome, true) => Ok(self.history.last().cloned()),
+                (WaitKind::Outcome, false) => Err(ThingsStackError::Client(ClientError::Closed)),
+            };
+        };
+        let (id, rx) = {
+            let mut s = shared.borrow_mut();
+            let id = s.waits.wait(now_ms(), &self.correlation_id, kind, timeout_ms)?;
+            let (tx, rx) = oneshot::channel();
+            s.waiting.insert(id, tx);
+            (id, rx)
+        };
+        settle_waits(&shared);
+        drop(shared);
+        let mut cancel = CancelWait { shared: self.shared.clone(), wait: Some(id) };
+        let done = rx.await;
+        cancel.wait = None;
+        let WaitDone { read, result, .. } = done.map_err(|_| ThingsStackError::Client(ClientError::Closed))?;
+        for status in &read {
+            self.done |= status.is_final(self.confirmed);
+        }
+        self.history.extend(read);
+        result
+    }
+}
+
+/// Cancels a wait whose future was dropped before it ended.
+struct CancelWait {
+    shared: Weak<RefCell<Shared>>,
+    wait: Option<WaitId>,
+}
+
+impl Drop for CancelWait {
+    fn drop(&mut self) {
+        if let (Some(wait), Some(shared)) = (self.wait, self.shared.upgrade()) {
+            if let Ok(mut s) = shared.try_borrow_mut() {
+                s.waits.cancel(wait);
+                s.waiting.remove(&wait);
+            }
         }
     }
 }

@@ -52,6 +52,9 @@ struct Wait {
     deadline: Millis,
     timeout_ms: u32,
     read: Vec<DownlinkStatus>,
+    /// The last status read before this wait, for a cancel.
+    last_before: Option<DownlinkStatus>,
+    finished_before: bool,
 }
 
 #[derive(Debug, Default)]
@@ -111,9 +114,24 @@ impl DownlinkWaits {
         self.next_wait += 1;
         let id = self.next_wait;
         let deadline = now.saturating_add(u64::from(timeout_ms));
-        d.wait = Some(Wait { id, kind, deadline, timeout_ms, read: Vec::new() });
+        let (last_before, finished_before) = (d.last_read.clone(), d.finished);
+        d.wait = Some(Wait { id, kind, deadline, timeout_ms, read: Vec::new(), last_before, finished_before });
         Self::advance(d, &mut self.done);
         Ok(id)
+    }
+
+    /// A wait nobody waits for any more (its future was dropped): what it read is unread again.
+    pub fn cancel(&mut self, wait: WaitId) {
+        for (_, d) in self.downlinks.iter_mut() {
+            if d.wait.as_ref().is_some_and(|w| w.id == wait) {
+                let Some(w) = d.wait.take() else { return };
+                for status in w.read.into_iter().rev() {
+                    d.unread.push_front(status);
+                }
+                (d.last_read, d.finished) = (w.last_before, w.finished_before);
+                return;
+            }
+        }
     }
 
     /// Waits past their deadline fail with `TTS_DOWNLINK_TIMEOUT`.
@@ -243,6 +261,20 @@ mod tests {
             ThingsStackError::DownlinkTimeout { correlation_id: ID.into(), waited_ms: 400, last: "queued".into() };
         assert_eq!(all(&mut w), [WaitDone { wait: id, read: vec![DownlinkStatus::Queued], result: Err(error) }]);
         assert_eq!(w.poll_timeout(), None);
+    }
+
+    #[test]
+    fn a_cancelled_wait_leaves_what_it_read_unread() {
+        let mut w = DownlinkWaits::new();
+        w.watch(ID, true);
+        let id = w.wait(0, ID, WaitKind::Outcome, 1000).unwrap();
+        w.update(&update(DownlinkStatus::Queued, false));
+        w.update(&update(DownlinkStatus::Sent, false));
+        w.cancel(id);
+        assert_eq!(w.poll_timeout(), None);
+        let next = w.wait(0, ID, WaitKind::Next, 1000).unwrap();
+        let read = vec![DownlinkStatus::Queued];
+        assert_eq!(all(&mut w), [WaitDone { wait: next, read, result: Ok(Some(DownlinkStatus::Queued)) }]);
     }
 
     #[test]
