@@ -156,7 +156,7 @@ fn a_publish_is_a_data_document_on_the_channel_topic() {
     );
     assert_eq!(
         read(&s.run(op::PUBLISH, 0.0, "a", Some("1"), &plain(&json!({"at": -1})))),
-        ["throw INVALID_OPTION(\"at\", \"expected a whole number from 0, got a number\")"]
+        ["throw INVALID_OPTION(\"at\", \"expected a number from 0\")"]
     );
 }
 
@@ -255,7 +255,7 @@ fn failures_the_shell_saw_end_the_request_and_a_lost_connection_ends_them_all() 
     assert_eq!(s.lines(op::PUBLISH_FAILED, 2.0, "", &[]), ["done #2 failed CONNECTION_LOST()"]);
     let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
     returns(b, |r| r.f64());
-    assert_eq!(s.lines(op::CONNECTION_LOST, 0.0, "", &[]), ["done #3 failed CONNECTION_LOST()"]);
+    assert_eq!(s.lines(op::STATE, 0.0, "disconnected", &[]), ["done #3 failed CONNECTION_LOST()"]);
     let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
     returns(b, |r| r.f64());
     assert_eq!(s.lines(op::CLOSE, 0.0, "", &[]), ["done #4 failed CLIENT_CLOSED()"]);
@@ -292,7 +292,7 @@ fn an_enrollment_connects_subscribes_and_ends_with_the_credentials() {
         (&client["clientId"], &client["username"], &client["password"], &client["reconnect"]),
         (&json!("HW-9/Pump"), &json!(""), &json!(""), &json!({"enabled": false}))
     );
-    assert_eq!(s.lines(op::CONNECTED, 0.0, "", &[]), ["deadline 11000", "subscribe DEMO-MODEL/thing/demo-pass"]);
+    assert_eq!(s.lines(op::STATE, 0.0, "connected", &[]), ["deadline 11000", "subscribe DEMO-MODEL/thing/demo-pass"]);
     assert_eq!(
         s.lines(
             op::MESSAGE,
@@ -303,7 +303,7 @@ fn an_enrollment_connects_subscribes_and_ends_with_the_credentials() {
         [r#"enrolled ok {"plugId":"dev-000000000000000000000009","auth":"x1"}"#]
     );
     // The server's close after the reply decides nothing more.
-    assert_eq!(s.lines(op::CONNECTION_LOST, 0.0, "", &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, 0.0, "disconnected", &[]), Vec::<String>::new());
 }
 
 #[test]
@@ -311,14 +311,14 @@ fn an_enrollment_fails_on_refusal_on_a_lost_session_and_at_its_deadline() {
     let thing = plain(&json!({"model": "M", "hwid": "H", "pass": "p"}));
     let mut s = Shell::new();
     s.run(op::ENROLL_THING, 0.0, "", None, &thing);
-    s.lines(op::CONNECTED, 0.0, "", &[]);
+    s.lines(op::STATE, 0.0, "connected", &[]);
     assert_eq!(
         s.lines(op::MESSAGE, 0.0, "M/thing/p", br#"{"err":3,"msg":"bad pass"}"#),
         ["enrolled failed CLOUDPLUGS_ENROLLMENT_REFUSED(3, \"bad pass\")"]
     );
     let mut s = Shell::new();
     s.run(op::ENROLL_THING, 0.0, "", None, &thing);
-    assert_eq!(s.lines(op::CONNECTION_LOST, 0.0, "", &[]), ["enrolled failed CONNECTION_LOST()"]);
+    assert_eq!(s.lines(op::STATE, 0.0, "disconnected", &[]), ["enrolled failed CONNECTION_LOST()"]);
     let mut s = Shell::new();
     s.run(op::ENROLL_THING, 0.0, "", None, &thing);
     s.now += 10_000;
@@ -341,4 +341,85 @@ fn an_enrollment_fails_on_refusal_on_a_lost_session_and_at_its_deadline() {
 fn a_command_for_a_session_not_held_is_refused() {
     let mut s = Shell::new();
     assert_eq!(read(&s.run(op::PUBLISH, 0.0, "t", Some("1"), &plain(&Value::Null))), ["throw NOT_CONNECTED()"]);
+}
+
+#[test]
+fn a_wills_data_is_json_text_from_the_shell_and_may_name_another_plug() {
+    let mut s = Shell::new();
+    let (options, _) = s.login(json!({
+        "username": "someone@example.com", "auth": "pw", "hwid": "H",
+        "will": {"channel": "status", "data": {"$bytes": "{\"up\":false,\"at\":\"2026-12-04T00:00:00.000Z\"}"}, "plugId": PLUG},
+    }));
+    assert_eq!(
+        options["will"],
+        json!({"topic": format!("{PLUG}/data/status"), "payload": "{\"data\":{\"at\":\"2026-12-04T00:00:00.000Z\",\"up\":false}}", "qos": 0, "retain": false})
+    );
+    let mut s = Shell::new();
+    let bad = plain(
+        &json!({"username": PLUG, "auth": "a", "hwid": "H", "will": {"channel": "s", "data": {"$bytes": "{nope"}}}),
+    );
+    let lines = s.lines(op::LOGIN, 0.0, "", &bad);
+    assert!(lines[0].starts_with("throw INVALID_OPTION(\"will.data\", "), "{lines:?}");
+    // An email login has no data channel of its own to publish to.
+    let mut s = Shell::new();
+    s.login(json!({"username": "someone@example.com", "auth": "pw", "hwid": "H"}));
+    assert_eq!(read(&s.run(op::PUBLISH, 0.0, "t", Some("1"), &plain(&Value::Null))), ["throw CLOUDPLUGS_NO_PLUG_ID()"]);
+}
+
+#[test]
+fn after_a_lost_connection_a_request_subscribes_again_and_close_ends_the_queued_ones() {
+    let mut s = Shell::new();
+    s.login(demo_login());
+    let b = s.run(op::SET_PROPERTIES, 0.0, "", Some(r#"{"a":1}"#), &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    s.lines(op::SUBSCRIBED, 1.0, SET_TOPIC, &[]);
+    assert_eq!(s.lines(op::STATE, 0.0, "closed", &[]), ["done #1 failed CONNECTION_LOST()"]);
+    let b = s.run(op::SET_PROPERTIES, 0.0, "", Some(r#"{"b":2}"#), &plain(&Value::Null));
+    let (_, rest) = returns(b, |r| r.f64());
+    assert_eq!(rest, ["deadline 11000".to_string(), format!("subscribe {SET_TOPIC}")], "subscribed again");
+    assert_eq!(
+        s.lines(op::STATE, 0.0, "reconnecting", &[]),
+        ["deadline 11000"],
+        "only a given-up connection ends requests"
+    );
+    let b = s.run(op::SET_PROPERTIES, 0.0, "", Some(r#"{"c":3}"#), &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    assert_eq!(s.lines(op::CLOSE, 0.0, "", &[]), ["done #2 failed CLIENT_CLOSED()", "done #3 failed CLIENT_CLOSED()"]);
+}
+
+#[test]
+fn property_refusals_and_unreadable_replies_end_the_request() {
+    let mut s = Shell::new();
+    s.login(demo_login());
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    s.lines(op::SUBSCRIBED, 1.0, GET_TOPIC, &[]);
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, GET_TOPIC, br#"{"err":-4,"msg":"no such plug"}"#),
+        ["done #1 failed CLOUDPLUGS_PROPERTY_ERROR(-4, \"no such plug\")"]
+    );
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    let lines = s.lines(op::MESSAGE, 0.0, GET_TOPIC, b"not json");
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with("done #2 failed CLOUDPLUGS_MALFORMED_REPLY(\"property reply\", "), "{lines:?}");
+}
+
+#[test]
+fn a_controller_enrolls_and_a_refused_subscription_fails_an_enrollment() {
+    let mut s = Shell::new();
+    let controller = plain(
+        &json!({"model": "M", "thingHwid": "T1", "pass": "p", "controllerHwid": "C1", "controllerName": "Panel"}),
+    );
+    let (client, _) = returns(s.run(op::ENROLL_CONTROLLER, 0.0, "", None, &controller), |r| r.str());
+    assert!(client.contains("\"clientId\":\"C1/Panel\""), "{client}");
+    assert_eq!(s.lines(op::STATE, 0.0, "connected", &[]), ["deadline 11000", "subscribe M/ctrl/T1/p"]);
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "M/ctrl/T1/p", br#"{"id":"dev-000000000000000000000007","auth":"c"}"#),
+        [r#"enrolled ok {"plugId":"dev-000000000000000000000007","auth":"c"}"#]
+    );
+    let mut s = Shell::new();
+    s.run(op::ENROLL_THING, 0.0, "", None, &plain(&json!({"model": "M", "hwid": "H", "pass": "p"})));
+    s.lines(op::STATE, 0.0, "connected", &[]);
+    assert_eq!(s.lines(op::SUBSCRIBED, 0.0, "M/thing/p", &[]), ["enrolled failed CONNECTION_LOST()"]);
 }

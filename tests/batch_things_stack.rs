@@ -255,7 +255,11 @@ fn a_wait_times_out_on_the_virtual_clock_and_close_ends_the_others() {
         [format!("waited #1 read=[] TTS_DOWNLINK_TIMEOUT({id:?}, 500, \"published\")")]
     );
     s.run(op::WAIT, 10_000.0, &id, None, &[1]);
-    assert_eq!(s.lines(op::CLOSE, 0.0, "", &[]), ["waited #2 read=[] CLIENT_CLOSED()"]);
+    // The push never got its SUBSCRIBE through: closing ends it too.
+    assert_eq!(
+        s.lines(op::CLOSE, 0.0, "", &[]),
+        ["sent #1 failed CLIENT_CLOSED()", "waited #2 read=[] CLIENT_CLOSED()"]
+    );
 }
 
 #[test]
@@ -303,7 +307,8 @@ fn decoders_and_their_targets_are_checked() {
         assert_eq!(r.u8(), 1);
         r.str()
     });
-    assert_eq!(source, "x");
+    assert_eq!(source, iotmqtt::platforms::things_stack::decoder::formatter_body("x"));
+    assert!(source.starts_with("x\n;return typeof decodeUplink === 'function'"), "{source}");
     let wrong = "throw INVALID_OPTION(\"decoder\", \"expected \\\"cayenne-lpp\\\" or {formatter: source}\")";
     assert_eq!(decoder(&mut s, json!("lpp")), [wrong]);
     assert_eq!(decoder(&mut s, json!({})), [wrong]);
@@ -341,4 +346,76 @@ fn a_subscription_the_shell_saw_fail_fails_every_push_waiting_for_it() {
         ["sent #1 failed CONNECTION_LOST()", "sent #2 failed CONNECTION_LOST()"]
     );
     assert_eq!(returns(&s.run(op::TRACKED, 0.0, "", None, &[]), |r| r.f64()).0, 0.0);
+}
+
+#[test]
+fn replace_and_clear_write_the_replace_topic_and_a_failed_push_forgets_its_downlinks() {
+    let mut s = Shell::connected();
+    let b = s.run(op::REPLACE, 7.0, "dev-1", None, &plain(&json!([{"fPort": 1, "hex": "01"}])));
+    let (id, rest) = returns(&b, |r| {
+        let _op = r.f64();
+        assert_eq!(r.u16(), 1);
+        let id = r.str();
+        r.u8();
+        id
+    });
+    assert_eq!(rest, [format!("subscribe {DOWN}")]);
+    let published = s.lines(op::SUBSCRIBED, 1.0, DOWN, &[]);
+    assert!(
+        published[0].starts_with("publish #1 v3/demo-app@ttn/devices/dev-1/down/replace {\"downlinks\":[{"),
+        "{published:?}"
+    );
+    assert_eq!(s.lines(op::PUBLISH_FAILED, 1.0, "", &[]), ["sent #1 failed CONNECTION_LOST()"]);
+    let refused = read(&s.run(op::WAIT, 100.0, &id, None, &[0]));
+    assert_eq!(
+        refused,
+        ["throw INVALID_OPTION(\"downlink\", \"no such downlink\")"],
+        "a failed push leaves no downlink to wait on"
+    );
+    let (count, rest) = returns(&s.run(op::CLEAR, 7.0, "dev-1", None, &[]), |r| (r.f64(), r.u16()));
+    assert_eq!(
+        (count.1, rest),
+        (0, vec!["publish #2 v3/demo-app@ttn/devices/dev-1/down/replace {\"downlinks\":[]}".to_string()])
+    );
+}
+
+#[test]
+fn waits_take_the_default_timeout_refuse_a_second_wait_and_end_when_forgotten() {
+    let mut s = Shell::connected();
+    let (id, _) = s.push(json!({"fPort": 1, "decodedPayload": {"$bytes": "{\"on\":true}"}}));
+    let (_, rest) = returns(&s.run(op::WAIT, -1.0, &id, None, &[1]), |r| r.f64());
+    assert_eq!(rest, ["deadline 31000"], "the default wait is 30 s");
+    assert_eq!(
+        read(&s.run(op::WAIT, 100.0, &id, None, &[0])),
+        ["deadline 31000", "throw INVALID_OPTION(\"downlink\", \"another wait on this downlink is under way\")"]
+    );
+    assert_eq!(s.lines(op::FORGET, 0.0, &id, &[]), ["waited #1 read=[] CLIENT_CLOSED()"]);
+    assert_eq!(
+        returns(&s.run(op::TRACKED, 0.0, "", None, &[]), |r| r.f64()).0,
+        1.0,
+        "the session still tracks it until its news ends"
+    );
+}
+
+#[test]
+fn a_wrong_user_name_is_the_platforms_refusal_too_and_formatter_output_must_be_an_object() {
+    let mut s = Shell::connected();
+    let refused = s.run(op::LOGIN_FAILED, 0.0, "CONNACK_BAD_USERNAME_OR_PASSWORD", None, &[]);
+    assert_eq!(read(&refused), ["throw TTS_NOT_AUTHORIZED(\"demo-app\", \"ttn\")"]);
+    s.run(op::SET_DECODER, 0.0, "", None, &plain(&Value::Null));
+    let uplink = envelope("uplink_message", json!({"f_port": 9, "frm_payload": "AQ=="}));
+    assert_eq!(s.message("up", uplink.clone()), [r#"format #0 {"bytes":[1],"fPort":9}"#]);
+    assert_eq!(
+        read(&s.run(op::FORMATTED, 0.0, "", None, &[])),
+        [
+            r#"event dev-1 up fPort=9 payload=[01] decoded={"data":null,"warnings":[],"errors":["decodeUplink returned something that is not JSON data"]}"#
+        ]
+    );
+    s.message("up", uplink);
+    assert_eq!(
+        read(&s.run(op::FORMATTED, 0.0, "", Some(r#"{"data":7}"#), &[])),
+        [
+            r#"event dev-1 up fPort=9 payload=[01] decoded={"data":null,"warnings":[],"errors":["data must be an object"]}"#
+        ]
+    );
 }

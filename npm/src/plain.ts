@@ -15,8 +15,8 @@ const NONE = Uint8Array.of(0);
 /**
  * `value` as plain data. `name` names the argument in errors about itself. With `keyed`, a getter
  * that throws is reported at its key (`qos`); without, at the object holding it (`options`). The
- * values at `payloads` (paths such as `will.payload`) are payloads: written as their bytes, as
- * `publish` sends them (any JSON value as its JSON text).
+ * values at `payloads` (paths such as `will.payload`, `[]` standing for any index) are payloads:
+ * written as their bytes, as `publish` sends them (any JSON value as its JSON text).
  */
 export function plain(value: unknown, name: string, keyed = false, payloads: readonly string[] = []): Uint8Array {
   if (value === undefined) return NONE;
@@ -81,7 +81,7 @@ class Writer {
   walk(v: unknown, path: string, depth: number): void {
     this.charge(path, 1, 0);
     if (v === undefined || v === null) return void this.out.push(0);
-    if (this.payloads.includes(path) && typeof v !== "string") {
+    if (this.payloads.length && typeof v !== "string" && this.payloads.includes(path.replace(/\[\d+\]/g, "[]"))) {
       let bytes: Uint8Array;
       try {
         bytes = payloadBytes(v);

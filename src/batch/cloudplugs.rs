@@ -45,14 +45,14 @@ pub mod op {
     pub const SUBSCRIBED: u8 = 6;
     /// `n`: the request whose PUBLISH failed.
     pub const PUBLISH_FAILED: u8 = 7;
-    pub const CONNECTED: u8 = 8;
-    pub const CONNECTION_LOST: u8 = 9;
-    pub const CLOSE: u8 = 10;
-    pub const HANDLE_TIMEOUT: u8 = 11;
+    /// `text`: the type of the client's new state (`connected`, `disconnected`, `closed`, ...).
+    pub const STATE: u8 = 8;
+    pub const CLOSE: u8 = 9;
+    pub const HANDLE_TIMEOUT: u8 = 10;
     /// `bytes`: `{model, hwid, name?, pass}`. Returns the enrollment session's client options.
-    pub const ENROLL_THING: u8 = 12;
+    pub const ENROLL_THING: u8 = 11;
     /// `bytes`: `{model, thingHwid, pass, controllerHwid, controllerName?}`. Returns as `ENROLL_THING`.
-    pub const ENROLL_CONTROLLER: u8 = 13;
+    pub const ENROLL_CONTROLLER: u8 = 12;
 }
 
 /// Record tags, shared with `npm/src/cloudplugs/device.ts`.
@@ -126,7 +126,7 @@ impl CloudPlugsCore {
         let now = c.now;
         match (c.op, &mut self.mode) {
             (op::LOGIN, _) => {
-                let login = login_options(fields(c.bytes, "options")?)?;
+                let login = login_options(c.bytes)?;
                 let connect = login.to_connect_options()?;
                 let username = login.username()?;
                 b.u8(tag::RETURN).str(&super::client::client_options(&connect, true));
@@ -144,7 +144,12 @@ impl CloudPlugsCore {
             (op::PUBLISH, Mode::Device { username, .. }) => {
                 let mut f = fields(c.bytes, "options")?;
                 let (at, plug) = (|| {
-                    let at = f.optional::<u64>("at")?;
+                    // UTC ms; a fraction (from `performance.now()`, say) is cut off.
+                    let at = match f.optional::<f64>("at")? {
+                        Some(t) if t >= 0.0 => Some(t as u64),
+                        Some(_) => return Err(ReadError::new("expected a number from 0").under("at")),
+                        None => None,
+                    };
                     let plug = f.optional::<String>("plugId")?;
                     f.deny_unknown().map(|()| (at, plug))
                 })()
@@ -202,12 +207,20 @@ impl CloudPlugsCore {
             (op::PUBLISH_FAILED, Mode::Device { properties, .. }) => {
                 properties.published(now, c.n as u64, Err(shell_failure()));
             }
-            (op::CONNECTED, Mode::Device { properties, .. }) => properties.resume(now),
-            (op::CONNECTED, Mode::Enrollment(exchange)) => exchange.connected(),
-            (op::CONNECTION_LOST, Mode::Device { properties, .. }) => {
-                properties.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
-            }
-            (op::CONNECTION_LOST, Mode::Enrollment(exchange)) => exchange.failed(shell_failure()),
+            // A connection given up ends the requests in flight, and forgets subscriptions (clean
+            // session), so the next request subscribes again. An enrollment fails with the session.
+            (op::STATE, Mode::Device { properties, .. }) => match c.text {
+                "connected" => properties.resume(now),
+                "disconnected" | "closed" => {
+                    properties.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
+                }
+                _ => {}
+            },
+            (op::STATE, Mode::Enrollment(exchange)) => match c.text {
+                "connected" => exchange.connected(),
+                "disconnected" => exchange.failed(shell_failure()),
+                _ => {}
+            },
             (op::CLOSE, Mode::Device { properties, .. }) => properties.close(ClientError::Closed.into()),
             (op::CLOSE, Mode::Enrollment(exchange)) => exchange.failed(ClientError::Closed.into()),
             (op::HANDLE_TIMEOUT, Mode::Device { properties, .. }) => properties.handle_timeout(now),
@@ -288,8 +301,9 @@ fn plug_id(username: &Username, named: Option<String>) -> Result<String, CloudPl
     }
 }
 
-/// The login options, the will's data being any JSON.
-fn login_options(mut f: Fields) -> Result<CloudPlugsOptions, Thrown> {
+/// The login options; the will's data is any JSON (written by the shell as `JSON.stringify` writes it).
+fn login_options(bytes: &[u8]) -> Result<CloudPlugsOptions, Thrown> {
+    let mut f = fields(bytes, "options")?;
     let will = f.take("will");
     let mut login =
         CloudPlugsOptions::read(&mut f).and_then(|o| f.deny_unknown().map(|()| o)).map_err(invalid("options"))?;

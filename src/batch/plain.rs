@@ -119,8 +119,9 @@ fn describe(what: &[u8]) -> &'static str {
     }
 }
 
-/// Plain data as JSON data, for the platform readers (`crate::json::Fields`): bytes and what plain
-/// data cannot hold are an error naming where they are.
+/// Plain data as JSON data, for the platform readers (`crate::json::Fields`). Bytes are JSON text:
+/// the shell writes the value at a payload path (a will's data, a downlink's decoded payload) as
+/// `JSON.stringify` writes it. What plain data cannot hold is an error naming where it is.
 pub fn to_json(item: Item<Entries>) -> Result<serde_json::Value, ReadError> {
     use serde_json::Value;
     Ok(match item {
@@ -143,7 +144,7 @@ pub fn to_json(item: Item<Entries>) -> Result<serde_json::Value, ReadError> {
             }
             Value::Object(map)
         }
-        Item::Bytes(_) => return Err(ReadError::new("expected JSON data, got bytes")),
+        Item::Bytes(json) => crate::json::parse(&json).map_err(ReadError::new)?,
         Item::Other(what) => return Err(ReadError::new(format!("expected JSON data, got {what}"))),
     })
 }

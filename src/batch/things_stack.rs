@@ -10,13 +10,16 @@
 use super::command::{self, Command};
 use super::plain::{self, Entries};
 use super::Batch;
+use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::json::{FromJson, ReadError};
-use crate::platforms::things_stack::decoder::{CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput};
+use crate::platforms::things_stack::decoder::{
+    formatter_body, CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput,
+};
 use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
-use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession};
+use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
 use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, EventKind, Subscription};
-use crate::platforms::things_stack::waits::{DownlinkWaits, WaitDone, WaitKind};
+use crate::platforms::things_stack::waits::{DownlinkWaits, WaitDone, WaitKind, DEFAULT_WAIT_MS};
 use crate::platforms::things_stack::{Downlink, DownlinkBuilder, ThingsStackError};
 use crate::session::options::read::{Item, Object};
 use crate::session::ConnectOptions;
@@ -36,7 +39,8 @@ pub mod op {
     pub const REPLACE: u8 = 4;
     /// `text`: the device, `n`: as `PUSH`. Returns as `PUSH`, with no downlinks.
     pub const CLEAR: u8 = 5;
-    /// `bytes`: the decoder (`"cayenne-lpp"` or `{formatter}`). Returns 0, or 1 and the formatter's source.
+    /// `bytes`: the decoder (`"cayenne-lpp"` or `{formatter}`). Returns 0, or 1 and the body of the
+    /// function that loads the formatter (`decoder::formatter_body`).
     pub const DECODER: u8 = 6;
     /// `bytes`: the target `{deviceId?, fPort?}`; `n`: the shell's formatter, or −1 for CayenneLPP.
     pub const SET_DECODER: u8 = 7;
@@ -51,12 +55,15 @@ pub mod op {
     pub const PUBLISHED: u8 = 11;
     /// `n`: the operation whose PUBLISH failed.
     pub const PUBLISH_FAILED: u8 = 12;
-    /// `text`: the correlation id, `n`: the timeout in ms, `bytes`: `[0]` next or `[1]` outcome. Returns the wait.
+    /// `text`: the correlation id, `n`: the timeout in ms (below 0: the default), `bytes`: `[0]` next
+    /// or `[1]` outcome. Returns the wait.
     pub const WAIT: u8 = 13;
     pub const CLOSE: u8 = 14;
     pub const HANDLE_TIMEOUT: u8 = 15;
     /// Returns how many downlinks are tracked.
     pub const TRACKED: u8 = 16;
+    /// `text`: the correlation id of a tracker nobody holds any more.
+    pub const FORGET: u8 = 17;
 }
 
 /// Record tags, shared with `npm/src/things-stack/app.ts`.
@@ -65,7 +72,8 @@ pub mod tag {
     pub const SUBSCRIBE: u8 = 1;
     /// Publish at QoS 1: the operation, the topic, the payload; report `PUBLISHED` or `PUBLISH_FAILED`.
     pub const PUBLISH: u8 = 2;
-    /// A push, replace or clear ended: the operation, then 1, or 0 and the error.
+    /// A push, replace or clear ended: the operation, then 1, or 0 and the error (`CLIENT_CLOSED`
+    /// for one still under way when the application closes).
     pub const SENT: u8 = 3;
     /// An event: device id, kind, f_port (optional number), FRMPayload (a flag and bytes), decoded
     /// (a flag and JSON text).
@@ -92,6 +100,8 @@ struct App {
     session: ApplicationSession,
     decoders: DecoderRegistry<Decoder>,
     waits: DownlinkWaits,
+    /// The pushes under way and their downlinks, forgotten when a push fails.
+    sending: VecMap<OpId, Vec<String>>,
     /// An uplink waiting for the shell's formatter.
     formatting: Option<(ThingsStackEvent, UplinkInput)>,
 }
@@ -139,8 +149,13 @@ impl ThingsStackCore {
             let (uid, connect) = login(object(c.bytes, "options")?)?;
             b.u8(tag::RETURN).str(&super::client::client_options(&connect, true)).str(&uid.uid());
             let session = ApplicationSession::new(uid);
-            let app =
-                App { session, decoders: DecoderRegistry::default(), waits: DownlinkWaits::new(), formatting: None };
+            let app = App {
+                session,
+                decoders: DecoderRegistry::default(),
+                waits: DownlinkWaits::new(),
+                sending: VecMap::new(),
+                formatting: None,
+            };
             self.app = Some(app);
             return Ok(());
         }
@@ -178,6 +193,7 @@ impl ThingsStackCore {
                     app.waits.watch(id, d.confirmed);
                     b.str(id).bool(d.confirmed);
                 }
+                app.sending.insert(operation, ids);
             }
             op::SET_DECODER => {
                 let decoder = if c.n < 0.0 { Decoder::Lpp } else { Decoder::Formatter(c.n as u32) };
@@ -206,7 +222,7 @@ impl ThingsStackCore {
             op::PUBLISH_FAILED => app.session.published(c.n as u64, Err(shell_failure())),
             op::WAIT => {
                 let kind = if c.bytes.first() == Some(&1) { WaitKind::Outcome } else { WaitKind::Next };
-                let timeout = c.n.clamp(0.0, f64::from(u32::MAX)) as u32;
+                let timeout = if c.n < 0.0 { DEFAULT_WAIT_MS } else { c.n.min(f64::from(u32::MAX)) as u32 };
                 let wait = app.waits.wait(now, c.text, kind, timeout)?;
                 b.u8(tag::RETURN).f64(wait as f64);
             }
@@ -214,7 +230,12 @@ impl ThingsStackCore {
                 app.session.close();
                 app.waits.close();
                 app.formatting = None;
+                for (op, ids) in app.sending.drain() {
+                    ids.iter().for_each(|id| app.waits.forget(id));
+                    b.u8(tag::SENT).f64(op as f64).bool(false).error(&ThingsStackError::Client(ClientError::Closed));
+                }
             }
+            op::FORGET => app.waits.forget(c.text),
             op::TRACKED => {
                 b.u8(tag::RETURN).f64(app.session.tracked() as f64);
             }
@@ -292,6 +313,11 @@ impl App {
                     b.u8(tag::PUBLISH).f64(op as f64).str(&topic).bytes(&payload);
                 }
                 ApplicationEvent::NotifySent { op, result } => {
+                    // A push that failed returns no trackers: nobody will wait on its downlinks.
+                    let ids = self.sending.remove(&op).unwrap_or_default();
+                    if result.is_err() {
+                        ids.iter().for_each(|id| self.waits.forget(id));
+                    }
                     b.u8(tag::SENT).f64(op as f64);
                     match result {
                         Ok(()) => b.bool(true),
@@ -389,7 +415,7 @@ fn decoder(bytes: &[u8], b: &mut Batch) -> Result<(), Thrown> {
         Item::Object(mut entries) => {
             known(&entries, &["formatter"])?;
             let source = text(&mut entries, "formatter")?.ok_or_else(expected)?;
-            b.u8(tag::RETURN).u8(1).str(&source);
+            b.u8(tag::RETURN).u8(1).str(&formatter_body(&source));
         }
         _ => return Err(expected()),
     }
@@ -446,6 +472,7 @@ fn downlink(item: Item<Entries>) -> Result<Downlink, Thrown> {
     if let Some(t) = text(&mut d, "text")? {
         builder = builder.text(&t);
     }
+    // Written by the shell as `JSON.stringify` writes it (a payload path of its plain data).
     match d.get("decodedPayload").map_err(|e| option("decodedPayload", &e))? {
         Item::Null => {}
         item => builder = builder.decoded_payload(plain::to_json(item).map_err(invalid("decodedPayload"))?),

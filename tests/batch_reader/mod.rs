@@ -83,6 +83,12 @@ fn write(out: &mut Vec<u8>, v: &Value) {
             out.extend_from_slice(&(items.len() as u32).to_le_bytes());
             items.iter().for_each(|i| write(out, i));
         }
+        // `{"$bytes": "..."}` stands for bytes (a payload path the shell writes as JSON text).
+        Value::Object(map) if map.len() == 1 && map.get("$bytes").is_some_and(Value::is_string) => {
+            let b = map["$bytes"].as_str().unwrap_or_default();
+            out.push(5);
+            text(out, b);
+        }
         Value::Object(map) => {
             out.push(7);
             out.extend_from_slice(&(map.len() as u32).to_le_bytes());

@@ -401,6 +401,32 @@ describe("JS API", () => {
     });
   });
 
+  test("platform methods reject instead of throwing, and refuse what JSON cannot hold", async () => {
+    const r = await inPage(async (lib, urls) => {
+      const code = async (f) => { try { await f(); return "accepted"; } catch (e) { return e.code; } };
+      const cp = await lib.CloudPlugsDevice.login(urls.cp, { username: "dev-000000000000000000000001", auth: "demo-auth", hwid: "DEMO-HWID-1" });
+      const tts = await lib.ThingsStackApp.connect(urls.tts, { application: "demo-app@ttn", apiKey: "NNSXS.DEMOKEY.SIMULATOR" });
+      const [tracker] = await tts.push("demo-sensor-1", [{ fPort: 1, hex: "01" }]);
+      const outcome = tracker.outcome(15000);
+      const second = tracker.next(100);
+      const out = {
+        secondIsPromise: second instanceof Promise,
+        second: await code(() => second),
+        functionData: await code(() => cp.publish("npm/x", () => 1)),
+        bigintProperty: await code(() => cp.setProperties({ a: 1n })),
+        outcome: (await outcome).status,
+        history: tracker.history.map((s) => s.status),
+      };
+      cp.close();
+      tts.close();
+      return out;
+    }, { cp: CP_URL, tts: TTS_URL });
+    assert.deepEqual(r, {
+      secondIsPromise: true, second: "INVALID_OPTION", functionData: "INVALID_PAYLOAD", bigintProperty: "INVALID_PAYLOAD",
+      outcome: "sent", history: ["queued", "sent"],
+    });
+  });
+
   test("a listener that throws breaks neither the client nor the other listeners; payloads are their own copies", async () => {
     const got = await inPage(async (lib, url) => {
       const c = new lib.MqttClient(url, { username: "tester", password: "secret" });

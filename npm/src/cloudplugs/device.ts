@@ -17,18 +17,21 @@ import type {
 
 // Commands and record tags: src/batch/cloudplugs.rs.
 const LOGIN = 0, PUBLISH = 1, FILTER = 2, SET_PROPERTIES = 3, GET_PROPERTIES = 4, MESSAGE = 5, SUBSCRIBED = 6,
-  PUBLISH_FAILED = 7, CONNECTED = 8, CONNECTION_LOST = 9, CLOSE = 10, HANDLE_TIMEOUT = 11, ENROLL_THING = 12,
-  ENROLL_CONTROLLER = 13;
+  PUBLISH_FAILED = 7, STATE = 8, CLOSE = 9, HANDLE_TIMEOUT = 10, ENROLL_THING = 11, ENROLL_CONTROLLER = 12;
 const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6, THROW = 20;
 const NONE = new Uint8Array(0);
 
-/** A caller's value as JSON text for the core (`undefined`: none). */
-function json(value: unknown, field: string): string | undefined {
+/** A caller's value as JSON text for the core (`undefined`: none); `INVALID_PAYLOAD` when JSON
+ *  cannot hold it. */
+function json(value: unknown, what: string): string | undefined {
+  let text: string | undefined;
   try {
-    return JSON.stringify(value);
-  } catch (e) {
-    throw iotError("INVALID_OPTION", `invalid option ${field}: ${(e as Error)?.message ?? e}`, field);
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
   }
+  if (text === undefined && value !== undefined) throw iotError("INVALID_PAYLOAD", `the ${what} cannot be written as JSON`);
+  return text;
 }
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
@@ -137,11 +140,10 @@ async function enroll(url: string, op: number, options: unknown): Promise<CloudP
   const b = s.start(op, "", undefined, plain(options, "options"));
   const client = (s.client = new MqttClient(url, JSON.parse(b.str())));
   client.on("message", (m) => s.run(MESSAGE, 0, m.topic, m.payload));
-  client.on("state", (state) => {
-    if (state.type === "disconnected") s.failed(state.error, CONNECTION_LOST);
-  });
+  // The core decides what a state means; a failure carries the client's error.
+  client.on("state", (state) => s.failed("error" in state ? state.error : null, STATE, 0, state.type));
   const done = s.wait<CloudPlugsCredentials>(b, 0);
-  client.connect().then(() => s.run(CONNECTED), () => {});
+  client.connect().catch(() => {});
   try {
     return await done;
   } finally {
@@ -175,9 +177,7 @@ export class CloudPlugsDevice {
     client.on("state", (state) => {
       session.emit("state", state);
       if (state.type === "disconnected") session.emit("error", state.error);
-      // A connection given up ends the requests in flight; the next one subscribes again (clean session).
-      if (state.type === "connected") session.run(CONNECTED);
-      else if (state.type === "disconnected" || state.type === "closed") session.run(CONNECTION_LOST);
+      session.run(STATE, 0, state.type);
     });
     client.on("message", (m) => session.run(MESSAGE, 0, m.topic, m.payload));
   }
@@ -186,7 +186,7 @@ export class CloudPlugsDevice {
    *  `CLOUDPLUGS_MISSING_AUTH`, `CLOUDPLUGS_INVALID_*`, `CONNACK_*` or `INVALID_OPTION`. */
   static async login(url: string, options: CloudPlugsOptions): Promise<CloudPlugsDevice> {
     const session = new Session();
-    const b = session.start(LOGIN, "", undefined, plain(options, "options"));
+    const b = session.start(LOGIN, "", undefined, plain(options, "options", false, ["will.data"]));
     const client = new MqttClient(url, JSON.parse(b.str()));
     const plug = b.str();
     const device = new CloudPlugsDevice(session, client, plug || null);

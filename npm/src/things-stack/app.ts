@@ -20,11 +20,12 @@ import type {
 // Commands and record tags: src/batch/things_stack.rs.
 const CONNECT = 0, LOGIN_FAILED = 1, FILTER = 2, PUSH = 3, REPLACE = 4, CLEAR = 5, DECODER = 6, SET_DECODER = 7,
   MESSAGE = 8, FORMATTED = 9, SUBSCRIBED = 10, PUBLISHED = 11, PUBLISH_FAILED = 12, WAIT = 13, CLOSE = 14,
-  HANDLE_TIMEOUT = 15, TRACKED = 16;
+  HANDLE_TIMEOUT = 15, TRACKED = 16, FORGET = 17;
 const SUBSCRIBE = 1, PUBLISH = 2, SENT = 3, EVENT = 4, EVENT_ERROR = 5, FORMAT = 6, WAITED = 7, THROW = 20;
 const NONE = new Uint8Array(0);
-const DEFAULT_WAIT_MS = 30_000;
 const utf8 = new TextDecoder();
+// A tracker the page no longer holds: the core forgets its downlink.
+const trackers = new FinalizationRegistry<() => void>((forget) => forget());
 
 type Formatter = (input: unknown) => unknown;
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
@@ -32,13 +33,13 @@ type Link = { wait(kind: number, timeoutMs: number | undefined, history: Downlin
 
 const message = (e: unknown) => (e instanceof Error ? e.message : typeof e === "string" ? e : "an exception that is not an Error");
 
-/** Compiles a formatter defining `decodeUplink(input)` (or the v2-style `Decoder(bytes, port)`).
- *  Needs a page whose Content-Security-Policy allows `unsafe-eval`, as any formatter runner does. */
-function compile(source: string): Formatter {
+/** Loads a user's formatter from the body the core wrapped it in (`formatter_body`, src/platforms/
+ *  things_stack/decoder.rs). Needs a page whose Content-Security-Policy allows `unsafe-eval`, as any
+ *  formatter runner does. */
+function compile(body: string): Formatter {
   let load: () => unknown;
   try {
-    load = new Function(`${source}\n;return typeof decodeUplink === 'function' ? decodeUplink\n` +
-      ": typeof Decoder === 'function' ? function (input) { return { data: Decoder(input.bytes, input.fPort) }; }\n: null;") as () => unknown;
+    load = new Function(body) as () => unknown;
   } catch (e) {
     throw coded("TTS_FORMATTER_ERROR", [`the formatter does not compile: ${message(e)}`]);
   }
@@ -75,7 +76,7 @@ export class DownlinkTracker {
 
   /** The next status within `timeoutMs` (default 30 s); `null` once nothing more can come.
    *  Rejects with `TTS_DOWNLINK_TIMEOUT`. */
-  next(timeoutMs?: number): Promise<DownlinkStatus | null> {
+  async next(timeoutMs?: number): Promise<DownlinkStatus | null> {
     return this.#link.wait(0, timeoutMs, this.#history);
   }
 
@@ -208,9 +209,6 @@ export class ThingsStackApp {
     this.#run(CLOSE);
     this.#closed = true;
     this.#timer.cancel();
-    const closed = coded("CLIENT_CLOSED", []);
-    for (const w of this.#sends.values()) w.reject(closed);
-    this.#sends.clear();
     this.#listeners.clear();
     this.#formatters = [];
   }
@@ -227,23 +225,25 @@ export class ThingsStackApp {
   }
 
   async #send(op: number, deviceId: string, downlinks: DownlinkRequest[] | undefined): Promise<DownlinkTracker[]> {
-    const bytes = op === CLEAR ? NONE : plain(downlinks, "downlinks", true);
+    const bytes = op === CLEAR ? NONE : plain(downlinks, "downlinks", true, ["[].decodedPayload"]);
     const b = this.#start(op, Math.floor(Math.random() * 2 ** 53), deviceId, bytes);
     const id = b.f64();
-    const trackers: DownlinkTracker[] = [];
+    const list: DownlinkTracker[] = [];
     for (let n = b.u16(); n > 0; n--) {
       const correlationId = b.str();
       const confirmed = b.bool();
-      trackers.push(new Tracker(correlationId, deviceId, confirmed, { wait: (k, t, h) => this.#wait(k, t, h, correlationId) }));
+      const tracker = new Tracker(correlationId, deviceId, confirmed, { wait: (k, t, h) => this.#wait(k, t, h, correlationId) });
+      trackers.register(tracker, () => this.#closed || this.#run(FORGET, 0, correlationId));
+      list.push(tracker);
     }
     const sent = new Promise<void>((resolve, reject) => this.#sends.set(id, { resolve, reject }));
     this.#apply(b);
     await sent;
-    return trackers;
+    return list;
   }
 
   #wait(kind: number, timeoutMs: number | undefined, history: DownlinkStatus[], correlationId: string): Promise<DownlinkStatus | null> {
-    const b = this.#start(WAIT, timeoutMs ?? DEFAULT_WAIT_MS, correlationId, Uint8Array.of(kind));
+    const b = this.#start(WAIT, timeoutMs ?? -1, correlationId, Uint8Array.of(kind));
     const id = b.f64();
     const done = new Promise<DownlinkStatus | null>((resolve, reject) => this.#waits.set(id, { resolve, reject, history }));
     this.#apply(b);

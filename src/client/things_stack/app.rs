@@ -432,6 +432,17 @@ impl DownlinkHandle {
     }
 }
 
+impl Drop for DownlinkHandle {
+    /// Nobody will ask about this downlink again: the application forgets it.
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            if let Ok(mut s) = shared.try_borrow_mut() {
+                s.waits.forget(&self.correlation_id);
+            }
+        }
+    }
+}
+
 /// Cancels a wait whose future was dropped before it ended.
 struct CancelWait {
     shared: Weak<RefCell<Shared>>,

@@ -4,7 +4,7 @@
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::platforms::things_stack::decoder::{DecodedUplink, UplinkDecoder, UplinkInput};
+use crate::platforms::things_stack::decoder::{formatter_body, DecodedUplink, UplinkDecoder, UplinkInput};
 use crate::platforms::things_stack::error::ThingsStackError;
 
 /// A compiled formatter. Its top-level code runs once, at `new`.
@@ -17,11 +17,7 @@ impl JsFormatter {
     /// Fails on a syntax error, an exception at top level, or when neither function is defined.
     /// Needs a page whose Content-Security-Policy allows `unsafe-eval`, as any formatter runner does.
     pub fn new(source: &str) -> Result<Self, ThingsStackError> {
-        let body = format!(
-            "{source}\n;return typeof decodeUplink === 'function' ? decodeUplink\n\
-             : typeof Decoder === 'function' ? function (input) {{ return {{ data: Decoder(input.bytes, input.fPort) }}; }}\n\
-             : null;"
-        );
+        let body = formatter_body(source);
         let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Function"))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())

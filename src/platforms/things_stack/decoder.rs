@@ -64,6 +64,17 @@ impl DecodedUplink {
     }
 }
 
+/// The body of the JavaScript function that loads a user's formatter (TTS's `decodeUplink(input)`,
+/// or the v2-style `Decoder(bytes, port)`) and returns its decoding function, or `null` when it
+/// defines neither. A shell compiles it with `new Function(body)` and calls it once.
+pub fn formatter_body(source: &str) -> String {
+    format!(
+        "{source}\n;return typeof decodeUplink === 'function' ? decodeUplink\n\
+         : typeof Decoder === 'function' ? function (input) {{ return {{ data: Decoder(input.bytes, input.fPort) }}; }}\n\
+         : null;"
+    )
+}
+
 /// Anything that turns uplink bytes into data: CayenneLPP, a JavaScript formatter, Rust code.
 pub trait UplinkDecoder {
     fn decode_uplink(&self, input: &UplinkInput) -> DecodedUplink;

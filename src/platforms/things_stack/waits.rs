@@ -11,8 +11,8 @@ use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::supervisor::Millis;
 
-/// How many downlinks are kept for their history and waits.
-pub const KEPT: usize = 4096;
+/// How long `next` and `outcome` wait when the caller names no timeout.
+pub const DEFAULT_WAIT_MS: u32 = 30_000;
 
 /// Names one wait, in its `WaitDone`.
 pub type WaitId = u64;
@@ -69,16 +69,8 @@ impl DownlinkWaits {
         Self::default()
     }
 
-    /// A downlink pushed: its news can be waited for. Past [`KEPT`] downlinks, the oldest whose
-    /// news has ended and that nobody waits for are forgotten.
+    /// A downlink pushed: its news can be waited for until it is forgotten.
     pub fn watch(&mut self, correlation_id: &str, confirmed: bool) {
-        if self.downlinks.len() >= KEPT {
-            let ended: Vec<String> =
-                self.downlinks.iter().filter(|(_, d)| d.ended && d.wait.is_none()).map(|(id, _)| id.clone()).collect();
-            for id in ended.iter().take(self.downlinks.len() + 1 - KEPT) {
-                self.downlinks.remove(id);
-            }
-        }
         let fresh =
             Downlink { confirmed, unread: VecDeque::new(), last_read: None, finished: false, ended: false, wait: None };
         self.downlinks.insert(correlation_id.to_owned(), fresh);
@@ -118,6 +110,15 @@ impl DownlinkWaits {
         d.wait = Some(Wait { id, kind, deadline, timeout_ms, read: Vec::new(), last_before, finished_before });
         Self::advance(d, &mut self.done);
         Ok(id)
+    }
+
+    /// Nobody will ask about this downlink again (its handle is gone, or its push failed); a wait
+    /// under way on it ends as if the application had closed.
+    pub fn forget(&mut self, correlation_id: &str) {
+        if let Some(mut d) = self.downlinks.remove(correlation_id) {
+            d.ended = true;
+            Self::advance(&mut d, &mut self.done);
+        }
     }
 
     /// A wait nobody waits for any more (its future was dropped): what it read is unread again.
@@ -278,18 +279,15 @@ mod tests {
     }
 
     #[test]
-    fn past_the_cap_the_oldest_ended_downlinks_are_forgotten() {
+    fn a_forgotten_downlink_ends_its_wait_and_takes_no_more() {
         let mut w = DownlinkWaits::new();
-        for n in 0..KEPT {
-            let id = format!("iotmqtt:down:{n}");
-            w.watch(&id, false);
-            if n < 2 {
-                w.update(&TrackingUpdate { correlation_id: id, status: DownlinkStatus::Sent, done: true });
-            }
-        }
-        w.watch("iotmqtt:down:new", false);
-        assert_eq!(w.downlinks.len(), KEPT);
-        assert!(w.downlinks.get("iotmqtt:down:0").is_none() && w.downlinks.get("iotmqtt:down:1").is_some());
+        w.watch(ID, false);
+        let id = w.wait(0, ID, WaitKind::Next, 1000).unwrap();
+        w.forget(ID);
+        assert_eq!(all(&mut w), [WaitDone { wait: id, read: vec![], result: Ok(None) }]);
+        w.update(&update(DownlinkStatus::Sent, true));
+        assert_eq!(w.wait(0, ID, WaitKind::Next, 1000).map_err(|e| e.code()), Err("INVALID_OPTION"));
+        assert_eq!(w.downlinks.len(), 0);
     }
 
     #[test]
