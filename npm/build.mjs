@@ -11,11 +11,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = path.join(root, "pkg");
 // Each entry is one bundle over its own wasm core (`core`: the wasm-bindgen output's name), which
 // holds the client core and, for a platform, the platform's core: `#core` and the platform's
-// `#cloudplugs` or `#things-stack` resolve to it.
+// `#cloudplugs`, `#things-stack` or `#thingsboard` resolve to it.
 const ENTRIES = [
   { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core" },
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
+  { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core" },
 ];
 
 for (const target of ["web", "bundler"]) {
@@ -36,7 +37,7 @@ for (const target of ["web", "bundler"]) {
       plugins: [{
         name: "core",
         setup(b) {
-          b.onResolve({ filter: /^#(core|cloudplugs|things-stack)$/ }, () =>
+          b.onResolve({ filter: /^#(core|cloudplugs|things-stack|thingsboard)$/ }, () =>
             target === "web"
               ? { path: path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });

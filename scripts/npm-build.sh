@@ -5,7 +5,7 @@
 #   iotmqtt               the TypeScript shell (npm/src) over the Sans-I/O core `ClientCore`
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
 #   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
-#   thingsboard           still a wasm-bindgen facade over the async Rust client
+#   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,9 +18,7 @@ WASM_FLAGS=(--enable-reference-types --enable-bulk-memory --enable-nontrapping-f
 
 rm -rf pkg
 mkdir -p pkg/web pkg/bundler
-# entry name, wasm-bindgen output name, cargo features. Every build writes the crate's inline JS
-# snippets to the same snippets/ folder, numbered by what it declares: the entries whose glue
-# imports them (thingsboard) comes last. Cargo.toml's [profile.release] gives
+# entry name, wasm-bindgen output name, cargo features. Cargo.toml's [profile.release] gives
 # opt-level z, LTO, one codegen unit and panic=abort.
 while read -r entry out features; do
   cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features "$features"
@@ -35,10 +33,10 @@ done <<'ENTRIES'
 iotmqtt iotmqtt_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
-thingsboard thingsboard thingsboard,small-alloc
+thingsboard thingsboard_core thingsboard,small-alloc
 ENTRIES
 
-# The TypeScript shell of the generic, CloudPlugs and The Things Stack entries, and their declarations.
+# The TypeScript shell of every entry, and their declarations.
 node npm/build.mjs
 
 node - "$ROOT" <<'JS'
@@ -91,14 +89,13 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: ["web/", "bundler/", "README.md"],
-  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js",
-    "./web/snippets/*", "./bundler/snippets/*"],
+  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js"],
 };
 fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js ! -name things-stack.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

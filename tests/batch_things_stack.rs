@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 mod batch_reader;
 
-use batch_reader::{plain, Reader};
+use batch_reader::{lines, plain, returned, Reader};
 
 const DOWN: &str = "v3/demo-app@ttn/devices/dev-1/down/#";
 const PUSH_TOPIC: &str = "v3/demo-app@ttn/devices/dev-1/down/push";
@@ -53,24 +53,11 @@ impl Reader<'_> {
 
 /// A batch with no return record, as lines: `deadline …` when there is one, then the records.
 fn read(bytes: &[u8]) -> Vec<String> {
-    let (deadline, mut r) = Reader::new(bytes);
-    let mut lines = Vec::new();
-    if deadline >= 0.0 {
-        lines.push(format!("deadline {deadline}"));
-    }
-    while r.at < bytes.len() {
-        lines.push(r.record());
-    }
-    lines
+    lines(bytes, |r| r.record())
 }
 
-/// A batch that starts with a return record: its fields read by `fields`, then the rest as lines.
 fn returns<T>(b: &[u8], fields: impl FnOnce(&mut Reader) -> T) -> (T, Vec<String>) {
-    assert_eq!(b[8], 21, "expected a return, got {:?}", read(b));
-    let mut r = Reader { bytes: b, at: 9 };
-    let value = fields(&mut r);
-    let rest = [&b[..8], &b[r.at..]].concat();
-    (value, read(&rest))
+    returned(b, fields, |r| r.record())
 }
 
 struct Shell {

@@ -1,7 +1,7 @@
 //! Every stable error code the Rust side writes as a literal (`=> "CODE"` in a `code()` match) is
 //! in the TypeScript `ErrorCode` union of the npm package, so `switch (err.code)` can name it.
 
-const TYPES: &str = include_str!("../src/js/types.rs");
+const TYPES: &str = include_str!("../npm/src/types.ts");
 const SOURCES: &[(&str, &str)] = &[
     ("src/error.rs", include_str!("../src/error.rs")),
     ("src/session/reason.rs", include_str!("../src/session/reason.rs")),
@@ -20,7 +20,7 @@ fn literal_codes(source: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The members of `export type ErrorCode = ... ;` in the TypeScript section.
+/// The members of `export type ErrorCode = ... ;` in the package's types (npm/src/types.ts).
 fn union_members() -> Vec<&'static str> {
     let start = TYPES.find("export type ErrorCode =").expect("the ErrorCode union");
     let body = &TYPES[start..];
@@ -43,5 +43,5 @@ fn every_literal_error_code_is_in_the_typescript_union() {
         }
     }
     assert!(seen > 60, "too few codes found ({seen}): has the `=> \"CODE\"` form changed?");
-    assert!(missing.is_empty(), "codes missing from ErrorCode in src/js/types.rs: {missing:?}");
+    assert!(missing.is_empty(), "codes missing from ErrorCode in npm/src/types.ts: {missing:?}");
 }

@@ -10,8 +10,7 @@
 
 use serde_json::Value;
 
-use super::command::{self, Command};
-use super::plain;
+use super::command::{self, fields, json, Command};
 use super::Batch;
 use crate::error::{ClientError, SessionError};
 use crate::json::{Fields, ReadError};
@@ -24,7 +23,6 @@ use crate::platforms::cloudplugs::{
     data_filter, data_topic, parse_data_record, parse_data_topic, property_topic, ClientId, CloudPlugsError,
     CloudPlugsOptions, DataDocument, EnrollmentRequest, LastWill, PropertyMap, PropertyOp, PropertyValue, Username,
 };
-use crate::session::options::read::Item;
 
 /// The commands, shared with `npm/src/cloudplugs/device.ts`. `text`, `json` (JSON text of a
 /// caller's value) and `bytes` (plain data, or a payload) carry what each names.
@@ -265,23 +263,6 @@ impl CloudPlugsCore {
             }
             Mode::Idle => {}
         }
-    }
-}
-
-/// An options argument (plain data) as fields; absent is an empty object.
-fn fields(bytes: &[u8], name: &str) -> Result<Fields, Thrown> {
-    let value = match plain::decode(bytes).map_err(invalid(name))? {
-        Item::Null => Value::Object(Default::default()),
-        item => plain::to_json(item).map_err(invalid(name))?,
-    };
-    Fields::new(value).map_err(invalid(name))
-}
-
-/// A caller's value as JSON text (the shell's `JSON.stringify`); none is `null`.
-fn json(text: Option<&str>, name: &str) -> Result<Value, Thrown> {
-    match text {
-        None => Ok(Value::Null),
-        Some(text) => crate::json::parse(text.as_bytes()).map_err(|e| invalid(name)(ReadError::new(e))),
     }
 }
 

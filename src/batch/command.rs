@@ -1,8 +1,12 @@
 //! What a platform core's command carries in (`crate::batch::{cloudplugs, things_stack}`), and what
 //! it throws: an option refused by its path, or the platform's own error.
 
+use serde_json::Value;
+
+use super::plain;
 use super::{Arg, Coded, InvalidOption};
-use crate::json::ReadError;
+use crate::json::{Fields, ReadError};
+use crate::session::options::read::Item;
 
 /// One command and its arguments: `text`, `json` (JSON text of a caller's value) and `bytes` (plain
 /// data, or a payload) carry what each command names.
@@ -52,4 +56,21 @@ pub fn invalid<E>(name: &str) -> impl Fn(ReadError) -> Thrown<E> + '_ {
 /// `INVALID_OPTION` for `field`.
 pub fn option<E>(field: &str, reason: &str) -> Thrown<E> {
     Thrown::Option(InvalidOption { field: field.to_owned(), reason: reason.to_owned() })
+}
+
+/// An options argument (plain data) as fields to read; absent is an empty object.
+pub fn fields<E>(bytes: &[u8], name: &str) -> Result<Fields, Thrown<E>> {
+    let value = match plain::decode(bytes).map_err(invalid(name))? {
+        Item::Null => Value::Object(Default::default()),
+        item => plain::to_json(item).map_err(invalid(name))?,
+    };
+    Fields::new(value).map_err(invalid(name))
+}
+
+/// A caller's value as JSON text (the shell's `JSON.stringify`); none is `null`.
+pub fn json<E>(text: Option<&str>, name: &str) -> Result<Value, Thrown<E>> {
+    match text {
+        None => Ok(Value::Null),
+        Some(text) => crate::json::parse(text.as_bytes()).map_err(|e| invalid(name)(ReadError::new(e))),
+    }
 }

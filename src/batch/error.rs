@@ -190,3 +190,33 @@ impl Coded for crate::platforms::cloudplugs::CloudPlugsError {
         }
     }
 }
+
+#[cfg(feature = "thingsboard")]
+impl Coded for crate::platforms::thingsboard::error::ThingsBoardError {
+    fn code(&self) -> &'static str {
+        Self::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        use crate::platforms::thingsboard::error::ThingsBoardError as E;
+        match self {
+            E::TokenRejected { code }
+            | E::BasicCredentialsRejected { code }
+            | E::CredentialsMissing { code }
+            | E::ServerUnavailable { code } => vec![(*code).into()],
+            E::InvalidTelemetry(s) | E::InvalidAttributes(s) | E::Firmware(s) | E::UnknownChecksumAlgorithm(s) => {
+                vec![s.into()]
+            }
+            E::PayloadTooLarge { size, max } => vec![(*size).into(), (*max).into()],
+            E::InvalidPayload { what, detail } => vec![(*what).into(), detail.into()],
+            E::Timeout { what, timeout_ms } => vec![(*what).into(), (*timeout_ms).into()],
+            E::RpcError { method, error } => vec![method.into(), error.into()],
+            E::ProvisionFailed { status, message } => vec![status.into(), message.into()],
+            E::ChecksumMismatch { algorithm, expected, actual } => {
+                vec![algorithm.into(), expected.into(), actual.into()]
+            }
+            E::InvalidOption { field, reason } => vec![(*field).into(), reason.into()],
+            E::Client(e) => e.args(),
+        }
+    }
+}

@@ -11,7 +11,7 @@
 pub mod client;
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
-#[cfg(any(feature = "cloudplugs", feature = "things-stack"))]
+#[cfg(any(feature = "cloudplugs", feature = "things-stack", feature = "thingsboard"))]
 pub mod command;
 pub mod error;
 #[cfg(feature = "payload")]
@@ -19,6 +19,8 @@ pub mod lpp;
 pub mod plain;
 #[cfg(feature = "things-stack")]
 pub mod things_stack;
+#[cfg(feature = "thingsboard")]
+pub mod thingsboard;
 
 pub use error::{Arg, Coded, InvalidOption};
 

@@ -99,3 +99,29 @@ fn write(out: &mut Vec<u8>, v: &Value) {
         }
     }
 }
+
+/// A batch as lines: `deadline …` when it has one, then one line per record, each read by `record`.
+pub fn lines(bytes: &[u8], record: impl Fn(&mut Reader) -> String) -> Vec<String> {
+    let (deadline, mut r) = Reader::new(bytes);
+    let mut lines = Vec::new();
+    if deadline >= 0.0 {
+        lines.push(format!("deadline {deadline}"));
+    }
+    while r.at < bytes.len() {
+        lines.push(record(&mut r));
+    }
+    lines
+}
+
+/// A batch that starts with a return record: its fields read by `fields`, then the rest as [`lines`].
+pub fn returned<T>(
+    b: &[u8],
+    fields: impl FnOnce(&mut Reader) -> T,
+    record: impl Fn(&mut Reader) -> String,
+) -> (T, Vec<String>) {
+    assert_eq!(b[8], 21, "expected a return, got {:?}", lines(b, record));
+    let mut r = Reader { bytes: b, at: 9 };
+    let value = fields(&mut r);
+    let rest = [&b[..8], &b[r.at..]].concat();
+    (value, lines(&rest, record))
+}

@@ -545,6 +545,29 @@ describe("JS API", () => {
     assert.equal(pump.body.rpm[0].value, 1200);
   });
 
+  test("ThingsBoard firmware update: downloaded in chunks, verified, installed, reported UPDATED", async () => {
+    const name = `npm-fw-${Date.now()}`;
+    const r = await inPage(async (lib, { url, http, name }) => {
+      const creds = await lib.ThingsBoardDevice.provision(url, { deviceName: name, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+      const image = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+      const upload = await fetch(`${http}/api/sim/thingsboard/devices/${encodeURIComponent(name)}/firmware?title=npm-fw&version=2.0.0&algorithm=SHA256&kind=fw`, { method: "POST", body: image });
+      const device = await lib.ThingsBoardDevice.connect(url, { token: creds.token });
+      const states = [];
+      let installed = null;
+      device.on("firmware", (e) => { if (e.type === "state") states.push(e.state); });
+      await device.startFirmwareUpdates({ currentTitle: "npm-fw", currentVersion: "1.0.0", chunkSize: 1024 }, (pkg, bytes) => {
+        installed = { version: pkg.version, same: bytes.length === image.length && bytes.every((b, i) => b === image[i]) };
+      });
+      for (let i = 0; i < 200 && !states.includes("UPDATED"); i++) await new Promise((res) => setTimeout(res, 25));
+      device.close();
+      return { upload: upload.status, installed, states, live: device.liveResources() };
+    }, { url: TB_URL, http: SIM_HTTP, name });
+    assert.equal(r.upload, 200);
+    assert.deepEqual(r.installed, { version: "2.0.0", same: true });
+    assert.deepEqual(r.states, ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"]);
+    assert.deepEqual(r.live, { timers: 0, socket: false, listeners: 0 });
+  });
+
   test("CloudPlugs device: data channel round trip, properties, enrollment", async () => {
     const r = await inPage(async (lib, url) => {
       const dev = await lib.CloudPlugsDevice.login(url, { username: "dev-000000000000000000000001", auth: "demo-auth", hwid: "DEMO-HWID-1" });

@@ -2,12 +2,11 @@
 // src/batch/cloudplugs.rs) checks the login, builds topics and documents, reads what arrives and keeps
 // the property and enrollment exchanges; this file carries its batches out. No CloudPlugs rule is here.
 import { CloudPlugsCore } from "#cloudplugs";
-import { Batch, call } from "../batch.js";
+import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
-import { DeadlineTimer, usesWorker } from "../clock.js";
 import { iotError } from "../errors.js";
-import { Listeners } from "../listeners.js";
 import { plain } from "../plain.js";
+import { PlatformSession } from "../platform.js";
 import type { ConnectionState, JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
@@ -18,8 +17,7 @@ import type {
 // Commands and record tags: src/batch/cloudplugs.rs.
 const LOGIN = 0, PUBLISH = 1, FILTER = 2, SET_PROPERTIES = 3, GET_PROPERTIES = 4, MESSAGE = 5, SUBSCRIBED = 6,
   PUBLISH_FAILED = 7, STATE = 8, CLOSE = 9, HANDLE_TIMEOUT = 10, ENROLL_THING = 11, ENROLL_CONTROLLER = 12;
-const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6, THROW = 20;
-const NONE = new Uint8Array(0);
+const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6;
 
 /** A caller's value as JSON text for the core (`undefined`: none); `INVALID_PAYLOAD` when JSON
  *  cannot hold it. */
@@ -34,112 +32,47 @@ function json(value: unknown, what: string): string | undefined {
   return text;
 }
 
-type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
-
 /** One CloudPlugs core and the client it drives. */
-class Session {
-  readonly core = new CloudPlugsCore();
-  client: MqttClient | null = null;
-  emit: (event: string, value: unknown) => void = () => {};
-  waiters = new Map<number, Waiter>();
-  timer = new DeadlineTimer(() => this.run(HANDLE_TIMEOUT), !usesWorker());
-  closed = false;
-  /** The error of a failure the shell saw: the request the core ends in that command's batch gets it. */
-  #failure: unknown = null;
-
-  do(op: number, n = 0, text = "", value?: string, bytes: Uint8Array = NONE): Batch {
-    return new Batch(call(() => this.core.run(op, Date.now(), n, text, value, bytes)));
+class Session extends PlatformSession {
+  constructor(events: readonly string[] = []) {
+    super(new CloudPlugsCore(), events, HANDLE_TIMEOUT, CLOSE);
   }
 
-  /** A command that returns: its batch past the return record, or the error it threw. */
-  start(op: number, text: string, value: string | undefined, bytes: Uint8Array): Batch {
-    const b = this.do(op, 0, text, value, bytes);
-    if (b.u8() === THROW) {
-      const e = b.error();
-      this.apply(b);
-      throw e;
-    }
-    return b;
-  }
-
-  /** Waits for the request the core returned the id of, then carries out the rest of its batch. */
-  wait<T>(b: Batch, id = b.f64()): Promise<T> {
-    const done = new Promise<T>((resolve, reject) => this.waiters.set(id, { resolve: resolve as (v: never) => void, reject }));
-    this.apply(b);
-    return done;
-  }
-
-  run(op: number, n = 0, text = "", bytes: Uint8Array = NONE): void {
-    this.apply(this.do(op, n, text, undefined, bytes));
-  }
-
-  failed(error: unknown, op: number, n = 0, text = ""): void {
-    this.#failure = error;
-    try {
-      this.run(op, n, text);
-    } finally {
-      this.#failure = null;
-    }
-  }
-
-  #settle(id: number, b: Batch): void {
-    const w = this.waiters.get(id);
-    this.waiters.delete(id);
-    if (b.bool()) w?.resolve(JSON.parse(b.str()) as never);
-    else {
-      const e = b.error();
-      w?.reject(this.#failure ?? e);
-    }
-  }
-
-  apply(b: Batch): void {
-    const events: [string, unknown][] = [];
+  protected record(tag: number, b: Batch, events: [string, unknown][]): void {
     const client = this.client;
-    while (b.more()) {
-      switch (b.u8()) {
-        case SUBSCRIBE: {
-          const topic = b.str();
-          client?.subscribe(topic, { qos: 0 }).then(() => this.run(SUBSCRIBED, 1, topic), (e) => this.failed(e, SUBSCRIBED, 0, topic));
-          break;
-        }
-        case PUBLISH_REQUEST: {
-          const id = b.f64(), topic = b.str(), payload = b.bytes().slice();
-          client?.publish(topic, payload, { qos: 0 }).catch((e) => this.failed(e, PUBLISH_FAILED, id));
-          break;
-        }
-        case DONE:
-          this.#settle(b.f64(), b);
-          break;
-        case ENROLLED:
-          this.#settle(0, b);
-          break;
-        case RECORD:
-          events.push(["data", JSON.parse(b.str())]);
-          break;
-        case DATA_ERROR:
-          events.push(["error", b.error()]);
-          break;
+    switch (tag) {
+      case SUBSCRIBE: {
+        const topic = b.str();
+        client?.subscribe(topic, { qos: 0 }).then(() => this.run(SUBSCRIBED, 1, topic), (e) => this.failed(e, SUBSCRIBED, 0, topic));
+        break;
       }
+      case PUBLISH_REQUEST: {
+        const id = b.f64(), topic = b.str(), payload = b.bytes().slice();
+        client?.publish(topic, payload, { qos: 0 }).catch((e) => this.failed(e, PUBLISH_FAILED, id));
+        break;
+      }
+      case DONE:
+        this.settle(b.f64(), b);
+        break;
+      case ENROLLED:
+        this.settle(0, b);
+        break;
+      case RECORD:
+        events.push(["data", JSON.parse(b.str())]);
+        break;
+      case DATA_ERROR:
+        events.push(["error", b.error()]);
+        break;
     }
-    if (!this.closed) this.timer.sync(Date.now(), b.deadline);
-    for (const [event, value] of events) this.emit(event, value);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.client?.close();
-    this.run(CLOSE);
-    this.closed = true;
-    this.timer.cancel();
   }
 }
 
 /** An enrollment on a short connection of its own (the rules: src/platforms/cloudplugs/enrollment_exchange.rs). */
 async function enroll(url: string, op: number, options: unknown): Promise<CloudPlugsCredentials> {
   const s = new Session();
-  const b = s.start(op, "", undefined, plain(options, "options"));
+  const b = s.start(op, 0, "", undefined, plain(options, "options"));
   const client = (s.client = new MqttClient(url, JSON.parse(b.str())));
-  client.on("message", (m) => s.run(MESSAGE, 0, m.topic, m.payload));
+  client.on("message", (m) => s.run(MESSAGE, 0, m.topic, undefined, m.payload));
   // The core decides what a state means; a failure carries the client's error.
   client.on("state", (state) => s.failed("error" in state ? state.error : null, STATE, 0, state.type));
   const done = s.wait<CloudPlugsCredentials>(b, 0);
@@ -166,27 +99,25 @@ export class CloudPlugsDevice {
   readonly plugId: string | null;
   #session: Session;
   #client: MqttClient;
-  #listeners = new Listeners(["data", "error", "state"]);
 
   private constructor(session: Session, client: MqttClient, plugId: string | null) {
     this.#session = session;
     this.#client = client;
     this.plugId = plugId;
     session.client = client;
-    session.emit = (event, value) => this.#listeners.emit(event, value);
     client.on("state", (state) => {
-      session.emit("state", state);
-      if (state.type === "disconnected") session.emit("error", state.error);
+      session.listeners.emit("state", state);
+      if (state.type === "disconnected") session.listeners.emit("error", state.error);
       session.run(STATE, 0, state.type);
     });
-    client.on("message", (m) => session.run(MESSAGE, 0, m.topic, m.payload));
+    client.on("message", (m) => session.run(MESSAGE, 0, m.topic, undefined, m.payload));
   }
 
   /** Logs in with a Plug-ID (or account email) and its auth code. Rejects with
    *  `CLOUDPLUGS_MISSING_AUTH`, `CLOUDPLUGS_INVALID_*`, `CONNACK_*` or `INVALID_OPTION`. */
   static async login(url: string, options: CloudPlugsOptions): Promise<CloudPlugsDevice> {
-    const session = new Session();
-    const b = session.start(LOGIN, "", undefined, plain(options, "options", false, ["will.data"]));
+    const session = new Session(["data", "error", "state"]);
+    const b = session.start(LOGIN, 0, "", undefined, plain(options, "options", false, ["will.data"]));
     const client = new MqttClient(url, JSON.parse(b.str()));
     const plug = b.str();
     const device = new CloudPlugsDevice(session, client, plug || null);
@@ -212,12 +143,12 @@ export class CloudPlugsDevice {
 
   /** Listens to `"data"` (records of subscribed channels), `"error"` or `"state"`. */
   on<K extends keyof CloudPlugsDeviceEventMap>(event: K, listener: (event: CloudPlugsDeviceEventMap[K]) => void): Unsubscribe {
-    return this.#listeners.on(event, listener as (event: never) => void);
+    return this.#session.listeners.on(event, listener as (event: never) => void);
   }
 
   /** Publishes `{"data", "at"?}` to `PLUG_ID/data/CHANNEL` (this device's, or `options.plugId`). */
   async publish(channel: string, data: JsonValue, options?: CloudPlugsPublishOptions): Promise<void> {
-    const b = this.#session.start(PUBLISH, channel, json(data, "data"), plain(options, "options", true));
+    const b = this.#session.start(PUBLISH, 0, channel, json(data, "data"), plain(options, "options", true));
     return this.#client.publish(b.str(), b.bytes().slice(), { qos: 0 });
   }
 
@@ -232,14 +163,12 @@ export class CloudPlugsDevice {
 
   /** Sets additional properties (static values, or `{channel}` references); resolves when CloudPlugs confirms. */
   async setProperties(properties: Record<string, PropertyValue>, options?: CloudPlugsSubscribeOptions): Promise<void> {
-    const b = this.#session.start(SET_PROPERTIES, "", json(properties, "properties"), plain(options, "options", true));
-    await this.#session.wait<null>(b);
+    await this.#session.op<null>(SET_PROPERTIES, 0, "", json(properties, "properties"), plain(options, "options", true));
   }
 
   /** Reads additional properties: the names given, or all of them. */
   async getProperties(names?: string[], options?: CloudPlugsSubscribeOptions): Promise<JsonObject> {
-    const b = this.#session.start(GET_PROPERTIES, "", json(names, "names"), plain(options, "options", true));
-    return this.#session.wait<JsonObject>(b);
+    return this.#session.op<JsonObject>(GET_PROPERTIES, 0, "", json(names, "names"), plain(options, "options", true));
   }
 
   get state(): ConnectionState {
@@ -249,7 +178,6 @@ export class CloudPlugsDevice {
   /** Disconnects and frees every listener and timer. */
   close(): void {
     this.#session.close();
-    this.#listeners.clear();
   }
 
   /** `using device = await CloudPlugsDevice.login(...)` closes it at the end of the scope. */
@@ -259,12 +187,11 @@ export class CloudPlugsDevice {
 
   /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
   liveResources(): LiveResources {
-    const { timers, socket } = this.#client.liveResources();
-    return { timers: timers + (this.#session.timer.armed ? 1 : 0), socket, listeners: this.#listeners.size };
+    return this.#session.live();
   }
 
   #filter(mask: string, options: CloudPlugsSubscribeOptions | undefined): string {
-    return this.#session.start(FILTER, mask, undefined, plain(options, "options", true)).str();
+    return this.#session.start(FILTER, 0, mask, undefined, plain(options, "options", true)).str();
   }
 }
 

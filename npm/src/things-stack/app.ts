@@ -4,12 +4,11 @@
 // tracks downlinks and ends the waits on them; this file carries its batches out and runs a user's
 // JavaScript formatter when the core asks. No rule of The Things Stack is here.
 import { ThingsStackCore } from "#things-stack";
-import { Batch, call } from "../batch.js";
+import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
-import { DeadlineTimer, usesWorker } from "../clock.js";
 import { coded } from "../errors.js";
-import { Listeners } from "../listeners.js";
 import { plain } from "../plain.js";
+import { NONE, PlatformSession } from "../platform.js";
 import type { ConnectionState, LiveResources, Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
@@ -21,8 +20,7 @@ import type {
 const CONNECT = 0, LOGIN_FAILED = 1, FILTER = 2, PUSH = 3, REPLACE = 4, CLEAR = 5, DECODER = 6, SET_DECODER = 7,
   MESSAGE = 8, FORMATTED = 9, SUBSCRIBED = 10, PUBLISHED = 11, PUBLISH_FAILED = 12, WAIT = 13, CLOSE = 14,
   HANDLE_TIMEOUT = 15, TRACKED = 16, FORGET = 17;
-const SUBSCRIBE = 1, PUBLISH = 2, SENT = 3, EVENT = 4, EVENT_ERROR = 5, FORMAT = 6, WAITED = 7, THROW = 20;
-const NONE = new Uint8Array(0);
+const SUBSCRIBE = 1, PUBLISH = 2, SENT = 3, EVENT = 4, EVENT_ERROR = 5, FORMAT = 6, WAITED = 7;
 const utf8 = new TextDecoder();
 // A tracker the page no longer holds: the core forgets its downlink.
 const trackers = new FinalizationRegistry<() => void>((forget) => forget());
@@ -89,6 +87,86 @@ export class DownlinkTracker {
 
 const Tracker = DownlinkTracker as unknown as new (id: string, device: string, confirmed: boolean, link: Link) => DownlinkTracker;
 
+/** The Things Stack's core and the client it drives. */
+class Session extends PlatformSession {
+  sends = new Map<number, Waiter<void>>();
+  waits = new Map<number, Waiter<DownlinkStatus | null> & { history: DownlinkStatus[] }>();
+  formatters: Formatter[] = [];
+  /** The message being read, for its event's `up`. */
+  payload: Uint8Array = NONE;
+
+  constructor() {
+    super(new ThingsStackCore(), ["event", "error", "state"], HANDLE_TIMEOUT, CLOSE);
+  }
+
+  /** Runs the formatter the core asked for and hands its output back. */
+  #format(n: number, input: { bytes: number[]; fPort: number; recvTime?: string | Date }): void {
+    if (typeof input.recvTime === "string") input.recvTime = new Date(input.recvTime);
+    let output: string | undefined;
+    try {
+      // JSON.stringify gives plain data (Dates become strings, functions vanish), as the server stores it.
+      output = JSON.stringify(this.formatters[n](input));
+    } catch (e) {
+      return this.run(FORMATTED, 1, message(e));
+    }
+    this.run(FORMATTED, 0, "", output);
+  }
+
+  protected record(tag: number, b: Batch, events: [string, unknown][]): void {
+    const client = this.client;
+    switch (tag) {
+      case SUBSCRIBE: {
+        const filter = b.str();
+        client?.subscribe(filter, { qos: 0 }).then(() => this.run(SUBSCRIBED, 1, filter), (e) => this.failed(e, SUBSCRIBED, 0, filter));
+        break;
+      }
+      case PUBLISH: {
+        const op = b.f64(), topic = b.str(), payload = b.bytes().slice();
+        client?.publish(topic, payload, { qos: 1 }).then(() => this.run(PUBLISHED, op), (e) => this.failed(e, PUBLISH_FAILED, op));
+        break;
+      }
+      case SENT: {
+        const op = b.f64();
+        const w = this.sends.get(op);
+        this.sends.delete(op);
+        if (b.bool()) w?.resolve();
+        else w?.reject(this.error(b));
+        break;
+      }
+      case EVENT: {
+        const deviceId = b.str(), kind = b.str(), fPort = b.opt() ?? null;
+        const payload = b.bool() ? b.bytes().slice() : null;
+        const decoded = b.bool() ? JSON.parse(b.str()) : null;
+        events.push(["event", { deviceId, kind, payload, fPort, decoded, up: JSON.parse(utf8.decode(this.payload)) }]);
+        break;
+      }
+      case EVENT_ERROR:
+        events.push(["error", b.error()]);
+        break;
+      case FORMAT: {
+        const n = b.u32();
+        this.#format(n, JSON.parse(b.str()));
+        break;
+      }
+      case WAITED: {
+        const id = b.f64();
+        const read = JSON.parse(b.str()) as DownlinkStatus[];
+        const w = this.waits.get(id);
+        this.waits.delete(id);
+        w?.history.push(...read);
+        const result = b.u8();
+        if (result === 0) w?.resolve(JSON.parse(b.str()));
+        else if (result === 1) w?.resolve(null);
+        else {
+          const e = b.error();
+          w?.reject(e);
+        }
+        break;
+      }
+    }
+  }
+}
+
 /**
  * One application's MQTT integration with The Things Stack.
  * ```ts
@@ -102,33 +180,24 @@ const Tracker = DownlinkTracker as unknown as new (id: string, device: string, c
 export class ThingsStackApp {
   /** The application's uid, `app` or `app@tenant`. */
   readonly application: string;
-  #core: ThingsStackCore;
+  #s: Session;
   #client: MqttClient;
-  #listeners = new Listeners(["event", "error", "state"]);
-  #timer = new DeadlineTimer(() => this.#run(HANDLE_TIMEOUT), !usesWorker());
-  #closed = false;
-  #sends = new Map<number, Waiter<void>>();
-  #waits = new Map<number, Waiter<DownlinkStatus | null> & { history: DownlinkStatus[] }>();
-  #formatters: Formatter[] = [];
-  /** The error of a failure the shell saw: the push the core ends in that command's batch gets it. */
-  #failure: unknown = null;
-  /** The message being read, for its event's `up`. */
-  #payload: Uint8Array = NONE;
 
-  private constructor(core: ThingsStackCore, client: MqttClient, application: string) {
-    this.#core = core;
+  private constructor(s: Session, client: MqttClient, application: string) {
+    this.#s = s;
     this.#client = client;
     this.application = application;
+    s.client = client;
     client.on("state", (state) => {
-      this.#listeners.emit("state", state);
-      if (state.type === "disconnected") this.#listeners.emit("error", state.error);
+      s.listeners.emit("state", state);
+      if (state.type === "disconnected") s.listeners.emit("error", state.error);
     });
     client.on("message", (m) => {
-      this.#payload = m.payload;
+      s.payload = m.payload;
       try {
-        this.#run(MESSAGE, 0, m.topic, m.payload);
+        s.run(MESSAGE, 0, m.topic, undefined, m.payload);
       } finally {
-        this.#payload = NONE;
+        s.payload = NONE;
       }
     });
   }
@@ -136,15 +205,15 @@ export class ThingsStackApp {
   /** Logs in as the application with an API key. Rejects with `TTS_NOT_AUTHORIZED`,
    *  `TTS_MISSING_API_KEY`, `TTS_INVALID_ID`, `CONNACK_*` or `INVALID_OPTION`. */
   static async connect(url: string, options: ThingsStackOptions): Promise<ThingsStackApp> {
-    const core = new ThingsStackCore();
-    const b = start(core, CONNECT, 0, "", plain(options, "options"));
+    const s = new Session();
+    const b = s.start(CONNECT, 0, "", undefined, plain(options, "options"));
     const client = new MqttClient(url, JSON.parse(b.str()));
-    const app = new ThingsStackApp(core, client, b.str());
+    const app = new ThingsStackApp(s, client, b.str());
     try {
       await client.connect();
     } catch (e) {
       app.close();
-      start(core, LOGIN_FAILED, 0, (e as { code?: string })?.code ?? "");
+      s.start(LOGIN_FAILED, 0, (e as { code?: string })?.code ?? "");
       throw e;
     }
     return app;
@@ -152,12 +221,12 @@ export class ThingsStackApp {
 
   /** Listens to `"event"`, `"error"` or `"state"`. */
   on<K extends keyof ThingsStackAppEventMap>(event: K, listener: (event: ThingsStackAppEventMap[K]) => void): Unsubscribe {
-    return this.#listeners.on(event, listener as (event: never) => void);
+    return this.#s.listeners.on(event, listener as (event: never) => void);
   }
 
   /** Subscribes to the application's events: all of them (`{}`), one device's, one kind, or both. */
   async subscribe(subscription?: ThingsStackSubscription): Promise<void> {
-    const filter = this.#start(FILTER, 0, "", plain(subscription, "subscription", true)).str();
+    const filter = this.#s.start(FILTER, 0, "", undefined, plain(subscription, "subscription", true)).str();
     await this.#client.subscribe(filter, { qos: 0 });
   }
 
@@ -179,23 +248,24 @@ export class ThingsStackApp {
   /** Decodes uplinks on this client: `"cayenne-lpp"` or a formatter's source, for one device, one
    *  FPort, or (`{}`) every other uplink. */
   setUplinkDecoder(target: DecoderTarget, decoder: UplinkDecoder): void {
-    const b = this.#start(DECODER, 0, "", plain(decoder, "decoder"));
+    const s = this.#s;
+    const b = s.start(DECODER, 0, "", undefined, plain(decoder, "decoder"));
     let n = -1;
     if (b.u8() === 1) {
-      n = this.#formatters.length;
-      this.#formatters.push(compile(b.str()));
+      n = s.formatters.length;
+      s.formatters.push(compile(b.str()));
     }
     try {
-      this.#start(SET_DECODER, n, "", plain(target, "target", true));
+      s.apply(s.start(SET_DECODER, n, "", undefined, plain(target, "target", true)));
     } catch (e) {
-      if (n >= 0) this.#formatters.pop();
+      if (n >= 0) s.formatters.pop();
       throw e;
     }
   }
 
   /** Downlinks still waiting for news. */
   get trackedDownlinks(): number {
-    return this.#closed ? 0 : this.#start(TRACKED).f64();
+    return this.#s.closed ? 0 : this.#s.start(TRACKED).f64();
   }
 
   get state(): ConnectionState {
@@ -204,13 +274,8 @@ export class ThingsStackApp {
 
   /** Disconnects and frees every listener and timer; waits on downlinks end. */
   close(): void {
-    if (this.#closed) return;
-    this.#client.close();
-    this.#run(CLOSE);
-    this.#closed = true;
-    this.#timer.cancel();
-    this.#listeners.clear();
-    this.#formatters = [];
+    this.#s.close();
+    this.#s.formatters = [];
   }
 
   /** `using app = await ThingsStackApp.connect(...)` closes it at the end of the scope. */
@@ -220,146 +285,36 @@ export class ThingsStackApp {
 
   /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
   liveResources(): LiveResources {
-    const { timers, socket } = this.#client.liveResources();
-    return { timers: timers + (this.#timer.armed ? 1 : 0), socket, listeners: this.#listeners.size };
+    return this.#s.live();
   }
 
   async #send(op: number, deviceId: string, downlinks: DownlinkRequest[] | undefined): Promise<DownlinkTracker[]> {
+    const s = this.#s;
     const bytes = op === CLEAR ? NONE : plain(downlinks, "downlinks", true, ["[].decodedPayload"]);
-    const b = this.#start(op, Math.floor(Math.random() * 2 ** 53), deviceId, bytes);
+    const b = s.start(op, Math.floor(Math.random() * 2 ** 53), deviceId, undefined, bytes);
     const id = b.f64();
     const list: DownlinkTracker[] = [];
     for (let n = b.u16(); n > 0; n--) {
       const correlationId = b.str();
       const confirmed = b.bool();
       const tracker = new Tracker(correlationId, deviceId, confirmed, { wait: (k, t, h) => this.#wait(k, t, h, correlationId) });
-      trackers.register(tracker, () => this.#closed || this.#run(FORGET, 0, correlationId));
+      trackers.register(tracker, () => s.closed || s.run(FORGET, 0, correlationId));
       list.push(tracker);
     }
-    const sent = new Promise<void>((resolve, reject) => this.#sends.set(id, { resolve, reject }));
-    this.#apply(b);
+    const sent = new Promise<void>((resolve, reject) => s.sends.set(id, { resolve, reject }));
+    s.apply(b);
     await sent;
     return list;
   }
 
   #wait(kind: number, timeoutMs: number | undefined, history: DownlinkStatus[], correlationId: string): Promise<DownlinkStatus | null> {
-    const b = this.#start(WAIT, timeoutMs ?? -1, correlationId, Uint8Array.of(kind));
+    const s = this.#s;
+    const b = s.start(WAIT, timeoutMs ?? -1, correlationId, undefined, Uint8Array.of(kind));
     const id = b.f64();
-    const done = new Promise<DownlinkStatus | null>((resolve, reject) => this.#waits.set(id, { resolve, reject, history }));
-    this.#apply(b);
+    const done = new Promise<DownlinkStatus | null>((resolve, reject) => s.waits.set(id, { resolve, reject, history }));
+    s.apply(b);
     return done;
   }
-
-  #do(op: number, n = 0, text = "", bytes: Uint8Array = NONE, json?: string): Batch {
-    const core = this.#core;
-    return new Batch(call(() => core.run(op, Date.now(), n, text, json, bytes)));
-  }
-
-  /** A command that returns: its batch past the return record, or the error it threw. */
-  #start(op: number, n = 0, text = "", bytes: Uint8Array = NONE): Batch {
-    const b = this.#do(op, n, text, bytes);
-    if (b.u8() === THROW) {
-      const e = b.error();
-      this.#apply(b);
-      throw e;
-    }
-    return b;
-  }
-
-  #run(op: number, n = 0, text = "", bytes: Uint8Array = NONE, json?: string): void {
-    this.#apply(this.#do(op, n, text, bytes, json));
-  }
-
-  #failed(error: unknown, op: number, n: number, text = ""): void {
-    this.#failure = error;
-    try {
-      this.#run(op, n, text);
-    } finally {
-      this.#failure = null;
-    }
-  }
-
-  /** Runs the formatter the core asked for and hands its output back. */
-  #format(n: number, input: { bytes: number[]; fPort: number; recvTime?: string | Date }): void {
-    if (typeof input.recvTime === "string") input.recvTime = new Date(input.recvTime);
-    let output: string | undefined;
-    try {
-      // JSON.stringify gives plain data (Dates become strings, functions vanish), as the server stores it.
-      output = JSON.stringify(this.#formatters[n](input));
-    } catch (e) {
-      return this.#run(FORMATTED, 1, message(e));
-    }
-    this.#run(FORMATTED, 0, "", NONE, output);
-  }
-
-  #apply(b: Batch): void {
-    const events: [string, unknown][] = [];
-    const client = this.#client;
-    while (b.more()) {
-      switch (b.u8()) {
-        case SUBSCRIBE: {
-          const filter = b.str();
-          client.subscribe(filter, { qos: 0 }).then(() => this.#run(SUBSCRIBED, 1, filter), (e) => this.#failed(e, SUBSCRIBED, 0, filter));
-          break;
-        }
-        case PUBLISH: {
-          const op = b.f64(), topic = b.str(), payload = b.bytes().slice();
-          client.publish(topic, payload, { qos: 1 }).then(() => this.#run(PUBLISHED, op), (e) => this.#failed(e, PUBLISH_FAILED, op));
-          break;
-        }
-        case SENT: {
-          const op = b.f64();
-          const w = this.#sends.get(op);
-          this.#sends.delete(op);
-          if (b.bool()) w?.resolve();
-          else {
-            const e = b.error();
-            w?.reject(this.#failure ?? e);
-          }
-          break;
-        }
-        case EVENT: {
-          const deviceId = b.str(), kind = b.str(), fPort = b.opt() ?? null;
-          const payload = b.bool() ? b.bytes().slice() : null;
-          const decoded = b.bool() ? JSON.parse(b.str()) : null;
-          events.push(["event", { deviceId, kind, payload, fPort, decoded, up: JSON.parse(utf8.decode(this.#payload)) }]);
-          break;
-        }
-        case EVENT_ERROR:
-          events.push(["error", b.error()]);
-          break;
-        case FORMAT: {
-          const n = b.u32();
-          this.#format(n, JSON.parse(b.str()));
-          break;
-        }
-        case WAITED: {
-          const id = b.f64();
-          const read = JSON.parse(b.str()) as DownlinkStatus[];
-          const w = this.#waits.get(id);
-          this.#waits.delete(id);
-          w?.history.push(...read);
-          const result = b.u8();
-          if (result === 0) w?.resolve(JSON.parse(b.str()));
-          else if (result === 1) w?.resolve(null);
-          else {
-            const e = b.error();
-            w?.reject(e);
-          }
-          break;
-        }
-      }
-    }
-    if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);
-    for (const [event, value] of events) this.#listeners.emit(event, value);
-  }
-}
-
-/** A command to a core that has no app yet: its batch past the return record, or the error it threw. */
-function start(core: ThingsStackCore, op: number, n: number, text: string, bytes: Uint8Array = NONE): Batch {
-  const b = new Batch(call(() => core.run(op, Date.now(), n, text, undefined, bytes)));
-  if (b.u8() === THROW) throw b.error();
-  return b;
 }
 
 Object.defineProperty(ThingsStackApp, "name", { value: "ThingsStackApp" });

@@ -24,7 +24,7 @@ use crate::platforms::thingsboard::pacing::{Budget, PacingStatus};
 use crate::platforms::thingsboard::rpc::RpcRequest;
 use crate::platforms::thingsboard::session::{DeviceEvent, DeviceSession, OpId, Outcome, SessionOptions};
 use crate::platforms::thingsboard::topics::{self, PackageKind};
-use crate::session::{ConnectOptions, Message, Outgoing, QoS};
+use crate::session::{Message, Outgoing, QoS};
 use crate::supervisor::Millis;
 use crate::transport::{now_ms, DeadlineTimer};
 
@@ -72,30 +72,7 @@ impl ThingsBoardDevice {
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
         let basic = matches!(credentials, Credentials::Basic { .. });
-        let (client_id, username, password) = match credentials {
-            Credentials::AccessToken { token } => {
-                if token.trim().is_empty() {
-                    return Err(ThingsBoardError::InvalidOption {
-                        field: "token",
-                        reason: "the access token is empty".into(),
-                    });
-                }
-                (String::new(), Some(token), None)
-            }
-            Credentials::Basic { client_id, username, password } => (client_id, username, password),
-        };
-        let client = MqttClient::new(
-            url,
-            ConnectOptions {
-                version: options.version,
-                client_id,
-                username,
-                password,
-                keepalive_secs: options.keepalive_secs,
-                connect_timeout_ms: options.connect_timeout_ms,
-                ..Default::default()
-            },
-        )?;
+        let client = MqttClient::new(url, options.connect_options(credentials)?)?;
         let device = Self::attach(client, options);
         device.client.connect().await.map_err(|e| ThingsBoardError::from_client(e, basic))?;
         if device.options.fetch_session_limits {

@@ -80,23 +80,28 @@ impl ThingsBoardError {
     /// Turns a refused CONNECT into what it means on ThingsBoard (docs/platforms/thingsboard.md#connack-codes):
     /// bad or unknown credentials 0x05/0x86/0x87, no credentials 0x02/0x85, backend 0x03/0x88/0x9F.
     pub fn from_client(e: ClientError, basic: bool) -> Self {
-        match e {
-            ClientError::Session(SessionError::ConnectRefused { code, refusal, .. }) => match refusal {
-                ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword => {
-                    if basic {
-                        Self::BasicCredentialsRejected { code }
-                    } else {
-                        Self::TokenRejected { code }
-                    }
-                }
-                ConnectRefusal::ClientIdentifierNotValid => Self::CredentialsMissing { code },
-                ConnectRefusal::ServerUnavailable
-                | ConnectRefusal::ConnectionRateExceeded
-                | ConnectRefusal::ServerBusy => Self::ServerUnavailable { code },
-                _ => Self::Client(e),
-            },
-            other => Self::Client(other),
+        match &e {
+            ClientError::Session(SessionError::ConnectRefused { code, refusal, .. }) => {
+                Self::from_refusal(*refusal, *code, basic).unwrap_or(Self::Client(e))
+            }
+            _ => Self::Client(e),
         }
+    }
+
+    /// A CONNACK refusal in ThingsBoard's words, when it has them; `basic`: the login used MQTT
+    /// basic credentials rather than an access token.
+    pub fn from_refusal(refusal: ConnectRefusal, code: u8, basic: bool) -> Option<Self> {
+        Some(match refusal {
+            ConnectRefusal::NotAuthorized | ConnectRefusal::BadUserNameOrPassword => match basic {
+                true => Self::BasicCredentialsRejected { code },
+                false => Self::TokenRejected { code },
+            },
+            ConnectRefusal::ClientIdentifierNotValid => Self::CredentialsMissing { code },
+            ConnectRefusal::ServerUnavailable | ConnectRefusal::ConnectionRateExceeded | ConnectRefusal::ServerBusy => {
+                Self::ServerUnavailable { code }
+            }
+            _ => return None,
+        })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod session;
 pub mod telemetry;
 pub mod topics;
 pub mod update_flow;
+pub mod updater;
 pub mod updates;
 
 pub use attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};

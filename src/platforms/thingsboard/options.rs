@@ -1,8 +1,9 @@
 //! What a ThingsBoard connection is opened with (docs/platforms/thingsboard.md#connect): the device's credentials
 //! and the session's options, read from a JS options object by their camelCase keys.
 
+use super::error::ThingsBoardError;
 use crate::json::{Fields, ReadError};
-use crate::session::{ProtocolVersion, QoS};
+use crate::session::{ConnectOptions, ProtocolVersion, QoS};
 
 /// How the device proves who it is (docs/platforms/thingsboard.md#connect).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +55,30 @@ impl Default for DeviceOptions {
 }
 
 impl DeviceOptions {
+    /// The CONNECT of a device (docs/platforms/thingsboard.md#connect): an access token as the user
+    /// name, or MQTT basic credentials; an empty token is refused before connecting.
+    pub fn connect_options(&self, credentials: Credentials) -> Result<ConnectOptions, ThingsBoardError> {
+        let (client_id, username, password) = match credentials {
+            Credentials::AccessToken { token } => {
+                if token.trim().is_empty() {
+                    let reason = "the access token is empty".into();
+                    return Err(ThingsBoardError::InvalidOption { field: "token", reason });
+                }
+                (String::new(), Some(token), None)
+            }
+            Credentials::Basic { client_id, username, password } => (client_id, username, password),
+        };
+        Ok(ConnectOptions {
+            version: self.version,
+            client_id,
+            username,
+            password,
+            keepalive_secs: self.keepalive_secs,
+            connect_timeout_ms: self.connect_timeout_ms,
+            ..Default::default()
+        })
+    }
+
     /// The options' fields of a JS options object, each absent one at its default.
     pub fn read(f: &mut Fields) -> Result<Self, ReadError> {
         let d = Self::default();

@@ -1,0 +1,358 @@
+//! The ThingsBoard core the npm package's `ThingsBoardDevice` and `ThingsBoardGateway` drive
+//! (`src/batch/thingsboard.rs`, read by `npm/src/thingsboard/device.ts`): commands in, batches out,
+//! on a virtual clock. Each batch is read back as the shell reads it, one line per record.
+#![cfg(all(not(target_arch = "wasm32"), feature = "thingsboard"))]
+
+use iotmqtt::batch::command::Command;
+use iotmqtt::batch::thingsboard::{op, ThingsBoardCore};
+use serde_json::{json, Value};
+
+mod batch_reader;
+
+use batch_reader::{lines, plain, returned, Reader};
+
+/// ThingsBoard's records, read as `npm/src/thingsboard/device.ts` reads them.
+impl Reader<'_> {
+    fn record(&mut self) -> String {
+        match self.u8() {
+            1 => format!("subscribe {}", self.str()),
+            2 => {
+                let (id, topic, payload, qos) = (self.f64(), self.str(), self.str(), self.u8());
+                format!("publish #{id} {topic} {payload} qos={qos}")
+            }
+            3 => {
+                let op = self.f64();
+                match self.u8() {
+                    1 => format!("done #{op} {}", self.str()),
+                    _ => format!("done #{op} failed {}", self.error()),
+                }
+            }
+            4 => format!("shared {}", self.str()),
+            5 => {
+                let (id, method, params, one_way) = (self.f64(), self.str(), self.str(), self.u8());
+                format!("rpc #{id} {method} {params} oneWay={one_way}")
+            }
+            6 => format!("device attributes {}", self.str()),
+            7 => format!("device rpc {}", self.str()),
+            8 => format!("error {}", self.error()),
+            9 => format!("firmware {}", self.str()),
+            10 => {
+                let (generation, package, image) = (self.f64(), self.str(), self.bytes().to_vec());
+                format!("install #{generation} {package} {image:?}")
+            }
+            11 => match self.u8() {
+                1 => format!("provisioned {}", self.str()),
+                _ => format!("provisioned failed {}", self.error()),
+            },
+            20 => format!("throw {}", self.error()),
+            other => panic!("unknown tag {other}"),
+        }
+    }
+}
+
+fn read(bytes: &[u8]) -> Vec<String> {
+    lines(bytes, |r| r.record())
+}
+
+fn returns<T>(b: &[u8], fields: impl FnOnce(&mut Reader) -> T) -> (T, Vec<String>) {
+    returned(b, fields, |r| r.record())
+}
+
+struct Shell {
+    core: ThingsBoardCore,
+    now: u64,
+}
+
+impl Shell {
+    fn new() -> Self {
+        Self { core: ThingsBoardCore::new(), now: 1_000 }
+    }
+
+    /// Connected with these options; the session limits are not fetched unless asked.
+    fn connected(options: Value, gateway: bool) -> Self {
+        let mut s = Self::new();
+        let b = s.run(op::CONNECT, f64::from(u8::from(gateway)), "", None, &plain(&options));
+        returns(&b, |r| r.str());
+        s
+    }
+
+    fn run(&mut self, op: u8, n: f64, text: &str, json: Option<&str>, bytes: &[u8]) -> Vec<u8> {
+        self.core.run(&Command { op, now: self.now, n, text, json, bytes })
+    }
+
+    fn lines(&mut self, op: u8, n: f64, text: &str, json: Option<&str>, bytes: &[u8]) -> Vec<String> {
+        read(&self.run(op, n, text, json, bytes))
+    }
+
+    /// An operation: its id and the rest of its batch.
+    fn op(&mut self, op: u8, n: f64, text: &str, json: Option<&str>, bytes: &[u8]) -> (f64, Vec<String>) {
+        let b = self.run(op, n, text, json, bytes);
+        returns(&b, |r| r.f64())
+    }
+}
+
+fn token() -> Value {
+    json!({"token": "A1_TEST_TOKEN", "fetchSessionLimits": false})
+}
+
+#[test]
+fn a_login_gives_the_client_options_and_a_refusal_is_thingsboards() {
+    let mut s = Shell::new();
+    let b = s.run(op::CONNECT, 0.0, "", None, &plain(&json!({"token": "T", "keepaliveSecs": 30})));
+    let (options, _) = returns(&b, |r| serde_json::from_str::<Value>(&r.str()).unwrap());
+    assert_eq!(
+        (&options["username"], &options["clientId"], &options["keepaliveSecs"]),
+        (&json!("T"), &json!(""), &json!(30))
+    );
+    assert_eq!(s.lines(op::LOGIN_FAILED, 0.0, "CONNACK_NOT_AUTHORIZED", None, &[]), ["throw TB_TOKEN_REJECTED(5)"]);
+    assert_eq!(
+        s.lines(op::LOGIN_FAILED, 0.0, "CONNACK_SERVER_UNAVAILABLE", None, &[]),
+        ["throw TB_SERVER_UNAVAILABLE(3)"]
+    );
+    assert_eq!(s.run(op::LOGIN_FAILED, 0.0, "SOCKET_ERROR", None, &[])[8..], [21]);
+    let mut basic = Shell::new();
+    basic.run(op::CONNECT, 0.0, "", None, &plain(&json!({"clientId": "c", "password": "p", "version": "5"})));
+    assert_eq!(
+        basic.lines(op::LOGIN_FAILED, 0.0, "CONNACK_BAD_USERNAME_OR_PASSWORD", None, &[]),
+        ["throw TB_BASIC_CREDENTIALS_REJECTED(134)"]
+    );
+    let refused = |options: Value| Shell::new().lines(op::CONNECT, 0.0, "", None, &plain(&options));
+    assert_eq!(refused(json!({})), ["throw TB_INVALID_OPTION(\"token\", \"the access token is empty\")"]);
+    assert_eq!(
+        refused(json!({"token": "t", "qos": 3})),
+        ["throw INVALID_OPTION(\"qos\", \"expected 0, 1 or 2, got a number\")"]
+    );
+}
+
+#[test]
+fn after_connecting_the_session_limits_are_read_and_obeyed() {
+    let mut s = Shell::connected(json!({"token": "T"}), false);
+    let (op, rest) = s.op(op::CONNECTED, 0.0, "", None, &[]);
+    assert_eq!((op, rest), (1.0, vec!["subscribe v1/devices/me/rpc/response/+".to_string()]));
+    let published = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/response/+", None, &[]);
+    assert_eq!(
+        published,
+        [
+            "deadline 11000",
+            "publish #1 v1/devices/me/rpc/request/1 {\"method\":\"getSessionLimits\",\"params\":{}} qos=1"
+        ]
+    );
+    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
+    let limits = json!({"maxPayloadSize": 4096, "maxInflightMessages": 10, "rateLimits": {"messages": "100:1"}});
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/1", None, limits.to_string().as_bytes()),
+        ["done #1 null"]
+    );
+    let (limits, _) =
+        returns(&s.run(op::LIMITS, 0.0, "", None, &[]), |r| serde_json::from_str::<Value>(&r.str()).unwrap());
+    assert_eq!((&limits["maxPayloadSize"], &limits["maxInflightMessages"]), (&json!(4096), &json!(10)));
+    let mut off = Shell::connected(token(), false);
+    assert_eq!(off.op(op::CONNECTED, 0.0, "", None, &[]), (-1.0, vec![]));
+}
+
+#[test]
+fn telemetry_is_published_and_resolves_on_the_puback_and_bad_telemetry_is_refused() {
+    let mut s = Shell::connected(token(), false);
+    let (op, rest) = s.op(op::TELEMETRY, 0.0, "", Some(r#"{"temperature":21.5}"#), &[]);
+    assert_eq!(rest, ["publish #1 v1/devices/me/telemetry {\"temperature\":21.5} qos=1"]);
+    assert_eq!(s.lines(op::PUBLISHED, 1.0, "", None, &[]), [format!("done #{op} null")]);
+    assert_eq!(s.lines(op::TELEMETRY, 0.0, "", Some("7"), &[]).len(), 1);
+    assert!(s.lines(op::TELEMETRY, 0.0, "", Some("7"), &[])[0].starts_with("throw TB_INVALID_TELEMETRY("));
+    let (op, _) = s.op(op::ATTRIBUTES, 0.0, "", Some(r#"{"a":1}"#), &[]);
+    assert_eq!(s.lines(op::PUBLISH_FAILED, 2.0, "", None, &[]), [format!("done #{op} failed CONNECTION_LOST()")]);
+}
+
+#[test]
+fn an_attribute_request_times_out_on_the_virtual_clock() {
+    let mut s = Shell::connected(json!({"token": "T", "fetchSessionLimits": false, "requestTimeoutMs": 500}), false);
+    let (op, rest) = s.op(op::REQUEST_ATTRIBUTES, 0.0, "", None, &plain(&json!({"shared": ["fw_title"]})));
+    assert_eq!(rest, ["subscribe v1/devices/me/attributes/response/+"]);
+    let published = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[]);
+    assert_eq!(published[0], "deadline 1500", "the request's time runs from its publish: {published:?}");
+    s.now += 500;
+    assert_eq!(
+        s.lines(op::HANDLE_TIMEOUT, 0.0, "", None, &[]),
+        [format!("done #{op} failed TB_TIMEOUT(\"attribute request\", 500)")]
+    );
+    assert_eq!(
+        s.lines(op::REQUEST_ATTRIBUTES, 0.0, "", None, &plain(&json!({"shared": "fw_title"}))),
+        ["throw INVALID_OPTION(\"shared\", \"expected an array, got a string\")"]
+    );
+}
+
+#[test]
+fn server_side_rpcs_reach_the_shell_and_its_answers_are_published() {
+    let mut s = Shell::connected(token(), false);
+    // A handler subscribes to requests at once; `ENABLE_RPC` waits for that subscription.
+    let (_, rest) = returns(&s.run(op::ON_RPC, 0.0, "getTemperature", None, &plain(&Value::Null)), |_| ());
+    assert_eq!(rest, ["subscribe v1/devices/me/rpc/request/+"]);
+    s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&json!({"oneWay": true})));
+    let (op, rest) = s.op(op::ENABLE_RPC, 0.0, "", None, &[]);
+    assert_eq!(rest, Vec::<String>::new());
+    assert_eq!(s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/request/+", None, &[]), [format!("done #{op} null")]);
+    let request = br#"{"method":"getTemperature","params":{}}"#;
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/7", None, request),
+        ["rpc #7 getTemperature {} oneWay=0"]
+    );
+    assert_eq!(
+        s.lines(op::RPC_REPLY, 7.0, "", Some(r#"{"temperature":21.5}"#), &[]),
+        ["publish #1 v1/devices/me/rpc/response/7 {\"temperature\":21.5} qos=1"]
+    );
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/8", None, br#"{"method":"reboot","params":null}"#),
+        ["rpc #8 reboot null oneWay=1"]
+    );
+    assert_eq!(
+        s.lines(op::ON_RPC, 0.0, "x", None, &plain(&json!({"oneway": true}))),
+        ["throw INVALID_OPTION(\"oneway\", \"unknown option; the known ones are oneWay\")"]
+    );
+}
+
+#[test]
+fn a_gateway_connects_its_devices_and_keeps_their_list() {
+    let mut s = Shell::connected(token(), true);
+    let (op, rest) = s.op(op::CONNECT_DEVICE, 0.0, "Pump 7", Some("\"pump\""), &[]);
+    assert_eq!(rest, ["publish #1 v1/gateway/connect {\"device\":\"Pump 7\",\"type\":\"pump\"} qos=1"]);
+    assert_eq!(s.lines(op::PUBLISHED, 1.0, "", None, &[]), [format!("done #{op} null")]);
+    assert_eq!(returns(&s.run(op::DEVICES, 0.0, "", None, &[]), |r| r.str()).0, r#"["Pump 7"]"#);
+    let (_, rest) = s.op(op::DEVICE_TELEMETRY, 0.0, "Pump 7", Some(r#"{"rpm":1200}"#), &[]);
+    assert!(
+        rest[0].starts_with("publish #2 v1/gateway/telemetry {\"Pump 7\":[{\"ts\":1000,\"values\":{\"rpm\":1200}}]}"),
+        "{rest:?}"
+    );
+    let (op, _) = s.op(op::DISCONNECT_DEVICE, 0.0, "Pump 7", None, &[]);
+    assert_eq!(s.lines(op::PUBLISHED, 3.0, "", None, &[]), [format!("done #{op} null")]);
+    assert_eq!(returns(&s.run(op::DEVICES, 0.0, "", None, &[]), |r| r.str()).0, "[]");
+}
+
+#[test]
+fn provisioning_connects_subscribes_publishes_and_ends_with_the_credentials() {
+    let mut s = Shell::new();
+    let request =
+        json!([{"deviceName": "D1", "provisionDeviceKey": "k", "provisionDeviceSecret": "s"}, {"timeoutMs": 2000}]);
+    let (client, rest) = returns(&s.run(op::PROVISION, 0.0, "", None, &plain(&request)), |r| r.str());
+    assert!(client.contains("\"username\":\"provision\"") && client.contains("\"enabled\":false"), "{client}");
+    assert!(rest.is_empty());
+    assert_eq!(s.lines(op::STATE, 0.0, "connected", None, &[]), ["deadline 3000", "subscribe /provision/response"]);
+    let published = s.lines(op::SUBSCRIBED, 1.0, "/provision/response", None, &[]);
+    assert!(published[1].starts_with("publish #0 /provision/request {"), "{published:?}");
+    s.lines(op::PUBLISHED, 0.0, "", None, &[]);
+    let answer = br#"{"status":"SUCCESS","credentialsType":"ACCESS_TOKEN","credentialsValue":"tok"}"#;
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "/provision/response", None, answer),
+        [r#"provisioned {"credentialsType":"ACCESS_TOKEN","token":"tok"}"#]
+    );
+    let typo = plain(
+        &json!([{"provisionDeviceKey": "k", "provisionDeviceSecret": "s", "credentialType": "MQTT_BASIC"}, null]),
+    );
+    let lines = Shell::new().lines(op::PROVISION, 0.0, "", None, &typo);
+    assert!(lines[0].starts_with("throw INVALID_OPTION(\"credentialType\", "), "{lines:?}");
+    let mut late = Shell::new();
+    late.run(op::PROVISION, 0.0, "", None, &plain(&request));
+    late.now += 2_000;
+    assert_eq!(late.lines(op::HANDLE_TIMEOUT, 0.0, "", None, &[]).len(), 0, "the timeout runs from the connect");
+}
+
+#[test]
+fn firmware_updates_start_by_subscribing_and_asking_for_the_package() {
+    let mut s = Shell::connected(token(), false);
+    let options = plain(&json!({"currentTitle": "TA", "currentVersion": "1.0", "chunkSize": 4}));
+    let b = s.run(op::START_FIRMWARE, 0.0, "", None, &options);
+    let ((op, kind), rest) = returns(&b, |r| (r.f64(), r.str()));
+    assert_eq!(kind, "fw");
+    assert_eq!(
+        rest,
+        [
+            "subscribe v2/fw/response/+/chunk/+",
+            "subscribe v2/fw/error",
+            "subscribe v1/devices/me/attributes",
+            "publish #1 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
+            "subscribe v1/devices/me/attributes/response/+",
+        ]
+    );
+    for filter in ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes"] {
+        s.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
+    }
+    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
+    let lines = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[]);
+    assert!(lines.iter().any(|l| l.starts_with("publish #2 v1/devices/me/attributes/request/1 ")), "{lines:?}");
+    s.lines(op::PUBLISHED, 2.0, "", None, &[]);
+    let announced = br#"{"shared":{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"}}"#;
+    let lines = s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1", None, announced);
+    assert_eq!(
+        lines,
+        [
+            format!("done #{op} null"),
+            "publish #3 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\",\"fw_state\":\"DOWNLOADING\"} qos=1".to_string(),
+            "firmware {\"type\":\"available\",\"package\":{\"kind\":\"fw\",\"title\":\"TA\",\"version\":\"2.0\",\"tag\":null,\"size\":3,\"checksum\":\"x\",\"algorithm\":\"CRC32\"}}".to_string(),
+        ]
+    );
+    // Once the state report is acknowledged, the first chunk of at most 4 bytes is asked for.
+    assert_eq!(
+        s.lines(op::PUBLISHED, 3.0, "", None, &[]),
+        [
+            "deadline 11000",
+            "publish #4 v2/fw/request/2/chunk/0 4 qos=1",
+            "firmware {\"type\":\"state\",\"kind\":\"fw\",\"state\":\"DOWNLOADING\",\"error\":null}",
+        ]
+    );
+}
+
+#[test]
+fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
+    use iotmqtt::platforms::thingsboard::checksum::ChecksumAlgorithm;
+    let mut s = Shell::connected(token(), false);
+    let b = s.run(op::START_FIRMWARE, 0.0, "", None, &plain(&json!({"chunkSize": 2})));
+    returns(&b, |r| (r.f64(), r.str()));
+    for filter in
+        ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes", "v1/devices/me/attributes/response/+"]
+    {
+        s.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
+    }
+    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
+    let image = [1u8, 2, 3];
+    let checksum = ChecksumAlgorithm::Crc32.hex(&image);
+    let announced = json!({"shared": {"fw_title": "TA", "fw_version": "2.0", "fw_size": 3, "fw_checksum_algorithm": "CRC32", "fw_checksum": checksum}});
+    s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1", None, announced.to_string().as_bytes());
+    let mut publishes = Vec::new();
+    let mut log = Vec::new();
+    // Acknowledge every publish, answer every chunk request, and install what comes.
+    let mut pending: Vec<String> = s.lines(op::PUBLISHED, 2.0, "", None, &[]);
+    for _ in 0..20 {
+        let mut next = Vec::new();
+        for line in pending.drain(..) {
+            log.push(line.clone());
+            if let Some(rest) = line.strip_prefix("publish #") {
+                let (id, rest) = rest.split_once(' ').unwrap();
+                publishes.push(rest.to_owned());
+                if let Some(chunk) = rest.strip_prefix("v2/fw/request/2/chunk/") {
+                    let index: usize = chunk.split(' ').next().unwrap().parse().unwrap();
+                    next.extend(s.lines(op::PUBLISHED, id.parse().unwrap(), "", None, &[]));
+                    let part = &image[(index * 2).min(3)..(index * 2 + 2).min(3)];
+                    next.extend(s.lines(op::MESSAGE, 0.0, &format!("v2/fw/response/2/chunk/{index}"), None, part));
+                } else {
+                    next.extend(s.lines(op::PUBLISHED, id.parse().unwrap(), "", None, &[]));
+                }
+            } else if let Some(rest) = line.strip_prefix("install #") {
+                assert!(rest.ends_with("[1, 2, 3]"), "{rest}");
+                next.extend(s.lines(
+                    op::INSTALLED,
+                    rest.split(' ').next().unwrap().parse().unwrap(),
+                    "",
+                    Some("null"),
+                    &[0],
+                ));
+            }
+        }
+        pending = next;
+    }
+    let states: Vec<&str> =
+        publishes.iter().filter_map(|p| p.split("\"fw_state\":\"").nth(1).and_then(|s| s.split('"').next())).collect();
+    assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
+    assert_eq!(publishes.iter().filter(|p| p.starts_with("v2/fw/request/2/chunk/")).count(), 2, "{publishes:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("install #1 {\"kind\":\"fw\",\"title\":\"TA\",\"version\":\"2.0\"")),
+        "{log:#?}"
+    );
+}
