@@ -23,7 +23,11 @@ use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
 use crate::platforms::thingsboard::pacing::{Budget, PacingStatus};
 use crate::platforms::thingsboard::rpc::RpcRequest;
 use crate::platforms::thingsboard::session::{DeviceEvent, DeviceSession, OpId, Outcome, SessionOptions};
-use crate::platforms::thingsboard::topics::{self, PackageKind};
+use crate::platforms::thingsboard::topics;
+use crate::platforms::thingsboard::update_flow::FirmwareEvent;
+use crate::platforms::thingsboard::updater::{Updater, UpdaterEvent};
+
+use super::ota::Installer;
 use crate::session::{Message, Outgoing, QoS};
 use crate::supervisor::Millis;
 use crate::transport::{now_ms, DeadlineTimer};
@@ -37,14 +41,23 @@ pub(crate) type GatewayAttributeListener = Rc<dyn Fn(&str, &SharedAttributesUpda
 type Listener<T> = Rc<dyn Fn(&T)>;
 type OpResult = Result<Outcome, ThingsBoardError>;
 
+/// One updater on the device: the pure state machine, the installer it hands images to, its listeners.
+pub(crate) struct UpdaterSlot {
+    pub(crate) id: u64,
+    pub(crate) updater: Updater,
+    pub(crate) installer: Installer,
+    pub(crate) listeners: Vec<Listener<FirmwareEvent>>,
+}
+
 pub(crate) struct DeviceState {
-    core: DeviceSession,
+    pub(crate) core: DeviceSession,
     /// The futures waiting for each operation of the session.
-    ops: VecMap<OpId, oneshot::Sender<OpResult>>,
+    pub(crate) ops: VecMap<OpId, oneshot::Sender<OpResult>>,
     rpc_handlers: VecMap<String, RpcHandler>,
     shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
     error_listeners: Vec<Listener<ThingsBoardError>>,
-    pub(crate) on_shared_change: Vec<Rc<dyn Fn()>>,
+    /// Firmware and software updaters (`ota.rs`): the pure updaters with their installers and listeners.
+    pub(crate) updaters: Vec<UpdaterSlot>,
     /// A gateway's: its sub-devices' shared-attribute listeners and RPC handler.
     pub(crate) gateway_attribute_listeners: Vec<GatewayAttributeListener>,
     pub(crate) gateway_rpc: Option<GatewayRpcHandler>,
@@ -97,7 +110,7 @@ impl ThingsBoardDevice {
             rpc_handlers: VecMap::new(),
             shared_listeners: Vec::new(),
             error_listeners: Vec::new(),
-            on_shared_change: Vec::new(),
+            updaters: Vec::new(),
             gateway_attribute_listeners: Vec::new(),
             gateway_rpc: None,
             timer: None,
@@ -205,7 +218,7 @@ impl ThingsBoardDevice {
     }
 
     /// Carries out what the session asks, until it asks nothing more; then arms the timer.
-    fn drive(&self) {
+    pub(crate) fn drive(&self) {
         loop {
             let Some(event) = self.state.borrow_mut().core.poll_event() else { break };
             match event {
@@ -233,22 +246,26 @@ impl ThingsBoardDevice {
                     }
                 }
                 DeviceEvent::NotifyDone { op, result } => {
-                    let waiter = self.state.borrow_mut().ops.remove(&op);
+                    let waiter = {
+                        let mut guard = self.state.borrow_mut();
+                        let s = &mut *guard;
+                        let now = now_ms();
+                        let updaters = &mut s.updaters;
+                        match updaters.iter_mut().any(|u| u.updater.op_done(&mut s.core, now, op, &result)) {
+                            true => None,
+                            false => s.ops.remove(&op),
+                        }
+                    };
                     if let Some(w) = waiter {
                         let _ = w.send(result);
                     }
                 }
                 DeviceEvent::NotifySharedAttributes(update) => {
-                    let (listeners, hooks) = {
-                        let s = self.state.borrow();
-                        (s.shared_listeners.clone(), s.on_shared_change.clone())
-                    };
+                    let listeners = self.state.borrow().shared_listeners.clone();
                     for l in listeners {
                         l(&update);
                     }
-                    for h in hooks {
-                        h();
-                    }
+                    self.check_updaters();
                 }
                 DeviceEvent::NotifyRpcRequest { request, one_way } => {
                     let handler = self.state.borrow().rpc_handlers.get(&request.method).cloned();
@@ -283,6 +300,7 @@ impl ThingsBoardDevice {
                 DeviceEvent::NotifyError(e) => self.emit_error(e),
             }
         }
+        self.updater_events();
         let mut s = self.state.borrow_mut();
         let deadline = s.core.poll_timeout();
         if let Some(t) = s.timer.as_mut() {
@@ -292,6 +310,49 @@ impl ThingsBoardDevice {
 
     /// Subscribes to a whitelisted filter once; later calls return at once, and a call made while
     /// the SUBSCRIBE is under way waits for its SUBACK instead of sending another.
+    /// The shared attributes changed: each updater looks for a new package.
+    pub(crate) fn check_updaters(&self) {
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        let now = now_ms();
+        for slot in &mut s.updaters {
+            slot.updater.check(&mut s.core, now);
+        }
+    }
+
+    /// What the updaters tell: firmware events to their listeners, images to their installers,
+    /// errors to the device's error listeners. Listeners run with no borrow held.
+    fn updater_events(&self) {
+        loop {
+            let next = {
+                let mut s = self.state.borrow_mut();
+                s.updaters.iter_mut().find_map(|slot| {
+                    let event = slot.updater.poll_event()?;
+                    Some((slot.id, event, slot.listeners.clone(), slot.installer.clone()))
+                })
+            };
+            let Some((id, event, listeners, installer)) = next else { break };
+            match event {
+                UpdaterEvent::Firmware(e) => listeners.iter().for_each(|l| l(&e)),
+                UpdaterEvent::Error(e) => self.emit_error(e),
+                UpdaterEvent::Install { generation, package, image } => {
+                    let device = self.clone();
+                    spawn_local(async move {
+                        let result = installer(package, image).await;
+                        {
+                            let mut guard = device.state.borrow_mut();
+                            let s = &mut *guard;
+                            if let Some(slot) = s.updaters.iter_mut().find(|slot| slot.id == id) {
+                                slot.updater.installed(&mut s.core, now_ms(), generation, result);
+                            }
+                        }
+                        device.drive();
+                    });
+                }
+            }
+        }
+    }
+
     pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {
         self.run(|core, now| Ok(core.subscribe(now, filter))).await.map(drop)
     }
@@ -386,33 +447,8 @@ impl ThingsBoardDevice {
         self.run(|core, now| core.claim(now, secret_key, duration_ms)).await.map(drop)
     }
 
-    /// Publishes JSON to a topic within the limits (for the OTA flow's telemetry).
-    pub(crate) async fn publish_telemetry_value(&self, value: &Value) -> Result<(), ThingsBoardError> {
-        self.send_telemetry(value).await
-    }
-
     pub(crate) async fn publish_raw(&self, topic: &str, payload: Vec<u8>) -> Result<(), ThingsBoardError> {
         self.run(|core, now| core.publish(now, topic, payload, Budget::Message)).await.map(drop)
-    }
-
-    /// Asks for one firmware chunk and waits for its bytes (or the request timeout).
-    pub(crate) async fn request_chunk(
-        &self,
-        kind: PackageKind,
-        request_id: u32,
-        index: u32,
-        chunk_size: usize,
-    ) -> Result<Vec<u8>, ThingsBoardError> {
-        match self.run(|core, now| core.request_chunk(now, kind, request_id, index, chunk_size)).await? {
-            Outcome::Chunk(bytes) => Ok(bytes),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// Fails the chunk requests of `kind` still waiting (a newer package replaces the download).
-    pub(crate) fn cancel_chunks(&self, kind: PackageKind) {
-        self.state.borrow_mut().core.cancel_chunks(kind);
-        self.drive();
     }
 
     /// A gateway's telemetry for several sub-devices, stamped with the page's clock where it has no `ts`.
@@ -440,10 +476,6 @@ impl ThingsBoardDevice {
         self.run(|core, now| Ok(core.enable_gateway_rpc(now))).await.map(drop)
     }
 
-    pub(crate) fn next_request_id(&self) -> u32 {
-        self.state.borrow_mut().core.request_id()
-    }
-
     /// Disconnects and frees the client's handlers and timers; what was waiting fails.
     pub fn close(&self) {
         self.client.close();
@@ -453,7 +485,7 @@ impl ThingsBoardDevice {
         s.rpc_handlers.clear();
         s.shared_listeners.clear();
         s.error_listeners.clear();
-        s.on_shared_change.clear();
+        s.updaters.clear();
         s.gateway_attribute_listeners.clear();
         s.gateway_rpc = None;
         s.ops.clear();

@@ -45,6 +45,8 @@ struct Update {
 pub struct Updater {
     kind: PackageKind,
     chunk_size: usize,
+    /// What the device runs: the last image installed, reported with every state.
+    current: Option<(String, String)>,
     decisions: UpdateDecisions,
     update: Option<Update>,
     events: VecDeque<UpdaterEvent>,
@@ -53,11 +55,22 @@ pub struct Updater {
 impl Updater {
     /// `current`: the package installed now (title, version), reported to the server by `start`.
     pub fn new(kind: PackageKind, current: Option<(String, String)>, chunk_size: usize) -> Self {
-        Self { kind, chunk_size, decisions: UpdateDecisions::new(current), update: None, events: VecDeque::new() }
+        let decisions = UpdateDecisions::new(current.clone());
+        Self { kind, chunk_size, current, decisions, update: None, events: VecDeque::new() }
     }
 
     pub fn kind(&self) -> PackageKind {
         self.kind
+    }
+
+    /// The package the device runs (title, version): the last one installed.
+    pub fn current(&self) -> Option<&(String, String)> {
+        self.current.as_ref()
+    }
+
+    /// Bytes per chunk for the next download; 0 asks for the whole file at once.
+    pub fn set_chunk_size(&mut self, bytes: usize) {
+        self.chunk_size = bytes;
     }
 
     /// The operations that start watching: the chunk and error topics and the shared attributes
@@ -70,7 +83,7 @@ impl Updater {
             session.subscribe(now, &kind.error_topic()),
             session.subscribe(now, super::topics::ATTRIBUTES),
         ];
-        if let Some((title, version)) = self.decisions.current() {
+        if let Some((title, version)) = &self.current {
             ops.push(session.send_telemetry(now, &current_telemetry(kind, title, version))?);
         }
         let keys = requested_keys(kind);
@@ -90,8 +103,7 @@ impl Updater {
         session.cancel_chunks(self.kind);
         self.events.push_back(UpdaterEvent::Firmware(FirmwareEvent::Available { package: package.clone() }));
         let chunk_size = self.chunk_size.min(session.limits().max_payload_size);
-        let current = self.decisions.current().cloned();
-        let mut flow = UpdateFlow::new(package.clone(), current, session.request_id(), chunk_size);
+        let mut flow = UpdateFlow::new(package.clone(), self.current.clone(), session.request_id(), chunk_size);
         let step = flow.start();
         self.update = Some(Update { generation, package, flow, waiting: Waiting::Install });
         self.step(session, now, step);
@@ -126,6 +138,8 @@ impl Updater {
             return;
         }
         let step = update.flow.installed(result);
+        // The device runs the new image from now on, whatever its UPDATED report does.
+        self.current = update.flow.current().cloned();
         self.step(session, now, step);
     }
 
