@@ -1,6 +1,7 @@
-# Who needs which bytes of the npm package's wasm: each function is owned by the pure core (packets,
-# session, platform codecs, checksums, JSON readers), by the async shell (JS facade, client, transport,
-# the platforms' async devices, wasm-bindgen, futures) or by neither (std code both use).
+# Who needs which bytes of a wasm build of the library: each function is owned by the pure core (packets,
+# session, platform codecs, checksums, JSON readers), by the async shell (client, transport, the
+# platforms' async devices, wasm-bindgen, futures) or by neither (std code both use). Written for the
+# async facade's package before issue 20; the npm entries now hold no async shell.
 #
 # Usage: python3 bench/size_attribution.py DOMINATORS.csv MODULE.wasm
 #   DOMINATORS.csv: `twiggy dominators -f csv` of MODULE.wasm, which must keep its name section

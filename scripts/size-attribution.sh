@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# How much of the npm package's wasm the pure core needs on its own, whatever the shell around it is
-# written in: the package's release build, wasm-bindgen (names kept), twiggy's dominator tree, then
+# How much of a wasm build of the library (default features) the pure core needs on its own, whatever
+# the shell around it is written in: a release build, wasm-bindgen (names kept), twiggy's dominator tree, then
 # bench/size_attribution.py. Not part of the test command: about 25 s once the release build is
 # there, plus twiggy 0.8.0's install the first time. docs/size.md shows its output.
 set -euo pipefail

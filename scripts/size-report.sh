@@ -3,10 +3,11 @@
 # --target web, wasm-opt -Oz, the glue minified by scripts/minify-glue.sh, gzip -9 of wasm + JS glue) of
 #   floor          bench/size-floor: mqtt-protocol-core's Connection behind the thinnest facade
 #   floor-packets  bench/size-floor-packets: its packet builders and parsers only, no Connection
-#   core           the client alone (--no-default-features): MqttClient, reconnect, queue, persistence
-#   thingsboard, things-stack, cloudplugs   the client with one platform adapter
-#   all            the npm package (default features)
-# Not part of the test command (about 90 s once built); docs/size.md shows its last output.
+#   core           the library alone (--no-default-features): `ClientCore`
+#   thingsboard, things-stack, cloudplugs   `ClientCore` with one platform's core (as the entries ship it, without talc)
+#   all            `ClientCore` with every platform's core (default features; no entry ships this)
+# Not part of the test command (about 90 s once built); docs/size.md shows the output of the builds
+# before issue 20 moved the platform entries, and `node npm/size.mjs` the entries as they ship.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -12,8 +12,6 @@ use serde_json::Value;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
-#[cfg(target_arch = "wasm32")]
-pub use browser::{from_js, is_array, js_array, unreadable, MAX_OPTION_TEXT, MAX_OPTION_VALUES};
 mod read;
 
 pub use read::{expected, from_slice, Fields, FromJson, ReadError};

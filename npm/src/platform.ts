@@ -7,7 +7,7 @@ import { DeadlineTimer, usesWorker } from "./clock.js";
 import { Listeners } from "./listeners.js";
 import type { LiveResources } from "./types.js";
 
-/** The record tag of what a command threw (src/batch/mod.rs). */
+/** The record tag of what a command threw (`tag::THROW` in each core's `src/batch/*.rs`). */
 const THROW = 20;
 export const NONE = new Uint8Array(0);
 

@@ -1,4 +1,4 @@
-//! What a platform core's command carries in (`crate::batch::{cloudplugs, things_stack}`), and what
+//! What a platform core's command carries in (`crate::batch::{cloudplugs, things_stack, thingsboard}`), and what
 //! it throws: an option refused by its path, or the platform's own error.
 
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! Errors in a batch: the stable code and the values its message is made of. The words are the
-//! shell's (`npm/src/messages.ts`), so the wasm carries no formatting; the Rust `Display` of each
+//! shell's (`npm/src/errors.ts` and each platform's `errors.ts`), so the wasm carries no formatting; the Rust `Display` of each
 //! error reads the same.
 
 use crate::error::{ClientError, SessionError};
@@ -67,7 +67,7 @@ impl Coded for InvalidOption {
 }
 
 /// An error the shell can name: its code and its message's values, in the order the message
-/// table (`npm/src/messages.ts`) takes them.
+/// table (`npm/src/errors.ts`) takes them.
 pub trait Coded {
     fn code(&self) -> &'static str;
     fn args(&self) -> Vec<Arg>;

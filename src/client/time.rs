@@ -1,5 +1,5 @@
 //! Waiting in the browser without blocking: a sleep on setTimeout, and a deadline for any future.
-//! Used by the platform adapters for request timeouts (attribute requests, RPC, property gets).
+//! Used by the dashboard's services and the benchmark entry points.
 
 use core::future::Future;
 

@@ -1,5 +1,6 @@
 //! The three platforms' MQTT APIs, pure: topics, payloads, validation, correlation, pacing, tested
-//! natively. The device and application types the browser runs are the shell's, in `crate::client`.
+//! natively. The Rust async types the browser runs are in `crate::client`; the npm package's classes
+//! are TypeScript (`npm/src/<platform>/`) over the platforms' cores in `crate::batch`.
 
 //! Each platform is a cargo feature (all on by default).
 

@@ -1,4 +1,4 @@
-// The package's default entry ("." in package.json's exports: the wasm-pack `--target bundler` build,
+// The package's default entry ("." in package.json's exports: the `--target bundler` build,
 // minified by scripts/npm-build.sh) loaded the way bundlers load it: as ES modules with the wasm file
 // imported as a module (WebAssembly ESM integration, which Node runs behind --experimental-wasm-modules).
 // The page tests (npm.test.mjs) use the `--target web` build; this one checks the other build links

@@ -1,5 +1,6 @@
 //! CloudPlugs' MQTT API (docs/platforms/cloudplugs.md): a pure codec for login,
-//! enrollment, data channels and additional properties. `CloudPlugsDevice` is in `crate::client::cloudplugs`.
+//! enrollment, data channels and additional properties. The Rust `CloudPlugsDevice` is in
+//! `crate::client::cloudplugs`; the npm package's is TypeScript over `crate::batch::cloudplugs`.
 //!
 //! # Known limits
 //!

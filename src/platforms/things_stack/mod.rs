@@ -1,5 +1,6 @@
 //! The Things Stack application API over MQTT: a pure codec (topics, typed events, downlinks with
-//! validation and tracking, payload helpers, uplink decoders). `ThingsStackApp` is in `crate::client::things_stack`.
+//! validation and tracking, payload helpers, uplink decoders). The Rust `ThingsStackApp` is in
+//! `crate::client::things_stack`; the npm package's is TypeScript over `crate::batch::things_stack`.
 
 pub mod base64;
 #[cfg(feature = "things-stack")]

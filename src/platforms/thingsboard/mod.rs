@@ -1,6 +1,7 @@
 //! The ThingsBoard MQTT device API (docs/platforms/thingsboard.md), pure: a codec for every feature,
-//! the session limits and their pacing. `ThingsBoardDevice` and the other async types are in
-//! `crate::client::thingsboard`.
+//! the session limits and their pacing, firmware updates. The Rust `ThingsBoardDevice` and the other
+//! async types are in `crate::client::thingsboard`; the npm package's classes are TypeScript over
+//! `crate::batch::thingsboard`.
 
 pub mod attributes;
 pub mod checksum;

@@ -1,5 +1,5 @@
-//! Reads the connection's options from an options object of any object model: the JS facades give
-//! JS objects (`src/js/options.rs`), the tests JSON. Keys are camelCase, each absent (or `null`)
+//! Reads the connection's options from an options object of any object model: the shell gives plain
+//! data (`npm/src/plain.ts` → `src/batch/plain.rs`), the tests JSON. Keys are camelCase, each absent (or `null`)
 //! one at its default. A wrong type is refused by its path (`reconnect.factor`) with what was
 //! expected and what came, and so is a key no reader asked for: a typo must not be silently
 //! ignored. No JSON model is needed, so the npm package's generic entry carries none.
