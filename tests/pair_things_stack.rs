@@ -88,7 +88,7 @@ impl AppPair {
                     }
                     Event::NotifyMessage(m) => {
                         if let Ok(Some(event)) = parse_event(self.core.application(), &m.topic, &m.payload) {
-                            self.core.handle_event(&event);
+                            self.core.handle_event(&event.head);
                             self.core_events(at);
                         }
                     }

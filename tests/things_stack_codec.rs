@@ -151,7 +151,7 @@ fn the_seed_downlink_ack_parses() {
     assert_eq!((d.f_port, d.f_cnt, d.confirmed, d.priority), (15, Some(11), true, Some(Priority::Normal)));
     assert_eq!(e.up.frm_payload(), Some([0xBE, 0xEF].as_slice()));
     assert_eq!(e.up.f_cnt(), Some(11));
-    assert!(e.up.all_correlation_ids().any(|id| id == "my-correlation-id"));
+    assert!(e.head.correlation_ids.iter().any(|id| id == "my-correlation-id"));
 }
 
 // docs/platforms/things-stack.md#topics: every read topic is typed; messages.proto names each body.

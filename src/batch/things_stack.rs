@@ -14,9 +14,9 @@ use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::json::{FromJson, ReadError};
 use crate::platforms::things_stack::decoder::{
-    formatter_body, CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder, UplinkInput,
+    formatter_body, CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder,
 };
-use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
+use crate::platforms::things_stack::head::{read_event, EventHead};
 use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
 use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, EventKind, Subscription};
 use crate::platforms::things_stack::waits::{DownlinkWaits, WaitDone, WaitKind, DEFAULT_WAIT_MS};
@@ -103,7 +103,7 @@ struct App {
     /// The pushes under way and their downlinks, forgotten when a push fails.
     sending: VecMap<OpId, Vec<String>>,
     /// An uplink waiting for the shell's formatter.
-    formatting: Option<(ThingsStackEvent, UplinkInput)>,
+    formatting: Option<EventHead>,
 }
 
 type Thrown = command::Thrown<ThingsStackError>;
@@ -202,7 +202,7 @@ impl ThingsStackCore {
             }
             op::MESSAGE => app.message(c.text, c.bytes, b),
             op::FORMATTED => {
-                let Some((mut event, _)) = app.formatting.take() else { return Ok(()) };
+                let Some(head) = app.formatting.take() else { return Ok(()) };
                 let decoded = match (c.n != 0.0, c.json) {
                     (true, _) => DecodedUplink::failed(format!("decodeUplink threw: {}", c.text)),
                     (false, Some(text)) => match crate::json::parse(text.as_bytes()) {
@@ -211,8 +211,7 @@ impl ThingsStackCore {
                     },
                     (false, None) => DecodedUplink::failed("decodeUplink returned something that is not JSON data"),
                 };
-                event.decoded = Some(decoded);
-                app.deliver(&event, b);
+                app.deliver(&head, Some(decoded), b);
             }
             op::SUBSCRIBED => {
                 let result = if c.n != 0.0 { Ok(()) } else { Err(shell_failure()) };
@@ -247,56 +246,44 @@ impl ThingsStackCore {
 
 impl App {
     /// A message: an event (decoded at once, or after the shell's formatter), an invalid one, or
-    /// nothing of this application's.
+    /// nothing of this application's. Only the event's head is read (`head::read_event`); the shell
+    /// hands the caller the JSON as The Things Stack sent it.
     fn message(&mut self, topic: &str, payload: &[u8], b: &mut Batch) {
-        let event = match parse_event(self.session.application(), topic, payload) {
-            Ok(Some(event)) => event,
+        let head = match read_event(self.session.application(), topic, payload) {
+            Ok(Some((head, _))) => head,
             Ok(None) => return,
             Err(e) => {
                 b.u8(tag::EVENT_ERROR).error(&e);
                 return;
             }
         };
-        let input = match (event.kind, &event.up.message) {
-            (EventKind::Up, UpMessage::UplinkMessage(u)) => {
-                let f_port = u.f_port.unwrap_or(0);
-                self.decoders.find(&event.device_id, f_port).map(|d| {
-                    let input = UplinkInput {
-                        bytes: u.frm_payload.clone().unwrap_or_default(),
-                        f_port,
-                        recv_time: u.received_at.clone().or_else(|| event.up.received_at.clone()),
-                    };
-                    (d, input)
-                })
+        let input = head.uplink_input();
+        let decoder = input.as_ref().and_then(|i| self.decoders.find(&head.device_id, i.f_port));
+        match (decoder, input) {
+            (Some(Decoder::Lpp), Some(input)) => {
+                let decoded = CayenneLpp.decode_uplink(&input);
+                self.deliver(&head, Some(decoded), b);
             }
-            _ => None,
-        };
-        match input {
-            None => self.deliver(&event, b),
-            Some((Decoder::Lpp, input)) => {
-                let mut event = event;
-                event.decoded = Some(CayenneLpp.decode_uplink(&input));
-                self.deliver(&event, b);
-            }
-            Some((Decoder::Formatter(n), input)) => {
+            (Some(Decoder::Formatter(n)), Some(input)) => {
                 b.u8(tag::FORMAT).u32(n).str(&serde_json::to_string(&input).unwrap_or_default());
-                self.formatting = Some((event, input));
+                self.formatting = Some(head);
             }
+            _ => self.deliver(&head, None, b),
         }
     }
 
     /// The event's downlink news, then the event.
-    fn deliver(&mut self, event: &ThingsStackEvent, b: &mut Batch) {
-        self.session.handle_event(event);
+    fn deliver(&mut self, head: &EventHead, decoded: Option<DecodedUplink>, b: &mut Batch) {
+        self.session.handle_event(head);
         self.events(b);
-        let kind = serde_json::to_value(event.kind).unwrap_or_default();
-        b.u8(tag::EVENT).str(&event.device_id).str(kind.as_str().unwrap_or_default());
-        b.opt(event.up.f_port().map(f64::from));
-        match event.up.frm_payload() {
+        let kind = serde_json::to_value(head.kind).unwrap_or_default();
+        b.u8(tag::EVENT).str(&head.device_id).str(kind.as_str().unwrap_or_default());
+        b.opt(head.f_port.map(f64::from));
+        match &head.frm_payload {
             Some(bytes) => b.bool(true).bytes(bytes),
             None => b.bool(false),
         };
-        match &event.decoded {
+        match &decoded {
             Some(d) => b.bool(true).str(&serde_json::to_string(d).unwrap_or_default()),
             None => b.bool(false),
         };

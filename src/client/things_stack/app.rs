@@ -11,12 +11,12 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::client::{MqttClient, WeakMqttClient};
 use crate::error::{ClientError, SessionError};
-use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder, UplinkInput};
+use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder};
 use crate::platforms::things_stack::downlink::Downlink;
 use crate::platforms::things_stack::error::ThingsStackError;
-use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent, UpMessage};
+use crate::platforms::things_stack::event::{parse_event, ThingsStackEvent};
 use crate::platforms::things_stack::session::{ApplicationEvent, ApplicationSession, OpId};
-use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, EventKind, Subscription};
+use crate::platforms::things_stack::topic::{ApplicationUid, DownlinkOp, Subscription};
 use crate::platforms::things_stack::tracking::DownlinkStatus;
 use crate::platforms::things_stack::waits::{DownlinkWaits, WaitDone, WaitId, WaitKind};
 use crate::session::reason::ConnectRefusal;
@@ -277,20 +277,14 @@ fn on_message(weak: &Weak<RefCell<Shared>>, m: &Message) {
             return;
         }
     };
-    if let (EventKind::Up, UpMessage::UplinkMessage(u)) = (event.kind, &event.up.message) {
-        let f_port = u.f_port.unwrap_or(0);
-        let decoder = shared.borrow().decoders.find(&event.device_id, f_port);
+    if let Some(input) = event.head.uplink_input() {
+        let decoder = shared.borrow().decoders.find(&event.device_id, input.f_port);
         if let Some(decoder) = decoder {
-            let input = UplinkInput {
-                bytes: u.frm_payload.clone().unwrap_or_default(),
-                f_port,
-                recv_time: u.received_at.clone().or_else(|| event.up.received_at.clone()),
-            };
             // Run outside any borrow: a JavaScript formatter may do anything.
             event.decoded = Some(decoder.decode_uplink(&input));
         }
     }
-    shared.borrow_mut().core.handle_event(&event);
+    shared.borrow_mut().core.handle_event(&event.head);
     let client = shared.borrow().client.upgrade();
     if let Some(client) = client {
         drive(&shared, &client);

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use super::decoder::DecodedUplink;
 use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
-use super::topic::{parse_event_topic, ApplicationUid, EventKind};
+use super::head::{read_event, EventHead};
+use super::topic::{ApplicationUid, EventKind};
 use super::wire::{base64_bytes, is_false, u64_string};
 use crate::json::{Fields, FromJson, ReadError};
 
@@ -458,16 +459,6 @@ impl ApplicationUp {
     pub fn settings(&self) -> Option<&TxSettings> {
         self.uplink().and_then(|u| u.settings.as_ref())
     }
-
-    /// The envelope's correlation ids and those of every downlink the event names.
-    pub fn all_correlation_ids(&self) -> impl Iterator<Item = &str> {
-        let nested: Vec<&Downlink> = match &self.message {
-            UpMessage::DownlinkQueueInvalidated(i) => i.downlinks.iter().collect(),
-            UpMessage::JoinAccept(j) => j.invalidated_downlinks.iter().collect(),
-            _ => self.downlink().into_iter().collect(),
-        };
-        self.correlation_ids.iter().chain(nested.into_iter().flat_map(|d| d.correlation_ids.iter())).map(String::as_str)
-    }
 }
 
 /// An event as the application sees it: which device, which kind, the typed body, and the
@@ -476,6 +467,9 @@ impl ApplicationUp {
 pub struct ThingsStackEvent {
     pub device_id: String,
     pub kind: EventKind,
+    /// What the rules read (tracking, decoders): `head::EventHead`.
+    #[serde(skip)]
+    pub head: EventHead,
     pub up: ApplicationUp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<DecodedUplink>,
@@ -488,13 +482,10 @@ pub fn parse_event(
     topic: &str,
     payload: &[u8],
 ) -> Result<Option<ThingsStackEvent>, ThingsStackError> {
-    let Some((device_id, kind)) = parse_event_topic(app, topic) else { return Ok(None) };
+    let Some((head, value)) = read_event(app, topic, payload)? else { return Ok(None) };
     let invalid = |detail: String| ThingsStackError::InvalidEvent { topic: topic.to_owned(), detail };
-    let up: ApplicationUp = crate::json::from_slice(payload).map_err(invalid)?;
-    if up.message.kind() != kind {
-        return Err(invalid(format!("the body is a {:?} event, the topic says {:?}", up.message.kind(), kind)));
-    }
-    Ok(Some(ThingsStackEvent { device_id, kind, up, decoded: None }))
+    let up = ApplicationUp::from_json(value).map_err(|e| invalid(e.to_string()))?;
+    Ok(Some(ThingsStackEvent { device_id: head.device_id.clone(), kind: head.kind, head, up, decoded: None }))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub mod downlink;
 pub mod error;
 #[cfg(feature = "things-stack")]
 pub mod event;
+#[cfg(feature = "things-stack")]
+pub mod head;
 pub mod lpp;
 pub mod payload;
 #[cfg(feature = "things-stack")]

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use super::downlink::{queue_body, Downlink};
 use super::error::ThingsStackError;
-use super::event::ThingsStackEvent;
+use super::head::EventHead;
 use super::topic::{downlink_topic, validate_id, ApplicationUid, DownlinkOp};
 use super::tracking::{new_correlation_id, DownlinkTracker, TrackingUpdate};
 use crate::collections::VecMap;
@@ -125,8 +125,8 @@ impl ApplicationSession {
     }
 
     /// An event of the application: the tracked downlinks it concerns move on.
-    pub fn handle_event(&mut self, event: &ThingsStackEvent) {
-        for update in self.tracker.observe(&event.up) {
+    pub fn handle_event(&mut self, event: &EventHead) {
+        for update in self.tracker.observe(event) {
             self.events.push_back(ApplicationEvent::NotifyDownlink(update));
         }
     }

@@ -5,7 +5,8 @@ use crate::collections::VecMap;
 
 use serde::Serialize;
 
-use super::event::{ApplicationUp, ErrorDetails, UpMessage};
+use super::event::ErrorDetails;
+use super::head::EventHead;
 
 /// Every downlink this client sends carries one id with this prefix.
 pub const CORRELATION_PREFIX: &str = "iotmqtt:down:";
@@ -51,19 +52,6 @@ impl DownlinkStatus {
             Self::Failed { .. } => "failed",
             Self::Invalidated => "invalidated",
         }
-    }
-
-    fn from_event(message: &UpMessage) -> Option<Self> {
-        Some(match message {
-            UpMessage::DownlinkQueued(_) => Self::Queued,
-            UpMessage::DownlinkSent(_) => Self::Sent,
-            UpMessage::DownlinkAck(_) => Self::Acked,
-            UpMessage::DownlinkNack(_) => Self::Nacked,
-            UpMessage::DownlinkFailed(f) => Self::Failed { error: f.error.clone() },
-            UpMessage::DownlinkQueueInvalidated(_) => Self::Invalidated,
-            UpMessage::JoinAccept(j) if !j.invalidated_downlinks.is_empty() => Self::Invalidated,
-            _ => return None,
-        })
     }
 }
 
@@ -112,11 +100,11 @@ impl DownlinkTracker {
     }
 
     /// The updates an event causes; finished downlinks are forgotten.
-    pub fn observe(&mut self, up: &ApplicationUp) -> Vec<TrackingUpdate> {
-        let Some(status) = DownlinkStatus::from_event(&up.message) else { return Vec::new() };
+    pub fn observe(&mut self, event: &EventHead) -> Vec<TrackingUpdate> {
+        let Some(status) = event.status.clone() else { return Vec::new() };
         // Each id once, in the order the event gives them (a handful: a scan, not a sort).
         let mut ids: Vec<&str> = Vec::new();
-        for id in up.all_correlation_ids().filter(|id| id.starts_with(CORRELATION_PREFIX)) {
+        for id in event.correlation_ids.iter().map(String::as_str).filter(|id| id.starts_with(CORRELATION_PREFIX)) {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -124,7 +112,7 @@ impl DownlinkTracker {
         let mut updates = Vec::new();
         for id in ids {
             let Some(t) = self.tracked.get_mut(id) else { continue };
-            if t.device_id != up.device_id() || t.last.as_ref() == Some(&status) {
+            if t.device_id != event.envelope_device_id || t.last.as_ref() == Some(&status) {
                 continue;
             }
             t.last = Some(status.clone());
@@ -143,10 +131,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> ApplicationUp {
+    fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> EventHead {
         let mut v = json!({"end_device_ids": {"device_id": device}, "correlation_ids": ids});
         v[key] = body;
-        crate::json::FromJson::from_json(v).unwrap()
+        let kind = super::super::head::body_kind(key).unwrap();
+        super::super::head::read_head(&v, device.into(), kind).unwrap()
     }
 
     fn downlink(ids: &[&str]) -> serde_json::Value {
