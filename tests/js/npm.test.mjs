@@ -545,6 +545,34 @@ describe("JS API", () => {
     assert.equal(pump.body.rpm[0].value, 1200);
   });
 
+  test("ThingsBoard gateway: a sub-device's RPC is answered by the handler, its attributes read back", async () => {
+    const name = `npm-gw-${Date.now()}`;
+    const r = await inPage(async (lib, { url, http, name }) => {
+      const g = await lib.ThingsBoardGateway.connect(url, { token: "demo-gateway-token" });
+      await g.connectDevice(name, "pump");
+      await g.sendAttributes(name, { model: "P-7" });
+      const seen = [];
+      await g.onRpc((req) => { seen.push([req.device, req.method]); return req.method === "boom" ? Promise.reject(new Error("no boom")) : { ok: req.params }; });
+      const call = async (method, params) => {
+        const res = await fetch(`${http}/api/rpc/twoway/${encodeURIComponent(name)}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method, params }) });
+        return { status: res.status, body: await res.json() };
+      };
+      const ping = await call("ping", { n: 1 });
+      const boom = await call("boom", {});
+      const attrs = await g.requestAttributes(name, ["model"], true);
+      const live = g.liveResources().listeners;
+      g.close();
+      return { ping, boom, seen, attrs, live, after: g.liveResources() };
+    }, { url: TB_URL, http: SIM_HTTP, name });
+    assert.deepEqual(r.ping, { status: 200, body: { ok: { n: 1 } } });
+    assert.equal(r.boom.status, 200);
+    assert.deepEqual(r.boom.body, { error: "no boom" });
+    assert.deepEqual(r.seen, [[name, "ping"], [name, "boom"]]);
+    assert.deepEqual(r.attrs, { model: "P-7" });
+    assert.equal(r.live, 1, "the RPC handler is held");
+    assert.deepEqual(r.after, { timers: 0, socket: false, listeners: 0 });
+  });
+
   test("ThingsBoard firmware update: downloaded in chunks, verified, installed, reported UPDATED", async () => {
     const name = `npm-fw-${Date.now()}`;
     const r = await inPage(async (lib, { url, http, name }) => {
