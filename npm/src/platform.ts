@@ -5,7 +5,7 @@ import { Batch, call } from "./batch.js";
 import type { MqttClient } from "./client.js";
 import { DeadlineTimer, usesWorker } from "./clock.js";
 import { Listeners } from "./listeners.js";
-import type { LiveResources } from "./types.js";
+import type { ConnectionState, LiveResources } from "./types.js";
 
 /** The record tag of what a command threw (`tag::THROW` in each core's `src/batch/*.rs`). */
 const THROW = 20;
@@ -119,5 +119,36 @@ export abstract class PlatformSession {
   live(held = 0): LiveResources {
     const { timers, socket } = this.client?.liveResources() ?? { timers: 0, socket: false };
     return { timers: timers + (this.timer.armed ? 1 : 0), socket, listeners: this.listeners.size + held };
+  }
+}
+
+/** What every platform class has besides its own methods: its connection's state, `close()`,
+ *  `Symbol.dispose` and `liveResources()`. */
+export abstract class PlatformClient {
+  readonly #session: PlatformSession;
+  readonly #client: MqttClient;
+
+  protected constructor(session: PlatformSession, client: MqttClient) {
+    this.#session = session;
+    this.#client = client;
+  }
+
+  get state(): ConnectionState {
+    return this.#client.state;
+  }
+
+  /** Disconnects and frees every listener, handler and timer. */
+  close(): void {
+    this.#session.close();
+  }
+
+  /** `using x = await ...connect(...)` closes it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
+  liveResources(): LiveResources {
+    return this.#session.live();
   }
 }

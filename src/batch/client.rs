@@ -22,10 +22,8 @@ pub mod tag {
     pub const SUBSCRIBED: u8 = 11;
     pub const UNSUBSCRIBED: u8 = 12;
     pub const ENDED: u8 = 13;
-    /// What a command returned: an error it threw.
-    pub const THROW: u8 = 20;
-    /// What a command returned: a number (a publish token, a packet id, a route id).
-    pub const RETURN: u8 = 21;
+    /// What a command threw, and what it returned (here a number: a publish token, a packet id, a route id).
+    pub use crate::batch::{RETURN, THROW};
     /// `connect()` while connected: the CONNACK in place.
     pub const RETURN_CONNACK: u8 = 22;
     /// A SUBSCRIBE sent: its packet id and its filters.

@@ -67,8 +67,7 @@ pub mod tag {
     pub const DATA_ERROR: u8 = 5;
     /// The enrollment ended: 1 and the credentials (JSON text), or 0 and the error.
     pub const ENROLLED: u8 = 6;
-    pub const THROW: u8 = 20;
-    pub const RETURN: u8 = 21;
+    pub use crate::batch::{RETURN, THROW};
 }
 
 enum Mode {

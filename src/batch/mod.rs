@@ -24,6 +24,12 @@ pub mod thingsboard;
 
 pub use error::{Arg, Coded, InvalidOption};
 
+/// The tag of what a command threw: an error record follows. Every core's batches share it (and
+/// `npm/src/batch.ts`, `npm/src/platform.ts`).
+pub const THROW: u8 = 20;
+/// The tag of what a command returned: its values follow, as each command names them.
+pub const RETURN: u8 = 21;
+
 /// One batch being written.
 #[derive(Debug, Default)]
 pub struct Batch {

@@ -85,8 +85,7 @@ pub mod tag {
     /// A wait ended: its id, the statuses it read (JSON text of an array), then 0 and the status
     /// (JSON text), 1 (nothing more can come) or 2 and the error.
     pub const WAITED: u8 = 7;
-    pub const THROW: u8 = 20;
-    pub const RETURN: u8 = 21;
+    pub use crate::batch::{RETURN, THROW};
 }
 
 /// A decoder as the core names it: Rust's CayenneLPP, or the shell's formatter number.

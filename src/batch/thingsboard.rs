@@ -133,8 +133,7 @@ pub mod tag {
     pub const INSTALL: u8 = 10;
     /// The provisioning ended: 1 and the credentials (JSON text), or 0 and the error.
     pub const PROVISIONED: u8 = 11;
-    pub const THROW: u8 = 20;
-    pub const RETURN: u8 = 21;
+    pub use crate::batch::{RETURN, THROW};
 }
 
 type Thrown = command::Thrown<ThingsBoardError>;

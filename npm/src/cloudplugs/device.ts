@@ -6,8 +6,8 @@ import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
 import { iotError } from "../errors.js";
 import { plain } from "../plain.js";
-import { PlatformSession } from "../platform.js";
-import type { ConnectionState, JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
+import { PlatformClient, PlatformSession } from "../platform.js";
+import type { JsonObject, JsonValue, Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
   CloudPlugsCredentials, CloudPlugsDeviceEventMap, CloudPlugsOptions, CloudPlugsPublishOptions,
@@ -94,13 +94,14 @@ async function enroll(url: string, op: number, options: unknown): Promise<CloudP
  * await dev.publish("temperature", 21.5);
  * ```
  */
-export class CloudPlugsDevice {
+export class CloudPlugsDevice extends PlatformClient {
   /** The Plug-ID this connection acts as; `null` after an account-email login. */
   readonly plugId: string | null;
   #session: Session;
   #client: MqttClient;
 
   private constructor(session: Session, client: MqttClient, plugId: string | null) {
+    super(session, client);
     this.#session = session;
     this.#client = client;
     this.plugId = plugId;
@@ -169,25 +170,6 @@ export class CloudPlugsDevice {
   /** Reads additional properties: the names given, or all of them. */
   async getProperties(names?: string[], options?: CloudPlugsSubscribeOptions): Promise<JsonObject> {
     return this.#session.op<JsonObject>(GET_PROPERTIES, 0, "", json(names, "names"), plain(options, "options", true));
-  }
-
-  get state(): ConnectionState {
-    return this.#client.state;
-  }
-
-  /** Disconnects and frees every listener and timer. */
-  close(): void {
-    this.#session.close();
-  }
-
-  /** `using device = await CloudPlugsDevice.login(...)` closes it at the end of the scope. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
-  liveResources(): LiveResources {
-    return this.#session.live();
   }
 
   #filter(mask: string, options: CloudPlugsSubscribeOptions | undefined): string {

@@ -8,8 +8,8 @@ import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
 import { coded } from "../errors.js";
 import { plain } from "../plain.js";
-import { NONE, PlatformSession } from "../platform.js";
-import type { ConnectionState, LiveResources, Unsubscribe } from "../types.js";
+import { NONE, PlatformClient, PlatformSession } from "../platform.js";
+import type { Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
   DecoderTarget, DownlinkRequest, DownlinkStatus, ThingsStackAppEventMap, ThingsStackOptions,
@@ -99,6 +99,11 @@ class Session extends PlatformSession {
     super(new ThingsStackCore(), ["event", "error", "state"], HANDLE_TIMEOUT, CLOSE);
   }
 
+  close(): void {
+    super.close();
+    this.formatters = [];
+  }
+
   /** Runs the formatter the core asked for and hands its output back. */
   #format(n: number, input: { bytes: number[]; fPort: number; recvTime?: string | Date }): void {
     if (typeof input.recvTime === "string") input.recvTime = new Date(input.recvTime);
@@ -177,13 +182,14 @@ class Session extends PlatformSession {
  * console.log(await tracker.outcome());
  * ```
  */
-export class ThingsStackApp {
+export class ThingsStackApp extends PlatformClient {
   /** The application's uid, `app` or `app@tenant`. */
   readonly application: string;
   #s: Session;
   #client: MqttClient;
 
   private constructor(s: Session, client: MqttClient, application: string) {
+    super(s, client);
     this.#s = s;
     this.#client = client;
     this.application = application;
@@ -266,26 +272,6 @@ export class ThingsStackApp {
   /** Downlinks still waiting for news. */
   get trackedDownlinks(): number {
     return this.#s.closed ? 0 : this.#s.start(TRACKED).f64();
-  }
-
-  get state(): ConnectionState {
-    return this.#client.state;
-  }
-
-  /** Disconnects and frees every listener and timer; waits on downlinks end. */
-  close(): void {
-    this.#s.close();
-    this.#s.formatters = [];
-  }
-
-  /** `using app = await ThingsStackApp.connect(...)` closes it at the end of the scope. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** What is still alive, for leak checks: all zero and `socket: false` after `close()`. */
-  liveResources(): LiveResources {
-    return this.#s.live();
   }
 
   async #send(op: number, deviceId: string, downlinks: DownlinkRequest[] | undefined): Promise<DownlinkTracker[]> {

@@ -8,8 +8,8 @@ import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
 import { iotError } from "../errors.js";
 import { plain } from "../plain.js";
-import { PlatformSession } from "../platform.js";
-import type { ConnectionState, JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
+import { PlatformClient, PlatformSession } from "../platform.js";
+import type { JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
   AttributeRequest, AttributeValues, ClaimOptions, FirmwareInstaller, FirmwareUpdateOptions, GatewayRpcHandler,
@@ -146,6 +146,11 @@ class Session extends PlatformSession {
     this.gatewayRpc = null;
     this.installers.clear();
   }
+
+  /** The RPC handlers held count as listeners. */
+  live(held = 0): LiveResources {
+    return super.live(held + this.rpc.size + (this.gatewayRpc ? 1 : 0));
+  }
 }
 
 /** Opens a device's or gateway's connection: the core checks the options, the client connects,
@@ -173,14 +178,13 @@ async function open(s: Session, url: string, options: ThingsBoardDeviceOptions, 
  * device.onRpc("getTemperature", () => ({ temperature: 21.5 }));
  * ```
  */
-export class ThingsBoardDevice {
+export class ThingsBoardDevice extends PlatformClient {
   #s: Session;
-  #client: MqttClient;
   #shared = false;
 
   private constructor(s: Session, client: MqttClient) {
+    super(s, client);
     this.#s = s;
-    this.#client = client;
   }
 
   /** Connects with an access token (`{token}`) or MQTT basic credentials (`{clientId, username?, password?}`).
@@ -285,23 +289,6 @@ export class ThingsBoardDevice {
     return this.#read(FILTERS);
   }
 
-  get state(): ConnectionState {
-    return this.#client.state;
-  }
-
-  /** Disconnects and frees every listener, handler and timer. */
-  close(): void {
-    this.#s.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  liveResources(): LiveResources {
-    return this.#s.live(this.#s.rpc.size);
-  }
-
   #read<T>(op: number): T {
     return this.#s.read<T>(op);
   }
@@ -311,14 +298,13 @@ export class ThingsBoardDevice {
  * A ThingsBoard gateway: devices behind it connect, send telemetry and attributes, and take RPCs
  * through its one connection.
  */
-export class ThingsBoardGateway {
+export class ThingsBoardGateway extends PlatformClient {
   #s: Session;
-  #client: MqttClient;
   #attributes = false;
 
   private constructor(s: Session, client: MqttClient) {
+    super(s, client);
     this.#s = s;
-    this.#client = client;
   }
 
   static async connect(url: string, options: ThingsBoardDeviceOptions): Promise<ThingsBoardGateway> {
@@ -372,21 +358,6 @@ export class ThingsBoardGateway {
     return this.#s.read<string[]>(DEVICES);
   }
 
-  get state(): ConnectionState {
-    return this.#client.state;
-  }
-
-  close(): void {
-    this.#s.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  liveResources(): LiveResources {
-    return this.#s.live(this.#s.gatewayRpc ? 1 : 0);
-  }
 }
 
 Object.defineProperty(ThingsBoardDevice, "name", { value: "ThingsBoardDevice" });
