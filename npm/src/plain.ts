@@ -150,12 +150,17 @@ export function payloadBytes(payload: unknown): Uint8Array {
   if (typeof payload === "string") return utf8.encode(payload);
   if (payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  let json: string | undefined;
+  return utf8.encode(json(payload, "payload") as string);
+}
+
+/** A caller's value as JSON text (`undefined`: none); `INVALID_PAYLOAD` when JSON cannot hold it. */
+export function json(value: unknown, what: string): string | undefined {
+  let text: string | undefined;
   try {
-    json = JSON.stringify(payload);
+    text = JSON.stringify(value);
   } catch {
-    json = undefined;
+    text = undefined;
   }
-  if (json === undefined) throw iotError("INVALID_PAYLOAD", "the payload cannot be written as JSON");
-  return utf8.encode(json);
+  if (text === undefined && value !== undefined) throw iotError("INVALID_PAYLOAD", `the ${what} cannot be written as JSON`);
+  return text;
 }

@@ -4,8 +4,7 @@
 import { CloudPlugsCore } from "#cloudplugs";
 import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
-import { iotError } from "../errors.js";
-import { plain } from "../plain.js";
+import { json, plain } from "../plain.js";
 import { PlatformClient, PlatformSession } from "../platform.js";
 import type { JsonObject, JsonValue, Unsubscribe } from "../types.js";
 import "./errors.js";
@@ -18,19 +17,6 @@ import type {
 const LOGIN = 0, PUBLISH = 1, FILTER = 2, SET_PROPERTIES = 3, GET_PROPERTIES = 4, MESSAGE = 5, SUBSCRIBED = 6,
   PUBLISH_FAILED = 7, STATE = 8, CLOSE = 9, HANDLE_TIMEOUT = 10, ENROLL_THING = 11, ENROLL_CONTROLLER = 12;
 const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6;
-
-/** A caller's value as JSON text for the core (`undefined`: none); `INVALID_PAYLOAD` when JSON
- *  cannot hold it. */
-function json(value: unknown, what: string): string | undefined {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined && value !== undefined) throw iotError("INVALID_PAYLOAD", `the ${what} cannot be written as JSON`);
-  return text;
-}
 
 /** One CloudPlugs core and the client it drives. */
 class Session extends PlatformSession {

@@ -6,8 +6,7 @@
 import { ThingsBoardCore } from "#thingsboard";
 import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
-import { iotError } from "../errors.js";
-import { plain } from "../plain.js";
+import { json, plain } from "../plain.js";
 import { PlatformClient, PlatformSession } from "../platform.js";
 import type { JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
 import "./errors.js";
@@ -30,19 +29,6 @@ const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_
 const utf8 = new TextEncoder();
 
 type Handler = (...args: never[]) => unknown;
-
-/** A caller's value as JSON text for the core (`undefined`: none); `INVALID_PAYLOAD` when JSON
- *  cannot hold it. */
-function json(value: unknown, what: string): string | undefined {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined && value !== undefined) throw iotError("INVALID_PAYLOAD", `the ${what} cannot be written as JSON`);
-  return text;
-}
 
 /** Runs a caller's handler: its result as JSON text (`{}` for none), or its error's words. */
 async function handle(f: Handler, args: unknown[]): Promise<[string | undefined, string]> {
