@@ -13,8 +13,10 @@ use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 mod read;
+mod write;
 
 pub use read::{expected, from_slice, Fields, FromJson, ReadError};
+pub use write::{quoted, text, to_value, ToJson, Writer};
 
 /// How many arrays and objects may nest inside each other (serde_json's own limit): deeper input
 /// is an error, never a stack overflow.

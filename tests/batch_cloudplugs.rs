@@ -144,7 +144,7 @@ fn a_publish_is_a_data_document_on_the_channel_topic() {
     let ((topic, payload), rest) = returns(b, |r| (r.str(), r.str()));
     assert_eq!(
         (topic.as_str(), payload.as_str()),
-        ("dev-000000000000000000000001/data/npm/temp", r#"{"at":1700000000000,"data":{"c":21.5}}"#,)
+        ("dev-000000000000000000000001/data/npm/temp", r#"{"data":{"c":21.5},"at":1700000000000}"#,)
     );
     assert!(rest.is_empty());
     let other = plain(&json!({"plugId": "dev-000000000000000000000002"}));
@@ -352,7 +352,7 @@ fn a_wills_data_is_json_text_from_the_shell_and_may_name_another_plug() {
     }));
     assert_eq!(
         options["will"],
-        json!({"topic": format!("{PLUG}/data/status"), "payload": "{\"data\":{\"at\":\"2026-12-04T00:00:00.000Z\",\"up\":false}}", "qos": 0, "retain": false})
+        json!({"topic": format!("{PLUG}/data/status"), "payload": "{\"data\":{\"up\":false,\"at\":\"2026-12-04T00:00:00.000Z\"}}", "qos": 0, "retain": false})
     );
     let mut s = Shell::new();
     let bad = plain(

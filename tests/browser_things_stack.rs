@@ -119,8 +119,11 @@ async fn live_uplinks_are_typed_and_decoded_with_cayenne_lpp() {
 }
 
 /// An object's values as f64, keyed as they are: JSON does not tell 35 from 35.0.
+/// The fields as numbers, by key: a JSON object's key order carries no meaning.
 fn as_numbers(v: &serde_json::Value) -> Vec<(String, Option<f64>)> {
-    v.as_object().into_iter().flatten().map(|(k, n)| (k.clone(), n.as_f64())).collect()
+    let mut fields: Vec<_> = v.as_object().into_iter().flatten().map(|(k, n)| (k.clone(), n.as_f64())).collect();
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    fields
 }
 
 // TTS payload formatter contract: decodeUplink({bytes, fPort, recvTime}) -> {data, warnings, errors}.

@@ -90,7 +90,7 @@ fn unknown_fields_survive_a_round_trip() {
     assert!(!u.extra.contains_key("session_key_id"), "session_key_id is a typed field");
     assert_eq!(u.settings.as_ref().unwrap().extra["coding_rate"], "4/6");
     assert!(u.rx_metadata[0].extra.contains_key("uplink_token"));
-    let back = serde_json::to_value(&e.up).unwrap();
+    let back = iotmqtt::json::to_value(&e.up);
     assert_eq!(back["uplink_message"]["settings"]["gateway_channel_index"], 2);
     assert_eq!(back["uplink_message"]["frm_payload"], "VGVtcGVyYXR1cmUgPSAwLjA=");
     assert_eq!(

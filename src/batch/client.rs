@@ -2,6 +2,7 @@
 
 use super::Batch;
 use crate::error::ClientError;
+use crate::json::Writer;
 use crate::session::options::ClientOptions;
 use crate::session::router::Router;
 use crate::session::ConnAck;
@@ -208,31 +209,27 @@ pub fn events<H>(b: &mut Batch, events: &[Event], routes: &Router<H>) {
 /// `session::options::read`): how a platform core hands the shell the connection it must open.
 /// The will's payload goes as text (a platform's will is a JSON document).
 pub fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool) -> String {
-    use serde_json::{json, Value};
     let version = match connect.version {
         crate::session::ProtocolVersion::V3_1_1 => "3.1.1",
         crate::session::ProtocolVersion::V5 => "5",
     };
-    let mut options = json!({
-        "version": version,
-        "clientId": connect.client_id,
-        "username": connect.username,
-        "password": connect.password,
-        "keepaliveSecs": connect.keepalive_secs,
-        "cleanStart": connect.clean_start,
-        "sessionExpirySecs": connect.session_expiry_secs,
-        "connectTimeoutMs": connect.connect_timeout_ms,
-        "pingTimeoutMs": connect.ping_timeout_ms,
-        "reconnect": { "enabled": reconnect },
-    });
-    if let (Some(w), Value::Object(map)) = (&connect.will, &mut options) {
-        let will = json!({
-            "topic": w.topic,
-            "payload": String::from_utf8_lossy(&w.payload),
-            "qos": u8::from(w.qos),
-            "retain": w.retain,
-        });
-        map.insert("will".into(), will);
+    let mut out = Writer::default();
+    out.open()
+        .field("version", version)
+        .field("clientId", &connect.client_id)
+        .field("username", &connect.username)
+        .field("password", &connect.password)
+        .field("keepaliveSecs", &connect.keepalive_secs)
+        .field("cleanStart", &connect.clean_start)
+        .field("sessionExpirySecs", &connect.session_expiry_secs)
+        .field("connectTimeoutMs", &connect.connect_timeout_ms)
+        .field("pingTimeoutMs", &connect.ping_timeout_ms);
+    out.key("reconnect").open().field("enabled", &reconnect).close();
+    if let Some(w) = &connect.will {
+        out.key("will").open();
+        out.field("topic", &w.topic).field("payload", &*String::from_utf8_lossy(&w.payload));
+        out.field("qos", &u8::from(w.qos)).field("retain", &w.retain).close();
     }
-    options.to_string()
+    out.close();
+    out.finish()
 }

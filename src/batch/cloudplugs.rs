@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::command::{self, fields, json, Command};
 use super::Batch;
 use crate::error::{ClientError, SessionError};
-use crate::json::{Fields, ReadError};
+use crate::json::{Fields, ReadError, ToJson};
 use crate::platforms::cloudplugs::enrollment::enrollment_connect_options;
 use crate::platforms::cloudplugs::enrollment_exchange::{EnrollmentEvent, EnrollmentExchange};
 use crate::platforms::cloudplugs::exchange::{ExchangeEvent, PropertyAnswer, PropertyExchanges, PropertyRequest};
@@ -188,7 +188,7 @@ impl CloudPlugsCore {
             (op::MESSAGE, Mode::Device { properties, .. }) => {
                 if !properties.handle_message(now, c.text, c.bytes) && parse_data_topic(c.text).is_some() {
                     match parse_data_record(c.text, c.bytes) {
-                        Ok(record) => b.u8(tag::RECORD).str(&serde_json::to_string(&record).unwrap_or_default()),
+                        Ok(record) => b.u8(tag::RECORD).str(&record.to_json_text()),
                         Err(e) => b.u8(tag::DATA_ERROR).error(&e),
                     };
                 }
@@ -242,7 +242,7 @@ impl CloudPlugsCore {
                             b.u8(tag::DONE).f64(id as f64);
                             match result {
                                 Ok(PropertyAnswer::Set) => b.bool(true).str("null"),
-                                Ok(PropertyAnswer::Got(values)) => b.bool(true).str(&Value::Object(values).to_string()),
+                                Ok(PropertyAnswer::Got(values)) => b.bool(true).str(&values.to_json_text()),
                                 Err(e) => b.bool(false).error(&e),
                             }
                         }
@@ -254,7 +254,7 @@ impl CloudPlugsCore {
                     match event {
                         EnrollmentEvent::RequestSubscribe { topic } => b.u8(tag::SUBSCRIBE).str(&topic),
                         EnrollmentEvent::NotifyDone(Ok(credentials)) => {
-                            b.u8(tag::ENROLLED).bool(true).str(&serde_json::to_string(&credentials).unwrap_or_default())
+                            b.u8(tag::ENROLLED).bool(true).str(&credentials.to_json_text())
                         }
                         EnrollmentEvent::NotifyDone(Err(e)) => b.u8(tag::ENROLLED).bool(false).error(&e),
                     };

@@ -12,7 +12,7 @@ use super::plain::{self, Entries};
 use super::Batch;
 use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
-use crate::json::{FromJson, ReadError};
+use crate::json::{FromJson, ReadError, ToJson};
 use crate::platforms::things_stack::decoder::{
     formatter_body, CayenneLpp, DecodedUplink, DecoderRegistry, UplinkDecoder,
 };
@@ -264,7 +264,7 @@ impl App {
                 self.deliver(&head, Some(decoded), b);
             }
             (Some(Decoder::Formatter(n)), Some(input)) => {
-                b.u8(tag::FORMAT).u32(n).str(&serde_json::to_string(&input).unwrap_or_default());
+                b.u8(tag::FORMAT).u32(n).str(&input.to_json_text());
                 self.formatting = Some(head);
             }
             _ => self.deliver(&head, None, b),
@@ -275,15 +275,14 @@ impl App {
     fn deliver(&mut self, head: &EventHead, decoded: Option<DecodedUplink>, b: &mut Batch) {
         self.session.handle_event(head);
         self.events(b);
-        let kind = serde_json::to_value(head.kind).unwrap_or_default();
-        b.u8(tag::EVENT).str(&head.device_id).str(kind.as_str().unwrap_or_default());
+        b.u8(tag::EVENT).str(&head.device_id).str(head.kind.name());
         b.opt(head.f_port.map(f64::from));
         match &head.frm_payload {
             Some(bytes) => b.bool(true).bytes(bytes),
             None => b.bool(false),
         };
         match &decoded {
-            Some(d) => b.bool(true).str(&serde_json::to_string(d).unwrap_or_default()),
+            Some(d) => b.bool(true).str(&d.to_json_text()),
             None => b.bool(false),
         };
     }
@@ -314,9 +313,9 @@ impl App {
             }
         }
         while let Some(WaitDone { wait, read, result }) = self.waits.poll_done() {
-            b.u8(tag::WAITED).f64(wait as f64).str(&serde_json::to_string(&read).unwrap_or_default());
+            b.u8(tag::WAITED).f64(wait as f64).str(&read.to_json_text());
             match result {
-                Ok(Some(status)) => b.u8(0).str(&serde_json::to_string(&status).unwrap_or_default()),
+                Ok(Some(status)) => b.u8(0).str(&status.to_json_text()),
                 Ok(None) => b.u8(1),
                 Err(e) => b.u8(2).error(&e),
             };

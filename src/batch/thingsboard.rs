@@ -9,7 +9,6 @@
 //! operation it ends is answered in that command's batch, and the shell rejects it with the error
 //! it holds.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::command::{self, fields, json, Command};
@@ -17,7 +16,7 @@ use super::plain::{self, Entries};
 use super::Batch;
 use crate::collections::{VecMap, VecSet};
 use crate::error::{ClientError, SessionError};
-use crate::json::{Fields, FromJson, ReadError};
+use crate::json::{text, Fields, FromJson, ReadError, ToJson, Writer};
 use crate::platforms::thingsboard::error::ThingsBoardError;
 use crate::platforms::thingsboard::gateway as codec;
 use crate::platforms::thingsboard::limits::parse_session_limits;
@@ -469,24 +468,23 @@ impl Device {
                 }
                 DeviceEvent::NotifyDone { op, result } => self.done(now, op, result, b),
                 DeviceEvent::NotifySharedAttributes(update) => {
-                    b.u8(tag::SHARED_ATTRIBUTES).str(&to_json(&update));
+                    b.u8(tag::SHARED_ATTRIBUTES).str(&update.to_json_text());
                     for u in &mut self.updaters {
                         u.check(&mut self.session, now);
                     }
                 }
                 DeviceEvent::NotifyRpcRequest { request, one_way } => {
                     b.u8(tag::RPC_REQUEST).f64(request.id as f64).str(&request.method);
-                    b.str(&to_json(&request.params)).bool(one_way);
+                    b.str(&request.params.to_json_text()).bool(one_way);
                 }
                 DeviceEvent::NotifyGatewayAttributes { device, update } => {
-                    let mut event = serde_json::to_value(&update).unwrap_or_default();
-                    if let Value::Object(map) = &mut event {
-                        map.insert("device".into(), Value::String(device));
-                    }
-                    b.u8(tag::DEVICE_ATTRIBUTES).str(&event.to_string());
+                    let mut event = Writer::default();
+                    event.open().field("values", &update.values).field("deleted", &update.deleted);
+                    event.field("device", &device).close();
+                    b.u8(tag::DEVICE_ATTRIBUTES).str(&event.finish());
                 }
                 DeviceEvent::NotifyGatewayRpc(request) => {
-                    b.u8(tag::DEVICE_RPC).str(&to_json(&request));
+                    b.u8(tag::DEVICE_RPC).str(&request.to_json_text());
                 }
                 DeviceEvent::NotifyError(e) => {
                     b.u8(tag::ERROR).error(&e);
@@ -496,9 +494,9 @@ impl Device {
         for u in &mut self.updaters {
             while let Some(event) = u.poll_event() {
                 match event {
-                    UpdaterEvent::Firmware(e) => b.u8(tag::FIRMWARE).str(&to_json(&e)),
+                    UpdaterEvent::Firmware(e) => b.u8(tag::FIRMWARE).str(&e.to_json_text()),
                     UpdaterEvent::Install { generation, package, image } => {
-                        b.u8(tag::INSTALL).f64(generation as f64).str(&to_json(&package)).bytes(&image)
+                        b.u8(tag::INSTALL).f64(generation as f64).str(&package.to_json_text()).bytes(&image)
                     }
                     UpdaterEvent::Error(e) => b.u8(tag::ERROR).error(&e),
                 };
@@ -552,9 +550,9 @@ impl Device {
         b.u8(tag::DONE).f64(op as f64);
         match (purpose, result) {
             (Purpose::Limits | Purpose::UpdaterStart { .. }, Ok(_)) => b.bool(true).str("null"),
-            (_, Ok(Outcome::Attributes(r))) => b.bool(true).str(&to_json(&r)),
-            (_, Ok(Outcome::CallResult(v))) => b.bool(true).str(&v.to_string()),
-            (_, Ok(Outcome::GatewayAttributes(values))) => b.bool(true).str(&Value::Object(values).to_string()),
+            (_, Ok(Outcome::Attributes(r))) => b.bool(true).str(&r.to_json_text()),
+            (_, Ok(Outcome::CallResult(v))) => b.bool(true).str(&text(&v)),
+            (_, Ok(Outcome::GatewayAttributes(values))) => b.bool(true).str(&values.to_json_text()),
             (_, Ok(_)) => b.bool(true).str("null"),
             (_, Err(e)) => b.bool(false).error(&e),
         };
@@ -569,19 +567,15 @@ fn provision_events(p: &mut ProvisionExchange, b: &mut Batch) {
                 b.u8(tag::PUBLISH).f64(0.0).str(topic).bytes(&payload).u8(1)
             }
             ProvisionEvent::NotifyDone(Ok(credentials)) => {
-                b.u8(tag::PROVISIONED).bool(true).str(&to_json(&credentials))
+                b.u8(tag::PROVISIONED).bool(true).str(&credentials.to_json_text())
             }
             ProvisionEvent::NotifyDone(Err(e)) => b.u8(tag::PROVISIONED).bool(false).error(&e),
         };
     }
 }
 
-fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-fn returns<T: Serialize + ?Sized>(b: &mut Batch, value: &T) -> Result<(), Thrown> {
-    b.u8(tag::RETURN).str(&to_json(value));
+fn returns<T: ToJson + ?Sized>(b: &mut Batch, value: &T) -> Result<(), Thrown> {
+    b.u8(tag::RETURN).str(&value.to_json_text());
     Ok(())
 }
 
@@ -638,9 +632,11 @@ fn updater_options(bytes: &[u8]) -> Result<Updater, Thrown> {
             None | Some("fw") => PackageKind::Fw,
             Some("sw") => PackageKind::Sw,
             Some(other) => {
-                return Err(
-                    ReadError::new(format!("unknown package kind {other:?}: use \"fw\" or \"sw\"")).under("kind")
-                )
+                return Err(ReadError::new(format!(
+                    "unknown package kind {}: use \"fw\" or \"sw\"",
+                    crate::json::quoted(other)
+                ))
+                .under("kind"))
             }
         };
         let title: Option<String> = f.optional("currentTitle")?;

@@ -13,10 +13,10 @@ pub enum SessionError {
     #[error("no CONNACK within {timeout_ms} ms: is the broker reachable at that URL, and does it speak MQTT over WebSocket?")]
     ConnectTimeout { timeout_ms: u64 },
 
-    #[error("invalid topic {topic:?}: {reason}")]
+    #[error("invalid topic {}: {reason}", crate::json::quoted(.topic))]
     InvalidTopic { topic: String, reason: &'static str },
 
-    #[error("invalid topic filter {filter:?}: {reason}")]
+    #[error("invalid topic filter {}: {reason}", crate::json::quoted(.filter))]
     InvalidFilter { filter: String, reason: &'static str },
 
     #[error("QoS {0} does not exist: use 0, 1 or 2")]
@@ -31,13 +31,13 @@ pub enum SessionError {
     #[error("invalid option {field}: {reason}")]
     InvalidOption { field: &'static str, reason: String },
 
-    #[error("the broker refused the publish to {topic:?}: {reason}")]
+    #[error("the broker refused the publish to {}: {reason}", crate::json::quoted(.topic))]
     PublishRefused { topic: String, reason: ReasonCode },
 
-    #[error("the broker refused the subscription to {filter:?}: {reason}")]
+    #[error("the broker refused the subscription to {}: {reason}", crate::json::quoted(.filter))]
     SubscribeRefused { filter: String, reason: ReasonCode },
 
-    #[error("the broker refused to unsubscribe {filter:?}: {reason}")]
+    #[error("the broker refused to unsubscribe {}: {reason}", crate::json::quoted(.filter))]
     UnsubscribeRefused { filter: String, reason: ReasonCode },
 
     #[error("the broker disconnected: {reason}")]

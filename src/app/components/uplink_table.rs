@@ -68,7 +68,7 @@ pub fn UplinkTable(props: &UplinkTableProps) -> Html {
                 <div class="detail" aria-label="Uplink details">
                     <div class="row"><h4>{ format!("{} f_cnt {}", r.device_id, r.f_cnt.unwrap_or(0)) }</h4>
                         <button class="secondary small" onclick={Callback::from({ let d = detail.clone(); move |_| d.set(None) })}>{ "Close" }</button></div>
-                    <pre class="json">{ serde_json::to_value(&*r.up).map(|v| pretty(&v)).unwrap_or_default() }</pre>
+                    <pre class="json">{ pretty(&crate::json::to_value(&*r.up)) }</pre>
                 </div>
             }
         </section>

@@ -1,28 +1,27 @@
 //! Data documents: what is published to `PLUG_ID/data/CHANNEL` (`{"id"?, "data", "at"?}`) and the
 //! typed record a subscriber receives, with fields CloudPlugs may add (`of`, `ttl`) kept.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
-use crate::json::{FromJson, ReadError};
+use crate::json::{text, FromJson, ReadError, ToJson};
 
 /// The JSON object published on a data channel (docs/platforms/cloudplugs.md#data-document).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DataDocument {
     /// The message's unique identifier; CloudPlugs assigns one when it is left out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Any JSON value, `null` included.
     pub data: Value,
     /// UTC milliseconds when the data was published; CloudPlugs uses its own clock when left out.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "timestamp_ms")]
     pub at: Option<u64>,
     /// Other fields, such as `of` and `ttl` that the object-C library sends.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+crate::write_fields!(DataDocument { ?id, data, ?at, ..extra });
 
 crate::read_fields!(DataDocument { id: optional, data: required, at: optional_with(timestamp_ms), extra: rest });
 
@@ -31,22 +30,14 @@ impl DataDocument {
         Self { id: None, data, at, extra: Map::new() }
     }
 
-    /// The payload bytes; building the object by hand cannot fail, unlike a serializer call.
+    /// The payload bytes.
     pub fn to_payload(&self) -> Vec<u8> {
-        let mut doc = self.extra.clone();
-        if let Some(id) = &self.id {
-            doc.insert("id".into(), Value::String(id.clone()));
-        }
-        doc.insert("data".into(), self.data.clone());
-        if let Some(at) = self.at {
-            doc.insert("at".into(), Value::from(at));
-        }
-        Value::Object(doc).to_string().into_bytes()
+        self.to_json_text().into_bytes()
     }
 }
 
 /// One piece of data received on a subscribed channel, with who sent it and where.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataRecord {
     /// The Plug-ID of the device that published it (the topic's first level).
@@ -56,9 +47,11 @@ pub struct DataRecord {
     pub data: Value,
     pub at: Option<u64>,
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[serde(default)]
     pub extra: Map<String, Value>,
 }
+
+crate::write_fields!(DataRecord { plug_id = "plugId", channel, data, at, id, ?extra });
 
 /// Reads a message from a data channel; anything that is not a data document is a typed error.
 pub fn parse_data_record(topic: &str, payload: &[u8]) -> Result<DataRecord, CloudPlugsError> {
@@ -88,7 +81,7 @@ fn timestamp_ms(value: Value) -> Result<u64, ReadError> {
             (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 => Ok(f as u64),
             _ => Err(ReadError::new(format!("\"at\" should be milliseconds since 1970, not {n}"))),
         },
-        other => Err(ReadError::new(format!("\"at\" should be a number, not {other}"))),
+        other => Err(ReadError::new(format!("\"at\" should be a number, not {}", text(other)))),
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::error::{shown, CloudPlugsError};
 use super::identity::{level_problem, validate_hwid, ClientId};
+use crate::json::text;
 use crate::session::{ConnectOptions, ProtocolVersion};
 
 /// What to enroll as: a thing of a production template, or a controller of an enrolled thing.
@@ -52,6 +53,8 @@ pub struct Credentials {
     pub auth: String,
 }
 
+crate::write_fields!(Credentials { plug_id = "plugId", auth });
+
 /// The CONNECT of an enrollment: MQTT 3.1.1, empty username and password, client id `HWID[/NAME]`.
 pub fn enrollment_connect_options(client_id: &ClientId, connect_timeout_ms: u64) -> ConnectOptions {
     ConnectOptions {
@@ -91,12 +94,12 @@ pub(crate) fn read_err(err: &Value, msg: Option<&Value>) -> Result<(i64, String)
         _ => None,
     };
     let Some(code) = code else {
-        return Err(format!("\"err\" should be a number, not {}", shown(&err.to_string())));
+        return Err(format!("\"err\" should be a number, not {}", shown(&text(err))));
     };
     let msg = match msg {
         Some(Value::String(s)) => s.clone(),
         None | Some(Value::Null) => String::new(),
-        Some(other) => other.to_string(),
+        Some(other) => text(other),
     };
     Ok((code, msg))
 }

@@ -5,34 +5,34 @@ use crate::error::ClientError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CloudPlugsError {
-    #[error("invalid HWID {hwid:?}: {reason}")]
+    #[error("invalid HWID {}: {reason}", crate::json::quoted(.hwid))]
     InvalidHwid { hwid: String, reason: &'static str },
 
-    #[error("invalid device name {name:?}: {reason}")]
+    #[error("invalid device name {}: {reason}", crate::json::quoted(.name))]
     InvalidName { name: String, reason: &'static str },
 
-    #[error("invalid Plug-ID {plug_id:?}: {reason}")]
+    #[error("invalid Plug-ID {}: {reason}", crate::json::quoted(.plug_id))]
     InvalidPlugId { plug_id: String, reason: &'static str },
 
-    #[error("invalid username {username:?}: {reason}")]
+    #[error("invalid username {}: {reason}", crate::json::quoted(.username))]
     InvalidUsername { username: String, reason: &'static str },
 
     #[error("no auth code: CloudPlugs logs in with the Plug-ID (or account email) and its auth code")]
     MissingAuth,
 
-    #[error("invalid channel {channel:?}: {reason}")]
+    #[error("invalid channel {}: {reason}", crate::json::quoted(.channel))]
     InvalidChannel { channel: String, reason: &'static str },
 
-    #[error("invalid channel mask {mask:?}: {reason}")]
+    #[error("invalid channel mask {}: {reason}", crate::json::quoted(.mask))]
     InvalidChannelMask { mask: String, reason: &'static str },
 
-    #[error("invalid enrollment {field} {value:?}: {reason}")]
+    #[error("invalid enrollment {field} {}: {reason}", crate::json::quoted(.value))]
     InvalidEnrollment { field: &'static str, value: String, reason: &'static str },
 
     #[error("CloudPlugs refused the enrollment (err {err}{}{msg}): check the model, the enrollment pass and the thing's HWID", if msg.is_empty() { "" } else { ": " })]
     EnrollmentRefused { err: i64, msg: String },
 
-    #[error("invalid property {name:?}: {reason}")]
+    #[error("invalid property {}: {reason}", crate::json::quoted(.name))]
     InvalidProperty { name: String, reason: &'static str },
 
     #[error("CloudPlugs refused the property request (err {err}{}{msg})", if msg.is_empty() { "" } else { ": " })]
@@ -41,7 +41,7 @@ pub enum CloudPlugsError {
     #[error("CloudPlugs sent a {what} that cannot be read: {detail}")]
     MalformedReply { what: &'static str, detail: String },
 
-    #[error("the data on {topic:?} is not a CloudPlugs document: {detail}")]
+    #[error("the data on {} is not a CloudPlugs document: {detail}", crate::json::quoted(.topic))]
     MalformedData { topic: String, detail: String },
 
     #[error("keepalive {secs} s is too long: CloudPlugs drops a connection that is silent for 5 minutes, so use 1 to 300 s (240 s advised)")]

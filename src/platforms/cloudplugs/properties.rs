@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::channel::validate_channel;
 use super::enrollment::read_err;
 use super::error::{shown, CloudPlugsError};
+use crate::json::ToJson;
 
 /// One property's value: a static JSON value, or a reference to the last value published on a
 /// channel of the same device (docs/platforms/cloudplugs.md#properties: `"SampleProp2" : {"channel": "ChannelName" }`).
@@ -37,7 +38,11 @@ impl From<PropertyValue> for Value {
     fn from(p: PropertyValue) -> Value {
         match p {
             PropertyValue::Static(v) => v,
-            PropertyValue::Channel(channel) => serde_json::json!({ "channel": channel }),
+            PropertyValue::Channel(channel) => {
+                let mut object = serde_json::Map::new();
+                object.insert("channel".into(), channel.into());
+                Value::Object(object)
+            }
         }
     }
 }
@@ -70,7 +75,7 @@ pub fn set_payload(properties: &PropertyMap) -> Result<Vec<u8>, CloudPlugsError>
         }
         object.insert(name.clone(), value.clone().into());
     }
-    Ok(Value::Object(object).to_string().into_bytes())
+    Ok(crate::json::text(&Value::Object(object)).into_bytes())
 }
 
 /// The payload for `PLUG_ID/ag/prop/get`: empty for every property, else a JSON array of names.
@@ -79,7 +84,7 @@ pub fn get_payload(names: Option<&[String]>) -> Result<Vec<u8>, CloudPlugsError>
     for name in names {
         validate_property_name(name)?;
     }
-    Ok(Value::from(names.to_vec()).to_string().into_bytes())
+    Ok(names.to_json_text().into_bytes())
 }
 
 /// How a message on a property channel relates to the request in flight.

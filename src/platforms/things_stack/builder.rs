@@ -150,7 +150,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            serde_json::to_value(&d).unwrap(),
+            crate::json::to_value(&d),
             json!({"f_port":15,"frm_payload":"vu8=","priority":"HIGH","confirmed":true,"correlation_ids":["my-correlation-id"]})
         );
     }
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn decoded_payload_goes_out_without_frm_payload() {
         let d = DownlinkBuilder::new(2).decoded_payload(json!({"led": "on"})).build().unwrap();
-        assert_eq!(serde_json::to_value(&d).unwrap(), json!({"f_port": 2, "decoded_payload": {"led": "on"}}));
+        assert_eq!(crate::json::to_value(&d), json!({"f_port": 2, "decoded_payload": {"led": "on"}}));
     }
 
     #[test]

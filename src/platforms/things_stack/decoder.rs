@@ -4,24 +4,24 @@
 use crate::collections::VecMap;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::lpp::decode_lpp;
 
 /// The formatter's input, named as TTS's `decodeUplink(input)` receives it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UplinkInput {
     pub bytes: Vec<u8>,
     pub f_port: u32,
     /// RFC 3339; the uplink's `received_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub recv_time: Option<String>,
 }
 
 /// The formatter's output. Non-empty `errors` means decoding failed, as on the server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct DecodedUplink {
     #[serde(default)]
     pub data: Value,
@@ -30,6 +30,10 @@ pub struct DecodedUplink {
     #[serde(default)]
     pub errors: Vec<String>,
 }
+
+crate::write_fields!(UplinkInput { bytes, f_port = "fPort", ?recv_time = "recvTime" });
+
+crate::write_fields!(DecodedUplink { data, warnings, errors });
 
 impl DecodedUplink {
     pub fn failed(error: impl Into<String>) -> Self {
@@ -49,7 +53,7 @@ impl DecodedUplink {
         let strings = |v: Option<Value>| -> Vec<String> {
             match v {
                 Some(Value::Array(items)) => {
-                    items.into_iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect()
+                    items.into_iter().map(|i| i.as_str().map_or_else(|| crate::json::text(&i), str::to_owned)).collect()
                 }
                 _ => Vec::new(),
             }
@@ -196,7 +200,7 @@ mod tests {
     #[test]
     fn the_contract_uses_tts_field_names() {
         let i = UplinkInput { bytes: vec![1], f_port: 2, recv_time: Some("2020-01-01T00:00:00Z".into()) };
-        assert_eq!(serde_json::to_value(&i).unwrap(), json!({"bytes":[1],"fPort":2,"recvTime":"2020-01-01T00:00:00Z"}));
+        assert_eq!(crate::json::to_value(&i), json!({"bytes":[1],"fPort":2,"recvTime":"2020-01-01T00:00:00Z"}));
         let o: DecodedUplink = serde_json::from_value(json!({"data":{"a":1}})).unwrap();
         assert!(o.is_ok() && o.warnings.is_empty());
     }

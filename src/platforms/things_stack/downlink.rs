@@ -1,12 +1,11 @@
 //! `ApplicationDownlink` as The Things Stack's JSON carries it, in pushes and in downlink events,
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
-use crate::json::{describe, FromJson, ReadError};
-use serde::Serialize;
+use crate::json::{describe, expected, FromJson, ReadError, ToJson, Writer};
 use serde_json::{Map, Value};
 
 use super::error::ThingsStackError;
-use super::wire::{base64_bytes, is_false};
+use super::wire::base64_bytes;
 
 /// Largest FRMPayload the application server accepts; the data rate may allow fewer.
 pub const MAX_FRM_PAYLOAD: usize = 255;
@@ -14,8 +13,7 @@ pub const MAX_FRM_PAYLOAD: usize = 255;
 pub const MAX_CORRELATION_ID_CHARS: usize = 100;
 
 /// Scheduling priority; LOWEST when a downlink names none (docs/platforms/things-stack.md#downlinks).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
     #[default]
     Lowest,
@@ -53,64 +51,49 @@ impl core::str::FromStr for Priority {
 }
 
 /// A gateway that may send a class B/C downlink.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClassBcGateway {
     pub gateway_ids: GatewayIds,
-    #[serde(skip_serializing_if = "is_zero")]
     pub antenna_index: u32,
-    #[serde(skip_serializing_if = "is_zero")]
     pub group_index: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayIds {
     pub gateway_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eui: Option<String>,
 }
 
 /// Class B/C delivery: only these gateways, optionally at an absolute time (RFC 3339).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassBc {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gateways: Vec<ClassBcGateway>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub absolute_time: Option<String>,
 }
 
 /// One downlink: what a push carries, and what `down/queued`, `sent`, `ack`, `nack` report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Downlink {
     pub f_port: u32,
-    #[serde(serialize_with = "base64_bytes::serialize", skip_serializing_if = "Option::is_none")]
     pub frm_payload: Option<Vec<u8>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded_payload: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
-    #[serde(skip_serializing_if = "is_false")]
     pub confirmed: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub correlation_ids: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub class_b_c: Option<ClassBc>,
     /// Set by the server in events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
     /// Set by the server once sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_cnt: Option<u32>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded_payload_warnings: Vec<String>,
     /// Fields this client does not know, kept as they came.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl FromJson for Priority {
     fn from_json(value: Value) -> Result<Self, ReadError> {
-        let name = String::from_json(value)?;
-        name.parse().map_err(|e: ThingsStackError| ReadError::new(e.to_string()))
+        let names = "LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH or HIGHEST";
+        Self::ALL.into_iter().find(|p| value.as_str() == Some(p.as_str())).ok_or_else(|| expected(names, &value))
     }
 }
 
@@ -133,6 +116,40 @@ crate::read_fields!(Downlink {
     f_cnt: optional,
     decoded_payload_warnings: or_default,
     extra: rest
+});
+
+crate::write_name!(Priority, as_str);
+
+crate::write_fields!(GatewayIds { gateway_id, ?eui });
+
+/// An antenna or group index of 0 is left out, as protobuf's JSON leaves out zero values.
+impl ToJson for ClassBcGateway {
+    fn write_json(&self, out: &mut Writer) {
+        out.open().field("gateway_ids", &self.gateway_ids);
+        if self.antenna_index != 0 {
+            out.field("antenna_index", &self.antenna_index);
+        }
+        if self.group_index != 0 {
+            out.field("group_index", &self.group_index);
+        }
+        out.close();
+    }
+}
+
+crate::write_fields!(ClassBc { ?gateways, ?absolute_time });
+
+crate::write_fields!(Downlink {
+    f_port,
+    ?frm_payload(base64_bytes::text),
+    ?decoded_payload,
+    ?priority,
+    ?confirmed,
+    ?correlation_ids,
+    ?class_b_c,
+    ?session_key_id,
+    ?f_cnt,
+    ?decoded_payload_warnings,
+    ..extra
 });
 
 impl Downlink {
@@ -163,16 +180,9 @@ impl Downlink {
 
 /// The body of `down/push` and `down/replace`: `{"downlinks":[...]}`.
 pub fn queue_body(downlinks: &[Downlink]) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        downlinks: &'a [Downlink],
-    }
-    // Serializing these plain types cannot fail; an empty list is still a valid body.
-    serde_json::to_vec(&Body { downlinks }).unwrap_or_else(|_| b"{\"downlinks\":[]}".to_vec())
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
+    let mut out = Writer::default();
+    out.open().field("downlinks", downlinks).close();
+    out.finish().into_bytes()
 }
 
 #[cfg(test)]
@@ -243,7 +253,7 @@ mod tests {
     fn priorities_are_the_seven_names() {
         for p in Priority::ALL {
             assert_eq!(p.as_str().parse::<Priority>().unwrap(), p);
-            assert_eq!(serde_json::to_value(p).unwrap(), json!(p.as_str()));
+            assert_eq!(crate::json::to_value(&p), json!(p.as_str()));
         }
         assert_eq!("URGENT".parse::<Priority>().unwrap_err().code(), "TTS_INVALID_PRIORITY");
         assert_eq!("normal".parse::<Priority>().unwrap_err().code(), "TTS_INVALID_PRIORITY");
@@ -258,7 +268,7 @@ mod tests {
         assert_eq!(d.frm_payload, Some(vec![1]));
         assert_eq!(d.f_cnt, Some(4));
         assert_eq!(d.extra["confirmed_retry"], json!({"attempt": 1}));
-        assert_eq!(serde_json::to_value(&d).unwrap()["confirmed_retry"]["attempt"], 1);
+        assert_eq!(crate::json::to_value(&d)["confirmed_retry"]["attempt"], 1);
     }
 
     #[test]

@@ -15,10 +15,10 @@ pub enum ThingsStackError {
     )]
     PayloadTooLong { len: usize },
 
-    #[error("priority {0:?} does not exist: use LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH or HIGHEST")]
+    #[error("priority {} does not exist: use LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH or HIGHEST", crate::json::quoted(.0))]
     InvalidPriority(String),
 
-    #[error("correlation id {id:?} is {len} characters: The Things Stack accepts at most 100")]
+    #[error("correlation id {} is {len} characters: The Things Stack accepts at most 100", crate::json::quoted(.id))]
     CorrelationIdTooLong { id: String, len: usize },
 
     #[error("a downlink needs exactly one of frm_payload and decoded_payload, but {}", if *.both { "both are set" } else { "neither is set" })]
@@ -27,7 +27,7 @@ pub enum ThingsStackError {
     #[error("decoded_payload must be a JSON object (the input of the downlink encoder), not {0}")]
     InvalidDecodedPayload(&'static str),
 
-    #[error("invalid {what} {id:?}: {reason}")]
+    #[error("invalid {what} {}: {reason}", crate::json::quoted(.id))]
     InvalidId { what: &'static str, id: String, reason: &'static str },
 
     #[error("no API key: create one in the Console under Integrations > MQTT and pass it as the password")]
@@ -36,7 +36,7 @@ pub enum ThingsStackError {
     #[error("{}", not_authorized_advice(app_id, tenant.as_deref()))]
     NotAuthorized { app_id: String, tenant: Option<String> },
 
-    #[error("invalid event on {topic:?}: {detail}")]
+    #[error("invalid event on {}: {detail}", crate::json::quoted(.topic))]
     InvalidEvent { topic: String, detail: String },
 
     #[error("the payload formatter failed: {0}")]
@@ -55,7 +55,7 @@ pub enum ThingsStackError {
 /// What the payload helpers refuse: hex, base64, UTF-8 text and CayenneLPP that do not parse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PayloadError {
-    #[error("invalid hex {input:?}: {reason}")]
+    #[error("invalid hex {}: {reason}", crate::json::quoted(.input))]
     InvalidHex { input: String, reason: String },
 
     #[error("invalid base64: {0}")]
@@ -106,12 +106,15 @@ impl ThingsStackError {
 fn not_authorized_advice(app_id: &str, tenant: Option<&str>) -> String {
     match tenant {
         None => format!(
-            "The Things Stack refused application {app_id:?} with this API key: on a multi-tenant deployment the \
-             user name must be {app_id}@tenant (on TTN: {app_id}@ttn); otherwise check the key"
+            "The Things Stack refused application {} with this API key: on a multi-tenant deployment the \
+             user name must be {app_id}@tenant (on TTN: {app_id}@ttn); otherwise check the key",
+            crate::json::quoted(app_id)
         ),
         Some(t) => format!(
-            "The Things Stack refused the API key for application {app_id:?} on tenant {t:?}: check the key, its \
-             rights for this application, and that the user name is app@tenant (on TTN: {app_id}@ttn)"
+            "The Things Stack refused the API key for application {} on tenant {}: check the key, its \
+             rights for this application, and that the user name is app@tenant (on TTN: {app_id}@ttn)",
+            crate::json::quoted(app_id),
+            crate::json::quoted(t)
         ),
     }
 }

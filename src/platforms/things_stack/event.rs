@@ -1,7 +1,6 @@
 //! Typed events of the application server (`ApplicationUp` in messages.proto): the envelope, one
 //! body per event kind, and parsing from an MQTT topic and payload. Unknown fields are kept.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::decoder::DecodedUplink;
@@ -9,127 +8,92 @@ use super::downlink::{Downlink, GatewayIds};
 use super::error::ThingsStackError;
 use super::head::{read_event, EventHead};
 use super::topic::{ApplicationUid, EventKind};
-use super::wire::{base64_bytes, is_false, u64_string};
-use crate::json::{Fields, FromJson, ReadError};
+use super::wire::{base64_bytes, u64_string};
+use crate::json::{Fields, FromJson, ReadError, ToJson, Writer};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplicationIds {
     pub application_id: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndDeviceIds {
     pub device_id: String,
     pub application_ids: ApplicationIds,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dev_eui: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_eui: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dev_addr: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// One gateway antenna's reception of an uplink.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RxMetadata {
     pub gateway_ids: GatewayIds,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_rssi: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub snr: Option<f64>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoraDataRate {
     pub bandwidth: u32,
     pub spreading_factor: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coding_rate: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataRate {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lora: Option<LoraDataRate>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// How the end device transmitted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TxSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_rate: Option<DataRate>,
     /// Hz; a decimal string on the wire (uint64).
-    #[serde(serialize_with = "u64_string::serialize", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<u64>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `uplink_message` (topic `up`) and `uplink_normalized` (topic `up/normalized`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Uplink {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_port: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub f_cnt: Option<u32>,
-    #[serde(serialize_with = "base64_bytes::serialize", skip_serializing_if = "Option::is_none")]
     pub frm_payload: Option<Vec<u8>>,
     /// The server's payload formatter output.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded_payload: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_payload: Option<Value>,
     pub rx_metadata: Vec<RxMetadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<TxSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
     pub confirmed: bool,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JoinAccept {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalidated_downlinks: Vec<Downlink>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// Why the server gave up on something, e.g. `name: "application_downlink_too_long"`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorDetails {
     pub namespace: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u32>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
@@ -161,54 +125,43 @@ impl ErrorDetails {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DownlinkFailed {
     pub downlink: Downlink,
     pub error: ErrorDetails,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvalidatedDownlinks {
     pub downlinks: Vec<Downlink>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_f_cnt_down: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key_id: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub altitude: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationSolved {
     pub service: String,
     pub location: Location,
-    #[serde(skip_serializing_if = "Map::is_empty")]
     pub attributes: Map<String, Value>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceData {
     pub service: String,
     pub data: Value,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
@@ -298,9 +251,75 @@ crate::read_fields!(LocationSolved { service: or_default, location: or_default, 
 
 crate::read_fields!(ServiceData { service: or_default, data: or_default, extra: rest });
 
+// Writing, field by field (see `json::write`): absent optional fields are left out, and the kept
+// unknown fields are written back after the known ones.
+
+crate::write_fields!(ApplicationIds { application_id });
+
+crate::write_fields!(EndDeviceIds { device_id, application_ids, ?dev_eui, ?join_eui, ?dev_addr, ..extra });
+
+crate::write_fields!(RxMetadata { gateway_ids, ?time, ?timestamp, ?rssi, ?channel_rssi, ?snr, ..extra });
+
+crate::write_fields!(LoraDataRate { bandwidth, spreading_factor, ?coding_rate, ..extra });
+
+crate::write_fields!(DataRate { ?lora, ..extra });
+
+crate::write_fields!(TxSettings { ?data_rate, ?frequency(u64_string::text), ..extra });
+
+crate::write_fields!(Uplink {
+    ?session_key_id,
+    ?f_port,
+    ?f_cnt,
+    ?frm_payload(base64_bytes::text),
+    ?decoded_payload,
+    ?normalized_payload,
+    rx_metadata,
+    ?settings,
+    ?received_at,
+    ?confirmed,
+    ..extra
+});
+
+crate::write_fields!(JoinAccept { ?session_key_id, ?invalidated_downlinks, ?received_at, ..extra });
+
+crate::write_fields!(ErrorDetails { namespace, name, ?message_format, ?attributes, ?code, ..extra });
+
+crate::write_fields!(DownlinkFailed { downlink, error, ..extra });
+
+crate::write_fields!(InvalidatedDownlinks { downlinks, ?last_f_cnt_down, ?session_key_id, ..extra });
+
+crate::write_fields!(Location { latitude, longitude, ?altitude, ?accuracy, ?source, ..extra });
+
+crate::write_fields!(LocationSolved { service, location, ?attributes, ..extra });
+
+crate::write_fields!(ServiceData { service, data, ..extra });
+
+crate::write_fields!(ThingsStackEvent { device_id, kind, up, ?decoded });
+
+/// The envelope's fields, the body under its key, then the kept unknown fields.
+impl ToJson for ApplicationUp {
+    fn write_json(&self, out: &mut Writer) {
+        out.open().field("end_device_ids", &self.end_device_ids).field("correlation_ids", &self.correlation_ids);
+        out.present("received_at", &self.received_at).present("simulated", &self.simulated);
+        let key = self.message.key();
+        match &self.message {
+            UpMessage::UplinkMessage(u) | UpMessage::UplinkNormalized(u) => out.field(key, u),
+            UpMessage::JoinAccept(j) => out.field(key, j),
+            UpMessage::DownlinkQueued(d)
+            | UpMessage::DownlinkSent(d)
+            | UpMessage::DownlinkAck(d)
+            | UpMessage::DownlinkNack(d) => out.field(key, d),
+            UpMessage::DownlinkFailed(f) => out.field(key, f),
+            UpMessage::DownlinkQueueInvalidated(i) => out.field(key, i),
+            UpMessage::LocationSolved(l) => out.field(key, l),
+            UpMessage::ServiceData(d) => out.field(key, d),
+        };
+        out.extra(&self.extra).close();
+    }
+}
+
 /// The one body of an `ApplicationUp`, named by its JSON key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum UpMessage {
     UplinkMessage(Uplink),
     UplinkNormalized(Uplink),
@@ -351,6 +370,11 @@ impl UpMessage {
         })
     }
 
+    /// The JSON key of this body: [`Self::BODIES`] and [`EventKind`] are both in the variants' order.
+    pub fn key(&self) -> &'static str {
+        Self::BODIES[self.kind() as usize]
+    }
+
     /// The topic that carries this body.
     pub fn kind(&self) -> EventKind {
         match self {
@@ -370,17 +394,13 @@ impl UpMessage {
 }
 
 /// The envelope every event shares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationUp {
     pub end_device_ids: EndDeviceIds,
     pub correlation_ids: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
     pub simulated: bool,
-    #[serde(flatten)]
     pub message: UpMessage,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
@@ -463,15 +483,13 @@ impl ApplicationUp {
 
 /// An event as the application sees it: which device, which kind, the typed body, and the
 /// client-side decoder's output when one is registered for this uplink.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThingsStackEvent {
     pub device_id: String,
     pub kind: EventKind,
     /// What the rules read (tracking, decoders): `head::EventHead`.
-    #[serde(skip)]
     pub head: EventHead,
     pub up: ApplicationUp,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<DecodedUplink>,
 }
 

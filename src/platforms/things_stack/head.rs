@@ -86,7 +86,11 @@ pub fn read_head(value: &Value, device_id: String, kind: EventKind) -> Result<Ev
         .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODIES.join(", "))))?;
     let body_kind = body_kind(key).unwrap_or(kind);
     if body_kind != kind {
-        return Err(ReadError::new(format!("the body is a {body_kind:?} event, the topic says {kind:?}")));
+        return Err(ReadError::new(format!(
+            "the body is a {} event, the topic says {}",
+            body_kind.name(),
+            kind.name()
+        )));
     }
     let envelope_device_id = match up.get("end_device_ids").and_then(|e| e.get("device_id")) {
         Some(id) => String::from_json(id.clone()).map_err(|e| e.under("device_id").under("end_device_ids"))?,
@@ -124,7 +128,7 @@ pub fn read_head(value: &Value, device_id: String, kind: EventKind) -> Result<Ev
                 Some(e) => ErrorDetails::from_json(e.clone()).map_err(|e| e.under("error").under(key))?,
                 None => ErrorDetails::default(),
             };
-            Some(DownlinkStatus::Failed { error })
+            Some(DownlinkStatus::Failed { error: Box::new(error) })
         }
         "downlink_queue_invalidated" => Some(DownlinkStatus::Invalidated),
         "join_accept" if !invalidated.is_empty() => Some(DownlinkStatus::Invalidated),
@@ -167,7 +171,7 @@ mod tests {
     fn the_body_must_be_the_topics_kind() {
         assert_eq!(
             head("downlink_ack", json!({}), EventKind::Up).unwrap_err(),
-            "the body is a DownAck event, the topic says Up"
+            "the body is a down_ack event, the topic says up"
         );
         let missing = read_head(&json!({"end_device_ids": {"device_id": "d"}}), "d".into(), EventKind::Up);
         assert!(missing.unwrap_err().to_string().starts_with("no event body: expected one of uplink_message"));

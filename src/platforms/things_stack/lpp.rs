@@ -1,7 +1,7 @@
 //! CayenneLPP decoding with the standard types, producing the same JSON as The Things Stack's own
 //! CayenneLPP formatter (`temperature_1`, `gps_7: {latitude, longitude, altitude}`, ...).
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::error::PayloadError;
 
@@ -89,9 +89,11 @@ pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, PayloadError> {
     let mut out = Map::new();
     for r in read_lpp(bytes)? {
         let value = match r.value {
-            LppValue::Number(n) => json!(n),
-            LppValue::Whole(n) => json!(n),
-            LppValue::Parts(parts) => Value::Object(parts.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect()),
+            LppValue::Number(n) => Value::from(n),
+            LppValue::Whole(n) => Value::from(n),
+            LppValue::Parts(parts) => {
+                Value::Object(parts.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect())
+            }
         };
         out.insert(r.key(), value);
     }
@@ -124,6 +126,7 @@ fn value(code: u8, v: &[u8]) -> LppValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn close(v: &Value, expected: f64) -> bool {
         v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)

@@ -56,8 +56,7 @@ pub fn validate_id(what: &'static str, id: &str) -> Result<(), ThingsStackError>
 }
 
 /// The events the application server publishes (docs/platforms/things-stack.md#topics; lorawan-stack `topics/v3.go`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     Up,
     UpNormalized,
@@ -104,6 +103,23 @@ impl EventKind {
         }
     }
 
+    /// The name events and the APIs carry: the topic suffix with `_` for `/` (`down_ack`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::UpNormalized => "up_normalized",
+            Self::Join => "join",
+            Self::DownQueued => "down_queued",
+            Self::DownSent => "down_sent",
+            Self::DownAck => "down_ack",
+            Self::DownNack => "down_nack",
+            Self::DownFailed => "down_failed",
+            Self::DownInvalidated => "down_invalidated",
+            Self::LocationSolved => "location_solved",
+            Self::ServiceData => "service_data",
+        }
+    }
+
     pub fn from_topic_suffix(suffix: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.topic_suffix() == suffix)
     }
@@ -112,14 +128,14 @@ impl EventKind {
 /// An event kind by its name (`"up"`, `"down_ack"`, ...), as events carry it.
 impl FromJson for EventKind {
     fn from_json(value: Value) -> Result<Self, ReadError> {
-        let name = |k: &EventKind| serde_json::to_value(k).unwrap_or_default();
-        Self::ALL.iter().find(|k| name(k) == value).copied().ok_or_else(|| {
-            let names: Vec<String> =
-                Self::ALL.iter().map(|k| name(k).as_str().unwrap_or_default().to_owned()).collect();
+        Self::ALL.into_iter().find(|k| value.as_str() == Some(k.name())).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|k| k.name()).collect();
             expected(&format!("one of {}", names.join(", ")), &value)
         })
     }
 }
+
+crate::write_name!(EventKind, name);
 
 /// Where downlinks are written: `down/push` appends to the queue, `down/replace` replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +153,7 @@ pub fn downlink_topic(app: &ApplicationUid, device_id: &str, op: DownlinkOp) -> 
 }
 
 /// What to listen to: the whole application, one device, one event kind, or one device's one kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subscription {
     pub device_id: Option<String>,
     pub event: Option<EventKind>,

@@ -2,8 +2,7 @@
 //! `invalidated`, matched by the correlation id the client adds to every downlink it sends.
 
 use crate::collections::VecMap;
-
-use serde::Serialize;
+use crate::json::{ToJson, Writer};
 
 use super::event::ErrorDetails;
 use super::head::EventHead;
@@ -18,15 +17,14 @@ pub fn new_correlation_id(random: u64, counter: u64) -> String {
 }
 
 /// Where a downlink stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DownlinkStatus {
     Queued,
     Sent,
     Acked,
     Nacked,
     Failed {
-        error: ErrorDetails,
+        error: Box<ErrorDetails>,
     },
     /// Dropped from the queue by the server, e.g. on a new session.
     Invalidated,
@@ -52,6 +50,17 @@ impl DownlinkStatus {
             Self::Failed { .. } => "failed",
             Self::Invalidated => "invalidated",
         }
+    }
+}
+
+/// `{"status": "failed", "error": {...}}`, `{"status": "acked"}`.
+impl ToJson for DownlinkStatus {
+    fn write_json(&self, out: &mut Writer) {
+        out.open().field("status", self.name());
+        if let Self::Failed { error } = self {
+            out.field("error", &**error);
+        }
+        out.close();
     }
 }
 

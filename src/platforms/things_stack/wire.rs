@@ -1,7 +1,6 @@
 //! How The Things Stack's JSON encodes protobuf types: `bytes` as base64 strings, and 64-bit
-//! integers (like `frequency`) as decimal strings. A serde `serialize_with` and a reader each.
+//! integers (like `frequency`) as decimal strings. A writer and a reader each.
 
-use serde::Serializer;
 use serde_json::Value;
 
 use super::payload::{base64_to_bytes, bytes_to_base64};
@@ -11,11 +10,8 @@ use crate::json::{expected, FromJson, ReadError};
 pub mod base64_bytes {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(bytes) => s.serialize_str(&bytes_to_base64(bytes)),
-            None => s.serialize_none(),
-        }
+    pub fn text(value: &Option<Vec<u8>>) -> Option<String> {
+        value.as_deref().map(bytes_to_base64)
     }
 
     pub fn read(value: Value) -> Result<Vec<u8>, ReadError> {
@@ -27,11 +23,8 @@ pub mod base64_bytes {
 pub mod u64_string {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(n) => s.serialize_str(&n.to_string()),
-            None => s.serialize_none(),
-        }
+    pub fn text(value: &Option<u64>) -> Option<String> {
+        value.map(|n| itoa::Buffer::new().format(n).to_owned())
     }
 
     pub fn read(value: Value) -> Result<u64, ReadError> {
@@ -41,8 +34,4 @@ pub mod u64_string {
             _ => Err(expected("a whole number or a string of one", &value)),
         }
     }
-}
-
-pub fn is_false(b: &bool) -> bool {
-    !*b
 }

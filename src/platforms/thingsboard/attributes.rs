@@ -19,15 +19,17 @@ pub fn attribute_request_payload(client_keys: &[&str], shared_keys: &[&str]) -> 
     if body.is_empty() {
         return Err(ThingsBoardError::InvalidAttributes("ask for at least one client or shared key".into()));
     }
-    Ok(Value::Object(body).to_string())
+    Ok(crate::json::text(&Value::Object(body)))
 }
 
 /// The answer to an attribute request; a scope with no values is empty.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeResponse {
     pub client: Map<String, Value>,
     pub shared: Map<String, Value>,
 }
+
+crate::write_fields!(AttributeResponse { client, shared });
 
 pub fn parse_attribute_response(payload: &[u8]) -> Result<AttributeResponse, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "attribute response", detail };
@@ -42,11 +44,13 @@ pub fn parse_attribute_response(payload: &[u8]) -> Result<AttributeResponse, Thi
 }
 
 /// A push on `v1/devices/me/attributes`: the changed shared attributes, and the deleted keys.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SharedAttributesUpdate {
     pub values: Map<String, Value>,
     pub deleted: Vec<String>,
 }
+
+crate::write_fields!(SharedAttributesUpdate { values, deleted });
 
 pub fn parse_shared_update(payload: &[u8]) -> Result<SharedAttributesUpdate, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "shared attribute update", detail };
@@ -61,11 +65,13 @@ pub fn parse_shared_update(payload: &[u8]) -> Result<SharedAttributesUpdate, Thi
 }
 
 /// The device's view of its attributes, updated by responses, pushes and its own publishes.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeMirror {
     pub client: Map<String, Value>,
     pub shared: Map<String, Value>,
 }
+
+crate::write_fields!(AttributeMirror { client, shared });
 
 impl AttributeMirror {
     pub fn apply_response(&mut self, response: &AttributeResponse) {

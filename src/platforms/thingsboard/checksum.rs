@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::error::ThingsBoardError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChecksumAlgorithm {
     Md5,
@@ -20,6 +20,8 @@ pub enum ChecksumAlgorithm {
     #[serde(rename = "MURMUR3_128")]
     Murmur3_128,
 }
+
+crate::write_name!(ChecksumAlgorithm, name);
 
 impl ChecksumAlgorithm {
     pub const ALL: [Self; 7] =
@@ -165,7 +167,7 @@ mod tests {
     fn names_parse_both_ways() {
         for alg in ChecksumAlgorithm::ALL {
             assert_eq!(ChecksumAlgorithm::parse(alg.name()).unwrap(), alg);
-            assert_eq!(serde_json::to_value(alg).unwrap(), alg.name());
+            assert_eq!(crate::json::to_value(&alg), alg.name());
         }
         assert_eq!(ChecksumAlgorithm::parse("sha256").unwrap(), ChecksumAlgorithm::Sha256);
         assert_eq!(ChecksumAlgorithm::parse("SHA1").unwrap_err().code(), "TB_UNKNOWN_CHECKSUM_ALGORITHM");

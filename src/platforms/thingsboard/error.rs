@@ -33,7 +33,7 @@ pub enum ThingsBoardError {
     #[error("no answer from ThingsBoard within {timeout_ms} ms to the {what}")]
     Timeout { what: &'static str, timeout_ms: u32 },
 
-    #[error("the RPC {method:?} failed on the server: {error}")]
+    #[error("the RPC {} failed on the server: {error}", crate::json::quoted(.method))]
     RpcError { method: String, error: String },
 
     #[error("provisioning failed ({status}): {message}")]
@@ -45,7 +45,7 @@ pub enum ThingsBoardError {
     #[error("checksum mismatch ({algorithm}): expected {expected}, got {actual}")]
     ChecksumMismatch { algorithm: String, expected: String, actual: String },
 
-    #[error("unknown checksum algorithm {0:?}: use MD5, SHA256, SHA384, SHA512, CRC32, MURMUR3_32 or MURMUR3_128")]
+    #[error("unknown checksum algorithm {}: use MD5, SHA256, SHA384, SHA512, CRC32, MURMUR3_32 or MURMUR3_128", crate::json::quoted(.0))]
     UnknownChecksumAlgorithm(String),
 
     #[error("invalid option {field}: {reason}")]

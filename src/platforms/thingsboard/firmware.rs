@@ -1,14 +1,14 @@
 //! Firmware and software updates (docs/platforms/thingsboard.md#firmware): the package
 //! described by `fw_*`/`sw_*` shared attributes, `fw_state` reports, and a chunked download.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::checksum::ChecksumAlgorithm;
 use super::error::ThingsBoardError;
 pub use super::topics::PackageKind;
 
 /// `fw_state` values, in the order a device reports them (QUEUED and INITIATED are the server's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FirmwareState {
     Queued,
@@ -20,6 +20,8 @@ pub enum FirmwareState {
     Updated,
     Failed,
 }
+
+crate::write_name!(FirmwareState, name);
 
 impl FirmwareState {
     pub fn name(self) -> &'static str {
@@ -37,7 +39,7 @@ impl FirmwareState {
 }
 
 /// A package as the server describes it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackageInfo {
     pub kind: PackageKind,
     pub title: String,
@@ -47,6 +49,8 @@ pub struct PackageInfo {
     pub checksum: Option<String>,
     pub algorithm: ChecksumAlgorithm,
 }
+
+crate::write_fields!(PackageInfo { kind, title, version, tag, size, checksum, algorithm });
 
 /// The shared keys a device asks for at start (docs/platforms/thingsboard.md#firmware, flow A(1)).
 pub fn requested_keys(kind: PackageKind) -> Vec<String> {
@@ -79,7 +83,10 @@ impl PackageInfo {
 /// `{"current_fw_title","current_fw_version"}` (docs/platforms/thingsboard.md#firmware, flow A(1)).
 pub fn current_telemetry(kind: PackageKind, title: &str, version: &str) -> Value {
     let p = kind.prefix();
-    json!({ format!("current_{p}_title"): title, format!("current_{p}_version"): version })
+    let mut body = Map::new();
+    body.insert(format!("current_{p}_title"), title.into());
+    body.insert(format!("current_{p}_version"), version.into());
+    Value::Object(body)
 }
 
 /// The `fw_state` report, with the running version and `fw_error` when FAILED.
@@ -92,12 +99,12 @@ pub fn state_telemetry(
     let p = kind.prefix();
     let mut body = match current {
         Some((t, v)) => current_telemetry(kind, t, v),
-        None => json!({}),
+        None => Value::Object(Map::new()),
     };
     if let Value::Object(map) = &mut body {
-        map.insert(format!("{p}_state"), json!(state.name()));
+        map.insert(format!("{p}_state"), state.name().into());
         if let Some(e) = error {
-            map.insert(format!("{p}_error"), json!(e));
+            map.insert(format!("{p}_error"), e.into());
         }
     }
     body
@@ -193,6 +200,7 @@ impl Download {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn info(size: Option<u64>, data: &[u8], alg: ChecksumAlgorithm) -> PackageInfo {
         PackageInfo {

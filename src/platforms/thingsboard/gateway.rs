@@ -1,7 +1,9 @@
 //! The gateway API (docs/platforms/thingsboard.md#gateway): one connection speaking for many devices,
 //! each payload keyed by device name.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::json::{text, ToJson, Writer};
 
 use super::attributes::SharedAttributesUpdate;
 use super::error::ThingsBoardError;
@@ -17,34 +19,44 @@ fn check_device(device: &str) -> Result<(), ThingsBoardError> {
 /// `{"device":"Dev","type":"thermostat"}` on v1/gateway/connect.
 pub fn connect_payload(device: &str, device_type: Option<&str>) -> Result<String, ThingsBoardError> {
     check_device(device)?;
-    Ok(match device_type {
-        Some(t) => json!({ "device": device, "type": t }),
-        None => json!({ "device": device }),
-    }
-    .to_string())
+    let mut out = Writer::default();
+    out.open().field("device", device).present("type", &device_type).close();
+    Ok(out.finish())
 }
 
 pub fn disconnect_payload(device: &str) -> Result<String, ThingsBoardError> {
     check_device(device)?;
-    Ok(json!({ "device": device }).to_string())
+    let mut out = Writer::default();
+    out.open().field("device", device).close();
+    Ok(out.finish())
 }
 
 /// `{"Dev":[{"ts":..,"values":{..}}]}`; records without a timestamp get `now_ms`.
 pub fn telemetry_payload(batches: &[(&str, &[TelemetryRecord])], now_ms: i64) -> Result<String, ThingsBoardError> {
-    let mut body = Map::new();
-    for (device, records) in batches {
+    let mut out = Writer::default();
+    out.open();
+    for (i, (device, records)) in batches.iter().enumerate() {
         check_device(device)?;
-        let list: Vec<Value> =
-            records.iter().map(|r| json!({ "ts": r.ts.unwrap_or(now_ms), "values": r.values })).collect();
-        body.insert((*device).to_owned(), Value::Array(list));
+        // A device named twice keeps its last entry, as one JSON object can hold it once.
+        if batches[i + 1..].iter().any(|(later, _)| later == device) {
+            continue;
+        }
+        out.key(device).open_array();
+        for r in records.iter() {
+            out.open().field("ts", &r.ts.unwrap_or(now_ms)).field("values", &r.values).close();
+        }
+        out.close_array();
     }
-    Ok(Value::Object(body).to_string())
+    out.close();
+    Ok(out.finish())
 }
 
 /// `{"Dev":{"k":v}}` on v1/gateway/attributes.
 pub fn attributes_payload(device: &str, attributes: &Map<String, Value>) -> Result<String, ThingsBoardError> {
     check_device(device)?;
-    Ok(json!({ device: attributes }).to_string())
+    let mut out = Writer::default();
+    out.open().field(device, attributes).close();
+    Ok(out.finish())
 }
 
 /// `{"id":1,"device":"Dev","client":true,"keys":["a","b"]}` (a single key goes as `"key"`).
@@ -58,11 +70,14 @@ pub fn attribute_request_payload(
     if keys.is_empty() || keys.iter().any(|k| k.trim().is_empty()) {
         return Err(ThingsBoardError::InvalidAttributes("ask for at least one non-empty key".into()));
     }
-    Ok(match keys {
-        [key] => json!({ "id": id, "device": device, "client": client, "key": key }),
-        _ => json!({ "id": id, "device": device, "client": client, "keys": keys }),
-    }
-    .to_string())
+    let mut out = Writer::default();
+    out.open().field("id", &id).field("device", device).field("client", &client);
+    match keys {
+        [key] => out.field("key", key),
+        _ => out.field("keys", keys),
+    };
+    out.close();
+    Ok(out.finish())
 }
 
 /// An answer on v1/gateway/attributes/response: `{"id","device","value"}` or `{"id","device","values"}`.
@@ -97,13 +112,15 @@ pub fn parse_attribute_response(
 }
 
 /// A server-side RPC for one of the gateway's devices.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GatewayRpcRequest {
     pub device: String,
     pub id: u64,
     pub method: String,
     pub params: Value,
 }
+
+crate::write_fields!(GatewayRpcRequest { device, id, method, params });
 
 /// `{"device":"Dev","data":{"id":1,"method":"m","params":{}}}`.
 pub fn parse_rpc_request(payload: &[u8]) -> Result<GatewayRpcRequest, ThingsBoardError> {
@@ -118,11 +135,16 @@ pub fn parse_rpc_request(payload: &[u8]) -> Result<GatewayRpcRequest, ThingsBoar
 
 /// `{"device":"Dev","id":1,"data":{...}}`; a handler error goes as `{"error": "..."}`.
 pub fn rpc_reply_payload(device: &str, id: u64, result: &Result<Value, String>) -> String {
-    let data = match result {
-        Ok(v) => v.clone(),
-        Err(e) => json!({ "error": e }),
-    };
-    json!({ "device": device, "id": id, "data": data }).to_string()
+    let mut out = Writer::default();
+    out.open().field("device", device).field("id", &id).key("data");
+    match result {
+        Ok(v) => v.write_json(&mut out),
+        Err(e) => {
+            out.open().field("error", e).close();
+        }
+    }
+    out.close();
+    out.finish()
 }
 
 /// A shared-attribute push for one device: `{"device":"Dev","data":{...}}`.
@@ -130,7 +152,7 @@ pub fn parse_attribute_update(payload: &[u8]) -> Result<(String, SharedAttribute
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "gateway attribute update", detail };
     let v: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let device = v.get("device").and_then(Value::as_str).ok_or_else(|| invalid("no device".into()))?.to_owned();
-    let data = v.get("data").map(|d| d.to_string()).ok_or_else(|| invalid("no data".into()))?;
+    let data = v.get("data").map(text).ok_or_else(|| invalid("no data".into()))?;
     Ok((device, super::attributes::parse_shared_update(data.as_bytes())?))
 }
 
@@ -141,14 +163,15 @@ pub fn claim_payload(
     duration_ms: Option<u64>,
 ) -> Result<String, ThingsBoardError> {
     check_device(device)?;
-    let inner: Value =
-        crate::json::parse(super::rpc::claim_payload(secret_key, duration_ms).as_bytes()).unwrap_or(json!({}));
-    Ok(json!({ device: inner }).to_string())
+    let mut out = Writer::default();
+    out.open().key(device).raw(&super::rpc::claim_payload(secret_key, duration_ms)).close();
+    Ok(out.finish())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn device_payloads_follow_the_gateway_api() {
@@ -166,7 +189,7 @@ mod tests {
     fn attribute_requests_and_both_answer_shapes() {
         assert_eq!(
             attribute_request_payload(1, "Dev A", &["a"], true).unwrap(),
-            r#"{"client":true,"device":"Dev A","id":1,"key":"a"}"#
+            r#"{"id":1,"device":"Dev A","client":true,"key":"a"}"#
         );
         assert!(attribute_request_payload(2, "Dev A", &["a", "b"], false).unwrap().contains(r#""keys":["a","b"]"#));
         let key_of = |id: u64| (id == 1).then(|| "a".to_string());
@@ -187,7 +210,7 @@ mod tests {
         );
         assert_eq!(
             rpc_reply_payload("Dev A", 7, &Ok(json!({"success":true}))),
-            r#"{"data":{"success":true},"device":"Dev A","id":7}"#
+            r#"{"device":"Dev A","id":7,"data":{"success":true}}"#
         );
         for bad in [&b"{"[..], br#"{"device":"D"}"#, br#"{"device":"D","data":{"id":"x","method":"m"}}"#] {
             assert_eq!(parse_rpc_request(bad).unwrap_err().code(), "TB_INVALID_PAYLOAD");

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::error::ThingsBoardError;
 
 /// One window: at most `count` units per `period_ms`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateWindow {
     pub count: u64,
     pub period_ms: u64,
@@ -20,7 +20,7 @@ const MAX_WINDOW_SECS: u64 = 365 * 24 * 3600;
 pub fn parse_rate_windows(text: &str) -> Result<Vec<RateWindow>, ThingsBoardError> {
     let invalid = || ThingsBoardError::InvalidPayload {
         what: "rate limit",
-        detail: format!("{text:?} is not count:seconds,..."),
+        detail: format!("{} is not count:seconds,...", crate::json::quoted(text)),
     };
     text.split(',')
         .filter(|w| !w.trim().is_empty())
@@ -38,21 +38,33 @@ pub fn parse_rate_windows(text: &str) -> Result<Vec<RateWindow>, ThingsBoardErro
         .collect()
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimits {
     pub messages: Vec<RateWindow>,
     pub telemetry_messages: Vec<RateWindow>,
     pub telemetry_data_points: Vec<RateWindow>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLimits {
     pub max_payload_size: usize,
     pub max_inflight_messages: usize,
     pub rate_limits: RateLimits,
 }
+
+crate::write_fields!(RateWindow { count, period_ms });
+
+crate::write_fields!(RateLimits {
+    messages,
+    telemetry_messages = "telemetryMessages",
+    telemetry_data_points = "telemetryDataPoints"
+});
+
+crate::write_fields!(SessionLimits {
+    max_payload_size = "maxPayloadSize",
+    max_inflight_messages = "maxInflightMessages",
+    rate_limits = "rateLimits"
+});
 
 impl SessionLimits {
     /// ThingsBoard's default payload size with these windows (`"count:seconds,..."` each) and

@@ -16,8 +16,7 @@ pub enum Budget {
 }
 
 /// The limit holding the next publish back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     Messages,
     TelemetryMessages,
@@ -26,8 +25,7 @@ pub enum Binding {
 }
 
 /// Where pacing stands at one instant, for a user watching it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PacingStatus {
     /// Publishes waiting their turn.
     pub queued: usize,
@@ -42,6 +40,29 @@ pub struct PacingStatus {
     /// When the next publish may go by the rate windows (None: now, or when an acknowledgement comes).
     pub next_at: Option<u64>,
 }
+
+impl Binding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Messages => "messages",
+            Self::TelemetryMessages => "telemetryMessages",
+            Self::TelemetryDataPoints => "telemetryDataPoints",
+            Self::InFlight => "inFlight",
+        }
+    }
+}
+
+crate::write_name!(Binding, name);
+
+crate::write_fields!(PacingStatus {
+    queued,
+    in_flight = "inFlight",
+    max_in_flight = "maxInFlight",
+    binding,
+    used,
+    window,
+    next_at = "nextAt"
+});
 
 #[derive(Debug, Clone)]
 struct Waiting {

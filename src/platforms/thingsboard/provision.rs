@@ -1,54 +1,67 @@
 //! Device provisioning (docs/platforms/thingsboard.md#provisioning): the request
 //! sent on `/provision/request` by a `provision` session, and the typed credentials it returns.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ThingsBoardError;
-use crate::json::{expected, Fields, FromJson, ReadError};
+use crate::json::{expected, Fields, FromJson, ReadError, ToJson, Writer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialsType {
     AccessToken,
     MqttBasic,
     X509Certificate,
 }
 
-impl FromJson for CredentialsType {
-    fn from_json(value: Value) -> Result<Self, ReadError> {
-        match value.as_str() {
-            Some("ACCESS_TOKEN") => Ok(Self::AccessToken),
-            Some("MQTT_BASIC") => Ok(Self::MqttBasic),
-            Some("X509_CERTIFICATE") => Ok(Self::X509Certificate),
-            _ => Err(expected("\"ACCESS_TOKEN\", \"MQTT_BASIC\" or \"X509_CERTIFICATE\"", &value)),
+impl CredentialsType {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AccessToken => "ACCESS_TOKEN",
+            Self::MqttBasic => "MQTT_BASIC",
+            Self::X509Certificate => "X509_CERTIFICATE",
         }
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+crate::write_name!(CredentialsType, name);
+
+impl FromJson for CredentialsType {
+    fn from_json(value: Value) -> Result<Self, ReadError> {
+        let all = [Self::AccessToken, Self::MqttBasic, Self::X509Certificate];
+        all.into_iter()
+            .find(|t| value.as_str() == Some(t.name()))
+            .ok_or_else(|| expected("\"ACCESS_TOKEN\", \"MQTT_BASIC\" or \"X509_CERTIFICATE\"", &value))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProvisionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
     pub provision_device_key: String,
     pub provision_device_secret: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials_type: Option<CredentialsType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// The X.509 certificate's hash, for X509_CERTIFICATE.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<bool>,
 }
+
+// The fields ThingsBoard's provisioning request reads (camelCase); absent ones are left out.
+crate::write_fields!(ProvisionRequest {
+    ?device_name = "deviceName",
+    provision_device_key = "provisionDeviceKey",
+    provision_device_secret = "provisionDeviceSecret",
+    ?credentials_type = "credentialsType",
+    ?token,
+    ?client_id = "clientId",
+    ?username,
+    ?password,
+    ?hash,
+    ?gateway
+});
 
 impl ProvisionRequest {
     /// The request's fields of a JS object (camelCase); the key and the secret are checked when
@@ -79,28 +92,34 @@ impl ProvisionRequest {
         if self.credentials_type == Some(CredentialsType::X509Certificate) && self.hash.is_none() {
             return Err(missing("hash"));
         }
-        serde_json::to_string(self)
-            .map_err(|e| ThingsBoardError::InvalidOption { field: "request", reason: e.to_string() })
+        Ok(self.to_json_text())
     }
 }
 
 /// What a successful provisioning hands back: ready to connect with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "credentialsType", rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ProvisionedCredentials {
-    AccessToken {
-        token: String,
-    },
-    MqttBasic {
-        #[serde(rename = "clientId")]
-        client_id: Option<String>,
-        #[serde(rename = "userName")]
-        username: Option<String>,
-        password: Option<String>,
-    },
-    X509Certificate {
-        value: String,
-    },
+    AccessToken { token: String },
+    MqttBasic { client_id: Option<String>, username: Option<String>, password: Option<String> },
+    X509Certificate { value: String },
+}
+
+/// `{"credentialsType": "MQTT_BASIC", "clientId": ..., "userName": ..., "password": ...}`, named as
+/// ThingsBoard names them.
+impl ToJson for ProvisionedCredentials {
+    fn write_json(&self, out: &mut Writer) {
+        out.open();
+        match self {
+            Self::AccessToken { token } => out.field("credentialsType", "ACCESS_TOKEN").field("token", token),
+            Self::MqttBasic { client_id, username, password } => out
+                .field("credentialsType", "MQTT_BASIC")
+                .field("clientId", client_id)
+                .field("userName", username)
+                .field("password", password),
+            Self::X509Certificate { value } => out.field("credentialsType", "X509_CERTIFICATE").field("value", value),
+        };
+        out.close();
+    }
 }
 
 pub fn parse_provision_response(payload: &[u8]) -> Result<ProvisionedCredentials, ThingsBoardError> {
@@ -131,9 +150,9 @@ pub fn parse_provision_response(payload: &[u8]) -> Result<ProvisionedCredentials
             })
         }
         "X509_CERTIFICATE" => Ok(ProvisionedCredentials::X509Certificate {
-            value: value.as_str().map(String::from).unwrap_or_else(|| value.to_string()),
+            value: value.as_str().map(String::from).unwrap_or_else(|| crate::json::text(value)),
         }),
-        other => Err(invalid(format!("unknown credentialsType {other:?}"))),
+        other => Err(invalid(format!("unknown credentialsType {}", crate::json::quoted(other)))),
     }
 }
 

@@ -1,13 +1,15 @@
 //! RPC both ways (docs/platforms/thingsboard.md#rpc): server-side requests carry their id only in the topic;
 //! client-side calls get the rule chain's JSON back, or `{"error": ...}`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::json::{text, Writer};
 
 use super::error::ThingsBoardError;
 use super::topics;
 
 /// A server-side RPC, as the device receives it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RpcRequest {
     /// The integer id from the topic, as ThingsBoard sent it.
     pub id: u64,
@@ -15,12 +17,15 @@ pub struct RpcRequest {
     pub params: Value,
 }
 
+crate::write_fields!(RpcRequest { id, method, params });
+
 /// Reads `v1/devices/me/rpc/request/{id}` with `{"method":"...","params":...}`.
 pub fn parse_rpc_request(topic: &str, payload: &[u8]) -> Result<RpcRequest, ThingsBoardError> {
     let invalid = |detail: String| ThingsBoardError::InvalidPayload { what: "RPC request", detail };
     let id = topics::id_after(topic, topics::RPC_REQUEST_PREFIX)
-        .ok_or_else(|| invalid(format!("topic {topic:?} has no request id")))?;
-    let id: u64 = id.parse().map_err(|_| invalid(format!("request id {id:?} is not an integer")))?;
+        .ok_or_else(|| invalid(format!("topic {} has no request id", crate::json::quoted(topic))))?;
+    let id: u64 =
+        id.parse().map_err(|_| invalid(format!("request id {} is not an integer", crate::json::quoted(id))))?;
     let value: Value = crate::json::parse(payload).map_err(|e| invalid(e.to_string()))?;
     let method =
         value.get("method").and_then(Value::as_str).ok_or_else(|| invalid("no \"method\" string".into()))?.to_owned();
@@ -31,8 +36,12 @@ pub fn parse_rpc_request(topic: &str, payload: &[u8]) -> Result<RpcRequest, Thin
 /// The reply body: the handler's JSON, or `{"error": message}` so the server's call does not hang.
 pub fn rpc_reply_payload(result: &Result<Value, String>) -> String {
     match result {
-        Ok(v) => v.to_string(),
-        Err(e) => json!({ "error": e }).to_string(),
+        Ok(v) => text(v),
+        Err(e) => {
+            let mut out = Writer::default();
+            out.open().field("error", e).close();
+            out.finish()
+        }
     }
 }
 
@@ -41,7 +50,9 @@ pub fn rpc_call_payload(method: &str, params: &Value) -> Result<String, ThingsBo
     if method.trim().is_empty() {
         return Err(ThingsBoardError::InvalidOption { field: "method", reason: "the RPC method is empty".into() });
     }
-    Ok(json!({ "method": method, "params": params }).to_string())
+    let mut out = Writer::default();
+    out.open().field("method", method).field("params", params).close();
+    Ok(out.finish())
 }
 
 /// The server's answer to a client-side call: its JSON, or a typed `RpcError` for `{"error": ...}`.
@@ -51,7 +62,7 @@ pub fn parse_rpc_result(method: &str, payload: &[u8]) -> Result<Value, ThingsBoa
     if let Value::Object(map) = &value {
         if map.len() == 1 {
             if let Some(error) = map.get("error") {
-                let error = error.as_str().map(String::from).unwrap_or_else(|| error.to_string());
+                let error = error.as_str().map(String::from).unwrap_or_else(|| text(error));
                 return Err(ThingsBoardError::RpcError { method: method.to_owned(), error });
             }
         }
@@ -66,14 +77,15 @@ pub fn claim_payload(secret_key: Option<&str>, duration_ms: Option<u64>) -> Stri
         body.insert("secretKey".into(), Value::String(k.into()));
     }
     if let Some(d) = duration_ms {
-        body.insert("durationMs".into(), json!(d));
+        body.insert("durationMs".into(), d.into());
     }
-    Value::Object(body).to_string()
+    text(&Value::Object(body))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     // docs/platforms/thingsboard.md#rpc: {"method":"setSpValue","params":14.5} on v1/devices/me/rpc/request/$request_id
     #[test]
@@ -125,7 +137,7 @@ mod tests {
     // docs/platforms/thingsboard.md#claiming: both fields optional.
     #[test]
     fn claim_payload_has_only_what_was_given() {
-        assert_eq!(claim_payload(Some("value"), Some(60_000)), r#"{"durationMs":60000,"secretKey":"value"}"#);
+        assert_eq!(claim_payload(Some("value"), Some(60_000)), r#"{"secretKey":"value","durationMs":60000}"#);
         assert_eq!(claim_payload(None, None), "{}");
     }
 }

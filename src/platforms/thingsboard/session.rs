@@ -199,7 +199,7 @@ impl DeviceSession {
     /// Client-side attributes; the mirror takes them once they are sent.
     pub fn send_attributes(&mut self, now: Millis, attributes: &Value) -> Result<OpId, ThingsBoardError> {
         let map = validate_attributes(attributes)?.clone();
-        let op = self.publish(now, topics::ATTRIBUTES, attributes.to_string().into_bytes(), Budget::Message)?;
+        let op = self.publish(now, topics::ATTRIBUTES, crate::json::text(attributes).into_bytes(), Budget::Message)?;
         self.mirror.apply_client(&map);
         Ok(op)
     }
@@ -439,7 +439,7 @@ impl DeviceSession {
                 None if id.parse::<u32>().is_err() => {
                     self.events.push_back(DeviceEvent::NotifyError(ThingsBoardError::InvalidPayload {
                         what: "RPC response",
-                        detail: format!("topic {topic:?} has no integer request id"),
+                        detail: format!("topic {} has no integer request id", crate::json::quoted(topic)),
                     }))
                 }
                 None => {}

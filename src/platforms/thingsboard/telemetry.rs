@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ThingsBoardError;
-use crate::json::describe;
+use crate::json::{describe, text, ToJson, Writer};
 
 /// One record: key-values with an optional client-side timestamp in ms.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,11 +21,16 @@ impl TelemetryRecord {
     pub fn at(ts: i64, values: Map<String, Value>) -> Self {
         Self { ts: Some(ts), values }
     }
+}
 
-    fn to_json(&self) -> Value {
+/// `{"ts": ..., "values": {...}}` with a timestamp, the values alone without one.
+impl ToJson for TelemetryRecord {
+    fn write_json(&self, out: &mut Writer) {
         match self.ts {
-            Some(ts) => serde_json::json!({ "ts": ts, "values": self.values }),
-            None => Value::Object(self.values.clone()),
+            Some(ts) => {
+                out.open().field("ts", &ts).field("values", &self.values).close();
+            }
+            None => self.values.write_json(out),
         }
     }
 }
@@ -54,7 +59,8 @@ fn parse_record(value: &Value) -> Result<TelemetryRecord, ThingsBoardError> {
     if let (Some(ts), Some(values)) = (map.get("ts"), map.get("values")) {
         if let Some(other) = map.keys().find(|k| !matches!(k.as_str(), "ts" | "values")) {
             return Err(ThingsBoardError::InvalidTelemetry(format!(
-                "{other:?} next to ts and values would be dropped by ThingsBoard: move it into values"
+                "{} next to ts and values would be dropped by ThingsBoard: move it into values",
+                crate::json::quoted(other)
             )));
         }
         let ts = ts
@@ -122,7 +128,7 @@ pub fn split_payloads(
         // Whether the batch's last record is (a part of) this one, so a key-value can join it.
         let mut open = false;
         for (k, v) in &record.values {
-            let entry = serde_json::to_string(k).map_or(0, |s| s.len()) + 1 + v.to_string().len() + 1;
+            let entry = k.to_json_text().len() + 1 + text(v).len() + 1;
             if entry + RECORD_OVERHEAD + 2 > max_payload {
                 return Err(ThingsBoardError::PayloadTooLarge { size: entry + RECORD_OVERHEAD, max: max_payload });
             }
@@ -160,8 +166,8 @@ fn finish(batch: &[TelemetryRecord]) -> TelemetryPayload {
 
 fn records_json(records: &[TelemetryRecord]) -> String {
     match records {
-        [one] => one.to_json().to_string(),
-        many => Value::Array(many.iter().map(TelemetryRecord::to_json).collect()).to_string(),
+        [one] => one.to_json_text(),
+        many => many.to_json_text(),
     }
 }
 

@@ -61,12 +61,14 @@ pub const RPC_REQUEST_PREFIX: &str = "v1/devices/me/rpc/request/";
 pub const RPC_RESPONSE_PREFIX: &str = "v1/devices/me/rpc/response/";
 
 /// Firmware (`fw`) or software (`sw`) package topics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PackageKind {
     Fw,
     Sw,
 }
+
+crate::write_name!(PackageKind, prefix);
 
 impl PackageKind {
     pub fn prefix(self) -> &'static str {

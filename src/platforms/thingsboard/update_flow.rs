@@ -6,26 +6,42 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ThingsBoardError;
 use super::firmware::{state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo};
 use super::topics::PackageKind;
+use crate::json::{ToJson, Writer};
 
 /// What the update reports as it goes, for progress bars and logs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FirmwareEvent {
     /// A newer package was announced.
-    #[serde(rename_all = "camelCase")]
     Available { package: PackageInfo },
     /// A `fw_state` was reported to the server.
-    #[serde(rename_all = "camelCase")]
     State { kind: PackageKind, state: FirmwareState, error: Option<String> },
     /// A chunk arrived.
-    #[serde(rename_all = "camelCase")]
     Progress { kind: PackageKind, received: usize, total: Option<u64>, chunk_index: u32 },
+}
+
+/// `{"type": "progress", "kind": "fw", "received": ..., "total": ..., "chunkIndex": ...}`.
+impl ToJson for FirmwareEvent {
+    fn write_json(&self, out: &mut Writer) {
+        out.open();
+        match self {
+            Self::Available { package } => out.field("type", "available").field("package", package),
+            Self::State { kind, state, error } => {
+                out.field("type", "state").field("kind", kind).field("state", state).field("error", error)
+            }
+            Self::Progress { kind, received, total, chunk_index } => out
+                .field("type", "progress")
+                .field("kind", kind)
+                .field("received", received)
+                .field("total", total)
+                .field("chunkIndex", chunk_index),
+        };
+        out.close();
+    }
 }
 
 /// The next thing the shell does for the update.
