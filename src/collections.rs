@@ -175,9 +175,9 @@ impl<T: PartialEq> VecSet<T> {
 }
 
 /// Sorts in place with a heapsort: O(n log n) and a few hundred bytes of wasm, where `std`'s sort
-/// brought 2.6 KB (and its panic paths) into the npm package for the session's one use of it.
-pub fn heapsort<T: Ord + Copy>(v: &mut [T]) {
-    fn sift_down<T: Ord + Copy>(v: &mut [T], mut root: usize, end: usize) {
+/// brought 2.6 KB (and its panic paths) into the npm package for each type it sorted.
+pub fn heapsort<T: Ord>(v: &mut [T]) {
+    fn sift_down<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
         loop {
             let mut child = 2 * root + 1;
             if child >= end {

@@ -227,7 +227,8 @@ pub fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool)
     out.key("reconnect").open().field("enabled", &reconnect).close();
     if let Some(w) = &connect.will {
         out.key("will").open();
-        out.field("topic", &w.topic).field("payload", &*String::from_utf8_lossy(&w.payload));
+        // A platform writes its will as JSON text, so the payload is UTF-8 (no lossy decoding in the wasm).
+        out.field("topic", &w.topic).field("payload", std::str::from_utf8(&w.payload).unwrap_or_default());
         out.field("qos", &u8::from(w.qos)).field("retain", &w.retain).close();
     }
     out.close();

@@ -336,7 +336,7 @@ fn object(bytes: &[u8], name: &str) -> Result<Entries, Thrown> {
 fn known(entries: &Entries, keys: &[&str]) -> Result<(), Thrown> {
     let all = entries.keys().map_err(|e| option("options", &e))?;
     match all.iter().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(option(k, &format!("unknown option; the known ones are {}", keys.join(", ")))),
+        Some(k) => Err(invalid("options")(ReadError::unknown_option(k, keys.iter().copied()))),
         None => Ok(()),
     }
 }

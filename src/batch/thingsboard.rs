@@ -377,7 +377,7 @@ impl Device {
             op::FILTERS => return returns(b, &s.subscribed_filters()),
             op::DEVICES => {
                 let mut names: Vec<&String> = self.devices.iter().flat_map(|d| d.iter()).collect();
-                names.sort_unstable();
+                crate::collections::heapsort(&mut names);
                 return returns(b, &names);
             }
             op::START_FIRMWARE => {
@@ -440,7 +440,8 @@ impl Device {
             op::DEVICE_RPC_REPLY => {
                 let result = match c.json {
                     Some(text) => crate::json::parse(text.as_bytes()),
-                    None => Err(String::from_utf8_lossy(c.bytes).into_owned()),
+                    // The shell's `TextEncoder` wrote the words, so they are UTF-8.
+                    None => Err(std::str::from_utf8(c.bytes).unwrap_or_default().to_owned()),
                 };
                 s.reply_gateway_rpc(now, c.text, c.n as u64, &result);
                 return Ok(());

@@ -45,6 +45,16 @@ impl ReadError {
         &self.message
     }
 
+    /// `key` is no option a reader knows: "unknown option; the known ones are a, b, c", at `key`.
+    pub fn unknown_option<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut message = String::from("unknown option; the known ones are ");
+        for (i, k) in known.into_iter().enumerate() {
+            message.push_str(if i == 0 { "" } else { ", " });
+            message.push_str(k);
+        }
+        Self::new(message).under(key)
+    }
+
     /// The same error one level up: `key` (a field name or `[i]`) goes in front of the path.
     #[inline(never)]
     pub fn under(mut self, key: &str) -> Self {
@@ -138,10 +148,7 @@ impl Fields {
     pub fn deny_unknown(self) -> Result<(), ReadError> {
         match self.map.keys().next() {
             None => Ok(()),
-            Some(key) => {
-                let known = self.asked.join(", ");
-                Err(ReadError::new(format!("unknown option; the known ones are {known}")).under(key))
-            }
+            Some(key) => Err(ReadError::unknown_option(key, self.asked.iter().copied())),
         }
     }
 }

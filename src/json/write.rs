@@ -146,7 +146,9 @@ fn escape(out: &mut String, text: &str) {
             0x00..=0x1f => 'u',
             _ => continue,
         };
-        out.push_str(&text[start..i]);
+        // `get`, not `[..]`: every index is at an ASCII byte, and indexing a `str` brings the
+        // panic path that formats a char boundary (4 KB of wasm).
+        out.push_str(text.get(start..i).unwrap_or_default());
         out.push('\\');
         out.push(short);
         if short == 'u' {
@@ -156,7 +158,7 @@ fn escape(out: &mut String, text: &str) {
         }
         start = i + 1;
     }
-    out.push_str(&text[start..]);
+    out.push_str(text.get(start..).unwrap_or_default());
     out.push('"');
 }
 

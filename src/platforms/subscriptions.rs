@@ -2,7 +2,7 @@
 //! with one SUBSCRIBE per filter even when two features ask at once; the second waits for the
 //! first's SUBACK. A refused or lost SUBSCRIBE leaves the filter unsubscribed, to be asked again.
 
-use crate::collections::{VecMap, VecSet};
+use crate::collections::{heapsort, VecMap, VecSet};
 
 /// What a feature that needs a filter must do.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl<W> LazySubscriptions<W> {
     /// The filters granted, sorted.
     pub fn granted(&self) -> Vec<String> {
         let mut f: Vec<String> = self.granted.iter().cloned().collect();
-        f.sort_unstable();
+        heapsort(&mut f);
         f
     }
 

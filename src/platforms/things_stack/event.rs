@@ -105,20 +105,23 @@ impl ErrorDetails {
         let Some(format) = &self.message_format else { return self.name.clone() };
         let mut out = String::with_capacity(format.len());
         let mut rest = format.as_str();
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else {
-                out.push_str(&rest[open..]);
+        while let Some((before, after)) = rest.split_once('{') {
+            out.push_str(before);
+            let Some((key, tail)) = after.split_once('}') else {
+                out.push('{');
+                out.push_str(after);
                 return out;
             };
-            let key = &after[..close];
             match self.attributes.as_ref().and_then(|a| a.get(key)) {
                 Some(Value::String(text)) => out.push_str(text),
-                Some(value) => out.push_str(&value.to_string()),
-                None => out.push_str(&rest[open..open + close + 2]),
+                Some(value) => out.push_str(&crate::json::text(value)),
+                None => {
+                    out.push('{');
+                    out.push_str(key);
+                    out.push('}');
+                }
             }
-            rest = &after[close + 1..];
+            rest = tail;
         }
         out.push_str(rest);
         out
@@ -350,6 +353,11 @@ impl UpMessage {
         "service_data",
     ];
 
+    /// [`Self::BODIES`] as a message lists them (a constant: `join` would bring its code into the wasm).
+    pub const BODY_LIST: &'static str =
+        "uplink_message, uplink_normalized, join_accept, downlink_queued, downlink_sent, \
+        downlink_ack, downlink_nack, downlink_failed, downlink_queue_invalidated, location_solved, service_data";
+
     /// The body under `key`, one of [`Self::BODIES`].
     fn read(key: &str, body: Value) -> Result<Self, ReadError> {
         let at = |e: ReadError| e.under(key);
@@ -413,7 +421,7 @@ impl FromJson for ApplicationUp {
         let message = UpMessage::BODIES
             .iter()
             .find_map(|key| f.take(key).map(|body| (*key, body)))
-            .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODIES.join(", "))))
+            .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODY_LIST)))
             .and_then(|(key, body)| UpMessage::read(key, body))?;
         Ok(Self {
             end_device_ids: f.required("end_device_ids")?,
@@ -510,6 +518,11 @@ pub fn parse_event(
 mod error_message_tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_body_list_is_the_bodies_joined() {
+        assert_eq!(UpMessage::BODY_LIST, UpMessage::BODIES.join(", "));
+    }
 
     // docs/platforms/things-stack.md#downlink-too-long: the network server's own message format.
     #[test]

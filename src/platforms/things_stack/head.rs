@@ -83,7 +83,7 @@ pub fn read_head(value: &Value, device_id: String, kind: EventKind) -> Result<Ev
     let (key, body) = UpMessage::BODIES
         .iter()
         .find_map(|k| up.get(*k).map(|b| (*k, b)))
-        .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODIES.join(", "))))?;
+        .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODY_LIST)))?;
     let body_kind = body_kind(key).unwrap_or(kind);
     if body_kind != kind {
         return Err(ReadError::new(format!(

@@ -12,8 +12,20 @@ pub const CORRELATION_PREFIX: &str = "iotmqtt:down:";
 
 /// A fresh id from a random number and a per-client counter (so two ids never collide even if
 /// the random source repeats).
+/// In hex: the random number's 53 bits (at least 13 digits), then the counter's digits.
 pub fn new_correlation_id(random: u64, counter: u64) -> String {
-    format!("{CORRELATION_PREFIX}{:013x}{counter:x}", random & 0x001F_FFFF_FFFF_FFFF)
+    // By hand, not `{:013x}`: padded formatting brings core's padding code into the wasm.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::from(CORRELATION_PREFIX);
+    // `n`'s digits, at least `width` of them.
+    let mut push = |n: u64, width: u32| {
+        for i in (0..(64 - n.leading_zeros()).div_ceil(4).max(width)).rev() {
+            id.push(char::from(DIGITS[(n >> (4 * i) & 15) as usize]));
+        }
+    };
+    push(random & 0x001F_FFFF_FFFF_FFFF, 13);
+    push(counter, 1);
+    id
 }
 
 /// Where a downlink stands.
@@ -121,7 +133,10 @@ impl DownlinkTracker {
         let mut updates = Vec::new();
         for id in ids {
             let Some(t) = self.tracked.get_mut(id) else { continue };
-            if t.device_id != event.envelope_device_id || t.last.as_ref() == Some(&status) {
+            // By name: a failure is final, so the last status is never one with details to compare.
+            if t.device_id != event.envelope_device_id
+                || t.last.as_ref().map(DownlinkStatus::name) == Some(status.name())
+            {
                 continue;
             }
             t.last = Some(status.clone());
@@ -157,6 +172,11 @@ mod tests {
         let b = new_correlation_id(u64::MAX, 2);
         assert_ne!(a, b);
         assert!(a.starts_with(CORRELATION_PREFIX) && a.len() <= 100, "{a}");
+        for (random, counter) in [(0, 0), (0x1234, 1), (u64::MAX, 255), (1 << 52, 0x1_0000), (42, u64::MAX)] {
+            let formatted = format!("{CORRELATION_PREFIX}{:013x}{counter:x}", random & 0x001F_FFFF_FFFF_FFFF);
+            assert_eq!(new_correlation_id(random, counter), formatted);
+        }
+        assert_eq!(new_correlation_id(0x1234, 0), "iotmqtt:down:00000000012340");
     }
 
     // docs/platforms/things-stack.md#downlink-tracking: a confirmed downlink's ack carries its correlation_ids.

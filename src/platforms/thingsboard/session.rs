@@ -698,7 +698,11 @@ impl DeviceSession {
             return;
         }
         // `v2/fw/error` (PAYLOAD_TOO_LARGE, say): the chunks being waited for fail.
-        let text = String::from_utf8_lossy(payload);
+        // ThingsBoard writes ASCII words; should a byte not be UTF-8, the words end before it.
+        let text = match std::str::from_utf8(payload) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(payload.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+        };
         self.fail_chunks(kind, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
     }
 }

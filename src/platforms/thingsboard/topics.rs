@@ -93,7 +93,8 @@ impl PackageKind {
     /// `(request id, chunk index)` of a `v2/{fw|sw}/response/{req}/chunk/{idx}` topic.
     pub fn parse_chunk_response(self, topic: &str) -> Option<(u32, u32)> {
         let rest = topic.strip_prefix("v2/")?.strip_prefix(self.prefix())?.strip_prefix("/response/")?;
-        let (req, idx) = rest.split_once("/chunk/")?;
+        let (req, rest) = rest.split_once('/')?;
+        let idx = rest.strip_prefix("chunk/")?;
         Some((req.parse().ok()?, idx.parse().ok()?))
     }
 }
@@ -132,5 +133,7 @@ mod tests {
         assert_eq!(PackageKind::Fw.parse_chunk_response("v2/fw/response/3/chunk/12"), Some((3, 12)));
         assert_eq!(PackageKind::Fw.parse_chunk_response("v2/sw/response/3/chunk/12"), None);
         assert_eq!(PackageKind::Fw.parse_chunk_response("v2/fw/response/x/chunk/1"), None);
+        assert_eq!(PackageKind::Fw.parse_chunk_response("v2/fw/response/3/x/chunk/1"), None);
+        assert_eq!(PackageKind::Fw.parse_chunk_response("v2/fw/response/3/chunk/"), None);
     }
 }

@@ -107,14 +107,7 @@ pub fn object<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Vec<
     let keys = o.keys().map_err(ReadError::new)?;
     match keys.iter().find(|k| !fields.iter().any(|(f, _)| f == k)) {
         None => Ok(values),
-        Some(key) => {
-            let mut message = String::from("unknown option; the known ones are ");
-            for (i, (field, _)) in fields.iter().enumerate() {
-                message.push_str(if i == 0 { "" } else { ", " });
-                message.push_str(field);
-            }
-            Err(ReadError::new(message).under(key))
-        }
+        Some(key) => Err(ReadError::unknown_option(key, fields.iter().map(|(field, _)| *field))),
     }
 }
 
