@@ -227,6 +227,27 @@ fn firmware_chunks_reassemble_and_verify_with_every_checksum() {
     }
 }
 
+// `v2/fw/error` fails the chunks being waited for with the server's words; bytes that are not
+// UTF-8 are counted, not lost without a word.
+#[test]
+fn a_chunk_error_from_the_server_fails_the_waiting_chunks_with_its_words() {
+    let tb = pair::thingsboard();
+    let mut d = DevicePair::thermostat(&tb);
+    announce_firmware(&tb, "1.1", "MD5", vec![1; 2_048]);
+    let request_id = d.device.request_id();
+    let answered = d.device.request_chunk(d.now(), PackageKind::Fw, request_id, 0, 1_024).unwrap();
+    d.pump();
+    assert!(matches!(d.done(answered), Some(Ok(Outcome::Chunk(_)))), "{:?}", d.events);
+    d.pair.frozen = true;
+    let waiting = d.device.request_chunk(d.now(), PackageKind::Fw, request_id, 1, 1_024).unwrap();
+    d.pump();
+    assert_eq!(d.done(waiting), None);
+    d.device.handle_message(d.now(), "v2/fw/error", b"PAYLOAD_TOO_LARGE\xff\xfe");
+    d.pump();
+    let words = "the server refused the chunk request: PAYLOAD_TOO_LARGE (then 2 bytes that are not UTF-8)";
+    assert_eq!(d.done(waiting), Some(Err(ThingsBoardError::Firmware(words.into()))));
+}
+
 // A server-side RPC for a method nobody registered is answered with an error at once; a
 // registered one reaches the application, whose reply goes back on the request's id.
 #[test]

@@ -698,12 +698,20 @@ impl DeviceSession {
             return;
         }
         // `v2/fw/error` (PAYLOAD_TOO_LARGE, say): the chunks being waited for fail.
-        // ThingsBoard writes ASCII words; should a byte not be UTF-8, the words end before it.
-        let text = match std::str::from_utf8(payload) {
-            Ok(text) => text,
-            Err(e) => std::str::from_utf8(payload.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+        // ThingsBoard writes ASCII words. Bytes that are not UTF-8 are counted, not decoded lossily
+        // (which would bring a decoder into the wasm for words that never need it).
+        let (text, rest) = match std::str::from_utf8(payload) {
+            Ok(text) => (text, 0),
+            Err(e) => {
+                let valid = payload.get(..e.valid_up_to()).unwrap_or_default();
+                (std::str::from_utf8(valid).unwrap_or_default(), payload.len() - valid.len())
+            }
         };
-        self.fail_chunks(kind, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
+        let mut words = format!("the server refused the chunk request: {text}");
+        if rest > 0 {
+            words.push_str(&format!(" (then {rest} bytes that are not UTF-8)"));
+        }
+        self.fail_chunks(kind, ThingsBoardError::Firmware(words));
     }
 }
 
