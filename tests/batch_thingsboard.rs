@@ -40,6 +40,10 @@ impl Reader<'_> {
                 let (generation, package, image) = (self.f64(), self.str(), self.bytes().to_vec());
                 format!("install #{generation} {package} {image:?}")
             }
+            12 => {
+                let (generation, kind, name, image) = (self.f64(), self.u8(), self.str(), self.bytes().to_vec());
+                format!("digest #{generation} kind={kind} {name} {image:?}")
+            }
             11 => match self.u8() {
                 1 => format!("provisioned {}", self.str()),
                 _ => format!("provisioned failed {}", self.error()),
@@ -299,8 +303,14 @@ fn firmware_updates_start_by_subscribing_and_asking_for_the_package() {
     );
 }
 
-#[test]
-fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
+/// A firmware update of `[1, 2, 3]` in chunks of 2 bytes with an `algorithm` checksum: every
+/// publish acknowledged, every chunk request answered, each digest the core asks for answered by
+/// `digest`, the image installed. Returns the `fw_state` reports with their `fw_error`, and every
+/// record.
+fn firmware_update(
+    algorithm: &str,
+    digest: impl Fn(&str, &[u8]) -> Result<Vec<u8>, String>,
+) -> (Vec<String>, Vec<String>) {
     use iotmqtt::platforms::thingsboard::checksum::ChecksumAlgorithm;
     let mut s = Shell::connected(token(), false);
     let b = s.run(op::START_FIRMWARE, 0.0, "", None, &plain(&json!({"chunkSize": 2})));
@@ -312,12 +322,11 @@ fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
     }
     s.lines(op::PUBLISHED, 1.0, "", None, &[]);
     let image = [1u8, 2, 3];
-    let checksum = ChecksumAlgorithm::Crc32.hex(&image);
-    let announced = json!({"shared": {"fw_title": "TA", "fw_version": "2.0", "fw_size": 3, "fw_checksum_algorithm": "CRC32", "fw_checksum": checksum}});
+    let checksum = ChecksumAlgorithm::parse(algorithm).unwrap().hex(&image);
+    let announced = json!({"shared": {"fw_title": "TA", "fw_version": "2.0", "fw_size": 3, "fw_checksum_algorithm": algorithm, "fw_checksum": checksum}});
     s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1", None, announced.to_string().as_bytes());
     let mut publishes = Vec::new();
     let mut log = Vec::new();
-    // Acknowledge every publish, answer every chunk request, and install what comes.
     let mut pending: Vec<String> = s.lines(op::PUBLISHED, 2.0, "", None, &[]);
     for _ in 0..20 {
         let mut next = Vec::new();
@@ -334,6 +343,16 @@ fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
                 } else {
                     next.extend(s.lines(op::PUBLISHED, id.parse().unwrap(), "", None, &[]));
                 }
+            } else if let Some(rest) = line.strip_prefix("digest #") {
+                let mut words = rest.split(' ');
+                let (generation, kind, name) = (words.next().unwrap(), words.next().unwrap(), words.next().unwrap());
+                assert_eq!((kind, words.collect::<Vec<_>>().join(" ")), ("kind=0", "[1, 2, 3]".to_owned()));
+                next.extend(match digest(name, &image) {
+                    Ok(d) => {
+                        s.lines(op::DIGESTED, generation.parse().unwrap(), "", Some("null"), &[&[0], &d[..]].concat())
+                    }
+                    Err(e) => s.lines(op::DIGESTED, generation.parse().unwrap(), &e, None, &[0]),
+                });
             } else if let Some(rest) = line.strip_prefix("install #") {
                 assert!(rest.ends_with("[1, 2, 3]"), "{rest}");
                 next.extend(s.lines(
@@ -347,12 +366,56 @@ fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
         }
         pending = next;
     }
-    let states: Vec<&str> =
-        publishes.iter().filter_map(|p| p.split("\"fw_state\":\"").nth(1).and_then(|s| s.split('"').next())).collect();
-    assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
     assert_eq!(publishes.iter().filter(|p| p.starts_with("v2/fw/request/2/chunk/")).count(), 2, "{publishes:?}");
+    let states = publishes
+        .iter()
+        .filter_map(|p| {
+            let state = p.split("\"fw_state\":\"").nth(1)?.split('"').next()?;
+            Some(match p.split("\"fw_error\":\"").nth(1).and_then(|e| e.split('"').next()) {
+                Some(error) => format!("{state}: {error}"),
+                None => state.to_owned(),
+            })
+        })
+        .collect();
+    (states, log)
+}
+
+// docs/platforms/thingsboard.md#firmware: CRC32 is checked in the core, which asks for no digest.
+#[test]
+fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
+    let (states, log) = firmware_update("CRC32", |name, _| panic!("digest {name} asked for"));
+    assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
     assert!(
         log.iter().any(|l| l.starts_with("install #1 {\"kind\":\"fw\",\"title\":\"TA\",\"version\":\"2.0\"")),
+        "{log:#?}"
+    );
+}
+
+// SHA-2 digests are the shell's (SubtleCrypto in the browser): the core asks once, then compares.
+#[test]
+fn a_sha2_checksum_is_compared_with_the_digest_the_shell_computes() {
+    use iotmqtt::platforms::thingsboard::checksum::ChecksumAlgorithm;
+    let sha256 = |name: &str, image: &[u8]| {
+        assert_eq!(name, "SHA-256");
+        Ok(ChecksumAlgorithm::Sha256.sha2(image).unwrap())
+    };
+    let (states, log) = firmware_update("SHA256", sha256);
+    assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("digest #")).collect::<Vec<_>>(),
+        ["digest #1 kind=0 SHA-256 [1, 2, 3]"]
+    );
+
+    let (states, log) =
+        firmware_update("SHA512", |_, image: &[u8]| Ok(ChecksumAlgorithm::Sha512.sha2(&image[1..]).unwrap()));
+    assert_eq!(states.len(), 2, "{log:#?}");
+    assert!(states[1].starts_with("FAILED: checksum mismatch (SHA512): expected "), "{states:?}");
+    assert!(!log.iter().any(|l| l.starts_with("install #")), "{log:#?}");
+
+    let (states, log) = firmware_update("SHA384", |_, _| Err("not a secure context".into()));
+    assert_eq!(
+        states,
+        ["DOWNLOADED", "FAILED: firmware: no SHA384 digest of the image: not a secure context"],
         "{log:#?}"
     );
 }

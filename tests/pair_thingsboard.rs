@@ -391,6 +391,8 @@ fn run_update(
                     Err(e) => Err(e),
                 })
             }
+            // The shell's SHA-2, as the Rust client computes it.
+            UpdateStep::Digest { algorithm, image } => flow.digested(Ok(algorithm.sha2(&image).unwrap())),
             UpdateStep::Install { .. } => flow.installed(install.clone()),
         };
     }

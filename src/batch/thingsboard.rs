@@ -106,6 +106,9 @@ pub mod op {
     pub const PROVISION: u8 = 33;
     /// `text`: the type of the client's new state (`connected`, `disconnected`, ...).
     pub const STATE: u8 = 34;
+    /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, then the image's digest; `json`
+    /// "null" when the digest was computed, or none and `text` why not.
+    pub const DIGESTED: u8 = 35;
 }
 
 /// Record tags, shared with `npm/src/thingsboard/`.
@@ -132,6 +135,9 @@ pub mod tag {
     pub const INSTALL: u8 = 10;
     /// The provisioning ended: 1 and the credentials (JSON text), or 0 and the error.
     pub const PROVISIONED: u8 = 11;
+    /// Digest: the update's generation, its kind (0 fw, 1 sw), SubtleCrypto's name of the algorithm
+    /// (`SHA-256`, ...), the image; report `DIGESTED`.
+    pub const DIGEST: u8 = 12;
     pub use crate::batch::{RETURN, THROW};
 }
 
@@ -399,6 +405,15 @@ impl Device {
                 }
                 return Ok(());
             }
+            op::DIGESTED => {
+                let (kind, digest) = c.bytes.split_first().map_or((0, &[][..]), |(k, d)| (*k, d));
+                let result = if c.json.is_some() { Ok(digest.to_vec()) } else { Err(c.text.to_owned()) };
+                let kind = if kind == 1 { PackageKind::Sw } else { PackageKind::Fw };
+                for u in self.updaters.iter_mut().filter(|u| u.kind() == kind) {
+                    u.digested(s, now, c.n as u64, result.clone());
+                }
+                return Ok(());
+            }
             op::CONNECT_DEVICE | op::DISCONNECT_DEVICE => {
                 let connected = c.op == op::CONNECT_DEVICE;
                 let body = if connected {
@@ -496,6 +511,11 @@ impl Device {
             while let Some(event) = u.poll_event() {
                 match event {
                     UpdaterEvent::Firmware(e) => b.u8(tag::FIRMWARE).str(&e.to_json_text()),
+                    UpdaterEvent::Digest { generation, package, algorithm, image } => {
+                        let kind = u8::from(package.kind == PackageKind::Sw);
+                        let name = algorithm.subtle_name().unwrap_or_default();
+                        b.u8(tag::DIGEST).f64(generation as f64).u8(kind).str(name).bytes(&image)
+                    }
                     UpdaterEvent::Install { generation, package, image } => {
                         b.u8(tag::INSTALL).f64(generation as f64).str(&package.to_json_text()).bytes(&image)
                     }

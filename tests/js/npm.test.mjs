@@ -596,6 +596,31 @@ describe("JS API", () => {
     assert.deepEqual(r.live, { timers: 0, socket: false, listeners: 0 });
   });
 
+  // The SHA-2 digest is the shell's (SubtleCrypto); the core compares it with the server's checksum.
+  test("ThingsBoard firmware update: a SHA-512 checksum that does not match ends in FAILED, nothing installed", async () => {
+    const name = `npm-fw-bad-${Date.now()}`;
+    const r = await inPage(async (lib, { url, http, name }) => {
+      const creds = await lib.ThingsBoardDevice.provision(url, { deviceName: name, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+      const image = new Uint8Array(3000).map((_, i) => (i * 5) & 0xff);
+      const id = encodeURIComponent(name);
+      const upload = await fetch(`${http}/api/sim/thingsboard/devices/${id}/firmware?title=npm-fw&version=2.0.0&algorithm=SHA512&kind=fw`, { method: "POST", body: image });
+      const corrupt = await fetch(`${http}/api/plugins/telemetry/DEVICE/${id}/SHARED_SCOPE`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fw_checksum: "00".repeat(64) }) });
+      const device = await lib.ThingsBoardDevice.connect(url, { token: creds.token });
+      const states = [];
+      let error = null, installs = 0;
+      device.on("firmware", (e) => { if (e.type === "state") { states.push(e.state); error = e.error ?? error; } });
+      await device.startFirmwareUpdates({ currentTitle: "npm-fw", currentVersion: "1.0.0", chunkSize: 1024 }, () => { installs++; });
+      for (let i = 0; i < 200 && !states.includes("FAILED"); i++) await new Promise((res) => setTimeout(res, 25));
+      device.close();
+      return { upload: upload.status, corrupt: corrupt.status, states, error, installs, live: device.liveResources() };
+    }, { url: TB_URL, http: SIM_HTTP, name });
+    assert.deepEqual([r.upload, r.corrupt], [200, 200]);
+    assert.deepEqual(r.states, ["DOWNLOADING", "DOWNLOADED", "FAILED"]);
+    assert.ok(r.error.startsWith(`checksum mismatch (SHA512): expected ${"00".repeat(64)}, got `), r.error);
+    assert.equal(r.installs, 0);
+    assert.deepEqual(r.live, { timers: 0, socket: false, listeners: 0 });
+  });
+
   test("CloudPlugs device: data channel round trip, properties, enrollment", async () => {
     const r = await inPage(async (lib, url) => {
       const dev = await lib.CloudPlugsDevice.login(url, { username: "dev-000000000000000000000001", auth: "demo-auth", hwid: "DEMO-HWID-1" });

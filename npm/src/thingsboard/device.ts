@@ -2,7 +2,7 @@
 // (`ThingsBoardCore`, src/batch/thingsboard.rs) holds every rule: the device session (requests and
 // their timeouts, pacing, lazy subscriptions, RPC both ways, the gateway API), the firmware updater
 // and provisioning. This file carries its batches out and runs the caller's RPC handlers and firmware
-// installer when the core asks.
+// installer, and SHA-2 digests of firmware images (SubtleCrypto), when the core asks.
 import { ThingsBoardCore } from "#thingsboard";
 import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
@@ -23,9 +23,9 @@ const CONNECT = 0, LOGIN_FAILED = 1, CONNECTED = 2, TELEMETRY = 3, ATTRIBUTES = 
   MESSAGE = 13, SUBSCRIBED = 14, PUBLISHED = 15, PUBLISH_FAILED = 16, HANDLE_TIMEOUT = 17, CLOSE = 18, MIRROR = 19,
   LIMITS = 20, FILTERS = 21, START_FIRMWARE = 22, INSTALLED = 23, CONNECT_DEVICE = 24, DISCONNECT_DEVICE = 25,
   DEVICE_TELEMETRY = 26, DEVICE_ATTRIBUTES = 27, DEVICE_REQUEST_ATTRIBUTES = 28, SUBSCRIBE_DEVICE_ATTRIBUTES = 29,
-  ENABLE_DEVICE_RPC = 30, DEVICE_RPC_REPLY = 31, DEVICES = 32, PROVISION = 33, STATE = 34;
+  ENABLE_DEVICE_RPC = 30, DEVICE_RPC_REPLY = 31, DEVICES = 32, PROVISION = 33, STATE = 34, DIGESTED = 35;
 const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_ATTRIBUTES_CHANGED = 6, DEVICE_RPC = 7,
-  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11;
+  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12;
 const utf8 = new TextEncoder();
 
 type Handler = (...args: never[]) => unknown;
@@ -37,6 +37,17 @@ async function handle(f: Handler, args: unknown[]): Promise<[string | undefined,
     return [value === undefined ? "{}" : json(value, "RPC result"), ""];
   } catch (e) {
     return [undefined, e instanceof Error ? e.message : typeof e === "string" ? e : "the handler failed"];
+  }
+}
+
+/** The SHA-2 digest the core asks for (`SHA-256`, ...), from the browser's SubtleCrypto; or why there is none. */
+async function digest(name: string, image: Uint8Array<ArrayBuffer>): Promise<Uint8Array | string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return "the browser has no SubtleCrypto here: a page has it only in a secure context (https:// or localhost)";
+  try {
+    return new Uint8Array(await subtle.digest(name, image));
+  } catch (e) {
+    return e instanceof Error ? e.message : "SubtleCrypto failed";
   }
 }
 
@@ -113,6 +124,15 @@ class Session extends PlatformSession {
       case FIRMWARE:
         events.push(["firmware", JSON.parse(b.str())]);
         break;
+      case DIGEST: {
+        const generation = b.f64(), kind = b.u8(), name = b.str(), image = new Uint8Array(b.bytes());
+        digest(name, image).then((d) => {
+          if (this.closed) return;
+          if (typeof d === "string") this.run(DIGESTED, generation, d, undefined, Uint8Array.of(kind));
+          else this.run(DIGESTED, generation, "", "null", Uint8Array.of(kind, ...d));
+        });
+        break;
+      }
       case INSTALL: {
         const generation = b.f64(), info = JSON.parse(b.str()) as PackageInfo, image = b.bytes().slice();
         const installer = this.installers.get(info.kind);

@@ -320,8 +320,8 @@ impl ThingsBoardDevice {
         }
     }
 
-    /// What the updaters tell: firmware events to their listeners, images to their installers,
-    /// errors to the device's error listeners. Listeners run with no borrow held.
+    /// What the updaters tell: firmware events to their listeners, images to digest (SHA-2) and to
+    /// install, errors to the device's error listeners. Listeners run with no borrow held.
     fn updater_events(&self) {
         loop {
             let next = {
@@ -335,6 +335,21 @@ impl ThingsBoardDevice {
             match event {
                 UpdaterEvent::Firmware(e) => listeners.iter().for_each(|l| l(&e)),
                 UpdaterEvent::Error(e) => self.emit_error(e),
+                // SHA-2 here, with the `sha2` crate: the pure updater leaves it to its shell.
+                UpdaterEvent::Digest { generation, algorithm, image, .. } => {
+                    let result = algorithm.sha2(&image).ok_or_else(|| format!("{} is not SHA-2", algorithm.name()));
+                    let device = self.clone();
+                    spawn_local(async move {
+                        {
+                            let mut guard = device.state.borrow_mut();
+                            let s = &mut *guard;
+                            if let Some(slot) = s.updaters.iter_mut().find(|slot| slot.id == id) {
+                                slot.updater.digested(&mut s.core, now_ms(), generation, result);
+                            }
+                        }
+                        device.drive();
+                    });
+                }
                 UpdaterEvent::Install { generation, package, image } => {
                     let device = self.clone();
                     spawn_local(async move {

@@ -51,12 +51,13 @@ impl ChecksumAlgorithm {
         hex(self.digest(data).iter())
     }
 
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
+    /// The digest, computed here for MD5, CRC32 and Murmur3. SHA-2 is the shell's to compute (the
+    /// browser's SubtleCrypto, or [`Self::sha2`] in Rust), which keeps 10 KB of SHA-2 out of the npm
+    /// package's wasm: `None`, and an update asks its shell (`UpdateStep::Digest`).
+    pub fn digest_here(self, data: &[u8]) -> Option<Vec<u8>> {
+        Some(match self {
             Self::Md5 => Md5::digest(data).to_vec(),
-            Self::Sha256 => Sha256::digest(data).to_vec(),
-            Self::Sha384 => Sha384::digest(data).to_vec(),
-            Self::Sha512 => Sha512::digest(data).to_vec(),
+            Self::Sha256 | Self::Sha384 | Self::Sha512 => return None,
             Self::Crc32 => crc32(data).to_le_bytes().to_vec(),
             Self::Murmur3_32 => {
                 murmur3::murmur3_32(&mut std::io::Cursor::new(data), 0).unwrap_or(0).to_le_bytes().to_vec()
@@ -65,13 +66,41 @@ impl ChecksumAlgorithm {
             Self::Murmur3_128 => {
                 murmur3::murmur3_x64_128(&mut std::io::Cursor::new(data), 0).unwrap_or(0).to_le_bytes().to_vec()
             }
+        })
+    }
+
+    /// A SHA-2 digest, as a Rust shell computes it for `UpdateStep::Digest`; `None` for the others.
+    pub fn sha2(self, data: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Self::Sha256 => Some(Sha256::digest(data).to_vec()),
+            Self::Sha384 => Some(Sha384::digest(data).to_vec()),
+            Self::Sha512 => Some(Sha512::digest(data).to_vec()),
+            _ => None,
         }
+    }
+
+    /// The name SubtleCrypto's `digest` takes for a SHA-2 algorithm.
+    pub fn subtle_name(self) -> Option<&'static str> {
+        match self {
+            Self::Sha256 => Some("SHA-256"),
+            Self::Sha384 => Some("SHA-384"),
+            Self::Sha512 => Some("SHA-512"),
+            _ => None,
+        }
+    }
+
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        self.digest_here(data).or_else(|| self.sha2(data)).unwrap_or_default()
     }
 
     /// Compares with the server's checksum, case-insensitively. For CRC32 and Murmur3 the
     /// big-endian spelling is accepted too, since tools other than ThingsBoard print it that way.
     pub fn verify(self, data: &[u8], expected: &str) -> Result<(), ThingsBoardError> {
-        let digest = self.digest(data);
+        self.matches(&self.digest(data), expected)
+    }
+
+    /// [`Self::verify`] for a digest computed already (by the shell, for SHA-2).
+    pub fn matches(self, digest: &[u8], expected: &str) -> Result<(), ThingsBoardError> {
         let actual = hex(digest.iter());
         let expected_lc = expected.trim().to_ascii_lowercase();
         let byte_order_free = matches!(self, Self::Crc32 | Self::Murmur3_32 | Self::Murmur3_128);
@@ -173,6 +202,21 @@ mod tests {
             ChecksumAlgorithm::Md5.verify(FOX, "d619a442351dd86b82b62b379d7d109e").is_err(),
             "MD5 has no byte order"
         );
+    }
+
+    // SHA-2 is the shell's: none here, the Rust shell's digest, and the names SubtleCrypto takes.
+    #[test]
+    fn sha2_is_left_to_the_shell_and_the_rest_is_computed_here() {
+        for alg in ChecksumAlgorithm::ALL {
+            let sha2 = matches!(alg, ChecksumAlgorithm::Sha256 | ChecksumAlgorithm::Sha384 | ChecksumAlgorithm::Sha512);
+            assert_eq!(alg.digest_here(FOX).is_none(), sha2, "{alg:?}");
+            assert_eq!(alg.sha2(FOX).is_some(), sha2, "{alg:?}");
+            assert_eq!(alg.subtle_name().is_some(), sha2, "{alg:?}");
+            let digest = alg.digest_here(FOX).or_else(|| alg.sha2(FOX)).unwrap();
+            assert_eq!(alg.matches(&digest, &alg.hex(FOX)), Ok(()), "{alg:?}");
+        }
+        let names: Vec<_> = ChecksumAlgorithm::ALL.iter().filter_map(|a| a.subtle_name()).collect();
+        assert_eq!(names, ["SHA-256", "SHA-384", "SHA-512"]);
     }
 
     #[test]

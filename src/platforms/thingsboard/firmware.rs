@@ -180,8 +180,9 @@ impl Download {
         }
     }
 
-    /// Checks size and checksum; on success the image is handed over.
-    pub fn finish(self) -> Result<Vec<u8>, ThingsBoardError> {
+    /// Checks the size; the image is handed over with the checksum it must still match (the
+    /// update's to check: SHA-2 digests are the shell's to compute).
+    pub fn finish(self) -> Result<Image, ThingsBoardError> {
         if let Some(size) = self.info.size {
             if self.data.len() as u64 != size {
                 return Err(ThingsBoardError::Firmware(format!(
@@ -190,11 +191,16 @@ impl Download {
                 )));
             }
         }
-        if let Some(expected) = &self.info.checksum {
-            self.info.algorithm.verify(&self.data, expected)?;
-        }
-        Ok(self.data)
+        Ok(Image { bytes: self.data, checksum: self.info.checksum.map(|c| (self.info.algorithm, c)) })
     }
+}
+
+/// A downloaded package's bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub bytes: Vec<u8>,
+    /// The server's checksum and its algorithm, when it gave one.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
 }
 
 #[cfg(test)]
@@ -268,7 +274,7 @@ mod tests {
         }
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[1], DownloadStep::Progress { received: 16_384, total: Some(20_000), index: 1 });
-        assert_eq!(d.finish().unwrap(), image);
+        assert_eq!(d.finish().unwrap().bytes, image);
     }
 
     #[test]
@@ -277,7 +283,7 @@ mod tests {
             Download::new(PackageInfo { size: None, checksum: None, ..info(None, b"", ChecksumAlgorithm::Md5) }, 1, 4);
         assert!(matches!(d.accept(0, b"abcd").unwrap(), DownloadStep::Progress { .. }));
         assert_eq!(d.accept(1, b"").unwrap(), DownloadStep::Complete);
-        assert_eq!(d.finish().unwrap(), b"abcd");
+        assert_eq!(d.finish().unwrap(), Image { bytes: b"abcd".to_vec(), checksum: None });
     }
 
     #[test]
@@ -289,7 +295,8 @@ mod tests {
         let mut tail = image[64..].to_vec();
         tail[0] ^= 0xFF;
         assert_eq!(d.accept(1, &tail).unwrap(), DownloadStep::Complete);
-        assert_eq!(d.finish().unwrap_err().code(), "TB_CHECKSUM_MISMATCH");
+        let Image { bytes, checksum: Some((algorithm, expected)) } = d.finish().unwrap() else { panic!("no checksum") };
+        assert_eq!(algorithm.verify(&bytes, &expected).unwrap_err().code(), "TB_CHECKSUM_MISMATCH");
 
         let mut d = Download::new(info(Some(10), &image[..10], ChecksumAlgorithm::Md5), 1, 64);
         assert!(d.accept(0, &image[..20]).is_err(), "more than fw_size");
@@ -304,6 +311,6 @@ mod tests {
         let mut d = Download::new(info(None, &image, ChecksumAlgorithm::Sha512), 9, 0);
         assert_eq!(d.next_request().1, "0");
         assert_eq!(d.accept(0, &image).unwrap(), DownloadStep::Complete);
-        assert_eq!(d.finish().unwrap().len(), 300);
+        assert_eq!(d.finish().unwrap().bytes.len(), 300);
     }
 }

@@ -1,5 +1,6 @@
 //! One firmware or software update, pure (docs/platforms/thingsboard.md#firmware, flow A(2)): report
-//! DOWNLOADING, fetch the chunks in order, DOWNLOADED, verify size and checksum, VERIFIED, UPDATING,
+//! DOWNLOADING, fetch the chunks in order, DOWNLOADED, verify size and checksum (a SHA-2 digest
+//! computed by the shell), VERIFIED, UPDATING,
 //! hand the image to the installer, UPDATED with the new current version, or FAILED with `fw_error`
 //! at the first thing that went wrong. A lost connection ends it without a report (nothing could
 //! carry one). Each input returns the next step for the shell to carry out.
@@ -8,8 +9,9 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
+use super::checksum::ChecksumAlgorithm;
 use super::error::ThingsBoardError;
-use super::firmware::{state_telemetry, Download, DownloadStep, FirmwareState, PackageInfo};
+use super::firmware::{state_telemetry, Download, DownloadStep, FirmwareState, Image, PackageInfo};
 use super::topics::PackageKind;
 use crate::json::{ToJson, Writer};
 
@@ -51,6 +53,9 @@ pub enum UpdateStep {
     Report { telemetry: Value },
     /// Ask for chunk `index` of download `request_id`, then call `chunk`.
     RequestChunk { request_id: u32, index: u32, chunk_size: usize },
+    /// Compute `algorithm`'s digest of the image (SHA-2: the shell's, see
+    /// `ChecksumAlgorithm::digest_here`), then call `digested`.
+    Digest { algorithm: ChecksumAlgorithm, image: Vec<u8> },
     /// Hand the verified image to the installer, then call `installed`.
     Install { image: Vec<u8> },
     /// The update ended; with `Ok`, the package is the current one.
@@ -62,6 +67,12 @@ enum Stage {
     Downloading,
     Fetching,
     Downloaded,
+    /// Waiting for the shell's digest of the image, to compare with the server's checksum.
+    Digesting {
+        image: Vec<u8>,
+        algorithm: ChecksumAlgorithm,
+        expected: String,
+    },
     Verified(Vec<u8>),
     Updating(Vec<u8>),
     Installing,
@@ -113,13 +124,25 @@ impl UpdateFlow {
             Stage::Updating(_) => (FirmwareState::Updating, None),
             Stage::Updated => (FirmwareState::Updated, None),
             Stage::Failed(e) => (FirmwareState::Failed, Some(e.to_string())),
-            Stage::Fetching | Stage::Installing | Stage::Over => return UpdateStep::Done(Ok(())),
+            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Over => {
+                return UpdateStep::Done(Ok(()))
+            }
         };
         self.events.push_back(FirmwareEvent::State { kind: self.info.kind, state, error });
         match stage {
             Stage::Downloading => self.next_chunk(),
             Stage::Downloaded => match self.download.take().map(Download::finish) {
-                Some(Ok(image)) => self.report(Stage::Verified(image), FirmwareState::Verified, None),
+                Some(Ok(Image { bytes, checksum: None })) => self.verified(bytes),
+                Some(Ok(Image { bytes, checksum: Some((algorithm, expected)) })) => {
+                    match algorithm.digest_here(&bytes) {
+                        Some(digest) => self.check(bytes, algorithm, &digest, &expected),
+                        None => {
+                            let step = UpdateStep::Digest { algorithm, image: bytes.clone() };
+                            self.stage = Stage::Digesting { image: bytes, algorithm, expected };
+                            step
+                        }
+                    }
+                }
                 Some(Err(e)) => self.fail(e),
                 None => self.fail(ThingsBoardError::Firmware("the download is gone".into())),
             },
@@ -130,8 +153,32 @@ impl UpdateFlow {
             }
             Stage::Updated => UpdateStep::Done(Ok(())),
             Stage::Failed(e) => UpdateStep::Done(Err(e)),
-            Stage::Fetching | Stage::Installing | Stage::Over => UpdateStep::Done(Ok(())),
+            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Over => UpdateStep::Done(Ok(())),
         }
+    }
+
+    /// The shell's answer to `Digest`: the image's digest, or why it could not compute one.
+    pub fn digested(&mut self, result: Result<Vec<u8>, String>) -> UpdateStep {
+        let Stage::Digesting { image, algorithm, expected } = std::mem::replace(&mut self.stage, Stage::Over) else {
+            return UpdateStep::Done(Ok(()));
+        };
+        match result {
+            Ok(digest) => self.check(image, algorithm, &digest, &expected),
+            Err(message) => {
+                self.fail(ThingsBoardError::Firmware(format!("no {} digest of the image: {message}", algorithm.name())))
+            }
+        }
+    }
+
+    fn check(&mut self, image: Vec<u8>, algorithm: ChecksumAlgorithm, digest: &[u8], expected: &str) -> UpdateStep {
+        match algorithm.matches(digest, expected) {
+            Ok(()) => self.verified(image),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn verified(&mut self, image: Vec<u8>) -> UpdateStep {
+        self.report(Stage::Verified(image), FirmwareState::Verified, None)
     }
 
     /// The answer to the last `RequestChunk`.

@@ -1,11 +1,13 @@
 //! Firmware or software updates on one device, pure (docs/platforms/thingsboard.md#firmware): the
 //! shared attributes announce a package, `UpdateDecisions` says whether to take it, and each
 //! update's `UpdateFlow` runs through the device session's operations (state reports as telemetry,
-//! chunk requests); the verified image goes to the shell's installer. A newer package supersedes
+//! chunk requests); a SHA-2 digest of the image is the shell's to compute, and the verified image
+//! goes to the shell's installer. A newer package supersedes
 //! the update in progress: the old one's outcomes are dropped. Time is the session's input.
 
 use std::collections::VecDeque;
 
+use super::checksum::ChecksumAlgorithm;
 use super::error::ThingsBoardError;
 use super::firmware::{current_telemetry, requested_keys, PackageInfo};
 use super::session::{DeviceSession, OpId, Outcome};
@@ -18,6 +20,14 @@ use crate::supervisor::Millis;
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdaterEvent {
     Firmware(FirmwareEvent),
+    /// Compute `algorithm`'s digest of this image of `package` (SHA-2: the browser's SubtleCrypto,
+    /// or `ChecksumAlgorithm::sha2`), then call `digested` with `generation`.
+    Digest {
+        generation: u64,
+        package: PackageInfo,
+        algorithm: ChecksumAlgorithm,
+        image: Vec<u8>,
+    },
     /// Install this verified image of `package`, then call `installed` with `generation`.
     Install {
         generation: u64,
@@ -32,6 +42,7 @@ pub enum UpdaterEvent {
 enum Waiting {
     Report(OpId),
     Chunk(OpId),
+    Digest,
     Install,
 }
 
@@ -131,6 +142,22 @@ impl Updater {
         true
     }
 
+    /// The shell's digest for update `generation`, or why it has none.
+    pub fn digested(
+        &mut self,
+        session: &mut DeviceSession,
+        now: Millis,
+        generation: u64,
+        result: Result<Vec<u8>, String>,
+    ) {
+        let Some(update) = self.update.as_mut().filter(|u| u.generation == generation) else { return };
+        if update.waiting != Waiting::Digest {
+            return;
+        }
+        let step = update.flow.digested(result);
+        self.step(session, now, step);
+    }
+
     /// The installer of update `generation` finished.
     pub fn installed(&mut self, session: &mut DeviceSession, now: Millis, generation: u64, result: Result<(), String>) {
         let Some(update) = self.update.as_mut().filter(|u| u.generation == generation) else { return };
@@ -164,6 +191,11 @@ impl Updater {
                         Ok(op) => return update.waiting = Waiting::Chunk(op),
                         Err(e) => update.flow.chunk(Err(e)),
                     }
+                }
+                UpdateStep::Digest { algorithm, image } => {
+                    update.waiting = Waiting::Digest;
+                    let (generation, package) = (update.generation, update.package.clone());
+                    return self.events.push_back(UpdaterEvent::Digest { generation, package, algorithm, image });
                 }
                 UpdateStep::Install { image } => {
                     update.waiting = Waiting::Install;
