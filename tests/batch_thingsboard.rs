@@ -44,6 +44,10 @@ impl Reader<'_> {
                 let (generation, kind, name, image) = (self.f64(), self.u8(), self.str(), self.bytes().to_vec());
                 format!("digest #{generation} kind={kind} {name} {image:?}")
             }
+            13 => {
+                let (generation, kind, error) = (self.f64(), self.u8(), self.error());
+                format!("describe #{generation} kind={kind} {error}")
+            }
             11 => match self.u8() {
                 1 => format!("provisioned {}", self.str()),
                 _ => format!("provisioned failed {}", self.error()),
@@ -305,8 +309,8 @@ fn firmware_updates_start_by_subscribing_and_asking_for_the_package() {
 
 /// A firmware update of `[1, 2, 3]` in chunks of 2 bytes with an `algorithm` checksum: every
 /// publish acknowledged, every chunk request answered, each digest the core asks for answered by
-/// `digest`, the image installed. Returns the `fw_state` reports with their `fw_error`, and every
-/// record.
+/// `digest`, the image installed, a failure's words given as "words of" its code. Returns
+/// the `fw_state` reports with their `fw_error`, and every record.
 fn firmware_update(
     algorithm: &str,
     digest: impl Fn(&str, &[u8]) -> Result<Vec<u8>, String>,
@@ -353,6 +357,10 @@ fn firmware_update(
                     }
                     Err(e) => s.lines(op::DIGESTED, generation.parse().unwrap(), &e, None, &[0]),
                 });
+            } else if let Some(rest) = line.strip_prefix("describe #") {
+                let (generation, rest) = rest.split_once(" kind=0 ").unwrap();
+                let words = format!("words of {}", rest.split('(').next().unwrap());
+                next.extend(s.lines(op::DESCRIBED, generation.parse().unwrap(), &words, None, &[0]));
             } else if let Some(rest) = line.strip_prefix("install #") {
                 assert!(rest.ends_with("[1, 2, 3]"), "{rest}");
                 next.extend(s.lines(
@@ -408,14 +416,16 @@ fn a_sha2_checksum_is_compared_with_the_digest_the_shell_computes() {
 
     let (states, log) =
         firmware_update("SHA512", |_, image: &[u8]| Ok(ChecksumAlgorithm::Sha512.sha2(&image[1..]).unwrap()));
-    assert_eq!(states.len(), 2, "{log:#?}");
-    assert!(states[1].starts_with("FAILED: checksum mismatch (SHA512): expected "), "{states:?}");
+    assert_eq!(states, ["DOWNLOADED", "FAILED: words of TB_CHECKSUM_MISMATCH"], "{log:#?}");
+    let described: Vec<_> = log.iter().filter(|l| l.starts_with("describe #")).collect();
+    assert_eq!(described.len(), 1, "{log:#?}");
+    assert!(described[0].starts_with("describe #1 kind=0 TB_CHECKSUM_MISMATCH(\"SHA512\", \""), "{described:?}");
     assert!(!log.iter().any(|l| l.starts_with("install #")), "{log:#?}");
 
     let (states, log) = firmware_update("SHA384", |_, _| Err("not a secure context".into()));
+    assert_eq!(states, ["DOWNLOADED", "FAILED: words of TB_FIRMWARE_ERROR"], "{log:#?}");
     assert_eq!(
-        states,
-        ["DOWNLOADED", "FAILED: firmware: no SHA384 digest of the image: not a secure context"],
-        "{log:#?}"
+        log.iter().filter(|l| l.starts_with("describe #")).collect::<Vec<_>>(),
+        ["describe #1 kind=0 TB_FIRMWARE_ERROR(\"no SHA384 digest of the image: not a secure context\")"]
     );
 }

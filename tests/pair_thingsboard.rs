@@ -394,6 +394,8 @@ fn run_update(
             // The shell's SHA-2, as the Rust client computes it.
             UpdateStep::Digest { algorithm, image } => flow.digested(Ok(algorithm.sha2(&image).unwrap())),
             UpdateStep::Install { .. } => flow.installed(install.clone()),
+            // The words of the failure, as the Rust client gives them: its `Display`.
+            UpdateStep::Describe { error } => flow.described(error.to_string()),
         };
     }
 }

@@ -109,6 +109,9 @@ pub mod op {
     /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, then the image's digest; `json`
     /// "null" when the digest was computed, or none and `text` why not.
     pub const DIGESTED: u8 = 35;
+    /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, `text`: the words of the error
+    /// that failed it (for `fw_error`).
+    pub const DESCRIBED: u8 = 36;
 }
 
 /// Record tags, shared with `npm/src/thingsboard/`.
@@ -138,6 +141,9 @@ pub mod tag {
     /// Digest: the update's generation, its kind (0 fw, 1 sw), SubtleCrypto's name of the algorithm
     /// (`SHA-256`, ...), the image; report `DIGESTED`.
     pub const DIGEST: u8 = 12;
+    /// Describe: the update's generation, its kind (0 fw, 1 sw), the error that failed it; report
+    /// its words with `DESCRIBED`.
+    pub const DESCRIBE: u8 = 13;
     pub use crate::batch::{RETURN, THROW};
 }
 
@@ -405,6 +411,13 @@ impl Device {
                 }
                 return Ok(());
             }
+            op::DESCRIBED => {
+                let kind = if c.bytes.first() == Some(&1) { PackageKind::Sw } else { PackageKind::Fw };
+                for u in self.updaters.iter_mut().filter(|u| u.kind() == kind) {
+                    u.described(s, now, c.n as u64, c.text.to_owned());
+                }
+                return Ok(());
+            }
             op::DIGESTED => {
                 let (kind, digest) = c.bytes.split_first().map_or((0, &[][..]), |(k, d)| (*k, d));
                 let result = if c.json.is_some() { Ok(digest.to_vec()) } else { Err(c.text.to_owned()) };
@@ -515,6 +528,10 @@ impl Device {
                         let kind = u8::from(package.kind == PackageKind::Sw);
                         let name = algorithm.subtle_name().unwrap_or_default();
                         b.u8(tag::DIGEST).f64(generation as f64).u8(kind).str(name).bytes(&image)
+                    }
+                    UpdaterEvent::Describe { generation, package, error } => {
+                        let kind = u8::from(package.kind == PackageKind::Sw);
+                        b.u8(tag::DESCRIBE).f64(generation as f64).u8(kind).error(&error)
                     }
                     UpdaterEvent::Install { generation, package, image } => {
                         b.u8(tag::INSTALL).f64(generation as f64).str(&package.to_json_text()).bytes(&image)

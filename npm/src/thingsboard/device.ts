@@ -2,7 +2,8 @@
 // (`ThingsBoardCore`, src/batch/thingsboard.rs) holds every rule: the device session (requests and
 // their timeouts, pacing, lazy subscriptions, RPC both ways, the gateway API), the firmware updater
 // and provisioning. This file carries its batches out and runs the caller's RPC handlers and firmware
-// installer, and SHA-2 digests of firmware images (SubtleCrypto), when the core asks.
+// installer, SHA-2 digests of firmware images (SubtleCrypto) and the words of a failed update's error,
+// when the core asks.
 import { ThingsBoardCore } from "#thingsboard";
 import type { Batch } from "../batch.js";
 import { MqttClient } from "../client.js";
@@ -23,9 +24,9 @@ const CONNECT = 0, LOGIN_FAILED = 1, CONNECTED = 2, TELEMETRY = 3, ATTRIBUTES = 
   MESSAGE = 13, SUBSCRIBED = 14, PUBLISHED = 15, PUBLISH_FAILED = 16, HANDLE_TIMEOUT = 17, CLOSE = 18, MIRROR = 19,
   LIMITS = 20, FILTERS = 21, START_FIRMWARE = 22, INSTALLED = 23, CONNECT_DEVICE = 24, DISCONNECT_DEVICE = 25,
   DEVICE_TELEMETRY = 26, DEVICE_ATTRIBUTES = 27, DEVICE_REQUEST_ATTRIBUTES = 28, SUBSCRIBE_DEVICE_ATTRIBUTES = 29,
-  ENABLE_DEVICE_RPC = 30, DEVICE_RPC_REPLY = 31, DEVICES = 32, PROVISION = 33, STATE = 34, DIGESTED = 35;
+  ENABLE_DEVICE_RPC = 30, DEVICE_RPC_REPLY = 31, DEVICES = 32, PROVISION = 33, STATE = 34, DIGESTED = 35, DESCRIBED = 36;
 const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_ATTRIBUTES_CHANGED = 6, DEVICE_RPC = 7,
-  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12;
+  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13;
 const utf8 = new TextEncoder();
 
 type Handler = (...args: never[]) => unknown;
@@ -130,6 +131,15 @@ class Session extends PlatformSession {
           if (this.closed) return;
           if (typeof d === "string") this.run(DIGESTED, generation, d, undefined, Uint8Array.of(kind));
           else this.run(DIGESTED, generation, "", "null", Uint8Array.of(kind, ...d));
+        });
+        break;
+      }
+      case DESCRIBE: {
+        // The words of the error that failed an update, from the message table, for `fw_error`;
+        // handed back after this batch, as every answer the updater waits for.
+        const generation = b.f64(), kind = b.u8(), words = b.error().message;
+        queueMicrotask(() => {
+          if (!this.closed) this.run(DESCRIBED, generation, words, undefined, Uint8Array.of(kind));
         });
         break;
       }

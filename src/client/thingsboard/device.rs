@@ -321,7 +321,7 @@ impl ThingsBoardDevice {
     }
 
     /// What the updaters tell: firmware events to their listeners, images to digest (SHA-2) and to
-    /// install, errors to the device's error listeners. Listeners run with no borrow held.
+    /// install, failures to put in words, errors to the device's error listeners. Listeners run with no borrow held.
     fn updater_events(&self) {
         loop {
             let next = {
@@ -338,34 +338,45 @@ impl ThingsBoardDevice {
                 // SHA-2 here, with the `sha2` crate: the pure updater leaves it to its shell.
                 UpdaterEvent::Digest { generation, algorithm, image, .. } => {
                     let result = algorithm.sha2(&image).ok_or_else(|| format!("{} is not SHA-2", algorithm.name()));
-                    let device = self.clone();
-                    spawn_local(async move {
-                        {
-                            let mut guard = device.state.borrow_mut();
-                            let s = &mut *guard;
-                            if let Some(slot) = s.updaters.iter_mut().find(|slot| slot.id == id) {
-                                slot.updater.digested(&mut s.core, now_ms(), generation, result);
-                            }
-                        }
-                        device.drive();
+                    self.answer_updater(id, async move {
+                        move |u: &mut Updater, core: &mut DeviceSession, now| u.digested(core, now, generation, result)
+                    });
+                }
+                // The words of the error that failed an update, for `fw_error`: its `Display`.
+                UpdaterEvent::Describe { generation, error, .. } => {
+                    let words = error.to_string();
+                    self.answer_updater(id, async move {
+                        move |u: &mut Updater, core: &mut DeviceSession, now| u.described(core, now, generation, words)
                     });
                 }
                 UpdaterEvent::Install { generation, package, image } => {
-                    let device = self.clone();
-                    spawn_local(async move {
+                    self.answer_updater(id, async move {
                         let result = installer(package, image).await;
-                        {
-                            let mut guard = device.state.borrow_mut();
-                            let s = &mut *guard;
-                            if let Some(slot) = s.updaters.iter_mut().find(|slot| slot.id == id) {
-                                slot.updater.installed(&mut s.core, now_ms(), generation, result);
-                            }
-                        }
-                        device.drive();
+                        move |u: &mut Updater, core: &mut DeviceSession, now| u.installed(core, now, generation, result)
                     });
                 }
             }
         }
+    }
+
+    /// What updater `id` waits for (a digest, words, an install) comes back: once `answer` has it,
+    /// the updater takes it and the device drives on. Never within the drive that asked.
+    fn answer_updater<F>(&self, id: u64, answer: impl Future<Output = F> + 'static)
+    where
+        F: FnOnce(&mut Updater, &mut DeviceSession, u64) + 'static,
+    {
+        let device = self.clone();
+        spawn_local(async move {
+            let take = answer.await;
+            {
+                let mut guard = device.state.borrow_mut();
+                let s = &mut *guard;
+                if let Some(slot) = s.updaters.iter_mut().find(|slot| slot.id == id) {
+                    take(&mut slot.updater, &mut s.core, now_ms());
+                }
+            }
+            device.drive();
+        });
     }
 
     pub(crate) async fn ensure_subscribed(&self, filter: &str) -> Result<(), ThingsBoardError> {

@@ -2,7 +2,7 @@
 //! DOWNLOADING, fetch the chunks in order, DOWNLOADED, verify size and checksum (a SHA-2 digest
 //! computed by the shell), VERIFIED, UPDATING,
 //! hand the image to the installer, UPDATED with the new current version, or FAILED with `fw_error`
-//! at the first thing that went wrong. A lost connection ends it without a report (nothing could
+//! (the error in the shell's words) at the first thing that went wrong. A lost connection ends it without a report (nothing could
 //! carry one). Each input returns the next step for the shell to carry out.
 
 use std::collections::VecDeque;
@@ -58,6 +58,9 @@ pub enum UpdateStep {
     Digest { algorithm: ChecksumAlgorithm, image: Vec<u8> },
     /// Hand the verified image to the installer, then call `installed`.
     Install { image: Vec<u8> },
+    /// Put the error that failed the update in words (the shell's: its message table in the npm
+    /// package, `Display` in Rust), then call `described`; they go to the server as `fw_error`.
+    Describe { error: ThingsBoardError },
     /// The update ended; with `Ok`, the package is the current one.
     Done(Result<(), ThingsBoardError>),
 }
@@ -77,7 +80,10 @@ enum Stage {
     Updating(Vec<u8>),
     Installing,
     Updated,
-    Failed(ThingsBoardError),
+    /// Failed, waiting for the error's words.
+    Describing(ThingsBoardError),
+    /// Failed, the error and its words.
+    Failed(ThingsBoardError, String),
     Over,
 }
 
@@ -123,8 +129,8 @@ impl UpdateFlow {
             Stage::Verified(_) => (FirmwareState::Verified, None),
             Stage::Updating(_) => (FirmwareState::Updating, None),
             Stage::Updated => (FirmwareState::Updated, None),
-            Stage::Failed(e) => (FirmwareState::Failed, Some(e.to_string())),
-            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Over => {
+            Stage::Failed(_, words) => (FirmwareState::Failed, Some(words.clone())),
+            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Describing(_) | Stage::Over => {
                 return UpdateStep::Done(Ok(()))
             }
         };
@@ -152,8 +158,10 @@ impl UpdateFlow {
                 UpdateStep::Install { image }
             }
             Stage::Updated => UpdateStep::Done(Ok(())),
-            Stage::Failed(e) => UpdateStep::Done(Err(e)),
-            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Over => UpdateStep::Done(Ok(())),
+            Stage::Failed(e, _) => UpdateStep::Done(Err(e)),
+            Stage::Fetching | Stage::Digesting { .. } | Stage::Installing | Stage::Describing(_) | Stage::Over => {
+                UpdateStep::Done(Ok(()))
+            }
         }
     }
 
@@ -240,10 +248,20 @@ impl UpdateFlow {
         }
     }
 
+    /// The update failed: its words are the shell's to give (`Describe`), then FAILED is reported.
     fn fail(&mut self, error: ThingsBoardError) -> UpdateStep {
         self.download = None;
-        let text = error.to_string();
-        self.report(Stage::Failed(error), FirmwareState::Failed, Some(&text))
+        self.stage = Stage::Describing(error.clone());
+        UpdateStep::Describe { error }
+    }
+
+    /// The shell's words for the error that failed the update.
+    pub fn described(&mut self, words: String) -> UpdateStep {
+        let Stage::Describing(error) = std::mem::replace(&mut self.stage, Stage::Over) else {
+            return UpdateStep::Done(Ok(()));
+        };
+        let fw_error = words.clone();
+        self.report(Stage::Failed(error, words), FirmwareState::Failed, Some(&fw_error))
     }
 
     fn report(&mut self, stage: Stage, state: FirmwareState, error: Option<&str>) -> UpdateStep {

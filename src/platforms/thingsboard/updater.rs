@@ -34,6 +34,13 @@ pub enum UpdaterEvent {
         package: PackageInfo,
         image: Vec<u8>,
     },
+    /// Put the error that failed update `generation` in words (for `fw_error`), then call
+    /// `described`.
+    Describe {
+        generation: u64,
+        package: PackageInfo,
+        error: ThingsBoardError,
+    },
     /// Something outside any call went wrong: an unreadable announcement, a failed update.
     Error(ThingsBoardError),
 }
@@ -44,6 +51,7 @@ enum Waiting {
     Chunk(OpId),
     Digest,
     Install,
+    Words,
 }
 
 struct Update {
@@ -158,6 +166,16 @@ impl Updater {
         self.step(session, now, step);
     }
 
+    /// The shell's words for the error that failed update `generation`.
+    pub fn described(&mut self, session: &mut DeviceSession, now: Millis, generation: u64, words: String) {
+        let Some(update) = self.update.as_mut().filter(|u| u.generation == generation) else { return };
+        if update.waiting != Waiting::Words {
+            return;
+        }
+        let step = update.flow.described(words);
+        self.step(session, now, step);
+    }
+
     /// The installer of update `generation` finished.
     pub fn installed(&mut self, session: &mut DeviceSession, now: Millis, generation: u64, result: Result<(), String>) {
         let Some(update) = self.update.as_mut().filter(|u| u.generation == generation) else { return };
@@ -196,6 +214,11 @@ impl Updater {
                     update.waiting = Waiting::Digest;
                     let (generation, package) = (update.generation, update.package.clone());
                     return self.events.push_back(UpdaterEvent::Digest { generation, package, algorithm, image });
+                }
+                UpdateStep::Describe { error } => {
+                    update.waiting = Waiting::Words;
+                    let (generation, package) = (update.generation, update.package.clone());
+                    return self.events.push_back(UpdaterEvent::Describe { generation, package, error });
                 }
                 UpdateStep::Install { image } => {
                     update.waiting = Waiting::Install;
