@@ -81,9 +81,14 @@ impl Shell {
 
     fn login(&mut self, options: Value) -> (Value, String) {
         let b = self.run(op::LOGIN, 0.0, "", None, &plain(&options));
-        assert_eq!(read(&b), ["return"], "login refused");
-        let mut r = Reader { bytes: &b, at: 9 };
-        (serde_json::from_str(&r.str()).unwrap(), r.str())
+        let (plug, rest) = returns(b, |r| r.str());
+        assert_eq!(rest, Vec::<String>::new(), "login refused");
+        (self.connection(), plug)
+    }
+
+    /// The connection the last command asked the shell to open, as the generic client's options.
+    fn connection(&mut self) -> Value {
+        serde_json::from_str(&self.core.take_connection().expect("a connection").options_json()).unwrap()
     }
 }
 
@@ -286,8 +291,9 @@ fn an_enrollment_connects_subscribes_and_ends_with_the_credentials() {
     let mut s = Shell::new();
     let options = plain(&json!({"model": "DEMO-MODEL", "hwid": "HW-9", "name": "Pump", "pass": "demo-pass"}));
     let b = s.run(op::ENROLL_THING, 0.0, "", None, &options);
-    let (client, rest) = returns(b, |r| serde_json::from_str::<Value>(&r.str()).unwrap());
+    let ((), rest) = returns(b, |_| ());
     assert_eq!(rest, ["deadline 11000"]);
+    let client = s.connection();
     assert_eq!(
         (&client["clientId"], &client["username"], &client["password"], &client["reconnect"]),
         (&json!("HW-9/Pump"), &json!(""), &json!(""), &json!({"enabled": false}))
@@ -411,8 +417,8 @@ fn a_controller_enrolls_and_a_refused_subscription_fails_an_enrollment() {
     let controller = plain(
         &json!({"model": "M", "thingHwid": "T1", "pass": "p", "controllerHwid": "C1", "controllerName": "Panel"}),
     );
-    let (client, _) = returns(s.run(op::ENROLL_CONTROLLER, 0.0, "", None, &controller), |r| r.str());
-    assert!(client.contains("\"clientId\":\"C1/Panel\""), "{client}");
+    returns(s.run(op::ENROLL_CONTROLLER, 0.0, "", None, &controller), |_| ());
+    assert_eq!(s.connection()["clientId"], json!("C1/Panel"));
     assert_eq!(s.lines(op::STATE, 0.0, "connected", &[]), ["deadline 11000", "subscribe M/ctrl/T1/p"]);
     assert_eq!(
         s.lines(op::MESSAGE, 0.0, "M/ctrl/T1/p", br#"{"id":"dev-000000000000000000000007","auth":"c"}"#),

@@ -76,6 +76,22 @@ function connectionState(b: Batch): ConnectionState {
 
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 
+/** Builds a client's core (a `ClientCore`: its type stays out of the declarations) for a connection
+ *  a platform's core asked for (`ThingsBoardCore.client`, ...). */
+export type CoreFor = (seed: number, mayDefer: boolean) => object;
+let adopting: CoreFor | null = null;
+
+/** The `MqttClient` of a platform class: its core comes from the platform's core, which read the
+ *  options itself, so a platform entry's wasm has no reader of `MqttClientOptions`. */
+export function platformClient(url: string, core: CoreFor): MqttClient {
+  adopting = core;
+  try {
+    return new MqttClient(url);
+  } finally {
+    adopting = null;
+  }
+}
+
 /** An MQTT 3.1.1 / 5 client over one browser WebSocket. */
 export class MqttClient {
   readonly url: string;
@@ -103,7 +119,9 @@ export class MqttClient {
   constructor(url: string, options?: MqttClientOptions) {
     this.url = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
-    this.#core = call(() => new ClientCore(url, plain(options, "options", false, ["will.payload"]), seed, usesWorker()));
+    const adopt = adopting;
+    this.#core = call(() =>
+      adopt ? (adopt(seed, usesWorker()) as ClientCore) : new ClientCore(url, plain(options, "options", false, ["will.payload"]), seed, usesWorker()));
     const settings = new Batch(this.#do(SETTINGS));
     this.clientId = settings.str();
     this.#persistence = settings.str();

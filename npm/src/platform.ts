@@ -2,7 +2,7 @@
 // client it drives, the Promises of its operations, its deadline timer, its listeners, and the error
 // of a failure the shell saw (the operation the core ends in that command's batch gets it).
 import { Batch, call } from "./batch.js";
-import type { MqttClient } from "./client.js";
+import { type MqttClient, platformClient } from "./client.js";
 import { DeadlineTimer, usesWorker } from "./clock.js";
 import { Listeners } from "./listeners.js";
 import type { ConnectionState, LiveResources } from "./types.js";
@@ -14,6 +14,8 @@ export const NONE = new Uint8Array(0);
 /** A platform core's facade (`CloudPlugsCore`, `ThingsStackCore`, `ThingsBoardCore`). */
 export interface PlatformCore {
   run(op: number, now: number, n: number, text: string, json: string | undefined, bytes: Uint8Array): Uint8Array;
+  /** The client core (a `ClientCore`) for the connection the last command asked for. */
+  client(url: string, seed: number, mayDefer: boolean): object;
 }
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
@@ -34,6 +36,12 @@ export abstract class PlatformSession {
 
   /** One record of this platform's batches; events to emit once the batch is done go to `events`. */
   protected abstract record(tag: number, b: Batch, events: [string, unknown][]): void;
+
+  /** The client for the connection the last command asked the shell to open. */
+  open(url: string): MqttClient {
+    const core = this.core;
+    return platformClient(url, (seed, mayDefer) => core.client(url, seed, mayDefer));
+  }
 
   do(op: number, n = 0, text = "", value?: string, bytes: Uint8Array = NONE): Batch {
     const core = this.core;

@@ -205,10 +205,34 @@ pub fn events<H>(b: &mut Batch, events: &[Event], routes: &Router<H>) {
     }
 }
 
-/// A CONNECT as the options of the shell's `MqttClient` (JSON text, read back by
-/// `session::options::read`): how a platform core hands the shell the connection it must open.
-/// The will's payload goes as text (a platform's will is a JSON document).
-pub fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool) -> String {
+/// The connection a platform core asks its shell to open. The platform's facade builds the
+/// `ClientCore` from it in memory (`ClientCore::over`), so a platform entry carries no reader of the
+/// generic client's options: the platform's own reader has read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub connect: crate::session::ConnectOptions,
+    /// Reconnect after a loss (a device), or not (a provisioning or enrollment session).
+    pub reconnect: bool,
+}
+
+impl Connection {
+    /// The client options: the defaults, reconnecting or not.
+    pub fn client(&self) -> crate::session::options::ClientOptions {
+        let mut client = crate::session::options::ClientOptions::default();
+        client.reconnect.enabled = self.reconnect;
+        client
+    }
+
+    /// As the options of the generic `MqttClient` would say it (JSON text, which
+    /// `session::options::read` reads back to the same options): for tests and logs.
+    pub fn options_json(&self) -> String {
+        client_options(&self.connect, self.reconnect)
+    }
+}
+
+/// A CONNECT as the options of the generic `MqttClient` (JSON text, read back by
+/// `session::options::read`). The will's payload goes as text (a platform's will is a JSON document).
+fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool) -> String {
     let version = match connect.version {
         crate::session::ProtocolVersion::V3_1_1 => "3.1.1",
         crate::session::ProtocolVersion::V5 => "5",

@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use super::client::Connection;
 use super::command::{self, fields, json, Command};
 use super::Batch;
 use crate::error::{ClientError, SessionError};
@@ -27,7 +28,8 @@ use crate::platforms::cloudplugs::{
 /// The commands, shared with `npm/src/cloudplugs/device.ts`. `text`, `json` (JSON text of a
 /// caller's value) and `bytes` (plain data, or a payload) carry what each names.
 pub mod op {
-    /// `bytes`: the login options. Returns the client's options (JSON text) and the Plug-ID ("" for none).
+    /// `bytes`: the login options. Returns the Plug-ID ("" for none); the connection to open is
+    /// `take_connection`'s.
     pub const LOGIN: u8 = 0;
     /// `text`: the channel, `json`: the data, `bytes`: `{at, plugId}`. Returns the topic and the payload.
     pub const PUBLISH: u8 = 1;
@@ -47,7 +49,8 @@ pub mod op {
     pub const STATE: u8 = 8;
     pub const CLOSE: u8 = 9;
     pub const HANDLE_TIMEOUT: u8 = 10;
-    /// `bytes`: `{model, hwid, name?, pass}`. Returns the enrollment session's client options.
+    /// `bytes`: `{model, hwid, name?, pass}`. Returns; the enrollment session's connection is
+    /// `take_connection`'s.
     pub const ENROLL_THING: u8 = 11;
     /// `bytes`: `{model, thingHwid, pass, controllerHwid, controllerName?}`. Returns as `ENROLL_THING`.
     pub const ENROLL_CONTROLLER: u8 = 12;
@@ -90,6 +93,7 @@ fn shell_failure() -> CloudPlugsError {
 /// A device session or an enrollment, for one shell object.
 pub struct CloudPlugsCore {
     mode: Mode,
+    connection: Option<Connection>,
 }
 
 impl Default for CloudPlugsCore {
@@ -100,7 +104,12 @@ impl Default for CloudPlugsCore {
 
 impl CloudPlugsCore {
     pub fn new() -> Self {
-        Self { mode: Mode::Idle }
+        Self { mode: Mode::Idle, connection: None }
+    }
+
+    /// The connection the last `CONNECT` (`LOGIN`) or enrollment asked the shell to open, for its `ClientCore`.
+    pub fn take_connection(&mut self) -> Option<Connection> {
+        self.connection.take()
     }
 
     /// Runs one command; its batch holds what it returned (or threw), then what happened.
@@ -126,8 +135,8 @@ impl CloudPlugsCore {
                 let login = login_options(c.bytes)?;
                 let connect = login.to_connect_options()?;
                 let username = login.username()?;
-                b.u8(tag::RETURN).str(&super::client::client_options(&connect, true));
-                b.str(username.plug_id().unwrap_or(""));
+                self.connection = Some(Connection { connect, reconnect: true });
+                b.u8(tag::RETURN).str(username.plug_id().unwrap_or(""));
                 let properties = PropertyExchanges::new(login.reply_timeout_ms);
                 self.mode = Mode::Device { username, properties };
             }
@@ -135,7 +144,8 @@ impl CloudPlugsCore {
                 let (client_id, request) = enrollment(c.op, fields(c.bytes, "options")?)?;
                 let topic = request.topic()?;
                 let connect = enrollment_connect_options(&client_id, u64::from(DEFAULT_REPLY_TIMEOUT_MS));
-                b.u8(tag::RETURN).str(&super::client::client_options(&connect, false));
+                self.connection = Some(Connection { connect, reconnect: false });
+                b.u8(tag::RETURN);
                 self.mode = Mode::Enrollment(EnrollmentExchange::new(now, topic, DEFAULT_REPLY_TIMEOUT_MS));
             }
             (op::PUBLISH, Mode::Device { username, .. }) => {

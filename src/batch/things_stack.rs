@@ -7,6 +7,7 @@
 //! A SUBSCRIBE or PUBLISH that the shell's client refused is reported without its error; the push it
 //! ends is answered in that command's batch, and the shell rejects it with the error it holds.
 
+use super::client::Connection;
 use super::command::{self, Command};
 use super::plain::{self, Entries};
 use super::Batch;
@@ -26,7 +27,8 @@ use crate::session::ConnectOptions;
 
 /// The commands, shared with `npm/src/things-stack/app.ts`.
 pub mod op {
-    /// `bytes`: the options. Returns the client's options (JSON text) and the application's uid.
+    /// `bytes`: the options. Returns the application's uid; the connection to open is
+    /// `take_connection`'s.
     pub const CONNECT: u8 = 0;
     /// `text`: the code of the error the connect failed with. Throws the platform's error for a
     /// refused API key; returns when the client's error stands.
@@ -124,11 +126,17 @@ fn shell_failure() -> ThingsStackError {
 #[derive(Default)]
 pub struct ThingsStackCore {
     app: Option<App>,
+    connection: Option<Connection>,
 }
 
 impl ThingsStackCore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The connection the last `CONNECT` asked the shell to open, for its `ClientCore`.
+    pub fn take_connection(&mut self) -> Option<Connection> {
+        self.connection.take()
     }
 
     /// Runs one command; its batch holds what it returned (or threw), then what happened.
@@ -146,7 +154,8 @@ impl ThingsStackCore {
     fn command(&mut self, c: &Command, b: &mut Batch) -> Result<(), Thrown> {
         if c.op == op::CONNECT {
             let (uid, connect) = login(object(c.bytes, "options")?)?;
-            b.u8(tag::RETURN).str(&super::client::client_options(&connect, true)).str(&uid.uid());
+            self.connection = Some(Connection { connect, reconnect: true });
+            b.u8(tag::RETURN).str(&uid.uid());
             let session = ApplicationSession::new(uid);
             let app = App {
                 session,

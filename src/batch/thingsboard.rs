@@ -11,6 +11,7 @@
 
 use serde_json::Value;
 
+use super::client::Connection;
 use super::command::{self, fields, json, Command};
 use super::plain::{self, Entries};
 use super::Batch;
@@ -35,7 +36,8 @@ use crate::session::{ConnectOptions, ProtocolVersion};
 /// The commands, shared with `npm/src/thingsboard/`. `text`, `json` (JSON text of a caller's value)
 /// and `bytes` (plain data) carry what each names; an operation returns its id and ends with `DONE`.
 pub mod op {
-    /// `bytes`: the options; `n`: 1 for a gateway. Returns the client's options (JSON text).
+    /// `bytes`: the options; `n`: 1 for a gateway. Returns; the connection to open is
+    /// `take_connection`'s.
     pub const CONNECT: u8 = 0;
     /// `text`: the code of the error the connect failed with. Throws the platform's error for a
     /// refused login; returns when the client's error stands.
@@ -102,7 +104,8 @@ pub mod op {
     pub const DEVICE_RPC_REPLY: u8 = 31;
     /// Returns the connected sub-devices (JSON text).
     pub const DEVICES: u8 = 32;
-    /// `bytes`: `[request, options]`. Returns the provisioning session's client options.
+    /// `bytes`: `[request, options]`. Returns; the provisioning session's connection is
+    /// `take_connection`'s.
     pub const PROVISION: u8 = 33;
     /// `text`: the type of the client's new state (`connected`, `disconnected`, ...).
     pub const STATE: u8 = 34;
@@ -195,6 +198,7 @@ enum Mode {
 /// One device, gateway or provisioning for one shell object.
 pub struct ThingsBoardCore {
     mode: Mode,
+    connection: Option<Connection>,
 }
 
 impl Default for ThingsBoardCore {
@@ -205,7 +209,12 @@ impl Default for ThingsBoardCore {
 
 impl ThingsBoardCore {
     pub fn new() -> Self {
-        Self { mode: Mode::Idle }
+        Self { mode: Mode::Idle, connection: None }
+    }
+
+    /// The connection the last `CONNECT` or `PROVISION` asked the shell to open, for its `ClientCore`.
+    pub fn take_connection(&mut self) -> Option<Connection> {
+        self.connection.take()
     }
 
     /// Runs one command; its batch holds what it returned (or threw), then what happened.
@@ -236,7 +245,8 @@ impl ThingsBoardCore {
                 let (credentials, options) = login(c.bytes)?;
                 let basic = matches!(credentials, Credentials::Basic { .. });
                 let connect = options.connect_options(credentials)?;
-                b.u8(tag::RETURN).str(&super::client::client_options(&connect, true));
+                self.connection = Some(Connection { connect, reconnect: true });
+                b.u8(tag::RETURN);
                 let session = DeviceSession::new(SessionOptions {
                     qos: options.qos,
                     request_timeout_ms: options.request_timeout_ms,
@@ -256,7 +266,8 @@ impl ThingsBoardCore {
                     connect_timeout_ms: u64::from(timeout_ms),
                     ..Default::default()
                 };
-                b.u8(tag::RETURN).str(&super::client::client_options(&connect, false));
+                self.connection = Some(Connection { connect, reconnect: false });
+                b.u8(tag::RETURN);
                 self.mode = Mode::Provision(ProvisionExchange::new(payload.into_bytes(), timeout_ms), version);
                 return Ok(());
             }

@@ -6,14 +6,17 @@
 use wasm_bindgen::prelude::*;
 
 use super::errors::thrown;
+#[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+use crate::batch::client::Connection;
 use crate::batch::client::{connack, events, op, settings, tag};
 use crate::batch::plain::{self, Entries};
 use crate::batch::{Batch, InvalidOption};
 use crate::error::{ClientError, SessionError};
 use crate::json::ReadError;
 use crate::session::options::read::{self, Item};
+use crate::session::options::ClientOptions;
 use crate::session::router::Router;
-use crate::session::{topic, Outgoing, QoS};
+use crate::session::{topic, ConnectOptions, Outgoing, QoS};
 use crate::supervisor::{ConnectStart, Event, Supervisor};
 
 #[wasm_bindgen]
@@ -26,12 +29,14 @@ pub struct ClientCore {
 impl ClientCore {
     /// `options`: the `MqttClient` options as plain data (`crate::batch::plain`). `seed` feeds the
     /// jitter and a generated client id; `may_defer`: the shell has a worker clock for ticks.
+    /// Only the generic entry has it: a platform's core reads its own options and hands the
+    /// connection over (`over`), so a platform entry carries no reader of these.
+    #[cfg(not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs")))]
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: &[u8], seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
         let (connect, client) =
             argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))?;
-        let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
-        Ok(Self { sup, routes: Router::new() })
+        Self::start(url, connect, client, seed, may_defer)
     }
 
     /// One command (`crate::batch::client::op`) and its arguments; returns its batch. A text payload
@@ -94,6 +99,32 @@ impl ClientCore {
 }
 
 /// An options argument as plain data; `undefined` is an empty object.
+impl ClientCore {
+    /// The client of the connection a platform's core asked for (its `take_connection`).
+    #[cfg(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
+    pub(crate) fn over(
+        url: &str,
+        connection: Option<Connection>,
+        seed: f64,
+        may_defer: bool,
+    ) -> Result<ClientCore, JsValue> {
+        let c = connection.ok_or_else(|| thrown(&ClientError::Session(SessionError::NotConnected)))?;
+        let client = c.client();
+        Self::start(url, c.connect, client, seed, may_defer)
+    }
+
+    fn start(
+        url: &str,
+        connect: ConnectOptions,
+        client: ClientOptions,
+        seed: f64,
+        may_defer: bool,
+    ) -> Result<ClientCore, JsValue> {
+        let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
+        Ok(Self { sup, routes: Router::new() })
+    }
+}
+
 fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
     match plain::decode(bytes)? {
         Item::Null => Ok(Item::Object(Entries::default())),

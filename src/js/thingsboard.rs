@@ -4,6 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use super::ClientCore;
 use crate::batch::command::Command;
 use crate::batch::thingsboard;
 
@@ -21,5 +22,11 @@ impl ThingsBoardCore {
     /// One command (`crate::batch::thingsboard::op`) and its arguments; returns its batch.
     pub fn run(&mut self, op: u8, now: f64, n: f64, text: &str, json: Option<String>, bytes: &[u8]) -> Vec<u8> {
         self.0.run(&Command { op, now: now as u64, n, text, json: json.as_deref(), bytes })
+    }
+
+    /// The client for the connection the last command asked the shell to open: the options the
+    /// platform's core read, handed over in memory (`ClientCore::over`).
+    pub fn client(&mut self, url: &str, seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
+        ClientCore::over(url, self.0.take_connection(), seed, may_defer)
     }
 }

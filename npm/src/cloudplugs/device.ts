@@ -3,7 +3,7 @@
 // the property and enrollment exchanges; this file carries its batches out. No CloudPlugs rule is here.
 import { CloudPlugsCore } from "#cloudplugs";
 import type { Batch } from "../batch.js";
-import { MqttClient } from "../client.js";
+import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
 import { PlatformClient, PlatformSession } from "../platform.js";
 import type { JsonObject, JsonValue, Unsubscribe } from "../types.js";
@@ -57,7 +57,7 @@ class Session extends PlatformSession {
 async function enroll(url: string, op: number, options: unknown): Promise<CloudPlugsCredentials> {
   const s = new Session();
   const b = s.start(op, 0, "", undefined, plain(options, "options"));
-  const client = (s.client = new MqttClient(url, JSON.parse(b.str())));
+  const client = (s.client = s.open(url));
   client.on("message", (m) => s.run(MESSAGE, 0, m.topic, undefined, m.payload));
   // The core decides what a state means; a failure carries the client's error.
   client.on("state", (state) => s.failed("error" in state ? state.error : null, STATE, 0, state.type));
@@ -105,7 +105,7 @@ export class CloudPlugsDevice extends PlatformClient {
   static async login(url: string, options: CloudPlugsOptions): Promise<CloudPlugsDevice> {
     const session = new Session(["data", "error", "state"]);
     const b = session.start(LOGIN, 0, "", undefined, plain(options, "options", false, ["will.data"]));
-    const client = new MqttClient(url, JSON.parse(b.str()));
+    const client = session.open(url);
     const plug = b.str();
     const device = new CloudPlugsDevice(session, client, plug || null);
     session.apply(b);

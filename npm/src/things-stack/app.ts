@@ -5,7 +5,7 @@
 // JavaScript formatter when the core asks. No rule of The Things Stack is here.
 import { ThingsStackCore } from "#things-stack";
 import type { Batch } from "../batch.js";
-import { MqttClient } from "../client.js";
+import type { MqttClient } from "../client.js";
 import { coded } from "../errors.js";
 import { plain } from "../plain.js";
 import { NONE, PlatformClient, PlatformSession } from "../platform.js";
@@ -213,7 +213,7 @@ export class ThingsStackApp extends PlatformClient {
   static async connect(url: string, options: ThingsStackOptions): Promise<ThingsStackApp> {
     const s = new Session();
     const b = s.start(CONNECT, 0, "", undefined, plain(options, "options"));
-    const client = new MqttClient(url, JSON.parse(b.str()));
+    const client = s.open(url);
     const app = new ThingsStackApp(s, client, b.str());
     try {
       await client.connect();

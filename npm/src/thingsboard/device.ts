@@ -6,7 +6,7 @@
 // when the core asks.
 import { ThingsBoardCore } from "#thingsboard";
 import type { Batch } from "../batch.js";
-import { MqttClient } from "../client.js";
+import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
 import { PlatformClient, PlatformSession } from "../platform.js";
 import type { JsonObject, JsonValue, LiveResources, Unsubscribe } from "../types.js";
@@ -172,8 +172,8 @@ class Session extends PlatformSession {
 /** Opens a device's or gateway's connection: the core checks the options, the client connects,
  *  the session limits are read. */
 async function open(s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean): Promise<MqttClient> {
-  const b = s.start(CONNECT, gateway ? 1 : 0, "", undefined, plain(options, "options"));
-  const client = new MqttClient(url, JSON.parse(b.str()));
+  s.start(CONNECT, gateway ? 1 : 0, "", undefined, plain(options, "options"));
+  const client = s.open(url);
   client.on("state", (state) => {
     s.listeners.emit("state", state);
     if (state.type === "disconnected") s.listeners.emit("error", state.error);
@@ -214,7 +214,7 @@ export class ThingsBoardDevice extends PlatformClient {
   static async provision(url: string, request: ProvisionRequest, options?: ProvisionOptions): Promise<ProvisionedCredentials> {
     const s = new Session([]);
     const b = s.start(PROVISION, 0, "", undefined, plain([request, options], "request"));
-    const client = (s.client = new MqttClient(url, JSON.parse(b.str())));
+    const client = (s.client = s.open(url));
     client.on("message", (m) => s.run(MESSAGE, 0, m.topic, undefined, m.payload));
     client.on("state", (state) => s.failed("error" in state ? state.error : null, STATE, 0, state.type));
     const done = s.wait<ProvisionedCredentials>(b, 0);

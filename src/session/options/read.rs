@@ -390,6 +390,35 @@ mod tests {
         client_options(item(doc)).map_err(|e| e.to_string())
     }
 
+    // A platform hands its connection to the client in memory (`batch::client::Connection`); read
+    // back from the generic client's options, it is the same connection.
+    #[test]
+    fn a_platforms_connection_is_what_its_options_read_back_to() {
+        use crate::batch::client::Connection;
+        let connect = ConnectOptions {
+            version: ProtocolVersion::V5,
+            client_id: "c".into(),
+            username: Some("u".into()),
+            password: Some("p".into()),
+            keepalive_secs: 30,
+            clean_start: false,
+            session_expiry_secs: Some(5),
+            connect_timeout_ms: 2_000,
+            ping_timeout_ms: Some(700),
+            ..Default::default()
+        };
+        for reconnect in [true, false] {
+            let c = Connection { connect: connect.clone(), reconnect };
+            let doc: Value = serde_json::from_str(&c.options_json()).unwrap();
+            assert_eq!(read(doc).unwrap(), (connect.clone(), c.client()));
+        }
+        let will =
+            Will { topic: "t".into(), payload: br#"{"up":false}"#.to_vec(), qos: QoS::AtLeastOnce, retain: true };
+        let c = Connection { connect: ConnectOptions { will: Some(will), ..connect }, reconnect: true };
+        let doc: Value = serde_json::from_str(&c.options_json()).unwrap();
+        assert_eq!(doc["will"], json!({"topic": "t", "payload": "{\"up\":false}", "qos": 1, "retain": true}));
+    }
+
     #[test]
     fn options_are_read_from_camel_case_keys_with_defaults() {
         let (o, c) =
