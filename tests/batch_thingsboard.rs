@@ -353,16 +353,27 @@ fn firmware_update(
                 let mut words = rest.split(' ');
                 let (generation, kind, name) = (words.next().unwrap(), words.next().unwrap(), words.next().unwrap());
                 assert_eq!((kind, words.collect::<Vec<_>>().join(" ")), ("kind=0", "[1, 2, 3]".to_owned()));
-                next.extend(match digest(name, &image) {
-                    Ok(d) => {
-                        s.lines(op::DIGESTED, generation.parse().unwrap(), "", Some("null"), &[&[0], &d[..]].concat())
-                    }
-                    Err(e) => s.lines(op::DIGESTED, generation.parse().unwrap(), &e, None, &[0]),
-                });
+                let generation: f64 = generation.parse().unwrap();
+                // Answers for no digest awaited change nothing: another update's, the software
+                // updater's (kind 1).
+                let answer = [&[0], &[9u8; 32][..]].concat();
+                assert_eq!(s.lines(op::DIGESTED, generation + 1.0, "", Some("null"), &answer), Vec::<String>::new());
+                assert_eq!(s.lines(op::DIGESTED, generation, "", Some("null"), &[1, 9, 9]), Vec::<String>::new());
+                let answered = match digest(name, &image) {
+                    Ok(d) => s.lines(op::DIGESTED, generation, "", Some("null"), &[&[0], &d[..]].concat()),
+                    Err(e) => s.lines(op::DIGESTED, generation, &e, None, &[0]),
+                };
+                // A second answer to the same request changes nothing either.
+                assert_eq!(s.lines(op::DIGESTED, generation, "", Some("null"), &answer), Vec::<String>::new());
+                next.extend(answered);
             } else if let Some(rest) = line.strip_prefix("describe #") {
                 let (generation, rest) = rest.split_once(" kind=0 ").unwrap();
                 let words = format!("words of {}", rest.split('(').next().unwrap());
-                next.extend(s.lines(op::DESCRIBED, generation.parse().unwrap(), &words, None, &[0]));
+                let generation: f64 = generation.parse().unwrap();
+                assert_eq!(s.lines(op::DESCRIBED, generation + 1.0, "stray", None, &[0]), Vec::<String>::new());
+                assert_eq!(s.lines(op::DESCRIBED, generation, "stray", None, &[1]), Vec::<String>::new());
+                next.extend(s.lines(op::DESCRIBED, generation, &words, None, &[0]));
+                assert_eq!(s.lines(op::DESCRIBED, generation, "again", None, &[0]), Vec::<String>::new());
             } else if let Some(rest) = line.strip_prefix("install #") {
                 assert!(rest.ends_with("[1, 2, 3]"), "{rest}");
                 next.extend(s.lines(

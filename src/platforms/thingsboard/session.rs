@@ -698,20 +698,29 @@ impl DeviceSession {
             return;
         }
         // `v2/fw/error` (PAYLOAD_TOO_LARGE, say): the chunks being waited for fail.
-        // ThingsBoard writes ASCII words. Bytes that are not UTF-8 are counted, not decoded lossily
-        // (which would bring a decoder into the wasm for words that never need it).
-        let (text, rest) = match std::str::from_utf8(payload) {
-            Ok(text) => (text, 0),
-            Err(e) => {
-                let valid = payload.get(..e.valid_up_to()).unwrap_or_default();
-                (std::str::from_utf8(valid).unwrap_or_default(), payload.len() - valid.len())
+        let text = lossy(payload);
+        self.fail_chunks(kind, ThingsBoardError::Firmware(format!("the server refused the chunk request: {text}")));
+    }
+}
+
+/// `String::from_utf8_lossy`, with `from_utf8` alone: each sequence that is not UTF-8 becomes
+/// U+FFFD and the rest is kept (std's own brings a second UTF-8 decoder into the wasm).
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut text = String::new();
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(rest) => {
+                text.push_str(rest);
+                return text;
             }
-        };
-        let mut words = format!("the server refused the chunk request: {text}");
-        if rest > 0 {
-            words.push_str(&format!(" (then {rest} bytes that are not UTF-8)"));
+            Err(e) => {
+                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                text.push(char::REPLACEMENT_CHARACTER);
+                let skip = e.valid_up_to() + e.error_len().unwrap_or(bytes.len() - e.valid_up_to());
+                bytes = bytes.get(skip..).unwrap_or_default();
+            }
         }
-        self.fail_chunks(kind, ThingsBoardError::Firmware(words));
     }
 }
 
@@ -723,4 +732,26 @@ fn gateway_publish(
 ) -> Result<(String, Vec<u8>, Budget), ThingsBoardError> {
     let body = gateway_codec::telemetry_payload(group, epoch_ms)?;
     Ok((topics::GATEWAY_TELEMETRY.to_owned(), body.into_bytes(), Budget::Telemetry { points }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lossy;
+
+    #[test]
+    fn lossy_decodes_as_std_does() {
+        let cases: [&[u8]; 8] = [
+            b"",
+            b"ok",
+            b"A\xffB",
+            b"AB\xffCD",
+            b"\xff",
+            b"\xe2\x82",
+            b"x\xe2\x82y\xf0\x9f\x98\x80z",
+            b"\xc0\x80\xed\xa0\x80!",
+        ];
+        for bytes in cases {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes), "{bytes:?}");
+        }
+    }
 }

@@ -53,9 +53,9 @@ pub enum UpdateStep {
     Report { telemetry: Value },
     /// Ask for chunk `index` of download `request_id`, then call `chunk`.
     RequestChunk { request_id: u32, index: u32, chunk_size: usize },
-    /// Compute `algorithm`'s digest of the image (SHA-2: the shell's, see
+    /// Compute `algorithm`'s digest of the image (`digest_input`; SHA-2 is the shell's, see
     /// `ChecksumAlgorithm::digest_here`), then call `digested`.
-    Digest { algorithm: ChecksumAlgorithm, image: Vec<u8> },
+    Digest { algorithm: ChecksumAlgorithm },
     /// Hand the verified image to the installer, then call `installed`.
     Install { image: Vec<u8> },
     /// Put the error that failed the update in words (the shell's: its message table in the npm
@@ -143,9 +143,8 @@ impl UpdateFlow {
                     match algorithm.digest_here(&bytes) {
                         Some(digest) => self.check(bytes, algorithm, &digest, &expected),
                         None => {
-                            let step = UpdateStep::Digest { algorithm, image: bytes.clone() };
                             self.stage = Stage::Digesting { image: bytes, algorithm, expected };
-                            step
+                            UpdateStep::Digest { algorithm }
                         }
                     }
                 }
@@ -165,17 +164,29 @@ impl UpdateFlow {
         }
     }
 
+    /// The image to digest while a `Digest` step waits (borrowed: an image can be megabytes).
+    pub fn digest_input(&self) -> Option<&[u8]> {
+        match &self.stage {
+            Stage::Digesting { image, .. } => Some(image),
+            _ => None,
+        }
+    }
+
     /// The shell's answer to `Digest`: the image's digest, or why it could not compute one.
-    pub fn digested(&mut self, result: Result<Vec<u8>, String>) -> UpdateStep {
+    /// `None`, and nothing changes, when no digest is awaited.
+    pub fn digested(&mut self, result: Result<Vec<u8>, String>) -> Option<UpdateStep> {
+        if !matches!(self.stage, Stage::Digesting { .. }) {
+            return None;
+        }
         let Stage::Digesting { image, algorithm, expected } = std::mem::replace(&mut self.stage, Stage::Over) else {
-            return UpdateStep::Done(Ok(()));
+            return None;
         };
-        match result {
+        Some(match result {
             Ok(digest) => self.check(image, algorithm, &digest, &expected),
             Err(message) => {
                 self.fail(ThingsBoardError::Firmware(format!("no {} digest of the image: {message}", algorithm.name())))
             }
-        }
+        })
     }
 
     fn check(&mut self, image: Vec<u8>, algorithm: ChecksumAlgorithm, digest: &[u8], expected: &str) -> UpdateStep {
@@ -255,13 +266,15 @@ impl UpdateFlow {
         UpdateStep::Describe { error }
     }
 
-    /// The shell's words for the error that failed the update.
-    pub fn described(&mut self, words: String) -> UpdateStep {
-        let Stage::Describing(error) = std::mem::replace(&mut self.stage, Stage::Over) else {
-            return UpdateStep::Done(Ok(()));
-        };
+    /// The shell's words for the error that failed the update. `None`, and nothing changes, when
+    /// no words are awaited.
+    pub fn described(&mut self, words: String) -> Option<UpdateStep> {
+        if !matches!(self.stage, Stage::Describing(_)) {
+            return None;
+        }
+        let Stage::Describing(error) = std::mem::replace(&mut self.stage, Stage::Over) else { return None };
         let fw_error = words.clone();
-        self.report(Stage::Failed(error, words), FirmwareState::Failed, Some(&fw_error))
+        Some(self.report(Stage::Failed(error, words), FirmwareState::Failed, Some(&fw_error)))
     }
 
     fn report(&mut self, stage: Stage, state: FirmwareState, error: Option<&str>) -> UpdateStep {

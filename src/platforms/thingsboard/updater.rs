@@ -20,13 +20,12 @@ use crate::supervisor::Millis;
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdaterEvent {
     Firmware(FirmwareEvent),
-    /// Compute `algorithm`'s digest of this image of `package` (SHA-2: the browser's SubtleCrypto,
-    /// or `ChecksumAlgorithm::sha2`), then call `digested` with `generation`.
+    /// Compute `algorithm`'s digest of the image of `package` (`digest_input`; SHA-2: the browser's
+    /// SubtleCrypto, or `ChecksumAlgorithm::sha2`), then call `digested` with `generation`.
     Digest {
         generation: u64,
         package: PackageInfo,
         algorithm: ChecksumAlgorithm,
-        image: Vec<u8>,
     },
     /// Install this verified image of `package`, then call `installed` with `generation`.
     Install {
@@ -162,7 +161,7 @@ impl Updater {
         if update.waiting != Waiting::Digest {
             return;
         }
-        let step = update.flow.digested(result);
+        let Some(step) = update.flow.digested(result) else { return };
         self.step(session, now, step);
     }
 
@@ -172,8 +171,14 @@ impl Updater {
         if update.waiting != Waiting::Words {
             return;
         }
-        let step = update.flow.described(words);
+        let Some(step) = update.flow.described(words) else { return };
         self.step(session, now, step);
+    }
+
+    /// The image update `generation` waits for a digest of (see `UpdaterEvent::Digest`).
+    pub fn digest_input(&self, generation: u64) -> Option<&[u8]> {
+        let update = self.update.as_ref().filter(|u| u.generation == generation && u.waiting == Waiting::Digest)?;
+        update.flow.digest_input()
     }
 
     /// The installer of update `generation` finished.
@@ -210,10 +215,10 @@ impl Updater {
                         Err(e) => update.flow.chunk(Err(e)),
                     }
                 }
-                UpdateStep::Digest { algorithm, image } => {
+                UpdateStep::Digest { algorithm } => {
                     update.waiting = Waiting::Digest;
                     let (generation, package) = (update.generation, update.package.clone());
-                    return self.events.push_back(UpdaterEvent::Digest { generation, package, algorithm, image });
+                    return self.events.push_back(UpdaterEvent::Digest { generation, package, algorithm });
                 }
                 UpdateStep::Describe { error } => {
                     update.waiting = Waiting::Words;
