@@ -41,10 +41,22 @@ for (const target of ["web", "bundler"]) {
             target === "web"
               ? { path: path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });
+          // Loaded on demand, a module of its own (below): not part of what the entry loads.
+          b.onResolve({ filter: /^\.\/sha2\.js$/ }, () => ({ path: "./sha2.js", external: true }));
         },
       }],
     });
   }
+  // SHA-2 in JavaScript, which the ThingsBoard entry imports only on a page without SubtleCrypto.
+  await build({
+    entryPoints: [path.join(root, "npm/src/thingsboard/sha2.ts")],
+    outfile: path.join(pkg, target, "sha2.js"),
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+  });
 }
 
 // Declarations: tsc over the shell, into types/ beside each build, and the entry's .d.ts on top.

@@ -597,6 +597,44 @@ describe("JS API", () => {
     assert.deepEqual(r.live, { timers: 0, socket: false, listeners: 0 });
   });
 
+  // A page outside a secure context has no SubtleCrypto: the shell loads sha2.js for the digest.
+  test("ThingsBoard firmware update on a page without SubtleCrypto: SHA-384 from sha2.js, verified, UPDATED", async () => {
+    const name = `npm-fw-nosubtle-${Date.now()}`;
+    const r = await inPage(async (lib, { url, http, name }) => {
+      Object.defineProperty(Crypto.prototype, "subtle", { get: () => undefined, configurable: true });
+      const creds = await lib.ThingsBoardDevice.provision(url, { deviceName: name, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+      const image = new Uint8Array(4000).map((_, i) => (i * 11) & 0xff);
+      const upload = await fetch(`${http}/api/sim/thingsboard/devices/${encodeURIComponent(name)}/firmware?title=npm-fw&version=2.0.0&algorithm=SHA384&kind=fw`, { method: "POST", body: image });
+      const device = await lib.ThingsBoardDevice.connect(url, { token: creds.token });
+      const states = [];
+      let installed = 0;
+      device.on("firmware", (e) => { if (e.type === "state") states.push(e.state); });
+      await device.startFirmwareUpdates({ currentTitle: "npm-fw", currentVersion: "1.0.0", chunkSize: 1024 }, () => { installed++; });
+      for (let i = 0; i < 200 && !states.includes("UPDATED") && !states.includes("FAILED"); i++) await new Promise((res) => setTimeout(res, 25));
+      device.close();
+      const loaded = performance.getEntriesByType("resource").some((e) => e.name.endsWith("/sha2.js"));
+      return { upload: upload.status, states, installed, loaded, subtle: globalThis.crypto.subtle === undefined };
+    }, { url: TB_URL, http: SIM_HTTP, name });
+    assert.equal(r.upload, 200);
+    assert.deepEqual(r.states, ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"]);
+    assert.deepEqual([r.installed, r.loaded, r.subtle], [1, true, true]);
+  });
+
+  test("sha2.js gives SubtleCrypto's digests", async () => {
+    const { sha2 } = await import(new URL("../../pkg/web/sha2.js", import.meta.url).href);
+    const lengths = [...Array(260).keys(), 1000, 65_537];
+    let checked = 0;
+    for (const [name, node] of [["SHA-256", "sha256"], ["SHA-384", "sha384"], ["SHA-512", "sha512"]]) {
+      for (const length of lengths) {
+        const data = new Uint8Array(length).map((_, i) => (i * 31 + length) & 0xff);
+        assert.equal(Buffer.from(sha2(name, data)).toString("hex"), createHash(node).update(data).digest("hex"), `${name} of ${length} bytes`);
+        checked++;
+      }
+    }
+    assert.equal(checked, 3 * 262);
+    assert.throws(() => sha2("SHA-1", new Uint8Array(0)), /no SHA-2 called SHA-1/);
+  });
+
   // The SHA-2 digest is the shell's (SubtleCrypto); the core compares it with the server's checksum.
   test("ThingsBoard firmware update: a SHA-512 checksum that does not match ends in FAILED, nothing installed", async () => {
     const name = `npm-fw-bad-${Date.now()}`;

@@ -41,14 +41,17 @@ async function handle(f: Handler, args: unknown[]): Promise<[string | undefined,
   }
 }
 
-/** The SHA-2 digest the core asks for (`SHA-256`, ...), from the browser's SubtleCrypto; or why there is none. */
+/** The SHA-2 digest the core asks for (`SHA-256`, ...), from the browser's SubtleCrypto; or why there
+ *  is none. A page outside a secure context (http:// on a LAN address) has no SubtleCrypto: it loads
+ *  `sha2.js`, the same digests in JavaScript, then and only then. */
 async function digest(name: string, image: Uint8Array<ArrayBuffer>): Promise<Uint8Array | string> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return "the browser has no SubtleCrypto here: a page has it only in a secure context (https:// or localhost)";
   try {
-    return new Uint8Array(await subtle.digest(name, image));
+    const subtle = globalThis.crypto?.subtle;
+    if (subtle) return new Uint8Array(await subtle.digest(name, image));
+    const { sha2 } = await import("./sha2.js");
+    return sha2(name, image);
   } catch (e) {
-    return e instanceof Error ? e.message : "SubtleCrypto failed";
+    return e instanceof Error ? e.message : "the digest failed";
   }
 }
 
