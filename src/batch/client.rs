@@ -226,35 +226,29 @@ impl Connection {
     /// As the options of the generic `MqttClient` would say it (JSON text, which
     /// `session::options::read` reads back to the same options): for tests and logs.
     pub fn options_json(&self) -> String {
-        client_options(&self.connect, self.reconnect)
+        let version = match self.connect.version {
+            crate::session::ProtocolVersion::V3_1_1 => "3.1.1",
+            crate::session::ProtocolVersion::V5 => "5",
+        };
+        let mut out = Writer::default();
+        out.open()
+            .field("version", version)
+            .field("clientId", &self.connect.client_id)
+            .field("username", &self.connect.username)
+            .field("password", &self.connect.password)
+            .field("keepaliveSecs", &self.connect.keepalive_secs)
+            .field("cleanStart", &self.connect.clean_start)
+            .field("sessionExpirySecs", &self.connect.session_expiry_secs)
+            .field("connectTimeoutMs", &self.connect.connect_timeout_ms)
+            .field("pingTimeoutMs", &self.connect.ping_timeout_ms);
+        out.key("reconnect").open().field("enabled", &self.reconnect).close();
+        if let Some(w) = &self.connect.will {
+            out.key("will").open();
+            // A platform writes its will as JSON text, so the payload is UTF-8 (no lossy decoding in the wasm).
+            out.field("topic", &w.topic).field("payload", std::str::from_utf8(&w.payload).unwrap_or_default());
+            out.field("qos", &u8::from(w.qos)).field("retain", &w.retain).close();
+        }
+        out.close();
+        out.finish()
     }
-}
-
-/// A CONNECT as the options of the generic `MqttClient` (JSON text, read back by
-/// `session::options::read`). The will's payload goes as text (a platform's will is a JSON document).
-fn client_options(connect: &crate::session::ConnectOptions, reconnect: bool) -> String {
-    let version = match connect.version {
-        crate::session::ProtocolVersion::V3_1_1 => "3.1.1",
-        crate::session::ProtocolVersion::V5 => "5",
-    };
-    let mut out = Writer::default();
-    out.open()
-        .field("version", version)
-        .field("clientId", &connect.client_id)
-        .field("username", &connect.username)
-        .field("password", &connect.password)
-        .field("keepaliveSecs", &connect.keepalive_secs)
-        .field("cleanStart", &connect.clean_start)
-        .field("sessionExpirySecs", &connect.session_expiry_secs)
-        .field("connectTimeoutMs", &connect.connect_timeout_ms)
-        .field("pingTimeoutMs", &connect.ping_timeout_ms);
-    out.key("reconnect").open().field("enabled", &reconnect).close();
-    if let Some(w) = &connect.will {
-        out.key("will").open();
-        // A platform writes its will as JSON text, so the payload is UTF-8 (no lossy decoding in the wasm).
-        out.field("topic", &w.topic).field("payload", std::str::from_utf8(&w.payload).unwrap_or_default());
-        out.field("qos", &u8::from(w.qos)).field("retain", &w.retain).close();
-    }
-    out.close();
-    out.finish()
 }
