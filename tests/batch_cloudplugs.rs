@@ -118,7 +118,7 @@ fn a_login_gives_the_shell_the_client_options_and_the_plug_id() {
         json!({
             "version": "3.1.1", "clientId": "HW1/Pump", "username": PLUG, "password": "demo-auth",
             "keepaliveSecs": 120, "cleanStart": true, "sessionExpirySecs": null, "connectTimeoutMs": 10000,
-            "pingTimeoutMs": null, "reconnect": {"enabled": true},
+            "pingTimeoutMs": null, "maximumPacketSize": 16_777_216, "reconnect": {"enabled": true},
             "will": {"topic": format!("{PLUG}/data/status"), "payload": "{\"data\":{\"up\":false}}", "qos": 0, "retain": false},
         })
     );

@@ -108,7 +108,11 @@ fn connect_v5_carries_session_expiry_and_clean_start_off() {
     let bytes = sent(&s.connect().unwrap()).remove(0);
     assert_eq!(&bytes[2..9], &[0, 4, b'M', b'Q', b'T', b'T', 5]);
     assert_eq!(bytes[9] & 0b10, 0, "clean start off");
-    assert_eq!(&bytes[12..18], &[5, 0x11, 0, 0, 1, 44], "property length 5, session expiry 300");
+    assert_eq!(
+        &bytes[12..23],
+        &[10, 0x11, 0, 0, 1, 44, 0x27, 1, 0, 0, 0],
+        "property length 10, session expiry 300, maximum packet size 16 MiB"
+    );
 }
 
 // The keepalive counts from the last packet sent, CONNECT included.
@@ -796,4 +800,89 @@ fn more_than_65535_filters_at_once_are_refused() {
     let (_, ev) = s.unsubscribe(&with_qos[..65_535].iter().map(|(f, _)| f.clone()).collect::<Vec<_>>()).unwrap();
     let sends: Vec<u8> = ev.iter().filter_map(|e| if let E::RequestSend(b) = e { Some(b[0]) } else { None }).collect();
     assert_eq!(sends, [0xA2], "one UNSUBSCRIBE sent for 65,535 filters");
+}
+
+// Issue 21: the largest packet the client takes is announced (MQTT 5) and enforced (both versions)
+// from a packet's fixed header alone, so a broker cannot make it buffer up to 256 MiB.
+#[test]
+fn a_packet_announcing_more_than_the_maximum_ends_the_connection_from_its_header() {
+    let ended = |size, max| {
+        vec![
+            E::RequestTimerCancel(TimerKind::ConnectTimeout),
+            E::RequestTimerCancel(TimerKind::PingreqSend),
+            E::RequestTimerCancel(TimerKind::PingrespRecv),
+            E::NotifyConnectionLost(SessionError::IncomingPacketTooLarge { size, max }),
+            E::RequestClose,
+        ]
+    };
+    // 256 MiB announced by a PUBLISH header: 5 bytes are enough to refuse it.
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    assert_eq!(s.feed(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F]), ended(268_435_460, 16 << 20));
+    assert!(s.feed(&[0; 4096]).is_empty(), "the rest is not read");
+
+    // MQTT 5 tells the broker why first (§4.13.1: DISCONNECT 0x95 "packet too large").
+    let mut s = connected(ProtocolVersion::V5);
+    let mut expected = vec![E::RequestSend(vec![0xE0, 0x01, 0x95])];
+    expected.extend(ended(268_435_460, 16 << 20));
+    assert_eq!(s.feed(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F]), expected);
+
+    // A cap of the user's: a packet of exactly that many bytes is taken, one byte more is not,
+    // even when it comes after a whole packet in the same WebSocket message.
+    let capped = |max| {
+        let mut s = Session::new(ConnectOptions { maximum_packet_size: max, ..options(ProtocolVersion::V3_1_1) });
+        s.connect().unwrap();
+        s.feed(&connack(ProtocolVersion::V3_1_1, 0));
+        s
+    };
+    let packet = publish_v3("t", 0, 0, &[7; 20]); // 2 + 2 + 1 + 20 bytes
+    assert_eq!(packet.len(), 25);
+    let mut s = capped(25);
+    assert_eq!(messages(&s.feed(&packet)), vec![("t".to_string(), vec![7; 20])]);
+    let mut s = capped(24);
+    let mut two = publish_v3("t", 0, 0, &[1; 10]);
+    two.extend_from_slice(&packet);
+    let ev = s.feed(&two);
+    assert_eq!(messages(&ev), vec![("t".to_string(), vec![1; 10])]);
+    assert_eq!(ev[ev.len() - 5..], ended(25, 24)[..]);
+}
+
+// Issue 21: a first byte that starts no packet a client receives ends the connection at once,
+// not when the connect timeout fires (an HTTP answer, a proxy's banner, a server's CONNECT).
+#[test]
+fn a_byte_that_starts_no_packet_fails_the_connect_at_once() {
+    for (what, first, detail) in [
+        ("an HTTP answer", b'H', "reserved fixed-header flags are set"),
+        ("a CONNECT", 0x10, "a packet type a client never receives"),
+        ("a PUBLISH with QoS 3", 0x36, "a PUBLISH with QoS 3"),
+    ] {
+        let mut s = Session::new(options(ProtocolVersion::V5));
+        s.connect().unwrap();
+        let ev = s.feed(&[first]);
+        assert_eq!(
+            ev,
+            vec![
+                E::RequestTimerCancel(TimerKind::ConnectTimeout),
+                E::RequestTimerCancel(TimerKind::PingreqSend),
+                E::RequestTimerCancel(TimerKind::PingrespRecv),
+                E::NotifyConnectFailed(SessionError::Protocol { detail: detail.into() }),
+                E::RequestClose,
+            ],
+            "{what}"
+        );
+    }
+    // After the CONNACK, in the middle of a WebSocket message, the same.
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    let mut bytes = publish_v3("t", 0, 0, b"ok");
+    bytes.push(0xF0); // AUTH, which MQTT 3.1.1 does not have
+    let ev = s.feed(&bytes);
+    assert_eq!(messages(&ev), vec![("t".to_string(), b"ok".to_vec())]);
+    let lost = SessionError::Protocol { detail: "a packet type a client never receives".into() };
+    assert_eq!(ev[ev.len() - 2..], [E::NotifyConnectionLost(lost), E::RequestClose]);
+}
+
+#[test]
+fn a_maximum_packet_size_of_0_is_refused_before_connecting() {
+    let mut s = Session::new(ConnectOptions { maximum_packet_size: 0, ..options(ProtocolVersion::V5) });
+    let e = s.connect().unwrap_err();
+    assert!(matches!(e, SessionError::InvalidOption { field: "maximumPacketSize", .. }), "{e:?}");
 }

@@ -557,3 +557,33 @@ fn a_batch_past_the_limit_leaves_at_once() {
     assert!(matches!(&events[0], E::RequestTransmit(b) if b.len() > BATCH_LIMIT));
     assert_eq!(rig.sup.flush(1_000), []);
 }
+
+// MQTT 5.0 §6 (MQTT-6.0.0-1): MQTT over WebSocket is binary only; a text frame from the broker
+// ends the connection with a protocol error, before or after the CONNACK.
+#[test]
+fn a_websocket_text_frame_ends_the_connection_as_a_protocol_error() {
+    let no_reconnect = || client_options(ReconnectOptions { enabled: false, ..Default::default() });
+    let text = ClientError::Session(SessionError::Protocol { detail: "a WebSocket text frame".into() });
+    let mut rig = Rig::connected(connect_options(10), no_reconnect());
+    assert_eq!(
+        rig.sup.socket_text(2_000),
+        [E::RequestClose, E::NotifyEnded(text.clone()), E::NotifyState(S::Disconnected(text.clone()))]
+    );
+    assert_eq!(rig.sup.poll_timeout(), None, "no timer left behind");
+
+    // Before the CONNACK: the connect fails at once, not at its timeout.
+    let mut rig = Rig::new(connect_options(10), no_reconnect());
+    rig.start();
+    assert_eq!(rig.sup.socket_text(1_000), [], "no socket open yet: nothing to end");
+    rig.sup.socket_opened(1_000);
+    rig.sup.flush(1_000);
+    assert_eq!(
+        rig.sup.socket_text(1_010),
+        [
+            E::NotifyConnectFailed(text.clone()),
+            E::NotifyState(S::Disconnected(text.clone())),
+            E::RequestClose,
+            E::NotifyEnded(text),
+        ]
+    );
+}

@@ -20,7 +20,8 @@ const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNE
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
-  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19;
+  SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19,
+  SOCKET_TEXT = 20;
 const NONE = new Uint8Array(0);
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 
@@ -437,8 +438,8 @@ export class MqttClient {
     ws.binaryType = "arraybuffer";
     ws.onopen = () => this.#run(this.#do(SOCKET_OPENED));
     ws.onmessage = (e: MessageEvent) => {
-      // MQTT over WebSocket is binary only (MQTT 5.0 §6); text frames are ignored.
-      if (e.data instanceof ArrayBuffer) this.#run(this.#do(SOCKET_BYTES, 0, "", new Uint8Array(e.data)));
+      // MQTT over WebSocket is binary only (MQTT 5.0 §6): a text frame ends the connection.
+      this.#run(e.data instanceof ArrayBuffer ? this.#do(SOCKET_BYTES, 0, "", new Uint8Array(e.data)) : this.#do(SOCKET_TEXT));
     };
     ws.onerror = () => this.#do(SOCKET_ERROR);
     ws.onclose = (e: CloseEvent) => this.#run(this.#do(SOCKET_CLOSED, e.code, e.reason));

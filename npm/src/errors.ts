@@ -95,6 +95,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   INVALID_QOS: (a) => `QoS ${a[0]} does not exist: use 0, 1 or 2`,
   QOS_NOT_SUPPORTED: (a) => `QoS ${a[0]} is above the broker's maximum QoS ${a[1]}`,
   PACKET_TOO_LARGE: (a) => `the packet would be ${a[0]} bytes, but the broker accepts at most ${a[1]}`,
+  INCOMING_PACKET_TOO_LARGE: (a) => `the broker sent a packet of ${a[0]} bytes, over maximumPacketSize (${a[1]})`,
   INVALID_OPTION: (a) => `invalid option ${a[0]}: ${a[1]}`,
   PUBLISH_REFUSED: (a) => `the broker refused the publish to ${q(a[0])}: ${reason(a[1])}`,
   SUBSCRIBE_REFUSED: (a) => `the broker refused the subscription to ${q(a[0])}: ${reason(a[1])}`,

@@ -71,6 +71,8 @@ pub mod op {
     pub const SETTINGS: u8 = 18;
     /// Returns how many timers the core has armed (for `liveResources`), no deadline.
     pub const ARMED_TIMERS: u8 = 19;
+    /// A WebSocket text frame arrived (its text is not needed: it ends the connection).
+    pub const SOCKET_TEXT: u8 = 20;
 }
 
 /// State kinds in a `STATE` record.
@@ -240,7 +242,8 @@ impl Connection {
             .field("cleanStart", &self.connect.clean_start)
             .field("sessionExpirySecs", &self.connect.session_expiry_secs)
             .field("connectTimeoutMs", &self.connect.connect_timeout_ms)
-            .field("pingTimeoutMs", &self.connect.ping_timeout_ms);
+            .field("pingTimeoutMs", &self.connect.ping_timeout_ms)
+            .field("maximumPacketSize", &self.connect.maximum_packet_size);
         out.key("reconnect").open().field("enabled", &self.reconnect).close();
         if let Some(w) = &self.connect.will {
             out.key("will").open();

@@ -89,6 +89,7 @@ impl Coded for SessionError {
             E::InvalidQos(q) => vec![(*q).into()],
             E::QosNotSupported { requested, maximum } => vec![u8::from(*requested).into(), u8::from(*maximum).into()],
             E::PacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
+            E::IncomingPacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
             E::InvalidOption { field, reason } => vec![(*field).into(), reason.into()],
             E::PublishRefused { topic: s, reason }
             | E::SubscribeRefused { filter: s, reason }

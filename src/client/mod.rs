@@ -414,6 +414,7 @@ fn on_transport(rc: &Rc<RefCell<Inner>>, event: TransportEvent) {
         match event {
             TransportEvent::Open => i.sup.socket_opened(now),
             TransportEvent::Bytes(bytes) => i.sup.socket_bytes(now, &bytes),
+            TransportEvent::Text => i.sup.socket_text(now),
             TransportEvent::Error => {
                 i.sup.socket_error();
                 return;

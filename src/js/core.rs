@@ -75,6 +75,7 @@ impl ClientCore {
             }
             op::SOCKET_OPENED => self.sup.socket_opened(t),
             op::SOCKET_BYTES => self.sup.socket_bytes(t, bytes),
+            op::SOCKET_TEXT => self.sup.socket_text(t),
             op::SOCKET_ERROR => {
                 self.sup.socket_error();
                 Vec::new()

@@ -28,6 +28,9 @@ pub enum SessionError {
     #[error("the packet would be {size} bytes, but the broker accepts at most {max}")]
     PacketTooLarge { size: usize, max: usize },
 
+    #[error("the broker sent a packet of {size} bytes, over maximumPacketSize ({max})")]
+    IncomingPacketTooLarge { size: usize, max: u32 },
+
     #[error("invalid option {field}: {reason}")]
     InvalidOption { field: &'static str, reason: String },
 
@@ -76,6 +79,7 @@ impl SessionError {
             Self::InvalidQos(_) => "INVALID_QOS",
             Self::QosNotSupported { .. } => "QOS_NOT_SUPPORTED",
             Self::PacketTooLarge { .. } => "PACKET_TOO_LARGE",
+            Self::IncomingPacketTooLarge { .. } => "INCOMING_PACKET_TOO_LARGE",
             Self::InvalidOption { .. } => "INVALID_OPTION",
             Self::PublishRefused { .. } => "PUBLISH_REFUSED",
             Self::SubscribeRefused { .. } => "SUBSCRIBE_REFUSED",

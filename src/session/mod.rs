@@ -408,9 +408,7 @@ impl Session {
     pub fn disconnect(&mut self) -> Vec<SessionEvent> {
         let mut out = Vec::new();
         if self.phase == Phase::Connected {
-            if let Some(bytes) = packets::disconnect(self.options.version, false) {
-                let _ = self.emit(bytes, &mut out);
-            }
+            let _ = self.emit(packets::disconnect(self.options.version, 0), &mut out);
         }
         close(&mut out);
         out
@@ -441,16 +439,36 @@ impl Session {
         out
     }
 
+    /// The broker sent a WebSocket text frame, which MQTT does not allow (MQTT-6.0.0-1): the
+    /// connection ends with a protocol error.
+    pub fn text_frame(&mut self) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        if self.phase != Phase::Idle {
+            self.fail(SessionError::Protocol { detail: "a WebSocket text frame".into() }, &mut out);
+        }
+        out
+    }
+
     /// Handles each whole, vetted packet; returns how many bytes were used.
     fn feed_packets(&mut self, bytes: &[u8], out: &mut Vec<SessionEvent>) -> usize {
         let mut used = 0;
         while self.phase != Phase::Idle {
             let rest = &bytes[used..];
-            let len = match framing::next_frame(rest) {
+            let v5 = self.options.version == ProtocolVersion::V5;
+            let max = self.options.maximum_packet_size;
+            let len = match framing::next_frame(rest, v5, max) {
                 framing::Frame::Packet(len) => len,
                 framing::Frame::Incomplete => break,
                 framing::Frame::Malformed(why) => {
                     self.fail(SessionError::Protocol { detail: why.into() }, out);
+                    break;
+                }
+                framing::Frame::TooLarge(size) => {
+                    // MQTT 5.0 §4.13.1: say why, with 0x95 "packet too large".
+                    if v5 {
+                        out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x95)));
+                    }
+                    self.fail(SessionError::IncomingPacketTooLarge { size, max }, out);
                     break;
                 }
             };
@@ -490,9 +508,7 @@ impl Session {
             (TimerKind::PingrespRecv, Phase::Connected) => {
                 // MQTT 5 §4.13.2: tell the broker why, with reason 0x8D "keep alive timeout".
                 if self.options.version == ProtocolVersion::V5 {
-                    if let Some(bytes) = packets::disconnect(self.options.version, true) {
-                        out.push(SessionEvent::RequestSend(bytes));
-                    }
+                    out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x8D)));
                 }
                 self.fail(SessionError::PingTimeout, &mut out);
             }

@@ -290,6 +290,17 @@ impl Supervisor {
         out
     }
 
+    /// A WebSocket text frame from the broker: MQTT over WebSocket is binary only (MQTT 5.0 §6,
+    /// MQTT-6.0.0-1), so the connection ends with a protocol error.
+    pub fn socket_text(&mut self, now: Millis) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket == Socket::Open {
+            let events = self.session.text_frame();
+            self.absorb(now, events, &mut out);
+        }
+        out
+    }
+
     /// The socket reported an error; its close follows.
     pub fn socket_error(&mut self) {
         if self.socket != Socket::None {

@@ -16,6 +16,8 @@ use crate::error::{ClientError, SessionError};
 pub enum TransportEvent {
     Open,
     Bytes(Vec<u8>),
+    /// A text frame, which MQTT over WebSocket does not allow (MQTT-6.0.0-1).
+    Text,
     /// The socket reported an error; a `Closed` always follows.
     Error,
     Closed {
@@ -45,9 +47,10 @@ impl WebSocketTransport {
         let on_open = Closure::<dyn FnMut(Event)>::new(move |_| s(TransportEvent::Open));
         let s = sink.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            // MQTT over WebSocket is binary only (MQTT 5.0 §6); text frames are ignored.
-            if let Ok(buf) = e.data().dyn_into::<ArrayBuffer>() {
-                s(TransportEvent::Bytes(Uint8Array::new(&buf).to_vec()));
+            // MQTT over WebSocket is binary only (MQTT 5.0 §6): a text frame ends the connection.
+            match e.data().dyn_into::<ArrayBuffer>() {
+                Ok(buf) => s(TransportEvent::Bytes(Uint8Array::new(&buf).to_vec())),
+                Err(_) => s(TransportEvent::Text),
             }
         });
         let s = sink.clone();

@@ -47,20 +47,24 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
         any::<bool>(),
         proptest::option::of(will),
         proptest::option::of(any::<u32>()),
+        1u32..,
     )
-        .prop_map(|(version, client_id, username, password, keepalive_secs, clean_start, will, expiry)| {
-            ConnectOptions {
-                version,
-                client_id,
-                username,
-                password,
-                keepalive_secs,
-                clean_start,
-                will,
-                session_expiry_secs: expiry,
-                ..ConnectOptions::default()
-            }
-        })
+        .prop_map(
+            |(version, client_id, username, password, keepalive_secs, clean_start, will, expiry, maximum)| {
+                ConnectOptions {
+                    version,
+                    client_id,
+                    username,
+                    password,
+                    keepalive_secs,
+                    clean_start,
+                    will,
+                    session_expiry_secs: expiry,
+                    maximum_packet_size: maximum,
+                    ..ConnectOptions::default()
+                }
+            },
+        )
 }
 
 proptest! {
@@ -112,13 +116,13 @@ proptest! {
         v in version(),
         id in 1u16..,
         found in any::<bool>(),
-        timeout in any::<bool>(),
+        reason in prop::sample::select(vec![0x00, 0x8D, 0x95]),
     ) {
         for kind in [Ack::PubAck, Ack::PubRec, Ack::PubRel, Ack::PubComp] {
             prop_assert_eq!(packets::ack(v, kind, id, found), reference::ack(v, kind, id, found));
         }
         prop_assert_eq!(packets::pingreq(v), reference::pingreq(v));
-        prop_assert_eq!(packets::disconnect(v, timeout), reference::disconnect(v, timeout));
+        prop_assert_eq!(packets::disconnect(v, reason), reference::disconnect(v, reason));
     }
 
     // Packets made of the fields a client receives, in any order and any count, with any flags:
@@ -287,7 +291,9 @@ fn an_mqtt_5_password_may_come_without_a_user_name() {
         password: Some("pw".into()),
         ..ConnectOptions::default()
     };
-    let expected = [0x10, 0x12, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x42, 0, 60, 0, 0, 1, b'c', 0, 2, b'p', b'w'];
+    let expected = [
+        0x10, 0x17, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x42, 0, 60, 5, 0x27, 0x01, 0, 0, 0, 0, 1, b'c', 0, 2, b'p', b'w',
+    ];
     assert_eq!(packets::connect(&o, false).unwrap(), expected);
     let v3 = ConnectOptions { version: ProtocolVersion::V3_1_1, ..o };
     assert!(matches!(packets::connect(&v3, false), Err(SessionError::InvalidOption { field: "password", .. })));

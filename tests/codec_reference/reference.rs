@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use mqtt_protocol_core::mqtt::packet::{v3_1_1, v5_0, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts};
+use mqtt_protocol_core::mqtt::packet::{
+    v3_1_1, v5_0, MaximumPacketSize, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts,
+};
 use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
 use iotmqtt::session::framing;
@@ -232,10 +234,12 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
         ProtocolVersion::V5 => {
             let b = v5_0::Connect::builder().client_id(o.client_id.as_str()).map_err(bad("clientId"))?;
             let mut b = credentials_and_will!(b.keep_alive(o.keepalive_secs).clean_start(clean));
+            let mut props: Vec<Property> = Vec::new();
             if let Some(secs) = o.session_expiry_secs {
-                let prop = SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?;
-                b = b.props(vec![prop.into()]);
+                props.push(SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?.into());
             }
+            props.push(MaximumPacketSize::new(o.maximum_packet_size).map_err(bad("maximumPacketSize"))?.into());
+            b = b.props(props);
             b.build().map_err(bad("connect"))?.to_continuous_buffer()
         }
     })
@@ -349,16 +353,16 @@ pub fn pingreq(version: ProtocolVersion) -> Option<Vec<u8>> {
 }
 
 /// DISCONNECT: normal, or (MQTT 5) "keep alive timeout" when the broker stopped answering pings.
-pub fn disconnect(version: ProtocolVersion, keepalive_timeout: bool) -> Option<Vec<u8>> {
+pub fn disconnect(version: ProtocolVersion, reason: u8) -> Vec<u8> {
     match version {
-        ProtocolVersion::V3_1_1 => v3_1_1::Disconnect::builder().build().ok().map(|d| d.to_continuous_buffer()),
+        ProtocolVersion::V3_1_1 => v3_1_1::Disconnect::builder().build().unwrap().to_continuous_buffer(),
         ProtocolVersion::V5 => {
-            let reason = if keepalive_timeout {
-                DisconnectReasonCode::KeepAliveTimeout
-            } else {
-                DisconnectReasonCode::NormalDisconnection
+            let reason = match reason {
+                0x8D => DisconnectReasonCode::KeepAliveTimeout,
+                0x95 => DisconnectReasonCode::PacketTooLarge,
+                _ => DisconnectReasonCode::NormalDisconnection,
             };
-            v5_0::Disconnect::builder().reason_code(reason).build().ok().map(|d| d.to_continuous_buffer())
+            v5_0::Disconnect::builder().reason_code(reason).build().unwrap().to_continuous_buffer()
         }
     }
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { chromium } from "playwright-core";
 import { serve } from "../../www/examples/serve.mjs";
+import { hostileServer } from "./hostile.mjs";
 
 const env = (name) => {
   const v = process.env[name];
@@ -253,6 +254,53 @@ describe("JS API", () => {
     }, { tb: TB_URL, tts: TTS_URL, cp: CP_URL });
     const none = { timers: 0, socket: false, listeners: 0 };
     assert.deepEqual(live, { tb: none, tts: none, cp: none, sockets: 0, timers: 0 });
+  });
+
+  test("a text frame, a byte that starts no packet and a packet over maximumPacketSize end the connect at once (issue 21)", async () => {
+    const hostile = await hostileServer();
+    try {
+      const result = await inPage(async (lib, url) => {
+        // A connect timeout far beyond the test's: only the refusal itself can end these connects.
+        const attempt = async (path, options) => {
+          let client;
+          try {
+            client = new lib.MqttClient(url + path, { reconnect: { enabled: false }, connectTimeoutMs: 600000, ...options });
+            await client.connect();
+            return "connected";
+          } catch (e) {
+            return [e.code, e.message];
+          } finally {
+            client?.close();
+          }
+        };
+        return {
+          text: await attempt("/text", {}),
+          http: await attempt("/http", {}),
+          huge: await attempt("/huge", {}),
+          hugeV5: await attempt("/huge", { version: "5", maximumPacketSize: 1024 }),
+          zero: await attempt("/huge", { version: "5", maximumPacketSize: 0 }),
+          tooBig: await attempt("/huge", { maximumPacketSize: 2 ** 32 }),
+        };
+      }, hostile.url);
+      const protocol = (detail) => ["PROTOCOL_ERROR", `the bytes from the broker are not valid MQTT (${detail}); the connection was closed`];
+      assert.deepEqual(result, {
+        text: protocol("a WebSocket text frame"),
+        http: protocol("reserved fixed-header flags are set"),
+        huge: ["INCOMING_PACKET_TOO_LARGE", "the broker sent a packet of 268435460 bytes, over maximumPacketSize (16777216)"],
+        hugeV5: ["INCOMING_PACKET_TOO_LARGE", "the broker sent a packet of 268435460 bytes, over maximumPacketSize (1024)"],
+        zero: ["INVALID_OPTION", "invalid option maximumPacketSize: must be at least 1"],
+        tooBig: ["INVALID_OPTION", "invalid option maximumPacketSize: expected a whole number from 0 to 4294967295, got a number"],
+      });
+      // What reached the server on /huge: the 3.1.1 CONNECT; the MQTT 5 CONNECT announcing 1024 bytes
+      // (property 0x27), then DISCONNECT 0x95 "packet too large". The refused option sent nothing.
+      const huge = hostile.received["/huge"].map((m) => Buffer.from(m).toString("hex"));
+      assert.equal(huge.length, 3, huge.join(" "));
+      assert.match(huge[0], /^10..00044d5154540402/, "an MQTT 3.1.1 CONNECT");
+      assert.match(huge[1], /^10..00044d5154540502003c05270000040000/, "an MQTT 5 CONNECT with Maximum Packet Size 1024");
+      assert.equal(huge[2], "e00195");
+    } finally {
+      hostile.close();
+    }
   });
 
   test("bad options give typed errors (missing token, wrong type, unknown enum value, unknown key)", async () => {

@@ -131,7 +131,15 @@ pub struct ConnectOptions {
     /// How long to wait for PINGRESP; `None` picks half the keepalive, so a dead
     /// connection is noticed within 1.5 x keepalive.
     pub ping_timeout_ms: Option<u64>,
+    /// The largest packet the client takes, in bytes with its fixed header: announced in an MQTT 5
+    /// CONNECT (Maximum Packet Size, §3.1.2.11.4) and enforced in both versions. A packet that
+    /// announces more ends the connection before it is buffered.
+    pub maximum_packet_size: u32,
 }
+
+/// The default `maximum_packet_size`: 16 MiB, far above any IoT message and far below the 256 MiB
+/// MQTT's lengths allow a server to announce.
+pub const DEFAULT_MAXIMUM_PACKET_SIZE: u32 = 16 << 20;
 
 impl Default for ConnectOptions {
     fn default() -> Self {
@@ -146,6 +154,7 @@ impl Default for ConnectOptions {
             session_expiry_secs: None,
             connect_timeout_ms: 10_000,
             ping_timeout_ms: None,
+            maximum_packet_size: DEFAULT_MAXIMUM_PACKET_SIZE,
         }
     }
 }

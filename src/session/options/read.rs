@@ -224,6 +224,7 @@ const CLIENT: &[Field] = &[
     ("sessionExpirySecs", Kind::Whole(U32)),
     ("connectTimeoutMs", Kind::Whole(None)),
     ("pingTimeoutMs", Kind::Whole(None)),
+    ("maximumPacketSize", Kind::Whole(U32)),
     ("reconnect", Kind::Object(RECONNECT)),
     ("offlineQueue", Kind::Object(OFFLINE_QUEUE)),
     ("persistence", Kind::Text),
@@ -303,6 +304,7 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         session_expiry_secs: v.next().whole().map(|n| n as u32),
         connect_timeout_ms: v.next().whole().unwrap_or(c.connect_timeout_ms),
         ping_timeout_ms: v.next().whole(),
+        maximum_packet_size: v.next().whole().map_or(c.maximum_packet_size, |n| n as u32),
     };
     let client = ClientOptions {
         reconnect: v.next().object().map_or(d.reconnect, reconnect),
@@ -405,6 +407,7 @@ mod tests {
             session_expiry_secs: Some(5),
             connect_timeout_ms: 2_000,
             ping_timeout_ms: Some(700),
+            maximum_packet_size: 4_096,
             ..Default::default()
         };
         for reconnect in [true, false] {

@@ -125,14 +125,32 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
     read(version == ProtocolVersion::V5, packet).map_err(|detail| SessionError::Protocol { detail: detail.into() })
 }
 
+/// Whether `first` can start a packet a client receives, so that the connection ends at the first
+/// byte of anything else: its type (DISCONNECT and AUTH in MQTT 5 only), and the flags, which are
+/// fixed for every type but PUBLISH (MQTT 3.1.1 §2.2.2, MQTT 5.0 §2.1.3), whose QoS is not 3.
+pub fn first_byte(first: u8, v5: bool) -> Result<(), &'static str> {
+    // By type: the fixed flags, ANY for PUBLISH, NONE for what a client never receives.
+    const ANY: u8 = 0x10;
+    const NONE: u8 = 0x20;
+    const FLAGS: [u8; 16] = [NONE, NONE, 0, ANY, 0, 0, 2, 0, NONE, 0, NONE, 0, NONE, 0, 0, 0];
+    let (kind, flags) = (first >> 4, first & 0x0F);
+    match FLAGS[usize::from(kind)] {
+        NONE => Err(NEVER_RECEIVED),
+        _ if kind >= 14 && !v5 => Err(NEVER_RECEIVED),
+        ANY if flags & 6 == 6 => Err("a PUBLISH with QoS 3"),
+        ANY => Ok(()),
+        fixed if fixed == flags => Ok(()),
+        _ => Err("reserved fixed-header flags are set"),
+    }
+}
+
+const NEVER_RECEIVED: &str = "a packet type a client never receives";
+
 fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
     let first = *packet.first().ok_or("an empty packet")?;
+    first_byte(first, v5)?;
     let mut r = Reader::new(packet.get(framing::header_len(packet)..).unwrap_or(&[]));
     let (kind, flags) = (first >> 4, first & 0x0F);
-    // MQTT 3.1.1 §2.2.2: the flags are fixed for every type but PUBLISH.
-    if kind != 3 && flags != if kind == 6 { 2 } else { 0 } {
-        return Err("reserved fixed-header flags are set");
-    }
     let inbound = match kind {
         2 => {
             let flags = r.u8()?;
@@ -163,9 +181,6 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
         }
         3 => {
             let qos = (flags >> 1) & 3;
-            if qos == 3 {
-                return Err("a PUBLISH with QoS 3");
-            }
             let topic = r.string()?;
             let packet_id = if qos > 0 { Some(r.packet_id()?) } else { None };
             if v5 {
@@ -256,7 +271,7 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 _ => Inbound::Auth,
             }
         }
-        _ => return Err("a packet type a client never receives"),
+        _ => return Err(NEVER_RECEIVED),
     };
     r.end()?;
     Ok(inbound)

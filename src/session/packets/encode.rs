@@ -2,13 +2,13 @@
 //! topics, filters and QoS before; what can still be too long for its length prefix is refused
 //! with a typed error, never truncated.
 
-use super::properties::SESSION_EXPIRY_INTERVAL;
+use super::properties::{MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL};
 use super::Ack;
 use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
 use crate::session::SessionError;
 
 /// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).
-const MAX_REMAINING: usize = 268_435_455;
+pub const MAX_REMAINING: usize = 268_435_455;
 
 /// A packet: the fixed header for `remaining` bytes, then room for them.
 fn frame(first: u8, remaining: usize) -> Vec<u8> {
@@ -99,6 +99,14 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
     if let Some(secs) = o.session_expiry_secs.filter(|_| v5) {
         properties.push(SESSION_EXPIRY_INTERVAL);
         properties.extend_from_slice(&secs.to_be_bytes());
+    }
+    // MQTT 5.0 §3.1.2.11.4: 0 is a protocol error; 3.1.1 has no way to say it, but the cap holds.
+    if o.maximum_packet_size == 0 {
+        return Err(SessionError::InvalidOption { field: "maximumPacketSize", reason: "must be at least 1".into() });
+    }
+    if v5 {
+        properties.push(MAXIMUM_PACKET_SIZE);
+        properties.extend_from_slice(&o.maximum_packet_size.to_be_bytes());
     }
     let header = 10 + usize::from(v5) + properties.len();
     let mut out = frame(0x10, within_mqtt_limit(header + payload.len())?);
@@ -205,11 +213,12 @@ pub fn pingreq(_version: ProtocolVersion) -> Option<Vec<u8>> {
 }
 
 /// DISCONNECT: normal, or (MQTT 5) "keep alive timeout" when the broker stopped answering pings.
-pub fn disconnect(version: ProtocolVersion, keepalive_timeout: bool) -> Option<Vec<u8>> {
-    Some(match version {
+/// DISCONNECT; MQTT 5 carries `reason` (0x00 normal, 0x8D keep alive timeout, 0x95 packet too large).
+pub fn disconnect(version: ProtocolVersion, reason: u8) -> Vec<u8> {
+    match version {
         ProtocolVersion::V3_1_1 => vec![0xE0, 0],
-        ProtocolVersion::V5 => vec![0xE0, 1, if keepalive_timeout { 0x8D } else { 0x00 }],
-    })
+        ProtocolVersion::V5 => vec![0xE0, 1, reason],
+    }
 }
 
 #[cfg(test)]
