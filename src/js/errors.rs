@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 pub fn thrown(e: &impl crate::batch::Coded) -> JsValue {
     let mut b = crate::batch::Batch::new();
     b.error(e);
-    js_sys::Uint8Array::from(&b.finish(None)[8..]).into()
+    js_sys::Uint8Array::from(b.finish(None).get(8..).unwrap_or_default()).into()
 }
 
 /// A client error as a JS `Error` with its `code`, for the benchmark entry points.

@@ -101,17 +101,19 @@ pub fn decode_lpp(bytes: &[u8]) -> Result<Map<String, Value>, PayloadError> {
 }
 
 fn value(code: u8, v: &[u8]) -> LppValue {
-    let i16_at = |k: usize| f64::from(i16::from_be_bytes([v[k], v[k + 1]]));
-    let u16_at = |k: usize| u16::from_be_bytes([v[k], v[k + 1]]);
+    // `read_lpp` gives each type its whole size; `at` reads 0 past it, never panics.
+    let at = |k: usize| v.get(k).copied().unwrap_or(0);
+    let i16_at = |k: usize| f64::from(i16::from_be_bytes([at(k), at(k + 1)]));
+    let u16_at = |k: usize| u16::from_be_bytes([at(k), at(k + 1)]);
     // 24-bit signed, big-endian, as LPP's GPS fields are.
-    let i24_at = |k: usize| f64::from(i32::from_be_bytes([v[k], v[k + 1], v[k + 2], 0]) >> 8);
+    let i24_at = |k: usize| f64::from(i32::from_be_bytes([at(k), at(k + 1), at(k + 2), 0]) >> 8);
     let xyz = |scale: f64| [("x", i16_at(0) / scale), ("y", i16_at(2) / scale), ("z", i16_at(4) / scale)];
     match code {
-        0x00 | 0x01 | 0x66 => LppValue::Whole(v[0].into()),
+        0x00 | 0x01 | 0x66 => LppValue::Whole(at(0).into()),
         0x02 | 0x03 => LppValue::Number(i16_at(0) / 100.0),
         0x65 => LppValue::Whole(u16_at(0)),
         0x67 => LppValue::Number(i16_at(0) / 10.0),
-        0x68 => LppValue::Number(f64::from(v[0]) / 2.0),
+        0x68 => LppValue::Number(f64::from(at(0)) / 2.0),
         0x71 => LppValue::Parts(xyz(1000.0)),
         0x73 => LppValue::Number(f64::from(u16_at(0)) / 10.0),
         0x86 => LppValue::Parts(xyz(100.0)),

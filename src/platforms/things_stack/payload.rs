@@ -24,7 +24,7 @@ pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, PayloadError> {
     if digits.len() % 2 != 0 {
         return Err(bad(format!("{} hex digits: a byte needs two", digits.len())));
     }
-    Ok(digits.chunks(2).map(|pair| pair[0] << 4 | pair[1]).collect())
+    Ok(digits.chunks_exact(2).map(|pair| pair.iter().fold(0, |byte, d| byte << 4 | d)).collect())
 }
 
 /// Bytes to upper-case hex without separators, as the Console shows payloads.
