@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[[ -x node_modules/.bin/tsc && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
+[[ -x node_modules/.bin/tsc && -d node_modules/playwright-core && -d node_modules/aedes ]] || npm ci --no-audit --no-fund --loglevel=error
 
 if [[ -n "${IOTMQTT_PREBUILT:-}" ]]; then
   echo "-- build: pkg/web and pkg/bundler from scripts/release-builds.sh"

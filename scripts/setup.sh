@@ -44,7 +44,7 @@ if [[ "$(trunk --version 2>/dev/null || true)" != "trunk 0.21.14" ]]; then
   cargo install trunk --version 0.21.14 --locked --force
 fi
 
-if [[ ! -x "$ROOT/node_modules/.bin/wasm-opt" || ! -d "$ROOT/node_modules/playwright-core" ]]; then
-  say "npm ci (binaryen, playwright-core)"
+if [[ ! -x "$ROOT/node_modules/.bin/wasm-opt" || ! -d "$ROOT/node_modules/playwright-core" || ! -d "$ROOT/node_modules/aedes" ]]; then
+  say "npm ci (binaryen, playwright-core, aedes)"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi

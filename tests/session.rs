@@ -886,3 +886,33 @@ fn a_maximum_packet_size_of_0_is_refused_before_connecting() {
     let e = s.connect().unwrap_err();
     assert!(matches!(e, SessionError::InvalidOption { field: "maximumPacketSize", .. }), "{e:?}");
 }
+
+// aedes speaks MQTT 3.1.1 only and answers an MQTT 5 CONNECT with its own CONNACK (no properties,
+// return code 1): the connect fails as MQTT 5's "unsupported protocol version", which says to try
+// 3.1.1, not as a protocol error.
+#[test]
+fn an_mqtt_3_server_refusing_an_mqtt_5_connect_is_an_unsupported_version() {
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let refused = SessionError::ConnectRefused {
+        version: ProtocolVersion::V5,
+        code: 0x84,
+        refusal: ConnectRefusal::UnsupportedProtocolVersion,
+    };
+    assert_eq!(
+        s.feed(&[0x20, 0x02, 0x00, 0x01]),
+        [
+            E::RequestTimerCancel(TimerKind::ConnectTimeout),
+            E::RequestTimerCancel(TimerKind::PingreqSend),
+            E::RequestTimerCancel(TimerKind::PingrespRecv),
+            E::NotifyConnectFailed(refused),
+            E::RequestClose,
+        ]
+    );
+    // Other 3.1.1 return codes in an MQTT 5 CONNACK stay malformed.
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let ev = s.feed(&[0x20, 0x02, 0x00, 0x05]);
+    let malformed = SessionError::Protocol { detail: "a reason code this packet cannot carry".into() };
+    assert_eq!(ev[3..], [E::NotifyConnectFailed(malformed), E::RequestClose]);
+}

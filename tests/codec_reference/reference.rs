@@ -41,6 +41,11 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
         return Err(protocol("reserved fixed-header flags are set"));
     }
     let v5 = version == ProtocolVersion::V5;
+    // Where the client reads more than the reference: an MQTT 3.1.1 server's refusal of an MQTT 5
+    // CONNECT (its CONNACK has no properties and return code 1) is MQTT 5's 0x84 to the client.
+    if v5 && kind == 2 && body.len() == 2 && body[0] <= 1 && body[1] == 1 {
+        return Ok(connack(body[0] == 1, 0x84, &[]));
+    }
     Ok(match kind {
         2 => per_version!(version, p => {
             let c = exact(p::Connack::parse(body), body.len())?;

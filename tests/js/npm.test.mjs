@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { chromium } from "playwright-core";
 import { serve } from "../../www/examples/serve.mjs";
 import { hostileServer } from "./hostile.mjs";
+import { aedesServer } from "../harness/aedes.mjs";
+import mqtt from "mqtt";
 
 const env = (name) => {
   const v = process.env[name];
@@ -196,6 +198,55 @@ describe("examples against mosquitto", () => {
     }, BROKER_WS);
     assert.deepEqual(statuses, { statuses: ["queued", "sent", "acked"], errors: [] });
     await page.close();
+  });
+});
+
+describe("brokers other than mosquitto (issue 21)", () => {
+  test("aedes over WebSocket: default options, 100 messages at each QoS once each, retained, MQTT 5 refused", async () => {
+    const aedes = await aedesServer();
+    // An independent subscriber (MQTT.js) counts what the broker delivered.
+    const watcher = await mqtt.connectAsync(aedes.url, { clientId: "aedes-watcher" });
+    const seen = [];
+    watcher.on("message", (topic, payload, packet) => seen.push(`${topic} ${payload} ${packet.qos}`));
+    await watcher.subscribeAsync("interop/#", { qos: 2 });
+    try {
+      const result = await inPage(async (lib, url) => {
+        const client = new lib.MqttClient(url);
+        const got = [];
+        client.onMessage("interop/#", (m) => got.push(`${m.topic} ${m.text} ${m.qos}`));
+        const ack = await client.connect();
+        const granted = await client.subscribe("interop/#", { qos: 2 });
+        const sends = [];
+        for (const qos of [0, 1, 2]) for (let i = 0; i < 100; i++) sends.push(client.publish(`interop/q${qos}`, `m${i}`, { qos }));
+        await Promise.all(sends);
+        await client.publish("retained/aedes", "kept", { qos: 1, retain: true });
+        while (got.length < 300) await new Promise((r) => setTimeout(r, 20));
+        client.close();
+        // A later client gets the retained message, flagged.
+        const late = new lib.MqttClient(url);
+        await late.connect();
+        const retained = new Promise((ok) => late.onMessage("retained/aedes", (m) => ok([m.text, m.retain])));
+        await late.subscribe("retained/aedes", { qos: 1 });
+        const kept = await retained;
+        late.close();
+        const v5 = new lib.MqttClient(url, { version: "5", reconnect: { enabled: false } });
+        const refused = await v5.connect().then(() => "connected", (e) => [e.code, e.message]);
+        v5.close();
+        return { session: ack.sessionPresent, granted, got: got.sort(), kept, refused };
+      }, aedes.url);
+      const expected = [0, 1, 2].flatMap((qos) => Array.from({ length: 100 }, (_, i) => `interop/q${qos} m${i} ${qos}`)).sort();
+      assert.equal(result.session, false);
+      assert.equal(result.granted, 2);
+      assert.deepEqual(result.got, expected, "each message once, at its QoS");
+      assert.deepEqual(result.kept, ["kept", true]);
+      for (let t = 0; t < 250 && seen.length < 300; t++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(seen.sort(), expected, "the independent subscriber saw each once");
+      assert.deepEqual(result.refused, ["CONNACK_UNSUPPORTED_PROTOCOL_VERSION",
+        "the broker refused the connection (CONNACK 0x84, MQTT 5): the broker does not speak this MQTT version: try 3.1.1 instead of 5 (or the other way round)"]);
+    } finally {
+      await watcher.endAsync();
+      await aedes.close();
+    }
   });
 });
 

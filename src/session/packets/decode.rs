@@ -157,7 +157,7 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             if flags > 1 {
                 return Err("reserved CONNACK flags are set");
             }
-            let code = r.u8()?;
+            let mut code = r.u8()?;
             let mut ack = ConnAck {
                 session_present: flags == 1,
                 maximum_packet_size: None,
@@ -166,7 +166,11 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 assigned_client_id: None,
                 server_keepalive_secs: None,
             };
-            if v5 {
+            if v5 && code == 1 && r.is_empty() {
+                // A server of MQTT 3.1.1 only (aedes) answers an MQTT 5 CONNECT with its own CONNACK:
+                // no properties, return code 1 "unacceptable protocol version". That is MQTT 5's 0x84.
+                code = 0x84;
+            } else if v5 {
                 code_in(code, CONNACK_CODES)?;
                 let p = props::read(&mut r, props::IN_CONNACK)?;
                 ack.maximum_packet_size = props::int(&p, props::MAXIMUM_PACKET_SIZE);
