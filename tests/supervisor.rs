@@ -87,7 +87,7 @@ fn connack_of(events: &[E]) -> iotmqtt::ConnAck {
 #[test]
 fn connect_opens_a_socket_sends_connect_at_the_next_microtask_and_reports_the_connack() {
     let mut rig = Rig::new(connect_options(10), ClientOptions::default());
-    assert_eq!(rig.start(), [E::RequestOpen { url: URL.into() }, E::NotifyState(S::Connecting)]);
+    assert_eq!(rig.start(), [E::RequestOpen { url: URL.into(), mqtt_only: false }, E::NotifyState(S::Connecting)]);
     assert_eq!(rig.sup.poll_timeout(), Some(1_000 + 5_000), "the connect timeout covers the socket opening");
     assert_eq!(rig.sup.socket_opened(1_000), [E::RequestFlush(Flush::Microtask)]);
     let connect = rig.sup.flush(1_000);
@@ -189,10 +189,15 @@ fn outage(rig: &mut Rig, attempts: usize) -> Vec<(Millis, S)> {
     for s in states(&rig.sup.socket_closed(rig.now, 1006, "")) {
         seen.push((rig.now, s));
     }
+    // Each attempt's socket offers what the last one switched to, then the other offer at once.
+    let mut mqtt_only = false;
     for _ in 0..attempts {
         let (at, events) = rig.next_timeout();
-        assert_eq!(events, [E::RequestOpen { url: URL.into() }, E::NotifyState(S::Connecting)]);
+        assert_eq!(events, [E::RequestOpen { url: URL.into(), mqtt_only }, E::NotifyState(S::Connecting)]);
         seen.push((at, S::Connecting));
+        rig.sup.socket_error();
+        mqtt_only = !mqtt_only;
+        assert_eq!(rig.sup.socket_closed(at, 1006, ""), [E::RequestOpen { url: URL.into(), mqtt_only }]);
         rig.sup.socket_error();
         let events = rig.sup.socket_closed(at + 1, 1006, "");
         rig.now = at + 1;
@@ -320,6 +325,8 @@ fn the_first_connect_is_never_retried() {
     let mut rig = Rig::new(connect_options(0), ClientOptions::default());
     rig.start();
     rig.sup.socket_error();
+    assert_eq!(rig.sup.socket_closed(1_000, 1006, ""), [E::RequestOpen { url: URL.into(), mqtt_only: true }]);
+    rig.sup.socket_error();
     let events = rig.sup.socket_closed(1_001, 1006, "");
     assert_eq!(
         events,
@@ -343,7 +350,7 @@ fn offline_pauses_reconnecting_and_online_retries_at_once() {
     assert_eq!(rig.sup.handle_timeout(1_000_000), []);
     assert_eq!(
         rig.sup.set_online(1_000_000, true),
-        [E::RequestOpen { url: URL.into() }, E::NotifyState(S::Connecting)]
+        [E::RequestOpen { url: URL.into(), mqtt_only: false }, E::NotifyState(S::Connecting)]
     );
     rig.now = 1_000_000;
     rig.establish(&CONNACK_OK);
@@ -586,4 +593,34 @@ fn a_websocket_text_frame_ends_the_connection_as_a_protocol_error() {
             E::NotifyEnded(text),
         ]
     );
+}
+
+// MQTT over WebSocket must offer "mqtt" (MQTT-6.0.0-3). websockify 0.10 accepts only an offer with
+// "binary"; RabbitMQ 3.10's Web MQTT answers an offer of several with the whole list, which browsers
+// refuse. So a socket that dies before opening is tried again at once offering the other way, and
+// the offer that opened is kept for reconnects.
+#[test]
+fn a_socket_refused_for_its_subprotocols_is_tried_once_more_offering_mqtt_alone() {
+    let open = |mqtt_only| E::RequestOpen { url: URL.into(), mqtt_only };
+    let mut rig = Rig::new(connect_options(10), ClientOptions::default());
+    assert_eq!(rig.start(), [open(false), E::NotifyState(S::Connecting)]);
+    rig.sup.socket_error();
+    assert_eq!(rig.sup.socket_closed(1_005, 1006, ""), [open(true)], "no failure: the same attempt, at once");
+    assert_eq!(rig.sup.poll_timeout(), Some(1_000 + 5_000), "under the attempt's connect timeout");
+    let events = rig.establish(&CONNACK_OK);
+    assert!(matches!(rig.sup.state(), S::Connected(_)), "{events:?}");
+
+    // The connection drops; the reconnect offers "mqtt" alone from the start.
+    rig.sup.socket_closed(rig.now, 1001, "");
+    let (_, events) = rig.next_timeout();
+    assert_eq!(events[0], open(true));
+
+    // One offer only: nothing to switch to, the attempt fails as before.
+    let only_mqtt =
+        ClientOptions { websocket_protocols: vec!["mqtt".into()], ..client_options(ReconnectOptions::default()) };
+    let mut rig = Rig::new(connect_options(10), only_mqtt);
+    rig.start();
+    rig.sup.socket_error();
+    let events = rig.sup.socket_closed(1_005, 1006, "");
+    assert_eq!(events[0], E::NotifyConnectFailed(refused_socket()));
 }

@@ -315,7 +315,7 @@ export class MqttClient {
       switch (b.u8()) {
         case OPEN:
           try {
-            this.#open();
+            this.#open(b.bool());
           } catch (e) {
             openFailed = (e as Error)?.message ?? String(e);
           }
@@ -433,8 +433,8 @@ export class MqttClient {
     if (openFailed !== null) this.#run(this.#do(OPEN_FAILED, 0, openFailed));
   }
 
-  #open(): void {
-    const ws = new WebSocket(this.url, this.#protocols);
+  #open(mqttOnly: boolean): void {
+    const ws = new WebSocket(this.url, mqttOnly ? ["mqtt"] : this.#protocols);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => this.#run(this.#do(SOCKET_OPENED));
     ws.onmessage = (e: MessageEvent) => {

@@ -97,7 +97,9 @@ export interface MqttClientOptions {
   persistence?: string | null;
   /** Timers in a Web Worker, so keepalive survives background tabs. Default true. */
   workerTimers?: boolean;
-  /** WebSocket subprotocols offered; must include "mqtt". Default ["binary", "mqtt"] (binary, first: websockify bridges). */
+  /** WebSocket subprotocols offered; must include "mqtt". Default ["binary", "mqtt"] (binary, first: websockify
+   *  bridges). With several, a socket refused before it opens is tried again at once offering "mqtt" alone
+   *  (RabbitMQ 3.10 answers a list with the whole list, which browsers refuse). */
   websocketProtocols?: string[];
 }
 

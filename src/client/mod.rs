@@ -462,14 +462,16 @@ fn apply(
     open_failures: &mut Vec<ClientError>,
 ) {
     match event {
-        Event::RequestOpen { url } => {
+        Event::RequestOpen { url, mqtt_only } => {
             let weak = Rc::downgrade(rc);
             let sink: Rc<dyn Fn(TransportEvent)> = Rc::new(move |ev| {
                 if let Some(rc) = weak.upgrade() {
                     on_transport(&rc, ev);
                 }
             });
-            match WebSocketTransport::open(&url, &i.sup.client_options().websocket_protocols, sink) {
+            let mqtt = ["mqtt".to_owned()];
+            let protocols = if mqtt_only { &mqtt[..] } else { &i.sup.client_options().websocket_protocols[..] };
+            match WebSocketTransport::open(&url, protocols, sink) {
                 Ok(t) => i.transport = Some(t),
                 Err(e) => open_failures.push(e),
             }

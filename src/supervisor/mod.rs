@@ -30,10 +30,12 @@ pub use state::ConnectionState;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// Open a WebSocket to `url`. Report it with `socket_opened`, `socket_bytes`, `socket_error`
-    /// and `socket_closed`, or with `open_failed` if it cannot even be made.
+    /// Open a WebSocket to `url`, offering the client's subprotocols, or "mqtt" alone when
+    /// `mqtt_only`. Report it with `socket_opened`, `socket_bytes`, `socket_error` and
+    /// `socket_closed`, or with `open_failed` if it cannot even be made.
     RequestOpen {
         url: String,
+        mqtt_only: bool,
     },
     /// Write these bytes to the socket as one WebSocket message.
     RequestTransmit(Vec<u8>),
@@ -100,6 +102,10 @@ pub struct Supervisor {
     was_connected: bool,
     /// The browser said it is offline: attempts wait for `set_online(true)`.
     offline: bool,
+    /// Sockets offer "mqtt" alone instead of the client's subprotocols (see `socket_closed`).
+    mqtt_only: bool,
+    /// This attempt's socket already switched the subprotocols once.
+    switched: bool,
     /// Session token -> store key of each persisted message not yet settled.
     persisted: VecMap<u64, u64>,
 }
@@ -145,6 +151,8 @@ impl Supervisor {
             attempt: 0,
             was_connected: false,
             offline: false,
+            mqtt_only: false,
+            switched: false,
             persisted: VecMap::new(),
         })
     }
@@ -322,6 +330,17 @@ impl Supervisor {
         } else {
             ClientError::SocketClosed { code, reason: reason.to_owned() }
         };
+        // A socket that dies before it opened, offering several subprotocols, is tried again at once
+        // with the other offer, once per attempt, and the offer that last opened is kept: websockify
+        // (0.10) needs "binary" offered, and RabbitMQ 3.10's Web MQTT answers a list of several with
+        // the whole list, which browsers refuse, so no one offer reaches both.
+        if self.socket == Socket::Opening && !self.switched && self.options.websocket_protocols.len() > 1 {
+            self.switched = true;
+            self.socket_error = false;
+            self.mqtt_only = !self.mqtt_only;
+            out.push(Event::RequestOpen { url: self.url.clone(), mqtt_only: self.mqtt_only });
+            return out;
+        }
         self.lost_reason.get_or_insert(why);
         // A socket that dies before it opened fails the attempt as a CONNACK refusal would.
         if self.socket == Socket::Opening {
@@ -398,7 +417,8 @@ impl Supervisor {
         self.socket_error = false;
         let timeout = self.session.options().connect_timeout_ms;
         self.deadlines.set(TimerKind::ConnectTimeout, now.saturating_add(timeout));
-        out.push(Event::RequestOpen { url: self.url.clone() });
+        self.switched = false;
+        out.push(Event::RequestOpen { url: self.url.clone(), mqtt_only: self.mqtt_only });
         self.set_state(ConnectionState::Connecting, out);
     }
 

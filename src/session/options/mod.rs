@@ -231,6 +231,8 @@ pub struct ClientOptions {
     /// WebSocket subprotocols offered. MQTT requires `mqtt` (brokers select it wherever it is in
     /// the list); `binary` lets a websockify bridge accept the handshake, since websockify only
     /// ever selects `binary`, and Debian's 0.10 finds it only as the first entry of the list.
+    /// With several, a socket refused before it opens is tried again at once offering `mqtt` alone
+    /// (the supervisor's `socket_closed`): RabbitMQ 3.10 answers a list with the whole list.
     pub websocket_protocols: Vec<String>,
 }
 
