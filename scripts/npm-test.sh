@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The npm package's tests: build it, check the size budget, type-check the TypeScript example with tsc,
-# then run tests/js in headless Chromium against mosquitto and the simulator (started here, always stopped).
+# then run tests/js in headless Chromium against mosquitto, the simulator, a RabbitMQ cluster and aedes
+# (started here, always stopped).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -15,6 +16,11 @@ cleanup() {
 trap cleanup EXIT
 
 [[ -x node_modules/.bin/tsc && -d node_modules/playwright-core && -d node_modules/aedes ]] || npm ci --no-audit --no-fund --loglevel=error
+
+echo "-- a RabbitMQ cluster (two nodes, Web MQTT, tests/harness/rabbitmq.py), booting while the package builds"
+rm -f "$OUT/rabbitmq.json"
+python3 tests/harness/rabbitmq.py --ready-file "$OUT/rabbitmq.json" --workdir "$OUT/rabbitmq" > "$OUT/rabbitmq.log" 2>&1 &
+pids+=($!)
 
 if [[ -n "${IOTMQTT_PREBUILT:-}" ]]; then
   echo "-- build: pkg/web and pkg/bundler from scripts/release-builds.sh"
@@ -41,6 +47,9 @@ pids+=($!)
 wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; cat "$OUT/broker.log"; exit 1; }
 export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
 start_sim
+for _ in $(seq 1800); do [[ -f "$OUT/rabbitmq.json" ]] && break; sleep 0.1; done
+[[ -f "$OUT/rabbitmq.json" ]] || { echo "the RabbitMQ cluster did not start"; cat "$OUT/rabbitmq.log"; exit 1; }
+export IOTMQTT_TEST_RABBITMQ="$OUT/rabbitmq.json"
 
 echo "-- node --test tests/js (headless Chromium)"
 set +e

@@ -9,15 +9,22 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-apt_packages=(mosquitto mosquitto-clients chromium chromium-driver python3 websockify)
+apt_packages=(mosquitto mosquitto-clients chromium chromium-driver python3 websockify rabbitmq-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if ((${#missing[@]})); then
   say "apt-get install ${missing[*]}"
+  # Debian starts the services it installs (rabbitmq-server on every interface); the tests start
+  # their own on loopback, so no service may start here: policy-rc.d says so while apt runs.
+  policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  [[ -z "$policy" ]] || rm -f /usr/sbin/policy-rc.d
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
