@@ -31,8 +31,8 @@ impl<K: PartialEq, V> VecMap<K, V> {
 
     /// Sets `key` to `value`; returns the value it had.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.position(&key) {
-            Some(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+        match self.get_mut(&key) {
+            Some(old) => Some(std::mem::replace(old, value)),
             None => {
                 self.0.push((key, value));
                 None
@@ -44,14 +44,14 @@ impl<K: PartialEq, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.position(key).map(|i| &self.0[i].1)
+        self.0.iter().find(|(k, _)| k.borrow() == key).map(|(_, v)| v)
     }
 
     pub fn get_mut<Q: PartialEq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
     {
-        self.position(key).map(|i| &mut self.0[i].1)
+        self.0.iter_mut().find(|(k, _)| (*k).borrow() == key).map(|(_, v)| v)
     }
 
     pub fn contains_key<Q: PartialEq + ?Sized>(&self, key: &Q) -> bool

@@ -105,7 +105,9 @@ impl Batch {
     /// The finished batch, with `deadline` (ms on the shell's clock) written in front.
     pub fn finish(mut self, deadline: Option<u64>) -> Vec<u8> {
         let d = deadline.map_or(-1.0, |d| d as f64);
-        self.bytes[..8].copy_from_slice(&d.to_le_bytes());
+        if let Some(head) = self.bytes.get_mut(..8) {
+            head.copy_from_slice(&d.to_le_bytes());
+        }
         self.bytes
     }
 }

@@ -57,14 +57,13 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Option<&[u8]> {
         let end = self.at.checked_add(n).filter(|&end| end <= self.bytes.len())?;
-        let s = &self.bytes[self.at..end];
+        let s = self.bytes.get(self.at..end)?;
         self.at = end;
         Some(s)
     }
 
     fn u32(&mut self) -> Option<usize> {
-        let b = self.take(4)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
     }
 
     fn bytes(&mut self) -> Option<Vec<u8>> {
@@ -84,10 +83,7 @@ impl Reader<'_> {
         Some(match tag {
             0 => Item::Null,
             1 | 2 => Item::Bool(tag == 2),
-            3 => {
-                let b = self.take(8)?;
-                Item::Number(f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            }
+            3 => Item::Number(f64::from_le_bytes(self.take(8)?.try_into().ok()?)),
             4 => Item::Text(self.text()?),
             5 => Item::Bytes(self.bytes()?),
             6 => {

@@ -37,17 +37,18 @@ impl<V> InFlight<V> {
     }
 
     pub fn get(&self, id: u16) -> Option<&V> {
-        self.position(id).map(|p| &self.entries[p].1)
+        self.entries.get(self.position(id)?).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, id: u16) -> Option<&mut V> {
-        self.position(id).map(|p| &mut self.entries[p].1)
+        let p = self.position(id)?;
+        self.entries.get_mut(p).map(|(_, v)| v)
     }
 
     /// Puts `value` in flight under `id`, replacing what was there. Packet id 0 is never used.
     pub fn insert(&mut self, id: u16, value: V) {
-        if let Some(p) = self.position(id) {
-            self.entries[p].1 = value;
+        if let Some(old) = self.get_mut(id) {
+            *old = value;
             return;
         }
         if self.index.is_empty() {

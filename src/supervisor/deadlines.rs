@@ -46,8 +46,9 @@ impl Deadlines {
         let mut left: Vec<(Millis, TimerKind)> =
             self.0.iter().filter(|(_, at)| **at <= now).map(|(k, at)| (*at, *k)).collect();
         let mut due = Vec::with_capacity(left.len());
-        while let Some(first) = (0..left.len()).min_by_key(|i| left[*i].0) {
-            due.push(left.remove(first).1);
+        while let Some(&(at, kind)) = left.iter().min_by_key(|(at, _)| *at) {
+            left.retain(|&(a, k)| (a, k) != (at, kind));
+            due.push(kind);
         }
         due
     }
