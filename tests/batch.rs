@@ -28,7 +28,7 @@ impl Reader<'_> {
         let mut out = Vec::new();
         while self.at < self.bytes.len() {
             let line = match self.u8() {
-                tag::OPEN => format!("open mqtt_only={}", self.u8()),
+                tag::OPEN => format!("open mqtt_only={} {}", self.u8(), self.str()),
                 tag::TRANSMIT => format!("transmit {:02x?}", self.bytes()),
                 tag::FLUSH => format!("flush tick={}", self.u8()),
                 tag::CLOSE => "close".to_owned(),
@@ -147,7 +147,7 @@ fn a_connection_reads_back_as_the_records_the_shell_carries_out() {
     assert_eq!(
         reader.records(),
         [
-            "open mqtt_only=0".to_owned(),
+            "open mqtt_only=0 ws://127.0.0.1:1/mqtt".to_owned(),
             "state 1".into(),
             "flush tick=0".into(),
             "transmit [10, 0e, 00, 04, 4d, 51, 54, 54, 04, 02, 00, 00, 00, 02, 63, 31]".into(),

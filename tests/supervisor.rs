@@ -624,3 +624,50 @@ fn a_socket_refused_for_its_subprotocols_is_tried_once_more_offering_mqtt_alone(
     let events = rig.sup.socket_closed(1_005, 1006, "");
     assert_eq!(events[0], E::NotifyConnectFailed(refused_socket()));
 }
+
+// Issue 21: failover. The first connect goes to the URL; each reconnect attempt to the next server,
+// round the list; `url()` says which.
+#[test]
+fn each_reconnect_attempt_goes_to_the_next_server() {
+    const B: &str = "ws://127.0.0.2:9001/mqtt";
+    const C: &str = "wss://broker.example:443/mqtt";
+    let servers = ClientOptions {
+        servers: vec![B.into(), C.into()],
+        websocket_protocols: vec!["mqtt".into()],
+        ..ClientOptions::default()
+    };
+    let open = |url: &str| E::RequestOpen { url: url.into(), mqtt_only: false };
+    let mut rig = Rig::new(connect_options(10), servers);
+    assert_eq!(rig.start(), [open(URL), E::NotifyState(S::Connecting)]);
+    rig.establish(&CONNACK_OK);
+    assert_eq!(rig.sup.url(), URL);
+
+    // The connection drops: B, then C, then the URL again, each refused; then B answers.
+    rig.sup.socket_closed(rig.now, 1001, "");
+    let mut went = Vec::new();
+    for _ in 0..3 {
+        let (at, events) = rig.next_timeout();
+        went.push(events[0].clone());
+        rig.sup.socket_error();
+        rig.sup.socket_closed(at, 1006, "");
+    }
+    assert_eq!(went, [open(B), open(C), open(URL)]);
+    let (_, events) = rig.next_timeout();
+    assert_eq!(events[0], open(B));
+    rig.establish(&CONNACK_OK);
+    assert!(matches!(rig.sup.state(), S::Connected(_)));
+    assert_eq!(rig.sup.url(), B);
+}
+
+#[test]
+fn a_server_that_is_not_a_websocket_url_is_refused_by_its_field() {
+    let servers = ClientOptions { servers: vec!["mqtt://127.0.0.1:1883".into()], ..ClientOptions::default() };
+    let e = Supervisor::new(URL, connect_options(10), servers, 1, true).err().unwrap();
+    assert_eq!(
+        e,
+        ClientError::Session(SessionError::InvalidOption {
+            field: "servers",
+            reason: "\"mqtt://127.0.0.1:1883\" is not a WebSocket URL: it must start with ws:// or wss://".into(),
+        })
+    );
+}

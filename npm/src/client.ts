@@ -61,11 +61,13 @@ function connack(b: Batch): ConnAck {
   return ack;
 }
 
-function connectionState(b: Batch): ConnectionState {
+function connectionState(b: Batch, server: string): ConnectionState {
   const type = STATES[b.u8()];
   switch (type) {
+    case "connecting":
+      return { type, server };
     case "connected":
-      return { type, connack: connack(b) };
+      return { type, connack: connack(b), server };
     case "reconnecting":
       return { type, attempt: b.u32(), delayMs: b.f64(), error: b.error() };
     case "disconnected":
@@ -101,6 +103,7 @@ export class MqttClient {
   #persistence: string;
   #watchNetwork: boolean;
   #protocols: string[];
+  #server: string;
   #timer: DeadlineTimer;
   #mainThread: boolean;
   #ws: WebSocket | null = null;
@@ -118,7 +121,7 @@ export class MqttClient {
   /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
    *  Throws `INVALID_OPTION` (with `field`) for a bad option. */
   constructor(url: string, options?: MqttClientOptions) {
-    this.url = url;
+    this.url = this.#server = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
     const adopt = adopting;
     this.#core = call(() =>
@@ -131,6 +134,11 @@ export class MqttClient {
     this.#protocols = [];
     for (let n = settings.u16(); n > 0; n--) this.#protocols.push(settings.str());
     this.#timer = new DeadlineTimer(() => this.#run(this.#do(HANDLE_TIMEOUT)), this.#mainThread);
+  }
+
+  /** The server of the current connection or of the last attempt: `url`, or one of `servers`. */
+  get server(): string {
+    return this.#server;
   }
 
   /** Where the connection stands. */
@@ -315,7 +323,7 @@ export class MqttClient {
       switch (b.u8()) {
         case OPEN:
           try {
-            this.#open(b.bool());
+            this.#open(b.bool(), b.str());
           } catch (e) {
             openFailed = (e as Error)?.message ?? String(e);
           }
@@ -344,7 +352,7 @@ export class MqttClient {
           break;
         }
         case STATE: {
-          const state = connectionState(b);
+          const state = connectionState(b, this.#server);
           this.#state = state;
           deliveries.push(() => {
             this.#listeners.emit("state", state);
@@ -433,8 +441,9 @@ export class MqttClient {
     if (openFailed !== null) this.#run(this.#do(OPEN_FAILED, 0, openFailed));
   }
 
-  #open(mqttOnly: boolean): void {
-    const ws = new WebSocket(this.url, mqttOnly ? ["mqtt"] : this.#protocols);
+  #open(mqttOnly: boolean, url: string): void {
+    this.#server = url;
+    const ws = new WebSocket(url, mqttOnly ? ["mqtt"] : this.#protocols);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => this.#run(this.#do(SOCKET_OPENED));
     ws.onmessage = (e: MessageEvent) => {

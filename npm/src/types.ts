@@ -101,6 +101,9 @@ export interface MqttClientOptions {
    *  bridges). With several, a socket refused before it opens is tried again at once offering "mqtt" alone
    *  (RabbitMQ 3.10 answers a list with the whole list, which browsers refuse). */
   websocketProtocols?: string[];
+  /** More servers to fail over to (`ws://` or `wss://`): the first connect goes to the client's URL, each
+   *  reconnect attempt to the next server, round the list. `client.server` and the state say which. */
+  servers?: string[];
 }
 
 /** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */
@@ -128,8 +131,8 @@ export interface MqttMessage {
 /** Where a connection stands; `type` tells which. */
 export type ConnectionState =
   | { type: "idle" }
-  | { type: "connecting" }
-  | { type: "connected"; connack: ConnAck }
+  | { type: "connecting"; server: string }
+  | { type: "connected"; connack: ConnAck; server: string }
   | { type: "reconnecting"; attempt: number; delayMs: number; error: IotMqttError }
   | { type: "disconnected"; error: IotMqttError }
   | { type: "closed" };

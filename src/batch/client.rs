@@ -10,7 +10,7 @@ use crate::supervisor::{ConnectionState, Event, Flush};
 
 /// Record tags, shared with `npm/src/batch.ts`.
 pub mod tag {
-    /// `bool`: offer "mqtt" alone, not the client's subprotocols.
+    /// `bool`: offer "mqtt" alone, not the client's subprotocols; `str`: the server's URL.
     pub const OPEN: u8 = 1;
     pub const TRANSMIT: u8 = 2;
     pub const FLUSH: u8 = 3;
@@ -143,8 +143,8 @@ fn outcome<T>(b: &mut Batch, r: &Result<T, ClientError>, ok: impl Fn(&mut Batch,
 /// One supervisor event; a message carries the ids of the routes its topic matches.
 pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
     match e {
-        Event::RequestOpen { mqtt_only, .. } => {
-            b.u8(tag::OPEN).bool(*mqtt_only);
+        Event::RequestOpen { url, mqtt_only } => {
+            b.u8(tag::OPEN).bool(*mqtt_only).str(url);
         }
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);

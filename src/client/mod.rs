@@ -131,6 +131,8 @@ impl MqttClient {
         Ok(Self { inner })
     }
 
+    /// The server of the current connection or of the next attempt: the URL given, or one of
+    /// `ClientOptions::servers` after a failover.
     pub fn url(&self) -> String {
         self.inner.borrow().sup.url().to_owned()
     }

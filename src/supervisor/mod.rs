@@ -84,6 +84,8 @@ enum Socket {
 
 pub struct Supervisor {
     url: String,
+    /// Which server the current or next socket goes to: 0 the URL, then `ClientOptions::servers`.
+    server: usize,
     session: Session,
     options: ClientOptions,
     state: ConnectionState,
@@ -110,8 +112,19 @@ pub struct Supervisor {
     persisted: VecMap<u64, u64>,
 }
 
+fn websocket_url(url: &str, field: &'static str) -> Result<(), ClientError> {
+    match url.starts_with("ws://") || url.starts_with("wss://") {
+        true => Ok(()),
+        false => Err(ClientError::Session(SessionError::InvalidOption {
+            field,
+            reason: format!("\"{url}\" is not a WebSocket URL: it must start with ws:// or wss://"),
+        })),
+    }
+}
+
 impl Supervisor {
-    /// A supervisor for `url` (`ws://` or `wss://`). `seed` feeds the backoff jitter and, when
+    /// A supervisor for `url` and then `client_options.servers` (each `ws://` or `wss://`): the first
+    /// connect goes to `url`, and each reconnect attempt to the next of them. `seed` feeds the backoff jitter and, when
     /// `options.client_id` is empty, the generated client id. `may_defer`: whether the shell has an
     /// unthrottled clock for `Flush::Tick`.
     pub fn new(
@@ -121,11 +134,9 @@ impl Supervisor {
         seed: u64,
         may_defer: bool,
     ) -> Result<Self, ClientError> {
-        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-            return Err(ClientError::Session(SessionError::InvalidOption {
-                field: "url",
-                reason: format!("\"{url}\" is not a WebSocket URL: it must start with ws:// or wss://"),
-            }));
+        websocket_url(url, "url")?;
+        for server in &client_options.servers {
+            websocket_url(server, "servers")?;
         }
         let mut jitter = Jitter::new(seed);
         if options.client_id.is_empty() {
@@ -138,6 +149,7 @@ impl Supervisor {
         let may_defer = may_defer && client_options.worker_timers;
         Ok(Self {
             url: url.to_owned(),
+            server: 0,
             session,
             options: client_options,
             state: ConnectionState::Idle,
@@ -157,8 +169,12 @@ impl Supervisor {
         })
     }
 
+    /// The server of the current connection, or of the next attempt.
     pub fn url(&self) -> &str {
-        &self.url
+        match self.server.checked_sub(1).and_then(|i| self.options.servers.get(i)) {
+            Some(server) => server,
+            None => &self.url,
+        }
     }
 
     pub fn session(&self) -> &Session {
@@ -338,7 +354,7 @@ impl Supervisor {
             self.switched = true;
             self.socket_error = false;
             self.mqtt_only = !self.mqtt_only;
-            out.push(Event::RequestOpen { url: self.url.clone(), mqtt_only: self.mqtt_only });
+            out.push(Event::RequestOpen { url: self.url().to_owned(), mqtt_only: self.mqtt_only });
             return out;
         }
         self.lost_reason.get_or_insert(why);
@@ -418,7 +434,7 @@ impl Supervisor {
         let timeout = self.session.options().connect_timeout_ms;
         self.deadlines.set(TimerKind::ConnectTimeout, now.saturating_add(timeout));
         self.switched = false;
-        out.push(Event::RequestOpen { url: self.url.clone(), mqtt_only: self.mqtt_only });
+        out.push(Event::RequestOpen { url: self.url().to_owned(), mqtt_only: self.mqtt_only });
         self.set_state(ConnectionState::Connecting, out);
     }
 
@@ -546,6 +562,8 @@ impl Supervisor {
             return;
         }
         self.deadlines.cancel(TimerKind::Reconnect);
+        // Failover: each reconnect attempt goes to the next server, round the list.
+        self.server = (self.server + 1) % (1 + self.options.servers.len());
         self.open(now, out);
     }
 

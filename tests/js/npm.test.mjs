@@ -234,6 +234,56 @@ describe("brokers other than mosquitto (issue 21)", () => {
     assert.equal(result.opened, 4);
   });
 
+  // Kills a node: the last RabbitMQ test.
+  test("RabbitMQ failover with servers: the node a publisher is on is killed mid-stream, 2,000 QoS 1 messages all arrive", async () => {
+    const { nodes } = JSON.parse(readFileSync(env("IOTMQTT_TEST_RABBITMQ"), "utf8"));
+    const urls = nodes.map((n) => `ws://127.0.0.1:${n.ws}/ws`);
+    const page = await openPage();
+    try {
+      await page.evaluate(async (urls) => {
+        const { default: init, MqttClient } = await import("/pkg/web/iotmqtt.js");
+        await init();
+        const f = (window.failover = { got: [], acked: 0, failed: [], states: [] });
+        const sub = new MqttClient(urls[1]);
+        sub.onMessage("failover/#", (m) => f.got.push(m.text));
+        await sub.connect();
+        await sub.subscribe("failover/#", { qos: 1 });
+        const pub = new MqttClient(urls[0], { servers: [urls[1]], reconnect: { initialDelayMs: 100 } });
+        pub.on("state", (s) => f.states.push(s.type === "connected" || s.type === "connecting" ? `${s.type} ${s.server}` : s.type));
+        await pub.connect();
+        f.pub = pub;
+        // 20 every 10 ms: the stream is still flowing when the node dies.
+        f.done = (async () => {
+          const sends = [];
+          for (let i = 0; i < 2000; i++) {
+            sends.push(pub.publish("failover/q1", `m${i}`, { qos: 1 }).then(() => f.acked++, (e) => f.failed.push(e.code)));
+            if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
+          }
+          await Promise.all(sends);
+        })();
+      }, urls);
+      await waitFor(page, () => window.failover.acked >= 500);
+      process.kill(nodes[0].pid, "SIGKILL");
+      const result = await page.evaluate(async () => {
+        const f = window.failover;
+        await f.done;
+        while (new Set(f.got).size < 2000) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 500));
+        return { acked: f.acked, failed: f.failed, distinct: new Set(f.got).size, received: f.got.length, server: f.pub.server, states: f.states };
+      });
+      console.log(`RabbitMQ failover: ${result.received} received for 2,000 distinct (${result.received - 2000} duplicates, as QoS 1 allows)`);
+      assert.equal(result.acked, 2000);
+      assert.deepEqual(result.failed, []);
+      assert.equal(result.distinct, 2000, "nothing lost");
+      assert.equal(result.server, urls[1]);
+      assert.deepEqual(result.states.slice(0, 2), [`connecting ${urls[0]}`, `connected ${urls[0]}`]);
+      assert.equal(result.states.at(-1), `connected ${urls[1]}`);
+      assert.ok(result.states.includes("reconnecting"), result.states.join(", "));
+    } finally {
+      await page.close();
+    }
+  });
+
   test("aedes over WebSocket: default options, 100 messages at each QoS once each, retained, MQTT 5 refused", async () => {
     const aedes = await aedesServer();
     // An independent subscriber (MQTT.js) counts what the broker delivered.

@@ -234,6 +234,9 @@ pub struct ClientOptions {
     /// With several, a socket refused before it opens is tried again at once offering `mqtt` alone
     /// (the supervisor's `socket_closed`): RabbitMQ 3.10 answers a list with the whole list.
     pub websocket_protocols: Vec<String>,
+    /// More servers after the client's URL, for failover: each reconnect attempt goes to the next
+    /// one, round the list (the first connect goes to the URL).
+    pub servers: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -244,6 +247,7 @@ impl Default for ClientOptions {
             persistence: None,
             worker_timers: true,
             websocket_protocols: vec!["binary".into(), "mqtt".into()],
+            servers: Vec::new(),
         }
     }
 }

@@ -191,6 +191,12 @@ impl Value {
             _ => None,
         }
     }
+    fn texts(self) -> Option<Vec<String>> {
+        match self {
+            Self::Texts(t) => Some(t),
+            _ => None,
+        }
+    }
     fn object(self) -> Option<Vec<Value>> {
         match self {
             Self::Object(v) => Some(v),
@@ -230,6 +236,7 @@ const CLIENT: &[Field] = &[
     ("persistence", Kind::Text),
     ("workerTimers", Kind::Flag),
     ("websocketProtocols", Kind::Texts),
+    ("servers", Kind::Texts),
 ];
 const PUBLISH: &[Field] = &[("qos", Kind::Qos), ("retain", Kind::Flag)];
 const SUBSCRIBE: &[Field] = &[("qos", Kind::Qos)];
@@ -311,10 +318,8 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         offline_queue: v.next().object().map_or(d.offline_queue, offline_queue),
         persistence: v.next().text(),
         worker_timers: v.next().flag().unwrap_or(d.worker_timers),
-        websocket_protocols: match v.next() {
-            Value::Texts(texts) => texts,
-            _ => d.websocket_protocols,
-        },
+        websocket_protocols: v.next().texts().unwrap_or(d.websocket_protocols),
+        servers: v.next().texts().unwrap_or(d.servers),
     };
     Ok((connect, client))
 }
