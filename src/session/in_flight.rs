@@ -56,15 +56,23 @@ impl<V> InFlight<V> {
         }
         self.entries.push((id, value));
         // At most 65,535 ids besides 0, so the position + 1 fits.
-        self.index[usize::from(id)] = self.entries.len() as u16;
+        let p = self.entries.len() as u16;
+        self.set(id, p);
+    }
+
+    /// Index slot `id` (the index has one for every u16).
+    fn set(&mut self, id: u16, p: u16) {
+        if let Some(slot) = self.index.get_mut(usize::from(id)) {
+            *slot = p;
+        }
     }
 
     pub fn remove(&mut self, id: u16) -> Option<V> {
         let p = self.position(id)?;
-        self.index[usize::from(id)] = 0;
+        self.set(id, 0);
         let (_, value) = self.entries.swap_remove(p);
         if let Some(&(moved, _)) = self.entries.get(p) {
-            self.index[usize::from(moved)] = p as u16 + 1;
+            self.set(moved, p as u16 + 1);
         }
         Some(value)
     }
@@ -75,8 +83,8 @@ impl<V> InFlight<V> {
     }
 
     pub fn clear(&mut self) {
-        for (id, _) in self.entries.drain(..) {
-            self.index[usize::from(id)] = 0;
+        for (id, _) in std::mem::take(&mut self.entries) {
+            self.set(id, 0);
         }
     }
 }

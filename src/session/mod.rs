@@ -425,14 +425,14 @@ impl Session {
         if self.inbound.is_empty() {
             let used = self.feed_packets(bytes, &mut out);
             if self.phase != Phase::Idle {
-                self.inbound.extend_from_slice(&bytes[used..]);
+                self.inbound.extend_from_slice(bytes.get(used..).unwrap_or_default());
             }
         } else {
             let mut buffer = std::mem::take(&mut self.inbound);
             buffer.extend_from_slice(bytes);
             let used = self.feed_packets(&buffer, &mut out);
             if self.phase != Phase::Idle {
-                buffer.drain(..used);
+                buffer.drain(..used.min(buffer.len()));
                 self.inbound = buffer;
             }
         }
@@ -453,7 +453,7 @@ impl Session {
     fn feed_packets(&mut self, bytes: &[u8], out: &mut Vec<SessionEvent>) -> usize {
         let mut used = 0;
         while self.phase != Phase::Idle {
-            let rest = &bytes[used..];
+            let rest = bytes.get(used..).unwrap_or_default();
             let v5 = self.options.version == ProtocolVersion::V5;
             let max = self.options.maximum_packet_size;
             let len = match framing::next_frame(rest, v5, max) {
@@ -472,7 +472,7 @@ impl Session {
                     break;
                 }
             };
-            let packet = &rest[..len];
+            let packet = rest.get(..len).unwrap_or_default();
             let handled = packets::parse(self.options.version, packet).and_then(|inbound| self.on_packet(inbound, out));
             if let Err(e) = handled {
                 self.fail(e, out);

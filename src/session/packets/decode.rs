@@ -24,26 +24,26 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn bytes(&mut self, n: usize) -> Read<&'a [u8]> {
-        if n > self.buf.len() {
-            return Err("a packet shorter than its fields");
-        }
-        let (head, rest) = self.buf.split_at(n);
+        let (head, rest) = self.buf.split_at_checked(n).ok_or("a packet shorter than its fields")?;
         self.buf = rest;
         Ok(head)
     }
 
+    /// `N` bytes, as an array.
+    fn array<const N: usize>(&mut self) -> Read<[u8; N]> {
+        self.bytes(N)?.try_into().map_err(|_| "a packet shorter than its fields")
+    }
+
     pub(super) fn u8(&mut self) -> Read<u8> {
-        Ok(self.bytes(1)?[0])
+        Ok(u8::from_be_bytes(self.array()?))
     }
 
     pub(super) fn u16(&mut self) -> Read<u16> {
-        let b = self.bytes(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+        Ok(u16::from_be_bytes(self.array()?))
     }
 
     pub(super) fn u32(&mut self) -> Read<u32> {
-        let b = self.bytes(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_be_bytes(self.array()?))
     }
 
     /// A variable byte integer: at most four 7-bit groups (MQTT 5.0 §1.5.5).
