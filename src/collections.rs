@@ -177,28 +177,32 @@ impl<T: PartialEq> VecSet<T> {
 /// Sorts in place with a heapsort: O(n log n) and a few hundred bytes of wasm, where `std`'s sort
 /// brought 2.6 KB (and its panic paths) into the npm package for each type it sorted.
 pub fn heapsort<T: Ord>(v: &mut [T]) {
-    fn sift_down<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
+    /// Moves `v[root]` down its heap; `v` is the heap (no index outside it, so no panic path).
+    fn sift_down<T: Ord>(v: &mut [T], mut root: usize) {
         loop {
             let mut child = 2 * root + 1;
-            if child >= end {
-                return;
-            }
-            if child + 1 < end && v[child] < v[child + 1] {
+            let Some(left) = v.get(child) else { return };
+            if v.get(child + 1).is_some_and(|right| left < right) {
                 child += 1;
             }
-            if v[root] >= v[child] {
-                return;
+            match (v.get(root), v.get(child)) {
+                (Some(parent), Some(larger)) if parent < larger => v.swap(root, child),
+                _ => return,
             }
-            v.swap(root, child);
             root = child;
         }
     }
     for start in (0..v.len() / 2).rev() {
-        sift_down(v, start, v.len());
+        sift_down(v, start);
     }
-    for end in (1..v.len()).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end);
+    // The largest left goes last; the heap shrinks by one each time.
+    let mut heap = v;
+    while let Some((last, rest)) = heap.split_last_mut() {
+        if let Some(first) = rest.first_mut() {
+            std::mem::swap(first, last);
+        }
+        sift_down(rest, 0);
+        heap = rest;
     }
 }
 

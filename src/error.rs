@@ -24,6 +24,9 @@ pub enum ClientError {
     #[error("the message store (IndexedDB) failed: {0}")]
     Persistence(String),
 
+    #[error("the credentials callback failed: {0}")]
+    Credentials(String),
+
     #[error("gave up reconnecting after {attempts} attempts")]
     ReconnectGaveUp { attempts: u32 },
 }
@@ -38,6 +41,7 @@ impl ClientError {
             Self::Disconnected => "DISCONNECTED",
             Self::Closed => "CLIENT_CLOSED",
             Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
+            Self::Credentials(_) => "CREDENTIALS_FAILED",
             Self::Persistence(_) => "PERSISTENCE_ERROR",
         }
     }

@@ -431,3 +431,28 @@ async fn close_leaves_no_timer_or_socket_behind() {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
 }
+
+// Issue 21: the credentials callback of the Rust client, before every connect (MQTT.js issue 828).
+// The broker's password file decides: the callback's password is used, not the options' one.
+#[wasm_bindgen_test]
+async fn a_credentials_callback_gives_each_connect_its_login() {
+    let asking = iotmqtt::ClientOptions { credentials: true, ..Default::default() };
+    let stale = ConnectOptions { password: Some("expired".into()), ..options(ProtocolVersion::V3_1_1) };
+    let calls = Rc::new(RefCell::new(0));
+    let c = MqttClient::with_options(&broker_ws(), stale.clone(), asking.clone()).unwrap();
+    let counted = calls.clone();
+    c.set_credentials(move || {
+        *counted.borrow_mut() += 1;
+        async { Ok((Some("tester".to_owned()), Some("secret".to_owned()))) }
+    });
+    c.connect().await.expect("the callback's login is accepted");
+    assert_eq!(*calls.borrow(), 1);
+    c.close();
+
+    let c = MqttClient::with_options(&broker_ws(), stale, asking).unwrap();
+    c.set_credentials(|| async { Err("the token service is down".to_owned()) });
+    let err = c.connect().await.unwrap_err();
+    assert_eq!(err, ClientError::Credentials("the token service is down".into()));
+    assert_eq!(err.code(), "CREDENTIALS_FAILED");
+    c.close();
+}

@@ -671,3 +671,55 @@ fn a_server_that_is_not_a_websocket_url_is_refused_by_its_field() {
         })
     );
 }
+
+// Issue 21: a credentials callback (MQTT.js issue 828). Each attempt asks for the user name and
+// password before its socket opens, so a renewed token reaches every reconnect's CONNECT.
+#[test]
+fn each_attempt_asks_for_credentials_before_its_socket() {
+    let asking =
+        ClientOptions { credentials: true, websocket_protocols: vec!["mqtt".into()], ..ClientOptions::default() };
+    let open = || E::RequestOpen { url: URL.into(), mqtt_only: false };
+    let login = |user: &str, token: &str| Ok((Some(user.to_owned()), Some(token.to_owned())));
+    let connect_of = |events: &[E]| transmitted(events).into_iter().find(|b| b[0] == 0x10).unwrap();
+    let mut rig = Rig::new(connect_options(10), asking.clone());
+    assert_eq!(rig.start(), [E::RequestCredentials, E::NotifyState(S::Connecting)]);
+    assert_eq!(rig.sup.credentials(1_000, login("dev", "token-1")), [open()]);
+    let events = rig.establish(&CONNACK_OK);
+    assert!(connect_of(&events).ends_with(b"\x00\x03dev\x00\x07token-1"), "{events:?}");
+
+    // The reconnect asks again, and its CONNECT carries the new token.
+    rig.sup.socket_closed(rig.now, 1001, "");
+    let (at, events) = rig.next_timeout();
+    assert_eq!(events[0], E::RequestCredentials);
+    rig.now = at;
+    assert_eq!(rig.sup.credentials(at, login("dev", "token-2")), [open()]);
+    let events = rig.establish(&CONNACK_OK);
+    assert!(connect_of(&events).ends_with(b"\x00\x03dev\x00\x07token-2"), "{events:?}");
+
+    // A callback that fails fails the attempt with its words; an answer nobody waits for is dropped.
+    let no_reconnect = ClientOptions { reconnect: ReconnectOptions { enabled: false, ..Default::default() }, ..asking };
+    let failed = ClientError::Credentials("the token service is down".into());
+    let mut rig = Rig::new(connect_options(10), no_reconnect.clone());
+    rig.start();
+    assert_eq!(
+        rig.sup.credentials(1_010, Err("the token service is down".into())),
+        [
+            E::NotifyConnectFailed(failed.clone()),
+            E::NotifyState(S::Disconnected(failed.clone())),
+            E::RequestClose,
+            E::NotifyEnded(failed),
+        ]
+    );
+    assert_eq!(rig.sup.credentials(1_020, login("late", "x")), []);
+
+    // A callback that never answers: the connect timeout covers it, to the millisecond.
+    let mut rig = Rig::new(connect_options(10), no_reconnect);
+    rig.start();
+    let (at, events) = rig.next_timeout();
+    assert_eq!(at, 6_000);
+    assert_eq!(
+        events[0],
+        E::NotifyConnectFailed(ClientError::Session(SessionError::ConnectTimeout { timeout_ms: 5_000 }))
+    );
+    assert_eq!(rig.sup.credentials(6_001, login("late", "x")), []);
+}

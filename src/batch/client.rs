@@ -146,6 +146,8 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         Event::RequestOpen { url, mqtt_only } => {
             b.u8(tag::OPEN).bool(*mqtt_only).str(url);
         }
+        // The npm package has no credentials callback yet (`ClientOptions::credentials` is false).
+        Event::RequestCredentials => {}
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);
         }

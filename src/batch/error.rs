@@ -113,7 +113,7 @@ impl Coded for ClientError {
         match self {
             Self::Session(e) => e.args(),
             Self::SocketClosed { code, reason } => vec![(*code).into(), reason.into()],
-            Self::Socket(s) | Self::Persistence(s) => vec![s.into()],
+            Self::Socket(s) | Self::Persistence(s) | Self::Credentials(s) => vec![s.into()],
             Self::ReconnectGaveUp { attempts } => vec![(*attempts).into()],
             Self::Disconnected | Self::Closed => Vec::new(),
         }

@@ -39,6 +39,10 @@ pub enum ListenerId {
 type Handler<T> = Rc<dyn Fn(&T)>;
 type Delivery = Box<dyn FnOnce()>;
 
+/// A credentials callback: a user name and password for the next CONNECT, or why there are none.
+pub type Login = Result<(Option<String>, Option<String>), String>;
+type CredentialsCallback = Rc<dyn Fn() -> futures_util::future::LocalBoxFuture<'static, Login>>;
+
 struct Inner {
     sup: Supervisor,
     transport: Option<WebSocketTransport>,
@@ -55,6 +59,8 @@ struct Inner {
     network: Option<network::NetworkWatch>,
     /// IndexedDB store of unsent messages, opened by the first `connect`.
     store: Option<persistence::MessageStore>,
+    /// Asked before every connect and reconnect (`ClientOptions::credentials`).
+    credentials: Option<CredentialsCallback>,
 }
 
 /// The rest of a QoS 1/2 publish: resolves on PUBACK/PUBCOMP, or with why it cannot complete.
@@ -124,11 +130,24 @@ impl MqttClient {
             next_listener: 1,
             network: None,
             store: None,
+            credentials: None,
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn()> = Rc::new(move || on_timer(&weak));
         inner.borrow_mut().timer = Some(DeadlineTimer::new(fire, main_thread));
         Ok(Self { inner })
+    }
+
+    /// Calls `callback` before every connect and reconnect for that CONNECT's user name and
+    /// password, so a token can be renewed; an `Err` fails the attempt with `CREDENTIALS_FAILED`.
+    /// Takes effect with `ClientOptions { credentials: true, .. }`.
+    pub fn set_credentials<F, Fut>(&self, callback: F)
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: std::future::Future<Output = Login> + 'static,
+    {
+        let callback: CredentialsCallback = Rc::new(move || Box::pin(callback()));
+        self.inner.borrow_mut().credentials = Some(callback);
     }
 
     /// The server of the current connection or of the next attempt: the URL given, or one of
@@ -427,6 +446,13 @@ fn on_transport(rc: &Rc<RefCell<Inner>>, event: TransportEvent) {
     process(rc, events);
 }
 
+/// The credentials callback answered.
+fn on_credentials(weak: &std::rc::Weak<RefCell<Inner>>, answer: Login) {
+    let Some(rc) = weak.upgrade() else { return };
+    let events = rc.borrow_mut().sup.credentials(now_ms(), answer);
+    process(&rc, events);
+}
+
 /// The browser's `online` / `offline` events.
 fn on_network(rc: &Rc<RefCell<Inner>>, online: bool) {
     let events = rc.borrow_mut().sup.set_online(now_ms(), online);
@@ -477,6 +503,17 @@ fn apply(
                 Ok(t) => i.transport = Some(t),
                 Err(e) => open_failures.push(e),
             }
+        }
+        Event::RequestCredentials => {
+            let weak = Rc::downgrade(rc);
+            let callback = i.credentials.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = match callback {
+                    Some(callback) => callback().await,
+                    None => Err("no credentials callback: call Client::set_credentials".into()),
+                };
+                on_credentials(&weak, answer);
+            });
         }
         Event::RequestTransmit(bytes) => {
             if let Some(t) = i.transport.as_ref() {

@@ -215,6 +215,12 @@ impl Session {
         Err(SessionError::PacketIdsExhausted)
     }
 
+    /// The user name and password of the next CONNECT (a credentials callback's answer).
+    pub fn set_login(&mut self, username: Option<String>, password: Option<String>) {
+        self.options.username = username;
+        self.options.password = password;
+    }
+
     pub fn options(&self) -> &ConnectOptions {
         &self.options
     }

@@ -37,6 +37,9 @@ pub enum Event {
         url: String,
         mqtt_only: bool,
     },
+    /// Call the application's credentials callback and answer with `credentials`: the attempt's
+    /// socket opens after it (when `ClientOptions::credentials` is set).
+    RequestCredentials,
     /// Write these bytes to the socket as one WebSocket message.
     RequestTransmit(Vec<u8>),
     /// Call `flush` then: bytes are waiting.
@@ -78,6 +81,8 @@ pub enum ConnectStart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Socket {
     None,
+    /// The attempt waits for the application's credentials before it opens a socket.
+    Credentials,
     Opening,
     Open,
 }
@@ -410,8 +415,8 @@ impl Supervisor {
             }
             match kind {
                 TimerKind::Reconnect => self.attempt_reconnect(now, &mut out),
-                TimerKind::ConnectTimeout if self.socket == Socket::Opening => {
-                    // The socket itself never opened.
+                TimerKind::ConnectTimeout if matches!(self.socket, Socket::Opening | Socket::Credentials) => {
+                    // The socket itself never opened (or the credentials never came).
                     let timeout_ms = self.session.options().connect_timeout_ms;
                     self.connect_failed(SessionError::ConnectTimeout { timeout_ms }.into(), &mut out);
                     self.absorb(now, vec![SessionEvent::RequestClose], &mut out);
@@ -434,8 +439,40 @@ impl Supervisor {
         let timeout = self.session.options().connect_timeout_ms;
         self.deadlines.set(TimerKind::ConnectTimeout, now.saturating_add(timeout));
         self.switched = false;
-        out.push(Event::RequestOpen { url: self.url().to_owned(), mqtt_only: self.mqtt_only });
+        match self.options.credentials {
+            true => {
+                self.socket = Socket::Credentials;
+                out.push(Event::RequestCredentials);
+            }
+            false => self.open_socket(out),
+        }
         self.set_state(ConnectionState::Connecting, out);
+    }
+
+    fn open_socket(&mut self, out: &mut Vec<Event>) {
+        self.socket = Socket::Opening;
+        out.push(Event::RequestOpen { url: self.url().to_owned(), mqtt_only: self.mqtt_only });
+    }
+
+    /// The application's credentials callback answered: a user name and password for this
+    /// attempt's CONNECT (and the next ones', until it answers again), or why it failed, which
+    /// fails the attempt. An answer nobody waits for any more is dropped.
+    pub fn credentials(&mut self, now: Millis, answer: Result<(Option<String>, Option<String>), String>) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket != Socket::Credentials {
+            return out;
+        }
+        match answer {
+            Ok((username, password)) => {
+                self.session.set_login(username, password);
+                self.open_socket(&mut out);
+            }
+            Err(why) => {
+                self.connect_failed(ClientError::Credentials(why), &mut out);
+                self.absorb(now, vec![SessionEvent::RequestClose], &mut out);
+            }
+        }
+        out
     }
 
     /// Applies session events; a close they ask for ends the socket, and then the connection is

@@ -237,6 +237,10 @@ pub struct ClientOptions {
     /// More servers after the client's URL, for failover: each reconnect attempt goes to the next
     /// one, round the list (the first connect goes to the URL).
     pub servers: Vec<String>,
+    /// The shell has a credentials callback: each attempt asks it for a user name and password
+    /// (`Event::RequestCredentials`) before its socket opens, so a token can be renewed. The Rust
+    /// client's is `Client::set_credentials`; the npm package has none yet.
+    pub credentials: bool,
 }
 
 impl Default for ClientOptions {
@@ -248,6 +252,7 @@ impl Default for ClientOptions {
             worker_timers: true,
             websocket_protocols: vec!["binary".into(), "mqtt".into()],
             servers: Vec::new(),
+            credentials: false,
         }
     }
 }

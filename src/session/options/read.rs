@@ -320,6 +320,7 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         worker_timers: v.next().flag().unwrap_or(d.worker_timers),
         websocket_protocols: v.next().texts().unwrap_or(d.websocket_protocols),
         servers: v.next().texts().unwrap_or(d.servers),
+        credentials: d.credentials,
     };
     Ok((connect, client))
 }
