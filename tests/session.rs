@@ -861,6 +861,7 @@ fn a_byte_that_starts_no_packet_fails_the_connect_at_once() {
         assert_eq!(
             ev,
             vec![
+                E::RequestSend(vec![0xE0, 0x01, 0x81]), // MQTT 5: DISCONNECT "malformed packet"
                 E::RequestTimerCancel(TimerKind::ConnectTimeout),
                 E::RequestTimerCancel(TimerKind::PingreqSend),
                 E::RequestTimerCancel(TimerKind::PingrespRecv),
@@ -914,5 +915,35 @@ fn an_mqtt_3_server_refusing_an_mqtt_5_connect_is_an_unsupported_version() {
     s.connect().unwrap();
     let ev = s.feed(&[0x20, 0x02, 0x00, 0x05]);
     let malformed = SessionError::Protocol { detail: "a reason code this packet cannot carry".into() };
-    assert_eq!(ev[3..], [E::NotifyConnectFailed(malformed), E::RequestClose]);
+    assert_eq!(ev[0], E::RequestSend(vec![0xE0, 0x01, 0x81]));
+    assert_eq!(ev[4..], [E::NotifyConnectFailed(malformed), E::RequestClose]);
+}
+
+// MQTT 5.0 §4.13.1: before closing for bad input, an MQTT 5 client says why. A Topic Alias the
+// client never allowed (it announces no Topic Alias Maximum) is 0x94 (§3.3.2.3.4); a malformed packet
+// 0x81; a packet out of place (a second CONNACK) 0x82. MQTT 3.1.1 has no reason to send.
+#[test]
+fn an_mqtt_5_client_says_why_it_closes_for_bad_input() {
+    let ended = |reason: u8, detail: &str| {
+        vec![
+            E::RequestSend(vec![0xE0, 0x01, reason]),
+            E::RequestTimerCancel(TimerKind::ConnectTimeout),
+            E::RequestTimerCancel(TimerKind::PingreqSend),
+            E::RequestTimerCancel(TimerKind::PingrespRecv),
+            E::NotifyConnectionLost(SessionError::Protocol { detail: detail.into() }),
+            E::RequestClose,
+        ]
+    };
+    // PUBLISH "t", QoS 0, properties: Topic Alias 1.
+    let aliased = [0x30, 0x07, 0x00, 0x01, b't', 0x03, 0x23, 0x00, 0x01];
+    let mut s = connected(ProtocolVersion::V5);
+    assert_eq!(s.feed(&aliased), ended(0x94, "a topic alias this client never allowed"));
+    // PUBLISH whose topic length runs past the packet.
+    let mut s = connected(ProtocolVersion::V5);
+    assert_eq!(s.feed(&[0x30, 0x03, 0x00, 0x09, b't']), ended(0x81, "a packet shorter than its fields"));
+    let mut s = connected(ProtocolVersion::V5);
+    assert_eq!(s.feed(&connack(ProtocolVersion::V5, 0)), ended(0x82, "a second CONNACK"));
+    // MQTT 3.1.1: the same bytes end the connection without a word.
+    let mut s = connected(ProtocolVersion::V3_1_1);
+    assert_eq!(s.feed(&[0x30, 0x03, 0x00, 0x09, b't']), ended(0x81, "a packet shorter than its fields")[1..]);
 }

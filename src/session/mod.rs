@@ -466,7 +466,7 @@ impl Session {
                 framing::Frame::Packet(len) => len,
                 framing::Frame::Incomplete => break,
                 framing::Frame::Malformed(why) => {
-                    self.fail(SessionError::Protocol { detail: why.into() }, out);
+                    self.malformed(why, out);
                     break;
                 }
                 framing::Frame::TooLarge(size) => {
@@ -479,14 +479,35 @@ impl Session {
                 }
             };
             let packet = rest.get(..len).unwrap_or_default();
-            let handled = packets::parse(self.options.version, packet).and_then(|inbound| self.on_packet(inbound, out));
-            if let Err(e) = handled {
+            let inbound = match packets::read(v5, packet) {
+                Ok(inbound) => inbound,
+                Err(why) => {
+                    self.malformed(why, out);
+                    break;
+                }
+            };
+            if let Err(e) = self.on_packet(inbound, out) {
+                // MQTT 5.0 §4.13.1: a packet out of place is a protocol error, 0x82.
+                if v5 && matches!(e, SessionError::Protocol { .. }) {
+                    out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x82)));
+                }
                 self.fail(e, out);
                 break;
             }
             used += len;
         }
         used
+    }
+
+    /// Ends the connection for bytes that are not valid MQTT. MQTT 5 says why first (§4.13.1): 0x81
+    /// "malformed packet", or 0x94 "topic alias invalid" for an alias the client never allowed
+    /// (§3.3.2.3.4).
+    fn malformed(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
+        if self.options.version == ProtocolVersion::V5 {
+            let reason = if why == packets::UNALLOWED_ALIAS { 0x94 } else { 0x81 };
+            out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, reason)));
+        }
+        self.fail(SessionError::Protocol { detail: why.into() }, out);
     }
 
     /// Ends the connection with `error`: a failed connect while connecting, a lost connection after.

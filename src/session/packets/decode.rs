@@ -146,7 +146,11 @@ pub fn first_byte(first: u8, v5: bool) -> Result<(), &'static str> {
 
 const NEVER_RECEIVED: &str = "a packet type a client never receives";
 
-fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
+/// A PUBLISH with a Topic Alias the client never allowed: DISCONNECT 0x94 in MQTT 5.
+pub const UNALLOWED_ALIAS: &str = "a topic alias this client never allowed";
+
+/// What `parse` does, with what was wrong as the detail alone.
+pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
     let first = *packet.first().ok_or("an empty packet")?;
     first_byte(first, v5)?;
     let mut r = Reader::new(packet.get(framing::header_len(packet)..).unwrap_or(&[]));
@@ -194,7 +198,7 @@ fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 let p: Vec<Property> = props::read(&mut r, props::IN_PUBLISH)?;
                 // MQTT 5 §3.3.2.3.4: this client announces no Topic Alias Maximum, so allows none.
                 if props::int(&p, props::TOPIC_ALIAS).is_some() {
-                    return Err("a topic alias this client never allowed");
+                    return Err(UNALLOWED_ALIAS);
                 }
             }
             if topic.is_empty() {

@@ -8,7 +8,7 @@ mod decode;
 mod encode;
 pub mod properties;
 
-pub use decode::{first_byte, parse};
+pub use decode::{first_byte, parse, read, UNALLOWED_ALIAS};
 pub use encode::{ack, connect, disconnect, pingreq, publish, subscribe, unsubscribe};
 
 use super::options::{ConnAck, Message, QoS};
