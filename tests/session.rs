@@ -947,3 +947,41 @@ fn an_mqtt_5_client_says_why_it_closes_for_bad_input() {
     let mut s = connected(ProtocolVersion::V3_1_1);
     assert_eq!(s.feed(&[0x30, 0x03, 0x00, 0x09, b't']), ended(0x81, "a packet shorter than its fields")[1..]);
 }
+
+// MQTT 5 Server Reference (§4.11): a refusing CONNACK or a DISCONNECT may name another server; the
+// session reports it before the failure it comes with.
+#[test]
+fn a_server_reference_is_reported_before_the_refusal_or_disconnect() {
+    let reference = |packet: &[u8]| {
+        let url = b"ws://other.example/mqtt";
+        let mut props = vec![0x1C, 0x00, url.len() as u8];
+        props.extend_from_slice(url);
+        let mut body = packet.to_vec();
+        body.push(props.len() as u8);
+        body.extend(props);
+        body
+    };
+    let other = E::NotifyServerReference("ws://other.example/mqtt".into());
+    // CONNACK 0x9D "server moved".
+    let mut s = Session::new(options(ProtocolVersion::V5));
+    s.connect().unwrap();
+    let body = reference(&[0x00, 0x9D]);
+    let mut connack = vec![0x20, body.len() as u8];
+    connack.extend(body);
+    let moved =
+        SessionError::ConnectRefused { version: ProtocolVersion::V5, code: 0x9D, refusal: ConnectRefusal::ServerMoved };
+    let ev = s.feed(&connack);
+    assert_eq!(ev[0], other);
+    assert_eq!(ev[ev.len() - 2..], [E::NotifyConnectFailed(moved), E::RequestClose]);
+    // DISCONNECT 0x9C "use another server".
+    let mut s = connected(ProtocolVersion::V5);
+    let body = reference(&[0x9C]);
+    let mut disconnect = vec![0xE0, body.len() as u8];
+    disconnect.extend(body);
+    let ev = s.feed(&disconnect);
+    assert_eq!(ev[0], other);
+    assert_eq!(
+        ev[ev.len() - 2..],
+        [E::NotifyConnectionLost(SessionError::ServerDisconnected { reason: ReasonCode(0x9C) }), E::RequestClose]
+    );
+}

@@ -723,3 +723,47 @@ fn each_attempt_asks_for_credentials_before_its_socket() {
     );
     assert_eq!(rig.sup.credentials(6_001, login("late", "x")), []);
 }
+
+// MQTT 5 Server Reference, followed only when the application allows it: the next attempt goes to
+// the server named, once; then the client is back on its own list. A reference that is no
+// WebSocket URL (a TCP host and port) is not followed.
+#[test]
+fn a_server_reference_is_followed_once_when_allowed() {
+    const OTHER: &str = "ws://other.example/mqtt";
+    let open = |url: &str| E::RequestOpen { url: url.into(), mqtt_only: false };
+    let v5 = ConnectOptions { version: ProtocolVersion::V5, ..connect_options(10) };
+    let connack_v5 = [0x20, 0x03, 0x00, 0x00, 0x00];
+    let disconnect_to = |url: &str| {
+        let mut p = vec![0xE0, (5 + url.len()) as u8, 0x9C, (3 + url.len()) as u8, 0x1C, 0x00, url.len() as u8];
+        p.extend_from_slice(url.as_bytes());
+        p
+    };
+    let client = |follow| ClientOptions {
+        follow_server_reference: follow,
+        websocket_protocols: vec!["mqtt".into()],
+        ..ClientOptions::default()
+    };
+    let mut rig = Rig::new(v5.clone(), client(true));
+    rig.start();
+    rig.establish(&connack_v5);
+    rig.sup.socket_bytes(rig.now, &disconnect_to(OTHER));
+    rig.sup.socket_closed(rig.now, 1000, "");
+    let (_, events) = rig.next_timeout();
+    assert_eq!(events[0], open(OTHER));
+    rig.establish(&connack_v5);
+    assert_eq!(rig.sup.url(), OTHER);
+    rig.sup.socket_closed(rig.now, 1001, "");
+    let (_, events) = rig.next_timeout();
+    assert_eq!(events[0], open(URL), "back on the client's own list");
+
+    // Not allowed, or not a WebSocket URL: the client stays on its list.
+    for (follow, to) in [(false, OTHER), (true, "other.example:1883")] {
+        let mut rig = Rig::new(v5.clone(), client(follow));
+        rig.start();
+        rig.establish(&connack_v5);
+        rig.sup.socket_bytes(rig.now, &disconnect_to(to));
+        rig.sup.socket_closed(rig.now, 1000, "");
+        let (_, events) = rig.next_timeout();
+        assert_eq!(events[0], open(URL), "{follow} {to}");
+    }
+}

@@ -104,6 +104,9 @@ export interface MqttClientOptions {
   /** More servers to fail over to (`ws://` or `wss://`): the first connect goes to the client's URL, each
    *  reconnect attempt to the next server, round the list. `client.server` and the state say which. */
   servers?: string[];
+  /** Follow an MQTT 5 Server Reference (CONNACK 0x9C/0x9D, or a DISCONNECT naming a ws:// or wss:// server):
+   *  the next attempt goes there, once. Default false: a broker's word would send the credentials elsewhere. */
+  followServerReference?: boolean;
 }
 
 /** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */

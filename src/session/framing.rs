@@ -37,7 +37,7 @@ pub fn next_frame(buf: &[u8], v5: bool, max: u32) -> Frame {
             };
         }
     }
-    Frame::Malformed("the remaining length is longer than four bytes")
+    Frame::Malformed(packets::LONG_VARINT)
 }
 
 /// The length of a whole packet's fixed header: its type byte and remaining-length bytes.
@@ -60,10 +60,7 @@ mod tests {
         let mut big = vec![0x30, 0x80, 0x01];
         big.extend(vec![0; 128]);
         assert_eq!(next(&big), Frame::Packet(131));
-        assert_eq!(
-            next(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
-            Frame::Malformed("the remaining length is longer than four bytes")
-        );
+        assert_eq!(next(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]), Frame::Malformed(packets::LONG_VARINT));
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub enum SessionEvent {
     /// Close the socket.
     RequestClose,
     NotifyConnected(ConnAck),
+    /// MQTT 5: the broker named another server (Server Reference, with a refusing CONNACK or a
+    /// DISCONNECT); the connection's failure follows.
+    NotifyServerReference(String),
     /// The CONNECT failed: refused, timed out, or the socket went away first.
     NotifyConnectFailed(SessionError),
     NotifyMessage(Message),
@@ -470,10 +473,7 @@ impl Session {
                     break;
                 }
                 framing::Frame::TooLarge(size) => {
-                    // MQTT 5.0 §4.13.1: say why, with 0x95 "packet too large".
-                    if v5 {
-                        out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x95)));
-                    }
+                    self.say_why(0x95, out); // "packet too large"
                     self.fail(SessionError::IncomingPacketTooLarge { size, max }, out);
                     break;
                 }
@@ -487,9 +487,9 @@ impl Session {
                 }
             };
             if let Err(e) = self.on_packet(inbound, out) {
-                // MQTT 5.0 §4.13.1: a packet out of place is a protocol error, 0x82.
-                if v5 && matches!(e, SessionError::Protocol { .. }) {
-                    out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x82)));
+                // A packet out of place is a protocol error, 0x82.
+                if matches!(e, SessionError::Protocol { .. }) {
+                    self.say_why(0x82, out);
                 }
                 self.fail(e, out);
                 break;
@@ -503,11 +503,16 @@ impl Session {
     /// "malformed packet", or 0x94 "topic alias invalid" for an alias the client never allowed
     /// (§3.3.2.3.4).
     fn malformed(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
-        if self.options.version == ProtocolVersion::V5 {
-            let reason = if why == packets::UNALLOWED_ALIAS { 0x94 } else { 0x81 };
-            out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, reason)));
-        }
+        self.say_why(if why == packets::UNALLOWED_ALIAS { 0x94 } else { 0x81 }, out);
         self.fail(SessionError::Protocol { detail: why.into() }, out);
+    }
+
+    /// MQTT 5.0 §4.13.1: before the client closes the connection for what the broker did, it says
+    /// why, in a DISCONNECT with `reason`. MQTT 3.1.1 has no such packet.
+    fn say_why(&self, reason: u8, out: &mut Vec<SessionEvent>) {
+        if self.options.version == ProtocolVersion::V5 {
+            out.push(SessionEvent::RequestSend(packets::disconnect(ProtocolVersion::V5, reason)));
+        }
     }
 
     /// Ends the connection with `error`: a failed connect while connecting, a lost connection after.
@@ -533,10 +538,7 @@ impl Session {
             (TimerKind::PingreqSend, Phase::Connected) => self.send_pingreq(&mut out),
             (TimerKind::PingreqSend, Phase::Connecting) => self.ping_overdue = true,
             (TimerKind::PingrespRecv, Phase::Connected) => {
-                // MQTT 5 §4.13.2: tell the broker why, with reason 0x8D "keep alive timeout".
-                if self.options.version == ProtocolVersion::V5 {
-                    out.push(SessionEvent::RequestSend(packets::disconnect(self.options.version, 0x8D)));
-                }
+                self.say_why(0x8D, &mut out); // "keep alive timeout" (MQTT 5 §4.13.2)
                 self.fail(SessionError::PingTimeout, &mut out);
             }
             _ => {}
@@ -652,7 +654,7 @@ impl Session {
             Inbound::ConnAck { .. } if connected => {
                 return Err(SessionError::Protocol { detail: "a second CONNACK".into() })
             }
-            Inbound::ConnAck { code, ack } => {
+            Inbound::ConnAck { code, ack, server_reference } => {
                 let accepted = match self.options.version {
                     ProtocolVersion::V3_1_1 => code == 0,
                     ProtocolVersion::V5 => code < 0x80,
@@ -660,6 +662,7 @@ impl Session {
                 if accepted {
                     self.on_connected(ack, out)?;
                 } else {
+                    refer(server_reference, out);
                     self.on_refused(code, out);
                 }
             }
@@ -714,7 +717,8 @@ impl Session {
             Inbound::SubAck { packet_id, codes } => self.complete_subscribe(packet_id, &codes, out),
             Inbound::UnsubAck { packet_id, codes } => self.complete_unsubscribe(packet_id, &codes, out),
             Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
-            Inbound::Disconnect { code } => {
+            Inbound::Disconnect { code, server_reference } => {
+                refer(server_reference, out);
                 self.end(out);
                 out.push(SessionEvent::NotifyConnectionLost(SessionError::ServerDisconnected {
                     reason: ReasonCode(code),
@@ -919,6 +923,12 @@ fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> R
 }
 
 /// Asks the shell to close the socket, once per batch of events.
+fn refer(server_reference: Option<String>, out: &mut Vec<SessionEvent>) {
+    if let Some(url) = server_reference {
+        out.push(SessionEvent::NotifyServerReference(url));
+    }
+}
+
 fn close(out: &mut Vec<SessionEvent>) {
     // `matches!`, not `contains`: comparing whole events would bring their equality into the wasm.
     if !out.iter().any(|e| matches!(e, SessionEvent::RequestClose)) {

@@ -113,12 +113,21 @@ pub struct Supervisor {
     mqtt_only: bool,
     /// This attempt's socket already switched the subprotocols once.
     switched: bool,
+    /// A server the broker referred the client to (`follow_server_reference`): the connection's
+    /// server from the next attempt (or `connect`) on, until a reconnect attempt after that one.
+    referred: Option<String>,
+    /// The referral is new: the next attempt goes to it.
+    referral_pending: bool,
     /// Session token -> store key of each persisted message not yet settled.
     persisted: VecMap<u64, u64>,
 }
 
+fn is_websocket_url(url: &str) -> bool {
+    url.starts_with("ws://") || url.starts_with("wss://")
+}
+
 fn websocket_url(url: &str, field: &'static str) -> Result<(), ClientError> {
-    match url.starts_with("ws://") || url.starts_with("wss://") {
+    match is_websocket_url(url) {
         true => Ok(()),
         false => Err(ClientError::Session(SessionError::InvalidOption {
             field,
@@ -170,12 +179,17 @@ impl Supervisor {
             offline: false,
             mqtt_only: false,
             switched: false,
+            referred: None,
+            referral_pending: false,
             persisted: VecMap::new(),
         })
     }
 
     /// The server of the current connection, or of the next attempt.
     pub fn url(&self) -> &str {
+        if let Some(referred) = &self.referred {
+            return referred;
+        }
         match self.server.checked_sub(1).and_then(|i| self.options.servers.get(i)) {
             Some(server) => server,
             None => &self.url,
@@ -538,6 +552,14 @@ impl Supervisor {
             SessionEvent::NotifyConnectionLost(e) => {
                 self.lost_reason.get_or_insert(e.into());
             }
+            // MQTT 5 Server Reference, followed when the application allows it and it is a
+            // WebSocket URL (a broker may name a host and port of its TCP listener instead).
+            SessionEvent::NotifyServerReference(url) => {
+                if self.options.follow_server_reference && is_websocket_url(&url) {
+                    self.referred = Some(url);
+                    self.referral_pending = true;
+                }
+            }
         }
     }
 
@@ -599,8 +621,12 @@ impl Supervisor {
             return;
         }
         self.deadlines.cancel(TimerKind::Reconnect);
-        // Failover: each reconnect attempt goes to the next server, round the list.
-        self.server = (self.server + 1) % (1 + self.options.servers.len());
+        // Failover: each reconnect attempt goes to the next server, round the list, unless the
+        // broker has just referred the client elsewhere: then to that server, once.
+        if !std::mem::take(&mut self.referral_pending) {
+            self.referred = None;
+            self.server = (self.server + 1) % (1 + self.options.servers.len());
+        }
         self.open(now, out);
     }
 

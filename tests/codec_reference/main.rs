@@ -272,7 +272,7 @@ fn connack_properties_reach_the_session() {
         0x13, 0x00, 0x1E, // server keep alive 30
         0x12, 0x00, 0x02, b'i', b'd', // assigned client identifier "id"
     ];
-    let Ok(Inbound::ConnAck { code: 0, ack }) = packets::parse(ProtocolVersion::V5, &packet) else { panic!() };
+    let Ok(Inbound::ConnAck { code: 0, ack, .. }) = packets::parse(ProtocolVersion::V5, &packet) else { panic!() };
     assert!(ack.session_present);
     assert_eq!(ack.maximum_packet_size, Some(1024));
     assert_eq!(ack.maximum_qos, Some(QoS::AtLeastOnce));

@@ -98,7 +98,11 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
         }),
         14 if v5 => {
             let d = exact(v5_0::Disconnect::parse(body), body.len())?;
-            Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8) }
+            let server_reference = d.props().iter().flatten().find_map(|p| match p {
+                Property::ServerReference(v) => Some(v.val().to_owned()),
+                _ => None,
+            });
+            Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8), server_reference }
         }
         15 if v5 => {
             exact(v5_0::Auth::parse(body), body.len())?;
@@ -122,6 +126,7 @@ fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, Sess
 }
 
 fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
+    let mut server_reference = None;
     let mut ack = ConnAck {
         session_present,
         maximum_packet_size: None,
@@ -137,10 +142,11 @@ fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
             Property::ReceiveMaximum(v) => ack.receive_maximum = Some(v.val()),
             Property::AssignedClientIdentifier(v) => ack.assigned_client_id = Some(v.val().to_owned()),
             Property::ServerKeepAlive(v) => ack.server_keepalive_secs = Some(v.val()),
+            Property::ServerReference(v) => server_reference = Some(v.val().to_owned()),
             _ => {}
         }
     }
-    Inbound::ConnAck { code, ack }
+    Inbound::ConnAck { code, ack, server_reference }
 }
 
 // The accessors whose names or presence differ between the versions, so that `per_version!`

@@ -241,6 +241,11 @@ pub struct ClientOptions {
     /// (`Event::RequestCredentials`) before its socket opens, so a token can be renewed. The Rust
     /// client's is `Client::set_credentials`; the npm package has none yet.
     pub credentials: bool,
+    /// Follow an MQTT 5 Server Reference (a CONNACK refusing with 0x9C "use another server" or
+    /// 0x9D "server moved", or a DISCONNECT naming one): the next attempt goes to the server it
+    /// names when that is a `ws://` or `wss://` URL. Off by default: a broker's word sends the
+    /// client, and its credentials, elsewhere.
+    pub follow_server_reference: bool,
 }
 
 impl Default for ClientOptions {
@@ -253,6 +258,7 @@ impl Default for ClientOptions {
             websocket_protocols: vec!["binary".into(), "mqtt".into()],
             servers: Vec::new(),
             credentials: false,
+            follow_server_reference: false,
         }
     }
 }

@@ -237,6 +237,7 @@ const CLIENT: &[Field] = &[
     ("workerTimers", Kind::Flag),
     ("websocketProtocols", Kind::Texts),
     ("servers", Kind::Texts),
+    ("followServerReference", Kind::Flag),
 ];
 const PUBLISH: &[Field] = &[("qos", Kind::Qos), ("retain", Kind::Flag)];
 const SUBSCRIBE: &[Field] = &[("qos", Kind::Qos)];
@@ -321,6 +322,7 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         websocket_protocols: v.next().texts().unwrap_or(d.websocket_protocols),
         servers: v.next().texts().unwrap_or(d.servers),
         credentials: d.credentials,
+        follow_server_reference: v.next().flag().unwrap_or(d.follow_server_reference),
     };
     Ok((connect, client))
 }

@@ -56,7 +56,7 @@ impl<'a> Reader<'a> {
                 return Ok(value);
             }
         }
-        Err("a variable byte integer longer than four bytes")
+        Err(LONG_VARINT)
     }
 
     /// Binary data: a two-byte length, then the bytes.
@@ -146,8 +146,16 @@ pub fn first_byte(first: u8, v5: bool) -> Result<(), &'static str> {
 
 const NEVER_RECEIVED: &str = "a packet type a client never receives";
 
+/// A variable byte integer (a remaining length, a property length) of more than four bytes.
+pub const LONG_VARINT: &str = "a variable byte integer longer than four bytes";
+
 /// A PUBLISH with a Topic Alias the client never allowed: DISCONNECT 0x94 in MQTT 5.
 pub const UNALLOWED_ALIAS: &str = "a topic alias this client never allowed";
+
+/// A Server Reference property's value.
+fn reference(p: &[Property]) -> Option<String> {
+    props::string(p, props::SERVER_REFERENCE).map(str::to_owned)
+}
 
 /// What `parse` does, with what was wrong as the detail alone.
 pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
@@ -162,6 +170,7 @@ pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 return Err("reserved CONNACK flags are set");
             }
             let mut code = r.u8()?;
+            let mut server_reference = None;
             let mut ack = ConnAck {
                 session_present: flags == 1,
                 maximum_packet_size: None,
@@ -182,10 +191,11 @@ pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 ack.receive_maximum = props::int(&p, props::RECEIVE_MAXIMUM).map(|v| v as u16);
                 ack.assigned_client_id = props::string(&p, props::ASSIGNED_CLIENT_IDENTIFIER).map(str::to_owned);
                 ack.server_keepalive_secs = props::int(&p, props::SERVER_KEEP_ALIVE).map(|v| v as u16);
+                server_reference = reference(&p);
             } else if code > 5 {
                 return Err("a CONNACK return code MQTT 3.1.1 does not define");
             }
-            Inbound::ConnAck { code, ack }
+            Inbound::ConnAck { code, ack, server_reference }
         }
         3 => {
             let qos = (flags >> 1) & 3;
@@ -262,7 +272,7 @@ pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
         }
         13 => Inbound::PingResp,
         14 | 15 if v5 => {
-            let mut code = 0;
+            let (mut code, mut server_reference) = (0, None);
             if !r.is_empty() {
                 code = code_in(r.u8()?, if kind == 14 { DISCONNECT_CODES } else { AUTH_CODES })?;
                 // MQTT 5.0 §3.15.2.2.2: an AUTH that continues or restarts authentication names its
@@ -271,11 +281,12 @@ pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                     return Err("an AUTH without its property length");
                 }
                 if !r.is_empty() {
-                    props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
+                    let p = props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
+                    server_reference = reference(&p);
                 }
             }
             match kind {
-                14 => Inbound::Disconnect { code },
+                14 => Inbound::Disconnect { code, server_reference },
                 _ => Inbound::Auth,
             }
         }

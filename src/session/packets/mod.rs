@@ -8,7 +8,7 @@ mod decode;
 mod encode;
 pub mod properties;
 
-pub use decode::{first_byte, parse, read, UNALLOWED_ALIAS};
+pub use decode::{first_byte, parse, read, LONG_VARINT, UNALLOWED_ALIAS};
 pub use encode::{ack, connect, disconnect, pingreq, publish, subscribe, unsubscribe};
 
 use super::options::{ConnAck, Message, QoS};
@@ -20,6 +20,8 @@ pub enum Inbound {
     ConnAck {
         code: u8,
         ack: ConnAck,
+        /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
+        server_reference: Option<String>,
     },
     Publish {
         packet_id: Option<u16>,
@@ -53,6 +55,8 @@ pub enum Inbound {
     /// MQTT 5 only.
     Disconnect {
         code: u8,
+        /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
+        server_reference: Option<String>,
     },
     /// MQTT 5 only; this client starts no extended authentication, so it ignores it.
     Auth,
