@@ -20,7 +20,8 @@ trap cleanup EXIT
 echo "-- a RabbitMQ cluster (two nodes, Web MQTT, tests/harness/rabbitmq.py), booting while the package builds"
 rm -f "$OUT/rabbitmq.json"
 python3 tests/harness/rabbitmq.py --ready-file "$OUT/rabbitmq.json" --workdir "$OUT/rabbitmq" > "$OUT/rabbitmq.log" 2>&1 &
-pids+=($!)
+rabbitmq=$!
+pids+=($rabbitmq)
 
 if [[ -n "${IOTMQTT_PREBUILT:-}" ]]; then
   echo "-- build: pkg/web and pkg/bundler from scripts/release-builds.sh"
@@ -47,7 +48,8 @@ pids+=($!)
 wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; cat "$OUT/broker.log"; exit 1; }
 export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
 start_sim
-for _ in $(seq 1800); do [[ -f "$OUT/rabbitmq.json" ]] && break; sleep 0.1; done
+# Until it is ready, or its harness gave up (it says why in its log).
+for _ in $(seq 1800); do [[ -f "$OUT/rabbitmq.json" ]] || ! kill -0 "$rabbitmq" 2>/dev/null && break; sleep 0.1; done
 [[ -f "$OUT/rabbitmq.json" ]] || { echo "the RabbitMQ cluster did not start"; cat "$OUT/rabbitmq.log"; exit 1; }
 export IOTMQTT_TEST_RABBITMQ="$OUT/rabbitmq.json"
 

@@ -657,6 +657,11 @@ fn each_reconnect_attempt_goes_to_the_next_server() {
     rig.establish(&CONNACK_OK);
     assert!(matches!(rig.sup.state(), S::Connected(_)));
     assert_eq!(rig.sup.url(), B);
+
+    // A connect of the application's, after a disconnect, starts at the URL again.
+    rig.sup.disconnect(rig.now);
+    rig.sup.socket_closed(rig.now, 1000, "");
+    assert_eq!(rig.start()[0], open(URL));
 }
 
 #[test]
@@ -766,4 +771,18 @@ fn a_server_reference_is_followed_once_when_allowed() {
         let (_, events) = rig.next_timeout();
         assert_eq!(events[0], open(URL), "{follow} {to}");
     }
+}
+
+// A packet over maximumPacketSize would come again after a reconnect (a retained message, a queued
+// QoS 1 one, and an MQTT 3.1.1 broker cannot know the limit): the client stops instead of looping.
+#[test]
+fn a_packet_over_the_maximum_ends_the_connection_for_good() {
+    let mut rig = Rig::connected(connect_options(10), ClientOptions::default());
+    let too_large = ClientError::Session(SessionError::IncomingPacketTooLarge { size: 268_435_460, max: 16 << 20 });
+    let events = rig.sup.socket_bytes(rig.now, &[0x30, 0xFF, 0xFF, 0xFF, 0x7F]);
+    assert_eq!(
+        events,
+        [E::RequestClose, E::NotifyEnded(too_large.clone()), E::NotifyState(S::Disconnected(too_large))]
+    );
+    assert_eq!(rig.sup.poll_timeout(), None, "no reconnect armed");
 }

@@ -491,6 +491,11 @@ fn apply(
 ) {
     match event {
         Event::RequestOpen { url, mqtt_only } => {
+            // A socket refused before it opened is replaced from its own close handler (the
+            // subprotocol retry): its closures go on a later microtask.
+            if let Some(old) = i.transport.take() {
+                drop_later(old);
+            }
             let weak = Rc::downgrade(rc);
             let sink: Rc<dyn Fn(TransportEvent)> = Rc::new(move |ev| {
                 if let Some(rc) = weak.upgrade() {

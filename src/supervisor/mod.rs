@@ -247,6 +247,8 @@ impl Supervisor {
             }));
         }
         self.deadlines.cancel(TimerKind::Reconnect);
+        // A connect of the application's starts at its URL (or where a broker just referred it).
+        self.server = 0;
         let mut out = Vec::new();
         self.open(now, &mut out);
         Ok(ConnectStart::Started(out))

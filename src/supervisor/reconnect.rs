@@ -4,8 +4,14 @@
 use crate::error::{ClientError, SessionError};
 use crate::session::reason::ConnectRefusal as R;
 
-/// A refusal that retrying cannot fix: the credentials, the client id, a ban, the protocol.
+/// A refusal that retrying cannot fix: the credentials, the client id, a ban, the protocol, a packet
+/// over the client's maximum.
 pub fn refused_for_good(why: &ClientError) -> bool {
+    // A packet over `maximum_packet_size` (a retained one, a queued one) would come again after
+    // every reconnect: an MQTT 3.1.1 broker cannot know the client's limit.
+    if matches!(why, ClientError::Session(SessionError::IncomingPacketTooLarge { .. })) {
+        return true;
+    }
     matches!(
         why,
         ClientError::Session(SessionError::ConnectRefused {

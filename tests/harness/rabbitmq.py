@@ -34,12 +34,12 @@ def main():
     loopback = "-kernel inet_dist_use_interface {127,0,0,1}"
     env = dict(os.environ, HOME=args.workdir, ERL_EPMD_PORT=str(free_port()), ERL_EPMD_ADDRESS="127.0.0.1",
                RABBITMQ_CTL_ERL_ARGS=loopback)
-    nodes, procs = [], []
+    nodes, procs, vms = [], [], []
 
     def ctl(*argv, check=True):
         return subprocess.run([f"{BIN}/rabbitmqctl", *argv], env=env, check=check, capture_output=True, text=True)
 
-    def shutdown(*_):
+    def shutdown(*_, status=0):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for p in procs:
@@ -50,8 +50,15 @@ def main():
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        # A node whose script did not stop it in time: its Erlang VM is not the script's process.
+        for pid_file in vms:
+            try:
+                with open(pid_file) as f:
+                    os.kill(int(f.read().strip()), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
         subprocess.run(["epmd", "-kill"], env=env, capture_output=True)
-        sys.exit(0)
+        sys.exit(status)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
@@ -72,6 +79,7 @@ def main():
                             RABBITMQ_MNESIA_BASE=os.path.join(home, "mnesia"), RABBITMQ_LOG_BASE=os.path.join(home, "log"),
                             RABBITMQ_DIST_PORT=str(free_port()), RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=loopback)
             pid_file = os.path.join(home, "pid")
+            vms.append(pid_file)
             node_env["RABBITMQ_PID_FILE"] = pid_file
             log = open(os.path.join(home, "stdout.log"), "w")
             # The script stops its node gracefully on SIGTERM and SIGINT. Its stdin must not be the
@@ -99,7 +107,7 @@ def main():
         print(f"rabbitmq harness: {e}", file=sys.stderr)
         if isinstance(e, subprocess.CalledProcessError):
             print(e.stdout, e.stderr, file=sys.stderr)
-        shutdown()
+        shutdown(status=1)
     with open(args.ready_file + ".tmp", "w") as f:
         json.dump({"nodes": nodes}, f)
     os.rename(args.ready_file + ".tmp", args.ready_file)
