@@ -109,7 +109,8 @@ pub struct Supervisor {
     was_connected: bool,
     /// The browser said it is offline: attempts wait for `set_online(true)`.
     offline: bool,
-    /// Sockets offer "mqtt" alone instead of the client's subprotocols (see `socket_closed`).
+    /// Sockets offer "mqtt" alone instead of the client's subprotocols (see `socket_closed`): the
+    /// offer tried last.
     mqtt_only: bool,
     /// This attempt's socket already switched the subprotocols once.
     switched: bool,
@@ -368,14 +369,15 @@ impl Supervisor {
             ClientError::SocketClosed { code, reason: reason.to_owned() }
         };
         // A socket that dies before it opened, offering several subprotocols, is tried again at once
-        // with the other offer, once per attempt, and the offer that last opened is kept: websockify
-        // (0.10) needs "binary" offered, and RabbitMQ 3.10's Web MQTT answers a list of several with
-        // the whole list, which browsers refuse, so no one offer reaches both.
+        // with the other offer, once per attempt; the next attempt starts with the offer tried last.
+        // websockify (0.10) needs "binary" offered, and RabbitMQ 3.10's Web MQTT answers a list of
+        // several with the whole list, which browsers refuse: no one offer reaches both. Any close
+        // before opening switches (a server that is down costs one more refused socket).
         if self.socket == Socket::Opening && !self.switched && self.options.websocket_protocols.len() > 1 {
             self.switched = true;
             self.socket_error = false;
             self.mqtt_only = !self.mqtt_only;
-            out.push(Event::RequestOpen { url: self.url().to_owned(), mqtt_only: self.mqtt_only });
+            self.open_socket(&mut out);
             return out;
         }
         self.lost_reason.get_or_insert(why);
