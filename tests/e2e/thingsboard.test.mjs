@@ -53,6 +53,11 @@ test('a reply rule answers a server-side RPC', async () => {
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json, { ok: true, from: 'rule' });
   await page.locator('table[aria-label="RPC log"] td.outcome', { hasText: 'replied' }).first().waitFor();
+  // A method without a rule is answered with an error at once, and its row says so (issue 22, point 2).
+  await admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'noSuchMethod', params: {}, timeout: 5000 } });
+  const unruled = page.locator('table[aria-label="RPC log"] tr', { hasText: 'noSuchMethod' });
+  await unruled.locator('td.outcome', { hasText: 'no reply rule: answered error "unknown method: noSuchMethod"' }).waitFor();
+  assert.equal(await unruled.getAttribute('class'), 'failed');
   // A manual rule counts down; the operator's reply goes back to the server.
   await page.fill('#rule-method', 'askOperator');
   await page.selectOption('#rule-mode', 'manual');

@@ -162,12 +162,16 @@ impl TbSession {
                 s.redraw.notify();
             }
         });
-        // Every server RPC reaches the log, whether a rule answers it or not.
+        // Every server RPC reaches the log, whether a rule answers it or not. A method without a
+        // rule has no handler, so the client answers it at once with an error ("unknown method");
+        // its row says so instead of waiting for a reply that nothing will give.
         let weak = session.weak();
         let _ = device.client().on_message(RPC_REQUEST_FILTER, move |m| {
             let Some(s) = weak() else { return };
             if let Ok(r) = parse_rpc_request(&m.topic, &m.payload) {
-                s.log_rpc(RpcDirection::Incoming { id: r.id }, &r.method, short(&r.params), None);
+                let ruled = s.store.rules.borrow().iter().any(|rule| rule.method == r.method);
+                let outcome = (!ruled).then(|| Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)));
+                s.log_rpc(RpcDirection::Incoming { id: r.id }, &r.method, short(&r.params), outcome);
             }
         });
         let weak = session.weak();
