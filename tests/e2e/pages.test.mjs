@@ -41,6 +41,18 @@ test('profiles are saved without secrets unless "remember secret" is ticked', as
   await page.getByRole('button', { name: 'Save profile' }).click();
   const again = JSON.parse(await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1')));
   assert.equal(again.find((p) => p.name === 'Secret broker').secret, 'hunter2');
+  // Delete asks first (issue 22, point 9): "Keep it" keeps the profile, "Delete for good" removes it.
+  const names = () => page.evaluate(() => JSON.parse(localStorage.getItem('iotmqtt.dashboard.profiles.v1')).map((p) => p.name));
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const confirm = page.getByRole('group', { name: 'Confirm delete' });
+  assert.equal(await confirm.locator('p').innerText(), 'Delete the profile "Secret broker"? Its remembered secret goes with it.');
+  await confirm.getByRole('button', { name: 'Keep it' }).click();
+  assert.equal(await confirm.count(), 0);
+  assert.ok((await names()).includes('Secret broker'));
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await confirm.getByRole('button', { name: 'Delete for good' }).click();
+  await page.waitForFunction(() => !JSON.parse(localStorage.getItem('iotmqtt.dashboard.profiles.v1')).some((p) => p.name === 'Secret broker'));
+  assert.equal((await names()).filter((n) => n === 'Secret broker').length, 0);
   await context.close();
 });
 

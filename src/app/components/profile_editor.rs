@@ -44,9 +44,14 @@ fn validate(p: &Profile) -> Vec<(&'static str, String)> {
 #[component]
 pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
     let draft = use_state(|| props.profile.clone());
+    // Delete asks once more, for the profile it was pressed on (issue 22: it removed at once).
+    let confirming = use_state(|| false);
     {
-        let draft = draft.clone();
-        use_effect_with(props.profile.clone(), move |p| draft.set(p.clone()));
+        let (draft, confirming) = (draft.clone(), confirming.clone());
+        use_effect_with(props.profile.clone(), move |p| {
+            draft.set(p.clone());
+            confirming.set(false);
+        });
     }
     let p = (*draft).clone();
     let errors = validate(&p);
@@ -91,6 +96,10 @@ pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
     let ondelete = {
         let (pid, cb) = (p.id.clone(), props.ondelete.clone());
         Callback::from(move |_| cb.emit(pid.clone()))
+    };
+    let ask = |value: bool| {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(value))
     };
     let kinds: Vec<(AttrValue, AttrValue)> =
         ProfileKind::ALL.iter().map(|k| (AttrValue::from(k.slug()), AttrValue::from(k.label()))).collect();
@@ -140,8 +149,18 @@ pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
             <div class="actions">
                 <button type="submit" disabled={!valid}>{ "Save profile" }</button>
                 <button type="button" class="secondary" onclick={onconnect} disabled={!valid}>{ "Save and connect" }</button>
-                <button type="button" class="danger" onclick={ondelete}>{ "Delete" }</button>
+                if !*confirming {
+                    <button type="button" class="danger" onclick={ask(true)}>{ "Delete" }</button>
+                }
             </div>
+            if *confirming {
+                <div class="confirm" role="group" aria-label="Confirm delete">
+                    <p>{ format!("Delete the profile \"{}\"? ", props.profile.name) }
+                        { if props.profile.remember_secret { "Its remembered secret goes with it." } else { "" } }</p>
+                    <button type="button" class="danger" onclick={ondelete}>{ "Delete for good" }</button>
+                    <button type="button" class="secondary" onclick={ask(false)}>{ "Keep it" }</button>
+                </div>
+            }
             <BridgeHelp kind={p.kind} />
         </form>
     }
