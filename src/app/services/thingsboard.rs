@@ -170,7 +170,8 @@ impl TbSession {
             let Some(s) = weak() else { return };
             if let Ok(r) = parse_rpc_request(&m.topic, &m.payload) {
                 let ruled = s.store.rules.borrow().iter().any(|rule| rule.method == r.method);
-                let outcome = (!ruled).then(|| Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)));
+                let outcome =
+                    (!ruled).then(|| Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)));
                 s.log_rpc(RpcDirection::Incoming { id: r.id }, &r.method, short(&r.params), outcome);
             }
         });
