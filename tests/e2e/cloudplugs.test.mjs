@@ -43,6 +43,18 @@ test('enrolls a thing and exchanges data', async () => {
   await row.waitFor();
   assert.match(await row.innerText(), /e2e\/humidity/);
   assert.match(await row.innerText(), /"rh":61/);
+  // Overlapping subscriptions list a record once, and each can be unsubscribed (issue 22, point 9).
+  await page.fill('#cp-mask', 'e2e/pressure');
+  await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  await page.locator('ul.subs code', { hasText: '+/data/e2e/pressure' }).waitFor();
+  const sent = await admin(`/api/sim/cloudplugs/data/${other}/e2e/pressure`, { method: 'POST', body: { data: { hpa: 1013 } } });
+  assert.equal(sent.status, 200, sent.text);
+  const pressure = records.filter({ hasText: 'e2e/pressure' });
+  await pressure.first().waitFor();
+  assert.equal(await pressure.count(), 1, 'both subscriptions match it; it is listed once');
+  await page.getByRole('button', { name: 'Unsubscribe +/data/e2e/#' }).click();
+  await page.locator('ul.subs code', { hasText: '+/data/e2e/#' }).waitFor({ state: 'detached' });
+  assert.deepEqual(await page.locator('ul.subs code').allInnerTexts(), ['+/data/e2e/pressure']);
   // Properties round trip.
   await page.fill('#cp-props-set', '{"location": "lab-7"}');
   await page.getByRole('button', { name: 'Set properties' }).click();

@@ -88,7 +88,21 @@ pub fn CloudplugsData(props: &CloudplugsDataProps) -> Html {
                     <Field id="cp-mask" label="Channel mask (+ and # allowed)" value={(*mask).clone()} oninput={set(&mask)} error={subscribe.error("mask")} />
                     <button type="submit" disabled={subscribe.busy()}>{ "Subscribe" }</button>
                 </form>
-                <ul class="subs">{ for props.subscriptions.iter().map(|s| html! { <li><code>{ s.clone() }</code></li> }) }</ul>
+                <ul class="subs">{ for props.subscriptions.iter().map(|f| {
+                    let onunsubscribe = {
+                        let (s, f, a) = (props.session.clone(), f.clone(), subscribe.clone());
+                        Callback::from(move |_| {
+                            let (s, f) = (s.clone(), f.clone());
+                            a.run("unsubscribe", async move {
+                                s.unsubscribe(&f).await?;
+                                Ok(format!("unsubscribed from {f}"))
+                            });
+                        })
+                    };
+                    html! { <li><code>{ f.clone() }</code>{ " " }
+                        <button type="button" class="link" onclick={onunsubscribe} aria-label={format!("Unsubscribe {f}")}>{ "Unsubscribe" }</button></li> }
+                }) }</ul>
+                if let Some(e) = subscribe.error("unsubscribe") { <p class="field-error" role="alert">{ e }</p> }
                 <div class="table-wrap">
                     <table class="data" aria-label="Records">
                         <thead><tr><th>{ "Received" }</th><th>{ "Plug-ID" }</th><th>{ "Channel" }</th><th>{ "at" }</th><th>{ "Data" }</th></tr></thead>

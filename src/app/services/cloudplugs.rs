@@ -1,7 +1,7 @@
 //! A CloudPlugs session: enrollment, publishing data documents to a channel, subscriptions with
 //! wildcards feeding a live record list, and additional properties set/get.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -23,6 +23,9 @@ pub struct RecordRow {
 pub struct CloudPlugsStore {
     pub records: RefCell<Ring<RecordRow>>,
     pub subscriptions: RefCell<Vec<String>>,
+    /// One listener for every data topic, made with the first subscription: a record that two
+    /// overlapping subscriptions match is listed once.
+    listening: Cell<bool>,
     pub published: RefCell<Ring<(f64, String, String)>>,
 }
 
@@ -50,6 +53,7 @@ impl CloudPlugsSession {
             store: Rc::new(CloudPlugsStore {
                 records: RefCell::new(Ring::new(500)),
                 subscriptions: RefCell::new(Vec::new()),
+                listening: Cell::new(false),
                 published: RefCell::new(Ring::new(50)),
             }),
             redraw: Redraw::default(),
@@ -63,20 +67,32 @@ impl CloudPlugsSession {
         if self.store.subscriptions.borrow().contains(&filter) {
             return Err(AppError::input("mask", format!("{filter} is already subscribed")));
         }
-        let (store, redraw) = (Rc::downgrade(&self.store), self.redraw.clone());
-        let listener = self.device.on_data(plug, mask.trim(), move |record| {
-            if let Some(store) = store.upgrade() {
-                let mut records = store.records.borrow_mut();
-                let seq = records.total();
-                records.push(RecordRow { seq, received: now_ms(), record: record.map_err(|e| e.to_string()) });
-                redraw.notify();
-            }
-        })?;
+        if !self.store.listening.replace(true) {
+            let (store, redraw) = (Rc::downgrade(&self.store), self.redraw.clone());
+            self.device.on_data(None, "#", move |record| {
+                if let Some(store) = store.upgrade() {
+                    let mut records = store.records.borrow_mut();
+                    let seq = records.total();
+                    records.push(RecordRow { seq, received: now_ms(), record: record.map_err(|e| e.to_string()) });
+                    redraw.notify();
+                }
+            })?;
+        }
         if let Err(e) = self.device.client().subscribe(&filter, QoS::AtMostOnce).await {
-            self.device.client().remove_listener(listener);
             return Err(AppError::input("mask", e.to_string()));
         }
         self.store.subscriptions.borrow_mut().push(filter);
+        self.redraw.notify();
+        Ok(())
+    }
+
+    /// Unsubscribes from one of the subscriptions made here.
+    pub async fn unsubscribe(&self, filter: &str) -> Result<(), AppError> {
+        let results = self.device.client().unsubscribe(&[filter.to_owned()]).await?;
+        if let Some(Err(e)) = results.into_iter().next() {
+            return Err(e.into());
+        }
+        self.store.subscriptions.borrow_mut().retain(|f| f != filter);
         self.redraw.notify();
         Ok(())
     }
