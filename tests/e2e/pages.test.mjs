@@ -12,6 +12,12 @@ test('the connections page lists the ready-made simulator profiles', async () =>
   for (const colorScheme of ['light', 'dark']) {
     const { page, context, errors } = await openPage(browser, base, 'connections', { colorScheme });
     const names = await page.locator(".profile-list button.link strong").allInnerTexts();
+    // The first screen says what to do (issue 22, point 9).
+    assert.deepEqual(await page.getByRole('list', { name: 'Start here' }).locator('li').allInnerTexts(), [
+      'Pick a profile below: the ready-made ones reach the local simulator, no account needed.',
+      'Press "Save and connect" in its form, or "Open page" and Connect there.',
+      "The platform's page opens: send telemetry, answer RPCs, push downlinks.",
+    ]);
     assert.deepEqual(names, ['Demo Thermostat (simulator)', 'Demo Gateway (simulator)', 'demo-app@ttn (simulator)',
       'Demo plug (simulator)', 'Local mosquitto']);
     await page.locator('details.bridge-help summary').click();

@@ -71,6 +71,11 @@ pub fn ConnectionsPage() -> Html {
         <div class="page connections">
             <section class="card" aria-label="Profiles">
                 <h2>{ "Connection profiles" }</h2>
+                <ol class="start-here" aria-label="Start here">
+                    <li>{ "Pick a profile below: the ready-made ones reach the local simulator, no account needed." }</li>
+                    <li>{ "Press \"Save and connect\" in its form, or \"Open page\" and Connect there." }</li>
+                    <li>{ "The platform's page opens: send telemetry, answer RPCs, push downlinks." }</li>
+                </ol>
                 <p class="hint">{ "Profiles are saved in this browser without their secrets, unless \"remember secret\" is ticked. The ready-made ones point at the local simulator." }</p>
                 <ul class="profile-list">
                     { for state.profiles.iter().map(|p| {
