@@ -145,7 +145,13 @@ test('shared attributes update live, deletions are shown, and provisioning makes
   await page.locator('form[aria-label="Provisioning"] .ok', { hasText: 'provisioned: access token' }).waitFor();
   await page.getByRole('button', { name: 'Save as new profile' }).click();
   await page.locator('#tb-device-profile option', { hasText: name }).waitFor({ state: 'attached' });
+  // Connected, the profile list is locked: the new profile connects from the wizard (issue 22, point 9).
+  const provisioning = page.locator('form[aria-label="Provisioning"]');
+  await provisioning.locator('.ok', { hasText: 'Profile added. "Connect with it" replaces this page\'s connection.' }).waitFor();
   await screenshot(page, 'thingsboard-attributes');
+  await provisioning.getByRole('button', { name: 'Connect with it' }).click();
+  await waitConnected(page);
+  assert.equal(await page.locator('#tb-device-profile option:checked').innerText(), name);
   await context.close();
 });
 

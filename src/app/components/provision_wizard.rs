@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::app::components::{Field, SelectField};
 use crate::app::hooks::{use_action, use_app};
 use crate::app::services::provisioning::{profile_for, provision_device, RequestedCredentials};
-use crate::app::state::Action;
+use crate::app::state::{Action, Profile, ProfileKind};
 use crate::platforms::thingsboard::ProvisionedCredentials;
 
 #[derive(Properties, PartialEq)]
@@ -43,7 +43,8 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
     let password = use_state(String::new);
     let result: Rc<RefCell<Option<(String, ProvisionedCredentials)>>> = use_mut_ref(|| None);
     let action = use_action();
-    let added = use_state(|| false);
+    // The profile made from the credentials, once saved.
+    let added = use_state(|| None::<Profile>);
     let onsubmit = {
         let (url, name, key, secret, a, result, added) = (
             props.url.clone(),
@@ -69,7 +70,7 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
             } else {
                 RequestedCredentials::AccessToken((*token).clone())
             };
-            added.set(false);
+            added.set(None);
             result.borrow_mut().take();
             a.run("provision", async move {
                 let credentials = provision_device(&url, &n, &k, &s, requested).await?;
@@ -84,8 +85,8 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
         Callback::from(move |_| {
             if let Some((n, c)) = result.borrow().as_ref() {
                 if let Some(p) = profile_for(&url, n, c) {
-                    app.dispatch(Action::Save(p));
-                    added.set(true);
+                    app.dispatch(Action::Save(p.clone()));
+                    added.set(Some(p));
                 }
             }
         })
@@ -94,6 +95,8 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
         let h = h.clone();
         Callback::from(move |v| h.set(v))
     };
+    // While the page is connected, its profile list is locked: the new profile connects from here.
+    let live = app.live(ProfileKind::ThingsBoardDevice).is_some();
     let have =
         result.borrow().as_ref().is_some_and(|(_, c)| !matches!(c, ProvisionedCredentials::X509Certificate { .. }));
     html! {
@@ -124,8 +127,18 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
                 <button type="submit" disabled={action.busy()}>{ if action.busy() { "Provisioning…" } else { "Provision" } }</button>
                 if let Some(e) = action.error("provision") { <p class="field-error" role="alert">{ e }</p> }
                 if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
-                if have && !*added { <button type="button" class="secondary" onclick={onprofile}>{ "Save as new profile" }</button> }
-                if *added { <p class="ok" role="status">{ "Profile added: pick it in the profile list above." }</p> }
+                if have && added.is_none() { <button type="button" class="secondary" onclick={onprofile}>{ "Save as new profile" }</button> }
+                if let Some(p) = (*added).clone() {
+                    <p class="ok" role="status">{ if live {
+                        "Profile added. \"Connect with it\" replaces this page's connection."
+                    } else {
+                        "Profile added: connect with it, or pick it in the profile list above."
+                    } }</p>
+                    <button type="button" class="secondary" onclick={
+                        let app = app.clone();
+                        Callback::from(move |_| app.connect(p.clone(), Callback::noop()))
+                    }>{ "Connect with it" }</button>
+                }
             </div>
         </form>
     }
