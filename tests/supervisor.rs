@@ -80,6 +80,11 @@ fn refused_socket() -> ClientError {
     )
 }
 
+/// The events of a first connect that fails for good with `e` (no reconnect follows).
+fn failed_for_good(e: ClientError) -> [E; 4] {
+    [E::NotifyConnectFailed(e.clone()), E::NotifyState(S::Disconnected(e.clone())), E::RequestClose, E::NotifyEnded(e)]
+}
+
 fn connack_of(events: &[E]) -> iotmqtt::ConnAck {
     events.iter().find_map(|e| if let E::NotifyConnected(a) = e { Some(a.clone()) } else { None }).unwrap()
 }
@@ -106,15 +111,7 @@ fn a_socket_that_never_opens_is_a_connect_timeout_at_the_exact_deadline() {
     let (at, events) = rig.next_timeout();
     assert_eq!(at, 6_000);
     let timeout = ClientError::Session(SessionError::ConnectTimeout { timeout_ms: 5_000 });
-    assert_eq!(
-        events,
-        [
-            E::NotifyConnectFailed(timeout.clone()),
-            E::NotifyState(S::Disconnected(timeout.clone())),
-            E::RequestClose,
-            E::NotifyEnded(timeout),
-        ]
-    );
+    assert_eq!(events, failed_for_good(timeout));
     assert_eq!(rig.sup.poll_timeout(), None, "no timer left behind");
     assert!(!rig.sup.has_socket());
 }
@@ -441,15 +438,7 @@ fn a_socket_the_browser_refuses_to_make_fails_the_connect() {
     rig.start();
     let bad = ClientError::Session(SessionError::InvalidOption { field: "url", reason: "SyntaxError".into() });
     let events = rig.sup.open_failed(1_000, bad.clone());
-    assert_eq!(
-        events,
-        [
-            E::NotifyConnectFailed(bad.clone()),
-            E::NotifyState(S::Disconnected(bad.clone())),
-            E::RequestClose,
-            E::NotifyEnded(bad),
-        ]
-    );
+    assert_eq!(events, failed_for_good(bad));
 }
 
 // MQTT 3.1.1 §3.1.2.4: a clean session starts without subscriptions, so the client restores them.
@@ -584,21 +573,13 @@ fn a_websocket_text_frame_ends_the_connection_as_a_protocol_error() {
     assert_eq!(rig.sup.socket_text(1_000), [], "no socket open yet: nothing to end");
     rig.sup.socket_opened(1_000);
     rig.sup.flush(1_000);
-    assert_eq!(
-        rig.sup.socket_text(1_010),
-        [
-            E::NotifyConnectFailed(text.clone()),
-            E::NotifyState(S::Disconnected(text.clone())),
-            E::RequestClose,
-            E::NotifyEnded(text),
-        ]
-    );
+    assert_eq!(rig.sup.socket_text(1_010), failed_for_good(text));
 }
 
 // MQTT over WebSocket must offer "mqtt" (MQTT-6.0.0-3). websockify 0.10 accepts only an offer with
 // "binary"; RabbitMQ 3.10's Web MQTT answers an offer of several with the whole list, which browsers
 // refuse. So a socket that dies before opening is tried again at once offering the other way, and
-// the offer that opened is kept for reconnects.
+// the next attempt starts with the offer tried last.
 #[test]
 fn a_socket_refused_for_its_subprotocols_is_tried_once_more_offering_mqtt_alone() {
     let open = |mqtt_only| E::RequestOpen { url: URL.into(), mqtt_only };
@@ -706,15 +687,7 @@ fn each_attempt_asks_for_credentials_before_its_socket() {
     let failed = ClientError::Credentials("the token service is down".into());
     let mut rig = Rig::new(connect_options(10), no_reconnect.clone());
     rig.start();
-    assert_eq!(
-        rig.sup.credentials(1_010, Err("the token service is down".into())),
-        [
-            E::NotifyConnectFailed(failed.clone()),
-            E::NotifyState(S::Disconnected(failed.clone())),
-            E::RequestClose,
-            E::NotifyEnded(failed),
-        ]
-    );
+    assert_eq!(rig.sup.credentials(1_010, Err("the token service is down".into())), failed_for_good(failed));
     assert_eq!(rig.sup.credentials(1_020, login("late", "x")), []);
 
     // A callback that never answers: the connect timeout covers it, to the millisecond.

@@ -461,10 +461,9 @@ impl Session {
     /// Handles each whole, vetted packet; returns how many bytes were used.
     fn feed_packets(&mut self, bytes: &[u8], out: &mut Vec<SessionEvent>) -> usize {
         let mut used = 0;
+        let (v5, max) = (self.options.version == ProtocolVersion::V5, self.options.maximum_packet_size);
         while self.phase != Phase::Idle {
             let rest = bytes.get(used..).unwrap_or_default();
-            let v5 = self.options.version == ProtocolVersion::V5;
-            let max = self.options.maximum_packet_size;
             let len = match framing::next_frame(rest, v5, max) {
                 framing::Frame::Packet(len) => len,
                 framing::Frame::Incomplete => break,

@@ -122,7 +122,11 @@ fn code_in(code: u8, allowed: &[u8]) -> Read<u8> {
 
 /// Parses one whole packet (as `framing::next_frame` found it) of the connection's version.
 pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, SessionError> {
-    read(version == ProtocolVersion::V5, packet).map_err(|detail| SessionError::Protocol { detail: detail.into() })
+    let v5 = version == ProtocolVersion::V5;
+    let first = *packet.first().ok_or_else(|| SessionError::Protocol { detail: "an empty packet".into() })?;
+    first_byte(first, v5)
+        .and_then(|()| read(v5, packet))
+        .map_err(|detail| SessionError::Protocol { detail: detail.into() })
 }
 
 /// Whether `first` can start a packet a client receives, so that the connection ends at the first
@@ -157,10 +161,10 @@ fn reference(p: &[Property]) -> Option<String> {
     props::string(p, props::SERVER_REFERENCE).map(str::to_owned)
 }
 
-/// What `parse` does, with what was wrong as the detail alone.
-pub fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
+/// What `parse` does for a packet whose first byte `framing::next_frame` has checked already
+/// (`first_byte`), with what was wrong as the detail alone: the session's per-packet path.
+pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
     let first = *packet.first().ok_or("an empty packet")?;
-    first_byte(first, v5)?;
     let mut r = Reader::new(packet.get(framing::header_len(packet)..).unwrap_or(&[]));
     let (kind, flags) = (first >> 4, first & 0x0F);
     let inbound = match kind {

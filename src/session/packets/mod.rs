@@ -8,7 +8,8 @@ mod decode;
 mod encode;
 pub mod properties;
 
-pub use decode::{first_byte, parse, read, LONG_VARINT, UNALLOWED_ALIAS};
+pub(crate) use decode::read;
+pub use decode::{first_byte, parse, LONG_VARINT, UNALLOWED_ALIAS};
 pub use encode::{ack, connect, disconnect, pingreq, publish, subscribe, unsubscribe};
 
 use super::options::{ConnAck, Message, QoS};
