@@ -80,8 +80,14 @@ fn a_message_record_is_byte_exact_and_names_the_matching_routes() {
     let plus = routes.add("s/+/t", ());
     routes.add("other", ());
     let all = routes.add("#", ());
-    let m =
-        Message { topic: "s/k1/t".into(), payload: vec![0xBE, 0xEF], qos: QoS::AtLeastOnce, retain: true, dup: false };
+    let m = Message {
+        topic: "s/k1/t".into(),
+        payload: vec![0xBE, 0xEF],
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        dup: false,
+        ..Message::default()
+    };
     let bytes = batch_of(&[Event::NotifyMessage(m)], &routes, Some(1_500));
     let mut want = 1_500f64.to_le_bytes().to_vec();
     want.push(tag::MESSAGE);

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use iotmqtt::client::{ConnectionState, MqttClient};
 use iotmqtt::session::reason::ConnectRefusal;
 use iotmqtt::SessionError;
-use iotmqtt::{ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS};
+use iotmqtt::{ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -59,6 +59,31 @@ async fn connects_with_mqtt_3_1_1_and_5() {
         c.close();
         assert_eq!(c.state(), ConnectionState::Closed);
     }
+}
+
+#[wasm_bindgen_test]
+async fn mosquitto_forwards_every_message_property_as_sent() {
+    let c = connected(ProtocolVersion::V5).await;
+    let topic = unique("props");
+    let mut messages = c.messages();
+    c.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
+    let properties = PublishProperties {
+        payload_format_indicator: Some(true),
+        message_expiry_interval: Some(3_600),
+        content_type: Some("application/json".into()),
+        response_topic: Some(format!("{topic}/reply")),
+        correlation_data: Some(vec![0, 1, 0xFF]),
+        user_properties: vec![("k".into(), "1".into()), ("k".into(), "2".into()), ("é".into(), "".into())],
+    };
+    let msg = Outgoing::new(topic.clone(), b"{}".to_vec()).qos(QoS::AtLeastOnce).properties(properties.clone());
+    c.publish(msg).await.unwrap();
+    let m = messages.next().await.unwrap();
+    c.close();
+    // The expiry left is the whole interval or one second less, as mosquitto counts it.
+    let expiry = m.properties.message_expiry_interval;
+    assert!(matches!(expiry, Some(3_599 | 3_600)), "{expiry:?}");
+    assert_eq!(m.properties, PublishProperties { message_expiry_interval: expiry, ..properties });
+    assert_eq!((m.topic, m.payload, m.subscription_identifiers), (topic, b"{}".to_vec(), vec![]));
 }
 
 #[wasm_bindgen_test]

@@ -12,9 +12,10 @@ use std::rc::Rc;
 
 use common::*;
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 use iotmqtt::client::time::sleep_ms;
 use iotmqtt::client::MqttClient;
-use iotmqtt::{ClientOptions, ConnectOptions, Outgoing, QoS};
+use iotmqtt::{ClientOptions, ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -106,6 +107,50 @@ async fn a_reload_in_the_middle_of_a_run_loses_nothing() {
         sleep_ms(50).await;
     }
     assert_eq!(page2.persisted_count().await.unwrap(), 0, "the store is empty once all is delivered");
+    page2.close();
+    sub.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_publish_keeps_its_mqtt_5_properties_across_a_reload() {
+    let topic = unique("persist/props");
+    let store = unique("iotmqtt-test-props").replace('/', "-");
+    let v5 = |id: &str, clean_start| ConnectOptions { version: ProtocolVersion::V5, ..tester(id, clean_start) };
+    let sub_id = unique("sub5").replace('/', "-");
+    let sub =
+        MqttClient::new(&broker_ws(), ConnectOptions { session_expiry_secs: Some(600), ..v5(&sub_id, false) }).unwrap();
+    let mut messages = sub.messages();
+    sub.connect().await.unwrap();
+    sub.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
+
+    let page1 = MqttClient::with_options(&broker_ws(), v5("", true), persistent(&store)).unwrap();
+    page1.connect().await.unwrap();
+    broker("/stop").await;
+    let properties = PublishProperties {
+        content_type: Some("text/plain".into()),
+        correlation_data: Some(vec![7, 0, 7]),
+        user_properties: vec![("n".into(), "1".into()), ("n".into(), "2".into())],
+        ..Default::default()
+    };
+    let msg = Outgoing::new(topic.clone(), b"kept".to_vec()).qos(QoS::AtLeastOnce).properties(properties.clone());
+    let p = page1.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = p.publish(msg).await;
+    });
+    for _ in 0..100 {
+        if page1.persisted_count().await.unwrap() == 1 {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(page1.persisted_count().await.unwrap(), 1);
+    page1.close();
+
+    broker("/start").await;
+    let page2 = MqttClient::with_options(&broker_ws(), v5("", true), persistent(&store)).unwrap();
+    page2.connect().await.unwrap();
+    let m = messages.next().await.unwrap();
+    assert_eq!((m.topic.as_str(), m.payload.as_slice(), &m.properties), (topic.as_str(), &b"kept"[..], &properties));
     page2.close();
     sub.close();
 }

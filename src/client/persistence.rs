@@ -12,7 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::ClientError;
-use crate::session::{Outgoing, QoS};
+use crate::session::packets;
+use crate::session::{Outgoing, PublishProperties, QoS};
 
 #[wasm_bindgen(inline_js = r#"
 const STORE = "unsent";
@@ -131,6 +132,11 @@ fn encode(m: &Outgoing) -> JsValue {
     let _ = Reflect::set(&o, &"payload".into(), &Uint8Array::from(m.payload.as_slice()));
     let _ = Reflect::set(&o, &"qos".into(), &JsValue::from(m.qos as u8));
     let _ = Reflect::set(&o, &"retain".into(), &JsValue::from_bool(m.retain));
+    if !m.properties.is_empty() {
+        // MQTT 5 properties in their wire form, read back by the codec's own reader.
+        let props = packets::publish_properties(&m.properties);
+        let _ = Reflect::set(&o, &"properties".into(), &Uint8Array::from(props.as_slice()));
+    }
     o.into()
 }
 
@@ -140,5 +146,9 @@ fn decode(v: &JsValue) -> Option<Outgoing> {
     let payload = Reflect::get(v, &"payload".into()).ok()?.dyn_into::<Uint8Array>().ok()?.to_vec();
     let qos = QoS::try_from(Reflect::get(v, &"qos".into()).ok()?.as_f64()? as u8).ok()?;
     let retain = Reflect::get(v, &"retain".into()).ok()?.as_bool().unwrap_or(false);
-    Some(Outgoing { topic, payload, qos, retain })
+    let properties = match Reflect::get(v, &"properties".into()).ok()?.dyn_into::<Uint8Array>() {
+        Ok(bytes) => packets::properties::stored(&bytes.to_vec()).ok()?,
+        Err(_) => PublishProperties::default(),
+    };
+    Some(Outgoing { topic, payload, qos, retain, properties })
 }

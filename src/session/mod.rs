@@ -25,7 +25,7 @@ use in_flight::InFlight as InFlightTable;
 
 pub use error::SessionError;
 use offline_queue::{OfflineQueue, Queued};
-pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, Will};
+pub use options::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, Will};
 use packets::{Ack, Inbound};
 use reason::{ConnectRefusal, ReasonCode};
 pub use router::Router;
@@ -286,12 +286,13 @@ impl Session {
     /// sent now is complete on hand-off; anything else completes later with `NotifyPublishCompleted`.
     pub fn publish(&mut self, msg: &Outgoing) -> Result<(PublishTicket, Vec<SessionEvent>), SessionError> {
         validate_topic_name(&msg.topic)?;
+        msg.properties.check(self.options.version, &msg.payload)?;
         if let Some(max) = self.connack.as_ref().and_then(|c| c.maximum_qos) {
             if msg.qos > max {
                 return Err(SessionError::QosNotSupported { requested: msg.qos, maximum: max });
             }
         }
-        let size = publish_packet_size(self.options.version, msg.topic.len(), msg.payload.len(), msg.qos);
+        let size = publish_size(self.options.version, msg);
         if let Some(max) = self.maximum_packet_size() {
             if size > max as usize {
                 return Err(SessionError::PacketTooLarge { size, max: max as usize });
@@ -947,6 +948,17 @@ pub fn publish_packet_size(version: ProtocolVersion, topic_len: usize, payload_l
         _ => 4,
     };
     1 + length_bytes + remaining
+}
+
+/// The size of `msg`'s PUBLISH with its properties: beyond the one byte of an empty property list,
+/// their length's other bytes and the properties themselves.
+fn publish_size(version: ProtocolVersion, msg: &Outgoing) -> usize {
+    let n = msg.properties.wire_len();
+    let props = match version {
+        ProtocolVersion::V5 => packets::varint_len(n) - 1 + n,
+        ProtocolVersion::V3_1_1 => 0,
+    };
+    publish_packet_size(version, msg.topic.len(), msg.payload.len() + props, msg.qos)
 }
 
 /// A client id for a connection that gave none: "iotmqtt-" and 12 base-36 digits of `random`.

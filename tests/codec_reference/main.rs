@@ -7,7 +7,7 @@
 mod reference;
 
 use iotmqtt::session::packets::{self, Ack, Inbound};
-use iotmqtt::session::{ConnectOptions, Outgoing, ProtocolVersion, QoS, SessionError, Will};
+use iotmqtt::session::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError, Will};
 use proptest::prelude::*;
 
 /// 2,000 cases from a fixed seed; `CODEC_CASES=1000000 CODEC_SEED=7 cargo test --release --test
@@ -33,6 +33,26 @@ fn qos() -> impl Strategy<Value = QoS> {
 
 fn version() -> impl Strategy<Value = ProtocolVersion> {
     prop::sample::select(&VERSIONS[..])
+}
+
+/// Any set of a message's properties, repeated user property names included.
+fn publish_properties() -> impl Strategy<Value = PublishProperties> {
+    (
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(text()),
+        proptest::option::of("[a-z/]{1,12}"),
+        proptest::option::of(prop::collection::vec(any::<u8>(), 0..16)),
+        prop::collection::vec((prop::sample::select(vec!["a", "b", ""]), text()), 0..4),
+    )
+        .prop_map(|(format, expiry, content_type, response_topic, correlation, user)| PublishProperties {
+            payload_format_indicator: format,
+            message_expiry_interval: expiry,
+            content_type,
+            response_topic,
+            correlation_data: correlation,
+            user_properties: user.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        })
 }
 
 fn connect_options() -> impl Strategy<Value = ConnectOptions> {
@@ -93,8 +113,11 @@ proptest! {
         retain in any::<bool>(),
         dup in any::<bool>(),
         id in 1u16..,
+        properties in publish_properties(),
     ) {
-        let msg = Outgoing { topic, payload, qos, retain };
+        // MQTT 3.1.1 has no properties: the session refuses them there (`PublishProperties::check`).
+        let properties = if v == ProtocolVersion::V5 { properties } else { PublishProperties::default() };
+        let msg = Outgoing { topic, payload, qos, retain, properties };
         let id = (qos != QoS::AtMostOnce).then_some(id);
         let dup = dup && id.is_some();
         prop_assert_eq!(packets::publish(v, &msg, id, dup), reference::publish(v, &msg, id, dup));

@@ -6,13 +6,16 @@
 use std::sync::Arc;
 
 use mqtt_protocol_core::mqtt::packet::{
-    v3_1_1, v5_0, MaximumPacketSize, Property, Qos, SessionExpiryInterval, SubEntry, SubOpts,
+    v3_1_1, v5_0, ContentType, CorrelationData, MaximumPacketSize, MessageExpiryInterval, PayloadFormat,
+    PayloadFormatIndicator, Property, Qos, ResponseTopic, SessionExpiryInterval, SubEntry, SubOpts, UserProperty,
 };
 use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
 use iotmqtt::session::framing;
 use iotmqtt::session::packets::{qos_from_u8, Ack, Inbound};
-use iotmqtt::session::{ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, QoS, SessionError};
+use iotmqtt::session::{
+    ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError,
+};
 
 /// The two versions' builders share no trait, only their method names: `$body` once per version.
 macro_rules! per_version {
@@ -60,9 +63,16 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
                     qos: qos_from_u8(p.qos() as u8),
                     retain: p.retain(),
                     dup: p.dup(),
+                    properties: PublishProperties::default(),
+                    subscription_identifiers: Vec::new(),
                 };
                 (p.packet_id(), message)
             });
+            let mut message = message;
+            if v5 {
+                let p = exact(v5_0::Publish::parse(flags, Arc::from(body)), body.len())?;
+                (message.properties, message.subscription_identifiers) = message_properties(p.props());
+            }
             if message.topic.is_empty() {
                 // MQTT 5 §3.3.2.3.4: a topic alias this client never allowed.
                 return Err(protocol("a PUBLISH without a topic name"));
@@ -272,20 +282,72 @@ pub fn publish(
         },
     };
     let id = if packet_id.is_some() { 2 } else { 0 };
-    within_mqtt_limit(version, 2 + msg.topic.len() + id + msg.payload.len())?;
-    Ok(per_version!(version, p => {
-        let mut b = p::Publish::builder()
-            .topic_name(msg.topic.as_str())
-            .map_err(bad)?
-            .qos(core_qos(msg.qos))
-            .retain(msg.retain)
-            .dup(dup)
-            .payload(msg.payload.as_slice());
-        if let Some(id) = packet_id {
-            b = b.packet_id(id);
+    let props = publish_properties(&msg.properties);
+    let props_len: usize = props.iter().map(Property::size).sum();
+    within_mqtt_limit(version, 2 + msg.topic.len() + id + props_len + msg.payload.len())?;
+    macro_rules! build {
+        ($p:ident, $($props:expr)?) => {{
+            let mut b = $p::Publish::builder()
+                .topic_name(msg.topic.as_str())
+                .map_err(bad)?
+                .qos(core_qos(msg.qos))
+                .retain(msg.retain)
+                .dup(dup)
+                .payload(msg.payload.as_slice());
+            if let Some(id) = packet_id {
+                b = b.packet_id(id);
+            }
+            $(b = b.props($props);)?
+            b.build().map_err(bad)?.to_continuous_buffer()
+        }};
+    }
+    Ok(match version {
+        ProtocolVersion::V3_1_1 => build!(v3_1_1,),
+        ProtocolVersion::V5 => build!(v5_0, props),
+    })
+}
+
+/// A message's properties as the reference's property values.
+fn publish_properties(p: &PublishProperties) -> Vec<Property> {
+    let mut out = Vec::new();
+    if let Some(utf8) = p.payload_format_indicator {
+        let format = if utf8 { PayloadFormat::String } else { PayloadFormat::Binary };
+        out.push(Property::PayloadFormatIndicator(PayloadFormatIndicator::new(format).unwrap()));
+    }
+    if let Some(secs) = p.message_expiry_interval {
+        out.push(Property::MessageExpiryInterval(MessageExpiryInterval::new(secs).unwrap()));
+    }
+    if let Some(t) = &p.content_type {
+        out.push(Property::ContentType(ContentType::new(t).unwrap()));
+    }
+    if let Some(t) = &p.response_topic {
+        out.push(Property::ResponseTopic(ResponseTopic::new(t).unwrap()));
+    }
+    if let Some(d) = &p.correlation_data {
+        out.push(Property::CorrelationData(CorrelationData::new(d.clone()).unwrap()));
+    }
+    for (k, v) in &p.user_properties {
+        out.push(Property::UserProperty(UserProperty::new(k, v).unwrap()));
+    }
+    out
+}
+
+/// A received PUBLISH's properties, as the reference read them.
+fn message_properties(props: &[Property]) -> (PublishProperties, Vec<u32>) {
+    let (mut p, mut ids) = (PublishProperties::default(), Vec::new());
+    for prop in props {
+        match prop {
+            Property::PayloadFormatIndicator(v) => p.payload_format_indicator = Some(v.val() == 1),
+            Property::MessageExpiryInterval(v) => p.message_expiry_interval = Some(v.val()),
+            Property::ContentType(v) => p.content_type = Some(v.val().to_owned()),
+            Property::ResponseTopic(v) => p.response_topic = Some(v.val().to_owned()),
+            Property::CorrelationData(v) => p.correlation_data = Some(v.val().to_vec()),
+            Property::UserProperty(v) => p.user_properties.push((v.key().to_owned(), v.val().to_owned())),
+            Property::SubscriptionIdentifier(v) => ids.push(v.val()),
+            _ => {}
         }
-        b.build().map_err(bad)?.to_continuous_buffer()
-    }))
+    }
+    (p, ids)
 }
 
 /// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).

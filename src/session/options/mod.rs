@@ -8,7 +8,10 @@ use serde_json::Value;
 use crate::json::{expected, FromJson, ReadError};
 use crate::session::error::SessionError;
 
+pub mod properties;
 pub mod read;
+
+pub use properties::PublishProperties;
 
 /// The MQTT protocol version, chosen per connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -270,11 +273,24 @@ pub struct Outgoing {
     pub payload: Vec<u8>,
     pub qos: QoS,
     pub retain: bool,
+    /// MQTT 5 only.
+    pub properties: PublishProperties,
 }
 
 impl Outgoing {
     pub fn new(topic: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
-        Self { topic: topic.into(), payload: payload.into(), qos: QoS::AtMostOnce, retain: false }
+        Self {
+            topic: topic.into(),
+            payload: payload.into(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: PublishProperties::default(),
+        }
+    }
+
+    pub fn properties(mut self, properties: PublishProperties) -> Self {
+        self.properties = properties;
+        self
     }
 
     pub fn qos(mut self, qos: QoS) -> Self {
@@ -289,13 +305,17 @@ impl Outgoing {
 }
 
 /// A message the broker delivered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Message {
     pub topic: String,
     pub payload: Vec<u8>,
     pub qos: QoS,
     pub retain: bool,
     pub dup: bool,
+    /// MQTT 5: what the publisher set, as the broker forwarded it.
+    pub properties: PublishProperties,
+    /// MQTT 5: the identifiers of this client's subscriptions that matched (§3.3.2.3.8).
+    pub subscription_identifiers: Vec<u32>,
 }
 
 impl Message {

@@ -205,6 +205,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             let qos = (flags >> 1) & 3;
             let topic = r.string()?;
             let packet_id = if qos > 0 { Some(r.packet_id()?) } else { None };
+            let (mut properties, mut subscription_identifiers) = Default::default();
             if v5 {
                 if r.is_empty() {
                     return Err("an MQTT 5 PUBLISH without its property length");
@@ -214,6 +215,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 if props::int(&p, props::TOPIC_ALIAS).is_some() {
                     return Err(UNALLOWED_ALIAS);
                 }
+                (properties, subscription_identifiers) = props::message(&p);
             }
             if topic.is_empty() {
                 return Err("a PUBLISH without a topic name");
@@ -224,6 +226,8 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 qos: qos_from_u8(qos),
                 retain: flags & 1 != 0,
                 dup: flags & 8 != 0,
+                properties,
+                subscription_identifiers,
             };
             Inbound::Publish { packet_id, message }
         }

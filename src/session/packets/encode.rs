@@ -2,9 +2,9 @@
 //! topics, filters and QoS before; what can still be too long for its length prefix is refused
 //! with a typed error, never truncated.
 
-use super::properties::{MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL};
+use super::properties::{self as ids, MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL};
 use super::Ack;
-use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, QoS};
+use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS};
 use crate::session::SessionError;
 
 /// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).
@@ -16,6 +16,16 @@ fn frame(first: u8, remaining: usize) -> Vec<u8> {
     out.push(first);
     varint(&mut out, remaining);
     out
+}
+
+/// How many bytes `value` takes as a variable byte integer.
+pub fn varint_len(value: usize) -> usize {
+    match value {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
 }
 
 fn varint(out: &mut Vec<u8>, mut value: usize) {
@@ -133,20 +143,56 @@ pub fn publish(
             reason: "the topic could not be encoded",
         });
     }
-    let v5 = version == ProtocolVersion::V5;
+    let props = match version {
+        ProtocolVersion::V5 => publish_properties(&msg.properties),
+        ProtocolVersion::V3_1_1 => Vec::new(),
+    };
     let id_len = if packet_id.is_some() { 2 } else { 0 };
-    let remaining = within_mqtt_limit(2 + msg.topic.len() + id_len + usize::from(v5) + msg.payload.len())?;
+    let remaining = within_mqtt_limit(2 + msg.topic.len() + id_len + props.len() + msg.payload.len())?;
     let first = 0x30 | u8::from(dup) << 3 | (msg.qos as u8) << 1 | u8::from(msg.retain);
     let mut out = frame(first, remaining);
     prefixed(&mut out, msg.topic.as_bytes());
     if let Some(id) = packet_id {
         out.extend_from_slice(&id.to_be_bytes());
     }
-    if v5 {
-        out.push(0); // no properties
-    }
+    out.extend_from_slice(&props);
     out.extend_from_slice(&msg.payload);
     Ok(out)
+}
+
+/// A PUBLISH's properties with their length in front, in the order of MQTT 5.0 §3.3.2.3; checked
+/// before (`PublishProperties::check`), so every string and binary value fits its length.
+pub fn publish_properties(p: &PublishProperties) -> Vec<u8> {
+    let mut body = Vec::with_capacity(p.wire_len());
+    if let Some(utf8) = p.payload_format_indicator {
+        body.extend_from_slice(&[ids::PAYLOAD_FORMAT_INDICATOR, u8::from(utf8)]);
+    }
+    if let Some(secs) = p.message_expiry_interval {
+        body.push(ids::MESSAGE_EXPIRY_INTERVAL);
+        body.extend_from_slice(&secs.to_be_bytes());
+    }
+    let mut field = |id: u8, value: &[u8]| {
+        body.push(id);
+        prefixed(&mut body, value);
+    };
+    if let Some(t) = &p.content_type {
+        field(ids::CONTENT_TYPE, t.as_bytes());
+    }
+    if let Some(t) = &p.response_topic {
+        field(ids::RESPONSE_TOPIC, t.as_bytes());
+    }
+    if let Some(d) = &p.correlation_data {
+        field(ids::CORRELATION_DATA, d);
+    }
+    for (name, value) in &p.user_properties {
+        body.push(ids::USER_PROPERTY);
+        prefixed(&mut body, name.as_bytes());
+        prefixed(&mut body, value.as_bytes());
+    }
+    let mut out = Vec::with_capacity(4 + body.len());
+    varint(&mut out, body.len());
+    out.extend_from_slice(&body);
+    out
 }
 
 /// SUBSCRIBE for each filter with its QoS (MQTT 5: the other subscription options at 0).

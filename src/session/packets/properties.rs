@@ -3,6 +3,7 @@
 //! and Subscription Identifier appears at most once; anything else is a protocol error.
 
 use super::decode::Reader;
+use crate::session::options::PublishProperties;
 
 pub const PAYLOAD_FORMAT_INDICATOR: u8 = 0x01;
 pub const MESSAGE_EXPIRY_INTERVAL: u8 = 0x02;
@@ -169,4 +170,41 @@ pub fn string<'a>(props: &[Property<'a>], id: u8) -> Option<&'a str> {
         Value::Str(v) => Some(v),
         _ => None,
     })
+}
+
+/// A PUBLISH's properties as the message carries them, and the subscription identifiers that
+/// matched. Topic Alias is the session's, not the message's.
+pub fn message(props: &[Property]) -> (PublishProperties, Vec<u32>) {
+    let (mut p, mut ids) = (PublishProperties::default(), Vec::new());
+    for prop in props {
+        match (prop.id, prop.value) {
+            (PAYLOAD_FORMAT_INDICATOR, Value::Int(v)) => p.payload_format_indicator = Some(v == 1),
+            (MESSAGE_EXPIRY_INTERVAL, Value::Int(v)) => p.message_expiry_interval = Some(v),
+            (CONTENT_TYPE, Value::Str(v)) => p.content_type = Some(v.to_owned()),
+            (RESPONSE_TOPIC, Value::Str(v)) => p.response_topic = Some(v.to_owned()),
+            (CORRELATION_DATA, Value::Bin(v)) => p.correlation_data = Some(v.to_vec()),
+            (USER_PROPERTY, Value::Pair(k, v)) => p.user_properties.push((k.to_owned(), v.to_owned())),
+            (SUBSCRIPTION_IDENTIFIER, Value::Int(v)) => ids.push(v),
+            _ => {}
+        }
+    }
+    (p, ids)
+}
+
+/// Properties written by `encode::publish_properties` (kept with a stored publish) read back.
+pub fn stored(bytes: &[u8]) -> Result<PublishProperties, &'static str> {
+    const STORED: Allowed = set(&[
+        PAYLOAD_FORMAT_INDICATOR,
+        MESSAGE_EXPIRY_INTERVAL,
+        CONTENT_TYPE,
+        RESPONSE_TOPIC,
+        CORRELATION_DATA,
+        USER_PROPERTY,
+    ]);
+    let mut r = Reader::new(bytes);
+    let props = read(&mut r, STORED)?;
+    match r.is_empty() {
+        true => Ok(message(&props).0),
+        false => Err("bytes left over after the properties"),
+    }
 }
