@@ -222,8 +222,8 @@ impl ThingsStackCore {
                 app.deliver(&head, Some(decoded), b);
             }
             op::SUBSCRIBED => {
-                let result = if c.n != 0.0 { Ok(()) } else { Err(shell_failure()) };
-                app.session.subscribed(c.text, result);
+                let result = if c.n != 0.0 { Ok(()) } else { Err(shell_failure) };
+                app.session.subscribed_with(c.text, result);
             }
             op::PUBLISHED => app.session.published(c.n as u64, Ok(())),
             op::PUBLISH_FAILED => app.session.published(c.n as u64, Err(shell_failure())),

@@ -161,9 +161,9 @@ pub async fn bench_rust(
 #[wasm_bindgen(js_name = benchCodec)]
 pub fn bench_codec(topic: String, count: u32, size: u32) -> Result<Object, JsValue> {
     use crate::session::packets::{self, Inbound};
-    use crate::session::{Outgoing, ProtocolVersion, QoS};
+    use crate::session::{Outgoing, ProtocolVersion};
     let v3 = ProtocolVersion::V3_1_1;
-    let message = Outgoing { topic, payload: vec![b'x'; size as usize], qos: QoS::AtMostOnce, retain: false };
+    let message = Outgoing::new(topic, vec![b'x'; size as usize]);
     let bad = |e: crate::SessionError| JsValue::from_str(&format!("codec: {e}"));
     let mut checksum = 0f64;
     let mut frame = Vec::new();

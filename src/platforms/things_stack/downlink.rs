@@ -169,7 +169,8 @@ impl Downlink {
             _ => {}
         }
         for id in &self.correlation_ids {
-            let len = id.chars().count();
+            // Characters: the bytes that start one (core's `chars().count()` is 0.9 KB of wasm).
+            let len = id.bytes().filter(|b| b & 0xC0 != 0x80).count();
             if len > MAX_CORRELATION_ID_CHARS {
                 return Err(ThingsStackError::CorrelationIdTooLong { id: id.clone(), len });
             }
@@ -233,8 +234,8 @@ mod tests {
     fn correlation_ids_are_at_most_100_characters() {
         let ok = Downlink { correlation_ids: vec!["é".repeat(100)], ..valid() };
         assert!(ok.validate().is_ok());
-        let e = Downlink { correlation_ids: vec!["x".repeat(101)], ..valid() }.validate().unwrap_err();
-        assert_eq!(e.code(), "TTS_CORRELATION_ID_TOO_LONG");
+        let e = Downlink { correlation_ids: vec!["€".repeat(101)], ..valid() }.validate().unwrap_err();
+        assert_eq!(e, ThingsStackError::CorrelationIdTooLong { id: "€".repeat(101), len: 101 });
     }
 
     // docs/platforms/things-stack.md#downlinks: frm_payload (base64) or decoded_payload (object for the encoder).
