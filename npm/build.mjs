@@ -14,6 +14,7 @@ const pkg = path.join(root, "pkg");
 // `#cloudplugs`, `#things-stack` or `#thingsboard` resolve to it.
 const ENTRIES = [
   { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core" },
+  { name: "payload", source: "payload/index.ts", core: "payload_core" },
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
   { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core" },
@@ -37,7 +38,7 @@ for (const target of ["web", "bundler"]) {
       plugins: [{
         name: "core",
         setup(b) {
-          b.onResolve({ filter: /^#(core|cloudplugs|things-stack|thingsboard)$/ }, () =>
+          b.onResolve({ filter: /^#(core|payload|cloudplugs|things-stack|thingsboard)$/ }, () =>
             target === "web"
               ? { path: path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });

@@ -3,6 +3,7 @@
 # (pkg/web) and `--target bundler` (pkg/bundler), with package.json, the npm README and .d.ts files
 # without `any`. docs/npm.md describes the entries.
 #   iotmqtt               the TypeScript shell (npm/src) over the Sans-I/O core `ClientCore`
+#   payload               the payload helpers (npm/src/payload), a wasm with no client
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
 #   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
 #   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`
@@ -30,7 +31,8 @@ while read -r entry out features; do
   cp "pkg/web/${out}_bg.wasm" "pkg/bundler/${out}_bg.wasm"
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
-iotmqtt iotmqtt_core payload,small-alloc
+iotmqtt iotmqtt_core small-alloc
+payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,small-alloc
@@ -81,6 +83,7 @@ const manifest = {
   types: "./bundler/iotmqtt.d.ts",
   exports: {
     ...entry(".", "iotmqtt"),
+    ...entry("./payload", "payload"),
     ...entry("./thingsboard", "thingsboard"),
     ...entry("./things-stack", "things-stack"),
     ...entry("./cloudplugs", "cloudplugs"),

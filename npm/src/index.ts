@@ -1,4 +1,5 @@
-// The package's generic entry, `iotmqtt`: `MqttClient` and the payload helpers, over one wasm core.
+// The package's generic entry, `iotmqtt`: `MqttClient` over one wasm core. The payload helpers are
+// `iotmqtt/things-stack`'s, whose wasm has their rules.
 //
 // ```js
 // import init, { MqttClient } from "iotmqtt/web/iotmqtt.js";
@@ -7,5 +8,4 @@
 export { default } from "./init.js";
 export { MqttClient } from "./client.js";
 export type { IotMqttError } from "./errors.js";
-export * from "./payload.js";
 export type * from "./types.js";

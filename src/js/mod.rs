@@ -1,7 +1,8 @@
 //! The npm package's wasm side. `ClientCore` (`core.rs`) is the Sans-I/O facade the TypeScript
 //! shell (`npm/src/`) drives: bytes, time and commands in, a batch of events out. Each platform
 //! entry's wasm holds it and its platform's core (`cloudplugs.rs`, `things_stack.rs`,
-//! `thingsboard.rs`), driven the same way. The payload helpers are plain functions.
+//! `thingsboard.rs`), driven the same way. The payload helpers (`helpers.rs`) are plain functions,
+//! in a wasm of their own without the client (`--features payload` alone).
 
 #[cfg(all(feature = "small-alloc", not(target_feature = "atomics")))]
 #[global_allocator]
@@ -11,9 +12,10 @@ static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocato
 mod bench;
 #[cfg(feature = "cloudplugs")]
 mod cloudplugs;
+#[cfg(any(not(feature = "payload"), feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 mod core;
 mod errors;
-// The generic entry's payload helpers; a platform entry's wasm has none.
+// The payload entry's helpers: its wasm has them and no client (`payload` alone).
 #[cfg(all(feature = "payload", not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))))]
 mod helpers;
 #[cfg(feature = "things-stack")]
@@ -23,6 +25,7 @@ mod thingsboard;
 
 #[cfg(feature = "cloudplugs")]
 pub use cloudplugs::CloudPlugsCore;
+#[cfg(any(not(feature = "payload"), feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub use core::ClientCore;
 #[cfg(feature = "things-stack")]
 pub use things_stack::ThingsStackCore;

@@ -74,7 +74,7 @@ async function inPage(fn, arg) {
     return await page.evaluate(async ({ source, arg }) => {
       // Each entry point has its own wasm, loaded by its own init().
       const lib = {};
-      for (const entry of ["thingsboard", "things-stack", "cloudplugs", "iotmqtt"]) {
+      for (const entry of ["thingsboard", "things-stack", "cloudplugs", "payload", "iotmqtt"]) {
         const { default: init, ...exports } = await import(`/pkg/web/${entry}.js`);
         await init();
         Object.assign(lib, exports);

@@ -1,5 +1,5 @@
 // A The Things Stack downlink sender: push a hex downlink and follow it to its outcome.
-import init, { hexToBase64 } from "../../pkg/web/iotmqtt.js";
+import initPayload, { hexToBase64 } from "../../pkg/web/payload.js";
 import initThingsStack, { ThingsStackApp } from "../../pkg/web/things-stack.js";
 import { example, log, logError, params, prefill, value } from "./shared.js";
 
@@ -58,6 +58,6 @@ document.getElementById("send").onclick = run(send);
 document.getElementById("close").onclick = close;
 example.close = close;
 
-await Promise.all([init(), initThingsStack()]);
+await Promise.all([initPayload(), initThingsStack()]);
 example.ready = true;
 if (params.has("autostart")) await run(async () => { await connect(); await send(); })();

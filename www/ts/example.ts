@@ -2,8 +2,6 @@
 // (scripts/npm-test.sh). It is compiled, never run; the pages in www/examples run the same calls.
 import init, {
   MqttClient,
-  base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
-  textToBase64,
   type ConnAck, type ConnectionState, type ErrorCode,
   type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MqttClientOptions, type MqttMessage,
   type QoS, type SubscriptionResult, type Unsubscribe,
@@ -11,6 +9,8 @@ import init, {
 import { ThingsBoardDevice, ThingsBoardGateway, type FirmwareEvent, type ProvisionedCredentials,
   type SessionLimits, type SharedAttributesUpdate } from "../../pkg/web/thingsboard.js";
 import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackEvent } from "../../pkg/web/things-stack.js";
+import { base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
+  textToBase64 } from "../../pkg/web/payload.js";
 import { CloudPlugsDevice, type DataRecord } from "../../pkg/web/cloudplugs.js";
 
 function isIotMqttError(e: unknown): e is IotMqttError {
