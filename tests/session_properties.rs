@@ -166,3 +166,52 @@ fn a_received_message_carries_its_properties_and_subscription_identifiers() {
         })]
     );
 }
+
+#[test]
+fn every_connack_property_reaches_the_connected_event() {
+    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, ..Default::default() });
+    s.connect().unwrap();
+    let props: &[u8] = &[
+        0x11, 0x00, 0x00, 0x00, 0x3C, // session expiry interval 60
+        0x21, 0x00, 0x0A, // receive maximum 10
+        0x24, 0x01, // maximum QoS 1
+        0x25, 0x00, // retain available: no
+        0x27, 0x00, 0x00, 0x10, 0x00, // maximum packet size 4096
+        0x12, 0x00, 0x02, b'i', b'd', // assigned client identifier
+        0x22, 0x00, 0x05, // topic alias maximum 5
+        0x1F, 0x00, 0x02, b'o', b'k', // reason string
+        0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v', // user property
+        0x28, 0x00, // wildcard subscriptions: no
+        0x29, 0x01, // subscription identifiers: yes
+        0x2A, 0x00, // shared subscriptions: no
+        0x13, 0x00, 0x1E, // server keep alive 30
+        0x1A, 0x00, 0x02, b'r', b'/', // response information: read, not kept (this client never asks for it)
+    ];
+    let mut packet = vec![0x20, 3 + props.len() as u8, 0x00, 0x00, props.len() as u8];
+    packet.extend_from_slice(props);
+    let ev = s.feed(&packet);
+    let ack = ev.iter().find_map(|e| if let E::NotifyConnected(a) = e { Some(a.clone()) } else { None });
+    assert_eq!(
+        ack,
+        Some(iotmqtt::ConnAck {
+            session_present: false,
+            session_expiry_interval: Some(60),
+            receive_maximum: Some(10),
+            maximum_qos: Some(QoS::AtLeastOnce),
+            retain_available: Some(false),
+            maximum_packet_size: Some(4096),
+            assigned_client_id: Some("id".into()),
+            topic_alias_maximum: Some(5),
+            reason_string: Some("ok".into()),
+            user_properties: vec![("k".into(), "v".into())],
+            wildcard_subscription_available: Some(false),
+            subscription_identifiers_available: Some(true),
+            shared_subscription_available: Some(false),
+            server_keepalive_secs: Some(30),
+        })
+    );
+    // Retain Available 0: a retained publish is refused, a plain one goes.
+    let err = s.publish(&Outgoing::new("t", b"x".to_vec()).retain(true)).unwrap_err();
+    assert!(matches!(err, SessionError::InvalidOption { field: "retain", .. }), "{err:?}");
+    assert_eq!(sent(&s.publish(&Outgoing::new("t", b"x".to_vec())).unwrap().1).len(), 1);
+}

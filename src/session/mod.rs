@@ -287,6 +287,13 @@ impl Session {
     pub fn publish(&mut self, msg: &Outgoing) -> Result<(PublishTicket, Vec<SessionEvent>), SessionError> {
         validate_topic_name(&msg.topic)?;
         msg.properties.check(self.options.version, &msg.payload)?;
+        // MQTT 5.0 §3.2.2.3.5: a broker without retained messages ends a connection that sends one.
+        if msg.retain && self.connack.as_ref().is_some_and(|c| c.retain_available == Some(false)) {
+            return Err(SessionError::InvalidOption {
+                field: "retain",
+                reason: "the broker keeps no retained messages (its CONNACK said Retain Available 0)".into(),
+            });
+        }
         if let Some(max) = self.connack.as_ref().and_then(|c| c.maximum_qos) {
             if msg.qos > max {
                 return Err(SessionError::QosNotSupported { requested: msg.qos, maximum: max });
@@ -953,9 +960,8 @@ pub fn publish_packet_size(version: ProtocolVersion, topic_len: usize, payload_l
 /// The size of `msg`'s PUBLISH with its properties: beyond the one byte of an empty property list,
 /// their length's other bytes and the properties themselves.
 fn publish_size(version: ProtocolVersion, msg: &Outgoing) -> usize {
-    let n = msg.properties.wire_len();
     let props = match version {
-        ProtocolVersion::V5 => packets::varint_len(n) - 1 + n,
+        ProtocolVersion::V5 => packets::publish_properties(&msg.properties).len() - 1,
         ProtocolVersion::V3_1_1 => 0,
     };
     publish_packet_size(version, msg.topic.len(), msg.payload.len() + props, msg.qos)

@@ -137,20 +137,21 @@ fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, Sess
 
 fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
     let mut server_reference = None;
-    let mut ack = ConnAck {
-        session_present,
-        maximum_packet_size: None,
-        maximum_qos: None,
-        receive_maximum: None,
-        assigned_client_id: None,
-        server_keepalive_secs: None,
-    };
+    let mut ack = ConnAck { session_present, ..ConnAck::default() };
     for p in props {
         match p {
-            Property::MaximumPacketSize(v) => ack.maximum_packet_size = Some(v.val()),
-            Property::MaximumQos(v) => ack.maximum_qos = Some(qos_from_u8(v.val())),
+            Property::SessionExpiryInterval(v) => ack.session_expiry_interval = Some(v.val()),
             Property::ReceiveMaximum(v) => ack.receive_maximum = Some(v.val()),
+            Property::MaximumQos(v) => ack.maximum_qos = Some(qos_from_u8(v.val())),
+            Property::RetainAvailable(v) => ack.retain_available = Some(v.val() == 1),
+            Property::MaximumPacketSize(v) => ack.maximum_packet_size = Some(v.val()),
             Property::AssignedClientIdentifier(v) => ack.assigned_client_id = Some(v.val().to_owned()),
+            Property::TopicAliasMaximum(v) => ack.topic_alias_maximum = Some(v.val()),
+            Property::ReasonString(v) => ack.reason_string = Some(v.val().to_owned()),
+            Property::UserProperty(v) => ack.user_properties.push((v.key().to_owned(), v.val().to_owned())),
+            Property::WildcardSubscriptionAvailable(v) => ack.wildcard_subscription_available = Some(v.val() == 1),
+            Property::SubscriptionIdentifierAvailable(v) => ack.subscription_identifiers_available = Some(v.val() == 1),
+            Property::SharedSubscriptionAvailable(v) => ack.shared_subscription_available = Some(v.val() == 1),
             Property::ServerKeepAlive(v) => ack.server_keepalive_secs = Some(v.val()),
             Property::ServerReference(v) => server_reference = Some(v.val().to_owned()),
             _ => {}

@@ -325,19 +325,36 @@ impl Message {
     }
 }
 
-/// What the broker said in a successful CONNACK.
-#[derive(Debug, Clone, PartialEq)]
+/// What the broker said in a successful CONNACK: the session flag, and in MQTT 5 the properties
+/// it announced (MQTT 5.0 §3.2.2.3), `None` or empty where it announced none.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnAck {
     pub session_present: bool,
-    /// MQTT 5 Maximum Packet Size, when the broker announced one.
-    pub maximum_packet_size: Option<u32>,
-    /// MQTT 5 Maximum QoS, when the broker announced one.
-    pub maximum_qos: Option<QoS>,
-    /// MQTT 5 Receive Maximum: how many QoS > 0 publishes may be in flight.
+    /// Session Expiry Interval, when the broker set its own.
+    pub session_expiry_interval: Option<u32>,
+    /// Receive Maximum: how many QoS > 0 publishes may be in flight.
     pub receive_maximum: Option<u16>,
-    /// MQTT 5 Assigned Client Identifier, when the client sent none.
+    /// Maximum QoS.
+    pub maximum_qos: Option<QoS>,
+    /// Retain Available: `Some(false)` and a retained publish is refused before it is sent.
+    pub retain_available: Option<bool>,
+    /// Maximum Packet Size.
+    pub maximum_packet_size: Option<u32>,
+    /// Assigned Client Identifier, when the client sent none.
     pub assigned_client_id: Option<String>,
-    /// MQTT 5 Server Keep Alive, which overrides ours.
+    /// Topic Alias Maximum: how many aliases the broker takes from this client.
+    pub topic_alias_maximum: Option<u16>,
+    /// Reason String: a human-readable word from the broker.
+    pub reason_string: Option<String>,
+    /// User Properties, in their order.
+    pub user_properties: Vec<(String, String)>,
+    /// Wildcard Subscription Available.
+    pub wildcard_subscription_available: Option<bool>,
+    /// Subscription Identifiers Available.
+    pub subscription_identifiers_available: Option<bool>,
+    /// Shared Subscription Available.
+    pub shared_subscription_available: Option<bool>,
+    /// Server Keep Alive, which overrides ours.
     pub server_keepalive_secs: Option<u16>,
 }
 

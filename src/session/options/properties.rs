@@ -26,7 +26,12 @@ pub struct PublishProperties {
 
 impl PublishProperties {
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        self.payload_format_indicator.is_none()
+            && self.message_expiry_interval.is_none()
+            && self.content_type.is_none()
+            && self.response_topic.is_none()
+            && self.correlation_data.is_none()
+            && self.user_properties.is_empty()
     }
 
     /// The rules of MQTT 5.0 §3.3.2.3 a sender keeps, with the option that breaks one named as the
@@ -37,15 +42,15 @@ impl PublishProperties {
         if version == ProtocolVersion::V3_1_1 && !self.is_empty() {
             return Err(invalid("properties", "need MQTT 5: this connection is MQTT 3.1.1"));
         }
-        if let Some(t) = &self.content_type {
-            string(t, "contentType")?;
-        }
         if let Some(t) = &self.response_topic {
             validate_topic_name(t)
-                .map_err(|_| invalid("responseTopic", "must be a topic name: not empty, no + or #, no NUL"))?;
+                .map_err(|_| invalid("responseTopic", "must be a topic name: not empty, no + or #"))?;
         }
         if self.correlation_data.as_ref().is_some_and(|d| d.len() > usize::from(u16::MAX)) {
             return Err(invalid("correlationData", "is longer than 65,535 bytes"));
+        }
+        if let Some(t) = &self.content_type {
+            string(t, "contentType")?;
         }
         for (name, value) in &self.user_properties {
             string(name, "userProperties")?;
@@ -55,17 +60,6 @@ impl PublishProperties {
             return Err(invalid("payloadFormatIndicator", "says the payload is UTF-8, and it is not"));
         }
         Ok(())
-    }
-
-    /// The bytes of these properties in a PUBLISH, without their length: for the packet's size.
-    pub fn wire_len(&self) -> usize {
-        let string = |s: &Option<String>| s.as_ref().map_or(0, |s| 3 + s.len());
-        usize::from(self.payload_format_indicator.is_some()) * 2
-            + usize::from(self.message_expiry_interval.is_some()) * 5
-            + string(&self.content_type)
-            + string(&self.response_topic)
-            + self.correlation_data.as_ref().map_or(0, |d| 3 + d.len())
-            + self.user_properties.iter().map(|(n, v)| 5 + n.len() + v.len()).sum::<usize>()
     }
 }
 

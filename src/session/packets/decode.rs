@@ -175,14 +175,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             }
             let mut code = r.u8()?;
             let mut server_reference = None;
-            let mut ack = ConnAck {
-                session_present: flags == 1,
-                maximum_packet_size: None,
-                maximum_qos: None,
-                receive_maximum: None,
-                assigned_client_id: None,
-                server_keepalive_secs: None,
-            };
+            let mut ack = ConnAck { session_present: flags == 1, ..ConnAck::default() };
             if v5 && code == 1 && r.is_empty() {
                 // A server of MQTT 3.1.1 only (aedes) answers an MQTT 5 CONNECT with its own CONNACK:
                 // no properties, return code 1 "unacceptable protocol version". That is MQTT 5's 0x84.
@@ -190,12 +183,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             } else if v5 {
                 code_in(code, CONNACK_CODES)?;
                 let p = props::read(&mut r, props::IN_CONNACK)?;
-                ack.maximum_packet_size = props::int(&p, props::MAXIMUM_PACKET_SIZE);
-                ack.maximum_qos = props::int(&p, props::MAXIMUM_QOS).map(|q| qos_from_u8(q as u8));
-                ack.receive_maximum = props::int(&p, props::RECEIVE_MAXIMUM).map(|v| v as u16);
-                ack.assigned_client_id = props::string(&p, props::ASSIGNED_CLIENT_IDENTIFIER).map(str::to_owned);
-                ack.server_keepalive_secs = props::int(&p, props::SERVER_KEEP_ALIVE).map(|v| v as u16);
-                server_reference = reference(&p);
+                server_reference = props::connack(&p, &mut ack);
             } else if code > 5 {
                 return Err("a CONNACK return code MQTT 3.1.1 does not define");
             }

@@ -18,16 +18,6 @@ fn frame(first: u8, remaining: usize) -> Vec<u8> {
     out
 }
 
-/// How many bytes `value` takes as a variable byte integer.
-pub fn varint_len(value: usize) -> usize {
-    match value {
-        0..=127 => 1,
-        128..=16_383 => 2,
-        16_384..=2_097_151 => 3,
-        _ => 4,
-    }
-}
-
 fn varint(out: &mut Vec<u8>, mut value: usize) {
     loop {
         let byte = (value & 0x7F) as u8;
@@ -163,7 +153,7 @@ pub fn publish(
 /// A PUBLISH's properties with their length in front, in the order of MQTT 5.0 §3.3.2.3; checked
 /// before (`PublishProperties::check`), so every string and binary value fits its length.
 pub fn publish_properties(p: &PublishProperties) -> Vec<u8> {
-    let mut body = Vec::with_capacity(p.wire_len());
+    let mut body = Vec::new();
     if let Some(utf8) = p.payload_format_indicator {
         body.extend_from_slice(&[ids::PAYLOAD_FORMAT_INDICATOR, u8::from(utf8)]);
     }

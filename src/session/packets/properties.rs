@@ -3,7 +3,8 @@
 //! and Subscription Identifier appears at most once; anything else is a protocol error.
 
 use super::decode::Reader;
-use crate::session::options::PublishProperties;
+use crate::session::options::{ConnAck, PublishProperties};
+use crate::session::packets::qos_from_u8;
 
 pub const PAYLOAD_FORMAT_INDICATOR: u8 = 0x01;
 pub const MESSAGE_EXPIRY_INTERVAL: u8 = 0x02;
@@ -207,4 +208,31 @@ pub fn stored(bytes: &[u8]) -> Result<PublishProperties, &'static str> {
         true => Ok(message(&props).0),
         false => Err("bytes left over after the properties"),
     }
+}
+
+/// A CONNACK's properties into `ack`; its Server Reference is returned, as it is no part of a
+/// successful connection.
+pub fn connack(props: &[Property], ack: &mut ConnAck) -> Option<String> {
+    let mut reference = None;
+    let flag = |v: u32| Some(v == 1);
+    for prop in props {
+        match (prop.id, prop.value) {
+            (SESSION_EXPIRY_INTERVAL, Value::Int(v)) => ack.session_expiry_interval = Some(v),
+            (RECEIVE_MAXIMUM, Value::Int(v)) => ack.receive_maximum = Some(v as u16),
+            (MAXIMUM_QOS, Value::Int(v)) => ack.maximum_qos = Some(qos_from_u8(v as u8)),
+            (RETAIN_AVAILABLE, Value::Int(v)) => ack.retain_available = flag(v),
+            (MAXIMUM_PACKET_SIZE, Value::Int(v)) => ack.maximum_packet_size = Some(v),
+            (ASSIGNED_CLIENT_IDENTIFIER, Value::Str(v)) => ack.assigned_client_id = Some(v.to_owned()),
+            (TOPIC_ALIAS_MAXIMUM, Value::Int(v)) => ack.topic_alias_maximum = Some(v as u16),
+            (REASON_STRING, Value::Str(v)) => ack.reason_string = Some(v.to_owned()),
+            (USER_PROPERTY, Value::Pair(k, v)) => ack.user_properties.push((k.to_owned(), v.to_owned())),
+            (WILDCARD_SUBSCRIPTION_AVAILABLE, Value::Int(v)) => ack.wildcard_subscription_available = flag(v),
+            (SUBSCRIPTION_IDENTIFIER_AVAILABLE, Value::Int(v)) => ack.subscription_identifiers_available = flag(v),
+            (SHARED_SUBSCRIPTION_AVAILABLE, Value::Int(v)) => ack.shared_subscription_available = flag(v),
+            (SERVER_KEEP_ALIVE, Value::Int(v)) => ack.server_keepalive_secs = Some(v as u16),
+            (SERVER_REFERENCE, Value::Str(v)) => reference = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    reference
 }
