@@ -4,7 +4,7 @@
 use crate::platforms::cloudplugs::CloudPlugsError;
 use crate::platforms::things_stack::ThingsStackError;
 use crate::platforms::thingsboard::ThingsBoardError;
-use crate::ClientError;
+use crate::{ClientError, SessionError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AppError {
@@ -43,6 +43,10 @@ impl AppError {
                 ThingsStackError::Formatter(_) => Some("formatter"),
                 _ => None,
             },
+            // The publish form's MQTT 5 fields, named as the session's checks name them.
+            Self::Client(ClientError::Session(SessionError::InvalidOption { field: "responseTopic", .. })) => {
+                Some("responseTopic")
+            }
             _ => None,
         }
     }

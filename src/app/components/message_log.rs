@@ -46,7 +46,15 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                             <tr key={l.seq} {style}>
                                 <td class="time">{ clock(l.at) }</td>
                                 <td class="topic">{ &l.topic }</td>
-                                <td class="payload">{ text }</td>
+                                <td class="payload">
+                                    { text }
+                                    if !l.properties.is_empty() {
+                                        <details class="props">
+                                            <summary>{ format!("MQTT 5 properties ({})", l.properties.len()) }</summary>
+                                            <dl>{ for l.properties.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }</dl>
+                                        </details>
+                                    }
+                                </td>
                                 <td>{ l.qos.to_string() }{ if l.retain { " R" } else { "" } }</td>
                             </tr>
                         }

@@ -1,13 +1,15 @@
 //! The generic page's publish form: topic, QoS, retain, and a payload typed as text, JSON, hex
-//! or base64, checked as you type with a preview of the bytes.
+//! or base64, checked as you type with a preview of the bytes; on an MQTT 5 connection, the
+//! message's content type, response topic, expiry and user properties.
 
 use yew::prelude::*;
 
 use crate::app::components::{CheckField, Field, SelectField};
 use crate::app::hooks::use_action;
 use crate::app::services::generic::GenericSession;
+use crate::app::services::message_properties::PropertyFields;
 use crate::app::services::payload::{encode, preview, PayloadFormat};
-use crate::QoS;
+use crate::{ProtocolVersion, QoS};
 
 #[derive(Properties, PartialEq)]
 pub struct PublishFormProps {
@@ -21,6 +23,11 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
     let format = use_state(|| PayloadFormat::Json);
     let qos = use_state(|| "1".to_string());
     let retain = use_state(|| false);
+    let content_type = use_state(String::new);
+    let response_topic = use_state(String::new);
+    let expiry = use_state(String::new);
+    let user_properties = use_state(String::new);
+    let v5 = props.session.client.options().version == ProtocolVersion::V5;
     let action = use_action();
     let encoded = encode(*format, &payload);
     let live_error = encoded.as_ref().err().cloned();
@@ -34,12 +41,18 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
             retain.clone(),
             action.clone(),
         );
+        let fields = (content_type.clone(), response_topic.clone(), expiry.clone(), user_properties.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (s, t, p, f, r) = (s.clone(), (*topic).clone(), (*payload).clone(), *format, *retain);
             let q = QoS::try_from(qos.parse::<u8>().unwrap_or(0)).unwrap_or_default();
+            let (content_type, response_topic, expiry, user) = &fields;
+            let properties = match v5 {
+                true => PropertyFields { content_type, response_topic, expiry, user_properties: user }.read(),
+                false => Ok(Default::default()),
+            };
             action.run("publish", async move {
-                s.publish(&t, f, &p, q, r).await?;
+                s.publish(&t, f, &p, q, r, properties?).await?;
                 Ok(format!("published to {t}"))
             });
         })
@@ -68,6 +81,21 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
             }
             if let Ok(bytes) = &encoded {
                 <p class="hint preview">{ format!("{} bytes · hex {}", bytes.len(), preview(bytes).hex) }</p>
+            }
+            if v5 {
+                <details class="mqtt5">
+                    <summary>{ "MQTT 5 properties" }</summary>
+                    <div class="grid">
+                        <Field id="pub-content-type" label="Content type" value={(*content_type).clone()} oninput={set(&content_type)}
+                            placeholder="application/json" />
+                        <Field id="pub-response-topic" label="Response topic" value={(*response_topic).clone()} oninput={set(&response_topic)}
+                            error={action.error("responseTopic")} />
+                        <Field id="pub-expiry" label="Message expiry (s)" value={(*expiry).clone()} oninput={set(&expiry)}
+                            error={action.error("pub-expiry")} />
+                    </div>
+                    <Field id="pub-user-properties" label="User properties (name=value, one per line)" rows={2}
+                        value={(*user_properties).clone()} oninput={set(&user_properties)} error={action.error("pub-user-properties")} />
+                </details>
             }
             <div class="actions">
                 <button type="submit" disabled={action.busy() || encoded.is_err()}>{ "Publish" }</button>

@@ -13,7 +13,7 @@ use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::client::MqttClient;
 use crate::session::topic::topic_matches;
-use crate::{Message, Outgoing, QoS};
+use crate::{Message, Outgoing, PublishProperties, QoS};
 
 pub const LOG_CAPACITY: usize = 2_000;
 const SERIES_CAPACITY: usize = 3_000;
@@ -29,6 +29,8 @@ pub struct LogLine {
     pub qos: QoS,
     pub retain: bool,
     pub color: Option<String>,
+    /// MQTT 5 properties as labelled rows (`message_properties::rows`), empty when none.
+    pub properties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,10 +150,11 @@ impl GenericSession {
         payload: &str,
         qos: QoS,
         retain: bool,
+        properties: PublishProperties,
     ) -> Result<(), AppError> {
         crate::session::topic::validate_topic_name(topic).map_err(|e| AppError::input("topic", e.to_string()))?;
         let bytes = encode(format, payload).map_err(|e| AppError::input("payload", e))?;
-        self.client.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain)).await?;
+        self.client.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?;
         Ok(())
     }
 
@@ -198,5 +201,6 @@ fn record(store: &GenericStore, m: &Message) {
     };
     let mut log = store.log.borrow_mut();
     let seq = log.total();
-    log.push(LogLine { seq, at: now, topic: m.topic.clone(), text, qos: m.qos, retain: m.retain, color });
+    let properties = super::message_properties::rows(m);
+    log.push(LogLine { seq, at: now, topic: m.topic.clone(), text, qos: m.qos, retain: m.retain, color, properties });
 }

@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod firmware;
 pub mod gateway;
 pub mod generic;
+pub mod message_properties;
 pub mod payload;
 pub mod profiles;
 pub mod provisioning;
