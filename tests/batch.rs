@@ -9,7 +9,7 @@ use iotmqtt::session::options::read::{self, Item, Object};
 use iotmqtt::session::reason::ReasonCode;
 use iotmqtt::session::router::Router;
 use iotmqtt::supervisor::{ConnectStart, Event, Supervisor};
-use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Message, QoS, SessionError};
+use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Message, PublishProperties, QoS, SessionError};
 
 mod batch_reader;
 
@@ -21,7 +21,13 @@ impl Reader<'_> {
         let present = self.u8();
         let (size, qos, receive, keepalive) = (self.opt(), self.opt(), self.opt(), self.opt());
         let id = if self.u8() == 1 { self.str() } else { "-".into() };
-        format!("present={present} size={size} qos={qos} receive={receive} keepalive={keepalive} id={id}")
+        let (expiry, aliases, flags) = (self.opt(), self.opt(), self.u8());
+        let reason = if self.u8() == 1 { self.str() } else { "-".into() };
+        let user: Vec<(String, String)> = (0..self.u32()).map(|_| (self.str(), self.str())).collect();
+        format!(
+            "present={present} size={size} qos={qos} receive={receive} keepalive={keepalive} id={id} \
+             expiry={expiry} aliases={aliases} flags={flags:08b} reason={reason} user={user:?}"
+        )
     }
     /// Every record, as text.
     fn records(mut self) -> Vec<String> {
@@ -44,6 +50,7 @@ impl Reader<'_> {
                 tag::MESSAGE => {
                     let (topic, payload) = (self.str(), self.bytes().to_vec());
                     let (qos, retain, dup) = (self.u8(), self.u8(), self.u8());
+                    assert_eq!(self.u8(), 0, "MQTT 5 properties, read by a_messages_mqtt_5_properties_...");
                     let routes: Vec<u32> = (0..self.u16()).map(|_| self.u32()).collect();
                     format!("message {topic} {payload:?} qos={qos} retain={retain} dup={dup} routes={routes:?}")
                 }
@@ -93,9 +100,73 @@ fn a_message_record_is_byte_exact_and_names_the_matching_routes() {
     want.push(tag::MESSAGE);
     want.extend([6, 0, 0, 0]);
     want.extend(b"s/k1/t");
-    want.extend([2, 0, 0, 0, 0xBE, 0xEF, 1, 1, 0, 2, 0]);
+    // Payload, QoS 1, retain, no dup, no MQTT 5 properties (one byte), two routes.
+    want.extend([2, 0, 0, 0, 0xBE, 0xEF, 1, 1, 0, 0, 2, 0]);
     want.extend((plus as u32).to_le_bytes());
     want.extend((all as u32).to_le_bytes());
+    assert_eq!(bytes, want);
+}
+
+#[test]
+fn every_mqtt_5_connack_property_reaches_the_record() {
+    let ack = iotmqtt::ConnAck {
+        session_present: true,
+        session_expiry_interval: Some(60),
+        receive_maximum: Some(10),
+        maximum_qos: Some(QoS::AtLeastOnce),
+        retain_available: Some(false),
+        maximum_packet_size: Some(4096),
+        assigned_client_id: Some("id".into()),
+        topic_alias_maximum: Some(5),
+        reason_string: Some("ok".into()),
+        user_properties: vec![("k".into(), "v".into())],
+        wildcard_subscription_available: None,
+        subscription_identifiers_available: Some(true),
+        shared_subscription_available: Some(false),
+        server_keepalive_secs: Some(30),
+    };
+    let mut b = Batch::new();
+    iotmqtt::batch::client::connack(&mut b, &ack);
+    let bytes = b.finish(None);
+    let (_, mut reader) = Reader::new(&bytes);
+    // Retain false (01), wildcards absent (00), subscription identifiers true (10), shared false (01).
+    assert_eq!(
+        reader.connack(),
+        "present=1 size=4096 qos=1 receive=10 keepalive=30 id=id expiry=60 aliases=5 flags=01100001 reason=ok \
+         user=[(\"k\", \"v\")]"
+    );
+}
+
+#[test]
+fn a_messages_mqtt_5_properties_follow_its_flags_byte_exact() {
+    let m = Message {
+        topic: "t".into(),
+        properties: PublishProperties {
+            payload_format_indicator: Some(true),
+            message_expiry_interval: Some(300),
+            content_type: None,
+            response_topic: Some("r".into()),
+            correlation_data: Some(vec![7]),
+            user_properties: vec![("k".into(), "v".into()), ("k".into(), "w".into())],
+        },
+        subscription_identifiers: vec![9],
+        ..Message::default()
+    };
+    let bytes = batch_of(&[Event::NotifyMessage(m)], &Router::<()>::new(), None);
+    let mut want = (-1f64).to_le_bytes().to_vec();
+    want.push(tag::MESSAGE);
+    want.extend([1, 0, 0, 0, b't', 0, 0, 0, 0, 0, 0, 0]);
+    // Indicator present and UTF-8, expiry, response topic, correlation data, user properties, ids.
+    want.push(0b1111_0111);
+    want.extend(300u32.to_le_bytes());
+    want.extend([1, 0, 0, 0, b'r']);
+    want.extend([1, 0, 0, 0, 7]);
+    want.extend([2, 0, 0, 0]);
+    for (k, v) in [(b'k', b'v'), (b'k', b'w')] {
+        want.extend([1, 0, 0, 0, k, 1, 0, 0, 0, v]);
+    }
+    want.extend([1, 0, 0, 0, 9, 0, 0, 0]);
+    want.extend([0, 0]);
     assert_eq!(bytes, want);
 }
 
@@ -149,7 +220,8 @@ fn a_connection_reads_back_as_the_records_the_shell_carries_out() {
     all.extend(sup.socket_bytes(1_040, &[0x90, 0x03, 0x00, 0x01, 0x80]));
     let bytes = batch_of(&all, &routes, sup.poll_timeout());
     let (_, reader) = Reader::new(&bytes);
-    let connack = "present=0 size=- qos=- receive=- keepalive=- id=-";
+    let connack =
+        "present=0 size=- qos=- receive=- keepalive=- id=- expiry=- aliases=- flags=00000000 reason=- user=[]";
     assert_eq!(
         reader.records(),
         [

@@ -7,11 +7,17 @@ import { DeadlineTimer, tick, usesWorker } from "./clock.js";
 import { coded, type IotMqttError } from "./errors.js";
 import { guarded, Listeners } from "./listeners.js";
 import { payloadBytes, plain } from "./plain.js";
+import { messageProperties, userProperties } from "./properties.js";
 import { MessageStore } from "./store.js";
 import type {
-  ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
+  ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
   PublishOptions, QoS, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "./types.js";
+
+/** Set by the build (npm/build.mjs): true in the generic entry, whose core writes MQTT 5 message and
+ *  CONNACK properties (cargo feature `properties`); a platform entry's core, whose client its caller
+ *  never reaches, leaves them out, and this code with them. */
+declare const PROPERTIES: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
@@ -34,6 +40,7 @@ class Message implements MqttMessage {
     public qos: QoS,
     public retain: boolean,
     public dup: boolean,
+    public properties?: MessageProperties,
   ) {}
 
   get text(): string | null {
@@ -45,8 +52,8 @@ class Message implements MqttMessage {
   }
 
   toJSON() {
-    const { topic, payload, text, qos, retain, dup } = this;
-    return { topic, payload, text, qos, retain, dup };
+    const { topic, payload, text, qos, retain, dup, properties } = this;
+    return { topic, payload, text, qos, retain, dup, properties };
   }
 }
 
@@ -58,6 +65,17 @@ function connack(b: Batch): ConnAck {
   if (receive !== undefined) ack.receiveMaximum = receive;
   if (b.bool()) ack.assignedClientId = b.str();
   if (keepalive !== undefined) ack.serverKeepaliveSecs = keepalive;
+  if (PROPERTIES) {
+    const expiry = b.opt(), aliases = b.opt(), flags = b.u8();
+    if (expiry !== undefined) ack.sessionExpiryInterval = expiry;
+    if (aliases !== undefined) ack.topicAliasMaximum = aliases;
+    const flag = (i: number) => (flags >> (2 * i)) & 3;
+    (["retainAvailable", "wildcardSubscriptionAvailable", "subscriptionIdentifiersAvailable", "sharedSubscriptionAvailable"] as const)
+      .forEach((name, i) => flag(i) && (ack[name] = flag(i) === 2));
+    if (b.bool()) ack.reasonString = b.str();
+    const user = userProperties(b);
+    if (Object.keys(user).length) ack.userProperties = user;
+  }
   return ack;
 }
 
@@ -302,7 +320,8 @@ export class MqttClient {
     if (this.#store || this.#closed) return store.close();
     this.#store = store;
     for (const [key, m] of records) {
-      const b = new Batch(this.#do(RESTORE, key, m.topic, m.payload, Uint8Array.of(m.qos, m.retain ? 1 : 0)));
+      const flags = Uint8Array.of(m.qos, m.retain ? 1 : 0, ...(m.properties instanceof Uint8Array ? m.properties : []));
+      const b = new Batch(this.#do(RESTORE, key, m.topic, m.payload, flags));
       if (b.u8() === RETURN) {
         b.f64();
         this.#apply(b);
@@ -347,8 +366,9 @@ export class MqttClient {
           break;
         case STORE: {
           const key = b.f64();
-          const [topic, payload, qos, retain] = [b.str(), b.bytes().slice(), b.u8(), b.bool()];
-          this.#store?.save(key, { topic, payload, qos, retain });
+          // QoS, retain and MQTT 5 properties in their wire form, as RESTORE takes them back.
+          const [topic, payload, flags] = [b.str(), b.bytes().slice(), b.bytes().slice()];
+          this.#store?.save(key, { topic, payload, qos: flags[0], retain: flags[1] === 1, properties: flags.subarray(2) });
           break;
         }
         case STATE: {
@@ -375,6 +395,7 @@ export class MqttClient {
         case MESSAGE: {
           // The payload is the message's own copy, not a view of the batch.
           const m = new Message(b.str(), b.bytes().slice(), b.u8() as QoS, b.bool(), b.bool());
+          if (PROPERTIES) m.properties = messageProperties(b);
           const routes: ((m: MqttMessage) => void)[] = [];
           for (let n = b.u16(); n > 0; n--) {
             const r = this.#routes.get(b.u32());

@@ -9,6 +9,8 @@ export interface StoredMessage {
   payload: Uint8Array;
   qos: number;
   retain: boolean;
+  /** MQTT 5 properties in their wire form (`STORE`), empty when none; absent in older records. */
+  properties?: Uint8Array;
 }
 
 const done = <T>(request: IDBRequest<T>) =>

@@ -117,6 +117,17 @@ export interface ConnAck {
   receiveMaximum?: number;
   assignedClientId?: string;
   serverKeepaliveSecs?: number;
+  /** The broker's own session expiry, when it set one. */
+  sessionExpiryInterval?: number;
+  /** How many topic aliases the broker takes from this client. */
+  topicAliasMaximum?: number;
+  /** false: the broker keeps no retained messages, and a retained publish is refused before it is sent. */
+  retainAvailable?: boolean;
+  wildcardSubscriptionAvailable?: boolean;
+  subscriptionIdentifiersAvailable?: boolean;
+  sharedSubscriptionAvailable?: boolean;
+  reasonString?: string;
+  userProperties?: UserProperties;
 }
 
 /** A message from the broker. */
@@ -129,6 +140,8 @@ export interface MqttMessage {
   qos: QoS;
   retain: boolean;
   dup: boolean;
+  /** MQTT 5: the message's properties, when it has any. */
+  properties?: MessageProperties;
 }
 
 /** Where a connection stands; `type` tells which. */
@@ -143,6 +156,38 @@ export type ConnectionState =
 export interface PublishOptions {
   qos?: QoS;
   retain?: boolean;
+  /** MQTT 5 only: refused with `INVALID_OPTION` on an MQTT 3.1.1 connection, never dropped. */
+  properties?: PublishProperties;
+}
+
+/** MQTT 5 user properties: each name to its value, or to its values in order when it repeats. */
+export type UserProperties = Record<string, string | string[]>;
+
+/** An MQTT 5 message's properties as a publish sets them (the names are MQTT.js's). */
+export interface PublishProperties {
+  /** true: the payload is UTF-8 text (checked before sending); false: bytes. */
+  payloadFormatIndicator?: boolean;
+  /** Seconds the broker may keep the message for a subscriber not yet reached. */
+  messageExpiryInterval?: number;
+  contentType?: string;
+  /** Where an answer should go: a topic name, without wildcards. */
+  responseTopic?: string;
+  /** What ties an answer to its request: bytes, or text sent as UTF-8. */
+  correlationData?: Uint8Array | string;
+  userProperties?: UserProperties;
+}
+
+/** A received MQTT 5 message's properties: what the publisher set, as the broker forwarded it. */
+export interface MessageProperties {
+  payloadFormatIndicator?: boolean;
+  /** What is left of the publisher's expiry interval, in seconds. */
+  messageExpiryInterval?: number;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Uint8Array;
+  userProperties?: UserProperties;
+  /** The identifiers of this client's subscriptions that matched. */
+  subscriptionIdentifiers?: number[];
 }
 
 export interface SubscribeOptions {

@@ -98,6 +98,42 @@ pub fn settings(client_id: &str, o: &ClientOptions) -> Vec<u8> {
     b.finish(None)
 }
 
+/// With feature `properties`: a message's MQTT 5 properties, one byte saying which are there (bit 0 the payload format
+/// indicator, 1 its value, 2 the expiry, 3 the content type, 4 the response topic, 5 the correlation
+/// data, 6 user properties, 7 subscription identifiers), then each that is, in that order. A message
+/// without properties costs the one byte.
+#[cfg(feature = "properties")]
+fn message_properties(b: &mut Batch, p: &crate::PublishProperties, ids: &[u32]) {
+    let bit = |on: bool, n: u8| u8::from(on) << n;
+    let mask = bit(p.payload_format_indicator.is_some(), 0)
+        | bit(p.payload_format_indicator == Some(true), 1)
+        | bit(p.message_expiry_interval.is_some(), 2)
+        | bit(p.content_type.is_some(), 3)
+        | bit(p.response_topic.is_some(), 4)
+        | bit(p.correlation_data.is_some(), 5)
+        | bit(!p.user_properties.is_empty(), 6)
+        | bit(!ids.is_empty(), 7);
+    b.u8(mask);
+    if let Some(secs) = p.message_expiry_interval {
+        b.u32(secs);
+    }
+    for text in [&p.content_type, &p.response_topic].into_iter().flatten() {
+        b.str(text);
+    }
+    if let Some(data) = &p.correlation_data {
+        b.bytes(data);
+    }
+    if !p.user_properties.is_empty() {
+        user_properties(b, &p.user_properties);
+    }
+    if !ids.is_empty() {
+        b.u32(ids.len() as u32);
+        for id in ids {
+            b.u32(*id);
+        }
+    }
+}
+
 pub fn connack(b: &mut Batch, ack: &ConnAck) {
     b.bool(ack.session_present)
         .opt(ack.maximum_packet_size.map(f64::from))
@@ -108,6 +144,36 @@ pub fn connack(b: &mut Batch, ack: &ConnAck) {
         Some(id) => b.u8(1).str(id),
         None => b.u8(0),
     };
+    // With feature `properties`, MQTT 5's other CONNACK properties: two numbers, four flags of two
+    // bits each (0 absent, 1 false, 2 true), the reason string and the user properties.
+    #[cfg(feature = "properties")]
+    connack_properties(b, ack);
+}
+
+#[cfg(feature = "properties")]
+fn connack_properties(b: &mut Batch, ack: &ConnAck) {
+    b.opt(ack.session_expiry_interval.map(f64::from)).opt(ack.topic_alias_maximum.map(f64::from));
+    let flags = [
+        ack.retain_available,
+        ack.wildcard_subscription_available,
+        ack.subscription_identifiers_available,
+        ack.shared_subscription_available,
+    ];
+    b.u8(flags.iter().enumerate().fold(0, |m, (i, f)| m | f.map_or(0, |on| 1 + u8::from(on)) << (2 * i)));
+    match &ack.reason_string {
+        Some(text) => b.u8(1).str(text),
+        None => b.u8(0),
+    };
+    user_properties(b, &ack.user_properties);
+}
+
+/// A count, then each name and value.
+#[cfg(feature = "properties")]
+fn user_properties(b: &mut Batch, pairs: &[(String, String)]) {
+    b.u32(pairs.len() as u32);
+    for (name, value) in pairs {
+        b.str(name).str(value);
+    }
 }
 
 pub fn connection_state(b: &mut Batch, s: &ConnectionState) {
@@ -173,6 +239,8 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         }
         Event::NotifyMessage(m) => {
             b.u8(tag::MESSAGE).str(&m.topic).bytes(&m.payload).u8(u8::from(m.qos)).bool(m.retain).bool(m.dup);
+            #[cfg(feature = "properties")]
+            message_properties(b, &m.properties, &m.subscription_identifiers);
             let ids = routes.matching_ids(&m.topic);
             b.u16(ids.len() as u16);
             for id in ids {

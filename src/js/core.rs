@@ -160,11 +160,11 @@ impl ClientCore {
 
     /// Returns the publish token, negative when the publish completed on hand-off (QoS 0).
     fn publish(&mut self, now: u64, topic: String, payload: Vec<u8>, options: &[u8], store_key: f64) -> Vec<u8> {
-        let (qos, retain) = match argument(options).and_then(read::publish_options) {
+        let (qos, retain, properties) = match argument(options).and_then(read::publish_options) {
             Ok(options) => options,
             Err(e) => return self.invalid(e, "options"),
         };
-        let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
+        let message = Outgoing::new(topic, payload).qos(qos).retain(retain).properties(properties);
         let key = (store_key >= 0.0).then_some(store_key as u64);
         let mut b = Batch::new();
         match self.sup.publish(now, &message, key) {
@@ -173,8 +173,15 @@ impl ClientCore {
                 b.u8(tag::RETURN).f64(if later { ticket.token as f64 } else { -1.0 });
                 // The shell keeps what it must write to the store, as the core will send it.
                 if let (Some(key), true) = (key, later) {
-                    b.u8(tag::STORE).f64(key as f64).str(&message.topic).bytes(&message.payload);
-                    b.u8(u8::from(message.qos)).bool(message.retain);
+                    // The record's flags as `restore` takes them back: QoS, retain, MQTT 5
+                    // properties in their wire form (none: nothing).
+                    #[allow(unused_mut)] // only a core with feature `properties` publishes them
+                    let mut flags = vec![u8::from(message.qos), u8::from(message.retain)];
+                    #[cfg(feature = "properties")]
+                    if !message.properties.is_empty() {
+                        flags.extend(crate::session::packets::publish_properties(&message.properties));
+                    }
+                    b.u8(tag::STORE).f64(key as f64).str(&message.topic).bytes(&message.payload).bytes(&flags);
                 }
                 events(&mut b, &ev, &self.routes);
             }
@@ -185,14 +192,26 @@ impl ClientCore {
         self.finish(b)
     }
 
-    /// A persisted message restored from an earlier page, published under its store key. A
-    /// record with a QoS that does not exist is refused (`INVALID_QOS`): the shell skips it.
+    /// A persisted message restored from an earlier page, published under its store key; `flags`
+    /// are its QoS, retain flag and properties (`STORE`). A record with a QoS that does not exist
+    /// (`INVALID_QOS`) or damaged properties (`INVALID_OPTION`) is refused: the shell skips it.
     fn restore(&mut self, now: u64, topic: String, payload: &[u8], flags: &[u8], key: f64) -> Vec<u8> {
         let (qos, retain) = (flags.first().copied().unwrap_or(0), flags.get(1).is_some_and(|&r| r != 0));
-        let result = QoS::try_from(qos).map_err(ClientError::from).and_then(|qos| {
-            let message = Outgoing::new(topic, payload).qos(qos).retain(retain);
-            self.sup.publish(now, &message, Some(key as u64))
-        });
+        // A core without feature `properties` refuses a record that has some: the shell leaves it in
+        // the store for a page whose core can send it whole.
+        let properties = match flags.get(2..).filter(|p| !p.is_empty()) {
+            #[cfg(feature = "properties")]
+            Some(wire) => crate::session::packets::properties::stored(wire).map_err(|_| damaged()),
+            #[cfg(not(feature = "properties"))]
+            Some(_) => Err(damaged()),
+            None => Ok(Default::default()),
+        };
+        let result = QoS::try_from(qos).and_then(|qos| Ok((qos, properties?))).map_err(ClientError::from).and_then(
+            |(qos, properties)| {
+                let message = Outgoing::new(topic, payload).qos(qos).retain(retain).properties(properties);
+                self.sup.publish(now, &message, Some(key as u64))
+            },
+        );
         self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
     }
 
@@ -275,5 +294,13 @@ impl ClientCore {
             }
         }
         self.finish(b)
+    }
+}
+
+/// A stored message's properties this core cannot send: damaged, or a core without them.
+fn damaged() -> SessionError {
+    SessionError::InvalidOption {
+        field: "properties",
+        reason: "the stored message's properties cannot be restored here".into(),
     }
 }

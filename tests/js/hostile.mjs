@@ -4,6 +4,7 @@
 //   /text   a text frame (MQTT over WebSocket is binary only: MQTT 5.0 §6, MQTT-6.0.0-1)
 //   /http   "HTTP/1.1 400 Bad Request": a first byte that starts no MQTT packet
 //   /huge   a PUBLISH header announcing 256 MiB, and nothing after it
+//   /silent an MQTT 5 CONNACK that accepts, then nothing: no publish is ever acknowledged
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
@@ -11,6 +12,7 @@ const ANSWERS = {
   "/text": [0x81, Buffer.from("hello")],
   "/http": [0x82, Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n")],
   "/huge": [0x82, Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])],
+  "/silent": [0x82, Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00])],
 };
 
 /** Starts the server; `received[path]` lists the binary messages clients sent on that path. */

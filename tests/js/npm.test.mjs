@@ -665,6 +665,116 @@ describe("JS API", () => {
     ]);
   });
 
+  test("MQTT 5 properties both ways with MQTT.js over mosquitto: a request and its response (issue 21)", async () => {
+    // MQTT.js answers each request on its response topic, with its correlation data and properties of its own.
+    const requests = [];
+    const responder = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });
+    try {
+      responder.on("message", (topic, payload, packet) => {
+        const p = packet.properties ?? {};
+        // MQTT.js gives user properties as an object without a prototype: copied into a plain one.
+        requests.push({ topic, text: payload.toString(), ...p, correlationData: p.correlationData && [...p.correlationData],
+          userProperties: { ...p.userProperties } });
+        responder.publish(p.responseTopic, "pong", {
+          qos: 1,
+          properties: {
+            correlationData: p.correlationData,
+            contentType: "text/plain",
+            messageExpiryInterval: 900,
+            userProperties: { from: "mqtt.js", n: ["1", "2"] },
+          },
+        });
+      });
+      await responder.subscribeAsync("npm/props/request", { qos: 1 });
+      const got = await inPage(async (lib, url) => {
+        const c = new lib.MqttClient(url, { username: "tester", password: "secret", version: "5" });
+        await c.connect();
+        await c.subscribe("npm/props/response", { qos: 1 });
+        const answer = new Promise((resolve) => c.onMessage("npm/props/response", resolve));
+        await c.publish("npm/props/request", "ping", {
+          qos: 1,
+          properties: {
+            payloadFormatIndicator: true,
+            messageExpiryInterval: 600,
+            contentType: "text/plain; charset=utf-8",
+            responseTopic: "npm/props/response",
+            correlationData: new Uint8Array([1, 2, 255]),
+            userProperties: { a: "1", b: ["2", "3"] },
+          },
+        });
+        const m = await answer;
+        // Properties on an MQTT 3.1.1 connection are refused, not dropped.
+        const v3 = new lib.MqttClient(url, { username: "tester", password: "secret" });
+        await v3.connect();
+        const refused = await v3.publish("npm/props/x", "x", { properties: { contentType: "a" } }).catch((e) => [e.code, e.field]);
+        v3.close();
+        c.close();
+        const p = m.properties;
+        return { text: m.text, ...p, correlationData: Array.from(p.correlationData), refused };
+      }, BROKER_WS);
+      assert.equal(requests.length, 1);
+      const [request] = requests;
+      assert.ok([599, 600].includes(request.messageExpiryInterval), `${request.messageExpiryInterval}`);
+      assert.deepEqual({ ...request, messageExpiryInterval: 600 }, {
+        topic: "npm/props/request", text: "ping", payloadFormatIndicator: true, messageExpiryInterval: 600,
+        contentType: "text/plain; charset=utf-8", responseTopic: "npm/props/response", correlationData: [1, 2, 255],
+        userProperties: { a: "1", b: ["2", "3"] },
+      });
+      assert.ok([899, 900].includes(got.messageExpiryInterval), `${got.messageExpiryInterval}`);
+      assert.deepEqual({ ...got, messageExpiryInterval: 900 }, {
+        text: "pong", contentType: "text/plain", messageExpiryInterval: 900, correlationData: [1, 2, 255],
+        userProperties: { from: "mqtt.js", n: ["1", "2"] }, refused: ["INVALID_OPTION", "properties"],
+      });
+    } finally {
+      await responder.endAsync();
+    }
+  });
+
+  test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
+    const hostile = await hostileServer();
+    const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });
+    const seen = [];
+    try {
+      watcher.on("message", (topic, payload, packet) => seen.push({ topic, text: payload.toString(), ...packet.properties,
+        userProperties: { ...packet.properties?.userProperties } }));
+      await watcher.subscribeAsync("npm/persist/#", { qos: 1 });
+      await inPage(async (lib, { silent, broker }) => {
+        const store = "npm-props-store";
+        // The first page's broker never acknowledges: the publish stays in the store when the page goes.
+        const first = new lib.MqttClient(silent, { version: "5", persistence: store, reconnect: { enabled: false } });
+        await first.connect();
+        first.publish("npm/persist/props", "kept", {
+          qos: 1,
+          properties: { contentType: "text/plain", correlationData: "c-7", userProperties: { n: ["1", "2"] } },
+        }).catch(() => {});
+        const count = () => new Promise((resolve) => {
+          const open = indexedDB.open(store, 1);
+          open.onsuccess = () => {
+            const request = open.result.transaction("unsent", "readonly").objectStore("unsent").count();
+            request.onsuccess = () => { open.result.close(); resolve(request.result); };
+          };
+        });
+        for (let i = 0; i < 500 && (await count()) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+        first.close();
+        const next = new lib.MqttClient(broker, { version: "5", username: "tester", password: "secret", persistence: store });
+        await next.connect();
+        for (let i = 0; i < 500 && (await count()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+        next.close();
+      }, { silent: `${hostile.url}/silent`, broker: BROKER_WS });
+      for (let i = 0; i < 500 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(seen, [{
+        topic: "npm/persist/props", text: "kept", contentType: "text/plain", correlationData: Buffer.from("c-7"),
+        userProperties: { n: ["1", "2"] },
+      }]);
+      // What the first page sent its silent broker: the PUBLISH with those properties.
+      const publish = hostile.received["/silent"].find((m) => m[0] >> 4 === 3);
+      assert.ok(Buffer.from(publish).includes(Buffer.from("text/plain")), `${publish}`);
+    } finally {
+      await watcher.endAsync();
+      hostile.close();
+    }
+  });
+
   test("a will payload is any payload (text, bytes, JSON); unsendable wills and too many filters are refused", async () => {
     const got = await inPage(async (lib, url) => {
       const grab = async (f) => {

@@ -3,7 +3,8 @@
 import init, {
   MqttClient,
   type ConnAck, type ConnectionState, type ErrorCode,
-  type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MqttClientOptions, type MqttMessage,
+  type IotMqttError, type JsonObject, type JsonValue, type LiveResources, type MessageProperties, type MqttClientOptions,
+  type MqttMessage, type PublishProperties, type UserProperties,
   type QoS, type SubscriptionResult, type Unsubscribe,
 } from "../../pkg/web/iotmqtt.js";
 import { ThingsBoardDevice, ThingsBoardGateway, type FirmwareEvent, type ProvisionedCredentials,
@@ -42,6 +43,12 @@ export async function mqtt(url: string): Promise<void> {
     const text: string | null = m.text;
     const qos: QoS = m.qos;
     console.log(m.topic, bytes.length, text, qos, m.retain, m.dup);
+    const props: MessageProperties | undefined = m.properties;
+    const user: UserProperties | undefined = props?.userProperties;
+    const correlation: Uint8Array | undefined = props?.correlationData;
+    const ids: number[] | undefined = props?.subscriptionIdentifiers;
+    console.log(props?.contentType, props?.responseTopic, props?.messageExpiryInterval, props?.payloadFormatIndicator,
+      user?.["k"], correlation, ids);
   });
   client.on("state", (s: ConnectionState) => {
     switch (s.type) {
@@ -56,6 +63,8 @@ export async function mqtt(url: string): Promise<void> {
   try {
     const ack: ConnAck = await client.connect();
     console.log(ack.sessionPresent, ack.assignedClientId, ack.maximumQos, ack.receiveMaximum, ack.serverKeepaliveSecs);
+    console.log(ack.sessionExpiryInterval, ack.topicAliasMaximum, ack.retainAvailable, ack.wildcardSubscriptionAvailable,
+      ack.subscriptionIdentifiersAvailable, ack.sharedSubscriptionAvailable, ack.reasonString, ack.userProperties);
   } catch (e) {
     if (isIotMqttError(e)) {
       const code: ErrorCode = e.code;
@@ -69,6 +78,12 @@ export async function mqtt(url: string): Promise<void> {
   await client.publish("bytes", new Uint8Array([1, 2, 3]));
   await client.publish("json", { celsius: 21.5, ok: true, tags: ["a"] }, { qos: 2 });
   await client.publish("empty");
+  const properties: PublishProperties = {
+    payloadFormatIndicator: true, messageExpiryInterval: 60, contentType: "application/json", responseTopic: "replies/1",
+    correlationData: new Uint8Array([1]), userProperties: { unit: "C", tag: ["a", "b"] },
+  };
+  await client.publish("json", { celsius: 21.5 }, { qos: 1, properties });
+  await client.publish("text", "x", { properties: { correlationData: "request-7" } });
   await client.unsubscribe("sensors/#");
   await client.unsubscribe(["a/#", "b"]);
   const live: LiveResources = client.liveResources();

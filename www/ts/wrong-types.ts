@@ -17,6 +17,12 @@ export async function wrong(url: string): Promise<void> {
   await client.publish("t", "x", { qos: 3 });
   // @ts-expect-error a function is not a payload
   await client.publish("t", () => 1);
+  // @ts-expect-error a user property's value is a string or strings, not a number
+  await client.publish("t", "x", { properties: { userProperties: { n: 1 } } });
+  // @ts-expect-error a topic alias is the client's to assign, not a publish property
+  await client.publish("t", "x", { properties: { topicAlias: 1 } });
+  // @ts-expect-error a received message's correlation data is bytes
+  client.on("message", (m) => m.properties?.correlationData?.toUpperCase());
   // @ts-expect-error no such event
   client.on("messages", () => {});
   // @ts-expect-error a state listener gets a ConnectionState, which has no topic

@@ -5,7 +5,8 @@
 //! ignored. No JSON model is needed, so the npm package's generic entry carries none.
 
 use super::{
-    ClientOptions, ConnectOptions, OfflineQueueOptions, ProtocolVersion, QoS, QueueFullPolicy, ReconnectOptions, Will,
+    ClientOptions, ConnectOptions, OfflineQueueOptions, ProtocolVersion, PublishProperties, QoS, QueueFullPolicy,
+    ReconnectOptions, Will,
 };
 use crate::json::ReadError;
 use crate::session::packets::qos_from_u8;
@@ -66,6 +67,9 @@ pub enum Kind {
     Texts,
     /// Text or bytes to publish.
     Payload,
+    /// An object of names to a string or an array of strings: MQTT 5 user properties, in the
+    /// object's key order, a name repeated once per string of its array.
+    Pairs,
     /// An object of these fields.
     Object(&'static [Field]),
 }
@@ -86,6 +90,7 @@ pub enum Value {
     Policy(QueueFullPolicy),
     Texts(Vec<String>),
     Bytes(Vec<u8>),
+    Pairs(Vec<(String, String)>),
     Object(Vec<Value>),
 }
 
@@ -139,6 +144,21 @@ fn value<O: Object>(item: Item<O>, kind: Kind) -> Result<Value, ReadError> {
             Value::Texts(texts)
         }
         (Kind::Object(fields), item @ Item::Object(_)) => Value::Object(object(item, fields)?),
+        #[cfg(feature = "properties")]
+        (Kind::Pairs, Item::Object(mut o)) => {
+            let mut pairs = Vec::new();
+            for key in o.keys().map_err(ReadError::new)? {
+                let texts = match o.get(&key).map_err(ReadError::new)? {
+                    Item::Text(s) => vec![s],
+                    list @ Item::List(_) => {
+                        value(list, Kind::Texts).map_err(|e| e.under(&key))?.texts().unwrap_or_default()
+                    }
+                    other => return Err(expected("a string or an array of strings", &other).under(&key)),
+                };
+                pairs.extend(texts.into_iter().map(|t| (key.clone(), t)));
+            }
+            Value::Pairs(pairs)
+        }
         (kind, item) => return Err(expected(&what(kind), &item)),
     })
 }
@@ -156,6 +176,7 @@ fn what(kind: Kind) -> String {
         Kind::Policy => "\"reject\" or \"dropOldestQos0\"".into(),
         Kind::Texts => "an array".into(),
         Kind::Payload => "a string or bytes".into(),
+        Kind::Pairs => "an object of strings or arrays of strings".into(),
         Kind::Object(_) => "an object".into(),
     }
 }
@@ -191,6 +212,22 @@ impl Value {
             _ => None,
         }
     }
+    #[cfg(feature = "properties")]
+    fn pairs(self) -> Vec<(String, String)> {
+        match self {
+            Self::Pairs(p) => p,
+            _ => Vec::new(),
+        }
+    }
+
+    #[cfg(feature = "properties")]
+    fn bytes(self) -> Option<Vec<u8>> {
+        match self {
+            Self::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     fn texts(self) -> Option<Vec<String>> {
         match self {
             Self::Texts(t) => Some(t),
@@ -239,7 +276,22 @@ const CLIENT: &[Field] = &[
     ("servers", Kind::Texts),
     ("followServerReference", Kind::Flag),
 ];
-const PUBLISH: &[Field] = &[("qos", Kind::Qos), ("retain", Kind::Flag)];
+const PUBLISH: &[Field] = &[
+    ("qos", Kind::Qos),
+    ("retain", Kind::Flag),
+    #[cfg(feature = "properties")]
+    ("properties", Kind::Object(PROPERTIES)),
+];
+/// MQTT 5 message properties, named as MQTT.js names them.
+#[cfg(feature = "properties")]
+const PROPERTIES: &[Field] = &[
+    ("payloadFormatIndicator", Kind::Flag),
+    ("messageExpiryInterval", Kind::Whole(U32)),
+    ("contentType", Kind::Text),
+    ("responseTopic", Kind::Text),
+    ("correlationData", Kind::Payload),
+    ("userProperties", Kind::Pairs),
+];
 const SUBSCRIBE: &[Field] = &[("qos", Kind::Qos)];
 const REQUEST: &[Field] = &[("filter", Kind::Text), ("qos", Kind::Qos)];
 
@@ -256,10 +308,24 @@ fn values<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Values, 
     object(item, fields).map(|v| Values(v.into_iter()))
 }
 
-/// A publish's `{qos, retain}`.
-pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool), ReadError> {
+/// A publish's `{qos, retain, properties}`.
+pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool, PublishProperties), ReadError> {
     let mut v = values(options, PUBLISH)?;
-    Ok((v.next().qos().unwrap_or_default(), v.next().flag().unwrap_or(false)))
+    let (qos, retain) = (v.next().qos().unwrap_or_default(), v.next().flag().unwrap_or(false));
+    #[cfg(not(feature = "properties"))]
+    let properties = PublishProperties::default();
+    #[cfg(feature = "properties")]
+    let mut p = Values(v.next().object().unwrap_or_default().into_iter());
+    #[cfg(feature = "properties")]
+    let properties = PublishProperties {
+        payload_format_indicator: p.next().flag(),
+        message_expiry_interval: p.next().whole().map(|n| n as u32),
+        content_type: p.next().text(),
+        response_topic: p.next().text(),
+        correlation_data: p.next().bytes(),
+        user_properties: p.next().pairs(),
+    };
+    Ok((qos, retain, properties))
 }
 
 /// A subscription's `{qos}`.
@@ -521,7 +587,8 @@ mod tests {
 
     #[test]
     fn publish_and_subscribe_arguments() {
-        assert_eq!(publish_options(item(json!({"qos": 1, "retain": true}))), Ok((QoS::AtLeastOnce, true)));
+        let none = PublishProperties::default();
+        assert_eq!(publish_options(item(json!({"qos": 1, "retain": true}))), Ok((QoS::AtLeastOnce, true, none)));
         let e = publish_options(item(json!({"qos": 1, "retian": true}))).unwrap_err();
         assert_eq!(e.path(), "retian");
         assert_eq!(subscribe_options(item(json!({}))), Ok(QoS::AtMostOnce));
@@ -533,6 +600,45 @@ mod tests {
         assert_eq!(subscriptions(item(json!([{"qos": 1}]))).unwrap_err().to_string(), "[0].filter: is required");
         assert_eq!(filters(item(json!("a"))), Ok(vec!["a".to_owned()]));
         assert_eq!(filters(item(json!(["a", 1]))).unwrap_err().to_string(), "[1]: expected a string, got a number");
+    }
+
+    #[cfg(feature = "properties")]
+    #[test]
+    fn publish_properties_are_read_as_mqtt_js_names_them() {
+        let options = json!({"properties": {
+            "payloadFormatIndicator": true,
+            "messageExpiryInterval": 60,
+            "contentType": "text/plain",
+            "responseTopic": "r/1",
+            "correlationData": "c-1",
+            "userProperties": {"b": "1", "a": ["2", "3"], "b2": []},
+        }});
+        let (_, _, p) = publish_options(item(options)).unwrap();
+        assert_eq!(
+            p,
+            PublishProperties {
+                payload_format_indicator: Some(true),
+                message_expiry_interval: Some(60),
+                content_type: Some("text/plain".into()),
+                response_topic: Some("r/1".into()),
+                correlation_data: Some(b"c-1".to_vec()),
+                user_properties: vec![("b".into(), "1".into()), ("a".into(), "2".into()), ("a".into(), "3".into())],
+            }
+        );
+        let err = |v: Value| publish_options(item(json!({ "properties": v }))).unwrap_err().to_string();
+        assert_eq!(
+            err(json!({"userProperties": {"k": 1}})),
+            "properties.userProperties.k: expected a string or an array of strings, got a number"
+        );
+        assert_eq!(
+            err(json!({"userProperties": {"k": ["a", 2]}})),
+            "properties.userProperties.k[1]: expected a string, got a number"
+        );
+        assert_eq!(
+            err(json!({"messageExpiryInterval": -1})),
+            "properties.messageExpiryInterval: expected a whole number from 0 to 4294967295, got a number"
+        );
+        assert!(err(json!({"topicAlias": 1})).starts_with("properties.topicAlias: unknown option; the known ones are"));
     }
 
     #[test]
