@@ -12,7 +12,10 @@ use futures_util::StreamExt;
 use iotmqtt::client::{ConnectionState, MqttClient};
 use iotmqtt::session::reason::ConnectRefusal;
 use iotmqtt::SessionError;
-use iotmqtt::{ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS};
+use iotmqtt::{
+    ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, RetainHandling,
+    SubscribeOptions,
+};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -84,6 +87,78 @@ async fn mosquitto_forwards_every_message_property_as_sent() {
     assert!(matches!(expiry, Some(3_599 | 3_600)), "{expiry:?}");
     assert_eq!(m.properties, PublishProperties { message_expiry_interval: expiry, ..properties });
     assert_eq!((m.topic, m.payload, m.subscription_identifiers), (topic, b"{}".to_vec(), vec![]));
+}
+
+type Messages = futures_channel::mpsc::UnboundedReceiver<Message>;
+
+/// What `client` received before its own marker (`{base}/mark/{n}`) came back, as
+/// "topic payload[ R] [subscription identifiers]".
+async fn before_marker(client: &MqttClient, messages: &mut Messages, base: &str, n: u32) -> Vec<String> {
+    let marker = format!("{base}/mark/{n}");
+    client.publish(Outgoing::new(marker.clone(), b"m".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap();
+    let mut got = Vec::new();
+    while let Some(m) = messages.next().await {
+        if m.topic == marker {
+            break;
+        }
+        let retained = if m.retain { " R" } else { "" };
+        got.push(format!("{} {}{retained} {:?}", m.topic, m.payload_str().unwrap_or("?"), m.subscription_identifiers));
+    }
+    got
+}
+
+#[wasm_bindgen_test]
+async fn mosquitto_keeps_no_local_retain_handling_and_subscription_identifiers() {
+    let base = unique("subopts");
+    let (c, other) = (connected(ProtocolVersion::V5).await, connected(ProtocolVersion::V5).await);
+    let mut messages = c.messages();
+    let qos1 = SubscribeOptions::qos(QoS::AtLeastOnce);
+    let send = |client: &MqttClient, topic: &str, payload: &str, retain: bool| {
+        let m = Outgoing::new(format!("{base}/{topic}"), payload.as_bytes().to_vec()).qos(QoS::AtLeastOnce).retain(retain);
+        let client = client.clone();
+        async move { client.publish(m).await.unwrap() }
+    };
+    let granted = |results: Vec<Result<QoS, ClientError>>| results.into_iter().map(Result::unwrap).collect::<Vec<_>>();
+    c.subscribe(&format!("{base}/mark/#"), QoS::AtLeastOnce).await.unwrap();
+
+    // No Local: this client's own publish does not come back; the other client's does.
+    let no_local = SubscribeOptions { no_local: true, ..qos1 };
+    assert_eq!(granted(c.subscribe_with(&[(format!("{base}/nl/#"), no_local)], None).await.unwrap()), [QoS::AtLeastOnce]);
+    send(&c, "nl/own", "x", false).await;
+    send(&other, "nl/other", "y", false).await;
+    assert_eq!(before_marker(&c, &mut messages, &base, 1).await, [format!("{base}/nl/other y []")]);
+
+    // Retain handling: 0 at every subscribe, 2 never, 1 only for a subscription that is new.
+    send(&other, "rh/t", "kept", true).await;
+    let kept = vec![format!("{base}/rh/t kept R []")];
+    let handling = |h| [(format!("{base}/rh/#"), SubscribeOptions { retain_handling: h, ..qos1 })];
+    c.subscribe_with(&handling(RetainHandling::OnSubscribe), None).await.unwrap();
+    assert_eq!(before_marker(&c, &mut messages, &base, 2).await, kept);
+    c.subscribe_with(&handling(RetainHandling::Never), None).await.unwrap();
+    assert_eq!(before_marker(&c, &mut messages, &base, 3).await, Vec::<String>::new());
+    c.subscribe_with(&handling(RetainHandling::OnNewSubscription), None).await.unwrap();
+    assert_eq!(before_marker(&c, &mut messages, &base, 4).await, Vec::<String>::new());
+    c.unsubscribe(&[format!("{base}/rh/#")]).await.unwrap();
+    c.subscribe_with(&handling(RetainHandling::OnNewSubscription), None).await.unwrap();
+    assert_eq!(before_marker(&c, &mut messages, &base, 5).await, kept);
+    send(&other, "rh/t", "", true).await;
+    assert_eq!(before_marker(&c, &mut messages, &base, 6).await, [format!("{base}/rh/t  []")]);
+
+    // A Subscription Identifier comes back on the messages its subscription matches.
+    c.subscribe_with(&[(format!("{base}/sid/#"), qos1)], Some(7)).await.unwrap();
+    send(&other, "sid/a", "s", false).await;
+    assert_eq!(before_marker(&c, &mut messages, &base, 7).await, [format!("{base}/sid/a s [7]")]);
+
+    // A shared subscription: mosquitto delivers its messages on their own topics, routed by filter.
+    let routed = Rc::new(RefCell::new(Vec::new()));
+    let r = routed.clone();
+    c.on_message(&format!("$share/g/{base}/sh/#"), move |m| r.borrow_mut().push(m.topic.clone())).unwrap();
+    c.subscribe_with(&[(format!("$share/g/{base}/sh/#"), qos1)], None).await.unwrap();
+    send(&other, "sh/b", "h", false).await;
+    assert_eq!(before_marker(&c, &mut messages, &base, 8).await, [format!("{base}/sh/b h []")]);
+    assert_eq!(*routed.borrow(), [format!("{base}/sh/b")]);
+    c.close();
+    other.close();
 }
 
 #[wasm_bindgen_test]

@@ -75,7 +75,7 @@ fn properties_on_an_mqtt_3_1_1_connection_are_refused_not_dropped() {
         err,
         SessionError::InvalidOption {
             field: "properties",
-            reason: "need MQTT 5: this connection is MQTT 3.1.1".into()
+            reason: "needs MQTT 5: this connection is MQTT 3.1.1".into()
         }
     );
     assert_eq!(err.code(), "INVALID_OPTION");

@@ -23,6 +23,7 @@ use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::session::options::ClientOptions;
 use crate::session::router::Router;
+use crate::session::SubscribeOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS};
 pub use crate::supervisor::ConnectionState;
 use crate::supervisor::{ConnectStart, Event, Flush, Supervisor};
@@ -288,9 +289,28 @@ impl MqttClient {
         &self,
         filters: &[(String, QoS)],
     ) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
+        self.subscribe_request(|sup| sup.subscribe(now_ms(), filters)).await
+    }
+
+    /// Subscribes with each filter's MQTT 5 options (No Local, Retain As Published, Retain
+    /// Handling) and a Subscription Identifier the matching messages will carry; one result per
+    /// filter, in order.
+    pub async fn subscribe_with(
+        &self,
+        filters: &[(String, SubscribeOptions)],
+        identifier: Option<u32>,
+    ) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
+        self.subscribe_request(|sup| sup.subscribe_with(now_ms(), filters, identifier)).await
+    }
+
+    /// A SUBSCRIBE the supervisor sent: resolves with its SUBACK's results.
+    async fn subscribe_request(
+        &self,
+        send: impl FnOnce(&mut Supervisor) -> Result<(u16, Vec<Event>), ClientError>,
+    ) -> Result<Vec<Result<QoS, ClientError>>, ClientError> {
         let (rx, events) = {
             let mut i = self.inner.borrow_mut();
-            let (id, events) = i.sup.subscribe(now_ms(), filters)?;
+            let (id, events) = send(&mut i.sup)?;
             let (tx, rx) = oneshot::channel();
             i.subscribe_waiters.insert(id, tx);
             (rx, events)

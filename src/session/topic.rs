@@ -62,8 +62,13 @@ fn invalid_topic(topic: &str, reason: &'static str) -> SessionError {
 
 /// Whether `topic` matches `filter` (MQTT 3.1.1 §4.7.1–4.7.2): `+` matches one level, `#` this level
 /// and all below (including the parent itself), and topics starting with `$` are not matched by a
-/// filter whose first level is a wildcard.
+/// filter whose first level is a wildcard. A shared subscription (`$share/{name}/{filter}`, MQTT
+/// 5.0 §4.8.2) matches what its filter matches.
 pub fn topic_matches(filter: &str, topic: &str) -> bool {
+    let filter = match super::options::subscription::shared(filter) {
+        Some((_, rest)) => rest,
+        None => filter,
+    };
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
         return false;
     }
@@ -83,6 +88,15 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // MQTT 5.0 §4.8.2: a shared subscription's messages come on their own topics.
+    #[test]
+    fn a_shared_subscription_matches_what_its_filter_matches() {
+        assert!(topic_matches("$share/g/sport/+", "sport/tennis"));
+        assert!(topic_matches("$share/g/#", "a/b"));
+        assert!(!topic_matches("$share/g/sport/+", "$share/g/sport/tennis"));
+        assert!(!topic_matches("$share/g/sport/+", "news/today"));
+    }
 
     // MQTT 3.1.1 §4.7.1.2: "sport/tennis/player1/#" matches "sport/tennis/player1" too.
     #[test]

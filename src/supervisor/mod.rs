@@ -17,6 +17,7 @@ use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::session::backoff::reconnect_delay_ms;
 use crate::session::options::ClientOptions;
+use crate::session::SubscribeOptions;
 use crate::session::{
     generate_client_id, ConnAck, ConnectOptions, Message, Outgoing, Phase, PublishTicket, QoS, Session, SessionEvent,
     TimerKind,
@@ -278,6 +279,19 @@ impl Supervisor {
 
     pub fn subscribe(&mut self, now: Millis, filters: &[(String, QoS)]) -> Result<(u16, Vec<Event>), ClientError> {
         let (id, events) = self.session.subscribe(filters)?;
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        Ok((id, out))
+    }
+
+    /// `subscribe` with each filter's MQTT 5 options and a Subscription Identifier
+    pub fn subscribe_with(
+        &mut self,
+        now: Millis,
+        filters: &[(String, SubscribeOptions)],
+        identifier: Option<u32>,
+    ) -> Result<(u16, Vec<Event>), ClientError> {
+        let (id, events) = self.session.subscribe_with(filters, identifier)?;
         let mut out = Vec::new();
         self.absorb(now, events, &mut out);
         Ok((id, out))

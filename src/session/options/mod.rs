@@ -10,8 +10,10 @@ use crate::session::error::SessionError;
 
 pub mod properties;
 pub mod read;
+pub mod subscription;
 
 pub use properties::PublishProperties;
+pub use subscription::{RetainHandling, SubscribeOptions};
 
 /// The MQTT protocol version, chosen per connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

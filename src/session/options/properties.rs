@@ -40,7 +40,7 @@ impl PublishProperties {
     /// UTF-8 is (§3.3.2.3.2).
     pub fn check(&self, version: ProtocolVersion, payload: &[u8]) -> Result<(), SessionError> {
         if version == ProtocolVersion::V3_1_1 && !self.is_empty() {
-            return Err(invalid("properties", "need MQTT 5: this connection is MQTT 3.1.1"));
+            return Err(invalid("properties", crate::session::NEEDS_V5));
         }
         if let Some(t) = &self.response_topic {
             validate_topic_name(t)

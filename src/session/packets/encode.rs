@@ -4,6 +4,7 @@
 
 use super::properties::{self as ids, MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL};
 use super::Ack;
+use crate::session::options::SubscribeOptions;
 use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS};
 use crate::session::SessionError;
 
@@ -187,41 +188,59 @@ pub fn publish_properties(p: &PublishProperties) -> Vec<u8> {
 
 /// SUBSCRIBE for each filter with its QoS (MQTT 5: the other subscription options at 0).
 pub fn subscribe(version: ProtocolVersion, packet_id: u16, filters: &[(String, QoS)]) -> Result<Vec<u8>, SessionError> {
-    list(version, 0x82, packet_id, filters.iter().map(|(f, q)| (f.as_str(), Some(*q))))
+    list(version, 0x82, packet_id, filters.iter().map(|(f, q)| (f.as_str(), Some(*q as u8))), None)
+}
+
+/// SUBSCRIBE for each filter with its options byte, and (MQTT 5) a Subscription Identifier; the
+/// session has checked both for the connection's version.
+pub fn subscribe_with(
+    version: ProtocolVersion,
+    packet_id: u16,
+    filters: &[(String, SubscribeOptions)],
+    identifier: Option<u32>,
+) -> Result<Vec<u8>, SessionError> {
+    list(version, 0x82, packet_id, filters.iter().map(|(f, o)| (f.as_str(), Some(o.byte()))), identifier)
 }
 
 pub fn unsubscribe(version: ProtocolVersion, packet_id: u16, filters: &[String]) -> Result<Vec<u8>, SessionError> {
-    list(version, 0xA2, packet_id, filters.iter().map(|f| (f.as_str(), None)))
+    list(version, 0xA2, packet_id, filters.iter().map(|f| (f.as_str(), None)), None)
 }
 
-/// SUBSCRIBE or UNSUBSCRIBE: a packet id, MQTT 5's empty properties, then each filter with its
-/// options byte when it has one.
+/// SUBSCRIBE or UNSUBSCRIBE: a packet id, MQTT 5's properties (a SUBSCRIBE's Subscription
+/// Identifier, or none), then each filter with its options byte when it has one.
 fn list<'a>(
     version: ProtocolVersion,
     first: u8,
     packet_id: u16,
-    filters: impl Iterator<Item = (&'a str, Option<QoS>)> + Clone,
+    filters: impl Iterator<Item = (&'a str, Option<u8>)> + Clone,
+    identifier: Option<u32>,
 ) -> Result<Vec<u8>, SessionError> {
     let v5 = version == ProtocolVersion::V5;
-    let mut remaining = 2 + usize::from(v5);
-    for (filter, qos) in filters.clone() {
+    let mut props = Vec::new();
+    if let Some(n) = identifier.filter(|_| v5) {
+        props.push(ids::SUBSCRIPTION_IDENTIFIER);
+        varint(&mut props, n as usize);
+    }
+    let mut remaining = 2 + usize::from(v5) + props.len();
+    for (filter, options) in filters.clone() {
         if filter.len() > usize::from(u16::MAX) {
             return Err(SessionError::InvalidFilter {
                 filter: filter.chars().take(120).collect(),
                 reason: "the filter could not be encoded",
             });
         }
-        remaining += 2 + filter.len() + usize::from(qos.is_some());
+        remaining += 2 + filter.len() + usize::from(options.is_some());
     }
     let mut out = frame(first, within_mqtt_limit(remaining)?);
     out.extend_from_slice(&packet_id.to_be_bytes());
     if v5 {
-        out.push(0);
+        out.push(props.len() as u8);
+        out.extend_from_slice(&props);
     }
-    for (filter, qos) in filters {
+    for (filter, options) in filters {
         prefixed(&mut out, filter.as_bytes());
-        if let Some(q) = qos {
-            out.push(q as u8);
+        if let Some(byte) = options {
+            out.push(byte);
         }
     }
     Ok(out)

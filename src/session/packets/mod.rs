@@ -10,6 +10,7 @@ pub mod properties;
 
 pub(crate) use decode::read;
 pub use decode::{first_byte, parse, LONG_VARINT, UNALLOWED_ALIAS};
+pub use encode::subscribe_with;
 pub use encode::{ack, connect, disconnect, pingreq, publish, publish_properties, subscribe, unsubscribe};
 
 use super::options::{ConnAck, Message, QoS};
