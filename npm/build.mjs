@@ -13,7 +13,7 @@ const pkg = path.join(root, "pkg");
 // holds the client core and, for a platform, the platform's core: `#core` and the platform's
 // `#cloudplugs`, `#things-stack` or `#thingsboard` resolve to it.
 const ENTRIES = [
-  { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core", properties: true },
+  { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core", mqtt5: true },
   { name: "payload", source: "payload/index.ts", core: "payload_core" },
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
@@ -29,8 +29,8 @@ for (const target of ["web", "bundler"]) {
       format: "esm",
       target: "es2022",
       minify: true,
-      // MQTT 5 properties in messages and CONNACKs: the generic entry's core has them (`PROPERTIES`, client.ts).
-      define: { PROPERTIES: String(entry.properties === true) },
+      // MQTT 5 properties in messages and CONNACKs: the generic entry's core has them (`MQTT5`, client.ts).
+      define: { MQTT5: String(entry.mqtt5 === true) },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

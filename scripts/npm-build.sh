@@ -31,7 +31,7 @@ while read -r entry out features; do
   cp "pkg/web/${out}_bg.wasm" "pkg/bundler/${out}_bg.wasm"
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
-iotmqtt iotmqtt_core small-alloc,properties
+iotmqtt iotmqtt_core small-alloc,mqtt5
 payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc

@@ -15,9 +15,9 @@ import type {
 } from "./types.js";
 
 /** Set by the build (npm/build.mjs): true in the generic entry, whose core writes MQTT 5 message and
- *  CONNACK properties (cargo feature `properties`); a platform entry's core, whose client its caller
- *  never reaches, leaves them out, and this code with them. */
-declare const PROPERTIES: boolean;
+ *  CONNACK properties (cargo feature `mqtt5`); a platform entry's core, whose client its caller never
+ *  reaches, leaves them out, and this code with them. */
+declare const MQTT5: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
@@ -65,7 +65,7 @@ function connack(b: Batch): ConnAck {
   if (receive !== undefined) ack.receiveMaximum = receive;
   if (b.bool()) ack.assignedClientId = b.str();
   if (keepalive !== undefined) ack.serverKeepaliveSecs = keepalive;
-  if (PROPERTIES) {
+  if (MQTT5) {
     const expiry = b.opt(), aliases = b.opt(), flags = b.u8();
     if (expiry !== undefined) ack.sessionExpiryInterval = expiry;
     if (aliases !== undefined) ack.topicAliasMaximum = aliases;
@@ -395,7 +395,7 @@ export class MqttClient {
         case MESSAGE: {
           // The payload is the message's own copy, not a view of the batch.
           const m = new Message(b.str(), b.bytes().slice(), b.u8() as QoS, b.bool(), b.bool());
-          if (PROPERTIES) m.properties = messageProperties(b);
+          if (MQTT5) m.properties = messageProperties(b);
           const routes: ((m: MqttMessage) => void)[] = [];
           for (let n = b.u16(); n > 0; n--) {
             const r = this.#routes.get(b.u32());

@@ -114,7 +114,11 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   CLIENT_CLOSED: () => "the client was closed",
   PERSISTENCE_ERROR: (a) => `the message store (IndexedDB) failed: ${a[0]}`,
   RECONNECT_GAVE_UP: (a) => `gave up reconnecting after ${a[0]} attempts`,
-  // The Things Stack's payload helpers (src/platforms/things_stack/error.rs).
+};
+
+/** The payload helpers' words (src/platforms/things_stack/error.rs): the payload entry's and The
+ *  Things Stack's, which add them; the generic entry has no use for them. */
+export const PAYLOAD_MESSAGES: Record<string, (a: Args) => string> = {
   TTS_INVALID_HEX: (a) => `invalid hex ${q(a[0])}: ${a[1]}`,
   TTS_INVALID_BASE64: (a) => `invalid base64: ${a[0]}`,
   TTS_INVALID_UTF8: (a) => `the payload is not UTF-8 text: ${a[0]}`,

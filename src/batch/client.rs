@@ -98,11 +98,11 @@ pub fn settings(client_id: &str, o: &ClientOptions) -> Vec<u8> {
     b.finish(None)
 }
 
-/// With feature `properties`: a message's MQTT 5 properties, one byte saying which are there (bit 0 the payload format
+/// With feature `mqtt5`: a message's MQTT 5 properties, one byte saying which are there (bit 0 the payload format
 /// indicator, 1 its value, 2 the expiry, 3 the content type, 4 the response topic, 5 the correlation
 /// data, 6 user properties, 7 subscription identifiers), then each that is, in that order. A message
 /// without properties costs the one byte.
-#[cfg(feature = "properties")]
+#[cfg(feature = "mqtt5")]
 fn message_properties(b: &mut Batch, p: &crate::PublishProperties, ids: &[u32]) {
     let bit = |on: bool, n: u8| u8::from(on) << n;
     let mask = bit(p.payload_format_indicator.is_some(), 0)
@@ -144,13 +144,13 @@ pub fn connack(b: &mut Batch, ack: &ConnAck) {
         Some(id) => b.u8(1).str(id),
         None => b.u8(0),
     };
-    // With feature `properties`, MQTT 5's other CONNACK properties: two numbers, four flags of two
+    // With feature `mqtt5`, MQTT 5's other CONNACK properties: two numbers, four flags of two
     // bits each (0 absent, 1 false, 2 true), the reason string and the user properties.
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     connack_properties(b, ack);
 }
 
-#[cfg(feature = "properties")]
+#[cfg(feature = "mqtt5")]
 fn connack_properties(b: &mut Batch, ack: &ConnAck) {
     b.opt(ack.session_expiry_interval.map(f64::from)).opt(ack.topic_alias_maximum.map(f64::from));
     let flags = [
@@ -168,7 +168,7 @@ fn connack_properties(b: &mut Batch, ack: &ConnAck) {
 }
 
 /// A count, then each name and value.
-#[cfg(feature = "properties")]
+#[cfg(feature = "mqtt5")]
 fn user_properties(b: &mut Batch, pairs: &[(String, String)]) {
     b.u32(pairs.len() as u32);
     for (name, value) in pairs {
@@ -239,7 +239,7 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         }
         Event::NotifyMessage(m) => {
             b.u8(tag::MESSAGE).str(&m.topic).bytes(&m.payload).u8(u8::from(m.qos)).bool(m.retain).bool(m.dup);
-            #[cfg(feature = "properties")]
+            #[cfg(feature = "mqtt5")]
             message_properties(b, &m.properties, &m.subscription_identifiers);
             let ids = routes.matching_ids(&m.topic);
             b.u16(ids.len() as u16);

@@ -175,9 +175,9 @@ impl ClientCore {
                 if let (Some(key), true) = (key, later) {
                     // The record's flags as `restore` takes them back: QoS, retain, MQTT 5
                     // properties in their wire form (none: nothing).
-                    #[allow(unused_mut)] // only a core with feature `properties` publishes them
+                    #[allow(unused_mut)] // only a core with feature `mqtt5` publishes them
                     let mut flags = vec![u8::from(message.qos), u8::from(message.retain)];
-                    #[cfg(feature = "properties")]
+                    #[cfg(feature = "mqtt5")]
                     if !message.properties.is_empty() {
                         flags.extend(crate::session::packets::publish_properties(&message.properties));
                     }
@@ -197,12 +197,12 @@ impl ClientCore {
     /// (`INVALID_QOS`) or damaged properties (`INVALID_OPTION`) is refused: the shell skips it.
     fn restore(&mut self, now: u64, topic: String, payload: &[u8], flags: &[u8], key: f64) -> Vec<u8> {
         let (qos, retain) = (flags.first().copied().unwrap_or(0), flags.get(1).is_some_and(|&r| r != 0));
-        // A core without feature `properties` refuses a record that has some: the shell leaves it in
+        // A core without feature `mqtt5` refuses a record that has some: the shell leaves it in
         // the store for a page whose core can send it whole.
         let properties = match flags.get(2..).filter(|p| !p.is_empty()) {
-            #[cfg(feature = "properties")]
+            #[cfg(feature = "mqtt5")]
             Some(wire) => crate::session::packets::properties::stored(wire).map_err(|_| damaged()),
-            #[cfg(not(feature = "properties"))]
+            #[cfg(not(feature = "mqtt5"))]
             Some(_) => Err(damaged()),
             None => Ok(Default::default()),
         };

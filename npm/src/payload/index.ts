@@ -1,13 +1,16 @@
-// The entry `iotmqtt/payload`: payload helpers in the forms LoRaWAN tools use: hex, base64, bytes and text, and CayenneLPP as
-// The Things Stack's built-in formatter decodes it. The rules are the core's
+// The entry `iotmqtt/payload`: payload helpers in the forms LoRaWAN tools use (hex, base64, bytes and
+// text, and CayenneLPP as The Things Stack's built-in formatter decodes it). The rules are the core's
 // (src/platforms/things_stack/payload.rs, lpp.rs); bad input throws a `TTS_INVALID_*` error.
 import * as core from "#payload";
 import { Batch, call } from "../batch.js";
+import { addMessages, PAYLOAD_MESSAGES } from "../errors.js";
 import type { JsonObject } from "../types.js";
 
 export { default } from "../init.js";
 export type { IotMqttError } from "../errors.js";
 export type { JsonObject, JsonValue } from "../types.js";
+
+addMessages(PAYLOAD_MESSAGES);
 
 // One export for all of them (src/js/helpers.rs): the helper's number, text or bytes in, a batch out.
 const run = (op: number, text: string, bytes: Uint8Array): Batch =>

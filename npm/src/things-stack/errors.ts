@@ -1,6 +1,8 @@
 // The words of The Things Stack's error codes; they read as `ThingsStackError`'s `Display` does
-// (src/platforms/things_stack/error.rs). The payload helpers' codes are in ../errors.ts.
-import { addMessages } from "../errors.js";
+// (src/platforms/things_stack/error.rs), and the payload helpers' (PAYLOAD_MESSAGES, ../errors.ts).
+import { addMessages, PAYLOAD_MESSAGES } from "../errors.js";
+
+addMessages(PAYLOAD_MESSAGES);
 
 const q = (s: string | number) => JSON.stringify(s);
 

@@ -144,7 +144,7 @@ fn value<O: Object>(item: Item<O>, kind: Kind) -> Result<Value, ReadError> {
             Value::Texts(texts)
         }
         (Kind::Object(fields), item @ Item::Object(_)) => Value::Object(object(item, fields)?),
-        #[cfg(feature = "properties")]
+        #[cfg(feature = "mqtt5")]
         (Kind::Pairs, Item::Object(mut o)) => {
             let mut pairs = Vec::new();
             for key in o.keys().map_err(ReadError::new)? {
@@ -212,7 +212,7 @@ impl Value {
             _ => None,
         }
     }
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     fn pairs(self) -> Vec<(String, String)> {
         match self {
             Self::Pairs(p) => p,
@@ -220,7 +220,7 @@ impl Value {
         }
     }
 
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     fn bytes(self) -> Option<Vec<u8>> {
         match self {
             Self::Bytes(b) => Some(b),
@@ -279,11 +279,11 @@ const CLIENT: &[Field] = &[
 const PUBLISH: &[Field] = &[
     ("qos", Kind::Qos),
     ("retain", Kind::Flag),
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     ("properties", Kind::Object(PROPERTIES)),
 ];
 /// MQTT 5 message properties, named as MQTT.js names them.
-#[cfg(feature = "properties")]
+#[cfg(feature = "mqtt5")]
 const PROPERTIES: &[Field] = &[
     ("payloadFormatIndicator", Kind::Flag),
     ("messageExpiryInterval", Kind::Whole(U32)),
@@ -312,11 +312,11 @@ fn values<O: Object>(item: Item<O>, fields: &'static [Field]) -> Result<Values, 
 pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool, PublishProperties), ReadError> {
     let mut v = values(options, PUBLISH)?;
     let (qos, retain) = (v.next().qos().unwrap_or_default(), v.next().flag().unwrap_or(false));
-    #[cfg(not(feature = "properties"))]
+    #[cfg(not(feature = "mqtt5"))]
     let properties = PublishProperties::default();
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     let mut p = Values(v.next().object().unwrap_or_default().into_iter());
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     let properties = PublishProperties {
         payload_format_indicator: p.next().flag(),
         message_expiry_interval: p.next().whole().map(|n| n as u32),
@@ -602,7 +602,7 @@ mod tests {
         assert_eq!(filters(item(json!(["a", 1]))).unwrap_err().to_string(), "[1]: expected a string, got a number");
     }
 
-    #[cfg(feature = "properties")]
+    #[cfg(feature = "mqtt5")]
     #[test]
     fn publish_properties_are_read_as_mqtt_js_names_them() {
         let options = json!({"properties": {
