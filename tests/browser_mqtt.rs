@@ -114,7 +114,8 @@ async fn mosquitto_keeps_no_local_retain_handling_and_subscription_identifiers()
     let mut messages = c.messages();
     let qos1 = SubscribeOptions::qos(QoS::AtLeastOnce);
     let send = |client: &MqttClient, topic: &str, payload: &str, retain: bool| {
-        let m = Outgoing::new(format!("{base}/{topic}"), payload.as_bytes().to_vec()).qos(QoS::AtLeastOnce).retain(retain);
+        let m =
+            Outgoing::new(format!("{base}/{topic}"), payload.as_bytes().to_vec()).qos(QoS::AtLeastOnce).retain(retain);
         let client = client.clone();
         async move { client.publish(m).await.unwrap() }
     };
@@ -123,7 +124,10 @@ async fn mosquitto_keeps_no_local_retain_handling_and_subscription_identifiers()
 
     // No Local: this client's own publish does not come back; the other client's does.
     let no_local = SubscribeOptions { no_local: true, ..qos1 };
-    assert_eq!(granted(c.subscribe_with(&[(format!("{base}/nl/#"), no_local)], None).await.unwrap()), [QoS::AtLeastOnce]);
+    assert_eq!(
+        granted(c.subscribe_with(&[(format!("{base}/nl/#"), no_local)], None).await.unwrap()),
+        [QoS::AtLeastOnce]
+    );
     send(&c, "nl/own", "x", false).await;
     send(&other, "nl/other", "y", false).await;
     assert_eq!(before_marker(&c, &mut messages, &base, 1).await, [format!("{base}/nl/other y []")]);
