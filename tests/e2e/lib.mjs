@@ -53,13 +53,13 @@ export function appUrl(base, hash, extra = '') {
 }
 
 /** A fresh page (fresh localStorage) on `hash`, with console errors collected. */
-export async function openPage(browser, base, hash, { width = 1360, height = 1000, colorScheme = 'light' } = {}) {
+export async function openPage(browser, base, hash, { width = 1360, height = 1000, colorScheme = 'light', query = '' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(appUrl(base, hash));
+  await page.goto(appUrl(base, hash, query));
   await page.waitForSelector('header.top nav');
   return { page, context, errors };
 }

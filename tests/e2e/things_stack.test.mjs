@@ -53,6 +53,37 @@ test('a hex downlink is pushed and its timeline reaches ack', async () => {
   await context.close();
 });
 
+// Issue 22, point 7: every downlink reaches a final state. One for a device The Things Stack does not
+// know is never answered: it ends as "no answer" after the wait the page names (2 s here). A downlink
+// whose queue is cleared ends as "cleared", and stays so.
+test('every downlink ends: no answer within the wait, or cleared with its queue', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'tts', { query: '&downlinkAnswerS=2' });
+  await connect(page, 'tts');
+  await waitConnected(page);
+  await page.fill('#dl-fport', '15');
+  await page.selectOption('#dl-format', 'hex');
+  await page.fill('#dl-payload', '01');
+  await page.fill('#dl-device', 'ghost-cleared');
+  await page.getByRole('button', { name: 'Push', exact: true }).click();
+  const said = page.locator('section[aria-label="Downlink composer"] .ok');
+  await said.waitFor();
+  assert.equal(await said.innerText(), 'pushed for ghost-cleared: follow it in the timeline');
+  await page.getByRole('button', { name: 'Clear queue', exact: true }).click();
+  const cleared = page.locator('li.timeline[data-correlation]').first();
+  await cleared.locator('.step.cleared').waitFor();
+  assert.deepEqual(await cleared.locator('.step-name').allInnerTexts(), ['published', 'cleared']);
+  await page.fill('#dl-device', 'ghost-device');
+  await page.getByRole('button', { name: 'Push', exact: true }).click();
+  const ghost = page.locator('li.timeline').first();
+  await ghost.locator('.step.no-answer').waitFor({ timeout: 10_000 });
+  assert.deepEqual(await ghost.locator('.step-name').allInnerTexts(), ['published', 'no answer']);
+  assert.equal(await ghost.locator('.field-error').innerText(), 'nothing from The Things Stack within 2 s');
+  // The cleared one was not touched by its wait running out.
+  assert.deepEqual(await page.locator('li.timeline').nth(1).locator('.step-name').allInnerTexts(), ['published', 'cleared']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('downlink validation errors show at the field they concern', async () => {
   const { page, context } = await openPage(browser, base, 'tts');
   await connect(page, 'tts');

@@ -59,7 +59,12 @@ pub fn DownlinkComposer(props: &DownlinkComposerProps) -> Html {
             let (s, f) = (s.clone(), (*form).clone());
             a.run("send", async move {
                 s.send(&f, replace).await?;
-                Ok(format!("{} to {}", if replace { "replaced the queue" } else { "pushed" }, f.device_id))
+                // Handed over, not delivered: the timeline below follows it to its end.
+                Ok(format!(
+                    "{} for {}: follow it in the timeline",
+                    if replace { "replaced the queue" } else { "pushed" },
+                    f.device_id
+                ))
             });
         })
     };

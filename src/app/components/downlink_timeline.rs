@@ -1,4 +1,5 @@
-//! Each downlink's timeline: published, queued, sent, then ack, nack or failed, with times.
+//! Each downlink's timeline: published, queued, sent, then its end (acked, failed, invalidated,
+//! cleared with its queue, or no answer in time), with times.
 
 use yew::prelude::*;
 
@@ -26,7 +27,7 @@ pub fn DownlinkTimeline(props: &DownlinkTimelineProps) -> Html {
                         </div>
                         <ol class="steps">
                             { for t.steps.iter().map(|(at, name, detail)| html! {
-                                <li class={classes!("step", name.clone())} title={clock(*at)}>
+                                <li class={classes!("step", name.replace(' ', "-"))} title={clock(*at)}>
                                     <span class="step-name">{ name.clone() }</span>
                                     <span class="time">{ clock(*at) }</span>
                                     if let Some(d) = detail { <span class="field-error">{ d.clone() }</span> }

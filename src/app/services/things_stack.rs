@@ -202,9 +202,10 @@ impl TtsSession {
 
     fn follow(&self, seq: u64, mut handle: DownlinkHandle) {
         let (store, redraw) = (self.store.clone(), self.redraw.clone());
+        let wait_s = answer_wait_secs();
         spawn_local(async move {
             loop {
-                let next = handle.next(120_000).await;
+                let next = handle.next(wait_s * 1000).await;
                 let (step, detail, end) = match next {
                     Ok(Some(status)) => {
                         let detail = match &status {
@@ -214,11 +215,20 @@ impl TtsSession {
                         (status.name().to_owned(), detail, handle.is_done())
                     }
                     Ok(None) => break,
-                    Err(e) => ("no news".to_owned(), Some(e.to_string()), true),
+                    // Every downlink ends somewhere (issue 22, point 7): one The Things Stack never
+                    // answers for (an unknown device) ends as "no answer".
+                    Err(_) => {
+                        ("no answer".to_owned(), Some(format!("nothing from The Things Stack within {wait_s} s")), true)
+                    }
                 };
-                if let Some(track) = store.downlinks.borrow_mut().iter_mut().find(|t| t.seq == seq) {
-                    track.steps.push((now_ms(), step, detail));
-                    track.done = end;
+                match store.downlinks.borrow_mut().iter_mut().find(|t| t.seq == seq) {
+                    // Ended already: cleared from the queue.
+                    Some(track) if track.done => break,
+                    Some(track) => {
+                        track.steps.push((now_ms(), step, detail));
+                        track.done = end;
+                    }
+                    None => break,
                 }
                 redraw.notify();
                 if end {
@@ -229,8 +239,14 @@ impl TtsSession {
     }
 
     pub async fn clear(&self, device_id: &str) -> Result<(), AppError> {
-        self.app.clear(device_id.trim()).await?;
-        self.store.events.borrow_mut().push((now_ms(), device_id.trim().to_owned(), "queue cleared"));
+        let device = device_id.trim();
+        self.app.clear(device).await?;
+        // The device's downlinks still waiting end here: they will never be sent.
+        for track in self.store.downlinks.borrow_mut().iter_mut().filter(|t| t.device_id == device && !t.done) {
+            track.steps.push((now_ms(), "cleared".into(), Some("the queue was cleared before it was sent".into())));
+            track.done = true;
+        }
+        self.store.events.borrow_mut().push((now_ms(), device.to_owned(), "queue cleared"));
         self.redraw.notify();
         Ok(())
     }
@@ -263,4 +279,10 @@ fn record(store: &TtsStore, e: &ThingsStackEvent) {
     } else {
         store.events.borrow_mut().push((now, e.device_id.clone(), kind_name(e.kind)));
     }
+}
+
+/// How long a downlink waits for The Things Stack's next word before it ends as "no answer":
+/// 30 s, or `?downlinkAnswerS=` in the page's address.
+fn answer_wait_secs() -> u32 {
+    super::profiles::query_param("downlinkAnswerS").and_then(|s| s.parse().ok()).filter(|s| *s > 0).unwrap_or(30)
 }
