@@ -17,7 +17,15 @@ test('enrolls a thing and exchanges data', async () => {
   const ok = page.locator('form[aria-label="Enrollment"] .ok', { hasText: 'enrolled as' });
   await ok.waitFor({ timeout: 10_000 });
   const plugId = (await ok.innerText()).match(/enrolled as (\S+)/)[1];
+  // Issue 22, point 1: the generated auth key is shown once; it is remembered here because asked to.
+  const generated = page.getByRole('region', { name: 'Generated credentials' });
+  assert.deepEqual(await generated.locator('dt').allInnerTexts(), ['Plug id', 'Auth']);
+  const auth = (await generated.locator('dd code').allInnerTexts())[1];
+  await page.check('#cp-remember');
   await page.getByRole('button', { name: 'Save as profile and select it' }).click();
+  assert.equal(await page.getByTestId('saved-secret').innerText(), 'Saved with its secret: the profile connects after a reload too.');
+  const profiles = JSON.parse(await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1')));
+  assert.equal(profiles.find((p) => p.username === plugId).secret, auth);
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await waitConnected(page);
   await page.fill('#cp-sub-plug', '+');

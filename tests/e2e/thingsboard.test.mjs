@@ -143,8 +143,22 @@ test('shared attributes update live, deletions are shown, and provisioning makes
   await page.fill('#prov-name', name);
   await page.getByRole('button', { name: 'Provision', exact: true }).click();
   await page.locator('form[aria-label="Provisioning"] .ok', { hasText: 'provisioned: access token' }).waitFor();
+  // Issue 22, point 1: the generated token is shown once, with a copy button, and saving it is opt-in.
+  const generated = page.getByRole('region', { name: 'Generated credentials' });
+  assert.deepEqual(await generated.locator('dt').allInnerTexts(), ['Access token']);
+  const token = await generated.locator('dd code').innerText();
+  assert.match(token, /^\S{8,}$/);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await generated.getByRole('button', { name: 'Copy secret' }).click();
+  await generated.locator('.ok', { hasText: 'Copied.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
+  assert.equal(await page.isChecked('#prov-remember'), false);
   await page.getByRole('button', { name: 'Save as new profile' }).click();
   await page.locator('#tb-device-profile option', { hasText: name }).waitFor({ state: 'attached' });
+  assert.equal(await page.getByTestId('saved-secret').innerText(),
+    'Saved without its secret: it connects until this page closes; after a reload, paste the copied secret into the profile.');
+  const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1')));
+  assert.equal(stored.find((p) => p.name === name).secret, '');
   // Connected, the profile list is locked: the new profile connects from the wizard (issue 22, point 9).
   const provisioning = page.locator('form[aria-label="Provisioning"]');
   await provisioning.locator('.ok', { hasText: 'Profile added. "Connect with it" replaces this page\'s connection.' }).waitFor();
@@ -168,8 +182,15 @@ test("provisioning with MQTT basic credentials of the device's choosing makes a 
   await page.fill('#prov-password', 'e2e-pass');
   await page.getByRole('button', { name: 'Provision', exact: true }).click();
   await page.locator('form[aria-label="Provisioning"] .ok', { hasText: `provisioned: MQTT basic: client id ${clientId}, user e2e-user` }).waitFor();
+  const generated = page.getByRole('region', { name: 'Generated credentials' });
+  assert.deepEqual(await generated.locator('dd code').allInnerTexts(), [clientId, 'e2e-user', 'e2e-pass']);
+  // Remembered when asked: the password is stored with the profile.
+  await page.check('#prov-remember');
   await page.getByRole('button', { name: 'Save as new profile' }).click();
   await page.locator('#tb-device-profile option', { hasText: name }).waitFor({ state: 'attached' });
+  assert.equal(await page.getByTestId('saved-secret').innerText(), 'Saved with its secret: the profile connects after a reload too.');
+  const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('iotmqtt.dashboard.profiles.v1')));
+  assert.equal(stored.find((p) => p.name === name).secret, 'e2e-pass');
   await connect(page, 'tb-device', name);
   await waitConnected(page);
   assert.deepEqual(errors, []);

@@ -1,12 +1,13 @@
 //! CloudPlugs enrollment wizard: thing or controller, production model, enrollment pass and HWID;
-//! the credentials it returns become a profile in one click.
+//! the credentials it returns are shown once and become a profile in one click, their secret
+//! remembered only when the user asks.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::app::components::{CheckField, Field};
+use crate::app::components::{CheckField, Field, GeneratedCredentials};
 use crate::app::hooks::{use_action, use_app};
 use crate::app::services::cloudplugs::enroll;
 use crate::app::services::profiles::new_id;
@@ -28,7 +29,9 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
     let controller = use_state(|| false);
     let thing = use_state(|| "DEMO-HWID-1".to_string());
     let result: Rc<RefCell<Option<Credentials>>> = use_mut_ref(|| None);
-    let added = use_state(|| false);
+    // Saved: `Some(remembered)`.
+    let added = use_state(|| None::<bool>);
+    let remember = use_state(|| false);
     let action = use_action();
     let onsubmit = {
         let (url, model, pass, hwid, name, controller, thing, result, a, added) = (
@@ -49,7 +52,7 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
                 (url.to_string(), (*model).clone(), (*pass).clone(), (*hwid).clone(), (*name).clone());
             let t = controller.then(|| (*thing).clone());
             let result = result.clone();
-            added.set(false);
+            added.set(None);
             a.run("enroll", async move {
                 let c = enroll(&url, &m, &p, &h, &n, t.as_deref()).await?;
                 let text = format!("enrolled as {} (auth {})", c.plug_id, c.auth);
@@ -59,8 +62,15 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
         })
     };
     let onprofile = {
-        let (app, url, result, hwid, name, added) =
-            (app.clone(), props.url.clone(), result.clone(), hwid.clone(), name.clone(), added.clone());
+        let (app, url, result, hwid, name, added, remember) = (
+            app.clone(),
+            props.url.clone(),
+            result.clone(),
+            hwid.clone(),
+            name.clone(),
+            added.clone(),
+            remember.clone(),
+        );
         Callback::from(move |_| {
             if let Some(c) = result.borrow().as_ref() {
                 let profile = Profile {
@@ -72,11 +82,12 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
                     secret: c.auth.clone(),
                     client_id: hwid.trim().to_owned(),
                     keepalive_secs: 240,
+                    remember_secret: *remember,
                     ..Default::default()
                 };
                 app.dispatch(Action::Save(profile.clone()));
                 app.dispatch(Action::Select { kind: ProfileKind::CloudPlugs, id: profile.id });
-                added.set(true);
+                added.set(Some(*remember));
             }
         })
     };
@@ -84,7 +95,8 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
         let h = h.clone();
         Callback::from(move |v| h.set(v))
     };
-    let have = result.borrow().is_some();
+    let credentials = result.borrow().clone();
+    let have = credentials.is_some();
     html! {
         <form class="card" {onsubmit} aria-label="Enrollment">
             <h3>{ "Enroll a device" }</h3>
@@ -106,8 +118,15 @@ pub fn EnrollmentWizard(props: &EnrollmentWizardProps) -> Html {
                 <button type="submit" disabled={action.busy()}>{ if action.busy() { "Enrolling…" } else { "Enroll" } }</button>
                 if let Some(e) = action.error("enroll") { <p class="field-error" role="alert">{ e }</p> }
                 if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
-                if have && !*added { <button type="button" class="secondary" onclick={onprofile}>{ "Save as profile and select it" }</button> }
-                if *added { <p class="ok" role="status">{ "Profile saved and selected: press Connect above." }</p> }
+            </div>
+            if let Some(c) = &credentials {
+                <GeneratedCredentials rows={vec![("Plug id", c.plug_id.clone()), ("Auth", c.auth.clone())]} secret={c.auth.clone()}
+                    id="cp" remember={*remember} onremember={Callback::from({ let r = remember.clone(); move |v| r.set(v) })}
+                    saved={*added} />
+            }
+            <div class="actions">
+                if have && added.is_none() { <button type="button" class="secondary" onclick={onprofile}>{ "Save as profile and select it" }</button> }
+                if added.is_some() { <p class="ok" role="status">{ "Profile saved and selected: press Connect above." }</p> }
             </div>
         </form>
     }

@@ -1,12 +1,13 @@
 //! Provisioning wizard: key and secret of a device profile, a device name, then the returned
-//! credentials, which become a new connection profile in one click.
+//! credentials, shown once with a copy button, which become a new connection profile in one click,
+//! with their secret remembered in this browser only when the user asks (issue 22, point 1).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::app::components::{Field, SelectField};
+use crate::app::components::{Field, GeneratedCredentials, SelectField};
 use crate::app::hooks::{use_action, use_app};
 use crate::app::services::provisioning::{profile_for, provision_device, RequestedCredentials};
 use crate::app::state::{Action, Profile, ProfileKind};
@@ -30,6 +31,27 @@ fn describe(c: &ProvisionedCredentials) -> String {
     }
 }
 
+/// The credentials as labelled rows, secrets included: shown once, right after provisioning.
+fn rows_of(c: &ProvisionedCredentials) -> Vec<(&'static str, String)> {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    match c {
+        ProvisionedCredentials::AccessToken { token } => vec![("Access token", token.clone())],
+        ProvisionedCredentials::MqttBasic { client_id, username, password } => {
+            vec![("Client id", or_dash(client_id)), ("User name", or_dash(username)), ("Password", or_dash(password))]
+        }
+        ProvisionedCredentials::X509Certificate { .. } => Vec::new(),
+    }
+}
+
+/// What "Copy secret" copies: the token, or the password.
+fn secret_of(c: &ProvisionedCredentials) -> Option<String> {
+    match c {
+        ProvisionedCredentials::AccessToken { token } => Some(token.clone()),
+        ProvisionedCredentials::MqttBasic { password, .. } => password.clone(),
+        ProvisionedCredentials::X509Certificate { .. } => None,
+    }
+}
+
 #[component]
 pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
     let app = use_app();
@@ -43,8 +65,9 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
     let password = use_state(String::new);
     let result: Rc<RefCell<Option<(String, ProvisionedCredentials)>>> = use_mut_ref(|| None);
     let action = use_action();
-    // The profile made from the credentials, once saved.
+    // The profile made from the credentials, once saved, and whether its secret is remembered.
     let added = use_state(|| None::<Profile>);
+    let remember = use_state(|| false);
     let onsubmit = {
         let (url, name, key, secret, a, result, added) = (
             props.url.clone(),
@@ -81,16 +104,19 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
         })
     };
     let onprofile = {
-        let (app, url, result, added) = (app.clone(), props.url.clone(), result.clone(), added.clone());
+        let (app, url, result, added, remember) =
+            (app.clone(), props.url.clone(), result.clone(), added.clone(), remember.clone());
         Callback::from(move |_| {
             if let Some((n, c)) = result.borrow().as_ref() {
-                if let Some(p) = profile_for(&url, n, c) {
+                if let Some(mut p) = profile_for(&url, n, c) {
+                    p.remember_secret = *remember;
                     app.dispatch(Action::Save(p.clone()));
                     added.set(Some(p));
                 }
             }
         })
     };
+    let credentials = result.borrow().as_ref().map(|(_, c)| c.clone());
     let set = |h: &UseStateHandle<String>| {
         let h = h.clone();
         Callback::from(move |v| h.set(v))
@@ -127,6 +153,13 @@ pub fn ProvisionWizard(props: &ProvisionWizardProps) -> Html {
                 <button type="submit" disabled={action.busy()}>{ if action.busy() { "Provisioning…" } else { "Provision" } }</button>
                 if let Some(e) = action.error("provision") { <p class="field-error" role="alert">{ e }</p> }
                 if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
+            </div>
+            if let (true, Some(c)) = (have, &credentials) {
+                <GeneratedCredentials rows={rows_of(c)} secret={secret_of(c).unwrap_or_default()} id="prov"
+                    remember={*remember} onremember={Callback::from({ let r = remember.clone(); move |v| r.set(v) })}
+                    saved={added.as_ref().map(|p| p.remember_secret)} />
+            }
+            <div class="actions">
                 if have && added.is_none() { <button type="button" class="secondary" onclick={onprofile}>{ "Save as new profile" }</button> }
                 if let Some(p) = (*added).clone() {
                     <p class="ok" role="status">{ if live {
