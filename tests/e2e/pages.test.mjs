@@ -81,6 +81,16 @@ test('the gateway page runs 100 simulated sub-devices', async () => {
   assert.equal(rpc.status, 200, rpc.text);
   assert.equal(rpc.json.ok, true);
   await page.locator('table[aria-label="Sub-device values"] tr', { hasText: first }).locator('td', { hasText: 'blink' }).waitFor();
+  // Issue 22, point 3: the pacing shows live. Every 200 ms, 100 devices' telemetry runs into the
+  // session's rate limits: the panel names the binding limit, its use, the next publish and what waits.
+  assert.equal(await page.getByTestId('pacing-limit').count(), 1);
+  await page.fill('#gw-period', '200');
+  await page.getByRole('button', { name: 'Set rate' }).click();
+  await page.waitForFunction(() => /per window \(\d+ per \d+ s\)/.test(document.querySelector('[data-testid=pacing-limit]')?.textContent ?? ''),
+    null, { timeout: 30_000 });
+  assert.match(await page.getByTestId('pacing-used').innerText(), /^\d+ of \d+$/);
+  assert.match(await page.getByTestId('pacing-next').innerText(), /^(in \d+ s|now)$/);
+  assert.match(await page.getByTestId('pacing-queued').innerText(), /^\d+ publishes · \d+ of \d+ awaiting acknowledgement$/);
   await page.fill('#gw-count', '2000');
   await page.getByRole('button', { name: 'Add devices' }).click();
   assert.match(await page.locator('#gw-count-error').innerText(), /add 1 to 900 devices/);

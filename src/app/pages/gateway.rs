@@ -1,10 +1,11 @@
 //! ThingsBoard gateway page: add up to 1,000 simulated sub-devices at once, each sending
-//! generated telemetry; a table of their last values and the RPCs they received.
+//! generated telemetry, paced by the session's limits as it happens; a table of their last values
+//! and the RPCs they received.
 
 use yew::prelude::*;
 
-use crate::app::components::{ConnectionBar, Field, ProgressBar};
-use crate::app::hooks::{use_action, use_app, use_redraw};
+use crate::app::components::{ConnectionBar, Field, PacingPanel, ProgressBar};
+use crate::app::hooks::{now_ms, use_action, use_app, use_redraw, use_tick};
 use crate::app::services::connection::Live;
 use crate::app::services::gateway::{GatewaySession, MAX_DEVICES};
 use crate::app::services::payload::clock;
@@ -36,6 +37,8 @@ struct GatewayLiveProps {
 #[component]
 fn GatewayLive(props: &GatewayLiveProps) -> Html {
     use_redraw(Some(props.session.redraw.clone()));
+    // The pacing's countdown moves while publishes wait, even when nothing else happens.
+    use_tick(1_000, true);
     let count = use_state(|| "10".to_string());
     let prefix = use_state(|| "sim-device".to_string());
     let period = use_state(|| "1000".to_string());
@@ -106,7 +109,8 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
                     <button type="submit" class="secondary">{ "Set rate" }</button>
                     <span class="counter">{ format!("{} devices · telemetry batches sent: {}", devices.len(), store.batches.get()) }</span>
                 </form>
-                <p class="hint">{ "Batches are split at the session's payload limit and paced by its rate limits, as ThingsBoard requires." }</p>
+                <p class="hint">{ "Batches are split at the session's payload limit and paced by its rate limits, as ThingsBoard requires:" }</p>
+                <PacingPanel status={props.session.gateway.device().pacing_status()} now={now_ms() as u64} />
                 if let Some(e) = store.last_error.borrow().clone() { <p class="field-error" role="alert">{ e }</p> }
             </section>
             <section class="card" aria-label="Device table">
