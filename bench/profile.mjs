@@ -17,7 +17,7 @@ import { ROOT, launchChromium, startBroker, startServer } from "./lib.mjs";
 const [contestant = "npm", mode = "qos0", countArg = "30000"] = process.argv.slice(2);
 const count = Number(countArg);
 
-execSync("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features payload,small-alloc", { cwd: ROOT, stdio: "inherit" });
+execSync("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features small-alloc,mqtt5", { cwd: ROOT, stdio: "inherit" });
 execSync("wasm-bindgen --target web --out-dir pkg/profile --out-name iotmqtt_core target/wasm32-unknown-unknown/release/iotmqtt.wasm", { cwd: ROOT, stdio: "inherit" });
 await build({
   entryPoints: [path.join(ROOT, "npm/src/index.ts")],
@@ -26,6 +26,7 @@ await build({
   format: "esm",
   target: "es2022",
   logLevel: "warning",
+  define: { MQTT5: "true" },
   plugins: [{ name: "core", setup: (b) => b.onResolve({ filter: /^#core$/ }, () => ({ path: path.join(ROOT, "pkg/profile/iotmqtt_core.js") })) }],
 });
 

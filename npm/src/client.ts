@@ -320,7 +320,11 @@ export class MqttClient {
     if (this.#store || this.#closed) return store.close();
     this.#store = store;
     for (const [key, m] of records) {
-      const flags = Uint8Array.of(m.qos, m.retain ? 1 : 0, ...(m.properties instanceof Uint8Array ? m.properties : []));
+      // QoS, retain, then the stored properties (copied, not spread: they may be large).
+      const properties = m.properties instanceof Uint8Array ? m.properties : new Uint8Array(0);
+      const flags = new Uint8Array(2 + properties.length);
+      flags.set([m.qos, m.retain ? 1 : 0]);
+      flags.set(properties, 2);
       const b = new Batch(this.#do(RESTORE, key, m.topic, m.payload, flags));
       if (b.u8() === RETURN) {
         b.f64();

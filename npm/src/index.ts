@@ -1,5 +1,5 @@
 // The package's generic entry, `iotmqtt`: `MqttClient` over one wasm core. The payload helpers are
-// `iotmqtt/things-stack`'s, whose wasm has their rules.
+// an entry of their own, `iotmqtt/payload`.
 //
 // ```js
 // import init, { MqttClient } from "iotmqtt/web/iotmqtt.js";

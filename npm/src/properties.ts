@@ -25,10 +25,11 @@ export function messageProperties(b: Batch): MessageProperties | undefined {
 /** A count, then each name and value; a repeated name gathers its values in an array, in order
  *  (MQTT.js's form). */
 export function userProperties(b: Batch): UserProperties {
-  const user: UserProperties = {};
+  // No prototype: a name from the network such as "__proto__" or "toString" is a name like any other.
+  const user: UserProperties = Object.create(null);
   for (let n = b.u32(); n > 0; n--) {
     const [name, value] = [b.str(), b.str()];
-    const had = user[name];
+    const had = Object.hasOwn(user, name) ? user[name] : undefined;
     user[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
   }
   return user;

@@ -41,8 +41,8 @@ pub mod op {
     /// `text` the topic, `bytes` the payload (or the text payload apart), `more` the options
     /// (plain data), `n` the store key (< 0: not persisted).
     pub const PUBLISH: u8 = 1;
-    /// A persisted message: `text` the topic, `bytes` the payload, `more` its QoS and retain flag,
-    /// `n` its store key.
+    /// A persisted message: `text` the topic, `bytes` the payload, `more` its QoS, retain flag and
+    /// MQTT 5 properties in their wire form (`STORE`'s flags), `n` its store key.
     pub const RESTORE: u8 = 2;
     /// `text` the filter, `more` the options.
     pub const SUBSCRIBE: u8 = 3;

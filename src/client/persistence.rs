@@ -146,9 +146,10 @@ fn decode(v: &JsValue) -> Option<Outgoing> {
     let payload = Reflect::get(v, &"payload".into()).ok()?.dyn_into::<Uint8Array>().ok()?.to_vec();
     let qos = QoS::try_from(Reflect::get(v, &"qos".into()).ok()?.as_f64()? as u8).ok()?;
     let retain = Reflect::get(v, &"retain".into()).ok()?.as_bool().unwrap_or(false);
+    // The npm shell writes an empty array for none; older records have no field.
     let properties = match Reflect::get(v, &"properties".into()).ok()?.dyn_into::<Uint8Array>() {
-        Ok(bytes) => packets::properties::stored(&bytes.to_vec()).ok()?,
-        Err(_) => PublishProperties::default(),
+        Ok(bytes) if bytes.length() > 0 => packets::properties::stored(&bytes.to_vec()).ok()?,
+        _ => PublishProperties::default(),
     };
     Some(Outgoing { topic, payload, qos, retain, properties })
 }

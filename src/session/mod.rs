@@ -415,7 +415,8 @@ impl Session {
 
     /// SUBSCRIBE with each filter's options, and (MQTT 5) a Subscription Identifier that the
     /// messages these filters match will carry. Checked first against MQTT 5.0 §3.8 and §4.8.2 and
-    /// against what the broker's CONNACK said it supports.
+    /// against what the broker's CONNACK said it supports. A reconnect to a broker that kept no
+    /// session restores the subscription with its QoS alone, not these options (docs/size.md).
     pub fn subscribe_with(
         &mut self,
         filters: &[(String, SubscribeOptions)],
@@ -951,7 +952,6 @@ impl Session {
     }
 }
 
-/// At least one filter, each a valid topic filter.
 /// What MQTT 5.0 §3.8 and §4.8.2, or the broker's CONNACK, refuse in a SUBSCRIBE: the filter (for an
 /// `InvalidFilter`) or the option's name (for an `InvalidOption`), and why.
 fn subscription_problem<'a>(
@@ -996,6 +996,7 @@ fn subscription_problem<'a>(
     None
 }
 
+/// At least one filter, each a valid topic filter.
 fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> Result<(), SessionError> {
     if filters.len() == 0 {
         return Err(SessionError::InvalidOption { field: "filters", reason: "give at least one topic filter".into() });

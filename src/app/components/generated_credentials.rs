@@ -36,7 +36,7 @@ pub fn GeneratedCredentials(props: &GeneratedCredentialsProps) -> Html {
             <p>{ "The server's credentials for this device. This page shows them once: copy the secret now." }</p>
             <dl class="facts">{ for props.rows.iter().map(|(k, v)| html! { <><dt>{ *k }</dt><dd><code>{ v }</code></dd></> }) }</dl>
             <div class="actions">
-                <button type="button" class="secondary" onclick={oncopy}>{ "Copy secret" }</button>
+                if !props.secret.is_empty() { <button type="button" class="secondary" onclick={oncopy}>{ "Copy secret" }</button> }
                 { match *copied {
                     Some(true) => html! { <span class="ok" role="status">{ "Copied." }</span> },
                     Some(false) => html! { <span class="field-error" role="alert">{ "This browser refused the clipboard: select the secret and copy it." }</span> },

@@ -12,7 +12,7 @@ use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::platforms::things_stack::{
     ApplicationUp, CayenneLpp, DownlinkBuilder, DownlinkHandle, DownlinkStatus, EventKind, JsFormatter, Subscription,
-    ThingsStackApp, ThingsStackEvent, UpMessage,
+    ThingsStackApp, ThingsStackError, ThingsStackEvent, UpMessage,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,10 +202,15 @@ impl TtsSession {
 
     fn follow(&self, seq: u64, mut handle: DownlinkHandle) {
         let (store, redraw) = (self.store.clone(), self.redraw.clone());
-        let wait_s = answer_wait_secs();
+        let first_wait_s = answer_wait_secs();
         spawn_local(async move {
+            let mut answered = false;
             loop {
-                let next = handle.next(wait_s * 1000).await;
+                // The first word (queued, or a failure) comes within seconds; after it, a class A
+                // downlink waits for the device's next uplink, which may take many minutes.
+                let wait_s = if answered { LATER_WAIT_S } else { first_wait_s };
+                let next = handle.next(wait_s.saturating_mul(1000)).await;
+                answered = true;
                 let (step, detail, end) = match next {
                     Ok(Some(status)) => {
                         let detail = match &status {
@@ -216,10 +221,11 @@ impl TtsSession {
                     }
                     Ok(None) => break,
                     // Every downlink ends somewhere (issue 22, point 7): one The Things Stack never
-                    // answers for (an unknown device) ends as "no answer".
-                    Err(_) => {
+                    // answers for (an unknown device) ends as "no answer"; any other error as itself.
+                    Err(ThingsStackError::DownlinkTimeout { .. }) => {
                         ("no answer".to_owned(), Some(format!("nothing from The Things Stack within {wait_s} s")), true)
                     }
+                    Err(e) => ("ended".to_owned(), Some(e.to_string()), true),
                 };
                 match store.downlinks.borrow_mut().iter_mut().find(|t| t.seq == seq) {
                     // Ended already: cleared from the queue.
@@ -241,8 +247,12 @@ impl TtsSession {
     pub async fn clear(&self, device_id: &str) -> Result<(), AppError> {
         let device = device_id.trim();
         self.app.clear(device).await?;
-        // The device's downlinks still waiting end here: they will never be sent.
-        for track in self.store.downlinks.borrow_mut().iter_mut().filter(|t| t.device_id == device && !t.done) {
+        // The device's downlinks still in its queue end here: they will never be sent. One sent
+        // already, waiting for its acknowledgement, is not in the queue any more.
+        let in_queue = |t: &DownlinkTrack| t.steps.last().is_some_and(|(_, s, _)| s == "published" || s == "queued");
+        for track in
+            self.store.downlinks.borrow_mut().iter_mut().filter(|t| t.device_id == device && !t.done && in_queue(t))
+        {
             track.steps.push((now_ms(), "cleared".into(), Some("the queue was cleared before it was sent".into())));
             track.done = true;
         }
@@ -281,8 +291,11 @@ fn record(store: &TtsStore, e: &ThingsStackEvent) {
     }
 }
 
-/// How long a downlink waits for The Things Stack's next word before it ends as "no answer":
+/// How long a downlink waits for The Things Stack's first word before it ends as "no answer":
 /// 30 s, or `?downlinkAnswerS=` in the page's address.
 fn answer_wait_secs() -> u32 {
     super::profiles::query_param("downlinkAnswerS").and_then(|s| s.parse().ok()).filter(|s| *s > 0).unwrap_or(30)
 }
+
+/// After the first word: how long a downlink waits for the next (a class A device's next uplink).
+const LATER_WAIT_S: u32 = 3_600;
