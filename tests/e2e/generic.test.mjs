@@ -31,6 +31,11 @@ test('subscribes, publishes and charts a JSON field', async () => {
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await rows.nth(4).waitFor();
   assert.equal(await rows.first().locator('td.payload').evaluate((td) => td.textContent), typed);
+  // Issue 22, point 8: with no more messages the rate falls to 0 and the chart slides on instead of
+  // freezing: its picture changes with no new data.
+  await page.waitForFunction(() => document.querySelector('[data-testid=rate]')?.textContent === '0 msg/s', null, { timeout: 5_000 });
+  const picture = await page.locator('canvas.chart').evaluate((c) => c.toDataURL());
+  await page.waitForFunction((before) => document.querySelector('canvas.chart').toDataURL() !== before, picture, { timeout: 5_000 });
   // Payloads are text, never HTML.
   assert.equal(await page.locator('table.log b').count(), 0);
   assert.match(await rows.nth(1).innerText(), /<b>not bold<\/b>/);

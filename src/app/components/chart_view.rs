@@ -1,5 +1,6 @@
 //! A canvas chart of a `SeriesSet`; it redraws after every render of its parent that changed
-//! the data (the set's version), so at most once per animation frame.
+//! the data (the set's version), so at most once per animation frame, and every second besides, so
+//! that its time window slides on when the data stops (issue 22, point 8).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,7 +9,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::app::chart::{draw, SeriesSet};
-use crate::app::hooks::now_ms;
+use crate::app::hooks::{now_ms, use_tick};
 
 #[derive(Properties)]
 pub struct ChartViewProps {
@@ -28,9 +29,10 @@ impl PartialEq for ChartViewProps {
 #[component]
 pub fn ChartView(props: &ChartViewProps) -> Html {
     let canvas = use_node_ref();
+    use_tick(1_000, true);
     {
         let (canvas, series, window_ms) = (canvas.clone(), props.series.clone(), props.window_ms);
-        use_effect_with(props.version, move |_| {
+        use_effect(move || {
             if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
                 draw(&c, &series.borrow(), window_ms, now_ms());
             }

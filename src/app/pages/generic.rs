@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::app::components::{
     message_log::select_lines, ChartView, ConnectionBar, Field, MessageLog, PublishForm, SubscriptionList,
 };
-use crate::app::hooks::{use_app, use_redraw};
+use crate::app::hooks::{now_ms, use_app, use_redraw, use_tick};
 use crate::app::services::connection::Live;
 use crate::app::services::diagnostics::wasm_memory_bytes;
 use crate::app::services::generic::{GenericSession, LOG_CAPACITY};
@@ -37,6 +37,8 @@ struct GenericLiveProps {
 #[component]
 fn GenericLive(props: &GenericLiveProps) -> Html {
     use_redraw(Some(props.session.redraw.clone()));
+    // The rate falls to 0 when messages stop, without a message to say so.
+    use_tick(1_000, true);
     let filter = use_state(String::new);
     let path = use_state(|| props.session.store.chart_path.borrow().clone());
     let store = &props.session.store;
@@ -60,7 +62,7 @@ fn GenericLive(props: &GenericLiveProps) -> Html {
             s.set_chart_path(v.trim().to_owned());
         })
     };
-    let rate = store.rate.borrow().per_second;
+    let rate = store.rate.borrow().current(now_ms());
     html! {
         <>
             <div class="columns">
@@ -79,7 +81,7 @@ fn GenericLive(props: &GenericLiveProps) -> Html {
                 <div class="row">
                     <h3>{ "Messages" }</h3>
                     <span class="counter" data-testid="received">{ format!("{} received", store.received.get()) }</span>
-                    <span class="counter">{ format!("{rate:.0} msg/s") }</span>
+                    <span class="counter" data-testid="rate">{ format!("{rate:.0} msg/s") }</span>
                     <span class="counter" data-testid="wasm-memory">{ format!("{:.1} MB wasm memory", wasm_memory_bytes() / 1e6) }</span>
                     <Field id="log-filter" label="Topic filter" value={(*filter).clone()}
                         oninput={Callback::from({ let f = filter.clone(); move |v| f.set(v) })} placeholder="text or MQTT filter" />

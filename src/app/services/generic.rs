@@ -47,12 +47,24 @@ pub struct SubscriptionRow {
 pub struct RateMeter {
     window_start: f64,
     count: u64,
+    /// When the last message came.
+    last: f64,
     pub per_second: f64,
 }
 
 impl RateMeter {
+    /// Messages per second now: the last full second's count, and 0 once a second has passed
+    /// without any (issue 22, point 8: it kept showing the last rate after the stream ended).
+    pub fn current(&self, now: f64) -> f64 {
+        match now - self.last >= 1_000.0 {
+            true => 0.0,
+            false => self.per_second,
+        }
+    }
+
     fn tick(&mut self, now: f64) {
         self.count += 1;
+        self.last = now;
         let elapsed = now - self.window_start;
         if elapsed >= 1000.0 {
             self.per_second = self.count as f64 * 1000.0 / elapsed;
