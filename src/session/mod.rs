@@ -1042,9 +1042,10 @@ pub fn publish_packet_size(version: ProtocolVersion, topic_len: usize, payload_l
 /// The size of `msg`'s PUBLISH with its properties: beyond the one byte of an empty property list,
 /// their length's other bytes and the properties themselves.
 fn publish_size(version: ProtocolVersion, msg: &Outgoing) -> usize {
+    // Encoded only when there are some: no allocation for every other publish.
     let props = match version {
-        ProtocolVersion::V5 => packets::publish_properties(&msg.properties).len() - 1,
-        ProtocolVersion::V3_1_1 => 0,
+        ProtocolVersion::V5 if !msg.properties.is_empty() => packets::publish_properties(&msg.properties).len() - 1,
+        _ => 0,
     };
     publish_packet_size(version, msg.topic.len(), msg.payload.len() + props, msg.qos)
 }
