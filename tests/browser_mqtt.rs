@@ -89,6 +89,31 @@ async fn mosquitto_forwards_every_message_property_as_sent() {
     assert_eq!((m.topic, m.payload, m.subscription_identifiers), (topic, b"{}".to_vec(), vec![]));
 }
 
+#[wasm_bindgen_test]
+async fn publishes_by_topic_alias_reach_mosquitto_and_come_back_by_name() {
+    let c = connected(ProtocolVersion::V5).await;
+    let ConnectionState::Connected(ack) = c.state() else { panic!("{:?}", c.state()) };
+    assert_eq!(ack.topic_alias_maximum, Some(10), "mosquitto's max_topic_alias");
+    let base = unique("alias");
+    let mut messages = c.messages();
+    c.subscribe(&format!("{base}/#"), QoS::AtLeastOnce).await.unwrap();
+    // The first two topics get aliases 1 and 2; each later publish to them goes by alias alone.
+    let topics = ["a", "b/c", "a", "a", "b/c", "d"];
+    for (i, t) in topics.iter().enumerate() {
+        let msg = Outgoing::new(format!("{base}/{t}"), format!("{i}").into_bytes()).qos(QoS::AtLeastOnce);
+        c.publish(msg).await.unwrap();
+    }
+    let mut got = Vec::new();
+    for _ in topics {
+        let m = messages.next().await.unwrap();
+        got.push(format!("{} {}", m.topic, m.payload_str().unwrap_or("?")));
+    }
+    let expected: Vec<String> = topics.iter().enumerate().map(|(i, t)| format!("{base}/{t} {i}")).collect();
+    assert_eq!(got, expected);
+    assert!(c.is_connected(), "mosquitto took every alias");
+    c.close();
+}
+
 type Messages = futures_channel::mpsc::UnboundedReceiver<Message>;
 
 /// What `client` received before its own marker (`{base}/mark/{n}`) came back, as

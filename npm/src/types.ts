@@ -91,6 +91,9 @@ export interface MqttClientOptions {
   /** The largest packet taken, in bytes: announced in an MQTT 5 CONNECT, enforced in both versions
    *  (a larger one ends the connection with INCOMING_PACKET_TOO_LARGE before it is buffered). Default 16 MiB. */
   maximumPacketSize?: number;
+  /** MQTT 5: how many Topic Aliases the broker may use in what it sends (0 to 65535). Default 0: none.
+   *  The client's own publishes use aliases on their own, within the broker's CONNACK maximum. */
+  topicAliasMaximum?: number;
   reconnect?: ReconnectOptions;
   offlineQueue?: OfflineQueueOptions;
   /** An IndexedDB database name: unsent messages survive reloads. */

@@ -169,7 +169,7 @@ pub fn bench_codec(topic: String, count: u32, size: u32) -> Result<Object, JsVal
     let mut frame = Vec::new();
     let t0 = now();
     for _ in 0..count {
-        frame = packets::publish(v3, &message, None, false).map_err(bad)?;
+        frame = packets::publish(v3, &message, None, false, crate::session::topic_alias::Naming::Topic).map_err(bad)?;
         checksum += frame.len() as f64;
     }
     let encode_ms = now() - t0;

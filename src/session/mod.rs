@@ -17,6 +17,7 @@ pub mod packets;
 pub mod reason;
 pub mod router;
 pub mod topic;
+pub mod topic_alias;
 
 use std::collections::VecDeque;
 
@@ -34,6 +35,7 @@ use packets::{Ack, Inbound};
 use reason::{ConnectRefusal, ReasonCode};
 pub use router::Router;
 use topic::{validate_topic_filter, validate_topic_name};
+use topic_alias::{Naming, TopicAliases};
 
 /// The timers the shell keeps, one handle per kind: arming a kind again replaces its old timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,6 +155,8 @@ pub struct Session {
     /// Filters (with their requested QoS) of each SUBSCRIBE waiting for its SUBACK.
     subscribes: VecMap<u16, Vec<(String, QoS)>>,
     unsubscribes: VecMap<u16, Vec<String>>,
+    /// MQTT 5 Topic Aliases of the current connection, both ways.
+    aliases: TopicAliases,
 }
 
 impl Session {
@@ -176,6 +180,7 @@ impl Session {
             inbound: Vec::new(),
             subscribes: VecMap::new(),
             unsubscribes: VecMap::new(),
+            aliases: TopicAliases::default(),
         }
     }
 
@@ -341,7 +346,12 @@ impl Session {
             QoS::AtMostOnce => None,
             _ => Some(self.packet_id()?),
         };
-        let bytes = packets::publish(self.options.version, msg, packet_id, false)?;
+        // Topic Aliases are in the builds with the `mqtt5` feature (the npm platform entries leave them out).
+        let naming = match self.options.version {
+            ProtocolVersion::V5 if cfg!(feature = "mqtt5") => self.aliases.outbound(&msg.topic),
+            _ => Naming::Topic,
+        };
+        let bytes = packets::publish(self.options.version, msg, packet_id, false, naming)?;
         self.emit(bytes, out)?;
         if let Some(id) = packet_id {
             self.publishes.insert(id, InFlight { token, message: msg.clone(), released: None });
@@ -524,7 +534,7 @@ impl Session {
                 }
             };
             let packet = rest.get(..len).unwrap_or_default();
-            let inbound = match packets::read(v5, packet) {
+            let inbound = match packets::read(v5, packet).and_then(|p| self.resolve_alias(p)) {
                 Ok(inbound) => inbound,
                 Err(why) => {
                     self.malformed(why, out);
@@ -544,11 +554,31 @@ impl Session {
         used
     }
 
+    /// A received PUBLISH's topic, its Topic Alias resolved. Without the `mqtt5` feature the
+    /// client allows no alias.
+    fn resolve_alias(&mut self, mut packet: Inbound) -> Result<Inbound, &'static str> {
+        if let Inbound::Publish { message, alias: alias @ Some(_), .. } = &mut packet {
+            if !cfg!(feature = "mqtt5") {
+                return Err(topic_alias::UNALLOWED_ALIAS);
+            }
+            let topic = std::mem::take(&mut message.topic);
+            message.topic = self.aliases.inbound(self.options.topic_alias_maximum, topic, alias.take())?;
+        }
+        Ok(packet)
+    }
+
     /// Ends the connection for bytes that are not valid MQTT. MQTT 5 says why first (§4.13.1): 0x81
-    /// "malformed packet", or 0x94 "topic alias invalid" for an alias the client never allowed
-    /// (§3.3.2.3.4).
+    /// "malformed packet", 0x94 "topic alias invalid" for an alias the client never allowed
+    /// (§3.3.2.3.4), 0x82 "protocol error" for one the broker never set (§3.3.4).
     fn malformed(&mut self, why: &'static str, out: &mut Vec<SessionEvent>) {
-        self.say_why(if why == packets::UNALLOWED_ALIAS { 0x94 } else { 0x81 }, out);
+        let reason = if why == topic_alias::UNALLOWED_ALIAS {
+            0x94
+        } else if cfg!(feature = "mqtt5") && why == topic_alias::UNKNOWN_ALIAS {
+            0x82
+        } else {
+            0x81
+        };
+        self.say_why(reason, out);
         self.fail(SessionError::Protocol { detail: why.into() }, out);
     }
 
@@ -712,7 +742,7 @@ impl Session {
                 }
             }
             _ if !connected => return Err(SessionError::Protocol { detail: "a packet before the CONNACK".into() }),
-            Inbound::Publish { packet_id, message } => match (message.qos, packet_id) {
+            Inbound::Publish { packet_id, message, .. } => match (message.qos, packet_id) {
                 (QoS::AtMostOnce, _) => out.push(SessionEvent::NotifyMessage(message)),
                 (QoS::AtLeastOnce, Some(id)) => {
                     self.send_ack(Ack::PubAck, id, true, out)?;
@@ -799,6 +829,7 @@ impl Session {
             self.send_pingreq(out);
         }
         self.connack = Some(connack.clone());
+        self.aliases.reset(connack.topic_alias_maximum.unwrap_or(0));
         if connack.session_present {
             self.resend_in_flight(out);
         } else {
@@ -862,7 +893,7 @@ impl Session {
         let sent = if flight.released.is_some() {
             self.send_ack(Ack::PubRel, id, true, out)
         } else {
-            packets::publish(self.options.version, &flight.message, Some(id), true)
+            packets::publish(self.options.version, &flight.message, Some(id), true, Naming::Topic)
                 .and_then(|bytes| self.emit(bytes, out))
         };
         if let Err(e) = sent {

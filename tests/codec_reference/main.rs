@@ -7,6 +7,7 @@
 mod reference;
 
 use iotmqtt::session::packets::{self, Ack, Inbound};
+use iotmqtt::session::topic_alias::Naming;
 use iotmqtt::session::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError, Will};
 use proptest::prelude::*;
 
@@ -36,6 +37,11 @@ fn version() -> impl Strategy<Value = ProtocolVersion> {
 }
 
 /// Any set of a message's properties, repeated user property names included.
+/// A topic by name, with a new alias, or by its alias alone.
+fn naming() -> impl Strategy<Value = Naming> {
+    prop_oneof![Just(Naming::Topic), (1u16..).prop_map(Naming::Set), (1u16..).prop_map(Naming::Alias)]
+}
+
 fn publish_properties() -> impl Strategy<Value = PublishProperties> {
     (
         proptest::option::of(any::<bool>()),
@@ -68,9 +74,10 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
         proptest::option::of(will),
         proptest::option::of(any::<u32>()),
         1u32..,
+        prop_oneof![Just(0u16), any::<u16>()],
     )
         .prop_map(
-            |(version, client_id, username, password, keepalive_secs, clean_start, will, expiry, maximum)| {
+            |(version, client_id, username, password, keepalive_secs, clean_start, will, expiry, maximum, aliases)| {
                 ConnectOptions {
                     version,
                     client_id,
@@ -81,6 +88,7 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
                     will,
                     session_expiry_secs: expiry,
                     maximum_packet_size: maximum,
+                    topic_alias_maximum: aliases,
                     ..ConnectOptions::default()
                 }
             },
@@ -114,13 +122,17 @@ proptest! {
         dup in any::<bool>(),
         id in 1u16..,
         properties in publish_properties(),
+        naming in naming(),
     ) {
-        // MQTT 3.1.1 has no properties: the session refuses them there (`PublishProperties::check`).
-        let properties = if v == ProtocolVersion::V5 { properties } else { PublishProperties::default() };
+        // MQTT 3.1.1 has no properties or aliases: the session uses them on MQTT 5 only.
+        let (properties, naming) = match v {
+            ProtocolVersion::V5 => (properties, naming),
+            ProtocolVersion::V3_1_1 => (PublishProperties::default(), Naming::Topic),
+        };
         let msg = Outgoing { topic, payload, qos, retain, properties };
         let id = (qos != QoS::AtMostOnce).then_some(id);
         let dup = dup && id.is_some();
-        prop_assert_eq!(packets::publish(v, &msg, id, dup), reference::publish(v, &msg, id, dup));
+        prop_assert_eq!(packets::publish(v, &msg, id, dup, naming), reference::publish(v, &msg, id, dup, naming));
     }
 
     #[test]
@@ -176,8 +188,6 @@ const STRICTER: &[&str] = &[
     "reserved CONNACK flags are set",
     // MQTT 5.0 §2.2.2.2: the byte properties that are booleans take only 0 and 1.
     "a property that only takes 0 or 1",
-    // MQTT 5.0 §3.3.2.3.4: an alias above the client's Topic Alias Maximum, which is 0.
-    "a topic alias this client never allowed",
     // MQTT 3.1.1 §3.9.3, MQTT 5.0 §3.9.3 and §3.11.3: one code per filter, so at least one.
     "an acknowledgement without its codes",
     // MQTT 5.0 §3.3.4: a subscription identifier is 1 to 268,435,455.
@@ -251,11 +261,10 @@ fn inbound_packet() -> impl Strategy<Value = Vec<u8>> {
 fn the_rules_the_reference_skips_are_refused_by_name() {
     let v5 = ProtocolVersion::V5;
     let v3 = ProtocolVersion::V3_1_1;
-    let cases: [(ProtocolVersion, &[u8], &str); 7] = [
+    let cases: [(ProtocolVersion, &[u8], &str); 6] = [
         (v3, &[0x30, 0x05, 0x00, 0x03, b'a', 0, b'b'], "a string with the NUL character"),
         (v3, &[0x20, 0x02, 0x02, 0x00], "reserved CONNACK flags are set"),
         (v5, &[0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02], "a property that only takes 0 or 1"),
-        (v5, &[0x30, 0x07, 0x00, 0x01, b't', 0x03, 0x23, 0x00, 0x01], "a topic alias this client never allowed"),
         (v3, &[0x90, 0x02, 0x00, 0x01], "an acknowledgement without its codes"),
         (v5, &[0x30, 0x06, 0x00, 0x01, b't', 0x02, 0x0B, 0x00], "a subscription identifier of 0"),
         (v5, &[0x40, 0x03, 0x00, 0x01, 0x05], "a reason code this packet cannot carry"),
@@ -279,7 +288,7 @@ fn packet_id_zero_and_qos_3_are_refused() {
         }
     }
     let publish = packets::parse(ProtocolVersion::V3_1_1, &[0x3B, 0x07, 0x00, 0x01, b't', 0x00, 0x07, b'h', b'i']);
-    let Ok(Inbound::Publish { packet_id: Some(7), message }) = publish else { panic!("{publish:?}") };
+    let Ok(Inbound::Publish { packet_id: Some(7), message, alias: None }) = publish else { panic!("{publish:?}") };
     assert_eq!((message.topic.as_str(), &message.payload[..], message.qos), ("t", &b"hi"[..], QoS::AtLeastOnce));
     assert!(message.dup && message.retain);
 }

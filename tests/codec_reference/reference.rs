@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use mqtt_protocol_core::mqtt::packet::{
     v3_1_1, v5_0, ContentType, CorrelationData, MaximumPacketSize, MessageExpiryInterval, PayloadFormat,
-    PayloadFormatIndicator, Property, Qos, ResponseTopic, SessionExpiryInterval, SubEntry, SubOpts, UserProperty,
+    PayloadFormatIndicator, Property, Qos, ResponseTopic, SessionExpiryInterval, SubEntry, SubOpts, TopicAlias,
+    TopicAliasMaximum, UserProperty,
 };
 use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
 use iotmqtt::session::framing;
 use iotmqtt::session::packets::{qos_from_u8, Ack, Inbound};
+use iotmqtt::session::topic_alias::Naming;
 use iotmqtt::session::{
     ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError,
 };
@@ -68,16 +70,19 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
                 };
                 (p.packet_id(), message)
             });
-            let mut message = message;
+            let (mut message, mut alias) = (message, None);
             if v5 {
                 let p = exact(v5_0::Publish::parse(flags, Arc::from(body)), body.len())?;
                 (message.properties, message.subscription_identifiers) = message_properties(p.props());
+                alias = p.props().iter().find_map(|p| match p {
+                    Property::TopicAlias(v) => Some(v.val()),
+                    _ => None,
+                });
             }
-            if message.topic.is_empty() {
-                // MQTT 5 §3.3.2.3.4: a topic alias this client never allowed.
+            if message.topic.is_empty() && alias.is_none() {
                 return Err(protocol("a PUBLISH without a topic name"));
             }
-            Inbound::Publish { packet_id, message }
+            Inbound::Publish { packet_id, message, alias }
         }
         4 => per_version!(version, p => {
             let a = exact(p::Puback::parse(body), body.len())?;
@@ -261,6 +266,9 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
                 props.push(SessionExpiryInterval::new(secs).map_err(bad("sessionExpirySecs"))?.into());
             }
             props.push(MaximumPacketSize::new(o.maximum_packet_size).map_err(bad("maximumPacketSize"))?.into());
+            if o.topic_alias_maximum > 0 {
+                props.push(TopicAliasMaximum::new(o.topic_alias_maximum).map_err(bad("topicAliasMaximum"))?.into());
+            }
             b = b.props(props);
             b.build().map_err(bad("connect"))?.to_continuous_buffer()
         }
@@ -273,6 +281,7 @@ pub fn publish(
     msg: &Outgoing,
     packet_id: Option<u16>,
     dup: bool,
+    naming: Naming,
 ) -> Result<Vec<u8>, SessionError> {
     let bad = |e: MqttError| SessionError::InvalidTopic {
         topic: msg.topic.chars().take(120).collect(),
@@ -283,13 +292,26 @@ pub fn publish(
         },
     };
     let id = if packet_id.is_some() { 2 } else { 0 };
-    let props = publish_properties(&msg.properties);
-    let props_len: usize = props.iter().map(Property::size).sum();
-    within_mqtt_limit(version, 2 + msg.topic.len() + id + props_len + msg.payload.len())?;
+    let mut props = publish_properties(&msg.properties);
+    if let Some(alias) = naming.alias() {
+        let at = props
+            .iter()
+            .take_while(|p| matches!(p, Property::PayloadFormatIndicator(_) | Property::MessageExpiryInterval(_)))
+            .count();
+        props.insert(at, Property::TopicAlias(TopicAlias::new(alias).unwrap()));
+    }
+    let topic = match naming {
+        Naming::Alias(_) => "",
+        _ => msg.topic.as_str(),
+    };
+    within_mqtt_limit(
+        version,
+        2 + topic.len() + id + props.iter().map(Property::size).sum::<usize>() + msg.payload.len(),
+    )?;
     macro_rules! build {
         ($p:ident, $($props:expr)?) => {{
             let mut b = $p::Publish::builder()
-                .topic_name(msg.topic.as_str())
+                .topic_name(topic)
                 .map_err(bad)?
                 .qos(core_qos(msg.qos))
                 .retain(msg.retain)

@@ -5,6 +5,8 @@
 //   /http   "HTTP/1.1 400 Bad Request": a first byte that starts no MQTT packet
 //   /huge   a PUBLISH header announcing 256 MiB, and nothing after it
 //   /silent an MQTT 5 CONNACK that accepts, then nothing: no publish is ever acknowledged
+//   /aliases an MQTT 5 CONNACK, then PUBLISHes with Topic Aliases: "x/y" set as alias 1, alias 1 alone,
+//           and alias 3, which a client that announced Topic Alias Maximum 2 never allowed
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
@@ -13,6 +15,12 @@ const ANSWERS = {
   "/http": [0x82, Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n")],
   "/huge": [0x82, Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])],
   "/silent": [0x82, Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00])],
+  "/aliases": [0x82, Buffer.from([
+    0x20, 0x03, 0x00, 0x00, 0x00,
+    0x30, 0x0a, 0x00, 0x03, 0x78, 0x2f, 0x79, 0x03, 0x23, 0x00, 0x01, 0x61, // "x/y", alias 1: "a"
+    0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01, 0x62, // alias 1 alone: "b"
+    0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x03, 0x63, // alias 3: never allowed
+  ])],
 };
 
 /** Starts the server; `received[path]` lists the binary messages clients sent on that path. */

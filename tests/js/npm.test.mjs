@@ -730,6 +730,64 @@ describe("JS API", () => {
     }
   });
 
+  test("topic aliases both ways with MQTT.js over mosquitto, and a broker's alias resolved or refused (issue 21)", async () => {
+    // This client publishes six messages over three topics with aliases of its own, within the Topic
+    // Alias Maximum of mosquitto's CONNACK (max_topic_alias, 10 by default). MQTT.js, with aliases it
+    // assigns itself, answers the sixth with six of its own on the same topics under npm/alias/out/.
+    const topics = ["a", "b/c", "a", "d", "b/c", "a"];
+    const seen = [];
+    const peer = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5,
+      autoAssignTopicAlias: true });
+    const hostile = await hostileServer();
+    try {
+      peer.on("message", (topic, payload) => {
+        seen.push(`${topic} ${payload}`);
+        if (seen.length === topics.length) {
+          topics.forEach((t, i) => peer.publish(`npm/alias/out/${t}`, `m${i}`, { qos: 1 }));
+        }
+      });
+      await peer.subscribeAsync("npm/alias/in/#", { qos: 1 });
+      const got = await inPage(async (lib, { url, hostileUrl, topics }) => {
+        const c = new lib.MqttClient(url, { username: "tester", password: "secret", version: "5" });
+        const received = [];
+        const all = new Promise((resolve) => c.on("message", (m) => {
+          received.push(`${m.topic} ${m.text}`);
+          if (received.length === topics.length) resolve();
+        }));
+        await c.connect();
+        const brokerMaximum = c.state.connack.topicAliasMaximum;
+        await c.subscribe("npm/alias/out/#", { qos: 1 });
+        for (const [i, t] of topics.entries()) await c.publish(`npm/alias/in/${t}`, `n${i}`, { qos: 1 });
+        await all;
+        c.close();
+        // A broker's aliases, within the maximum this client announced (2); alias 3 ends the connection.
+        const h = new lib.MqttClient(`${hostileUrl}/aliases`, { version: "5", topicAliasMaximum: 2, reconnect: { enabled: false } });
+        const fromBroker = [];
+        h.on("message", (m) => fromBroker.push(`${m.topic} ${m.text}`));
+        const lost = new Promise((resolve) => h.on("state", (s) => s.type === "disconnected" && resolve(s.error.code)));
+        await h.connect();
+        const code = await lost;
+        h.close();
+        return { brokerMaximum, received, fromBroker, code };
+      }, { url: BROKER_WS, hostileUrl: hostile.url, topics });
+      assert.deepEqual(seen, topics.map((t, i) => `npm/alias/in/${t} n${i}`));
+      assert.deepEqual(got, {
+        brokerMaximum: 10,
+        received: topics.map((t, i) => `npm/alias/out/${t} m${i}`),
+        fromBroker: ["x/y a", "x/y b"],
+        code: "PROTOCOL_ERROR",
+      });
+      // What the client told the broker before it closed: DISCONNECT 0x94 "Topic Alias invalid".
+      const said = hostile.received["/aliases"].map((m) => Buffer.from(m).toString("hex"));
+      assert.equal(said.length, 2, said.join(" "));
+      assert.match(said[0], /^10..00044d5154540502003c082701000000220002/, "an MQTT 5 CONNECT with Topic Alias Maximum 2");
+      assert.equal(said[1], "e00194");
+    } finally {
+      hostile.close();
+      await peer.endAsync();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

@@ -140,6 +140,9 @@ pub struct ConnectOptions {
     /// CONNECT (Maximum Packet Size, §3.1.2.11.4) and enforced in both versions. A packet that
     /// announces more ends the connection before it is buffered.
     pub maximum_packet_size: u32,
+    /// MQTT 5: how many Topic Aliases the broker may use for the topics it sends (Topic Alias
+    /// Maximum, §3.1.2.11.5); 0, the default, allows none and is not sent.
+    pub topic_alias_maximum: u16,
 }
 
 /// The default `maximum_packet_size`: 16 MiB, far above any IoT message and far below the 256 MiB
@@ -160,6 +163,7 @@ impl Default for ConnectOptions {
             connect_timeout_ms: 10_000,
             ping_timeout_ms: None,
             maximum_packet_size: DEFAULT_MAXIMUM_PACKET_SIZE,
+            topic_alias_maximum: 0,
         }
     }
 }

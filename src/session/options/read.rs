@@ -268,6 +268,7 @@ const CLIENT: &[Field] = &[
     ("connectTimeoutMs", Kind::Whole(None)),
     ("pingTimeoutMs", Kind::Whole(None)),
     ("maximumPacketSize", Kind::Whole(U32)),
+    ("topicAliasMaximum", Kind::Whole(U16)),
     ("reconnect", Kind::Object(RECONNECT)),
     ("offlineQueue", Kind::Object(OFFLINE_QUEUE)),
     ("persistence", Kind::Text),
@@ -379,6 +380,7 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         connect_timeout_ms: v.next().whole().unwrap_or(c.connect_timeout_ms),
         ping_timeout_ms: v.next().whole(),
         maximum_packet_size: v.next().whole().map_or(c.maximum_packet_size, |n| n as u32),
+        topic_alias_maximum: v.next().whole().map_or(c.topic_alias_maximum, |n| n as u16),
     };
     let client = ClientOptions {
         reconnect: v.next().object().map_or(d.reconnect, reconnect),

@@ -153,9 +153,6 @@ const NEVER_RECEIVED: &str = "a packet type a client never receives";
 /// A variable byte integer (a remaining length, a property length) of more than four bytes.
 pub const LONG_VARINT: &str = "a variable byte integer longer than four bytes";
 
-/// A PUBLISH with a Topic Alias the client never allowed: DISCONNECT 0x94 in MQTT 5.
-pub const UNALLOWED_ALIAS: &str = "a topic alias this client never allowed";
-
 /// A Server Reference property's value.
 fn reference(p: &[Property]) -> Option<String> {
     props::string(p, props::SERVER_REFERENCE).map(str::to_owned)
@@ -193,19 +190,18 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             let qos = (flags >> 1) & 3;
             let topic = r.string()?;
             let packet_id = if qos > 0 { Some(r.packet_id()?) } else { None };
-            let (mut properties, mut subscription_identifiers) = Default::default();
+            let (mut properties, mut subscription_identifiers, mut alias) = Default::default();
             if v5 {
                 if r.is_empty() {
                     return Err("an MQTT 5 PUBLISH without its property length");
                 }
                 let p: Vec<Property> = props::read(&mut r, props::IN_PUBLISH)?;
-                // MQTT 5 §3.3.2.3.4: this client announces no Topic Alias Maximum, so allows none.
-                if props::int(&p, props::TOPIC_ALIAS).is_some() {
-                    return Err(UNALLOWED_ALIAS);
-                }
+                // MQTT 5 §3.3.2.3.4: the session resolves the alias (`topic_alias`).
+                alias = props::int(&p, props::TOPIC_ALIAS).map(|a| a as u16);
                 (properties, subscription_identifiers) = props::message(&p);
             }
-            if topic.is_empty() {
+            // An empty topic stands for the topic its alias was set to.
+            if topic.is_empty() && alias.is_none() {
                 return Err("a PUBLISH without a topic name");
             }
             let message = Message {
@@ -217,7 +213,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 properties,
                 subscription_identifiers,
             };
-            Inbound::Publish { packet_id, message }
+            Inbound::Publish { packet_id, message, alias }
         }
         4..=7 => {
             let packet_id = r.packet_id()?;

@@ -2,10 +2,11 @@
 //! topics, filters and QoS before; what can still be too long for its length prefix is refused
 //! with a typed error, never truncated.
 
-use super::properties::{self as ids, MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL};
+use super::properties::{self as ids, MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL, TOPIC_ALIAS_MAXIMUM};
 use super::Ack;
 use crate::session::options::SubscribeOptions;
 use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS};
+use crate::session::topic_alias::Naming;
 use crate::session::SessionError;
 
 /// MQTT's largest Remaining Length, four bytes of variable byte integer (MQTT 3.1.1 §2.2.3).
@@ -108,6 +109,10 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
     if v5 {
         properties.push(MAXIMUM_PACKET_SIZE);
         properties.extend_from_slice(&o.maximum_packet_size.to_be_bytes());
+        if o.topic_alias_maximum > 0 {
+            properties.push(TOPIC_ALIAS_MAXIMUM);
+            properties.extend_from_slice(&o.topic_alias_maximum.to_be_bytes());
+        }
     }
     let header = 10 + usize::from(v5) + properties.len();
     let mut out = frame(0x10, within_mqtt_limit(header + payload.len())?);
@@ -121,12 +126,14 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
     Ok(out)
 }
 
-/// PUBLISH; `dup` marks a resend of an unacknowledged QoS 1 or 2 message.
+/// PUBLISH; `dup` marks a resend of an unacknowledged QoS 1 or 2 message; `naming` says whether
+/// an MQTT 5 Topic Alias goes with the topic or instead of it.
 pub fn publish(
     version: ProtocolVersion,
     msg: &Outgoing,
     packet_id: Option<u16>,
     dup: bool,
+    naming: Naming,
 ) -> Result<Vec<u8>, SessionError> {
     if msg.topic.is_empty() || msg.topic.len() > usize::from(u16::MAX) {
         return Err(SessionError::InvalidTopic {
@@ -135,14 +142,18 @@ pub fn publish(
         });
     }
     let props = match version {
-        ProtocolVersion::V5 => publish_properties(&msg.properties),
+        ProtocolVersion::V5 => properties(&msg.properties, naming.alias()),
         ProtocolVersion::V3_1_1 => Vec::new(),
     };
+    let topic = match naming {
+        Naming::Alias(_) => &[][..],
+        _ => msg.topic.as_bytes(),
+    };
     let id_len = if packet_id.is_some() { 2 } else { 0 };
-    let remaining = within_mqtt_limit(2 + msg.topic.len() + id_len + props.len() + msg.payload.len())?;
+    let remaining = within_mqtt_limit(2 + topic.len() + id_len + props.len() + msg.payload.len())?;
     let first = 0x30 | u8::from(dup) << 3 | (msg.qos as u8) << 1 | u8::from(msg.retain);
     let mut out = frame(first, remaining);
-    prefixed(&mut out, msg.topic.as_bytes());
+    prefixed(&mut out, topic);
     if let Some(id) = packet_id {
         out.extend_from_slice(&id.to_be_bytes());
     }
@@ -154,6 +165,11 @@ pub fn publish(
 /// A PUBLISH's properties with their length in front, in the order of MQTT 5.0 §3.3.2.3; checked
 /// before (`PublishProperties::check`), so every string and binary value fits its length.
 pub fn publish_properties(p: &PublishProperties) -> Vec<u8> {
+    properties(p, None)
+}
+
+/// `publish_properties` with a Topic Alias.
+fn properties(p: &PublishProperties, alias: Option<u16>) -> Vec<u8> {
     let mut body = Vec::new();
     if let Some(utf8) = p.payload_format_indicator {
         body.extend_from_slice(&[ids::PAYLOAD_FORMAT_INDICATOR, u8::from(utf8)]);
@@ -161,6 +177,10 @@ pub fn publish_properties(p: &PublishProperties) -> Vec<u8> {
     if let Some(secs) = p.message_expiry_interval {
         body.push(ids::MESSAGE_EXPIRY_INTERVAL);
         body.extend_from_slice(&secs.to_be_bytes());
+    }
+    if let Some(alias) = alias {
+        body.push(ids::TOPIC_ALIAS);
+        body.extend_from_slice(&alias.to_be_bytes());
     }
     let mut field = |id: u8, value: &[u8]| {
         body.push(id);

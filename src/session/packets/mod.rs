@@ -9,7 +9,7 @@ mod encode;
 pub mod properties;
 
 pub(crate) use decode::read;
-pub use decode::{first_byte, parse, LONG_VARINT, UNALLOWED_ALIAS};
+pub use decode::{first_byte, parse, LONG_VARINT};
 pub use encode::subscribe_with;
 pub use encode::{ack, connect, disconnect, pingreq, publish, publish_properties, subscribe, unsubscribe};
 
@@ -25,9 +25,11 @@ pub enum Inbound {
         /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
         server_reference: Option<String>,
     },
+    /// An MQTT 5 PUBLISH with a Topic Alias may have an empty topic: the session resolves it.
     Publish {
         packet_id: Option<u16>,
         message: Message,
+        alias: Option<u16>,
     },
     PubAck {
         packet_id: u16,
