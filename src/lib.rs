@@ -4,6 +4,9 @@
 pub mod batch;
 pub mod collections;
 pub mod error;
+// The dashboard's history model; its base64 is The Things Stack's.
+#[cfg(feature = "things-stack")]
+pub mod history;
 pub mod json;
 pub mod platforms;
 pub mod session;

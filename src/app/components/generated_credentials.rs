@@ -2,10 +2,10 @@
 //! with a button that copies the secret, and the choice to remember the secret in this browser when
 //! the profile is saved (issue 22, point 1). What was saved is said plainly afterwards.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::components::CheckField;
+use crate::app::services::clipboard::copy_text;
 
 #[derive(Properties, PartialEq)]
 pub struct GeneratedCredentialsProps {
@@ -54,18 +54,5 @@ pub fn GeneratedCredentials(props: &GeneratedCredentialsProps) -> Html {
                 }</p> },
             } }
         </section>
-    }
-}
-
-/// `navigator.clipboard.writeText(text)`; false when the browser refuses (no permission, no
-/// secure context).
-async fn copy_text(text: &str) -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into()).unwrap_or_default();
-    let write = js_sys::Reflect::get(&clipboard, &"writeText".into()).unwrap_or_default();
-    let Some(write) = write.dyn_ref::<js_sys::Function>() else { return false };
-    match write.call1(&clipboard, &text.into()).map(|p| p.dyn_into::<js_sys::Promise>()) {
-        Ok(Ok(promise)) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-        _ => false,
     }
 }

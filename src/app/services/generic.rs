@@ -12,10 +12,15 @@ use crate::app::chart::SeriesSet;
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::client::MqttClient;
+use crate::history::export::Entry;
+use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
 use crate::session::topic::topic_matches;
 use crate::{Message, Outgoing, PublishProperties, QoS};
 
-pub const LOG_CAPACITY: usize = 2_000;
+/// Messages the history keeps per connection; the list draws only the rows in view.
+pub const LOG_CAPACITY: usize = 50_000;
+/// Topic levels the topic tree keeps; messages on topics past it are only counted.
+const TREE_LIMIT: usize = 20_000;
 const SERIES_CAPACITY: usize = 3_000;
 const PALETTE: [&str; 6] = ["#2f7de1", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0b7285"];
 
@@ -26,6 +31,8 @@ pub struct LogLine {
     pub topic: String,
     /// The payload as text (binary shown as hex): always rendered as a text node.
     pub text: String,
+    /// The payload's bytes, for the detail view and exports.
+    pub payload: Rc<[u8]>,
     pub qos: QoS,
     pub retain: bool,
     pub color: Option<String>,
@@ -76,6 +83,7 @@ impl RateMeter {
 
 pub struct GenericStore {
     pub log: RefCell<Ring<LogLine>>,
+    pub tree: RefCell<TopicTree>,
     pub subscriptions: RefCell<Vec<SubscriptionRow>>,
     pub chart_path: RefCell<String>,
     pub series: Rc<RefCell<SeriesSet>>,
@@ -103,6 +111,7 @@ impl GenericSession {
     pub fn attach(client: MqttClient) -> Self {
         let store = Rc::new(GenericStore {
             log: RefCell::new(Ring::new(LOG_CAPACITY)),
+            tree: RefCell::new(TopicTree::new(TREE_LIMIT)),
             subscriptions: RefCell::new(Vec::new()),
             chart_path: RefCell::new("value".into()),
             series: Rc::new(RefCell::new(SeriesSet::new(SERIES_CAPACITY, 1))),
@@ -184,8 +193,47 @@ impl GenericSession {
 
     pub fn clear(&self) {
         self.store.log.borrow_mut().clear();
+        self.store.tree.borrow_mut().clear();
         self.store.series.borrow_mut().clear();
         self.redraw.notify();
+    }
+}
+
+impl GenericStore {
+    /// The `count` lines a filter lets through from the `start`th, newest first, and how many it
+    /// lets through in all.
+    pub fn window(&self, filter: &HistoryFilter, start: usize, count: usize) -> (Vec<LogLine>, usize) {
+        let log = self.log.borrow();
+        if filter.is_empty() {
+            return (log.newest().skip(start).take(count).cloned().collect(), log.len());
+        }
+        let mut total = 0;
+        let mut lines = Vec::new();
+        for line in log.newest().filter(|l| filter.admits(&l.topic, &l.text)) {
+            if total >= start && lines.len() < count {
+                lines.push(line.clone());
+            }
+            total += 1;
+        }
+        (lines, total)
+    }
+
+    /// The line numbered `seq`, while the history keeps it.
+    pub fn line(&self, seq: u64) -> Option<LogLine> {
+        self.log.borrow().iter().find(|l| l.seq == seq).cloned()
+    }
+
+    /// The lines a filter lets through as a file, oldest first.
+    pub fn export(&self, filter: &HistoryFilter, format: Export, form: PayloadForm) -> String {
+        let log = self.log.borrow();
+        let entries = log.iter().filter(|l| filter.admits(&l.topic, &l.text)).map(|l| Entry {
+            at: l.at,
+            topic: &l.topic,
+            qos: l.qos as u8,
+            retain: l.retain,
+            payload: &l.payload,
+        });
+        format.write(entries, form)
     }
 }
 
@@ -211,8 +259,20 @@ fn record(store: &GenericStore, m: &Message) {
         Ok(t) => t.to_owned(),
         Err(_) => format!("(binary, hex) {}", crate::platforms::things_stack::payload::bytes_to_hex(&m.payload)),
     };
+    store.tree.borrow_mut().record(&m.topic, now, &text);
     let mut log = store.log.borrow_mut();
     let seq = log.total();
     let properties = super::message_properties::rows(m);
-    log.push(LogLine { seq, at: now, topic: m.topic.clone(), text, qos: m.qos, retain: m.retain, color, properties });
+    let payload = Rc::from(m.payload.as_slice());
+    log.push(LogLine {
+        seq,
+        at: now,
+        topic: m.topic.clone(),
+        text,
+        payload,
+        qos: m.qos,
+        retain: m.retain,
+        color,
+        properties,
+    });
 }

@@ -1,6 +1,7 @@
 //! All of the dashboard's I/O: profile storage, connections per platform, and the sessions that
 //! record what arrives for the pages to show. Components call these; they never talk to the network.
 
+pub mod clipboard;
 pub mod cloudplugs;
 pub mod connection;
 pub mod diagnostics;
