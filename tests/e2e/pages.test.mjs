@@ -2,6 +2,7 @@
 // page with 100 simulated sub-devices, and a dark-theme ThingsBoard page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { serveDist, launch, openPage, connect, waitConnected, admin, screenshot, unnamedControls } from './lib.mjs';
 
 let browser, server, base;
@@ -61,6 +62,60 @@ test('profiles are saved without secrets unless "remember secret" is ticked', as
   assert.equal((await names()).filter((n) => n === 'Secret broker').length, 0);
   await context.close();
 });
+
+// Issue 22: profiles move between browsers as a JSON file, without their secrets unless asked.
+for (const width of [1366, 800]) {
+  test(`profiles export to a file and import back, secrets only when asked (${width} px)`, async () => {
+    const { page, context, errors } = await openPage(browser, base, 'connections', { width });
+    const exportFile = async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export profiles' }).click()]);
+      assert.equal(download.suggestedFilename(), 'iotmqtt-profiles.json');
+      return JSON.parse(await readFile(await download.path(), 'utf8'));
+    };
+    const moved = page.locator('[data-testid=profiles-moved]');
+    const plain = await exportFile();
+    assert.equal(await moved.innerText(), 'Exported 5 profiles without secrets to iotmqtt-profiles.json.');
+    assert.deepEqual([plain.format, plain.version, plain.profiles.length], ['iotmqtt-profiles', 1, 5]);
+    assert.deepEqual(plain.profiles.map((p) => [p.id, p.secret, p.remember_secret]), [
+      ['demo-tb-device', '', false], ['demo-tb-gateway', '', false], ['demo-tts', '', false],
+      ['demo-cloudplugs', '', false], ['demo-generic', '', false]]);
+    await page.getByLabel('Include secrets in the export').check();
+    const full = await exportFile();
+    assert.equal(await moved.innerText(), 'Exported 5 profiles with their secrets to iotmqtt-profiles.json.');
+    assert.deepEqual(full.profiles.map((p) => p.secret), ['demo-thermostat-token', 'demo-gateway-token', 'NNSXS.DEMOKEY.SIMULATOR', 'demo-auth', 'secret']);
+
+    // Import: one renamed, one new; the rest replace themselves.
+    full.profiles[0].name = 'Thermostat from a file';
+    full.profiles.push({ ...full.profiles[4], id: 'imported-broker', name: 'Imported broker', url: 'wss://broker.example:8084/mqtt' });
+    const input = page.locator('#profiles-import');
+    const send = (name, text) => input.setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+    await send('profiles.json', JSON.stringify(full));
+    await page.waitForFunction(() => document.querySelector('[data-testid=profiles-moved]')?.textContent.startsWith('Imported'));
+    assert.equal(await moved.innerText(), 'Imported 6 profiles (5 replaced one with the same id).');
+    const names = () => page.locator('.profile-list button.link strong').allInnerTexts();
+    const expected = ['Thermostat from a file', 'Demo Gateway (simulator)', 'demo-app@ttn (simulator)', 'Demo plug (simulator)',
+      'Local mosquitto', 'Imported broker'];
+    assert.deepEqual(await names(), expected);
+    // Refused whole, with the reason: not a profiles file, and a profile without a WebSocket URL.
+    await send('other.json', '{"a": 1}');
+    await page.waitForFunction(() => document.querySelector('[data-testid=profiles-moved]')?.getAttribute('role') === 'alert');
+    assert.match(await moved.innerText(), /^not a profiles file: missing field `format`/);
+    const bad = { ...full, profiles: [{ ...full.profiles[0], id: 'x', name: 'X', url: 'http://x' }] };
+    await send('bad.json', JSON.stringify(bad));
+    await page.waitForFunction(() => document.querySelector('[data-testid=profiles-moved]')?.textContent.startsWith('profile 1'));
+    assert.equal(await moved.innerText(), 'profile 1 ("X"): its URL is not a ws:// or wss:// URL');
+    assert.deepEqual(await names(), expected);
+    // Kept across a reload.
+    await page.reload();
+    await page.waitForSelector('.profile-list');
+    assert.deepEqual(await names(), expected);
+    assert.deepEqual(await unnamedControls(page), []);
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(pageWidth <= width, `the page is ${pageWidth} px wide in a ${width} px window`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
 
 test('the gateway page runs 100 simulated sub-devices', async () => {
   const { page, context, errors } = await openPage(browser, base, 'gateway');

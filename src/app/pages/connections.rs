@@ -3,10 +3,13 @@
 
 use yew::prelude::*;
 
-use crate::app::components::{ProfileEditor, StatusBadge};
+use web_sys::HtmlInputElement;
+
+use crate::app::components::{CheckField, ProfileEditor, StatusBadge};
 use crate::app::hooks::use_app;
 use crate::app::route::{navigate, Page};
-use crate::app::services::profiles::new_id;
+use crate::app::services::clipboard::download;
+use crate::app::services::profiles::{export_file, import_file, new_id};
 use crate::app::state::{Action, Profile, ProfileKind};
 
 #[component]
@@ -16,6 +19,8 @@ pub fn ConnectionsPage() -> Html {
     let editing = use_state(|| state.profiles.first().map(|p| p.id.clone()));
     let draft_new = use_state(|| None::<Profile>);
     let connect_error = use_state(|| None::<(String, String)>);
+    let with_secrets = use_state(|| false);
+    let moved = use_state(|| None::<Result<String, String>>);
 
     let current: Option<Profile> =
         (*draft_new).clone().or_else(|| editing.as_ref().and_then(|id| state.profile(id).cloned()));
@@ -67,6 +72,39 @@ pub fn ConnectionsPage() -> Html {
         })
     };
 
+    let onexport = {
+        let (profiles, with_secrets, moved) = (state.profiles.clone(), *with_secrets, moved.clone());
+        Callback::from(move |_| {
+            let name = "iotmqtt-profiles.json";
+            let said = download(name, "application/json", &export_file(&profiles, with_secrets)).map(|()| {
+                let secrets = if with_secrets { "with their secrets" } else { "without secrets" };
+                format!("Exported {} profiles {secrets} to {name}.", profiles.len())
+            });
+            moved.set(Some(said));
+        })
+    };
+    let onimport = {
+        let (app, moved, known) = (app.clone(), moved.clone(), state.profiles.clone());
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            let (app, moved, known) = (app.clone(), moved.clone(), known.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                let text = text.ok().and_then(|t| t.as_string()).ok_or_else(|| "the file could not be read".to_owned());
+                moved.set(Some(text.and_then(|t| import_file(&t)).map(|profiles| {
+                    let replaced = profiles.iter().filter(|p| known.iter().any(|k| k.id == p.id)).count();
+                    let n = profiles.len();
+                    for p in profiles {
+                        app.dispatch(Action::Save(p));
+                    }
+                    format!("Imported {n} profiles ({replaced} replaced one with the same id).")
+                })));
+            });
+        })
+    };
+
     html! {
         <div class="page connections">
             <section class="card" aria-label="Profiles">
@@ -105,6 +143,18 @@ pub fn ConnectionsPage() -> Html {
                         html! { <button class="secondary small" onclick={Callback::from(move |_| onnew.emit(k))}>{ format!("+ {}", k.label()) }</button> }
                     }) }
                 </div>
+                <div class="row move-profiles" aria-label="Export and import profiles">
+                    <CheckField id="profiles-secrets" label="Include secrets in the export" checked={*with_secrets}
+                        onchange={Callback::from({ let w = with_secrets.clone(); move |v| w.set(v) })} />
+                    <button type="button" class="secondary small" onclick={onexport}>{ "Export profiles" }</button>
+                    <label class="file" for="profiles-import">{ "Import profiles (JSON file)" }</label>
+                    <input id="profiles-import" type="file" accept=".json,application/json" onchange={onimport} />
+                </div>
+                { match &*moved {
+                    Some(Ok(said)) => html! { <p class="ok" role="status" data-testid="profiles-moved">{ said }</p> },
+                    Some(Err(why)) => html! { <p class="field-error" role="alert" data-testid="profiles-moved">{ why }</p> },
+                    None => html! {},
+                } }
             </section>
             if let Some(p) = current {
                 <ProfileEditor profile={p} {onsave} {onconnect} {ondelete} error={(*connect_error).clone()} />

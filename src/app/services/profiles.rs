@@ -131,3 +131,49 @@ pub fn bridge_help(kind: ProfileKind) -> (&'static str, &'static str) {
         ),
     }
 }
+
+/// What a profiles file says it is, so that any other JSON is refused by name.
+const FILE_FORMAT: &str = "iotmqtt-profiles";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ProfilesFile {
+    format: String,
+    version: u32,
+    profiles: Vec<Profile>,
+}
+
+/// The profiles as a file to keep or move to another browser; secrets only when `with_secrets`.
+pub fn export_file(profiles: &[Profile], with_secrets: bool) -> String {
+    let profiles = profiles
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            if !with_secrets {
+                p.secret.clear();
+                p.remember_secret = false;
+            }
+            p
+        })
+        .collect();
+    let file = ProfilesFile { format: FILE_FORMAT.into(), version: 1, profiles };
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+/// The profiles of a file `export_file` wrote, checked: each has a name, an id and a ws:// or
+/// wss:// URL. Anything else is refused whole, with the reason.
+pub fn import_file(text: &str) -> Result<Vec<Profile>, String> {
+    let file: ProfilesFile = serde_json::from_str(text).map_err(|e| format!("not a profiles file: {e}"))?;
+    if file.format != FILE_FORMAT || file.version != 1 {
+        return Err(format!("not a profiles file: its format is {:?} version {}", file.format, file.version));
+    }
+    for (i, p) in file.profiles.iter().enumerate() {
+        let what = |why: &str| format!("profile {} ({:?}): {why}", i + 1, p.name);
+        if p.id.trim().is_empty() || p.name.trim().is_empty() {
+            return Err(what("it has no id or no name"));
+        }
+        if !(p.url.starts_with("ws://") || p.url.starts_with("wss://")) {
+            return Err(what("its URL is not a ws:// or wss:// URL"));
+        }
+    }
+    Ok(file.profiles)
+}
