@@ -80,6 +80,43 @@ test('a reply rule answers a server-side RPC', async () => {
   await context.close();
 });
 
+// Issue 22: the reply rules and the RPC history are the profile's, kept across a reload; an RPC
+// still waiting for the operator when the page went away is closed with the reason.
+test('reply rules and the RPC history come back after a reload', async () => {
+  const { page, context, errors } = await connectedDevicePage();
+  const addRule = async (method, mode, field, value) => {
+    await page.fill('#rule-method', method);
+    await page.selectOption('#rule-mode', mode);
+    await page.fill(field, value);
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.locator('ul.rules code', { hasText: method }).waitFor();
+  };
+  await addRule('keptRule', 'fixed', '#rule-fixed', '{"kept": 1}');
+  await addRule('askLater', 'manual', '#rule-timeout', '60');
+  const rpc = (method, timeout = 5000) => admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method, params: { n: 1 }, timeout } });
+  assert.deepEqual((await rpc('keptRule')).json, { kept: 1 });
+  const waiting = rpc('askLater', 3000).catch(() => null);
+  await page.locator('form.manual').waitFor();
+  const rows = page.locator('table[aria-label="RPC log"] tbody tr');
+  const summary = async () => (await rows.all()).map(async (r) => [
+    await r.locator('code').innerText(), await r.locator('td.outcome').innerText()]);
+  await page.reload();
+  await waiting;
+  await connect(page, 'tb-device');
+  await waitConnected(page);
+  assert.deepEqual(await page.locator('ul.rules code').allInnerTexts(), ['keptRule', 'askLater']);
+  assert.deepEqual(await Promise.all(await summary()), [
+    ['askLater', 'no answer: the page was reloaded before it came'],
+    ['keptRule', 'replied {"kept":1}'],
+  ]);
+  // The rule answers again, and the history goes on from where it was.
+  assert.deepEqual((await rpc('keptRule')).json, { kept: 1 });
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="RPC log"] tbody tr').length === 3);
+  assert.deepEqual((await Promise.all(await summary())).map(([m]) => m), ['keptRule', 'askLater', 'keptRule']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a firmware update runs to UPDATED and the progress bar moves', async () => {
   const { page, context } = await connectedDevicePage();
   await page.fill('#fw-chunk', '1024');

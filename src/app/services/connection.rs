@@ -170,7 +170,7 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
                     device.set_limits(limits);
                 }
             }
-            Ok(Live::ThingsBoard(TbSession::start(device).await))
+            Ok(Live::ThingsBoard(TbSession::start(device, &profile.id).await))
         }
         ProfileKind::ThingsBoardGateway => {
             status(LinkStatus::Connecting);

@@ -12,6 +12,7 @@ pub mod message_properties;
 pub mod payload;
 pub mod profiles;
 pub mod provisioning;
+pub mod rpc_memory;
 pub mod things_stack;
 pub mod thingsboard;
 pub mod waveform;

@@ -8,11 +8,13 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use gloo::timers::callback::Interval;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
 use super::firmware::FirmwareView;
 use super::payload::numeric_fields;
+use super::rpc_memory;
 use super::waveform::{GeneratorKey, Waveform};
 use crate::app::chart::SeriesSet;
 use crate::app::error::AppError;
@@ -47,7 +49,7 @@ pub struct AttributeRow {
 }
 
 /// How a server-side RPC method is answered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ReplyMode {
     Fixed(Value),
     Echo,
@@ -57,13 +59,13 @@ pub enum ReplyMode {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplyRule {
     pub method: String,
     pub mode: ReplyMode,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RpcDirection {
     /// From the server; `id` is ThingsBoard's request id.
     Incoming { id: u64 },
@@ -71,7 +73,7 @@ pub enum RpcDirection {
     Outgoing,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RpcEntry {
     pub seq: u64,
     pub at: f64,
@@ -98,6 +100,8 @@ pub struct Generator {
 }
 
 pub struct TbStore {
+    /// The profile this session connected with: the key of what it remembers across reloads.
+    profile_id: String,
     pub series: Rc<RefCell<SeriesSet>>,
     pub attributes: RefCell<BTreeMap<(Scope, String), AttributeRow>>,
     pub rpc_log: RefCell<Ring<RpcEntry>>,
@@ -135,14 +139,16 @@ fn short(v: &Value) -> String {
 }
 
 impl TbSession {
-    /// Subscribes to shared attributes and RPC, and asks for every attribute once.
-    pub async fn start(device: ThingsBoardDevice) -> Self {
+    /// Subscribes to shared attributes and RPC, and asks for every attribute once. The profile's
+    /// reply rules and RPC history come back from the last visit.
+    pub async fn start(device: ThingsBoardDevice, profile_id: &str) -> Self {
         let session = Self {
             device: device.clone(),
             store: Rc::new(TbStore {
+                profile_id: profile_id.to_owned(),
                 series: Rc::new(RefCell::new(SeriesSet::new(2_000, 8))),
                 attributes: RefCell::new(BTreeMap::new()),
-                rpc_log: RefCell::new(Ring::new(300)),
+                rpc_log: RefCell::new(Ring::new(rpc_memory::KEPT_ROWS)),
                 rules: RefCell::new(Vec::new()),
                 manual: RefCell::new(Vec::new()),
                 manual_replies: RefCell::new(HashMap::new()),
@@ -155,6 +161,13 @@ impl TbSession {
             }),
             redraw: Redraw::default(),
         };
+        let memory = rpc_memory::load(profile_id);
+        for row in memory.log {
+            session.store.rpc_log.borrow_mut().push(row);
+        }
+        for rule in memory.rules {
+            session.set_rule(rule);
+        }
         let weak = session.weak();
         device.on_error(move |e| {
             if let Some(s) = weak() {
@@ -262,14 +275,22 @@ impl TbSession {
         let seq = log.total();
         log.push(RpcEntry { seq, at: now_ms(), direction, method: method.to_owned(), params, outcome });
         drop(log);
+        self.remember();
         self.redraw.notify();
         seq
+    }
+
+    /// Keeps the reply rules and the RPC history for the next visit.
+    fn remember(&self) {
+        let store = &self.store;
+        rpc_memory::save(&store.profile_id, &store.rules.borrow(), store.rpc_log.borrow().iter());
     }
 
     fn settle_rpc(&self, matches: impl Fn(&RpcEntry) -> bool, outcome: Result<String, String>) {
         if let Some(e) = self.store.rpc_log.borrow_mut().iter_mut().rev().find(|e| matches(e)) {
             e.outcome = Some(outcome);
         }
+        self.remember();
         self.redraw.notify();
     }
 
@@ -338,6 +359,7 @@ impl TbSession {
         }
         let weak = self.weak();
         let m = method.clone();
+        self.remember();
         self.device.on_rpc(&method, move |request: RpcRequest| {
             let session = weak();
             let method = m.clone();
@@ -352,6 +374,7 @@ impl TbSession {
 
     pub fn remove_rule(&self, method: &str) {
         self.store.rules.borrow_mut().retain(|r| r.method != method);
+        self.remember();
         self.device.remove_rpc(method);
         self.redraw.notify();
     }
