@@ -2,6 +2,8 @@
 //! and CloudPlugs. Module declarations and re-exports only.
 
 pub mod batch;
+// The dashboard's chart data model.
+pub mod chart;
 pub mod collections;
 pub mod error;
 // The dashboard's history model; its base64 is The Things Stack's.

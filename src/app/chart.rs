@@ -1,64 +1,15 @@
-//! Numeric series in bounded rings and a small canvas plotter for them: one scaled polyline per
-//! series over a sliding time window, with a legend. Drawn with CanvasRenderingContext2d.
+//! Draws a `SeriesSet` (`src/chart/`) on a canvas as small multiples: each visible series in a
+//! band of its own with its own value axis, so a small series is not flattened under a large one;
+//! the same sliding time window for all; a line per run of data, broken at silences; and the
+//! minimum-to-maximum envelope of each time slice where points were merged.
 
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::app::hooks::Ring;
+use crate::chart::{Series, SeriesSet};
 
-const PALETTE: [&str; 8] = ["#2f7de1", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0b7285", "#e67700", "#5c940d"];
-
-/// One named series of `(time ms, value)` points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    pub name: String,
-    pub color: String,
-    pub points: Ring<(f64, f64)>,
-}
-
-/// The series a chart shows, each bounded to `capacity` points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeriesSet {
-    pub series: Vec<Series>,
-    capacity: usize,
-    max_series: usize,
-    /// Bumped on every change, so a chart knows to redraw.
-    pub version: u64,
-}
-
-impl SeriesSet {
-    pub fn new(capacity: usize, max_series: usize) -> Self {
-        Self { series: Vec::new(), capacity, max_series, version: 0 }
-    }
-
-    /// Adds a point; a new name gets the next palette colour (beyond `max_series` it is dropped).
-    pub fn push(&mut self, name: &str, t_ms: f64, value: f64) {
-        if !value.is_finite() {
-            return;
-        }
-        self.version += 1;
-        if let Some(s) = self.series.iter_mut().find(|s| s.name == name) {
-            s.points.push((t_ms, value));
-            return;
-        }
-        if self.series.len() >= self.max_series {
-            return;
-        }
-        let color = PALETTE[self.series.len() % PALETTE.len()].to_string();
-        let mut points = Ring::new(self.capacity);
-        points.push((t_ms, value));
-        self.series.push(Series { name: name.to_owned(), color, points });
-    }
-
-    pub fn clear(&mut self) {
-        self.series.clear();
-        self.version += 1;
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
-    }
-}
+/// The height of one series' band, in CSS pixels.
+pub const BAND_PX: f64 = 84.0;
 
 fn dark_mode() -> bool {
     web_sys::window()
@@ -66,7 +17,7 @@ fn dark_mode() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Draws the last `window_ms` of every series onto `canvas`, sized to its CSS box.
+/// Draws the last `window_ms` of every visible series onto `canvas`, sized to its CSS box.
 pub fn draw(canvas: &HtmlCanvasElement, set: &SeriesSet, window_ms: f64, now_ms: f64) {
     let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
     else {
@@ -86,73 +37,83 @@ pub fn draw(canvas: &HtmlCanvasElement, set: &SeriesSet, window_ms: f64, now_ms:
 
     // The window shrinks to the data while there is little of it (at least 10 s), so a fresh
     // series fills the chart instead of hugging its right edge.
-    let earliest = set.series.iter().filter_map(|s| s.points.iter().next().map(|p| p.0)).fold(now_ms, f64::min);
+    let visible: Vec<&Series> = set.series.iter().filter(|s| s.visible).collect();
+    let earliest = visible.iter().filter_map(|s| s.first_t()).fold(now_ms, f64::min);
     let window_ms = (now_ms - earliest).clamp(10_000.0, window_ms.max(10_000.0));
     let t0 = now_ms - window_ms;
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for s in &set.series {
-        for &(t, v) in s.points.iter() {
-            if t >= t0 {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        }
-    }
-    let (left, right, top, bottom) = (48.0, 8.0, 22.0, 18.0);
-    let (pw, ph) = (css_w - left - right, css_h - top - bottom);
-    ctx.set_stroke_style_str(grid);
+    let (left, right, bottom) = (52.0, 8.0, 16.0);
+    let pw = css_w - left - right;
     ctx.set_fill_style_str(fg);
-    ctx.set_line_width(1.0);
-    if !lo.is_finite() {
-        let _ = ctx.fill_text("no numeric data yet", left + 8.0, top + ph / 2.0);
+    let _ = ctx.fill_text(&format!("last {} s", (window_ms / 1000.0).round()), left, css_h - 3.0);
+    let shown: Vec<&&Series> = visible.iter().filter(|s| s.range_since(t0).is_some()).collect();
+    if shown.is_empty() {
+        let _ = ctx.fill_text("no numeric data in this window", left + 8.0, (css_h - bottom) / 2.0);
         return;
     }
+    let band = (css_h - bottom) / shown.len() as f64;
+    let x = |t: f64| left + (t - t0).max(0.0) / window_ms * pw;
+    for (i, s) in shown.into_iter().enumerate() {
+        let (top, ph) = (band * i as f64 + 14.0, band - 22.0);
+        draw_band(&ctx, s, t0, (top, ph), &x, (fg, grid), (left, pw));
+    }
+}
+
+/// One series in its band: name, three value ticks, the envelope and the lines.
+fn draw_band(
+    ctx: &CanvasRenderingContext2d,
+    s: &Series,
+    t0: f64,
+    (top, ph): (f64, f64),
+    x: &dyn Fn(f64) -> f64,
+    (fg, grid): (&str, &str),
+    (left, pw): (f64, f64),
+) {
+    let Some((mut lo, mut hi)) = s.range_since(t0) else { return };
     if (hi - lo).abs() < 1e-9 {
         lo -= 1.0;
         hi += 1.0;
     }
     let pad = (hi - lo) * 0.08;
     let (lo, hi) = (lo - pad, hi + pad);
-    for i in 0..=4 {
-        let y = top + ph * i as f64 / 4.0;
-        ctx.begin_path();
-        ctx.move_to(left, y);
-        ctx.line_to(left + pw, y);
-        ctx.stroke();
-        let value = hi - (hi - lo) * i as f64 / 4.0;
-        let _ = ctx.fill_text(&short_number(value), 4.0, y + 4.0);
-    }
-    let _ = ctx.fill_text(&format!("last {} s", (window_ms / 1000.0).round()), left, css_h - 4.0);
-
-    let x = |t: f64| left + (t - t0) / window_ms * pw;
     let y = |v: f64| top + (hi - v) / (hi - lo) * ph;
-    let mut legend_x = left;
-    for s in &set.series {
-        ctx.set_stroke_style_str(&s.color);
-        ctx.set_line_width(1.5);
+    ctx.set_stroke_style_str(grid);
+    ctx.set_fill_style_str(fg);
+    ctx.set_line_width(1.0);
+    for i in 0..=2 {
+        let yy = top + ph * f64::from(i) / 2.0;
         ctx.begin_path();
-        let mut started = false;
-        for &(t, v) in s.points.iter().filter(|(t, _)| *t >= t0) {
-            if started {
-                ctx.line_to(x(t), y(v));
+        ctx.move_to(left, yy);
+        ctx.line_to(left + pw, yy);
+        ctx.stroke();
+        let _ = ctx.fill_text(&short_number(hi - (hi - lo) * f64::from(i) / 2.0), 4.0, yy + 4.0);
+    }
+    ctx.set_fill_style_str(&s.color);
+    let _ = ctx.fill_text(&s.name, left + 4.0, top - 3.0);
+    let runs = s.segments_since(t0);
+    // Where slices merged several points, the band between their lowest and highest value.
+    ctx.set_global_alpha(0.25);
+    for b in runs.iter().flatten().filter(|b| b.max > b.min) {
+        ctx.fill_rect(x(b.first_t), y(b.max), (x(b.last_t) - x(b.first_t)).max(1.0), (y(b.min) - y(b.max)).max(1.0));
+    }
+    ctx.set_global_alpha(1.0);
+    ctx.set_stroke_style_str(&s.color);
+    ctx.set_line_width(1.5);
+    for run in &runs {
+        ctx.begin_path();
+        for (i, b) in run.iter().enumerate() {
+            if i == 0 {
+                ctx.move_to(x(b.first_t), y(b.last));
             } else {
-                ctx.move_to(x(t), y(v));
-                started = true;
+                ctx.line_to(x(b.last_t), y(b.last));
             }
         }
         ctx.stroke();
-        ctx.set_fill_style_str(&s.color);
-        // Few points: mark each one, or a lone value would be invisible.
-        let visible: Vec<&(f64, f64)> = s.points.iter().filter(|(t, _)| *t >= t0).collect();
-        if visible.len() < 30 {
-            for &&(t, v) in &visible {
-                ctx.fill_rect(x(t) - 2.0, y(v) - 2.0, 4.0, 4.0);
+        // A run of one point, or few points: mark each, or a lone value would be invisible.
+        if run.len() < 30 {
+            for b in run {
+                ctx.fill_rect(x(b.last_t) - 2.0, y(b.last) - 2.0, 4.0, 4.0);
             }
         }
-        ctx.fill_rect(legend_x, 6.0, 10.0, 10.0);
-        ctx.set_fill_style_str(fg);
-        let _ = ctx.fill_text(&s.name, legend_x + 14.0, 15.0);
-        legend_x += 24.0 + s.name.len() as f64 * 6.5;
     }
 }
 

@@ -56,6 +56,46 @@ test('subscribes, publishes and charts a JSON field', async () => {
   await context.close();
 });
 
+// Issue 22, point 8: each series has its own band and axis, a new JSON path keeps the old line, and
+// the legend shows and hides series.
+test('a new chart path keeps the old series, and the legend hides and shows each', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'mqtt');
+  await connect(page, 'generic');
+  await waitConnected(page);
+  await page.fill('#sub-filter', 'e2echart/#');
+  await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  await page.getByText('granted QoS 1').waitFor();
+  await page.fill('#pub-topic', 'e2echart/s');
+  const publish = async (n) => {
+    for (let i = 0; i < n; i++) {
+      await page.fill('#pub-payload', `{"value": ${1000 + i * 500}, "small": 0.${i + 1}}`);
+      await page.getByRole('button', { name: 'Publish', exact: true }).click();
+      await page.locator('form[aria-label="Publish"] .ok').waitFor();
+    }
+  };
+  await publish(3);
+  const legend = page.getByRole('group', { name: 'Series: press to show or hide' });
+  await legend.getByRole('button', { name: 'value' }).waitFor();
+  await page.fill('#chart-path', 'small');
+  await publish(2);
+  await legend.getByRole('button', { name: 'small' }).waitFor();
+  const items = legend.getByRole('button');
+  assert.deepEqual(await items.allInnerTexts(), ['value', 'small']);
+  assert.deepEqual(await items.evaluateAll((b) => b.map((e) => e.getAttribute('aria-pressed'))), ['true', 'true']);
+  const canvas = page.locator('canvas.chart');
+  const twoBands = await canvas.evaluate((c) => c.clientHeight);
+  await legend.getByRole('button', { name: 'value' }).click();
+  assert.deepEqual(await items.evaluateAll((b) => b.map((e) => e.getAttribute('aria-pressed'))), ['false', 'true']);
+  const oneBand = await canvas.evaluate((c) => c.clientHeight);
+  assert.ok(oneBand < twoBands, `one band (${oneBand} px) is lower than two (${twoBands} px)`);
+  await legend.getByRole('button', { name: 'value' }).click();
+  assert.equal(await canvas.evaluate((c) => c.clientHeight), twoBands);
+  assert.deepEqual(await unnamedControls(page), []);
+  await screenshot(page, 'generic-chart-bands');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 // Issue 21: on an MQTT 5 connection the publish form sets a message's properties, and the log's
 // detail view shows those a received message carries.
 test('MQTT 5: the properties typed go out with a publish, and the log shows them on the message', async () => {

@@ -42,9 +42,11 @@ pub struct MessageLogProps {
 pub fn MessageLog(props: &MessageLogProps) -> Html {
     let onscroll = props.onscroll.reform(|e: Event| e.target_unchecked_into::<Element>().scroll_top() as f64);
     let below = props.total.saturating_sub(props.start + props.lines.len());
+    // As tall as the rows (and the header), up to the view: a short history leaves no empty box.
+    let height = ((props.total + 1) * ROW_PX + 4).clamp(3 * ROW_PX, VIEW_PX);
     let space = format!("padding-top: {}px; padding-bottom: {}px", props.start * ROW_PX, below * ROW_PX);
     html! {
-        <div class="log-wrap virtual" style={format!("height: {VIEW_PX}px")} {onscroll} tabindex="0"
+        <div class="log-wrap virtual" style={format!("height: {height}px")} {onscroll} tabindex="0"
             aria-label="Message history, newest first">
             <div style={space}>
                 <table class="log virtual" aria-label="Messages" aria-rowcount={(props.total + 1).to_string()}>

@@ -8,9 +8,9 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::payload::{encode, number_at, PayloadFormat};
-use crate::app::chart::SeriesSet;
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
+use crate::chart::SeriesSet;
 use crate::client::MqttClient;
 use crate::history::export::Entry;
 use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
@@ -21,7 +21,8 @@ use crate::{Message, Outgoing, PublishProperties, QoS};
 pub const LOG_CAPACITY: usize = 50_000;
 /// Topic levels the topic tree keeps; messages on topics past it are only counted.
 const TREE_LIMIT: usize = 20_000;
-const SERIES_CAPACITY: usize = 3_000;
+/// Chart series: one per JSON path charted, so a new path keeps the old one's line.
+const CHART_SERIES: usize = 6;
 const PALETTE: [&str; 6] = ["#2f7de1", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0b7285"];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +115,7 @@ impl GenericSession {
             tree: RefCell::new(TopicTree::new(TREE_LIMIT)),
             subscriptions: RefCell::new(Vec::new()),
             chart_path: RefCell::new("value".into()),
-            series: Rc::new(RefCell::new(SeriesSet::new(SERIES_CAPACITY, 1))),
+            series: Rc::new(RefCell::new(SeriesSet::new(CHART_SERIES))),
             paused: Cell::new(false),
             hidden_while_paused: Cell::new(0),
             received: Cell::new(0),
@@ -179,9 +180,10 @@ impl GenericSession {
         Ok(())
     }
 
+    /// Charts another JSON path from now on; the old path's line stays, with its own band and
+    /// legend entry (issue 22, point 8: a new path used to wipe the chart).
     pub fn set_chart_path(&self, path: String) {
         *self.store.chart_path.borrow_mut() = path;
-        self.store.series.borrow_mut().clear();
         self.redraw.notify();
     }
 

@@ -16,9 +16,9 @@ use super::firmware::FirmwareView;
 use super::payload::numeric_fields;
 use super::rpc_memory;
 use super::waveform::{GeneratorKey, Waveform};
-use crate::app::chart::SeriesSet;
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
+use crate::chart::SeriesSet;
 use crate::client::thingsboard::device::RpcResult;
 use crate::client::time::timeout;
 use crate::platforms::thingsboard::rpc::parse_rpc_request;
@@ -146,7 +146,7 @@ impl TbSession {
             device: device.clone(),
             store: Rc::new(TbStore {
                 profile_id: profile_id.to_owned(),
-                series: Rc::new(RefCell::new(SeriesSet::new(2_000, 8))),
+                series: Rc::new(RefCell::new(SeriesSet::new(8))),
                 attributes: RefCell::new(BTreeMap::new()),
                 rpc_log: RefCell::new(Ring::new(rpc_memory::KEPT_ROWS)),
                 rules: RefCell::new(Vec::new()),
