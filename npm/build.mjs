@@ -12,12 +12,13 @@ const pkg = path.join(root, "pkg");
 // Each entry is one bundle over its own wasm core (`core`: the wasm-bindgen output's name), which
 // holds the client core and, for a platform, the platform's core: `#core` and the platform's
 // `#cloudplugs`, `#things-stack` or `#thingsboard` resolve to it.
+// `v5`: the entry can open MQTT 5 connections (The Things Stack and CloudPlugs speak 3.1.1 only).
 const ENTRIES = [
-  { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core", mqtt5: true },
+  { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core", mqtt5: true, v5: true },
   { name: "payload", source: "payload/index.ts", core: "payload_core" },
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
-  { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core" },
+  { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core", v5: true },
 ];
 
 for (const target of ["web", "bundler"]) {
@@ -30,7 +31,8 @@ for (const target of ["web", "bundler"]) {
       target: "es2022",
       minify: true,
       // MQTT 5 properties in messages and CONNACKs: the generic entry's core has them (`MQTT5`, client.ts).
-      define: { MQTT5: String(entry.mqtt5 === true) },
+      // The words of MQTT 5's reason codes: only where an MQTT 5 connection can bring them (`V5`, errors.ts).
+      define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true) },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

@@ -22,8 +22,12 @@ type Args = (string | number)[];
 const q = (s: string | number) => JSON.stringify(s);
 const hex = (n: number) => "0x" + n.toString(16).toUpperCase().padStart(2, "0");
 
+// Whether this entry can open an MQTT 5 connection (npm/build.mjs): over MQTT 3.1.1 the only reason
+// code that reaches these words is a SUBACK's 0x80.
+declare const V5: boolean;
+
 // MQTT 5.0 §2.4: reason code names, and what a code usually means for the user (src/session/reason.rs).
-const REASON_NAMES: Record<number, string> = {
+const REASON_NAMES: Record<number, string> = !V5 ? { 0x80: "Unspecified error" } : {
   0x00: "Success", 0x01: "Granted QoS 1", 0x02: "Granted QoS 2", 0x04: "Disconnect with Will Message",
   0x10: "No matching subscribers", 0x11: "No subscription existed", 0x18: "Continue authentication",
   0x19: "Re-authenticate", 0x80: "Unspecified error", 0x81: "Malformed Packet", 0x82: "Protocol Error",
@@ -39,8 +43,9 @@ const REASON_NAMES: Record<number, string> = {
   0xa1: "Subscription Identifiers not supported", 0xa2: "Wildcard Subscriptions not supported",
 };
 const slowDown = "slow down: the broker limits how much this client may send";
-const REASON_ADVICE: Record<number, string> = {
-  0x80: "the broker refused without a reason; on ThingsBoard this is a filter outside its whitelist",
+const REFUSED = "the broker refused without a reason; on ThingsBoard this is a filter outside its whitelist";
+const REASON_ADVICE: Record<number, string> = !V5 ? { 0x80: REFUSED } : {
+  0x80: REFUSED,
   0x87: "the broker's access control denies this topic to these credentials",
   0x8b: "the broker is shutting down; the client may reconnect later",
   0x8d: "the broker saw no packet within 1.5 x keepalive",
