@@ -33,6 +33,11 @@ test('subscribes, publishes and charts a JSON field', async () => {
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await rows.nth(4).waitFor();
   assert.equal(await rows.first().locator('td.payload').evaluate((td) => td.textContent), typed);
+  // Issue 22, point 9: "published to e2e/sensor" is no longer true of a form whose topic changed.
+  assert.equal(await page.locator('form[aria-label="Publish"] .ok').innerText(), 'published to e2e/sensor');
+  await page.fill('#pub-topic', 'e2e/other');
+  assert.equal(await page.locator('form[aria-label="Publish"] .ok').count(), 0);
+  await page.fill('#pub-topic', 'e2e/sensor');
   // Issue 22, point 8: with no more messages the rate falls to 0 and the chart slides on instead of
   // freezing: its picture changes with no new data.
   await page.waitForFunction(() => document.querySelector('[data-testid=rate]')?.textContent === '0 msg/s', null, { timeout: 5_000 });

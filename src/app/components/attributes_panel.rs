@@ -82,14 +82,14 @@ pub fn AttributesPanel(props: &AttributesPanelProps) -> Html {
                 </table>
                 if props.rows.is_empty() { <p class="empty">{ "No attributes yet." }</p> }
             </div>
-            <form class="row" onsubmit={onrequest}>
+            <form class="row" onsubmit={onrequest} oninput={request.on_edit()} onchange={request.on_edit()}>
                 <Field id="attr-client-keys" label="Client keys (comma-separated)" value={(*client_keys).clone()} oninput={set(&client_keys)} />
                 <Field id="attr-shared-keys" label="Shared keys (comma-separated)" value={(*shared_keys).clone()} oninput={set(&shared_keys)} />
                 <button type="submit" class="secondary" disabled={request.busy()}>{ "Request" }</button>
             </form>
             if let Some(e) = request.error("attr_request") { <p class="field-error" role="alert">{ e }</p> }
             if let Some(m) = request.message() { <p class="ok" role="status">{ m }</p> }
-            <form onsubmit={onpublish}>
+            <form onsubmit={onpublish} oninput={send.on_edit()} onchange={send.on_edit()}>
                 <Field id="attr-json" label="Client attributes to publish (JSON object)" rows={2} value={(*publish).clone()} oninput={set(&publish)}
                     error={publish_error.clone().or(send.error("attr_json"))} />
                 <div class="actions">

@@ -47,7 +47,7 @@ pub fn ClaimForm(props: &ClaimFormProps) -> Html {
         Callback::from(move |v| h.set(v))
     };
     html! {
-        <form class="card" {onsubmit} aria-label="Claim device">
+        <form class="card" {onsubmit} aria-label="Claim device" oninput={action.on_edit()} onchange={action.on_edit()}>
             <h3>{ "Claim" }</h3>
             <div class="row">
                 <Field id="claim-secret" label="Secret key (optional)" value={(*secret).clone()} oninput={set(&secret)} />

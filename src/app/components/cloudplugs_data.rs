@@ -68,7 +68,7 @@ pub fn CloudplugsData(props: &CloudplugsDataProps) -> Html {
     };
     html! {
         <>
-            <form class="card" onsubmit={onpublish} aria-label="Publish data">
+            <form class="card" onsubmit={onpublish} aria-label="Publish data" oninput={publish.on_edit()} onchange={publish.on_edit()}>
                 <h3>{ "Publish data" }</h3>
                 <div class="grid">
                     <Field id="cp-channel" label="Channel" value={(*channel).clone()} oninput={set(&channel)} error={publish.error("channel")} />

@@ -47,7 +47,7 @@ pub fn CloudplugsProperties(props: &CloudplugsPropertiesProps) -> Html {
     html! {
         <section class="card" aria-label="Properties">
             <h3>{ "Properties" }</h3>
-            <form onsubmit={onset}>
+            <form onsubmit={onset} oninput={set_action.on_edit()} onchange={set_action.on_edit()}>
                 <Field id="cp-props-set" label="Set (JSON object; {\"channel\": X} = last value of channel X)" rows={2}
                     value={(*set_json).clone()} oninput={set(&set_json)} error={set_action.error("props_set")} />
                 <div class="actions">
@@ -56,7 +56,7 @@ pub fn CloudplugsProperties(props: &CloudplugsPropertiesProps) -> Html {
                     if let Some(m) = set_action.message() { <p class="ok" role="status">{ m }</p> }
                 </div>
             </form>
-            <form class="row" onsubmit={onget}>
+            <form class="row" onsubmit={onget} oninput={get_action.on_edit()} onchange={get_action.on_edit()}>
                 <Field id="cp-props-get" label="Get (names, comma-separated; empty: all)" value={(*names).clone()} oninput={set(&names)} />
                 <button type="submit" class="secondary" disabled={get_action.busy()}>{ "Get properties" }</button>
             </form>

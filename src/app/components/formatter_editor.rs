@@ -29,7 +29,7 @@ pub fn FormatterEditor(props: &FormatterEditorProps) -> Html {
         })
     };
     html! {
-        <form class="card" {onsubmit} aria-label="Uplink formatter">
+        <form class="card" {onsubmit} aria-label="Uplink formatter" oninput={action.on_edit()} onchange={action.on_edit()}>
             <h3>{ "Uplink decoder" }</h3>
             <Field id="tts-formatter" label="JavaScript decodeUplink (empty: CayenneLPP)" rows={4} value={(*source).clone()}
                 oninput={Callback::from({ let s = source.clone(); move |v| s.set(v) })} placeholder={EXAMPLE} error={action.error("formatter")} />

@@ -64,7 +64,7 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
     let formats: Vec<(AttrValue, AttrValue)> =
         PayloadFormat::ALL.iter().map(|f| (f.name().into(), f.name().into())).collect();
     html! {
-        <form class="card" {onsubmit} aria-label="Publish">
+        <form class="card" {onsubmit} aria-label="Publish" oninput={action.on_edit()} onchange={action.on_edit()}>
             <h3>{ "Publish" }</h3>
             <div class="grid">
                 <Field id="pub-topic" label="Topic" value={(*topic).clone()} oninput={set(&topic)} error={action.error("topic")} class="wide" />

@@ -141,7 +141,7 @@ pub fn RpcConsole(props: &RpcConsoleProps) -> Html {
                     </form>
                 }
             }) }
-            <form class="row" onsubmit={oncall} aria-label="Client-side RPC">
+            <form class="row" onsubmit={oncall} aria-label="Client-side RPC" oninput={call_action.on_edit()} onchange={call_action.on_edit()}>
                 <Field id="call-method" label="Call method (client-side)" value={(*call_method).clone()} oninput={set(&call_method)}
                     error={call_action.error("call_method")} />
                 <Field id="call-params" label="Params JSON" value={(*call_params).clone()} oninput={set(&call_params)}

@@ -87,7 +87,7 @@ pub fn TelemetryComposer(props: &TelemetryComposerProps) -> Html {
     };
     let live_error = composed.as_ref().err().cloned();
     html! {
-        <form class="card" {onsubmit} aria-label="Telemetry composer">
+        <form class="card" {onsubmit} aria-label="Telemetry composer" oninput={action.on_edit()} onchange={action.on_edit()}>
             <h3>{ "Send telemetry" }</h3>
             <div class="tabs" role="group" aria-label="Input mode">
                 <button type="button" class={classes!("tab", (!*raw_mode).then_some("active"))} aria-pressed={(!*raw_mode).to_string()}

@@ -55,6 +55,18 @@ impl ActionHandle {
         self.state.set(ActionState { errors: FieldErrors::from_error(&e, fallback), ..Default::default() });
     }
 
+    /// For a form's `oninput` and `onchange`: once the form is edited, its success message no
+    /// longer describes what the form holds ("published to a/b" after the topic became c/d), so it
+    /// goes (issue 22, point 9). Errors stay until the next try.
+    pub fn on_edit<E: 'static>(&self) -> Callback<E> {
+        let state = self.state.clone();
+        Callback::from(move |_: E| {
+            if state.message.is_some() {
+                state.set(ActionState { message: None, ..(*state).clone() });
+            }
+        })
+    }
+
     pub fn reset(&self) {
         self.state.set(ActionState::default());
     }

@@ -91,7 +91,7 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
         <>
             <section class="card" aria-label="Sub-devices">
                 <h3>{ "Simulated sub-devices" }</h3>
-                <form class="row" onsubmit={onadd}>
+                <form class="row" onsubmit={onadd} oninput={action.on_edit()} onchange={action.on_edit()}>
                     <Field id="gw-count" label={format!("How many (1–{MAX_DEVICES})")} input_type="number" value={(*count).clone()} oninput={set(&count)}
                         error={action.error("device_count")} />
                     <Field id="gw-prefix" label="Name prefix" value={(*prefix).clone()} oninput={set(&prefix)} error={action.error("device_prefix")} />
@@ -103,7 +103,7 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
                 }
                 if let Some(e) = action.error("device_add") { <p class="field-error" role="alert">{ e }</p> }
                 if let Some(m) = action.message() { <p class="ok" role="status">{ m }</p> }
-                <form class="row" onsubmit={onperiod}>
+                <form class="row" onsubmit={onperiod} oninput={action.on_edit()} onchange={action.on_edit()}>
                     <Field id="gw-period" label="Telemetry every (ms)" input_type="number" value={(*period).clone()} oninput={set(&period)}
                         error={action.error("period")} />
                     <button type="submit" class="secondary">{ "Set rate" }</button>
