@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use common::*;
 use futures_util::StreamExt;
-use iotmqtt::client::{ConnectionState, MqttClient};
+use iotmqtt::client::{ConnectionState, MqttClient, RequestError, RequestOptions};
 use iotmqtt::session::reason::ConnectRefusal;
 use iotmqtt::SessionError;
 use iotmqtt::{
@@ -112,6 +112,60 @@ async fn publishes_by_topic_alias_reach_mosquitto_and_come_back_by_name() {
     assert_eq!(got, expected);
     assert!(c.is_connected(), "mosquitto took every alias");
     c.close();
+}
+
+/// Answers every request on `{base}/req` on its response topic, with its correlation data.
+async fn responder(base: &str) -> MqttClient {
+    let r = connected(ProtocolVersion::V5).await;
+    r.subscribe(&format!("{base}/req"), QoS::AtLeastOnce).await.unwrap();
+    let weak = r.downgrade();
+    r.on_message(&format!("{base}/req"), move |m| {
+        let Some(r) = weak.upgrade() else { return };
+        let properties = PublishProperties {
+            correlation_data: m.properties.correlation_data.clone(),
+            content_type: Some("text/plain".into()),
+            ..Default::default()
+        };
+        let reply =
+            Outgoing::new(m.properties.response_topic.clone().unwrap_or_default(), [b"re: ", &m.payload[..]].concat())
+                .qos(QoS::AtLeastOnce)
+                .properties(properties);
+        wasm_bindgen_futures::spawn_local(async move { r.publish(reply).await.unwrap() });
+    })
+    .unwrap();
+    r
+}
+
+#[wasm_bindgen_test]
+async fn a_request_resolves_with_its_own_reply_and_times_out_without_one() {
+    let base = unique("request");
+    let answering = responder(&base).await;
+    let c = connected(ProtocolVersion::V5).await;
+    // Three requests at once on one response topic: each gets its own reply.
+    let ask = |n: u32| {
+        let (c, base) = (c.clone(), base.clone());
+        async move { c.request(&format!("{base}/req"), format!("ping {n}").into_bytes(), RequestOptions::default()).await }
+    };
+    let replies = futures_util::future::join_all((1..=3).map(ask)).await;
+    let got: Vec<String> = replies.into_iter().map(|r| String::from_utf8(r.unwrap().payload).unwrap()).collect();
+    assert_eq!(got, ["re: ping 1", "re: ping 2", "re: ping 3"]);
+    // Its own response topic, by default under the client id, subscribed once.
+    let topics: Vec<String> = c.subscriptions().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(topics, [format!("iotmqtt/response/{}", c.client_id())]);
+    // No responder on this topic: the typed timeout.
+    let options =
+        RequestOptions { timeout_ms: 300, response_topic: Some(format!("{base}/replies")), ..Default::default() };
+    let err = c.request(&format!("{base}/nobody"), b"?".to_vec(), options).await.unwrap_err();
+    assert_eq!(err, RequestError::Timeout { topic: format!("{base}/nobody"), timeout_ms: 300 });
+    assert_eq!(err.code(), "REQUEST_TIMEOUT");
+    // MQTT 3.1.1 has no properties to carry a request.
+    let v3 = connected(ProtocolVersion::V3_1_1).await;
+    let err = v3.request("t", b"?".to_vec(), RequestOptions::default()).await.unwrap_err();
+    assert_eq!(err.code(), "INVALID_OPTION");
+    assert_eq!(err.to_string(), "invalid option request: needs MQTT 5: this connection is MQTT 3.1.1");
+    for client in [answering, c, v3] {
+        client.close();
+    }
 }
 
 type Messages = futures_channel::mpsc::UnboundedReceiver<Message>;

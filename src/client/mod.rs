@@ -4,7 +4,10 @@
 
 mod network;
 mod persistence;
+mod request;
 pub mod time;
+
+pub use request::{RequestError, RequestOptions};
 
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;
@@ -22,6 +25,7 @@ use wasm_bindgen::JsCast;
 use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::session::options::ClientOptions;
+use crate::session::request::Requests;
 use crate::session::router::Router;
 use crate::session::SubscribeOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS};
@@ -62,6 +66,9 @@ struct Inner {
     store: Option<persistence::MessageStore>,
     /// Asked before every connect and reconnect (`ClientOptions::credentials`).
     credentials: Option<CredentialsCallback>,
+    /// MQTT 5 requests waiting for their reply (`request.rs`), and who waits for each.
+    requests: Requests,
+    request_waiters: VecMap<u64, oneshot::Sender<Message>>,
 }
 
 /// The rest of a QoS 1/2 publish: resolves on PUBACK/PUBCOMP, or with why it cannot complete.
@@ -132,6 +139,8 @@ impl MqttClient {
             network: None,
             store: None,
             credentials: None,
+            requests: Requests::new(seed.rotate_left(17)),
+            request_waiters: VecMap::new(),
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn()> = Rc::new(move || on_timer(&weak));
@@ -175,6 +184,11 @@ impl MqttClient {
 
     pub fn is_connected(&self) -> bool {
         matches!(self.inner.borrow().sup.state(), ConnectionState::Connected(_))
+    }
+
+    /// The subscriptions the broker granted (and a reconnect restores), with their QoS.
+    pub fn subscriptions(&self) -> Vec<(String, QoS)> {
+        self.inner.borrow().sup.session().subscriptions().to_vec()
     }
 
     /// The largest packet the broker accepts, when it announced one (MQTT 5).
@@ -591,6 +605,9 @@ fn apply(
             }
         }
         Event::NotifyMessage(m) => {
+            if let Some(w) = i.requests.answer(&m).and_then(|id| i.request_waiters.remove(&id)) {
+                let _ = w.send(m.clone());
+            }
             let handlers: Vec<Handler<Message>> = i
                 .routes
                 .matching(&m.topic)

@@ -15,6 +15,7 @@ pub mod offline_queue;
 pub mod options;
 pub mod packets;
 pub mod reason;
+pub mod request;
 pub mod router;
 pub mod topic;
 pub mod topic_alias;
