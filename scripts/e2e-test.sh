@@ -32,11 +32,16 @@ start_broker
 start_sim
 export IOTMQTT_DASHBOARD_DIST="$TOP/dist" IOTMQTT_E2E_OUT="$TOP"
 
+# Every test at a desktop width and at 800 px (issue 22): `IOTMQTT_E2E_WIDTH` sets openPage's window.
 status=0
-node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$OUT/results.tap" tests/e2e/ || status=$?
-passed=$(awk '/^# pass /{print $3}' "$OUT/results.tap")
-failed=$(awk '/^# fail /{print $3}' "$OUT/results.tap")
+rm -f "$OUT"/results-*.tap
+for width in 1366 800; do
+  echo "== at $width px"
+  IOTMQTT_E2E_WIDTH=$width node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$OUT/results-$width.tap" tests/e2e/ || status=$?
+done
+passed=$(awk '/^# pass /{n += $3} END {print n + 0}' "$OUT"/results-*.tap)
+failed=$(awk '/^# fail /{n += $3} END {print n + 0}' "$OUT"/results-*.tap)
 echo "screenshots: $(ls "$TOP"/screenshots/*.png 2>/dev/null | wc -l) in test-output/screenshots/"
 echo "e2e: ${passed:-0} passed, ${failed:-0} failed"
 if [[ $status -ne 0 || "${failed:-1}" != 0 || "${passed:-0}" == 0 ]]; then exit 1; fi

@@ -53,7 +53,10 @@ export function appUrl(base, hash, extra = '') {
 }
 
 /** A fresh page (fresh localStorage) on `hash`, with console errors collected. */
-export async function openPage(browser, base, hash, { width = 1360, height = 1000, colorScheme = 'light', query = '' } = {}) {
+/** The window width of this run: scripts/e2e-test.sh runs every test at 1366 and at 800 px. */
+export const WIDTH = Number(process.env.IOTMQTT_E2E_WIDTH || 1366);
+
+export async function openPage(browser, base, hash, { width = WIDTH, height = 1000, colorScheme = 'light', query = '' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme });
   const page = await context.newPage();
   const errors = [];
@@ -88,9 +91,12 @@ export async function eventually(fn, ms = 10_000, what = 'condition') {
   throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
+/** A full-page screenshot, of a page that fits its window (it fails the test otherwise). */
 export async function screenshot(page, name) {
+  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  if (scroll > inner) throw new Error(`${name}: the page is ${scroll} px wide in a ${inner} px window`);
   await mkdir(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
+  const path = join(SCREENSHOTS, `${name}${WIDTH === 1366 ? '' : `-${WIDTH}`}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
 }
@@ -110,4 +116,10 @@ export async function unnamedControls(page) {
   return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
     .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
     .map((el) => el.outerHTML.slice(0, 120)));
+}
+
+/** How wide the page is against its window: nothing may make it scroll sideways. */
+export async function assertFits(page, assert) {
+  const { scroll, window } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, window: window.innerWidth }));
+  assert.ok(scroll <= window, `the page is ${scroll} px wide in a ${window} px window`);
 }
