@@ -2,7 +2,7 @@
 //! connection, in each direction on its own. None survives a reconnect (MQTT-3.3.2-7).
 //!
 //! - Outbound, the client names the first topics it publishes to, up to the Topic Alias Maximum
-//!   the broker's CONNACK gave: the first PUBLISH to a topic carries the topic and its new alias,
+//!   the broker's CONNACK gave (and at most `OUTBOUND_LIMIT`): the first PUBLISH to a topic carries the topic and its new alias,
 //!   later ones the alias and an empty topic. Topics beyond the maximum go by name, as before.
 //! - Inbound, the broker may name topics within the maximum the client announced in its CONNECT
 //!   (`ConnectOptions::topic_alias_maximum`, 0 by default: none).
@@ -14,6 +14,11 @@ pub const UNALLOWED_ALIAS: &str = "a topic alias this client never allowed";
 /// A PUBLISH with an empty topic and an alias the broker never set on this connection: a protocol
 /// error, DISCONNECT 0x82 (§3.3.4).
 pub const UNKNOWN_ALIAS: &str = "an empty topic with a topic alias the broker never set";
+
+/// The most aliases this client gives its own topics, whatever the broker allows (up to 65,535):
+/// each publish looks its topic up among them, so the table stays short; the first topics are
+/// usually the busy ones.
+pub const OUTBOUND_LIMIT: u16 = 64;
 
 /// How a PUBLISH names its topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +53,12 @@ pub struct TopicAliases {
 }
 
 impl TopicAliases {
-    /// Starts a connection's aliases afresh; the broker takes `outbound_maximum` of them.
+    /// Starts a connection's aliases afresh; the broker takes `outbound_maximum` of them, and this
+    /// client uses at most `OUTBOUND_LIMIT`.
     pub fn reset(&mut self, outbound_maximum: u16) {
         self.outbound.clear();
         self.inbound.clear();
-        self.outbound_maximum = outbound_maximum;
+        self.outbound_maximum = outbound_maximum.min(OUTBOUND_LIMIT);
     }
 
     /// How the next PUBLISH to `topic` names it.
@@ -98,6 +104,9 @@ mod tests {
         assert_eq!(names, [Set(1), Set(2), Alias(1), Topic, Alias(2), Topic]);
         a.reset(0);
         assert_eq!(a.outbound("a"), Topic, "a new connection forgets every alias");
+        a.reset(u16::MAX);
+        let named = (0..100).filter(|i| matches!(a.outbound(&format!("t/{i}")), Set(_))).count();
+        assert_eq!(named, usize::from(OUTBOUND_LIMIT));
     }
 
     #[test]

@@ -45,6 +45,16 @@ impl<T> Ring<T> {
         self.items.iter()
     }
 
+    /// The index of the first item for which `before` is false, when items are in its order.
+    pub fn partition_point(&self, before: impl FnMut(&T) -> bool) -> usize {
+        self.items.partition_point(before)
+    }
+
+    /// The item at `index`, oldest first.
+    pub fn get(&self, index: usize) -> Option<&T> {
+        self.items.get(index)
+    }
+
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> {
         self.items.iter_mut()
     }

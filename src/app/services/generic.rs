@@ -222,7 +222,9 @@ impl GenericStore {
 
     /// The line numbered `seq`, while the history keeps it.
     pub fn line(&self, seq: u64) -> Option<LogLine> {
-        self.log.borrow().iter().find(|l| l.seq == seq).cloned()
+        // Numbered in order, oldest first: found by halving, not by a scan of 50,000 per frame.
+        let log = self.log.borrow();
+        log.get(log.partition_point(|l| l.seq < seq)).filter(|l| l.seq == seq).cloned()
     }
 
     /// The lines a filter lets through as a file, oldest first.
