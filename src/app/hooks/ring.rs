@@ -16,12 +16,17 @@ impl<T> Ring<T> {
         Self { items: VecDeque::with_capacity(capacity.min(4096)), capacity: capacity.max(1), total: 0 }
     }
 
-    pub fn push(&mut self, item: T) {
-        if self.items.len() == self.capacity {
-            self.items.pop_front();
-        }
+    /// Adds `item`; returns the oldest one when it had to go to make room.
+    pub fn push(&mut self, item: T) -> Option<T> {
+        let evicted = if self.items.len() == self.capacity { self.items.pop_front() } else { None };
         self.items.push_back(item);
         self.total += 1;
+        evicted
+    }
+
+    /// Removes the oldest item.
+    pub fn pop_oldest(&mut self) -> Option<T> {
+        self.items.pop_front()
     }
 
     pub fn clear(&mut self) {

@@ -156,7 +156,7 @@ fn GenericLive(props: &GenericLiveProps) -> Html {
                     None => html! {},
                 } }
                 if paused { <p class="hint">{ format!("Paused: {} messages not shown.", store.hidden_while_paused.get()) }</p> }
-                <p class="hint" data-testid="history-count">{ format!("{total} of the {kept} kept (the newest {LOG_CAPACITY} are kept).") }</p>
+                <p class="hint" data-testid="history-count">{ format!("{total} of the {kept} kept (the newest {LOG_CAPACITY}, up to {} MB, are kept).", store.log_bound >> 20) }</p>
                 <MessageLog {lines} {start} {total} selected={*selected}
                     onscroll={Callback::from({ let s = scroll.clone(); move |v| s.set(v) })}
                     onselect={Callback::from({ let s = selected.clone(); move |seq| s.set(Some(seq)) })} />

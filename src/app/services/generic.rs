@@ -19,6 +19,12 @@ use crate::{Message, Outgoing, PublishProperties, QoS};
 
 /// Messages the history keeps per connection; the list draws only the rows in view.
 pub const LOG_CAPACITY: usize = 50_000;
+/// Megabytes the history keeps at most (payloads, their text and topics), so that large payloads
+/// leave fewer messages kept instead of exhausting the tab's memory; `?historyMB=` in the page's
+/// address sets another bound.
+pub fn log_megabytes() -> usize {
+    super::profiles::query_param("historyMB").and_then(|s| s.parse().ok()).filter(|n| *n > 0).unwrap_or(64)
+}
 /// Topic levels the topic tree keeps; messages on topics past it are only counted.
 const TREE_LIMIT: usize = 20_000;
 /// Chart series: one per JSON path charted, so a new path keeps the old one's line.
@@ -84,6 +90,9 @@ impl RateMeter {
 
 pub struct GenericStore {
     pub log: RefCell<Ring<LogLine>>,
+    /// What the history's lines hold, in bytes, and the most they may (`log_megabytes`).
+    log_bytes: Cell<usize>,
+    pub log_bound: usize,
     pub tree: RefCell<TopicTree>,
     pub subscriptions: RefCell<Vec<SubscriptionRow>>,
     pub chart_path: RefCell<String>,
@@ -112,6 +121,8 @@ impl GenericSession {
     pub fn attach(client: MqttClient) -> Self {
         let store = Rc::new(GenericStore {
             log: RefCell::new(Ring::new(LOG_CAPACITY)),
+            log_bytes: Cell::new(0),
+            log_bound: log_megabytes() << 20,
             tree: RefCell::new(TopicTree::new(TREE_LIMIT)),
             subscriptions: RefCell::new(Vec::new()),
             chart_path: RefCell::new("value".into()),
@@ -195,6 +206,7 @@ impl GenericSession {
 
     pub fn clear(&self) {
         self.store.log.borrow_mut().clear();
+        self.store.log_bytes.set(0);
         self.store.tree.borrow_mut().clear();
         self.store.series.borrow_mut().clear();
         self.redraw.notify();
@@ -268,7 +280,7 @@ fn record(store: &GenericStore, m: &Message) {
     let seq = log.total();
     let properties = super::message_properties::rows(m);
     let payload = Rc::from(m.payload.as_slice());
-    log.push(LogLine {
+    let line = LogLine {
         seq,
         at: now,
         topic: m.topic.clone(),
@@ -278,5 +290,19 @@ fn record(store: &GenericStore, m: &Message) {
         retain: m.retain,
         color,
         properties,
-    });
+    };
+    let mut bytes = store.log_bytes.get() + line_bytes(&line);
+    if let Some(old) = log.push(line) {
+        bytes -= line_bytes(&old);
+    }
+    // Past the byte bound the oldest lines go too; the newest always stays.
+    while bytes > store.log_bound && log.len() > 1 {
+        bytes -= log.pop_oldest().map_or(0, |old| line_bytes(&old));
+    }
+    store.log_bytes.set(bytes);
+}
+
+/// What a line holds, for the history's byte bound.
+fn line_bytes(line: &LogLine) -> usize {
+    line.payload.len() + line.text.len() + line.topic.len()
 }
