@@ -27,8 +27,19 @@ impl HistoryFilter {
             f if f.contains(['+', '#']) => topic_matches(f, topic),
             f => topic.contains(f),
         };
-        topic_ok && (self.text.is_empty() || payload.to_lowercase().contains(&self.text))
+        topic_ok && (self.text.is_empty() || contains_ignoring_case(payload, &self.text))
     }
+}
+
+/// Whether `haystack` contains `needle` (lower case) in any case. An ASCII needle is found without
+/// copying the haystack: the filter runs over the whole history on every frame.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if !needle.is_ascii() {
+        return haystack.to_lowercase().contains(needle);
+    }
+    let needle = needle.as_bytes();
+    // `windows(0)` would panic: an empty needle is in every text.
+    needle.is_empty() || haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -57,5 +68,7 @@ mod tests {
             );
         }
         assert!(HistoryFilter::new(" ", " ").is_empty());
+        assert!(HistoryFilter::new("", "ÉTÉ").admits("a", "un été chaud"));
+        assert!(!HistoryFilter::new("", "long needle").admits("a", "short"));
     }
 }

@@ -65,7 +65,7 @@ fn row(l: &LogLine, index: usize, props: &MessageLogProps) -> Html {
     let style = l.color.as_ref().map(|c| format!("border-left: 4px solid {c}"));
     let text: String = match l.text.char_indices().nth(ROW_PAYLOAD_CHARS) {
         Some((end, _)) => format!("{}…", &l.text[..end]),
-        None => l.text.clone(),
+        None => l.text.to_string(),
     };
     let seq = l.seq;
     let onclick = props.onselect.reform(move |_| seq);

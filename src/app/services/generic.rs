@@ -36,8 +36,9 @@ pub struct LogLine {
     pub seq: u64,
     pub at: f64,
     pub topic: String,
-    /// The payload as text (binary shown as hex): always rendered as a text node.
-    pub text: String,
+    /// The payload as text (binary shown as hex): always rendered as a text node. Shared, so the
+    /// rows drawn each frame are not copies of their payloads.
+    pub text: Rc<str>,
     /// The payload's bytes, for the detail view and exports.
     pub payload: Rc<[u8]>,
     pub qos: QoS,
@@ -276,6 +277,7 @@ fn record(store: &GenericStore, m: &Message) {
         Err(_) => format!("(binary, hex) {}", crate::platforms::things_stack::payload::bytes_to_hex(&m.payload)),
     };
     store.tree.borrow_mut().record(&m.topic, now, &text);
+    let text: Rc<str> = Rc::from(text);
     let mut log = store.log.borrow_mut();
     let seq = log.total();
     let properties = super::message_properties::rows(m);
