@@ -13,6 +13,7 @@ start_broker
 start_limited_broker
 start_sim
 start_bridges
+start_hostile
 args=()
 for t in "$@"; do args+=(--test "$t"); done
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- "${args[@]}"

@@ -44,6 +44,16 @@ start_sim() {
   export IOTMQTT_TEST_SIM_CLOUDPLUGS_TCP_PORT=$(port "$OUT/sim.json" cloudplugs_tcp)
 }
 
+# The scripted server of tests/js/hostile.mjs: what a broker must not send, and the broker's side of
+# an MQTT 5 enhanced authentication, by URL path.
+start_hostile() {
+  rm -f "$OUT/hostile.json"
+  node "$ROOT/tests/js/hostile.mjs" --ready-file "$OUT/hostile.json" > "$OUT/hostile.log" 2>&1 &
+  pids+=($!)
+  wait_file "$OUT/hostile.json" || { echo "the scripted server did not start"; cat "$OUT/hostile.log"; return 1; }
+  export IOTMQTT_TEST_HOSTILE_PORT=$(port "$OUT/hostile.json" port)
+}
+
 # websockify bridges to the simulator's plain-TCP MQTT ports, as the README tells users to reach the
 # real platforms (which serve no WebSocket). Needs start_sim first.
 start_bridges() {

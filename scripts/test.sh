@@ -52,6 +52,7 @@ start_broker
 start_limited_broker
 start_sim
 start_bridges
+start_hostile
 
 step "browser tests (wasm-pack, headless Chromium)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver

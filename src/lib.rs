@@ -27,6 +27,6 @@ pub mod js;
 pub use error::{ClientError, SessionError};
 pub use session::options::{ClientOptions, OfflineQueueOptions, QueueFullPolicy, ReconnectOptions};
 pub use session::{
-    ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, RetainHandling,
-    SubscribeOptions, Will,
+    Authentication, ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS,
+    RetainHandling, SubscribeOptions, Will,
 };

@@ -212,6 +212,8 @@ fn every_connack_property_reaches_the_connected_event() {
             subscription_identifiers_available: Some(true),
             shared_subscription_available: Some(false),
             server_keepalive_secs: Some(30),
+            // Enhanced authentication's data: tests/session_auth.rs.
+            authentication_data: None,
         })
     );
     // Retain Available 0: a retained publish is refused, a plain one goes.

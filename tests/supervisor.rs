@@ -759,3 +759,54 @@ fn a_packet_over_the_maximum_ends_the_connection_for_good() {
     );
     assert_eq!(rig.sup.poll_timeout(), None, "no reconnect armed");
 }
+
+/// A rig whose CONNECT names the enhanced authentication method "DEMO" (MQTT 5), its CONNECT sent.
+fn authenticating() -> Rig {
+    let method = iotmqtt::Authentication { method: "DEMO".into(), data: None };
+    let options = ConnectOptions { version: ProtocolVersion::V5, authentication: Some(method), ..connect_options(10) };
+    let mut rig = Rig::new(options, ClientOptions::default());
+    rig.start();
+    rig.sup.socket_opened(rig.now);
+    rig.sup.flush(rig.now);
+    rig
+}
+
+/// The broker's AUTH 0x18 for "DEMO" with the data "s1".
+const CHALLENGE: [u8; 16] =
+    [0xF0, 0x0E, 0x18, 0x0C, 0x15, 0x00, 0x04, b'D', b'E', b'M', b'O', 0x16, 0x00, 0x02, b's', b'1'];
+
+#[test]
+fn the_applications_answer_to_a_challenge_goes_out_at_the_next_microtask() {
+    let mut rig = authenticating();
+    assert_eq!(rig.sup.socket_bytes(rig.now, &CHALLENGE), [E::NotifyAuthChallenge(Some(b"s1".to_vec()))]);
+    // The authenticator takes a second; the connection is idle by then.
+    rig.now += 1_000;
+    assert_eq!(rig.sup.authenticate(rig.now, Ok(Some(b"c2".to_vec()))), [E::RequestFlush(Flush::Microtask)]);
+    let answer = [0xF0, 0x0E, 0x18, 0x0C, 0x15, 0x00, 0x04, b'D', b'E', b'M', b'O', 0x16, 0x00, 0x02, b'c', b'2'];
+    assert_eq!(rig.sup.flush(rig.now), [E::RequestTransmit(answer.to_vec())]);
+}
+
+#[test]
+fn an_authenticator_that_fails_ends_the_attempt_with_its_reason() {
+    let mut rig = authenticating();
+    rig.sup.socket_bytes(rig.now, &CHALLENGE);
+    rig.now += 1_000;
+    let events = rig.sup.authenticate(rig.now, Err("the token expired".into()));
+    let why = ClientError::Credentials("the token expired".into());
+    // DISCONNECT 0x80 leaves before the close (the flush it asked for finds the socket gone), and
+    // the attempt fails for the authenticator's reason.
+    assert_eq!(
+        events,
+        [
+            E::RequestFlush(Flush::Microtask),
+            E::NotifyConnectFailed(why.clone()),
+            E::NotifyState(S::Disconnected(why.clone())),
+            E::RequestTransmit(vec![0xE0, 0x01, 0x80]),
+            E::RequestClose,
+            E::NotifyEnded(why),
+        ]
+    );
+    assert_eq!(rig.sup.poll_timeout(), None);
+    // An answer that comes after the connection ended is dropped.
+    assert_eq!(rig.sup.authenticate(rig.now, Ok(None)), []);
+}

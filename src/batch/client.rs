@@ -212,8 +212,11 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         Event::RequestOpen { url, mqtt_only } => {
             b.u8(tag::OPEN).bool(*mqtt_only).str(url);
         }
-        // The npm package has no credentials callback yet (`ClientOptions::credentials` is false).
+        // The npm package has no credentials callback yet (`ClientOptions::credentials` is false),
+        // and sets no authentication method, so no broker may challenge it (MQTT-4.12.0-6).
         Event::RequestCredentials => {}
+        #[cfg(feature = "auth")]
+        Event::NotifyAuthChallenge(_) | Event::NotifyReauthenticated(_) => {}
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);
         }

@@ -2,11 +2,15 @@
 //! between the WebSocket and the supervisor, arms one timer for the supervisor's deadline, and turns
 //! the supervisor's events into futures and callbacks. Every rule lives in `crate::supervisor`.
 
+#[cfg(feature = "auth")]
+mod auth;
 mod network;
 mod persistence;
 mod request;
 pub mod time;
 
+#[cfg(feature = "auth")]
+pub use auth::AuthAnswer;
 pub use request::{RequestError, RequestOptions};
 
 #[cfg(feature = "cloudplugs")]
@@ -69,6 +73,12 @@ struct Inner {
     /// MQTT 5 requests waiting for their reply (`request.rs`), and who waits for each.
     requests: Requests,
     request_waiters: VecMap<u64, oneshot::Sender<Message>>,
+    /// Answers the broker's MQTT 5 authentication challenges (`auth.rs`).
+    #[cfg(feature = "auth")]
+    authenticator: Option<auth::Authenticator>,
+    /// Who waits for the re-authentication under way.
+    #[cfg(feature = "auth")]
+    reauthentication: Option<auth::Reauthentication>,
 }
 
 /// The rest of a QoS 1/2 publish: resolves on PUBACK/PUBCOMP, or with why it cannot complete.
@@ -141,6 +151,10 @@ impl MqttClient {
             credentials: None,
             requests: Requests::new(seed.rotate_left(17)),
             request_waiters: VecMap::new(),
+            #[cfg(feature = "auth")]
+            authenticator: None,
+            #[cfg(feature = "auth")]
+            reauthentication: None,
         }));
         let weak = Rc::downgrade(&inner);
         let fire: Rc<dyn Fn()> = Rc::new(move || on_timer(&weak));
@@ -585,6 +599,19 @@ fn apply(
             }
         }
         Event::NotifyState(state) => {
+            // A re-authentication ends with the connection it was on.
+            #[cfg(feature = "auth")]
+            if !matches!(state, ConnectionState::Connected(_)) {
+                if let Some(w) = i.reauthentication.take() {
+                    let why = match &state {
+                        ConnectionState::Reconnecting { reason, .. } | ConnectionState::Disconnected(reason) => {
+                            reason.clone()
+                        }
+                        _ => ClientError::Session(SessionError::ConnectionLost),
+                    };
+                    let _ = w.send(Err(why));
+                }
+            }
             let listeners: Vec<Handler<ConnectionState>> = i.state_listeners.iter().map(|(_, h)| h.clone()).collect();
             if !listeners.is_empty() {
                 deliveries.push(Box::new(move || {
@@ -635,6 +662,14 @@ fn apply(
         Event::NotifyUnsubscribed { packet_id, results } => {
             if let Some(w) = i.unsubscribe_waiters.remove(&packet_id) {
                 let _ = w.send(results);
+            }
+        }
+        #[cfg(feature = "auth")]
+        Event::NotifyAuthChallenge(data) => auth::challenge(rc, i, data),
+        #[cfg(feature = "auth")]
+        Event::NotifyReauthenticated(data) => {
+            if let Some(w) = i.reauthentication.take() {
+                let _ = w.send(Ok(data));
             }
         }
         Event::NotifyEnded(e) => {

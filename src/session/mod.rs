@@ -7,6 +7,7 @@
 //! events it caused, named by direction as in mqtt-protocol-core: `Request*` are jobs for the
 //! I/O shell (send bytes, arm a timer, close the socket), `Notify*` are news for the application.
 
+pub mod auth;
 pub mod backoff;
 pub mod error;
 pub mod framing;
@@ -29,8 +30,8 @@ pub use error::SessionError;
 use offline_queue::{OfflineQueue, Queued};
 use options::subscription::{has_wildcard, shared};
 pub use options::{
-    ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, RetainHandling,
-    SubscribeOptions, Will,
+    Authentication, ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS,
+    RetainHandling, SubscribeOptions, Will,
 };
 use packets::{Ack, Inbound};
 use reason::{ConnectRefusal, ReasonCode};
@@ -86,6 +87,14 @@ pub enum SessionEvent {
     },
     /// An established connection ended: server DISCONNECT, ping timeout or malformed input.
     NotifyConnectionLost(SessionError),
+    /// MQTT 5 enhanced authentication: the broker's challenge (AUTH 0x18) and its data, before the
+    /// CONNACK or in a re-authentication. `Session::authenticate` answers it.
+    #[cfg(feature = "auth")]
+    NotifyAuthChallenge(Option<Vec<u8>>),
+    /// The re-authentication `Session::reauthenticate` started succeeded (AUTH 0x00), with the
+    /// broker's last data.
+    #[cfg(feature = "auth")]
+    NotifyReauthenticated(Option<Vec<u8>>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +167,9 @@ pub struct Session {
     unsubscribes: VecMap<u16, Vec<String>>,
     /// MQTT 5 Topic Aliases of the current connection, both ways.
     aliases: TopicAliases,
+    /// Where an MQTT 5 enhanced authentication stands on this connection.
+    #[cfg(feature = "auth")]
+    auth: auth::Exchange,
 }
 
 impl Session {
@@ -182,6 +194,8 @@ impl Session {
             subscribes: VecMap::new(),
             unsubscribes: VecMap::new(),
             aliases: TopicAliases::default(),
+            #[cfg(feature = "auth")]
+            auth: auth::Exchange::default(),
         }
     }
 
@@ -640,6 +654,10 @@ impl Session {
         }
         self.phase = Phase::Idle;
         self.connack = None;
+        #[cfg(feature = "auth")]
+        {
+            self.auth = auth::Exchange::default();
+        }
         self.inbound.clear();
         self.unsent.clear();
         for kind in [TimerKind::ConnectTimeout, TimerKind::PingreqSend, TimerKind::PingrespRecv] {
@@ -730,18 +748,20 @@ impl Session {
             Inbound::ConnAck { .. } if connected => {
                 return Err(SessionError::Protocol { detail: "a second CONNACK".into() })
             }
-            Inbound::ConnAck { code, ack, server_reference } => {
+            Inbound::ConnAck { code, ack, server_reference, authentication } => {
                 let accepted = match self.options.version {
                     ProtocolVersion::V3_1_1 => code == 0,
                     ProtocolVersion::V5 => code < 0x80,
                 };
                 if accepted {
+                    self.accept_authentication(authentication)?;
                     self.on_connected(ack, out)?;
                 } else {
                     refer(server_reference, out);
                     self.on_refused(code, out);
                 }
             }
+            Inbound::Auth { code, authentication } => self.on_auth(code, authentication, out)?,
             _ if !connected => return Err(SessionError::Protocol { detail: "a packet before the CONNACK".into() }),
             Inbound::Publish { packet_id, message, .. } => match (message.qos, packet_id) {
                 (QoS::AtMostOnce, _) => out.push(SessionEvent::NotifyMessage(message)),
@@ -801,7 +821,6 @@ impl Session {
                 }));
                 close(out);
             }
-            Inbound::Auth => {}
         }
         Ok(())
     }

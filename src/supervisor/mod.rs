@@ -68,6 +68,13 @@ pub enum Event {
     },
     /// The supervisor gave up on the connection for good: everything still waiting fails with this.
     NotifyEnded(ClientError),
+    /// MQTT 5 enhanced authentication: the broker's challenge and its data. Answer with
+    /// `authenticate`.
+    #[cfg(feature = "auth")]
+    NotifyAuthChallenge(Option<Vec<u8>>),
+    /// A re-authentication `reauthenticate` started succeeded, with the broker's last data.
+    #[cfg(feature = "auth")]
+    NotifyReauthenticated(Option<Vec<u8>>),
 }
 
 /// What `connect` did.
@@ -507,6 +514,41 @@ impl Supervisor {
         out
     }
 
+    #[cfg(feature = "auth")]
+    /// The application's answer to `NotifyAuthChallenge`: its data for the broker, or why it has
+    /// none, which ends the connection (`ClientError::Credentials`; a reconnect attempt starts the
+    /// authentication again). An answer after the connection ended is dropped.
+    pub fn authenticate(&mut self, now: Millis, answer: Result<Option<Vec<u8>>, String>) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.socket != Socket::Open {
+            return out;
+        }
+        let events = match answer.map_err(ClientError::Credentials) {
+            Ok(data) => match self.session.authenticate(data) {
+                Ok(events) => events,
+                Err(e) => self.abandon_authentication(e.into()),
+            },
+            Err(e) => self.abandon_authentication(e),
+        };
+        self.absorb(now, events, &mut out);
+        out
+    }
+
+    #[cfg(feature = "auth")]
+    fn abandon_authentication(&mut self, why: ClientError) -> Vec<SessionEvent> {
+        self.lost_reason = Some(why);
+        self.session.abandon_authentication()
+    }
+
+    #[cfg(feature = "auth")]
+    /// Starts an MQTT 5 re-authentication with `data` (`Session::reauthenticate`).
+    pub fn reauthenticate(&mut self, now: Millis, data: Option<Vec<u8>>) -> Result<Vec<Event>, ClientError> {
+        let events = self.session.reauthenticate(data)?;
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        Ok(out)
+    }
+
     /// Applies session events; a close they ask for ends the socket, and then the connection is
     /// either retried or given up.
     fn absorb(&mut self, now: Millis, events: Vec<SessionEvent>, out: &mut Vec<Event>) {
@@ -570,6 +612,10 @@ impl Supervisor {
             SessionEvent::NotifyConnectionLost(e) => {
                 self.lost_reason.get_or_insert(e.into());
             }
+            #[cfg(feature = "auth")]
+            SessionEvent::NotifyAuthChallenge(data) => out.push(Event::NotifyAuthChallenge(data)),
+            #[cfg(feature = "auth")]
+            SessionEvent::NotifyReauthenticated(data) => out.push(Event::NotifyReauthenticated(data)),
             // MQTT 5 Server Reference, followed when the application allows it and it is a
             // WebSocket URL (a broker may name a host and port of its TCP listener instead).
             SessionEvent::NotifyServerReference(url) => {

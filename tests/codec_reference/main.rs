@@ -8,7 +8,9 @@ mod reference;
 
 use iotmqtt::session::packets::{self, Ack, Inbound};
 use iotmqtt::session::topic_alias::Naming;
-use iotmqtt::session::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError, Will};
+use iotmqtt::session::{
+    Authentication, ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError, Will,
+};
 use proptest::prelude::*;
 
 /// 2,000 cases from a fixed seed; `CODEC_CASES=1000000 CODEC_SEED=7 cargo test --release --test
@@ -75,9 +77,26 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
         proptest::option::of(any::<u32>()),
         1u32..,
         prop_oneof![Just(0u16), any::<u16>()],
+        proptest::option::of((text(), proptest::option::of(prop::collection::vec(any::<u8>(), 0..300)))),
     )
         .prop_map(
-            |(version, client_id, username, password, keepalive_secs, clean_start, will, expiry, maximum, aliases)| {
+            |(
+                version,
+                client_id,
+                username,
+                password,
+                keepalive_secs,
+                clean_start,
+                will,
+                expiry,
+                maximum,
+                aliases,
+                auth,
+            )| {
+                // Enhanced authentication is MQTT 5's, and names a method.
+                let authentication = auth
+                    .filter(|_| version == ProtocolVersion::V5)
+                    .map(|(method, data)| Authentication { method: format!("m{method}"), data });
                 ConnectOptions {
                     version,
                     client_id,
@@ -89,6 +108,7 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
                     session_expiry_secs: expiry,
                     maximum_packet_size: maximum,
                     topic_alias_maximum: aliases,
+                    authentication,
                     ..ConnectOptions::default()
                 }
             },

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use mqtt_protocol_core::mqtt::packet::{
-    v3_1_1, v5_0, ContentType, CorrelationData, MaximumPacketSize, MessageExpiryInterval, PayloadFormat,
-    PayloadFormatIndicator, Property, Qos, ResponseTopic, SessionExpiryInterval, SubEntry, SubOpts, TopicAlias,
-    TopicAliasMaximum, UserProperty,
+    v3_1_1, v5_0, AuthenticationData, AuthenticationMethod, ContentType, CorrelationData, MaximumPacketSize,
+    MessageExpiryInterval, PayloadFormat, PayloadFormatIndicator, Property, Qos, ResponseTopic, SessionExpiryInterval,
+    SubEntry, SubOpts, TopicAlias, TopicAliasMaximum, UserProperty,
 };
 use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, PubcompReasonCode, PubrelReasonCode};
 
@@ -120,8 +120,9 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
             Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8), server_reference }
         }
         15 if v5 => {
-            exact(v5_0::Auth::parse(body), body.len())?;
-            Inbound::Auth
+            let a = exact(v5_0::Auth::parse(body), body.len())?;
+            let authentication = authentication(a.props.as_deref().unwrap_or_default());
+            Inbound::Auth { code: a.reason_code().map_or(0, |r| r as u8), authentication }
         }
         _ => return Err(protocol("a packet type a client never receives")),
     })
@@ -138,6 +139,19 @@ fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, Sess
         Ok(_) => Err(protocol("bytes left over after the packet")),
         Err(e) => Err(SessionError::Protocol { detail: format!("{e:?}") }),
     }
+}
+
+/// The Authentication Method and Data among `props`.
+fn authentication(props: &[Property]) -> (Option<String>, Option<Vec<u8>>) {
+    let (mut method, mut data) = (None, None);
+    for p in props {
+        match p {
+            Property::AuthenticationMethod(v) => method = Some(v.val().to_owned()),
+            Property::AuthenticationData(v) => data = Some(v.val().to_vec()),
+            _ => {}
+        }
+    }
+    (method, data)
 }
 
 fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
@@ -162,7 +176,9 @@ fn connack(session_present: bool, code: u8, props: &[Property]) -> Inbound {
             _ => {}
         }
     }
-    Inbound::ConnAck { code, ack, server_reference }
+    let authentication = authentication(props);
+    ack.authentication_data = authentication.1.clone();
+    Inbound::ConnAck { code, ack, server_reference, authentication }
 }
 
 // The accessors whose names or presence differ between the versions, so that `per_version!`
@@ -268,6 +284,12 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
             props.push(MaximumPacketSize::new(o.maximum_packet_size).map_err(bad("maximumPacketSize"))?.into());
             if o.topic_alias_maximum > 0 {
                 props.push(TopicAliasMaximum::new(o.topic_alias_maximum).map_err(bad("topicAliasMaximum"))?.into());
+            }
+            if let Some(a) = &o.authentication {
+                props.push(AuthenticationMethod::new(a.method.as_str()).map_err(bad("authentication"))?.into());
+                if let Some(d) = &a.data {
+                    props.push(AuthenticationData::new(d.clone()).map_err(bad("authentication"))?.into());
+                }
             }
             b = b.props(props);
             b.build().map_err(bad("connect"))?.to_continuous_buffer()

@@ -15,6 +15,12 @@ pub fn limited_broker_ws() -> String {
     format!("ws://127.0.0.1:{}", harness_port(option_env!("IOTMQTT_TEST_LIMITED_BROKER_WS_PORT")))
 }
 
+/// A path of the scripted server tests/js/hostile.mjs ("/auth": the broker's side of an MQTT 5
+/// enhanced authentication).
+pub fn hostile_ws(path: &str) -> String {
+    format!("ws://127.0.0.1:{}{path}", harness_port(option_env!("IOTMQTT_TEST_HOSTILE_PORT")))
+}
+
 /// The harness's control API (stop/start mosquitto, run mosquitto_pub/mosquitto_sub).
 pub fn control_url(path: &str) -> String {
     format!("http://127.0.0.1:{}{}", harness_port(option_env!("IOTMQTT_TEST_BROKER_CONTROL_PORT")), path)

@@ -12,6 +12,7 @@ pub mod properties;
 pub mod read;
 pub mod subscription;
 
+pub use crate::session::auth::Authentication;
 pub use properties::PublishProperties;
 pub use subscription::{RetainHandling, SubscribeOptions};
 
@@ -143,6 +144,10 @@ pub struct ConnectOptions {
     /// MQTT 5: how many Topic Aliases the broker may use for the topics it sends (Topic Alias
     /// Maximum, §3.1.2.11.5); 0, the default, allows none and is not sent.
     pub topic_alias_maximum: u16,
+    /// MQTT 5 enhanced authentication (§4.12): the method and first data of the CONNECT. The
+    /// broker's challenges come as `SessionEvent::NotifyAuthChallenge`. With the `auth` feature.
+    #[cfg(feature = "auth")]
+    pub authentication: Option<Authentication>,
 }
 
 /// The default `maximum_packet_size`: 16 MiB, far above any IoT message and far below the 256 MiB
@@ -164,6 +169,8 @@ impl Default for ConnectOptions {
             ping_timeout_ms: None,
             maximum_packet_size: DEFAULT_MAXIMUM_PACKET_SIZE,
             topic_alias_maximum: 0,
+            #[cfg(feature = "auth")]
+            authentication: None,
         }
     }
 }
@@ -362,6 +369,10 @@ pub struct ConnAck {
     pub shared_subscription_available: Option<bool>,
     /// Server Keep Alive, which overrides ours.
     pub server_keepalive_secs: Option<u16>,
+    /// Authentication Data: the last word of an enhanced authentication (§4.12). With the `auth`
+    /// feature.
+    #[cfg(feature = "auth")]
+    pub authentication_data: Option<Vec<u8>>,
 }
 
 #[cfg(test)]

@@ -381,6 +381,9 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         ping_timeout_ms: v.next().whole(),
         maximum_packet_size: v.next().whole().map_or(c.maximum_packet_size, |n| n as u32),
         topic_alias_maximum: v.next().whole().map_or(c.topic_alias_maximum, |n| n as u16),
+        // The npm package has no authenticator to answer a challenge with.
+        #[cfg(feature = "auth")]
+        authentication: None,
     };
     let client = ClientOptions {
         reconnect: v.next().object().map_or(d.reconnect, reconnect),

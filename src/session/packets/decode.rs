@@ -3,9 +3,9 @@
 
 use super::properties::{self as props, Property};
 use super::{qos_from_u8, Inbound};
-use crate::session::framing;
 use crate::session::options::{ConnAck, Message, ProtocolVersion};
 use crate::session::SessionError;
+use crate::session::{auth, framing};
 
 type Read<T> = Result<T, &'static str>;
 
@@ -171,7 +171,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 return Err("reserved CONNACK flags are set");
             }
             let mut code = r.u8()?;
-            let mut server_reference = None;
+            let (mut server_reference, mut authentication) = Default::default();
             let mut ack = ConnAck { session_present: flags == 1, ..ConnAck::default() };
             if v5 && code == 1 && r.is_empty() {
                 // A server of MQTT 3.1.1 only (aedes) answers an MQTT 5 CONNECT with its own CONNACK:
@@ -181,10 +181,11 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 code_in(code, CONNACK_CODES)?;
                 let p = props::read(&mut r, props::IN_CONNACK)?;
                 server_reference = props::connack(&p, &mut ack);
+                authentication = auth::received(&p);
             } else if code > 5 {
                 return Err("a CONNACK return code MQTT 3.1.1 does not define");
             }
-            Inbound::ConnAck { code, ack, server_reference }
+            Inbound::ConnAck { code, ack, server_reference, authentication }
         }
         3 => {
             let qos = (flags >> 1) & 3;
@@ -264,7 +265,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
         }
         13 => Inbound::PingResp,
         14 | 15 if v5 => {
-            let (mut code, mut server_reference) = (0, None);
+            let (mut code, mut server_reference, mut authentication) = (0, None, Default::default());
             if !r.is_empty() {
                 code = code_in(r.u8()?, if kind == 14 { DISCONNECT_CODES } else { AUTH_CODES })?;
                 // MQTT 5.0 §3.15.2.2.2: an AUTH that continues or restarts authentication names its
@@ -275,11 +276,12 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 if !r.is_empty() {
                     let p = props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
                     server_reference = reference(&p);
+                    authentication = auth::received(&p);
                 }
             }
             match kind {
                 14 => Inbound::Disconnect { code, server_reference },
-                _ => Inbound::Auth,
+                _ => Inbound::Auth { code, authentication },
             }
         }
         _ => return Err(NEVER_RECEIVED),

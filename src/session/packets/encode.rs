@@ -4,7 +4,7 @@
 
 use super::properties::{self as ids, MAXIMUM_PACKET_SIZE, SESSION_EXPIRY_INTERVAL, TOPIC_ALIAS_MAXIMUM};
 use super::Ack;
-use crate::session::options::SubscribeOptions;
+use crate::session::options::{Authentication, SubscribeOptions};
 use crate::session::options::{ConnectOptions, Outgoing, ProtocolVersion, PublishProperties, QoS};
 use crate::session::topic_alias::Naming;
 use crate::session::SessionError;
@@ -30,6 +30,11 @@ fn varint(out: &mut Vec<u8>, mut value: usize) {
         }
         out.push(byte | 0x80);
     }
+}
+
+/// How many bytes `varint` writes for `value` (below 2^28).
+fn varint_len(value: usize) -> usize {
+    1 + usize::from(value > 0x7F) + usize::from(value > 0x3FFF) + usize::from(value > 0x1F_FFFF)
 }
 
 /// A two-byte length and the bytes; the caller has checked that the length fits.
@@ -114,15 +119,51 @@ pub fn connect(o: &ConnectOptions, resume: bool) -> Result<Vec<u8>, SessionError
             properties.extend_from_slice(&o.topic_alias_maximum.to_be_bytes());
         }
     }
-    let header = 10 + usize::from(v5) + properties.len();
+    #[cfg(feature = "auth")]
+    if let Some(a) = &o.authentication {
+        authentication(&mut properties, v5, a)?;
+    }
+    let header = 10 + if v5 { varint_len(properties.len()) + properties.len() } else { 0 };
     let mut out = frame(0x10, within_mqtt_limit(header + payload.len())?);
     out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', if v5 { 5 } else { 4 }, flags]);
     out.extend_from_slice(&o.keepalive_secs.to_be_bytes());
     if v5 {
-        out.push(properties.len() as u8);
+        varint(&mut out, properties.len());
         out.extend_from_slice(&properties);
     }
     out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// The Authentication Method and Data properties of a CONNECT or AUTH (MQTT 5 only, §4.12).
+fn authentication(properties: &mut Vec<u8>, v5: bool, a: &Authentication) -> Result<(), SessionError> {
+    let refuse = |reason: &str| SessionError::InvalidOption { field: "authentication", reason: reason.into() };
+    if !v5 {
+        return Err(refuse("enhanced authentication is MQTT 5 only"));
+    }
+    if a.method.is_empty() {
+        return Err(refuse("needs a method"));
+    }
+    mqtt_string(&a.method, "authentication")?;
+    properties.push(ids::AUTHENTICATION_METHOD);
+    prefixed(properties, a.method.as_bytes());
+    if let Some(data) = &a.data {
+        fits_u16(data, "authentication")?;
+        properties.push(ids::AUTHENTICATION_DATA);
+        prefixed(properties, data);
+    }
+    Ok(())
+}
+
+/// AUTH with `code` (0x18 to answer a challenge, 0x19 to re-authenticate) and the method and data
+/// of `a` (MQTT 5.0 §3.15).
+pub fn auth(code: u8, a: &Authentication) -> Result<Vec<u8>, SessionError> {
+    let mut properties = Vec::new();
+    authentication(&mut properties, true, a)?;
+    let mut out = frame(0xF0, 1 + varint_len(properties.len()) + properties.len());
+    out.push(code);
+    varint(&mut out, properties.len());
+    out.extend_from_slice(&properties);
     Ok(out)
 }
 

@@ -11,8 +11,9 @@ pub mod properties;
 pub(crate) use decode::read;
 pub use decode::{first_byte, parse, LONG_VARINT};
 pub use encode::subscribe_with;
-pub use encode::{ack, connect, disconnect, pingreq, publish, publish_properties, subscribe, unsubscribe};
+pub use encode::{ack, auth, connect, disconnect, pingreq, publish, publish_properties, subscribe, unsubscribe};
 
+use super::auth;
 use super::options::{ConnAck, Message, QoS};
 
 /// What a client can receive. Reason and return codes are raw bytes (0 when the packet has none).
@@ -24,6 +25,8 @@ pub enum Inbound {
         ack: ConnAck,
         /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
         server_reference: Option<String>,
+        /// MQTT 5 Authentication Method and Data (§4.12), with the `auth` feature.
+        authentication: auth::Received,
     },
     /// An MQTT 5 PUBLISH with a Topic Alias may have an empty topic: the session resolves it.
     Publish {
@@ -62,8 +65,11 @@ pub enum Inbound {
         /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
         server_reference: Option<String>,
     },
-    /// MQTT 5 only; this client starts no extended authentication, so it ignores it.
-    Auth,
+    /// MQTT 5 only: a step of enhanced authentication (§4.12, `session::auth`).
+    Auth {
+        code: u8,
+        authentication: auth::Received,
+    },
 }
 
 /// The acknowledgements a client sends in the QoS 1 and 2 flows.

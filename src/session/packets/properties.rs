@@ -173,6 +173,14 @@ pub fn string<'a>(props: &[Property<'a>], id: u8) -> Option<&'a str> {
     })
 }
 
+/// The binary value of property `id`, if present.
+pub fn binary<'a>(props: &[Property<'a>], id: u8) -> Option<&'a [u8]> {
+    props.iter().find(|p| p.id == id).and_then(|p| match p.value {
+        Value::Bin(v) => Some(v),
+        _ => None,
+    })
+}
+
 /// A PUBLISH's properties as the message carries them, and the subscription identifiers that
 /// matched. Topic Alias is the session's, not the message's.
 pub fn message(props: &[Property]) -> (PublishProperties, Vec<u32>) {
@@ -231,6 +239,8 @@ pub fn connack(props: &[Property], ack: &mut ConnAck) -> Option<String> {
             (SHARED_SUBSCRIPTION_AVAILABLE, Value::Int(v)) => ack.shared_subscription_available = flag(v),
             (SERVER_KEEP_ALIVE, Value::Int(v)) => ack.server_keepalive_secs = Some(v as u16),
             (SERVER_REFERENCE, Value::Str(v)) => reference = Some(v.to_owned()),
+            #[cfg(feature = "auth")]
+            (AUTHENTICATION_DATA, Value::Bin(v)) => ack.authentication_data = Some(v.to_vec()),
             _ => {}
         }
     }
