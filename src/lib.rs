@@ -12,6 +12,7 @@ pub mod history;
 pub mod json;
 pub mod platforms;
 pub mod session;
+pub mod shared;
 pub mod supervisor;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,43 @@
+//! Which session a tab asks for, and whether it asks for it the same way as the tabs already in it.
+//! The URL, the client id and the credentials name the session; every other CONNECT option must be
+//! the same in each tab, or the tab gets a typed error naming the first option that differs.
+
+use crate::session::ConnectOptions;
+
+/// What names a shared session: two tabs with the same key use one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionKey {
+    pub url: String,
+    pub client_id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl SessionKey {
+    pub fn new(url: &str, options: &ConnectOptions) -> Self {
+        Self {
+            url: url.to_owned(),
+            client_id: options.client_id.clone(),
+            username: options.username.clone(),
+            password: options.password.clone(),
+        }
+    }
+}
+
+/// The first CONNECT option (by its JS name, as `INVALID_OPTION` names fields) in which `asked`
+/// differs from the session's `options`, if any. The session key's fields are the same already.
+pub fn differing_option(options: &ConnectOptions, asked: &ConnectOptions) -> Option<&'static str> {
+    let (a, b) = (options, asked);
+    let differs = [
+        ("protocolVersion", a.version != b.version),
+        ("keepaliveSecs", a.keepalive_secs != b.keepalive_secs),
+        ("cleanStart", a.clean_start != b.clean_start),
+        ("will", a.will != b.will),
+        ("sessionExpirySecs", a.session_expiry_secs != b.session_expiry_secs),
+        ("connectTimeoutMs", a.connect_timeout_ms != b.connect_timeout_ms),
+        ("pingTimeoutMs", a.ping_timeout_ms != b.ping_timeout_ms),
+        ("maximumPacketSize", a.maximum_packet_size != b.maximum_packet_size),
+        ("topicAliasMaximum", a.topic_alias_maximum != b.topic_alias_maximum),
+    ];
+    differs.into_iter().find(|(_, d)| *d).map(|(name, _)| name)
+}

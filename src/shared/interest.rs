@@ -1,0 +1,135 @@
+//! The tabs' interest in topic filters, counted per filter: the broker sees a SUBSCRIBE for a
+//! filter's first interest (or for a higher QoS than it granted) and an UNSUBSCRIBE for its last.
+//! A message goes to each tab with a matching filter, once, however many of its filters match.
+
+use crate::session::topic::topic_matches;
+use crate::session::QoS;
+
+/// A tab of the origin sharing the session, numbered by the host.
+pub type TabId = u32;
+
+/// What a tab's subscribe needs from the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribe {
+    /// SUBSCRIBE the filter at this QoS; its SUBACK answers the tab (`subscribed`).
+    Send(QoS),
+    /// The broker granted this QoS already: the tab's subscribe is done.
+    Granted(QoS),
+    /// A SUBSCRIBE for the filter at this QoS or more is on its way: its SUBACK answers the tab too.
+    Wait,
+}
+
+/// One filter's interest.
+#[derive(Debug)]
+struct Interest {
+    filter: String,
+    /// Each interested tab, with the QoS it asked for, in the order they asked.
+    tabs: Vec<(TabId, QoS)>,
+    /// What the broker granted, once it answered.
+    granted: Option<QoS>,
+    /// The QoS of the SUBSCRIBE on its way, if one is.
+    asked: Option<QoS>,
+    /// Tabs whose subscribe waits for that SUBSCRIBE's SUBACK.
+    waiting: Vec<TabId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Interests {
+    list: Vec<Interest>,
+}
+
+impl Interests {
+    /// `tab` subscribes to `filter` at `qos` (validated before).
+    pub fn subscribe(&mut self, tab: TabId, filter: &str, qos: QoS) -> Subscribe {
+        let i = match self.list.iter().position(|i| i.filter == filter) {
+            Some(i) => i,
+            None => {
+                let fresh = Interest {
+                    filter: filter.to_owned(),
+                    tabs: Vec::new(),
+                    granted: None,
+                    asked: None,
+                    waiting: Vec::new(),
+                };
+                self.list.push(fresh);
+                self.list.len() - 1
+            }
+        };
+        let interest = &mut self.list[i];
+        match interest.tabs.iter_mut().find(|(t, _)| *t == tab) {
+            Some((_, q)) => *q = qos,
+            None => interest.tabs.push((tab, qos)),
+        }
+        let covered = |q: Option<QoS>| q.is_some_and(|q| q >= qos);
+        if covered(interest.asked) {
+            interest.waiting.push(tab);
+            return Subscribe::Wait;
+        }
+        if covered(interest.granted) && interest.asked.is_none() {
+            return Subscribe::Granted(interest.granted.unwrap_or(qos));
+        }
+        interest.asked = Some(qos);
+        interest.waiting.push(tab);
+        Subscribe::Send(qos)
+    }
+
+    /// The broker answered the SUBSCRIBE for `filter`: `granted` is its QoS, `None` a refusal.
+    /// Returns the tabs whose subscribe it answers. A refused filter keeps no interest.
+    pub fn subscribed(&mut self, filter: &str, granted: Option<QoS>) -> Vec<TabId> {
+        let Some(i) = self.list.iter().position(|i| i.filter == filter) else { return Vec::new() };
+        let interest = &mut self.list[i];
+        interest.asked = None;
+        let waiting = std::mem::take(&mut interest.waiting);
+        match granted {
+            Some(q) => interest.granted = Some(q),
+            None => {
+                // The tabs that waited lose their interest; those granted before keep theirs.
+                interest.tabs.retain(|(t, _)| !waiting.contains(t));
+                if interest.tabs.is_empty() {
+                    self.list.remove(i);
+                }
+            }
+        }
+        waiting
+    }
+
+    /// `tab` unsubscribes from `filter`; true when it was the last interest, so the broker gets an
+    /// UNSUBSCRIBE.
+    pub fn unsubscribe(&mut self, tab: TabId, filter: &str) -> bool {
+        let Some(i) = self.list.iter().position(|i| i.filter == filter) else { return false };
+        let interest = &mut self.list[i];
+        let before = interest.tabs.len();
+        interest.tabs.retain(|(t, _)| *t != tab);
+        interest.waiting.retain(|t| *t != tab);
+        let last = before > 0 && interest.tabs.is_empty();
+        if last {
+            self.list.remove(i);
+        }
+        last
+    }
+
+    /// `tab` went away (closed, or its page did): the filters nobody else wants, to UNSUBSCRIBE.
+    pub fn leave(&mut self, tab: TabId) -> Vec<String> {
+        let filters: Vec<String> =
+            self.list.iter().filter(|i| i.tabs.iter().any(|(t, _)| *t == tab)).map(|i| i.filter.clone()).collect();
+        filters.into_iter().filter(|f| self.unsubscribe(tab, f)).collect()
+    }
+
+    /// The tabs a message on `topic` goes to, each once (by filter, then by when they subscribed).
+    pub fn tabs_for(&self, topic: &str) -> Vec<TabId> {
+        let mut tabs = Vec::new();
+        for interest in self.list.iter().filter(|i| topic_matches(&i.filter, topic)) {
+            for (tab, _) in &interest.tabs {
+                if !tabs.contains(tab) {
+                    tabs.push(*tab);
+                }
+            }
+        }
+        tabs
+    }
+
+    /// The filters any tab wants, with the QoS the broker granted: what a new connection restores.
+    pub fn filters(&self) -> impl Iterator<Item = (&str, Option<QoS>)> {
+        self.list.iter().map(|i| (i.filter.as_str(), i.granted))
+    }
+}

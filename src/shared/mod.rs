@@ -1,0 +1,165 @@
+//! One MQTT session shared by the tabs of an origin (issue 23), pure: which tabs are in it, which
+//! filters each wants, where each message and each publish's outcome goes. The host that runs the
+//! session (a `SharedWorker`, or the tab elected leader) moves the bytes between the tabs and the
+//! one connection; every rule of the sharing is here, on no clock and no browser API.
+//!
+//! - A tab joins with the session's URL, client id and credentials (`SessionKey`); its other
+//!   options must be the same as the session's, or it gets `SharedError::OptionsDiffer` naming the
+//!   first that differs.
+//! - Subscriptions are counted per filter (`interest`): SUBSCRIBE for the first interest, UNSUBSCRIBE
+//!   for the last; a tab that leaves takes only its own interest with it.
+//! - A message goes to every tab whose filters match it, once per tab.
+//! - A publish's outcome goes to the tab that made it; a tab that left gets none, and its message
+//!   is still delivered.
+
+pub mod identity;
+pub mod interest;
+
+use crate::collections::VecMap;
+use crate::session::{ConnectOptions, QoS};
+use identity::{differing_option, SessionKey};
+use interest::Interests;
+pub use interest::{Subscribe, TabId};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SharedError {
+    #[error("this tab asks for the shared session with another {option} than the tabs already in it")]
+    OptionsDiffer { option: &'static str },
+    #[error("no tab {tab} is in the shared session")]
+    UnknownTab { tab: TabId },
+}
+
+impl SharedError {
+    /// A stable code, as `ClientError::code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OptionsDiffer { .. } => "SHARED_OPTIONS_DIFFER",
+            Self::UnknownTab { .. } => "SHARED_UNKNOWN_TAB",
+        }
+    }
+}
+
+/// What a tab's leaving asks of the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leave {
+    /// Filters no other tab wants: UNSUBSCRIBE them.
+    pub unsubscribe: Vec<String>,
+    /// It was the last tab: the host disconnects and closes the socket.
+    pub last: bool,
+}
+
+pub struct SharedSession {
+    key: SessionKey,
+    options: ConnectOptions,
+    tabs: Vec<TabId>,
+    next_tab: TabId,
+    interests: Interests,
+    /// Publishes whose outcome is still to come, by the session's token: the tab that made each,
+    /// and the tab's own number for it.
+    publishes: VecMap<u64, (TabId, u64)>,
+}
+
+impl SharedSession {
+    /// The session the first tab asked for, with no tab in it yet.
+    pub fn new(url: &str, options: ConnectOptions) -> Self {
+        Self {
+            key: SessionKey::new(url, &options),
+            options,
+            tabs: Vec::new(),
+            next_tab: 1,
+            interests: Interests::default(),
+            publishes: VecMap::new(),
+        }
+    }
+
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.options
+    }
+
+    /// The tabs in the session, in the order they joined.
+    pub fn tabs(&self) -> &[TabId] {
+        &self.tabs
+    }
+
+    /// A tab asks for this session: its number, or which option it asks for differently.
+    pub fn join(&mut self, url: &str, options: &ConnectOptions) -> Result<TabId, SharedError> {
+        let key = SessionKey::new(url, options);
+        let option = [
+            ("url", key.url != self.key.url),
+            ("clientId", key.client_id != self.key.client_id),
+            ("username", key.username != self.key.username),
+            ("password", key.password != self.key.password),
+        ]
+        .into_iter()
+        .find_map(|(name, differs)| differs.then_some(name))
+        .or_else(|| differing_option(&self.options, options));
+        if let Some(option) = option {
+            return Err(SharedError::OptionsDiffer { option });
+        }
+        let tab = self.next_tab;
+        self.next_tab += 1;
+        self.tabs.push(tab);
+        Ok(tab)
+    }
+
+    /// `tab` closed or went away: its interest and its publishes' outcomes go with it.
+    pub fn leave(&mut self, tab: TabId) -> Result<Leave, SharedError> {
+        self.known(tab)?;
+        self.tabs.retain(|t| *t != tab);
+        let gone: Vec<u64> = self.publishes.iter().filter(|(_, (t, _))| *t == tab).map(|(token, _)| *token).collect();
+        for token in gone {
+            self.publishes.remove(&token);
+        }
+        Ok(Leave { unsubscribe: self.interests.leave(tab), last: self.tabs.is_empty() })
+    }
+
+    /// `tab` subscribes to `filter` at `qos`.
+    pub fn subscribe(&mut self, tab: TabId, filter: &str, qos: QoS) -> Result<Subscribe, SharedError> {
+        self.known(tab)?;
+        Ok(self.interests.subscribe(tab, filter, qos))
+    }
+
+    /// The SUBACK for `filter`: the QoS granted, or `None` for a refusal. The tabs it answers.
+    pub fn subscribed(&mut self, filter: &str, granted: Option<QoS>) -> Vec<TabId> {
+        self.interests.subscribed(filter, granted)
+    }
+
+    /// `tab` unsubscribes from `filter`: true when the broker gets an UNSUBSCRIBE (no tab wants it).
+    pub fn unsubscribe(&mut self, tab: TabId, filter: &str) -> Result<bool, SharedError> {
+        self.known(tab)?;
+        Ok(self.interests.unsubscribe(tab, filter))
+    }
+
+    /// The tabs a message on `topic` goes to, each once.
+    pub fn message_tabs(&self, topic: &str) -> Vec<TabId> {
+        self.interests.tabs_for(topic)
+    }
+
+    /// `tab`'s publish number `request` went to the session as `token`; its outcome comes later.
+    pub fn published(&mut self, tab: TabId, request: u64, token: u64) -> Result<(), SharedError> {
+        self.known(tab)?;
+        self.publishes.insert(token, (tab, request));
+        Ok(())
+    }
+
+    /// The session's publish `token` completed: the tab and its number for it, unless it left.
+    pub fn publish_completed(&mut self, token: u64) -> Option<(TabId, u64)> {
+        self.publishes.remove(&token)
+    }
+
+    /// The filters the tabs want, with what the broker granted each.
+    pub fn filters(&self) -> impl Iterator<Item = (&str, Option<QoS>)> {
+        self.interests.filters()
+    }
+
+    fn known(&self, tab: TabId) -> Result<(), SharedError> {
+        match self.tabs.contains(&tab) {
+            true => Ok(()),
+            false => Err(SharedError::UnknownTab { tab }),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Specifications of the pure shared session (issue 23): tabs joining one session or refused with
+//! the option they ask for differently, subscriptions counted per filter (SUBSCRIBE for the first
+//! interest or a higher QoS, UNSUBSCRIBE for the last), messages to each matching tab once, and
+//! publish outcomes to the tab that made them. Exact values throughout; no clock, no browser.
+#![cfg(not(target_arch = "wasm32"))]
+
+use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe};
+use iotmqtt::{ConnectOptions, ProtocolVersion, QoS};
+
+const URL: &str = "ws://127.0.0.1:9001";
+
+fn options() -> ConnectOptions {
+    ConnectOptions {
+        client_id: "dash".into(),
+        username: Some("u".into()),
+        password: Some("p".into()),
+        ..Default::default()
+    }
+}
+
+/// A session with three tabs, 1, 2 and 3.
+fn three_tabs() -> SharedSession {
+    let mut s = SharedSession::new(URL, options());
+    for want in 1..=3 {
+        assert_eq!(s.join(URL, &options()), Ok(want));
+    }
+    s
+}
+
+#[test]
+fn tabs_asking_for_the_same_session_join_it_and_a_different_option_is_named() {
+    let mut s = three_tabs();
+    assert_eq!(s.tabs(), [1, 2, 3]);
+    let differ = |option| Err(SharedError::OptionsDiffer { option });
+    assert_eq!(s.join("ws://127.0.0.1:9002", &options()), differ("url"));
+    assert_eq!(s.join(URL, &ConnectOptions { client_id: "other".into(), ..options() }), differ("clientId"));
+    assert_eq!(s.join(URL, &ConnectOptions { password: Some("q".into()), ..options() }), differ("password"));
+    assert_eq!(s.join(URL, &ConnectOptions { keepalive_secs: 30, ..options() }), differ("keepaliveSecs"));
+    let v5 = ConnectOptions { version: ProtocolVersion::V5, clean_start: false, ..options() };
+    assert_eq!(s.join(URL, &v5), differ("protocolVersion"), "the first option that differs");
+    assert_eq!(s.join(URL, &ConnectOptions { topic_alias_maximum: 5, ..options() }), differ("topicAliasMaximum"));
+    let e = s.join(URL, &ConnectOptions { clean_start: false, ..options() }).unwrap_err();
+    assert_eq!(e.code(), "SHARED_OPTIONS_DIFFER");
+    assert_eq!(
+        e.to_string(),
+        "this tab asks for the shared session with another cleanStart than the tabs already in it"
+    );
+    assert_eq!(s.tabs(), [1, 2, 3], "no refused tab is in it");
+}
+
+#[test]
+fn the_broker_sees_a_subscribe_for_the_first_interest_and_an_unsubscribe_for_the_last() {
+    let mut s = three_tabs();
+    assert_eq!(s.subscribe(1, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    // Tab 2 asks while the SUBSCRIBE is on its way: its SUBACK answers both.
+    assert_eq!(s.subscribe(2, "a/#", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(s.subscribed("a/#", Some(QoS::AtLeastOnce)), [1, 2]);
+    // Tab 3 asks later: granted already.
+    assert_eq!(s.subscribe(3, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
+    assert_eq!(s.unsubscribe(1, "a/#"), Ok(false));
+    assert_eq!(s.unsubscribe(3, "a/#"), Ok(false));
+    assert_eq!(s.unsubscribe(3, "a/#"), Ok(false), "a second unsubscribe of the same tab changes nothing");
+    assert_eq!(s.unsubscribe(2, "a/#"), Ok(true), "the last interest");
+    assert_eq!(s.filters().count(), 0);
+    assert_eq!(s.unsubscribe(2, "never/subscribed"), Ok(false));
+}
+
+#[test]
+fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
+    let mut s = three_tabs();
+    s.subscribe(1, "t", QoS::AtMostOnce).unwrap();
+    assert_eq!(s.subscribed("t", Some(QoS::AtMostOnce)), [1]);
+    assert_eq!(s.subscribe(2, "t", QoS::ExactlyOnce), Ok(Subscribe::Send(QoS::ExactlyOnce)));
+    // The broker refuses QoS 2 for it (an ACL, say): tab 2 has no interest, tab 1 keeps its own.
+    assert_eq!(s.subscribed("t", None), [2]);
+    assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
+    assert_eq!(s.message_tabs("t"), [1]);
+    // A refusal of a filter nobody else wanted leaves nothing behind.
+    s.subscribe(3, "denied", QoS::AtMostOnce).unwrap();
+    assert_eq!(s.subscribed("denied", None), [3]);
+    assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
+}
+
+#[test]
+fn each_matching_tab_gets_a_message_once_however_many_of_its_filters_match() {
+    let mut s = three_tabs();
+    for (tab, filter) in [(1, "s/+/temp"), (1, "s/#"), (2, "s/k1/temp"), (3, "other/#")] {
+        assert!(matches!(s.subscribe(tab, filter, QoS::AtMostOnce), Ok(Subscribe::Send(_))));
+        s.subscribed(filter, Some(QoS::AtMostOnce));
+    }
+    assert_eq!(s.message_tabs("s/k1/temp"), [1, 2]);
+    assert_eq!(s.message_tabs("s/k2/temp"), [1]);
+    assert_eq!(s.message_tabs("other/x"), [3]);
+    assert_eq!(s.message_tabs("nowhere"), Vec::<u32>::new());
+    // Tab 2's unsubscribe leaves tab 1's messages flowing.
+    assert_eq!(s.unsubscribe(2, "s/k1/temp"), Ok(true));
+    assert_eq!(s.message_tabs("s/k1/temp"), [1]);
+}
+
+#[test]
+fn a_tab_that_leaves_takes_only_its_own_interest_and_the_last_one_ends_the_session() {
+    let mut s = three_tabs();
+    for (tab, filter) in [(1, "a"), (2, "a"), (2, "b"), (3, "c")] {
+        s.subscribe(tab, filter, QoS::AtLeastOnce).unwrap();
+        s.subscribed(filter, Some(QoS::AtLeastOnce));
+    }
+    assert_eq!(s.leave(2), Ok(Leave { unsubscribe: vec!["b".into()], last: false }));
+    assert_eq!(s.message_tabs("a"), [1]);
+    assert_eq!(s.leave(2), Err(SharedError::UnknownTab { tab: 2 }));
+    assert_eq!(s.subscribe(2, "a", QoS::AtMostOnce), Err(SharedError::UnknownTab { tab: 2 }));
+    assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec!["a".into()], last: false }));
+    assert_eq!(s.leave(3), Ok(Leave { unsubscribe: vec!["c".into()], last: true }));
+    assert_eq!(s.tabs(), [] as [u32; 0]);
+}
+
+#[test]
+fn publish_outcomes_go_to_the_tab_that_published_and_none_to_a_tab_that_left() {
+    let mut s = three_tabs();
+    // 3,000 publishes from three tabs, each tab numbering its own.
+    for token in 0..3_000u64 {
+        let tab = (token % 3) as u32 + 1;
+        s.published(tab, token / 3, token).unwrap();
+    }
+    let mut per_tab = [0u64; 3];
+    for token in 0..3_000u64 {
+        let (tab, request) = s.publish_completed(token).unwrap();
+        assert_eq!((tab, request), ((token % 3) as u32 + 1, token / 3));
+        per_tab[tab as usize - 1] += 1;
+    }
+    assert_eq!(per_tab, [1_000, 1_000, 1_000]);
+    assert_eq!(s.publish_completed(0), None, "each outcome once");
+    // Tab 2 leaves with a publish in flight: the message is still the session's; no tab hears of it.
+    s.published(2, 7, 9_000).unwrap();
+    s.published(1, 8, 9_001).unwrap();
+    s.leave(2).unwrap();
+    assert_eq!(s.publish_completed(9_000), None);
+    assert_eq!(s.publish_completed(9_001), Some((1, 8)));
+    assert_eq!(s.published(2, 9, 9_002), Err(SharedError::UnknownTab { tab: 2 }));
+}
