@@ -142,6 +142,39 @@ async fn a_broker_restart_is_survived_by_reconnecting() {
     c.close();
 }
 
+// A restarted mosquitto keeps no session: the client makes its subscriptions again as they were
+// made, MQTT 5 options and Subscription Identifier included (`session::resubscribe`).
+#[wasm_bindgen_test]
+async fn subscriptions_come_back_with_their_options_after_a_broker_restart() {
+    use iotmqtt::SubscribeOptions;
+    let c = MqttClient::new(&broker_ws(), tester(ProtocolVersion::V5)).unwrap();
+    c.connect().await.unwrap();
+    let base = unique("outage/options");
+    let no_local = SubscribeOptions { no_local: true, ..SubscribeOptions::qos(QoS::AtLeastOnce) };
+    c.subscribe_with(&[(format!("{base}/#"), no_local)], Some(5)).await.unwrap();
+    let mut states = c.states();
+    assert_eq!(get_json(&control_url("/stop")).await["ok"], true);
+    assert_eq!(get_json(&control_url("/start")).await["ok"], true);
+    loop {
+        match states.next().await.unwrap() {
+            ConnectionState::Connected(_) => break,
+            ConnectionState::Reconnecting { .. } | ConnectionState::Connecting => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut messages = c.messages();
+    // The SUBSCRIBE went before this publish on the same connection: its PUBACK means it is in place.
+    c.publish(Outgoing::new(format!("{base}/own"), b"o".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap();
+    let other = MqttClient::new(&broker_ws(), tester(ProtocolVersion::V5)).unwrap();
+    other.connect().await.unwrap();
+    other.publish(Outgoing::new(format!("{base}/other"), b"x".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap();
+    // No Local still holds (the client's own message never came back), and the identifier is 5.
+    let m = messages.next().await.unwrap();
+    assert_eq!((m.topic.as_str(), m.subscription_identifiers.as_slice()), (format!("{base}/other").as_str(), &[5][..]));
+    other.close();
+    c.close();
+}
+
 // The TCP connection is accepted by the kernel, but a frozen broker never completes the
 // WebSocket handshake nor sends CONNACK.
 #[wasm_bindgen_test]

@@ -323,6 +323,62 @@ fn granted_subscriptions_are_restored_before_the_queue_flushes() {
     assert!(!ev.iter().any(|e| matches!(e, E::RequestSend(b) if b[0] == 0x82)), "{ev:?}");
 }
 
+// MQTT 5: subscriptions made with options come back as they were made, one SUBSCRIBE per
+// Subscription Identifier; the others with their QoS, in one SUBSCRIBE; refused ones not at all.
+#[test]
+fn subscriptions_come_back_with_their_options_and_identifiers() {
+    use iotmqtt::{RetainHandling, SubscribeOptions};
+    let v5 = ProtocolVersion::V5;
+    let mut s = session(v5, true, OfflineQueueOptions::default());
+    s.connect().unwrap();
+    s.feed(&connack(v5, false));
+    let suback = |s: &mut Session, id: u16, codes: &[u8]| {
+        let [hi, lo] = id.to_be_bytes();
+        let mut p = vec![0x90, 3 + codes.len() as u8, hi, lo, 0x00];
+        p.extend_from_slice(codes);
+        s.feed(&p);
+    };
+    let no_local = SubscribeOptions {
+        qos: QoS::AtLeastOnce,
+        no_local: true,
+        retain_handling: RetainHandling::Never,
+        ..Default::default()
+    };
+    let kept = SubscribeOptions { retain_as_published: true, ..SubscribeOptions::qos(QoS::AtMostOnce) };
+    let (id, _) = s.subscribe_with(&[("a".into(), no_local), ("x".into(), no_local)], Some(7)).unwrap();
+    suback(&mut s, id, &[0x01, 0x87]); // "x" refused
+    let (id, _) = s.subscribe(&[("b".into(), QoS::ExactlyOnce)]).unwrap();
+    suback(&mut s, id, &[0x02]);
+    let (id, _) = s.subscribe_with(&[("c".into(), kept), ("d".into(), SubscribeOptions::default())], None).unwrap();
+    suback(&mut s, id, &[0x00, 0x00]);
+    // "d" again, plainly: its options go, it comes back plain.
+    let (id, _) = s.subscribe(&[("d".into(), QoS::AtLeastOnce)]).unwrap();
+    suback(&mut s, id, &[0x01]);
+    // One made with options and never answered: nothing of it is kept.
+    s.subscribe_with(&[("e".into(), kept)], Some(9)).unwrap();
+    s.notify_closed();
+    s.connect().unwrap();
+    let subscribes: Vec<Vec<u8>> = s
+        .feed(&connack(v5, false))
+        .into_iter()
+        .filter_map(|e| match e {
+            E::RequestSend(b) if b[0] == 0x82 => Some(b[4..].to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        subscribes,
+        [
+            // b and d, plain: no properties, their QoS.
+            vec![0x00, 0x00, 0x01, b'b', 0x02, 0x00, 0x01, b'd', 0x01],
+            // a with No Local and Retain Handling 2, under Subscription Identifier 7.
+            vec![0x02, 0x0B, 0x07, 0x00, 0x01, b'a', 0x25],
+            // c with Retain As Published, no identifier.
+            vec![0x00, 0x00, 0x01, b'c', 0x08],
+        ]
+    );
+}
+
 // MQTT 3.1.1 has no session expiry: a reconnect keeps Clean Session as configured.
 #[test]
 fn a_v3_reconnect_never_turns_clean_session_off_for_a_session_expiry() {

@@ -17,6 +17,7 @@ pub mod options;
 pub mod packets;
 pub mod reason;
 pub mod request;
+pub mod resubscribe;
 pub mod router;
 pub mod topic;
 pub mod topic_alias;
@@ -167,6 +168,8 @@ pub struct Session {
     unsubscribes: VecMap<u16, Vec<String>>,
     /// MQTT 5 Topic Aliases of the current connection, both ways.
     aliases: TopicAliases,
+    /// The options of subscriptions made with them, for a reconnect (`resubscribe`).
+    kept: resubscribe::Kept,
     /// Where an MQTT 5 enhanced authentication stands on this connection.
     #[cfg(feature = "auth")]
     auth: auth::Exchange,
@@ -194,6 +197,7 @@ impl Session {
             subscribes: VecMap::new(),
             unsubscribes: VecMap::new(),
             aliases: TopicAliases::default(),
+            kept: resubscribe::Kept::new(),
             #[cfg(feature = "auth")]
             auth: auth::Exchange::default(),
         }
@@ -441,7 +445,8 @@ impl Session {
     /// SUBSCRIBE with each filter's options, and (MQTT 5) a Subscription Identifier that the
     /// messages these filters match will carry. Checked first against MQTT 5.0 §3.8 and §4.8.2 and
     /// against what the broker's CONNACK said it supports. A reconnect to a broker that kept no
-    /// session restores the subscription with its QoS alone, not these options (docs/size.md).
+    /// session makes the subscription again with these options and identifier (with the
+    /// `subscription-options` feature; without it, with its QoS alone: `resubscribe`).
     pub fn subscribe_with(
         &mut self,
         filters: &[(String, SubscribeOptions)],
@@ -455,6 +460,7 @@ impl Session {
         let mut out = Vec::new();
         self.emit(bytes, &mut out)?;
         self.subscribes.insert(id, filters.iter().map(|(f, o)| (f.clone(), o.qos)).collect());
+        self.kept.asked(id, filters, identifier);
         Ok((id, out))
     }
 
@@ -679,6 +685,7 @@ impl Session {
             }
         }
         for (packet_id, filters) in self.subscribes.drain() {
+            self.kept.answered(packet_id);
             let results = filters.iter().map(|_| Err(SessionError::ConnectionLost)).collect();
             out.push(SessionEvent::NotifySubscribed { packet_id, results });
         }
@@ -861,16 +868,27 @@ impl Session {
         out.push(SessionEvent::NotifyConnected(connack));
         if restore {
             // Resubscribe before flushing, so messages the queue sends to our own filters come back.
-            let subscriptions = self.subscriptions.clone();
-            match self.subscribe(&subscriptions) {
-                Ok((_, events)) => out.extend(events),
-                Err(e) => out.push(SessionEvent::NotifyConnectionLost(e)),
-            }
+            self.subscribe_again(out);
         }
         // Oldest first: what waited for a slot, then what was published while disconnected.
         self.release_held(out);
         self.flush_queue(out);
         Ok(())
+    }
+
+    /// The broker kept no session: the granted subscriptions again, those made with options as they
+    /// were made (`resubscribe`), the others with their QoS, in one SUBSCRIBE.
+    fn subscribe_again(&mut self, out: &mut Vec<SessionEvent>) {
+        let mut plain = self.subscriptions.clone();
+        plain.retain(|(f, _)| !self.kept.has(f));
+        if !plain.is_empty() {
+            let sent = self.subscribe(&plain);
+            resubscribed(sent, out);
+        }
+        for (filters, identifier) in self.kept.again() {
+            let sent = self.subscribe_with(&filters, identifier);
+            resubscribed(sent, out);
+        }
     }
 
     /// MQTT 3.1.1 §4.4: on a resumed session, unacknowledged PUBLISH packets go again with DUP, and
@@ -974,8 +992,10 @@ impl Session {
             if matches!(codes.get(i), Some(0..=2)) {
                 self.subscriptions.retain(|(f, _)| f != filter);
                 self.subscriptions.push((filter.clone(), *qos));
+                self.kept.granted(packet_id, filter);
             }
         }
+        self.kept.answered(packet_id);
         let results = filters
             .into_iter()
             .enumerate()
@@ -991,6 +1011,7 @@ impl Session {
     fn complete_unsubscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.unsubscribes.remove(&packet_id) else { return };
         self.subscriptions.retain(|(f, _)| !filters.contains(f));
+        self.kept.forget(&filters);
         let results = filters
             .into_iter()
             .enumerate()
@@ -1063,6 +1084,14 @@ fn validate_filters<'a>(filters: impl ExactSizeIterator<Item = &'a String>) -> R
 }
 
 /// Asks the shell to close the socket, once per batch of events.
+/// A SUBSCRIBE of `subscribe_again` went, or could not: the connection cannot go on without it.
+fn resubscribed(sent: Result<(u16, Vec<SessionEvent>), SessionError>, out: &mut Vec<SessionEvent>) {
+    match sent {
+        Ok((_, events)) => out.extend(events),
+        Err(e) => out.push(SessionEvent::NotifyConnectionLost(e)),
+    }
+}
+
 fn refer(server_reference: Option<String>, out: &mut Vec<SessionEvent>) {
     if let Some(url) = server_reference {
         out.push(SessionEvent::NotifyServerReference(url));
