@@ -148,40 +148,28 @@ fn reauthentication_runs_on_the_connection_that_is_up() {
 }
 
 #[test]
-fn an_auth_without_a_method_in_the_connect_is_a_protocol_error() {
-    let mut s = Session::new(options(None, None));
-    s.connect().unwrap();
-    let ev = s.feed(&auth(0x18, METHOD, None));
-    refused(&ev, true, "an AUTH, when the CONNECT named no authentication method");
-}
-
-#[test]
-fn an_auth_naming_another_method_is_a_protocol_error() {
-    let mut s = Session::new(options(Some("DEMO"), None));
-    s.connect().unwrap();
-    let ev = s.feed(&auth(0x18, b"OTHER", None));
-    refused(&ev, true, "an AUTH with another authentication method than the CONNECT's");
-}
-
-#[test]
-fn a_success_before_the_connack_is_a_protocol_error() {
-    let mut s = Session::new(options(Some("DEMO"), None));
-    s.connect().unwrap();
-    refused(&s.feed(&auth(0x00, METHOD, None)), true, "an AUTH success outside a re-authentication");
-}
-
-#[test]
-fn a_challenge_on_a_connection_not_reauthenticating_is_a_protocol_error() {
-    let mut s = connected();
-    let ev = s.feed(&auth(0x18, METHOD, None));
-    refused(&ev, false, "an AUTH to continue an authentication that is not under way");
-}
-
-#[test]
-fn only_a_client_asks_to_reauthenticate() {
-    let mut s = connected();
-    let ev = s.feed(&auth(0x19, METHOD, None));
-    refused(&ev, false, "an AUTH to re-authenticate, which only a client sends");
+fn every_auth_the_rules_do_not_allow_is_a_protocol_error() {
+    // The CONNECT's method, whether the CONNACK came first, the broker's AUTH, what is wrong with it.
+    let cases = [
+        (None, false, auth(0x18, METHOD, None), "an AUTH, when the CONNECT named no authentication method"),
+        (
+            Some("DEMO"),
+            false,
+            auth(0x18, b"OTHER", None),
+            "an AUTH with another authentication method than the CONNECT's",
+        ),
+        (Some("DEMO"), false, auth(0x00, METHOD, None), "an AUTH success outside a re-authentication"),
+        (Some("DEMO"), true, auth(0x18, METHOD, None), "an AUTH to continue an authentication that is not under way"),
+        (Some("DEMO"), true, auth(0x19, METHOD, None), "an AUTH to re-authenticate, which only a client sends"),
+    ];
+    for (method, up, packet, detail) in cases {
+        let mut s = Session::new(options(method, None));
+        s.connect().unwrap();
+        if up {
+            s.feed(&connack(method.map(str::as_bytes), None));
+        }
+        refused(&s.feed(&packet), !up, detail);
+    }
 }
 
 #[test]

@@ -778,10 +778,13 @@ const CHALLENGE: [u8; 16] =
 #[test]
 fn the_applications_answer_to_a_challenge_goes_out_at_the_next_microtask() {
     let mut rig = authenticating();
-    assert_eq!(rig.sup.socket_bytes(rig.now, &CHALLENGE), [E::NotifyAuthChallenge(Some(b"s1".to_vec()))]);
+    let challenge = E::NotifyAuthChallenge { round: 1, data: Some(b"s1".to_vec()) };
+    assert_eq!(rig.sup.socket_bytes(rig.now, &CHALLENGE), [challenge]);
     // The authenticator takes a second; the connection is idle by then.
     rig.now += 1_000;
-    assert_eq!(rig.sup.authenticate(rig.now, Ok(Some(b"c2".to_vec()))), [E::RequestFlush(Flush::Microtask)]);
+    // An answer to another challenge than the last is dropped.
+    assert_eq!(rig.sup.authenticate(rig.now, 0, Ok(Some(b"old".to_vec()))), []);
+    assert_eq!(rig.sup.authenticate(rig.now, 1, Ok(Some(b"c2".to_vec()))), [E::RequestFlush(Flush::Microtask)]);
     let answer = [0xF0, 0x0E, 0x18, 0x0C, 0x15, 0x00, 0x04, b'D', b'E', b'M', b'O', 0x16, 0x00, 0x02, b'c', b'2'];
     assert_eq!(rig.sup.flush(rig.now), [E::RequestTransmit(answer.to_vec())]);
 }
@@ -791,7 +794,7 @@ fn an_authenticator_that_fails_ends_the_attempt_with_its_reason() {
     let mut rig = authenticating();
     rig.sup.socket_bytes(rig.now, &CHALLENGE);
     rig.now += 1_000;
-    let events = rig.sup.authenticate(rig.now, Err("the token expired".into()));
+    let events = rig.sup.authenticate(rig.now, 1, Err("the token expired".into()));
     let why = ClientError::Credentials("the token expired".into());
     // DISCONNECT 0x80 leaves before the close (the flush it asked for finds the socket gone), and
     // the attempt fails for the authenticator's reason.
@@ -808,5 +811,5 @@ fn an_authenticator_that_fails_ends_the_attempt_with_its_reason() {
     );
     assert_eq!(rig.sup.poll_timeout(), None);
     // An answer that comes after the connection ended is dropped.
-    assert_eq!(rig.sup.authenticate(rig.now, Ok(None)), []);
+    assert_eq!(rig.sup.authenticate(rig.now, 1, Ok(None)), []);
 }

@@ -216,7 +216,7 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         // and sets no authentication method, so no broker may challenge it (MQTT-4.12.0-6).
         Event::RequestCredentials => {}
         #[cfg(feature = "auth")]
-        Event::NotifyAuthChallenge(_) | Event::NotifyReauthenticated(_) => {}
+        Event::NotifyAuthChallenge { .. } | Event::NotifyReauthenticated(_) => {}
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);
         }

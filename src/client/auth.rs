@@ -47,7 +47,7 @@ impl MqttClient {
 }
 
 /// The broker challenged: the authenticator answers, later.
-pub(super) fn challenge(rc: &Rc<RefCell<Inner>>, i: &Inner, data: Option<Vec<u8>>) {
+pub(super) fn challenge(rc: &Rc<RefCell<Inner>>, i: &Inner, round: u64, data: Option<Vec<u8>>) {
     let weak = Rc::downgrade(rc);
     let callback = i.authenticator.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -55,12 +55,12 @@ pub(super) fn challenge(rc: &Rc<RefCell<Inner>>, i: &Inner, data: Option<Vec<u8>
             Some(callback) => callback(data).await,
             None => Err("the broker asked for authentication data: call MqttClient::set_authenticator".into()),
         };
-        answered(&weak, answer);
+        answered(&weak, round, answer);
     });
 }
 
-fn answered(weak: &Weak<RefCell<Inner>>, answer: AuthAnswer) {
+fn answered(weak: &Weak<RefCell<Inner>>, round: u64, answer: AuthAnswer) {
     let Some(rc) = weak.upgrade() else { return };
-    let events = rc.borrow_mut().sup.authenticate(now_ms(), answer);
+    let events = rc.borrow_mut().sup.authenticate(now_ms(), round, answer);
     process(&rc, events);
 }

@@ -665,7 +665,7 @@ fn apply(
             }
         }
         #[cfg(feature = "auth")]
-        Event::NotifyAuthChallenge(data) => auth::challenge(rc, i, data),
+        Event::NotifyAuthChallenge { round, data } => auth::challenge(rc, i, round, data),
         #[cfg(feature = "auth")]
         Event::NotifyReauthenticated(data) => {
             if let Some(w) = i.reauthentication.take() {

@@ -69,9 +69,12 @@ pub enum Event {
     /// The supervisor gave up on the connection for good: everything still waiting fails with this.
     NotifyEnded(ClientError),
     /// MQTT 5 enhanced authentication: the broker's challenge and its data. Answer with
-    /// `authenticate`.
+    /// `authenticate`, naming the challenge by `round`.
     #[cfg(feature = "auth")]
-    NotifyAuthChallenge(Option<Vec<u8>>),
+    NotifyAuthChallenge {
+        round: u64,
+        data: Option<Vec<u8>>,
+    },
     /// A re-authentication `reauthenticate` started succeeded, with the broker's last data.
     #[cfg(feature = "auth")]
     NotifyReauthenticated(Option<Vec<u8>>),
@@ -129,6 +132,9 @@ pub struct Supervisor {
     referral_pending: bool,
     /// Session token -> store key of each persisted message not yet settled.
     persisted: VecMap<u64, u64>,
+    /// The number of the broker's last authentication challenge, on any connection.
+    #[cfg(feature = "auth")]
+    auth_round: u64,
 }
 
 fn is_websocket_url(url: &str) -> bool {
@@ -191,6 +197,8 @@ impl Supervisor {
             referred: None,
             referral_pending: false,
             persisted: VecMap::new(),
+            #[cfg(feature = "auth")]
+            auth_round: 0,
         })
     }
 
@@ -515,12 +523,13 @@ impl Supervisor {
     }
 
     #[cfg(feature = "auth")]
-    /// The application's answer to `NotifyAuthChallenge`: its data for the broker, or why it has
-    /// none, which ends the connection (`ClientError::Credentials`; a reconnect attempt starts the
-    /// authentication again). An answer after the connection ended is dropped.
-    pub fn authenticate(&mut self, now: Millis, answer: Result<Option<Vec<u8>>, String>) -> Vec<Event> {
+    /// The application's answer to `NotifyAuthChallenge` `round`: its data for the broker, or why it
+    /// has none, which ends the connection (`ClientError::Credentials`; a reconnect attempt starts the
+    /// authentication again). An answer to any challenge but the last is dropped (its connection
+    /// ended, and another may have challenged since).
+    pub fn authenticate(&mut self, now: Millis, round: u64, answer: Result<Option<Vec<u8>>, String>) -> Vec<Event> {
         let mut out = Vec::new();
-        if self.socket != Socket::Open {
+        if self.socket != Socket::Open || round != self.auth_round {
             return out;
         }
         let events = match answer.map_err(ClientError::Credentials) {
@@ -613,7 +622,10 @@ impl Supervisor {
                 self.lost_reason.get_or_insert(e.into());
             }
             #[cfg(feature = "auth")]
-            SessionEvent::NotifyAuthChallenge(data) => out.push(Event::NotifyAuthChallenge(data)),
+            SessionEvent::NotifyAuthChallenge(data) => {
+                self.auth_round += 1;
+                out.push(Event::NotifyAuthChallenge { round: self.auth_round, data })
+            }
             #[cfg(feature = "auth")]
             SessionEvent::NotifyReauthenticated(data) => out.push(Event::NotifyReauthenticated(data)),
             // MQTT 5 Server Reference, followed when the application allows it and it is a

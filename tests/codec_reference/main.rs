@@ -63,7 +63,7 @@ fn publish_properties() -> impl Strategy<Value = PublishProperties> {
         })
 }
 
-fn connect_options() -> impl Strategy<Value = ConnectOptions> {
+fn connect_options_without_authentication() -> impl Strategy<Value = ConnectOptions> {
     let will = (text(), prop::collection::vec(any::<u8>(), 0..16), qos(), any::<bool>())
         .prop_map(|(topic, payload, qos, retain)| Will { topic: format!("w{topic}"), payload, qos, retain });
     (
@@ -77,26 +77,9 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
         proptest::option::of(any::<u32>()),
         1u32..,
         prop_oneof![Just(0u16), any::<u16>()],
-        proptest::option::of((text(), proptest::option::of(prop::collection::vec(any::<u8>(), 0..300)))),
     )
         .prop_map(
-            |(
-                version,
-                client_id,
-                username,
-                password,
-                keepalive_secs,
-                clean_start,
-                will,
-                expiry,
-                maximum,
-                aliases,
-                auth,
-            )| {
-                // Enhanced authentication is MQTT 5's, and names a method.
-                let authentication = auth
-                    .filter(|_| version == ProtocolVersion::V5)
-                    .map(|(method, data)| Authentication { method: format!("m{method}"), data });
+            |(version, client_id, username, password, keepalive_secs, clean_start, will, expiry, maximum, aliases)| {
                 ConnectOptions {
                     version,
                     client_id,
@@ -108,11 +91,21 @@ fn connect_options() -> impl Strategy<Value = ConnectOptions> {
                     session_expiry_secs: expiry,
                     maximum_packet_size: maximum,
                     topic_alias_maximum: aliases,
-                    authentication,
                     ..ConnectOptions::default()
                 }
             },
         )
+}
+
+fn connect_options() -> impl Strategy<Value = ConnectOptions> {
+    let auth = proptest::option::of((text(), proptest::option::of(prop::collection::vec(any::<u8>(), 0..300))));
+    (connect_options_without_authentication(), auth).prop_map(|(o, auth)| {
+        // Enhanced authentication is MQTT 5's, and names a method.
+        let authentication = auth
+            .filter(|_| o.version == ProtocolVersion::V5)
+            .map(|(method, data)| Authentication { method: format!("m{method}"), data });
+        ConnectOptions { authentication, ..o }
+    })
 }
 
 proptest! {
