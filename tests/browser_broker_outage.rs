@@ -40,7 +40,9 @@ async fn stopping_mosquitto_produces_a_disconnect_event_with_a_reason() {
         assert_eq!(restarted["ok"], true);
         match state {
             // MQTT 5: mosquitto says goodbye with DISCONNECT 0x8B "Server shutting down".
-            ConnectionState::Disconnected(ClientError::Session(SessionError::ServerDisconnected { reason })) => {
+            ConnectionState::Disconnected(ClientError::Session(SessionError::ServerDisconnected {
+                reason, ..
+            })) => {
                 assert_eq!(version, ProtocolVersion::V5);
                 assert_eq!(reason.0, 0x8B);
             }
@@ -120,7 +122,7 @@ async fn a_broker_restart_is_survived_by_reconnecting() {
         // MQTT 5: DISCONNECT 0x8B "Server shutting down", when it reaches us before the socket closes.
         ConnectionState::Reconnecting {
             attempt: 1,
-            reason: ClientError::Session(SessionError::ServerDisconnected { reason }),
+            reason: ClientError::Session(SessionError::ServerDisconnected { reason, .. }),
             ..
         } => {
             assert_eq!(reason.0, 0x8B, "server shutting down")

@@ -497,7 +497,10 @@ fn every_v5_server_disconnect_reason_reaches_the_application() {
         let mut s = connected(ProtocolVersion::V5);
         let ev = s.feed(&[0xE0, 0x01, code]);
         assert!(
-            ev.contains(&E::NotifyConnectionLost(SessionError::ServerDisconnected { reason: ReasonCode(code) })),
+            ev.contains(&E::NotifyConnectionLost(SessionError::ServerDisconnected {
+                reason: ReasonCode(code),
+                said: None
+            })),
             "0x{code:02X}: {ev:?}"
         );
         assert!(ev.contains(&E::RequestClose));
@@ -982,6 +985,34 @@ fn a_server_reference_is_reported_before_the_refusal_or_disconnect() {
     assert_eq!(ev[0], other);
     assert_eq!(
         ev[ev.len() - 2..],
-        [E::NotifyConnectionLost(SessionError::ServerDisconnected { reason: ReasonCode(0x9C) }), E::RequestClose]
+        [
+            E::NotifyConnectionLost(SessionError::ServerDisconnected { reason: ReasonCode(0x9C), said: None }),
+            E::RequestClose
+        ]
     );
+}
+
+// MQTT 5.0 §3.14.2.2.3–4: the broker's Reason String and User Properties reach the application with
+// the code, and the message says the Reason String.
+#[test]
+fn a_disconnects_reason_string_and_user_properties_reach_the_application() {
+    use iotmqtt::session::said::Words;
+    let mut s = connected(ProtocolVersion::V5);
+    #[rustfmt::skip]
+    let props = [
+        0x1F, 0x00, 0x0A, b't', b'a', b'k', b'e', b'n', b' ', b'o', b'v', b'e', b'r',
+        0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v',
+        0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'w',
+    ];
+    let mut disconnect = vec![0xE0, 2 + props.len() as u8, 0x8E, props.len() as u8];
+    disconnect.extend(props);
+    let ev = s.feed(&disconnect);
+    let words = Words {
+        reason_string: Some("taken over".into()),
+        user_properties: vec![("k".into(), "v".into()), ("k".into(), "w".into())],
+    };
+    let e = SessionError::ServerDisconnected { reason: ReasonCode(0x8E), said: Some(Box::new(words)) };
+    assert_eq!(ev[ev.len() - 2..], [E::NotifyConnectionLost(e.clone()), E::RequestClose]);
+    assert_eq!(e.to_string(), format!("the broker disconnected: {} (\"taken over\")", ReasonCode(0x8E)));
+    assert_eq!(e.code(), "SERVER_DISCONNECTED");
 }

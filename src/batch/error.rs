@@ -94,7 +94,7 @@ impl Coded for SessionError {
             E::PublishRefused { topic: s, reason }
             | E::SubscribeRefused { filter: s, reason }
             | E::UnsubscribeRefused { filter: s, reason } => vec![s.into(), (*reason).into()],
-            E::ServerDisconnected { reason } => vec![(*reason).into()],
+            E::ServerDisconnected { reason, .. } => vec![(*reason).into()],
             E::Protocol { detail } => vec![detail.into()],
             E::OfflineQueueFull { messages, bytes } => vec![(*messages).into(), (*bytes).into()],
             E::PingTimeout | E::NotConnected | E::ConnectionLost | E::DroppedFromQueue | E::PacketIdsExhausted => {

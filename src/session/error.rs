@@ -43,8 +43,9 @@ pub enum SessionError {
     #[error("the broker refused to unsubscribe {}: {reason}", crate::json::quoted(.filter))]
     UnsubscribeRefused { filter: String, reason: ReasonCode },
 
-    #[error("the broker disconnected: {reason}")]
-    ServerDisconnected { reason: ReasonCode },
+    /// `said`: the broker's Reason String and User Properties (with the `reason-strings` feature).
+    #[error("the broker disconnected: {reason}{}", super::said::suffix(.said))]
+    ServerDisconnected { reason: ReasonCode, said: super::said::Said },
 
     #[error("no PINGRESP from the broker in time: the connection is dead")]
     PingTimeout,

@@ -19,6 +19,7 @@ pub mod reason;
 pub mod request;
 pub mod resubscribe;
 pub mod router;
+pub mod said;
 pub mod topic;
 pub mod topic_alias;
 
@@ -820,11 +821,12 @@ impl Session {
             Inbound::SubAck { packet_id, codes } => self.complete_subscribe(packet_id, &codes, out),
             Inbound::UnsubAck { packet_id, codes } => self.complete_unsubscribe(packet_id, &codes, out),
             Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
-            Inbound::Disconnect { code, server_reference } => {
+            Inbound::Disconnect { code, server_reference, said } => {
                 refer(server_reference, out);
                 self.end(out);
                 out.push(SessionEvent::NotifyConnectionLost(SessionError::ServerDisconnected {
                     reason: ReasonCode(code),
+                    said,
                 }));
                 close(out);
             }

@@ -14,6 +14,7 @@ use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, Pub
 
 use iotmqtt::session::framing;
 use iotmqtt::session::packets::{qos_from_u8, Ack, Inbound};
+use iotmqtt::session::said::Words;
 use iotmqtt::session::topic_alias::Naming;
 use iotmqtt::session::{
     ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError,
@@ -117,7 +118,16 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
                 Property::ServerReference(v) => Some(v.val().to_owned()),
                 _ => None,
             });
-            Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8), server_reference }
+            let mut words = Words::default();
+            for p in d.props().iter().flatten() {
+                match p {
+                    Property::ReasonString(v) => words.reason_string = Some(v.val().to_owned()),
+                    Property::UserProperty(v) => words.user_properties.push((v.key().to_owned(), v.val().to_owned())),
+                    _ => {}
+                }
+            }
+            let said = (words != Words::default()).then(|| Box::new(words));
+            Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8), server_reference, said }
         }
         15 if v5 => {
             let a = exact(v5_0::Auth::parse(body), body.len())?;

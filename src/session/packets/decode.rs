@@ -265,7 +265,8 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
         }
         13 => Inbound::PingResp,
         14 | 15 if v5 => {
-            let (mut code, mut server_reference, mut authentication) = (0, None, Default::default());
+            let (mut code, mut server_reference, mut authentication, mut said) =
+                (0, None, Default::default(), Default::default());
             if !r.is_empty() {
                 code = code_in(r.u8()?, if kind == 14 { DISCONNECT_CODES } else { AUTH_CODES })?;
                 // MQTT 5.0 §3.15.2.2.2: an AUTH that continues or restarts authentication names its
@@ -277,10 +278,11 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                     let p = props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
                     server_reference = reference(&p);
                     authentication = auth::received(&p);
+                    said = crate::session::said::read(&p);
                 }
             }
             match kind {
-                14 => Inbound::Disconnect { code, server_reference },
+                14 => Inbound::Disconnect { code, server_reference, said },
                 _ => Inbound::Auth { code, authentication },
             }
         }

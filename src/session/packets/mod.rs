@@ -62,6 +62,8 @@ pub enum Inbound {
     /// MQTT 5 only.
     Disconnect {
         code: u8,
+        /// The broker's Reason String and User Properties (with the `reason-strings` feature).
+        said: crate::session::said::Said,
         /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
         server_reference: Option<String>,
     },
