@@ -185,7 +185,7 @@ fn errors_carry_their_code_and_the_values_of_their_message() {
     let cases: Vec<(ClientError, &str, Vec<Arg>)> = vec![
         (SessionError::PingTimeout.into(), "PING_TIMEOUT", vec![]),
         (
-            SessionError::SubscribeRefused { filter: "a/#".into(), reason: ReasonCode(0x87) }.into(),
+            SessionError::SubscribeRefused { filter: "a/#".into(), reason: ReasonCode(0x87), said: None }.into(),
             "SUBSCRIBE_REFUSED",
             vec![Arg::Str("a/#".into()), Arg::Num(135.0)],
         ),

@@ -96,7 +96,8 @@ fn the_subscribe_whitelist_grants_exact_filters_and_refuses_wildcards() {
                 Ok(QoS::AtLeastOnce),
                 Err(ClientError::Session(SessionError::SubscribeRefused {
                     filter: "v1/devices/me/#".into(),
-                    reason: ReasonCode(0x80)
+                    reason: ReasonCode(0x80),
+                    said: None,
                 })),
                 Ok(QoS::AtLeastOnce),
             ],

@@ -138,6 +138,7 @@ fn a_filter_off_the_whitelist_fails_its_operation_and_may_be_asked_again() {
     let refused = ThingsBoardError::from(ClientError::Session(SessionError::SubscribeRefused {
         filter: "v1/devices/me/#".into(),
         reason: ReasonCode(0x80),
+        said: None,
     }));
     assert_eq!(d.events, [DeviceEvent::NotifyDone { op, result: Err(refused) }]);
     assert_eq!(d.device.subscribed_filters(), Vec::<String>::new());

@@ -236,7 +236,7 @@ fn every_v5_puback_error_reason_fails_the_publish() {
         let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
         let [hi, lo] = ticket.packet_id.unwrap().to_be_bytes();
         let ev = s.feed(&[0x40, 0x03, hi, lo, code]);
-        let expected = Err(SessionError::PublishRefused { topic: "t".into(), reason: ReasonCode(code) });
+        let expected = Err(SessionError::PublishRefused { topic: "t".into(), reason: ReasonCode(code), said: None });
         assert!(ev.contains(&E::NotifyPublishCompleted { token: ticket.token, result: expected }), "{ev:?}");
     }
     // 0x10 "No matching subscribers" is a success.
@@ -317,7 +317,7 @@ fn subscribe_several_filters_reports_each_result() {
     let results = vec![
         Ok(QoS::AtMostOnce),
         Ok(QoS::ExactlyOnce),
-        Err(SessionError::SubscribeRefused { filter: "c".into(), reason: ReasonCode(0x80) }),
+        Err(SessionError::SubscribeRefused { filter: "c".into(), reason: ReasonCode(0x80), said: None }),
     ];
     assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "{ev:?}");
 }
@@ -330,7 +330,8 @@ fn every_v5_suback_error_reason_is_reported_per_filter() {
         let (id, _) = s.subscribe(&[("x/#".to_string(), QoS::AtLeastOnce)]).unwrap();
         let [hi, lo] = id.to_be_bytes();
         let ev = s.feed(&[0x90, 0x04, hi, lo, 0x00, code]);
-        let results = vec![Err(SessionError::SubscribeRefused { filter: "x/#".into(), reason: ReasonCode(code) })];
+        let results =
+            vec![Err(SessionError::SubscribeRefused { filter: "x/#".into(), reason: ReasonCode(code), said: None })];
         assert!(ev.contains(&E::NotifySubscribed { packet_id: id, results }), "0x{code:02X}: {ev:?}");
     }
 }
@@ -348,7 +349,10 @@ fn unsubscribe_completes_on_unsuback_in_both_versions() {
     let (id, _) = s.unsubscribe(&["a".to_string(), "b".to_string()]).unwrap();
     let [hi, lo] = id.to_be_bytes();
     let ev = s.feed(&[0xB0, 0x05, hi, lo, 0x00, 0x11, 0x87]);
-    let results = vec![Ok(()), Err(SessionError::UnsubscribeRefused { filter: "b".into(), reason: ReasonCode(0x87) })];
+    let results = vec![
+        Ok(()),
+        Err(SessionError::UnsubscribeRefused { filter: "b".into(), reason: ReasonCode(0x87), said: None }),
+    ];
     assert!(ev.contains(&E::NotifyUnsubscribed { packet_id: id, results }), "{ev:?}");
 }
 
@@ -1015,4 +1019,56 @@ fn a_disconnects_reason_string_and_user_properties_reach_the_application() {
     assert_eq!(ev[ev.len() - 2..], [E::NotifyConnectionLost(e.clone()), E::RequestClose]);
     assert_eq!(e.to_string(), format!("the broker disconnected: {} (\"taken over\")", ReasonCode(0x8E)));
     assert_eq!(e.code(), "SERVER_DISCONNECTED");
+}
+
+// MQTT 5.0 §3.4.2.2, §3.5.2.2, §3.9.2.1, §3.11.2.1: a refusal's Reason String and User Properties
+// stay with the error; a SUBACK's and an UNSUBACK's go with each filter they refused.
+#[test]
+fn a_refusals_reason_string_and_user_properties_stay_with_the_error() {
+    use iotmqtt::session::said::Words;
+    // "acl" and the user property ("rule", "7").
+    #[rustfmt::skip]
+    let props = [0x10, 0x1F, 0x00, 0x03, b'a', b'c', b'l', 0x26, 0x00, 0x04, b'r', b'u', b'l', b'e', 0x00, 0x01, b'7'];
+    let said = || {
+        let words = Words { reason_string: Some("acl".into()), user_properties: vec![("rule".into(), "7".into())] };
+        Some(Box::new(words))
+    };
+    let packet = |first: u8, id: u16, codes: &[u8]| {
+        let mut p = vec![first, (2 + props.len() + codes.len()) as u8];
+        p.extend(id.to_be_bytes());
+        // A PUBACK's or PUBREC's code goes before the properties, a SUBACK's or UNSUBACK's after.
+        let (before, after) = if first == 0x40 || first == 0x50 { (codes, &[][..]) } else { (&[][..], codes) };
+        p.extend(before);
+        p.extend(props);
+        p.extend(after);
+        p
+    };
+    let mut s = connected(ProtocolVersion::V5);
+    // PUBACK 0x87 and PUBREC 0x87.
+    for (first, qos) in [(0x40, QoS::AtLeastOnce), (0x50, QoS::ExactlyOnce)] {
+        let (ticket, _) = s.publish(&Outgoing::new("t", b"x".to_vec()).qos(qos)).unwrap();
+        let ev = s.feed(&packet(first, ticket.packet_id.unwrap(), &[0x87]));
+        let e = SessionError::PublishRefused { topic: "t".into(), reason: ReasonCode(0x87), said: said() };
+        assert_eq!(e.to_string(), format!("the broker refused the publish to \"t\": {} (\"acl\")", ReasonCode(0x87)));
+        assert_eq!(ev, [E::NotifyPublishCompleted { token: ticket.token, result: Err(e) }]);
+    }
+    // A SUBACK granting one filter and refusing two.
+    let filters =
+        [("a".to_string(), QoS::AtMostOnce), ("b".to_string(), QoS::AtMostOnce), ("c".to_string(), QoS::AtMostOnce)];
+    let (id, _) = s.subscribe(&filters).unwrap();
+    let ev = s.feed(&packet(0x90, id, &[0x00, 0x87, 0x97]));
+    let refused =
+        |f: &str, c| Err(SessionError::SubscribeRefused { filter: f.into(), reason: ReasonCode(c), said: said() });
+    assert_eq!(
+        ev,
+        [E::NotifySubscribed {
+            packet_id: id,
+            results: vec![Ok(QoS::AtMostOnce), refused("b", 0x87), refused("c", 0x97)]
+        }]
+    );
+    // An UNSUBACK refusing one.
+    let (id, _) = s.unsubscribe(&["a".to_string()]).unwrap();
+    let ev = s.feed(&packet(0xB0, id, &[0x87]));
+    let e = SessionError::UnsubscribeRefused { filter: "a".into(), reason: ReasonCode(0x87), said: said() };
+    assert_eq!(ev, [E::NotifyUnsubscribed { packet_id: id, results: vec![Err(e)] }]);
 }

@@ -91,9 +91,9 @@ impl Coded for SessionError {
             E::PacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
             E::IncomingPacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
             E::InvalidOption { field, reason } => vec![(*field).into(), reason.into()],
-            E::PublishRefused { topic: s, reason }
-            | E::SubscribeRefused { filter: s, reason }
-            | E::UnsubscribeRefused { filter: s, reason } => vec![s.into(), (*reason).into()],
+            E::PublishRefused { topic: s, reason, .. }
+            | E::SubscribeRefused { filter: s, reason, .. }
+            | E::UnsubscribeRefused { filter: s, reason, .. } => vec![s.into(), (*reason).into()],
             E::ServerDisconnected { reason, .. } => vec![(*reason).into()],
             E::Protocol { detail } => vec![detail.into()],
             E::OfflineQueueFull { messages, bytes } => vec![(*messages).into(), (*bytes).into()],

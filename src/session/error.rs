@@ -3,6 +3,7 @@
 //! supervisor's and the shell's, in `crate::error::ClientError`, which wraps this one.
 
 use super::reason::{ConnectRefusal, ReasonCode};
+use super::said::{suffix, Said};
 use super::{ProtocolVersion, QoS};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,18 +35,19 @@ pub enum SessionError {
     #[error("invalid option {field}: {reason}")]
     InvalidOption { field: &'static str, reason: String },
 
-    #[error("the broker refused the publish to {}: {reason}", crate::json::quoted(.topic))]
-    PublishRefused { topic: String, reason: ReasonCode },
+    /// `said`, here and below: the broker's Reason String and User Properties (with the
+    /// `reason-strings` feature).
+    #[error("the broker refused the publish to {}: {reason}{}", crate::json::quoted(.topic), suffix(.said))]
+    PublishRefused { topic: String, reason: ReasonCode, said: Said },
 
-    #[error("the broker refused the subscription to {}: {reason}", crate::json::quoted(.filter))]
-    SubscribeRefused { filter: String, reason: ReasonCode },
+    #[error("the broker refused the subscription to {}: {reason}{}", crate::json::quoted(.filter), suffix(.said))]
+    SubscribeRefused { filter: String, reason: ReasonCode, said: Said },
 
-    #[error("the broker refused to unsubscribe {}: {reason}", crate::json::quoted(.filter))]
-    UnsubscribeRefused { filter: String, reason: ReasonCode },
+    #[error("the broker refused to unsubscribe {}: {reason}{}", crate::json::quoted(.filter), suffix(.said))]
+    UnsubscribeRefused { filter: String, reason: ReasonCode, said: Said },
 
-    /// `said`: the broker's Reason String and User Properties (with the `reason-strings` feature).
-    #[error("the broker disconnected: {reason}{}", super::said::suffix(.said))]
-    ServerDisconnected { reason: ReasonCode, said: super::said::Said },
+    #[error("the broker disconnected: {reason}{}", suffix(.said))]
+    ServerDisconnected { reason: ReasonCode, said: Said },
 
     #[error("no PINGRESP from the broker in time: the connection is dead")]
     PingTimeout,

@@ -38,6 +38,7 @@ pub use options::{
 use packets::{Ack, Inbound};
 use reason::{ConnectRefusal, ReasonCode};
 pub use router::Router;
+use said::Said;
 use topic::{validate_topic_filter, validate_topic_name};
 use topic_alias::{Naming, TopicAliases};
 
@@ -789,16 +790,16 @@ impl Session {
             // An acknowledgement that does not fit the message's flow is ignored (a broker may repeat
             // one after a resend); MQTT 5 answers a PUBREC or PUBREL for an unknown packet id with
             // 0x92 "packet identifier not found" (§4.3.3).
-            Inbound::PubAck { packet_id, code } => {
+            Inbound::PubAck { packet_id, code, said } => {
                 if self.flight(packet_id, QoS::AtLeastOnce).is_some() {
-                    self.complete_publish(packet_id, code, out);
+                    self.complete_publish(packet_id, code, said, out);
                 }
             }
-            Inbound::PubRec { packet_id, code } => {
+            Inbound::PubRec { packet_id, code, said } => {
                 let order = self.next_release;
                 match self.flight(packet_id, QoS::ExactlyOnce) {
                     None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
-                    Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, out),
+                    Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, said, out),
                     Some(flight) => {
                         flight.released.get_or_insert(order);
                         self.next_release += 1;
@@ -815,11 +816,11 @@ impl Session {
             // has the message, and 0x92 only says it already completed a resent PUBREL.
             Inbound::PubComp { packet_id, .. } => {
                 if self.flight(packet_id, QoS::ExactlyOnce).is_some_and(|f| f.released.is_some()) {
-                    self.complete_publish(packet_id, 0, out);
+                    self.complete_publish(packet_id, 0, Said::default(), out);
                 }
             }
-            Inbound::SubAck { packet_id, codes } => self.complete_subscribe(packet_id, &codes, out),
-            Inbound::UnsubAck { packet_id, codes } => self.complete_unsubscribe(packet_id, &codes, out),
+            Inbound::SubAck { packet_id, codes, said } => self.complete_subscribe(packet_id, &codes, said, out),
+            Inbound::UnsubAck { packet_id, codes, said } => self.complete_unsubscribe(packet_id, &codes, said, out),
             Inbound::PingResp => out.push(SessionEvent::RequestTimerCancel(TimerKind::PingrespRecv)),
             Inbound::Disconnect { code, server_reference, said } => {
                 refer(server_reference, out);
@@ -977,10 +978,10 @@ impl Session {
         self.fail(SessionError::ConnectRefused { version, code, refusal }, out);
     }
 
-    fn complete_publish(&mut self, packet_id: u16, code: u8, out: &mut Vec<SessionEvent>) {
+    fn complete_publish(&mut self, packet_id: u16, code: u8, said: Said, out: &mut Vec<SessionEvent>) {
         let Some(flight) = self.publishes.remove(packet_id) else { return };
         let result = match code {
-            0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code) }),
+            0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code), said }),
             _ => Ok(()),
         };
         out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result });
@@ -988,7 +989,7 @@ impl Session {
         self.release_held(out);
     }
 
-    fn complete_subscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
+    fn complete_subscribe(&mut self, packet_id: u16, codes: &[u8], said: Said, out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.subscribes.remove(&packet_id) else { return };
         for (i, (filter, qos)) in filters.iter().enumerate() {
             if matches!(codes.get(i), Some(0..=2)) {
@@ -1003,14 +1004,14 @@ impl Session {
             .enumerate()
             .map(|(i, (filter, _))| match codes.get(i).copied() {
                 Some(c @ 0..=2) => Ok(packets::qos_from_u8(c)),
-                Some(c) => Err(SessionError::SubscribeRefused { filter, reason: ReasonCode(c) }),
+                Some(c) => Err(SessionError::SubscribeRefused { filter, reason: ReasonCode(c), said: said.clone() }),
                 None => Err(SessionError::Protocol { detail: "the SUBACK has fewer codes than filters".into() }),
             })
             .collect();
         out.push(SessionEvent::NotifySubscribed { packet_id, results });
     }
 
-    fn complete_unsubscribe(&mut self, packet_id: u16, codes: &[u8], out: &mut Vec<SessionEvent>) {
+    fn complete_unsubscribe(&mut self, packet_id: u16, codes: &[u8], said: Said, out: &mut Vec<SessionEvent>) {
         let Some(filters) = self.unsubscribes.remove(&packet_id) else { return };
         self.subscriptions.retain(|(f, _)| !filters.contains(f));
         self.kept.forget(&filters);
@@ -1018,7 +1019,9 @@ impl Session {
             .into_iter()
             .enumerate()
             .map(|(i, filter)| match codes.get(i).copied() {
-                Some(c) if c >= 0x80 => Err(SessionError::UnsubscribeRefused { filter, reason: ReasonCode(c) }),
+                Some(c) if c >= 0x80 => {
+                    Err(SessionError::UnsubscribeRefused { filter, reason: ReasonCode(c), said: said.clone() })
+                }
                 _ => Ok(()),
             })
             .collect();

@@ -4,7 +4,7 @@
 //!
 //! In builds with the `reason-strings` feature: the npm package shows its own words for a code,
 //! and carrying the broker's cost each entry about 0.2 KB (docs/size.md). Without it `Said` is
-//! `()`, and nothing is read.
+//! empty, and nothing is read.
 
 use super::packets::properties::Property;
 #[cfg(feature = "reason-strings")]
@@ -21,8 +21,10 @@ pub struct Words {
 /// The broker's words, if it said any (boxed: errors stay small).
 #[cfg(feature = "reason-strings")]
 pub type Said = Option<Box<Words>>;
+/// Without the feature: nothing.
 #[cfg(not(feature = "reason-strings"))]
-pub type Said = ();
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Said {}
 
 /// A packet's Reason String and User Properties.
 #[cfg(feature = "reason-strings")]
@@ -38,7 +40,9 @@ pub fn read(p: &[Property]) -> Said {
     (words != Words::default()).then(|| Box::new(words))
 }
 #[cfg(not(feature = "reason-strings"))]
-pub fn read(_: &[Property]) -> Said {}
+pub fn read(_: &[Property]) -> Said {
+    Said {}
+}
 
 /// The Reason String as the end of an error's message: `: "…"`, or nothing.
 #[cfg(feature = "reason-strings")]

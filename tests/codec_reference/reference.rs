@@ -14,7 +14,7 @@ use mqtt_protocol_core::mqtt::result_code::{DisconnectReasonCode, MqttError, Pub
 
 use iotmqtt::session::framing;
 use iotmqtt::session::packets::{qos_from_u8, Ack, Inbound};
-use iotmqtt::session::said::Words;
+use iotmqtt::session::said::{Said, Words};
 use iotmqtt::session::topic_alias::Naming;
 use iotmqtt::session::{
     ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, SessionError,
@@ -87,11 +87,11 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
         }
         4 => per_version!(version, p => {
             let a = exact(p::Puback::parse(body), body.len())?;
-            Inbound::PubAck { packet_id: a.packet_id(), code: a.code() }
+            Inbound::PubAck { packet_id: a.packet_id(), code: a.code(), said: said(a.properties()) }
         }),
         5 => per_version!(version, p => {
             let a = exact(p::Pubrec::parse(body), body.len())?;
-            Inbound::PubRec { packet_id: a.packet_id(), code: a.code() }
+            Inbound::PubRec { packet_id: a.packet_id(), code: a.code(), said: said(a.properties()) }
         }),
         6 => per_version!(version, p => {
             Inbound::PubRel { packet_id: exact(p::Pubrel::parse(body), body.len())?.packet_id() }
@@ -102,11 +102,11 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
         }),
         9 => per_version!(version, p => {
             let a = exact(p::Suback::parse(body), body.len())?;
-            Inbound::SubAck { packet_id: a.packet_id(), codes: a.codes() }
+            Inbound::SubAck { packet_id: a.packet_id(), codes: a.codes(), said: said(a.properties()) }
         }),
         11 => per_version!(version, p => {
             let a = exact(p::Unsuback::parse(body), body.len())?;
-            Inbound::UnsubAck { packet_id: a.packet_id(), codes: a.codes() }
+            Inbound::UnsubAck { packet_id: a.packet_id(), codes: a.codes(), said: said(a.properties()) }
         }),
         13 => per_version!(version, p => {
             exact(p::Pingresp::parse(body), body.len())?;
@@ -118,15 +118,7 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
                 Property::ServerReference(v) => Some(v.val().to_owned()),
                 _ => None,
             });
-            let mut words = Words::default();
-            for p in d.props().iter().flatten() {
-                match p {
-                    Property::ReasonString(v) => words.reason_string = Some(v.val().to_owned()),
-                    Property::UserProperty(v) => words.user_properties.push((v.key().to_owned(), v.val().to_owned())),
-                    _ => {}
-                }
-            }
-            let said = (words != Words::default()).then(|| Box::new(words));
+            let said = said(d.props().as_deref().unwrap_or_default());
             Inbound::Disconnect { code: d.reason_code().map_or(0, |r| r as u8), server_reference, said }
         }
         15 if v5 => {
@@ -149,6 +141,19 @@ fn exact<T>(parsed: Result<(T, usize), MqttError>, len: usize) -> Result<T, Sess
         Ok(_) => Err(protocol("bytes left over after the packet")),
         Err(e) => Err(SessionError::Protocol { detail: format!("{e:?}") }),
     }
+}
+
+/// The Reason String and User Properties among `props`.
+fn said(props: &[Property]) -> Said {
+    let mut words = Words::default();
+    for p in props {
+        match p {
+            Property::ReasonString(v) => words.reason_string = Some(v.val().to_owned()),
+            Property::UserProperty(v) => words.user_properties.push((v.key().to_owned(), v.val().to_owned())),
+            _ => {}
+        }
+    }
+    (words != Words::default()).then(|| Box::new(words))
 }
 
 /// The Authentication Method and Data among `props`.
@@ -229,6 +234,30 @@ impl Props for v3_1_1::Connack {
 impl Props for v5_0::Connack {
     fn properties(&self) -> &[Property] {
         self.props()
+    }
+}
+macro_rules! no_props {
+    ($($t:ty),*) => {$(impl Props for $t { fn properties(&self) -> &[Property] { &[] } })*};
+}
+no_props!(v3_1_1::Puback, v3_1_1::Pubrec, v3_1_1::Suback, v3_1_1::Unsuback);
+impl Props for v5_0::Puback {
+    fn properties(&self) -> &[Property] {
+        self.props.as_deref().unwrap_or_default()
+    }
+}
+impl Props for v5_0::Pubrec {
+    fn properties(&self) -> &[Property] {
+        self.props.as_deref().unwrap_or_default()
+    }
+}
+impl Props for v5_0::Suback {
+    fn properties(&self) -> &[Property] {
+        &self.props
+    }
+}
+impl Props for v5_0::Unsuback {
+    fn properties(&self) -> &[Property] {
+        &self.props
     }
 }
 impl Codes for v3_1_1::Suback {

@@ -4,6 +4,7 @@
 use super::properties::{self as props, Property};
 use super::{qos_from_u8, Inbound};
 use crate::session::options::{ConnAck, Message, ProtocolVersion};
+use crate::session::said::{self, Said};
 use crate::session::SessionError;
 use crate::session::{auth, framing};
 
@@ -218,32 +219,33 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
         }
         4..=7 => {
             let packet_id = r.packet_id()?;
-            let mut code = 0;
+            let (mut code, mut said) = (0, Said::default());
             if !v5 && !r.is_empty() {
                 return Err(LONG_V3_ACK);
             }
             if !r.is_empty() {
                 code = code_in(r.u8()?, if kind < 6 { PUBACK_CODES } else { PUBREL_CODES })?;
                 if !r.is_empty() {
-                    props::read(&mut r, props::IN_ACK)?;
+                    said = said::read(&props::read(&mut r, props::IN_ACK)?);
                 }
             }
             match kind {
-                4 => Inbound::PubAck { packet_id, code },
-                5 => Inbound::PubRec { packet_id, code },
+                4 => Inbound::PubAck { packet_id, code, said },
+                5 => Inbound::PubRec { packet_id, code, said },
                 6 => Inbound::PubRel { packet_id },
                 _ => Inbound::PubComp { packet_id, code },
             }
         }
         9 | 11 => {
             let packet_id = r.packet_id()?;
+            let mut said = Said::default();
             if v5 {
-                props::read(&mut r, props::IN_ACK)?;
+                said = said::read(&props::read(&mut r, props::IN_ACK)?);
             } else if kind == 11 {
                 if !r.is_empty() {
                     return Err(LONG_V3_ACK);
                 }
-                return Ok(Inbound::UnsubAck { packet_id, codes: Vec::new() });
+                return Ok(Inbound::UnsubAck { packet_id, codes: Vec::new(), said });
             }
             let codes = r.rest();
             let allowed = match (kind, v5) {
@@ -259,8 +261,8 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
             }
             let codes = codes.to_vec();
             match kind {
-                9 => Inbound::SubAck { packet_id, codes },
-                _ => Inbound::UnsubAck { packet_id, codes },
+                9 => Inbound::SubAck { packet_id, codes, said },
+                _ => Inbound::UnsubAck { packet_id, codes, said },
             }
         }
         13 => Inbound::PingResp,
@@ -278,7 +280,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                     let p = props::read(&mut r, if kind == 14 { props::IN_DISCONNECT } else { props::IN_AUTH })?;
                     server_reference = reference(&p);
                     authentication = auth::received(&p);
-                    said = crate::session::said::read(&p);
+                    said = said::read(&p);
                 }
             }
             match kind {

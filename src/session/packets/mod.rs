@@ -15,6 +15,7 @@ pub use encode::{ack, auth, connect, disconnect, pingreq, publish, publish_prope
 
 use super::auth;
 use super::options::{ConnAck, Message, QoS};
+use super::said::Said;
 
 /// What a client can receive. Reason and return codes are raw bytes (0 when the packet has none).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +35,16 @@ pub enum Inbound {
         message: Message,
         alias: Option<u16>,
     },
+    /// `said`: the Reason String and User Properties, with the `reason-strings` feature.
     PubAck {
         packet_id: u16,
         code: u8,
+        said: Said,
     },
     PubRec {
         packet_id: u16,
         code: u8,
+        said: Said,
     },
     PubRel {
         packet_id: u16,
@@ -52,18 +56,20 @@ pub enum Inbound {
     SubAck {
         packet_id: u16,
         codes: Vec<u8>,
+        said: Said,
     },
     /// MQTT 3.1.1 UNSUBACKs carry no codes.
     UnsubAck {
         packet_id: u16,
         codes: Vec<u8>,
+        said: Said,
     },
     PingResp,
     /// MQTT 5 only.
     Disconnect {
         code: u8,
         /// The broker's Reason String and User Properties (with the `reason-strings` feature).
-        said: crate::session::said::Said,
+        said: Said,
         /// MQTT 5 Server Reference: where to go instead (with 0x9C or 0x9D).
         server_reference: Option<String>,
     },
