@@ -15,6 +15,9 @@ const pkg = path.join(root, "pkg");
 // `v5`: the entry can open MQTT 5 connections (The Things Stack and CloudPlugs speak 3.1.1 only).
 const ENTRIES = [
   { name: "iotmqtt", source: "index.ts", core: "iotmqtt_core", mqtt5: true, v5: true },
+  // The generic client with what its budget has no room for: MQTT 5 subscription options, kept
+  // across reconnects (cargo feature `subscription-options`). A page imports one or the other.
+  { name: "mqtt5", source: "index.ts", core: "mqtt5_core", mqtt5: true, v5: true },
   { name: "payload", source: "payload/index.ts", core: "payload_core" },
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },

@@ -32,6 +32,7 @@ while read -r entry out features; do
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
 iotmqtt iotmqtt_core small-alloc,mqtt5
+mqtt5 mqtt5_core small-alloc,mqtt5,subscription-options
 payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
@@ -83,6 +84,7 @@ const manifest = {
   types: "./bundler/iotmqtt.d.ts",
   exports: {
     ...entry(".", "iotmqtt"),
+    ...entry("./mqtt5", "mqtt5"),
     ...entry("./payload", "payload"),
     ...entry("./thingsboard", "thingsboard"),
     ...entry("./things-stack", "things-stack"),
@@ -99,6 +101,6 @@ fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

@@ -193,11 +193,24 @@ export interface MessageProperties {
   subscriptionIdentifiers?: number[];
 }
 
-export interface SubscribeOptions {
-  qos?: QoS;
+/** MQTT 5 subscription options (§3.8.3.1), in the `iotmqtt/mqtt5` entry only: the generic entry
+ *  takes `qos` alone and refuses the others with `INVALID_OPTION`. */
+export interface MqttV5SubscriptionOptions {
+  /** No Local: the broker does not send this client its own publishes. */
+  noLocal?: boolean;
+  /** Retain As Published: forwarded messages keep the retain flag they were published with. */
+  retainAsPublished?: boolean;
+  /** Retained messages on subscribing: 0 always, 1 only for a new subscription, 2 never. */
+  retainHandling?: 0 | 1 | 2;
 }
 
-export interface SubscriptionRequest {
+export interface SubscribeOptions extends MqttV5SubscriptionOptions {
+  qos?: QoS;
+  /** MQTT 5, `iotmqtt/mqtt5` only: 1 to 268,435,455, carried by the messages this subscription matches. */
+  subscriptionIdentifier?: number;
+}
+
+export interface SubscriptionRequest extends MqttV5SubscriptionOptions {
   filter: string;
   qos?: QoS;
 }

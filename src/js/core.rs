@@ -217,6 +217,16 @@ impl ClientCore {
 
     /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.
     fn subscribe(&mut self, now: u64, filter: String, options: &[u8]) -> Vec<u8> {
+        // The `iotmqtt/mqtt5` entry: MQTT 5 subscription options and a Subscription Identifier.
+        #[cfg(feature = "subscription-options")]
+        return match argument(options).and_then(read::subscribe_with_options) {
+            Ok((o, identifier)) => {
+                let result = self.sup.subscribe_with(now, &[(filter.clone(), o)], identifier);
+                self.subscribe_record([filter.as_str()].into_iter(), result)
+            }
+            Err(e) => self.invalid(e, "options"),
+        };
+        #[cfg(not(feature = "subscription-options"))]
         match argument(options).and_then(read::subscribe_options) {
             Ok(qos) => self.subscribed(now, &[(filter, qos)]),
             Err(e) => self.invalid(e, "options"),
@@ -225,6 +235,15 @@ impl ClientCore {
 
     /// `subscribeMany([{filter, qos}])`: one SUBSCRIBE; returns its packet id and the filters.
     fn subscribe_many(&mut self, now: u64, requests: &[u8]) -> Vec<u8> {
+        #[cfg(feature = "subscription-options")]
+        return match plain::decode(requests).and_then(read::subscriptions_with_options) {
+            Ok(filters) => {
+                let result = self.sup.subscribe_with(now, &filters, None);
+                self.subscribe_record(filters.iter().map(|(f, _)| f.as_str()), result)
+            }
+            Err(e) => self.invalid(e, "requests"),
+        };
+        #[cfg(not(feature = "subscription-options"))]
         match plain::decode(requests).and_then(read::subscriptions) {
             Ok(filters) => self.subscribed(now, &filters),
             Err(e) => self.invalid(e, "requests"),
@@ -265,12 +284,23 @@ impl ClientCore {
         self.finish(b)
     }
 
+    #[cfg(not(feature = "subscription-options"))]
     fn subscribed(&mut self, now: u64, filters: &[(String, QoS)]) -> Vec<u8> {
+        let result = self.sup.subscribe(now, filters);
+        self.subscribe_record(filters.iter().map(|(f, _)| f.as_str()), result)
+    }
+
+    /// A SUBSCRIBE's return record: its packet id and its filters, or what refused it.
+    fn subscribe_record<'a>(
+        &self,
+        filters: impl ExactSizeIterator<Item = &'a str>,
+        result: Result<(u16, Vec<Event>), ClientError>,
+    ) -> Vec<u8> {
         let mut b = Batch::new();
-        match self.sup.subscribe(now, filters) {
+        match result {
             Ok((id, ev)) => {
                 b.u8(tag::RETURN_SUBSCRIBE).u16(id).u16(filters.len() as u16);
-                for (f, _) in filters {
+                for f in filters {
                     b.str(f);
                 }
                 events(&mut b, &ev, &self.routes);

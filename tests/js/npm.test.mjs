@@ -788,6 +788,68 @@ describe("JS API", () => {
     }
   });
 
+  test("MQTT 5 subscription options in iotmqtt/mqtt5 with MQTT.js over mosquitto: retain handling on re-subscribes, no local, retain as published, an identifier (issue 21)", async () => {
+    const base = `npm/subopts/${Date.now()}`;
+    const peer = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });
+    const page = await openPage();
+    try {
+      await peer.publishAsync(`${base}/r`, "kept", { qos: 1, retain: true });
+      // The page's client, with a marker: what arrived before marker n (markers left out).
+      const generic = await page.evaluate(async ({ url, base }) => {
+        const { default: init, MqttClient } = await import("/pkg/web/mqtt5.js");
+        await init();
+        const c = new MqttClient(url, { username: "tester", password: "secret", version: "5" });
+        const received = [];
+        c.on("message", (m) => received.push(
+          `${m.topic.slice(base.length + 1)} ${m.text} ${m.retain ? "R" : "-"} [${m.properties?.subscriptionIdentifiers ?? []}]`));
+        await c.connect();
+        await c.subscribe(`${base}/mark/#`, { qos: 1 });
+        window.t = {
+          c,
+          async until(n) {
+            await c.publish(`${base}/mark/${n}`, "", { qos: 1 });
+            while (!received.some((r) => r.startsWith(`mark/${n} `))) await new Promise((r) => setTimeout(r, 20));
+            return received.splice(0).filter((r) => !r.startsWith("mark/"));
+          },
+        };
+        // The generic entry takes a QoS alone.
+        const g = await import("/pkg/web/iotmqtt.js");
+        await g.default();
+        const plain = new g.MqttClient(url);
+        const refused = await plain.subscribe("x", { qos: 1, noLocal: true }).catch((e) => `${e.code} ${e.field}`);
+        plain.close();
+        return refused;
+      }, { url: BROKER_WS, base });
+      assert.equal(generic, "INVALID_OPTION noLocal");
+      const step = (fn, arg) => page.evaluate(fn, arg);
+      // Retain handling 2: nothing retained; 1 on a re-subscribe: nothing; 0: the retained message.
+      const handling = [];
+      for (const [n, rh] of [[1, 2], [2, 1], [3, 0]]) {
+        handling.push(await step(async ({ base, n, rh }) => {
+          await window.t.c.subscribe(`${base}/r`, { qos: 1, retainHandling: rh });
+          return window.t.until(n);
+        }, { base, n, rh }));
+      }
+      assert.deepEqual(handling, [[], [], ["r kept R []"]]);
+      // No Local with Subscription Identifier 9, and Retain As Published.
+      await step(async ({ base }) => {
+        await window.t.c.subscribe(`${base}/nl/#`, { qos: 1, noLocal: true, subscriptionIdentifier: 9 });
+        await window.t.c.subscribeMany([{ filter: `${base}/rap/#`, qos: 1, retainAsPublished: true }]);
+        await window.t.c.publish(`${base}/nl/own`, "o", { qos: 1 });
+      }, { base });
+      await peer.publishAsync(`${base}/nl/other`, "x", { qos: 1 });
+      await peer.publishAsync(`${base}/rap/t`, "v", { qos: 1, retain: true });
+      const rest = await step(() => window.t.until(4));
+      assert.deepEqual(rest, ["nl/other x - [9]", "rap/t v R []"]);
+      await step(() => window.t.c.close());
+    } finally {
+      await peer.publishAsync(`${base}/r`, "", { qos: 1, retain: true });
+      await peer.publishAsync(`${base}/rap/t`, "", { qos: 1, retain: true });
+      await page.close();
+      await peer.endAsync();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

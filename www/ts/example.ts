@@ -7,6 +7,7 @@ import init, {
   type MqttMessage, type PublishProperties, type UserProperties,
   type QoS, type SubscriptionResult, type Unsubscribe,
 } from "../../pkg/web/iotmqtt.js";
+import initMqtt5, { MqttClient as MqttClient5 } from "../../pkg/web/mqtt5.js";
 import { ThingsBoardDevice, ThingsBoardGateway, type FirmwareEvent, type ProvisionedCredentials,
   type SessionLimits, type SharedAttributesUpdate } from "../../pkg/web/thingsboard.js";
 import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackEvent } from "../../pkg/web/things-stack.js";
@@ -74,6 +75,12 @@ export async function mqtt(url: string): Promise<void> {
   const granted: QoS = await client.subscribe("sensors/#", { qos: 1 });
   const results: SubscriptionResult[] = await client.subscribeMany([{ filter: "a/#", qos: 2 }, { filter: "b" }]);
   for (const r of results) console.log("qos" in r ? r.qos : r.error.code);
+  // iotmqtt/mqtt5: MQTT 5 subscription options.
+  await initMqtt5();
+  const v5 = new MqttClient5(url, { version: "5" });
+  await v5.subscribe("cmd/#", { qos: 1, noLocal: true, retainAsPublished: true, retainHandling: 2, subscriptionIdentifier: 9 });
+  await v5.subscribeMany([{ filter: "log/#", retainHandling: 1 }]);
+  v5.close();
   await client.publish("sensors/k1/temp", "21.5", { qos: 1, retain: false });
   await client.publish("bytes", new Uint8Array([1, 2, 3]));
   await client.publish("json", { celsius: 21.5, ok: true, tags: ["a"] }, { qos: 2 });

@@ -15,6 +15,10 @@ export async function wrong(url: string): Promise<void> {
   const client = new MqttClient(url);
   // @ts-expect-error QoS 3 does not exist
   await client.publish("t", "x", { qos: 3 });
+  // @ts-expect-error Retain Handling is 0, 1 or 2
+  await client.subscribe("t", { retainHandling: 3 });
+  // @ts-expect-error a SUBSCRIBE of several filters has one identifier: subscribe() takes it
+  await client.subscribeMany([{ filter: "t", subscriptionIdentifier: 1 }]);
   // @ts-expect-error a function is not a payload
   await client.publish("t", () => 1);
   // @ts-expect-error a user property's value is a string or strings, not a number

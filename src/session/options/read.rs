@@ -295,6 +295,24 @@ const PROPERTIES: &[Field] = &[
 ];
 const SUBSCRIBE: &[Field] = &[("qos", Kind::Qos)];
 const REQUEST: &[Field] = &[("filter", Kind::Text), ("qos", Kind::Qos)];
+/// With the `subscription-options` feature (the `iotmqtt/mqtt5` entry): MQTT 5 subscription options,
+/// named as MQTT.js names them (`nl`, `rap` and `rh` there), and the Subscription Identifier.
+#[cfg(feature = "subscription-options")]
+const SUBSCRIBE_WITH: &[Field] = &[
+    ("qos", Kind::Qos),
+    ("noLocal", Kind::Flag),
+    ("retainAsPublished", Kind::Flag),
+    ("retainHandling", Kind::Whole(Some(2))),
+    ("subscriptionIdentifier", Kind::Whole(Some(268_435_455))),
+];
+#[cfg(feature = "subscription-options")]
+const REQUEST_WITH: &[Field] = &[
+    ("filter", Kind::Text),
+    ("qos", Kind::Qos),
+    ("noLocal", Kind::Flag),
+    ("retainAsPublished", Kind::Flag),
+    ("retainHandling", Kind::Whole(Some(2))),
+];
 
 /// The values of `fields`, one at a time in their order.
 struct Values(std::vec::IntoIter<Value>);
@@ -332,6 +350,45 @@ pub fn publish_options<O: Object>(options: Item<O>) -> Result<(QoS, bool, Publis
 /// A subscription's `{qos}`.
 pub fn subscribe_options<O: Object>(options: Item<O>) -> Result<QoS, ReadError> {
     Ok(values(options, SUBSCRIBE)?.next().qos().unwrap_or_default())
+}
+
+/// A subscription's options and Subscription Identifier, from the values of `SUBSCRIBE_WITH` or
+/// `REQUEST_WITH` after the filter.
+#[cfg(feature = "subscription-options")]
+fn options_from(v: &mut Values) -> crate::session::SubscribeOptions {
+    use crate::session::{RetainHandling, SubscribeOptions};
+    SubscribeOptions {
+        qos: v.next().qos().unwrap_or_default(),
+        no_local: v.next().flag().unwrap_or(false),
+        retain_as_published: v.next().flag().unwrap_or(false),
+        retain_handling: v.next().whole().and_then(|n| RetainHandling::from_number(n as u8)).unwrap_or_default(),
+    }
+}
+
+/// `{qos, noLocal, retainAsPublished, retainHandling, subscriptionIdentifier}`.
+#[cfg(feature = "subscription-options")]
+pub fn subscribe_with_options<O: Object>(
+    options: Item<O>,
+) -> Result<(crate::session::SubscribeOptions, Option<u32>), ReadError> {
+    let mut v = values(options, SUBSCRIBE_WITH)?;
+    Ok((options_from(&mut v), v.next().whole().map(|n| n as u32)))
+}
+
+/// `[{filter, qos, noLocal, retainAsPublished, retainHandling}]`, for one SUBSCRIBE.
+#[cfg(feature = "subscription-options")]
+pub fn subscriptions_with_options<O: Object>(
+    requests: Item<O>,
+) -> Result<Vec<(String, crate::session::SubscribeOptions)>, ReadError> {
+    let Item::List(items) = requests else { return Err(expected("an array of {filter, qos, ...}", &requests)) };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let request = values(item, REQUEST_WITH).and_then(|mut v| {
+            let filter = v.next().text().ok_or_else(|| ReadError::new("is required").under("filter"))?;
+            Ok((filter, options_from(&mut v)))
+        });
+        out.push(request.map_err(|e| e.under(&format!("[{i}]")))?);
+    }
+    Ok(out)
 }
 
 /// `[{filter, qos}]`, for one SUBSCRIBE.
