@@ -35,7 +35,9 @@ for (const target of ["web", "bundler"]) {
       minify: true,
       // MQTT 5 properties in messages and CONNACKs: the generic entry's core has them (`MQTT5`, client.ts).
       // The words of MQTT 5's reason codes: only where an MQTT 5 connection can bring them (`V5`, errors.ts).
-      define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true) },
+      // A credentials callback: only the `mqtt5` entry's core asks for one (`CREDENTIALS`, client.ts).
+      define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
+        CREDENTIALS: String(entry.name === "mqtt5") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

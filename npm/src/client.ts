@@ -4,7 +4,7 @@
 import { ClientCore } from "#core";
 import { Batch, call } from "./batch.js";
 import { DeadlineTimer, tick, usesWorker } from "./clock.js";
-import { coded, type IotMqttError } from "./errors.js";
+import { addMessages, coded, type IotMqttError } from "./errors.js";
 import { guarded, Listeners } from "./listeners.js";
 import { payloadBytes, plain } from "./plain.js";
 import { messageProperties, userProperties } from "./properties.js";
@@ -18,17 +18,21 @@ import type {
  *  CONNACK properties (cargo feature `mqtt5`); a platform entry's core, whose client its caller never
  *  reaches, leaves them out, and this code with them. */
 declare const MQTT5: boolean;
+/** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core asks for credentials (cargo
+ *  feature `credentials`); elsewhere a `credentials` option is refused by name, and this code goes. */
+declare const CREDENTIALS: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
-  RETURN_CONNACK = 22, STORE = 24;
+  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25;
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
   SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19,
-  SOCKET_TEXT = 20;
+  SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21;
 const NONE = new Uint8Array(0);
+if (CREDENTIALS) addMessages({ CREDENTIALS_FAILED: (a) => `the credentials callback failed: ${a[0]}` });
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -134,6 +138,7 @@ export class MqttClient {
   #routes = new Map<number, (m: MqttMessage) => void>();
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
+  #credentials: MqttClientOptions["credentials"] = undefined;
   #closed = false;
 
   /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
@@ -142,8 +147,14 @@ export class MqttClient {
     this.url = this.#server = url;
     const seed = Math.floor(Math.random() * 2 ** 53);
     const adopt = adopting;
+    // The core learns only that there is a callback; the shell keeps it.
+    if (CREDENTIALS && typeof options?.credentials === "function") {
+      this.#credentials = options.credentials;
+      options = { ...options, credentials: true as never };
+    }
+    const opts = options;
     this.#core = call(() =>
-      adopt ? (adopt(seed, usesWorker()) as ClientCore) : new ClientCore(url, plain(options, "options", false, ["will.payload"]), seed, usesWorker()));
+      adopt ? (adopt(seed, usesWorker()) as ClientCore) : new ClientCore(url, plain(opts, "options", false, ["will.payload"]), seed, usesWorker()));
     const settings = new Batch(this.#do(SETTINGS));
     this.clientId = settings.str();
     this.#persistence = settings.str();
@@ -368,6 +379,19 @@ export class MqttClient {
         case FORGET:
           this.#store?.remove(b.f64());
           break;
+        case ASK_CREDENTIALS: {
+          if (!CREDENTIALS) break;
+          const ask = this.#credentials;
+          // Whatever the callback does, the core gets an answer: its login, or why there is none.
+          Promise.resolve()
+            .then(() => ask?.())
+            .then((login) => plain(login ?? {}, "credentials"))
+            .then(
+              (login) => this.#closed || this.#run(this.#do(CREDENTIALS_ANSWER, 1, "", NONE, login)),
+              (e) => this.#closed || this.#run(this.#do(CREDENTIALS_ANSWER, 0, String((e as Error)?.message ?? e))),
+            );
+          break;
+        }
         case STORE: {
           const key = b.f64();
           // QoS, retain and MQTT 5 properties in their wire form, as RESTORE takes them back.

@@ -110,6 +110,16 @@ export interface MqttClientOptions {
   /** Follow an MQTT 5 Server Reference (CONNACK 0x9C/0x9D, or a DISCONNECT naming a ws:// or wss:// server):
    *  the next attempt goes there, once. Default false: a broker's word would send the credentials elsewhere. */
   followServerReference?: boolean;
+  /** `iotmqtt/mqtt5` only: called before every connect and reconnect for that CONNECT's user name
+   *  and password, so a token can be renewed; a throw or rejection fails the attempt with
+   *  `CREDENTIALS_FAILED`. The generic entry refuses it (`INVALID_OPTION`, `field: "credentials"`). */
+  credentials?: () => Login | Promise<Login>;
+}
+
+/** A credentials callback's answer. */
+export interface Login {
+  username?: string | null;
+  password?: string | null;
 }
 
 /** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */

@@ -32,6 +32,8 @@ pub mod tag {
     pub const RETURN_SUBSCRIBE: u8 = 23;
     /// Write this message to the store under this key (a persisted publish).
     pub const STORE: u8 = 24;
+    /// Ask the page's credentials callback, then answer with `op::CREDENTIALS`.
+    pub const CREDENTIALS: u8 = 25;
 }
 
 /// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
@@ -74,6 +76,9 @@ pub mod op {
     pub const ARMED_TIMERS: u8 = 19;
     /// A WebSocket text frame arrived (its text is not needed: it ends the connection).
     pub const SOCKET_TEXT: u8 = 20;
+    /// The credentials callback answered: `n` 1 with `more` its `{username, password}`, 0 with
+    /// `text` why it failed.
+    pub const CREDENTIALS: u8 = 21;
 }
 
 /// State kinds in a `STATE` record.
@@ -212,9 +217,13 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         Event::RequestOpen { url, mqtt_only } => {
             b.u8(tag::OPEN).bool(*mqtt_only).str(url);
         }
-        // The npm package has no credentials callback yet (`ClientOptions::credentials` is false),
-        // and sets no authentication method, so no broker may challenge it (MQTT-4.12.0-6).
-        Event::RequestCredentials => {}
+        // Only the `iotmqtt/mqtt5` entry has a credentials callback (`ClientOptions::credentials`).
+        Event::RequestCredentials => {
+            #[cfg(feature = "credentials")]
+            b.u8(tag::CREDENTIALS);
+        }
+        // The npm package sets no authentication method, so no broker may challenge it
+        // (MQTT-4.12.0-6).
         #[cfg(feature = "auth")]
         Event::NotifyAuthChallenge { .. } | Event::NotifyReauthenticated(_) => {}
         Event::RequestTransmit(bytes) => {

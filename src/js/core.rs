@@ -86,6 +86,16 @@ impl ClientCore {
                 self.sup.open_failed(t, error)
             }
             op::SET_ONLINE => self.sup.set_online(t, n != 0.0),
+            #[cfg(feature = "credentials")]
+            op::CREDENTIALS => {
+                let answer = match n != 0.0 {
+                    true => plain::decode(more)
+                        .and_then(read::login)
+                        .map_err(|_| "it answered something else than {username, password} strings".into()),
+                    false => Err(text),
+                };
+                self.sup.credentials(t, answer)
+            }
             op::FLUSH => self.sup.flush(t),
             op::SETTINGS => return self.settings(),
             op::ARMED_TIMERS => {

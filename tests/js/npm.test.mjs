@@ -850,6 +850,54 @@ describe("JS API", () => {
     }
   });
 
+  test("a credentials callback in iotmqtt/mqtt5 is asked before every connect; a failing one fails it (issue 21)", async () => {
+    const page = await openPage();
+    try {
+      const got = await page.evaluate(async (url) => {
+        const { default: init, MqttClient } = await import("/pkg/web/mqtt5.js");
+        await init();
+        let calls = 0;
+        const c = new MqttClient(url, {
+          reconnect: { enabled: false },
+          credentials: async () => {
+            calls += 1;
+            return { username: "tester", password: "secret" };
+          },
+        });
+        await c.connect();
+        const first = calls;
+        c.disconnect();
+        await c.connect();
+        const second = calls;
+        c.close();
+        const failing = new MqttClient(url, { reconnect: { enabled: false }, credentials: () => { throw new Error("the token expired"); } });
+        const failed = await failing.connect().catch((e) => `${e.code}: ${e.message}`);
+        failing.close();
+        const wrong = new MqttClient(url, { reconnect: { enabled: false }, credentials: () => ({ username: 7 }) });
+        const refused = await wrong.connect().catch((e) => `${e.code}: ${e.message}`);
+        wrong.close();
+        const g = await import("/pkg/web/iotmqtt.js");
+        await g.default();
+        let generic;
+        try {
+          new g.MqttClient(url, { credentials: () => ({}) });
+        } catch (e) {
+          generic = `${e.code} ${e.field}`;
+        }
+        return { first, second, failed, refused, generic };
+      }, BROKER_WS);
+      assert.deepEqual(got, {
+        first: 1,
+        second: 2,
+        failed: "CREDENTIALS_FAILED: the credentials callback failed: the token expired",
+        refused: "CREDENTIALS_FAILED: the credentials callback failed: it answered something else than {username, password} strings",
+        generic: "INVALID_OPTION credentials",
+      });
+    } finally {
+      await page.close();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

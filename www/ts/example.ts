@@ -77,7 +77,7 @@ export async function mqtt(url: string): Promise<void> {
   for (const r of results) console.log("qos" in r ? r.qos : r.error.code);
   // iotmqtt/mqtt5: MQTT 5 subscription options.
   await initMqtt5();
-  const v5 = new MqttClient5(url, { version: "5" });
+  const v5 = new MqttClient5(url, { version: "5", credentials: async () => ({ username: "device", password: "token" }) });
   await v5.subscribe("cmd/#", { qos: 1, noLocal: true, retainAsPublished: true, retainHandling: 2, subscriptionIdentifier: 9 });
   await v5.subscribeMany([{ filter: "log/#", retainHandling: 1 }]);
   v5.close();

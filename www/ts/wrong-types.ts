@@ -15,6 +15,8 @@ export async function wrong(url: string): Promise<void> {
   const client = new MqttClient(url);
   // @ts-expect-error QoS 3 does not exist
   await client.publish("t", "x", { qos: 3 });
+  // @ts-expect-error a credentials callback answers a user name and password, not a number
+  new MqttClient(url, { credentials: () => 7 });
   // @ts-expect-error Retain Handling is 0, 1 or 2
   await client.subscribe("t", { retainHandling: 3 });
   // @ts-expect-error a SUBSCRIBE of several filters has one identifier: subscribe() takes it

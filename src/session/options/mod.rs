@@ -255,7 +255,8 @@ pub struct ClientOptions {
     pub servers: Vec<String>,
     /// The shell has a credentials callback: each attempt asks it for a user name and password
     /// (`Event::RequestCredentials`) before its socket opens, so a token can be renewed. The Rust
-    /// client's is `Client::set_credentials`; the npm package has none yet.
+    /// client's is `Client::set_credentials`; the npm package's, the `iotmqtt/mqtt5` entry's
+    /// `credentials` option (cargo feature `credentials`).
     pub credentials: bool,
     /// Follow an MQTT 5 Server Reference (a CONNACK refusing with 0x9C "use another server" or
     /// 0x9D "server moved", or a DISCONNECT naming one): the next attempt goes to the server it

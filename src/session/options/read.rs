@@ -276,7 +276,13 @@ const CLIENT: &[Field] = &[
     ("websocketProtocols", Kind::Texts),
     ("servers", Kind::Texts),
     ("followServerReference", Kind::Flag),
+    // The shell has the page's callback; the core only knows that it must ask.
+    #[cfg(feature = "credentials")]
+    ("credentials", Kind::Flag),
 ];
+/// A credentials callback's answer.
+#[cfg(feature = "credentials")]
+const LOGIN: &[Field] = &[("username", Kind::Text), ("password", Kind::Text)];
 const PUBLISH: &[Field] = &[
     ("qos", Kind::Qos),
     ("retain", Kind::Flag),
@@ -452,7 +458,16 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         credentials: d.credentials,
         follow_server_reference: v.next().flag().unwrap_or(d.follow_server_reference),
     };
+    #[cfg(feature = "credentials")]
+    let client = ClientOptions { credentials: v.next().flag().unwrap_or(false), ..client };
     Ok((connect, client))
+}
+
+/// A credentials callback's `{username, password}`.
+#[cfg(feature = "credentials")]
+pub fn login<O: Object>(answer: Item<O>) -> Result<(Option<String>, Option<String>), ReadError> {
+    let mut v = values(answer, LOGIN)?;
+    Ok((v.next().text(), v.next().text()))
 }
 
 fn will(values: Vec<Value>) -> Result<Will, ReadError> {
