@@ -385,26 +385,26 @@ pub fn subscribe_with_options<O: Object>(
 pub fn subscriptions_with_options<O: Object>(
     requests: Item<O>,
 ) -> Result<Vec<(String, crate::session::SubscribeOptions)>, ReadError> {
-    let Item::List(items) = requests else { return Err(expected("an array of {filter, qos, ...}", &requests)) };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let request = values(item, REQUEST_WITH).and_then(|mut v| {
-            let filter = v.next().text().ok_or_else(|| ReadError::new("is required").under("filter"))?;
-            Ok((filter, options_from(&mut v)))
-        });
-        out.push(request.map_err(|e| e.under(&format!("[{i}]")))?);
-    }
-    Ok(out)
+    each_filter(requests, REQUEST_WITH, options_from)
 }
 
 /// `[{filter, qos}]`, for one SUBSCRIBE.
 pub fn subscriptions<O: Object>(requests: Item<O>) -> Result<Vec<(String, QoS)>, ReadError> {
+    each_filter(requests, REQUEST, |v| v.next().qos().unwrap_or_default())
+}
+
+/// `[{filter, ...}]`: each request's filter, and what `rest` reads of its other `fields`.
+fn each_filter<O: Object, T>(
+    requests: Item<O>,
+    fields: &'static [Field],
+    rest: impl Fn(&mut Values) -> T,
+) -> Result<Vec<(String, T)>, ReadError> {
     let Item::List(items) = requests else { return Err(expected("an array of {filter, qos}", &requests)) };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let request = values(item, REQUEST).and_then(|mut v| {
+        let request = values(item, fields).and_then(|mut v| {
             let filter = v.next().text().ok_or_else(|| ReadError::new("is required").under("filter"))?;
-            Ok((filter, v.next().qos().unwrap_or_default()))
+            Ok((filter, rest(&mut v)))
         });
         out.push(request.map_err(|e| e.under(&format!("[{i}]")))?);
     }
