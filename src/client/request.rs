@@ -6,9 +6,8 @@ use futures_channel::oneshot;
 
 use super::time::timeout;
 use super::MqttClient;
-use crate::error::{ClientError, SessionError};
-use crate::session::topic::validate_topic_name;
-use crate::session::{Message, Outgoing, ProtocolVersion, PublishProperties, QoS, NEEDS_V5};
+use crate::error::ClientError;
+use crate::session::{Message, Outgoing, PublishProperties, QoS};
 
 /// How a request is sent and how long its reply is awaited.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,33 +61,29 @@ impl MqttClient {
         payload: Vec<u8>,
         options: RequestOptions,
     ) -> Result<Message, RequestError> {
-        let refuse =
-            |field: &'static str, reason: String| ClientError::Session(SessionError::InvalidOption { field, reason });
-        if self.options().version != ProtocolVersion::V5 {
-            return Err(refuse("request", NEEDS_V5.into()).into());
-        }
-        let response_topic = options.response_topic.unwrap_or_else(|| format!("iotmqtt/response/{}", self.client_id()));
-        validate_topic_name(&response_topic).map_err(|e| refuse("responseTopic", e.to_string()))?;
-        let subscribed = self.subscriptions().iter().any(|(f, _)| *f == response_topic);
-        if !subscribed {
-            self.subscribe(&response_topic, QoS::AtLeastOnce).await?;
-        }
-        let (id, correlation, rx) = {
+        let prepared = {
             let mut i = self.inner.borrow_mut();
-            let (id, correlation) = i.requests.start();
-            let (tx, rx) = oneshot::channel();
-            i.request_waiters.insert(id, tx);
-            (id, correlation, rx)
+            let i = &mut *i;
+            i.requests.prepare(i.sup.session(), options.response_topic).map_err(ClientError::from)?
         };
-        let properties = PublishProperties {
-            response_topic: Some(response_topic),
-            correlation_data: Some(correlation),
-            ..options.properties
-        };
+        let (id, response_topic, correlation) = (prepared.id, prepared.response_topic, prepared.correlation);
+        let (tx, rx) = oneshot::channel();
+        self.inner.borrow_mut().request_waiters.insert(id, tx);
         let forget = |client: &MqttClient| {
             let mut i = client.inner.borrow_mut();
             i.requests.cancel(id);
             i.request_waiters.remove(&id);
+        };
+        if prepared.subscribe {
+            if let Err(e) = self.subscribe(&response_topic, QoS::AtLeastOnce).await {
+                forget(self);
+                return Err(e.into());
+            }
+        }
+        let properties = PublishProperties {
+            response_topic: Some(response_topic),
+            correlation_data: Some(correlation),
+            ..options.properties
         };
         if let Err(e) = self.publish(Outgoing::new(topic, payload).qos(options.qos).properties(properties)).await {
             forget(self);

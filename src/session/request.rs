@@ -1,8 +1,22 @@
 //! MQTT 5 request/response (§4.10): a request goes out with a Response Topic and Correlation Data,
 //! and its reply is the message that carries the same Correlation Data back. This table makes the
-//! correlation data and matches replies to requests; the shell waits and times out.
+//! correlation data, decides what a request needs before its publish (`prepare`), and matches replies
+//! to requests; the shell waits and times out.
 
-use super::options::Message;
+use super::options::{Message, ProtocolVersion};
+use super::topic::validate_topic_name;
+use super::{Session, SessionError, NEEDS_V5};
+
+/// A request, checked and started: what its publish carries, and whether the client must subscribe
+/// to its response topic first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub id: u64,
+    pub response_topic: String,
+    pub correlation: Vec<u8>,
+    /// No granted subscription has the response topic as its filter yet: SUBSCRIBE to it (QoS 1).
+    pub subscribe: bool,
+}
 
 /// The requests waiting for their reply.
 #[derive(Debug, Default)]
@@ -27,6 +41,21 @@ impl Requests {
         correlation.extend_from_slice(&self.next.to_be_bytes());
         self.waiting.push((correlation.clone(), self.next));
         (self.next, correlation)
+    }
+
+    /// Starts a request on `session`'s connection: MQTT 5 only; its replies come to `response_topic`,
+    /// by default `iotmqtt/response/{client id}`, which must be a topic name.
+    pub fn prepare(&mut self, session: &Session, response_topic: Option<String>) -> Result<Prepared, SessionError> {
+        let refuse = |field: &'static str, reason: String| SessionError::InvalidOption { field, reason };
+        if session.options().version != ProtocolVersion::V5 {
+            return Err(refuse("request", NEEDS_V5.into()));
+        }
+        let response_topic =
+            response_topic.unwrap_or_else(|| format!("iotmqtt/response/{}", session.options().client_id));
+        validate_topic_name(&response_topic).map_err(|e| refuse("responseTopic", e.to_string()))?;
+        let subscribe = !session.subscriptions().iter().any(|(f, _)| *f == response_topic);
+        let (id, correlation) = self.start();
+        Ok(Prepared { id, response_topic, correlation, subscribe })
     }
 
     /// The request `message` answers, if any; it waits no more, so a repeated reply is no answer.
@@ -63,6 +92,37 @@ mod tests {
             properties: PublishProperties { correlation_data: correlation, ..Default::default() },
             ..Default::default()
         }
+    }
+
+    fn connected(version: ProtocolVersion) -> Session {
+        let mut s =
+            Session::new(crate::session::ConnectOptions { version, client_id: "c7".into(), ..Default::default() });
+        s.connect().unwrap();
+        s.feed(if version == ProtocolVersion::V5 {
+            &[0x20, 0x03, 0x00, 0x00, 0x00][..]
+        } else {
+            &[0x20, 0x02, 0x00, 0x00]
+        });
+        s
+    }
+
+    #[test]
+    fn a_request_is_mqtt_5_with_a_valid_response_topic_subscribed_once() {
+        let mut r = Requests::new(0);
+        let e = r.prepare(&connected(ProtocolVersion::V3_1_1), None).unwrap_err();
+        assert_eq!(e, SessionError::InvalidOption { field: "request", reason: NEEDS_V5.into() });
+        let mut s = connected(ProtocolVersion::V5);
+        let p = r.prepare(&s, None).unwrap();
+        assert_eq!((p.id, p.response_topic.as_str(), p.subscribe), (1, "iotmqtt/response/c7", true));
+        let e = r.prepare(&s, Some("replies/#".into())).unwrap_err();
+        assert!(matches!(e, SessionError::InvalidOption { field: "responseTopic", .. }), "{e:?}");
+        // Once the response topic is granted, the next request does not subscribe again.
+        let (id, _) = s.subscribe(&[("iotmqtt/response/c7".into(), crate::session::QoS::AtLeastOnce)]).unwrap();
+        let [hi, lo] = id.to_be_bytes();
+        s.feed(&[0x90, 0x04, hi, lo, 0x00, 0x01]);
+        let p = r.prepare(&s, None).unwrap();
+        assert_eq!((p.id, p.subscribe), (2, false));
+        assert_eq!(r.len(), 2, "each prepared request waits for its reply");
     }
 
     #[test]
