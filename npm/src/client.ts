@@ -11,7 +11,7 @@ import { messageProperties, userProperties } from "./properties.js";
 import { MessageStore } from "./store.js";
 import type {
   ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
-  PublishOptions, QoS, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
+  PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "./types.js";
 
 /** Set by the build (npm/build.mjs): true in the generic entry, whose core writes MQTT 5 message and
@@ -21,18 +21,22 @@ declare const MQTT5: boolean;
 /** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core asks for credentials (cargo
  *  feature `credentials`); elsewhere a `credentials` option is refused by name, and this code goes. */
 declare const CREDENTIALS: boolean;
+/** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core prepares requests (cargo feature
+ *  `request`); elsewhere `request()` refuses, and its code goes. */
+declare const REQUEST: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
-  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25;
+  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26;
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
   SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19,
-  SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21;
+  SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21, REQUEST_START = 22, REQUEST_END = 23;
 const NONE = new Uint8Array(0);
 if (CREDENTIALS) addMessages({ CREDENTIALS_FAILED: (a) => `the credentials callback failed: ${a[0]}` });
+if (REQUEST) addMessages({ REQUEST_TIMEOUT: (a) => `no reply to the request on ${JSON.stringify(a[0])} came within ${a[1]} ms` });
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -139,6 +143,7 @@ export class MqttClient {
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
   #credentials: MqttClientOptions["credentials"] = undefined;
+  #replies = new Map<number, Waiter<MqttMessage>>();
   #closed = false;
 
   /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
@@ -220,6 +225,33 @@ export class MqttClient {
     return done;
   }
 
+  /** `iotmqtt/mqtt5`, MQTT 5: publishes `payload` to `topic` with a response topic and correlation
+   *  data, and resolves with the reply that carries them back; rejects with `REQUEST_TIMEOUT` when
+   *  none comes within `timeoutMs`. The generic entry refuses it (`INVALID_OPTION`). */
+  async request(topic: string, payload?: Payload, options?: RequestOptions): Promise<MqttMessage> {
+    if (REQUEST) {
+      const { responseTopic, timeoutMs, ...publish } = options ?? {};
+      const b = this.#start(() => this.#do(REQUEST_START, timeoutMs ?? -1, responseTopic ?? ""));
+      const [id, to, correlationData, subscribe, wait, qos] = [b.f64(), b.str(), b.bytes().slice(), b.bool(), b.f64(), b.u8()];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const reply = new Promise<MqttMessage>((resolve, reject) => {
+        this.#replies.set(id, { resolve, reject });
+        timer = setTimeout(() => reject(coded("REQUEST_TIMEOUT", [topic, wait])), wait);
+      });
+      try {
+        if (subscribe) await this.subscribe(to, { qos: 1 });
+        const properties = { ...publish.properties, responseTopic: to, correlationData };
+        await this.publish(topic, payload, { qos: qos as QoS, ...publish, properties });
+        return await reply;
+      } finally {
+        clearTimeout(timer);
+        this.#replies.delete(id);
+        if (!this.#closed) this.#do(REQUEST_END, id);
+      }
+    }
+    throw coded("INVALID_OPTION", ["request", "needs iotmqtt/mqtt5"]);
+  }
+
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
    *  `SUBSCRIBE_REFUSED` when it refused. */
   async subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
@@ -280,6 +312,7 @@ export class MqttClient {
     this.#store = null;
     this.#listeners.clear();
     this.#routes.clear();
+    if (REQUEST) for (const w of this.#replies.values()) w.reject(coded("CLIENT_CLOSED", []));
   }
 
   /** `using client = new MqttClient(...)` closes it at the end of the scope. */
@@ -353,6 +386,7 @@ export class MqttClient {
   #apply(b: Batch): void {
     const deliveries: (() => void)[] = [];
     let openFailed: string | null = null;
+    let reply = 0;
     while (b.more()) {
       switch (b.u8()) {
         case OPEN:
@@ -378,6 +412,9 @@ export class MqttClient {
           break;
         case FORGET:
           this.#store?.remove(b.f64());
+          break;
+        case REPLY:
+          if (REQUEST) reply = b.f64();
           break;
         case ASK_CREDENTIALS: {
           if (!CREDENTIALS) break;
@@ -424,6 +461,10 @@ export class MqttClient {
           // The payload is the message's own copy, not a view of the batch.
           const m = new Message(b.str(), b.bytes().slice(), b.u8() as QoS, b.bool(), b.bool());
           if (MQTT5) m.properties = messageProperties(b);
+          if (REQUEST && reply) {
+            this.#replies.get(reply)?.resolve(m);
+            reply = 0;
+          }
           const routes: ((m: MqttMessage) => void)[] = [];
           for (let n = b.u16(); n > 0; n--) {
             const r = this.#routes.get(b.u32());

@@ -173,6 +173,15 @@ export interface PublishOptions {
   properties?: PublishProperties;
 }
 
+/** `request()`'s options (`iotmqtt/mqtt5`): the publish's, its reply's topic and how long to wait. */
+export interface RequestOptions extends PublishOptions {
+  /** Where the reply should go; by default `iotmqtt/response/{clientId}`, subscribed to at QoS 1 the
+   *  first time. */
+  responseTopic?: string;
+  /** Default 10,000; then the request rejects with `REQUEST_TIMEOUT`. */
+  timeoutMs?: number;
+}
+
 /** MQTT 5 user properties: each name to its value, or to its values in order when it repeats. */
 export type UserProperties = Record<string, string | string[]>;
 

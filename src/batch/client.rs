@@ -34,6 +34,8 @@ pub mod tag {
     pub const STORE: u8 = 24;
     /// Ask the page's credentials callback, then answer with `op::CREDENTIALS`.
     pub const CREDENTIALS: u8 = 25;
+    /// The next `MESSAGE` answers request `f64` (`op::REQUEST`).
+    pub const REPLY: u8 = 26;
 }
 
 /// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
@@ -79,6 +81,12 @@ pub mod op {
     /// The credentials callback answered: `n` 1 with `more` its `{username, password}`, 0 with
     /// `text` why it failed.
     pub const CREDENTIALS: u8 = 21;
+    /// A request: `text` its response topic ("" for the default), `n` its timeout in ms (negative
+    /// for the default). Returns its number, response topic, correlation data, whether to
+    /// subscribe first, its timeout and its default QoS.
+    pub const REQUEST: u8 = 22;
+    /// Request `n` ended (replied, timed out or failed): it takes no reply any more.
+    pub const REQUEST_END: u8 = 23;
 }
 
 /// State kinds in a `STATE` record.

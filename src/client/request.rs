@@ -7,6 +7,7 @@ use futures_channel::oneshot;
 use super::time::timeout;
 use super::MqttClient;
 use crate::error::ClientError;
+use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS};
 use crate::session::{Message, Outgoing, PublishProperties, QoS};
 
 /// How a request is sent and how long its reply is awaited.
@@ -26,8 +27,8 @@ impl Default for RequestOptions {
     fn default() -> Self {
         Self {
             response_topic: None,
-            timeout_ms: 10_000,
-            qos: QoS::AtLeastOnce,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            qos: DEFAULT_QOS,
             properties: PublishProperties::default(),
         }
     }

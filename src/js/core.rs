@@ -23,6 +23,9 @@ use crate::supervisor::{ConnectStart, Event, Supervisor};
 pub struct ClientCore {
     sup: Supervisor,
     routes: Router<()>,
+    /// MQTT 5 requests waiting for their reply (`request`).
+    #[cfg(feature = "request")]
+    requests: crate::session::request::Requests,
 }
 
 #[wasm_bindgen]
@@ -86,6 +89,13 @@ impl ClientCore {
                 self.sup.open_failed(t, error)
             }
             op::SET_ONLINE => self.sup.set_online(t, n != 0.0),
+            #[cfg(feature = "request")]
+            op::REQUEST => return self.request(text, n),
+            #[cfg(feature = "request")]
+            op::REQUEST_END => {
+                self.requests.cancel(n as u64);
+                Vec::new()
+            }
             #[cfg(feature = "credentials")]
             op::CREDENTIALS => {
                 let answer = match n != 0.0 {
@@ -132,7 +142,12 @@ impl ClientCore {
         may_defer: bool,
     ) -> Result<ClientCore, JsValue> {
         let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
-        Ok(Self { sup, routes: Router::new() })
+        Ok(Self {
+            sup,
+            routes: Router::new(),
+            #[cfg(feature = "request")]
+            requests: crate::session::request::Requests::new((seed as u64).rotate_left(17)),
+        })
     }
 }
 
@@ -288,10 +303,42 @@ impl ClientCore {
         b.finish(self.sup.poll_timeout())
     }
 
-    fn batch(&self, ev: &[Event]) -> Vec<u8> {
+    fn batch(&mut self, ev: &[Event]) -> Vec<u8> {
         let mut b = Batch::new();
+        // A message that answers a request says so first.
+        #[cfg(feature = "request")]
+        for e in ev {
+            if let Some(id) = match e {
+                Event::NotifyMessage(m) => self.requests.answer(m),
+                _ => None,
+            } {
+                b.u8(tag::REPLY).f64(id as f64);
+            }
+            crate::batch::client::event(&mut b, e, &self.routes);
+        }
+        #[cfg(not(feature = "request"))]
         events(&mut b, ev, &self.routes);
         self.finish(b)
+    }
+
+    /// `request()`'s first step (`Requests::prepare`): its number, response topic, correlation data,
+    /// whether to subscribe to the response topic first, its timeout and its QoS by default.
+    #[cfg(feature = "request")]
+    fn request(&mut self, response_topic: String, timeout_ms: f64) -> Vec<u8> {
+        use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS};
+        let topic = (!response_topic.is_empty()).then_some(response_topic);
+        let mut b = Batch::new();
+        match self.requests.prepare(self.sup.session(), topic) {
+            Ok(p) => {
+                let timeout = if timeout_ms < 0.0 { f64::from(DEFAULT_TIMEOUT_MS) } else { timeout_ms };
+                b.u8(tag::RETURN).f64(p.id as f64).str(&p.response_topic).bytes(&p.correlation).bool(p.subscribe);
+                b.f64(timeout).u8(u8::from(DEFAULT_QOS));
+            }
+            Err(e) => {
+                b.u8(tag::THROW).error(&e);
+            }
+        }
+        b.finish(None)
     }
 
     #[cfg(not(feature = "subscription-options"))]

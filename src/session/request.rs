@@ -7,6 +7,11 @@ use super::options::{Message, ProtocolVersion};
 use super::topic::validate_topic_name;
 use super::{Session, SessionError, NEEDS_V5};
 
+/// How long a request waits for its reply, unless told otherwise.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// A request's QoS, unless told otherwise: it should reach the responder.
+pub const DEFAULT_QOS: super::QoS = super::QoS::AtLeastOnce;
+
 /// A request, checked and started: what its publish carries, and whether the client must subscribe
 /// to its response topic first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,15 +49,18 @@ impl Requests {
     }
 
     /// Starts a request on `session`'s connection: MQTT 5 only; its replies come to `response_topic`,
-    /// by default `iotmqtt/response/{client id}`, which must be a topic name.
+    /// by default `iotmqtt/response/{client id}`, which must be a topic name (`InvalidTopic`).
+    /// No formatting here: core's formatter is 5 KB of an npm entry's wasm.
     pub fn prepare(&mut self, session: &Session, response_topic: Option<String>) -> Result<Prepared, SessionError> {
-        let refuse = |field: &'static str, reason: String| SessionError::InvalidOption { field, reason };
         if session.options().version != ProtocolVersion::V5 {
-            return Err(refuse("request", NEEDS_V5.into()));
+            return Err(SessionError::InvalidOption { field: "request", reason: NEEDS_V5.into() });
         }
-        let response_topic =
-            response_topic.unwrap_or_else(|| format!("iotmqtt/response/{}", session.options().client_id));
-        validate_topic_name(&response_topic).map_err(|e| refuse("responseTopic", e.to_string()))?;
+        let response_topic = response_topic.unwrap_or_else(|| {
+            let mut topic = String::from("iotmqtt/response/");
+            topic.push_str(&session.options().client_id);
+            topic
+        });
+        validate_topic_name(&response_topic)?;
         let subscribe = !session.subscriptions().iter().any(|(f, _)| *f == response_topic);
         let (id, correlation) = self.start();
         Ok(Prepared { id, response_topic, correlation, subscribe })
@@ -115,7 +123,7 @@ mod tests {
         let p = r.prepare(&s, None).unwrap();
         assert_eq!((p.id, p.response_topic.as_str(), p.subscribe), (1, "iotmqtt/response/c7", true));
         let e = r.prepare(&s, Some("replies/#".into())).unwrap_err();
-        assert!(matches!(e, SessionError::InvalidOption { field: "responseTopic", .. }), "{e:?}");
+        assert!(matches!(e, SessionError::InvalidTopic { ref topic, .. } if topic == "replies/#"), "{e:?}");
         // Once the response topic is granted, the next request does not subscribe again.
         let (id, _) = s.subscribe(&[("iotmqtt/response/c7".into(), crate::session::QoS::AtLeastOnce)]).unwrap();
         let [hi, lo] = id.to_be_bytes();

@@ -898,6 +898,48 @@ describe("JS API", () => {
     }
   });
 
+  test("request() in iotmqtt/mqtt5 with an MQTT.js responder: each reply to its own request, a timeout, typed refusals (issue 21)", async () => {
+    const base = `npm/request/${Date.now()}`;
+    const responder = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });
+    const page = await openPage();
+    try {
+      responder.on("message", (topic, payload, packet) => {
+        const { responseTopic, correlationData } = packet.properties ?? {};
+        responder.publish(responseTopic, `re: ${payload}`, { qos: 1, properties: { correlationData } });
+      });
+      await responder.subscribeAsync(`${base}/cmd/#`, { qos: 1 });
+      const got = await page.evaluate(async ({ url, base }) => {
+        const { default: init, MqttClient } = await import("/pkg/web/mqtt5.js");
+        await init();
+        const c = new MqttClient(url, { username: "tester", password: "secret", version: "5" });
+        await c.connect();
+        const replies = await Promise.all(["a", "b", "c"].map((p) => c.request(`${base}/cmd/${p}`, p).then((m) => m.text)));
+        const timedOut = await c.request(`${base}/nobody`, "x", { timeoutMs: 300 }).catch((e) => `${e.code}: ${e.message}`);
+        c.close();
+        const v3 = new MqttClient(url, { username: "tester", password: "secret" });
+        await v3.connect();
+        const refused = await v3.request(`${base}/cmd/x`, "x").catch((e) => `${e.code} ${e.field}`);
+        v3.close();
+        const g = await import("/pkg/web/iotmqtt.js");
+        await g.default();
+        const plain = new g.MqttClient(url);
+        const generic = await plain.request("t", "x").catch((e) => `${e.code} ${e.field}`);
+        plain.close();
+        return { replies, timedOut, refused, generic, timers: window.__tracked.pendingTimers() };
+      }, { url: BROKER_WS, base });
+      assert.deepEqual(got, {
+        replies: ["re: a", "re: b", "re: c"],
+        timedOut: `REQUEST_TIMEOUT: no reply to the request on "${base}/nobody" came within 300 ms`,
+        refused: "INVALID_OPTION request",
+        generic: "INVALID_OPTION request",
+        timers: 0,
+      });
+    } finally {
+      await page.close();
+      await responder.endAsync();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

@@ -80,6 +80,8 @@ export async function mqtt(url: string): Promise<void> {
   const v5 = new MqttClient5(url, { version: "5", credentials: async () => ({ username: "device", password: "token" }) });
   await v5.subscribe("cmd/#", { qos: 1, noLocal: true, retainAsPublished: true, retainHandling: 2, subscriptionIdentifier: 9 });
   await v5.subscribeMany([{ filter: "log/#", retainHandling: 1 }]);
+  const answer: MqttMessage = await v5.request("cmd/status", "ping", { timeoutMs: 2_000, qos: 1, responseTopic: "replies/me" });
+  console.log(answer.text);
   v5.close();
   await client.publish("sensors/k1/temp", "21.5", { qos: 1, retain: false });
   await client.publish("bytes", new Uint8Array([1, 2, 3]));
