@@ -37,7 +37,8 @@ for (const target of ["web", "bundler"]) {
       // The words of MQTT 5's reason codes: only where an MQTT 5 connection can bring them (`V5`, errors.ts).
       // A credentials callback: only the `mqtt5` entry's core asks for one (`CREDENTIALS`, client.ts).
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
-        CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5") },
+        CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5"),
+        AUTH: String(entry.name === "mqtt5") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

@@ -24,9 +24,11 @@ impl Reader<'_> {
         let (expiry, aliases, flags) = (self.opt(), self.opt(), self.u8());
         let reason = if self.u8() == 1 { self.str() } else { "-".into() };
         let user: Vec<(String, String)> = (0..self.u32()).map(|_| (self.str(), self.str())).collect();
+        // With feature `auth` (the `iotmqtt/mqtt5` entry, and these tests): the Authentication Data.
+        let auth = if self.u8() == 1 { format!("{:02x?}", self.bytes()) } else { "-".into() };
         format!(
             "present={present} size={size} qos={qos} receive={receive} keepalive={keepalive} id={id} \
-             expiry={expiry} aliases={aliases} flags={flags:08b} reason={reason} user={user:?}"
+             expiry={expiry} aliases={aliases} flags={flags:08b} reason={reason} user={user:?} auth={auth}"
         )
     }
     /// Every record, as text.
@@ -124,8 +126,7 @@ fn every_mqtt_5_connack_property_reaches_the_record() {
         subscription_identifiers_available: Some(true),
         shared_subscription_available: Some(false),
         server_keepalive_secs: Some(30),
-        // The npm client names no authentication method, so no broker sends it data (MQTT-4.12.0-6).
-        authentication_data: None,
+        authentication_data: Some(b"ok".to_vec()),
     };
     let mut b = Batch::new();
     iotmqtt::batch::client::connack(&mut b, &ack);
@@ -135,7 +136,7 @@ fn every_mqtt_5_connack_property_reaches_the_record() {
     assert_eq!(
         reader.connack(),
         "present=1 size=4096 qos=1 receive=10 keepalive=30 id=id expiry=60 aliases=5 flags=01100001 reason=ok \
-         user=[(\"k\", \"v\")]"
+         user=[(\"k\", \"v\")] auth=[6f, 6b]"
     );
 }
 
@@ -223,7 +224,7 @@ fn a_connection_reads_back_as_the_records_the_shell_carries_out() {
     let bytes = batch_of(&all, &routes, sup.poll_timeout());
     let (_, reader) = Reader::new(&bytes);
     let connack =
-        "present=0 size=- qos=- receive=- keepalive=- id=- expiry=- aliases=- flags=00000000 reason=- user=[]";
+        "present=0 size=- qos=- receive=- keepalive=- id=- expiry=- aliases=- flags=00000000 reason=- user=[] auth=-";
     assert_eq!(
         reader.records(),
         [

@@ -11,7 +11,7 @@ import { messageProperties, userProperties } from "./properties.js";
 import { MessageStore } from "./store.js";
 import type {
   ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
-  PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
+  AuthData, PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "./types.js";
 
 /** Set by the build (npm/build.mjs): true in the generic entry, whose core writes MQTT 5 message and
@@ -24,16 +24,20 @@ declare const CREDENTIALS: boolean;
 /** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core prepares requests (cargo feature
  *  `request`); elsewhere `request()` refuses, and its code goes. */
 declare const REQUEST: boolean;
+/** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core does MQTT 5 enhanced
+ *  authentication (cargo feature `auth`); elsewhere its options are refused by name. */
+declare const AUTH: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
-  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26;
+  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26, AUTH_CHALLENGE = 27, REAUTHENTICATED = 28;
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
   SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19,
-  SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21, REQUEST_START = 22, REQUEST_END = 23;
+  SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21, REQUEST_START = 22, REQUEST_END = 23, AUTHENTICATE = 24,
+  REAUTHENTICATE = 25;
 const NONE = new Uint8Array(0);
 if (CREDENTIALS) addMessages({ CREDENTIALS_FAILED: (a) => `the credentials callback failed: ${a[0]}` });
 if (REQUEST) addMessages({ REQUEST_TIMEOUT: (a) => `no reply to the request on ${JSON.stringify(a[0])} came within ${a[1]} ms` });
@@ -84,6 +88,7 @@ function connack(b: Batch): ConnAck {
     const user = userProperties(b);
     if (Object.keys(user).length) ack.userProperties = user;
   }
+  if (AUTH && b.bool()) ack.authenticationData = b.bytes().slice();
   return ack;
 }
 
@@ -121,6 +126,20 @@ export function platformClient(url: string, core: CoreFor): MqttClient {
   }
 }
 
+/** What only the `iotmqtt/mqtt5` entry's client keeps: its request waiters and the page's callbacks. */
+type Extras = {
+  replies: Map<number, Waiter<MqttMessage>>;
+  credentials?: MqttClientOptions["credentials"];
+  authenticator?: MqttClientOptions["authenticator"];
+  reauthentication?: Waiter<Uint8Array | null> | null;
+};
+
+/** The generic entry's answer to what only `iotmqtt/mqtt5` has. */
+const refused = (name: string) => () => Promise.reject(coded("INVALID_OPTION", [name, "needs iotmqtt/mqtt5"]));
+
+/** What the `iotmqtt/mqtt5` entry does with its own records (set in `MqttClient`'s static block). */
+let more: ((c: MqttClient, tag: number, b: Batch, reply: number) => number) | undefined;
+
 /** An MQTT 3.1.1 / 5 client over one browser WebSocket. */
 export class MqttClient {
   readonly url: string;
@@ -142,8 +161,8 @@ export class MqttClient {
   #routes = new Map<number, (m: MqttMessage) => void>();
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
-  #credentials: MqttClientOptions["credentials"] = undefined;
-  #replies = new Map<number, Waiter<MqttMessage>>();
+  /** What only the `iotmqtt/mqtt5` entry keeps (one field, so that the others carry one). */
+  #x: Extras = REQUEST || AUTH || CREDENTIALS ? { replies: new Map() } : (undefined as never);
   #closed = false;
 
   /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
@@ -154,12 +173,18 @@ export class MqttClient {
     const adopt = adopting;
     // The core learns only that there is a callback; the shell keeps it.
     if (CREDENTIALS && typeof options?.credentials === "function") {
-      this.#credentials = options.credentials;
+      this.#x.credentials = options.credentials;
       options = { ...options, credentials: true as never };
+    }
+    if (AUTH && typeof options?.authenticator === "function") {
+      const { authenticator, ...rest } = options;
+      this.#x.authenticator = authenticator;
+      options = rest;
     }
     const opts = options;
     this.#core = call(() =>
-      adopt ? (adopt(seed, usesWorker()) as ClientCore) : new ClientCore(url, plain(opts, "options", false, ["will.payload"]), seed, usesWorker()));
+      adopt ? (adopt(seed, usesWorker()) as ClientCore)
+        : new ClientCore(url, plain(opts, "options", false, AUTH ? ["will.payload", "authentication.data"] : ["will.payload"]), seed, usesWorker()));
     const settings = new Batch(this.#do(SETTINGS));
     this.clientId = settings.str();
     this.#persistence = settings.str();
@@ -228,28 +253,88 @@ export class MqttClient {
   /** `iotmqtt/mqtt5`, MQTT 5: publishes `payload` to `topic` with a response topic and correlation
    *  data, and resolves with the reply that carries them back; rejects with `REQUEST_TIMEOUT` when
    *  none comes within `timeoutMs`. The generic entry refuses it (`INVALID_OPTION`). */
-  async request(topic: string, payload?: Payload, options?: RequestOptions): Promise<MqttMessage> {
+  declare request: (topic: string, payload?: Payload, options?: RequestOptions) => Promise<MqttMessage>;
+  /** `iotmqtt/mqtt5`, MQTT 5: re-authenticates on the connection that is up (§4.12.1) with `data`;
+   *  the authenticator answers the broker's challenges. Resolves with the broker's last data. */
+  declare reauthenticate: (data?: AuthData) => Promise<Uint8Array | null>;
+
+  // Set here, not as methods, so that an entry without them carries neither them nor a refusal:
+  // the generic entry refuses them by name, a platform's internal client has none.
+  static {
     if (REQUEST) {
-      const { responseTopic, timeoutMs, ...publish } = options ?? {};
-      const b = this.#start(() => this.#do(REQUEST_START, timeoutMs ?? -1, responseTopic ?? ""));
-      const [id, to, correlationData, subscribe, wait, qos] = [b.f64(), b.str(), b.bytes().slice(), b.bool(), b.f64(), b.u8()];
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const reply = new Promise<MqttMessage>((resolve, reject) => {
-        this.#replies.set(id, { resolve, reject });
-        timer = setTimeout(() => reject(coded("REQUEST_TIMEOUT", [topic, wait])), wait);
-      });
-      try {
-        if (subscribe) await this.subscribe(to, { qos: 1 });
-        const properties = { ...publish.properties, responseTopic: to, correlationData };
-        await this.publish(topic, payload, { qos: qos as QoS, ...publish, properties });
-        return await reply;
-      } finally {
-        clearTimeout(timer);
-        this.#replies.delete(id);
-        if (!this.#closed) this.#do(REQUEST_END, id);
-      }
+      this.prototype.request = async function (this: MqttClient, topic, payload, options) {
+        const { responseTopic, timeoutMs, ...publish } = options ?? {};
+        const b = this.#start(() => this.#do(REQUEST_START, timeoutMs ?? -1, responseTopic ?? ""));
+        const [id, to, correlationData, subscribe, wait, qos] = [b.f64(), b.str(), b.bytes().slice(), b.bool(), b.f64(), b.u8()];
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const reply = new Promise<MqttMessage>((resolve, reject) => {
+          this.#x.replies.set(id, { resolve, reject });
+          timer = setTimeout(() => reject(coded("REQUEST_TIMEOUT", [topic, wait])), wait);
+        });
+        try {
+          if (subscribe) await this.subscribe(to, { qos: 1 });
+          const properties = { ...publish.properties, responseTopic: to, correlationData };
+          await this.publish(topic, payload, { qos: qos as QoS, ...publish, properties });
+          return await reply;
+        } finally {
+          clearTimeout(timer);
+          this.#x.replies.delete(id);
+          if (!this.#closed) this.#do(REQUEST_END, id);
+        }
+      };
+    } else if (MQTT5) this.prototype.request = refused("request");
+    if (AUTH) {
+      this.prototype.reauthenticate = function (this: MqttClient, data) {
+        const b = this.#start(() => this.#do(REAUTHENTICATE, 0, "", payloadBytes(data ?? "")));
+        b.f64();
+        const done = new Promise<Uint8Array | null>((resolve, reject) => (this.#x.reauthentication = { resolve, reject }));
+        this.#apply(b);
+        return done;
+      };
+    } else if (MQTT5) this.prototype.reauthenticate = refused("reauthenticate");
+    // The records of the `iotmqtt/mqtt5` entry; the number of the request the next message answers.
+    if (REQUEST || AUTH || CREDENTIALS) {
+      more = (c, tag, b, reply) => {
+        switch (tag) {
+          case REPLY:
+            return b.f64();
+          case AUTH_CHALLENGE: {
+            const [round, data] = [b.f64(), b.bool() ? b.bytes().slice() : null];
+            const answer = c.#x.authenticator;
+            Promise.resolve()
+              .then(() => {
+                if (!answer) throw new Error("the broker asked for authentication data: give an authenticator");
+                return answer(data);
+              })
+              .then((d) => payloadBytes(d))
+              .then(
+                (d) => c.#closed || c.#run(c.#do(AUTHENTICATE, round, "", d)),
+                (e) => c.#closed || c.#run(c.#do(AUTHENTICATE, round, String((e as Error)?.message ?? e) || "failed")),
+              );
+            break;
+          }
+          case REAUTHENTICATED: {
+            const data = b.bool() ? b.bytes().slice() : null;
+            c.#x.reauthentication?.resolve(data);
+            c.#x.reauthentication = null;
+            break;
+          }
+          case ASK_CREDENTIALS: {
+            const ask = c.#x.credentials;
+            // Whatever the callback does, the core gets an answer: its login, or why there is none.
+            Promise.resolve()
+              .then(() => ask?.())
+              .then((login) => plain(login ?? {}, "credentials"))
+              .then(
+                (login) => c.#closed || c.#run(c.#do(CREDENTIALS_ANSWER, 1, "", NONE, login)),
+                (e) => c.#closed || c.#run(c.#do(CREDENTIALS_ANSWER, 0, String((e as Error)?.message ?? e))),
+              );
+            break;
+          }
+        }
+        return reply;
+      };
     }
-    throw coded("INVALID_OPTION", ["request", "needs iotmqtt/mqtt5"]);
   }
 
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
@@ -312,7 +397,7 @@ export class MqttClient {
     this.#store = null;
     this.#listeners.clear();
     this.#routes.clear();
-    if (REQUEST) for (const w of this.#replies.values()) w.reject(coded("CLIENT_CLOSED", []));
+    if (REQUEST) for (const w of this.#x.replies.values()) w.reject(coded("CLIENT_CLOSED", []));
   }
 
   /** `using client = new MqttClient(...)` closes it at the end of the scope. */
@@ -388,7 +473,8 @@ export class MqttClient {
     let openFailed: string | null = null;
     let reply = 0;
     while (b.more()) {
-      switch (b.u8()) {
+      const tag = b.u8();
+      switch (tag) {
         case OPEN:
           try {
             this.#open(b.bool(), b.str());
@@ -413,22 +499,6 @@ export class MqttClient {
         case FORGET:
           this.#store?.remove(b.f64());
           break;
-        case REPLY:
-          if (REQUEST) reply = b.f64();
-          break;
-        case ASK_CREDENTIALS: {
-          if (!CREDENTIALS) break;
-          const ask = this.#credentials;
-          // Whatever the callback does, the core gets an answer: its login, or why there is none.
-          Promise.resolve()
-            .then(() => ask?.())
-            .then((login) => plain(login ?? {}, "credentials"))
-            .then(
-              (login) => this.#closed || this.#run(this.#do(CREDENTIALS_ANSWER, 1, "", NONE, login)),
-              (e) => this.#closed || this.#run(this.#do(CREDENTIALS_ANSWER, 0, String((e as Error)?.message ?? e))),
-            );
-          break;
-        }
         case STORE: {
           const key = b.f64();
           // QoS, retain and MQTT 5 properties in their wire form, as RESTORE takes them back.
@@ -439,6 +509,11 @@ export class MqttClient {
         case STATE: {
           const state = connectionState(b, this.#server);
           this.#state = state;
+          // A re-authentication ends with the connection it was on.
+          if (AUTH && state.type !== "connected" && this.#x.reauthentication) {
+            this.#x.reauthentication.reject("error" in state ? state.error : coded("CONNECTION_LOST", []));
+            this.#x.reauthentication = null;
+          }
           deliveries.push(() => {
             this.#listeners.emit("state", state);
             if (state.type === "disconnected") this.#listeners.emit("error", state.error);
@@ -462,7 +537,7 @@ export class MqttClient {
           const m = new Message(b.str(), b.bytes().slice(), b.u8() as QoS, b.bool(), b.bool());
           if (MQTT5) m.properties = messageProperties(b);
           if (REQUEST && reply) {
-            this.#replies.get(reply)?.resolve(m);
+            this.#x.replies.get(reply)?.resolve(m);
             reply = 0;
           }
           const routes: ((m: MqttMessage) => void)[] = [];
@@ -523,6 +598,8 @@ export class MqttClient {
           this.#unsubscribeWaiters.clear();
           break;
         }
+        default:
+          if (REQUEST || AUTH || CREDENTIALS) reply = more!(this, tag, b, reply);
       }
     }
     if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);

@@ -114,7 +114,16 @@ export interface MqttClientOptions {
    *  and password, so a token can be renewed; a throw or rejection fails the attempt with
    *  `CREDENTIALS_FAILED`. The generic entry refuses it (`INVALID_OPTION`, `field: "credentials"`). */
   credentials?: () => Login | Promise<Login>;
+  /** `iotmqtt/mqtt5`, MQTT 5 enhanced authentication (§4.12): the CONNECT's Authentication Method and
+   *  first data. The broker's challenges go to `authenticator`. */
+  authentication?: { method: string; data?: Uint8Array | string };
+  /** `iotmqtt/mqtt5`: answers each challenge of the broker (its Authentication Data) with the
+   *  client's; a throw or rejection ends the attempt with `CREDENTIALS_FAILED`. */
+  authenticator?: (data: Uint8Array | null) => AuthData | Promise<AuthData>;
 }
+
+/** Authentication Data: bytes, or text sent as UTF-8. */
+export type AuthData = Uint8Array | string;
 
 /** A credentials callback's answer. */
 export interface Login {
@@ -125,6 +134,8 @@ export interface Login {
 /** What the broker said in its CONNACK. MQTT 5 properties are present only when announced. */
 export interface ConnAck {
   sessionPresent: boolean;
+  /** `iotmqtt/mqtt5`: the broker's last word of an enhanced authentication. */
+  authenticationData?: Uint8Array;
   maximumPacketSize?: number;
   maximumQos?: QoS;
   receiveMaximum?: number;

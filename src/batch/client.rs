@@ -36,6 +36,10 @@ pub mod tag {
     pub const CREDENTIALS: u8 = 25;
     /// The next `MESSAGE` answers request `f64` (`op::REQUEST`).
     pub const REPLY: u8 = 26;
+    /// The broker's authentication challenge `f64` and its data: answer with `op::AUTHENTICATE`.
+    pub const AUTH_CHALLENGE: u8 = 27;
+    /// The re-authentication succeeded, with the broker's last data.
+    pub const REAUTHENTICATED: u8 = 28;
 }
 
 /// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
@@ -87,6 +91,10 @@ pub mod op {
     pub const REQUEST: u8 = 22;
     /// Request `n` ended (replied, timed out or failed): it takes no reply any more.
     pub const REQUEST_END: u8 = 23;
+    /// The page's authenticator answered challenge `n`: `bytes` its data, or `text` why it has none.
+    pub const AUTHENTICATE: u8 = 24;
+    /// Start a re-authentication with `bytes` as its data.
+    pub const REAUTHENTICATE: u8 = 25;
 }
 
 /// State kinds in a `STATE` record.
@@ -161,6 +169,17 @@ pub fn connack(b: &mut Batch, ack: &ConnAck) {
     // bits each (0 absent, 1 false, 2 true), the reason string and the user properties.
     #[cfg(feature = "mqtt5")]
     connack_properties(b, ack);
+    #[cfg(feature = "auth")]
+    auth_data(b, &ack.authentication_data);
+}
+
+/// Authentication Data, when there is some.
+#[cfg(feature = "auth")]
+fn auth_data(b: &mut Batch, data: &Option<Vec<u8>>) {
+    match data {
+        Some(d) => b.u8(1).bytes(d),
+        None => b.u8(0),
+    };
 }
 
 #[cfg(feature = "mqtt5")]
@@ -233,7 +252,15 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         // The npm package sets no authentication method, so no broker may challenge it
         // (MQTT-4.12.0-6).
         #[cfg(feature = "auth")]
-        Event::NotifyAuthChallenge { .. } | Event::NotifyReauthenticated(_) => {}
+        Event::NotifyAuthChallenge { round, data } => {
+            b.u8(tag::AUTH_CHALLENGE).f64(*round as f64);
+            auth_data(b, data);
+        }
+        #[cfg(feature = "auth")]
+        Event::NotifyReauthenticated(data) => {
+            b.u8(tag::REAUTHENTICATED);
+            auth_data(b, data);
+        }
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);
         }

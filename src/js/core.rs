@@ -96,6 +96,19 @@ impl ClientCore {
                 self.requests.cancel(n as u64);
                 Vec::new()
             }
+            #[cfg(feature = "auth")]
+            op::AUTHENTICATE => {
+                let answer = match text.is_empty() {
+                    true => Ok(Some(bytes.to_vec())),
+                    false => Err(text),
+                };
+                self.sup.authenticate(t, n as u64, answer)
+            }
+            #[cfg(feature = "auth")]
+            op::REAUTHENTICATE => {
+                let result = self.sup.reauthenticate(t, Some(bytes.to_vec()));
+                return self.returned(result.map(|ev| (0.0, ev)));
+            }
             #[cfg(feature = "credentials")]
             op::CREDENTIALS => {
                 let answer = match n != 0.0 {

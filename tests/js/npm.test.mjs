@@ -940,6 +940,57 @@ describe("JS API", () => {
     }
   });
 
+  test("MQTT 5 enhanced authentication in iotmqtt/mqtt5: challenges answered at the connect and in a re-authentication (issue 21)", async () => {
+    const hostile = await hostileServer();
+    const page = await openPage();
+    try {
+      const got = await page.evaluate(async (url) => {
+        const { default: init, MqttClient } = await import("/pkg/web/mqtt5.js");
+        await init();
+        const text = (d) => (d ? new TextDecoder().decode(d) : null);
+        const challenges = [];
+        const answers = { s1: "c2", s2: new TextEncoder().encode("r2") };
+        const c = new MqttClient(`${url}/auth`, {
+          version: "5",
+          reconnect: { enabled: false },
+          authentication: { method: "DEMO", data: "c1" },
+          authenticator: async (data) => {
+            challenges.push(text(data));
+            return answers[text(data)];
+          },
+        });
+        const ack = await c.connect();
+        const last = await c.reauthenticate("r1");
+        const connected = c.connected;
+        c.close();
+        const failing = new MqttClient(`${url}/auth`, {
+          version: "5",
+          reconnect: { enabled: false },
+          authentication: { method: "DEMO", data: "c1" },
+          authenticator: () => Promise.reject(new Error("no token")),
+        });
+        const failed = await failing.connect().catch((e) => `${e.code}: ${e.message}`);
+        failing.close();
+        return { atConnect: text(ack.authenticationData), last: text(last), connected, challenges, failed };
+      }, hostile.url);
+      assert.deepEqual(got, {
+        atConnect: "ok",
+        last: "ok2",
+        connected: true,
+        challenges: ["s1", "s2"],
+        failed: "CREDENTIALS_FAILED: the credentials callback failed: no token",
+      });
+      // The AUTH packets the client sent the broker, in order, for the first connection.
+      const sent = hostile.received["/auth"].map((m) => Buffer.from(m).toString("latin1"));
+      assert.match(sent[1], /^\xf0\x0e\x18\x0c\x15\x00\x04DEMO\x16\x00\x02c2$/);
+      assert.match(sent[2], /^\xf0\x0e\x19\x0c\x15\x00\x04DEMO\x16\x00\x02r1$/);
+      assert.match(sent[3], /^\xf0\x0e\x18\x0c\x15\x00\x04DEMO\x16\x00\x02r2$/);
+    } finally {
+      await page.close();
+      hostile.close();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

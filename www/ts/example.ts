@@ -80,6 +80,14 @@ export async function mqtt(url: string): Promise<void> {
   const v5 = new MqttClient5(url, { version: "5", credentials: async () => ({ username: "device", password: "token" }) });
   await v5.subscribe("cmd/#", { qos: 1, noLocal: true, retainAsPublished: true, retainHandling: 2, subscriptionIdentifier: 9 });
   await v5.subscribeMany([{ filter: "log/#", retainHandling: 1 }]);
+  const scram = new MqttClient5(url, {
+    version: "5",
+    authentication: { method: "SCRAM-SHA-256", data: "n,,n=user,r=nonce" },
+    authenticator: async (challenge: Uint8Array | null) => `c=biws,r=${challenge?.length ?? 0}`,
+  });
+  const last: Uint8Array | null = await scram.reauthenticate("again");
+  console.log(last, (await scram.connect()).authenticationData);
+  scram.close();
   const answer: MqttMessage = await v5.request("cmd/status", "ping", { timeoutMs: 2_000, qos: 1, responseTopic: "replies/me" });
   console.log(answer.text);
   v5.close();

@@ -17,6 +17,8 @@ export async function wrong(url: string): Promise<void> {
   await client.publish("t", "x", { qos: 3 });
   // @ts-expect-error a credentials callback answers a user name and password, not a number
   new MqttClient(url, { credentials: () => 7 });
+  // @ts-expect-error an authentication method is named by a string
+  new MqttClient(url, { authentication: { method: 5 } });
   // @ts-expect-error a request's timeout is a number of milliseconds
   await client.request("t", "x", { timeoutMs: "1s" });
   // @ts-expect-error Retain Handling is 0, 1 or 2

@@ -245,6 +245,9 @@ impl Value {
 const U16: Option<u32> = Some(u16::MAX as u32);
 const U32: Option<u32> = Some(u32::MAX);
 
+/// MQTT 5 enhanced authentication's method and first data (the `iotmqtt/mqtt5` entry).
+#[cfg(feature = "auth")]
+const AUTHENTICATION: &[Field] = &[("method", Kind::Text), ("data", Kind::Payload)];
 const WILL: &[Field] = &[("topic", Kind::Text), ("payload", Kind::Payload), ("qos", Kind::Qos), ("retain", Kind::Flag)];
 const RECONNECT: &[Field] = &[
     ("enabled", Kind::Flag),
@@ -269,6 +272,8 @@ const CLIENT: &[Field] = &[
     ("pingTimeoutMs", Kind::Whole(None)),
     ("maximumPacketSize", Kind::Whole(U32)),
     ("topicAliasMaximum", Kind::Whole(U16)),
+    #[cfg(feature = "auth")]
+    ("authentication", Kind::Object(AUTHENTICATION)),
     ("reconnect", Kind::Object(RECONNECT)),
     ("offlineQueue", Kind::Object(OFFLINE_QUEUE)),
     ("persistence", Kind::Text),
@@ -444,9 +449,8 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
         ping_timeout_ms: v.next().whole(),
         maximum_packet_size: v.next().whole().map_or(c.maximum_packet_size, |n| n as u32),
         topic_alias_maximum: v.next().whole().map_or(c.topic_alias_maximum, |n| n as u16),
-        // The npm package has no authenticator to answer a challenge with.
         #[cfg(feature = "auth")]
-        authentication: None,
+        authentication: v.next().object().map(authentication).transpose().map_err(|e| e.under("authentication"))?,
     };
     let client = ClientOptions {
         reconnect: v.next().object().map_or(d.reconnect, reconnect),
@@ -468,6 +472,13 @@ pub fn client_options<O: Object>(options: Item<O>) -> Result<(ConnectOptions, Cl
 pub fn login<O: Object>(answer: Item<O>) -> Result<(Option<String>, Option<String>), ReadError> {
     let mut v = values(answer, LOGIN)?;
     Ok((v.next().text(), v.next().text()))
+}
+
+#[cfg(feature = "auth")]
+fn authentication(values: Vec<Value>) -> Result<crate::session::Authentication, ReadError> {
+    let mut v = Values(values.into_iter());
+    let method = v.next().text().ok_or_else(|| ReadError::new("is required").under("method"))?;
+    Ok(crate::session::Authentication { method, data: v.next().bytes() })
 }
 
 fn will(values: Vec<Value>) -> Result<Will, ReadError> {
