@@ -265,14 +265,15 @@ export class MqttClient {
       this.prototype.request = async function (this: MqttClient, topic, payload, options) {
         const { responseTopic, timeoutMs, ...publish } = options ?? {};
         const b = this.#start(() => this.#do(REQUEST_START, timeoutMs ?? -1, responseTopic ?? ""));
-        const [id, to, correlationData, subscribe, wait, qos] = [b.f64(), b.str(), b.bytes().slice(), b.bool(), b.f64(), b.u8()];
+        const [id, to, correlationData, subscribe, wait, qos, responseQos] =
+          [b.f64(), b.str(), b.bytes().slice(), b.bool(), b.f64(), b.u8(), b.u8()];
         let timer: ReturnType<typeof setTimeout> | undefined;
         const reply = new Promise<MqttMessage>((resolve, reject) => {
           this.#x.replies.set(id, { resolve, reject });
           timer = setTimeout(() => reject(coded("REQUEST_TIMEOUT", [topic, wait])), wait);
         });
         try {
-          if (subscribe) await this.subscribe(to, { qos: 1 });
+          if (subscribe) await this.subscribe(to, { qos: responseQos as QoS });
           const properties = { ...publish.properties, responseTopic: to, correlationData };
           await this.publish(topic, payload, { qos: qos as QoS, ...publish, properties });
           return await reply;

@@ -87,7 +87,7 @@ pub mod op {
     pub const CREDENTIALS: u8 = 21;
     /// A request: `text` its response topic ("" for the default), `n` its timeout in ms (negative
     /// for the default). Returns its number, response topic, correlation data, whether to
-    /// subscribe first, its timeout and its default QoS.
+    /// subscribe first, its timeout, its default QoS and the response subscription's QoS.
     pub const REQUEST: u8 = 22;
     /// Request `n` ended (replied, timed out or failed): it takes no reply any more.
     pub const REQUEST_END: u8 = 23;

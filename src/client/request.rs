@@ -7,7 +7,7 @@ use futures_channel::oneshot;
 use super::time::timeout;
 use super::MqttClient;
 use crate::error::ClientError;
-use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS};
+use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS, RESPONSE_QOS};
 use crate::session::{Message, Outgoing, PublishProperties, QoS};
 
 /// How a request is sent and how long its reply is awaited.
@@ -76,7 +76,7 @@ impl MqttClient {
             i.request_waiters.remove(&id);
         };
         if prepared.subscribe {
-            if let Err(e) = self.subscribe(&response_topic, QoS::AtLeastOnce).await {
+            if let Err(e) = self.subscribe(&response_topic, RESPONSE_QOS).await {
                 forget(self);
                 return Err(e.into());
             }

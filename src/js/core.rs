@@ -335,17 +335,18 @@ impl ClientCore {
     }
 
     /// `request()`'s first step (`Requests::prepare`): its number, response topic, correlation data,
-    /// whether to subscribe to the response topic first, its timeout and its QoS by default.
+    /// whether to subscribe to the response topic first, its timeout, its QoS by default and the
+    /// QoS of that subscription.
     #[cfg(feature = "request")]
     fn request(&mut self, response_topic: String, timeout_ms: f64) -> Vec<u8> {
-        use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS};
+        use crate::session::request::{DEFAULT_QOS, DEFAULT_TIMEOUT_MS, RESPONSE_QOS};
         let topic = (!response_topic.is_empty()).then_some(response_topic);
         let mut b = Batch::new();
         match self.requests.prepare(self.sup.session(), topic) {
             Ok(p) => {
                 let timeout = if timeout_ms < 0.0 { f64::from(DEFAULT_TIMEOUT_MS) } else { timeout_ms };
                 b.u8(tag::RETURN).f64(p.id as f64).str(&p.response_topic).bytes(&p.correlation).bool(p.subscribe);
-                b.f64(timeout).u8(u8::from(DEFAULT_QOS));
+                b.f64(timeout).u8(u8::from(DEFAULT_QOS)).u8(u8::from(RESPONSE_QOS));
             }
             Err(e) => {
                 b.u8(tag::THROW).error(&e);

@@ -12,6 +12,9 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 /// A request's QoS, unless told otherwise: it should reach the responder.
 pub const DEFAULT_QOS: super::QoS = super::QoS::AtLeastOnce;
 
+/// The QoS of the subscription to a response topic (`Prepared::subscribe`).
+pub const RESPONSE_QOS: super::QoS = super::QoS::AtLeastOnce;
+
 /// A request, checked and started: what its publish carries, and whether the client must subscribe
 /// to its response topic first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +22,8 @@ pub struct Prepared {
     pub id: u64,
     pub response_topic: String,
     pub correlation: Vec<u8>,
-    /// No granted subscription has the response topic as its filter yet: SUBSCRIBE to it (QoS 1).
+    /// No granted subscription has the response topic as its filter yet: SUBSCRIBE to it at
+    /// `RESPONSE_QOS`.
     pub subscribe: bool,
 }
 
