@@ -30,6 +30,7 @@ echo "built: $(du -sh "$TOP/dist" | cut -f1) ($(gzip -c "$TOP"/dist/*.wasm | wc 
 . scripts/services.sh
 start_broker
 start_sim
+start_hostile
 export IOTMQTT_DASHBOARD_DIST="$TOP/dist" IOTMQTT_E2E_OUT="$TOP"
 
 # Every test at a desktop width and at 800 px (issue 22): `IOTMQTT_E2E_WIDTH` sets openPage's window.

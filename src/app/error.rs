@@ -47,6 +47,10 @@ impl AppError {
             Self::Client(ClientError::Session(SessionError::InvalidOption { field: "responseTopic", .. })) => {
                 Some("responseTopic")
             }
+            // The subscribe form's, likewise.
+            Self::Client(ClientError::Session(SessionError::InvalidOption {
+                field: "subscriptionIdentifier", ..
+            })) => Some("subscriptionIdentifier"),
             _ => None,
         }
     }

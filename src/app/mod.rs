@@ -45,7 +45,9 @@ fn Shell() -> Html {
                         let status = p.kind().map(|k| state.status(k));
                         let dot = status.map(|s| match s {
                             state::LinkStatus::Connected => "connected",
-                            state::LinkStatus::Connecting | state::LinkStatus::Reconnecting { .. } => "connecting",
+                            state::LinkStatus::Connecting
+                            | state::LinkStatus::Reconnecting { .. }
+                            | state::LinkStatus::Challenged(_) => "connecting",
                             state::LinkStatus::Failed(_) => "failed",
                             _ => "idle",
                         });

@@ -1,12 +1,16 @@
 //! The dashboard's state: connection profiles, which profile each page uses, and each page's
 //! connection status. It changes only through `Action`s (`impl Reducible`).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use futures_channel::oneshot;
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
+use crate::client::AuthAnswer;
+use crate::platforms::things_stack::payload::bytes_to_hex;
 use crate::{ProtocolVersion, QoS};
 
 /// The five kinds of connection, one dashboard page each.
@@ -103,6 +107,10 @@ pub struct Profile {
     pub keepalive_secs: u16,
     pub will: Option<WillSpec>,
     pub remember_secret: bool,
+    /// MQTT 5 enhanced authentication (§4.12) on a generic profile: the method (empty: none) and
+    /// its first data, kept as the secret is.
+    pub auth_method: String,
+    pub auth_data: String,
 }
 
 impl Default for Profile {
@@ -120,6 +128,8 @@ impl Default for Profile {
             keepalive_secs: 60,
             will: None,
             remember_secret: false,
+            auth_method: String::new(),
+            auth_data: String::new(),
         }
     }
 }
@@ -145,11 +155,52 @@ pub enum LinkStatus {
     },
     Failed(String),
     Closed,
+    /// The broker challenged in an MQTT 5 enhanced authentication: the user answers.
+    Challenged(AuthPrompt),
 }
 
 impl LinkStatus {
     pub fn is_live(&self) -> bool {
-        matches!(self, Self::Connecting | Self::Connected | Self::Reconnecting { .. })
+        matches!(self, Self::Connecting | Self::Connected | Self::Reconnecting { .. } | Self::Challenged(_))
+    }
+}
+
+/// A broker's challenge (AUTH 0x18) waiting for the user's answer, which goes to the client's
+/// authenticator once.
+#[derive(Clone)]
+pub struct AuthPrompt {
+    /// The challenge's Authentication Data as text, or as hex when it is not UTF-8.
+    pub data: String,
+    answer: Rc<RefCell<Option<oneshot::Sender<AuthAnswer>>>>,
+}
+
+impl AuthPrompt {
+    pub fn new(data: Option<&[u8]>, answer: oneshot::Sender<AuthAnswer>) -> Self {
+        let data = match data.map(std::str::from_utf8) {
+            None => String::new(),
+            Some(Ok(text)) => text.to_owned(),
+            Some(Err(_)) => format!("(hex) {}", bytes_to_hex(data.unwrap_or_default())),
+        };
+        Self { data, answer: Rc::new(RefCell::new(Some(answer))) }
+    }
+
+    /// Answers the challenge; only the first answer counts.
+    pub fn answer(&self, answer: AuthAnswer) {
+        if let Some(tx) = self.answer.borrow_mut().take() {
+            let _ = tx.send(answer);
+        }
+    }
+}
+
+impl PartialEq for AuthPrompt {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.answer, &other.answer)
+    }
+}
+
+impl std::fmt::Debug for AuthPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthPrompt").field("data", &self.data).finish()
     }
 }
 

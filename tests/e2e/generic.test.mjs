@@ -113,7 +113,7 @@ test('MQTT 5: the properties typed go out with a publish, and the log shows them
   await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
   await page.getByText('granted QoS 1').waitFor();
   await page.fill('#pub-topic', 'e2e5/request');
-  await page.locator('details.mqtt5 summary').click();
+  await page.locator('form[aria-label="Publish"] details.mqtt5 summary').click();
   await page.fill('#pub-content-type', 'application/json');
   await page.fill('#pub-response-topic', 'e2e5/reply');
   await page.fill('#pub-expiry', '120');
@@ -144,6 +144,91 @@ test('MQTT 5: the properties typed go out with a publish, and the log shows them
   assert.equal(await page.locator('#pub-user-properties-error').innerText(), 'line 1: write name=value');
   assert.equal(await page.locator('table.log tbody tr').count(), 1);
   assert.deepEqual(await unnamedControls(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Issue 21, point 3: on an MQTT 5 connection the subscribe form sets No Local, Retain Handling and a
+// Subscription Identifier; the list shows them, and mosquitto applies them.
+test('MQTT 5: subscription options from the form: no local, no retained, the identifier on each message', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'connections');
+  await page.locator('.profile-list button.link', { hasText: 'Local mosquitto' }).click();
+  await page.selectOption('#profile-version', '5');
+  await page.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(page);
+  const publisher = await mqttConnect({ port: Number(process.env.IOTMQTT_TEST_BROKER_TCP_PORT), username: 'tester', password: 'secret', clientId: 'sub-options' });
+  publisher.publish('e2e6/retained', 'kept', { retain: true });
+  await page.fill('#sub-filter', 'e2e6/#');
+  await page.locator('details.sub-options summary').click();
+  // An identifier out of range is refused at its field, and no subscription is listed.
+  await page.fill('#sub-identifier', '0');
+  await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  assert.match(await page.locator('#sub-identifier-error').innerText(), /subscriptionIdentifier: must be from 1 to 268,435,455$/);
+  assert.equal(await page.locator('ul.subs li').count(), 0);
+  await page.fill('#sub-identifier', '7');
+  await page.check('#sub-no-local');
+  await page.selectOption('#sub-retain-handling', '2');
+  await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  await page.getByText('granted QoS 1').waitFor();
+  assert.equal(await page.locator('ul.subs li .sub-asked').innerText(), 'no local · retained: never · id 7');
+  // The page's own publish does not come back (No Local); the other client's does, once.
+  await page.fill('#pub-topic', 'e2e6/mine');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.locator('form[aria-label="Publish"] .ok').waitFor();
+  publisher.publish('e2e6/theirs', '{"value": 1}');
+  await page.waitForFunction(() => document.querySelector('[data-testid=received]')?.textContent === '1 received');
+  const rows = page.locator('table.log tbody tr');
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().locator('td').nth(1).innerText(), 'e2e6/theirs');
+  await rows.first().locator('td.time button').click();
+  const detail = page.locator('section[aria-label="Message detail"]');
+  assert.deepEqual(await detail.locator('dt').allInnerTexts(), ['Subscription identifiers']);
+  assert.deepEqual(await detail.locator('dd').allInnerTexts(), ['7']);
+  assert.deepEqual(await unnamedControls(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+  // The retained message goes, after the page, so that its removal is not a message it sees.
+  publisher.publish('e2e6/retained', '', { retain: true });
+  publisher.close();
+});
+
+// Issue 21, point 4: a generic MQTT 5 profile names an authentication method and its first data;
+// the connection bar shows each challenge of the broker and sends the user's answer, and
+// re-authenticates the connection. The broker's side is tests/js/hostile.mjs "/auth" (method "DEMO").
+test('MQTT 5 enhanced authentication: the challenge answered in the connection bar, then a re-authentication', async () => {
+  const { page, context, errors } = await openPage(browser, base, 'connections');
+  await page.locator('.profile-list button.link', { hasText: 'Local mosquitto' }).click();
+  await page.fill('#profile-url', `ws://127.0.0.1:${process.env.IOTMQTT_TEST_HOSTILE_PORT}/auth`);
+  await page.selectOption('#profile-version', '5');
+  await page.fill('#profile-auth-method', 'DEMO');
+  await page.fill('#profile-auth-data', 'c1');
+  await page.getByRole('button', { name: 'Save and connect' }).click();
+  const challenge = page.locator('[data-testid=auth-challenge]');
+  await challenge.waitFor();
+  assert.equal(await challenge.innerText(), 'The broker\'s challenge: "s1"');
+  assert.equal(await page.locator('.connection-bar .status-text').innerText(), 'authenticating…');
+  await page.fill('#auth-answer', 'c2');
+  await page.getByRole('button', { name: 'Answer', exact: true }).click();
+  await waitConnected(page);
+  // Re-authentication: "r1", the challenge "s2", the answer "r2", and the broker's AUTH 0x00.
+  await page.fill('#reauth-data', 'r1');
+  await page.getByRole('button', { name: 'Re-authenticate' }).click();
+  await challenge.waitFor();
+  assert.equal(await challenge.innerText(), 'The broker\'s challenge: "s2"');
+  await page.fill('#auth-answer', 'r2');
+  await page.getByRole('button', { name: 'Answer', exact: true }).click();
+  await page.locator('form[aria-label="Re-authenticate"] .ok').waitFor();
+  assert.equal(await page.locator('form[aria-label="Re-authenticate"] .ok').innerText(), 're-authenticated');
+  assert.equal(await page.locator('.connection-bar .status-text').innerText(), 'connected');
+  assert.deepEqual(await unnamedControls(page), []);
+  // A wrong answer: the broker's CONNACK 0x87 ends it, and the bar says so.
+  await page.getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await challenge.waitFor();
+  await page.fill('#auth-answer', 'wrong');
+  await page.getByRole('button', { name: 'Answer', exact: true }).click();
+  await page.locator('.connection-bar .status.failed').waitFor();
+  assert.match(await page.locator('.connection-bar [role=alert]').innerText(), /^the broker refused the connection \(CONNACK 0x87, MQTT 5\)/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -17,7 +17,9 @@ export async function mqttConnect({ host = '127.0.0.1', port, username, password
   const ack = await new Promise((ok, fail) => { socket.once('data', ok); socket.once('error', fail); });
   if (ack[0] !== 0x20 || ack[3] !== 0) throw new Error(`CONNACK refused: ${ack.toString('hex')}`);
   return {
-    publish(topic, payload) { return socket.write(packet(0x30, Buffer.concat([str(topic), Buffer.from(payload)]))); },
+    publish(topic, payload, { retain = false } = {}) {
+      return socket.write(packet(retain ? 0x31 : 0x30, Buffer.concat([str(topic), Buffer.from(payload)])));
+    },
     close() { socket.end(packet(0xe0, Buffer.alloc(0))); },
   };
 }

@@ -4,10 +4,11 @@
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::app::components::{BridgeHelp, StatusBadge};
+use crate::app::components::{AuthenticationPanel, BridgeHelp, StatusBadge};
 use crate::app::error::AppError;
 use crate::app::hooks::use_app;
 use crate::app::state::{Action, ProfileKind};
+use crate::ProtocolVersion;
 
 #[derive(Properties, PartialEq)]
 pub struct ConnectionBarProps {
@@ -46,6 +47,9 @@ pub fn ConnectionBar(props: &ConnectionBarProps) -> Html {
         Callback::from(move |_| app.disconnect(kind))
     };
     let select_id = format!("{}-profile", kind.slug());
+    let authenticates = selected.as_ref().is_some_and(|p| {
+        p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5 && !p.auth_method.trim().is_empty()
+    });
     html! {
         <section class="connection-bar card" aria-label="Connection">
             <div class="row">
@@ -62,8 +66,9 @@ pub fn ConnectionBar(props: &ConnectionBarProps) -> Html {
                 } else {
                     <button onclick={onconnect}>{ "Connect" }</button>
                 }
-                <StatusBadge status={status} />
+                <StatusBadge status={status.clone()} />
             </div>
+            if authenticates { <AuthenticationPanel kind={kind} status={status} /> }
             if let Some(p) = &selected { <p class="hint url">{ format!("{} — {}", p.url, p.version) }</p> }
             if let Some(e) = &*error { <p class="field-error" role="alert">{ e.to_string() }</p> }
             <BridgeHelp kind={kind} />

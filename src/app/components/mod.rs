@@ -2,6 +2,7 @@
 //! services; they never talk to the network themselves.
 
 mod attributes_panel;
+mod authentication_panel;
 mod bridge_help;
 mod chart_view;
 mod check_field;
@@ -33,6 +34,7 @@ mod topic_tree;
 mod uplink_table;
 
 pub use attributes_panel::AttributesPanel;
+pub use authentication_panel::AuthenticationPanel;
 pub use bridge_help::BridgeHelp;
 pub use chart_view::ChartView;
 pub use check_field::CheckField;

@@ -1,5 +1,6 @@
 //! The profile form: URL, credentials in the platform's terms, MQTT version, keepalive, will,
-//! and "remember secret" (otherwise the secret lives only until the page is closed).
+//! an MQTT 5 authentication method, and "remember secret" (otherwise the secret and the
+//! authentication data live only until the page is closed).
 
 use yew::prelude::*;
 
@@ -142,6 +143,12 @@ pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
                     onchange={edit(|p, v| p.will.get_or_insert_with(WillSpec::default).qos = v.parse().unwrap_or(0))} />
                 <CheckField id={id("will-retain")} label="Retain will" checked={will.retain}
                     onchange={edit_bool(|p, v| p.will.get_or_insert_with(WillSpec::default).retain = v)} />
+                if p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5 {
+                    <Field id={id("auth-method")} label="Authentication method (MQTT 5, empty: none)" value={p.auth_method.clone()}
+                        oninput={edit(|p, v| p.auth_method = v)} placeholder="SCRAM-SHA-256" />
+                    <Field id={id("auth-data")} label="Authentication data" value={p.auth_data.clone()} input_type="password"
+                        oninput={edit(|p, v| p.auth_data = v)} />
+                }
             </div>
             if p.kind == ProfileKind::ThingsStackApp || p.kind == ProfileKind::CloudPlugs {
                 <p class="hint">{ "This platform speaks MQTT 3.1.1 only: the connection uses 3.1.1 whatever is chosen." }</p>

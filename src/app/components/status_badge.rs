@@ -25,6 +25,7 @@ pub fn StatusBadge(props: &StatusBadgeProps) -> Html {
         }
         LinkStatus::Failed(reason) => ("failed", "failed".to_string(), Some(reason.clone())),
         LinkStatus::Closed => ("idle", "disconnected".to_string(), None),
+        LinkStatus::Challenged(_) => ("connecting", "authenticating…".to_string(), None),
     };
     html! {
         <div class={classes!("status", class)} role="status" aria-live="polite">

@@ -1,13 +1,15 @@
-//! The generic page's subscriptions: add a filter with a QoS, pick each one's colour, see what
-//! the broker granted, unsubscribe.
+//! The generic page's subscriptions: add a filter with a QoS (and on an MQTT 5 connection No
+//! Local, Retain As Published, Retain Handling and a Subscription Identifier), pick each one's
+//! colour, see what the broker granted, unsubscribe.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::components::{Field, SelectField};
+use crate::app::components::{CheckField, Field, SelectField};
 use crate::app::hooks::use_action;
 use crate::app::services::generic::{GenericSession, SubscriptionRow};
-use crate::QoS;
+use crate::app::services::subscription_options::{summary, OptionFields};
+use crate::{ProtocolVersion, QoS};
 
 #[derive(Properties, PartialEq)]
 pub struct SubscriptionListProps {
@@ -19,18 +21,44 @@ pub struct SubscriptionListProps {
 pub fn SubscriptionList(props: &SubscriptionListProps) -> Html {
     let filter = use_state(|| "#".to_string());
     let qos = use_state(|| "1".to_string());
+    let no_local = use_state(|| false);
+    let as_published = use_state(|| false);
+    let retain_handling = use_state(|| "0".to_string());
+    let identifier = use_state(String::new);
+    let v5 = props.session.client.options().version == ProtocolVersion::V5;
     let action = use_action();
     let onsubmit = {
         let (session, filter, qos, action) = (props.session.clone(), filter.clone(), qos.clone(), action.clone());
+        let fields = (no_local.clone(), as_published.clone(), retain_handling.clone(), identifier.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (session, f) = (session.clone(), (*filter).clone());
             let q = QoS::try_from(qos.parse::<u8>().unwrap_or(0)).unwrap_or_default();
+            let (no_local, retain_as_published, retain_handling, identifier) = &fields;
+            let read = match v5 {
+                true => OptionFields {
+                    no_local: **no_local,
+                    retain_as_published: **retain_as_published,
+                    retain_handling,
+                    identifier,
+                }
+                .read(q),
+                false => Ok((crate::SubscribeOptions::qos(q), None)),
+            };
             action.run("filter", async move {
-                session.subscribe(&f, q).await?;
+                let (options, identifier) = read?;
+                session.subscribe(&f, options, identifier).await?;
                 Ok(String::new())
             });
         })
+    };
+    let set = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |v| h.set(v))
+    };
+    let toggle = |h: &UseStateHandle<bool>| {
+        let h = h.clone();
+        Callback::from(move |v| h.set(v))
     };
     html! {
         <section class="card" aria-label="Subscriptions">
@@ -42,6 +70,20 @@ pub fn SubscriptionList(props: &SubscriptionListProps) -> Html {
                     options={vec![("0".into(), "0".into()), ("1".into(), "1".into()), ("2".into(), "2".into())]}
                     onchange={Callback::from({ let q = qos.clone(); move |v| q.set(v) })} />
                 <button type="submit" disabled={action.busy()}>{ "Subscribe" }</button>
+                if v5 {
+                    <details class="mqtt5 sub-options">
+                        <summary>{ "MQTT 5 options" }</summary>
+                        <div class="grid">
+                            <CheckField id="sub-no-local" label="No Local (not my own publishes)" checked={*no_local} onchange={toggle(&no_local)} />
+                            <CheckField id="sub-as-published" label="Retain As Published" checked={*as_published} onchange={toggle(&as_published)} />
+                            <SelectField id="sub-retain-handling" label="Retained messages" value={(*retain_handling).clone()}
+                                options={vec![("0".into(), "at every subscribe".into()), ("1".into(), "if the subscription is new".into()),
+                                    ("2".into(), "never".into())]} onchange={set(&retain_handling)} />
+                            <Field id="sub-identifier" label="Subscription identifier" value={(*identifier).clone()} oninput={set(&identifier)}
+                                placeholder="1 to 268435455" error={action.error("subscriptionIdentifier")} />
+                        </div>
+                    </details>
+                }
             </form>
             <ul class="subs">
                 { for props.rows.iter().map(|r| {
@@ -61,10 +103,12 @@ pub fn SubscriptionList(props: &SubscriptionListProps) -> Html {
                         Some(Ok(q)) => format!("granted QoS {q}"),
                         Some(Err(e)) => e.clone(),
                     };
+                    let asked = summary(r.options, r.identifier);
                     html! {
                         <li>
                             <input type="color" value={r.color.clone()} onchange={oncolor} aria-label={format!("Colour for {}", r.filter)} />
                             <code>{ &r.filter }</code>
+                            if !asked.is_empty() { <span class="hint sub-asked">{ asked }</span> }
                             <span class={classes!("hint", matches!(r.granted, Some(Err(_))).then_some("field-error"))}>{ granted }</span>
                             <button class="secondary small" onclick={onremove} aria-label={format!("Unsubscribe {}", r.filter)}>{ "Unsubscribe" }</button>
                         </li>

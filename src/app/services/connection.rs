@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use futures_channel::oneshot;
 use serde_json::Value;
 
 use super::cloudplugs::CloudPlugsSession;
@@ -12,7 +13,7 @@ use super::things_stack::TtsSession;
 use super::thingsboard::TbSession;
 use crate::app::error::AppError;
 use crate::app::hooks::now_ms;
-use crate::app::state::{LinkStatus, Profile, ProfileKind};
+use crate::app::state::{AuthPrompt, LinkStatus, Profile, ProfileKind};
 use crate::client::{ConnectionState, MqttClient};
 use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions, LastWill};
 use crate::platforms::things_stack::ThingsStackApp;
@@ -20,7 +21,7 @@ use crate::platforms::thingsboard::limits::parse_session_limits;
 use crate::platforms::thingsboard::{
     Credentials, DeviceOptions, ThingsBoardDevice, ThingsBoardError, ThingsBoardGateway,
 };
-use crate::{ClientError, ClientOptions, ConnectOptions, Will};
+use crate::{Authentication, ClientError, ClientOptions, ConnectOptions, ProtocolVersion, Will};
 
 pub type StatusSink = Rc<dyn Fn(LinkStatus)>;
 
@@ -103,6 +104,22 @@ fn connect_options(
         will: will(profile),
         ..Default::default()
     }
+}
+
+/// A generic MQTT 5 profile's enhanced authentication: its method and first data.
+fn authentication(profile: &Profile) -> Option<Authentication> {
+    let method = non_empty(&profile.auth_method).filter(|_| profile.version == ProtocolVersion::V5)?;
+    Some(Authentication { method, data: non_empty(&profile.auth_data).map(String::into_bytes) })
+}
+
+/// Each challenge of the broker becomes the status `Challenged`, and the user's answer in the
+/// connection bar goes back to it.
+fn ask_for_answers(client: &MqttClient, status: StatusSink) {
+    client.set_authenticator(move |data| {
+        let (tx, rx) = oneshot::channel();
+        status(LinkStatus::Challenged(AuthPrompt::new(data.as_deref(), tx)));
+        async move { rx.await.unwrap_or_else(|_| Err("the challenge was left unanswered".into())) }
+    });
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -219,12 +236,14 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
         }
         ProfileKind::Generic => {
             let (username, password) = (non_empty(&profile.username), non_empty(&profile.secret));
-            let client = MqttClient::with_options(
-                url,
-                connect_options(profile, profile.client_id.trim().to_owned(), username, password),
-                ClientOptions::default(),
-            )?;
+            let mut options = connect_options(profile, profile.client_id.trim().to_owned(), username, password);
+            options.authentication = authentication(profile);
+            let authenticates = options.authentication.is_some();
+            let client = MqttClient::with_options(url, options, ClientOptions::default())?;
             watch(&client, &status);
+            if authenticates {
+                ask_for_answers(&client, status.clone());
+            }
             let session = GenericSession::attach(client.clone());
             if let Err(e) = client.connect().await {
                 client.close();

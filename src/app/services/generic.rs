@@ -12,10 +12,11 @@ use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::chart::SeriesSet;
 use crate::client::MqttClient;
+use crate::error::{ClientError, SessionError};
 use crate::history::export::Entry;
 use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
 use crate::session::topic::topic_matches;
-use crate::{Message, Outgoing, PublishProperties, QoS};
+use crate::{Message, Outgoing, PublishProperties, QoS, SubscribeOptions};
 
 /// Messages the history keeps per connection; the list draws only the rows in view.
 pub const LOG_CAPACITY: usize = 50_000;
@@ -51,7 +52,9 @@ pub struct LogLine {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRow {
     pub filter: String,
-    pub qos: QoS,
+    /// The QoS asked and, on MQTT 5, No Local, Retain As Published and Retain Handling.
+    pub options: SubscribeOptions,
+    pub identifier: Option<u32>,
     pub color: String,
     /// `None` while the SUBACK is awaited.
     pub granted: Option<Result<QoS, String>>,
@@ -144,7 +147,14 @@ impl GenericSession {
         Self { client, store, redraw }
     }
 
-    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), AppError> {
+    /// Subscribes to `filter` with its options and (MQTT 5) a Subscription Identifier, which the
+    /// messages it matches carry.
+    pub async fn subscribe(
+        &self,
+        filter: &str,
+        options: SubscribeOptions,
+        identifier: Option<u32>,
+    ) -> Result<(), AppError> {
         crate::session::topic::validate_topic_filter(filter).map_err(|e| AppError::input("filter", e.to_string()))?;
         {
             let mut subs = self.store.subscriptions.borrow_mut();
@@ -152,15 +162,30 @@ impl GenericSession {
                 return Err(AppError::input("filter", format!("{filter:?} is already subscribed")));
             }
             let color = PALETTE[subs.len() % PALETTE.len()].to_string();
-            subs.push(SubscriptionRow { filter: filter.to_owned(), qos, color, granted: None });
+            subs.push(SubscriptionRow { filter: filter.to_owned(), options, identifier, color, granted: None });
         }
         self.redraw.notify();
-        let result = self.client.subscribe(filter, qos).await;
-        if let Some(row) = self.store.subscriptions.borrow_mut().iter_mut().find(|s| s.filter == filter) {
-            row.granted = Some(result.clone().map_err(|e| e.to_string()));
+        let result = match self.client.subscribe_with(&[(filter.to_owned(), options)], identifier).await {
+            Ok(mut granted) => granted.pop().unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost))),
+            Err(e) => Err(e),
+        };
+        let mut subs = self.store.subscriptions.borrow_mut();
+        match &result {
+            // Refused before anything was sent (the identifier's range, an option the broker's
+            // CONNACK refuses): no row, and the error at its field.
+            Err(ClientError::Session(SessionError::InvalidOption { .. })) => subs.retain(|s| s.filter != filter),
+            _ => {
+                if let Some(row) = subs.iter_mut().find(|s| s.filter == filter) {
+                    row.granted = Some(result.clone().map_err(|e| e.to_string()));
+                }
+            }
         }
+        drop(subs);
         self.redraw.notify();
-        result.map(|_| ()).map_err(|e| AppError::input("filter", e.to_string()))
+        result.map(|_| ()).map_err(|e| match AppError::from(e) {
+            e if e.field().is_some() => e,
+            e => AppError::input("filter", e.to_string()),
+        })
     }
 
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), AppError> {

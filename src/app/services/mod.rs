@@ -13,6 +13,7 @@ pub mod payload;
 pub mod profiles;
 pub mod provisioning;
 pub mod rpc_memory;
+pub mod subscription_options;
 pub mod things_stack;
 pub mod thingsboard;
 pub mod waveform;

@@ -94,6 +94,7 @@ pub fn save(profiles: &[Profile]) -> Result<(), String> {
             let mut p = p.clone();
             if !p.remember_secret {
                 p.secret.clear();
+                p.auth_data.clear();
             }
             p
         })
@@ -150,6 +151,7 @@ pub fn export_file(profiles: &[Profile], with_secrets: bool) -> String {
             let mut p = p.clone();
             if !with_secrets {
                 p.secret.clear();
+                p.auth_data.clear();
                 p.remember_secret = false;
             }
             p
