@@ -36,9 +36,10 @@ for (const target of ["web", "bundler"]) {
       // MQTT 5 properties in messages and CONNACKs: the generic entry's core has them (`MQTT5`, client.ts).
       // The words of MQTT 5's reason codes: only where an MQTT 5 connection can bring them (`V5`, errors.ts).
       // A credentials callback: only the `mqtt5` entry's core asks for one (`CREDENTIALS`, client.ts).
+      // The broker's Reason String and User Properties on errors: only its core sends them (`SAID`, errors.ts).
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5"),
-        AUTH: String(entry.name === "mqtt5") },
+        AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

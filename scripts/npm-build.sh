@@ -32,7 +32,7 @@ while read -r entry out features; do
   rm "pkg/$out.wasm"
 done <<'ENTRIES'
 iotmqtt iotmqtt_core small-alloc,mqtt5
-mqtt5 mqtt5_core small-alloc,mqtt5,subscription-options,credentials,request,auth
+mqtt5 mqtt5_core small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings
 payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc

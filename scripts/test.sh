@@ -39,8 +39,8 @@ step "clippy, wasm32 (library, browser tests, dashboard)"
 cargo clippy --target wasm32-unknown-unknown --lib --tests --bins --features bench,app -- -D warnings
 # Each platform is a cargo feature: the library must build and lint with none, with each alone, and
 # as the npm package's generic, mqtt5 and payload entries build it (`small-alloc,mqtt5`,
-# `small-alloc,mqtt5,subscription-options,credentials,request,auth`, `payload,small-alloc`).
-for features in "" small-alloc,mqtt5 small-alloc,mqtt5,subscription-options,credentials,request,auth payload,small-alloc \
+# `small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings`, `payload,small-alloc`).
+for features in "" small-alloc,mqtt5 small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings payload,small-alloc \
   thingsboard things-stack cloudplugs; do
   cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
 done

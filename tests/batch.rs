@@ -8,6 +8,7 @@ use iotmqtt::batch::{Arg, Batch, Coded};
 use iotmqtt::session::options::read::{self, Item, Object};
 use iotmqtt::session::reason::ReasonCode;
 use iotmqtt::session::router::Router;
+use iotmqtt::session::said::Words;
 use iotmqtt::supervisor::{ConnectStart, Event, Supervisor};
 use iotmqtt::{ClientError, ClientOptions, ConnectOptions, Message, PublishProperties, QoS, SessionError};
 
@@ -201,6 +202,38 @@ fn errors_carry_their_code_and_the_values_of_their_message() {
             vec![Arg::Num(1006.0), Arg::Str(String::new())],
         ),
         (ClientError::ReconnectGaveUp { attempts: 3 }, "RECONNECT_GAVE_UP", vec![Arg::Num(3.0)]),
+        // The broker's words follow a refusal's values: its Reason String, then each User Property.
+        (
+            SessionError::PublishRefused {
+                topic: "a/b".into(),
+                reason: ReasonCode(0x87),
+                said: Some(Box::new(Words {
+                    reason_string: Some("not yours".into()),
+                    user_properties: vec![("k".into(), "1".into()), ("k".into(), "2".into())],
+                })),
+            }
+            .into(),
+            "PUBLISH_REFUSED",
+            vec![
+                Arg::Str("a/b".into()),
+                Arg::Num(135.0),
+                Arg::Str("not yours".into()),
+                Arg::Str("k".into()),
+                Arg::Str("1".into()),
+                Arg::Str("k".into()),
+                Arg::Str("2".into()),
+            ],
+        ),
+        // Only User Properties: an empty Reason String before them.
+        (
+            SessionError::ServerDisconnected {
+                reason: ReasonCode(0x98),
+                said: Some(Box::new(Words { reason_string: None, user_properties: vec![("k".into(), "v".into())] })),
+            }
+            .into(),
+            "SERVER_DISCONNECTED",
+            vec![Arg::Num(152.0), Arg::Str(String::new()), Arg::Str("k".into()), Arg::Str("v".into())],
+        ),
     ];
     for (error, code, args) in cases {
         assert_eq!((error.code(), error.args()), (code, args));

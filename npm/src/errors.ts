@@ -1,13 +1,19 @@
 // Every failure reaches JavaScript as a real `Error` named `IotMqttError` with a stable `code`.
 // The core sends the code and the values of the message; the words are here, so the wasm carries
 // no formatting. They read as the Rust errors' `Display` does (src/session/error.rs, src/error.rs).
-import type { ErrorCode } from "./types.js";
+import type { ErrorCode, UserProperties } from "./types.js";
+import { addUserProperty } from "./properties.js";
 
 export interface IotMqttError extends Error {
   readonly name: "IotMqttError";
   readonly code: ErrorCode;
   /** For `INVALID_OPTION`: the option at fault, such as `keepaliveSecs`. */
   readonly field?: string;
+  /** `iotmqtt/mqtt5`: the MQTT 5 Reason String of the broker's refusal or DISCONNECT, also at the
+   *  end of the message. */
+  readonly reasonString?: string;
+  /** `iotmqtt/mqtt5`: the User Properties of the broker's refusal or DISCONNECT. */
+  readonly userProperties?: UserProperties;
 }
 
 export function iotError(code: string, message: string, field?: string): IotMqttError {
@@ -142,5 +148,28 @@ export function coded(code: string, args: Args): IotMqttError {
     return iotError(code, `the broker refused the connection (CONNACK ${hex(Number(args[1]))}, MQTT ${args[0]}): ${advice}`);
   }
   const message = MESSAGES[code]?.(args) ?? `${code}: ${args.join(", ")}`;
-  return iotError(code, message, code === "INVALID_OPTION" ? String(args[0]) : undefined);
+  return SAID ? said(code, message, args) : iotError(code, message, code === "INVALID_OPTION" ? String(args[0]) : undefined);
+}
+
+// Whether this entry's core sends the broker's words after a refusal's values (`with_said` in
+// src/batch/error.rs, cargo feature `reason-strings`: `iotmqtt/mqtt5` only).
+declare const SAID: boolean;
+
+/** The error, with the broker's Reason String (empty: none) and User Properties when it sent any. */
+function said(code: string, message: string, args: Args): IotMqttError {
+  const at = ({ PUBLISH_REFUSED: 2, SUBSCRIBE_REFUSED: 2, UNSUBSCRIBE_REFUSED: 2, SERVER_DISCONNECTED: 1 } as Record<string, number>)[code];
+  if (at === undefined || args.length <= at) {
+    return iotError(code, message, code === "INVALID_OPTION" ? String(args[0]) : undefined);
+  }
+  const reasonString = String(args[at]);
+  const e = iotError(code, reasonString ? `${message} (${q(reasonString)})` : message) as IotMqttError & {
+    reasonString?: string; userProperties?: UserProperties;
+  };
+  if (reasonString) e.reasonString = reasonString;
+  if (args.length > at + 1) {
+    const user: UserProperties = Object.create(null);
+    for (let i = at + 1; i + 1 < args.length; i += 2) addUserProperty(user, String(args[i]), String(args[i + 1]));
+    e.userProperties = user;
+  }
+  return e;
 }

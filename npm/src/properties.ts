@@ -27,10 +27,12 @@ export function messageProperties(b: Batch): MessageProperties | undefined {
 export function userProperties(b: Batch): UserProperties {
   // No prototype: a name from the network such as "__proto__" or "toString" is a name like any other.
   const user: UserProperties = Object.create(null);
-  for (let n = b.u32(); n > 0; n--) {
-    const [name, value] = [b.str(), b.str()];
-    const had = Object.hasOwn(user, name) ? user[name] : undefined;
-    user[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
-  }
+  for (let n = b.u32(); n > 0; n--) addUserProperty(user, b.str(), b.str());
   return user;
+}
+
+/** Adds one name and value: a repeated name gathers its values in an array, in order. */
+export function addUserProperty(user: UserProperties, name: string, value: string): void {
+  const had = Object.hasOwn(user, name) ? user[name] : undefined;
+  user[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
 }

@@ -66,6 +66,23 @@ impl Coded for InvalidOption {
     }
 }
 
+/// A refusal's values, then the broker's words when it said any: its Reason String (empty when
+/// it sent only User Properties) and each User Property's name and value.
+#[cfg(feature = "reason-strings")]
+fn with_said(mut args: Vec<Arg>, said: &crate::session::said::Said) -> Vec<Arg> {
+    if let Some(words) = said {
+        args.push(words.reason_string.as_deref().unwrap_or_default().into());
+        for (name, value) in &words.user_properties {
+            args.extend([name.into(), value.into()]);
+        }
+    }
+    args
+}
+#[cfg(not(feature = "reason-strings"))]
+fn with_said(args: Vec<Arg>, _: &crate::session::said::Said) -> Vec<Arg> {
+    args
+}
+
 /// An error the shell can name: its code and its message's values, in the order the message
 /// table (`npm/src/errors.ts`) takes them.
 pub trait Coded {
@@ -91,10 +108,10 @@ impl Coded for SessionError {
             E::PacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
             E::IncomingPacketTooLarge { size, max } => vec![(*size).into(), (*max).into()],
             E::InvalidOption { field, reason } => vec![(*field).into(), reason.into()],
-            E::PublishRefused { topic: s, reason, .. }
-            | E::SubscribeRefused { filter: s, reason, .. }
-            | E::UnsubscribeRefused { filter: s, reason, .. } => vec![s.into(), (*reason).into()],
-            E::ServerDisconnected { reason, .. } => vec![(*reason).into()],
+            E::PublishRefused { topic: s, reason, said }
+            | E::SubscribeRefused { filter: s, reason, said }
+            | E::UnsubscribeRefused { filter: s, reason, said } => with_said(vec![s.into(), (*reason).into()], said),
+            E::ServerDisconnected { reason, said } => with_said(vec![(*reason).into()], said),
             E::Protocol { detail } => vec![detail.into()],
             E::OfflineQueueFull { messages, bytes } => vec![(*messages).into(), (*bytes).into()],
             E::PingTimeout | E::NotConnected | E::ConnectionLost | E::DroppedFromQueue | E::PacketIdsExhausted => {

@@ -7,6 +7,8 @@
 //   /silent an MQTT 5 CONNACK that accepts, then nothing: no publish is ever acknowledged
 //   /aliases an MQTT 5 CONNACK, then PUBLISHes with Topic Aliases: "x/y" set as alias 1, alias 1 alone,
 //           and alias 3, which a client that announced Topic Alias Maximum 2 never allowed
+//   /words  an MQTT 5 CONNACK that accepts, then DISCONNECT 0x98 with the Reason String "maintenance"
+//           and the User Properties shift=night, shift=day
 //   /auth   MQTT 5 enhanced authentication with the method "DEMO" (§4.12), a broker's side of a
 //           challenge and response: CONNECT with data "c1" gets AUTH 0x18 "s1", and AUTH 0x18 "c2"
 //           gets CONNACK 0x00 "ok" (any other answer: CONNACK 0x87). Re-authentication: AUTH 0x19
@@ -27,6 +29,12 @@ const ANSWERS = {
     0x30, 0x0a, 0x00, 0x03, 0x78, 0x2f, 0x79, 0x03, 0x23, 0x00, 0x01, 0x61, // "x/y", alias 1: "a"
     0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01, 0x62, // alias 1 alone: "b"
     0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x03, 0x63, // alias 3: never allowed
+  ])],
+  "/words": [0x82, Buffer.concat([
+    Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]),
+    Buffer.from([0xe0, 44, 0x98, 42, 0x1f, 0, 11]), Buffer.from("maintenance"),
+    Buffer.from([0x26, 0, 5]), Buffer.from("shift"), Buffer.from([0, 5]), Buffer.from("night"),
+    Buffer.from([0x26, 0, 5]), Buffer.from("shift"), Buffer.from([0, 3]), Buffer.from("day"),
   ])],
 };
 

@@ -991,6 +991,44 @@ describe("JS API", () => {
     }
   });
 
+  test("the broker's Reason String and User Properties reach the error in iotmqtt/mqtt5, not in iotmqtt (issue 21)", async () => {
+    const hostile = await hostileServer();
+    const page = await openPage();
+    try {
+      const got = await page.evaluate(async (url) => {
+        const ended = async (entry) => {
+          const { default: init, MqttClient } = await import(`/pkg/web/${entry}.js`);
+          await init();
+          const c = new MqttClient(`${url}/words`, { version: "5", reconnect: { enabled: false } });
+          const error = new Promise((resolve) => c.on("state", (s) => s.type === "disconnected" && resolve(s.error)));
+          await c.connect();
+          const e = await error;
+          c.close();
+          return { code: e.code, message: e.message, reasonString: e.reasonString ?? null,
+            userProperties: e.userProperties ? { ...e.userProperties } : null };
+        };
+        return { mqtt5: await ended("mqtt5"), generic: await ended("iotmqtt") };
+      }, hostile.url);
+      assert.deepEqual(got, {
+        mqtt5: {
+          code: "SERVER_DISCONNECTED",
+          message: 'the broker disconnected: 0x98 Administrative action ("maintenance")',
+          reasonString: "maintenance",
+          userProperties: { shift: ["night", "day"] },
+        },
+        generic: {
+          code: "SERVER_DISCONNECTED",
+          message: "the broker disconnected: 0x98 Administrative action",
+          reasonString: null,
+          userProperties: null,
+        },
+      });
+    } finally {
+      await page.close();
+      hostile.close();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

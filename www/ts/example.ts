@@ -90,6 +90,10 @@ export async function mqtt(url: string): Promise<void> {
   scram.close();
   const answer: MqttMessage = await v5.request("cmd/status", "ping", { timeoutMs: 2_000, qos: 1, responseTopic: "replies/me" });
   console.log(answer.text);
+  // The broker's own words on a refusal or DISCONNECT.
+  v5.on("state", (s) => {
+    if (s.type === "disconnected") console.log(s.error.reasonString?.length, s.error.userProperties?.["shift"]);
+  });
   v5.close();
   await client.publish("sensors/k1/temp", "21.5", { qos: 1, retain: false });
   await client.publish("bytes", new Uint8Array([1, 2, 3]));
