@@ -27,6 +27,7 @@ pub mod js;
 
 pub use error::{ClientError, SessionError};
 pub use session::options::{ClientOptions, OfflineQueueOptions, QueueFullPolicy, ReconnectOptions};
+pub use session::said::{AckPacket, Acknowledged, Words};
 pub use session::{
     Authentication, ConnAck, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS,
     RetainHandling, SubscribeOptions, Will,

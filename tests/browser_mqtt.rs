@@ -13,8 +13,8 @@ use iotmqtt::client::{ConnectionState, MqttClient, RequestError, RequestOptions}
 use iotmqtt::session::reason::ConnectRefusal;
 use iotmqtt::SessionError;
 use iotmqtt::{
-    ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS, RetainHandling,
-    SubscribeOptions,
+    AckPacket, Acknowledged, ClientError, ConnectOptions, Message, Outgoing, ProtocolVersion, PublishProperties, QoS,
+    RetainHandling, SubscribeOptions, Words,
 };
 use wasm_bindgen_test::*;
 
@@ -394,6 +394,36 @@ async fn an_acl_denied_publish_is_a_typed_refusal_on_mqtt5() {
         "{err}"
     );
     c.close();
+}
+
+// MQTT 5: mosquitto answers a QoS 1 publish nobody hears with PUBACK 0x10 "No matching
+// subscribers", and an unsubscribe from a filter never subscribed with UNSUBACK 0x11; both reach
+// `on_acknowledged` before the call resolves. A plain SUBACK says nothing more.
+#[wasm_bindgen_test]
+async fn mosquittos_no_matching_subscribers_and_no_subscription_existed_reach_on_acknowledged() {
+    let c = connected(ProtocolVersion::V5).await;
+    let heard: Rc<RefCell<Vec<Acknowledged>>> = Rc::default();
+    let h = heard.clone();
+    c.on_acknowledged(move |a| h.borrow_mut().push(a.clone()));
+    let topic = unique("nobody");
+    c.publish(Outgoing::new(topic.clone(), b"1".to_vec()).qos(QoS::AtLeastOnce)).await.unwrap();
+    assert_eq!(heard.borrow().len(), 1);
+    c.subscribe(&format!("{topic}/sub"), QoS::AtLeastOnce).await.unwrap();
+    c.unsubscribe(&[format!("{topic}/sub"), format!("{topic}/never")]).await.unwrap();
+    c.close();
+    let ack = |packet, subjects: Vec<String>, codes: Vec<u8>| Acknowledged {
+        packet,
+        subjects,
+        codes,
+        words: Words::default(),
+    };
+    assert_eq!(
+        *heard.borrow(),
+        [
+            ack(AckPacket::PubAck, vec![topic.clone()], vec![0x10]),
+            ack(AckPacket::UnsubAck, vec![format!("{topic}/sub"), format!("{topic}/never")], vec![0x00, 0x11]),
+        ]
+    );
 }
 
 // MQTT 3.1.1 §3.1.2.10: with keepalive 1 s the broker drops a client that sends nothing for 1.5 s,

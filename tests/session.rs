@@ -1025,7 +1025,7 @@ fn a_disconnects_reason_string_and_user_properties_reach_the_application() {
 // stay with the error; a SUBACK's and an UNSUBACK's go with each filter they refused.
 #[test]
 fn a_refusals_reason_string_and_user_properties_stay_with_the_error() {
-    use iotmqtt::session::said::Words;
+    use iotmqtt::session::said::{AckPacket, Acknowledged, Words};
     // "acl" and the user property ("rule", "7").
     #[rustfmt::skip]
     let props = [0x10, 0x1F, 0x00, 0x03, b'a', b'c', b'l', 0x26, 0x00, 0x04, b'r', b'u', b'l', b'e', 0x00, 0x01, b'7'];
@@ -1059,16 +1059,141 @@ fn a_refusals_reason_string_and_user_properties_stay_with_the_error() {
     let ev = s.feed(&packet(0x90, id, &[0x00, 0x87, 0x97]));
     let refused =
         |f: &str, c| Err(SessionError::SubscribeRefused { filter: f.into(), reason: ReasonCode(c), said: said() });
+    // The words are the whole SUBACK's: the granted filter's too (`NotifyAcknowledged`).
+    let acknowledged = Acknowledged {
+        packet: AckPacket::SubAck,
+        subjects: vec!["a".into(), "b".into(), "c".into()],
+        codes: vec![0x00, 0x87, 0x97],
+        words: *said().unwrap(),
+    };
     assert_eq!(
         ev,
-        [E::NotifySubscribed {
-            packet_id: id,
-            results: vec![Ok(QoS::AtMostOnce), refused("b", 0x87), refused("c", 0x97)]
-        }]
+        [
+            E::NotifyAcknowledged(acknowledged),
+            E::NotifySubscribed {
+                packet_id: id,
+                results: vec![Ok(QoS::AtMostOnce), refused("b", 0x87), refused("c", 0x97)]
+            }
+        ]
     );
     // An UNSUBACK refusing one.
     let (id, _) = s.unsubscribe(&["a".to_string()]).unwrap();
     let ev = s.feed(&packet(0xB0, id, &[0x87]));
     let e = SessionError::UnsubscribeRefused { filter: "a".into(), reason: ReasonCode(0x87), said: said() };
     assert_eq!(ev, [E::NotifyUnsubscribed { packet_id: id, results: vec![Err(e)] }]);
+}
+
+// MQTT 5: a successful acknowledgement may say more than "success": PUBACK or PUBREC 0x10 "No
+// matching subscribers", UNSUBACK 0x11 "No subscription existed", or any acknowledgement's Reason
+// String and User Properties. Each is one `NotifyAcknowledged` before the completion it comes
+// with; a plain success says nothing.
+#[test]
+fn a_successful_acknowledgements_words_come_before_its_completion() {
+    use iotmqtt::session::said::{AckPacket, Acknowledged, Words};
+    let words =
+        |text: &str| Words { reason_string: Some(text.into()), user_properties: vec![("n".into(), "1".into())] };
+    // The Reason String `text` and the user property n=1, with their length in front.
+    let props = |text: &str| {
+        let mut p = vec![0x1F, 0x00, text.len() as u8];
+        p.extend(text.as_bytes());
+        p.extend([0x26, 0x00, 0x01, b'n', 0x00, 0x01, b'1']);
+        p.insert(0, p.len() as u8);
+        p
+    };
+    let ack = |first: u8, id: u16, code: &[u8], tail: &[u8]| {
+        let mut p = vec![first, 0];
+        p.extend(id.to_be_bytes());
+        p.extend(code);
+        p.extend(tail);
+        p[1] = (p.len() - 2) as u8;
+        p
+    };
+    let ack_of = |packet, subjects: &[&str], codes: &[u8], words| {
+        E::NotifyAcknowledged(Acknowledged {
+            packet,
+            subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            codes: codes.to_vec(),
+            words,
+        })
+    };
+    let mut s = connected(ProtocolVersion::V5);
+
+    // PUBACK 0x10 without properties, then PUBACK 0x00 with words, then a plain PUBACK 0x00.
+    let (t1, _) = s.publish(&Outgoing::new("t/1", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let ev = s.feed(&ack(0x40, t1.packet_id.unwrap(), &[0x10], &[]));
+    assert_eq!(
+        ev,
+        [
+            ack_of(AckPacket::PubAck, &["t/1"], &[0x10], Words::default()),
+            E::NotifyPublishCompleted { token: t1.token, result: Ok(()) }
+        ]
+    );
+    let (t2, _) = s.publish(&Outgoing::new("t/2", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let ev = s.feed(&ack(0x40, t2.packet_id.unwrap(), &[0x00], &props("kept")));
+    assert_eq!(
+        ev,
+        [
+            ack_of(AckPacket::PubAck, &["t/2"], &[0x00], words("kept")),
+            E::NotifyPublishCompleted { token: t2.token, result: Ok(()) }
+        ]
+    );
+    let (t3, _) = s.publish(&Outgoing::new("t/3", b"x".to_vec()).qos(QoS::AtLeastOnce)).unwrap();
+    let ev = s.feed(&ack(0x40, t3.packet_id.unwrap(), &[], &[]));
+    assert_eq!(ev, [E::NotifyPublishCompleted { token: t3.token, result: Ok(()) }]);
+
+    // QoS 2: PUBREC 0x10 "No matching subscribers" with words, once even when repeated; then the
+    // PUBCOMP's own words.
+    let (t4, _) = s.publish(&Outgoing::new("t/4", b"x".to_vec()).qos(QoS::ExactlyOnce)).unwrap();
+    let id = t4.packet_id.unwrap();
+    let pubrel = ack(0x62, id, &[], &[]);
+    // Each PUBREL sent restarts the keepalive's timer.
+    let keepalive = E::RequestTimerReset { kind: TimerKind::PingreqSend, duration_ms: 10_000 };
+    let ev = s.feed(&ack(0x50, id, &[0x10], &props("nobody")));
+    assert_eq!(
+        ev,
+        [
+            ack_of(AckPacket::PubRec, &["t/4"], &[0x10], words("nobody")),
+            E::RequestSend(pubrel.clone()),
+            keepalive.clone()
+        ]
+    );
+    let ev = s.feed(&ack(0x50, id, &[0x10], &props("nobody")));
+    assert_eq!(ev, [E::RequestSend(pubrel), keepalive]);
+    let ev = s.feed(&ack(0x70, id, &[0x00], &props("done")));
+    assert_eq!(
+        ev,
+        [
+            ack_of(AckPacket::PubComp, &["t/4"], &[0x00], words("done")),
+            E::NotifyPublishCompleted { token: t4.token, result: Ok(()) }
+        ]
+    );
+
+    // A SUBACK granting both with words; an UNSUBACK 0x11 "No subscription existed" for one.
+    let filters = [("a".to_string(), QoS::AtLeastOnce), ("b".to_string(), QoS::AtMostOnce)];
+    let (id, _) = s.subscribe(&filters).unwrap();
+    let mut suback = ack(0x90, id, &[], &props("granted"));
+    suback.extend([0x01, 0x00]);
+    suback[1] += 2;
+    assert_eq!(
+        s.feed(&suback),
+        [
+            ack_of(AckPacket::SubAck, &["a", "b"], &[0x01, 0x00], words("granted")),
+            E::NotifySubscribed { packet_id: id, results: vec![Ok(QoS::AtLeastOnce), Ok(QoS::AtMostOnce)] }
+        ]
+    );
+    let (id, _) = s.unsubscribe(&["a".to_string(), "zzz".to_string()]).unwrap();
+    let ev = s.feed(&ack(0xB0, id, &[], &[0x00, 0x00, 0x11]));
+    assert_eq!(
+        ev,
+        [
+            ack_of(AckPacket::UnsubAck, &["a", "zzz"], &[0x00, 0x11], Words::default()),
+            E::NotifyUnsubscribed { packet_id: id, results: vec![Ok(()), Ok(())] }
+        ]
+    );
+    // A plain SUBACK says nothing more.
+    let (id, _) = s.subscribe(&[("c".to_string(), QoS::AtMostOnce)]).unwrap();
+    assert_eq!(
+        s.feed(&ack(0x90, id, &[], &[0x00, 0x00])),
+        [E::NotifySubscribed { packet_id: id, results: vec![Ok(QoS::AtMostOnce)] }]
+    );
 }

@@ -10,7 +10,7 @@ import { payloadBytes, plain } from "./plain.js";
 import { messageProperties, userProperties } from "./properties.js";
 import { MessageStore } from "./store.js";
 import type {
-  ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
+  Acknowledgement, ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
   AuthData, PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "./types.js";
 
@@ -27,11 +27,15 @@ declare const REQUEST: boolean;
 /** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core does MQTT 5 enhanced
  *  authentication (cargo feature `auth`); elsewhere its options are refused by name. */
 declare const AUTH: boolean;
+/** Whether this entry's core sends the broker's words: on errors (errors.ts) and on successful
+ *  acknowledgements (the `acknowledged` event; cargo feature `reason-strings`). */
+declare const SAID: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
-  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26, AUTH_CHALLENGE = 27, REAUTHENTICATED = 28;
+  RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26, AUTH_CHALLENGE = 27, REAUTHENTICATED = 28,
+  ACKNOWLEDGED = 29;
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
@@ -138,7 +142,7 @@ type Extras = {
 const refused = (name: string) => () => Promise.reject(coded("INVALID_OPTION", [name, "needs iotmqtt/mqtt5"]));
 
 /** What the `iotmqtt/mqtt5` entry does with its own records (set in `MqttClient`'s static block). */
-let more: ((c: MqttClient, tag: number, b: Batch, reply: number) => number) | undefined;
+let more: ((c: MqttClient, tag: number, b: Batch, reply: number, deliveries: (() => void)[]) => number) | undefined;
 
 /** An MQTT 3.1.1 / 5 client over one browser WebSocket. */
 export class MqttClient {
@@ -157,7 +161,7 @@ export class MqttClient {
   #publishWaiters = new Map<number, Waiter<void>>();
   #subscribeWaiters = new Map<number, { filters: string[]; done: (r: SubscriptionResult[]) => void; fail: (e: unknown) => void }>();
   #unsubscribeWaiters = new Map<number, Waiter<void>>();
-  #listeners = new Listeners(["message", "state", "error"]);
+  #listeners = new Listeners(SAID ? ["message", "state", "error", "acknowledged"] : ["message", "state", "error"]);
   #routes = new Map<number, (m: MqttMessage) => void>();
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
@@ -294,9 +298,20 @@ export class MqttClient {
       };
     } else if (MQTT5) this.prototype.reauthenticate = refused("reauthenticate");
     // The records of the `iotmqtt/mqtt5` entry; the number of the request the next message answers.
-    if (REQUEST || AUTH || CREDENTIALS) {
-      more = (c, tag, b, reply) => {
+    if (REQUEST || AUTH || CREDENTIALS || SAID) {
+      more = (c, tag, b, reply, deliveries) => {
         switch (tag) {
+          case ACKNOWLEDGED: {
+            const packet = (["puback", "pubrec", "pubcomp", "suback", "unsuback"] as const)[b.u8()];
+            const subjects: string[] = [];
+            for (let n = b.u32(); n > 0; n--) subjects.push(b.str());
+            const ack: Acknowledgement = { packet, subjects, reasonCodes: [...b.bytes()] };
+            if (b.bool()) ack.reasonString = b.str();
+            const user = userProperties(b);
+            if (Object.keys(user).length) ack.userProperties = user;
+            deliveries.push(() => c.#listeners.emit("acknowledged", ack));
+            break;
+          }
           case REPLY:
             return b.f64();
           case AUTH_CHALLENGE: {
@@ -600,7 +615,7 @@ export class MqttClient {
           break;
         }
         default:
-          if (REQUEST || AUTH || CREDENTIALS) reply = more!(this, tag, b, reply);
+          if (REQUEST || AUTH || CREDENTIALS || SAID) reply = more!(this, tag, b, reply, deliveries);
       }
     }
     if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);

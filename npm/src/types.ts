@@ -268,4 +268,22 @@ export interface MqttClientEventMap {
    * failure is in the `state` event's `error`.
    */
   error: IotMqttError;
+  /** `iotmqtt/mqtt5` only (elsewhere `UNKNOWN_EVENT`): a successful acknowledgement that said more
+   *  than "success". It comes before the publish, subscribe or unsubscribe resolves. */
+  acknowledged: Acknowledgement;
+}
+
+/**
+ * A successful MQTT 5 acknowledgement that said more than "success": a PUBACK or PUBREC 0x10 "No
+ * matching subscribers", an UNSUBACK 0x11 "No subscription existed", or any acknowledgement with
+ * a Reason String or User Properties. A refusal's words are on its error instead.
+ */
+export interface Acknowledgement {
+  packet: "puback" | "pubrec" | "pubcomp" | "suback" | "unsuback";
+  /** The publish's topic, or the filters of the SUBSCRIBE or UNSUBSCRIBE, in order. */
+  subjects: string[];
+  /** One code for a publish; one per filter for a SUBACK (a granted QoS or a refusal) or UNSUBACK. */
+  reasonCodes: number[];
+  reasonString?: string;
+  userProperties?: UserProperties;
 }

@@ -40,6 +40,10 @@ pub mod tag {
     pub const AUTH_CHALLENGE: u8 = 27;
     /// The re-authentication succeeded, with the broker's last data.
     pub const REAUTHENTICATED: u8 = 28;
+    /// A successful acknowledgement's words (`reason-strings`): the packet (0 PUBACK, 1 PUBREC,
+    /// 2 PUBCOMP, 3 SUBACK, 4 UNSUBACK), a count and each subject, the codes as bytes, whether a
+    /// Reason String follows and it, then the User Properties.
+    pub const ACKNOWLEDGED: u8 = 29;
 }
 
 /// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
@@ -260,6 +264,19 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         Event::NotifyReauthenticated(data) => {
             b.u8(tag::REAUTHENTICATED);
             auth_data(b, data);
+        }
+        #[cfg(feature = "reason-strings")]
+        Event::NotifyAcknowledged(ack) => {
+            b.u8(tag::ACKNOWLEDGED).u8(ack.packet as u8).u32(ack.subjects.len() as u32);
+            for subject in &ack.subjects {
+                b.str(subject);
+            }
+            b.bytes(&ack.codes);
+            match &ack.words.reason_string {
+                Some(text) => b.u8(1).str(text),
+                None => b.u8(0),
+            };
+            user_properties(b, &ack.words.user_properties);
         }
         Event::RequestTransmit(bytes) => {
             b.u8(tag::TRANSMIT).bytes(bytes);

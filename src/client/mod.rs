@@ -31,6 +31,8 @@ use crate::error::{ClientError, SessionError};
 use crate::session::options::ClientOptions;
 use crate::session::request::Requests;
 use crate::session::router::Router;
+#[cfg(feature = "reason-strings")]
+use crate::session::said::Acknowledged;
 use crate::session::SubscribeOptions;
 use crate::session::{ConnAck, ConnectOptions, Message, Outgoing, QoS};
 pub use crate::supervisor::ConnectionState;
@@ -43,6 +45,8 @@ pub enum ListenerId {
     Route(u64),
     Message(u64),
     State(u64),
+    #[cfg(feature = "reason-strings")]
+    Acknowledged(u64),
 }
 
 type Handler<T> = Rc<dyn Fn(&T)>;
@@ -64,6 +68,9 @@ struct Inner {
     routes: Router<Handler<Message>>,
     message_listeners: Vec<(u64, Handler<Message>)>,
     state_listeners: Vec<(u64, Handler<ConnectionState>)>,
+    /// Hear the successful acknowledgements that said more than "success" (`on_acknowledged`).
+    #[cfg(feature = "reason-strings")]
+    ack_listeners: Vec<(u64, Handler<Acknowledged>)>,
     next_listener: u64,
     network: Option<network::NetworkWatch>,
     /// IndexedDB store of unsent messages, opened by the first `connect`.
@@ -145,6 +152,8 @@ impl MqttClient {
             routes: Router::new(),
             message_listeners: Vec::new(),
             state_listeners: Vec::new(),
+            #[cfg(feature = "reason-strings")]
+            ack_listeners: Vec::new(),
             next_listener: 1,
             network: None,
             store: None,
@@ -384,6 +393,20 @@ impl MqttClient {
         ListenerId::State(id)
     }
 
+    /// Calls `handler` for each successful acknowledgement that said more than "success" (MQTT 5):
+    /// a PUBACK or PUBREC 0x10 "No matching subscribers", an UNSUBACK 0x11 "No subscription
+    /// existed", or any PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK with a Reason String or User
+    /// Properties. It names the publish's topic or the filters. It comes before the publish,
+    /// subscribe or unsubscribe resolves; a refusal's words are in its error instead.
+    #[cfg(feature = "reason-strings")]
+    pub fn on_acknowledged(&self, handler: impl Fn(&Acknowledged) + 'static) -> ListenerId {
+        let mut i = self.inner.borrow_mut();
+        let id = i.next_listener;
+        i.next_listener += 1;
+        i.ack_listeners.push((id, Rc::new(handler)));
+        ListenerId::Acknowledged(id)
+    }
+
     pub fn remove_listener(&self, id: ListenerId) -> bool {
         let mut i = self.inner.borrow_mut();
         match id {
@@ -397,6 +420,12 @@ impl MqttClient {
                 let before = i.state_listeners.len();
                 i.state_listeners.retain(|(l, _)| *l != id);
                 before != i.state_listeners.len()
+            }
+            #[cfg(feature = "reason-strings")]
+            ListenerId::Acknowledged(id) => {
+                let before = i.ack_listeners.len();
+                i.ack_listeners.retain(|(l, _)| *l != id);
+                before != i.ack_listeners.len()
             }
         }
     }
@@ -442,6 +471,8 @@ impl MqttClient {
         i.routes = Router::new();
         i.message_listeners.clear();
         i.state_listeners.clear();
+        #[cfg(feature = "reason-strings")]
+        i.ack_listeners.clear();
     }
 
     /// Messages waiting for a connection, and QoS >= 1 messages sent but not yet acknowledged.
@@ -670,6 +701,17 @@ fn apply(
         Event::NotifyReauthenticated(data) => {
             if let Some(w) = i.reauthentication.take() {
                 let _ = w.send(Ok(data));
+            }
+        }
+        #[cfg(feature = "reason-strings")]
+        Event::NotifyAcknowledged(ack) => {
+            let listeners: Vec<Handler<Acknowledged>> = i.ack_listeners.iter().map(|(_, h)| h.clone()).collect();
+            if !listeners.is_empty() {
+                deliveries.push(Box::new(move || {
+                    for l in listeners {
+                        l(&ack);
+                    }
+                }));
             }
         }
         Event::NotifyEnded(e) => {

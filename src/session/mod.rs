@@ -98,6 +98,11 @@ pub enum SessionEvent {
     /// broker's last data.
     #[cfg(feature = "auth")]
     NotifyReauthenticated(Option<Vec<u8>>),
+    /// A successful acknowledgement said more than "success": a success code other than 0x00, or
+    /// the broker's Reason String or User Properties. It comes just before the publish's,
+    /// subscription's or unsubscription's own completion.
+    #[cfg(feature = "reason-strings")]
+    NotifyAcknowledged(said::Acknowledged),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -801,8 +806,20 @@ impl Session {
                     None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
                     Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, said, out),
                     Some(flight) => {
+                        // The first PUBREC's words, not a repeated one's.
+                        #[cfg(feature = "reason-strings")]
+                        let topic = flight.released.is_none().then(|| vec![flight.message.topic.clone()]);
+                        #[cfg(not(feature = "reason-strings"))]
+                        let _ = said;
                         flight.released.get_or_insert(order);
                         self.next_release += 1;
+                        #[cfg(feature = "reason-strings")]
+                        if let Some(topic) = topic {
+                            out.extend(
+                                said::acknowledged(said::AckPacket::PubRec, topic, &[code], said)
+                                    .map(SessionEvent::NotifyAcknowledged),
+                            );
+                        }
                         self.send_ack(Ack::PubRel, packet_id, true, out)?;
                     }
                 }
@@ -814,9 +831,11 @@ impl Session {
             }
             // Whatever its reason code, a PUBCOMP ends the flow: after a successful PUBREC the broker
             // has the message, and 0x92 only says it already completed a resent PUBREL.
-            Inbound::PubComp { packet_id, .. } => {
+            Inbound::PubComp { packet_id, code, said } => {
                 if self.flight(packet_id, QoS::ExactlyOnce).is_some_and(|f| f.released.is_some()) {
-                    self.complete_publish(packet_id, 0, Said::default(), out);
+                    // Its code says nothing of the message (0x92: a resent PUBREL already completed).
+                    let code = if code < 0x80 { code } else { 0 };
+                    self.complete_publish_as(said::AckPacket::PubComp, packet_id, code, said, out);
                 }
             }
             Inbound::SubAck { packet_id, codes, said } => self.complete_subscribe(packet_id, &codes, said, out),
@@ -979,10 +998,31 @@ impl Session {
     }
 
     fn complete_publish(&mut self, packet_id: u16, code: u8, said: Said, out: &mut Vec<SessionEvent>) {
+        self.complete_publish_as(said::AckPacket::PubAck, packet_id, code, said, out);
+    }
+
+    /// `packet` (a PUBACK, a refusing PUBREC or a PUBCOMP) ends the flow of `packet_id`.
+    fn complete_publish_as(
+        &mut self,
+        packet: said::AckPacket,
+        packet_id: u16,
+        code: u8,
+        said: Said,
+        out: &mut Vec<SessionEvent>,
+    ) {
         let Some(flight) = self.publishes.remove(packet_id) else { return };
         let result = match code {
             0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code), said }),
-            _ => Ok(()),
+            _ => {
+                #[cfg(feature = "reason-strings")]
+                out.extend(
+                    said::acknowledged(packet, vec![flight.message.topic], &[code], said)
+                        .map(SessionEvent::NotifyAcknowledged),
+                );
+                #[cfg(not(feature = "reason-strings"))]
+                let _ = (packet, said);
+                Ok(())
+            }
         };
         out.push(SessionEvent::NotifyPublishCompleted { token: flight.token, result });
         self.release_unsent(out);
@@ -999,6 +1039,14 @@ impl Session {
             }
         }
         self.kept.answered(packet_id);
+        #[cfg(feature = "reason-strings")]
+        if codes.iter().any(|c| *c <= 2) {
+            let subjects = filters.iter().map(|(f, _)| f.clone()).collect();
+            out.extend(
+                said::acknowledged(said::AckPacket::SubAck, subjects, codes, said.clone())
+                    .map(SessionEvent::NotifyAcknowledged),
+            );
+        }
         let results = filters
             .into_iter()
             .enumerate()
@@ -1015,6 +1063,13 @@ impl Session {
         let Some(filters) = self.unsubscribes.remove(&packet_id) else { return };
         self.subscriptions.retain(|(f, _)| !filters.contains(f));
         self.kept.forget(&filters);
+        #[cfg(feature = "reason-strings")]
+        if codes.iter().any(|c| *c < 0x80) {
+            out.extend(
+                said::acknowledged(said::AckPacket::UnsubAck, filters.clone(), codes, said.clone())
+                    .map(SessionEvent::NotifyAcknowledged),
+            );
+        }
         let results = filters
             .into_iter()
             .enumerate()

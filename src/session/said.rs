@@ -56,3 +56,41 @@ pub fn suffix(said: &Said) -> String {
 pub fn suffix(_: &Said) -> &'static str {
     ""
 }
+
+/// The packet of a successful acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckPacket {
+    PubAck,
+    PubRec,
+    PubComp,
+    SubAck,
+    UnsubAck,
+}
+
+/// A successful acknowledgement that said more than "success" (MQTT 5): a success code other than
+/// 0x00 (PUBACK and PUBREC 0x10 "No matching subscribers", UNSUBACK 0x11 "No subscription
+/// existed"), or a Reason String or User Properties. A refusal's words go with its error instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledged {
+    pub packet: AckPacket,
+    /// The publish's topic, or the filters of the SUBSCRIBE or UNSUBSCRIBE, in order.
+    pub subjects: Vec<String>,
+    /// The acknowledgement's codes: one for a publish, one per filter for a SUBACK (a granted
+    /// QoS, or a refusal's code) or an UNSUBACK.
+    pub codes: Vec<u8>,
+    pub words: Words,
+}
+
+/// `Acknowledged`, when the acknowledgement said more than "success".
+#[cfg(feature = "reason-strings")]
+pub fn acknowledged(packet: AckPacket, subjects: Vec<String>, codes: &[u8], said: Said) -> Option<Acknowledged> {
+    let plain = match packet {
+        AckPacket::SubAck => true,
+        _ => codes.iter().all(|c| *c == 0),
+    };
+    if plain && said.is_none() {
+        return None;
+    }
+    let words = said.map(|w| *w).unwrap_or_default();
+    Some(Acknowledged { packet, subjects, codes: codes.to_vec(), words })
+}

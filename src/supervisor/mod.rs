@@ -78,6 +78,9 @@ pub enum Event {
     /// A re-authentication `reauthenticate` started succeeded, with the broker's last data.
     #[cfg(feature = "auth")]
     NotifyReauthenticated(Option<Vec<u8>>),
+    /// A successful acknowledgement said more than "success" (`session::said::Acknowledged`).
+    #[cfg(feature = "reason-strings")]
+    NotifyAcknowledged(crate::session::said::Acknowledged),
 }
 
 /// What `connect` did.
@@ -628,6 +631,8 @@ impl Supervisor {
             }
             #[cfg(feature = "auth")]
             SessionEvent::NotifyReauthenticated(data) => out.push(Event::NotifyReauthenticated(data)),
+            #[cfg(feature = "reason-strings")]
+            SessionEvent::NotifyAcknowledged(ack) => out.push(Event::NotifyAcknowledged(ack)),
             // MQTT 5 Server Reference, followed when the application allows it and it is a
             // WebSocket URL (a broker may name a host and port of its TCP listener instead).
             SessionEvent::NotifyServerReference(url) => {

@@ -98,7 +98,7 @@ pub fn parse(version: ProtocolVersion, packet: &[u8]) -> Result<Inbound, Session
         }),
         7 => per_version!(version, p => {
             let a = exact(p::Pubcomp::parse(body), body.len())?;
-            Inbound::PubComp { packet_id: a.packet_id(), code: a.code() }
+            Inbound::PubComp { packet_id: a.packet_id(), code: a.code(), said: said(a.properties()) }
         }),
         9 => per_version!(version, p => {
             let a = exact(p::Suback::parse(body), body.len())?;
@@ -239,13 +239,18 @@ impl Props for v5_0::Connack {
 macro_rules! no_props {
     ($($t:ty),*) => {$(impl Props for $t { fn properties(&self) -> &[Property] { &[] } })*};
 }
-no_props!(v3_1_1::Puback, v3_1_1::Pubrec, v3_1_1::Suback, v3_1_1::Unsuback);
+no_props!(v3_1_1::Puback, v3_1_1::Pubrec, v3_1_1::Pubcomp, v3_1_1::Suback, v3_1_1::Unsuback);
 impl Props for v5_0::Puback {
     fn properties(&self) -> &[Property] {
         self.props.as_deref().unwrap_or_default()
     }
 }
 impl Props for v5_0::Pubrec {
+    fn properties(&self) -> &[Property] {
+        self.props.as_deref().unwrap_or_default()
+    }
+}
+impl Props for v5_0::Pubcomp {
     fn properties(&self) -> &[Property] {
         self.props.as_deref().unwrap_or_default()
     }

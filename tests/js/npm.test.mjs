@@ -1029,6 +1029,47 @@ describe("JS API", () => {
     }
   });
 
+  test("a successful acknowledgement's words reach the acknowledged event in iotmqtt/mqtt5: mosquitto's 0x10 and 0x11 (issue 21)", async () => {
+    const page = await openPage();
+    try {
+      const got = await page.evaluate(async (url) => {
+        const { default: init, MqttClient } = await import("/pkg/web/mqtt5.js");
+        await init();
+        const c = new MqttClient(url, { version: "5", username: "tester", password: "secret", reconnect: { enabled: false } });
+        const heard = [];
+        c.on("acknowledged", (a) => heard.push({ ...a, at: heard.length }));
+        await c.connect();
+        const topic = `npm/nobody/${Math.random().toString(36).slice(2)}`;
+        // mosquitto answers a QoS 1 publish nobody hears with PUBACK 0x10 "No matching
+        // subscribers" (its PUBREC says 0x00), and an unsubscribe from a filter never subscribed
+        // with 0x11. The PUBREC's and PUBCOMP's words are specified byte by byte in tests/session.rs.
+        await c.publish(topic, "1", { qos: 1 });
+        const afterPuback = heard.length;
+        await c.publish(topic, "2", { qos: 2 });
+        await c.subscribe(`${topic}/sub`, { qos: 1 });
+        await c.unsubscribe([`${topic}/sub`, `${topic}/never`]);
+        c.close();
+        const generic = await import("/pkg/web/iotmqtt.js");
+        await generic.default();
+        const g = new generic.MqttClient(url);
+        let unknown;
+        try { g.on("acknowledged", () => {}); } catch (e) { unknown = e.code; }
+        g.close();
+        return { heard, afterPuback, topic, unknown };
+      }, BROKER_WS);
+      const { heard, afterPuback, topic, unknown } = got;
+      // Heard before the publish resolved; the QoS 2 flow and the plain SUBACK say nothing more.
+      assert.equal(afterPuback, 1);
+      assert.deepEqual(heard, [
+        { packet: "puback", subjects: [topic], reasonCodes: [0x10], at: 0 },
+        { packet: "unsuback", subjects: [`${topic}/sub`, `${topic}/never`], reasonCodes: [0x00, 0x11], at: 1 },
+      ]);
+      assert.equal(unknown, "UNKNOWN_EVENT");
+    } finally {
+      await page.close();
+    }
+  });
+
   test("persistence keeps a publish's MQTT 5 properties: stored unacknowledged, restored by the next page's client", async () => {
     const hostile = await hostileServer();
     const watcher = await mqtt.connectAsync(BROKER_WS, { username: "tester", password: "secret", protocolVersion: 5 });

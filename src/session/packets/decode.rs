@@ -233,7 +233,7 @@ pub(crate) fn read(v5: bool, packet: &[u8]) -> Read<Inbound> {
                 4 => Inbound::PubAck { packet_id, code, said },
                 5 => Inbound::PubRec { packet_id, code, said },
                 6 => Inbound::PubRel { packet_id },
-                _ => Inbound::PubComp { packet_id, code },
+                _ => Inbound::PubComp { packet_id, code, said },
             }
         }
         9 | 11 => {

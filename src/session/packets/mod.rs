@@ -52,6 +52,7 @@ pub enum Inbound {
     PubComp {
         packet_id: u16,
         code: u8,
+        said: Said,
     },
     SubAck {
         packet_id: u16,
