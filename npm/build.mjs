@@ -22,6 +22,10 @@ const ENTRIES = [
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
   { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core", v5: true },
+  // One MQTT session for the tabs of an origin: the page's side (no wasm) and the SharedWorker it
+  // starts, whose core is the generic client's with `SharedCore` (cargo feature `shared`).
+  { name: "shared", source: "shared/index.ts" },
+  { name: "shared-worker", source: "shared/worker.ts", core: "shared_core", mqtt5: true, v5: true, types: false },
 ];
 
 for (const target of ["web", "bundler"]) {
@@ -49,7 +53,7 @@ for (const target of ["web", "bundler"]) {
       plugins: [{
         name: "core",
         setup(b) {
-          b.onResolve({ filter: /^#(core|payload|cloudplugs|things-stack|thingsboard)$/ }, () =>
+          b.onResolve({ filter: /^#(core|payload|cloudplugs|things-stack|thingsboard|shared)$/ }, () =>
             target === "web"
               ? { path: path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });
@@ -82,7 +86,7 @@ for (const target of ["web", "bundler"]) {
     rmSync(dir, { recursive: true, force: true });
     cpSync(out, dir, { recursive: true });
   }
-  for (const entry of ENTRIES) {
+  for (const entry of ENTRIES.filter((e) => e.types !== false)) {
     const base = entry.source.replace(/\.ts$/, "");
     writeFileSync(path.join(pkg, target, `${entry.name}.d.ts`),
       `export * from "./types/${base}.js";\nexport { default } from "./types/${base}.js";\n`);

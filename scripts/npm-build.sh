@@ -7,6 +7,8 @@
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
 #   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
 #   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`
+#   shared                `npm/src/shared`: the page's side (no wasm) of one session for all tabs, and
+#                         shared-worker.js, the SharedWorker over `ClientCore` and `SharedCore`
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,6 +39,7 @@ payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,small-alloc
+shared shared_core small-alloc,mqtt5,shared
 ENTRIES
 
 # The TypeScript shell of every entry, and their declarations.
@@ -89,6 +92,7 @@ const manifest = {
     ...entry("./thingsboard", "thingsboard"),
     ...entry("./things-stack", "things-stack"),
     ...entry("./cloudplugs", "cloudplugs"),
+    ...entry("./shared", "shared"),
     "./web/*": "./web/*",
     "./bundler/*": "./bundler/*",
     "./package.json": "./package.json",
@@ -101,6 +105,6 @@ fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

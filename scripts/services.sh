@@ -17,6 +17,9 @@ start_broker() {
   export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
   export IOTMQTT_TEST_BROKER_TCP_PORT=$(port "$OUT/broker.json" tcp)
   export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
+  # Its log names each connection, SUBSCRIBE and UNSUBSCRIBE with the client id: the shared
+  # session's tests count them there.
+  export IOTMQTT_TEST_BROKER_LOG="$(port "$OUT/broker.json" workdir)/mosquitto.log"
 }
 
 # A second mosquitto whose max_inflight_messages (announced to MQTT 5 clients as Receive Maximum) is

@@ -8,6 +8,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("src/platforms/thingsboard/error.rs", include_str!("../src/platforms/thingsboard/error.rs")),
     ("src/platforms/things_stack/error.rs", include_str!("../src/platforms/things_stack/error.rs")),
     ("src/platforms/cloudplugs/error.rs", include_str!("../src/platforms/cloudplugs/error.rs")),
+    ("src/shared/mod.rs", include_str!("../src/shared/mod.rs")),
 ];
 
 /// The string literals right after `=> ` that look like codes: upper case, digits and `_`.

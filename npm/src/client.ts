@@ -8,9 +8,10 @@ import { addMessages, coded, type IotMqttError } from "./errors.js";
 import { guarded, Listeners } from "./listeners.js";
 import { payloadBytes, plain } from "./plain.js";
 import { messageProperties, userProperties } from "./properties.js";
+import { Message } from "./message.js";
 import { MessageStore } from "./store.js";
 import type {
-  Acknowledgement, ConnAck, ConnectionState, LiveResources, MessageProperties, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
+  Acknowledgement, ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
   AuthData, PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "./types.js";
 
@@ -46,32 +47,6 @@ const NONE = new Uint8Array(0);
 if (CREDENTIALS) addMessages({ CREDENTIALS_FAILED: (a) => `the credentials callback failed: ${a[0]}` });
 if (REQUEST) addMessages({ REQUEST_TIMEOUT: (a) => `no reply to the request on ${JSON.stringify(a[0])} came within ${a[1]} ms` });
 const STATES = ["idle", "connecting", "connected", "reconnecting", "disconnected", "closed"] as const;
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-class Message implements MqttMessage {
-  constructor(
-    public topic: string,
-    public payload: Uint8Array,
-    public qos: QoS,
-    public retain: boolean,
-    public dup: boolean,
-    public properties?: MessageProperties,
-  ) {}
-
-  get text(): string | null {
-    try {
-      return utf8.decode(this.payload);
-    } catch {
-      return null;
-    }
-  }
-
-  toJSON() {
-    const { topic, payload, text, qos, retain, dup, properties } = this;
-    return { topic, payload, text, qos, retain, dup, properties };
-  }
-}
 
 function connack(b: Batch): ConnAck {
   const ack: ConnAck = { sessionPresent: b.bool() };

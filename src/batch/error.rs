@@ -66,6 +66,19 @@ impl Coded for InvalidOption {
     }
 }
 
+impl Coded for crate::shared::SharedError {
+    fn code(&self) -> &'static str {
+        Self::code(self)
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        match self {
+            Self::OptionsDiffer { option } => vec![(*option).into()],
+            Self::UnknownTab { tab } => vec![(*tab).into()],
+        }
+    }
+}
+
 /// A refusal's values, then the broker's words when it said any: its Reason String (empty when
 /// it sent only User Properties) and each User Property's name and value.
 #[cfg(feature = "reason-strings")]

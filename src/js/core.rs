@@ -164,7 +164,7 @@ impl ClientCore {
     }
 }
 
-fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
+pub(super) fn argument(bytes: &[u8]) -> Result<Item<Entries>, ReadError> {
     match plain::decode(bytes)? {
         Item::Null => Ok(Item::Object(Entries::default())),
         item => Ok(item),

@@ -18,6 +18,8 @@ mod errors;
 // The payload entry's helpers: its wasm has them and no client (`payload` alone).
 #[cfg(all(feature = "payload", not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))))]
 mod helpers;
+#[cfg(feature = "shared")]
+mod shared;
 #[cfg(feature = "things-stack")]
 mod things_stack;
 #[cfg(feature = "thingsboard")]
@@ -27,6 +29,8 @@ mod thingsboard;
 pub use cloudplugs::CloudPlugsCore;
 #[cfg(any(not(feature = "payload"), feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))]
 pub use core::ClientCore;
+#[cfg(feature = "shared")]
+pub use shared::SharedCore;
 #[cfg(feature = "things-stack")]
 pub use things_stack::ThingsStackCore;
 #[cfg(feature = "thingsboard")]

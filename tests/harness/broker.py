@@ -61,6 +61,12 @@ max_inflight_messages 0
 persistence_location {os.path.join(workdir, 'data')}/
 autosave_interval 1
 log_dest file {os.path.join(workdir, 'mosquitto.log')}
+log_type error
+log_type warning
+log_type notice
+log_type information
+log_type subscribe
+log_type unsubscribe
 listener {tcp} 127.0.0.1
 listener {ws} 127.0.0.1
 protocol websockets

@@ -14,6 +14,7 @@ import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackE
 import { base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
   textToBase64 } from "../../pkg/web/payload.js";
 import { CloudPlugsDevice, type DataRecord } from "../../pkg/web/cloudplugs.js";
+import { MqttClient as SharedClient, type SharedClientOptions } from "../../pkg/web/shared.js";
 
 function isIotMqttError(e: unknown): e is IotMqttError {
   return e instanceof Error && e.name === "IotMqttError";
@@ -235,4 +236,23 @@ export function helpers(): void {
   console.log(hex, bytesToBase64(bytes), bytesToHex(hexToBytes("0xBEEF")), base64ToText(textToBase64("hi")));
   const lpp: JsonObject = decodeCayenneLpp(hexToBytes("03670110"));
   console.log(lpp);
+}
+
+export async function shared(url: string): Promise<void> {
+  // One connection for every tab that asks for this URL, client id and credentials.
+  const options: SharedClientOptions = { clientId: "dashboard", username: "u", password: "p", shared: "my-app" };
+  const client = new SharedClient(url, options);
+  const ack: ConnAck = await client.connect();
+  const offTabs: Unsubscribe = client.on("tabs", (n: number) => console.log(n, client.tabs));
+  client.on("state", (s: ConnectionState) => console.log(s.type));
+  const off = client.onMessage("a/+", (m: MqttMessage) => console.log(m.text));
+  const granted: QoS = await client.subscribe("a/#", { qos: 1 });
+  const results: SubscriptionResult[] = await client.subscribeMany([{ filter: "b", qos: 2 }]);
+  await client.publish("a/b", { n: 1 }, { qos: 1 });
+  await client.unsubscribe(["a/#", "b"]);
+  const live: LiveResources = client.liveResources();
+  console.log(ack.sessionPresent, granted, results, live, client.clientId, client.connected);
+  off();
+  offTabs();
+  client.close();
 }

@@ -4,6 +4,7 @@ import { MqttClient } from "../../pkg/web/iotmqtt.js";
 import { ThingsBoardDevice } from "../../pkg/web/thingsboard.js";
 import { ThingsStackApp } from "../../pkg/web/things-stack.js";
 import { CloudPlugsDevice } from "../../pkg/web/cloudplugs.js";
+import { MqttClient as SharedClient } from "../../pkg/web/shared.js";
 
 export async function wrong(url: string): Promise<void> {
   // @ts-expect-error keepaliveSecs is a number
@@ -52,4 +53,8 @@ export async function wrong(url: string): Promise<void> {
   await ThingsStackApp.connect(url, { apiKey: "k" });
   // @ts-expect-error CloudPlugs needs an auth code
   await CloudPlugsDevice.login(url, { username: "u", hwid: "h" });
+  // @ts-expect-error a shared session is named by a string, or true
+  new SharedClient(url, { shared: 1 });
+  // @ts-expect-error the tab count is a number
+  new SharedClient(url).on("tabs", (n: string) => n);
 }

@@ -1,0 +1,264 @@
+// The `iotmqtt/shared` entry: `MqttClient` with the generic client's API, over one MQTT session
+// shared by every tab of the origin that asks for the same URL, client id and credentials. The
+// session lives in a SharedWorker (`worker.ts`, its own wasm); this side keeps only the page's
+// promises and listeners, and loads no wasm.
+//
+// ```js
+// import { MqttClient } from "iotmqtt/web/shared.js";
+// const client = new MqttClient(url, { clientId: "dashboard", shared: true });
+// ```
+import { iotError } from "../errors.js";
+import { guarded, Listeners } from "../listeners.js";
+import { Message } from "../message.js";
+import { plain } from "../plain.js";
+import type {
+  ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS,
+  SubscriptionRequest, SubscriptionResult, Unsubscribe,
+} from "../types.js";
+import { fromWire, stateFromWire, type Reply, type Request } from "./wire.js";
+
+export type { IotMqttError } from "../errors.js";
+export type * from "../types.js";
+
+/** `MqttClient` options of the shared entry: the generic client's, and which shared session. */
+export interface SharedClientOptions extends MqttClientOptions {
+  /** `true` (the default): the origin's shared sessions; a name: a SharedWorker of that name, so
+   *  that its sessions are apart from the others. */
+  shared?: true | string;
+}
+
+/** What `on()` hears in the shared entry: the generic client's events, and `tabs`. */
+export interface SharedClientEventMap {
+  message: MqttMessage;
+  state: ConnectionState;
+  error: import("../errors.js").IotMqttError;
+  /** How many clients (tabs) share the session now. */
+  tabs: number;
+}
+
+type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
+
+/** Nothing to load in a page: the SharedWorker loads its own wasm. */
+export default async function init(): Promise<void> {}
+
+/** A client whose connection is the session shared by the origin's tabs (`SharedWorker`). */
+export class MqttClient {
+  readonly url: string;
+  clientId = "";
+  #port: MessagePort;
+  #ready: Promise<void>;
+  #release: () => void = () => {};
+  #state: ConnectionState = { type: "idle" };
+  #tabs = 0;
+  #calls = new Map<number, Waiter>();
+  #next = 1;
+  #listeners = new Listeners(["message", "state", "error", "tabs"]);
+  #routes = new Map<number, (m: MqttMessage) => void>();
+  #refused: unknown = null;
+  #closed = false;
+
+  /** A client for `url`, in the session of every tab that names the same URL, client id and
+   *  credentials. Options are checked by the session: a bad one, or one that differs from the
+   *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call. */
+  constructor(url: string, options?: SharedClientOptions) {
+    this.url = url;
+    let shared: true | string | undefined, rest: MqttClientOptions | undefined;
+    try {
+      if (options !== undefined) ({ shared, ...rest } = options);
+    } catch (e) {
+      throw iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options");
+    }
+    if (shared !== undefined && shared !== true && typeof shared !== "string") {
+      throw iotError("INVALID_OPTION", "invalid option shared: true or a name", "shared");
+    }
+    const bytes = plain(rest, "options", false, ["will.payload"]);
+    const name = typeof shared === "string" ? shared : "iotmqtt";
+    const worker = new SharedWorker(new URL("./shared-worker.js", import.meta.url), { type: "module", name });
+    this.#port = worker.port;
+    this.#port.onmessage = (m: MessageEvent<Reply>) => this.#receive(m.data);
+    // The page holds this lock while it lives; the worker learns from it when the page is gone.
+    const lock = `iotmqtt-tab-${crypto.randomUUID()}`;
+    this.#ready = new Promise<void>((granted) => {
+      void navigator.locks.request(lock, () => {
+        granted();
+        return new Promise<void>((release) => (this.#release = release));
+      });
+    }).then(() => this.#send({ op: "join", url, options: bytes, lock }));
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get connected(): boolean {
+    return this.#state.type === "connected";
+  }
+
+  /** How many clients (tabs) share the session now. */
+  get tabs(): number {
+    return this.#tabs;
+  }
+
+  /** Connects the shared session, or joins the connection it has: resolves with its CONNACK. */
+  connect(): Promise<ConnAck> {
+    return this.#call((id) => ({ op: "connect", id }));
+  }
+
+  /** Publishes on the shared connection; resolves in this tab as the generic client's does. */
+  publish(topic: string, payload?: Payload, options?: PublishOptions): Promise<void> {
+    return this.#call((id) => ({ op: "publish", id, topic, payload, options }));
+  }
+
+  /** Subscribes this tab to `filter`; the broker sees a SUBSCRIBE only for the session's first
+   *  interest in it (or a higher QoS). */
+  subscribe(filter: string, options?: { qos?: QoS }): Promise<QoS> {
+    let qos: unknown;
+    try {
+      if (options !== undefined) {
+        const { qos: q, ...others } = options;
+        const extra = Object.keys(others)[0];
+        if (extra !== undefined) return Promise.reject(iotError("INVALID_OPTION", `invalid option ${extra}: needs iotmqtt/mqtt5`, extra));
+        qos = q;
+      }
+    } catch (e) {
+      return Promise.reject(iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options"));
+    }
+    if (qos !== undefined && qos !== 0 && qos !== 1 && qos !== 2) {
+      return Promise.reject(iotError("INVALID_OPTION", "invalid option qos: 0, 1 or 2", "qos"));
+    }
+    return this.#call((id) => ({ op: "subscribe", id, filter: String(filter), qos: (qos ?? 0) as number }));
+  }
+
+  /** Each filter subscribed as `subscribe` does; one result per filter, in order. */
+  subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
+    return Promise.all([...requests].map(({ filter, qos }) =>
+      this.subscribe(filter, { qos }).then((q): SubscriptionResult => ({ filter, qos: q }),
+        (error): SubscriptionResult => ({ filter, error }))));
+  }
+
+  /** Removes this tab's interest; the broker sees an UNSUBSCRIBE only for the last one. */
+  unsubscribe(filters: string | string[]): Promise<void> {
+    const list = typeof filters === "string" ? [filters] : [...filters].map(String);
+    return this.#call((id) => ({ op: "unsubscribe", id, filters: list }));
+  }
+
+  on<K extends keyof SharedClientEventMap>(event: K, listener: (event: SharedClientEventMap[K]) => void): Unsubscribe {
+    return this.#listeners.on(event, listener as (event: never) => void);
+  }
+
+  /** Calls `listener` for this tab's messages whose topic matches `filter`. */
+  onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
+    const route = this.#next++;
+    this.#routes.set(route, listener);
+    this.#post({ op: "route", route, filter: String(filter) });
+    return () => {
+      if (this.#routes.delete(route) && !this.#closed) this.#post({ op: "unroute", route });
+    };
+  }
+
+  /** Leaves the session (as `close`, keeping the listeners); the connection stays for the other
+   *  tabs, and closes with the last. */
+  disconnect(): void {
+    this.#leave();
+  }
+
+  /** Leaves the session and frees every listener; the client cannot be used again. */
+  close(): void {
+    this.#leave();
+    this.#listeners.clear();
+    this.#routes.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** What this tab still holds: no timer or socket of its own (the worker has them). */
+  liveResources(): LiveResources {
+    return { timers: 0, socket: false, listeners: this.#listeners.size + this.#routes.size };
+  }
+
+  #leave(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#post({ op: "close" });
+    void this.#ready.then(() => {
+      this.#port.close();
+      this.#release();
+    });
+    const closed = iotError("CLIENT_CLOSED", "the client was closed");
+    for (const w of this.#calls.values()) w.reject(closed);
+    this.#calls.clear();
+    this.#setState({ type: "closed" });
+  }
+
+  #send(r: Request): void {
+    this.#port.postMessage(r);
+  }
+
+  #post(r: Request): void {
+    void this.#ready.then(() => this.#send(r));
+  }
+
+  #call<T>(request: (id: number) => Request): Promise<T> {
+    if (this.#closed) return Promise.reject(iotError("CLIENT_CLOSED", "the client was closed"));
+    if (this.#refused) return Promise.reject(this.#refused);
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#calls.set(id, { resolve: resolve as (v: never) => void, reject });
+      void this.#ready.then(() => {
+        try {
+          this.#send(request(id));
+        } catch (e) {
+          // What structured clone cannot copy (a function, a Proxy, a getter that throws).
+          this.#calls.delete(id);
+          reject(iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options"));
+        }
+      });
+    });
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.#listeners.emit("state", state);
+    if (state.type === "disconnected") this.#listeners.emit("error", state.error);
+  }
+
+  #receive(r: Reply): void {
+    switch (r.op) {
+      case "joined":
+        this.clientId = r.clientId;
+        this.#tabs = r.tabs;
+        this.#state = stateFromWire(r.state);
+        return;
+      case "refused": {
+        this.#refused = fromWire(r.error);
+        for (const w of this.#calls.values()) w.reject(this.#refused);
+        this.#calls.clear();
+        return;
+      }
+      case "done":
+      case "failed": {
+        const w = this.#calls.get(r.id);
+        this.#calls.delete(r.id);
+        if (r.op === "done") w?.resolve(r.value as never);
+        else w?.reject(fromWire(r.error));
+        return;
+      }
+      case "state":
+        return this.#setState(stateFromWire(r.state));
+      case "tabs":
+        this.#tabs = r.tabs;
+        return this.#listeners.emit("tabs", r.tabs);
+      case "message": {
+        const { topic, payload, qos, retain, dup, properties } = r.message;
+        const m = new Message(topic, payload, qos, retain, dup, properties);
+        for (const route of r.routes) {
+          const listener = this.#routes.get(route);
+          if (listener) guarded(listener, m);
+        }
+        return this.#listeners.emit("message", m);
+      }
+    }
+  }
+}

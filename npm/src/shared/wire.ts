@@ -1,0 +1,56 @@
+// What the tabs and the `iotmqtt/shared` SharedWorker say to each other over a MessagePort
+// (structured clone). Errors and states travel as plain data, since a cloned `Error` loses its
+// `code` and `field`.
+import { iotError, type IotMqttError } from "../errors.js";
+import type { ConnAck, ConnectionState, MessageProperties, Payload, PublishOptions, QoS } from "../types.js";
+
+/** A tab's request; `id` names its answer. */
+export type Request =
+  | { op: "join"; url: string; options: Uint8Array; lock: string }
+  | { op: "connect"; id: number }
+  | { op: "publish"; id: number; topic: string; payload?: Payload; options?: PublishOptions }
+  | { op: "subscribe"; id: number; filter: string; qos: number }
+  | { op: "unsubscribe"; id: number; filters: string[] }
+  | { op: "route"; route: number; filter: string }
+  | { op: "unroute"; route: number }
+  | { op: "close" };
+
+export type WireError = { code: string; message: string; field?: string };
+export type WireState =
+  | { type: "idle" | "closed" }
+  | { type: "connecting"; server: string }
+  | { type: "connected"; connack: ConnAck; server: string }
+  | { type: "reconnecting"; attempt: number; delayMs: number; error: WireError }
+  | { type: "disconnected"; error: WireError };
+export type WireMessage = {
+  topic: string; payload: Uint8Array; qos: QoS; retain: boolean; dup: boolean; properties?: MessageProperties;
+};
+
+/** The worker's word to one tab. */
+export type Reply =
+  | { op: "joined"; clientId: string; state: WireState; tabs: number }
+  | { op: "refused"; error: WireError }
+  | { op: "done"; id: number; value?: unknown }
+  | { op: "failed"; id: number; error: WireError }
+  | { op: "state"; state: WireState }
+  | { op: "message"; message: WireMessage; routes: number[] }
+  | { op: "tabs"; tabs: number };
+
+export function toWire(e: unknown): WireError {
+  const { code, message, field } = e as Partial<IotMqttError>;
+  const w: WireError = { code: typeof code === "string" ? code : "SOCKET_ERROR", message: String(message ?? e) };
+  if (typeof field === "string") w.field = field;
+  return w;
+}
+
+export function fromWire(w: WireError): IotMqttError {
+  return iotError(w.code, w.message, w.field);
+}
+
+export function stateToWire(s: ConnectionState): WireState {
+  return "error" in s ? { ...s, error: toWire(s.error) } as WireState : s;
+}
+
+export function stateFromWire(s: WireState): ConnectionState {
+  return "error" in s ? { ...s, error: fromWire(s.error) } as ConnectionState : s;
+}

@@ -1,0 +1,87 @@
+//! `SharedCore`: the rules of one MQTT session shared by the tabs of an origin
+//! (`crate::shared::SharedSession`) for the host that runs it, the `iotmqtt/shared` entry's
+//! `SharedWorker` (`npm/src/shared/worker.ts`). The host keeps the one `MqttClient` and the tabs'
+//! ports; which SUBSCRIBE and UNSUBSCRIBE the broker gets, and which tab gets which message, are
+//! decided here.
+
+use wasm_bindgen::prelude::*;
+
+use super::core::argument;
+use super::errors::thrown;
+use crate::batch::InvalidOption;
+use crate::session::options::read;
+use crate::session::{topic, ConnectOptions, QoS};
+use crate::shared::{SharedSession, Subscribe};
+
+#[wasm_bindgen]
+pub struct SharedCore {
+    session: SharedSession,
+}
+
+/// `options`: the tab's `MqttClient` options as plain data, as `ClientCore` reads them.
+fn connect_options(options: &[u8]) -> Result<ConnectOptions, JsValue> {
+    let (connect, _) =
+        argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))?;
+    Ok(connect)
+}
+
+#[wasm_bindgen]
+impl SharedCore {
+    /// The session the first tab asks for, with no tab in it yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: &str, options: &[u8]) -> Result<SharedCore, JsValue> {
+        Ok(Self { session: SharedSession::new(url, connect_options(options)?) })
+    }
+
+    /// Whether a tab asking for `url` with `options` asks for this session (the same URL, client
+    /// id and credentials).
+    pub fn names(&self, url: &str, options: &[u8]) -> bool {
+        connect_options(options).is_ok_and(|o| *self.session.key() == crate::shared::identity::SessionKey::new(url, &o))
+    }
+
+    /// A tab joins: its number; throws `SHARED_OPTIONS_DIFFER` naming the option it asks for
+    /// differently, or `INVALID_OPTION`.
+    pub fn join(&mut self, url: &str, options: &[u8]) -> Result<u32, JsValue> {
+        self.session.join(url, &connect_options(options)?).map_err(|e| thrown(&e))
+    }
+
+    /// `tab` left: the filters to UNSUBSCRIBE, which no other tab wants. `tabs()` is 0 after the
+    /// last one.
+    pub fn leave(&mut self, tab: u32) -> Vec<String> {
+        self.session.leave(tab).map(|l| l.unsubscribe).unwrap_or_default()
+    }
+
+    /// How many tabs are in the session.
+    pub fn tabs(&self) -> u32 {
+        self.session.tabs().len() as u32
+    }
+
+    /// `tab` subscribes to `filter` at `qos`: 0 to 2, SUBSCRIBE at that QoS and wait for
+    /// `subscribed`; 3 to 5, granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way.
+    /// Throws `INVALID_TOPIC_FILTER`, `INVALID_QOS` or `SHARED_UNKNOWN_TAB`.
+    pub fn subscribe(&mut self, tab: u32, filter: &str, qos: u8) -> Result<u8, JsValue> {
+        topic::validate_topic_filter(filter).map_err(|e| thrown(&e))?;
+        let qos = QoS::try_from(qos).map_err(|_| thrown(&crate::error::SessionError::InvalidQos(qos)))?;
+        Ok(match self.session.subscribe(tab, filter, qos).map_err(|e| thrown(&e))? {
+            Subscribe::Send(q) => q as u8,
+            Subscribe::Granted(q) => 3 + q as u8,
+            Subscribe::Wait => 6,
+        })
+    }
+
+    /// The broker's SUBACK for `filter`: the QoS it granted, or a refusal (`granted` above 2). The
+    /// tabs whose subscribe it answers.
+    pub fn subscribed(&mut self, filter: &str, granted: u8) -> Vec<u32> {
+        self.session.subscribed(filter, QoS::try_from(granted).ok())
+    }
+
+    /// `tab` unsubscribes from `filter`: true when the broker gets the UNSUBSCRIBE.
+    pub fn unsubscribe(&mut self, tab: u32, filter: &str) -> Result<bool, JsValue> {
+        self.session.unsubscribe(tab, filter).map_err(|e| thrown(&e))
+    }
+
+    /// The tabs a message on `topic` goes to, each once.
+    pub fn message_tabs(&self, topic: &str) -> Vec<u32> {
+        self.session.message_tabs(topic)
+    }
+}

@@ -1,0 +1,205 @@
+// One MQTT session for all the tabs of an origin (issue 23): `iotmqtt/shared` in headless Chromium,
+// several pages of one browser profile against the test mosquitto. What the broker saw is counted
+// in its log (tests/harness/broker.py logs connections, SUBSCRIBEs and UNSUBSCRIBEs by client id);
+// an independent MQTT.js client over TCP is the other party.
+// Needs: bash scripts/npm-build.sh, and the ports that scripts/npm-test.sh exports.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { serve } from "../../www/examples/serve.mjs";
+import mqtt from "mqtt";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through scripts/npm-test.sh`);
+  return v;
+};
+const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
+const BROKER_TCP = `mqtt://127.0.0.1:${env("IOTMQTT_TEST_BROKER_TCP_PORT")}`;
+const BROKER_LOG = env("IOTMQTT_TEST_BROKER_LOG");
+const LOGIN = { username: "tester", password: "secret" };
+
+let server, browser, base;
+
+before(async () => {
+  server = await serve(0);
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** `n` pages of one browser profile (one origin, so one SharedWorker), each with a shared client
+ *  for `clientId` in `window.client`, connected. */
+async function tabs(n, clientId, options = {}) {
+  const context = await browser.newContext();
+  const pages = [];
+  for (let i = 0; i < n; i++) {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(`${base}/www/examples/index.html`);
+    await page.evaluate(async ({ url, clientId, options }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      window.client = new MqttClient(url, { clientId, ...options });
+      window.heard = [];
+      window.client.on("message", (m) => window.heard.push(`${m.topic} ${m.text}`));
+      window.ack = await window.client.connect();
+    }, { url: BROKER_WS, clientId, options: { ...LOGIN, ...options } });
+    pages.push(page);
+  }
+  return { context, pages };
+}
+
+/** The broker log's lines about `clientId`: connections, SUBSCRIBEs and UNSUBSCRIBEs. */
+function brokerSaw(clientId) {
+  const lines = readFileSync(BROKER_LOG, "utf8").split("\n").map((l) => l.replace(/^\d+: /, ""));
+  return {
+    connections: lines.filter((l) => l.startsWith("New client connected") && l.includes(` as ${clientId} `)).length,
+    subscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \d \S+$/.test(l)).map((l) => l.split(" ")[2]),
+    unsubscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \S+$/.test(l)).map((l) => l.split(" ")[1]),
+    disconnects: lines.filter((l) => l.startsWith(`Client ${clientId} `) && /disconnected|closed its connection/.test(l)).length,
+  };
+}
+
+const until = async (page, f, arg) => page.waitForFunction(f, arg, { timeout: 10_000 });
+
+test("three pages, one session: one connection at the broker, each page counts three tabs", async () => {
+  const id = `shared-three-${process.pid}`;
+  const { context, pages } = await tabs(3, id);
+  try {
+    for (const p of pages) await until(p, () => window.client.tabs === 3);
+    const seen = await Promise.all(pages.map((p) => p.evaluate(() => [window.client.connected, window.client.clientId])));
+    assert.deepEqual(seen, [[true, id], [true, id], [true, id]]);
+    assert.equal(brokerSaw(id).connections, 1);
+  } finally {
+    await context.close();
+  }
+});
+
+test("overlapping subscriptions: each page gets each matching message once; the broker sees the first SUBSCRIBE and the last UNSUBSCRIBE", async () => {
+  const id = `shared-subs-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id);
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  try {
+    await a.evaluate(() => window.client.subscribe("sh/+/x", { qos: 1 }));
+    await b.evaluate(() => Promise.all([window.client.subscribe("sh/+/x", { qos: 1 }), window.client.subscribe("sh/#", { qos: 1 })]));
+    await publisher.publishAsync("sh/a/x", "1", { qos: 1 });
+    await publisher.publishAsync("sh/b", "2", { qos: 1 });
+    await until(b, () => window.heard.length === 2);
+    await until(a, () => window.heard.length === 1);
+    // B unsubscribes both: sh/# goes (its last interest), sh/+/x stays for A.
+    await b.evaluate(() => window.client.unsubscribe(["sh/+/x", "sh/#"]));
+    await publisher.publishAsync("sh/c/x", "3", { qos: 1 });
+    await until(a, () => window.heard.length === 2);
+    // A marker B would get if it still had any interest: it does not.
+    await publisher.publishAsync("sh/marker", "4", { qos: 1 });
+    await a.evaluate(() => window.client.subscribe("sh/marker", { qos: 1 }));
+    await publisher.publishAsync("sh/marker", "5", { qos: 1 });
+    await until(a, () => window.heard.length === 3);
+    assert.deepEqual(await a.evaluate(() => window.heard), ["sh/a/x 1", "sh/c/x 3", "sh/marker 5"]);
+    assert.deepEqual(await b.evaluate(() => window.heard), ["sh/a/x 1", "sh/b 2"]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["sh/+/x", "sh/#", "sh/marker"], unsubscribes: ["sh/#"], disconnects: 0 });
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});
+
+test("3,000 QoS 1 publishes over three pages: each resolves in its own page, an independent subscriber gets each once", async () => {
+  const id = `shared-load-${process.pid}`;
+  const received = new Map();
+  const watcher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-watch` });
+  watcher.on("message", (topic, payload) => received.set(`${topic} ${payload}`, (received.get(`${topic} ${payload}`) ?? 0) + 1));
+  await watcher.subscribeAsync("shload/#", { qos: 1 });
+  const { context, pages } = await tabs(3, id);
+  try {
+    const resolved = await Promise.all(pages.map((p, tab) => p.evaluate(async (tab) => {
+      const done = await Promise.all(Array.from({ length: 1000 }, (_, i) => window.client.publish(`shload/${tab}`, String(i), { qos: 1 }).then(() => 1)));
+      return done.length;
+    }, tab)));
+    assert.deepEqual(resolved, [1000, 1000, 1000]);
+    for (let i = 0; i < 200 && received.size < 3000; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received.size, 3000);
+    assert.deepEqual([...new Set(received.values())], [1]);
+    assert.equal(brokerSaw(id).connections, 1);
+  } finally {
+    await watcher.endAsync();
+    await context.close();
+  }
+});
+
+test("a page asking for the session with another option gets SHARED_OPTIONS_DIFFER naming it; another client id is another session", async () => {
+  const id = `shared-differ-${process.pid}`;
+  const { context, pages: [first] } = await tabs(1, id);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${base}/www/examples/index.html`);
+    const got = await page.evaluate(async ({ url, id, login }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const differing = new MqttClient(url, { ...login, clientId: id, keepaliveSecs: 5 });
+      const refused = await differing.connect().then(() => "connected", (e) => [e.code, e.message]);
+      const later = await differing.publish("x", "y").then(() => "published", (e) => e.code);
+      differing.close();
+      const other = new MqttClient(url, { ...login, clientId: `${id}-other` });
+      await other.connect();
+      const tabs = other.tabs;
+      other.close();
+      return { refused, later, tabs };
+    }, { url: BROKER_WS, id, login: LOGIN });
+    assert.deepEqual(got, {
+      refused: ["SHARED_OPTIONS_DIFFER", "this tab asks for the shared session with another keepaliveSecs than the tabs already in it"],
+      later: "SHARED_OPTIONS_DIFFER",
+      tabs: 1,
+    });
+    assert.equal(await first.evaluate(() => window.client.tabs), 1);
+    assert.equal(brokerSaw(id).connections, 1);
+  } finally {
+    await context.close();
+  }
+});
+
+test("every page closes: nothing left in any, and the worker closes the connection", async () => {
+  const id = `shared-close-${process.pid}`;
+  const { context, pages } = await tabs(3, id);
+  try {
+    const left = [];
+    for (const p of pages) {
+      left.push(await p.evaluate(() => {
+        window.client.close();
+        return [window.client.liveResources(), window.client.state.type];
+      }));
+    }
+    const none = [{ timers: 0, socket: false, listeners: 0 }, "closed"];
+    assert.deepEqual(left, [none, none, none]);
+    for (let i = 0; i < 100 && brokerSaw(id).disconnects === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: [], unsubscribes: [], disconnects: 1 });
+  } finally {
+    await context.close();
+  }
+});
+
+test("a page that goes away without closing leaves only its own interest", async () => {
+  const id = `shared-gone-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id);
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  try {
+    await a.evaluate(() => window.client.subscribe("gone/a", { qos: 1 }));
+    await b.evaluate(() => window.client.subscribe("gone/b", { qos: 1 }));
+    await b.close();
+    await until(a, () => window.client.tabs === 1);
+    await publisher.publishAsync("gone/a", "1", { qos: 1 });
+    await until(a, () => window.heard.length === 1);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["gone/a", "gone/b"], unsubscribes: ["gone/b"], disconnects: 0 });
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});
