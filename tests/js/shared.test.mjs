@@ -38,9 +38,11 @@ after(async () => {
 });
 
 /** `n` pages of one browser profile (one origin, so one SharedWorker), each with a shared client
- *  for `clientId` in `window.client`, connected. */
-async function tabs(n, clientId, options = {}) {
+ *  for `clientId` in `window.client`, connected, one after the other. */
+async function tabs(n, clientId, options = {}, { sharedWorker = true } = {}) {
   const context = await browser.newContext();
+  // Leader mode: a browser without SharedWorker, as some mobile browsers are.
+  if (!sharedWorker) await context.addInitScript(() => { delete window.SharedWorker; });
   const pages = [];
   for (let i = 0; i < n; i++) {
     const page = await context.newPage();
@@ -200,6 +202,59 @@ test("a page that goes away without closing leaves only its own interest", async
     assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["gone/a", "gone/b"], unsubscribes: ["gone/b"], disconnects: 0 });
   } finally {
     await publisher.endAsync();
+    await context.close();
+  }
+});
+
+test("leader mode, without SharedWorker: three pages share one connection through the leader tab", async () => {
+  const id = `shared-leader3-${process.pid}`;
+  const { context, pages } = await tabs(3, id, {}, { sharedWorker: false });
+  try {
+    for (const p of pages) await until(p, () => window.client.tabs === 3);
+    assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate(() => typeof SharedWorker))), ["undefined", "undefined", "undefined"]);
+    assert.equal(brokerSaw(id).connections, 1);
+  } finally {
+    await context.close();
+  }
+});
+
+test("leader mode: the leader tab closes in the middle of 2,000 QoS 1 publishes from another; the next leader takes over and every one arrives", async () => {
+  const id = `shared-handover-${process.pid}`;
+  const received = new Map();
+  const watcher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-watch` });
+  watcher.on("message", (topic, payload) => received.set(String(payload), (received.get(String(payload)) ?? 0) + 1));
+  await watcher.subscribeAsync("shlead/#", { qos: 1 });
+  // The first page leads; the second publishes.
+  const { context, pages: [leader, other] } = await tabs(2, id, {}, { sharedWorker: false });
+  try {
+    // 2,000 publishes, 50 at a time every 20 ms, so that the leader goes away among them.
+    const resolved = other.evaluate(async () => {
+      window.resolved = 0;
+      const all = [];
+      for (let i = 0; i < 2000; i++) {
+        all.push(window.client.publish("shlead/b", String(i), { qos: 1 }).then(() => { window.resolved++; }));
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+      }
+      await Promise.all(all);
+      return window.resolved;
+    });
+    await until(other, () => window.resolved >= 300);
+    await leader.close();
+    const atClose = await other.evaluate(() => window.resolved);
+    assert.ok(atClose < 2000, `${atClose} resolved when the leader closed`);
+    assert.equal(await resolved, 2000);
+    await until(other, () => window.client.tabs === 1 && window.client.connected);
+    for (let i = 0; i < 200 && received.size < 2000; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received.size, 2000);
+    const duplicates = [...received.values()].reduce((n, c) => n + c - 1, 0);
+    // QoS 1 is at least once: what the old leader sent and the broker took, but whose PUBACK never
+    // reached the page, is published again by the new leader.
+    console.log(`# handover: ${atClose} resolved when the leader closed; 2000 received, ${duplicates} twice`);
+    assert.ok(duplicates < 2000 - 300, `${duplicates} duplicates`);
+    // The old leader's connection, then the new one's.
+    assert.equal(brokerSaw(id).connections, 2);
+  } finally {
+    await watcher.endAsync();
     await context.close();
   }
 });

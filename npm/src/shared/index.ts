@@ -1,7 +1,8 @@
 // The `iotmqtt/shared` entry: `MqttClient` with the generic client's API, over one MQTT session
 // shared by every tab of the origin that asks for the same URL, client id and credentials. The
-// session lives in a SharedWorker (`worker.ts`, its own wasm); this side keeps only the page's
-// promises and listeners, and loads no wasm.
+// session lives in a SharedWorker (`worker.ts`, its own wasm); where there is none, in the tab
+// elected leader (`leader.ts`), reached over a BroadcastChannel. This side keeps only the page's
+// promises and listeners, and loads no wasm unless its tab leads.
 //
 // ```js
 // import { MqttClient } from "iotmqtt/web/shared.js";
@@ -15,7 +16,7 @@ import type {
   ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS,
   SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "../types.js";
-import { fromWire, stateFromWire, type Reply, type Request } from "./wire.js";
+import { fromWire, stateFromWire, type Envelope, type Reply, type Request } from "./wire.js";
 
 export type { IotMqttError } from "../errors.js";
 export type * from "../types.js";
@@ -38,6 +39,9 @@ export interface SharedClientEventMap {
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
 
+/** The names this page stands for leader of (leader mode, once per name). */
+const standing = new Set<string>();
+
 /** Nothing to load in a page: the SharedWorker loads its own wasm. */
 export default async function init(): Promise<void> {}
 
@@ -45,8 +49,16 @@ export default async function init(): Promise<void> {}
 export class MqttClient {
   readonly url: string;
   clientId = "";
-  #port: MessagePort;
+  #out: (r: Request) => void;
+  #closeLink: () => void;
   #ready: Promise<void>;
+  #join: Request;
+  /** Leader mode: what a new leader must hear again. Requests still unanswered, by id; the filters
+   *  this client subscribed to; its routes; whether it asked to be connected. */
+  #pending = new Map<number, Request>();
+  #subscribed = new Map<string, number>();
+  #routeFilters = new Map<number, string>();
+  #wantConnected = false;
   #release: () => void = () => {};
   #state: ConnectionState = { type: "idle" };
   #tabs = 0;
@@ -73,17 +85,36 @@ export class MqttClient {
     }
     const bytes = plain(rest, "options", false, ["will.payload"]);
     const name = typeof shared === "string" ? shared : "iotmqtt";
-    const worker = new SharedWorker(new URL("./shared-worker.js", import.meta.url), { type: "module", name });
-    this.#port = worker.port;
-    this.#port.onmessage = (m: MessageEvent<Reply>) => this.#receive(m.data);
-    // The page holds this lock while it lives; the worker learns from it when the page is gone.
-    const lock = `iotmqtt-tab-${crypto.randomUUID()}`;
+    const host = new URL("./shared-worker.js", import.meta.url);
+    const self = crypto.randomUUID();
+    if (typeof SharedWorker === "function") {
+      const port = new SharedWorker(host, { type: "module", name }).port;
+      port.onmessage = (m: MessageEvent<Reply>) => this.#receive(m.data);
+      this.#out = (r) => port.postMessage(r);
+      this.#closeLink = () => port.close();
+    } else {
+      const channel = new BroadcastChannel(`iotmqtt-shared-${name}`);
+      channel.onmessage = (m: MessageEvent<Envelope>) => {
+        const e = m.data;
+        if ("hello" in e) this.#greeted();
+        else if ("to" in e && e.to === self) this.#receive(e.reply);
+      };
+      this.#out = (r) => channel.postMessage({ from: self, request: r } satisfies Envelope);
+      this.#closeLink = () => channel.close();
+      if (!standing.has(name)) {
+        standing.add(name);
+        void import(host.href).then((m: { lead: (name: string) => void }) => m.lead(name));
+      }
+    }
+    // The page holds this lock while it lives; the host learns from it when the page is gone.
+    const lock = `iotmqtt-tab-${self}`;
+    this.#join = { op: "join", url, options: bytes, lock };
     this.#ready = new Promise<void>((granted) => {
       void navigator.locks.request(lock, () => {
         granted();
         return new Promise<void>((release) => (this.#release = release));
       });
-    }).then(() => this.#send({ op: "join", url, options: bytes, lock }));
+    }).then(() => this.#send(this.#join));
   }
 
   get state(): ConnectionState {
@@ -101,6 +132,7 @@ export class MqttClient {
 
   /** Connects the shared session, or joins the connection it has: resolves with its CONNACK. */
   connect(): Promise<ConnAck> {
+    this.#wantConnected = true;
     return this.#call((id) => ({ op: "connect", id }));
   }
 
@@ -126,7 +158,11 @@ export class MqttClient {
     if (qos !== undefined && qos !== 0 && qos !== 1 && qos !== 2) {
       return Promise.reject(iotError("INVALID_OPTION", "invalid option qos: 0, 1 or 2", "qos"));
     }
-    return this.#call((id) => ({ op: "subscribe", id, filter: String(filter), qos: (qos ?? 0) as number }));
+    const f = String(filter), q = (qos ?? 0) as number;
+    return this.#call<QoS>((id) => ({ op: "subscribe", id, filter: f, qos: q })).then((granted) => {
+      this.#subscribed.set(f, q);
+      return granted;
+    });
   }
 
   /** Each filter subscribed as `subscribe` does; one result per filter, in order. */
@@ -139,6 +175,7 @@ export class MqttClient {
   /** Removes this tab's interest; the broker sees an UNSUBSCRIBE only for the last one. */
   unsubscribe(filters: string | string[]): Promise<void> {
     const list = typeof filters === "string" ? [filters] : [...filters].map(String);
+    for (const f of list) this.#subscribed.delete(f);
     return this.#call((id) => ({ op: "unsubscribe", id, filters: list }));
   }
 
@@ -150,8 +187,10 @@ export class MqttClient {
   onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
     const route = this.#next++;
     this.#routes.set(route, listener);
+    this.#routeFilters.set(route, String(filter));
     this.#post({ op: "route", route, filter: String(filter) });
     return () => {
+      this.#routeFilters.delete(route);
       if (this.#routes.delete(route) && !this.#closed) this.#post({ op: "unroute", route });
     };
   }
@@ -183,17 +222,36 @@ export class MqttClient {
     this.#closed = true;
     this.#post({ op: "close" });
     void this.#ready.then(() => {
-      this.#port.close();
+      this.#closeLink();
       this.#release();
     });
     const closed = iotError("CLIENT_CLOSED", "the client was closed");
     for (const w of this.#calls.values()) w.reject(closed);
     this.#calls.clear();
+    this.#pending.clear();
     this.#setState({ type: "closed" });
   }
 
   #send(r: Request): void {
-    this.#port.postMessage(r);
+    this.#out(r);
+  }
+
+  /** Leader mode: a new leader greets every client. Join it, connect if this client was, then
+   *  make this client's subscriptions and routes again and repeat what is unanswered (a publish the
+   *  old leader had sent may reach the broker twice: QoS 1's at-least-once). */
+  #greeted(): void {
+    if (this.#closed) return;
+    void this.#ready.then(() => {
+      this.#send(this.#join);
+      const connecting = [...this.#pending.values()].find((r) => r.op === "connect");
+      const connected = connecting ? (this.#send(connecting), Promise.resolve())
+        : this.#wantConnected ? this.#call<ConnAck>((id) => ({ op: "connect", id })).then(() => {}, () => {}) : Promise.resolve();
+      void connected.then(() => {
+        for (const [filter, qos] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, qos })).catch(() => {});
+        for (const [route, filter] of this.#routeFilters) this.#send({ op: "route", route, filter });
+        for (const r of this.#pending.values()) if (r.op !== "connect") this.#send(r);
+      });
+    });
   }
 
   #post(r: Request): void {
@@ -207,8 +265,10 @@ export class MqttClient {
     return new Promise<T>((resolve, reject) => {
       this.#calls.set(id, { resolve: resolve as (v: never) => void, reject });
       void this.#ready.then(() => {
+        const r = request(id);
         try {
-          this.#send(request(id));
+          this.#send(r);
+          this.#pending.set(id, r);
         } catch (e) {
           // What structured clone cannot copy (a function, a Proxy, a getter that throws).
           this.#calls.delete(id);
@@ -241,6 +301,7 @@ export class MqttClient {
       case "failed": {
         const w = this.#calls.get(r.id);
         this.#calls.delete(r.id);
+        this.#pending.delete(r.id);
         if (r.op === "done") w?.resolve(r.value as never);
         else w?.reject(fromWire(r.error));
         return;

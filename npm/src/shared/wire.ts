@@ -36,6 +36,10 @@ export type Reply =
   | { op: "message"; message: WireMessage; routes: number[] }
   | { op: "tabs"; tabs: number };
 
+/** On the leader's BroadcastChannel: a client's request, the host's reply to one client, or a new
+ *  leader's greeting. */
+export type Envelope = { from: string; request: Request } | { to: string; reply: Reply } | { hello: true };
+
 export function toWire(e: unknown): WireError {
   const { code, message, field } = e as Partial<IotMqttError>;
   const w: WireError = { code: typeof code === "string" ? code : "SOCKET_ERROR", message: String(message ?? e) };

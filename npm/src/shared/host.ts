@@ -1,0 +1,204 @@
+// The host of the shared sessions: one MQTT connection per session (URL, client id and credentials)
+// for every client of the origin that asks for it, in the SharedWorker (`worker.ts`) or in the tab
+// elected leader (`leader.ts`). It only carries things between the clients' links and one
+// `MqttClient`; `SharedCore` (src/js/shared.rs, src/shared/) decides who joins, which SUBSCRIBE and
+// UNSUBSCRIBE the broker gets, and which client gets which message.
+import { ClientCore, SharedCore } from "#shared";
+import { call } from "../batch.js";
+import { MqttClient, platformClient } from "../client.js";
+import { addMessages } from "../errors.js";
+import init from "../init.js";
+import type { ConnAck, MqttMessage, QoS } from "../types.js";
+import { stateToWire, toWire, type Reply, type Request } from "./wire.js";
+
+/** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel. */
+export type Outbound = { send(reply: Reply): void; close(): void };
+
+type Tab = {
+  id: number;
+  port: Outbound;
+  session: Session;
+  /** The tab's subscribes waiting for a SUBACK, by filter: their request ids. */
+  waiting: Map<string, number[]>;
+  /** The tab's `onMessage` routes: its number for each, and how to remove it. */
+  routes: Map<number, () => void>;
+  left: boolean;
+};
+
+type Session = {
+  core: SharedCore;
+  client: MqttClient;
+  tabs: Map<number, Tab>;
+  connecting: Promise<ConnAck> | null;
+  /** The tabs' routes the message being delivered matched (routes run before message listeners). */
+  matched: Map<number, number[]>;
+};
+
+const sessions: Session[] = [];
+const ready = init();
+
+/** A client's link to the host: returns what takes each of its requests. A request seen before on
+ *  this link (a client repeats what is unanswered when a new leader greets it) is not done twice. */
+export function link(out: Outbound): (r: Request) => void {
+  let tab: Tab | null = null;
+  const seen = new Set<number>();
+  return (r) =>
+    void ready.then(() => {
+      if (r.op === "join") {
+        if (tab && !tab.left) return send(out, joined(tab.session));
+        tab = join(out, r.url, r.options, r.lock);
+        return;
+      }
+      if ("id" in r) {
+        if (seen.has(r.id)) return;
+        seen.add(r.id);
+      }
+      if (tab && !tab.left) handle(tab, r);
+    });
+}
+// The words of `SharedError` (src/shared/mod.rs).
+addMessages({
+  SHARED_OPTIONS_DIFFER: (a) => `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
+  SHARED_UNKNOWN_TAB: (a) => `no tab ${a[0]} is in the shared session`,
+});
+
+function send(port: Outbound, reply: Reply): void {
+  port.send(reply);
+}
+
+function joined(s: Session): Reply {
+  return { op: "joined", clientId: s.client.clientId, state: stateToWire(s.client.state), tabs: s.core.tabs() };
+}
+
+function broadcast(s: Session, reply: Reply): void {
+  for (const t of s.tabs.values()) send(t.port, reply);
+}
+
+function join(port: Outbound, url: string, options: Uint8Array, lock: string): Tab | null {
+  try {
+    let s = sessions.find((s) => s.core.names(url, options));
+    if (!s) {
+      const core = call(() => new SharedCore(url, options));
+      const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer));
+      s = { core, client, tabs: new Map(), connecting: null, matched: new Map() };
+      const session = s;
+      client.on("state", (state) => broadcast(session, { op: "state", state: stateToWire(state) }));
+      client.on("message", (m) => deliver(session, m));
+      sessions.push(s);
+    }
+    const session = s;
+    const id = call(() => session.core.join(url, options));
+    const tab: Tab = { id, port, session, waiting: new Map(), routes: new Map(), left: false };
+    s.tabs.set(id, tab);
+    send(port, joined(s));
+    broadcast(s, { op: "tabs", tabs: s.core.tabs() });
+    // The tab holds this lock while its page lives: granted here once it is gone.
+    void navigator.locks.request(lock, () => leave(tab));
+    return tab;
+  } catch (e) {
+    send(port, { op: "refused", error: toWire(e) });
+    port.close();
+    return null;
+  }
+}
+
+function deliver(s: Session, m: MqttMessage): void {
+  const { topic, payload, qos, retain, dup, properties } = m;
+  for (const id of s.core.message_tabs(topic)) {
+    const tab = s.tabs.get(id);
+    if (tab) send(tab.port, { op: "message", message: { topic, payload, qos, retain, dup, properties }, routes: s.matched.get(id) ?? [] });
+  }
+  s.matched.clear();
+}
+
+function answer(tab: Tab, id: number, work: Promise<unknown>): void {
+  work.then(
+    (value) => tab.left || send(tab.port, { op: "done", id, value }),
+    (e) => tab.left || send(tab.port, { op: "failed", id, error: toWire(e) }),
+  );
+}
+
+function handle(tab: Tab, r: Request): void {
+  const s = tab.session;
+  switch (r.op) {
+    case "connect":
+      return answer(tab, r.id, connect(s));
+    case "publish":
+      return answer(tab, r.id, s.client.publish(r.topic, r.payload, r.options));
+    case "subscribe":
+      return subscribe(tab, r.id, r.filter, r.qos);
+    case "unsubscribe":
+      return answer(tab, r.id, unsubscribe(tab, r.filters));
+    case "route": {
+      const route = r.route;
+      const off = s.client.onMessage(r.filter, () => s.matched.set(tab.id, [...(s.matched.get(tab.id) ?? []), route]));
+      tab.routes.set(route, off);
+      return;
+    }
+    case "unroute":
+      tab.routes.get(r.route)?.();
+      tab.routes.delete(r.route);
+      return;
+    case "close":
+      return leave(tab);
+  }
+}
+
+/** One CONNECT for every tab that asks: the CONNACK of the connection up, or of the one on its way. */
+function connect(s: Session): Promise<ConnAck> {
+  const state = s.client.state;
+  if (state.type === "connected") return Promise.resolve(state.connack);
+  s.connecting ??= s.client.connect().finally(() => (s.connecting = null));
+  return s.connecting;
+}
+
+function subscribe(tab: Tab, id: number, filter: string, qos: number): void {
+  const s = tab.session;
+  let next: number;
+  try {
+    next = call(() => s.core.subscribe(tab.id, filter, qos));
+  } catch (e) {
+    return send(tab.port, { op: "failed", id, error: toWire(e) });
+  }
+  if (next >= 3 && next <= 5) return send(tab.port, { op: "done", id, value: next - 3 });
+  tab.waiting.set(filter, [...(tab.waiting.get(filter) ?? []), id]);
+  if (next === 6) return;
+  // The SUBACK answers every tab that waits for this filter.
+  const answered = (granted: number, error?: unknown) => {
+    for (const t of s.core.subscribed(filter, granted)) {
+      const waiting = s.tabs.get(t);
+      if (!waiting) continue;
+      for (const w of waiting.waiting.get(filter) ?? []) {
+        send(waiting.port, error === undefined ? { op: "done", id: w, value: granted } : { op: "failed", id: w, error: toWire(error) });
+      }
+      waiting.waiting.delete(filter);
+    }
+  };
+  s.client.subscribe(filter, { qos: next as QoS }).then((granted) => answered(granted), (e) => answered(0x80, e));
+}
+
+async function unsubscribe(tab: Tab, filters: string[]): Promise<void> {
+  const s = tab.session;
+  const last = filters.filter((f) => call(() => s.core.unsubscribe(tab.id, f)));
+  if (last.length) await s.client.unsubscribe(last);
+}
+
+/** The tab closed, or its page went away: only its own interest goes; the last tab's leaving
+ *  closes the connection. */
+function leave(tab: Tab): void {
+  if (tab.left) return;
+  tab.left = true;
+  const s = tab.session;
+  for (const off of tab.routes.values()) off();
+  s.tabs.delete(tab.id);
+  const unsubscribe = s.core.leave(tab.id);
+  tab.port.close();
+  if (s.core.tabs() === 0) {
+    s.client.close();
+    s.core.free();
+    sessions.splice(sessions.indexOf(s), 1);
+    return;
+  }
+  if (unsubscribe.length && s.client.connected) s.client.unsubscribe(unsubscribe).catch(() => {});
+  broadcast(s, { op: "tabs", tabs: s.core.tabs() });
+}
