@@ -808,18 +808,17 @@ impl Session {
                     Some(flight) => {
                         // The first PUBREC's words, not a repeated one's.
                         #[cfg(feature = "reason-strings")]
-                        let topic = flight.released.is_none().then(|| vec![flight.message.topic.clone()]);
+                        if flight.released.is_none() {
+                            let topic = || vec![flight.message.topic.clone()];
+                            out.extend(
+                                said::acknowledged(said::AckPacket::PubRec, &[code], said, topic)
+                                    .map(SessionEvent::NotifyAcknowledged),
+                            );
+                        }
                         #[cfg(not(feature = "reason-strings"))]
                         let _ = said;
                         flight.released.get_or_insert(order);
                         self.next_release += 1;
-                        #[cfg(feature = "reason-strings")]
-                        if let Some(topic) = topic {
-                            out.extend(
-                                said::acknowledged(said::AckPacket::PubRec, topic, &[code], said)
-                                    .map(SessionEvent::NotifyAcknowledged),
-                            );
-                        }
                         self.send_ack(Ack::PubRel, packet_id, true, out)?;
                     }
                 }
@@ -1016,7 +1015,7 @@ impl Session {
             _ => {
                 #[cfg(feature = "reason-strings")]
                 out.extend(
-                    said::acknowledged(packet, vec![flight.message.topic], &[code], said)
+                    said::acknowledged(packet, &[code], said, || vec![flight.message.topic])
                         .map(SessionEvent::NotifyAcknowledged),
                 );
                 #[cfg(not(feature = "reason-strings"))]
@@ -1041,9 +1040,9 @@ impl Session {
         self.kept.answered(packet_id);
         #[cfg(feature = "reason-strings")]
         if codes.iter().any(|c| *c <= 2) {
-            let subjects = filters.iter().map(|(f, _)| f.clone()).collect();
+            let subjects = || filters.iter().map(|(f, _)| f.clone()).collect();
             out.extend(
-                said::acknowledged(said::AckPacket::SubAck, subjects, codes, said.clone())
+                said::acknowledged(said::AckPacket::SubAck, codes, said.clone(), subjects)
                     .map(SessionEvent::NotifyAcknowledged),
             );
         }
@@ -1066,7 +1065,7 @@ impl Session {
         #[cfg(feature = "reason-strings")]
         if codes.iter().any(|c| *c < 0x80) {
             out.extend(
-                said::acknowledged(said::AckPacket::UnsubAck, filters.clone(), codes, said.clone())
+                said::acknowledged(said::AckPacket::UnsubAck, codes, said.clone(), || filters.clone())
                     .map(SessionEvent::NotifyAcknowledged),
             );
         }

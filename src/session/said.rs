@@ -81,9 +81,15 @@ pub struct Acknowledged {
     pub words: Words,
 }
 
-/// `Acknowledged`, when the acknowledgement said more than "success".
+/// `Acknowledged`, when the acknowledgement said more than "success" (a SUBACK's codes are granted
+/// QoS, which say nothing more). `subjects` is called only then: a plain PUBACK costs nothing.
 #[cfg(feature = "reason-strings")]
-pub fn acknowledged(packet: AckPacket, subjects: Vec<String>, codes: &[u8], said: Said) -> Option<Acknowledged> {
+pub fn acknowledged(
+    packet: AckPacket,
+    codes: &[u8],
+    said: Said,
+    subjects: impl FnOnce() -> Vec<String>,
+) -> Option<Acknowledged> {
     let plain = match packet {
         AckPacket::SubAck => true,
         _ => codes.iter().all(|c| *c == 0),
@@ -92,5 +98,5 @@ pub fn acknowledged(packet: AckPacket, subjects: Vec<String>, codes: &[u8], said
         return None;
     }
     let words = said.map(|w| *w).unwrap_or_default();
-    Some(Acknowledged { packet, subjects, codes: codes.to_vec(), words })
+    Some(Acknowledged { packet, subjects: subjects(), codes: codes.to_vec(), words })
 }

@@ -6,15 +6,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { env, launch } from "./chromium.mjs";
 import { serve } from "../../www/examples/serve.mjs";
 import mqtt from "mqtt";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through scripts/npm-test.sh`);
-  return v;
-};
 const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
 const BROKER_TCP = `mqtt://127.0.0.1:${env("IOTMQTT_TEST_BROKER_TCP_PORT")}`;
 const BROKER_LOG = env("IOTMQTT_TEST_BROKER_LOG");
@@ -25,11 +20,7 @@ let server, browser, base;
 before(async () => {
   server = await serve(0);
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launch();
 });
 
 after(async () => {

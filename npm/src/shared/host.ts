@@ -37,11 +37,19 @@ type Session = {
 const sessions: Session[] = [];
 const ready = init();
 
-/** A client's link to the host: returns what takes each of its requests. A request seen before on
- *  this link (a client repeats what is unanswered when a new leader greets it) is not done twice. */
-export function link(out: Outbound): (r: Request) => void {
+/** A client's link to the host: returns what takes each of its requests. A request this host is
+ *  still doing is not done twice (a client that joined just before the leader's greeting repeats
+ *  what is unanswered); an answered one leaves the set, which so stays as small as the work. */
+export function link(raw: Outbound): (r: Request) => void {
   let tab: Tab | null = null;
   const seen = new Set<number>();
+  const out: Outbound = {
+    send: (reply) => {
+      if ("id" in reply) seen.delete(reply.id);
+      raw.send(reply);
+    },
+    close: () => raw.close(),
+  };
   return (r) =>
     void ready.then(() => {
       if (r.op === "join") {
