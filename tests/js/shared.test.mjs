@@ -249,3 +249,25 @@ test("leader mode: the leader tab closes in the middle of 2,000 QoS 1 publishes 
     await context.close();
   }
 });
+
+test("a host that cannot start fails every call with SHARED_HOST_FAILED, in both modes", async () => {
+  const got = [];
+  for (const sharedWorker of [true, false]) {
+    const context = await browser.newContext();
+    if (!sharedWorker) await context.addInitScript(() => { delete window.SharedWorker; });
+    await context.route("**/shared-worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+    const page = await context.newPage();
+    await page.goto(`${base}/www/examples/index.html`);
+    got.push(await page.evaluate(async ({ url, login }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const client = new MqttClient(url, { ...login, clientId: "no-host" });
+      const calls = await Promise.all([client.connect(), client.publish("t", "x")].map((p) => p.then(() => "resolved", (e) => e.code)));
+      const later = await client.subscribe("t").then(() => "resolved", (e) => e.code);
+      client.close();
+      return [...calls, later];
+    }, { url: BROKER_WS, login: LOGIN }));
+    await context.close();
+  }
+  assert.deepEqual(got, [["SHARED_HOST_FAILED", "SHARED_HOST_FAILED", "SHARED_HOST_FAILED"],
+    ["SHARED_HOST_FAILED", "SHARED_HOST_FAILED", "SHARED_HOST_FAILED"]]);
+});

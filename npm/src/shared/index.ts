@@ -39,8 +39,8 @@ export interface SharedClientEventMap {
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
 
-/** The names this page stands for leader of (leader mode, once per name). */
-const standing = new Set<string>();
+/** The names this page stands for leader of (leader mode, once per name), and how that went. */
+const standing = new Map<string, Promise<void>>();
 
 /** Nothing to load in a page: the SharedWorker loads its own wasm. */
 export default async function init(): Promise<void> {}
@@ -87,8 +87,14 @@ export class MqttClient {
     const name = typeof shared === "string" ? shared : "iotmqtt";
     const host = new URL("./shared-worker.js", import.meta.url);
     const self = crypto.randomUUID();
+    // A host that cannot start (its script or wasm missing) fails every call instead of leaving it
+    // waiting.
+    const failed = (e: unknown) =>
+      this.#receive({ op: "refused", error: { code: "SHARED_HOST_FAILED", message: `the shared session's host did not start: ${(e as Error)?.message ?? "its script failed to load"}` } });
     if (typeof SharedWorker === "function") {
-      const port = new SharedWorker(host, { type: "module", name }).port;
+      const worker = new SharedWorker(host, { type: "module", name });
+      worker.onerror = failed;
+      const port = worker.port;
       port.onmessage = (m: MessageEvent<Reply>) => this.#receive(m.data);
       this.#out = (r) => port.postMessage(r);
       this.#closeLink = () => port.close();
@@ -101,10 +107,9 @@ export class MqttClient {
       };
       this.#out = (r) => channel.postMessage({ from: self, request: r } satisfies Envelope);
       this.#closeLink = () => channel.close();
-      if (!standing.has(name)) {
-        standing.add(name);
-        void import(host.href).then((m: { lead: (name: string) => void }) => m.lead(name));
-      }
+      const leading = standing.get(name) ?? import(host.href).then((m: { lead: (name: string) => void }) => m.lead(name));
+      standing.set(name, leading);
+      leading.catch(failed);
     }
     // The page holds this lock while it lives; the host learns from it when the page is gone.
     const lock = `iotmqtt-tab-${self}`;
