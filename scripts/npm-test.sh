@@ -40,13 +40,9 @@ echo "ok: types check"
 
 echo "-- mosquitto and the simulator"
 . scripts/services.sh
-rm -f "$OUT/broker.json"
-# The TTN flow against mosquitto logs in as the application, so the broker knows that user too.
-python3 tests/harness/broker.py --ready-file "$OUT/broker.json" --workdir "$OUT/broker" \
-  --user "demo-app@ttn:NNSXS.DEMOKEY.SIMULATOR" > "$OUT/broker.log" 2>&1 &
-pids+=($!)
-wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; cat "$OUT/broker.log"; exit 1; }
-export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
+# The TTN flow against mosquitto logs in as the application, so the broker knows that user too. Its
+# ports and log replace those of the test command's broker for everything below.
+start_broker --user "demo-app@ttn:NNSXS.DEMOKEY.SIMULATOR"
 start_sim
 # Until it is ready, or its harness gave up (it says why in its log).
 for _ in $(seq 1800); do [[ -f "$OUT/rabbitmq.json" ]] || ! kill -0 "$rabbitmq" 2>/dev/null && break; sleep 0.1; done

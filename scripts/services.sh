@@ -9,11 +9,12 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-900}
 port() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 wait_file() { for _ in $(seq 150); do [[ -f "$1" ]] && return 0; sleep 0.1; done; return 1; }
 
+# Arguments go to tests/harness/broker.py (`--user NAME:PASSWORD` for one more user).
 start_broker() {
   rm -f "$OUT/broker.json"
-  python3 "$ROOT/tests/harness/broker.py" --ready-file "$OUT/broker.json" --workdir "$OUT/broker" &
+  python3 "$ROOT/tests/harness/broker.py" --ready-file "$OUT/broker.json" --workdir "$OUT/broker" "$@" > "$OUT/broker.log" 2>&1 &
   pids+=($!)
-  wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; return 1; }
+  wait_file "$OUT/broker.json" || { echo "mosquitto did not start"; cat "$OUT/broker.log"; return 1; }
   export IOTMQTT_TEST_BROKER_WS_PORT=$(port "$OUT/broker.json" ws)
   export IOTMQTT_TEST_BROKER_TCP_PORT=$(port "$OUT/broker.json" tcp)
   export IOTMQTT_TEST_BROKER_CONTROL_PORT=$(port "$OUT/broker.json" control)
