@@ -64,6 +64,7 @@ export function link(raw: Outbound): (r: Request) => void {
       if (tab && !tab.left) handle(tab, r);
     });
 }
+
 // The words of `SharedError` (src/shared/mod.rs).
 addMessages({
   SHARED_OPTIONS_DIFFER: (a) => `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
