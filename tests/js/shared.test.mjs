@@ -71,8 +71,10 @@ test("three pages, one session: one connection at the broker, each page counts t
   const { context, pages } = await tabs(3, id);
   try {
     for (const p of pages) await until(p, () => window.client.tabs === 3);
-    const seen = await Promise.all(pages.map((p) => p.evaluate(() => [window.client.connected, window.client.clientId])));
-    assert.deepEqual(seen, [[true, id], [true, id], [true, id]]);
+    const seen = await Promise.all(pages.map((p) => p.evaluate(async () => [window.client.connected, window.client.clientId,
+      window.client.server, await window.client.request("t").catch((e) => e.code)])));
+    const one = [true, id, BROKER_WS, "INVALID_OPTION"];
+    assert.deepEqual(seen, [one, one, one]);
     assert.equal(brokerSaw(id).connections, 1);
   } finally {
     await context.close();

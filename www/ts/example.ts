@@ -255,4 +255,9 @@ export async function shared(url: string): Promise<void> {
   off();
   offTabs();
   client.close();
+  // Code written for the generic client takes a shared one: the same methods and types.
+  type Generic = Pick<MqttClient, "connect" | "publish" | "subscribe" | "subscribeMany" | "unsubscribe" | "onMessage"
+    | "request" | "reauthenticate" | "disconnect" | "close" | "liveResources" | "state" | "server" | "connected" | "clientId" | "url">;
+  const generic: Generic = new SharedClient(url);
+  generic.close();
 }

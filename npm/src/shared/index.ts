@@ -126,6 +126,22 @@ export class MqttClient {
     return this.#state;
   }
 
+  /** The server of the session's connection, or of its last attempt. */
+  get server(): string {
+    const s = this.#state;
+    return "server" in s ? s.server : this.url;
+  }
+
+  /** `iotmqtt/mqtt5` only, as in the generic entry: rejects with `INVALID_OPTION`. */
+  request(): Promise<MqttMessage> {
+    return Promise.reject(iotError("INVALID_OPTION", "invalid option request: needs iotmqtt/mqtt5", "request"));
+  }
+
+  /** `iotmqtt/mqtt5` only, as in the generic entry: rejects with `INVALID_OPTION`. */
+  reauthenticate(): Promise<Uint8Array | null> {
+    return Promise.reject(iotError("INVALID_OPTION", "invalid option reauthenticate: needs iotmqtt/mqtt5", "reauthenticate"));
+  }
+
   get connected(): boolean {
     return this.#state.type === "connected";
   }
