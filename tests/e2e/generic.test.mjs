@@ -109,6 +109,12 @@ test('MQTT 5: the properties typed go out with a publish, and the log shows them
   await page.selectOption('#profile-version', '5');
   await page.getByRole('button', { name: 'Save and connect' }).click();
   await waitConnected(page);
+  // A publish nobody hears: mosquitto's PUBACK 0x10 "No matching subscribers" shows with it.
+  await page.fill('#pub-topic', 'e2e5/nobody');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  const ok = page.locator('form[aria-label="Publish"] .ok');
+  await ok.waitFor();
+  assert.equal(await ok.innerText(), 'published to e2e5/nobody · the broker: 0x10 No matching subscribers');
   await page.fill('#sub-filter', 'e2e5/#');
   await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
   await page.getByText('granted QoS 1').waitFor();
@@ -119,7 +125,7 @@ test('MQTT 5: the properties typed go out with a publish, and the log shows them
   await page.fill('#pub-expiry', '120');
   await page.fill('#pub-user-properties', 'unit=C\nunit=F\nsite=lab');
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
-  await page.locator('form[aria-label="Publish"] .ok').waitFor();
+  await page.getByText('published to e2e5/request', { exact: true }).waitFor();
   // The row marks a message with properties; its detail view lists them.
   const row = page.locator('table.log tbody tr').first();
   await row.waitFor();

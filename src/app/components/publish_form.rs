@@ -52,8 +52,8 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
                 false => Ok(Default::default()),
             };
             action.run("publish", async move {
-                s.publish(&t, f, &p, q, r, properties?).await?;
-                Ok(format!("published to {t}"))
+                let said = s.publish(&t, f, &p, q, r, properties?).await?;
+                Ok(format!("published to {t}{said}"))
             });
         })
     };

@@ -15,7 +15,9 @@ use crate::client::MqttClient;
 use crate::error::{ClientError, SessionError};
 use crate::history::export::Entry;
 use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
+use crate::session::reason::ReasonCode;
 use crate::session::topic::topic_matches;
+use crate::{AckPacket, Acknowledged};
 use crate::{Message, Outgoing, PublishProperties, QoS, SubscribeOptions};
 
 /// Messages the history keeps per connection; the list draws only the rows in view.
@@ -105,6 +107,9 @@ pub struct GenericStore {
     pub hidden_while_paused: Cell<u64>,
     pub received: Cell<u64>,
     pub rate: RefCell<RateMeter>,
+    /// The last publish acknowledgement that said more than "success" (MQTT 5), for the publish
+    /// form's line: it comes just before the publish it answers resolves.
+    said_on_publish: RefCell<Option<Acknowledged>>,
 }
 
 #[derive(Clone)]
@@ -135,6 +140,7 @@ impl GenericSession {
             hidden_while_paused: Cell::new(0),
             received: Cell::new(0),
             rate: RefCell::new(RateMeter::default()),
+            said_on_publish: RefCell::new(None),
         });
         let redraw = Redraw::default();
         let (s, r) = (Rc::downgrade(&store), redraw.clone());
@@ -142,6 +148,12 @@ impl GenericSession {
             if let Some(store) = s.upgrade() {
                 record(&store, m);
                 r.notify();
+            }
+        });
+        let s = Rc::downgrade(&store);
+        client.on_acknowledged(move |a| {
+            if let (Some(store), AckPacket::PubAck | AckPacket::PubRec | AckPacket::PubComp) = (s.upgrade(), a.packet) {
+                *store.said_on_publish.borrow_mut() = Some(a.clone());
             }
         });
         Self { client, store, redraw }
@@ -202,6 +214,7 @@ impl GenericSession {
         self.redraw.notify();
     }
 
+    /// Publishes; resolves with what the broker said beyond "success" (MQTT 5), or nothing.
     pub async fn publish(
         &self,
         topic: &str,
@@ -210,11 +223,14 @@ impl GenericSession {
         qos: QoS,
         retain: bool,
         properties: PublishProperties,
-    ) -> Result<(), AppError> {
+    ) -> Result<String, AppError> {
         crate::session::topic::validate_topic_name(topic).map_err(|e| AppError::input("topic", e.to_string()))?;
         let bytes = encode(format, payload).map_err(|e| AppError::input("payload", e))?;
+        self.store.said_on_publish.take();
         self.client.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?;
-        Ok(())
+        // What the broker said with this publish's acknowledgement, if it said more than "success".
+        let said = self.store.said_on_publish.take().filter(|a| a.subjects.iter().any(|s| s == topic));
+        Ok(said.map(|a| broker_said(&a)).unwrap_or_default())
     }
 
     /// Charts another JSON path from now on; the old path's line stays, with its own band and
@@ -327,6 +343,14 @@ fn record(store: &GenericStore, m: &Message) {
         bytes -= log.pop_oldest().map_or(0, |old| line_bytes(&old));
     }
     store.log_bytes.set(bytes);
+}
+
+/// An acknowledgement's words as the publish form shows them: "the broker: 0x10 No matching
+/// subscribers ("reason")".
+fn broker_said(a: &Acknowledged) -> String {
+    let code = a.codes.iter().find(|c| **c != 0).map(|c| format!(" {}", ReasonCode(*c))).unwrap_or_default();
+    let words = a.words.reason_string.as_deref().map(|r| format!(" ({})", crate::json::quoted(r))).unwrap_or_default();
+    format!(" · the broker:{code}{words}")
 }
 
 /// What a line holds, for the history's byte bound.
