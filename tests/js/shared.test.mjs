@@ -281,3 +281,30 @@ test("a host that cannot start fails every call with SHARED_HOST_FAILED, in both
   assert.deepEqual(got, [["SHARED_HOST_FAILED", "SHARED_HOST_FAILED", "SHARED_HOST_FAILED"],
     ["SHARED_HOST_FAILED", "SHARED_HOST_FAILED", "SHARED_HOST_FAILED"]]);
 });
+
+test("the one-connection example: two tabs started from the same link share one connection, each with its own messages", async () => {
+  const id = `shared-example-${process.pid}`;
+  const context = await browser.newContext();
+  try {
+    const q = new URLSearchParams({ url: BROKER_WS, clientId: id, ...LOGIN, topic: "shex/t", message: "hi", autostart: "1" });
+    const pages = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await context.newPage();
+      await page.goto(`${base}/www/examples/one-connection.html?${q}`);
+      // Started, and its own message back, before the next tab opens.
+      await until(page, () => window.example?.received?.length || window.example?.errors.length);
+      pages.push(page);
+    }
+    // Each tab published "hi" once: the first tab gets both, the second only its own (it subscribed
+    // after the first one's).
+    const hi = { topic: "shex/t", text: "hi" };
+    await until(pages[0], () => window.example.received.length === 2 && window.example.tabs === 2);
+    await until(pages[1], () => window.example.received.length === 1 && window.example.tabs === 2);
+    const seen = await Promise.all(pages.map((p) => p.evaluate(() =>
+      [window.example.errors, window.example.received, document.getElementById("tabs").textContent])));
+    assert.deepEqual(seen, [[[], [hi, hi], "2 tabs share this connection."], [[], [hi], "2 tabs share this connection."]]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["shex/t"], unsubscribes: [], disconnects: 0 });
+  } finally {
+    await context.close();
+  }
+});
