@@ -308,3 +308,33 @@ test("the one-connection example: two tabs started from the same link share one 
     await context.close();
   }
 });
+
+test("disconnect() leaves the session as the generic client's ends its connection, and connect() joins again", async () => {
+  const id = `shared-again-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id);
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  try {
+    await a.evaluate(() => window.client.subscribe("again/a", { qos: 1 }));
+    const left = await a.evaluate(() => {
+      window.client.disconnect();
+      return [window.client.state.type, window.client.state.error.code, window.client.connected];
+    });
+    assert.deepEqual(left, ["disconnected", "DISCONNECTED", false]);
+    await until(b, () => window.client.tabs === 1);
+    // Joined again: the session's connection, and a subscription made anew.
+    const back = await a.evaluate(async () => {
+      await window.client.connect();
+      await window.client.subscribe("again/a", { qos: 1 });
+      return [window.client.connected, window.client.tabs];
+    });
+    assert.deepEqual(back, [true, 2]);
+    await until(b, () => window.client.tabs === 2);
+    await publisher.publishAsync("again/a", "1", { qos: 1 });
+    await until(a, () => window.heard.length === 1);
+    assert.deepEqual(await a.evaluate(() => window.heard), ["again/a 1"]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["again/a", "again/a"], unsubscribes: ["again/a"], disconnects: 0 });
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});

@@ -11,8 +11,10 @@ import init from "../init.js";
 import type { ConnAck, MqttMessage, QoS } from "../types.js";
 import { stateToWire, toWire, type Reply, type Request } from "./wire.js";
 
-/** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel. */
-export type Outbound = { send(reply: Reply): void; close(): void };
+/** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel.
+ *  `close` ends a client the host refused; `left` tells the link that its client left (it may
+ *  join again, after a `disconnect()`). */
+export type Outbound = { send(reply: Reply): void; close(): void; left?(): void };
 
 type Tab = {
   id: number;
@@ -49,6 +51,7 @@ export function link(raw: Outbound): (r: Request) => void {
       raw.send(reply);
     },
     close: () => raw.close(),
+    left: () => raw.left?.(),
   };
   return (r) =>
     void ready.then(() => {
@@ -201,7 +204,7 @@ function leave(tab: Tab): void {
   for (const off of tab.routes.values()) off();
   s.tabs.delete(tab.id);
   const unsubscribe = s.core.leave(tab.id);
-  tab.port.close();
+  tab.port.left?.();
   if (s.core.tabs() === 0) {
     s.client.close();
     s.core.free();

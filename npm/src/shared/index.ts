@@ -59,6 +59,9 @@ export class MqttClient {
   #subscribed = new Map<string, number>();
   #routeFilters = new Map<number, string>();
   #wantConnected = false;
+  /** Whether this client is in the session: it joins when made, leaves on `disconnect()` and
+   *  joins again on `connect()`. */
+  #joined = true;
   #release: () => void = () => {};
   #state: ConnectionState = { type: "idle" };
   #tabs = 0;
@@ -153,6 +156,11 @@ export class MqttClient {
 
   /** Connects the shared session, or joins the connection it has: resolves with its CONNACK. */
   connect(): Promise<ConnAck> {
+    if (!this.#joined && !this.#closed) {
+      this.#joined = true;
+      this.#post(this.#join);
+      for (const [route, filter] of this.#routeFilters) this.#post({ op: "route", route, filter });
+    }
     this.#wantConnected = true;
     return this.#call((id) => ({ op: "connect", id }));
   }
@@ -216,10 +224,19 @@ export class MqttClient {
     };
   }
 
-  /** Leaves the session (as `close`, keeping the listeners); the connection stays for the other
-   *  tabs, and closes with the last. */
+  /** Leaves the session, as the generic client's `disconnect()` ends its connection: this
+   *  client's subscriptions go, what it waits for rejects with `DISCONNECTED`, and its state is
+   *  `disconnected`. The connection stays for the other tabs and closes with the last; `connect()`
+   *  joins again. */
   disconnect(): void {
-    this.#leave();
+    if (this.#closed || !this.#joined) return;
+    this.#joined = false;
+    this.#wantConnected = false;
+    this.#subscribed.clear();
+    this.#post({ op: "close" });
+    const error = iotError("DISCONNECTED", "disconnected by the application");
+    this.#rejectAll(error);
+    this.#setState({ type: "disconnected", error });
   }
 
   /** Leaves the session and frees every listener; the client cannot be used again. */
@@ -246,11 +263,14 @@ export class MqttClient {
       this.#closeLink();
       this.#release();
     });
-    const closed = iotError("CLIENT_CLOSED", "the client was closed");
-    for (const w of this.#calls.values()) w.reject(closed);
+    this.#rejectAll(iotError("CLIENT_CLOSED", "the client was closed"));
+    this.#setState({ type: "closed" });
+  }
+
+  #rejectAll(e: unknown): void {
+    for (const w of this.#calls.values()) w.reject(e);
     this.#calls.clear();
     this.#pending.clear();
-    this.#setState({ type: "closed" });
   }
 
   #send(r: Request): void {
@@ -261,7 +281,7 @@ export class MqttClient {
    *  make this client's subscriptions and routes again and repeat what is unanswered (a publish the
    *  old leader had sent may reach the broker twice: QoS 1's at-least-once). */
   #greeted(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#joined) return;
     void this.#ready.then(() => {
       this.#send(this.#join);
       const connecting = [...this.#pending.values()].find((r) => r.op === "connect");
@@ -312,12 +332,9 @@ export class MqttClient {
         this.#tabs = r.tabs;
         this.#state = stateFromWire(r.state);
         return;
-      case "refused": {
+      case "refused":
         this.#refused = fromWire(r.error);
-        for (const w of this.#calls.values()) w.reject(this.#refused);
-        this.#calls.clear();
-        return;
-      }
+        return this.#rejectAll(this.#refused);
       case "done":
       case "failed": {
         const w = this.#calls.get(r.id);

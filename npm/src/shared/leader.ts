@@ -17,7 +17,8 @@ export function lead(name: string): void {
       let receive = links.get(e.from);
       if (!receive) {
         const to = e.from;
-        receive = link({ send: (reply) => channel.postMessage({ to, reply }), close: () => links.delete(to) });
+        const forget = () => links.delete(to);
+        receive = link({ send: (reply) => channel.postMessage({ to, reply }), close: forget, left: forget });
         links.set(to, receive);
       }
       receive(e.request);
