@@ -177,6 +177,7 @@ test('MQTT 5: subscription options from the form: no local, no retained, the ide
   await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
   await page.getByText('granted QoS 1').waitFor();
   assert.equal(await page.locator('ul.subs li .sub-asked').innerText(), 'no local · retained: never · id 7');
+  await screenshot(page, 'generic-subscription-options');
   // The page's own publish does not come back (No Local); the other client's does, once.
   await page.fill('#pub-topic', 'e2e6/mine');
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
@@ -213,6 +214,7 @@ test('MQTT 5 enhanced authentication: the challenge answered in the connection b
   await challenge.waitFor();
   assert.equal(await challenge.innerText(), 'The broker\'s challenge: "s1"');
   assert.equal(await page.locator('.connection-bar .status-text').innerText(), 'authenticating…');
+  await screenshot(page, 'generic-auth-challenge');
   await page.fill('#auth-answer', 'c2');
   await page.getByRole('button', { name: 'Answer', exact: true }).click();
   await waitConnected(page);

@@ -68,9 +68,9 @@ pub fn ConnectionBar(props: &ConnectionBarProps) -> Html {
                 }
                 <StatusBadge status={status.clone()} />
             </div>
-            if authenticates { <AuthenticationPanel kind={kind} status={status} /> }
             if let Some(p) = &selected { <p class="hint url">{ format!("{} — {}", p.url, p.version) }</p> }
             if let Some(e) = &*error { <p class="field-error" role="alert">{ e.to_string() }</p> }
+            if authenticates { <AuthenticationPanel kind={kind} status={status} /> }
             <BridgeHelp kind={kind} />
         </section>
     }
