@@ -5,8 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { env, launch } from "./chromium.mjs";
-import { serve } from "../../www/examples/serve.mjs";
+import { env, start, stop } from "./chromium.mjs";
 import { hostileServer } from "./hostile.mjs";
 import { aedesServer } from "../harness/aedes.mjs";
 import mqtt from "mqtt";
@@ -19,17 +18,8 @@ const TTS_URL = `${SIM_WS}/thethingsstack`;
 const CP_URL = `${SIM_WS}/cloudplugs`;
 
 let server, browser, base;
-
-before(async () => {
-  server = await serve(0);
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+before(async () => ({ server, browser, base } = await start()));
+after(() => stop({ server, browser }));
 
 /** A page with timers and WebSockets tracked, so leak checks see what the library left behind. */
 async function openPage(path = "/www/examples/index.html") {

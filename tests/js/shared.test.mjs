@@ -6,8 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { env, launch } from "./chromium.mjs";
-import { serve } from "../../www/examples/serve.mjs";
+import { env, start, stop } from "./chromium.mjs";
 import mqtt from "mqtt";
 
 const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
@@ -17,17 +16,8 @@ const CONTROL = `http://127.0.0.1:${env("IOTMQTT_TEST_BROKER_CONTROL_PORT")}`;
 const LOGIN = { username: "tester", password: "secret" };
 
 let server, browser, base;
-
-before(async () => {
-  server = await serve(0);
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+before(async () => ({ server, browser, base } = await start()));
+after(() => stop({ server, browser }));
 
 /** `n` pages of one browser profile (one origin, so one SharedWorker), each with a shared client
  *  for `clientId` in `window.client`, connected, one after the other. */
