@@ -56,6 +56,8 @@ export class MqttClient {
   /** Leader mode: what a new leader must hear again. Requests still unanswered, by id; the filters
    *  this client subscribed to; its routes; whether it asked to be connected. */
   #pending = new Map<number, Request>();
+  /** Leader mode: a SharedWorker lives as long as any page, so only a leader's clients replay. */
+  #replays = false;
   #subscribed = new Map<string, number>();
   #routeFilters = new Map<number, string>();
   #wantConnected = false;
@@ -102,6 +104,7 @@ export class MqttClient {
       this.#out = (r) => port.postMessage(r);
       this.#closeLink = () => port.close();
     } else {
+      this.#replays = true;
       const channel = new BroadcastChannel(`iotmqtt-shared-${name}`);
       channel.onmessage = (m: MessageEvent<Envelope>) => {
         const e = m.data;
@@ -309,7 +312,7 @@ export class MqttClient {
         const r = request(id);
         try {
           this.#send(r);
-          this.#pending.set(id, r);
+          if (this.#replays) this.#pending.set(id, r);
         } catch (e) {
           // What structured clone cannot copy (a function, a Proxy, a getter that throws).
           this.#calls.delete(id);
