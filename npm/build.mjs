@@ -59,6 +59,8 @@ for (const target of ["web", "bundler"]) {
               : { path: `./${entry.core}.js`, external: true });
           // Loaded on demand, a module of its own (below): not part of what the entry loads.
           b.onResolve({ filter: /^\.\/sha2\.js$/ }, () => ({ path: "./sha2.js", external: true }));
+          // A platform class's shared connection: the `shared` entry, loaded only when asked for.
+          b.onResolve({ filter: /^\.\.\/shared\/index\.js$/ }, () => ({ path: "./shared.js", external: true }));
         },
       }],
     });

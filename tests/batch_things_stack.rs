@@ -3,8 +3,10 @@
 //! read back as the shell reads it, one line per record.
 #![cfg(all(not(target_arch = "wasm32"), feature = "things-stack"))]
 
+use iotmqtt::batch::client::Connection;
 use iotmqtt::batch::command::Command;
 use iotmqtt::batch::things_stack::{op, ThingsStackCore};
+use iotmqtt::session::ConnectOptions;
 use serde_json::{json, Value};
 
 mod batch_reader;
@@ -128,6 +130,35 @@ fn a_login_gives_the_client_options_and_a_refused_key_is_the_platforms_error() {
     assert_eq!(read(&refused), ["throw TTS_NOT_AUTHORIZED(\"demo-app\", \"ttn\")"]);
     let other = s.run(&Command { op: op::LOGIN_FAILED, text: "SOCKET_ERROR", ..Default::default() });
     assert_eq!(other[8..], [21]);
+}
+
+// A shared session's host reads the connection as the generic client's options. Written with only
+// what a login sets, it says what `options_json` says: each option it leaves out is at the generic
+// client's default there (`options_json` itself reads back to the connection: src/session/options/read.rs).
+#[test]
+fn the_shared_options_are_the_connection_with_the_generic_defaults_left_out() {
+    let defaults: Value =
+        serde_json::from_str(&Connection { connect: ConnectOptions::default(), reconnect: true }.options_json())
+            .unwrap();
+    let logins = [
+        json!({"application": "demo-app@ttn", "apiKey": "NNSXS.K"}),
+        json!({"application": "app", "apiKey": "k\"\u{e9}", "clientId": "tab", "keepaliveSecs": 30, "connectTimeoutMs": 2500}),
+    ];
+    for login in logins {
+        let connect = |s: &mut ThingsStackCore| {
+            let b = s.run(&Command { op: op::CONNECT, bytes: &plain(&login), ..Default::default() });
+            returns(&b, |r| r.str());
+        };
+        let mut s = ThingsStackCore::new();
+        connect(&mut s);
+        let full: Value = serde_json::from_str(&s.take_connection().unwrap().options_json()).unwrap();
+        connect(&mut s);
+        let shared: Value = serde_json::from_str(&s.take_shared_options().unwrap()).unwrap();
+        assert_eq!(s.take_shared_options(), None, "taken once");
+        let mut expected = full.as_object().unwrap().clone();
+        expected.retain(|k, v| defaults[k] != *v || shared.get(k).is_some());
+        assert_eq!(shared, Value::Object(expected), "{login}");
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ import { Batch, call } from "./batch.js";
 import { type MqttClient, platformClient } from "./client.js";
 import { DeadlineTimer, usesWorker } from "./clock.js";
 import { Listeners } from "./listeners.js";
-import type { ConnectionState, LiveResources } from "./types.js";
+import type { ConnectionState, LiveResources, MqttMessage, Unsubscribe } from "./types.js";
 
 /** The record tag of what a command threw (`tag::THROW` in each core's `src/batch/*.rs`). */
 const THROW = 20;
@@ -18,10 +18,18 @@ export interface PlatformCore {
   client(url: string, seed: number, mayDefer: boolean): object;
 }
 
+/** What a platform class uses of its client: its own `MqttClient`, or the tab's side of the
+ *  origin's shared session (`iotmqtt/shared`). */
+export type SessionClient = Pick<MqttClient, "state" | "connect" | "publish" | "subscribe" | "unsubscribe" | "close" | "liveResources">
+  & {
+    on(event: "message", listener: (message: MqttMessage) => void): Unsubscribe;
+    on(event: "state", listener: (state: ConnectionState) => void): Unsubscribe;
+  };
+
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };
 
 export abstract class PlatformSession {
-  client: MqttClient | null = null;
+  client: SessionClient | null = null;
   readonly listeners: Listeners;
   readonly waiters = new Map<number, Waiter>();
   readonly timer: DeadlineTimer;
@@ -134,9 +142,9 @@ export abstract class PlatformSession {
  *  `Symbol.dispose` and `liveResources()`. */
 export abstract class PlatformClient {
   readonly #session: PlatformSession;
-  readonly #client: MqttClient;
+  readonly #client: SessionClient;
 
-  protected constructor(session: PlatformSession, client: MqttClient) {
+  protected constructor(session: PlatformSession, client: SessionClient) {
     this.#session = session;
     this.#client = client;
   }

@@ -29,4 +29,11 @@ impl ThingsStackCore {
     pub fn client(&mut self, url: &str, seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {
         ClientCore::over(url, self.0.take_connection(), seed, may_defer)
     }
+
+    /// The same connection as the generic client's options (JSON text), for a session shared by
+    /// the origin's tabs (`shared: true`): the `iotmqtt/shared` host's client reads them.
+    #[wasm_bindgen(js_name = sharedOptions)]
+    pub fn shared_options(&mut self) -> Option<String> {
+        self.0.take_shared_options()
+    }
 }

@@ -328,3 +328,90 @@ test("disconnect() leaves the session as the generic client's ends its connectio
     await context.close();
   }
 });
+
+test("ThingsStackApp with shared: true: three pages, one connection for the application, each page hears each of its uplinks once, a pushed downlink arrives once", async () => {
+  const id = `shared-tts-${process.pid}`;
+  const context = await browser.newContext();
+  // The other party, as The Things Stack's server: it publishes uplinks and hears pushed downlinks.
+  const server = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-server` });
+  const pushed = [];
+  server.on("message", (topic, payload) => pushed.push(`${topic} ${JSON.parse(payload).downlinks.map((d) => `${d.f_port}:${d.frm_payload}`)}`));
+  await server.subscribeAsync("v3/demo-app@ttn/devices/+/down/push", { qos: 1 });
+  const uplink = (device) => JSON.stringify({
+    end_device_ids: { device_id: device, application_ids: { application_id: "demo-app" } },
+    uplink_message: { f_port: 1, frm_payload: "AQ==" },
+  });
+  try {
+    const pages = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, id, i }) => {
+        const { default: init, ThingsStackApp } = await import("/pkg/web/things-stack.js");
+        await init();
+        const options = { application: "demo-app@ttn", apiKey: "NNSXS.DEMOKEY.SIMULATOR", clientId: id, shared: true };
+        window.app = await ThingsStackApp.connect(url, options);
+        window.heard = [];
+        window.app.on("event", (e) => window.heard.push(`${e.kind} ${e.deviceId} ${e.fPort} ${e.payload}`));
+        // Two pages hear every device's uplinks, the third everything of one device.
+        await window.app.subscribe(i < 2 ? { event: "up" } : { deviceId: "dev-2" });
+      }, { url: BROKER_WS, id, i });
+      pages.push(page);
+    }
+    await server.publishAsync("v3/demo-app@ttn/devices/dev-1/up", uplink("dev-1"), { qos: 1 });
+    await server.publishAsync("v3/demo-app@ttn/devices/dev-2/up", uplink("dev-2"), { qos: 1 });
+    for (const [i, p] of pages.entries()) await until(p, (n) => window.heard.length === n, i < 2 ? 2 : 1);
+    const heard = await Promise.all(pages.map((p) => p.evaluate(() => window.heard)));
+    assert.deepEqual(heard, [["up dev-1 1 1", "up dev-2 1 1"], ["up dev-1 1 1", "up dev-2 1 1"], ["up dev-2 1 1"]]);
+    const statuses = await pages[2].evaluate(async () => {
+      const [tracker] = await window.app.push("dev-2", [{ fPort: 2, hex: "BEEF" }]);
+      return tracker.history.map((s) => s.status);
+    });
+    assert.deepEqual(statuses, []);
+    for (let i = 0; i < 100 && pushed.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(pushed, ["v3/demo-app@ttn/devices/dev-2/down/push 2:vu8="]);
+    // Closed one after the other: the second takes the last interest in `+/up`, the third is the
+    // last page, whose leaving closes the connection.
+    const left = [];
+    for (const p of pages) {
+      left.push(await p.evaluate(() => {
+        window.app.close();
+        return window.app.liveResources();
+      }));
+    }
+    const none = { timers: 0, socket: false, listeners: 0 };
+    assert.deepEqual(left, [none, none, none]);
+    for (let i = 0; i < 100 && brokerSaw(id).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    const app = "v3/demo-app@ttn/devices";
+    // The tracker of the pushed downlink subscribed to its device's downlink events.
+    assert.deepEqual(brokerSaw(id), {
+      connections: 1, subscribes: [`${app}/+/up`, `${app}/dev-2/#`, `${app}/dev-2/down/#`], unsubscribes: [`${app}/+/up`], disconnects: 1,
+    });
+  } finally {
+    await server.endAsync();
+    await context.close();
+  }
+});
+
+test("ThingsBoard's and CloudPlugs' classes, whose requests are answered per connection, refuse shared with INVALID_OPTION", async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/www/examples/index.html`);
+    const refused = await page.evaluate(async (url) => {
+      const grab = (f) => f().then(() => "connected", (e) => [e.code, e.field]);
+      const tb = await import("/pkg/web/thingsboard.js");
+      await tb.default();
+      const cp = await import("/pkg/web/cloudplugs.js");
+      await cp.default();
+      return [
+        await grab(() => tb.ThingsBoardDevice.connect(url, { token: "t", shared: true })),
+        await grab(() => tb.ThingsBoardGateway.connect(url, { token: "t", shared: true })),
+        await grab(() => cp.CloudPlugsDevice.login(url, { username: "dev-1", auth: "a", hwid: "h", shared: true })),
+      ];
+    }, BROKER_WS);
+    assert.deepEqual(refused, [["INVALID_OPTION", "shared"], ["INVALID_OPTION", "shared"], ["INVALID_OPTION", "shared"]]);
+  } finally {
+    await page.close();
+  }
+});

@@ -16,6 +16,7 @@ import type {
   ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS,
   SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "../types.js";
+import { takeShared } from "./option.js";
 import { fromWire, stateFromWire, type Envelope, type Reply, type Request } from "./wire.js";
 
 export type { IotMqttError } from "../errors.js";
@@ -79,15 +80,7 @@ export class MqttClient {
    *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call. */
   constructor(url: string, options?: SharedClientOptions) {
     this.url = url;
-    let shared: true | string | undefined, rest: MqttClientOptions | undefined;
-    try {
-      if (options !== undefined) ({ shared, ...rest } = options);
-    } catch (e) {
-      throw iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options");
-    }
-    if (shared !== undefined && shared !== true && typeof shared !== "string") {
-      throw iotError("INVALID_OPTION", "invalid option shared: true or a name", "shared");
-    }
+    const { rest, shared } = takeShared<MqttClientOptions | undefined>(options);
     const bytes = plain(rest, "options", false, ["will.payload"]);
     const name = typeof shared === "string" ? shared : "iotmqtt";
     const host = new URL("./shared-worker.js", import.meta.url);

@@ -5,10 +5,10 @@
 // JavaScript formatter when the core asks. No rule of The Things Stack is here.
 import { ThingsStackCore } from "#things-stack";
 import type { Batch } from "../batch.js";
-import type { MqttClient } from "../client.js";
 import { coded } from "../errors.js";
 import { plain } from "../plain.js";
-import { NONE, PlatformClient, PlatformSession } from "../platform.js";
+import { NONE, type SessionClient, PlatformClient, PlatformSession } from "../platform.js";
+import { takeShared } from "../shared/option.js";
 import type { Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
@@ -186,9 +186,9 @@ export class ThingsStackApp extends PlatformClient {
   /** The application's uid, `app` or `app@tenant`. */
   readonly application: string;
   #s: Session;
-  #client: MqttClient;
+  #client: SessionClient;
 
-  private constructor(s: Session, client: MqttClient, application: string) {
+  private constructor(s: Session, client: SessionClient, application: string) {
     super(s, client);
     this.#s = s;
     this.#client = client;
@@ -211,9 +211,14 @@ export class ThingsStackApp extends PlatformClient {
   /** Logs in as the application with an API key. Rejects with `TTS_NOT_AUTHORIZED`,
    *  `TTS_MISSING_API_KEY`, `TTS_INVALID_ID`, `CONNACK_*` or `INVALID_OPTION`. */
   static async connect(url: string, options: ThingsStackOptions): Promise<ThingsStackApp> {
+    const { rest, shared } = takeShared(options);
+    // The tab's side of the session the origin's tabs share: a module loaded only when asked for.
+    const Shared = shared === undefined ? undefined : (await import("../shared/index.js")).MqttClient;
     const s = new Session();
-    const b = s.start(CONNECT, 0, "", undefined, plain(options, "options"));
-    const client = s.open(url);
+    const b = s.start(CONNECT, 0, "", undefined, plain(rest, "options"));
+    const client: SessionClient = Shared
+      ? new Shared(url, { ...JSON.parse((s.core as ThingsStackCore).sharedOptions()!) as object, shared })
+      : s.open(url);
     const app = new ThingsStackApp(s, client, b.str());
     try {
       await client.connect();

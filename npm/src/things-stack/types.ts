@@ -10,6 +10,10 @@ export interface ThingsStackOptions {
   clientId?: string;
   keepaliveSecs?: number;
   connectTimeoutMs?: number;
+  /** `true` or a name: one connection for every tab of the origin that connects the same
+   *  application with the same key and client id (the `iotmqtt/shared` session, loaded then). The
+   *  Things Stack caps an application's connections. */
+  shared?: true | string;
 }
 
 export type EventKind =
