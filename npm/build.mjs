@@ -1,6 +1,8 @@
 // Compiles the TypeScript shell (npm/src) into the package: one minified ES module per entry and
 // build (pkg/web, pkg/bundler), importing its wasm-bindgen glue, and the entry's declarations.
 // Usage: node npm/build.mjs   (after scripts/npm-build.sh has put the glue in pkg/)
+//        node npm/build.mjs <dir> <entry>...   (the web build of those entries only, into <dir>,
+//        where their glue is; no declarations: scripts/shared-host.sh for the dashboard)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { cpSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pkg = path.join(root, "pkg");
+const [only, ...named] = process.argv.slice(2);
+const pkg = only ? path.resolve(only) : path.join(root, "pkg");
 // Each entry is one bundle over its own wasm core (`core`: the wasm-bindgen output's name), which
 // holds the client core and, for a platform, the platform's core: `#core` and the platform's
 // `#cloudplugs`, `#things-stack` or `#thingsboard` resolve to it.
@@ -28,11 +31,11 @@ const ENTRIES = [
   { name: "shared-worker", source: "shared/worker.ts", core: "shared_core", mqtt5: true, v5: true, types: false },
 ];
 
-for (const target of ["web", "bundler"]) {
-  for (const entry of ENTRIES) {
+for (const target of only ? ["web"] : ["web", "bundler"]) {
+  for (const entry of ENTRIES.filter((e) => !only || named.includes(e.name))) {
     await build({
       entryPoints: [path.join(root, "npm/src", entry.source)],
-      outfile: path.join(pkg, target, `${entry.name}.js`),
+      outfile: only ? path.join(pkg, `${entry.name}.js`) : path.join(pkg, target, `${entry.name}.js`),
       bundle: true,
       format: "esm",
       target: "es2022",
@@ -55,7 +58,7 @@ for (const target of ["web", "bundler"]) {
         setup(b) {
           b.onResolve({ filter: /^#(core|payload|cloudplugs|things-stack|thingsboard|shared)$/ }, () =>
             target === "web"
-              ? { path: path.join(pkg, target, `${entry.core}.js`) }
+              ? { path: only ? path.join(pkg, `${entry.core}.js`) : path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });
           // Loaded on demand, a module of its own (below): not part of what the entry loads.
           b.onResolve({ filter: /^\.\/sha2\.js$/ }, () => ({ path: "./sha2.js", external: true }));
@@ -66,7 +69,7 @@ for (const target of ["web", "bundler"]) {
     });
   }
   // SHA-2 in JavaScript, which the ThingsBoard entry imports only on a page without SubtleCrypto.
-  await build({
+  if (!only) await build({
     entryPoints: [path.join(root, "npm/src/thingsboard/sha2.ts")],
     outfile: path.join(pkg, target, "sha2.js"),
     bundle: true,
@@ -76,6 +79,8 @@ for (const target of ["web", "bundler"]) {
     logLevel: "warning",
   });
 }
+
+if (only) process.exit(0);
 
 // Declarations: tsc over the shell, into types/ beside each build, and the entry's .d.ts on top.
 const tsc = path.join(root, "node_modules/.bin/tsc");

@@ -1,6 +1,7 @@
 //! The dashboard's one error type: every platform's errors pass through with their own words,
 //! plus input mistakes that name the field they belong to, so the UI can show them there.
 
+use crate::client::SharedClientError;
 use crate::platforms::cloudplugs::CloudPlugsError;
 use crate::platforms::things_stack::ThingsStackError;
 use crate::platforms::thingsboard::ThingsBoardError;
@@ -16,6 +17,9 @@ pub enum AppError {
     ThingsStack(#[from] ThingsStackError),
     #[error(transparent)]
     CloudPlugs(#[from] CloudPlugsError),
+    /// What the session shared by this browser's tabs refused or reported.
+    #[error(transparent)]
+    Shared(#[from] SharedClientError),
     /// A value typed into a form cannot be used; `field` names the control.
     #[error("{message}")]
     Input { field: &'static str, message: String },

@@ -111,6 +111,9 @@ pub struct Profile {
     /// its first data, kept as the secret is.
     pub auth_method: String,
     pub auth_data: String,
+    /// A generic profile's connection shared by every tab of this browser that connects it
+    /// (`crate::client::SharedClient`): one connection at the broker.
+    pub shared: bool,
 }
 
 impl Default for Profile {
@@ -130,6 +133,7 @@ impl Default for Profile {
             remember_secret: false,
             auth_method: String::new(),
             auth_data: String::new(),
+            shared: false,
         }
     }
 }
@@ -210,6 +214,8 @@ pub struct AppState {
     /// The profile each page connects with.
     pub selected: BTreeMap<ProfileKind, String>,
     pub status: BTreeMap<ProfileKind, LinkStatus>,
+    /// How many tabs share a page's connection, for a shared one.
+    pub tabs: BTreeMap<ProfileKind, u32>,
     /// Bumped whenever a live session opens or closes, so pages look again.
     pub sessions: u64,
 }
@@ -250,6 +256,11 @@ pub enum Action {
         status: LinkStatus,
     },
     SessionsChanged,
+    /// How many tabs share the page's connection now; 0 when it is not shared (any longer).
+    Tabs {
+        kind: ProfileKind,
+        tabs: u32,
+    },
 }
 
 impl Reducible for AppState {
@@ -276,6 +287,12 @@ impl Reducible for AppState {
                 next.status.insert(kind, status);
             }
             Action::SessionsChanged => next.sessions += 1,
+            Action::Tabs { kind, tabs: 0 } => {
+                next.tabs.remove(&kind);
+            }
+            Action::Tabs { kind, tabs } => {
+                next.tabs.insert(kind, tabs);
+            }
         }
         Rc::new(next)
     }

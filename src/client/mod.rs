@@ -7,11 +7,13 @@ mod auth;
 mod network;
 mod persistence;
 mod request;
+mod shared;
 pub mod time;
 
 #[cfg(feature = "auth")]
 pub use auth::AuthAnswer;
 pub use request::{RequestError, RequestOptions};
+pub use shared::{SharedClient, SharedClientError, SharedState};
 
 #[cfg(feature = "cloudplugs")]
 pub mod cloudplugs;

@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openPage, connect, waitConnected, screenshot, unnamedControls, assertFits, DIST, WIDTH } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { serveDist, launch, openPage, connect, waitConnected, screenshot, unnamedControls, assertFits, appUrl, eventually, DIST, WIDTH } from './lib.mjs';
 import { mqttConnect } from './mqtt-publisher.mjs';
 import { runBench } from './bench-dashboard.mjs';
 
@@ -392,5 +393,65 @@ test('a broker outage shows reconnecting with a countdown, then connected again'
     await fetch(`http://127.0.0.1:${control}/start`);
   }
   await page.locator('.connection-bar .status.connected').waitFor({ timeout: 40_000 });
+  await context.close();
+});
+
+// Issue 23: two tabs of the dashboard on one generic profile with "Share" ticked use one connection
+// at the broker (counted in its log, tests/harness/broker.py), each tab its own subscriptions and
+// messages, and the connection bar says how many tabs share it.
+test('two tabs on a shared profile: one connection at the broker, each tab its own messages, the tab count in the bar', async () => {
+  const clientId = `e2e-shared-${WIDTH}-${process.pid}`;
+  const saw = () => {
+    const lines = readFileSync(process.env.IOTMQTT_TEST_BROKER_LOG, 'utf8').split('\n').map((l) => l.replace(/^\d+: /, ''));
+    return {
+      connections: lines.filter((l) => l.startsWith('New client connected') && l.includes(` as ${clientId} `)).length,
+      subscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \d \S+$/.test(l)).map((l) => l.split(' ')[2]),
+      unsubscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \S+$/.test(l)).map((l) => l.split(' ')[1]),
+    };
+  };
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'Local mosquitto' }).click();
+  await a.fill('#profile-client-id', clientId);
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  const tabs = (p) => p.locator('.connection-bar .shared-tabs');
+  await a.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === 'only this tab on the shared connection');
+  // The second tab: the same browser profile, so the same saved profile and the same SharedWorker.
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(appUrl(base, 'mqtt'));
+  await connect(b, 'generic');
+  await waitConnected(b);
+  for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === '2 tabs share this connection');
+  const subscribe = async (p, filter) => {
+    await p.fill('#sub-filter', filter);
+    await p.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await p.getByText('granted QoS 1').first().waitFor();
+  };
+  await subscribe(a, 'e2eshared/a/#');
+  await subscribe(b, 'e2eshared/#');
+  const publisher = await mqttConnect({ port: Number(process.env.IOTMQTT_TEST_BROKER_TCP_PORT), username: 'tester', password: 'secret', clientId: `${clientId}-pub` });
+  try {
+    publisher.publish('e2eshared/a/1', 'one');
+    publisher.publish('e2eshared/b/1', 'two');
+    const rows = (p) => p.locator('table.log tbody tr');
+    await rows(b).nth(1).waitFor();
+    await rows(a).nth(0).waitFor();
+    const topics = (p) => p.locator('table.log tbody tr td.topic').allInnerTexts();
+    assert.deepEqual(await topics(a), ['e2eshared/a/1']);
+    assert.deepEqual((await topics(b)).sort(), ['e2eshared/a/1', 'e2eshared/b/1']);
+    assert.equal(await tabs(a).innerText(), '2 tabs share this connection');
+    await screenshot(b, 'generic-shared');
+    // B leaves: its filter's last interest goes, A's connection and messages stay.
+    await b.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await a.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === 'only this tab on the shared connection');
+    await eventually(() => saw().unsubscribes.length === 1, 5_000, 'the UNSUBSCRIBE');
+    assert.deepEqual(saw(), { connections: 1, subscribes: ['e2eshared/a/#', 'e2eshared/#'], unsubscribes: ['e2eshared/#'] });
+    assert.equal(await tabs(b).count(), 0);
+  } finally {
+    publisher.close();
+  }
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,7 +5,6 @@ use yew::prelude::*;
 
 use crate::app::components::Field;
 use crate::app::hooks::{use_action, use_app};
-use crate::app::services::connection::link_status;
 use crate::app::state::{Action, AuthPrompt, LinkStatus, ProfileKind};
 
 #[derive(Properties, PartialEq)]
@@ -36,7 +35,7 @@ pub fn AuthenticationPanel(props: &AuthenticationPanelProps) -> Html {
                 false => Ok(bytes(&answer)),
             });
             answer.set(String::new());
-            let status = app.live(kind).map_or(LinkStatus::Connecting, |l| link_status(&l.client().state()));
+            let status = app.live(kind).map_or(LinkStatus::Connecting, |l| l.status());
             app.dispatch(Action::Status { kind, status });
         }
     };
@@ -67,10 +66,10 @@ pub fn AuthenticationPanel(props: &AuthenticationPanelProps) -> Html {
                 let (app, data, action) = (app.clone(), data.clone(), action.clone());
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
-                    let Some(live) = app.live(kind) else { return };
+                    let Some(client) = app.live(kind).and_then(|l| l.client()) else { return };
                     let first = bytes(&data);
                     action.run("reauthenticate", async move {
-                        live.client().reauthenticate(first).await?;
+                        client.reauthenticate(first).await?;
                         Ok("re-authenticated".into())
                     });
                 })

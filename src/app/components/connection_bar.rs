@@ -67,11 +67,22 @@ pub fn ConnectionBar(props: &ConnectionBarProps) -> Html {
                     <button onclick={onconnect}>{ "Connect" }</button>
                 }
                 <StatusBadge status={status.clone()} />
+                if let Some(n) = state.tabs.get(&kind) {
+                    <span class="shared-tabs" aria-live="polite">{ shared_tabs(*n) }</span>
+                }
             </div>
             if let Some(p) = &selected { <p class="hint url">{ format!("{} — {}", p.url, p.version) }</p> }
             if let Some(e) = &*error { <p class="field-error" role="alert">{ e.to_string() }</p> }
             if authenticates { <AuthenticationPanel kind={kind} status={status} /> }
             <BridgeHelp kind={kind} />
         </section>
+    }
+}
+
+/// The connection bar's words for a shared connection's tabs.
+fn shared_tabs(n: u32) -> String {
+    match n {
+        1 => "only this tab on the shared connection".into(),
+        n => format!("{n} tabs share this connection"),
     }
 }

@@ -9,7 +9,7 @@ use crate::app::hooks::use_action;
 use crate::app::services::generic::GenericSession;
 use crate::app::services::message_properties::PropertyFields;
 use crate::app::services::payload::{encode, preview, PayloadFormat};
-use crate::{ProtocolVersion, QoS};
+use crate::QoS;
 
 #[derive(Properties, PartialEq)]
 pub struct PublishFormProps {
@@ -27,7 +27,7 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
     let response_topic = use_state(String::new);
     let expiry = use_state(String::new);
     let user_properties = use_state(String::new);
-    let v5 = props.session.client.options().version == ProtocolVersion::V5;
+    let v5 = props.session.v5_options();
     let action = use_action();
     let encoded = encode(*format, &payload);
     let live_error = encoded.as_ref().err().cloned();

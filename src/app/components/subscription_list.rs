@@ -9,7 +9,7 @@ use crate::app::components::{CheckField, Field, SelectField};
 use crate::app::hooks::use_action;
 use crate::app::services::generic::{GenericSession, SubscriptionRow};
 use crate::app::services::subscription_options::{summary, OptionFields};
-use crate::{ProtocolVersion, QoS};
+use crate::QoS;
 
 #[derive(Properties, PartialEq)]
 pub struct SubscriptionListProps {
@@ -25,7 +25,7 @@ pub fn SubscriptionList(props: &SubscriptionListProps) -> Html {
     let as_published = use_state(|| false);
     let retain_handling = use_state(|| "0".to_string());
     let identifier = use_state(String::new);
-    let v5 = props.session.client.options().version == ProtocolVersion::V5;
+    let v5 = props.session.v5_options();
     let action = use_action();
     let onsubmit = {
         let (session, filter, qos, action) = (props.session.clone(), filter.clone(), qos.clone(), action.clone());

@@ -49,10 +49,12 @@ impl AppHandle {
                 sink_state.dispatch(Action::Status { kind, status })
             }
         });
+        let tabs_state = state.clone();
+        let tabs: connection::TabsSink = Rc::new(move |tabs| tabs_state.dispatch(Action::Tabs { kind, tabs }));
         spawn_local(async move {
-            match connection::connect(&profile, sink).await {
+            match connection::connect(&profile, sink, tabs).await {
                 Ok(session) => {
-                    let status = connection::link_status(&session.client().state());
+                    let status = session.status();
                     live.borrow_mut().insert(kind, session);
                     ready.set(true);
                     state.dispatch(Action::SessionsChanged);
@@ -70,6 +72,7 @@ impl AppHandle {
         let old = self.ctx.live.borrow_mut().remove(&kind);
         if let Some(old) = old {
             old.close();
+            self.dispatch(Action::Tabs { kind, tabs: 0 });
             self.dispatch(Action::SessionsChanged);
             self.dispatch(Action::Status { kind, status: LinkStatus::Closed });
         }

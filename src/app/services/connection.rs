@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use super::cloudplugs::CloudPlugsSession;
 use super::gateway::GatewaySession;
-use super::generic::GenericSession;
+use super::generic::{GenericLink, GenericSession};
 use super::things_stack::TtsSession;
 use super::thingsboard::TbSession;
 use crate::app::error::AppError;
 use crate::app::hooks::now_ms;
 use crate::app::state::{AuthPrompt, LinkStatus, Profile, ProfileKind};
-use crate::client::{ConnectionState, MqttClient};
+use crate::client::{ConnectionState, MqttClient, SharedClient, SharedState};
 use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions, LastWill};
 use crate::platforms::things_stack::ThingsStackApp;
 use crate::platforms::thingsboard::limits::parse_session_limits;
@@ -24,6 +24,11 @@ use crate::platforms::thingsboard::{
 use crate::{Authentication, ClientError, ClientOptions, ConnectOptions, ProtocolVersion, Will};
 
 pub type StatusSink = Rc<dyn Fn(LinkStatus)>;
+/// How many tabs share a shared connection, each time that changes.
+pub type TabsSink = Rc<dyn Fn(u32)>;
+
+/// Where the dashboard serves the page's side of the shared session (scripts/shared-host.sh).
+const SHARED_MODULE: &str = "shared/shared.js";
 
 /// A page's open connection.
 #[derive(Clone)]
@@ -36,14 +41,24 @@ pub enum Live {
 }
 
 impl Live {
-    pub fn client(&self) -> MqttClient {
+    /// The page's own client; none for a generic page on a shared connection.
+    pub fn client(&self) -> Option<MqttClient> {
         match self {
-            Self::ThingsBoard(s) => s.device.client().clone(),
-            Self::Gateway(s) => s.gateway.device().client().clone(),
-            Self::ThingsStack(s) => s.app.client().clone(),
-            Self::CloudPlugs(s) => s.device.client().clone(),
-            Self::Generic(s) => s.client.clone(),
+            Self::ThingsBoard(s) => Some(s.device.client().clone()),
+            Self::Gateway(s) => Some(s.gateway.device().client().clone()),
+            Self::ThingsStack(s) => Some(s.app.client().clone()),
+            Self::CloudPlugs(s) => Some(s.device.client().clone()),
+            Self::Generic(s) => match &s.link {
+                GenericLink::Own(c) => Some(c.clone()),
+                GenericLink::Shared(_) => None,
+            },
         }
+    }
+
+    /// The status now: the client's state, or, on a shared connection whose `connect()` has
+    /// resolved, connected (its state events say the rest).
+    pub fn status(&self) -> LinkStatus {
+        self.client().map_or(LinkStatus::Connected, |c| link_status(&c.state()))
     }
 
     /// Disconnects and frees everything the session holds.
@@ -53,7 +68,7 @@ impl Live {
             Self::Gateway(s) => s.close(),
             Self::ThingsStack(s) => s.app.close(),
             Self::CloudPlugs(s) => s.device.close(),
-            Self::Generic(s) => s.client.close(),
+            Self::Generic(s) => s.close(),
         }
     }
 }
@@ -71,6 +86,23 @@ pub fn link_status(state: &ConnectionState) -> LinkStatus {
         },
         ConnectionState::Disconnected(ClientError::Disconnected) | ConnectionState::Closed => LinkStatus::Closed,
         ConnectionState::Disconnected(e) => LinkStatus::Failed(e.to_string()),
+    }
+}
+
+/// A shared session's state in the status indicator's words.
+fn shared_status(state: &SharedState) -> LinkStatus {
+    match state {
+        SharedState::Idle => LinkStatus::Idle,
+        SharedState::Connecting => LinkStatus::Connecting,
+        SharedState::Connected => LinkStatus::Connected,
+        SharedState::Reconnecting { attempt, delay_ms, reason } => LinkStatus::Reconnecting {
+            attempt: *attempt,
+            at_ms: now_ms() + *delay_ms as f64,
+            reason: reason.to_string(),
+        },
+        SharedState::Disconnected(e) if e.code == "DISCONNECTED" => LinkStatus::Closed,
+        SharedState::Disconnected(e) => LinkStatus::Failed(e.to_string()),
+        SharedState::Closed => LinkStatus::Closed,
     }
 }
 
@@ -154,7 +186,7 @@ fn check_url(profile: &Profile) -> Result<(), AppError> {
 }
 
 /// Connects with `profile`; `status` hears every state change until the session is closed.
-pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppError> {
+pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> Result<Live, AppError> {
     check_url(profile)?;
     let url = profile.url.trim();
     match profile.kind {
@@ -239,12 +271,19 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
             let mut options = connect_options(profile, profile.client_id.trim().to_owned(), username, password);
             options.authentication = authentication(profile);
             let authenticates = options.authentication.is_some();
+            if profile.shared {
+                if authenticates {
+                    let why = "enhanced authentication answers the broker from one tab: untick \"Share\" to use it";
+                    return Err(AppError::input("profile", why));
+                }
+                return connect_shared(url, &options, status, tabs).await;
+            }
             let client = MqttClient::with_options(url, options, ClientOptions::default())?;
             watch(&client, &status);
             if authenticates {
                 ask_for_answers(&client, status.clone());
             }
-            let session = GenericSession::attach(client.clone());
+            let session = GenericSession::attach(GenericLink::Own(client.clone()));
             if let Err(e) = client.connect().await {
                 client.close();
                 return Err(e.into());
@@ -252,4 +291,23 @@ pub async fn connect(profile: &Profile, status: StatusSink) -> Result<Live, AppE
             Ok(Live::Generic(session))
         }
     }
+}
+
+/// A generic profile's connection shared by this browser's tabs: one connection at the broker for
+/// every tab that connects the profile, each tab its own subscriptions and messages.
+async fn connect_shared(
+    url: &str,
+    options: &ConnectOptions,
+    status: StatusSink,
+    tabs: TabsSink,
+) -> Result<Live, AppError> {
+    let client = SharedClient::open(SHARED_MODULE, url, options).await?;
+    client.on_state(move |s| status(shared_status(&s)));
+    client.on_tabs(move |n| tabs(n));
+    let session = GenericSession::attach(GenericLink::Shared(client.clone()));
+    if let Err(e) = client.connect().await {
+        client.close();
+        return Err(e.into());
+    }
+    Ok(Live::Generic(session))
 }

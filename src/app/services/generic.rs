@@ -11,7 +11,7 @@ use super::payload::{encode, number_at, PayloadFormat};
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::chart::SeriesSet;
-use crate::client::MqttClient;
+use crate::client::{MqttClient, SharedClient};
 use crate::error::{ClientError, SessionError};
 use crate::history::export::Entry;
 use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
@@ -112,9 +112,17 @@ pub struct GenericStore {
     said_on_publish: RefCell<Option<Acknowledged>>,
 }
 
+/// The connection a generic page works over: a client of its own, or the session every tab of
+/// the origin shares for the profile (its `shared` box; docs/shared.md).
+#[derive(Clone)]
+pub enum GenericLink {
+    Own(MqttClient),
+    Shared(SharedClient),
+}
+
 #[derive(Clone)]
 pub struct GenericSession {
-    pub client: MqttClient,
+    pub link: GenericLink,
     pub store: Rc<GenericStore>,
     pub redraw: Redraw,
 }
@@ -127,7 +135,7 @@ impl PartialEq for GenericSession {
 
 impl GenericSession {
     /// Wraps a client and records every message it receives.
-    pub fn attach(client: MqttClient) -> Self {
+    pub fn attach(link: GenericLink) -> Self {
         let store = Rc::new(GenericStore {
             log: RefCell::new(Ring::new(LOG_CAPACITY)),
             log_bytes: Cell::new(0),
@@ -144,19 +152,41 @@ impl GenericSession {
         });
         let redraw = Redraw::default();
         let (s, r) = (Rc::downgrade(&store), redraw.clone());
-        client.on_any_message(move |m| {
+        let on_message = move |m: &Message| {
             if let Some(store) = s.upgrade() {
                 record(&store, m);
                 r.notify();
             }
-        });
-        let s = Rc::downgrade(&store);
-        client.on_acknowledged(move |a| {
-            if let (Some(store), AckPacket::PubAck | AckPacket::PubRec | AckPacket::PubComp) = (s.upgrade(), a.packet) {
-                *store.said_on_publish.borrow_mut() = Some(a.clone());
+        };
+        match &link {
+            GenericLink::Own(client) => {
+                client.on_any_message(on_message);
+                let s = Rc::downgrade(&store);
+                client.on_acknowledged(move |a| {
+                    if let (Some(store), AckPacket::PubAck | AckPacket::PubRec | AckPacket::PubComp) =
+                        (s.upgrade(), a.packet)
+                    {
+                        *store.said_on_publish.borrow_mut() = Some(a.clone());
+                    }
+                });
             }
-        });
-        Self { client, store, redraw }
+            GenericLink::Shared(client) => client.on_message(on_message),
+        }
+        Self { link, store, redraw }
+    }
+
+    /// Whether the forms offer MQTT 5's subscription options and message properties: on an MQTT 5
+    /// connection of the page's own. A shared session takes a QoS per filter and plain publishes.
+    pub fn v5_options(&self) -> bool {
+        matches!(&self.link, GenericLink::Own(c) if c.options().version == crate::ProtocolVersion::V5)
+    }
+
+    /// Disconnects (or leaves the shared session) and frees what the connection holds.
+    pub fn close(&self) {
+        match &self.link {
+            GenericLink::Own(c) => c.close(),
+            GenericLink::Shared(c) => c.close(),
+        }
     }
 
     /// Subscribes to `filter` with its options and (MQTT 5) a Subscription Identifier, which the
@@ -177,15 +207,21 @@ impl GenericSession {
             subs.push(SubscriptionRow { filter: filter.to_owned(), options, identifier, color, granted: None });
         }
         self.redraw.notify();
-        let result = match self.client.subscribe_with(&[(filter.to_owned(), options)], identifier).await {
-            Ok(mut granted) => granted.pop().unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost))),
-            Err(e) => Err(e),
+        let result: Result<QoS, AppError> = match &self.link {
+            GenericLink::Own(c) => match c.subscribe_with(&[(filter.to_owned(), options)], identifier).await {
+                Ok(mut granted) => granted.pop().unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost))),
+                Err(e) => Err(e),
+            }
+            .map_err(AppError::from),
+            GenericLink::Shared(c) => c.subscribe(filter, options.qos).await.map_err(AppError::from),
         };
         let mut subs = self.store.subscriptions.borrow_mut();
         match &result {
             // Refused before anything was sent (the identifier's range, an option the broker's
             // CONNACK refuses): no row, and the error at its field.
-            Err(ClientError::Session(SessionError::InvalidOption { .. })) => subs.retain(|s| s.filter != filter),
+            Err(AppError::Client(ClientError::Session(SessionError::InvalidOption { .. }))) => {
+                subs.retain(|s| s.filter != filter)
+            }
             _ => {
                 if let Some(row) = subs.iter_mut().find(|s| s.filter == filter) {
                     row.granted = Some(result.clone().map_err(|e| e.to_string()));
@@ -194,7 +230,7 @@ impl GenericSession {
         }
         drop(subs);
         self.redraw.notify();
-        result.map(|_| ()).map_err(|e| match AppError::from(e) {
+        result.map(|_| ()).map_err(|e| match e {
             e if e.field().is_some() => e,
             e => AppError::input("filter", e.to_string()),
         })
@@ -203,7 +239,10 @@ impl GenericSession {
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), AppError> {
         self.store.subscriptions.borrow_mut().retain(|s| s.filter != filter);
         self.redraw.notify();
-        self.client.unsubscribe(&[filter.to_owned()]).await?;
+        match &self.link {
+            GenericLink::Own(c) => drop(c.unsubscribe(&[filter.to_owned()]).await?),
+            GenericLink::Shared(c) => c.unsubscribe(filter).await?,
+        }
         Ok(())
     }
 
@@ -227,7 +266,12 @@ impl GenericSession {
         crate::session::topic::validate_topic_name(topic).map_err(|e| AppError::input("topic", e.to_string()))?;
         let bytes = encode(format, payload).map_err(|e| AppError::input("payload", e))?;
         self.store.said_on_publish.take();
-        self.client.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?;
+        match &self.link {
+            GenericLink::Own(c) => {
+                c.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?
+            }
+            GenericLink::Shared(c) => c.publish(topic, &bytes, qos, retain).await?,
+        }
         // What the broker said with this publish's acknowledgement, if it said more than "success".
         let said = self.store.said_on_publish.take().filter(|a| a.subjects.iter().any(|s| s == topic));
         Ok(said.map(|a| broker_said(&a)).unwrap_or_default())

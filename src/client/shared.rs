@@ -1,0 +1,260 @@
+//! A client in the MQTT session that every tab of the origin shares for the same URL, client id and
+//! credentials (docs/shared.md). The session is hosted by the npm package's `iotmqtt/shared` entry (a
+//! SharedWorker, or a leader tab), whose rules are `crate::shared`'s; this is the Rust API of the
+//! page's side of it, a binding to that entry's `MqttClient` (`npm/src/shared/index.ts`), which the
+//! page serves (the dashboard at `shared/shared.js`, built by scripts/shared-host.sh). It moves calls
+//! and events across and holds nothing else.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::session::{ConnectOptions, Message, ProtocolVersion, QoS};
+
+#[wasm_bindgen(inline_js = r#"
+export async function sharedOpen(module, url, options) {
+  const { MqttClient } = await import(new URL(module, document.baseURI).href);
+  return new MqttClient(url, options);
+}
+export function sharedOnMessage(c, f) {
+  return c.on("message", (m) => f(m.topic, m.payload, m.qos, m.retain, m.dup));
+}
+export function sharedOnState(c, f) {
+  return c.on("state", (s) => f(s.type, s.attempt ?? 0, s.delayMs ?? 0, s.error?.code ?? "", s.error?.message ?? ""));
+}
+export const sharedOnTabs = (c, f) => c.on("tabs", f);
+export const sharedConnect = (c) => c.connect();
+export const sharedPublish = (c, topic, payload, qos, retain) => c.publish(topic, payload, { qos, retain });
+export const sharedSubscribe = (c, filter, qos) => c.subscribe(filter, { qos });
+export const sharedUnsubscribe = (c, filter) => c.unsubscribe(filter);
+export const sharedClose = (c) => c.close();
+export const sharedTabs = (c) => c.tabs;
+export const errorCode = (e) => String(e?.code ?? "SHARED_HOST_FAILED");
+export const errorMessage = (e) => String(e?.message ?? e);
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = sharedOpen)]
+    fn shared_open(module: &str, url: &str, options: &Object) -> Promise;
+    #[wasm_bindgen(js_name = sharedOnMessage)]
+    fn shared_on_message(c: &JsValue, f: &Function) -> Function;
+    #[wasm_bindgen(js_name = sharedOnState)]
+    fn shared_on_state(c: &JsValue, f: &Function) -> Function;
+    #[wasm_bindgen(js_name = sharedOnTabs)]
+    fn shared_on_tabs(c: &JsValue, f: &Function) -> Function;
+    #[wasm_bindgen(js_name = sharedConnect, catch)]
+    fn shared_connect(c: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sharedPublish, catch)]
+    fn shared_publish(
+        c: &JsValue,
+        topic: &str,
+        payload: &Uint8Array,
+        qos: u8,
+        retain: bool,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sharedSubscribe, catch)]
+    fn shared_subscribe(c: &JsValue, filter: &str, qos: u8) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sharedUnsubscribe, catch)]
+    fn shared_unsubscribe(c: &JsValue, filter: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sharedClose)]
+    fn shared_close(c: &JsValue);
+    #[wasm_bindgen(js_name = sharedTabs)]
+    fn shared_tabs(c: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = errorCode)]
+    fn error_code(e: &JsValue) -> String;
+    #[wasm_bindgen(js_name = errorMessage)]
+    fn error_message(e: &JsValue) -> String;
+}
+
+/// What the shared session refused or reported: the host's code (`CONNACK_NOT_AUTHORIZED`,
+/// `SHARED_OPTIONS_DIFFER`, `SHARED_HOST_FAILED`, ...) and its words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SharedClientError {
+    pub code: String,
+    pub message: String,
+}
+
+impl SharedClientError {
+    fn from_js(e: &JsValue) -> Self {
+        Self { code: error_code(e), message: error_message(e) }
+    }
+}
+
+/// Where the shared session's connection stands, as this tab sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SharedState {
+    Idle,
+    Connecting,
+    Connected,
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+        reason: SharedClientError,
+    },
+    /// This tab left the session (`DISCONNECTED`), or the connection ended.
+    Disconnected(SharedClientError),
+    Closed,
+}
+
+/// A listener as the JS side calls it: up to five arguments (the message's or the state's fields).
+type Listener = Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue, JsValue)>;
+
+struct Inner {
+    js: JsValue,
+    /// The listeners' closures, and the functions that take them off the JS client.
+    listeners: RefCell<Vec<(Function, Listener)>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for (off, _) in self.listeners.take() {
+            let _ = off.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// A client of the origin's shared session. Clones are the same client.
+#[derive(Clone)]
+pub struct SharedClient {
+    inner: Rc<Inner>,
+}
+
+/// The generic client's options for the session: its version, client id, credentials, keepalive
+/// and will. Two tabs naming the same URL, client id and credentials with another of these get
+/// `SHARED_OPTIONS_DIFFER`.
+fn options(o: &ConnectOptions) -> Object {
+    let js = Object::new();
+    let set = |obj: &Object, key: &str, value: JsValue| {
+        let _ = Reflect::set(obj, &key.into(), &value);
+    };
+    set(&js, "version", (if o.version == ProtocolVersion::V5 { "5" } else { "3.1.1" }).into());
+    set(&js, "clientId", o.client_id.as_str().into());
+    if let Some(u) = &o.username {
+        set(&js, "username", u.as_str().into());
+    }
+    if let Some(p) = &o.password {
+        set(&js, "password", p.as_str().into());
+    }
+    set(&js, "keepaliveSecs", o.keepalive_secs.into());
+    if let Some(w) = &o.will {
+        let will = Object::new();
+        set(&will, "topic", w.topic.as_str().into());
+        set(&will, "payload", Uint8Array::from(w.payload.as_slice()).into());
+        set(&will, "qos", (w.qos as u8).into());
+        set(&will, "retain", w.retain.into());
+        set(&js, "will", will.into());
+    }
+    js
+}
+
+async fn settle(started: Result<Promise, JsValue>) -> Result<JsValue, SharedClientError> {
+    let promise = started.map_err(|e| SharedClientError::from_js(&e))?;
+    JsFuture::from(promise).await.map_err(|e| SharedClientError::from_js(&e))
+}
+
+impl SharedClient {
+    /// Loads the page's side of the shared session from `module` (a URL relative to the page) and
+    /// makes a client for `url` in the session of every tab naming the same URL, client id and
+    /// credentials. A bad option, or a host that cannot start, fails here or at `connect`.
+    pub async fn open(module: &str, url: &str, connect: &ConnectOptions) -> Result<Self, SharedClientError> {
+        let js = JsFuture::from(shared_open(module, url, &options(connect)))
+            .await
+            .map_err(|e| SharedClientError::from_js(&e))?;
+        Ok(Self { inner: Rc::new(Inner { js, listeners: RefCell::default() }) })
+    }
+
+    /// Joins the session's connection (the host connects it for the first tab).
+    pub async fn connect(&self) -> Result<(), SharedClientError> {
+        settle(shared_connect(&self.inner.js)).await.map(|_| ())
+    }
+
+    /// Resolves on the broker's PUBACK or PUBCOMP for this tab's publish (at once for QoS 0).
+    pub async fn publish(&self, topic: &str, payload: &[u8], qos: QoS, retain: bool) -> Result<(), SharedClientError> {
+        settle(shared_publish(&self.inner.js, topic, &Uint8Array::from(payload), qos as u8, retain)).await.map(|_| ())
+    }
+
+    /// This tab's interest in `filter`; the broker sees a SUBSCRIBE only for the session's first.
+    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, SharedClientError> {
+        let granted = settle(shared_subscribe(&self.inner.js, filter, qos as u8)).await?;
+        let refused = || SharedClientError {
+            code: "SUBSCRIBE_REFUSED".into(),
+            message: format!("the broker refused {filter:?}"),
+        };
+        granted.as_f64().and_then(|q| QoS::try_from(q as u8).ok()).ok_or_else(refused)
+    }
+
+    /// Takes this tab's interest in `filter` away; the broker sees an UNSUBSCRIBE for the last.
+    pub async fn unsubscribe(&self, filter: &str) -> Result<(), SharedClientError> {
+        settle(shared_unsubscribe(&self.inner.js, filter)).await.map(|_| ())
+    }
+
+    /// How many clients (tabs) share the session now.
+    pub fn tabs(&self) -> u32 {
+        shared_tabs(&self.inner.js)
+    }
+
+    /// Every message that reaches this tab: those its subscriptions match, once each.
+    pub fn on_message(&self, f: impl Fn(&Message) + 'static) {
+        self.listen(shared_on_message, move |topic, payload, qos, retain, dup| {
+            let message = Message {
+                topic: topic.as_string().unwrap_or_default(),
+                payload: payload.dyn_into::<Uint8Array>().map(|p| p.to_vec()).unwrap_or_default(),
+                qos: qos.as_f64().and_then(|q| QoS::try_from(q as u8).ok()).unwrap_or(QoS::AtMostOnce),
+                retain: retain.is_truthy(),
+                dup: dup.is_truthy(),
+                ..Default::default()
+            };
+            f(&message);
+        });
+    }
+
+    /// Every change of the session's state, as this tab sees it.
+    pub fn on_state(&self, f: impl Fn(SharedState) + 'static) {
+        self.listen(shared_on_state, move |kind, attempt, delay, code, message| {
+            let error = SharedClientError {
+                code: code.as_string().unwrap_or_default(),
+                message: message.as_string().unwrap_or_default(),
+            };
+            let state = match kind.as_string().as_deref() {
+                Some("connecting") => SharedState::Connecting,
+                Some("connected") => SharedState::Connected,
+                Some("reconnecting") => SharedState::Reconnecting {
+                    attempt: attempt.as_f64().unwrap_or(0.0) as u32,
+                    delay_ms: delay.as_f64().unwrap_or(0.0) as u64,
+                    reason: error,
+                },
+                Some("disconnected") => SharedState::Disconnected(error),
+                Some("closed") => SharedState::Closed,
+                _ => SharedState::Idle,
+            };
+            f(state);
+        });
+    }
+
+    /// How many tabs share the session, each time that changes.
+    pub fn on_tabs(&self, f: impl Fn(u32) + 'static) {
+        self.listen(shared_on_tabs, move |n, _, _, _, _| f(n.as_f64().unwrap_or(0.0) as u32));
+    }
+
+    fn listen(
+        &self,
+        on: fn(&JsValue, &Function) -> Function,
+        f: impl FnMut(JsValue, JsValue, JsValue, JsValue, JsValue) + 'static,
+    ) {
+        let closure = Listener::new(f);
+        let off = on(&self.inner.js, closure.as_ref().unchecked_ref());
+        self.inner.listeners.borrow_mut().push((off, closure));
+    }
+
+    /// Leaves the session: this tab's subscriptions go, and the last tab's leaving closes the
+    /// connection. Listeners are dropped.
+    pub fn close(&self) {
+        shared_close(&self.inner.js);
+        for (off, _) in self.inner.listeners.take() {
+            let _ = off.call0(&JsValue::NULL);
+        }
+    }
+}
