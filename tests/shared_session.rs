@@ -137,3 +137,32 @@ fn publish_outcomes_go_to_the_tab_that_published_and_none_to_a_tab_that_left() {
     assert_eq!(s.publish_completed(9_001), Some((1, 8)));
     assert_eq!(s.published(2, 9, 9_002), Err(SharedError::UnknownTab { tab: 2 }));
 }
+
+// A leader tab may go away and hand the session to the next, which cannot take over the packet ids
+// of the QoS 2 messages in flight: a session the broker keeps past its connection is refused there.
+#[test]
+fn a_leader_refuses_a_session_the_broker_keeps_and_takes_the_others() {
+    let with = |version, clean_start, session_expiry_secs| ConnectOptions {
+        version,
+        clean_start,
+        session_expiry_secs,
+        ..options()
+    };
+    let cases = [
+        (with(ProtocolVersion::V3_1_1, false, None), Err(SharedError::OutlivesLeader)),
+        (with(ProtocolVersion::V5, false, Some(60)), Err(SharedError::OutlivesLeader)),
+        (with(ProtocolVersion::V3_1_1, true, None), Ok(())),
+        // MQTT 5 without a Session Expiry Interval: the session ends with its connection.
+        (with(ProtocolVersion::V5, false, None), Ok(())),
+        (with(ProtocolVersion::V5, false, Some(0)), Ok(())),
+        // Clean Start: the next leader's CONNECT discards what the broker kept.
+        (with(ProtocolVersion::V5, true, Some(60)), Ok(())),
+    ];
+    for (options, want) in cases {
+        let got = SharedSession::for_leader(URL, options.clone()).map(|s| assert_eq!(s.options(), &options));
+        assert_eq!(got, want, "{options:?}");
+    }
+    assert_eq!(SharedError::OutlivesLeader.code(), "SHARED_OUTLIVES_LEADER");
+    // A SharedWorker lives as long as any tab: it takes them all.
+    assert_eq!(SharedSession::new(URL, with(ProtocolVersion::V3_1_1, false, None)).tabs(), &[] as &[u32]);
+}

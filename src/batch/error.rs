@@ -75,6 +75,7 @@ impl Coded for crate::shared::SharedError {
         match self {
             Self::OptionsDiffer { option } => vec![(*option).into()],
             Self::UnknownTab { tab } => vec![(*tab).into()],
+            Self::OutlivesLeader => Vec::new(),
         }
     }
 }

@@ -27,10 +27,16 @@ fn connect_options(options: &[u8]) -> Result<ConnectOptions, JsValue> {
 
 #[wasm_bindgen]
 impl SharedCore {
-    /// The session the first tab asks for, with no tab in it yet.
+    /// The session the first tab asks for, with no tab in it yet; `leader`: hosted by a leader tab,
+    /// which refuses a session the broker keeps (`SHARED_OUTLIVES_LEADER`, `SharedSession::for_leader`).
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: &[u8]) -> Result<SharedCore, JsValue> {
-        Ok(Self { session: SharedSession::new(url, connect_options(options)?) })
+    pub fn new(url: &str, options: &[u8], leader: bool) -> Result<SharedCore, JsValue> {
+        let options = connect_options(options)?;
+        let session = match leader {
+            true => SharedSession::for_leader(url, options).map_err(|e| thrown(&e))?,
+            false => SharedSession::new(url, options),
+        };
+        Ok(Self { session })
     }
 
     /// Whether a tab asking for `url` with `options` asks for this session (the same URL, client

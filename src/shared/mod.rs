@@ -16,7 +16,7 @@ pub mod identity;
 pub mod interest;
 
 use crate::collections::VecMap;
-use crate::session::{ConnectOptions, QoS};
+use crate::session::{ConnectOptions, ProtocolVersion, QoS};
 use identity::{differing_option, SessionKey};
 use interest::Interests;
 pub use interest::{Subscribe, TabId};
@@ -27,6 +27,11 @@ pub enum SharedError {
     OptionsDiffer { option: &'static str },
     #[error("no tab {tab} is in the shared session")]
     UnknownTab { tab: TabId },
+    #[error(
+        "a session the broker keeps (cleanStart false) cannot be shared without SharedWorker: the tab that hosts \
+         it cannot hand its QoS 2 messages in flight to the next"
+    )]
+    OutlivesLeader,
 }
 
 impl SharedError {
@@ -35,6 +40,7 @@ impl SharedError {
         match self {
             Self::OptionsDiffer { .. } => "SHARED_OPTIONS_DIFFER",
             Self::UnknownTab { .. } => "SHARED_UNKNOWN_TAB",
+            Self::OutlivesLeader => "SHARED_OUTLIVES_LEADER",
         }
     }
 }
@@ -69,6 +75,21 @@ impl SharedSession {
             next_tab: 1,
             interests: Interests::default(),
             publishes: VecMap::new(),
+        }
+    }
+
+    /// The session as a leader tab hosts it (no SharedWorker), whose page may go away and hand the
+    /// session to another tab. Refused when the broker keeps the session's state past its
+    /// connection: MQTT 3.1.1 without Clean Session, or MQTT 5 without Clean Start and with a
+    /// Session Expiry Interval. The next leader would resume it without the packet ids of the QoS 2
+    /// messages in flight, and a new PUBLISH under an id the broker still holds is acknowledged and
+    /// not delivered (MQTT-4.3.3-10): lost. A SharedWorker lives as long as any tab, so `new` takes it.
+    pub fn for_leader(url: &str, options: ConnectOptions) -> Result<Self, SharedError> {
+        let kept = !options.clean_start
+            && (options.version == ProtocolVersion::V3_1_1 || options.session_expiry_secs.is_some_and(|s| s > 0));
+        match kept {
+            true => Err(SharedError::OutlivesLeader),
+            false => Ok(Self::new(url, options)),
         }
     }
 

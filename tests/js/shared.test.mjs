@@ -203,6 +203,33 @@ test("leader mode, without SharedWorker: three pages share one connection throug
   }
 });
 
+test("leader mode refuses a session the broker keeps (cleanStart false) with SHARED_OUTLIVES_LEADER; a SharedWorker takes it", async () => {
+  const id = `shared-kept-${process.pid}`;
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete window.SharedWorker; });
+  try {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(`${base}/www/examples/index.html`);
+    const refused = await page.evaluate(async ({ url, options }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const client = new MqttClient(url, options);
+      const code = (p) => p.then(() => "resolved", (e) => e.code);
+      return [await code(client.connect()), await code(client.subscribe("kept/#", { qos: 2 })), client.connected];
+    }, { url: BROKER_WS, options: { ...LOGIN, clientId: id, cleanStart: false } });
+    assert.deepEqual(refused, ["SHARED_OUTLIVES_LEADER", "SHARED_OUTLIVES_LEADER", false]);
+    assert.equal(brokerSaw(id).connections, 0);
+  } finally {
+    await context.close();
+  }
+  const { context: worker } = await tabs(1, id, { cleanStart: false });
+  try {
+    assert.equal(brokerSaw(id).connections, 1);
+  } finally {
+    await worker.close();
+  }
+});
+
 test("leader mode: the leader tab closes in the middle of 2,000 QoS 1 publishes from another; the next leader takes over and every one arrives", async () => {
   const id = `shared-handover-${process.pid}`;
   const received = new Map();

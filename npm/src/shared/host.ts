@@ -37,6 +37,13 @@ type Session = {
 };
 
 const sessions: Session[] = [];
+/** Whether a leader tab hosts (`leader.ts`) rather than a SharedWorker: its page may go away and
+ *  hand the sessions over, so it refuses one the broker keeps (`SharedSession::for_leader`). */
+let leading = false;
+
+export function hostInPage(): void {
+  leading = true;
+}
 const ready = init();
 
 /** A client's link to the host: returns what takes each of its requests. A request this host is
@@ -72,6 +79,8 @@ export function link(raw: Outbound): (r: Request) => void {
 addMessages({
   SHARED_OPTIONS_DIFFER: (a) => `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
   SHARED_UNKNOWN_TAB: (a) => `no tab ${a[0]} is in the shared session`,
+  SHARED_OUTLIVES_LEADER: () =>
+    "a session the broker keeps (cleanStart false) cannot be shared without SharedWorker: the tab that hosts it cannot hand its QoS 2 messages in flight to the next",
 });
 
 function send(port: Outbound, reply: Reply): void {
@@ -90,7 +99,7 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
   try {
     let s = sessions.find((s) => s.core.names(url, options));
     if (!s) {
-      const core = call(() => new SharedCore(url, options));
+      const core = call(() => new SharedCore(url, options, leading));
       const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer));
       s = { core, client, tabs: new Map(), connecting: null, matched: new Map() };
       const session = s;

@@ -3,11 +3,12 @@
 // too, reaches it over a BroadcastChannel. When the leader's page goes away its lock is free, the
 // next tab in line leads, and its greeting makes every client join again and repeat what is
 // still unanswered (`index.ts`).
-import { link } from "./host.js";
+import { hostInPage, link } from "./host.js";
 import type { Envelope, Request } from "./wire.js";
 
 /** Asks to lead `name`'s sessions: once this page holds the lock, it hosts them while it lives. */
 export function lead(name: string): void {
+  hostInPage();
   void navigator.locks.request(`iotmqtt-leader-${name}`, () => {
     const channel = new BroadcastChannel(`iotmqtt-shared-${name}`);
     const links = new Map<string, (r: Request) => void>();
