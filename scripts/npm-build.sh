@@ -39,7 +39,7 @@ payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,small-alloc
-shared shared_core small-alloc,mqtt5,shared
+shared shared_core small-alloc,mqtt5,subscription-options,shared
 ENTRIES
 
 # The TypeScript shell of every entry, and their declarations.

@@ -74,11 +74,52 @@ fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
     // The broker refuses QoS 2 for it (an ACL, say): tab 2 has no interest, tab 1 keeps its own.
     assert_eq!(s.subscribed("t", None), [2]);
     assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
-    assert_eq!(s.message_tabs("t"), [1]);
+    assert_eq!(s.message_tabs("t", &[]), [1]);
     // A refusal of a filter nobody else wanted leaves nothing behind.
     s.subscribe(3, "denied", QoS::AtMostOnce).unwrap();
     assert_eq!(s.subscribed("denied", None), [3]);
     assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
+}
+
+// An MQTT 5 broker may send a copy of a message per matching subscription (mosquitto does), each
+// naming its subscription's identifier, or one copy naming them all. Each filter has its own
+// identifier, and each tab takes exactly one copy: its first matching filter's.
+#[test]
+fn a_tab_takes_one_of_the_copies_an_mqtt5_broker_sends_per_subscription() {
+    let v5 = ConnectOptions { version: ProtocolVersion::V5, ..options() };
+    let mut s = SharedSession::new(URL, v5.clone());
+    for want in 1..=3 {
+        assert_eq!(s.join(URL, &v5), Ok(want));
+    }
+    // Tab 1: a/# and a/+; tab 2: a/+; tab 3: b/#.
+    for (tab, filter) in [(1, "a/#"), (1, "a/+"), (2, "a/+"), (3, "b/#")] {
+        s.subscribe(tab, filter, QoS::AtLeastOnce).unwrap();
+        s.subscribed(filter, Some(QoS::AtLeastOnce));
+    }
+    assert_eq!([s.identifier("a/#"), s.identifier("a/+"), s.identifier("b/#")], [Some(1), Some(2), Some(3)]);
+    assert_eq!(s.identifier("never/subscribed"), None);
+    // A copy per subscription: "a/x" comes for a/# (1) and for a/+ (2).
+    assert_eq!(s.message_tabs("a/x", &[1]), [1]);
+    assert_eq!(s.message_tabs("a/x", &[2]), [2]);
+    // One copy for both.
+    assert_eq!(s.message_tabs("a/x", &[1, 2]), [1, 2]);
+    // "a/x/y" matches a/# only: one copy, tab 1.
+    assert_eq!(s.message_tabs("a/x/y", &[1]), [1]);
+    // No identifiers (a broker that does not support them sends one copy), or only ones that are
+    // not ours: every matching tab.
+    assert_eq!(s.message_tabs("a/x", &[]), [1, 2]);
+    assert_eq!(s.message_tabs("a/x", &[99]), [1, 2]);
+    // A filter subscribed again keeps its identifier; a new filter takes the next one.
+    s.subscribe(2, "a/#", QoS::AtLeastOnce).unwrap();
+    assert_eq!(s.identifier("a/#"), Some(1));
+    assert_eq!(s.message_tabs("a/x", &[1]), [1, 2]);
+    s.subscribe(3, "c", QoS::AtMostOnce).unwrap();
+    assert_eq!(s.identifier("c"), Some(4));
+    // On MQTT 3.1.1 a broker sends one copy per client, and the SUBSCRIBE carries no identifier.
+    let mut plain = SharedSession::new(URL, options());
+    let tab = plain.join(URL, &options()).unwrap();
+    plain.subscribe(tab, "a/#", QoS::AtMostOnce).unwrap();
+    assert_eq!(plain.identifier("a/#"), None);
 }
 
 #[test]
@@ -88,13 +129,13 @@ fn each_matching_tab_gets_a_message_once_however_many_of_its_filters_match() {
         assert!(matches!(s.subscribe(tab, filter, QoS::AtMostOnce), Ok(Subscribe::Send(_))));
         s.subscribed(filter, Some(QoS::AtMostOnce));
     }
-    assert_eq!(s.message_tabs("s/k1/temp"), [1, 2]);
-    assert_eq!(s.message_tabs("s/k2/temp"), [1]);
-    assert_eq!(s.message_tabs("other/x"), [3]);
-    assert_eq!(s.message_tabs("nowhere"), Vec::<u32>::new());
+    assert_eq!(s.message_tabs("s/k1/temp", &[]), [1, 2]);
+    assert_eq!(s.message_tabs("s/k2/temp", &[]), [1]);
+    assert_eq!(s.message_tabs("other/x", &[]), [3]);
+    assert_eq!(s.message_tabs("nowhere", &[]), Vec::<u32>::new());
     // Tab 2's unsubscribe leaves tab 1's messages flowing.
     assert_eq!(s.unsubscribe(2, "s/k1/temp"), Ok(true));
-    assert_eq!(s.message_tabs("s/k1/temp"), [1]);
+    assert_eq!(s.message_tabs("s/k1/temp", &[]), [1]);
 }
 
 #[test]
@@ -105,7 +146,7 @@ fn a_tab_that_leaves_takes_only_its_own_interest_and_the_last_one_ends_the_sessi
         s.subscribed(filter, Some(QoS::AtLeastOnce));
     }
     assert_eq!(s.leave(2), Ok(Leave { unsubscribe: vec!["b".into()], last: false }));
-    assert_eq!(s.message_tabs("a"), [1]);
+    assert_eq!(s.message_tabs("a", &[]), [1]);
     assert_eq!(s.leave(2), Err(SharedError::UnknownTab { tab: 2 }));
     assert_eq!(s.subscribe(2, "a", QoS::AtMostOnce), Err(SharedError::UnknownTab { tab: 2 }));
     assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec!["a".into()], last: false }));

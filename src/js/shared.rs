@@ -86,8 +86,14 @@ impl SharedCore {
         self.session.unsubscribe(tab, filter).map_err(|e| thrown(&e))
     }
 
-    /// The tabs a message on `topic` goes to, each once.
-    pub fn message_tabs(&self, topic: &str) -> Vec<u32> {
-        self.session.message_tabs(topic)
+    /// The Subscription Identifier of `filter`'s SUBSCRIBE on an MQTT 5 session; 0 for none.
+    pub fn identifier(&self, filter: &str) -> u32 {
+        self.session.identifier(filter).unwrap_or(0)
+    }
+
+    /// The tabs a copy of a message on `topic` goes to, each once however many copies come:
+    /// `identifiers`, the Subscription Identifiers it carries.
+    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<u32> {
+        self.session.message_tabs(topic, identifiers)
     }
 }

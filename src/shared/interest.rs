@@ -1,6 +1,11 @@
 //! The tabs' interest in topic filters, counted per filter: the broker sees a SUBSCRIBE for a
 //! filter's first interest (or for a higher QoS than it granted) and an UNSUBSCRIBE for its last.
 //! A message goes to each tab with a matching filter, once, however many of its filters match.
+//!
+//! Once per tab also when the broker sends a copy per matching subscription, as an MQTT 5 broker
+//! may (MQTT-3.3.4-2 and what follows it; mosquitto does): each filter has its own Subscription
+//! Identifier, each copy names the subscriptions it is for, and a tab takes only the copy of its
+//! first matching filter's identifier.
 
 use crate::session::topic::topic_matches;
 use crate::session::QoS;
@@ -23,6 +28,8 @@ pub enum Subscribe {
 #[derive(Debug)]
 struct Interest {
     filter: String,
+    /// The Subscription Identifier its SUBSCRIBE carries on an MQTT 5 session.
+    identifier: u32,
     /// Each interested tab, with the QoS it asked for, in the order they asked.
     tabs: Vec<(TabId, QoS)>,
     /// What the broker granted, once it answered.
@@ -36,6 +43,8 @@ struct Interest {
 #[derive(Debug, Default)]
 pub struct Interests {
     list: Vec<Interest>,
+    /// The last Subscription Identifier given to a filter.
+    last_identifier: u32,
 }
 
 impl Interests {
@@ -44,8 +53,11 @@ impl Interests {
         let i = match self.list.iter().position(|i| i.filter == filter) {
             Some(i) => i,
             None => {
+                // 1 to 268,435,455 (MQTT 5 §3.8.2.1.2); after that many filters, from 1 again.
+                self.last_identifier = self.last_identifier % 268_435_455 + 1;
                 let fresh = Interest {
                     filter: filter.to_owned(),
+                    identifier: self.last_identifier,
                     tabs: Vec::new(),
                     granted: None,
                     asked: None,
@@ -115,12 +127,27 @@ impl Interests {
         filters.into_iter().filter(|f| self.unsubscribe(tab, f)).collect()
     }
 
-    /// The tabs a message on `topic` goes to, each once (by filter, then by when they subscribed).
-    pub fn tabs_for(&self, topic: &str) -> Vec<TabId> {
+    /// The Subscription Identifier of `filter`'s SUBSCRIBE.
+    pub fn identifier(&self, filter: &str) -> Option<u32> {
+        self.list.iter().find(|i| i.filter == filter).map(|i| i.identifier)
+    }
+
+    /// The tabs a copy of a message on `topic` goes to, each once (by filter, then by when they
+    /// subscribed). `identifiers`: the Subscription Identifiers the copy carries. When it names
+    /// any of ours, a tab takes it only if it names the tab's first matching filter's, so that a tab
+    /// takes one of the copies a broker sends per subscription; without them, every matching tab.
+    pub fn tabs_for(&self, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+        let matching = || self.list.iter().filter(|i| topic_matches(&i.filter, topic));
+        let ours = matching().any(|i| identifiers.contains(&i.identifier));
         let mut tabs = Vec::new();
-        for interest in self.list.iter().filter(|i| topic_matches(&i.filter, topic)) {
+        let mut seen = Vec::new();
+        for interest in matching() {
             for (tab, _) in &interest.tabs {
-                if !tabs.contains(tab) {
+                if seen.contains(tab) {
+                    continue;
+                }
+                seen.push(*tab);
+                if !ours || identifiers.contains(&interest.identifier) {
                     tabs.push(*tab);
                 }
             }

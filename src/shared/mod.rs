@@ -8,7 +8,8 @@
 //!   first that differs.
 //! - Subscriptions are counted per filter (`interest`): SUBSCRIBE for the first interest, UNSUBSCRIBE
 //!   for the last; a tab that leaves takes only its own interest with it.
-//! - A message goes to every tab whose filters match it, once per tab.
+//! - A message goes to every tab whose filters match it, once per tab, also from a broker that sends
+//!   a copy per matching subscription (each filter's own Subscription Identifier tells them apart).
 //! - A publish's outcome goes to the tab that made it; a tab that left gets none, and its message
 //!   is still delivered.
 
@@ -155,9 +156,15 @@ impl SharedSession {
         Ok(self.interests.unsubscribe(tab, filter))
     }
 
-    /// The tabs a message on `topic` goes to, each once.
-    pub fn message_tabs(&self, topic: &str) -> Vec<TabId> {
-        self.interests.tabs_for(topic)
+    /// The Subscription Identifier `filter`'s SUBSCRIBE carries: on an MQTT 5 session only.
+    pub fn identifier(&self, filter: &str) -> Option<u32> {
+        self.interests.identifier(filter).filter(|_| self.options.version == ProtocolVersion::V5)
+    }
+
+    /// The tabs a copy of a message on `topic` goes to, each once however many copies the broker
+    /// sends: `identifiers` are the Subscription Identifiers the copy carries (`interest`).
+    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+        self.interests.tabs_for(topic, identifiers)
     }
 
     /// `tab`'s publish number `request` went to the session as `token`; its outcome comes later.

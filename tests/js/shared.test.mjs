@@ -100,6 +100,41 @@ test("overlapping subscriptions: each page gets each matching message once; the 
   }
 });
 
+test("MQTT 5: mosquitto sends a copy per matching subscription; each page still gets each message once", async () => {
+  const id = `shared-v5-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id, { version: "5" });
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  try {
+    // A: v5/+/x and v5/#; B: v5/+/x. A message on v5/a/x matches both filters of the one session,
+    // and mosquitto sends it twice, once per subscription.
+    await a.evaluate(() => Promise.all([window.client.subscribe("v5/+/x", { qos: 1 }), window.client.subscribe("v5/#", { qos: 1 })]));
+    await b.evaluate(() => window.client.subscribe("v5/+/x", { qos: 1 }));
+    // The session's Subscription Identifiers stay in the host: no page asked for any.
+    for (const p of [a, b]) await p.evaluate(() => { window.props = []; window.client.on("message", (m) => window.props.push(m.properties ?? null)); });
+    await publisher.publishAsync("v5/a/x", "1", { qos: 1 });
+    await publisher.publishAsync("v5/b", "2", { qos: 1 });
+    await publisher.publishAsync("v5/marker", "3", { qos: 1 });
+    await until(a, () => window.heard.length === 3);
+    await until(b, () => window.heard.length === 1);
+    assert.deepEqual(await a.evaluate(() => window.heard), ["v5/a/x 1", "v5/b 2", "v5/marker 3"]);
+    assert.deepEqual(await b.evaluate(() => window.heard), ["v5/a/x 1"]);
+    // A's publish to a topic both pages hear: once each.
+    await a.evaluate(() => window.client.publish("v5/c/x", "4", { qos: 1 }));
+    await until(a, () => window.heard.length === 4);
+    await until(b, () => window.heard.length === 2);
+    await publisher.publishAsync("v5/marker", "5", { qos: 1 });
+    await until(a, () => window.heard.length === 5);
+    assert.deepEqual(await a.evaluate(() => window.heard.slice(3)), ["v5/c/x 4", "v5/marker 5"]);
+    assert.deepEqual(await b.evaluate(() => window.heard), ["v5/a/x 1", "v5/c/x 4"]);
+    assert.deepEqual(await a.evaluate(() => window.props), [null, null, null, null, null]);
+    assert.deepEqual(await b.evaluate(() => window.props), [null, null]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["v5/+/x", "v5/#"], unsubscribes: [], disconnects: 0 });
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});
+
 test("3,000 QoS 1 publishes over three pages: each resolves in its own page, an independent subscriber gets each once", async () => {
   const id = `shared-load-${process.pid}`;
   const received = new Map();

@@ -124,8 +124,11 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
 }
 
 function deliver(s: Session, m: MqttMessage): void {
-  const { topic, payload, qos, retain, dup, properties } = m;
-  for (const id of s.core.message_tabs(topic)) {
+  const { topic, payload, qos, retain, dup } = m;
+  // The Subscription Identifiers are the session's, one per filter (`subscribe`): no tab's.
+  const { subscriptionIdentifiers, ...rest } = m.properties ?? {};
+  const properties = Object.keys(rest).length ? rest : undefined;
+  for (const id of s.core.message_tabs(topic, Uint32Array.from(subscriptionIdentifiers ?? []))) {
     const tab = s.tabs.get(id);
     if (tab) send(tab.port, { op: "message", message: { topic, payload, qos, retain, dup, properties }, routes: s.matched.get(id) ?? [] });
   }
@@ -195,7 +198,13 @@ function subscribe(tab: Tab, id: number, filter: string, qos: number): void {
       waiting.waiting.delete(filter);
     }
   };
-  s.client.subscribe(filter, { qos: next as QoS }).then((granted) => answered(granted), (e) => answered(0x80, e));
+  // On MQTT 5 each filter's own Subscription Identifier, by which `deliver` tells apart the copies a
+  // broker sends per subscription; not to a broker that said it has none.
+  const identifier = s.core.identifier(filter);
+  const state = s.client.state;
+  const refuses = state.type === "connected" && state.connack.subscriptionIdentifiersAvailable === false;
+  const options = identifier && !refuses ? { qos: next as QoS, subscriptionIdentifier: identifier } : { qos: next as QoS };
+  s.client.subscribe(filter, options).then((granted) => answered(granted), (e) => answered(0x80, e));
 }
 
 async function unsubscribe(tab: Tab, filters: string[]): Promise<void> {
