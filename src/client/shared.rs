@@ -8,11 +8,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::session::{ConnectOptions, Message, ProtocolVersion, QoS};
+use crate::session::{ConnectOptions, Message, ProtocolVersion, PublishProperties, QoS};
 
 #[wasm_bindgen(inline_js = r#"
 export async function sharedOpen(module, url, options) {
@@ -20,14 +20,22 @@ export async function sharedOpen(module, url, options) {
   return new MqttClient(url, options);
 }
 export function sharedOnMessage(c, f) {
-  return c.on("message", (m) => f(m.topic, m.payload, m.qos, m.retain, m.dup));
+  return c.on("message", (m) => {
+    const p = m.properties;
+    // MQTT 5 properties flat, the user properties as name-value pairs in their order.
+    const flat = p && [p.payloadFormatIndicator, p.messageExpiryInterval, p.contentType, p.responseTopic,
+      p.correlationData, Object.entries(p.userProperties ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x])),
+      p.subscriptionIdentifiers ?? []];
+    f(m.topic, m.payload, [m.qos, m.retain, m.dup], flat);
+  });
 }
 export function sharedOnState(c, f) {
   return c.on("state", (s) => f(s.type, s.attempt ?? 0, s.delayMs ?? 0, s.error?.code ?? "", s.error?.message ?? ""));
 }
 export const sharedOnTabs = (c, f) => c.on("tabs", f);
 export const sharedConnect = (c) => c.connect();
-export const sharedPublish = (c, topic, payload, qos, retain) => c.publish(topic, payload, { qos, retain });
+export const sharedPublish = (c, topic, payload, qos, retain, properties) =>
+  c.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain });
 export const sharedSubscribe = (c, filter, qos) => c.subscribe(filter, { qos });
 export const sharedUnsubscribe = (c, filter) => c.unsubscribe(filter);
 export const sharedClose = (c) => c.close();
@@ -53,6 +61,7 @@ extern "C" {
         payload: &Uint8Array,
         qos: u8,
         retain: bool,
+        properties: Option<Object>,
     ) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedSubscribe, catch)]
     fn shared_subscribe(c: &JsValue, filter: &str, qos: u8) -> Result<Promise, JsValue>;
@@ -150,6 +159,68 @@ fn options(o: &ConnectOptions) -> Object {
     js
 }
 
+/// A publish's MQTT 5 properties as the JS client takes them (`PublishProperties` of
+/// npm/src/types.ts): a name that repeats holds its values in a list, in their order.
+fn publish_properties(p: &PublishProperties) -> Object {
+    let js = Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&js, &key.into(), &value);
+    };
+    if let Some(f) = p.payload_format_indicator {
+        set("payloadFormatIndicator", f.into());
+    }
+    if let Some(e) = p.message_expiry_interval {
+        set("messageExpiryInterval", e.into());
+    }
+    if let Some(t) = &p.content_type {
+        set("contentType", t.as_str().into());
+    }
+    if let Some(t) = &p.response_topic {
+        set("responseTopic", t.as_str().into());
+    }
+    if let Some(d) = &p.correlation_data {
+        set("correlationData", Uint8Array::from(d.as_slice()).into());
+    }
+    if !p.user_properties.is_empty() {
+        let users = Object::new();
+        for (name, value) in &p.user_properties {
+            let key = JsValue::from_str(name);
+            let values = Reflect::get(&users, &key).ok().filter(|v| !v.is_undefined());
+            let values = values.map(|v| Array::from(&v)).unwrap_or_default();
+            values.push(&value.as_str().into());
+            let _ = Reflect::set(&users, &key, &values);
+        }
+        set("userProperties", users.into());
+    }
+    js
+}
+
+/// A received message's properties, flattened by `sharedOnMessage`, and its Subscription Identifiers.
+fn message_properties(flat: &JsValue) -> (PublishProperties, Vec<u32>) {
+    if flat.is_undefined() || flat.is_null() {
+        return (PublishProperties::default(), Vec::new());
+    }
+    let flat = Array::from(flat);
+    let text = |i: u32| flat.get(i).as_string();
+    let pairs = Array::from(&flat.get(5));
+    let properties = PublishProperties {
+        payload_format_indicator: flat.get(0).as_bool(),
+        message_expiry_interval: flat.get(1).as_f64().map(|e| e as u32),
+        content_type: text(2),
+        response_topic: text(3),
+        correlation_data: flat.get(4).dyn_into::<Uint8Array>().ok().map(|d| d.to_vec()),
+        user_properties: pairs
+            .iter()
+            .map(|pair| {
+                let pair = Array::from(&pair);
+                (pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default())
+            })
+            .collect(),
+    };
+    let identifiers = Array::from(&flat.get(6)).iter().filter_map(|i| i.as_f64()).map(|i| i as u32).collect();
+    (properties, identifiers)
+}
+
 async fn settle(started: Result<Promise, JsValue>) -> Result<JsValue, SharedClientError> {
     let promise = started.map_err(|e| SharedClientError::from_js(&e))?;
     JsFuture::from(promise).await.map_err(|e| SharedClientError::from_js(&e))
@@ -171,9 +242,19 @@ impl SharedClient {
         settle(shared_connect(&self.inner.js)).await.map(|_| ())
     }
 
-    /// Resolves on the broker's PUBACK or PUBCOMP for this tab's publish (at once for QoS 0).
-    pub async fn publish(&self, topic: &str, payload: &[u8], qos: QoS, retain: bool) -> Result<(), SharedClientError> {
-        settle(shared_publish(&self.inner.js, topic, &Uint8Array::from(payload), qos as u8, retain)).await.map(|_| ())
+    /// Resolves on the broker's PUBACK or PUBCOMP for this tab's publish (at once for QoS 0). MQTT 5
+    /// properties go with it on an MQTT 5 session; the host refuses them on 3.1.1 (`INVALID_OPTION`).
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: &PublishProperties,
+    ) -> Result<(), SharedClientError> {
+        let properties = (!properties.is_empty()).then(|| publish_properties(properties));
+        let sent = shared_publish(&self.inner.js, topic, &Uint8Array::from(payload), qos as u8, retain, properties);
+        settle(sent).await.map(|_| ())
     }
 
     /// This tab's interest in `filter`; the broker sees a SUBSCRIBE only for the session's first.
@@ -198,14 +279,17 @@ impl SharedClient {
 
     /// Every message that reaches this tab: those its subscriptions match, once each.
     pub fn on_message(&self, f: impl Fn(&Message) + 'static) {
-        self.listen(shared_on_message, move |topic, payload, qos, retain, dup| {
+        self.listen(shared_on_message, move |topic, payload, flags, properties, _| {
+            let flags = Array::from(&flags);
+            let (properties, subscription_identifiers) = message_properties(&properties);
             let message = Message {
                 topic: topic.as_string().unwrap_or_default(),
                 payload: payload.dyn_into::<Uint8Array>().map(|p| p.to_vec()).unwrap_or_default(),
-                qos: qos.as_f64().and_then(|q| QoS::try_from(q as u8).ok()).unwrap_or(QoS::AtMostOnce),
-                retain: retain.is_truthy(),
-                dup: dup.is_truthy(),
-                ..Default::default()
+                qos: flags.get(0).as_f64().and_then(|q| QoS::try_from(q as u8).ok()).unwrap_or(QoS::AtMostOnce),
+                retain: flags.get(1).is_truthy(),
+                dup: flags.get(2).is_truthy(),
+                properties,
+                subscription_identifiers,
             };
             f(&message);
         });

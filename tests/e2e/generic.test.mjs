@@ -396,9 +396,10 @@ test('a broker outage shows reconnecting with a countdown, then connected again'
   await context.close();
 });
 
-// Issue 23: two tabs of the dashboard on one generic profile with "Share" ticked use one connection
-// at the broker (counted in its log, tests/harness/broker.py), each tab its own subscriptions and
-// messages, and the connection bar says how many tabs share it.
+// Issue 23: two tabs of the dashboard on one generic MQTT 5 profile with "Share" ticked use one
+// connection at the broker (counted in its log, tests/harness/broker.py), each tab its own
+// subscriptions and messages, a publish's properties reach the other tab, and the connection bar says
+// how many tabs share it.
 test('two tabs on a shared profile: one connection at the broker, each tab its own messages, the tab count in the bar', async () => {
   const clientId = `e2e-shared-${WIDTH}-${process.pid}`;
   const saw = () => {
@@ -413,6 +414,7 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
   await a.locator('.profile-list button.link', { hasText: 'Local mosquitto' }).click();
   await a.fill('#profile-client-id', clientId);
   await a.check('#profile-shared');
+  await a.selectOption('#profile-version', '5');
   await a.getByRole('button', { name: 'Save and connect' }).click();
   await waitConnected(a);
   const tabs = (p) => p.locator('.connection-bar .shared-tabs');
@@ -442,6 +444,20 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
     assert.deepEqual(await topics(a), ['e2eshared/a/1']);
     assert.deepEqual((await topics(b)).sort(), ['e2eshared/a/1', 'e2eshared/b/1']);
     assert.equal(await tabs(a).innerText(), '2 tabs share this connection');
+    // The shared session takes a QoS per filter: no subscription options; a publish's properties go.
+    assert.equal(await a.locator('details.sub-options').count(), 0);
+    await a.fill('#pub-topic', 'e2eshared/b/2');
+    await a.locator('form[aria-label="Publish"] details.mqtt5 summary').click();
+    await a.fill('#pub-content-type', 'text/plain');
+    await a.fill('#pub-user-properties', 'from=a');
+    await a.getByRole('button', { name: 'Publish', exact: true }).click();
+    await a.getByText('published to e2eshared/b/2', { exact: true }).waitFor();
+    await rows(b).nth(2).waitFor();
+    await rows(b).first().locator('td.time button').click();
+    const detail = b.locator('section[aria-label="Message detail"]');
+    assert.equal(await detail.locator('h4').innerText(), 'MQTT 5 properties (2)');
+    assert.deepEqual(await detail.locator('dd').allInnerTexts(), ['text/plain', 'a']);
+    assert.deepEqual(await topics(a), ['e2eshared/a/1']);
     await screenshot(b, 'generic-shared');
     // B leaves: its filter's last interest goes, A's connection and messages stay.
     await b.getByRole('button', { name: 'Disconnect', exact: true }).click();

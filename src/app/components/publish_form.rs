@@ -27,7 +27,7 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
     let response_topic = use_state(String::new);
     let expiry = use_state(String::new);
     let user_properties = use_state(String::new);
-    let v5 = props.session.v5_options();
+    let v5 = props.session.v5_properties();
     let action = use_action();
     let encoded = encode(*format, &payload);
     let live_error = encoded.as_ref().err().cloned();

@@ -25,7 +25,7 @@ pub fn SubscriptionList(props: &SubscriptionListProps) -> Html {
     let as_published = use_state(|| false);
     let retain_handling = use_state(|| "0".to_string());
     let identifier = use_state(String::new);
-    let v5 = props.session.v5_options();
+    let v5 = props.session.v5_subscription_options();
     let action = use_action();
     let onsubmit = {
         let (session, filter, qos, action) = (props.session.clone(), filter.clone(), qos.clone(), action.clone());

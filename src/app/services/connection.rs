@@ -283,7 +283,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
             if authenticates {
                 ask_for_answers(&client, status.clone());
             }
-            let session = GenericSession::attach(GenericLink::Own(client.clone()));
+            let session = GenericSession::attach(GenericLink::Own(client.clone()), profile.version);
             if let Err(e) = client.connect().await {
                 client.close();
                 return Err(e.into());
@@ -304,7 +304,7 @@ async fn connect_shared(
     let client = SharedClient::open(SHARED_MODULE, url, options).await?;
     client.on_state(move |s| status(shared_status(&s)));
     client.on_tabs(move |n| tabs(n));
-    let session = GenericSession::attach(GenericLink::Shared(client.clone()));
+    let session = GenericSession::attach(GenericLink::Shared(client.clone()), options.version);
     if let Err(e) = client.connect().await {
         client.close();
         return Err(e.into());

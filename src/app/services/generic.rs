@@ -18,7 +18,7 @@ use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
 use crate::session::reason::ReasonCode;
 use crate::session::topic::topic_matches;
 use crate::{AckPacket, Acknowledged};
-use crate::{Message, Outgoing, PublishProperties, QoS, SubscribeOptions};
+use crate::{Message, Outgoing, ProtocolVersion, PublishProperties, QoS, SubscribeOptions};
 
 /// Messages the history keeps per connection; the list draws only the rows in view.
 pub const LOG_CAPACITY: usize = 50_000;
@@ -123,6 +123,8 @@ pub enum GenericLink {
 #[derive(Clone)]
 pub struct GenericSession {
     pub link: GenericLink,
+    /// The profile's MQTT version.
+    pub version: ProtocolVersion,
     pub store: Rc<GenericStore>,
     pub redraw: Redraw,
 }
@@ -135,7 +137,7 @@ impl PartialEq for GenericSession {
 
 impl GenericSession {
     /// Wraps a client and records every message it receives.
-    pub fn attach(link: GenericLink) -> Self {
+    pub fn attach(link: GenericLink, version: ProtocolVersion) -> Self {
         let store = Rc::new(GenericStore {
             log: RefCell::new(Ring::new(LOG_CAPACITY)),
             log_bytes: Cell::new(0),
@@ -172,13 +174,18 @@ impl GenericSession {
             }
             GenericLink::Shared(client) => client.on_message(on_message),
         }
-        Self { link, store, redraw }
+        Self { link, version, store, redraw }
     }
 
-    /// Whether the forms offer MQTT 5's subscription options and message properties: on an MQTT 5
-    /// connection of the page's own. A shared session takes a QoS per filter and plain publishes.
-    pub fn v5_options(&self) -> bool {
-        matches!(&self.link, GenericLink::Own(c) if c.options().version == crate::ProtocolVersion::V5)
+    /// Whether the publish form offers MQTT 5's message properties: on an MQTT 5 connection.
+    pub fn v5_properties(&self) -> bool {
+        self.version == ProtocolVersion::V5
+    }
+
+    /// Whether the subscribe form offers MQTT 5's subscription options: on an MQTT 5 connection of
+    /// the page's own (a shared session takes a QoS per filter).
+    pub fn v5_subscription_options(&self) -> bool {
+        self.v5_properties() && matches!(self.link, GenericLink::Own(_))
     }
 
     /// Disconnects (or leaves the shared session) and frees what the connection holds.
@@ -270,7 +277,7 @@ impl GenericSession {
             GenericLink::Own(c) => {
                 c.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?
             }
-            GenericLink::Shared(c) => c.publish(topic, &bytes, qos, retain).await?,
+            GenericLink::Shared(c) => c.publish(topic, &bytes, qos, retain, &properties).await?,
         }
         // What the broker said with this publish's acknowledgement, if it said more than "success".
         let said = self.store.said_on_publish.take().filter(|a| a.subjects.iter().any(|s| s == topic));
