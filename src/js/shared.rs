@@ -87,8 +87,9 @@ impl SharedCore {
     }
 
     /// The Subscription Identifier of `filter`'s SUBSCRIBE on an MQTT 5 session; 0 for none.
-    pub fn identifier(&self, filter: &str) -> u32 {
-        self.session.identifier(filter).unwrap_or(0)
+    /// `available`: false when the broker's CONNACK said it has no Subscription Identifiers.
+    pub fn identifier(&self, filter: &str, available: bool) -> u32 {
+        self.session.identifier(filter, available).unwrap_or(0)
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies come:

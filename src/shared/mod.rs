@@ -156,9 +156,11 @@ impl SharedSession {
         Ok(self.interests.unsubscribe(tab, filter))
     }
 
-    /// The Subscription Identifier `filter`'s SUBSCRIBE carries: on an MQTT 5 session only.
-    pub fn identifier(&self, filter: &str) -> Option<u32> {
-        self.interests.identifier(filter).filter(|_| self.options.version == ProtocolVersion::V5)
+    /// The Subscription Identifier `filter`'s SUBSCRIBE carries: on an MQTT 5 session, to a broker
+    /// whose CONNACK did not say it has none (`available`: Subscription Identifiers Available).
+    pub fn identifier(&self, filter: &str, available: bool) -> Option<u32> {
+        let v5 = self.options.version == ProtocolVersion::V5;
+        self.interests.identifier(filter).filter(|_| v5 && available)
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies the broker

@@ -199,11 +199,10 @@ function subscribe(tab: Tab, id: number, filter: string, qos: number): void {
     }
   };
   // On MQTT 5 each filter's own Subscription Identifier, by which `deliver` tells apart the copies a
-  // broker sends per subscription; not to a broker that said it has none.
-  const identifier = s.core.identifier(filter);
+  // broker sends per subscription.
   const state = s.client.state;
-  const refuses = state.type === "connected" && state.connack.subscriptionIdentifiersAvailable === false;
-  const options = identifier && !refuses ? { qos: next as QoS, subscriptionIdentifier: identifier } : { qos: next as QoS };
+  const identifier = s.core.identifier(filter, state.type !== "connected" || state.connack.subscriptionIdentifiersAvailable !== false);
+  const options = identifier ? { qos: next as QoS, subscriptionIdentifier: identifier } : { qos: next as QoS };
   s.client.subscribe(filter, options).then((granted) => answered(granted), (e) => answered(0x80, e));
 }
 
