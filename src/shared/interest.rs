@@ -138,17 +138,17 @@ impl Interests {
     /// takes one of the copies a broker sends per subscription; without them, every matching tab.
     pub fn tabs_for(&self, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
         let matching = || self.list.iter().filter(|i| topic_matches(&i.filter, topic));
-        let ours = matching().any(|i| identifiers.contains(&i.identifier));
-        let mut tabs = Vec::new();
+        let ours = !identifiers.is_empty() && matching().any(|i| identifiers.contains(&i.identifier));
+        // Each tab once: its first matching filter decides.
         let mut seen = Vec::new();
+        let mut tabs = Vec::new();
         for interest in matching() {
             for (tab, _) in &interest.tabs {
-                if seen.contains(tab) {
-                    continue;
-                }
-                seen.push(*tab);
-                if !ours || identifiers.contains(&interest.identifier) {
-                    tabs.push(*tab);
+                if !seen.contains(tab) {
+                    seen.push(*tab);
+                    if !ours || identifiers.contains(&interest.identifier) {
+                        tabs.push(*tab);
+                    }
                 }
             }
         }

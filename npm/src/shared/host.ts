@@ -123,12 +123,18 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
   }
 }
 
+const NO_IDENTIFIERS = new Uint32Array(0);
+
 function deliver(s: Session, m: MqttMessage): void {
   const { topic, payload, qos, retain, dup } = m;
-  // The Subscription Identifiers are the session's, one per filter (`subscribe`): no tab's.
-  const { subscriptionIdentifiers, ...rest } = m.properties ?? {};
-  const properties = Object.keys(rest).length ? rest : undefined;
-  for (const id of s.core.message_tabs(topic, Uint32Array.from(subscriptionIdentifiers ?? []))) {
+  let properties = m.properties, identifiers = NO_IDENTIFIERS;
+  if (properties?.subscriptionIdentifiers) {
+    // The Subscription Identifiers are the session's, one per filter (`subscribe`): no tab's.
+    const { subscriptionIdentifiers, ...rest } = properties;
+    identifiers = Uint32Array.from(subscriptionIdentifiers);
+    properties = Object.keys(rest).length ? rest : undefined;
+  }
+  for (const id of s.core.message_tabs(topic, identifiers)) {
     const tab = s.tabs.get(id);
     if (tab) send(tab.port, { op: "message", message: { topic, payload, qos, retain, dup, properties }, routes: s.matched.get(id) ?? [] });
   }
