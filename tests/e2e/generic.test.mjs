@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { brokerSaw } from '../harness/broker-log.mjs';
 import { serveDist, launch, openPage, connect, waitConnected, screenshot, unnamedControls, assertFits, appUrl, eventually, DIST, WIDTH } from './lib.mjs';
 import { mqttConnect } from './mqtt-publisher.mjs';
 import { runBench } from './bench-dashboard.mjs';
@@ -402,14 +402,7 @@ test('a broker outage shows reconnecting with a countdown, then connected again'
 // how many tabs share it.
 test('two tabs on a shared profile: one connection at the broker, each tab its own messages, the tab count in the bar', async () => {
   const clientId = `e2e-shared-${WIDTH}-${process.pid}`;
-  const saw = () => {
-    const lines = readFileSync(process.env.IOTMQTT_TEST_BROKER_LOG, 'utf8').split('\n').map((l) => l.replace(/^\d+: /, ''));
-    return {
-      connections: lines.filter((l) => l.startsWith('New client connected') && l.includes(` as ${clientId} `)).length,
-      subscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \d \S+$/.test(l)).map((l) => l.split(' ')[2]),
-      unsubscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \S+$/.test(l)).map((l) => l.split(' ')[1]),
-    };
-  };
+  const saw = () => brokerSaw(process.env.IOTMQTT_TEST_BROKER_LOG, clientId);
   const { page: a, context, errors } = await openPage(browser, base, 'connections');
   await a.locator('.profile-list button.link', { hasText: 'Local mosquitto' }).click();
   await a.fill('#profile-client-id', clientId);
@@ -463,7 +456,7 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
     await b.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await a.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === 'only this tab on the shared connection');
     await eventually(() => saw().unsubscribes.length === 1, 5_000, 'the UNSUBSCRIBE');
-    assert.deepEqual(saw(), { connections: 1, subscribes: ['e2eshared/a/#', 'e2eshared/#'], unsubscribes: ['e2eshared/#'] });
+    assert.deepEqual(saw(), { connections: 1, subscribes: ['e2eshared/a/#', 'e2eshared/#'], unsubscribes: ['e2eshared/#'], disconnects: 0 });
     assert.equal(await tabs(b).count(), 0);
   } finally {
     publisher.close();

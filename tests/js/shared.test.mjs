@@ -1,13 +1,13 @@
 // One MQTT session for all the tabs of an origin (issue 23): `iotmqtt/shared` in headless Chromium,
 // several pages of one browser profile against the test mosquitto. What the broker saw is counted
-// in its log (tests/harness/broker.py logs connections, SUBSCRIBEs and UNSUBSCRIBEs by client id);
+// in its log (tests/harness/broker-log.mjs reads what tests/harness/broker.py logs by client id);
 // an independent MQTT.js client over TCP is the other party.
 // Needs: bash scripts/npm-build.sh, and the ports that scripts/npm-test.sh exports.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { env, start, stop } from "./chromium.mjs";
 import mqtt from "mqtt";
+import { brokerSaw as saw } from "../harness/broker-log.mjs";
 
 const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
 const BROKER_TCP = `mqtt://127.0.0.1:${env("IOTMQTT_TEST_BROKER_TCP_PORT")}`;
@@ -42,16 +42,8 @@ async function tabs(n, clientId, options = {}, { sharedWorker = true } = {}) {
   return { context, pages };
 }
 
-/** The broker log's lines about `clientId`: connections, SUBSCRIBEs and UNSUBSCRIBEs. */
-function brokerSaw(clientId) {
-  const lines = readFileSync(BROKER_LOG, "utf8").split("\n").map((l) => l.replace(/^\d+: /, ""));
-  return {
-    connections: lines.filter((l) => l.startsWith("New client connected") && l.includes(` as ${clientId} `)).length,
-    subscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \d \S+$/.test(l)).map((l) => l.split(" ")[2]),
-    unsubscribes: lines.filter((l) => l.startsWith(`${clientId} `) && /^\S+ \S+$/.test(l)).map((l) => l.split(" ")[1]),
-    disconnects: lines.filter((l) => l.startsWith(`Client ${clientId} `) && /disconnected|closed its connection/.test(l)).length,
-  };
-}
+/** What the broker saw of `clientId`: connections, SUBSCRIBEs, UNSUBSCRIBEs, disconnects. */
+const brokerSaw = (clientId) => saw(BROKER_LOG, clientId);
 
 // Polled on a timer: a page in the background gets few animation frames.
 const until = async (page, f, arg) => page.waitForFunction(f, arg, { timeout: 10_000, polling: 10 });
