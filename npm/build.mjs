@@ -25,6 +25,9 @@ const ENTRIES = [
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
   { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core", v5: true },
+  // ThingsBoard's gateway and provisioning beside the device (`GATEWAY`, `PROVISIONING`): the device's
+  // entry loads it for `provision()` alone.
+  { name: "thingsboard-gateway", source: "thingsboard-gateway/index.ts", core: "thingsboard-gateway_core", v5: true },
   // One MQTT session for the tabs of an origin: the page's side (no wasm) and the SharedWorker it
   // starts, whose core is the generic client's with `SharedCore` (cargo feature `shared`).
   { name: "shared", source: "shared/index.ts" },
@@ -46,7 +49,8 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
       // The broker's Reason String and User Properties on errors: only its core sends them (`SAID`, errors.ts).
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5"),
-        AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5") },
+        AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
+        GATEWAY: String(entry.name === "thingsboard-gateway"), PROVISIONING: String(entry.name === "thingsboard-gateway") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",
@@ -62,6 +66,8 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
               : { path: `./${entry.core}.js`, external: true });
           // Loaded on demand, a module of its own (below): not part of what the entry loads.
           b.onResolve({ filter: /^\.\/sha2\.js$/ }, () => ({ path: "./sha2.js", external: true }));
+          // Provisioning, for the ThingsBoard device's entry: the gateway's entry, loaded when called.
+          b.onResolve({ filter: /^\.\.\/thingsboard-gateway\/index\.js$/ }, () => ({ path: "./thingsboard-gateway.js", external: true }));
           // A platform class's shared connection: the `shared` entry, loaded only when asked for.
           b.onResolve({ filter: /^\.\.\/shared\/index\.js$/ }, () => ({ path: "./shared.js", external: true }));
         },

@@ -6,7 +6,9 @@
 #   payload               the payload helpers (npm/src/payload), a wasm with no client
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
 #   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
-#   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`
+#   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`, a
+#                         device's (no gateway API, no provisioning)
+#   thingsboard-gateway   the same with the gateway API and provisioning (`npm/src/thingsboard-gateway`)
 #   shared                `npm/src/shared`: the page's side (no wasm) of one session for all tabs, and
 #                         shared-worker.js, the SharedWorker over `ClientCore` and `SharedCore`
 set -euo pipefail
@@ -39,6 +41,7 @@ payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,small-alloc
+thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
 shared shared_core small-alloc,mqtt5,subscription-options,shared
 ENTRIES
 
@@ -90,6 +93,7 @@ const manifest = {
     ...entry("./mqtt5", "mqtt5"),
     ...entry("./payload", "payload"),
     ...entry("./thingsboard", "thingsboard"),
+    ...entry("./thingsboard-gateway", "thingsboard-gateway"),
     ...entry("./things-stack", "things-stack"),
     ...entry("./cloudplugs", "cloudplugs"),
     ...entry("./shared", "shared"),
@@ -98,13 +102,13 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: ["web/", "bundler/", "README.md"],
-  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js"],
+  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/thingsboard-gateway.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js"],
 };
 fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name thingsboard-gateway.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

@@ -152,6 +152,13 @@ pub mod tag {
 
 type Thrown = command::Thrown<ThingsBoardError>;
 
+/// Whether this build takes a gateway's commands (cargo feature `thingsboard-gateway`) and
+/// provisioning (`thingsboard-provision`): the npm package's `iotmqtt/thingsboard` entry, a
+/// device's, has neither (its shell sends none of their commands), and `iotmqtt/thingsboard-gateway`
+/// both.
+const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
+const PROVISION: bool = cfg!(feature = "thingsboard-provision");
+
 fn option(field: &str, reason: &str) -> Thrown {
     command::option(field, reason)
 }
@@ -251,12 +258,12 @@ impl ThingsBoardCore {
                     qos: options.qos,
                     request_timeout_ms: options.request_timeout_ms,
                 });
-                let devices = (c.n != 0.0).then(VecSet::new);
+                let devices = (GATEWAY && c.n != 0.0).then(VecSet::new);
                 let device = Device { session, options, basic, devices, updaters: Vec::new(), ops: VecMap::new() };
                 self.mode = Mode::Device(Box::new(device));
                 return Ok(());
             }
-            op::PROVISION => {
+            op::PROVISION if PROVISION => {
                 let (request, version, timeout_ms) = provision_options(c.bytes)?;
                 let payload = request.to_payload()?;
                 let connect = ConnectOptions {
@@ -361,7 +368,7 @@ impl Device {
             }
             op::CLAIM => {
                 let (secret, duration) = claim_options(c.bytes)?;
-                match self.devices.is_some() {
+                match GATEWAY && self.devices.is_some() {
                     true => {
                         let body = codec::claim_payload(c.text, secret.as_deref(), duration)?;
                         s.publish(now, topics::GATEWAY_CLAIM, body.into_bytes(), Budget::Message)?
@@ -398,7 +405,7 @@ impl Device {
             op::MIRROR => return returns(b, s.mirror()),
             op::LIMITS => return returns(b, s.limits()),
             op::FILTERS => return returns(b, &s.subscribed_filters()),
-            op::DEVICES => {
+            op::DEVICES if GATEWAY => {
                 let mut names: Vec<&String> = self.devices.iter().flat_map(|d| d.iter()).collect();
                 crate::collections::heapsort(&mut names);
                 return returns(b, &names);
@@ -438,7 +445,7 @@ impl Device {
                 }
                 return Ok(());
             }
-            op::CONNECT_DEVICE | op::DISCONNECT_DEVICE => {
+            op::CONNECT_DEVICE | op::DISCONNECT_DEVICE if GATEWAY => {
                 let connected = c.op == op::CONNECT_DEVICE;
                 let body = if connected {
                     let kind = match json(c.json, "deviceType")? {
@@ -456,17 +463,17 @@ impl Device {
                 b.u8(tag::RETURN).f64(op as f64);
                 return Ok(());
             }
-            op::DEVICE_TELEMETRY => {
+            op::DEVICE_TELEMETRY if GATEWAY => {
                 let telemetry = json(c.json, "telemetry")?;
                 let epoch_ms = now as i64;
                 s.gateway_telemetry(now, epoch_ms, &[(c.text, &telemetry)])?
             }
-            op::DEVICE_ATTRIBUTES => {
+            op::DEVICE_ATTRIBUTES if GATEWAY => {
                 let attributes = json(c.json, "attributes")?;
                 let body = codec::attributes_payload(c.text, validate_attributes(&attributes)?)?;
                 s.publish(now, topics::GATEWAY_ATTRIBUTES, body.into_bytes(), Budget::Message)?
             }
-            op::DEVICE_REQUEST_ATTRIBUTES => {
+            op::DEVICE_REQUEST_ATTRIBUTES if GATEWAY => {
                 let keys: Vec<String> = match json(c.json, "keys")? {
                     Value::Null => Vec::new(),
                     v => FromJson::from_json(v).map_err(|e| invalid("keys")(e.under("keys")))?,
@@ -474,9 +481,9 @@ impl Device {
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 s.gateway_request_attributes(now, c.text, &keys, c.n != 0.0)?
             }
-            op::SUBSCRIBE_DEVICE_ATTRIBUTES => s.subscribe(now, topics::GATEWAY_ATTRIBUTES),
-            op::ENABLE_DEVICE_RPC => s.enable_gateway_rpc(now),
-            op::DEVICE_RPC_REPLY => {
+            op::SUBSCRIBE_DEVICE_ATTRIBUTES if GATEWAY => s.subscribe(now, topics::GATEWAY_ATTRIBUTES),
+            op::ENABLE_DEVICE_RPC if GATEWAY => s.enable_gateway_rpc(now),
+            op::DEVICE_RPC_REPLY if GATEWAY => {
                 let result = match c.json {
                     Some(text) => crate::json::parse(text.as_bytes()),
                     // The shell's `TextEncoder` wrote the words, so they are UTF-8.

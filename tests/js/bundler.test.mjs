@@ -22,10 +22,11 @@ test("the bundler build, imported by package name, links its wasm and answers", 
     writeFileSync(path.join(dir, "entry.mjs"), `
       import * as generic from "iotmqtt";
       import * as thingsboard from "iotmqtt/thingsboard";
+      import * as gateway from "iotmqtt/thingsboard-gateway";
       import * as thingsStack from "iotmqtt/things-stack";
       import * as cloudplugs from "iotmqtt/cloudplugs";
       import * as payload from "iotmqtt/payload";
-      const lib = { ...thingsboard, ...thingsStack, ...cloudplugs, ...payload, ...generic };
+      const lib = { ...gateway, ...thingsboard, ...thingsStack, ...cloudplugs, ...payload, ...generic };
       const caught = (f) => { try { f(); return null; } catch (e) { return { name: e.name, code: e.code, isError: e instanceof Error }; } };
       const client = new lib.MqttClient("ws://127.0.0.1:1/mqtt", { clientId: "bundler-test", reconnect: { enabled: false } });
       const out = {

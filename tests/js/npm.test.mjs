@@ -53,9 +53,10 @@ async function inPage(fn, arg) {
   const page = await openPage();
   try {
     return await page.evaluate(async ({ source, arg }) => {
-      // Each entry point has its own wasm, loaded by its own init().
+      // Each entry point has its own wasm, loaded by its own init(). ThingsBoardGateway is the gateway
+      // entry's; ThingsBoardDevice the device entry's, whose provision() loads the gateway entry.
       const lib = {};
-      for (const entry of ["thingsboard", "things-stack", "cloudplugs", "payload", "iotmqtt"]) {
+      for (const entry of ["thingsboard-gateway", "thingsboard", "things-stack", "cloudplugs", "payload", "iotmqtt"]) {
         const { default: init, ...exports } = await import(`/pkg/web/${entry}.js`);
         await init();
         Object.assign(lib, exports);
@@ -1157,6 +1158,32 @@ describe("JS API", () => {
     assert.equal(t.body.npmTemp[0].value, 30.5);
     const pump = await admin("GET", "/api/plugins/telemetry/DEVICE/NPM%20Pump/values/timeseries?keys=rpm&useStrictDataTypes=true");
     assert.equal(pump.body.rpm[0].value, 1200);
+  });
+
+  test("the ThingsBoard device entry loads no gateway wasm until provision() asks for it, then once", async () => {
+    const page = await openPage();
+    try {
+      const r = await page.evaluate(async (url) => {
+        const wasm = () => performance.getEntriesByType("resource").map((e) => e.name.split("/").pop()).filter((n) => n.endsWith(".wasm")).sort();
+        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
+        await init();
+        const d = await ThingsBoardDevice.connect(url, { token: "demo-thermostat-token" });
+        await d.sendTelemetry({ npmLazy: 1 });
+        d.close();
+        const before = wasm();
+        const request = { provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" };
+        const first = await ThingsBoardDevice.provision(url, { deviceName: `npm-lazy-${Date.now()}`, ...request });
+        const second = await ThingsBoardDevice.provision(url, { deviceName: `npm-lazy2-${Date.now()}`, ...request });
+        const typo = await ThingsBoardDevice.provision(url, { ...request, credentialType: "x" }).then(() => null, (e) => [e.name, e.code, e.field]);
+        return { before, after: wasm(), creds: [first.credentialsType, second.credentialsType], typo };
+      }, TB_URL);
+      assert.deepEqual(r.before, ["thingsboard_core_bg.wasm"]);
+      assert.deepEqual(r.after, ["thingsboard-gateway_core_bg.wasm", "thingsboard_core_bg.wasm"]);
+      assert.deepEqual(r.creds, ["ACCESS_TOKEN", "ACCESS_TOKEN"]);
+      assert.deepEqual(r.typo, ["IotMqttError", "INVALID_OPTION", "credentialType"]);
+    } finally {
+      await page.close();
+    }
   });
 
   test("ThingsBoard gateway: a sub-device's RPC is answered by the handler, its attributes read back", async () => {

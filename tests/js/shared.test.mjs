@@ -456,11 +456,13 @@ test("ThingsBoard's and CloudPlugs' classes, whose requests are answered per con
       const grab = (f) => f().then(() => "connected", (e) => [e.code, e.field]);
       const tb = await import("/pkg/web/thingsboard.js");
       await tb.default();
+      const gateway = await import("/pkg/web/thingsboard-gateway.js");
+      await gateway.default();
       const cp = await import("/pkg/web/cloudplugs.js");
       await cp.default();
       return [
         await grab(() => tb.ThingsBoardDevice.connect(url, { token: "t", shared: true })),
-        await grab(() => tb.ThingsBoardGateway.connect(url, { token: "t", shared: true })),
+        await grab(() => gateway.ThingsBoardGateway.connect(url, { token: "t", shared: true })),
         await grab(() => cp.CloudPlugsDevice.login(url, { username: "dev-1", auth: "a", hwid: "h", shared: true })),
       ];
     }, BROKER_WS);

@@ -8,8 +8,9 @@ import init, {
   type QoS, type SubscriptionResult, type Unsubscribe,
 } from "../../pkg/web/iotmqtt.js";
 import initMqtt5, { MqttClient as MqttClient5 } from "../../pkg/web/mqtt5.js";
-import { ThingsBoardDevice, ThingsBoardGateway, type FirmwareEvent, type ProvisionedCredentials,
+import { ThingsBoardDevice, type FirmwareEvent, type ProvisionedCredentials,
   type SessionLimits, type SharedAttributesUpdate } from "../../pkg/web/thingsboard.js";
+import { ThingsBoardGateway } from "../../pkg/web/thingsboard-gateway.js";
 import { DownlinkTracker, ThingsStackApp, type DownlinkStatus, type ThingsStackEvent } from "../../pkg/web/things-stack.js";
 import { base64ToBytes, base64ToHex, base64ToText, bytesToBase64, bytesToHex, decodeCayenneLpp, hexToBase64, hexToBytes,
   textToBase64 } from "../../pkg/web/payload.js";

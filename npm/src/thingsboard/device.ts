@@ -1,4 +1,5 @@
-// `ThingsBoardDevice` and `ThingsBoardGateway` over the shell's `MqttClient`. ThingsBoard's core
+// `ThingsBoardDevice` over the shell's `MqttClient`, and the session `ThingsBoardGateway` (gateway.ts)
+// shares. ThingsBoard's core
 // (`ThingsBoardCore`, src/batch/thingsboard.rs) holds every rule: the device session (requests and
 // their timeouts, pacing, lazy subscriptions, RPC both ways, the gateway API), the firmware updater
 // and provisioning. This file carries its batches out and runs the caller's RPC handlers and firmware
@@ -15,19 +16,23 @@ import type {
   AttributeRequest, AttributeValues, ClaimOptions, FirmwareInstaller, FirmwareUpdateOptions, GatewayRpcHandler,
   GatewayRpcRequest, PackageInfo, ProvisionedCredentials, ProvisionOptions, ProvisionRequest, RpcHandler,
   RpcHandlerOptions, RpcRequest, SessionLimits, Telemetry, ThingsBoardDeviceEventMap, ThingsBoardDeviceOptions,
-  ThingsBoardGatewayEventMap,
 } from "./types.js";
 
-// Commands and record tags: src/batch/thingsboard.rs.
+// Commands and record tags: src/batch/thingsboard.rs (the gateway's commands: gateway.ts).
 const CONNECT = 0, LOGIN_FAILED = 1, CONNECTED = 2, TELEMETRY = 3, ATTRIBUTES = 4, REQUEST_ATTRIBUTES = 5,
   SUBSCRIBE_SHARED = 6, ON_RPC = 7, REMOVE_RPC = 8, ENABLE_RPC = 9, CALL = 10, CLAIM = 11, RPC_REPLY = 12,
   MESSAGE = 13, SUBSCRIBED = 14, PUBLISHED = 15, PUBLISH_FAILED = 16, HANDLE_TIMEOUT = 17, CLOSE = 18, MIRROR = 19,
-  LIMITS = 20, FILTERS = 21, START_FIRMWARE = 22, INSTALLED = 23, CONNECT_DEVICE = 24, DISCONNECT_DEVICE = 25,
-  DEVICE_TELEMETRY = 26, DEVICE_ATTRIBUTES = 27, DEVICE_REQUEST_ATTRIBUTES = 28, SUBSCRIBE_DEVICE_ATTRIBUTES = 29,
-  ENABLE_DEVICE_RPC = 30, DEVICE_RPC_REPLY = 31, DEVICES = 32, PROVISION = 33, STATE = 34, DIGESTED = 35, DESCRIBED = 36;
+  LIMITS = 20, FILTERS = 21, START_FIRMWARE = 22, INSTALLED = 23, DEVICE_RPC_REPLY = 31, PROVISION = 33, STATE = 34,
+  DIGESTED = 35, DESCRIBED = 36;
 const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_ATTRIBUTES_CHANGED = 6, DEVICE_RPC = 7,
   ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13;
 const utf8 = new TextEncoder();
+
+/** Set by the build (npm/build.mjs): true in the `iotmqtt/thingsboard-gateway` entry, whose core has
+ *  the gateway API (cargo feature `thingsboard-gateway`) and provisioning (`thingsboard-provision`).
+ *  The device's entry leaves the gateway's records out, and loads that entry to provision. */
+declare const GATEWAY: boolean;
+declare const PROVISIONING: boolean;
 
 type Handler = (...args: never[]) => unknown;
 
@@ -56,7 +61,7 @@ async function digest(name: string, image: Uint8Array<ArrayBuffer>): Promise<Uin
 }
 
 /** ThingsBoard's core and the client it drives, the caller's handlers and installers. */
-class Session extends PlatformSession {
+export class Session extends PlatformSession {
   rpc = new Map<string, RpcHandler>();
   gatewayRpc: GatewayRpcHandler | null = null;
   installers = new Map<string, FirmwareInstaller>();
@@ -111,9 +116,10 @@ class Session extends PlatformSession {
         break;
       }
       case DEVICE_ATTRIBUTES_CHANGED:
-        events.push(["attributes", JSON.parse(b.str())]);
+        if (GATEWAY) events.push(["attributes", JSON.parse(b.str())]);
         break;
       case DEVICE_RPC: {
+        if (!GATEWAY) break;
         const request = JSON.parse(b.str()) as GatewayRpcRequest;
         const handler = this.gatewayRpc;
         if (!handler) break;
@@ -174,7 +180,7 @@ class Session extends PlatformSession {
 
 /** Opens a device's or gateway's connection: the core checks the options, the client connects,
  *  the session limits are read. */
-async function open(s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean): Promise<MqttClient> {
+export async function open(s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean): Promise<MqttClient> {
   s.start(CONNECT, gateway ? 1 : 0, "", undefined, plain(options, "options"));
   const client = s.open(url);
   client.on("state", (state) => {
@@ -215,6 +221,13 @@ export class ThingsBoardDevice extends PlatformClient {
 
   /** Provisions a new device on a connection of its own and resolves with its credentials. */
   static async provision(url: string, request: ProvisionRequest, options?: ProvisionOptions): Promise<ProvisionedCredentials> {
+    if (!PROVISIONING) {
+      // The `iotmqtt/thingsboard` entry's wasm has no provisioning: the `iotmqtt/thingsboard-gateway`
+      // entry's has, loaded on the one call that needs it, from beside this module.
+      const all = await import("../thingsboard-gateway/index.js");
+      await all.default();
+      return all.ThingsBoardDevice.provision(url, request, options);
+    }
     const s = new Session([]);
     const b = s.start(PROVISION, 0, "", undefined, plain([request, options], "request"));
     const client = (s.client = s.open(url));
@@ -313,71 +326,4 @@ export class ThingsBoardDevice extends PlatformClient {
   }
 }
 
-/**
- * A ThingsBoard gateway: devices behind it connect, send telemetry and attributes, and take RPCs
- * through its one connection.
- */
-export class ThingsBoardGateway extends PlatformClient {
-  #s: Session;
-  #attributes = false;
-
-  private constructor(s: Session, client: MqttClient) {
-    super(s, client);
-    this.#s = s;
-  }
-
-  static async connect(url: string, options: ThingsBoardDeviceOptions): Promise<ThingsBoardGateway> {
-    const s = new Session(["attributes", "error", "state"]);
-    return new ThingsBoardGateway(s, await open(s, url, options, true));
-  }
-
-  /** Listens to `"attributes"` (after `subscribeAttributes()`), `"error"` or `"state"`. */
-  on<K extends keyof ThingsBoardGatewayEventMap>(event: K, listener: (event: ThingsBoardGatewayEventMap[K]) => void): Unsubscribe {
-    return this.#s.listeners.on(event, listener as (event: never) => void);
-  }
-
-  async connectDevice(name: string, deviceType?: string): Promise<void> {
-    await this.#s.op(CONNECT_DEVICE, 0, name, json(deviceType, "deviceType"));
-  }
-
-  async disconnectDevice(name: string): Promise<void> {
-    await this.#s.op(DISCONNECT_DEVICE, 0, name);
-  }
-
-  async sendTelemetry(name: string, telemetry: Telemetry): Promise<void> {
-    await this.#s.op(DEVICE_TELEMETRY, 0, name, json(telemetry, "telemetry"));
-  }
-
-  async sendAttributes(name: string, attributes: JsonObject): Promise<void> {
-    await this.#s.op(DEVICE_ATTRIBUTES, 0, name, json(attributes, "attributes"));
-  }
-
-  requestAttributes(name: string, keys: string[], client?: boolean): Promise<JsonObject> {
-    return this.#s.op(DEVICE_REQUEST_ATTRIBUTES, client ? 1 : 0, name, json(keys, "keys"));
-  }
-
-  async subscribeAttributes(): Promise<void> {
-    if (this.#attributes) return;
-    this.#attributes = true;
-    await this.#s.op(SUBSCRIBE_DEVICE_ATTRIBUTES);
-  }
-
-  /** Answers RPCs to the devices behind the gateway with `handler`. */
-  async onRpc(handler: GatewayRpcHandler): Promise<void> {
-    this.#s.gatewayRpc = handler;
-    await this.#s.op(ENABLE_DEVICE_RPC);
-  }
-
-  async claim(name: string, options?: ClaimOptions): Promise<void> {
-    await this.#s.op(CLAIM, 0, name, undefined, plain(options, "options", true));
-  }
-
-  /** The devices connected through the gateway, by name. */
-  get devices(): string[] {
-    return this.#s.read<string[]>(DEVICES);
-  }
-
-}
-
 Object.defineProperty(ThingsBoardDevice, "name", { value: "ThingsBoardDevice" });
-Object.defineProperty(ThingsBoardGateway, "name", { value: "ThingsBoardGateway" });

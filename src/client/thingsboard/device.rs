@@ -20,7 +20,7 @@ use crate::platforms::thingsboard::error::ThingsBoardError;
 use crate::platforms::thingsboard::gateway::GatewayRpcRequest;
 use crate::platforms::thingsboard::limits::{parse_session_limits, SessionLimits};
 use crate::platforms::thingsboard::options::{Credentials, DeviceOptions};
-use crate::platforms::thingsboard::pacing::{Budget, PacingStatus};
+use crate::platforms::thingsboard::pacing::PacingStatus;
 use crate::platforms::thingsboard::rpc::RpcRequest;
 use crate::platforms::thingsboard::session::{DeviceEvent, DeviceSession, OpId, Outcome, SessionOptions};
 use crate::platforms::thingsboard::topics;
@@ -478,17 +478,21 @@ impl ThingsBoardDevice {
         self.run(|core, now| core.claim(now, secret_key, duration_ms)).await.map(drop)
     }
 
+    #[cfg(feature = "thingsboard-gateway")]
     pub(crate) async fn publish_raw(&self, topic: &str, payload: Vec<u8>) -> Result<(), ThingsBoardError> {
+        use crate::platforms::thingsboard::pacing::Budget;
         self.run(|core, now| core.publish(now, topic, payload, Budget::Message)).await.map(drop)
     }
 
     /// A gateway's telemetry for several sub-devices, stamped with the page's clock where it has no `ts`.
+    #[cfg(feature = "thingsboard-gateway")]
     pub(crate) async fn gateway_telemetry(&self, batch: &[(&str, &Value)]) -> Result<(), ThingsBoardError> {
         let epoch_ms = js_sys::Date::now() as i64;
         self.run(|core, now| core.gateway_telemetry(now, epoch_ms, batch)).await.map(drop)
     }
 
     /// A gateway's request for one sub-device's attributes.
+    #[cfg(feature = "thingsboard-gateway")]
     pub(crate) async fn gateway_request_attributes(
         &self,
         device: &str,
@@ -502,6 +506,7 @@ impl ThingsBoardDevice {
     }
 
     /// A gateway answers its sub-devices' RPCs with `handler` from now on.
+    #[cfg(feature = "thingsboard-gateway")]
     pub(crate) async fn enable_gateway_rpc(&self, handler: GatewayRpcHandler) -> Result<(), ThingsBoardError> {
         self.state.borrow_mut().gateway_rpc = Some(handler);
         self.run(|core, now| Ok(core.enable_gateway_rpc(now))).await.map(drop)

@@ -33,7 +33,9 @@ pub use rpc::RpcRequest;
 pub use telemetry::TelemetryRecord;
 
 // The browser's async device types live in the shell (src/client/thingsboard); named here too.
+#[cfg(all(target_arch = "wasm32", feature = "thingsboard-provision"))]
+pub use crate::client::thingsboard::provision;
+#[cfg(all(target_arch = "wasm32", feature = "thingsboard-gateway"))]
+pub use crate::client::thingsboard::ThingsBoardGateway;
 #[cfg(target_arch = "wasm32")]
-pub use crate::client::thingsboard::{
-    provision, FirmwareEvent, FirmwareUpdater, OtaOptions, ThingsBoardDevice, ThingsBoardGateway,
-};
+pub use crate::client::thingsboard::{FirmwareEvent, FirmwareUpdater, OtaOptions, ThingsBoardDevice};

@@ -25,6 +25,11 @@ use crate::platforms::subscriptions::{LazySubscriptions, Need};
 use crate::session::QoS;
 use crate::supervisor::Millis;
 
+/// Whether this build has the gateway API (cargo feature `thingsboard-gateway`). Without it the
+/// gateway's topics are none of this session's, and the gateway's code stays out of the build (the
+/// npm package's `iotmqtt/thingsboard` entry, a device's).
+const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
+
 /// Names one operation the application started, in `NotifyDone`.
 pub type OpId = u64;
 /// Names one publish the session asked for, in `published`.
@@ -446,15 +451,15 @@ impl DeviceSession {
             }
         } else if topic.starts_with(topics::RPC_REQUEST_PREFIX) {
             self.on_rpc_request(now, topic, payload);
-        } else if topic == topics::GATEWAY_ATTRIBUTES_RESPONSE {
+        } else if GATEWAY && topic == topics::GATEWAY_ATTRIBUTES_RESPONSE {
             self.on_gateway_attribute_response(payload);
-        } else if topic == topics::GATEWAY_ATTRIBUTES {
+        } else if GATEWAY && topic == topics::GATEWAY_ATTRIBUTES {
             let event = match gateway_codec::parse_attribute_update(payload) {
                 Ok((device, update)) => DeviceEvent::NotifyGatewayAttributes { device, update },
                 Err(e) => DeviceEvent::NotifyError(e),
             };
             self.events.push_back(event);
-        } else if topic == topics::GATEWAY_RPC {
+        } else if GATEWAY && topic == topics::GATEWAY_RPC {
             match gateway_codec::parse_rpc_request(payload) {
                 Ok(request) if self.gateway_rpc => self.events.push_back(DeviceEvent::NotifyGatewayRpc(request)),
                 Ok(request) => {

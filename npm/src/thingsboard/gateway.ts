@@ -1,0 +1,81 @@
+// `ThingsBoardGateway` over the device's session (device.ts): the devices behind a gateway connect,
+// send telemetry and attributes, and take RPCs through its one connection. Only the
+// `iotmqtt/thingsboard-gateway` entry has it: its wasm holds the gateway API.
+import type { MqttClient } from "../client.js";
+import { json, plain } from "../plain.js";
+import { PlatformClient } from "../platform.js";
+import type { JsonObject, Unsubscribe } from "../types.js";
+import { open, Session } from "./device.js";
+import type { ClaimOptions, GatewayRpcHandler, Telemetry, ThingsBoardDeviceOptions, ThingsBoardGatewayEventMap } from "./types.js";
+
+// Commands: src/batch/thingsboard.rs.
+const CLAIM = 11, CONNECT_DEVICE = 24, DISCONNECT_DEVICE = 25, DEVICE_TELEMETRY = 26, DEVICE_ATTRIBUTES = 27,
+  DEVICE_REQUEST_ATTRIBUTES = 28, SUBSCRIBE_DEVICE_ATTRIBUTES = 29, ENABLE_DEVICE_RPC = 30, DEVICES = 32;
+
+/**
+ * A ThingsBoard gateway: devices behind it connect, send telemetry and attributes, and take RPCs
+ * through its one connection.
+ */
+export class ThingsBoardGateway extends PlatformClient {
+  #s: Session;
+  #attributes = false;
+
+  private constructor(s: Session, client: MqttClient) {
+    super(s, client);
+    this.#s = s;
+  }
+
+  static async connect(url: string, options: ThingsBoardDeviceOptions): Promise<ThingsBoardGateway> {
+    const s = new Session(["attributes", "error", "state"]);
+    return new ThingsBoardGateway(s, await open(s, url, options, true));
+  }
+
+  /** Listens to `"attributes"` (after `subscribeAttributes()`), `"error"` or `"state"`. */
+  on<K extends keyof ThingsBoardGatewayEventMap>(event: K, listener: (event: ThingsBoardGatewayEventMap[K]) => void): Unsubscribe {
+    return this.#s.listeners.on(event, listener as (event: never) => void);
+  }
+
+  async connectDevice(name: string, deviceType?: string): Promise<void> {
+    await this.#s.op(CONNECT_DEVICE, 0, name, json(deviceType, "deviceType"));
+  }
+
+  async disconnectDevice(name: string): Promise<void> {
+    await this.#s.op(DISCONNECT_DEVICE, 0, name);
+  }
+
+  async sendTelemetry(name: string, telemetry: Telemetry): Promise<void> {
+    await this.#s.op(DEVICE_TELEMETRY, 0, name, json(telemetry, "telemetry"));
+  }
+
+  async sendAttributes(name: string, attributes: JsonObject): Promise<void> {
+    await this.#s.op(DEVICE_ATTRIBUTES, 0, name, json(attributes, "attributes"));
+  }
+
+  requestAttributes(name: string, keys: string[], client?: boolean): Promise<JsonObject> {
+    return this.#s.op(DEVICE_REQUEST_ATTRIBUTES, client ? 1 : 0, name, json(keys, "keys"));
+  }
+
+  async subscribeAttributes(): Promise<void> {
+    if (this.#attributes) return;
+    this.#attributes = true;
+    await this.#s.op(SUBSCRIBE_DEVICE_ATTRIBUTES);
+  }
+
+  /** Answers RPCs to the devices behind the gateway with `handler`. */
+  async onRpc(handler: GatewayRpcHandler): Promise<void> {
+    this.#s.gatewayRpc = handler;
+    await this.#s.op(ENABLE_DEVICE_RPC);
+  }
+
+  async claim(name: string, options?: ClaimOptions): Promise<void> {
+    await this.#s.op(CLAIM, 0, name, undefined, plain(options, "options", true));
+  }
+
+  /** The devices connected through the gateway, by name. */
+  get devices(): string[] {
+    return this.#s.read<string[]>(DEVICES);
+  }
+
+}
+
+Object.defineProperty(ThingsBoardGateway, "name", { value: "ThingsBoardGateway" });
