@@ -8,14 +8,16 @@
 //! number is a JS number first: whole ones (`1.0`, `1e3` too) become integers, integers beyond 2^53
 //! arrive rounded, a duplicate key keeps its last value, and a lone surrogate becomes U+FFFD.
 
-use serde_json::Value;
-
 #[cfg(target_arch = "wasm32")]
 mod browser;
 mod read;
+mod value;
 mod write;
 
 pub use read::{expected, from_slice, Fields, FromJson, ReadError};
+#[doc(hidden)]
+pub use serde_json as __serde_json;
+pub use value::{Index, Map, Number, Value};
 pub use write::{quoted, text, to_value, ToJson, Writer};
 
 /// How many arrays and objects may nest inside each other (serde_json's own limit): deeper input
@@ -27,7 +29,7 @@ pub fn parse(bytes: &[u8]) -> Result<Value, String> {
     #[cfg(target_arch = "wasm32")]
     return browser::parse(bytes);
     #[cfg(not(target_arch = "wasm32"))]
-    return serde_json::from_slice(bytes).map_err(|e| e.to_string());
+    return serde_json::from_slice::<serde_json::Value>(bytes).map(Value::from).map_err(|e| e.to_string());
 }
 
 /// "an object", "a string", ... for "expected X, got {describe(v)}".
@@ -62,7 +64,7 @@ pub fn number(f: f64) -> Result<Value, ReadError> {
     } else {
         "-Infinity"
     };
-    serde_json::Number::from_f64(f)
+    Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(|| ReadError::new(format!("expected a finite number, got {name}")))
 }
@@ -70,7 +72,7 @@ pub fn number(f: f64) -> Result<Value, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn parses_documents_and_refuses_what_is_not_json() {

@@ -5,7 +5,8 @@
 
 use iotmqtt::batch::cloudplugs::{op, CloudPlugsCore};
 use iotmqtt::batch::command::Command;
-use serde_json::{json, Value};
+use iotmqtt::json;
+use iotmqtt::json::Value;
 
 mod batch_reader;
 

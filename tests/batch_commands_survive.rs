@@ -6,9 +6,10 @@
 
 use iotmqtt::batch::command::Command;
 use iotmqtt::batch::{cloudplugs, things_stack, thingsboard};
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde_json::{json, Value};
 
 mod batch_reader;
 

@@ -6,8 +6,9 @@
 use iotmqtt::batch::client::Connection;
 use iotmqtt::batch::command::Command;
 use iotmqtt::batch::things_stack::{op, ThingsStackCore};
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::session::ConnectOptions;
-use serde_json::{json, Value};
 
 mod batch_reader;
 

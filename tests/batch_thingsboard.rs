@@ -5,7 +5,8 @@
 
 use iotmqtt::batch::command::Command;
 use iotmqtt::batch::thingsboard::{op, ThingsBoardCore};
-use serde_json::{json, Value};
+use iotmqtt::json;
+use iotmqtt::json::Value;
 
 mod batch_reader;
 

@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
+use iotmqtt::json;
 use iotmqtt::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions};
 use iotmqtt::platforms::things_stack::{Subscription, ThingsStackApp};
 use iotmqtt::platforms::thingsboard::{Credentials, DeviceOptions, ThingsBoardDevice};
 use iotmqtt::ConnectOptions;
-use serde_json::json;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -6,10 +6,11 @@ mod common;
 
 use common::*;
 use futures_util::StreamExt;
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::platforms::cloudplugs::{
     CloudPlugsDevice, CloudPlugsError, CloudPlugsOptions, Credentials, PropertyMap, PropertyValue,
 };
-use serde_json::{json, Value};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -3,8 +3,9 @@
 //! panic or a stack overflow.
 #![cfg(target_arch = "wasm32")]
 
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::json::{from_slice, parse, MAX_DEPTH};
-use serde_json::{json, Value};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -10,12 +10,12 @@ use common::*;
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_util::StreamExt;
 use iotmqtt::client::time::timeout;
+use iotmqtt::json;
 use iotmqtt::platforms::things_stack::{
     CayenneLpp, Downlink, DownlinkBuilder, DownlinkStatus, EventKind, JsFormatter, Priority, Subscription,
     ThingsStackApp, ThingsStackError, ThingsStackEvent, UplinkDecoder, UplinkInput,
 };
 use iotmqtt::ConnectOptions;
-use serde_json::json;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -120,7 +120,7 @@ async fn live_uplinks_are_typed_and_decoded_with_cayenne_lpp() {
 
 /// An object's values as f64, keyed as they are: JSON does not tell 35 from 35.0.
 /// The fields as numbers, by key: a JSON object's key order carries no meaning.
-fn as_numbers(v: &serde_json::Value) -> Vec<(String, Option<f64>)> {
+fn as_numbers(v: &iotmqtt::json::Value) -> Vec<(String, Option<f64>)> {
     let mut fields: Vec<_> = v.as_object().into_iter().flatten().map(|(k, n)| (k.clone(), n.as_f64())).collect();
     fields.sort_by(|a, b| a.0.cmp(&b.0));
     fields

@@ -9,13 +9,14 @@ use std::rc::Rc;
 
 use common::*;
 use iotmqtt::client::time::{sleep_ms, timeout};
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::platforms::thingsboard::{
     provision, ChecksumAlgorithm, Credentials, CredentialsType, DeviceOptions, FirmwareEvent, FirmwareState,
     FirmwareUpdater, OtaOptions, ProvisionRequest, ProvisionedCredentials, SessionLimits, ThingsBoardDevice,
     ThingsBoardError, ThingsBoardGateway,
 };
 use iotmqtt::ProtocolVersion;
-use serde_json::{json, Value};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -119,7 +120,7 @@ async fn telemetry_in_every_format_reaches_the_server() {
 #[wasm_bindgen_test]
 async fn a_batch_over_the_max_payload_is_split_and_nothing_is_lost() {
     let d = thermostat().await;
-    let mut values = serde_json::Map::new();
+    let mut values = iotmqtt::json::Map::new();
     for i in 0..4_000 {
         values.insert(format!("split_{i:04}"), json!(format!("value-{i}-{}", "x".repeat(20))));
     }
@@ -527,7 +528,7 @@ async fn rate_limits_delay_sending_and_the_session_survives() {
     }
     let elapsed = js_sys::Date::now() - start;
     assert!(elapsed >= 2_000.0, "9 messages at 4 per second need two full windows, took {elapsed} ms");
-    let mut big = serde_json::Map::new();
+    let mut big = iotmqtt::json::Map::new();
     for i in 0..100 {
         big.insert(format!("small_{i}"), json!(i));
     }

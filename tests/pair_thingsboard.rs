@@ -6,6 +6,8 @@
 
 mod pair;
 
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::platforms::thingsboard::limits::parse_session_limits;
 use iotmqtt::platforms::thingsboard::session::{DeviceEvent, Outcome};
 use iotmqtt::platforms::thingsboard::{ChecksumAlgorithm, PackageKind, SessionLimits, ThingsBoardError};
@@ -13,12 +15,11 @@ use iotmqtt::session::reason::ReasonCode;
 use iotmqtt::{ClientError, SessionError};
 use iotmqtt_sim::thingsboard::ThingsBoard;
 use pair::thingsboard::{DevicePair, TOKEN};
-use serde_json::{json, Value};
 
 fn thermostat_telemetry(tb: &ThingsBoard, key: &str) -> Vec<Value> {
     let st = tb.lock();
     let d = st.devices.iter().find(|d| d.access_token.as_deref() == Some(TOKEN)).unwrap();
-    d.telemetry.get(key).map(|s| s.iter().map(|v| v.value.clone()).collect()).unwrap_or_default()
+    d.telemetry.get(key).map(|s| s.iter().map(|v| Value::from(v.value.clone())).collect()).unwrap_or_default()
 }
 
 // docs/platforms/thingsboard.md#telemetry: every documented format.
@@ -63,7 +64,7 @@ fn an_attribute_request_gets_client_and_shared_values_and_the_mirror_follows() {
     let now = d.now();
     let sent = d.device.send_attributes(now, &json!({"firmware": "1.0"})).unwrap();
     let mut shared = serde_json::Map::new();
-    shared.insert("targetTemperature".into(), json!(21));
+    shared.insert("targetTemperature".into(), serde_json::json!(21));
     tb.save_shared_attributes("Demo Thermostat", &shared).unwrap();
     d.pump();
     let asked = d.device.request_attributes(now, &["firmware"], &["targetTemperature"]).unwrap();
@@ -153,7 +154,7 @@ fn a_filter_off_the_whitelist_fails_its_operation_and_may_be_asked_again() {
 fn announce_firmware(tb: &ThingsBoard, version: &str, algorithm: &str, image: Vec<u8>) -> Value {
     let algorithm = iotmqtt_sim::thingsboard::checksum::ChecksumAlgorithm::parse(algorithm).unwrap();
     let firmware = iotmqtt_sim::thingsboard::OtaKind::Firmware;
-    tb.assign_ota_package("Demo Thermostat", firmware, "TA652", version, algorithm, image).unwrap()
+    Value::from(tb.assign_ota_package("Demo Thermostat", firmware, "TA652", version, algorithm, image).unwrap())
 }
 
 fn limits(messages: &str, telemetry: &str, points: &str, in_flight: usize) -> SessionLimits {
@@ -331,11 +332,11 @@ fn a_gateway_attribute_request_for_one_key_gets_its_value() {
     d.pump();
     assert_eq!(d.done(connect), Some(Ok(Outcome::Done)));
     let mut shared = serde_json::Map::new();
-    shared.insert("interval".into(), json!(30));
+    shared.insert("interval".into(), serde_json::json!(30));
     tb.save_shared_attributes("Sensor A", &shared).unwrap();
     let op = d.device.gateway_request_attributes(d.now(), "Sensor A", &["interval"], false).unwrap();
     d.pump();
-    let mut expected = serde_json::Map::new();
+    let mut expected = iotmqtt::json::Map::new();
     expected.insert("interval".into(), json!(30));
     assert_eq!(d.done(op), Some(Ok(Outcome::GatewayAttributes(expected))));
     assert_eq!(d.subscribe_requests(), ["v1/gateway/attributes/response"]);

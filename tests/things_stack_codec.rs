@@ -3,10 +3,11 @@
 //! round-trip.
 #![cfg(not(target_arch = "wasm32"))]
 
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::platforms::things_stack::payload::*;
 use iotmqtt::platforms::things_stack::{parse_event, ApplicationUid, EventKind, Priority, ThingsStackEvent, UpMessage};
 use proptest::prelude::*;
-use serde_json::{json, Value};
 
 fn app1() -> ApplicationUid {
     ApplicationUid::parse("app1").unwrap()

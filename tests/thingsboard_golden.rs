@@ -3,6 +3,8 @@
 //! to the right type.
 #![cfg(not(target_arch = "wasm32"))]
 
+use iotmqtt::json;
+use iotmqtt::json::Value;
 use iotmqtt::platforms::thingsboard::attributes::{
     attribute_request_payload, parse_attribute_response, parse_shared_update,
 };
@@ -10,7 +12,6 @@ use iotmqtt::platforms::thingsboard::firmware::{current_telemetry, requested_key
 use iotmqtt::platforms::thingsboard::rpc::{claim_payload, parse_rpc_request, rpc_call_payload, rpc_reply_payload};
 use iotmqtt::platforms::thingsboard::telemetry::{parse_telemetry, validate_attributes};
 use iotmqtt::platforms::thingsboard::{ChecksumAlgorithm, FirmwareState, PackageKind, ProvisionRequest};
-use serde_json::{json, Value};
 
 fn parsed(text: &str) -> Value {
     serde_json::from_str(text).expect("seed JSON")

@@ -8,7 +8,7 @@
 //! reported as a command without the error: the request it ends is answered in that command's
 //! batch, and the shell rejects it with the error it holds.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::client::Connection;
 use super::command::{self, fields, json, Command};

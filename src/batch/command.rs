@@ -1,7 +1,7 @@
 //! What a platform core's command carries in (`crate::batch::{cloudplugs, things_stack, thingsboard}`), and what
 //! it throws: an option refused by its path, or the platform's own error.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::plain;
 use super::{Arg, Coded, InvalidOption};

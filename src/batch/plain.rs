@@ -118,8 +118,8 @@ fn describe(what: &[u8]) -> &'static str {
 /// Plain data as JSON data, for the platform readers (`crate::json::Fields`). Bytes are JSON text:
 /// the shell writes the value at a payload path (a will's data, a downlink's decoded payload) as
 /// `JSON.stringify` writes it. What plain data cannot hold is an error naming where it is.
-pub fn to_json(item: Item<Entries>) -> Result<serde_json::Value, ReadError> {
-    use serde_json::Value;
+pub fn to_json(item: Item<Entries>) -> Result<crate::json::Value, ReadError> {
+    use crate::json::Value;
     Ok(match item {
         Item::Null => Value::Null,
         Item::Bool(b) => Value::Bool(b),
@@ -133,7 +133,7 @@ pub fn to_json(item: Item<Entries>) -> Result<serde_json::Value, ReadError> {
                 .collect::<Result<_, _>>()?,
         ),
         Item::Object(Entries(entries)) => {
-            let mut map = serde_json::Map::new();
+            let mut map = crate::json::Map::new();
             for (key, value) in entries {
                 let value = to_json(value).map_err(|e| e.under(&key))?;
                 map.insert(key, value);

@@ -163,7 +163,7 @@ mod tests {
             )
         );
         for line in text.lines() {
-            serde_json::from_str::<serde_json::Value>(line).unwrap();
+            serde_json::from_str::<crate::json::Value>(line).unwrap();
         }
         let hex = Export::Ndjson.write(entries().into_iter().skip(2), PayloadForm::Hex);
         assert_eq!(hex, "{\"time\":\"2026-12-04T18:00:00.125Z\",\"topic\":\"bin\",\"qos\":2,\"retain\":false,\"payload\":\"FF00\"}\n");

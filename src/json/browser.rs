@@ -1,8 +1,8 @@
 //! `JSON.parse`, then the parsed JS value read into a [`Value`]: plain data, as large as its text,
 //! with nothing shared, so it is walked as it is.
 
+use crate::json::{Map, Value};
 use js_sys::{Array, JsString, Object, JSON};
-use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{number, ReadError, MAX_DEPTH};

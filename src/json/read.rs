@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::describe;
 
@@ -161,7 +161,7 @@ impl Fields {
 macro_rules! read_fields {
     ($ty:ident { $($field:ident: $how:ident $(($reader:expr))?),* $(,)? }) => {
         impl $crate::json::FromJson for $ty {
-            fn from_json(value: serde_json::Value) -> Result<Self, $crate::json::ReadError> {
+            fn from_json(value: $crate::json::Value) -> Result<Self, $crate::json::ReadError> {
                 #[allow(unused_mut)]
                 let mut fields = $crate::json::Fields::new(value)?;
                 Ok(Self { $($field: $crate::read_fields!(@read fields, $field, $how $(, $reader)?)),* })
@@ -260,7 +260,7 @@ impl<T: FromJson> FromJson for Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[derive(Debug, PartialEq, Default)]
     struct Inner {

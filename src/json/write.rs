@@ -8,7 +8,7 @@
 //! caller's own types are written (`send_telemetry_of`) and for the dashboard's stored profiles;
 //! nothing the npm package's cores write goes through it.
 
-use serde_json::{Map, Number, Value};
+use crate::json::{Map, Number, Value};
 
 /// A type written as JSON.
 pub trait ToJson {
@@ -355,7 +355,7 @@ macro_rules! write_name {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[cfg(not(target_arch = "wasm32"))] // proptest is a native dev-dependency
     mod serde_json_text {

@@ -2,7 +2,7 @@
 //! the records of its own facade.
 #![allow(dead_code)]
 
-use serde_json::Value;
+use iotmqtt::json::Value;
 
 /// Reads a batch back as `npm/src/batch.ts` does.
 pub struct Reader<'a> {

@@ -37,7 +37,7 @@ pub fn sim_http(path: &str) -> String {
 }
 
 /// Sends a request with a JSON body and returns the status and the parsed answer (Null when empty or not JSON).
-pub async fn send_json(method: &str, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+pub async fn send_json(method: &str, url: &str, body: &iotmqtt::json::Value) -> (u16, iotmqtt::json::Value) {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
@@ -45,7 +45,7 @@ pub async fn send_json(method: &str, url: &str, body: &serde_json::Value) -> (u1
     let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.expect("fetch");
     let resp: web_sys::Response = resp.dyn_into().expect("a Response");
     let text = JsFuture::from(resp.text().expect("text")).await.expect("body");
-    let value = serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or(serde_json::Value::Null);
+    let value = serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or(iotmqtt::json::Value::Null);
     (resp.status(), value)
 }
 
@@ -58,7 +58,7 @@ fn harness_port(port: Option<&'static str>) -> &'static str {
 }
 
 /// GETs a loopback URL and parses the JSON answer.
-pub async fn get_json(url: &str) -> serde_json::Value {
+pub async fn get_json(url: &str) -> iotmqtt::json::Value {
     let window = web_sys::window().expect("a browser window");
     let resp = JsFuture::from(window.fetch_with_str(url)).await.expect("fetch");
     let resp: web_sys::Response = resp.dyn_into().expect("a Response");

@@ -59,7 +59,7 @@ pub fn thingsboard_payloads(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = limits::parse_rate_windows(text);
     }
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+    if let Ok(value) = serde_json::from_slice::<iotmqtt::json::Value>(data) {
         let _ = limits::parse_session_limits(&value);
         if let Ok(records) = telemetry::parse_telemetry(&value) {
             let _ = telemetry::split_payloads(&records, 256);

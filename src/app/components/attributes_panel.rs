@@ -39,7 +39,7 @@ pub fn AttributesPanel(props: &AttributesPanelProps) -> Html {
             });
         })
     };
-    let publish_value = serde_json::from_str::<serde_json::Value>(&publish);
+    let publish_value = serde_json::from_str::<crate::json::Value>(&publish);
     let publish_error = match &publish_value {
         Err(e) => Some(format!("not valid JSON: {e}")),
         Ok(v) if !v.is_object() => Some("client attributes are a JSON object".to_string()),
@@ -50,7 +50,7 @@ pub fn AttributesPanel(props: &AttributesPanelProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let s = s.clone();
-            match serde_json::from_str::<serde_json::Value>(&publish) {
+            match serde_json::from_str::<crate::json::Value>(&publish) {
                 Ok(v) => send.run("attr_publish", async move {
                     s.send_attributes(&v).await?;
                     Ok("client attributes published".into())

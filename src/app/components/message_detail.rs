@@ -23,7 +23,7 @@ fn shown(payload: &[u8], form: PayloadFormat) -> Result<String, &'static str> {
         PayloadFormat::Text => text().map(str::to_owned),
         PayloadFormat::Json => {
             let t = text()?;
-            match serde_json::from_str::<serde_json::Value>(t) {
+            match serde_json::from_str::<crate::json::Value>(t) {
                 Ok(_) => Ok(indent(t)),
                 Err(_) => Err("not JSON: choose text, hex or base64"),
             }

@@ -1,7 +1,7 @@
 //! RPC console: reply rules per method (fixed JSON, echo, or manual with a countdown), the log of
 //! server RPCs and their replies, and client-side calls with their result or timeout.
 
-use serde_json::Value;
+use crate::json::Value;
 use yew::prelude::*;
 
 use crate::app::components::{Field, SelectField};

@@ -1,7 +1,8 @@
 //! Telemetry composer: key-value rows or raw JSON, with or without `ts`, validated as you type
 //! with ThingsBoard's own telemetry rules.
 
-use serde_json::{json, Map, Value};
+use crate::json;
+use crate::json::{Map, Value};
 use yew::prelude::*;
 
 use crate::app::components::{CheckField, Field};

@@ -128,7 +128,7 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
                             { for matching.iter().skip(current * PAGE_SIZE).take(PAGE_SIZE).map(|(name, d)| html! {
                                 <tr key={(*name).clone()}>
                                     <td>{ name.as_str() }</td>
-                                    <td class="payload">{ serde_json::Value::Object(d.values.clone()).to_string() }</td>
+                                    <td class="payload">{ crate::json::Value::Object(d.values.clone()).to_string() }</td>
                                     <td class="time">{ if d.sent_at > 0.0 { clock(d.sent_at) } else { "-".into() } }</td>
                                     <td>{ d.messages }</td>
                                     <td class="payload">{ d.rpcs.iter().rev().map(|(_, m, p)| format!("{m} {p}")).collect::<Vec<_>>().join("; ") }</td>

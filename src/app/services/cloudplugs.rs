@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};

@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
+use crate::json::Value;
 use futures_channel::oneshot;
-use serde_json::Value;
 
 use super::cloudplugs::CloudPlugsSession;
 use super::gateway::GatewaySession;

@@ -5,8 +5,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::json;
+use crate::json::{Map, Value};
 use gloo::timers::callback::Interval;
-use serde_json::{json, Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::app::error::AppError;

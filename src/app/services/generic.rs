@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::payload::{encode, number_at, PayloadFormat};
 use crate::app::error::AppError;

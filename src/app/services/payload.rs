@@ -1,7 +1,7 @@
 //! Payload forms typed by the user (text, JSON, hex, base64), their previews in the other forms,
 //! typed values for key-value forms, and numeric fields picked from JSON by a path.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::platforms::things_stack::payload::{base64_to_bytes, bytes_to_base64, bytes_to_hex, hex_to_bytes};
 

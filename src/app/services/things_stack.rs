@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::json::Value;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::app::error::AppError;

@@ -6,10 +6,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+use crate::json::{Map, Value};
 use futures_channel::oneshot;
 use gloo::timers::callback::Interval;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
 use super::firmware::FirmwareView;

@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::json::{Map, Value};
 use futures_channel::{mpsc, oneshot};
-use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::client::{ConnectionState, ListenerId, MqttClient, WeakMqttClient};

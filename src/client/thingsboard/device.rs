@@ -8,9 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::json::Value;
 use futures_channel::oneshot;
 use serde::Serialize;
-use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::client::{MqttClient, WeakMqttClient};
@@ -397,7 +397,7 @@ impl ThingsBoardDevice {
     /// Sends any serde type as telemetry (a struct becomes `{field: value}`).
     pub async fn send_telemetry_of<T: Serialize>(&self, telemetry: &T) -> Result<(), ThingsBoardError> {
         let value = serde_json::to_value(telemetry).map_err(|e| ThingsBoardError::InvalidTelemetry(e.to_string()))?;
-        self.send_telemetry(&value).await
+        self.send_telemetry(&Value::from(value)).await
     }
 
     /// Publishes client-side attributes and keeps them in the mirror.
@@ -498,7 +498,7 @@ impl ThingsBoardDevice {
         device: &str,
         keys: &[&str],
         client: bool,
-    ) -> Result<serde_json::Map<String, Value>, ThingsBoardError> {
+    ) -> Result<crate::json::Map<String, Value>, ThingsBoardError> {
         match self.run(|core, now| core.gateway_request_attributes(now, device, keys, client)).await? {
             Outcome::GatewayAttributes(values) => Ok(values),
             other => Err(unexpected(other)),

@@ -1,8 +1,8 @@
 //! Data documents: what is published to `PLUG_ID/data/CHANNEL` (`{"id"?, "data", "at"?}`) and the
 //! typed record a subscriber receives, with fields CloudPlugs may add (`of`, `ttl`) kept.
 
+use crate::json::{Map, Value};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::channel::parse_data_topic;
 use super::error::{shown, CloudPlugsError};
@@ -88,7 +88,7 @@ fn timestamp_ms(value: Value) -> Result<u64, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     const TOPIC: &str = "dev-123456789012345678901234/data/My/Sensor";
 

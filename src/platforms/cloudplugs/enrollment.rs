@@ -1,8 +1,8 @@
 //! Enrollment of a thing or a controller: the CONNECT with empty credentials, the topic to
 //! subscribe to, and the one reply, `{"id","auth"}` or `{"err","msg"}` (docs/platforms/cloudplugs.md#enrollment).
 
+use crate::json::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::error::{shown, CloudPlugsError};
 use super::identity::{level_problem, validate_hwid, ClientId};

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::CloudPlugsError;
 use super::properties::{read_get_reply, read_set_reply, PropertyReply};

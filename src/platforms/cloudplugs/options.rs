@@ -1,7 +1,7 @@
 //! What a CloudPlugs login is opened with: Plug-ID or email, auth code, `HWID[/NAME]`, a keepalive
 //! under CloudPlugs' 5-minute limit, and an optional last will on a data channel.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::channel::data_topic;
 use super::data::DataDocument;
@@ -130,7 +130,7 @@ impl CloudPlugsOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     const PLUG: &str = "dev-123456789012345678901234";
 

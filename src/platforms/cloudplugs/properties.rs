@@ -2,8 +2,8 @@
 //! `get` list, and reading the reply on the same channel, where nothing but the topic correlates.
 
 use crate::collections::VecMap;
+use crate::json::{Map, Value};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use super::channel::validate_channel;
 use super::enrollment::read_err;
@@ -39,7 +39,7 @@ impl From<PropertyValue> for Value {
         match p {
             PropertyValue::Static(v) => v,
             PropertyValue::Channel(channel) => {
-                let mut object = serde_json::Map::new();
+                let mut object = crate::json::Map::new();
                 object.insert("channel".into(), channel.into());
                 Value::Object(object)
             }
@@ -165,7 +165,7 @@ fn text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn props(entries: &[(&str, PropertyValue)]) -> PropertyMap {
         entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
@@ -197,9 +197,9 @@ mod tests {
 
     #[test]
     fn a_channel_reference_reads_back_from_json_as_a_reference() {
-        let v: Result<PropertyValue, _> = serde_json::from_value(json!({"channel": "Temp"}));
+        let v: Result<PropertyValue, _> = serde_json::from_value(json!({"channel": "Temp"}).into());
         assert_eq!(v.ok(), Some(PropertyValue::Channel("Temp".into())));
-        let v: Result<PropertyValue, _> = serde_json::from_value(json!({"channel": "Temp", "x": 1}));
+        let v: Result<PropertyValue, _> = serde_json::from_value(json!({"channel": "Temp", "x": 1}).into());
         assert_eq!(v.ok(), Some(PropertyValue::Static(json!({"channel": "Temp", "x": 1}))));
     }
 

@@ -1,7 +1,7 @@
 //! Building a downlink from whatever form the payload is at hand in: bytes, hex, base64, text or a
 //! `decoded_payload` object. Every mistake surfaces at `build()`, as a typed error.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::downlink::{ClassBc, Downlink, Priority};
 use super::error::ThingsStackError;
@@ -137,7 +137,7 @@ impl DownlinkBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     // docs/platforms/things-stack.md#downlinks: confirmed downlink "with your own correlation IDs".
     #[test]

@@ -4,8 +4,8 @@
 use crate::collections::VecMap;
 use std::rc::Rc;
 
+use crate::json::Value;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::lpp::decode_lpp;
 
@@ -164,7 +164,7 @@ impl<D: Clone> DecoderRegistry<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn input(bytes: &[u8], f_port: u32) -> UplinkInput {
         UplinkInput { bytes: bytes.to_vec(), f_port, recv_time: None }
@@ -201,7 +201,7 @@ mod tests {
     fn the_contract_uses_tts_field_names() {
         let i = UplinkInput { bytes: vec![1], f_port: 2, recv_time: Some("2020-01-01T00:00:00Z".into()) };
         assert_eq!(crate::json::to_value(&i), json!({"bytes":[1],"fPort":2,"recvTime":"2020-01-01T00:00:00Z"}));
-        let o: DecodedUplink = serde_json::from_value(json!({"data":{"a":1}})).unwrap();
+        let o: DecodedUplink = serde_json::from_value(json!({"data":{"a":1}}).into()).unwrap();
         assert!(o.is_ok() && o.warnings.is_empty());
     }
 }

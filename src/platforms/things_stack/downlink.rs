@@ -2,7 +2,7 @@
 //! and the checks the server applies silently (an invalid downlink is only logged there).
 
 use crate::json::{describe, expected, FromJson, ReadError, ToJson, Writer};
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::ThingsStackError;
 use super::wire::base64_bytes;
@@ -189,7 +189,7 @@ pub fn queue_body(downlinks: &[Downlink]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn valid() -> Downlink {
         Downlink { f_port: 15, frm_payload: Some(vec![0xBE, 0xEF]), ..Default::default() }

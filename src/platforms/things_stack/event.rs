@@ -1,7 +1,7 @@
 //! Typed events of the application server (`ApplicationUp` in messages.proto): the envelope, one
 //! body per event kind, and parsing from an MQTT topic and payload. Unknown fields are kept.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::decoder::DecodedUplink;
 use super::downlink::{Downlink, GatewayIds};
@@ -517,7 +517,7 @@ pub fn parse_event(
 #[cfg(test)]
 mod error_message_tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn the_body_list_is_the_bodies_joined() {

@@ -4,7 +4,7 @@
 //! gives; and the FPort, FRMPayload and receive time an uplink decoder takes. The typed
 //! `ApplicationUp` reads the rest for the Rust API; the npm package's core reads only this.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::decoder::UplinkInput;
 use super::error::ThingsStackError;
@@ -82,7 +82,7 @@ pub fn read_head(value: &Value, device_id: String, kind: EventKind) -> Result<Ev
     let Value::Object(up) = value else { return Err(crate::json::expected("an object", value)) };
     let (key, body) = UpMessage::BODIES
         .iter()
-        .find_map(|k| up.get(*k).map(|b| (*k, b)))
+        .find_map(|k| up.get(k).map(|b| (*k, b)))
         .ok_or_else(|| ReadError::new(format!("no event body: expected one of {}", UpMessage::BODY_LIST)))?;
     let body_kind = body_kind(key).unwrap_or(kind);
     if body_kind != kind {
@@ -157,7 +157,7 @@ pub fn read_head(value: &Value, device_id: String, kind: EventKind) -> Result<Ev
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn head(key: &str, body: Value, kind: EventKind) -> Result<EventHead, String> {
         let mut v =

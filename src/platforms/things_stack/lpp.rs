@@ -1,7 +1,7 @@
 //! CayenneLPP decoding with the standard types, producing the same JSON as The Things Stack's own
 //! CayenneLPP formatter (`temperature_1`, `gps_7: {latitude, longitude, altitude}`, ...).
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::PayloadError;
 
@@ -128,7 +128,7 @@ fn value(code: u8, v: &[u8]) -> LppValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn close(v: &Value, expected: f64) -> bool {
         v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)

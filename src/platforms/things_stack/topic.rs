@@ -1,8 +1,8 @@
 //! The Things Stack's MQTT topics, `v3/{app uid}/devices/{device}/...`: the application uid from
 //! the login, event kinds, subscription filters, downlink topics and parsing of event topics.
 
+use crate::json::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::json::{expected, FromJson, ReadError};
 
@@ -277,11 +277,11 @@ mod tests {
 
     #[test]
     fn event_kinds_are_read_by_their_names() {
-        assert_eq!(EventKind::from_json(serde_json::json!("down_ack")), Ok(EventKind::DownAck));
-        assert_eq!(EventKind::from_json(serde_json::json!("up_normalized")), Ok(EventKind::UpNormalized));
-        let err = EventKind::from_json(serde_json::json!("uplink")).unwrap_err().to_string();
+        assert_eq!(EventKind::from_json(crate::json!("down_ack")), Ok(EventKind::DownAck));
+        assert_eq!(EventKind::from_json(crate::json!("up_normalized")), Ok(EventKind::UpNormalized));
+        let err = EventKind::from_json(crate::json!("uplink")).unwrap_err().to_string();
         assert!(err.starts_with("expected one of up, up_normalized, join, down_queued,"), "{err}");
         assert!(err.ends_with("service_data, got a string"), "{err}");
-        assert!(EventKind::from_json(serde_json::json!(1)).is_err());
+        assert!(EventKind::from_json(crate::json!(1)).is_err());
     }
 }

@@ -153,16 +153,16 @@ impl DownlinkTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
-    fn event(device: &str, key: &str, ids: &[&str], body: serde_json::Value) -> EventHead {
+    fn event(device: &str, key: &str, ids: &[&str], body: crate::json::Value) -> EventHead {
         let mut v = json!({"end_device_ids": {"device_id": device}, "correlation_ids": ids});
         v[key] = body;
         let kind = super::super::head::body_kind(key).unwrap();
         super::super::head::read_head(&v, device.into(), kind).unwrap()
     }
 
-    fn downlink(ids: &[&str]) -> serde_json::Value {
+    fn downlink(ids: &[&str]) -> crate::json::Value {
         json!({"f_port": 1, "frm_payload": "AQ==", "correlation_ids": ids})
     }
 

@@ -1,7 +1,7 @@
 //! How The Things Stack's JSON encodes protobuf types: `bytes` as base64 strings, and 64-bit
 //! integers (like `frequency`) as decimal strings. A writer and a reader each.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::payload::{base64_to_bytes, bytes_to_base64};
 use crate::json::{expected, FromJson, ReadError};

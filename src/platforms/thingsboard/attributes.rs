@@ -1,7 +1,7 @@
 //! Attributes (docs/platforms/thingsboard.md#attributes): requests with comma-joined keys, `{client, shared}`
 //! responses, shared-attribute updates with `deleted`, and a local mirror kept consistent with both.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::ThingsBoardError;
 
@@ -100,7 +100,7 @@ impl AttributeMirror {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     // The docs' mqtt-js-attributes-request.js (docs/platforms/thingsboard.md#attributes).
     #[test]

@@ -1,7 +1,7 @@
 //! Firmware and software updates (docs/platforms/thingsboard.md#firmware): the package
 //! described by `fw_*`/`sw_*` shared attributes, `fw_state` reports, and a chunked download.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::checksum::ChecksumAlgorithm;
 use super::error::ThingsBoardError;
@@ -206,7 +206,7 @@ pub struct Image {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn info(size: Option<u64>, data: &[u8], alg: ChecksumAlgorithm) -> PackageInfo {
         PackageInfo {

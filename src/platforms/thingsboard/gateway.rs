@@ -1,7 +1,7 @@
 //! The gateway API (docs/platforms/thingsboard.md#gateway): one connection speaking for many devices,
 //! each payload keyed by device name.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use crate::json::{text, ToJson, Writer};
 
@@ -171,7 +171,7 @@ pub fn claim_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn device_payloads_follow_the_gateway_api() {

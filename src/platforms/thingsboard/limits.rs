@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::error::ThingsBoardError;
 
@@ -213,7 +213,7 @@ mod tests {
                 RateWindow { count: 14_000, period_ms: 3_600_000 }
             ]
         );
-        assert!(parse_session_limits(&serde_json::json!({"maxPayloadSize":"x"})).is_err());
+        assert!(parse_session_limits(&crate::json!({"maxPayloadSize":"x"})).is_err());
         assert!(parse_rate_windows("200-1").is_err());
         assert!(parse_rate_windows("0:1").is_err());
         // Windows past a year would overflow the limiter's clock: they count as a year.

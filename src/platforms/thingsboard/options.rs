@@ -96,7 +96,8 @@ impl DeviceOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
+    use crate::json;
+    use crate::json::Value;
 
     fn read(doc: Value) -> Result<(Credentials, DeviceOptions), String> {
         let mut f = Fields::new(doc).map_err(|e| e.to_string())?;

@@ -1,7 +1,7 @@
 //! Device provisioning (docs/platforms/thingsboard.md#provisioning): the request
 //! sent on `/provision/request` by a `provision` session, and the typed credentials it returns.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::error::ThingsBoardError;
 use crate::json::{expected, Fields, FromJson, ReadError, ToJson, Writer};
@@ -171,7 +171,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::from_str::<Value>(&r.to_payload().unwrap()).unwrap(),
-            serde_json::json!({"deviceName":"DEVICE_NAME","provisionDeviceKey":"u7piawkboq8v32dmcmpp","provisionDeviceSecret":"jpmwdn8ptlswmf4m29bw"})
+            crate::json!({"deviceName":"DEVICE_NAME","provisionDeviceKey":"u7piawkboq8v32dmcmpp","provisionDeviceSecret":"jpmwdn8ptlswmf4m29bw"})
         );
         let basic = ProvisionRequest { credentials_type: Some(CredentialsType::MqttBasic), ..r.clone() };
         assert!(basic.to_payload().unwrap().contains(r#""credentialsType":"MQTT_BASIC""#));
@@ -182,19 +182,19 @@ mod tests {
 
     #[test]
     fn a_request_is_read_by_its_camel_case_keys() {
-        let doc = serde_json::json!({"provisionDeviceKey": "k", "provisionDeviceSecret": "s", "credentialsType": "MQTT_BASIC", "gateway": true});
+        let doc = crate::json!({"provisionDeviceKey": "k", "provisionDeviceSecret": "s", "credentialsType": "MQTT_BASIC", "gateway": true});
         let r = ProvisionRequest::read(&mut Fields::new(doc).unwrap()).unwrap();
         assert_eq!(
             (r.provision_device_key.as_str(), r.credentials_type, r.gateway),
             ("k", Some(CredentialsType::MqttBasic), Some(true))
         );
-        let bad = serde_json::json!({"credentialsType": "TOKEN"});
+        let bad = crate::json!({"credentialsType": "TOKEN"});
         let err = ProvisionRequest::read(&mut Fields::new(bad).unwrap()).unwrap_err().to_string();
         assert_eq!(
             err,
             "credentialsType: expected \"ACCESS_TOKEN\", \"MQTT_BASIC\" or \"X509_CERTIFICATE\", got a string"
         );
-        let missing = ProvisionRequest::read(&mut Fields::new(serde_json::json!({})).unwrap()).unwrap();
+        let missing = ProvisionRequest::read(&mut Fields::new(crate::json!({})).unwrap()).unwrap();
         assert!(missing.to_payload().is_err(), "no provisionDeviceKey");
     }
 

@@ -1,7 +1,7 @@
 //! RPC both ways (docs/platforms/thingsboard.md#rpc): server-side requests carry their id only in the topic;
 //! client-side calls get the rule chain's JSON back, or `{"error": ...}`.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::json::{text, Writer};
 
@@ -72,7 +72,7 @@ pub fn parse_rpc_result(method: &str, payload: &[u8]) -> Result<Value, ThingsBoa
 
 /// `{"secretKey":"...","durationMs":60000}`, both optional (docs/platforms/thingsboard.md#claiming).
 pub fn claim_payload(secret_key: Option<&str>, duration_ms: Option<u64>) -> String {
-    let mut body = serde_json::Map::new();
+    let mut body = crate::json::Map::new();
     if let Some(k) = secret_key {
         body.insert("secretKey".into(), Value::String(k.into()));
     }
@@ -85,7 +85,7 @@ pub fn claim_payload(secret_key: Option<&str>, duration_ms: Option<u64>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     // docs/platforms/thingsboard.md#rpc: {"method":"setSpValue","params":14.5} on v1/devices/me/rpc/request/$request_id
     #[test]

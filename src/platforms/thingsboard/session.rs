@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::attributes::{
     attribute_request_payload, parse_attribute_response, parse_shared_update, AttributeMirror, AttributeResponse,

@@ -1,7 +1,7 @@
 //! Telemetry and attribute payloads (docs/platforms/thingsboard.md#telemetry and #attributes):
 //! validation before sending, and splitting big batches so no PUBLISH exceeds the max payload.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::ThingsBoardError;
 use crate::json::{describe, text, ToJson, Writer};
@@ -174,7 +174,7 @@ fn records_json(records: &[TelemetryRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     // The docs' telemetry-data-as-object.json (docs/platforms/thingsboard.md#telemetry).
     fn seed_object() -> Value {

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::checksum::ChecksumAlgorithm;
 use super::error::ThingsBoardError;

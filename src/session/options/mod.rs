@@ -1,9 +1,9 @@
 //! What a connection is opened with (CONNECT fields) and what a message carries: plain data.
 //! `read` fills the options from an options object of any object model (JS, JSON).
 
+use crate::json::Value;
 use core::fmt;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::json::{expected, FromJson, ReadError};
 use crate::session::error::SessionError;
@@ -386,7 +386,7 @@ mod tests {
         assert_eq!(QoS::try_from(2), Ok(QoS::ExactlyOnce));
     }
 
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn qos_is_0_1_or_2() {

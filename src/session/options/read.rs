@@ -518,7 +518,8 @@ fn offline_queue(values: Vec<Value>) -> OfflineQueueOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Map, Value};
+    use crate::json;
+    use crate::json::{Map, Value};
 
     /// JSON as an object model.
     struct Json(Map<String, Value>);
