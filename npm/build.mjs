@@ -50,6 +50,7 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5"),
         AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
+        GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
         GATEWAY: String(entry.name === "thingsboard-gateway"), PROVISIONING: String(entry.name === "thingsboard-gateway") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,

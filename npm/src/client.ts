@@ -31,6 +31,11 @@ declare const AUTH: boolean;
 /** Whether this entry's core sends the broker's words: on errors (errors.ts) and on successful
  *  acknowledgements (the `acknowledged` event; cargo feature `reason-strings`). */
 declare const SAID: boolean;
+/** Set by the build: true in the entries whose `MqttClient` is the caller's (`iotmqtt`, `iotmqtt/mqtt5`,
+ *  the shared session's worker). A platform entry's client is its class's alone, which never
+ *  subscribes many filters at once, routes by filter or persists: its core takes none of those
+ *  commands (`GENERIC`, src/js/core.rs), and this code goes. */
+declare const GENERIC: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
@@ -114,6 +119,8 @@ type Extras = {
 };
 
 /** The generic entry's answer to what only `iotmqtt/mqtt5` has. */
+/** A platform entry's client never persists (`GENERIC`): its bundle leaves the store out. */
+const Unpersisted = { open: (_name: string): Promise<MessageStore> => Promise.reject() };
 const refused = (name: string) => () => Promise.reject(coded("INVALID_OPTION", [name, "needs iotmqtt/mqtt5"]));
 
 /** What the `iotmqtt/mqtt5` entry does with its own records (set in `MqttClient`'s static block). */
@@ -240,6 +247,18 @@ export class MqttClient {
   // Set here, not as methods, so that an entry without them carries neither them nor a refusal:
   // the generic entry refuses them by name, a platform's internal client has none.
   static {
+    if (GENERIC) {
+      this.prototype.subscribeMany = function (this: MqttClient, requests) {
+        return this.#subscribe(() => this.#do(SUBSCRIBE_MANY, 0, "", NONE, plain(requests, "requests", true)));
+      };
+      this.prototype.onMessage = function (this: MqttClient, filter, listener) {
+        const id = this.#start(() => this.#do(ADD_ROUTE, 0, filter)).f64();
+        this.#routes.set(id, listener);
+        return () => {
+          if (this.#routes.delete(id) && !this.#closed) this.#do(REMOVE_ROUTE, id);
+        };
+      };
+    }
     if (REQUEST) {
       this.prototype.request = async function (this: MqttClient, topic, payload, options) {
         const { responseTopic, timeoutMs, ...publish } = options ?? {};
@@ -337,9 +356,7 @@ export class MqttClient {
   }
 
   /** Subscribes to several filters in one SUBSCRIBE; one result per filter, in order. */
-  subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
-    return this.#subscribe(() => this.#do(SUBSCRIBE_MANY, 0, "", NONE, plain(requests, "requests", true)));
-  }
+  declare subscribeMany: (requests: SubscriptionRequest[]) => Promise<SubscriptionResult[]>;
 
   /** Unsubscribes from one filter or several; rejects with `UNSUBSCRIBE_REFUSED` on a refusal. */
   async unsubscribe(filters: string | string[]): Promise<void> {
@@ -363,13 +380,7 @@ export class MqttClient {
 
   /** Calls `listener` for messages whose topic matches `filter` (`+` and `#` wildcards). Routing
    *  only: subscribe separately. Returns the function that removes it. */
-  onMessage(filter: string, listener: (message: MqttMessage) => void): Unsubscribe {
-    const id = this.#start(() => this.#do(ADD_ROUTE, 0, filter)).f64();
-    this.#routes.set(id, listener);
-    return () => {
-      if (this.#routes.delete(id) && !this.#closed) this.#do(REMOVE_ROUTE, id);
-    };
-  }
+  declare onMessage: (filter: string, listener: (message: MqttMessage) => void) => Unsubscribe;
 
   /** Sends DISCONNECT and closes the socket; `connect()` may be called again. */
   disconnect(): void {
@@ -428,8 +439,8 @@ export class MqttClient {
   /** With persistence on, opens the store once and queues what an earlier page left unsent,
    *  oldest first, ahead of anything published from now on. */
   async #restorePersisted(): Promise<void> {
-    if (!this.#persistence || this.#store || this.#closed) return;
-    const store = await MessageStore.open(this.#persistence);
+    if (!GENERIC || !this.#persistence || this.#store || this.#closed) return;
+    const store = await (GENERIC ? MessageStore : Unpersisted).open(this.#persistence);
     let records;
     try {
       records = await store.load();

@@ -236,11 +236,11 @@ impl ThingsBoardCore {
                 d.events(c.now, &mut b);
                 d.session.poll_timeout()
             }
-            Mode::Provision(p, _) => {
+            Mode::Provision(p, _) if PROVISION => {
                 provision_events(p, &mut b);
                 p.poll_timeout()
             }
-            Mode::Idle => None,
+            Mode::Provision(..) | Mode::Idle => None,
         };
         b.finish(deadline)
     }
@@ -282,7 +282,7 @@ impl ThingsBoardCore {
         }
         match &mut self.mode {
             Mode::Device(d) => d.command(c, b),
-            Mode::Provision(p, version) => {
+            Mode::Provision(p, version) if PROVISION => {
                 match c.op {
                     op::LOGIN_FAILED => {
                         if let Some(e) = login_refusal(c.text, false, *version) {
@@ -304,7 +304,9 @@ impl ThingsBoardCore {
                 }
                 Ok(())
             }
-            Mode::Idle => Err(ThingsBoardError::Client(ClientError::Session(SessionError::NotConnected)).into()),
+            Mode::Provision(..) | Mode::Idle => {
+                Err(ThingsBoardError::Client(ClientError::Session(SessionError::NotConnected)).into())
+            }
         }
     }
 }

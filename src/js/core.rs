@@ -19,6 +19,12 @@ use crate::session::router::Router;
 use crate::session::{topic, ConnectOptions, Outgoing, QoS};
 use crate::supervisor::{ConnectStart, Event, Supervisor};
 
+/// Whether this is the generic entry's core (no platform feature), whose `MqttClient` is the caller's.
+/// A platform entry's client is its platform class's alone, which never subscribes many filters at
+/// once, routes messages by filter or restores stored publishes: those commands, and their readers,
+/// are left out of its wasm, as the constructor's options reader is.
+const GENERIC: bool = !cfg!(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"));
+
 #[wasm_bindgen]
 pub struct ClientCore {
     sup: Supervisor,
@@ -62,11 +68,11 @@ impl ClientCore {
                 let payload = payload.map_or_else(|| bytes.to_vec(), String::into_bytes);
                 return self.publish(t, text, payload, more, n);
             }
-            op::RESTORE => return self.restore(t, text, bytes, more, n),
+            op::RESTORE if GENERIC => return self.restore(t, text, bytes, more, n),
             op::SUBSCRIBE => return self.subscribe(t, text, more),
-            op::SUBSCRIBE_MANY => return self.subscribe_many(t, more),
+            op::SUBSCRIBE_MANY if GENERIC => return self.subscribe_many(t, more),
             op::UNSUBSCRIBE => return self.unsubscribe(t, more),
-            op::ADD_ROUTE => return self.add_route(text),
+            op::ADD_ROUTE if GENERIC => return self.add_route(text),
             op::REMOVE_ROUTE => {
                 self.routes.remove(n as u64);
                 Vec::new()
