@@ -66,7 +66,7 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
               ? { path: only ? path.join(pkg, `${entry.core}.js`) : path.join(pkg, target, `${entry.core}.js`) }
               : { path: `./${entry.core}.js`, external: true });
           // Loaded on demand, a module of its own (below): not part of what the entry loads.
-          b.onResolve({ filter: /^\.\/sha2\.js$/ }, () => ({ path: "./sha2.js", external: true }));
+          b.onResolve({ filter: /^\.\/(sha2|checksums)\.js$/ }, (a) => ({ path: a.path, external: true }));
           // Provisioning, for the ThingsBoard device's entry: the gateway's entry, loaded when called.
           b.onResolve({ filter: /^\.\.\/thingsboard-gateway\/index\.js$/ }, () => ({ path: "./thingsboard-gateway.js", external: true }));
           // A platform class's shared connection: the `shared` entry, loaded only when asked for.
@@ -75,10 +75,11 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
       }],
     });
   }
-  // SHA-2 in JavaScript, which the ThingsBoard entry imports only on a page without SubtleCrypto.
-  if (!only) await build({
-    entryPoints: [path.join(root, "npm/src/thingsboard/sha2.ts")],
-    outfile: path.join(pkg, target, "sha2.js"),
+  // SHA-2 in JavaScript, which the ThingsBoard entries import only on a page without SubtleCrypto,
+  // and the checksums SubtleCrypto lacks, which they import only for an update that names one.
+  for (const module of only ? [] : ["sha2", "checksums"]) await build({
+    entryPoints: [path.join(root, `npm/src/thingsboard/${module}.ts`)],
+    outfile: path.join(pkg, target, `${module}.js`),
     bundle: true,
     format: "esm",
     target: "es2022",

@@ -402,11 +402,21 @@ fn firmware_update(
     (states, log)
 }
 
-// docs/platforms/thingsboard.md#firmware: CRC32 is checked in the core, which asks for no digest.
+// docs/platforms/thingsboard.md#firmware: the core asks its shell for the CRC32 (by ThingsBoard's
+// name), once, and compares it with fw_checksum.
 #[test]
 fn a_firmware_update_downloads_verifies_installs_and_reports_each_state() {
-    let (states, log) = firmware_update("CRC32", |name, _| panic!("digest {name} asked for"));
+    use iotmqtt::platforms::thingsboard::checksum::ChecksumAlgorithm;
+    let crc32 = |name: &str, image: &[u8]| {
+        assert_eq!(name, "CRC32");
+        Ok(ChecksumAlgorithm::Crc32.digest(image))
+    };
+    let (states, log) = firmware_update("CRC32", crc32);
     assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("digest #")).collect::<Vec<_>>(),
+        ["digest #1 kind=0 CRC32 [1, 2, 3]"]
+    );
     assert!(
         log.iter().any(|l| l.starts_with("install #1 {\"kind\":\"fw\",\"title\":\"TA\",\"version\":\"2.0\"")),
         "{log:#?}"
@@ -419,7 +429,7 @@ fn a_sha2_checksum_is_compared_with_the_digest_the_shell_computes() {
     use iotmqtt::platforms::thingsboard::checksum::ChecksumAlgorithm;
     let sha256 = |name: &str, image: &[u8]| {
         assert_eq!(name, "SHA-256");
-        Ok(ChecksumAlgorithm::Sha256.sha2(image).unwrap())
+        Ok(ChecksumAlgorithm::Sha256.digest(image))
     };
     let (states, log) = firmware_update("SHA256", sha256);
     assert_eq!(states, ["DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "{log:#?}");
@@ -428,8 +438,7 @@ fn a_sha2_checksum_is_compared_with_the_digest_the_shell_computes() {
         ["digest #1 kind=0 SHA-256 [1, 2, 3]"]
     );
 
-    let (states, log) =
-        firmware_update("SHA512", |_, image: &[u8]| Ok(ChecksumAlgorithm::Sha512.sha2(&image[1..]).unwrap()));
+    let (states, log) = firmware_update("SHA512", |_, image: &[u8]| Ok(ChecksumAlgorithm::Sha512.digest(&image[1..])));
     assert_eq!(states, ["DOWNLOADED", "FAILED: words of TB_CHECKSUM_MISMATCH"], "{log:#?}");
     let described: Vec<_> = log.iter().filter(|l| l.starts_with("describe #")).collect();
     assert_eq!(described.len(), 1, "{log:#?}");

@@ -395,7 +395,7 @@ fn run_update(
             }
             // The shell's SHA-2, as the Rust client computes it.
             UpdateStep::Digest { algorithm } => {
-                let digest = algorithm.sha2(flow.digest_input().unwrap()).unwrap();
+                let digest = algorithm.digest(flow.digest_input().unwrap());
                 flow.digested(Ok(digest)).unwrap()
             }
             UpdateStep::Install { .. } => flow.installed(install.clone()),

@@ -546,7 +546,7 @@ impl Device {
                     UpdaterEvent::Firmware(e) => b.u8(tag::FIRMWARE).str(&e.to_json_text()),
                     UpdaterEvent::Digest { generation, package, algorithm } => {
                         let kind = u8::from(package.kind == PackageKind::Sw);
-                        let name = algorithm.subtle_name().unwrap_or_default();
+                        let name = algorithm.shell_name();
                         let image = u.digest_input(generation).unwrap_or_default();
                         b.u8(tag::DIGEST).f64(generation as f64).u8(kind).str(name).bytes(image)
                     }

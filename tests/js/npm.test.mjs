@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import { env, start, stop } from "./chromium.mjs";
 import { hostileServer } from "./hostile.mjs";
 import { aedesServer } from "../harness/aedes.mjs";
@@ -1273,6 +1274,74 @@ describe("JS API", () => {
     }
     assert.equal(checked, 3 * 262);
     assert.throws(() => sha2("SHA-1", new Uint8Array(0)), /no SHA-2 called SHA-1/);
+  });
+
+  // MD5, CRC32 and Murmur3 are the shell's too: checksums.js, loaded for an update that names one. Its
+  // digests against Node's MD5 and CRC32 and the simulator's Murmur3 (Rust), every tail length.
+  test("checksums.js gives ThingsBoard's MD5, CRC32 and Murmur3 checksums", async () => {
+    const { checksum } = await import(new URL("../../pkg/web/checksums.js", import.meta.url).href);
+    const hex = (bytes) => Buffer.from(bytes).toString("hex");
+    const data = (length) => new Uint8Array(length).map((_, i) => (i * 31 + length) & 0xff);
+    const lengths = [...Array(70).keys(), 1000, 65_537];
+    for (const length of lengths) {
+      assert.equal(hex(checksum("MD5", data(length))), createHash("md5").update(data(length)).digest("hex"), `MD5 of ${length} bytes`);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32LE(crc32(data(length)));
+      assert.equal(hex(checksum("CRC32", data(length))), crc.toString("hex"), `CRC32 of ${length} bytes`);
+    }
+    const fox = new TextEncoder().encode("The quick brown fox jumps over the lazy dog");
+    assert.deepEqual(["MD5", "CRC32", "MURMUR3_32", "MURMUR3_128"].map((n) => hex(checksum(n, fox))),
+      ["9e107d9d372bb6826bd81d3542a419d6", "39a34f41", "23f74f2e", "6c1b07bc7bbc4be347939ac4a93c437a"]);
+    // The simulator's own Murmur3 (sim/src/thingsboard/checksum.rs) writes fw_checksum on an upload.
+    const name = `npm-murmur-${Date.now()}`;
+    await inPage(async (lib, { url, name }) => {
+      await lib.ThingsBoardDevice.provision(url, { deviceName: name, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+    }, { url: TB_URL, name });
+    let checked = 0;
+    for (const algorithm of ["MURMUR3_32", "MURMUR3_128"]) {
+      for (const length of [...Array(40).keys(), 1000]) {
+        const res = await fetch(`${SIM_HTTP}/api/sim/thingsboard/devices/${name}/firmware?title=m&version=${length}&algorithm=${algorithm}`, { method: "POST", body: data(length) });
+        const { fw_checksum } = await res.json();
+        assert.equal(hex(checksum(algorithm, data(length))), fw_checksum, `${algorithm} of ${length} bytes`);
+        checked++;
+      }
+    }
+    assert.equal(checked, 82);
+    assert.throws(() => checksum("SHA1", fox), /no checksum called SHA1/);
+  });
+
+  test("ThingsBoard firmware updates checked by MD5, CRC32 and Murmur3 from checksums.js: each verified, UPDATED", async () => {
+    const name = `npm-fw-sums-${Date.now()}`;
+    const r = await inPage(async (lib, { url, http, name }) => {
+      const loaded = () => performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/checksums.js")).length;
+      const creds = await lib.ThingsBoardDevice.provision(url, { deviceName: name, provisionDeviceKey: "demo-provision-key", provisionDeviceSecret: "demo-provision-secret" });
+      const device = await lib.ThingsBoardDevice.connect(url, { token: creds.token });
+      const before = loaded();
+      const runs = [];
+      let installed = null;
+      await device.startFirmwareUpdates({ currentTitle: "npm-fw", currentVersion: "0", chunkSize: 1024 }, (pkg, bytes) => {
+        installed = [pkg.version, bytes.length];
+      });
+      for (const [i, [algorithm, length]] of [["MD5", 4001], ["CRC32", 4002], ["MURMUR3_32", 4003], ["MURMUR3_128", 4015]].entries()) {
+        const states = [];
+        const off = device.on("firmware", (e) => { if (e.type === "state") states.push(e.state); });
+        const image = new Uint8Array(length).map((_, j) => (j * 13 + i) & 0xff);
+        const version = `${i + 1}.0`;
+        await fetch(`${http}/api/sim/thingsboard/devices/${encodeURIComponent(name)}/firmware?title=npm-fw&version=${version}&algorithm=${algorithm}&kind=fw`, { method: "POST", body: image });
+        for (let k = 0; k < 200 && !states.includes("UPDATED") && !states.includes("FAILED"); k++) await new Promise((res) => setTimeout(res, 25));
+        off();
+        runs.push([algorithm, states, installed]);
+      }
+      device.close();
+      return { before, after: loaded(), runs };
+    }, { url: TB_URL, http: SIM_HTTP, name });
+    assert.deepEqual(r.runs, [
+      ["MD5", ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], ["1.0", 4001]],
+      ["CRC32", ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], ["2.0", 4002]],
+      ["MURMUR3_32", ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], ["3.0", 4003]],
+      ["MURMUR3_128", ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], ["4.0", 4015]],
+    ]);
+    assert.deepEqual([r.before, r.after], [0, 1]);
   });
 
   // The SHA-2 digest is the shell's (SubtleCrypto); the core compares it with the server's checksum.

@@ -46,11 +46,13 @@ async function handle(f: Handler, args: unknown[]): Promise<[string | undefined,
   }
 }
 
-/** The SHA-2 digest the core asks for (`SHA-256`, ...), from the browser's SubtleCrypto; or why there
- *  is none. A page outside a secure context (http:// on a LAN address) has no SubtleCrypto: it loads
- *  `sha2.js`, the same digests in JavaScript, then and only then. */
+/** The digest the core asks for, or why there is none: SHA-2 (`SHA-256`, ...) from the browser's
+ *  SubtleCrypto, the others (`MD5`, `CRC32`, `MURMUR3_32`, `MURMUR3_128`) from `checksums.js`, which is
+ *  loaded then and only then. A page outside a secure context (http:// on a LAN address) has no
+ *  SubtleCrypto: it loads `sha2.js`, the same digests in JavaScript. */
 async function digest(name: string, image: Uint8Array<ArrayBuffer>): Promise<Uint8Array | string> {
   try {
+    if (!name.startsWith("SHA-")) return (await import("./checksums.js")).checksum(name, image);
     const subtle = globalThis.crypto?.subtle;
     if (subtle) return new Uint8Array(await subtle.digest(name, image));
     const { sha2 } = await import("./sha2.js");

@@ -335,13 +335,14 @@ impl ThingsBoardDevice {
             match event {
                 UpdaterEvent::Firmware(e) => listeners.iter().for_each(|l| l(&e)),
                 UpdaterEvent::Error(e) => self.emit_error(e),
-                // SHA-2 here, with the `sha2` crate: the pure updater leaves it to its shell.
+                // The digest here, with the RustCrypto, CRC and Murmur3 crates: the pure updater leaves
+                // every digest to its shell.
                 UpdaterEvent::Digest { generation, algorithm, .. } => {
                     let result = {
                         let s = self.state.borrow();
                         let slot = s.updaters.iter().find(|slot| slot.id == id);
                         let image = slot.and_then(|slot| slot.updater.digest_input(generation)).unwrap_or_default();
-                        algorithm.sha2(image).ok_or_else(|| format!("{} is not SHA-2", algorithm.name()))
+                        Ok::<_, String>(algorithm.digest(image))
                     };
                     self.answer_updater(id, async move {
                         move |u: &mut Updater, core: &mut DeviceSession, now| u.digested(core, now, generation, result)

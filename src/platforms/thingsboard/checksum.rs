@@ -51,13 +51,16 @@ impl ChecksumAlgorithm {
         hex(self.digest(data).iter())
     }
 
-    /// The digest, computed here for MD5, CRC32 and Murmur3. SHA-2 is the shell's to compute (the
-    /// browser's SubtleCrypto, or [`Self::sha2`] in Rust), which keeps 10 KB of SHA-2 out of the npm
-    /// package's wasm: `None`, and an update asks its shell (`UpdateStep::Digest`).
-    pub fn digest_here(self, data: &[u8]) -> Option<Vec<u8>> {
-        Some(match self {
+    /// The digest, as a Rust shell computes it for `UpdateStep::Digest`. The update asks its shell
+    /// for every digest, so that the npm package's wasm carries none of these: its shell takes SHA-2
+    /// from the browser's SubtleCrypto and the others from `checksums.js`, which it loads when an
+    /// update needs one.
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
             Self::Md5 => Md5::digest(data).to_vec(),
-            Self::Sha256 | Self::Sha384 | Self::Sha512 => return None,
+            Self::Sha256 => Sha256::digest(data).to_vec(),
+            Self::Sha384 => Sha384::digest(data).to_vec(),
+            Self::Sha512 => Sha512::digest(data).to_vec(),
             Self::Crc32 => crc32(data).to_le_bytes().to_vec(),
             Self::Murmur3_32 => {
                 murmur3::murmur3_32(&mut std::io::Cursor::new(data), 0).unwrap_or(0).to_le_bytes().to_vec()
@@ -66,31 +69,18 @@ impl ChecksumAlgorithm {
             Self::Murmur3_128 => {
                 murmur3::murmur3_x64_128(&mut std::io::Cursor::new(data), 0).unwrap_or(0).to_le_bytes().to_vec()
             }
-        })
-    }
-
-    /// A SHA-2 digest, as a Rust shell computes it for `UpdateStep::Digest`; `None` for the others.
-    pub fn sha2(self, data: &[u8]) -> Option<Vec<u8>> {
-        match self {
-            Self::Sha256 => Some(Sha256::digest(data).to_vec()),
-            Self::Sha384 => Some(Sha384::digest(data).to_vec()),
-            Self::Sha512 => Some(Sha512::digest(data).to_vec()),
-            _ => None,
         }
     }
 
-    /// The name SubtleCrypto's `digest` takes for a SHA-2 algorithm.
-    pub fn subtle_name(self) -> Option<&'static str> {
+    /// The name the npm package's shell computes the digest by: SubtleCrypto's for SHA-2
+    /// (`SHA-256`, ...), ThingsBoard's for the others (`checksums.js`).
+    pub fn shell_name(self) -> &'static str {
         match self {
-            Self::Sha256 => Some("SHA-256"),
-            Self::Sha384 => Some("SHA-384"),
-            Self::Sha512 => Some("SHA-512"),
-            _ => None,
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+            other => other.name(),
         }
-    }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        self.digest_here(data).or_else(|| self.sha2(data)).unwrap_or_default()
     }
 
     /// Compares with the server's checksum, case-insensitively. For CRC32 and Murmur3 the
@@ -204,19 +194,14 @@ mod tests {
         );
     }
 
-    // SHA-2 is the shell's: none here, the Rust shell's digest, and the names SubtleCrypto takes.
+    // Every digest is the shell's: the Rust shell's matches, and the names the npm shell takes.
     #[test]
-    fn sha2_is_left_to_the_shell_and_the_rest_is_computed_here() {
+    fn the_shell_digests_by_subtle_crypto_names_for_sha2_and_thingsboard_names_otherwise() {
         for alg in ChecksumAlgorithm::ALL {
-            let sha2 = matches!(alg, ChecksumAlgorithm::Sha256 | ChecksumAlgorithm::Sha384 | ChecksumAlgorithm::Sha512);
-            assert_eq!(alg.digest_here(FOX).is_none(), sha2, "{alg:?}");
-            assert_eq!(alg.sha2(FOX).is_some(), sha2, "{alg:?}");
-            assert_eq!(alg.subtle_name().is_some(), sha2, "{alg:?}");
-            let digest = alg.digest_here(FOX).or_else(|| alg.sha2(FOX)).unwrap();
-            assert_eq!(alg.matches(&digest, &alg.hex(FOX)), Ok(()), "{alg:?}");
+            assert_eq!(alg.matches(&alg.digest(FOX), &alg.hex(FOX)), Ok(()), "{alg:?}");
         }
-        let names: Vec<_> = ChecksumAlgorithm::ALL.iter().filter_map(|a| a.subtle_name()).collect();
-        assert_eq!(names, ["SHA-256", "SHA-384", "SHA-512"]);
+        let names: Vec<_> = ChecksumAlgorithm::ALL.iter().map(|a| a.shell_name()).collect();
+        assert_eq!(names, ["MD5", "SHA-256", "SHA-384", "SHA-512", "CRC32", "MURMUR3_32", "MURMUR3_128"]);
     }
 
     #[test]

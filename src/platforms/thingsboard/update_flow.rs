@@ -53,8 +53,8 @@ pub enum UpdateStep {
     Report { telemetry: Value },
     /// Ask for chunk `index` of download `request_id`, then call `chunk`.
     RequestChunk { request_id: u32, index: u32, chunk_size: usize },
-    /// Compute `algorithm`'s digest of the image (`digest_input`; SHA-2 is the shell's, see
-    /// `ChecksumAlgorithm::digest_here`), then call `digested`.
+    /// Compute `algorithm`'s digest of the image (`digest_input`; every digest is the shell's, see
+    /// `ChecksumAlgorithm::digest`), then call `digested`.
     Digest { algorithm: ChecksumAlgorithm },
     /// Hand the verified image to the installer, then call `installed`.
     Install { image: Vec<u8> },
@@ -140,13 +140,8 @@ impl UpdateFlow {
             Stage::Downloaded => match self.download.take().map(Download::finish) {
                 Some(Ok(Image { bytes, checksum: None })) => self.verified(bytes),
                 Some(Ok(Image { bytes, checksum: Some((algorithm, expected)) })) => {
-                    match algorithm.digest_here(&bytes) {
-                        Some(digest) => self.check(bytes, algorithm, &digest, &expected),
-                        None => {
-                            self.stage = Stage::Digesting { image: bytes, algorithm, expected };
-                            UpdateStep::Digest { algorithm }
-                        }
-                    }
+                    self.stage = Stage::Digesting { image: bytes, algorithm, expected };
+                    UpdateStep::Digest { algorithm }
                 }
                 Some(Err(e)) => self.fail(e),
                 None => self.fail(ThingsBoardError::Firmware("the download is gone".into())),
