@@ -25,8 +25,8 @@ const ENTRIES = [
   { name: "cloudplugs", source: "cloudplugs/index.ts", core: "cloudplugs_core" },
   { name: "things-stack", source: "things-stack/index.ts", core: "things-stack_core" },
   { name: "thingsboard", source: "thingsboard/index.ts", core: "thingsboard_core", v5: true },
-  // ThingsBoard's gateway and provisioning beside the device (`GATEWAY`, `PROVISIONING`): the device's
-  // entry loads it for `provision()` alone.
+  // ThingsBoard's gateway and provisioning (`GATEWAY`), without the device's own API (`DEVICE`, the
+  // entry above): the device's entry loads it for `provision()` alone.
   { name: "thingsboard-gateway", source: "thingsboard-gateway/index.ts", core: "thingsboard-gateway_core", v5: true },
   // One MQTT session for the tabs of an origin: the page's side (no wasm) and the SharedWorker it
   // starts, whose core is the generic client's with `SharedCore` (cargo feature `shared`).
@@ -51,7 +51,7 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(entry.name === "mqtt5"),
         AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
         GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
-        GATEWAY: String(entry.name === "thingsboard-gateway"), PROVISIONING: String(entry.name === "thingsboard-gateway") },
+        DEVICE: String(entry.name === "thingsboard"), GATEWAY: String(entry.name === "thingsboard-gateway") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",

@@ -6,9 +6,10 @@
 #   payload               the payload helpers (npm/src/payload), a wasm with no client
 #   cloudplugs            the shell and `npm/src/cloudplugs` over `ClientCore` and `CloudPlugsCore`, one wasm
 #   things-stack          the shell and `npm/src/things-stack` over `ClientCore` and `ThingsStackCore`
-#   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`, a
-#                         device's (no gateway API, no provisioning)
-#   thingsboard-gateway   the same with the gateway API and provisioning (`npm/src/thingsboard-gateway`)
+#   thingsboard           the shell and `npm/src/thingsboard` over `ClientCore` and `ThingsBoardCore`
+#                         with the device's API (`ThingsBoardDevice`)
+#   thingsboard-gateway   the same with the gateway API and provisioning instead (`ThingsBoardGateway`,
+#                         `npm/src/thingsboard-gateway`)
 #   shared                `npm/src/shared`: the page's side (no wasm) of one session for all tabs, and
 #                         shared-worker.js, the SharedWorker over `ClientCore` and `SharedCore`
 set -euo pipefail
@@ -40,7 +41,7 @@ mqtt5 mqtt5_core small-alloc,mqtt5,subscription-options,credentials,request,auth
 payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
-thingsboard thingsboard_core thingsboard,small-alloc
+thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
 thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
 shared shared_core small-alloc,mqtt5,subscription-options,shared
 ENTRIES

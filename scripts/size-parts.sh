@@ -19,7 +19,7 @@ while read -r entry core features; do
   python3 bench/entry_parts.py "$OUT/$core.csv" "$wasm_gz"
 done <<'ENTRIES'
 iotmqtt iotmqtt_core small-alloc,mqtt5
-thingsboard thingsboard_core thingsboard,small-alloc
+thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
 thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc

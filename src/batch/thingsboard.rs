@@ -152,10 +152,12 @@ pub mod tag {
 
 type Thrown = command::Thrown<ThingsBoardError>;
 
-/// Whether this build takes a gateway's commands (cargo feature `thingsboard-gateway`) and
-/// provisioning (`thingsboard-provision`): the npm package's `iotmqtt/thingsboard` entry, a
-/// device's, has neither (its shell sends none of their commands), and `iotmqtt/thingsboard-gateway`
-/// both.
+/// Whether this build takes a device's own commands (cargo feature `thingsboard-device`: its
+/// telemetry, attributes, RPC both ways, claiming and firmware updates), a gateway's
+/// (`thingsboard-gateway`) and provisioning (`thingsboard-provision`). The npm package's
+/// `iotmqtt/thingsboard` entry has the device's, `iotmqtt/thingsboard-gateway` the gateway's and
+/// provisioning; each shell sends only its own commands.
+const DEVICE: bool = cfg!(feature = "thingsboard-device");
 const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
 const PROVISION: bool = cfg!(feature = "thingsboard-provision");
 
@@ -333,9 +335,9 @@ impl Device {
                 b.u8(tag::RETURN).f64(op as f64);
                 return Ok(());
             }
-            op::TELEMETRY => s.send_telemetry(now, &json(c.json, "telemetry")?)?,
-            op::ATTRIBUTES => s.send_attributes(now, &json(c.json, "attributes")?)?,
-            op::REQUEST_ATTRIBUTES => {
+            op::TELEMETRY if DEVICE => s.send_telemetry(now, &json(c.json, "telemetry")?)?,
+            op::ATTRIBUTES if DEVICE => s.send_attributes(now, &json(c.json, "attributes")?)?,
+            op::REQUEST_ATTRIBUTES if DEVICE => {
                 let mut f = fields(c.bytes, "request")?;
                 let read = (|| {
                     let client: Option<Vec<String>> = f.optional("client")?;
@@ -347,21 +349,21 @@ impl Device {
                 let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
                 s.request_attributes(now, &client, &shared)?
             }
-            op::SUBSCRIBE_SHARED => s.subscribe(now, topics::ATTRIBUTES),
-            op::ON_RPC => {
+            op::SUBSCRIBE_SHARED if DEVICE => s.subscribe(now, topics::ATTRIBUTES),
+            op::ON_RPC if DEVICE => {
                 let mut f = fields(c.bytes, "options")?;
                 let one_way = f.or("oneWay", false).and_then(|w| f.deny_unknown().map(|()| w));
                 s.register_rpc(now, c.text, one_way.map_err(invalid("options"))?);
                 b.u8(tag::RETURN);
                 return Ok(());
             }
-            op::REMOVE_RPC => {
+            op::REMOVE_RPC if DEVICE => {
                 s.remove_rpc(c.text);
                 b.u8(tag::RETURN);
                 return Ok(());
             }
-            op::ENABLE_RPC => s.subscribe(now, topics::RPC_REQUEST_FILTER),
-            op::CALL => {
+            op::ENABLE_RPC if DEVICE => s.subscribe(now, topics::RPC_REQUEST_FILTER),
+            op::CALL if DEVICE => {
                 let params = match c.json {
                     None => Value::Object(Default::default()),
                     Some(_) => json(c.json, "params")?,
@@ -378,7 +380,7 @@ impl Device {
                     false => s.claim(now, secret.as_deref(), duration)?,
                 }
             }
-            op::RPC_REPLY => {
+            op::RPC_REPLY if DEVICE => {
                 s.reply_rpc(now, c.n as u64, &reply(c));
                 return Ok(());
             }
@@ -404,15 +406,15 @@ impl Device {
                 self.updaters.clear();
                 return Ok(());
             }
-            op::MIRROR => return returns(b, s.mirror()),
+            op::MIRROR if DEVICE => return returns(b, s.mirror()),
             op::LIMITS => return returns(b, s.limits()),
-            op::FILTERS => return returns(b, &s.subscribed_filters()),
+            op::FILTERS if DEVICE => return returns(b, &s.subscribed_filters()),
             op::DEVICES if GATEWAY => {
                 let mut names: Vec<&String> = self.devices.iter().flat_map(|d| d.iter()).collect();
                 crate::collections::heapsort(&mut names);
                 return returns(b, &names);
             }
-            op::START_FIRMWARE => {
+            op::START_FIRMWARE if DEVICE => {
                 let updater = updater_options(c.bytes)?;
                 let ops = updater.start(s, now)?;
                 let last = ops.last().copied().unwrap_or_default();
@@ -423,7 +425,7 @@ impl Device {
                 self.updaters.push(updater);
                 return Ok(());
             }
-            op::INSTALLED => {
+            op::INSTALLED if DEVICE => {
                 let result = if c.json.is_some() { Ok(()) } else { Err(c.text.to_owned()) };
                 let kind = if c.bytes.first() == Some(&1) { PackageKind::Sw } else { PackageKind::Fw };
                 for u in self.updaters.iter_mut().filter(|u| u.kind() == kind) {
@@ -431,14 +433,14 @@ impl Device {
                 }
                 return Ok(());
             }
-            op::DESCRIBED => {
+            op::DESCRIBED if DEVICE => {
                 let kind = if c.bytes.first() == Some(&1) { PackageKind::Sw } else { PackageKind::Fw };
                 for u in self.updaters.iter_mut().filter(|u| u.kind() == kind) {
                     u.described(s, now, c.n as u64, c.text.to_owned());
                 }
                 return Ok(());
             }
-            op::DIGESTED => {
+            op::DIGESTED if DEVICE => {
                 let (kind, digest) = c.bytes.split_first().map_or((0, &[][..]), |(k, d)| (*k, d));
                 let result = if c.json.is_some() { Ok(digest.to_vec()) } else { Err(c.text.to_owned()) };
                 let kind = if kind == 1 { PackageKind::Sw } else { PackageKind::Fw };
@@ -518,7 +520,7 @@ impl Device {
                 DeviceEvent::NotifyDone { op, result } => self.done(now, op, result, b),
                 DeviceEvent::NotifySharedAttributes(update) => {
                     b.u8(tag::SHARED_ATTRIBUTES).str(&update.to_json_text());
-                    for u in &mut self.updaters {
+                    for u in self.updaters.iter_mut().filter(|_| DEVICE) {
                         u.check(&mut self.session, now);
                     }
                 }
@@ -540,7 +542,7 @@ impl Device {
                 }
             }
         }
-        for u in &mut self.updaters {
+        for u in self.updaters.iter_mut().filter(|_| DEVICE) {
             while let Some(event) = u.poll_event() {
                 match event {
                     UpdaterEvent::Firmware(e) => b.u8(tag::FIRMWARE).str(&e.to_json_text()),
@@ -565,7 +567,7 @@ impl Device {
 
     /// An operation ended: the updater's, the limits', a sub-device's, or the shell's.
     fn done(&mut self, now: u64, op: OpId, result: Result<Outcome, ThingsBoardError>, b: &mut Batch) {
-        for u in &mut self.updaters {
+        for u in self.updaters.iter_mut().filter(|_| DEVICE) {
             if u.op_done(&mut self.session, now, op, &result) {
                 return;
             }
@@ -579,7 +581,7 @@ impl Device {
             },
             (Purpose::UpdaterStart { last }, Ok(_)) if *last != op => return,
             (Purpose::UpdaterStart { .. }, Ok(_)) => {
-                for u in &mut self.updaters {
+                for u in self.updaters.iter_mut().filter(|_| DEVICE) {
                     u.check(&mut self.session, now);
                 }
                 op

@@ -19,7 +19,8 @@ pub use shared::{SharedClient, SharedClientError, SharedState};
 pub mod cloudplugs;
 #[cfg(feature = "things-stack")]
 pub mod things_stack;
-#[cfg(feature = "thingsboard")]
+// The Rust client's ThingsBoard types are the device's, and its gateway builds on them.
+#[cfg(feature = "thingsboard-device")]
 pub mod thingsboard;
 
 use std::cell::RefCell;

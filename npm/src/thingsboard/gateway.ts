@@ -5,7 +5,7 @@ import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
 import { PlatformClient } from "../platform.js";
 import type { JsonObject, Unsubscribe } from "../types.js";
-import { open, Session } from "./device.js";
+import { open, Session } from "./session.js";
 import type { ClaimOptions, GatewayRpcHandler, Telemetry, ThingsBoardDeviceOptions, ThingsBoardGatewayEventMap } from "./types.js";
 
 // Commands: src/batch/thingsboard.rs.

@@ -1,6 +1,7 @@
 // The entry `iotmqtt/thingsboard`: `ThingsBoardDevice`, over a wasm holding the client core and
-// ThingsBoard's device core. `ThingsBoardGateway` is in `iotmqtt/thingsboard-gateway`, and so is
-// provisioning, which `ThingsBoardDevice.provision` loads from there when it is called.
+// ThingsBoard's core with the device's API (cargo feature `thingsboard-device`). `ThingsBoardGateway`
+// is in `iotmqtt/thingsboard-gateway`, and so is provisioning, which `ThingsBoardDevice.provision`
+// loads from there when it is called.
 //
 // ```js
 // import init, { ThingsBoardDevice } from "iotmqtt/web/thingsboard.js";

@@ -33,9 +33,9 @@ pub use rpc::RpcRequest;
 pub use telemetry::TelemetryRecord;
 
 // The browser's async device types live in the shell (src/client/thingsboard); named here too.
-#[cfg(all(target_arch = "wasm32", feature = "thingsboard-provision"))]
+#[cfg(all(target_arch = "wasm32", feature = "thingsboard-device", feature = "thingsboard-provision"))]
 pub use crate::client::thingsboard::provision;
-#[cfg(all(target_arch = "wasm32", feature = "thingsboard-gateway"))]
+#[cfg(all(target_arch = "wasm32", feature = "thingsboard-device", feature = "thingsboard-gateway"))]
 pub use crate::client::thingsboard::ThingsBoardGateway;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "thingsboard-device"))]
 pub use crate::client::thingsboard::{FirmwareEvent, FirmwareUpdater, OtaOptions, ThingsBoardDevice};

@@ -25,10 +25,12 @@ use crate::platforms::subscriptions::{LazySubscriptions, Need};
 use crate::session::QoS;
 use crate::supervisor::Millis;
 
-/// Whether this build has the gateway API (cargo feature `thingsboard-gateway`). Without it the
-/// gateway's topics are none of this session's, and the gateway's code stays out of the build (the
-/// npm package's `iotmqtt/thingsboard` entry, a device's).
+/// Whether this build has the gateway API (cargo feature `thingsboard-gateway`) and the device's own
+/// (`thingsboard-device`: its shared attributes, attribute requests, server-side RPC and firmware).
+/// Without one, its topics are none of this session's, and its code stays out of the build: the npm
+/// package's `iotmqtt/thingsboard` entry is a device's, `iotmqtt/thingsboard-gateway` a gateway's.
 const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
+const DEVICE: bool = cfg!(feature = "thingsboard-device");
 
 /// Names one operation the application started, in `NotifyDone`.
 pub type OpId = u64;
@@ -414,7 +416,7 @@ impl DeviceSession {
     /// A message on one of the device's topics; returns false for a topic that is not the device's.
     pub fn handle_message(&mut self, now: Millis, topic: &str, payload: &[u8]) -> bool {
         self.now = now;
-        if topic == topics::ATTRIBUTES {
+        if DEVICE && topic == topics::ATTRIBUTES {
             match parse_shared_update(payload) {
                 Ok(update) => {
                     self.mirror.apply_update(&update);
@@ -422,7 +424,7 @@ impl DeviceSession {
                 }
                 Err(e) => self.events.push_back(DeviceEvent::NotifyError(e)),
             }
-        } else if let Some(id) = topics::id_after(topic, topics::ATTRIBUTES_RESPONSE_PREFIX) {
+        } else if let Some(id) = topics::id_after(topic, topics::ATTRIBUTES_RESPONSE_PREFIX).filter(|_| DEVICE) {
             let result = parse_attribute_response(payload);
             if let Ok(r) = &result {
                 self.mirror.apply_response(r);
@@ -449,7 +451,7 @@ impl DeviceSession {
                 }
                 None => {}
             }
-        } else if topic.starts_with(topics::RPC_REQUEST_PREFIX) {
+        } else if DEVICE && topic.starts_with(topics::RPC_REQUEST_PREFIX) {
             self.on_rpc_request(now, topic, payload);
         } else if GATEWAY && topic == topics::GATEWAY_ATTRIBUTES_RESPONSE {
             self.on_gateway_attribute_response(payload);
@@ -470,6 +472,7 @@ impl DeviceSession {
             }
         } else if let Some(kind) = [PackageKind::Fw, PackageKind::Sw]
             .into_iter()
+            .filter(|_| DEVICE)
             .find(|k| k.parse_chunk_response(topic).is_some() || topic == k.error_topic())
         {
             self.on_firmware_message(kind, topic, payload);
