@@ -43,7 +43,7 @@ cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
 thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
-shared shared_core small-alloc,mqtt5,subscription-options,shared
+shared shared_core small-alloc,mqtt5,subscription-options,request,shared
 ENTRIES
 
 # The TypeScript shell of every entry, and their declarations.

@@ -11,7 +11,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 DEST="${1:-${TRUNK_STAGING_DIR:?the directory to put the files in}}/shared"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WORK="$TARGET_DIR/shared-host"
-cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features small-alloc,mqtt5,subscription-options,shared
+cargo build -q --release --lib --target wasm32-unknown-unknown --no-default-features --features small-alloc,mqtt5,subscription-options,request,shared
 WASM="$TARGET_DIR/wasm32-unknown-unknown/release/iotmqtt.wasm"
 mkdir -p "$WORK" "$DEST"
 if [[ ! -f "$WORK/shared_core_bg.wasm" || "$WASM" -nt "$WORK/shared_core_bg.wasm" ]]; then

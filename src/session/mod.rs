@@ -966,6 +966,11 @@ impl Session {
         &self.subscriptions
     }
 
+    /// Whether a SUBSCRIBE for `filter` is waiting for its SUBACK.
+    pub fn subscribing(&self, filter: &str) -> bool {
+        self.subscribes.values().any(|filters| filters.iter().any(|(f, _)| f == filter))
+    }
+
     /// Empties the in-flight table; returns the tokens in the order they were first sent.
     fn take_in_flight(&mut self) -> Vec<u64> {
         // Sorted as (token, id) pairs, the same sort as `resend_in_flight`'s: one instance in the wasm.

@@ -22,8 +22,8 @@ pub struct Prepared {
     pub id: u64,
     pub response_topic: String,
     pub correlation: Vec<u8>,
-    /// No granted subscription has the response topic as its filter yet: SUBSCRIBE to it at
-    /// `RESPONSE_QOS`.
+    /// No subscription has the response topic as its filter yet, granted or on its way: SUBSCRIBE to
+    /// it at `RESPONSE_QOS`.
     pub subscribe: bool,
 }
 
@@ -65,7 +65,9 @@ impl Requests {
             topic
         });
         validate_topic_name(&response_topic)?;
-        let subscribe = !session.subscriptions().iter().any(|(f, _)| *f == response_topic);
+        // One SUBSCRIBE for requests made together: the first one's is on its way for the others.
+        let subscribe =
+            !session.subscriptions().iter().any(|(f, _)| *f == response_topic) && !session.subscribing(&response_topic);
         let (id, correlation) = self.start();
         Ok(Prepared { id, response_topic, correlation, subscribe })
     }
@@ -128,13 +130,18 @@ mod tests {
         assert_eq!((p.id, p.response_topic.as_str(), p.subscribe), (1, "iotmqtt/response/c7", true));
         let e = r.prepare(&s, Some("replies/#".into())).unwrap_err();
         assert!(matches!(e, SessionError::InvalidTopic { ref topic, .. } if topic == "replies/#"), "{e:?}");
-        // Once the response topic is granted, the next request does not subscribe again.
+        // While the first request's SUBSCRIBE is on its way, the next one does not subscribe again,
+        // nor does one after the SUBACK.
         let (id, _) = s.subscribe(&[("iotmqtt/response/c7".into(), crate::session::QoS::AtLeastOnce)]).unwrap();
+        let p = r.prepare(&s, None).unwrap();
+        assert_eq!((p.id, p.subscribe), (2, false));
+        let other = r.prepare(&s, Some("replies/c7".into())).unwrap();
+        assert_eq!((other.id, other.subscribe), (3, true), "another response topic is another SUBSCRIBE");
         let [hi, lo] = id.to_be_bytes();
         s.feed(&[0x90, 0x04, hi, lo, 0x00, 0x01]);
         let p = r.prepare(&s, None).unwrap();
-        assert_eq!((p.id, p.subscribe), (2, false));
-        assert_eq!(r.len(), 2, "each prepared request waits for its reply");
+        assert_eq!((p.id, p.subscribe), (4, false));
+        assert_eq!(r.len(), 4, "each prepared request waits for its reply");
     }
 
     #[test]

@@ -150,6 +150,42 @@ test("3,000 QoS 1 publishes over three pages: each resolves in its own page, an 
   }
 });
 
+test("MQTT 5 request() from two pages on one connection: each page gets the replies to its own requests, a timeout, a refusal on MQTT 3.1.1", async () => {
+  const id = `shared-request-${process.pid}`;
+  const responder = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-responder`, protocolVersion: 5 });
+  responder.on("message", (topic, payload, packet) => {
+    const { responseTopic, correlationData } = packet.properties ?? {};
+    responder.publish(responseTopic, `re: ${payload}`, { qos: 1, properties: { correlationData } });
+  });
+  await responder.subscribeAsync("shreq/cmd/#", { qos: 1 });
+  const { context, pages } = await tabs(2, id, { version: "5" });
+  try {
+    const asked = await Promise.all(pages.map((page, n) => page.evaluate(async (n) => {
+      const replies = await Promise.all(["a", "b", "c"].map((p) => window.client.request(`shreq/cmd/${p}`, `${n}${p}`, { qos: 1 }).then((m) => m.text)));
+      const timedOut = await window.client.request("shreq/nobody", "x", { timeoutMs: 300 }).catch((e) => e.code);
+      return { replies, timedOut };
+    }, n)));
+    assert.deepEqual(asked, [
+      { replies: ["re: 0a", "re: 0b", "re: 0c"], timedOut: "REQUEST_TIMEOUT" },
+      { replies: ["re: 1a", "re: 1b", "re: 1c"], timedOut: "REQUEST_TIMEOUT" },
+    ]);
+    // One connection, and no tab's SUBSCRIBE: the response topic is the session's client's own.
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: [`iotmqtt/response/${id}`], unsubscribes: [], disconnects: 0 });
+    const v3 = await pages[0].evaluate(async ({ url, login }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const c = new MqttClient(url, { ...login, clientId: "shared-request-v3" });
+      await c.connect();
+      const refused = await c.request("shreq/cmd/x", "x").catch((e) => `${e.code} ${e.field}`);
+      c.close();
+      return refused;
+    }, { url: BROKER_WS, login: LOGIN });
+    assert.equal(v3, "INVALID_OPTION request");
+  } finally {
+    await responder.endAsync();
+    await context.close();
+  }
+});
+
 test("a page asking for the session with another option gets SHARED_OPTIONS_DIFFER naming it; another client id is another session", async () => {
   const id = `shared-differ-${process.pid}`;
   const { context, pages: [first] } = await tabs(1, id);

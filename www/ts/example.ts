@@ -250,6 +250,9 @@ export async function shared(url: string): Promise<void> {
   const granted: QoS = await client.subscribe("a/#", { qos: 1 });
   const results: SubscriptionResult[] = await client.subscribeMany([{ filter: "b", qos: 2 }]);
   await client.publish("a/b", { n: 1 }, { qos: 1 });
+  // MQTT 5: the reply comes back to this tab, whichever tab asks.
+  const reply: MqttMessage = await client.request("devices/k1/cmd", "status", { qos: 1, timeoutMs: 5_000 });
+  console.log(reply.text, reply.properties?.correlationData);
   await client.unsubscribe(["a/#", "b"]);
   const live: LiveResources = client.liveResources();
   console.log(ack.sessionPresent, granted, results, live, client.clientId, client.connected);

@@ -9,7 +9,7 @@ import { MqttClient, platformClient } from "../client.js";
 import { addMessages } from "../errors.js";
 import init from "../init.js";
 import type { ConnAck, MqttMessage, QoS } from "../types.js";
-import { stateToWire, toWire, type Reply, type Request } from "./wire.js";
+import { messageToWire, stateToWire, toWire, type Reply, type Request } from "./wire.js";
 
 /** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel.
  *  `close` ends a client the host refused; `left` tells the link that its client left (it may
@@ -155,6 +155,10 @@ function handle(tab: Tab, r: Request): void {
       return answer(tab, r.id, connect(s));
     case "publish":
       return answer(tab, r.id, s.client.publish(r.topic, r.payload, r.options));
+    case "request":
+      // MQTT 5 request/response on the session's client: its response topic is the session's, and
+      // the correlation data tells each tab's reply from the others'.
+      return answer(tab, r.id, s.client.request(r.topic, r.payload, r.options).then(messageToWire));
     case "subscribe":
       return subscribe(tab, r.id, r.filter, r.qos);
     case "unsubscribe":

@@ -13,11 +13,11 @@ import { guarded, Listeners } from "../listeners.js";
 import { Message } from "../message.js";
 import { plain } from "../plain.js";
 import type {
-  ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS,
+  ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS, RequestOptions,
   SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "../types.js";
 import { takeShared } from "./option.js";
-import { fromWire, stateFromWire, type Envelope, type Reply, type Request } from "./wire.js";
+import { fromWire, stateFromWire, type Envelope, type Reply, type Request, type WireMessage } from "./wire.js";
 
 export type { IotMqttError } from "../errors.js";
 export type * from "../types.js";
@@ -131,9 +131,12 @@ export class MqttClient {
     return "server" in s ? s.server : this.url;
   }
 
-  /** `iotmqtt/mqtt5` only, as in the generic entry: rejects with `INVALID_OPTION`. */
-  request(): Promise<MqttMessage> {
-    return Promise.reject(iotError("INVALID_OPTION", "invalid option request: needs iotmqtt/mqtt5", "request"));
+  /** MQTT 5: publishes `payload` to `topic` with a response topic and correlation data on the shared
+   *  connection, and resolves in this tab with the reply that carries them back, as `iotmqtt/mqtt5`'s
+   *  `request()`; rejects with `REQUEST_TIMEOUT` when none comes within `timeoutMs`. */
+  request(topic: string, payload?: Payload, options?: RequestOptions): Promise<MqttMessage> {
+    return this.#call<WireMessage>((id) => ({ op: "request", id, topic, payload, options })).then(
+      ({ topic, payload, qos, retain, dup, properties }) => new Message(topic, payload, qos, retain, dup, properties));
   }
 
   /** `iotmqtt/mqtt5` only, as in the generic entry: rejects with `INVALID_OPTION`. */

@@ -2,13 +2,14 @@
 // (structured clone). Errors and states travel as plain data, since a cloned `Error` loses its
 // `code` and `field`.
 import { iotError, type IotMqttError } from "../errors.js";
-import type { ConnAck, ConnectionState, MessageProperties, Payload, PublishOptions, QoS } from "../types.js";
+import type { ConnAck, ConnectionState, MessageProperties, MqttMessage, Payload, PublishOptions, QoS, RequestOptions } from "../types.js";
 
 /** A tab's request; `id` names its answer. */
 export type Request =
   | { op: "join"; url: string; options: Uint8Array; lock: string }
   | { op: "connect"; id: number }
   | { op: "publish"; id: number; topic: string; payload?: Payload; options?: PublishOptions }
+  | { op: "request"; id: number; topic: string; payload?: Payload; options?: RequestOptions }
   | { op: "subscribe"; id: number; filter: string; qos: number }
   | { op: "unsubscribe"; id: number; filters: string[] }
   | { op: "route"; route: number; filter: string }
@@ -39,6 +40,12 @@ export type Reply =
 /** On the leader's BroadcastChannel: a client's request, the host's reply to one client, or a new
  *  leader's greeting. */
 export type Envelope = { from: string; request: Request } | { to: string; reply: Reply } | { hello: true };
+
+/** A message as it crosses: its fields, not the class with its getters. */
+export function messageToWire(m: MqttMessage): WireMessage {
+  const { topic, payload, qos, retain, dup, properties } = m;
+  return properties ? { topic, payload, qos, retain, dup, properties } : { topic, payload, qos, retain, dup };
+}
 
 export function toWire(e: unknown): WireError {
   const { code, message, field } = e as Partial<IotMqttError>;
