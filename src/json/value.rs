@@ -112,10 +112,6 @@ impl Map<String, Value> {
         Self { fields: Vec::new() }
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        Self { fields: Vec::with_capacity(n) }
-    }
-
     fn position(&self, key: &str) -> Option<usize> {
         self.fields.iter().position(|(k, _)| k == key)
     }
@@ -172,23 +168,8 @@ impl Map<String, Value> {
         self.fields.iter().map(|(_, v)| v)
     }
 
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.fields.iter_mut().map(|(_, v)| v)
-    }
-
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
         self.fields.retain_mut(|(k, v)| keep(k, v));
-    }
-
-    pub fn clear(&mut self) {
-        self.fields.clear();
-    }
-
-    /// Moves every field of `other` in, as `insert` does one by one.
-    pub fn append(&mut self, other: &mut Self) {
-        for (k, v) in other.fields.drain(..) {
-            self.insert(k, v);
-        }
     }
 }
 
@@ -354,13 +335,6 @@ impl Value {
         }
     }
 
-    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
     pub fn as_object(&self) -> Option<&Map<String, Value>> {
         match self {
             Value::Object(m) => Some(m),
@@ -377,10 +351,6 @@ impl Value {
 
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
-    }
-
-    pub fn is_boolean(&self) -> bool {
-        matches!(self, Value::Bool(_))
     }
 
     pub fn is_number(&self) -> bool {
