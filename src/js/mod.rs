@@ -1,7 +1,7 @@
 //! The npm package's wasm side. `ClientCore` (`core.rs`) is the Sans-I/O facade the TypeScript
 //! shell (`npm/src/`) drives: bytes, time and commands in, a batch of events out. Each platform
 //! entry's wasm holds it and its platform's core (`cloudplugs.rs`, `things_stack.rs`,
-//! `thingsboard.rs`), driven the same way. The payload helpers (`helpers.rs`) are plain functions,
+//! `thingsboard.rs`), driven the same way. The payload helpers (`payload.rs`) are plain functions,
 //! in a wasm of their own without the client (`--features payload` alone).
 
 #[cfg(all(feature = "small-alloc", not(target_feature = "atomics")))]
@@ -17,7 +17,7 @@ mod core;
 mod errors;
 // The payload entry's helpers: its wasm has them and no client (`payload` alone).
 #[cfg(all(feature = "payload", not(any(feature = "thingsboard", feature = "things-stack", feature = "cloudplugs"))))]
-mod helpers;
+mod payload;
 #[cfg(feature = "shared")]
 mod shared;
 #[cfg(feature = "things-stack")]

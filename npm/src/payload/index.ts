@@ -12,7 +12,7 @@ export type { JsonObject, JsonValue } from "../types.js";
 
 addMessages(PAYLOAD_MESSAGES);
 
-// One export for all of them (src/js/helpers.rs): the helper's number, text or bytes in, a batch out.
+// One export for all of them (src/js/payload.rs): the helper's number, text or bytes in, a batch out.
 const run = (op: number, text: string, bytes: Uint8Array): Batch =>
   new Batch(call(() => core.convert(op, text, bytes)));
 const NONE: Uint8Array = new Uint8Array(0);
