@@ -40,9 +40,10 @@ echo "ok: types check"
 
 echo "-- mosquitto and the simulator"
 . scripts/services.sh
-# The TTN flow against mosquitto logs in as the application, so the broker knows that user too. Its
-# ports and log replace those of the test command's broker for everything below.
-start_broker --user "demo-app@ttn:NNSXS.DEMOKEY.SIMULATOR"
+# The TTN flow against mosquitto logs in as the application, and the shared CloudPlugs device as
+# its Plug-ID, so the broker knows those users too. Its ports and log replace those of the test
+# command's broker for everything below.
+start_broker --user "demo-app@ttn:NNSXS.DEMOKEY.SIMULATOR" --user "dev-000000000000000000000023:shared-auth"
 start_sim
 # Until it is ready, or its harness gave up (it says why in its log).
 for _ in $(seq 1800); do [[ -f "$OUT/rabbitmq.json" ]] || ! kill -0 "$rabbitmq" 2>/dev/null && break; sleep 0.1; done

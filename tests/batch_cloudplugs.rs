@@ -34,6 +34,8 @@ fn read(bytes: &[u8]) -> Vec<String> {
             4 => format!("record {}", r.str()),
             5 => format!("data error {}", r.error()),
             6 => format!("enrolled {}", r.outcome()),
+            7 => format!("lease {}", r.str()),
+            8 => format!("release {}", r.str()),
             20 => format!("throw {}", r.error()),
             21 => {
                 returned = true;
@@ -123,6 +125,53 @@ fn a_login_gives_the_shell_the_client_options_and_the_plug_id() {
             "will": {"topic": format!("{PLUG}/data/status"), "payload": "{\"data\":{\"up\":false}}", "qos": 0, "retain": false},
         })
     );
+}
+
+// A login in a session the origin's tabs share: the host's client reads the connection as the
+// generic client's options, written with only what a login sets (each option left out is at the
+// generic client's default), and each property request takes the topic's turn in the session.
+#[test]
+fn a_shared_login_gives_the_host_the_options_and_each_property_request_takes_the_topic_s_turn() {
+    let defaults: Value = serde_json::from_str(
+        &iotmqtt::batch::client::Connection { connect: Default::default(), reconnect: true }.options_json(),
+    )
+    .unwrap();
+    let login = json!({
+        "username": PLUG, "auth": "a\"\u{e9}", "hwid": "HW1", "keepaliveSecs": 120,
+        "will": {"channel": "status", "data": {"up": false}},
+    });
+    let mut s = Shell::new();
+    let b = s.run(op::LOGIN, 1.0, "", None, &plain(&login));
+    returns(b, |r| r.str());
+    let full = s.connection();
+    s.run(op::LOGIN, 1.0, "", None, &plain(&login));
+    let shared: Value = serde_json::from_str(&s.core.take_shared_options().unwrap()).unwrap();
+    assert_eq!(s.core.take_shared_options(), None, "taken once");
+    let mut expected = full.as_object().unwrap().clone();
+    expected.retain(|k, v| defaults[k.as_str()] != *v || shared.get(k).is_some());
+    assert_eq!(shared, Value::Object(expected));
+    assert_eq!(shared["will"]["topic"], json!(format!("{PLUG}/data/status")));
+
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    let (id, rest) = returns(b, |r| r.f64());
+    assert_eq!((id, rest), (1.0, vec![format!("lease {GET_TOPIC}")]), "no deadline before the turn");
+    s.now = 9_000;
+    assert_eq!(
+        s.lines(op::LEASED, 1.0, GET_TOPIC, &[]),
+        ["deadline 19000".to_string(), format!("subscribe {GET_TOPIC}")]
+    );
+    assert_eq!(
+        s.lines(op::SUBSCRIBED, 1.0, GET_TOPIC, &[]),
+        ["deadline 19000".to_string(), format!("publish #1 {GET_TOPIC} ")]
+    );
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, GET_TOPIC, br#"{"colour":"blue"}"#),
+        [r#"done #1 ok {"colour":"blue"}"#.to_string(), format!("release {GET_TOPIC}")]
+    );
+    // A turn the session could not give fails the requests waiting for it with the shell's error.
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    assert_eq!(s.lines(op::LEASED, 0.0, GET_TOPIC, &[]), ["done #2 failed CONNECTION_LOST()"]);
 }
 
 #[test]

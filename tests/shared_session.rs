@@ -1,7 +1,7 @@
 //! Specifications of the pure shared session (issue 23): tabs joining one session or refused with
 //! the option they ask for differently, subscriptions counted per filter (SUBSCRIBE for the first
 //! interest or a higher QoS, UNSUBSCRIBE for the last), messages to each matching tab once, and
-//! publish outcomes to the tab that made them. Exact values throughout; no clock, no browser.
+//! publish outcomes to the tab that made them, and turns on a topic whose replies carry no id. Exact values throughout; no clock, no browser.
 #![cfg(not(target_arch = "wasm32"))]
 
 use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe};
@@ -148,13 +148,30 @@ fn a_tab_that_leaves_takes_only_its_own_interest_and_the_last_one_ends_the_sessi
         s.subscribe(tab, filter, QoS::AtLeastOnce).unwrap();
         s.subscribed(filter, Some(QoS::AtLeastOnce));
     }
-    assert_eq!(s.leave(2), Ok(Leave { unsubscribe: vec!["b".into()], last: false }));
+    assert_eq!(s.leave(2), Ok(Leave { unsubscribe: vec!["b".into()], last: false, turns: vec![] }));
     assert_eq!(s.message_tabs("a", &[]), [1]);
     assert_eq!(s.leave(2), Err(SharedError::UnknownTab { tab: 2 }));
     assert_eq!(s.subscribe(2, "a", QoS::AtMostOnce), Err(SharedError::UnknownTab { tab: 2 }));
-    assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec!["a".into()], last: false }));
-    assert_eq!(s.leave(3), Ok(Leave { unsubscribe: vec!["c".into()], last: true }));
+    assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec!["a".into()], last: false, turns: vec![] }));
+    assert_eq!(s.leave(3), Ok(Leave { unsubscribe: vec!["c".into()], last: true, turns: vec![] }));
     assert_eq!(s.tabs(), [] as [u32; 0]);
+}
+
+// A CloudPlugs property topic: one tab's request at a time, in the order asked; a tab that leaves
+// passes its turn to the next, and a tab that is not in the session gets none.
+#[test]
+fn turns_on_a_topic_go_one_tab_at_a_time_and_a_tab_that_leaves_passes_its_turn_on() {
+    const GET: &str = "dev-1/ag/prop/get";
+    let mut s = three_tabs();
+    assert_eq!(s.lease(1, GET), Ok(true));
+    assert_eq!(s.lease(2, GET), Ok(false));
+    assert_eq!(s.lease(3, GET), Ok(false));
+    assert_eq!(s.lease(9, GET), Err(SharedError::UnknownTab { tab: 9 }));
+    assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec![], last: false, turns: vec![GET.into()] }));
+    assert_eq!(s.holder(GET), Some(2));
+    assert_eq!(s.release(2, GET), Some(3));
+    assert_eq!(s.release(3, GET), None);
+    assert_eq!(s.lease(2, GET), Ok(true));
 }
 
 #[test]

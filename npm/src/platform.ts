@@ -24,6 +24,9 @@ export type SessionClient = Pick<MqttClient, "state" | "connect" | "publish" | "
   & {
     on(event: "message", listener: (message: MqttMessage) => void): Unsubscribe;
     on(event: "state", listener: (state: ConnectionState) => void): Unsubscribe;
+    /** A shared session's turns on a topic whose replies carry no request id (`iotmqtt/shared`). */
+    lease?(topic: string): Promise<void>;
+    release?(topic: string): void;
   };
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };

@@ -380,13 +380,35 @@ impl Connection {
             .field("pingTimeoutMs", &self.connect.ping_timeout_ms)
             .field("maximumPacketSize", &self.connect.maximum_packet_size);
         out.key("reconnect").open().field("enabled", &self.reconnect).close();
+        self.will(&mut out);
+        out.close();
+        out.finish()
+    }
+
+    /// As the generic client's options, for a session the origin's tabs share, whose host reads them
+    /// (JSON text): only the options a platform's login sets, each other one being the generic
+    /// client's default (tests/batch_things_stack.rs and tests/batch_cloudplugs.rs hold it to
+    /// `options_json`).
+    pub fn shared_options(&self) -> String {
+        let c = &self.connect;
+        let mut out = Writer::default();
+        out.open()
+            .field("clientId", c.client_id.as_str())
+            .field("username", c.username.as_deref().unwrap_or_default())
+            .field("password", c.password.as_deref().unwrap_or_default())
+            .field("keepaliveSecs", &u64::from(c.keepalive_secs))
+            .field("connectTimeoutMs", &c.connect_timeout_ms);
+        self.will(&mut out);
+        out.close();
+        out.finish()
+    }
+
+    fn will(&self, out: &mut Writer) {
         if let Some(w) = &self.connect.will {
             out.key("will").open();
             // A platform writes its will as JSON text, so the payload is UTF-8 (no lossy decoding in the wasm).
             out.field("topic", &w.topic).field("payload", std::str::from_utf8(&w.payload).unwrap_or_default());
             out.field("qos", &u8::from(w.qos)).field("retain", &w.retain).close();
         }
-        out.close();
-        out.finish()
     }
 }

@@ -28,8 +28,8 @@ use crate::platforms::cloudplugs::{
 /// The commands, shared with `npm/src/cloudplugs/device.ts`. `text`, `json` (JSON text of a
 /// caller's value) and `bytes` (plain data, or a payload) carry what each names.
 pub mod op {
-    /// `bytes`: the login options. Returns the Plug-ID ("" for none); the connection to open is
-    /// `take_connection`'s.
+    /// `bytes`: the login options; `n`: 1 for a session the origin's tabs share. Returns the Plug-ID
+    /// ("" for none); the connection to open is `take_connection`'s.
     pub const LOGIN: u8 = 0;
     /// `text`: the channel, `json`: the data, `bytes`: `{at, plugId}`. Returns the topic and the payload.
     pub const PUBLISH: u8 = 1;
@@ -54,6 +54,8 @@ pub mod op {
     pub const ENROLL_THING: u8 = 11;
     /// `bytes`: `{model, thingHwid, pass, controllerHwid, controllerName?}`. Returns as `ENROLL_THING`.
     pub const ENROLL_CONTROLLER: u8 = 12;
+    /// `text`: the topic whose turn the shared session gave (`n` 1), or could not give (`n` 0).
+    pub const LEASED: u8 = 13;
 }
 
 /// Record tags, shared with `npm/src/cloudplugs/device.ts`.
@@ -70,6 +72,10 @@ pub mod tag {
     pub const DATA_ERROR: u8 = 5;
     /// The enrollment ended: 1 and the credentials (JSON text), or 0 and the error.
     pub const ENROLLED: u8 = 6;
+    /// A shared session: ask for the topic's turn and report `LEASED`.
+    pub const LEASE: u8 = 7;
+    /// A shared session: give the topic's turn back.
+    pub const RELEASE: u8 = 8;
     pub use crate::batch::{RETURN, THROW};
 }
 
@@ -112,6 +118,12 @@ impl CloudPlugsCore {
         self.connection.take()
     }
 
+    /// The connection the last `LOGIN` asked for, as the options of the session the origin's tabs
+    /// share (`Connection::shared_options`).
+    pub fn take_shared_options(&mut self) -> Option<String> {
+        self.connection.take().map(|c| c.shared_options())
+    }
+
     /// Runs one command; its batch holds what it returned (or threw), then what happened.
     pub fn run(&mut self, c: &Command) -> Vec<u8> {
         let mut b = Batch::new();
@@ -137,7 +149,10 @@ impl CloudPlugsCore {
                 let username = login.username()?;
                 self.connection = Some(Connection { connect, reconnect: true });
                 b.u8(tag::RETURN).str(username.plug_id().unwrap_or(""));
-                let properties = PropertyExchanges::new(login.reply_timeout_ms);
+                let properties = match c.n == 1.0 {
+                    true => PropertyExchanges::shared(login.reply_timeout_ms),
+                    false => PropertyExchanges::new(login.reply_timeout_ms),
+                };
                 self.mode = Mode::Device { username, properties };
             }
             (op::ENROLL_THING | op::ENROLL_CONTROLLER, _) => {
@@ -211,6 +226,9 @@ impl CloudPlugsCore {
             (op::SUBSCRIBED, Mode::Enrollment(exchange)) => {
                 exchange.subscribed(if c.n != 0.0 { Ok(()) } else { Err(shell_failure()) });
             }
+            (op::LEASED, Mode::Device { properties, .. }) => {
+                properties.leased(now, c.text, if c.n != 0.0 { Ok(()) } else { Err(shell_failure()) });
+            }
             (op::PUBLISH_FAILED, Mode::Device { properties, .. }) => {
                 properties.published(now, c.n as u64, Err(shell_failure()));
             }
@@ -245,6 +263,8 @@ impl CloudPlugsCore {
                 while let Some(event) = properties.poll_event() {
                     match event {
                         ExchangeEvent::RequestSubscribe { topic } => b.u8(tag::SUBSCRIBE).str(&topic),
+                        ExchangeEvent::RequestLease { topic } => b.u8(tag::LEASE).str(&topic),
+                        ExchangeEvent::ReleaseLease { topic } => b.u8(tag::RELEASE).str(&topic),
                         ExchangeEvent::RequestPublish { id, topic, payload } => {
                             b.u8(tag::PUBLISH).f64(id as f64).str(&topic).bytes(&payload)
                         }

@@ -139,20 +139,10 @@ impl ThingsStackCore {
         self.connection.take()
     }
 
-    /// The same connection as the generic client's options (JSON text), for a session shared by
-    /// the origin's tabs, whose host reads them: only the options a login sets, each other one
-    /// being the generic client's default (tests/batch_things_stack.rs holds it to `options_json`).
+    /// The connection the last `CONNECT` asked for, as the options of the session the origin's tabs
+    /// share (`Connection::shared_options`).
     pub fn take_shared_options(&mut self) -> Option<String> {
-        let c = self.connection.take()?.connect;
-        let mut out = crate::json::Writer::default();
-        out.open()
-            .field("clientId", c.client_id.as_str())
-            .field("username", c.username.as_deref().unwrap_or_default())
-            .field("password", c.password.as_deref().unwrap_or_default())
-            .field("keepaliveSecs", &u64::from(c.keepalive_secs))
-            .field("connectTimeoutMs", &c.connect_timeout_ms)
-            .close();
-        Some(out.finish())
+        self.connection.take().map(|c| c.shared_options())
     }
 
     /// Runs one command; its batch holds what it returned (or threw), then what happened.

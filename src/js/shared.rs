@@ -16,6 +16,8 @@ use crate::shared::{SharedSession, Subscribe};
 #[wasm_bindgen]
 pub struct SharedCore {
     session: SharedSession,
+    /// The topics whose turn the last tab to leave passed on (`passed`).
+    passed: Vec<String>,
 }
 
 /// `options`: the tab's `MqttClient` options as plain data, as `ClientCore` reads them.
@@ -36,7 +38,7 @@ impl SharedCore {
             true => SharedSession::for_leader(url, options).map_err(|e| thrown(&e))?,
             false => SharedSession::new(url, options),
         };
-        Ok(Self { session })
+        Ok(Self { session, passed: Vec::new() })
     }
 
     /// Whether a tab asking for `url` with `options` asks for this session (the same URL, client
@@ -52,9 +54,32 @@ impl SharedCore {
     }
 
     /// `tab` left: the filters to UNSUBSCRIBE, which no other tab wants. `tabs()` is 0 after the
-    /// last one.
+    /// last one; the turns it held went on (`passed`).
     pub fn leave(&mut self, tab: u32) -> Vec<String> {
-        self.session.leave(tab).map(|l| l.unsubscribe).unwrap_or_default()
+        let Ok(left) = self.session.leave(tab) else { return Vec::new() };
+        self.passed = left.turns;
+        left.unsubscribe
+    }
+
+    /// The topics whose turn the last tab to leave held: each is another tab's now (`turn`).
+    pub fn passed(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.passed)
+    }
+
+    /// Turns on a topic (`crate::shared::lease`), in one export for the worker's size.
+    /// - `ask`: `tab` asks for one: `tab` when it is its turn now, else 0. Throws `SHARED_UNKNOWN_TAB`.
+    /// - not `ask`: `tab` gives back its turn, or its place in the queue: the tab whose turn it is
+    ///   now (0 when that did not change).
+    /// - not `ask`, `tab` 0: the tab whose turn it is (0 for none).
+    pub fn turn(&mut self, ask: bool, tab: u32, topic: &str) -> Result<u32, JsValue> {
+        Ok(match (ask, tab) {
+            (true, _) => match self.session.lease(tab, topic).map_err(|e| thrown(&e))? {
+                true => tab,
+                false => 0,
+            },
+            (false, 0) => self.session.holder(topic).unwrap_or(0),
+            (false, _) => self.session.release(tab, topic).unwrap_or(0),
+        })
     }
 
     /// How many tabs are in the session.

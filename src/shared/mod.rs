@@ -12,15 +12,19 @@
 //!   a copy per matching subscription (each filter's own Subscription Identifier tells them apart).
 //! - A publish's outcome goes to the tab that made it; a tab that left gets none, and its message
 //!   is still delivered.
+//! - A topic whose replies carry no request id is taken in turns (`lease`): one tab's request on it
+//!   at a time, in the order they asked; a tab that leaves passes its turns on.
 
 pub mod identity;
 pub mod interest;
+pub mod lease;
 
 use crate::collections::VecMap;
 use crate::session::{ConnectOptions, ProtocolVersion, QoS};
 use identity::{differing_option, SessionKey};
 use interest::Interests;
 pub use interest::{Subscribe, TabId};
+use lease::Leases;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SharedError {
@@ -53,6 +57,8 @@ pub struct Leave {
     pub unsubscribe: Vec<String>,
     /// It was the last tab: the host disconnects and closes the socket.
     pub last: bool,
+    /// The topics whose turn the tab held and another tab's now (`holder`).
+    pub turns: Vec<String>,
 }
 
 pub struct SharedSession {
@@ -64,6 +70,7 @@ pub struct SharedSession {
     /// Publishes whose outcome is still to come, by the session's token: the tab that made each,
     /// and the tab's own number for it.
     publishes: VecMap<u64, (TabId, u64)>,
+    leases: Leases,
 }
 
 impl SharedSession {
@@ -76,6 +83,7 @@ impl SharedSession {
             next_tab: 1,
             interests: Interests::default(),
             publishes: VecMap::new(),
+            leases: Leases::default(),
         }
     }
 
@@ -136,7 +144,25 @@ impl SharedSession {
         for token in gone {
             self.publishes.remove(&token);
         }
-        Ok(Leave { unsubscribe: self.interests.leave(tab), last: self.tabs.is_empty() })
+        let turns = self.leases.leave(tab);
+        Ok(Leave { unsubscribe: self.interests.leave(tab), last: self.tabs.is_empty(), turns })
+    }
+
+    /// `tab` asks for a turn on `topic` (`lease`): true when it is its turn now.
+    pub fn lease(&mut self, tab: TabId, topic: &str) -> Result<bool, SharedError> {
+        self.known(tab)?;
+        Ok(self.leases.ask(tab, topic))
+    }
+
+    /// The tab whose turn it is on `topic`.
+    pub fn holder(&self, topic: &str) -> Option<TabId> {
+        self.leases.holder(topic)
+    }
+
+    /// `tab` gives back its turn on `topic`, or its place in the queue: the tab whose turn it is now,
+    /// if that changed.
+    pub fn release(&mut self, tab: TabId, topic: &str) -> Option<TabId> {
+        self.leases.release(tab, topic)
     }
 
     /// `tab` subscribes to `filter` at `qos`.

@@ -3,9 +3,9 @@
 // the property and enrollment exchanges; this file carries its batches out. No CloudPlugs rule is here.
 import { CloudPlugsCore } from "#cloudplugs";
 import type { Batch } from "../batch.js";
-import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
-import { PlatformClient, PlatformSession } from "../platform.js";
+import { PlatformClient, PlatformSession, type SessionClient } from "../platform.js";
+import { takeShared } from "../shared/option.js";
 import type { JsonObject, JsonValue, Unsubscribe } from "../types.js";
 import "./errors.js";
 import type {
@@ -15,8 +15,8 @@ import type {
 
 // Commands and record tags: src/batch/cloudplugs.rs.
 const LOGIN = 0, PUBLISH = 1, FILTER = 2, SET_PROPERTIES = 3, GET_PROPERTIES = 4, MESSAGE = 5, SUBSCRIBED = 6,
-  PUBLISH_FAILED = 7, STATE = 8, CLOSE = 9, HANDLE_TIMEOUT = 10, ENROLL_THING = 11, ENROLL_CONTROLLER = 12;
-const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6;
+  PUBLISH_FAILED = 7, STATE = 8, CLOSE = 9, HANDLE_TIMEOUT = 10, ENROLL_THING = 11, ENROLL_CONTROLLER = 12, LEASED = 13;
+const SUBSCRIBE = 1, PUBLISH_REQUEST = 2, DONE = 3, RECORD = 4, DATA_ERROR = 5, ENROLLED = 6, LEASE = 7, RELEASE = 8;
 
 /** One CloudPlugs core and the client it drives. */
 class Session extends PlatformSession {
@@ -37,6 +37,15 @@ class Session extends PlatformSession {
         client?.publish(topic, payload, { qos: 0 }).catch((e) => this.failed(e, PUBLISH_FAILED, id));
         break;
       }
+      case LEASE: {
+        // A shared session: the topic's turn among the tabs (src/shared/lease.rs).
+        const topic = b.str();
+        client?.lease?.(topic).then(() => this.run(LEASED, 1, topic), (e) => this.failed(e, LEASED, 0, topic));
+        break;
+      }
+      case RELEASE:
+        client?.release?.(b.str());
+        break;
       case DONE:
         this.settle(b.f64(), b);
         break;
@@ -84,9 +93,9 @@ export class CloudPlugsDevice extends PlatformClient {
   /** The Plug-ID this connection acts as; `null` after an account-email login. */
   readonly plugId: string | null;
   #session: Session;
-  #client: MqttClient;
+  #client: SessionClient;
 
-  private constructor(session: Session, client: MqttClient, plugId: string | null) {
+  private constructor(session: Session, client: SessionClient, plugId: string | null) {
     super(session, client);
     this.#session = session;
     this.#client = client;
@@ -101,11 +110,17 @@ export class CloudPlugsDevice extends PlatformClient {
   }
 
   /** Logs in with a Plug-ID (or account email) and its auth code. Rejects with
-   *  `CLOUDPLUGS_MISSING_AUTH`, `CLOUDPLUGS_INVALID_*`, `CONNACK_*` or `INVALID_OPTION`. */
+   *  `CLOUDPLUGS_MISSING_AUTH`, `CLOUDPLUGS_INVALID_*`, `CONNACK_*` or `INVALID_OPTION`. With
+   *  `shared`, the tabs of the origin that log in alike share one connection. */
   static async login(url: string, options: CloudPlugsOptions): Promise<CloudPlugsDevice> {
+    const { rest, shared } = takeShared(options);
+    // The tab's side of the session the origin's tabs share: a module loaded only when asked for.
+    const Shared = shared === undefined ? undefined : (await import("../shared/index.js")).MqttClient;
     const session = new Session(["data", "error", "state"]);
-    const b = session.start(LOGIN, 0, "", undefined, plain(options, "options", false, ["will.data"]));
-    const client = session.open(url);
+    const b = session.start(LOGIN, Shared ? 1 : 0, "", undefined, plain(rest, "options", false, ["will.data"]));
+    const client: SessionClient = Shared
+      ? new Shared(url, { ...JSON.parse((session.core as CloudPlugsCore).sharedOptions()!) as object, shared })
+      : session.open(url);
     const plug = b.str();
     const device = new CloudPlugsDevice(session, client, plug || null);
     session.apply(b);

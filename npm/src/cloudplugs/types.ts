@@ -21,6 +21,10 @@ export interface CloudPlugsOptions {
   will?: CloudPlugsWill;
   connectTimeoutMs?: number;
   replyTimeoutMs?: number;
+  /** `true` or a name: one connection for every tab of the origin that logs in with the same
+   *  username, auth code and hardware ID (the `iotmqtt/shared` session, loaded then). Property
+   *  requests on one topic take turns across the tabs, since CloudPlugs' replies carry no id. */
+  shared?: true | string;
 }
 
 export interface CloudPlugsPublishOptions {

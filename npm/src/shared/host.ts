@@ -24,6 +24,8 @@ type Tab = {
   waiting: Map<string, number[]>;
   /** The tab's `onMessage` routes: its number for each, and how to remove it. */
   routes: Map<number, () => void>;
+  /** The tab's requests for a turn on a topic not yet its own, by topic: their ids, in order. */
+  turns: Map<string, number[]>;
   left: boolean;
 };
 
@@ -109,7 +111,7 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
     }
     const session = s;
     const id = call(() => session.core.join(url, options));
-    const tab: Tab = { id, port, session, waiting: new Map(), routes: new Map(), left: false };
+    const tab: Tab = { id, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
     s.tabs.set(id, tab);
     send(port, joined(s));
     broadcast(s, { op: "tabs", tabs: s.core.tabs() });
@@ -173,9 +175,38 @@ function handle(tab: Tab, r: Request): void {
       tab.routes.get(r.route)?.();
       tab.routes.delete(r.route);
       return;
+    case "lease":
+      return lease(tab, r.id, r.topic);
+    case "release": {
+      // A place in the queue given back had a request waiting; a turn held had none.
+      if (s.core.turn(false, 0, r.topic) !== tab.id) tab.turns.get(r.topic)?.shift();
+      return turn(s, s.core.turn(false, tab.id, r.topic), r.topic);
+    }
     case "close":
       return leave(tab);
   }
+}
+
+/** A tab asks for a turn on `topic` (src/shared/lease.rs): answered now, or when its turn comes. */
+function lease(tab: Tab, id: number, topic: string): void {
+  let now: number;
+  try {
+    now = call(() => tab.session.core.turn(true, tab.id, topic));
+  } catch (e) {
+    return send(tab.port, { op: "failed", id, error: toWire(e) });
+  }
+  if (now) return send(tab.port, { op: "done", id });
+  tab.turns.set(topic, [...(tab.turns.get(topic) ?? []), id]);
+}
+
+/** It is tab `id`'s turn on `topic` now (0: nobody's, or no change): its request for it is answered. */
+function turn(s: Session, id: number, topic: string): void {
+  const tab = s.tabs.get(id);
+  if (!tab) return;
+  const asked = tab.turns.get(topic)?.shift();
+  // A turn no request of the tab's waits for goes on at once, so that no topic stays taken.
+  if (asked === undefined) return turn(s, s.core.turn(false, id, topic), topic);
+  send(tab.port, { op: "done", id: asked });
 }
 
 /** One CONNECT for every tab that asks: the CONNACK of the connection up, or of the one on its way. */
@@ -231,6 +262,7 @@ function leave(tab: Tab): void {
   for (const off of tab.routes.values()) off();
   s.tabs.delete(tab.id);
   const unsubscribe = s.core.leave(tab.id);
+  for (const topic of s.core.passed()) turn(s, s.core.turn(false, 0, topic), topic);
   tab.port.left?.();
   if (s.core.tabs() === 0) {
     s.client.close();

@@ -223,6 +223,18 @@ export class MqttClient {
     };
   }
 
+  /** Resolves when it is this client's turn on `topic` in the session, for a platform whose replies
+   *  carry no request id (a CloudPlugs property topic): one client's request on it at a time, in
+   *  the order they asked. `release` gives the turn back. */
+  lease(topic: string): Promise<void> {
+    return this.#call((id) => ({ op: "lease", id, topic }));
+  }
+
+  /** Gives back this client's turn on `topic`, or its place in the queue for it. */
+  release(topic: string): void {
+    if (!this.#closed && this.#joined) this.#post({ op: "release", topic });
+  }
+
   /** Leaves the session, as the generic client's `disconnect()` ends its connection: this
    *  client's subscriptions go, what it waits for rejects with `DISCONNECTED`, and its state is
    *  `disconnected`. The connection stays for the other tabs and closes with the last; `connect()`

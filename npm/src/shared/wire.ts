@@ -14,6 +14,8 @@ export type Request =
   | { op: "unsubscribe"; id: number; filters: string[] }
   | { op: "route"; route: number; filter: string }
   | { op: "unroute"; route: number }
+  | { op: "lease"; id: number; topic: string }
+  | { op: "release"; topic: string }
   | { op: "close" };
 
 export type WireError = { code: string; message: string; field?: string };

@@ -381,6 +381,8 @@ fn drive(properties: &SharedProperties) {
                     let _ = w.send(result);
                 }
             }
+            // Only a session the tabs share asks for turns; this device's connection is its own.
+            ExchangeEvent::RequestLease { .. } | ExchangeEvent::ReleaseLease { .. } => {}
         }
     }
     let mut p = properties.borrow_mut();

@@ -60,6 +60,14 @@ pub enum ExchangeEvent {
         id: RequestId,
         result: Result<PropertyAnswer, CloudPlugsError>,
     },
+    /// A shared session: ask for this topic's turn and report with `leased`.
+    RequestLease {
+        topic: String,
+    },
+    /// A shared session: give this topic's turn back (or the place in its queue).
+    ReleaseLease {
+        topic: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +75,14 @@ enum Subscription {
     None,
     Pending,
     Granted,
+}
+
+/// A topic's turn in a shared session; always `Held` in a session of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lease {
+    Free,
+    Asked,
+    Held,
 }
 
 #[derive(Debug)]
@@ -80,12 +96,14 @@ struct Current {
 #[derive(Debug)]
 struct Channel {
     subscription: Subscription,
+    lease: Lease,
     waiting: VecDeque<(RequestId, PropertyRequest)>,
     current: Option<Current>,
 }
 
 pub struct PropertyExchanges {
     reply_timeout_ms: u32,
+    shared: bool,
     channels: VecMap<String, Channel>,
     events: VecDeque<ExchangeEvent>,
     next_id: RequestId,
@@ -93,7 +111,12 @@ pub struct PropertyExchanges {
 
 impl PropertyExchanges {
     pub fn new(reply_timeout_ms: u32) -> Self {
-        Self { reply_timeout_ms, channels: VecMap::new(), events: VecDeque::new(), next_id: 0 }
+        Self { reply_timeout_ms, shared: false, channels: VecMap::new(), events: VecDeque::new(), next_id: 0 }
+    }
+
+    /// The exchanges of a session the origin's tabs share: each request takes the topic's turn.
+    pub fn shared(reply_timeout_ms: u32) -> Self {
+        Self { shared: true, ..Self::new(reply_timeout_ms) }
     }
 
     /// Queues a request on `topic`; it goes when the topic's request before it has ended.
@@ -101,7 +124,8 @@ impl PropertyExchanges {
         self.next_id += 1;
         let id = self.next_id;
         if self.channels.get(topic).is_none() {
-            let fresh = Channel { subscription: Subscription::None, waiting: VecDeque::new(), current: None };
+            let lease = if self.shared { Lease::Free } else { Lease::Held };
+            let fresh = Channel { subscription: Subscription::None, lease, waiting: VecDeque::new(), current: None };
             self.channels.insert(topic.to_owned(), fresh);
         }
         if let Some(channel) = self.channels.get_mut(topic) {
@@ -120,6 +144,23 @@ impl PropertyExchanges {
                 channel.subscription = Subscription::None;
                 if let Some(current) = channel.current.take() {
                     self.events.push_back(ExchangeEvent::NotifyDone { id: current.id, result: Err(e) });
+                    self.give_back(topic);
+                }
+            }
+        }
+        self.advance(now, topic);
+    }
+
+    /// A shared session: the topic's turn is this tab's now (`Ok`), or could not be had: the
+    /// requests waiting for it fail.
+    pub fn leased(&mut self, now: Millis, topic: &str, result: Result<(), CloudPlugsError>) {
+        let Some(channel) = self.channels.get_mut(topic).filter(|c| c.lease == Lease::Asked) else { return };
+        match result {
+            Ok(()) => channel.lease = Lease::Held,
+            Err(e) => {
+                channel.lease = Lease::Free;
+                for (id, _) in channel.waiting.drain(..) {
+                    self.events.push_back(ExchangeEvent::NotifyDone { id, result: Err(e.clone()) });
                 }
             }
         }
@@ -134,6 +175,7 @@ impl PropertyExchanges {
         let Some(topic) = topic else { return };
         if let Some(current) = self.channels.get_mut(&topic).and_then(|c| c.current.take()) {
             self.events.push_back(ExchangeEvent::NotifyDone { id: current.id, result: Err(e) });
+            self.give_back(&topic);
         }
         self.advance(now, &topic);
     }
@@ -158,6 +200,7 @@ impl PropertyExchanges {
         let id = current.id;
         channel.current = None;
         self.events.push_back(ExchangeEvent::NotifyDone { id, result: reply });
+        self.give_back(topic);
         self.advance(now, topic);
         true
     }
@@ -175,6 +218,7 @@ impl PropertyExchanges {
                 let ms = self.reply_timeout_ms;
                 let error = CloudPlugsError::Timeout { what: "property request", ms };
                 self.events.push_back(ExchangeEvent::NotifyDone { id: current.id, result: Err(error) });
+                self.give_back(&topic);
             }
             self.advance(now, &topic);
         }
@@ -183,11 +227,16 @@ impl PropertyExchanges {
     /// The connection was lost: the requests in flight fail, subscriptions are gone (the session
     /// is clean), and what waits goes on the next connection.
     pub fn connection_lost(&mut self, error: CloudPlugsError) {
-        for (_, channel) in self.channels.iter_mut() {
+        let mut ended = Vec::new();
+        for (topic, channel) in self.channels.iter_mut() {
             channel.subscription = Subscription::None;
             if let Some(current) = channel.current.take() {
                 self.events.push_back(ExchangeEvent::NotifyDone { id: current.id, result: Err(error.clone()) });
+                ended.push(topic.clone());
             }
+        }
+        for topic in ended {
+            self.give_back(&topic);
         }
     }
 
@@ -209,19 +258,42 @@ impl PropertyExchanges {
 
     /// Fails everything (the device closed).
     pub fn close(&mut self, error: CloudPlugsError) {
-        for (_, channel) in self.channels.drain() {
+        for (topic, channel) in self.channels.drain() {
             let ids = channel.current.map(|c| c.id).into_iter().chain(channel.waiting.into_iter().map(|(id, _)| id));
             for id in ids {
                 self.events.push_back(ExchangeEvent::NotifyDone { id, result: Err(error.clone()) });
             }
+            if self.shared && channel.lease != Lease::Free {
+                self.events.push_back(ExchangeEvent::ReleaseLease { topic });
+            }
         }
     }
 
-    /// Moves `topic` on: the next request takes its turn, subscribing first if need be.
+    /// A request on `topic` ended: in a shared session its turn goes back, one request per turn.
+    fn give_back(&mut self, topic: &str) {
+        let Some(channel) = self.channels.get_mut(topic).filter(|c| self.shared && c.lease == Lease::Held) else {
+            return;
+        };
+        channel.lease = Lease::Free;
+        self.events.push_back(ExchangeEvent::ReleaseLease { topic: topic.to_owned() });
+    }
+
+    /// Moves `topic` on: the next request takes its turn (in a shared session, once the topic's turn
+    /// is this tab's), subscribing first if need be.
     fn advance(&mut self, now: Millis, topic: &str) {
         let timeout = u64::from(self.reply_timeout_ms);
+        if self.channels.get(topic).is_some_and(|c| c.current.is_none() && c.waiting.is_empty()) {
+            return self.give_back(topic);
+        }
         let Some(channel) = self.channels.get_mut(topic) else { return };
         if channel.current.is_none() {
+            if channel.lease == Lease::Free {
+                channel.lease = Lease::Asked;
+                self.events.push_back(ExchangeEvent::RequestLease { topic: topic.to_owned() });
+            }
+            if channel.lease != Lease::Held {
+                return;
+            }
             let Some((id, request)) = channel.waiting.pop_front() else { return };
             // The reply timeout covers the subscription, the publish and the answer.
             channel.current = Some(Current { id, request, published: false, deadline: now.saturating_add(timeout) });
@@ -341,5 +413,90 @@ mod tests {
             [E::NotifyDone { id: a, result: Err(closed.clone()) }, E::NotifyDone { id: b, result: Err(closed) }]
         );
         assert_eq!(x.poll_timeout(), None);
+    }
+
+    fn get_all() -> PropertyRequest {
+        PropertyRequest::Get { payload: Vec::new(), names: None }
+    }
+
+    // A session the tabs share: the topic's turn comes first, one request per turn, and the reply
+    // timeout counts from it. What another tab's turn brings on the topic is no answer.
+    #[test]
+    fn in_a_shared_session_each_request_takes_the_topic_s_turn_and_gives_it_back() {
+        let mut x = PropertyExchanges::shared(5_000);
+        let a = x.request(0, SET, set(br#"{"a":1}"#));
+        let b = x.request(0, SET, set(br#"{"b":2}"#));
+        assert_eq!(drain(&mut x), [E::RequestLease { topic: SET.into() }]);
+        assert_eq!(x.poll_timeout(), None, "no deadline before the turn");
+        assert!(x.handle_message(100, SET, br#"{"z":9}"#), "another tab's request");
+        assert!(x.handle_message(100, SET, b""), "and its answer");
+        assert_eq!(drain(&mut x), []);
+        x.leased(7_000, SET, Ok(()));
+        assert_eq!(drain(&mut x), [E::RequestSubscribe { topic: SET.into() }]);
+        x.subscribed(7_010, SET, Ok(()));
+        assert_eq!(drain(&mut x), [E::RequestPublish { id: a, topic: SET.into(), payload: br#"{"a":1}"#.to_vec() }]);
+        assert_eq!(x.poll_timeout(), Some(12_000));
+        assert!(x.handle_message(7_020, SET, br#"{"a":1}"#), "the echo");
+        assert!(x.handle_message(7_030, SET, b""));
+        assert_eq!(
+            drain(&mut x),
+            [
+                E::NotifyDone { id: a, result: Ok(PropertyAnswer::Set) },
+                E::ReleaseLease { topic: SET.into() },
+                E::RequestLease { topic: SET.into() },
+            ]
+        );
+        x.leased(8_000, SET, Ok(()));
+        assert_eq!(drain(&mut x), [E::RequestPublish { id: b, topic: SET.into(), payload: br#"{"b":2}"#.to_vec() }]);
+        x.handle_timeout(13_000);
+        let timeout = CloudPlugsError::Timeout { what: "property request", ms: 5_000 };
+        assert_eq!(
+            drain(&mut x),
+            [E::NotifyDone { id: b, result: Err(timeout) }, E::ReleaseLease { topic: SET.into() }]
+        );
+        assert_eq!(x.poll_timeout(), None);
+    }
+
+    #[test]
+    fn in_a_shared_session_a_turn_refused_fails_those_waiting_and_a_loss_or_close_gives_turns_back() {
+        let mut x = PropertyExchanges::shared(5_000);
+        let a = x.request(0, GET, get_all());
+        let b = x.request(0, GET, get_all());
+        drain(&mut x);
+        let refused = CloudPlugsError::NoPlugId;
+        x.leased(10, GET, Err(refused.clone()));
+        assert_eq!(
+            drain(&mut x),
+            [E::NotifyDone { id: a, result: Err(refused.clone()) }, E::NotifyDone { id: b, result: Err(refused) }]
+        );
+        x.leased(20, GET, Ok(()));
+        assert_eq!(drain(&mut x), [], "a turn not asked for");
+        // A lost connection ends the request in flight and gives its turn back; the next one asks
+        // again when the connection is back.
+        let c = x.request(30, GET, get_all());
+        let d = x.request(30, GET, get_all());
+        x.leased(40, GET, Ok(()));
+        x.subscribed(40, GET, Ok(()));
+        drain(&mut x);
+        let lost = CloudPlugsError::Timeout { what: "test", ms: 0 };
+        x.connection_lost(lost.clone());
+        assert_eq!(drain(&mut x), [E::NotifyDone { id: c, result: Err(lost) }, E::ReleaseLease { topic: GET.into() }]);
+        x.resume(50);
+        assert_eq!(drain(&mut x), [E::RequestLease { topic: GET.into() }]);
+        // Close gives back every turn held or asked for.
+        let e = x.request(60, SET, set(b"{}"));
+        x.leased(60, SET, Ok(()));
+        assert_eq!(drain(&mut x), [E::RequestLease { topic: SET.into() }, E::RequestSubscribe { topic: SET.into() }]);
+        let closed = CloudPlugsError::NoPlugId;
+        x.close(closed.clone());
+        assert_eq!(
+            drain(&mut x),
+            [
+                E::NotifyDone { id: d, result: Err(closed.clone()) },
+                E::ReleaseLease { topic: GET.into() },
+                E::NotifyDone { id: e, result: Err(closed) },
+                E::ReleaseLease { topic: SET.into() },
+            ]
+        );
     }
 }
