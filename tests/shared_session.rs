@@ -4,8 +4,8 @@
 //! publish outcomes to the tab that made them, and turns on a topic whose replies carry no id. Exact values throughout; no clock, no browser.
 #![cfg(not(target_arch = "wasm32"))]
 
-use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe};
-use iotmqtt::{ConnectOptions, ProtocolVersion, QoS};
+use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe, TabId};
+use iotmqtt::{ConnectOptions, ProtocolVersion, QoS, RetainHandling, SubscribeOptions};
 
 const URL: &str = "ws://127.0.0.1:9001";
 
@@ -16,6 +16,16 @@ fn options() -> ConnectOptions {
         password: Some("p".into()),
         ..Default::default()
     }
+}
+
+/// `tab` subscribes to `filter` at `qos`, with no other option.
+fn sub(s: &mut SharedSession, tab: TabId, filter: &str, qos: QoS) -> Result<Subscribe, SharedError> {
+    s.subscribe(tab, filter, SubscribeOptions::qos(qos), None)
+}
+
+/// The tabs a copy of a message goes to, without their own identifiers.
+fn tabs(s: &SharedSession, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+    s.message_tabs(topic, identifiers).into_iter().map(|(tab, _)| tab).collect()
 }
 
 /// A session with three tabs, 1, 2 and 3.
@@ -51,12 +61,12 @@ fn tabs_asking_for_the_same_session_join_it_and_a_different_option_is_named() {
 #[test]
 fn the_broker_sees_a_subscribe_for_the_first_interest_and_an_unsubscribe_for_the_last() {
     let mut s = three_tabs();
-    assert_eq!(s.subscribe(1, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 1, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
     // Tab 2 asks while the SUBSCRIBE is on its way: its SUBACK answers both.
-    assert_eq!(s.subscribe(2, "a/#", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(sub(&mut s, 2, "a/#", QoS::AtMostOnce), Ok(Subscribe::Wait));
     assert_eq!(s.subscribed("a/#", Some(QoS::AtLeastOnce)), [1, 2]);
     // Tab 3 asks later: granted already.
-    assert_eq!(s.subscribe(3, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 3, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
     assert_eq!(s.unsubscribe(1, "a/#"), Ok(false));
     assert_eq!(s.unsubscribe(3, "a/#"), Ok(false));
     assert_eq!(s.unsubscribe(3, "a/#"), Ok(false), "a second unsubscribe of the same tab changes nothing");
@@ -68,15 +78,15 @@ fn the_broker_sees_a_subscribe_for_the_first_interest_and_an_unsubscribe_for_the
 #[test]
 fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
     let mut s = three_tabs();
-    s.subscribe(1, "t", QoS::AtMostOnce).unwrap();
+    sub(&mut s, 1, "t", QoS::AtMostOnce).unwrap();
     assert_eq!(s.subscribed("t", Some(QoS::AtMostOnce)), [1]);
-    assert_eq!(s.subscribe(2, "t", QoS::ExactlyOnce), Ok(Subscribe::Send(QoS::ExactlyOnce)));
+    assert_eq!(sub(&mut s, 2, "t", QoS::ExactlyOnce), Ok(Subscribe::Send(QoS::ExactlyOnce)));
     // The broker refuses QoS 2 for it (an ACL, say): tab 2 has no interest, tab 1 keeps its own.
     assert_eq!(s.subscribed("t", None), [2]);
     assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
-    assert_eq!(s.message_tabs("t", &[]), [1]);
+    assert_eq!(tabs(&s, "t", &[]), [1]);
     // A refusal of a filter nobody else wanted leaves nothing behind.
-    s.subscribe(3, "denied", QoS::AtMostOnce).unwrap();
+    sub(&mut s, 3, "denied", QoS::AtMostOnce).unwrap();
     assert_eq!(s.subscribed("denied", None), [3]);
     assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
 }
@@ -93,7 +103,7 @@ fn a_tab_takes_one_of_the_copies_an_mqtt5_broker_sends_per_subscription() {
     }
     // Tab 1: a/# and a/+; tab 2: a/+; tab 3: b/#.
     for (tab, filter) in [(1, "a/#"), (1, "a/+"), (2, "a/+"), (3, "b/#")] {
-        s.subscribe(tab, filter, QoS::AtLeastOnce).unwrap();
+        sub(&mut s, tab, filter, QoS::AtLeastOnce).unwrap();
         s.subscribed(filter, Some(QoS::AtLeastOnce));
     }
     let id = |s: &SharedSession, filter| s.identifier(filter, true);
@@ -102,26 +112,26 @@ fn a_tab_takes_one_of_the_copies_an_mqtt5_broker_sends_per_subscription() {
     // A broker whose CONNACK says it has no Subscription Identifiers gets none.
     assert_eq!(s.identifier("a/#", false), None);
     // A copy per subscription: "a/x" comes for a/# (1) and for a/+ (2).
-    assert_eq!(s.message_tabs("a/x", &[1]), [1]);
-    assert_eq!(s.message_tabs("a/x", &[2]), [2]);
+    assert_eq!(tabs(&s, "a/x", &[1]), [1]);
+    assert_eq!(tabs(&s, "a/x", &[2]), [2]);
     // One copy for both.
-    assert_eq!(s.message_tabs("a/x", &[1, 2]), [1, 2]);
+    assert_eq!(tabs(&s, "a/x", &[1, 2]), [1, 2]);
     // "a/x/y" matches a/# only: one copy, tab 1.
-    assert_eq!(s.message_tabs("a/x/y", &[1]), [1]);
+    assert_eq!(tabs(&s, "a/x/y", &[1]), [1]);
     // No identifiers (a broker that does not support them sends one copy), or only ones that are
     // not ours: every matching tab.
-    assert_eq!(s.message_tabs("a/x", &[]), [1, 2]);
-    assert_eq!(s.message_tabs("a/x", &[99]), [1, 2]);
+    assert_eq!(tabs(&s, "a/x", &[]), [1, 2]);
+    assert_eq!(tabs(&s, "a/x", &[99]), [1, 2]);
     // A filter subscribed again keeps its identifier; a new filter takes the next one.
-    s.subscribe(2, "a/#", QoS::AtLeastOnce).unwrap();
+    sub(&mut s, 2, "a/#", QoS::AtLeastOnce).unwrap();
     assert_eq!(id(&s, "a/#"), Some(1));
-    assert_eq!(s.message_tabs("a/x", &[1]), [1, 2]);
-    s.subscribe(3, "c", QoS::AtMostOnce).unwrap();
+    assert_eq!(tabs(&s, "a/x", &[1]), [1, 2]);
+    sub(&mut s, 3, "c", QoS::AtMostOnce).unwrap();
     assert_eq!(id(&s, "c"), Some(4));
     // On MQTT 3.1.1 a broker sends one copy per client, and the SUBSCRIBE carries no identifier.
     let mut plain = SharedSession::new(URL, options());
     let tab = plain.join(URL, &options()).unwrap();
-    plain.subscribe(tab, "a/#", QoS::AtMostOnce).unwrap();
+    sub(&mut plain, tab, "a/#", QoS::AtMostOnce).unwrap();
     assert_eq!(plain.identifier("a/#", true), None);
 }
 
@@ -129,32 +139,92 @@ fn a_tab_takes_one_of_the_copies_an_mqtt5_broker_sends_per_subscription() {
 fn each_matching_tab_gets_a_message_once_however_many_of_its_filters_match() {
     let mut s = three_tabs();
     for (tab, filter) in [(1, "s/+/temp"), (1, "s/#"), (2, "s/k1/temp"), (3, "other/#")] {
-        assert!(matches!(s.subscribe(tab, filter, QoS::AtMostOnce), Ok(Subscribe::Send(_))));
+        assert!(matches!(sub(&mut s, tab, filter, QoS::AtMostOnce), Ok(Subscribe::Send(_))));
         s.subscribed(filter, Some(QoS::AtMostOnce));
     }
-    assert_eq!(s.message_tabs("s/k1/temp", &[]), [1, 2]);
-    assert_eq!(s.message_tabs("s/k2/temp", &[]), [1]);
-    assert_eq!(s.message_tabs("other/x", &[]), [3]);
-    assert_eq!(s.message_tabs("nowhere", &[]), Vec::<u32>::new());
+    assert_eq!(tabs(&s, "s/k1/temp", &[]), [1, 2]);
+    assert_eq!(tabs(&s, "s/k2/temp", &[]), [1]);
+    assert_eq!(tabs(&s, "other/x", &[]), [3]);
+    assert_eq!(tabs(&s, "nowhere", &[]), Vec::<u32>::new());
     // Tab 2's unsubscribe leaves tab 1's messages flowing.
     assert_eq!(s.unsubscribe(2, "s/k1/temp"), Ok(true));
-    assert_eq!(s.message_tabs("s/k1/temp", &[]), [1]);
+    assert_eq!(tabs(&s, "s/k1/temp", &[]), [1]);
 }
 
 #[test]
 fn a_tab_that_leaves_takes_only_its_own_interest_and_the_last_one_ends_the_session() {
     let mut s = three_tabs();
     for (tab, filter) in [(1, "a"), (2, "a"), (2, "b"), (3, "c")] {
-        s.subscribe(tab, filter, QoS::AtLeastOnce).unwrap();
+        sub(&mut s, tab, filter, QoS::AtLeastOnce).unwrap();
         s.subscribed(filter, Some(QoS::AtLeastOnce));
     }
     assert_eq!(s.leave(2), Ok(Leave { unsubscribe: vec!["b".into()], last: false, turns: vec![] }));
-    assert_eq!(s.message_tabs("a", &[]), [1]);
+    assert_eq!(tabs(&s, "a", &[]), [1]);
     assert_eq!(s.leave(2), Err(SharedError::UnknownTab { tab: 2 }));
-    assert_eq!(s.subscribe(2, "a", QoS::AtMostOnce), Err(SharedError::UnknownTab { tab: 2 }));
+    assert_eq!(sub(&mut s, 2, "a", QoS::AtMostOnce), Err(SharedError::UnknownTab { tab: 2 }));
     assert_eq!(s.leave(1), Ok(Leave { unsubscribe: vec!["a".into()], last: false, turns: vec![] }));
     assert_eq!(s.leave(3), Ok(Leave { unsubscribe: vec!["c".into()], last: true, turns: vec![] }));
     assert_eq!(s.tabs(), [] as [u32; 0]);
+}
+
+// MQTT 5 subscription options: a filter's SUBSCRIBE carries its first interest's; the other tabs
+// that want the filter must ask for the same ones, or get the option named; a tab alone on a filter
+// changes them with a new SUBSCRIBE; and each tab's copy carries its own Subscription Identifiers.
+#[test]
+fn on_mqtt_5_a_filter_s_options_are_its_first_interest_s_and_each_tab_has_its_own_identifiers() {
+    let v5 = ConnectOptions { version: ProtocolVersion::V5, ..options() };
+    let mut s = SharedSession::new(URL, v5.clone());
+    for want in 1..=3 {
+        assert_eq!(s.join(URL, &v5), Ok(want));
+    }
+    let (qos0, qos1) = (SubscribeOptions::qos(QoS::AtMostOnce), SubscribeOptions::qos(QoS::AtLeastOnce));
+    let no_local = SubscribeOptions { no_local: true, ..qos1 };
+    assert_eq!(s.subscribe(1, "a/#", no_local, Some(7)), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    s.subscribed("a/#", Some(QoS::AtLeastOnce));
+    let differs = |option| Err(SharedError::SubscriptionDiffers { option, filter: "a/#".into() });
+    assert_eq!(s.subscribe(2, "a/#", qos1, None), differs("noLocal"));
+    assert_eq!(
+        s.subscribe(2, "a/#", SubscribeOptions { retain_as_published: true, ..no_local }, None),
+        differs("retainAsPublished")
+    );
+    let never = SubscribeOptions { retain_handling: RetainHandling::Never, ..no_local };
+    assert_eq!(s.subscribe(2, "a/#", never, None), differs("retainHandling"));
+    assert_eq!(s.subscribe(2, "a/#", no_local, Some(9)), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
+    assert_eq!(s.subscribe(2, "a/+", qos0, Some(11)), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribe(3, "a/+", qos0, None), Ok(Subscribe::Wait));
+    assert_eq!(s.message_tabs("a/x", &[]), [(1, vec![7]), (2, vec![9, 11]), (3, vec![])]);
+    // A tab's identifier goes with its interest.
+    assert_eq!(s.unsubscribe(2, "a/#"), Ok(false));
+    assert_eq!(s.message_tabs("a/x", &[]), [(1, vec![7]), (2, vec![11]), (3, vec![])]);
+    // Alone on a filter, a tab changes its options: a new SUBSCRIBE replaces the broker's subscription.
+    assert_eq!(s.subscribe(1, "b", qos0, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    s.subscribed("b", Some(QoS::AtMostOnce));
+    let b_never = SubscribeOptions { retain_handling: RetainHandling::Never, ..qos0 };
+    assert_eq!(s.subscribe(1, "b", b_never, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    let range = "must be from 1 to 268,435,455";
+    for bad in [0, 268_435_456] {
+        assert_eq!(
+            s.subscribe(3, "c", qos0, Some(bad)),
+            Err(SharedError::InvalidOption { field: "subscriptionIdentifier", reason: range })
+        );
+    }
+    assert_eq!(tabs(&s, "c", &[]), Vec::<u32>::new(), "a refused subscribe counts no interest");
+}
+
+#[test]
+fn on_mqtt_3_1_1_a_tab_asking_for_mqtt_5_options_is_refused_as_the_client_refuses_it() {
+    const NEEDS_V5: &str = "needs MQTT 5: this connection is MQTT 3.1.1";
+    let mut s = three_tabs();
+    let no_local = SubscribeOptions { no_local: true, ..SubscribeOptions::qos(QoS::AtMostOnce) };
+    assert_eq!(
+        s.subscribe(1, "a", no_local, None),
+        Err(SharedError::InvalidOption { field: "noLocal", reason: NEEDS_V5 })
+    );
+    assert_eq!(
+        s.subscribe(1, "a", SubscribeOptions::qos(QoS::AtMostOnce), Some(3)),
+        Err(SharedError::InvalidOption { field: "subscriptionIdentifier", reason: NEEDS_V5 })
+    );
+    assert_eq!(tabs(&s, "a", &[]), Vec::<u32>::new());
 }
 
 // A CloudPlugs property topic: one tab's request at a time, in the order asked; a tab that leaves

@@ -74,6 +74,8 @@ impl Coded for crate::shared::SharedError {
     fn args(&self) -> Vec<Arg> {
         match self {
             Self::OptionsDiffer { option } => vec![(*option).into()],
+            Self::SubscriptionDiffers { option, filter } => vec![(*option).into(), filter.into()],
+            Self::InvalidOption { field, reason } => vec![(*field).into(), (*reason).into()],
             Self::UnknownTab { tab } => vec![(*tab).into()],
             Self::OutlivesLeader => Vec::new(),
         }

@@ -87,17 +87,23 @@ impl SharedCore {
         self.session.tabs().len() as u32
     }
 
-    /// `tab` subscribes to `filter` at `qos`: 0 to 2, SUBSCRIBE at that QoS and wait for
-    /// `subscribed`; 3 to 5, granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way.
-    /// Throws `INVALID_TOPIC_FILTER`, `INVALID_QOS` or `SHARED_UNKNOWN_TAB`.
-    pub fn subscribe(&mut self, tab: u32, filter: &str, qos: u8) -> Result<u8, JsValue> {
+    /// `tab` subscribes to `filter` with `options` (`{qos, noLocal, retainAsPublished,
+    /// retainHandling, subscriptionIdentifier}` as plain data, read as `iotmqtt/mqtt5`'s client
+    /// reads them). The low byte: 0 to 2, SUBSCRIBE at that QoS and wait for `subscribed`; 3 to 5,
+    /// granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way. The next byte: the
+    /// SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte`). Throws `INVALID_TOPIC_FILTER`,
+    /// `INVALID_OPTION`, `SHARED_OPTIONS_DIFFER` or `SHARED_UNKNOWN_TAB`.
+    pub fn subscribe(&mut self, tab: u32, filter: &str, options: &[u8]) -> Result<u32, JsValue> {
         topic::validate_topic_filter(filter).map_err(|e| thrown(&e))?;
-        let qos = QoS::try_from(qos).map_err(|_| thrown(&crate::error::SessionError::InvalidQos(qos)))?;
-        Ok(match self.session.subscribe(tab, filter, qos).map_err(|e| thrown(&e))? {
-            Subscribe::Send(q) => q as u8,
-            Subscribe::Granted(q) => 3 + q as u8,
+        let (options, identifier) = argument(options)
+            .and_then(read::subscribe_with_options)
+            .map_err(|e| thrown(&InvalidOption::new(e, "options")))?;
+        let code = match self.session.subscribe(tab, filter, options, identifier).map_err(|e| thrown(&e))? {
+            Subscribe::Send(q) => q as u32,
+            Subscribe::Granted(q) => 3 + q as u32,
             Subscribe::Wait => 6,
-        })
+        };
+        Ok(u32::from(options.byte() & !3) << 8 | code)
     }
 
     /// The broker's SUBACK for `filter`: the QoS it granted, or a refusal (`granted` above 2). The
@@ -118,8 +124,15 @@ impl SharedCore {
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies come:
-    /// `identifiers`, the Subscription Identifiers it carries.
+    /// `identifiers`, the session's Subscription Identifiers it carries. Each tab as its number, how
+    /// many identifiers of its own the copy carries to it, and those.
     pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<u32> {
-        self.session.message_tabs(topic, identifiers)
+        let mut out = Vec::new();
+        for (tab, own) in self.session.message_tabs(topic, identifiers) {
+            out.push(tab);
+            out.push(own.len() as u32);
+            out.extend(own);
+        }
+        out
     }
 }

@@ -6,6 +6,11 @@
 //! may (MQTT-3.3.4-2 and what follows it; mosquitto does): each filter has its own Subscription
 //! Identifier, each copy names the subscriptions it is for, and a tab takes only the copy of its
 //! first matching filter's identifier.
+//!
+//! On MQTT 5 a filter's SUBSCRIBE carries the options of its first interest (No Local, Retain As
+//! Published, Retain Handling): the tabs that want it must ask for the same ones, since the broker
+//! holds one subscription per filter. A tab's own Subscription Identifier is its own: the copy it
+//! takes carries the identifiers of its filters that match, as a broker would send them to it.
 
 use crate::session::topic::topic_matches;
 use crate::session::QoS;
@@ -38,6 +43,20 @@ struct Interest {
     asked: Option<QoS>,
     /// Tabs whose subscribe waits for that SUBSCRIBE's SUBACK.
     waiting: Vec<TabId>,
+    /// The SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte` without the QoS bits).
+    flags: u8,
+    /// The tabs that gave this filter a Subscription Identifier of their own, with it.
+    identifiers: Vec<(TabId, u32)>,
+}
+
+/// The option a flags byte (`SubscribeOptions::byte` without QoS) names first where it differs
+/// from another's.
+fn differing_flag(a: u8, b: u8) -> &'static str {
+    match a ^ b {
+        d if d & 0b100 != 0 => "noLocal",
+        d if d & 0b1000 != 0 => "retainAsPublished",
+        _ => "retainHandling",
+    }
 }
 
 #[derive(Debug, Default)]
@@ -48,8 +67,17 @@ pub struct Interests {
 }
 
 impl Interests {
-    /// `tab` subscribes to `filter` at `qos` (validated before).
-    pub fn subscribe(&mut self, tab: TabId, filter: &str, qos: QoS) -> Subscribe {
+    /// `tab` subscribes to `filter` at `qos` (validated before), with MQTT 5 `flags` (the options
+    /// byte without QoS) and its own Subscription Identifier. `Err`: the option the tabs already
+    /// subscribed to `filter` ask for otherwise.
+    pub fn subscribe(
+        &mut self,
+        tab: TabId,
+        filter: &str,
+        qos: QoS,
+        flags: u8,
+        identifier: Option<u32>,
+    ) -> Result<Subscribe, &'static str> {
         let i = match self.list.iter().position(|i| i.filter == filter) {
             Some(i) => i,
             None => {
@@ -62,27 +90,41 @@ impl Interests {
                     granted: None,
                     asked: None,
                     waiting: Vec::new(),
+                    flags,
+                    identifiers: Vec::new(),
                 };
                 self.list.push(fresh);
                 self.list.len() - 1
             }
         };
         let interest = &mut self.list[i];
+        // A tab alone on the filter changes its options as a client of its own would: the
+        // SUBSCRIBE replaces the broker's subscription.
+        let alone = interest.tabs.iter().all(|(t, _)| *t == tab);
+        let changed = interest.flags != flags;
+        if changed && !alone {
+            return Err(differing_flag(interest.flags, flags));
+        }
+        interest.flags = flags;
+        interest.identifiers.retain(|(t, _)| *t != tab);
+        if let Some(id) = identifier {
+            interest.identifiers.push((tab, id));
+        }
         match interest.tabs.iter_mut().find(|(t, _)| *t == tab) {
             Some((_, q)) => *q = qos,
             None => interest.tabs.push((tab, qos)),
         }
-        let covered = |q: Option<QoS>| q.is_some_and(|q| q >= qos);
+        let covered = |q: Option<QoS>| !changed && q.is_some_and(|q| q >= qos);
         if covered(interest.asked) {
             interest.waiting.push(tab);
-            return Subscribe::Wait;
+            return Ok(Subscribe::Wait);
         }
         if covered(interest.granted) && interest.asked.is_none() {
-            return Subscribe::Granted(interest.granted.unwrap_or(qos));
+            return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos)));
         }
         interest.asked = Some(qos);
         interest.waiting.push(tab);
-        Subscribe::Send(qos)
+        Ok(Subscribe::Send(qos))
     }
 
     /// The broker answered the SUBSCRIBE for `filter`: `granted` is its QoS, `None` a refusal.
@@ -97,6 +139,7 @@ impl Interests {
             None => {
                 // The tabs that waited lose their interest; those granted before keep theirs.
                 interest.tabs.retain(|(t, _)| !waiting.contains(t));
+                interest.identifiers.retain(|(t, _)| !waiting.contains(t));
                 if interest.tabs.is_empty() {
                     self.list.remove(i);
                 }
@@ -113,6 +156,7 @@ impl Interests {
         let before = interest.tabs.len();
         interest.tabs.retain(|(t, _)| *t != tab);
         interest.waiting.retain(|t| *t != tab);
+        interest.identifiers.retain(|(t, _)| *t != tab);
         let last = before > 0 && interest.tabs.is_empty();
         if last {
             self.list.remove(i);
@@ -133,10 +177,11 @@ impl Interests {
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once (by filter, then by when they
-    /// subscribed). `identifiers`: the Subscription Identifiers the copy carries. When it names
-    /// any of ours, a tab takes it only if it names the tab's first matching filter's, so that a tab
-    /// takes one of the copies a broker sends per subscription; without them, every matching tab.
-    pub fn tabs_for(&self, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+    /// subscribed), each with its own Subscription Identifiers of its filters that match.
+    /// `identifiers`: the session's Subscription Identifiers the copy carries. When it names any of
+    /// ours, a tab takes it only if it names the tab's first matching filter's, so that a tab takes
+    /// one of the copies a broker sends per subscription; without them, every matching tab.
+    pub fn tabs_for(&self, topic: &str, identifiers: &[u32]) -> Vec<(TabId, Vec<u32>)> {
         let matching = || self.list.iter().filter(|i| topic_matches(&i.filter, topic));
         let ours = !identifiers.is_empty() && matching().any(|i| identifiers.contains(&i.identifier));
         // Each tab once: its first matching filter decides.
@@ -147,7 +192,15 @@ impl Interests {
                 if !seen.contains(tab) {
                     seen.push(*tab);
                     if !ours || identifiers.contains(&interest.identifier) {
-                        tabs.push(*tab);
+                        let mut own = Vec::new();
+                        for i in matching() {
+                            for (t, id) in &i.identifiers {
+                                if t == tab {
+                                    own.push(*id);
+                                }
+                            }
+                        }
+                        tabs.push((*tab, own));
                     }
                 }
             }

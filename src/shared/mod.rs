@@ -20,7 +20,7 @@ pub mod interest;
 pub mod lease;
 
 use crate::collections::VecMap;
-use crate::session::{ConnectOptions, ProtocolVersion, QoS};
+use crate::session::{ConnectOptions, ProtocolVersion, QoS, SubscribeOptions, NEEDS_V5};
 use identity::{differing_option, SessionKey};
 use interest::Interests;
 pub use interest::{Subscribe, TabId};
@@ -30,6 +30,10 @@ use lease::Leases;
 pub enum SharedError {
     #[error("this tab asks for the shared session with another {option} than the tabs already in it")]
     OptionsDiffer { option: &'static str },
+    #[error("this tab subscribes to {filter} with another {option} than the tabs already subscribed to it")]
+    SubscriptionDiffers { option: &'static str, filter: String },
+    #[error("invalid option {field}: {reason}")]
+    InvalidOption { field: &'static str, reason: &'static str },
     #[error("no tab {tab} is in the shared session")]
     UnknownTab { tab: TabId },
     #[error(
@@ -43,7 +47,8 @@ impl SharedError {
     /// A stable code, as `ClientError::code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::OptionsDiffer { .. } => "SHARED_OPTIONS_DIFFER",
+            Self::OptionsDiffer { .. } | Self::SubscriptionDiffers { .. } => "SHARED_OPTIONS_DIFFER",
+            Self::InvalidOption { .. } => "INVALID_OPTION",
             Self::UnknownTab { .. } => "SHARED_UNKNOWN_TAB",
             Self::OutlivesLeader => "SHARED_OUTLIVES_LEADER",
         }
@@ -165,10 +170,33 @@ impl SharedSession {
         self.leases.release(tab, topic)
     }
 
-    /// `tab` subscribes to `filter` at `qos`.
-    pub fn subscribe(&mut self, tab: TabId, filter: &str, qos: QoS) -> Result<Subscribe, SharedError> {
+    /// `tab` subscribes to `filter` with `options` and, on MQTT 5, a Subscription Identifier of its
+    /// own. The options beyond QoS are the filter's first interest's: a tab that asks for others
+    /// gets `SubscriptionDiffers` naming the first. On MQTT 3.1.1 there are none (`InvalidOption`,
+    /// as the client says it).
+    pub fn subscribe(
+        &mut self,
+        tab: TabId,
+        filter: &str,
+        options: SubscribeOptions,
+        identifier: Option<u32>,
+    ) -> Result<Subscribe, SharedError> {
         self.known(tab)?;
-        Ok(self.interests.subscribe(tab, filter, qos))
+        let v5 = self.options.version == ProtocolVersion::V5;
+        let invalid = |field, reason| Err(SharedError::InvalidOption { field, reason });
+        if identifier.is_some() && !v5 {
+            return invalid("subscriptionIdentifier", NEEDS_V5);
+        }
+        if identifier.is_some_and(|n| !(1..=268_435_455).contains(&n)) {
+            return invalid("subscriptionIdentifier", "must be from 1 to 268,435,455");
+        }
+        if options.beyond_qos() && !v5 {
+            return invalid("noLocal", NEEDS_V5);
+        }
+        let flags = options.byte() & !3;
+        self.interests
+            .subscribe(tab, filter, options.qos, flags, identifier)
+            .map_err(|option| SharedError::SubscriptionDiffers { option, filter: filter.to_owned() })
     }
 
     /// The SUBACK for `filter`: the QoS granted, or `None` for a refusal. The tabs it answers.
@@ -190,8 +218,9 @@ impl SharedSession {
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies the broker
-    /// sends: `identifiers` are the Subscription Identifiers the copy carries (`interest`).
-    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+    /// sends, each with its own Subscription Identifiers for it: `identifiers` are the session's
+    /// that the copy carries (`interest`).
+    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<(TabId, Vec<u32>)> {
         self.interests.tabs_for(topic, identifiers)
     }
 

@@ -127,6 +127,56 @@ test("MQTT 5: mosquitto sends a copy per matching subscription; each page still 
   }
 });
 
+test("MQTT 5 subscription options: a filter's are its first page's, another page asking otherwise gets SHARED_OPTIONS_DIFFER; each page's copy carries its own Subscription Identifiers; No Local is the connection's", async () => {
+  const id = `shared-options-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id, { version: "5" });
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  const refusal = (e) => [e.code, e.field ?? null, e.message];
+  try {
+    await a.evaluate(() => window.client.subscribe("o/#", { qos: 1, noLocal: true, subscriptionIdentifier: 5 }));
+    const refused = await b.evaluate(() => window.client.subscribe("o/#", { qos: 1 }).then(() => "granted", (e) => [e.code, e.message]));
+    assert.deepEqual(refused, ["SHARED_OPTIONS_DIFFER", "this tab subscribes to o/# with another noLocal than the tabs already subscribed to it"]);
+    const granted = await b.evaluate(() => Promise.all([
+      window.client.subscribe("o/#", { qos: 1, noLocal: true, subscriptionIdentifier: 9 }),
+      window.client.subscribe("o/+/x", { subscriptionIdentifier: 11 }),
+    ]));
+    assert.deepEqual(granted, [1, 0]);
+    for (const p of [a, b]) await p.evaluate(() => { window.props = []; window.client.on("message", (m) => window.props.push(m.properties ?? null)); });
+    // mosquitto sends o/a/x once per subscription (o/# and o/+/x); each page takes one copy, with
+    // the identifiers of its own filters that match.
+    await publisher.publishAsync("o/a/x", "1", { qos: 1 });
+    // No Local is the shared connection's: no page hears a page's own publish.
+    await a.evaluate(() => window.client.publish("o/self", "2", { qos: 1 }));
+    await publisher.publishAsync("o/marker", "3", { qos: 1 });
+    await until(a, () => window.heard.length === 2);
+    await until(b, () => window.heard.length === 2);
+    assert.deepEqual(await a.evaluate(() => window.heard), ["o/a/x 1", "o/marker 3"]);
+    assert.deepEqual(await b.evaluate(() => window.heard), ["o/a/x 1", "o/marker 3"]);
+    assert.deepEqual(await a.evaluate(() => window.props), [{ subscriptionIdentifiers: [5] }, { subscriptionIdentifiers: [5] }]);
+    assert.deepEqual(await b.evaluate(() => window.props), [{ subscriptionIdentifiers: [9, 11] }, { subscriptionIdentifiers: [9] }]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["o/#", "o/+/x"], unsubscribes: [], disconnects: 0 });
+    // On an MQTT 3.1.1 session the options are refused as the client refuses them.
+    const { context: v3, pages: [c] } = await tabs(1, `${id}-v3`);
+    try {
+      const v3refused = await c.evaluate(() => Promise.all([
+        window.client.subscribe("o/#", { noLocal: true }).catch((e) => [e.code, e.field, e.message]),
+        window.client.subscribe("o/#", { subscriptionIdentifier: 1 }).catch((e) => [e.code, e.field, e.message]),
+        window.client.subscribe("o/#", { qos: 3 }).catch((e) => [e.code, e.field]),
+      ]));
+      assert.deepEqual(v3refused, [
+        ["INVALID_OPTION", "noLocal", "invalid option noLocal: needs MQTT 5: this connection is MQTT 3.1.1"],
+        ["INVALID_OPTION", "subscriptionIdentifier", "invalid option subscriptionIdentifier: needs MQTT 5: this connection is MQTT 3.1.1"],
+        ["INVALID_OPTION", "qos"],
+      ]);
+    } finally {
+      await v3.close();
+    }
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});
+
 test("3,000 QoS 1 publishes over three pages: each resolves in its own page, an independent subscriber gets each once", async () => {
   const id = `shared-load-${process.pid}`;
   const received = new Map();

@@ -8,7 +8,7 @@ import { call } from "../batch.js";
 import { MqttClient, platformClient } from "../client.js";
 import { addMessages } from "../errors.js";
 import init from "../init.js";
-import type { ConnAck, MqttMessage, QoS } from "../types.js";
+import type { ConnAck, MqttMessage, QoS, SubscribeOptions } from "../types.js";
 import { messageToWire, stateToWire, toWire, type Reply, type Request } from "./wire.js";
 
 /** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel.
@@ -79,7 +79,9 @@ export function link(raw: Outbound): (r: Request) => void {
 
 // The words of `SharedError` (src/shared/mod.rs).
 addMessages({
-  SHARED_OPTIONS_DIFFER: (a) => `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
+  SHARED_OPTIONS_DIFFER: (a) => a.length > 1
+    ? `this tab subscribes to ${a[1]} with another ${a[0]} than the tabs already subscribed to it`
+    : `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
   SHARED_UNKNOWN_TAB: (a) => `no tab ${a[0]} is in the shared session`,
   SHARED_OUTLIVES_LEADER: () =>
     "a session the broker keeps (cleanStart false) cannot be shared without SharedWorker: the tab that hosts it cannot hand its QoS 2 messages in flight to the next",
@@ -136,9 +138,13 @@ function deliver(s: Session, m: MqttMessage): void {
     identifiers = Uint32Array.from(subscriptionIdentifiers);
     properties = Object.keys(rest).length ? rest : undefined;
   }
-  for (const id of s.core.message_tabs(topic, identifiers)) {
-    const tab = s.tabs.get(id);
-    if (tab) send(tab.port, { op: "message", message: { topic, payload, qos, retain, dup, properties }, routes: s.matched.get(id) ?? [] });
+  // Each tab, how many Subscription Identifiers of its own the copy carries to it, and those.
+  const list = s.core.message_tabs(topic, identifiers);
+  for (let i = 0; i < list.length;) {
+    const tab = s.tabs.get(list[i]), n = list[i + 1];
+    const own = n ? { ...properties, subscriptionIdentifiers: [...list.subarray(i + 2, i + 2 + n)] } : properties;
+    i += 2 + n;
+    if (tab) send(tab.port, { op: "message", message: { topic, payload, qos, retain, dup, properties: own }, routes: s.matched.get(tab.id) ?? [] });
   }
   s.matched.clear();
 }
@@ -162,7 +168,7 @@ function handle(tab: Tab, r: Request): void {
       // the correlation data tells each tab's reply from the others'.
       return answer(tab, r.id, s.client.request(r.topic, r.payload, r.options).then(messageToWire));
     case "subscribe":
-      return subscribe(tab, r.id, r.filter, r.qos);
+      return subscribe(tab, r.id, r.filter, r.options);
     case "unsubscribe":
       return answer(tab, r.id, unsubscribe(tab, r.filters));
     case "route": {
@@ -217,14 +223,16 @@ function connect(s: Session): Promise<ConnAck> {
   return s.connecting;
 }
 
-function subscribe(tab: Tab, id: number, filter: string, qos: number): void {
+function subscribe(tab: Tab, id: number, filter: string, options: Uint8Array): void {
   const s = tab.session;
-  let next: number;
+  let answer: number;
   try {
-    next = call(() => s.core.subscribe(tab.id, filter, qos));
+    answer = call(() => s.core.subscribe(tab.id, filter, options));
   } catch (e) {
     return send(tab.port, { op: "failed", id, error: toWire(e) });
   }
+  // The low byte says what to do; the next, the SUBSCRIBE's options beyond QoS (MQTT 5).
+  const next = answer & 0xff, flags = answer >> 8;
   if (next >= 3 && next <= 5) return send(tab.port, { op: "done", id, value: next - 3 });
   tab.waiting.set(filter, [...(tab.waiting.get(filter) ?? []), id]);
   if (next === 6) return;
@@ -243,8 +251,12 @@ function subscribe(tab: Tab, id: number, filter: string, qos: number): void {
   // broker sends per subscription.
   const state = s.client.state;
   const identifier = s.core.identifier(filter, state.type !== "connected" || state.connack.subscriptionIdentifiersAvailable !== false);
-  const options = identifier ? { qos: next as QoS, subscriptionIdentifier: identifier } : { qos: next as QoS };
-  s.client.subscribe(filter, options).then((granted) => answered(granted), (e) => answered(0x80, e));
+  const sent: SubscribeOptions = { qos: next as QoS };
+  if (identifier) sent.subscriptionIdentifier = identifier;
+  if (flags & 4) sent.noLocal = true;
+  if (flags & 8) sent.retainAsPublished = true;
+  if (flags >> 4) sent.retainHandling = (flags >> 4) as 1 | 2;
+  s.client.subscribe(filter, sent).then((granted) => answered(granted), (e) => answered(0x80, e));
 }
 
 async function unsubscribe(tab: Tab, filters: string[]): Promise<void> {

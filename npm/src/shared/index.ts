@@ -14,7 +14,7 @@ import { Message } from "../message.js";
 import { plain } from "../plain.js";
 import type {
   ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS, RequestOptions,
-  SubscriptionRequest, SubscriptionResult, Unsubscribe,
+  SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "../types.js";
 import { takeShared } from "./option.js";
 import { fromWire, stateFromWire, type Envelope, type Reply, type Request, type WireMessage } from "./wire.js";
@@ -59,7 +59,7 @@ export class MqttClient {
   #pending = new Map<number, Request>();
   /** Leader mode: a SharedWorker lives as long as any page, so only a leader's clients replay. */
   #replays = false;
-  #subscribed = new Map<string, number>();
+  #subscribed = new Map<string, Uint8Array>();
   #routeFilters = new Map<number, string>();
   #wantConnected = false;
   /** Whether this client is in the session: it joins when made, leaves on `disconnect()` and
@@ -170,33 +170,29 @@ export class MqttClient {
   }
 
   /** Subscribes this tab to `filter`; the broker sees a SUBSCRIBE only for the session's first
-   *  interest in it (or a higher QoS). */
-  subscribe(filter: string, options?: { qos?: QoS }): Promise<QoS> {
-    let qos: unknown;
+   *  interest in it (or a higher QoS). On an MQTT 5 session the options are `iotmqtt/mqtt5`'s: No
+   *  Local, Retain As Published and Retain Handling are the filter's (the tabs that want it ask for
+   *  the same ones, or get `SHARED_OPTIONS_DIFFER` naming the option; No Local is the shared
+   *  connection's, so no tab gets another tab's publishes), and a Subscription Identifier is this
+   *  tab's own, carried by the messages its subscriptions match. */
+  subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
+    let bytes: Uint8Array;
     try {
-      if (options !== undefined) {
-        const { qos: q, ...others } = options;
-        const extra = Object.keys(others)[0];
-        if (extra !== undefined) return Promise.reject(iotError("INVALID_OPTION", `invalid option ${extra}: needs iotmqtt/mqtt5`, extra));
-        qos = q;
-      }
+      bytes = plain(options, "options", true);
     } catch (e) {
-      return Promise.reject(iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options"));
+      return Promise.reject(e);
     }
-    if (qos !== undefined && qos !== 0 && qos !== 1 && qos !== 2) {
-      return Promise.reject(iotError("INVALID_OPTION", "invalid option qos: 0, 1 or 2", "qos"));
-    }
-    const f = String(filter), q = (qos ?? 0) as number;
-    return this.#call<QoS>((id) => ({ op: "subscribe", id, filter: f, qos: q })).then((granted) => {
-      this.#subscribed.set(f, q);
+    const f = String(filter);
+    return this.#call<QoS>((id) => ({ op: "subscribe", id, filter: f, options: bytes })).then((granted) => {
+      this.#subscribed.set(f, bytes);
       return granted;
     });
   }
 
   /** Each filter subscribed as `subscribe` does; one result per filter, in order. */
   subscribeMany(requests: SubscriptionRequest[]): Promise<SubscriptionResult[]> {
-    return Promise.all([...requests].map(({ filter, qos }) =>
-      this.subscribe(filter, { qos }).then((q): SubscriptionResult => ({ filter, qos: q }),
+    return Promise.all([...requests].map(({ filter, ...options }) =>
+      this.subscribe(filter, options).then((q): SubscriptionResult => ({ filter, qos: q }),
         (error): SubscriptionResult => ({ filter, error }))));
   }
 
@@ -299,7 +295,7 @@ export class MqttClient {
       const connected = connecting ? (this.#send(connecting), Promise.resolve())
         : this.#wantConnected ? this.#call<ConnAck>((id) => ({ op: "connect", id })).then(() => {}, () => {}) : Promise.resolve();
       void connected.then(() => {
-        for (const [filter, qos] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, qos })).catch(() => {});
+        for (const [filter, options] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, options })).catch(() => {});
         for (const [route, filter] of this.#routeFilters) this.#send({ op: "route", route, filter });
         for (const r of this.#pending.values()) if (r.op !== "connect") this.#send(r);
       });

@@ -10,7 +10,7 @@ export type Request =
   | { op: "connect"; id: number }
   | { op: "publish"; id: number; topic: string; payload?: Payload; options?: PublishOptions }
   | { op: "request"; id: number; topic: string; payload?: Payload; options?: RequestOptions }
-  | { op: "subscribe"; id: number; filter: string; qos: number }
+  | { op: "subscribe"; id: number; filter: string; options: Uint8Array }
   | { op: "unsubscribe"; id: number; filters: string[] }
   | { op: "route"; route: number; filter: string }
   | { op: "unroute"; route: number }
