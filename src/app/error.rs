@@ -55,6 +55,9 @@ impl AppError {
             Self::Client(ClientError::Session(SessionError::InvalidOption {
                 field: "subscriptionIdentifier", ..
             })) => Some("subscriptionIdentifier"),
+            Self::Shared(SharedClientError { field: Some(f), .. }) if f == "subscriptionIdentifier" => {
+                Some("subscriptionIdentifier")
+            }
             _ => None,
         }
     }

@@ -12,7 +12,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::session::{ConnectOptions, Message, ProtocolVersion, PublishProperties, QoS};
+use crate::session::{ConnectOptions, Message, ProtocolVersion, PublishProperties, QoS, SubscribeOptions};
 
 #[wasm_bindgen(inline_js = r#"
 export async function sharedOpen(module, url, options) {
@@ -36,12 +36,21 @@ export const sharedOnTabs = (c, f) => c.on("tabs", f);
 export const sharedConnect = (c) => c.connect();
 export const sharedPublish = (c, topic, payload, qos, retain, properties) =>
   c.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain });
-export const sharedSubscribe = (c, filter, qos) => c.subscribe(filter, { qos });
+export function sharedSubscribe(c, filter, qos, noLocal, retainAsPublished, retainHandling, identifier) {
+  // Only what is asked: an MQTT 3.1.1 session refuses any MQTT 5 option.
+  const o = { qos };
+  if (noLocal) o.noLocal = true;
+  if (retainAsPublished) o.retainAsPublished = true;
+  if (retainHandling) o.retainHandling = retainHandling;
+  if (identifier !== undefined) o.subscriptionIdentifier = identifier;
+  return c.subscribe(filter, o);
+}
 export const sharedUnsubscribe = (c, filter) => c.unsubscribe(filter);
 export const sharedClose = (c) => c.close();
 export const sharedTabs = (c) => c.tabs;
 export const errorCode = (e) => String(e?.code ?? "SHARED_HOST_FAILED");
 export const errorMessage = (e) => String(e?.message ?? e);
+export const errorField = (e) => (typeof e?.field === "string" ? e.field : undefined);
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = sharedOpen)]
@@ -64,7 +73,15 @@ extern "C" {
         properties: Option<Object>,
     ) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedSubscribe, catch)]
-    fn shared_subscribe(c: &JsValue, filter: &str, qos: u8) -> Result<Promise, JsValue>;
+    fn shared_subscribe(
+        c: &JsValue,
+        filter: &str,
+        qos: u8,
+        no_local: bool,
+        retain_as_published: bool,
+        retain_handling: u8,
+        identifier: Option<u32>,
+    ) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedUnsubscribe, catch)]
     fn shared_unsubscribe(c: &JsValue, filter: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedClose)]
@@ -75,6 +92,8 @@ extern "C" {
     fn error_code(e: &JsValue) -> String;
     #[wasm_bindgen(js_name = errorMessage)]
     fn error_message(e: &JsValue) -> String;
+    #[wasm_bindgen(js_name = errorField)]
+    fn error_field(e: &JsValue) -> Option<String>;
 }
 
 /// What the shared session refused or reported: the host's code (`CONNACK_NOT_AUTHORIZED`,
@@ -84,11 +103,13 @@ extern "C" {
 pub struct SharedClientError {
     pub code: String,
     pub message: String,
+    /// For `INVALID_OPTION`: the option at fault, such as `subscriptionIdentifier`.
+    pub field: Option<String>,
 }
 
 impl SharedClientError {
     fn from_js(e: &JsValue) -> Self {
-        Self { code: error_code(e), message: error_message(e) }
+        Self { code: error_code(e), message: error_message(e), field: error_field(e) }
     }
 }
 
@@ -259,10 +280,34 @@ impl SharedClient {
 
     /// This tab's interest in `filter`; the broker sees a SUBSCRIBE only for the session's first.
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, SharedClientError> {
-        let granted = settle(shared_subscribe(&self.inner.js, filter, qos as u8)).await?;
+        self.subscribe_with(filter, SubscribeOptions::qos(qos), None).await
+    }
+
+    /// MQTT 5: `subscribe` with options. No Local, Retain As Published and Retain Handling are the
+    /// filter's, set by its first interest (another tab asking for others gets
+    /// `SHARED_OPTIONS_DIFFER`); the Subscription Identifier is this tab's own, carried by the
+    /// messages its subscriptions match (docs/shared.md).
+    pub async fn subscribe_with(
+        &self,
+        filter: &str,
+        options: SubscribeOptions,
+        identifier: Option<u32>,
+    ) -> Result<QoS, SharedClientError> {
+        let o = options;
+        let sent = shared_subscribe(
+            &self.inner.js,
+            filter,
+            o.qos as u8,
+            o.no_local,
+            o.retain_as_published,
+            o.retain_handling as u8,
+            identifier,
+        );
+        let granted = settle(sent).await?;
         let refused = || SharedClientError {
             code: "SUBSCRIBE_REFUSED".into(),
             message: format!("the broker refused {filter:?}"),
+            field: None,
         };
         granted.as_f64().and_then(|q| QoS::try_from(q as u8).ok()).ok_or_else(refused)
     }
@@ -301,6 +346,7 @@ impl SharedClient {
             let error = SharedClientError {
                 code: code.as_string().unwrap_or_default(),
                 message: message.as_string().unwrap_or_default(),
+                field: None,
             };
             let state = match kind.as_string().as_deref() {
                 Some("connecting") => SharedState::Connecting,

@@ -398,8 +398,9 @@ test('a broker outage shows reconnecting with a countdown, then connected again'
 
 // Issue 23: two tabs of the dashboard on one generic MQTT 5 profile with "Share" ticked use one
 // connection at the broker (counted in its log, tests/harness/broker.py), each tab its own
-// subscriptions and messages, a publish's properties reach the other tab, and the connection bar says
-// how many tabs share it.
+// subscriptions and messages, a publish's properties reach the other tab with that tab's own
+// Subscription Identifier, another No Local for a filter the other tab holds is refused at the
+// filter, and the connection bar says how many tabs share it.
 test('two tabs on a shared profile: one connection at the broker, each tab its own messages, the tab count in the bar', async () => {
   const clientId = `e2e-shared-${WIDTH}-${process.pid}`;
   const saw = () => brokerSaw(process.env.IOTMQTT_TEST_BROKER_LOG, clientId);
@@ -419,13 +420,26 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
   await connect(b, 'generic');
   await waitConnected(b);
   for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === '2 tabs share this connection');
-  const subscribe = async (p, filter) => {
+  const subscribe = async (p, filter, { identifier, noLocal } = {}) => {
     await p.fill('#sub-filter', filter);
+    if (identifier || noLocal) {
+      await p.locator('details.sub-options summary').click();
+      if (identifier) await p.fill('#sub-identifier', identifier);
+      if (noLocal) await p.check('#sub-no-local');
+    }
     await p.getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await p.getByText('granted QoS 1').first().waitFor();
+    if (!noLocal) await p.getByText('granted QoS 1').first().waitFor();
   };
   await subscribe(a, 'e2eshared/a/#');
-  await subscribe(b, 'e2eshared/#');
+  // MQTT 5 options on the shared session: B's Subscription Identifier is its own; A asking for B's
+  // filter with another No Local is refused at the filter, and no row is listed for it.
+  await subscribe(b, 'e2eshared/#', { identifier: '4' });
+  await subscribe(a, 'e2eshared/#', { noLocal: true });
+  await a.locator('#sub-filter-error').waitFor();
+  assert.equal(await a.locator('#sub-filter-error').innerText(),
+    'this tab subscribes to e2eshared/# with another noLocal than the tabs already subscribed to it');
+  assert.deepEqual(await a.locator('ul.subs li code').allInnerTexts(), ['e2eshared/a/#']);
+  await a.uncheck('#sub-no-local');
   const publisher = await mqttConnect({ port: Number(process.env.IOTMQTT_TEST_BROKER_TCP_PORT), username: 'tester', password: 'secret', clientId: `${clientId}-pub` });
   try {
     publisher.publish('e2eshared/a/1', 'one');
@@ -437,8 +451,7 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
     assert.deepEqual(await topics(a), ['e2eshared/a/1']);
     assert.deepEqual((await topics(b)).sort(), ['e2eshared/a/1', 'e2eshared/b/1']);
     assert.equal(await tabs(a).innerText(), '2 tabs share this connection');
-    // The shared session takes a QoS per filter: no subscription options; a publish's properties go.
-    assert.equal(await a.locator('details.sub-options').count(), 0);
+    // A publish's properties go to the other tab, with that tab's own Subscription Identifier.
     await a.fill('#pub-topic', 'e2eshared/b/2');
     await a.locator('form[aria-label="Publish"] details.mqtt5 summary').click();
     await a.fill('#pub-content-type', 'text/plain');
@@ -448,8 +461,9 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
     await rows(b).nth(2).waitFor();
     await rows(b).first().locator('td.time button').click();
     const detail = b.locator('section[aria-label="Message detail"]');
-    assert.equal(await detail.locator('h4').innerText(), 'MQTT 5 properties (2)');
-    assert.deepEqual(await detail.locator('dd').allInnerTexts(), ['text/plain', 'a']);
+    assert.equal(await detail.locator('h4').innerText(), 'MQTT 5 properties (3)');
+    assert.deepEqual(await detail.locator('dt').allInnerTexts(), ['Content type', 'User property from', 'Subscription identifiers']);
+    assert.deepEqual(await detail.locator('dd').allInnerTexts(), ['text/plain', 'a', '4']);
     assert.deepEqual(await topics(a), ['e2eshared/a/1']);
     await screenshot(b, 'generic-shared');
     // B leaves: its filter's last interest goes, A's connection and messages stay.

@@ -182,10 +182,10 @@ impl GenericSession {
         self.version == ProtocolVersion::V5
     }
 
-    /// Whether the subscribe form offers MQTT 5's subscription options: on an MQTT 5 connection of
-    /// the page's own (a shared session takes a QoS per filter).
+    /// Whether the subscribe form offers MQTT 5's subscription options: on an MQTT 5 connection, its
+    /// own or the shared session (whose filters' options are their first tab's).
     pub fn v5_subscription_options(&self) -> bool {
-        self.v5_properties() && matches!(self.link, GenericLink::Own(_))
+        self.v5_properties()
     }
 
     /// Disconnects (or leaves the shared session) and frees what the connection holds.
@@ -220,13 +220,18 @@ impl GenericSession {
                 Err(e) => Err(e),
             }
             .map_err(AppError::from),
-            GenericLink::Shared(c) => c.subscribe(filter, options.qos).await.map_err(AppError::from),
+            GenericLink::Shared(c) => c.subscribe_with(filter, options, identifier).await.map_err(AppError::from),
         };
         let mut subs = self.store.subscriptions.borrow_mut();
         match &result {
             // Refused before anything was sent (the identifier's range, an option the broker's
             // CONNACK refuses): no row, and the error at its field.
             Err(AppError::Client(ClientError::Session(SessionError::InvalidOption { .. }))) => {
+                subs.retain(|s| s.filter != filter)
+            }
+            // The shared session refused it before counting an interest (an option, or another
+            // option than the filter's first tab asked for): no row either.
+            Err(AppError::Shared(e)) if e.code == "INVALID_OPTION" || e.code == "SHARED_OPTIONS_DIFFER" => {
                 subs.retain(|s| s.filter != filter)
             }
             _ => {
