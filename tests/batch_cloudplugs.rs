@@ -168,10 +168,30 @@ fn a_shared_login_gives_the_host_the_options_and_each_property_request_takes_the
         s.lines(op::MESSAGE, 0.0, GET_TOPIC, br#"{"colour":"blue"}"#),
         [r#"done #1 ok {"colour":"blue"}"#.to_string(), format!("release {GET_TOPIC}")]
     );
+    // In a shared session a connection on its way again ends the request in flight and gives its
+    // turn back: the host that gave it may be gone (a leader's page), and the next could give it
+    // to another tab. The next request asks again once connected.
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    s.lines(op::LEASED, 1.0, GET_TOPIC, &[]);
+    let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
+    returns(b, |r| r.f64());
+    assert_eq!(
+        s.lines(op::STATE, 0.0, "connecting", &[]),
+        ["done #2 failed CONNECTION_LOST()".to_string(), format!("release {GET_TOPIC}")]
+    );
+    assert_eq!(s.lines(op::STATE, 0.0, "connected", &[]), [format!("lease {GET_TOPIC}")]);
+    assert_eq!(s.lines(op::STATE, 0.0, "reconnecting", &[]), Vec::<String>::new(), "nothing in flight");
+    s.lines(op::LEASED, 1.0, GET_TOPIC, &[]);
+    assert_eq!(
+        s.lines(op::STATE, 0.0, "reconnecting", &[]),
+        ["done #3 failed CONNECTION_LOST()".to_string(), format!("release {GET_TOPIC}")]
+    );
     // A turn the session could not give fails the requests waiting for it with the shell's error.
     let b = s.run(op::GET_PROPERTIES, 0.0, "", None, &plain(&Value::Null));
     returns(b, |r| r.f64());
-    assert_eq!(s.lines(op::LEASED, 0.0, GET_TOPIC, &[]), ["done #2 failed CONNECTION_LOST()"]);
+    s.lines(op::STATE, 0.0, "connected", &[]);
+    assert_eq!(s.lines(op::LEASED, 0.0, GET_TOPIC, &[]), ["done #4 failed CONNECTION_LOST()"]);
 }
 
 #[test]

@@ -234,9 +234,15 @@ impl CloudPlugsCore {
             }
             // A connection given up ends the requests in flight, and forgets subscriptions (clean
             // session), so the next request subscribes again. An enrollment fails with the session.
+            // In a shared session any connection lost does: a topic's turn is the host's that gave
+            // it, and a leader's page that goes away takes its turns with it; the next leader could
+            // give another tab the turn while this tab still waits for its answer.
             (op::STATE, Mode::Device { properties, .. }) => match c.text {
                 "connected" => properties.resume(now),
                 "disconnected" | "closed" => {
+                    properties.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
+                }
+                "connecting" | "reconnecting" if properties.is_shared() => {
                     properties.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
                 }
                 _ => {}

@@ -240,6 +240,11 @@ impl PropertyExchanges {
         }
     }
 
+    /// Whether the exchanges are a shared session's (`shared`).
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
     /// Starts the next waiting request of every topic that has none in flight (after a reconnect).
     pub fn resume(&mut self, now: Millis) {
         let topics: Vec<String> = self.channels.keys().cloned().collect();
