@@ -114,7 +114,7 @@ impl UpdateFlow {
     }
 
     pub fn take_events(&mut self) -> Vec<FirmwareEvent> {
-        self.events.drain(..).collect()
+        std::mem::take(&mut self.events).into()
     }
 
     /// The report asked for by the last `Report` step went out (or did not).
