@@ -201,6 +201,12 @@ fn on_mqtt_5_a_filter_s_options_are_its_first_interest_s_and_each_tab_has_its_ow
     s.subscribed("b", Some(QoS::AtMostOnce));
     let b_never = SubscribeOptions { retain_handling: RetainHandling::Never, ..qos0 };
     assert_eq!(s.subscribe(1, "b", b_never, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    // Not while that SUBSCRIBE is on its way: its SUBACK would answer both.
+    assert_eq!(
+        s.subscribe(1, "b", qos0, None),
+        Err(SharedError::SubscriptionDiffers { option: "retainHandling", filter: "b".into() })
+    );
+    s.subscribed("b", Some(QoS::AtMostOnce));
     let range = "must be from 1 to 268,435,455";
     for bad in [0, 268_435_456] {
         assert_eq!(

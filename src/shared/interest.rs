@@ -100,7 +100,8 @@ impl Interests {
         let interest = &mut self.list[i];
         // A tab alone on the filter changes its options as a client of its own would: the
         // SUBSCRIBE replaces the broker's subscription.
-        let alone = interest.tabs.iter().all(|(t, _)| *t == tab);
+        // Not while a SUBSCRIBE for it is on its way: its SUBACK would answer both.
+        let alone = interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asked.is_none();
         let changed = interest.flags != flags;
         if changed && !alone {
             return Err(differing_flag(interest.flags, flags));
