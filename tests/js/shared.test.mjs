@@ -650,6 +650,59 @@ test("CloudPlugsDevice with shared: true: three pages, one connection; property 
   }
 });
 
+test("leader mode, CloudPlugs: the leader page goes while another page's property request holds its topic; that request fails with CONNECTION_LOST, and each page then gets its own answer", async () => {
+  const plug = "dev-000000000000000000000023";
+  const hwid = `shared-cp-leader-${process.pid}`;
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete window.SharedWorker; });
+  // As CloudPlugs: answers a get after a while, except one for "hang", which it never answers.
+  const server = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${hwid}-server` });
+  server.on("message", (topic, payload) => {
+    const text = payload.toString();
+    if (text.startsWith("{") || text === '["hang"]') return;
+    const answer = JSON.stringify(Object.fromEntries(JSON.parse(text).map((n) => [n, `value of ${n}`])));
+    setTimeout(() => server.publish(topic, answer), 20);
+  });
+  await server.subscribeAsync(`${plug}/ag/prop/get`);
+  try {
+    const pages = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, plug, hwid }) => {
+        const { default: init, CloudPlugsDevice } = await import("/pkg/web/cloudplugs.js");
+        await init();
+        const options = { username: plug, auth: "shared-auth", hwid, replyTimeoutMs: 60_000, shared: true };
+        window.device = await CloudPlugsDevice.login(url, options);
+        window.states = [];
+        window.device.on("state", (s) => window.states.push(s.type));
+      }, { url: BROKER_WS, plug, hwid });
+      pages.push(page);
+    }
+    const [leader, a, b] = pages;
+    // B's request holds the topic, published and unanswered, when the leader's page goes.
+    await b.evaluate(() => {
+      window.hung = window.device.getProperties(["hang"]).then(() => "answered", (e) => e.code);
+    });
+    for (let i = 0; i < 100 && !(await b.evaluate(() => window.device.liveResources().timers > 0)); i++) await new Promise((r) => setTimeout(r, 20));
+    // B is busy while the next leader greets, so that A joins and connects first: B learns of the
+    // handover only from the greeting, its join answered with the new connection up.
+    await b.evaluate(() => setTimeout(() => { for (const t = Date.now(); Date.now() - t < 1500;); }, 0));
+    await leader.close();
+    for (let i = 0; i < 200 && brokerSaw(hwid).connections < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await b.evaluate(() => window.hung), "CONNECTION_LOST");
+    for (const p of [a, b]) await until(p, () => window.states.at(-1) === "connected");
+    const answers = await Promise.all([a.evaluate(() => window.device.getProperties(["pa"])), b.evaluate(() => window.device.getProperties(["pb"]))]);
+    assert.deepEqual(answers, [{ pa: "value of pa" }, { pb: "value of pb" }]);
+    assert.deepEqual(await b.evaluate(() => window.states), ["connecting", "connected"]);
+    assert.equal(brokerSaw(hwid).connections, 2, "the old leader's and the new one's");
+  } finally {
+    await server.endAsync();
+    await context.close();
+  }
+});
+
 test("ThingsBoard's classes, whose requests are answered per connection, refuse shared with INVALID_OPTION", async () => {
   const page = await browser.newPage();
   try {

@@ -69,11 +69,14 @@ export function link(raw: Outbound): (r: Request) => void {
         tab = join(out, r.url, r.options, r.lock);
         return;
       }
+      // A request from a client not (or no longer) in a session is not taken, nor marked seen:
+      // its client repeats it once it has joined this host (a leader's greeting).
+      if (!tab || tab.left) return;
       if ("id" in r) {
         if (seen.has(r.id)) return;
         seen.add(r.id);
       }
-      if (tab && !tab.left) handle(tab, r);
+      handle(tab, r);
     });
 }
 

@@ -67,6 +67,8 @@ export class MqttClient {
   #joined = true;
   #release: () => void = () => {};
   #state: ConnectionState = { type: "idle" };
+  /** Leader mode: joining a new leader's host, whose state is news to this client's listeners. */
+  #rejoin = false;
   #tabs = 0;
   #calls = new Map<number, Waiter>();
   #next = 1;
@@ -219,14 +221,16 @@ export class MqttClient {
     };
   }
 
-  /** Resolves when it is this client's turn on `topic` in the session, for a platform whose replies
-   *  carry no request id (a CloudPlugs property topic): one client's request on it at a time, in
-   *  the order they asked. `release` gives the turn back. */
+  /** For the platform classes (`CloudPlugsDevice`): resolves when it is this client's turn on
+   *  `topic` in the session, for a platform whose replies carry no request id (a CloudPlugs property
+   *  topic): one client's request on it at a time, in the order they asked. `release` gives the
+   *  turn back. A turn does not outlive the connection it was given on. */
   lease(topic: string): Promise<void> {
     return this.#call((id) => ({ op: "lease", id, topic }));
   }
 
-  /** Gives back this client's turn on `topic`, or its place in the queue for it. */
+  /** For the platform classes: gives back this client's turn on `topic`, or (when it does not hold
+   *  it) its first place in the queue for it. */
   release(topic: string): void {
     if (!this.#closed && this.#joined) this.#post({ op: "release", topic });
   }
@@ -289,6 +293,10 @@ export class MqttClient {
    *  old leader had sent may reach the broker twice: QoS 1's at-least-once). */
   #greeted(): void {
     if (this.#closed || !this.#joined) return;
+    // The old leader's connection went with its page: this client sees the session connect again,
+    // and what it holds of that connection (a platform's turn on a topic) goes.
+    if (this.#state.type !== "idle") this.#rejoin = true;
+    if (this.#state.type === "connected") this.#setState({ type: "connecting", server: this.server });
     void this.#ready.then(() => {
       this.#send(this.#join);
       const connecting = [...this.#pending.values()].find((r) => r.op === "connect");
@@ -334,11 +342,17 @@ export class MqttClient {
 
   #receive(r: Reply): void {
     switch (r.op) {
-      case "joined":
+      case "joined": {
         this.clientId = r.clientId;
         this.#tabs = r.tabs;
-        this.#state = stateFromWire(r.state);
+        const state = stateFromWire(r.state);
+        // Joining a new leader's host: its state is news (its "connecting" may have gone to the
+        // clients that joined before this one); an idle host is about to connect for this client.
+        if (!this.#rejoin) this.#state = state;
+        else if (state.type !== "idle" && state.type !== this.#state.type) this.#setState(state);
+        this.#rejoin = false;
         return;
+      }
       case "refused":
         this.#refused = fromWire(r.error);
         return this.#rejectAll(this.#refused);
@@ -351,8 +365,13 @@ export class MqttClient {
         else w?.reject(fromWire(r.error));
         return;
       }
-      case "state":
-        return this.#setState(stateFromWire(r.state));
+      case "state": {
+        const state = stateFromWire(r.state);
+        // Once is enough: a client that saw its leader go is connecting already.
+        if (state.type === "connecting" && this.#state.type === "connecting") this.#state = state;
+        else this.#setState(state);
+        return;
+      }
       case "tabs":
         this.#tabs = r.tabs;
         return this.#listeners.emit("tabs", r.tabs);
