@@ -131,7 +131,6 @@ test("MQTT 5 subscription options: a filter's are its first page's, another page
   const id = `shared-options-${process.pid}`;
   const { context, pages: [a, b] } = await tabs(2, id, { version: "5" });
   const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
-  const refusal = (e) => [e.code, e.field ?? null, e.message];
   try {
     await a.evaluate(() => window.client.subscribe("o/#", { qos: 1, noLocal: true, subscriptionIdentifier: 5 }));
     const refused = await b.evaluate(() => window.client.subscribe("o/#", { qos: 1 }).then(() => "granted", (e) => [e.code, e.message]));
