@@ -85,6 +85,30 @@ fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
     assert_eq!(s.subscribed("t", None), [2]);
     assert_eq!(s.filters().collect::<Vec<_>>(), [("t", Some(QoS::AtMostOnce))]);
     assert_eq!(tabs(&s, "t", &[]), [1]);
+    // Two SUBSCRIBEs on their way for one filter: each SUBACK answers its own, in order, and a tab
+    // that asks twice is answered once per ask.
+    assert_eq!(sub(&mut s, 1, "u", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(sub(&mut s, 1, "u", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(sub(&mut s, 2, "u", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 3, "u", QoS::AtMostOnce), Ok(Subscribe::Wait), "the first SUBSCRIBE covers it");
+    assert_eq!(s.subscribed("u", Some(QoS::AtMostOnce)), [1, 1, 3]);
+    assert_eq!(s.filters().collect::<Vec<_>>()[1], ("u", Some(QoS::AtMostOnce)));
+    // The second is refused: only its tab loses its interest.
+    assert_eq!(s.subscribed("u", None), [2]);
+    assert_eq!(tabs(&s, "u", &[]), [1, 3]);
+    assert_eq!(s.subscribed("u", Some(QoS::AtMostOnce)), Vec::<u32>::new(), "no SUBSCRIBE on its way");
+    s.unsubscribe(1, "u").unwrap();
+    s.unsubscribe(3, "u").unwrap();
+    // A tab's own subscribes are answered in the order it made them: its QoS 0 after its QoS 1 waits
+    // for the QoS 1 SUBSCRIBE, not the QoS 0 one before it.
+    assert_eq!(sub(&mut s, 1, "v", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(sub(&mut s, 1, "v", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 1, "v", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(sub(&mut s, 2, "v", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(s.subscribed("v", Some(QoS::AtMostOnce)), [1, 2]);
+    assert_eq!(s.subscribed("v", Some(QoS::AtLeastOnce)), [1, 1]);
+    s.unsubscribe(1, "v").unwrap();
+    s.unsubscribe(2, "v").unwrap();
     // A refusal of a filter nobody else wanted leaves nothing behind.
     sub(&mut s, 3, "denied", QoS::AtMostOnce).unwrap();
     assert_eq!(s.subscribed("denied", None), [3]);

@@ -39,10 +39,9 @@ struct Interest {
     tabs: Vec<(TabId, QoS)>,
     /// What the broker granted, once it answered.
     granted: Option<QoS>,
-    /// The QoS of the SUBSCRIBE on its way, if one is.
-    asked: Option<QoS>,
-    /// Tabs whose subscribe waits for that SUBSCRIBE's SUBACK.
-    waiting: Vec<TabId>,
+    /// The SUBSCRIBEs on their way, oldest first (each at a higher QoS than the one before), each
+    /// with the tabs whose subscribe its SUBACK answers, once per subscribe.
+    asks: Vec<(QoS, Vec<TabId>)>,
     /// The SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte` without the QoS bits).
     flags: u8,
     /// The tabs that gave this filter a Subscription Identifier of their own, with it.
@@ -88,8 +87,7 @@ impl Interests {
                     identifier: self.last_identifier,
                     tabs: Vec::new(),
                     granted: None,
-                    asked: None,
-                    waiting: Vec::new(),
+                    asks: Vec::new(),
                     flags,
                     identifiers: Vec::new(),
                 };
@@ -101,7 +99,7 @@ impl Interests {
         // A tab alone on the filter changes its options as a client of its own would: the
         // SUBSCRIBE replaces the broker's subscription.
         // Not while a SUBSCRIBE for it is on its way: its SUBACK would answer both.
-        let alone = interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asked.is_none();
+        let alone = interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asks.is_empty();
         let changed = interest.flags != flags;
         if changed && !alone {
             return Err(differing_flag(interest.flags, flags));
@@ -116,25 +114,30 @@ impl Interests {
             None => interest.tabs.push((tab, qos)),
         }
         let covered = |q: Option<QoS>| !changed && q.is_some_and(|q| q >= qos);
-        if covered(interest.asked) {
-            interest.waiting.push(tab);
+        // The first SUBSCRIBE on its way at this QoS or more answers this tab too; not one older than
+        // the tab's own last one, so that its subscribes are answered in the order it made them.
+        let since = interest.asks.iter().rposition(|(_, waiting)| waiting.contains(&tab)).unwrap_or(0);
+        if let Some((_, waiting)) = interest.asks.iter_mut().skip(since).find(|(q, _)| covered(Some(*q))) {
+            waiting.push(tab);
             return Ok(Subscribe::Wait);
         }
-        if covered(interest.granted) && interest.asked.is_none() {
+        if covered(interest.granted) && interest.asks.is_empty() {
             return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos)));
         }
-        interest.asked = Some(qos);
-        interest.waiting.push(tab);
+        interest.asks.push((qos, vec![tab]));
         Ok(Subscribe::Send(qos))
     }
 
-    /// The broker answered the SUBSCRIBE for `filter`: `granted` is its QoS, `None` a refusal.
-    /// Returns the tabs whose subscribe it answers. A refused filter keeps no interest.
+    /// The broker answered the oldest SUBSCRIBE on its way for `filter` (a broker answers in order):
+    /// `granted` is its QoS, `None` a refusal. Returns the tabs whose subscribe it answers, once per
+    /// subscribe. A refused filter keeps no interest.
     pub fn subscribed(&mut self, filter: &str, granted: Option<QoS>) -> Vec<TabId> {
         let Some(i) = self.list.iter().position(|i| i.filter == filter) else { return Vec::new() };
         let interest = &mut self.list[i];
-        interest.asked = None;
-        let waiting = std::mem::take(&mut interest.waiting);
+        if interest.asks.is_empty() {
+            return Vec::new();
+        }
+        let (_, waiting) = interest.asks.remove(0);
         match granted {
             Some(q) => interest.granted = Some(q),
             None => {
@@ -156,7 +159,9 @@ impl Interests {
         let interest = &mut self.list[i];
         let before = interest.tabs.len();
         interest.tabs.retain(|(t, _)| *t != tab);
-        interest.waiting.retain(|t| *t != tab);
+        for (_, waiting) in &mut interest.asks {
+            waiting.retain(|t| *t != tab);
+        }
         interest.identifiers.retain(|(t, _)| *t != tab);
         let last = before > 0 && interest.tabs.is_empty();
         if last {

@@ -239,15 +239,15 @@ function subscribe(tab: Tab, id: number, filter: string, options: Uint8Array): v
   if (next >= 3 && next <= 5) return send(tab.port, { op: "done", id, value: next - 3 });
   tab.waiting.set(filter, [...(tab.waiting.get(filter) ?? []), id]);
   if (next === 6) return;
-  // The SUBACK answers every tab that waits for this filter.
+  // The SUBACK answers the subscribes this SUBSCRIBE was for: a tab once per subscribe, oldest first.
   const answered = (granted: number, error?: unknown) => {
     for (const t of s.core.subscribed(filter, granted)) {
       const waiting = s.tabs.get(t);
-      if (!waiting) continue;
-      for (const w of waiting.waiting.get(filter) ?? []) {
-        send(waiting.port, error === undefined ? { op: "done", id: w, value: granted } : { op: "failed", id: w, error: toWire(error) });
-      }
-      waiting.waiting.delete(filter);
+      const ids = waiting?.waiting.get(filter);
+      const w = ids?.shift();
+      if (w === undefined) continue;
+      if (!ids!.length) waiting!.waiting.delete(filter);
+      send(waiting!.port, error === undefined ? { op: "done", id: w, value: granted } : { op: "failed", id: w, error: toWire(error) });
     }
   };
   // On MQTT 5 each filter's own Subscription Identifier, by which `deliver` tells apart the copies a
