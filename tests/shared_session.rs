@@ -109,6 +109,25 @@ fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
     assert_eq!(s.subscribed("v", Some(QoS::AtLeastOnce)), [1, 1]);
     s.unsubscribe(1, "v").unwrap();
     s.unsubscribe(2, "v").unwrap();
+    // Unsubscribed before its SUBACK: the SUBACK still answers the subscribe, as a broker answers a
+    // client of its own; subscribing again after the UNSUBSCRIBE takes a SUBSCRIBE of its own.
+    assert_eq!(sub(&mut s, 1, "w", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(s.unsubscribe(1, "w"), Ok(true), "the UNSUBSCRIBE goes");
+    assert_eq!(sub(&mut s, 2, "w", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribed("w", Some(QoS::AtLeastOnce)), [1]);
+    assert_eq!(tabs(&s, "w", &[]), [2]);
+    assert_eq!(s.subscribed("w", Some(QoS::AtMostOnce)), [2]);
+    assert_eq!(sub(&mut s, 3, "w", QoS::AtMostOnce), Ok(Subscribe::Granted(QoS::AtMostOnce)));
+    s.unsubscribe(2, "w").unwrap();
+    assert_eq!(s.unsubscribe(3, "w"), Ok(true));
+    // The last interest goes before the SUBACK: the SUBACK answers it and leaves nothing behind.
+    assert_eq!(sub(&mut s, 1, "x", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.unsubscribe(1, "x"), Ok(true));
+    assert_eq!(s.filters().count(), 1, "only t");
+    assert_eq!(s.subscribed("x", Some(QoS::AtMostOnce)), [1]);
+    assert_eq!(sub(&mut s, 2, "x", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)), "a first interest again");
+    s.subscribed("x", Some(QoS::AtMostOnce));
+    s.unsubscribe(2, "x").unwrap();
     // A refusal of a filter nobody else wanted leaves nothing behind.
     sub(&mut s, 3, "denied", QoS::AtMostOnce).unwrap();
     assert_eq!(s.subscribed("denied", None), [3]);

@@ -96,10 +96,13 @@ impl Interests {
             }
         };
         let interest = &mut self.list[i];
+        // No tab wants it, and its UNSUBSCRIBE went after the SUBSCRIBEs still on their way: this is
+        // its first interest again, and takes a SUBSCRIBE of its own.
+        let first = interest.tabs.is_empty();
         // A tab alone on the filter changes its options as a client of its own would: the
         // SUBSCRIBE replaces the broker's subscription.
         // Not while a SUBSCRIBE for it is on its way: its SUBACK would answer both.
-        let alone = interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asks.is_empty();
+        let alone = first || (interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asks.is_empty());
         let changed = interest.flags != flags;
         if changed && !alone {
             return Err(differing_flag(interest.flags, flags));
@@ -113,7 +116,7 @@ impl Interests {
             Some((_, q)) => *q = qos,
             None => interest.tabs.push((tab, qos)),
         }
-        let covered = |q: Option<QoS>| !changed && q.is_some_and(|q| q >= qos);
+        let covered = |q: Option<QoS>| !changed && !first && q.is_some_and(|q| q >= qos);
         // The first SUBSCRIBE on its way at this QoS or more answers this tab too; not one older than
         // the tab's own last one, so that its subscribes are answered in the order it made them.
         let since = interest.asks.iter().rposition(|(_, waiting)| waiting.contains(&tab)).unwrap_or(0);
@@ -139,15 +142,17 @@ impl Interests {
         }
         let (_, waiting) = interest.asks.remove(0);
         match granted {
-            Some(q) => interest.granted = Some(q),
+            // Unless its UNSUBSCRIBE is on its way (no tab wants it).
+            Some(q) if !interest.tabs.is_empty() => interest.granted = Some(q),
+            Some(_) => {}
             None => {
                 // The tabs that waited lose their interest; those granted before keep theirs.
                 interest.tabs.retain(|(t, _)| !waiting.contains(t));
                 interest.identifiers.retain(|(t, _)| !waiting.contains(t));
-                if interest.tabs.is_empty() {
-                    self.list.remove(i);
-                }
             }
+        }
+        if interest.tabs.is_empty() && interest.asks.is_empty() {
+            self.list.remove(i);
         }
         waiting
     }
@@ -159,13 +164,15 @@ impl Interests {
         let interest = &mut self.list[i];
         let before = interest.tabs.len();
         interest.tabs.retain(|(t, _)| *t != tab);
-        for (_, waiting) in &mut interest.asks {
-            waiting.retain(|t| *t != tab);
-        }
         interest.identifiers.retain(|(t, _)| *t != tab);
+        // A SUBSCRIBE on its way still answers the tab's subscribe, as a broker answers a client
+        // that unsubscribed meanwhile: the interest stays until its SUBACKs, granting nothing.
         let last = before > 0 && interest.tabs.is_empty();
         if last {
-            self.list.remove(i);
+            interest.granted = None;
+            if interest.asks.is_empty() {
+                self.list.remove(i);
+            }
         }
         last
     }
@@ -216,6 +223,6 @@ impl Interests {
 
     /// The filters any tab wants, with the QoS the broker granted: what a new connection restores.
     pub fn filters(&self) -> impl Iterator<Item = (&str, Option<QoS>)> {
-        self.list.iter().map(|i| (i.filter.as_str(), i.granted))
+        self.list.iter().filter(|i| !i.tabs.is_empty()).map(|i| (i.filter.as_str(), i.granted))
     }
 }

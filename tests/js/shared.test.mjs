@@ -92,6 +92,30 @@ test("overlapping subscriptions: each page gets each matching message once; the 
   }
 });
 
+test("a subscribe undone before its SUBACK still resolves, and subscribing again takes a SUBSCRIBE of its own", async () => {
+  const id = `shared-undo-${process.pid}`;
+  const { context, pages: [a, b] } = await tabs(2, id);
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+  try {
+    const granted = await a.evaluate(async () => {
+      const first = window.client.subscribe("undo/x", { qos: 1 });
+      await window.client.unsubscribe("undo/x");
+      return [await first, await window.client.subscribe("undo/x", { qos: 1 })];
+    });
+    assert.deepEqual(granted, [1, 1]);
+    await b.evaluate(() => window.client.subscribe("undo/marker", { qos: 1 }));
+    await publisher.publishAsync("undo/x", "1", { qos: 1 });
+    await publisher.publishAsync("undo/marker", "2", { qos: 1 });
+    await until(b, () => window.heard.length === 1);
+    await until(a, () => window.heard.length === 1);
+    assert.deepEqual(await a.evaluate(() => window.heard), ["undo/x 1"]);
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["undo/x", "undo/x", "undo/marker"], unsubscribes: ["undo/x"], disconnects: 0 });
+  } finally {
+    await publisher.endAsync();
+    await context.close();
+  }
+});
+
 test("MQTT 5: mosquitto sends a copy per matching subscription; each page still gets each message once", async () => {
   const id = `shared-v5-${process.pid}`;
   const { context, pages: [a, b] } = await tabs(2, id, { version: "5" });

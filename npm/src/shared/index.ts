@@ -185,9 +185,11 @@ export class MqttClient {
       return Promise.reject(e);
     }
     const f = String(filter);
-    return this.#call<QoS>((id) => ({ op: "subscribe", id, filter: f, options: bytes })).then((granted) => {
-      this.#subscribed.set(f, bytes);
-      return granted;
+    // Noted now, so that an unsubscribe before the SUBACK (which still answers this) is the last word.
+    this.#subscribed.set(f, bytes);
+    return this.#call<QoS>((id) => ({ op: "subscribe", id, filter: f, options: bytes })).catch((e) => {
+      if (this.#subscribed.get(f) === bytes) this.#subscribed.delete(f);
+      throw e;
     });
   }
 
