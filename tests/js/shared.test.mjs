@@ -48,6 +48,40 @@ const brokerSaw = (clientId) => saw(BROKER_LOG, clientId);
 // Polled on a timer: a page in the background gets few animation frames.
 const until = async (page, f, arg) => page.waitForFunction(f, arg, { timeout: 10_000, polling: 10 });
 
+/** Closes `window[name]` in each page, one after the other: what each page still holds after. */
+async function closeEach(pages, name) {
+  const left = [];
+  for (const p of pages) {
+    left.push(await p.evaluate((name) => {
+      window[name].close();
+      return window[name].liveResources();
+    }, name));
+  }
+  return left;
+}
+
+const PLUG = "dev-000000000000000000000023";
+
+/** Three pages of `context`, each with `CloudPlugsDevice` logged in as PLUG (`shared: true`) in
+ *  `window.device`, and the states it saw in `window.states`. */
+async function cloudPlugsPages(context, hwid, options = {}) {
+  const pages = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(`${base}/www/examples/index.html`);
+    await page.evaluate(async ({ url, plug, hwid, options }) => {
+      const { default: init, CloudPlugsDevice } = await import("/pkg/web/cloudplugs.js");
+      await init();
+      window.device = await CloudPlugsDevice.login(url, { username: plug, auth: "shared-auth", hwid, shared: true, ...options });
+      window.states = [];
+      window.device.on("state", (s) => window.states.push(s.type));
+    }, { url: BROKER_WS, plug: PLUG, hwid, options });
+    pages.push(page);
+  }
+  return pages;
+}
+
 test("three pages, one session: one connection at the broker, each page counts three tabs", async () => {
   const id = `shared-three-${process.pid}`;
   const { context, pages } = await tabs(3, id);
@@ -588,15 +622,8 @@ test("ThingsStackApp with shared: true: three pages, one connection for the appl
     assert.deepEqual(pushed, ["v3/demo-app@ttn/devices/dev-2/down/push 2:vu8="]);
     // Closed one after the other: the second takes the last interest in `+/up`, the third is the
     // last page, whose leaving closes the connection.
-    const left = [];
-    for (const p of pages) {
-      left.push(await p.evaluate(() => {
-        window.app.close();
-        return window.app.liveResources();
-      }));
-    }
     const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(left, [none, none, none]);
+    assert.deepEqual(await closeEach(pages, "app"), [none, none, none]);
     for (let i = 0; i < 100 && brokerSaw(id).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
     const app = "v3/demo-app@ttn/devices";
     // The tracker of the pushed downlink subscribed to its device's downlink events.
@@ -610,7 +637,7 @@ test("ThingsStackApp with shared: true: three pages, one connection for the appl
 });
 
 test("CloudPlugsDevice with shared: true: three pages, one connection; property requests made at once in every page take turns on their topic and each gets its own answer", async () => {
-  const plug = "dev-000000000000000000000023";
+  const plug = PLUG;
   const hwid = `shared-cp-${process.pid}`;
   const context = await browser.newContext();
   // The other party, as CloudPlugs: it answers each request on the topic it came on, after a while,
@@ -633,18 +660,7 @@ test("CloudPlugsDevice with shared: true: three pages, one connection; property 
   });
   await server.subscribeAsync([`${plug}/ag/prop/get`, `${plug}/ag/prop/set`]);
   try {
-    const pages = [];
-    for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
-      await page.evaluate(async ({ url, plug, hwid }) => {
-        const { default: init, CloudPlugsDevice } = await import("/pkg/web/cloudplugs.js");
-        await init();
-        window.device = await CloudPlugsDevice.login(url, { username: plug, auth: "shared-auth", hwid, shared: true });
-      }, { url: BROKER_WS, plug, hwid });
-      pages.push(page);
-    }
+    const pages = await cloudPlugsPages(context, hwid);
     // Every page at once: two gets and a set each.
     const answers = await Promise.all(pages.map((p, i) => p.evaluate((i) => Promise.all([
       window.device.getProperties([`p${i}a`]),
@@ -654,15 +670,8 @@ test("CloudPlugsDevice with shared: true: three pages, one connection; property 
     assert.deepEqual(answers, [0, 1, 2].map((i) => [{ [`p${i}a`]: `value of p${i}a` }, { [`p${i}b`]: `value of p${i}b` }, undefined]));
     assert.equal(asked.length, 9);
     assert.equal(most, 2, "one request at a time on each of the two topics");
-    const left = [];
-    for (const p of pages) {
-      left.push(await p.evaluate(() => {
-        window.device.close();
-        return window.device.liveResources();
-      }));
-    }
     const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(left, [none, none, none]);
+    assert.deepEqual(await closeEach(pages, "device"), [none, none, none]);
     for (let i = 0; i < 100 && brokerSaw(hwid).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
     const saw = brokerSaw(hwid);
     saw.subscribes.sort();
@@ -674,7 +683,7 @@ test("CloudPlugsDevice with shared: true: three pages, one connection; property 
 });
 
 test("leader mode, CloudPlugs: the leader page goes while another page's property request holds its topic; that request fails with CONNECTION_LOST, and each page then gets its own answer", async () => {
-  const plug = "dev-000000000000000000000023";
+  const plug = PLUG;
   const hwid = `shared-cp-leader-${process.pid}`;
   const context = await browser.newContext();
   await context.addInitScript(() => { delete window.SharedWorker; });
@@ -688,22 +697,7 @@ test("leader mode, CloudPlugs: the leader page goes while another page's propert
   });
   await server.subscribeAsync(`${plug}/ag/prop/get`);
   try {
-    const pages = [];
-    for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
-      await page.evaluate(async ({ url, plug, hwid }) => {
-        const { default: init, CloudPlugsDevice } = await import("/pkg/web/cloudplugs.js");
-        await init();
-        const options = { username: plug, auth: "shared-auth", hwid, replyTimeoutMs: 60_000, shared: true };
-        window.device = await CloudPlugsDevice.login(url, options);
-        window.states = [];
-        window.device.on("state", (s) => window.states.push(s.type));
-      }, { url: BROKER_WS, plug, hwid });
-      pages.push(page);
-    }
-    const [leader, a, b] = pages;
+    const [leader, a, b] = await cloudPlugsPages(context, hwid, { replyTimeoutMs: 60_000 });
     // B's request holds the topic, published and unanswered, when the leader's page goes.
     await b.evaluate(() => {
       window.hung = window.device.getProperties(["hang"]).then(() => "answered", (e) => e.code);
