@@ -28,6 +28,9 @@ const ENTRIES = [
   // ThingsBoard's gateway and provisioning (`GATEWAY`), without the device's own API (`DEVICE`, the
   // entry above): the device's entry loads it for `provision()` alone.
   { name: "thingsboard-gateway", source: "thingsboard-gateway/index.ts", core: "thingsboard-gateway_core", v5: true },
+  // The device's class over a core with the shared connection's rules (`SHARING`, cargo feature
+  // `thingsboard-shared`): the device's entry loads it for `shared` alone.
+  { name: "thingsboard-shared", source: "thingsboard-shared/index.ts", core: "thingsboard-shared_core", v5: true, types: false },
   // One MQTT session for the tabs of an origin: the page's side (no wasm) and the SharedWorker it
   // starts, whose core is the generic client's with `SharedCore` (cargo feature `shared`).
   { name: "shared", source: "shared/index.ts" },
@@ -51,7 +54,8 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(["mqtt5", "shared-worker"].includes(entry.name)),
         AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
         GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
-        DEVICE: String(entry.name === "thingsboard"), GATEWAY: String(entry.name === "thingsboard-gateway") },
+        DEVICE: String(["thingsboard", "thingsboard-shared"].includes(entry.name)),
+        GATEWAY: String(entry.name === "thingsboard-gateway"), SHARING: String(entry.name === "thingsboard-shared") },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.
       keepNames: false,
       logLevel: "warning",
@@ -69,6 +73,8 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
           b.onResolve({ filter: /^\.\/(sha2|checksums)\.js$/ }, (a) => ({ path: a.path, external: true }));
           // Provisioning, for the ThingsBoard device's entry: the gateway's entry, loaded when called.
           b.onResolve({ filter: /^\.\.\/thingsboard-gateway\/index\.js$/ }, () => ({ path: "./thingsboard-gateway.js", external: true }));
+          // A device's shared connection: the `thingsboard-shared` module, loaded only when asked for.
+          b.onResolve({ filter: /^\.\.\/thingsboard-shared\/index\.js$/ }, () => ({ path: "./thingsboard-shared.js", external: true }));
           // A platform class's shared connection: the `shared` entry, loaded only when asked for.
           b.onResolve({ filter: /^\.\.\/shared\/index\.js$/ }, () => ({ path: "./shared.js", external: true }));
         },

@@ -10,6 +10,8 @@
 #                         with the device's API (`ThingsBoardDevice`)
 #   thingsboard-gateway   the same with the gateway API and provisioning instead (`ThingsBoardGateway`,
 #                         `npm/src/thingsboard-gateway`)
+#   thingsboard-shared    not an entry: the device's class over a core with the shared connection's
+#                         rules, which `ThingsBoardDevice.connect` loads for `shared`
 #   shared                `npm/src/shared`: the page's side (no wasm) of one session for all tabs, and
 #                         shared-worker.js, the SharedWorker over `ClientCore` and `SharedCore`
 set -euo pipefail
@@ -43,6 +45,7 @@ cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
 thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
+thingsboard-shared thingsboard-shared_core thingsboard,thingsboard-device,thingsboard-shared,small-alloc
 shared shared_core small-alloc,mqtt5,subscription-options,request,shared
 ENTRIES
 
@@ -103,13 +106,13 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: ["web/", "bundler/", "README.md"],
-  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/thingsboard-gateway.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js"],
+  sideEffects: ["./bundler/*_core.js", "./bundler/thingsboard.js", "./bundler/thingsboard-gateway.js", "./bundler/thingsboard-shared.js", "./bundler/things-stack.js", "./bundler/cloudplugs.js"],
 };
 fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.md"));
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name thingsboard-gateway.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name thingsboard-gateway.js ! -name thingsboard-shared.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

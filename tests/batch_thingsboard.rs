@@ -53,6 +53,8 @@ impl Reader<'_> {
                 1 => format!("provisioned {}", self.str()),
                 _ => format!("provisioned failed {}", self.error()),
             },
+            14 => format!("lease {}", self.str()),
+            15 => format!("release {}", self.str()),
             20 => format!("throw {}", self.error()),
             other => panic!("unknown tag {other}"),
         }
@@ -217,6 +219,112 @@ fn server_side_rpcs_reach_the_shell_and_its_answers_are_published() {
         s.lines(op::ON_RPC, 0.0, "x", None, &plain(&json!({"oneway": true}))),
         ["throw INVALID_OPTION(\"oneway\", \"unknown option; the known ones are oneWay\")"]
     );
+}
+
+// A device on a connection the origin's tabs share (docs/shared.md): the host's client reads the
+// connection as the generic client's options; the tab numbers its requests in its block, runs a
+// server RPC only while it holds the method's turn, and gives its turns back while the connection
+// is on its way again.
+#[cfg(feature = "thingsboard-shared")]
+#[test]
+fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rpc_methods() {
+    let mut s = Shell::new();
+    let login = json!({"token": "A1_TEST_TOKEN", "fetchSessionLimits": false, "keepaliveSecs": 30});
+    assert_eq!(returns(&s.run(op::CONNECT, 2.0, "", None, &plain(&login)), |_| ()).1, Vec::<String>::new());
+    let shared: Value = serde_json::from_str(&s.core.take_shared_options().unwrap()).unwrap();
+    assert_eq!((&shared["username"], &shared["keepaliveSecs"]), (&json!("A1_TEST_TOKEN"), &json!(30)));
+    assert_eq!(s.core.take_shared_options(), None, "taken once");
+
+    // Tab 3 of its host: ids 3 << 20 | n.
+    assert_eq!(s.lines(op::STATE, 3.0, "connected", None, &[]), Vec::<String>::new());
+    let (call, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    assert_eq!(rest, ["subscribe v1/devices/me/rpc/response/+"]);
+    assert_eq!(
+        s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/response/+", None, &[]),
+        ["deadline 11000", "publish #1 v1/devices/me/rpc/request/3145729 {\"method\":\"getTime\",\"params\":{}} qos=1"]
+    );
+    // Another tab's answer (its own block) is not this tab's.
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/1", None, b"{}"), ["deadline 11000"]);
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/3145729", None, b"{\"t\":1}"),
+        [format!("done #{call} {{\"t\":1}}")]
+    );
+
+    // A handler asks for the method's turn; until it holds it, the method is another tab's (or no
+    // tab's), so the request is neither run nor answered here.
+    let (_, rest) = returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ());
+    assert_eq!(rest, ["lease rpc/reboot", "subscribe v1/devices/me/rpc/request/+"]);
+    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/request/+", None, &[]);
+    let reboot = br#"{"method":"reboot","params":{}}"#;
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/5", None, reboot), Vec::<String>::new());
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/6", None, br#"{"method":"x","params":{}}"#),
+        Vec::<String>::new(),
+        "no tab handles x: no tab says it is unknown"
+    );
+    assert_eq!(s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/7", None, reboot), ["rpc #7 reboot {} oneWay=0"]);
+    // Handling it again keeps the turn.
+    assert_eq!(returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1, Vec::<String>::new());
+
+    // The connection on its way again: the turn goes back and the request waiting fails; once up
+    // (tab 1 of a new host) the turn is asked again and ids are in the new block.
+    let (waiting, _) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    assert_eq!(
+        s.lines(op::STATE, 0.0, "connecting", None, &[]),
+        ["release rpc/reboot".to_string(), format!("done #{waiting} failed CONNECTION_LOST()")]
+    );
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/8", None, reboot), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, 1.0, "connected", None, &[]), ["lease rpc/reboot"]);
+    let (call, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    assert_eq!(
+        rest,
+        ["deadline 11000", "publish #3 v1/devices/me/rpc/request/1048579 {\"method\":\"getTime\",\"params\":{}} qos=1"]
+    );
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/1048579", None, b"{}"),
+        [format!("done #{call} {{}}")]
+    );
+    // A turn the session could not give is asked again on the next connection.
+    assert_eq!(s.lines(op::LEASED, 0.0, "rpc/reboot", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, 1.0, "connected", None, &[]), ["lease rpc/reboot"]);
+    // Not handling it any more gives the turn (or the place in the queue) back.
+    assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, ["release rpc/reboot"]);
+    assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, Vec::<String>::new());
+
+    // 100 tabs share ThingsBoard's default in-flight window of 100: this tab's share is one.
+    for publish in 1..=3 {
+        s.lines(op::PUBLISHED, f64::from(publish), "", None, &[]);
+    }
+    assert_eq!(s.lines(op::TABS, 100.0, "", None, &[]), Vec::<String>::new());
+    let (first, rest) = s.op(op::TELEMETRY, 0.0, "", Some(r#"{"a":1}"#), &[]);
+    assert_eq!(rest, ["publish #4 v1/devices/me/telemetry {\"a\":1} qos=1"]);
+    let (second, rest) = s.op(op::TELEMETRY, 0.0, "", Some(r#"{"a":2}"#), &[]);
+    assert_eq!(rest, Vec::<String>::new(), "waits for the in-flight slot");
+    assert_eq!(
+        s.lines(op::PUBLISHED, 4.0, "", None, &[]),
+        [format!("done #{first} null"), "publish #5 v1/devices/me/telemetry {\"a\":2} qos=1".to_string()]
+    );
+    s.lines(op::TABS, 1.0, "", None, &[]);
+    let (_, rest) = s.op(op::TELEMETRY, 0.0, "", Some(r#"{"a":3}"#), &[]);
+    assert_eq!(rest, ["publish #6 v1/devices/me/telemetry {\"a\":3} qos=1"], "alone again: {second}");
+}
+
+// A device of its own knows no turns: a connection's states change nothing, and an unknown method is
+// answered as unknown.
+#[test]
+fn a_device_of_its_own_ignores_states_and_answers_unknown_methods() {
+    let mut s = Shell::connected(token(), false);
+    s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null));
+    assert_eq!(s.lines(op::STATE, 5.0, "connecting", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, 5.0, "connected", None, &[]), Vec::<String>::new());
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/4", None, br#"{"method":"x","params":{}}"#),
+        ["publish #1 v1/devices/me/rpc/response/4 {\"error\":\"unknown method: x\"} qos=1"]
+    );
+    let (_, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/response/+", None, &[]);
+    assert_eq!(rest, ["subscribe v1/devices/me/rpc/response/+"]);
 }
 
 #[test]

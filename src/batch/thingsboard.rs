@@ -38,6 +38,8 @@ use crate::session::{ConnectOptions, ProtocolVersion};
 pub mod op {
     /// `bytes`: the options; `n`: 1 for a gateway. Returns; the connection to open is
     /// `take_connection`'s.
+    /// `n`: 1 for a gateway, 2 for a device on a connection the origin's tabs share (its options:
+    /// `take_shared_options`).
     pub const CONNECT: u8 = 0;
     /// `text`: the code of the error the connect failed with. Throws the platform's error for a
     /// refused login; returns when the client's error stands.
@@ -107,7 +109,8 @@ pub mod op {
     /// `bytes`: `[request, options]`. Returns; the provisioning session's connection is
     /// `take_connection`'s.
     pub const PROVISION: u8 = 33;
-    /// `text`: the type of the client's new state (`connected`, `disconnected`, ...).
+    /// `text`: the type of the client's new state (`connected`, `disconnected`, ...); on a shared
+    /// connection `n` is the tab's number in the session.
     pub const STATE: u8 = 34;
     /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, then the image's digest; `json`
     /// "null" when the digest was computed, or none and `text` why not.
@@ -115,6 +118,10 @@ pub mod op {
     /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, `text`: the words of the error
     /// that failed it (for `fw_error`).
     pub const DESCRIBED: u8 = 36;
+    /// A shared connection: `text`: the turn the session gave (`n` 1), or could not give (`n` 0).
+    pub const LEASED: u8 = 37;
+    /// A shared connection: `n` tabs share it now.
+    pub const TABS: u8 = 38;
 }
 
 /// Record tags, shared with `npm/src/thingsboard/`.
@@ -147,6 +154,10 @@ pub mod tag {
     /// Describe: the update's generation, its kind (0 fw, 1 sw), the error that failed it; report
     /// its words with `DESCRIBED`.
     pub const DESCRIBE: u8 = 13;
+    /// A shared connection: ask for this turn and report `LEASED`.
+    pub const LEASE: u8 = 14;
+    /// A shared connection: give this turn back.
+    pub const RELEASE: u8 = 15;
     pub use crate::batch::{RETURN, THROW};
 }
 
@@ -160,6 +171,7 @@ type Thrown = command::Thrown<ThingsBoardError>;
 const DEVICE: bool = cfg!(feature = "thingsboard-device");
 const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
 const PROVISION: bool = cfg!(feature = "thingsboard-provision");
+const SHARED: bool = cfg!(feature = "thingsboard-shared");
 
 fn option(field: &str, reason: &str) -> Thrown {
     command::option(field, reason)
@@ -226,6 +238,12 @@ impl ThingsBoardCore {
         self.connection.take()
     }
 
+    /// The connection the last `CONNECT` asked for, as the options of the session the origin's tabs
+    /// share (`Connection::shared_options`).
+    pub fn take_shared_options(&mut self) -> Option<String> {
+        self.connection.take().map(|c| c.shared_options())
+    }
+
     /// Runs one command; its batch holds what it returned (or threw), then what happened.
     pub fn run(&mut self, c: &Command) -> Vec<u8> {
         let mut b = Batch::new();
@@ -256,11 +274,14 @@ impl ThingsBoardCore {
                 let connect = options.connect_options(credentials)?;
                 self.connection = Some(Connection { connect, reconnect: true });
                 b.u8(tag::RETURN);
-                let session = DeviceSession::new(SessionOptions {
+                let mut session = DeviceSession::new(SessionOptions {
                     qos: options.qos,
                     request_timeout_ms: options.request_timeout_ms,
                 });
-                let devices = (GATEWAY && c.n != 0.0).then(VecSet::new);
+                if SHARED && c.n == 2.0 {
+                    session.share();
+                }
+                let devices = (GATEWAY && c.n == 1.0).then(VecSet::new);
                 let device = Device { session, options, basic, devices, updaters: Vec::new(), ops: VecMap::new() };
                 self.mode = Mode::Device(Box::new(device));
                 return Ok(());
@@ -496,7 +517,26 @@ impl Device {
                 s.reply_gateway_rpc(now, c.text, c.n as u64, &result);
                 return Ok(());
             }
+            #[cfg(feature = "thingsboard-shared")]
+            op::STATE if SHARED => {
+                match c.text {
+                    "connected" => s.connection_up(c.n as u32),
+                    "connecting" | "reconnecting" => s.connection_lost(),
+                    _ => {}
+                }
+                return Ok(());
+            }
             op::STATE => return Ok(()),
+            #[cfg(feature = "thingsboard-shared")]
+            op::LEASED if SHARED => {
+                s.leased(c.text, c.n != 0.0);
+                return Ok(());
+            }
+            #[cfg(feature = "thingsboard-shared")]
+            op::TABS if SHARED => {
+                s.set_tabs(now, c.n as usize);
+                return Ok(());
+            }
             _ => {
                 s.handle_timeout(now);
                 return Ok(());
@@ -539,6 +579,14 @@ impl Device {
                 }
                 DeviceEvent::NotifyError(e) => {
                     b.u8(tag::ERROR).error(&e);
+                }
+                #[cfg(feature = "thingsboard-shared")]
+                DeviceEvent::RequestLease { topic } => {
+                    b.u8(tag::LEASE).str(&topic);
+                }
+                #[cfg(feature = "thingsboard-shared")]
+                DeviceEvent::ReleaseLease { topic } => {
+                    b.u8(tag::RELEASE).str(&topic);
                 }
             }
         }

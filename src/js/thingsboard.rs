@@ -24,6 +24,15 @@ impl ThingsBoardCore {
         self.0.run(&Command { op, now: now as u64, n, text, json: json.as_deref(), bytes })
     }
 
+    /// The connection the last `CONNECT` asked for, as the generic client's options (JSON text), for a
+    /// device on the session the origin's tabs share (`shared: true`): the `iotmqtt/shared` host's
+    /// client reads them.
+    #[cfg(feature = "thingsboard-shared")]
+    #[wasm_bindgen(js_name = sharedOptions)]
+    pub fn shared_options(&mut self) -> Option<String> {
+        self.0.take_shared_options()
+    }
+
     /// The client for the connection the last command asked the shell to open: the options the
     /// platform's core read, handed over in memory (`ClientCore::over`).
     pub fn client(&mut self, url: &str, seed: f64, may_defer: bool) -> Result<ClientCore, JsValue> {

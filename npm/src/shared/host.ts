@@ -65,7 +65,7 @@ export function link(raw: Outbound): (r: Request) => void {
   return (r) =>
     void ready.then(() => {
       if (r.op === "join") {
-        if (tab && !tab.left) return send(out, joined(tab.session));
+        if (tab && !tab.left) return send(out, joined(tab));
         tab = join(out, r.url, r.options, r.lock);
         return;
       }
@@ -94,8 +94,8 @@ function send(port: Outbound, reply: Reply): void {
   port.send(reply);
 }
 
-function joined(s: Session): Reply {
-  return { op: "joined", clientId: s.client.clientId, state: stateToWire(s.client.state), tabs: s.core.tabs() };
+function joined({ id, session: s }: Tab): Reply {
+  return { op: "joined", clientId: s.client.clientId, state: stateToWire(s.client.state), tabs: s.core.tabs(), tab: id };
 }
 
 function broadcast(s: Session, reply: Reply): void {
@@ -118,7 +118,7 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
     const id = call(() => session.core.join(url, options));
     const tab: Tab = { id, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
     s.tabs.set(id, tab);
-    send(port, joined(s));
+    send(port, joined(tab));
     broadcast(s, { op: "tabs", tabs: s.core.tabs() });
     // The tab holds this lock while its page lives: granted here once it is gone.
     void navigator.locks.request(lock, () => leave(tab));

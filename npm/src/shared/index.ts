@@ -50,6 +50,9 @@ export default async function init(): Promise<void> {}
 export class MqttClient {
   readonly url: string;
   clientId = "";
+  /** This client's number in its session's host (from 1), once joined; a new leader's host numbers
+   *  it anew. A platform class numbers its requests in it. */
+  tab = 0;
   #out: (r: Request) => void;
   #closeLink: () => void;
   #ready: Promise<void>;
@@ -346,6 +349,7 @@ export class MqttClient {
     switch (r.op) {
       case "joined": {
         this.clientId = r.clientId;
+        this.tab = r.tab;
         this.#tabs = r.tabs;
         const state = stateFromWire(r.state);
         // Joining a new leader's host: its state is news (its "connecting" may have gone to the

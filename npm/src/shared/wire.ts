@@ -31,7 +31,7 @@ export type WireMessage = {
 
 /** The worker's word to one tab. */
 export type Reply =
-  | { op: "joined"; clientId: string; state: WireState; tabs: number }
+  | { op: "joined"; clientId: string; state: WireState; tabs: number; tab: number }
   | { op: "refused"; error: WireError }
   | { op: "done"; id: number; value?: unknown }
   | { op: "failed"; id: number; error: WireError }

@@ -1,16 +1,20 @@
 // `ThingsBoardDevice` over the ThingsBoard session (session.ts): telemetry, attributes, RPC both ways,
 // claiming and firmware updates. Its entry's core has the device's API (cargo feature
 // `thingsboard-device`); provisioning is the gateway entry's, loaded when it is asked for.
-import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
-import { PlatformClient } from "../platform.js";
+import { PlatformClient, type SessionClient } from "../platform.js";
+import { takeShared } from "../shared/option.js";
 import type { JsonObject, JsonValue, Unsubscribe } from "../types.js";
 import { open, Session } from "./session.js";
 import type {
   AttributeRequest, AttributeValues, ClaimOptions, FirmwareInstaller, FirmwareUpdateOptions, ProvisionedCredentials,
-  ProvisionOptions, ProvisionRequest, RpcHandler, RpcHandlerOptions, SessionLimits, Telemetry, ThingsBoardDeviceEventMap,
-  ThingsBoardDeviceOptions,
+  ProvisionOptions, ProvisionRequest, RpcHandler, RpcHandlerOptions, SessionLimits, Telemetry, ThingsBoardConnectOptions,
+  ThingsBoardDeviceEventMap,
 } from "./types.js";
+
+/** Set by the build (npm/build.mjs): true in the `thingsboard-shared` module, whose core has the
+ *  shared connection's rules. */
+declare const SHARING: boolean;
 
 // Commands: src/batch/thingsboard.rs.
 const TELEMETRY = 3, ATTRIBUTES = 4, REQUEST_ATTRIBUTES = 5, SUBSCRIBE_SHARED = 6, ON_RPC = 7, REMOVE_RPC = 8,
@@ -28,16 +32,27 @@ export class ThingsBoardDevice extends PlatformClient {
   #s: Session;
   #shared = false;
 
-  private constructor(s: Session, client: MqttClient) {
+  private constructor(s: Session, client: SessionClient) {
     super(s, client);
     this.#s = s;
   }
 
   /** Connects with an access token (`{token}`) or MQTT basic credentials (`{clientId, username?, password?}`).
-   *  Rejects with `TB_TOKEN_REJECTED`, `TB_BASIC_CREDENTIALS_REJECTED`, `TB_INVALID_OPTION`, `INVALID_OPTION`, ... */
-  static async connect(url: string, options: ThingsBoardDeviceOptions): Promise<ThingsBoardDevice> {
+   *  Rejects with `TB_TOKEN_REJECTED`, `TB_BASIC_CREDENTIALS_REJECTED`, `TB_INVALID_OPTION`, `INVALID_OPTION`, ...
+   *  With `shared`, the tabs of the origin that connect the device alike share one connection. */
+  static async connect(url: string, options: ThingsBoardConnectOptions): Promise<ThingsBoardDevice> {
+    const { rest, shared } = takeShared(options);
+    if (shared !== undefined && !SHARING) {
+      // A device on the session the origin's tabs share is this class over a core with the shared
+      // session's rules (cargo feature `thingsboard-shared`): a module of its own, loaded only then.
+      const m = await import("../thingsboard-shared/index.js");
+      await m.default();
+      return m.ThingsBoardDevice.connect(url, options);
+    }
+    // The tab's side of the session: the `shared` entry, loaded only when asked for.
+    const Shared = SHARING && shared !== undefined ? (await import("../shared/index.js")).MqttClient : undefined;
     const s = new Session(["sharedAttributes", "firmware", "error", "state"]);
-    return new ThingsBoardDevice(s, await open(s, url, options, false));
+    return new ThingsBoardDevice(s, await open(s, url, rest, false, Shared, shared));
   }
 
   /** Provisions a new device on a connection of its own and resolves with its credentials. The

@@ -1,9 +1,8 @@
 // `ThingsBoardGateway` over the device's session (device.ts): the devices behind a gateway connect,
 // send telemetry and attributes, and take RPCs through its one connection. Only the
 // `iotmqtt/thingsboard-gateway` entry has it: its wasm holds the gateway API.
-import type { MqttClient } from "../client.js";
 import { json, plain } from "../plain.js";
-import { PlatformClient } from "../platform.js";
+import { PlatformClient, type SessionClient } from "../platform.js";
 import type { JsonObject, Unsubscribe } from "../types.js";
 import { open, Session } from "./session.js";
 import type { ClaimOptions, GatewayRpcHandler, Telemetry, ThingsBoardDeviceOptions, ThingsBoardGatewayEventMap } from "./types.js";
@@ -20,7 +19,7 @@ export class ThingsBoardGateway extends PlatformClient {
   #s: Session;
   #attributes = false;
 
-  private constructor(s: Session, client: MqttClient) {
+  private constructor(s: Session, client: SessionClient) {
     super(s, client);
     this.#s = s;
   }

@@ -6,9 +6,9 @@
 // of firmware images and the words of a failed update's error, when the core asks.
 import { ThingsBoardCore } from "#thingsboard";
 import type { Batch } from "../batch.js";
-import type { MqttClient } from "../client.js";
+import type { MqttClient as SharedClient } from "../shared/index.js";
 import { json, plain } from "../plain.js";
-import { PlatformSession } from "../platform.js";
+import { PlatformSession, type SessionClient } from "../platform.js";
 import type { JsonValue, LiveResources } from "../types.js";
 import "./errors.js";
 import type {
@@ -19,9 +19,10 @@ import type {
 // gateway's: gateway.ts; provisioning's: provision.ts).
 export const LOGIN_FAILED = 1, MESSAGE = 13, STATE = 34;
 const CONNECT = 0, CONNECTED = 2, RPC_REPLY = 12, SUBSCRIBED = 14, PUBLISHED = 15, PUBLISH_FAILED = 16,
-  HANDLE_TIMEOUT = 17, CLOSE = 18, INSTALLED = 23, DEVICE_RPC_REPLY = 31, DIGESTED = 35, DESCRIBED = 36;
+  HANDLE_TIMEOUT = 17, CLOSE = 18, INSTALLED = 23, DEVICE_RPC_REPLY = 31, DIGESTED = 35, DESCRIBED = 36, LEASED = 37,
+  TABS = 38;
 const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_ATTRIBUTES_CHANGED = 6, DEVICE_RPC = 7,
-  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13;
+  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13, LEASE = 14, RELEASE = 15;
 const utf8 = new TextEncoder();
 
 /** Set by the build (npm/build.mjs): `DEVICE` in the `iotmqtt/thingsboard` entry, whose core has the
@@ -30,6 +31,9 @@ const utf8 = new TextEncoder();
  *  records out. */
 declare const DEVICE: boolean;
 declare const GATEWAY: boolean;
+/** `SHARING` in the `thingsboard-shared` module: a device's core with the shared connection's rules
+ *  (cargo feature `thingsboard-shared`), which `ThingsBoardDevice.connect` loads for `shared`. */
+declare const SHARING: boolean;
 
 type Handler = (...args: never[]) => unknown;
 
@@ -70,7 +74,7 @@ export class Session extends PlatformSession {
   }
 
   /** Connects the client; a refused login is ThingsBoard's error. */
-  async login(client: MqttClient): Promise<void> {
+  async login(client: SessionClient): Promise<void> {
     this.client = client;
     client.on("message", (m) => this.run(MESSAGE, 0, m.topic, undefined, m.payload));
     try {
@@ -97,6 +101,16 @@ export class Session extends PlatformSession {
       }
       case DONE:
         this.settle(b.f64(), b);
+        break;
+      case LEASE: {
+        // A shared connection: the turn on a server RPC method among the tabs (src/shared/lease.rs).
+        if (!SHARING) break;
+        const topic = b.str();
+        client?.lease?.(topic).then(() => this.run(LEASED, 1, topic), (e) => this.failed(e, LEASED, 0, topic));
+        break;
+      }
+      case RELEASE:
+        if (SHARING) client?.release?.(b.str());
         break;
       case PROVISIONED:
         this.settle(0, b);
@@ -182,15 +196,27 @@ export class Session extends PlatformSession {
 }
 
 /** Opens a device's or gateway's connection: the core checks the options, the client connects,
- *  the session limits are read. */
-export async function open(s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean): Promise<MqttClient> {
-  s.start(CONNECT, gateway ? 1 : 0, "", undefined, plain(options, "options"));
-  const client = s.open(url);
+ *  the session limits are read. `Shared`: a device's connection is the session the origin's tabs
+ *  share (`iotmqtt/shared`), named `shared`. */
+export async function open(
+  s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean,
+  Shared?: typeof SharedClient, shared?: true | string,
+): Promise<SessionClient> {
+  s.start(CONNECT, Shared ? 2 : gateway ? 1 : 0, "", undefined, plain(options, "options"));
+  const client: SessionClient = SHARING && Shared
+    ? new Shared(url, { ...JSON.parse((s.core as ThingsBoardCore).sharedOptions()!) as object, shared })
+    : s.open(url);
   client.on("state", (state) => {
     s.listeners.emit("state", state);
     if (state.type === "disconnected") s.listeners.emit("error", state.error);
+    // The core numbers its requests in the tab's block, and gives its turns back while the
+    // connection is on its way again.
+    if (SHARING && Shared) s.run(STATE, (client as SharedClient).tab, state.type);
   });
+  if (SHARING && Shared) (client as SharedClient).on("tabs", (n) => s.run(TABS, n));
   await s.login(client);
+  // A tab that joins a session already connected hears no state: its number comes with the join.
+  if (SHARING && Shared) s.run(STATE, (client as SharedClient).tab, "connected");
   const ready = s.start(CONNECTED);
   const op = ready.f64();
   if (op >= 0) await s.wait(ready, op);

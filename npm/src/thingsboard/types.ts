@@ -29,6 +29,13 @@ export interface ThingsBoardBasicOptions extends ThingsBoardOptionsBase {
 
 export type ThingsBoardDeviceOptions = ThingsBoardTokenOptions | ThingsBoardBasicOptions;
 
+/** `ThingsBoardDevice.connect`'s options: the login, and whether to share its connection. */
+export type ThingsBoardConnectOptions = ThingsBoardDeviceOptions & {
+  /** Share one connection with the origin's other tabs that connect this device alike (the
+   *  `iotmqtt/shared` session, loaded then); a name keeps the session apart from others. */
+  shared?: true | string;
+};
+
 /** Telemetry in any format ThingsBoard takes: `{k: v}`, `[{k: v}]`, `{ts, values}` or `[{ts, values}]`. */
 export type Telemetry = JsonObject | JsonObject[] | { ts: number; values: JsonObject } | { ts: number; values: JsonObject }[];
 

@@ -298,6 +298,9 @@ impl ThingsBoardDevice {
                     });
                 }
                 DeviceEvent::NotifyError(e) => self.emit_error(e),
+                // Asked only on a shared connection, which this client's session never is.
+                #[cfg(feature = "thingsboard-shared")]
+                DeviceEvent::RequestLease { .. } | DeviceEvent::ReleaseLease { .. } => {}
             }
         }
         self.updater_events();

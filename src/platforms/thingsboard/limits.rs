@@ -135,14 +135,17 @@ impl RateLimiter {
         Self { windows, sent: VecDeque::new() }
     }
 
-    /// Milliseconds to wait at `now_ms` before `units` more may go out in every window.
-    pub fn delay_ms(&self, now_ms: u64, units: u64) -> u64 {
+    /// Milliseconds to wait at `now_ms` before `units` more may go out in every window, each window's
+    /// count divided among `share` tabs (at least 1 each).
+    pub fn delay_ms(&self, now_ms: u64, units: u64, share: u64) -> u64 {
         let mut wait = 0;
         for w in &self.windows {
             let in_window: Vec<&(u64, u64)> = self.sent.iter().filter(|(t, _)| t + w.period_ms > now_ms).collect();
             let mut used = in_window.iter().fold(0u64, |sum, (_, u)| sum.saturating_add(*u));
             // A send bigger than the window can hold waits for the window to empty, then goes.
-            let allowed = w.count.max(units);
+            // A tab's share of a shared connection's window (cargo feature `thingsboard-shared`).
+            let count = if cfg!(feature = "thingsboard-shared") { (w.count / share).max(1) } else { w.count };
+            let allowed = count.max(units);
             for (t, u) in in_window {
                 if used.saturating_add(units) <= allowed {
                     break;
@@ -227,14 +230,14 @@ mod tests {
     fn the_limiter_delays_exactly_until_the_window_frees() {
         let mut l = RateLimiter::new(parse_rate_windows("3:1").unwrap());
         for t in [0, 100, 200] {
-            assert_eq!(l.delay_ms(t, 1), 0);
+            assert_eq!(l.delay_ms(t, 1, 1), 0);
             l.record(t, 1);
         }
-        assert_eq!(l.delay_ms(300, 1), 700, "the first send leaves the window at 1000");
-        assert_eq!(l.delay_ms(300, 2), 800);
-        assert_eq!(l.delay_ms(1_000, 1), 0);
+        assert_eq!(l.delay_ms(300, 1, 1), 700, "the first send leaves the window at 1000");
+        assert_eq!(l.delay_ms(300, 2, 1), 800);
+        assert_eq!(l.delay_ms(1_000, 1, 1), 0);
         l.record(1_000, 1);
-        assert_eq!(l.delay_ms(1_000, 1), 100);
+        assert_eq!(l.delay_ms(1_000, 1, 1), 100);
     }
 
     #[test]
@@ -244,14 +247,14 @@ mod tests {
             l.record(t * 200, 1);
         }
         // The 1-second window is fine at t=2400, the 60-second one is full until t=60000.
-        assert_eq!(l.delay_ms(2_400, 1), 60_000 - 2_400);
+        assert_eq!(l.delay_ms(2_400, 1, 1), 60_000 - 2_400);
     }
 
     #[test]
     fn a_send_larger_than_a_window_waits_for_it_to_empty() {
         let mut l = RateLimiter::new(parse_rate_windows("5:1").unwrap());
         l.record(0, 2);
-        assert_eq!(l.delay_ms(500, 8), 500);
-        assert_eq!(RateLimiter::default().delay_ms(0, 1_000), 0, "no windows, no waiting");
+        assert_eq!(l.delay_ms(500, 8, 1), 500);
+        assert_eq!(RateLimiter::default().delay_ms(0, 1_000, 1), 0, "no windows, no waiting");
     }
 }

@@ -80,6 +80,8 @@ pub struct Pacer {
     in_flight: usize,
     queue: VecDeque<Waiting>,
     next_ticket: u64,
+    /// The tabs sharing the limits (`share`).
+    share: u64,
 }
 
 impl Pacer {
@@ -93,6 +95,7 @@ impl Pacer {
             in_flight: 0,
             queue: VecDeque::new(),
             next_ticket: 0,
+            share: 1,
         }
     }
 
@@ -103,6 +106,14 @@ impl Pacer {
         self.telemetry_messages = fresh.telemetry_messages;
         self.telemetry_points = fresh.telemetry_points;
         self.max_in_flight = fresh.max_in_flight;
+    }
+
+    /// `tabs` share the device's connection (`crate::shared`): this tab's publishes go at its share
+    /// of each rate window and of the in-flight window, at least 1 each. What was sent still counts,
+    /// so that tabs joining or leaving lets no burst through.
+    #[cfg(feature = "thingsboard-shared")]
+    pub fn share(&mut self, tabs: usize) {
+        self.share = tabs.max(1) as u64;
     }
 
     /// Queues a publish; `in_flight`: it takes a slot of the in-flight window until `completed`.
@@ -172,12 +183,14 @@ impl Pacer {
                 worst = Some((binding, wait));
             }
         };
-        consider(Binding::Messages, self.messages.delay_ms(now, 1));
+        // Only a tab of a shared connection has a share (cargo feature `thingsboard-shared`).
+        let share = if cfg!(feature = "thingsboard-shared") { self.share } else { 1 };
+        consider(Binding::Messages, self.messages.delay_ms(now, 1, share));
         if let Budget::Telemetry { points } = w.budget {
-            consider(Binding::TelemetryMessages, self.telemetry_messages.delay_ms(now, 1));
-            consider(Binding::TelemetryDataPoints, self.telemetry_points.delay_ms(now, points));
+            consider(Binding::TelemetryMessages, self.telemetry_messages.delay_ms(now, 1, share));
+            consider(Binding::TelemetryDataPoints, self.telemetry_points.delay_ms(now, points, share));
         }
-        if worst.is_none() && w.in_flight && self.in_flight >= self.max_in_flight {
+        if worst.is_none() && w.in_flight && self.in_flight as u64 >= (self.max_in_flight as u64 / share).max(1) {
             return Some((Binding::InFlight, 0));
         }
         worst
@@ -286,5 +299,38 @@ mod tests {
         let c = p.offer(Budget::Message, false);
         p.set_limits(&limits("5:1", "", "", 100));
         assert_eq!(p.release(1), [c]);
+    }
+
+    // A tab of a shared connection paces at its share of the device's limits; a new share keeps
+    // what was sent in the windows, so that tabs joining or leaving lets no burst through.
+    #[cfg(feature = "thingsboard-shared")]
+    #[test]
+    fn a_share_of_the_limits_divides_each_window_and_what_was_sent_still_counts() {
+        let mut p = Pacer::new(&limits("6:1", "", "", 4));
+        let sent: Vec<u64> = (0..4).map(|_| p.offer(Budget::Message, false)).collect();
+        assert_eq!(p.release(0), sent);
+        let more: Vec<u64> = (0..2).map(|_| p.offer(Budget::Message, false)).collect();
+        p.share(2);
+        assert_eq!(p.release(999), Vec::<u64>::new(), "4 sent in this second; the share is 3");
+        assert_eq!(p.poll_timeout(999), Some(1_000));
+        assert_eq!(p.release(1_000), more);
+        // Ten tabs: at least one each.
+        p.share(10);
+        let one = p.offer(Budget::Message, false);
+        assert_eq!(p.release(2_000), [one]);
+        let two = p.offer(Budget::Message, false);
+        assert_eq!(p.release(2_999), Vec::<u64>::new());
+        assert_eq!(p.release(3_000), [two]);
+
+        // The in-flight window of 4 shared by 3 tabs: one in flight each.
+        let mut p = Pacer::new(&limits("", "", "", 4));
+        p.share(3);
+        let t: Vec<u64> = (0..2).map(|_| p.offer(Budget::Telemetry { points: 1 }, true)).collect();
+        assert_eq!(p.release(0), [t[0]]);
+        p.completed();
+        assert_eq!(p.release(0), [t[1]]);
+        p.share(0);
+        let t: Vec<u64> = (0..4).map(|_| p.offer(Budget::Message, true)).collect();
+        assert_eq!(p.release(0), t[..3], "alone: 4 in flight, one of them already");
     }
 }

@@ -31,6 +31,14 @@ use crate::supervisor::Millis;
 /// package's `iotmqtt/thingsboard` entry is a device's, `iotmqtt/thingsboard-gateway` a gateway's.
 const GATEWAY: bool = cfg!(feature = "thingsboard-gateway");
 const DEVICE: bool = cfg!(feature = "thingsboard-device");
+/// Whether this build can be a tab's of a shared connection (cargo feature `thingsboard-shared`):
+/// without it, `share` does nothing and the turns' code stays out of the build.
+const SHARED: bool = cfg!(feature = "thingsboard-shared");
+
+#[cfg(feature = "thingsboard-shared")]
+mod shared;
+#[cfg(feature = "thingsboard-shared")]
+pub use shared::rpc_turn;
 
 /// Names one operation the application started, in `NotifyDone`.
 pub type OpId = u64;
@@ -82,6 +90,16 @@ pub enum DeviceEvent {
     /// Something that belongs to no operation went wrong: invalid JSON from the server, a reply
     /// that could not be sent, a subscription a handler needed and did not get.
     NotifyError(ThingsBoardError),
+    /// A shared connection: ask the session for this turn (`rpc_turn`) and report with `leased`.
+    #[cfg(feature = "thingsboard-shared")]
+    RequestLease {
+        topic: String,
+    },
+    /// A shared connection: give this turn back.
+    #[cfg(feature = "thingsboard-shared")]
+    ReleaseLease {
+        topic: String,
+    },
 }
 
 /// What an operation waits for once its publishes are out.
@@ -157,6 +175,14 @@ pub struct DeviceSession {
     /// Publishes handed over and not yet reported, with whether they hold an in-flight slot.
     sent: VecMap<PublishId, (OpId, bool)>,
     rpc_methods: VecMap<String, bool>,
+    /// A shared connection's: this tab's turn on each server RPC method it handles.
+    #[cfg(feature = "thingsboard-shared")]
+    turns: VecMap<String, shared::Turn>,
+    /// On a connection the origin's tabs share (`crate::shared`): this tab's request ids are its
+    /// block's (`share`), and it runs a server RPC only while it holds the method's turn.
+    shared: bool,
+    /// The high bits of this tab's request ids (0 on a connection of its own).
+    block: u32,
     /// A gateway's application answers its sub-devices' RPCs.
     gateway_rpc: bool,
     mirror: AttributeMirror,
@@ -179,6 +205,10 @@ impl DeviceSession {
             paced: VecMap::new(),
             sent: VecMap::new(),
             rpc_methods: VecMap::new(),
+            #[cfg(feature = "thingsboard-shared")]
+            turns: VecMap::new(),
+            shared: false,
+            block: 0,
             gateway_rpc: false,
             mirror: AttributeMirror::default(),
             events: VecDeque::new(),
@@ -274,14 +304,20 @@ impl DeviceSession {
         self.start(now, Some(&kind.chunk_response_filter()), vec![publish], awaits, false)
     }
 
-    /// Answers server-side RPCs of `method` from now on (one-way: no reply is sent).
+    /// Answers server-side RPCs of `method` from now on (one-way: no reply is sent). On a shared
+    /// connection, once this tab holds the method's turn.
     pub fn register_rpc(&mut self, now: Millis, method: &str, one_way: bool) {
+        #[cfg(feature = "thingsboard-shared")]
+        self.ask_turn(method);
         self.rpc_methods.insert(method.to_owned(), one_way);
         let _ = self.start(now, Some(topics::RPC_REQUEST_FILTER), Vec::new(), Awaits::Nothing, true);
     }
 
-    /// Later requests for `method` get `{"error": "unknown method: ..."}`.
+    /// Later requests for `method` get `{"error": "unknown method: ..."}`; on a shared connection its
+    /// turn goes to the next tab that handles it.
     pub fn remove_rpc(&mut self, method: &str) -> bool {
+        #[cfg(feature = "thingsboard-shared")]
+        self.give_turn(method);
         self.rpc_methods.remove(method).is_some()
     }
 
@@ -289,6 +325,12 @@ impl DeviceSession {
     pub fn reply_rpc(&mut self, now: Millis, id: u64, result: &Result<Value, String>) {
         let publish = (topics::rpc_response(&id.to_string()), rpc_reply_payload(result).into_bytes(), Budget::Message);
         let _ = self.start(now, None, vec![publish], Awaits::Nothing, true);
+    }
+
+    /// This session is one tab's of a connection the origin's tabs share (`session/shared.rs`);
+    /// without cargo feature `thingsboard-shared`, nothing changes.
+    pub fn share(&mut self) {
+        self.shared = SHARED;
     }
 
     // ---------------------------------------------------------------- the gateway API
@@ -367,6 +409,10 @@ impl DeviceSession {
 
     /// A fresh request id, for flows that name their own requests (firmware downloads).
     pub fn request_id(&mut self) -> u32 {
+        if self.is_shared() {
+            self.next_request_id = (self.next_request_id.wrapping_add(1) & 0xF_FFFF).max(1);
+            return self.block << 20 | self.next_request_id;
+        }
         self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
         self.next_request_id
     }
@@ -540,10 +586,22 @@ impl DeviceSession {
         self.paced.clear();
         self.sent.clear();
         self.rpc_methods.clear();
+        #[cfg(feature = "thingsboard-shared")]
+        self.turns.clear();
         self.gateway_rpc = false;
     }
 
     // ---------------------------------------------------------------- what the session knows
+
+    /// Whether this session is a tab's of a connection the origin's tabs share (`share`).
+    pub fn is_shared(&self) -> bool {
+        SHARED && self.shared
+    }
+
+    #[cfg(not(feature = "thingsboard-shared"))]
+    fn holds_turn(&self, _method: &str) -> bool {
+        true
+    }
 
     pub fn limits(&self) -> &SessionLimits {
         &self.limits
@@ -668,9 +726,12 @@ impl DeviceSession {
             Ok(r) => r,
             Err(e) => return self.events.push_back(DeviceEvent::NotifyError(e)),
         };
+        let held = !self.is_shared() || self.holds_turn(&request.method);
         match self.rpc_methods.get(&request.method).copied() {
-            Some(one_way) => self.events.push_back(DeviceEvent::NotifyRpcRequest { request, one_way }),
-            None => {
+            Some(one_way) if held => self.events.push_back(DeviceEvent::NotifyRpcRequest { request, one_way }),
+            // Another tab's turn, or no tab's: the one whose turn it is answers.
+            _ if self.is_shared() => {}
+            Some(_) | None => {
                 let reply = Err(format!("unknown method: {}", request.method));
                 self.reply_rpc(now, request.id, &reply);
             }
