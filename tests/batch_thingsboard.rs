@@ -225,6 +225,12 @@ fn server_side_rpcs_reach_the_shell_and_its_answers_are_published() {
 // connection as the generic client's options; the tab numbers its requests in its block, runs a
 // server RPC only while it holds the method's turn, and gives its turns back while the connection
 // is on its way again.
+/// `STATE`'s `n` on a shared connection: tab `tab` of host `host`.
+#[cfg(feature = "thingsboard-shared")]
+fn at(host: u32, tab: u32) -> f64 {
+    f64::from(host) * 4_294_967_296.0 + f64::from(tab)
+}
+
 #[cfg(feature = "thingsboard-shared")]
 #[test]
 fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rpc_methods() {
@@ -236,7 +242,7 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
     assert_eq!(s.core.take_shared_options(), None, "taken once");
 
     // Tab 3 of its host: ids 3 << 20 | n.
-    assert_eq!(s.lines(op::STATE, 3.0, "connected", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, at(1, 3), "connected", None, &[]), Vec::<String>::new());
     let (call, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
     assert_eq!(rest, ["subscribe v1/devices/me/rpc/response/+"]);
     assert_eq!(
@@ -267,15 +273,22 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
     // Handling it again keeps the turn.
     assert_eq!(returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1, Vec::<String>::new());
 
-    // The connection on its way again: the turn goes back and the request waiting fails; once up
-    // (tab 1 of a new host) the turn is asked again and ids are in the new block.
+    // The connection on its way again, and up on the same host (a SharedWorker's): the tab keeps
+    // its number, its turn and its requests.
     let (waiting, _) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    assert_eq!(s.lines(op::STATE, 0.0, "connecting", None, &[]), ["deadline 11000"]);
+    assert_eq!(s.lines(op::STATE, at(1, 3), "connected", None, &[]), ["deadline 11000"]);
     assert_eq!(
-        s.lines(op::STATE, 0.0, "connecting", None, &[]),
-        ["release rpc/reboot".to_string(), format!("done #{waiting} failed CONNECTION_LOST()")]
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/8", None, reboot),
+        ["deadline 11000", "rpc #8 reboot {} oneWay=0"]
     );
-    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/8", None, reboot), Vec::<String>::new());
-    assert_eq!(s.lines(op::STATE, 1.0, "connected", None, &[]), ["lease rpc/reboot"]);
+    // Up on a new host (a leader's page went): tab 1 there. The turn held is asked for again, the
+    // request waiting fails (its id is the old block's), and ids are in the new block.
+    assert_eq!(
+        s.lines(op::STATE, at(2, 1), "connected", None, &[]),
+        ["lease rpc/reboot".to_string(), format!("done #{waiting} failed CONNECTION_LOST()")]
+    );
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/9", None, reboot), Vec::<String>::new());
     let (call, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
     assert_eq!(
         rest,
@@ -285,10 +298,18 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
         s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/1048579", None, b"{}"),
         [format!("done #{call} {{}}")]
     );
-    // A turn the session could not give is asked again on the next connection.
-    assert_eq!(s.lines(op::LEASED, 0.0, "rpc/reboot", None, &[]), Vec::<String>::new());
-    assert_eq!(s.lines(op::STATE, 1.0, "connected", None, &[]), ["lease rpc/reboot"]);
-    // Not handling it any more gives the turn (or the place in the queue) back.
+    // Not handled any more while asked for: its place is kept until given, then given back at
+    // once (a place given back would leave the tab's request for it unanswered).
+    assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, Vec::<String>::new());
+    assert_eq!(s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]), ["release rpc/reboot"]);
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/10", None, reboot), Vec::<String>::new());
+    // Handled again, removed and handled again while asked for: one request for the turn.
+    assert_eq!(returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1, ["lease rpc/reboot"]);
+    returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ());
+    assert_eq!(returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1, Vec::<String>::new());
+    assert_eq!(s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/11", None, reboot), ["rpc #11 reboot {} oneWay=0"]);
+    // Not handled any more while held: given back at once.
     assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, ["release rpc/reboot"]);
     assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, Vec::<String>::new());
 
@@ -310,21 +331,94 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
     assert_eq!(rest, ["publish #6 v1/devices/me/telemetry {\"a\":3} qos=1"], "alone again: {second}");
 }
 
+// A tab of a shared connection updates only while it holds the device's firmware turn: its updater
+// starts watching when the turn is given, takes no announcement before, and stops taking them when
+// the connection is on its way again, until the turn comes back.
+#[cfg(feature = "thingsboard-shared")]
+#[test]
+fn a_shared_device_updates_firmware_only_while_it_holds_the_firmware_turn() {
+    let mut s = Shell::new();
+    let login = json!({"token": "T", "fetchSessionLimits": false});
+    returns(&s.run(op::CONNECT, 2.0, "", None, &plain(&login)), |_| ());
+    s.lines(op::STATE, at(1, 2), "connected", None, &[]);
+    let b = s.run(op::START_FIRMWARE, 0.0, "", None, &plain(&json!({"currentTitle": "TA", "currentVersion": "1.0"})));
+    let ((op, kind), rest) = returns(&b, |r| (r.f64(), r.str()));
+    assert_eq!((op, kind.as_str(), rest), (-1.0, "fw", vec!["lease firmware/fw".to_string()]), "no shell waits");
+    // Another tab's announcement reaches this one: not its turn, so no download.
+    let announced =
+        br#"{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"}"#;
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes", None, announced),
+        [
+            r#"shared {"values":{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"},"deleted":[]}"#
+        ]
+    );
+    // The turn: the updater starts as on a connection of its own, and asks for the package.
+    assert_eq!(
+        s.lines(op::LEASED, 1.0, "firmware/fw", None, &[]),
+        [
+            "subscribe v2/fw/response/+/chunk/+",
+            "subscribe v2/fw/error",
+            "subscribe v1/devices/me/attributes",
+            "publish #1 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
+            "subscribe v1/devices/me/attributes/response/+",
+        ]
+    );
+    for filter in ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes"] {
+        s.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
+    }
+    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
+    let lines = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[]);
+    assert!(lines.iter().any(|l| l.starts_with("publish #2 v1/devices/me/attributes/request/2097153 ")), "{lines:?}");
+    // Up on a new host (a leader's page went): the turn is asked for again, the request for the
+    // package fails and is no error of the shell's (nobody waits for the start) but an error
+    // event, and announcements wait for the turn.
+    assert_eq!(s.lines(op::STATE, 0.0, "connecting", None, &[]), ["deadline 11000"]);
+    assert_eq!(s.lines(op::STATE, at(2, 1), "connected", None, &[]), ["lease firmware/fw", "error CONNECTION_LOST()"]);
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes", None, announced).len(), 1, "the event only");
+    // Given again: it watches again, asking for the package anew.
+    assert_eq!(
+        s.lines(op::LEASED, 1.0, "firmware/fw", None, &[]),
+        [
+            "deadline 11000",
+            "publish #3 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
+            "publish #4 v1/devices/me/attributes/request/1048578 {\"sharedKeys\":\"fw_title,fw_version,fw_tag,fw_size,fw_checksum,fw_checksum_algorithm\"} qos=1",
+        ]
+    );
+    // The package's answer starts the download, in this tab only.
+    s.lines(op::PUBLISHED, 3.0, "", None, &[]);
+    s.lines(op::PUBLISHED, 4.0, "", None, &[]);
+    let announced = br#"{"shared":{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"}}"#;
+    let lines = s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1048578", None, announced);
+    assert!(lines.iter().any(|l| l.contains("\"fw_state\":\"DOWNLOADING\"")), "{lines:?}");
+}
+
 // A device of its own knows no turns: a connection's states change nothing, and an unknown method is
 // answered as unknown.
 #[test]
 fn a_device_of_its_own_ignores_states_and_answers_unknown_methods() {
     let mut s = Shell::connected(token(), false);
-    s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null));
-    assert_eq!(s.lines(op::STATE, 5.0, "connecting", None, &[]), Vec::<String>::new());
-    assert_eq!(s.lines(op::STATE, 5.0, "connected", None, &[]), Vec::<String>::new());
+    assert_eq!(
+        returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1,
+        ["subscribe v1/devices/me/rpc/request/+"],
+        "no turn asked for"
+    );
+    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/request/+", None, &[]);
+    let (call, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
+    assert_eq!(rest, ["subscribe v1/devices/me/rpc/response/+"]);
+    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/response/+", None, &[]);
+    // A request waiting for its answer outlives the connection's states, as its id does.
+    assert_eq!(s.lines(op::STATE, 5.0, "connecting", None, &[]), ["deadline 11000"]);
+    assert_eq!(s.lines(op::STATE, 8_589_934_597.0, "connected", None, &[]), ["deadline 11000"]);
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/response/1", None, b"{}"), [format!("done #{call} {{}}")]);
     assert_eq!(
         s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/4", None, br#"{"method":"x","params":{}}"#),
-        ["publish #1 v1/devices/me/rpc/response/4 {\"error\":\"unknown method: x\"} qos=1"]
+        ["publish #2 v1/devices/me/rpc/response/4 {\"error\":\"unknown method: x\"} qos=1"]
     );
-    let (_, rest) = s.op(op::CALL, 0.0, "getTime", None, &[]);
-    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/response/+", None, &[]);
-    assert_eq!(rest, ["subscribe v1/devices/me/rpc/response/+"]);
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/5", None, br#"{"method":"reboot","params":{}}"#),
+        ["rpc #5 reboot {} oneWay=0"]
+    );
 }
 
 #[test]

@@ -110,7 +110,7 @@ pub mod op {
     /// `take_connection`'s.
     pub const PROVISION: u8 = 33;
     /// `text`: the type of the client's new state (`connected`, `disconnected`, ...); on a shared
-    /// connection `n` is the tab's number in the session.
+    /// connection `n` is the host's number × 2³² + the tab's number in that host.
     pub const STATE: u8 = 34;
     /// `n`: the update's generation, `bytes`: `[0]` fw or `[1]` sw, then the image's digest; `json`
     /// "null" when the digest was computed, or none and `text` why not.
@@ -197,7 +197,7 @@ enum Purpose {
     Device { name: String, connected: bool },
     /// One of the operations that start an updater; the shell waits for the `last`, which fails
     /// with the first of them that fails.
-    UpdaterStart { last: OpId },
+    UpdaterStart { last: OpId, shell: bool },
 }
 
 struct Device {
@@ -436,13 +436,20 @@ impl Device {
                 return returns(b, &names);
             }
             op::START_FIRMWARE if DEVICE => {
-                let updater = updater_options(c.bytes)?;
-                let ops = updater.start(s, now)?;
-                let last = ops.last().copied().unwrap_or_default();
-                for op in ops {
-                    self.ops.insert(op, Purpose::UpdaterStart { last });
+                let mut updater = updater_options(c.bytes)?;
+                let kind = updater.kind().prefix();
+                #[cfg(feature = "thingsboard-shared")]
+                if s.is_shared() {
+                    // A tab of a shared connection updates while it holds the device's firmware
+                    // turn: its updater starts when it is given (`turns`); the shell waits for none.
+                    updater.set_running(false);
+                    s.ask_turn(crate::platforms::thingsboard::session::firmware_turn(updater.kind()));
+                    b.u8(tag::RETURN).f64(-1.0).str(kind);
+                    self.updaters.push(updater);
+                    return Ok(());
                 }
-                b.u8(tag::RETURN).f64(last as f64).str(updater.kind().prefix());
+                let last = self.start_updater(&mut updater, now, true)?;
+                b.u8(tag::RETURN).f64(last as f64).str(kind);
                 self.updaters.push(updater);
                 return Ok(());
             }
@@ -519,17 +526,18 @@ impl Device {
             }
             #[cfg(feature = "thingsboard-shared")]
             op::STATE if SHARED => {
-                match c.text {
-                    "connected" => s.connection_up(c.n as u32),
-                    "connecting" | "reconnecting" => s.connection_lost(),
-                    _ => {}
+                // `n`: the host's number (high 32 bits) and the tab's (low 32).
+                if c.text == "connected" {
+                    s.connection_up(c.n as u64 as u32, (c.n as u64 >> 32) as u32);
                 }
+                self.turns(now, b);
                 return Ok(());
             }
             op::STATE => return Ok(()),
             #[cfg(feature = "thingsboard-shared")]
             op::LEASED if SHARED => {
                 s.leased(c.text, c.n != 0.0);
+                self.turns(now, b);
                 return Ok(());
             }
             #[cfg(feature = "thingsboard-shared")]
@@ -545,6 +553,36 @@ impl Device {
         self.ops.insert(op, Purpose::Shell);
         b.u8(tag::RETURN).f64(op as f64);
         Ok(())
+    }
+
+    /// Starts watching with `updater` (`Updater::start`): the id of its last operation, which
+    /// `shell` waits for; otherwise a failure is an `ERROR` record.
+    fn start_updater(&mut self, updater: &mut Updater, now: u64, shell: bool) -> Result<OpId, ThingsBoardError> {
+        updater.set_running(true);
+        let ops = updater.start(&mut self.session, now)?;
+        let last = ops.last().copied().unwrap_or_default();
+        for op in ops {
+            self.ops.insert(op, Purpose::UpdaterStart { last, shell });
+        }
+        Ok(last)
+    }
+
+    /// A shared connection: each updater runs while its tab holds the device's firmware turn. One
+    /// given the turn starts watching again (its package may have changed while another tab held it).
+    #[cfg(feature = "thingsboard-shared")]
+    fn turns(&mut self, now: u64, b: &mut Batch) {
+        use crate::platforms::thingsboard::session::firmware_turn;
+        let mut updaters = std::mem::take(&mut self.updaters);
+        for u in &mut updaters {
+            let held = self.session.holds_turn(&firmware_turn(u.kind()));
+            if held && !u.running() {
+                if let Err(e) = self.start_updater(u, now, false) {
+                    b.u8(tag::ERROR).error(&e);
+                }
+            }
+            u.set_running(held);
+        }
+        self.updaters = updaters;
     }
 
     /// What the session and the updaters ask of the shell, and the operations they ended.
@@ -623,11 +661,11 @@ impl Device {
         let Some(purpose) = self.ops.remove(&op) else { return };
         let op = match (&purpose, &result) {
             // An updater's first operations: the first failure ends its start; the last starts it.
-            (Purpose::UpdaterStart { last }, Err(_)) if *last != op => match self.ops.remove(last) {
+            (Purpose::UpdaterStart { last, .. }, Err(_)) if *last != op => match self.ops.remove(last) {
                 Some(_) => *last,
                 None => return,
             },
-            (Purpose::UpdaterStart { last }, Ok(_)) if *last != op => return,
+            (Purpose::UpdaterStart { last, .. }, Ok(_)) if *last != op => return,
             (Purpose::UpdaterStart { .. }, Ok(_)) => {
                 for u in self.updaters.iter_mut().filter(|_| DEVICE) {
                     u.check(&mut self.session, now);
@@ -655,6 +693,11 @@ impl Device {
                 }
             }
             _ => {}
+        }
+        // An updater a shared connection's turn started: no shell waits, so a failure is an error.
+        if let (Purpose::UpdaterStart { shell: false, .. }, Err(e)) = (&purpose, &result) {
+            b.u8(tag::ERROR).error(e);
+            return;
         }
         b.u8(tag::DONE).f64(op as f64);
         match (purpose, result) {

@@ -794,6 +794,74 @@ test("ThingsBoardDevice with shared: true: three pages, one connection; each pag
   }
 });
 
+test("leader mode, ThingsBoard: the leader page holding a method's turn goes; a page that gave back its place while waiting passes the turn on, the next page runs the method, and requests are numbered in the new blocks", async () => {
+  const clientId = `shared-tb-leader-${process.pid}`;
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete window.SharedWorker; });
+  const server = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${clientId}-server` });
+  const asked = [], replies = [];
+  server.on("message", (topic, payload) => {
+    const id = topic.split("/").at(-1);
+    if (topic.startsWith("v1/devices/me/rpc/response/")) return replies.push(`${id} ${payload}`);
+    asked.push(Number(id));
+    server.publish(`v1/devices/me/attributes/response/${id}`, JSON.stringify({ client: { id: Number(id) } }));
+  });
+  await server.subscribeAsync(["v1/devices/me/attributes/request/+", "v1/devices/me/rpc/response/+"]);
+  try {
+    const pages = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, options }) => {
+        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
+        await init();
+        window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
+        window.states = [];
+        window.device.on("state", (s) => window.states.push(s.type));
+      }, { url: BROKER_WS, options: { clientId, ...LOGIN } });
+      pages.push(page);
+    }
+    const [leader, a, b] = pages;
+    // The leader's page runs "ping"; A asks for it and gives its place back while it waits.
+    await leader.evaluate(async () => {
+      window.device.onRpc("ping", () => "pong from the leader");
+      await window.device.enableRpc();
+    });
+    await a.evaluate(async () => {
+      const off = window.device.onRpc("ping", () => "pong from A");
+      await window.device.enableRpc();
+      off();
+    });
+    await leader.close();
+    for (const p of [a, b]) await until(p, () => window.states.at(-1) === "connected");
+    // B asks once the next leader hosts the session: A's place, asked of the old leader, reaches it
+    // first, and must not keep the turn from B.
+    await b.evaluate(async () => {
+      window.device.onRpc("ping", () => "pong from B");
+      await window.device.enableRpc();
+    });
+    // Until one is answered: the turn passes on as the pages join the next leader.
+    for (let id = 300; replies.length === 0 && id < 400; id++) {
+      server.publish(`v1/devices/me/rpc/request/${id}`, JSON.stringify({ method: "ping", params: {} }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const answered = replies.length;
+    server.publish("v1/devices/me/rpc/request/400", JSON.stringify({ method: "ping", params: {} }));
+    const ids = await Promise.all([a, b].map((p) => p.evaluate(() => window.device.requestAttributes({ client: ["id"] }).then((r) => r.client.id))));
+    for (let i = 0; i < 100 && replies.length === answered; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(answered >= 1);
+    assert.deepEqual(replies.slice(answered), ['400 "pong from B"']);
+    assert.ok(replies.every((r) => r.endsWith('"pong from B"')), replies.join());
+    assert.equal(new Set(replies.map((r) => r.split(" ")[0])).size, replies.length, "each RPC answered once");
+    assert.notEqual(ids[0] >> 20, ids[1] >> 20, `two blocks: ${ids}`);
+    assert.equal(brokerSaw(clientId).connections, 2, "the old leader's and the new one's");
+  } finally {
+    await server.endAsync();
+    await context.close();
+  }
+});
+
 test("ThingsBoard's gateway, whose sub-devices' requests are answered per connection, refuses shared with INVALID_OPTION", async () => {
   const page = await browser.newPage();
   try {

@@ -53,6 +53,11 @@ export class MqttClient {
   /** This client's number in its session's host (from 1), once joined; a new leader's host numbers
    *  it anew. A platform class numbers its requests in it. */
   tab = 0;
+  /** Which host that number is from: 1, and one more at each leader's greeting. */
+  host = 1;
+  /** Leader mode, from a new leader's greeting until this client's requests are repeated to it: a
+   *  new request waits to go with them, so that none reaches the new host twice. */
+  #holding = false;
   #out: (r: Request) => void;
   #closeLink: () => void;
   #ready: Promise<void>;
@@ -301,16 +306,19 @@ export class MqttClient {
     // The old leader's connection went with its page: this client sees the session connect again,
     // and what it holds of that connection (a platform's turn on a topic) goes.
     if (this.#state.type !== "idle") this.#rejoin = true;
+    this.host++;
+    this.#holding = true;
     if (this.#state.type === "connected") this.#setState({ type: "connecting", server: this.server });
     void this.#ready.then(() => {
       this.#send(this.#join);
       const connecting = [...this.#pending.values()].find((r) => r.op === "connect");
       const connected = connecting ? (this.#send(connecting), Promise.resolve())
-        : this.#wantConnected ? this.#call<ConnAck>((id) => ({ op: "connect", id })).then(() => {}, () => {}) : Promise.resolve();
+        : this.#wantConnected ? this.#call<ConnAck>((id) => ({ op: "connect", id }), true).then(() => {}, () => {}) : Promise.resolve();
       void connected.then(() => {
-        for (const [filter, options] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, options })).catch(() => {});
+        for (const [filter, options] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, options }), true).catch(() => {});
         for (const [route, filter] of this.#routeFilters) this.#send({ op: "route", route, filter });
-        for (const r of this.#pending.values()) if (r.op !== "connect") this.#send(r);
+        for (const [id, r] of this.#pending) if (r.op !== "connect") this.#sendOrReject(id, r);
+        this.#holding = false;
       });
     });
   }
@@ -319,7 +327,8 @@ export class MqttClient {
     void this.#ready.then(() => this.#send(r));
   }
 
-  #call<T>(request: (id: number) => Request): Promise<T> {
+  /** `now`: part of a greeting's replay, which goes at once. */
+  #call<T>(request: (id: number) => Request, now = false): Promise<T> {
     if (this.#closed) return Promise.reject(iotError("CLIENT_CLOSED", "the client was closed"));
     if (this.#refused) return Promise.reject(this.#refused);
     const id = this.#next++;
@@ -327,16 +336,21 @@ export class MqttClient {
       this.#calls.set(id, { resolve: resolve as (v: never) => void, reject });
       void this.#ready.then(() => {
         const r = request(id);
-        try {
-          this.#send(r);
-          if (this.#replays) this.#pending.set(id, r);
-        } catch (e) {
-          // What structured clone cannot copy (a function, a Proxy, a getter that throws).
-          this.#calls.delete(id);
-          reject(iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options"));
-        }
+        if (this.#replays) this.#pending.set(id, r);
+        if (now || !this.#holding) this.#sendOrReject(id, r);
       });
     });
+  }
+
+  #sendOrReject(id: number, r: Request): void {
+    try {
+      this.#send(r);
+    } catch (e) {
+      // What structured clone cannot copy (a function, a Proxy, a getter that throws).
+      this.#pending.delete(id);
+      this.#calls.get(id)?.reject(iotError("INVALID_OPTION", `invalid option options: ${(e as Error)?.message ?? e}`, "options"));
+      this.#calls.delete(id);
+    }
   }
 
   #setState(state: ConnectionState): void {

@@ -121,6 +121,8 @@ export class ThingsBoardDevice extends PlatformClient {
     const b = this.#s.start(START_FIRMWARE, 0, "", undefined, plain(options, "options", true));
     const op = b.f64();
     this.#s.installers.set(b.str(), install);
+    // A shared connection: the updater starts when this tab is given the device's firmware turn.
+    if (SHARING && op < 0) return this.#s.apply(b);
     await this.#s.wait(b, op);
   }
 

@@ -195,6 +195,9 @@ export class Session extends PlatformSession {
   }
 }
 
+/** A shared client's number for the core: its host's and its own in that host. */
+const number = (c: SharedClient) => c.host * 2 ** 32 + c.tab;
+
 /** Opens a device's or gateway's connection: the core checks the options, the client connects,
  *  the session limits are read. `Shared`: a device's connection is the session the origin's tabs
  *  share (`iotmqtt/shared`), named `shared`. */
@@ -211,12 +214,12 @@ export async function open(
     if (state.type === "disconnected") s.listeners.emit("error", state.error);
     // The core numbers its requests in the tab's block, and gives its turns back while the
     // connection is on its way again.
-    if (SHARING && Shared) s.run(STATE, (client as SharedClient).tab, state.type);
+    if (SHARING && Shared) s.run(STATE, number(client as SharedClient), state.type);
   });
   if (SHARING && Shared) (client as SharedClient).on("tabs", (n) => s.run(TABS, n));
   await s.login(client);
   // A tab that joins a session already connected hears no state: its number comes with the join.
-  if (SHARING && Shared) s.run(STATE, (client as SharedClient).tab, "connected");
+  if (SHARING && Shared) s.run(STATE, number(client as SharedClient), "connected");
   const ready = s.start(CONNECTED);
   const op = ready.f64();
   if (op >= 0) await s.wait(ready, op);

@@ -175,6 +175,16 @@ impl Pacer {
         self.in_flight
     }
 
+    /// The tabs sharing the limits: only a tab of a shared connection has a share (cargo feature
+    /// `thingsboard-shared`).
+    fn divisor(&self) -> u64 {
+        if cfg!(feature = "thingsboard-shared") {
+            self.share
+        } else {
+            1
+        }
+    }
+
     /// What holds `w` back at `now`, and for how long (0 for the in-flight window).
     fn holds(&self, w: &Waiting, now: u64) -> Option<(Binding, u64)> {
         let mut worst: Option<(Binding, u64)> = None;
@@ -183,8 +193,7 @@ impl Pacer {
                 worst = Some((binding, wait));
             }
         };
-        // Only a tab of a shared connection has a share (cargo feature `thingsboard-shared`).
-        let share = if cfg!(feature = "thingsboard-shared") { self.share } else { 1 };
+        let share = self.divisor();
         consider(Binding::Messages, self.messages.delay_ms(now, 1, share));
         if let Budget::Telemetry { points } = w.budget {
             consider(Binding::TelemetryMessages, self.telemetry_messages.delay_ms(now, 1, share));
@@ -205,13 +214,15 @@ impl Pacer {
             Some(Binding::TelemetryDataPoints) => self.telemetry_points.fullest(now),
             Some(Binding::InFlight) | None => (0, None),
         };
+        // A tab of a shared connection: its share of the windows.
+        let share = self.divisor();
         PacingStatus {
             queued: self.queue.len(),
             in_flight: self.in_flight,
-            max_in_flight: self.max_in_flight,
+            max_in_flight: (self.max_in_flight as u64 / share).max(1) as usize,
             binding: held.map(|(b, _)| b),
             used,
-            window,
+            window: window.map(|w| RateWindow { count: (w.count / share).max(1), ..w }),
             next_at: held.and_then(|(b, wait)| (b != Binding::InFlight).then_some(now + wait)),
         }
     }
@@ -313,6 +324,8 @@ mod tests {
         p.share(2);
         assert_eq!(p.release(999), Vec::<u64>::new(), "4 sent in this second; the share is 3");
         assert_eq!(p.poll_timeout(999), Some(1_000));
+        let status = p.status(999);
+        assert_eq!((status.used, status.window), (4, Some(RateWindow { count: 3, period_ms: 1_000 })));
         assert_eq!(p.release(1_000), more);
         // Ten tabs: at least one each.
         p.share(10);
@@ -329,6 +342,7 @@ mod tests {
         assert_eq!(p.release(0), [t[0]]);
         p.completed();
         assert_eq!(p.release(0), [t[1]]);
+        assert_eq!(p.status(0).max_in_flight, 1, "the share, as the dashboard shows it");
         p.share(0);
         let t: Vec<u64> = (0..4).map(|_| p.offer(Budget::Message, true)).collect();
         assert_eq!(p.release(0), t[..3], "alone: 4 in flight, one of them already");

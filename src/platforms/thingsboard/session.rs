@@ -38,7 +38,7 @@ const SHARED: bool = cfg!(feature = "thingsboard-shared");
 #[cfg(feature = "thingsboard-shared")]
 mod shared;
 #[cfg(feature = "thingsboard-shared")]
-pub use shared::rpc_turn;
+pub use shared::{firmware_turn, rpc_turn};
 
 /// Names one operation the application started, in `NotifyDone`.
 pub type OpId = u64;
@@ -183,6 +183,11 @@ pub struct DeviceSession {
     shared: bool,
     /// The high bits of this tab's request ids (0 on a connection of its own).
     block: u32,
+    /// This tab's number, and which host gave it (`connection_up`; 0 before).
+    #[cfg(feature = "thingsboard-shared")]
+    tab: u32,
+    #[cfg(feature = "thingsboard-shared")]
+    host: u32,
     /// A gateway's application answers its sub-devices' RPCs.
     gateway_rpc: bool,
     mirror: AttributeMirror,
@@ -209,6 +214,10 @@ impl DeviceSession {
             turns: VecMap::new(),
             shared: false,
             block: 0,
+            #[cfg(feature = "thingsboard-shared")]
+            tab: 0,
+            #[cfg(feature = "thingsboard-shared")]
+            host: 0,
             gateway_rpc: false,
             mirror: AttributeMirror::default(),
             events: VecDeque::new(),
@@ -308,7 +317,7 @@ impl DeviceSession {
     /// connection, once this tab holds the method's turn.
     pub fn register_rpc(&mut self, now: Millis, method: &str, one_way: bool) {
         #[cfg(feature = "thingsboard-shared")]
-        self.ask_turn(method);
+        self.ask_turn(rpc_turn(method));
         self.rpc_methods.insert(method.to_owned(), one_way);
         let _ = self.start(now, Some(topics::RPC_REQUEST_FILTER), Vec::new(), Awaits::Nothing, true);
     }
@@ -317,7 +326,7 @@ impl DeviceSession {
     /// turn goes to the next tab that handles it.
     pub fn remove_rpc(&mut self, method: &str) -> bool {
         #[cfg(feature = "thingsboard-shared")]
-        self.give_turn(method);
+        self.give_turn(&rpc_turn(method));
         self.rpc_methods.remove(method).is_some()
     }
 
@@ -598,8 +607,9 @@ impl DeviceSession {
         SHARED && self.shared
     }
 
+    /// A device of its own holds every turn (cargo feature `thingsboard-shared`: `session/shared.rs`).
     #[cfg(not(feature = "thingsboard-shared"))]
-    fn holds_turn(&self, _method: &str) -> bool {
+    pub fn holds_turn(&self, _name: &str) -> bool {
         true
     }
 
@@ -726,7 +736,10 @@ impl DeviceSession {
             Ok(r) => r,
             Err(e) => return self.events.push_back(DeviceEvent::NotifyError(e)),
         };
-        let held = !self.is_shared() || self.holds_turn(&request.method);
+        #[cfg(feature = "thingsboard-shared")]
+        let held = self.holds_turn(&rpc_turn(&request.method));
+        #[cfg(not(feature = "thingsboard-shared"))]
+        let held = true;
         match self.rpc_methods.get(&request.method).copied() {
             Some(one_way) if held => self.events.push_back(DeviceEvent::NotifyRpcRequest { request, one_way }),
             // Another tab's turn, or no tab's: the one whose turn it is answers.

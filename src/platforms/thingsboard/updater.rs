@@ -68,13 +68,25 @@ pub struct Updater {
     decisions: UpdateDecisions,
     update: Option<Update>,
     events: VecDeque<UpdaterEvent>,
+    /// Whether it takes announcements: always on a connection of its own; on one the origin's tabs
+    /// share, while its tab holds the device's firmware turn (`session::firmware_turn`).
+    running: bool,
 }
 
 impl Updater {
     /// `current`: the package installed now (title, version), reported to the server by `start`.
     pub fn new(kind: PackageKind, current: Option<(String, String)>, chunk_size: usize) -> Self {
         let decisions = UpdateDecisions::new(current.clone());
-        Self { kind, chunk_size, current, decisions, update: None, events: VecDeque::new() }
+        Self { kind, chunk_size, current, decisions, update: None, events: VecDeque::new(), running: true }
+    }
+
+    pub fn running(&self) -> bool {
+        self.running
+    }
+
+    /// Takes announcements from now on, or no more (an update under way goes on to its end).
+    pub fn set_running(&mut self, running: bool) {
+        self.running = running;
     }
 
     pub fn kind(&self) -> PackageKind {
@@ -112,6 +124,9 @@ impl Updater {
 
     /// The shared attributes changed (or were read): a new package starts an update.
     pub fn check(&mut self, session: &mut DeviceSession, now: Millis) {
+        if !self.running {
+            return;
+        }
         let package = match PackageInfo::from_attributes(self.kind, &session.mirror().shared) {
             Ok(Some(package)) => package,
             Ok(None) => return,
