@@ -447,6 +447,38 @@ test("leader mode: the leader tab closes in the middle of 2,000 QoS 1 publishes 
   }
 });
 
+test("leader mode: what a page asks while it joins the next leader reaches the broker once", async () => {
+  const id = `shared-rejoin-${process.pid}`;
+  const received = new Map();
+  const watcher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-watch` });
+  watcher.on("message", (topic, payload) => received.set(String(payload), (received.get(String(payload)) ?? 0) + 1));
+  await watcher.subscribeAsync("shrejoin/#", { qos: 1 });
+  const { context, pages: [leader, other] } = await tabs(2, id, {}, { sharedWorker: false });
+  try {
+    // The page publishes 50 messages on each state it sees: the next leader's "connected" comes
+    // before its connect answer, and so before the page repeats what is unanswered.
+    await other.evaluate(() => {
+      window.published = [];
+      window.client.on("state", (s) => {
+        for (let i = 0; i < 50; i++) {
+          const text = `${s.type} ${window.published.length}`;
+          window.published.push(window.client.publish("shrejoin/x", text, { qos: 1 }).then(() => text));
+        }
+      });
+    });
+    await leader.close();
+    await until(other, () => window.client.connected && window.published.length >= 100);
+    const sent = await other.evaluate(() => Promise.all(window.published));
+    for (let i = 0; i < 200 && received.size < sent.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(new Set(sent), new Set(received.keys()));
+    const twice = [...received].filter(([, n]) => n > 1).map(([text]) => text);
+    assert.deepEqual(twice, [], "none reached the broker twice");
+  } finally {
+    await watcher.endAsync();
+    await context.close();
+  }
+});
+
 // The issue: "In-flight state is kept in IndexedDB, as persistence does today". With `persistence`,
 // the leader's host keeps every unsettled publish in the store; a leader whose page closes with its
 // own publishes unanswered leaves them there, and the next leader's host sends them.
@@ -856,6 +888,50 @@ test("leader mode, ThingsBoard: the leader page holding a method's turn goes; a 
     assert.equal(new Set(replies.map((r) => r.split(" ")[0])).size, replies.length, "each RPC answered once");
     assert.notEqual(ids[0] >> 20, ids[1] >> 20, `two blocks: ${ids}`);
     assert.equal(brokerSaw(clientId).connections, 2, "the old leader's and the new one's");
+  } finally {
+    await server.endAsync();
+    await context.close();
+  }
+});
+
+test("leader mode, ThingsBoard: a page holding a method's turn asks the next leader for it once; when it stops handling the method, the page waiting runs it", async () => {
+  const clientId = `shared-tb-hold-${process.pid}`;
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete window.SharedWorker; });
+  const server = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${clientId}-server` });
+  const replies = [];
+  server.on("message", (topic, payload) => replies.push(`${topic.split("/").at(-1)} ${payload}`));
+  await server.subscribeAsync("v1/devices/me/rpc/response/+");
+  try {
+    const pages = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, options, name }) => {
+        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
+        await init();
+        window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
+        window.states = [];
+        window.device.on("state", (s) => window.states.push(s.type));
+        if (name) {
+          window.off = window.device.onRpc("ping", () => `pong from ${name}`);
+          await window.device.enableRpc();
+        }
+      }, { url: BROKER_WS, options: { clientId, ...LOGIN }, name: ["", "A", "B"][i] });
+      pages.push(page);
+    }
+    const [leader, a, b] = pages;
+    // A holds "ping", B waits; the leader's page goes, and both ask the next leader.
+    await leader.close();
+    for (const p of [a, b]) await until(p, () => window.states.at(-1) === "connected");
+    await a.evaluate(() => window.off());
+    for (let id = 500; replies.length === 0 && id < 600; id++) {
+      server.publish(`v1/devices/me/rpc/request/${id}`, JSON.stringify({ method: "ping", params: {} }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(replies.length >= 1, "the page waiting runs it");
+    assert.ok(replies.every((r) => r.endsWith('"pong from B"')), replies.join());
   } finally {
     await server.endAsync();
     await context.close();
