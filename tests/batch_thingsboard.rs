@@ -102,6 +102,27 @@ impl Shell {
     }
 }
 
+/// What an updater asks for as it starts watching, current package TA 1.0.
+const FIRMWARE_START: [&str; 5] = [
+    "subscribe v2/fw/response/+/chunk/+",
+    "subscribe v2/fw/error",
+    "subscribe v1/devices/me/attributes",
+    "publish #1 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
+    "subscribe v1/devices/me/attributes/response/+",
+];
+
+impl Shell {
+    /// Grants `FIRMWARE_START`'s subscriptions and acknowledges its report: what the last grant
+    /// brought (the request for the package).
+    fn firmware_started(&mut self) -> Vec<String> {
+        for filter in ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes"] {
+            self.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
+        }
+        self.lines(op::PUBLISHED, 1.0, "", None, &[]);
+        self.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[])
+    }
+}
+
 fn token() -> Value {
     json!({"token": "A1_TEST_TOKEN", "fetchSessionLimits": false})
 }
@@ -354,21 +375,8 @@ fn a_shared_device_updates_firmware_only_while_it_holds_the_firmware_turn() {
         ]
     );
     // The turn: the updater starts as on a connection of its own, and asks for the package.
-    assert_eq!(
-        s.lines(op::LEASED, 1.0, "firmware/fw", None, &[]),
-        [
-            "subscribe v2/fw/response/+/chunk/+",
-            "subscribe v2/fw/error",
-            "subscribe v1/devices/me/attributes",
-            "publish #1 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
-            "subscribe v1/devices/me/attributes/response/+",
-        ]
-    );
-    for filter in ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes"] {
-        s.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
-    }
-    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
-    let lines = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[]);
+    assert_eq!(s.lines(op::LEASED, 1.0, "firmware/fw", None, &[]), FIRMWARE_START);
+    let lines = s.firmware_started();
     assert!(lines.iter().any(|l| l.starts_with("publish #2 v1/devices/me/attributes/request/2097153 ")), "{lines:?}");
     // Up on a new host (a leader's page went): the turn is asked for again, the request for the
     // package fails and is no error of the shell's (nobody waits for the start) but an error
@@ -474,21 +482,8 @@ fn firmware_updates_start_by_subscribing_and_asking_for_the_package() {
     let b = s.run(op::START_FIRMWARE, 0.0, "", None, &options);
     let ((op, kind), rest) = returns(&b, |r| (r.f64(), r.str()));
     assert_eq!(kind, "fw");
-    assert_eq!(
-        rest,
-        [
-            "subscribe v2/fw/response/+/chunk/+",
-            "subscribe v2/fw/error",
-            "subscribe v1/devices/me/attributes",
-            "publish #1 v1/devices/me/telemetry {\"current_fw_title\":\"TA\",\"current_fw_version\":\"1.0\"} qos=1",
-            "subscribe v1/devices/me/attributes/response/+",
-        ]
-    );
-    for filter in ["v2/fw/response/+/chunk/+", "v2/fw/error", "v1/devices/me/attributes"] {
-        s.lines(op::SUBSCRIBED, 1.0, filter, None, &[]);
-    }
-    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
-    let lines = s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/attributes/response/+", None, &[]);
+    assert_eq!(rest, FIRMWARE_START);
+    let lines = s.firmware_started();
     assert!(lines.iter().any(|l| l.starts_with("publish #2 v1/devices/me/attributes/request/1 ")), "{lines:?}");
     s.lines(op::PUBLISHED, 2.0, "", None, &[]);
     let announced = br#"{"shared":{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"}}"#;

@@ -82,6 +82,31 @@ async function cloudPlugsPages(context, hwid, options = {}) {
   return pages;
 }
 
+/** Three pages of `context`, each with `ThingsBoardDevice` connected as `clientId` (`shared: true`)
+ *  in `window.device` and the states it saw in `window.states`; page i then handles "ping" with
+ *  `pong from ${pingers[i]}` (`window.off` removes it) when `pingers[i]` is given. */
+async function thingsBoardPages(context, clientId, pingers = []) {
+  const pages = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(`${base}/www/examples/index.html`);
+    await page.evaluate(async ({ url, options, name }) => {
+      const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
+      await init();
+      window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
+      window.states = [];
+      window.device.on("state", (s) => window.states.push(s.type));
+      if (name) {
+        window.off = window.device.onRpc("ping", () => `pong from ${name}`);
+        await window.device.enableRpc();
+      }
+    }, { url: BROKER_WS, options: { clientId, ...LOGIN }, name: pingers[i] });
+    pages.push(page);
+  }
+  return pages;
+}
+
 test("three pages, one session: one connection at the broker, each page counts three tabs", async () => {
   const id = `shared-three-${process.pid}`;
   const { context, pages } = await tabs(3, id);
@@ -770,18 +795,7 @@ test("ThingsBoardDevice with shared: true: three pages, one connection; each pag
     for (let i = 0; i < 200 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 20));
   };
   try {
-    const pages = [];
-    for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
-      await page.evaluate(async ({ url, options }) => {
-        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
-        await init();
-        window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
-      }, { url: BROKER_WS, options: { clientId, ...LOGIN } });
-      pages.push(page);
-    }
+    const pages = await thingsBoardPages(context, clientId);
     // Every page at once: two attribute requests each, numbered in the page's own block.
     const answers = await Promise.all(pages.map((p) => p.evaluate(() => Promise.all([
       window.device.requestAttributes({ client: ["id"] }),
@@ -840,21 +854,7 @@ test("leader mode, ThingsBoard: the leader page holding a method's turn goes; a 
   });
   await server.subscribeAsync(["v1/devices/me/attributes/request/+", "v1/devices/me/rpc/response/+"]);
   try {
-    const pages = [];
-    for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
-      await page.evaluate(async ({ url, options }) => {
-        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
-        await init();
-        window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
-        window.states = [];
-        window.device.on("state", (s) => window.states.push(s.type));
-      }, { url: BROKER_WS, options: { clientId, ...LOGIN } });
-      pages.push(page);
-    }
-    const [leader, a, b] = pages;
+    const [leader, a, b] = await thingsBoardPages(context, clientId);
     // The leader's page runs "ping"; A asks for it and gives its place back while it waits.
     await leader.evaluate(async () => {
       window.device.onRpc("ping", () => "pong from the leader");
@@ -903,25 +903,7 @@ test("leader mode, ThingsBoard: a page holding a method's turn asks the next lea
   server.on("message", (topic, payload) => replies.push(`${topic.split("/").at(-1)} ${payload}`));
   await server.subscribeAsync("v1/devices/me/rpc/response/+");
   try {
-    const pages = [];
-    for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
-      await page.evaluate(async ({ url, options, name }) => {
-        const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
-        await init();
-        window.device = await ThingsBoardDevice.connect(url, { ...options, fetchSessionLimits: false, shared: true });
-        window.states = [];
-        window.device.on("state", (s) => window.states.push(s.type));
-        if (name) {
-          window.off = window.device.onRpc("ping", () => `pong from ${name}`);
-          await window.device.enableRpc();
-        }
-      }, { url: BROKER_WS, options: { clientId, ...LOGIN }, name: ["", "A", "B"][i] });
-      pages.push(page);
-    }
-    const [leader, a, b] = pages;
+    const [leader, a, b] = await thingsBoardPages(context, clientId, ["", "A", "B"]);
     // A holds "ping", B waits; the leader's page goes, and both ask the next leader.
     await leader.close();
     for (const p of [a, b]) await until(p, () => window.states.at(-1) === "connected");
