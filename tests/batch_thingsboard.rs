@@ -244,8 +244,8 @@ fn server_side_rpcs_reach_the_shell_and_its_answers_are_published() {
 
 // A device on a connection the origin's tabs share (docs/shared.md): the host's client reads the
 // connection as the generic client's options; the tab numbers its requests in its block, runs a
-// server RPC only while it holds the method's turn, and gives its turns back while the connection
-// is on its way again.
+// server RPC only while it holds the method's turn, and keeps both while its host goes on; a new
+// host numbers it anew.
 /// `STATE`'s `n` on a shared connection: tab `tab` of host `host`.
 #[cfg(feature = "thingsboard-shared")]
 fn at(host: u32, tab: u32) -> f64 {
@@ -330,6 +330,12 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
     assert_eq!(returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ()).1, Vec::<String>::new());
     assert_eq!(s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]), Vec::<String>::new());
     assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/11", None, reboot), ["rpc #11 reboot {} oneWay=0"]);
+    // A turn the session could not give (the tab left it with `disconnect()`) is asked for again
+    // at the next `connected`, on the same host too.
+    returns(&s.run(op::ON_RPC, 0.0, "status", None, &plain(&Value::Null)), |_| ());
+    assert_eq!(s.lines(op::LEASED, 0.0, "rpc/status", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::STATE, at(2, 1), "connected", None, &[]), ["lease rpc/status"]);
+    assert_eq!(s.lines(op::STATE, at(2, 1), "connected", None, &[]), Vec::<String>::new(), "asked once");
     // Not handled any more while held: given back at once.
     assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, ["release rpc/reboot"]);
     assert_eq!(returns(&s.run(op::REMOVE_RPC, 0.0, "reboot", None, &[]), |_| ()).1, Vec::<String>::new());
@@ -353,8 +359,8 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
 }
 
 // A tab of a shared connection updates only while it holds the device's firmware turn: its updater
-// starts watching when the turn is given, takes no announcement before, and stops taking them when
-// the connection is on its way again, until the turn comes back.
+// starts watching when the turn is given, and takes no announcement before; on a new host it stops,
+// giving up the update under way with no outcome, until the turn comes back.
 #[cfg(feature = "thingsboard-shared")]
 #[test]
 fn a_shared_device_updates_firmware_only_while_it_holds_the_firmware_turn() {
@@ -399,6 +405,23 @@ fn a_shared_device_updates_firmware_only_while_it_holds_the_firmware_turn() {
     let announced = br#"{"shared":{"fw_title":"TA","fw_version":"2.0","fw_size":3,"fw_checksum_algorithm":"CRC32","fw_checksum":"x"}}"#;
     let lines = s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1048578", None, announced);
     assert!(lines.iter().any(|l| l.contains("\"fw_state\":\"DOWNLOADING\"")), "{lines:?}");
+    s.lines(op::PUBLISHED, 5.0, "", None, &[]);
+    // Another new host while the chunk is asked for: the download is given up with no outcome
+    // (the holder starts it again), not failed.
+    let lines = s.lines(op::STATE, at(3, 1), "connected", None, &[]);
+    assert_eq!(lines[0], "lease firmware/fw");
+    assert!(
+        lines.contains(
+            &"error TB_FIRMWARE_ERROR(\"the update was given up: another tab holds the device's firmware turn\")"
+                .to_string()
+        ),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("FAILED")), "no FAILED report: {lines:?}");
+    // Given back: the same package downloads again.
+    s.lines(op::LEASED, 1.0, "firmware/fw", None, &[]);
+    let lines = s.lines(op::MESSAGE, 0.0, "v1/devices/me/attributes/response/1048580", None, announced);
+    assert!(lines.iter().any(|l| l.contains("\"fw_state\":\"DOWNLOADING\"")), "started again: {lines:?}");
 }
 
 // A device of its own knows no turns: a connection's states change nothing, and an unknown method is

@@ -568,7 +568,8 @@ impl Device {
     }
 
     /// A shared connection: each updater runs while its tab holds the device's firmware turn. One
-    /// given the turn starts watching again (its package may have changed while another tab held it).
+    /// given the turn starts watching again (its package may have changed while another tab held it);
+    /// one that lost it (a new host) gives up the update under way, which the holder starts again.
     #[cfg(feature = "thingsboard-shared")]
     fn turns(&mut self, now: u64, b: &mut Batch) {
         use crate::platforms::thingsboard::session::firmware_turn;
@@ -579,6 +580,9 @@ impl Device {
                 if let Err(e) = self.start_updater(u, now, false) {
                     b.u8(tag::ERROR).error(&e);
                 }
+            }
+            if !held && u.running() {
+                u.abandon();
             }
             u.set_running(held);
         }

@@ -309,15 +309,18 @@ export class MqttClient {
     this.host++;
     this.#holding = true;
     if (this.#state.type === "connected") this.#setState({ type: "connecting", server: this.server });
+    const host = this.host;
     void this.#ready.then(() => {
       this.#send(this.#join);
-      const connecting = [...this.#pending.values()].find((r) => r.op === "connect");
-      const connected = connecting ? (this.#send(connecting), Promise.resolve())
-        : this.#wantConnected ? this.#call<ConnAck>((id) => ({ op: "connect", id }), true).then(() => {}, () => {}) : Promise.resolve();
+      let sent = [...this.#pending.values()].find((r) => r.op === "connect");
+      const connected = sent ? (this.#send(sent), Promise.resolve())
+        : this.#wantConnected ? this.#call<ConnAck>((id) => (sent = { op: "connect", id }), true).then(() => {}, () => {}) : Promise.resolve();
       void connected.then(() => {
+        // A later greeting repeats it all to its own host.
+        if (host !== this.host) return;
         for (const [filter, options] of this.#subscribed) this.#call((id) => ({ op: "subscribe", id, filter, options }), true).catch(() => {});
         for (const [route, filter] of this.#routeFilters) this.#send({ op: "route", route, filter });
-        for (const [id, r] of this.#pending) if (r.op !== "connect") this.#sendOrReject(id, r);
+        for (const [id, r] of this.#pending) if (r !== sent) this.#sendOrReject(id, r);
         this.#holding = false;
       });
     });

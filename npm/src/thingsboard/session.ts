@@ -212,8 +212,8 @@ export async function open(
   client.on("state", (state) => {
     s.listeners.emit("state", state);
     if (state.type === "disconnected") s.listeners.emit("error", state.error);
-    // The core numbers its requests in the tab's block, and gives its turns back while the
-    // connection is on its way again.
+    // The core numbers its requests in the tab's block, and on a new host (a leader's greeting)
+    // takes its new block and asks again for the turns it held.
     if (SHARING && Shared) s.run(STATE, number(client as SharedClient), state.type);
   });
   if (SHARING && Shared) (client as SharedClient).on("tabs", (n) => s.run(TABS, n));

@@ -89,6 +89,17 @@ impl Updater {
         self.running = running;
     }
 
+    /// Gives up the update under way, with no outcome: its tab lost the device's firmware turn on a
+    /// shared connection, and the tab that holds it now (or this one, when it comes back) starts the
+    /// package again. An installer already running finishes; its result counts for nothing.
+    #[cfg(feature = "thingsboard-shared")]
+    pub fn abandon(&mut self) {
+        let Some(update) = self.update.take() else { return };
+        self.decisions.abandoned(update.generation);
+        let words = "the update was given up: another tab holds the device's firmware turn".into();
+        self.events.push_back(UpdaterEvent::Error(ThingsBoardError::Firmware(words)));
+    }
+
     pub fn kind(&self) -> PackageKind {
         self.kind
     }

@@ -43,6 +43,17 @@ impl UpdateDecisions {
         self.generation == generation
     }
 
+    /// The download of `generation` was given up with no outcome (its tab lost the device's firmware
+    /// turn on a shared connection): the package may start again, and a late outcome of this one
+    /// counts for nothing.
+    #[cfg(feature = "thingsboard-shared")]
+    pub fn abandoned(&mut self, generation: u64) {
+        if self.is_current(generation) {
+            self.in_progress = None;
+            self.generation += 1;
+        }
+    }
+
     /// The download of `generation` ended: installed, or failed (then not retried until another
     /// package is announced). A superseded download's end changes nothing.
     pub fn finished(&mut self, generation: u64, info: &PackageInfo, installed: bool) {

@@ -15,6 +15,8 @@ use crate::supervisor::Millis;
 /// Where a tab stands on a turn.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Turn {
+    /// To be asked for again at the next `connected`: the session could not give it.
+    Ask,
     Asked,
     Held,
     /// Asked, and not wanted any more: given back once given, since a place in the queue given
@@ -40,6 +42,10 @@ impl DeviceSession {
         }
         match self.turns.get_mut(&name) {
             Some(turn) if *turn == Turn::Unwanted => *turn = Turn::Asked,
+            Some(turn) if *turn == Turn::Ask => {
+                self.events.push_back(DeviceEvent::RequestLease { topic: name.clone() });
+                *turn = Turn::Asked;
+            }
             Some(_) => {}
             None => {
                 self.events.push_back(DeviceEvent::RequestLease { topic: name.clone() });
@@ -52,6 +58,9 @@ impl DeviceSession {
     pub fn give_turn(&mut self, name: &str) {
         match self.turns.get_mut(name) {
             Some(turn) if *turn == Turn::Asked => *turn = Turn::Unwanted,
+            Some(Turn::Ask) => {
+                self.turns.remove(name);
+            }
             Some(Turn::Held) => {
                 self.turns.remove(name);
                 self.events.push_back(DeviceEvent::ReleaseLease { topic: name.to_owned() });
@@ -66,10 +75,11 @@ impl DeviceSession {
     }
 
     /// The session gave (`true`) or could not give the turn `name`. One not wanted any more goes
-    /// back at once; one not given is asked for again from the next host.
+    /// back at once; one not given is asked for again at the next `connected` (a tab that left the
+    /// session with `disconnect()` and joins it again).
     pub fn leased(&mut self, name: &str, given: bool) {
         match self.turns.get_mut(name) {
-            Some(turn) if *turn == Turn::Asked && given => *turn = Turn::Held,
+            Some(turn) if *turn == Turn::Asked => *turn = if given { Turn::Held } else { Turn::Ask },
             Some(Turn::Unwanted) if given => {
                 self.turns.remove(name);
                 self.events.push_back(DeviceEvent::ReleaseLease { topic: name.to_owned() });
@@ -90,7 +100,16 @@ impl DeviceSession {
     /// `CONNECTION_LOST` (their ids are the old block's, which the new host may give another tab),
     /// and the turns it held are asked for again (the ones asked for, the tab's side asks again).
     pub fn connection_up(&mut self, tab: u32, host: u32) {
-        if !self.is_shared() || tab == 0 || (tab, host) == (self.tab, self.host) {
+        if !self.is_shared() || tab == 0 {
+            return;
+        }
+        for (name, turn) in self.turns.iter_mut() {
+            if *turn == Turn::Ask {
+                *turn = Turn::Asked;
+                self.events.push_back(DeviceEvent::RequestLease { topic: name.clone() });
+            }
+        }
+        if (tab, host) == (self.tab, self.host) {
             return;
         }
         let new_host = self.host != 0 && host != self.host;
