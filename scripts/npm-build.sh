@@ -44,7 +44,7 @@ payload payload_core payload,small-alloc
 cloudplugs cloudplugs_core cloudplugs,small-alloc
 things-stack things-stack_core things-stack,small-alloc
 thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
-thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,small-alloc
+thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,thingsboard-shared,small-alloc
 thingsboard-shared thingsboard-shared_core thingsboard,thingsboard-device,thingsboard-shared,small-alloc
 shared shared_core small-alloc,mqtt5,subscription-options,request,shared
 ENTRIES

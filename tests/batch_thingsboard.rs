@@ -424,6 +424,37 @@ fn a_shared_device_updates_firmware_only_while_it_holds_the_firmware_turn() {
     assert!(lines.iter().any(|l| l.contains("\"fw_state\":\"DOWNLOADING\"")), "started again: {lines:?}");
 }
 
+// A gateway on a connection the origin's tabs share: its sub-devices' attribute requests are
+// numbered in the tab's block, and one tab at a time (the gateway RPC turn's) answers their RPCs.
+#[cfg(feature = "thingsboard-shared")]
+#[test]
+fn a_shared_gateway_numbers_its_requests_in_its_tab_s_block_and_takes_a_turn_on_sub_device_rpcs() {
+    let mut s = Shell::new();
+    returns(&s.run(op::CONNECT, 3.0, "", None, &plain(&token())), |_| ());
+    assert!(s.core.take_shared_options().is_some());
+    s.lines(op::STATE, at(1, 2), "connected", None, &[]);
+    let (_, rest) = s.op(op::DEVICE_REQUEST_ATTRIBUTES, 1.0, "Pump 7", Some(r#"["mode"]"#), &[]);
+    assert_eq!(rest, ["subscribe v1/gateway/attributes/response"]);
+    assert_eq!(
+        s.lines(op::SUBSCRIBED, 1.0, "v1/gateway/attributes/response", None, &[]),
+        ["deadline 11000", "publish #1 v1/gateway/attributes/request {\"id\":2097153,\"device\":\"Pump 7\",\"client\":true,\"key\":\"mode\"} qos=1"]
+    );
+    let (op, rest) = s.op(op::ENABLE_DEVICE_RPC, 0.0, "", None, &[]);
+    assert_eq!(rest, ["deadline 11000", "lease gateway/rpc", "subscribe v1/gateway/rpc"]);
+    s.lines(op::SUBSCRIBED, 1.0, "v1/gateway/rpc", None, &[]);
+    let rpc = br#"{"device":"Pump 7","data":{"id":4,"method":"stop","params":{}}}"#;
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/gateway/rpc", None, rpc),
+        ["deadline 11000"],
+        "another tab's turn, or no tab's: not answered here, not even as unknown"
+    );
+    assert_eq!(s.lines(op::LEASED, 1.0, "gateway/rpc", None, &[]), ["deadline 11000"]);
+    let lines = s.lines(op::MESSAGE, 0.0, "v1/gateway/rpc", None, rpc);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].starts_with("device rpc {\"device\":\"Pump 7\""), "{lines:?}");
+    assert!(op > 0.0);
+}
+
 // A device of its own knows no turns: a connection's states change nothing, and an unknown method is
 // answered as unknown.
 #[test]

@@ -38,7 +38,7 @@ use crate::session::{ConnectOptions, ProtocolVersion};
 pub mod op {
     /// `bytes`: the options; `n`: 1 for a gateway. Returns; the connection to open is
     /// `take_connection`'s.
-    /// `n`: 1 for a gateway, 2 for a device on a connection the origin's tabs share (its options:
+    /// `n`: 1 for a gateway, plus 2 on a connection the origin's tabs share (its options:
     /// `take_shared_options`).
     pub const CONNECT: u8 = 0;
     /// `text`: the code of the error the connect failed with. Throws the platform's error for a
@@ -278,10 +278,10 @@ impl ThingsBoardCore {
                     qos: options.qos,
                     request_timeout_ms: options.request_timeout_ms,
                 });
-                if SHARED && c.n == 2.0 {
+                if SHARED && c.n >= 2.0 {
                     session.share();
                 }
-                let devices = (GATEWAY && c.n == 1.0).then(VecSet::new);
+                let devices = (GATEWAY && (c.n == 1.0 || c.n == 3.0)).then(VecSet::new);
                 let device = Device { session, options, basic, devices, updaters: Vec::new(), ops: VecMap::new() };
                 self.mode = Mode::Device(Box::new(device));
                 return Ok(());
@@ -573,6 +573,9 @@ impl Device {
     #[cfg(feature = "thingsboard-shared")]
     fn turns(&mut self, now: u64, b: &mut Batch) {
         use crate::platforms::thingsboard::session::firmware_turn;
+        if !DEVICE {
+            return;
+        }
         let mut updaters = std::mem::take(&mut self.updaters);
         for u in &mut updaters {
             let held = self.session.holds_turn(&firmware_turn(u.kind()));

@@ -920,17 +920,64 @@ test("leader mode, ThingsBoard: a page holding a method's turn asks the next lea
   }
 });
 
-test("ThingsBoard's gateway, whose sub-devices' requests are answered per connection, refuses shared with INVALID_OPTION", async () => {
-  const page = await browser.newPage();
+test("ThingsBoardGateway with shared: true: two pages, one connection; each page's sub-device attribute requests get its own answers, and one page at a time answers the sub-devices' RPCs", async () => {
+  const clientId = `shared-tbgw-${process.pid}`;
+  const context = await browser.newContext();
+  // As ThingsBoard: it answers a sub-device attribute request with the id it was asked under, and
+  // notes each answer to its sub-device RPCs (the pages' answers come back on the topic it sends on).
+  const server = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${clientId}-server` });
+  const asked = [], replies = [];
+  server.on("message", (topic, payload) => {
+    const body = JSON.parse(String(payload));
+    if (topic === "v1/gateway/rpc") {
+      if ("id" in body) replies.push(`${body.id} ${JSON.stringify(body.data)}`);
+      return;
+    }
+    asked.push(body.id);
+    server.publish("v1/gateway/attributes/response", JSON.stringify({ id: body.id, device: body.device, value: body.id }));
+  });
+  await server.subscribeAsync(["v1/gateway/attributes/request", "v1/gateway/rpc"]);
+  const answered = async (n) => {
+    for (let i = 0; i < 200 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+  };
   try {
-    await page.goto(`${base}/www/examples/index.html`);
-    const refused = await page.evaluate(async (url) => {
-      const gateway = await import("/pkg/web/thingsboard-gateway.js");
-      await gateway.default();
-      return gateway.ThingsBoardGateway.connect(url, { token: "t", shared: true }).then(() => "connected", (e) => [e.code, e.field]);
-    }, BROKER_WS);
-    assert.deepEqual(refused, ["INVALID_OPTION", "shared"]);
+    const pages = [];
+    for (const name of ["A", "B"]) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, options, name }) => {
+        const { default: init, ThingsBoardGateway } = await import("/pkg/web/thingsboard-gateway.js");
+        await init();
+        window.gateway = await ThingsBoardGateway.connect(url, { ...options, fetchSessionLimits: false, shared: true });
+        await window.gateway.onRpc((request) => `${request.method} from ${name}`);
+      }, { url: BROKER_WS, options: { clientId, ...LOGIN }, name });
+      pages.push(page);
+    }
+    const [a, b] = pages;
+    const values = await Promise.all(pages.map((p) => p.evaluate(() => Promise.all([
+      window.gateway.requestAttributes("Pump 7", ["mode"], true),
+      window.gateway.requestAttributes("Pump 7", ["mode"], true),
+    ]))));
+    assert.equal(new Set(asked).size, 4, `each request its own id: ${asked}`);
+    assert.deepEqual(values.flat().map((v) => v.mode).sort(), [...asked].sort(), "each page got the answers to its own requests");
+    assert.equal(new Set(values.map((v) => v[0].mode >> 20)).size, 2, "two blocks");
+
+    const rpc = (id) => server.publish("v1/gateway/rpc", JSON.stringify({ device: "Pump 7", data: { id, method: "stop", params: {} } }));
+    rpc(1);
+    await answered(1);
+    await a.evaluate(() => window.gateway.close());
+    rpc(2);
+    await answered(2);
+    const more = await b.evaluate(() => window.gateway.requestAttributes("Pump 7", ["mode"], true).then(() => "answered", (e) => e.code));
+    assert.equal(more, "answered");
+    assert.deepEqual(replies, ['1 "stop from A"', '2 "stop from B"']);
+    const none = { timers: 0, socket: false, listeners: 0 };
+    assert.deepEqual(await closeEach([b], "gateway"), [none]);
+    for (let i = 0; i < 100 && brokerSaw(clientId).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(brokerSaw(clientId).connections, 1);
   } finally {
-    await page.close();
+    await server.endAsync();
+    await context.close();
   }
 });

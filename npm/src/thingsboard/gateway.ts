@@ -3,9 +3,10 @@
 // `iotmqtt/thingsboard-gateway` entry has it: its wasm holds the gateway API.
 import { json, plain } from "../plain.js";
 import { PlatformClient, type SessionClient } from "../platform.js";
+import { takeShared } from "../shared/option.js";
 import type { JsonObject, Unsubscribe } from "../types.js";
 import { open, Session } from "./session.js";
-import type { ClaimOptions, GatewayRpcHandler, Telemetry, ThingsBoardDeviceOptions, ThingsBoardGatewayEventMap } from "./types.js";
+import type { ClaimOptions, GatewayRpcHandler, Telemetry, ThingsBoardConnectOptions, ThingsBoardGatewayEventMap } from "./types.js";
 
 // Commands: src/batch/thingsboard.rs.
 const CLAIM = 11, CONNECT_DEVICE = 24, DISCONNECT_DEVICE = 25, DEVICE_TELEMETRY = 26, DEVICE_ATTRIBUTES = 27,
@@ -24,9 +25,14 @@ export class ThingsBoardGateway extends PlatformClient {
     this.#s = s;
   }
 
-  static async connect(url: string, options: ThingsBoardDeviceOptions): Promise<ThingsBoardGateway> {
+  /** With `shared`, the tabs of the origin that connect the gateway alike share one connection: each
+   *  numbers its requests in its own block, one tab at a time answers the sub-devices' RPCs. */
+  static async connect(url: string, options: ThingsBoardConnectOptions): Promise<ThingsBoardGateway> {
+    const { rest, shared } = takeShared(options);
+    // The tab's side of the session the origin's tabs share: the `shared` entry, loaded only then.
+    const Shared = shared === undefined ? undefined : (await import("../shared/index.js")).MqttClient;
     const s = new Session(["attributes", "error", "state"]);
-    return new ThingsBoardGateway(s, await open(s, url, options, true));
+    return new ThingsBoardGateway(s, await open(s, url, rest, true, Shared, shared));
   }
 
   /** Listens to `"attributes"` (after `subscribeAttributes()`), `"error"` or `"state"`. */
@@ -60,7 +66,8 @@ export class ThingsBoardGateway extends PlatformClient {
     await this.#s.op(SUBSCRIBE_DEVICE_ATTRIBUTES);
   }
 
-  /** Answers RPCs to the devices behind the gateway with `handler`. */
+  /** Answers RPCs to the devices behind the gateway with `handler`. On a shared connection one tab
+   *  at a time answers them: the first to call this, then the next when it closes. */
   async onRpc(handler: GatewayRpcHandler): Promise<void> {
     this.#s.gatewayRpc = handler;
     await this.#s.op(ENABLE_DEVICE_RPC);

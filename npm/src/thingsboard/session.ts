@@ -31,8 +31,9 @@ const utf8 = new TextEncoder();
  *  records out. */
 declare const DEVICE: boolean;
 declare const GATEWAY: boolean;
-/** `SHARING` in the `thingsboard-shared` module: a device's core with the shared connection's rules
- *  (cargo feature `thingsboard-shared`), which `ThingsBoardDevice.connect` loads for `shared`. */
+/** `SHARING` in the `thingsboard-shared` module (a device's core with the shared connection's rules,
+ *  cargo feature `thingsboard-shared`, which `ThingsBoardDevice.connect` loads for `shared`) and in
+ *  `iotmqtt/thingsboard-gateway`, whose core has them. */
 declare const SHARING: boolean;
 
 type Handler = (...args: never[]) => unknown;
@@ -205,7 +206,7 @@ export async function open(
   s: Session, url: string, options: ThingsBoardDeviceOptions, gateway: boolean,
   Shared?: typeof SharedClient, shared?: true | string,
 ): Promise<SessionClient> {
-  s.start(CONNECT, Shared ? 2 : gateway ? 1 : 0, "", undefined, plain(options, "options"));
+  s.start(CONNECT, (gateway ? 1 : 0) + (SHARING && Shared ? 2 : 0), "", undefined, plain(options, "options"));
   const client: SessionClient = SHARING && Shared
     ? new Shared(url, { ...JSON.parse((s.core as ThingsBoardCore).sharedOptions()!) as object, shared })
     : s.open(url);

@@ -29,7 +29,8 @@ export interface ThingsBoardBasicOptions extends ThingsBoardOptionsBase {
 
 export type ThingsBoardDeviceOptions = ThingsBoardTokenOptions | ThingsBoardBasicOptions;
 
-/** `ThingsBoardDevice.connect`'s options: the login, and whether to share its connection. */
+/** `ThingsBoardDevice.connect`'s and `ThingsBoardGateway.connect`'s options: the login, and whether
+ *  to share its connection. */
 export type ThingsBoardConnectOptions = ThingsBoardDeviceOptions & {
   /** Share one connection with the origin's other tabs that connect this device alike (the
    *  `iotmqtt/shared` session, loaded then); a name keeps the session apart from others. */

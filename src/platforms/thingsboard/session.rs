@@ -35,6 +35,10 @@ const DEVICE: bool = cfg!(feature = "thingsboard-device");
 /// without it, `share` does nothing and the turns' code stays out of the build.
 const SHARED: bool = cfg!(feature = "thingsboard-shared");
 
+/// The turn on a gateway's sub-device RPCs among the tabs of a shared connection: one tab answers
+/// them all, as one gateway application does.
+const GATEWAY_RPC_TURN: &str = "gateway/rpc";
+
 #[cfg(feature = "thingsboard-shared")]
 mod shared;
 #[cfg(feature = "thingsboard-shared")]
@@ -406,6 +410,8 @@ impl DeviceSession {
     /// The gateway's application answers its sub-devices' RPCs from now on (subscribes on first use).
     pub fn enable_gateway_rpc(&mut self, now: Millis) -> OpId {
         self.gateway_rpc = true;
+        #[cfg(feature = "thingsboard-shared")]
+        self.ask_turn(GATEWAY_RPC_TURN.into());
         self.subscribe(now, topics::GATEWAY_RPC)
     }
 
@@ -518,7 +524,11 @@ impl DeviceSession {
             self.events.push_back(event);
         } else if GATEWAY && topic == topics::GATEWAY_RPC {
             match gateway_codec::parse_rpc_request(payload) {
-                Ok(request) if self.gateway_rpc => self.events.push_back(DeviceEvent::NotifyGatewayRpc(request)),
+                Ok(request) if self.gateway_rpc && self.holds_turn(GATEWAY_RPC_TURN) => {
+                    self.events.push_back(DeviceEvent::NotifyGatewayRpc(request))
+                }
+                // Another tab's turn, or no tab's: the one whose turn it is answers.
+                Ok(_) if self.is_shared() => {}
                 Ok(request) => {
                     let reply = Err(format!("unknown method: {}", request.method));
                     self.reply_gateway_rpc(now, &request.device, request.id, &reply);
