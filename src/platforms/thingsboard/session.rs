@@ -778,8 +778,19 @@ impl DeviceSession {
                     self.finish(op, Ok(Outcome::GatewayAttributes(r.values)));
                 }
             }
+            // A shared connection: a single key's answer to another tab's request names no key this
+            // tab could read it by; it is that tab's to read.
+            Err(_) if self.is_shared() && !self.awaits_gateway_answer(payload) => {}
             Err(e) => self.events.push_back(DeviceEvent::NotifyError(e)),
         }
+    }
+
+    /// Whether the answer's id is one of this tab's gateway attribute requests.
+    fn awaits_gateway_answer(&self, payload: &[u8]) -> bool {
+        let id = crate::json::parse(payload).ok().and_then(|v| v.get("id").and_then(Value::as_u64));
+        self.ops
+            .values()
+            .any(|o| matches!(o.awaits, Awaits::GatewayAttributes { id: i, .. } if Some(u64::from(i)) == id))
     }
 
     fn on_firmware_message(&mut self, kind: PackageKind, topic: &str, payload: &[u8]) {
