@@ -48,6 +48,23 @@ const brokerSaw = (clientId) => saw(BROKER_LOG, clientId);
 // Polled on a timer: a page in the background gets few animation frames.
 const until = async (page, f, arg) => page.waitForFunction(f, arg, { timeout: 10_000, polling: 10 });
 
+/** Polls `done()` every 20 ms, `tries` times at most (a party's or the broker's view, outside any page). */
+async function polled(done, tries = 200) {
+  for (let i = 0; i < tries && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** What a client that closed holds. */
+const NONE = { timers: 0, socket: false, listeners: 0 };
+
+/** As ThingsBoard: sends the server RPC `ping` under ids from `first` on, one every 50 ms, until
+ *  `replies` (its answers, noted by the party) has one: the pages take their turns as they join. */
+async function pingUntilAnswered(server, replies, first) {
+  for (let id = first; replies.length === 0 && id < first + 100; id++) {
+    server.publish(`v1/devices/me/rpc/request/${id}`, JSON.stringify({ method: "ping", params: {} }));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Closes `window[name]` in each page, one after the other: what each page still holds after. */
 async function closeEach(pages, name) {
   const left = [];
@@ -679,9 +696,8 @@ test("ThingsStackApp with shared: true: three pages, one connection for the appl
     assert.deepEqual(pushed, ["v3/demo-app@ttn/devices/dev-2/down/push 2:vu8="]);
     // Closed one after the other: the second takes the last interest in `+/up`, the third is the
     // last page, whose leaving closes the connection.
-    const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(await closeEach(pages, "app"), [none, none, none]);
-    for (let i = 0; i < 100 && brokerSaw(id).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await closeEach(pages, "app"), [NONE, NONE, NONE]);
+    await polled(() => brokerSaw(id).disconnects >= 1, 100);
     const app = "v3/demo-app@ttn/devices";
     // The tracker of the pushed downlink subscribed to its device's downlink events.
     assert.deepEqual(brokerSaw(id), {
@@ -727,9 +743,8 @@ test("CloudPlugsDevice with shared: true: three pages, one connection; property 
     assert.deepEqual(answers, [0, 1, 2].map((i) => [{ [`p${i}a`]: `value of p${i}a` }, { [`p${i}b`]: `value of p${i}b` }, undefined]));
     assert.equal(asked.length, 9);
     assert.equal(most, 2, "one request at a time on each of the two topics");
-    const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(await closeEach(pages, "device"), [none, none, none]);
-    for (let i = 0; i < 100 && brokerSaw(hwid).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await closeEach(pages, "device"), [NONE, NONE, NONE]);
+    await polled(() => brokerSaw(hwid).disconnects >= 1, 100);
     const saw = brokerSaw(hwid);
     saw.subscribes.sort();
     assert.deepEqual(saw, { connections: 1, subscribes: [`${plug}/ag/prop/get`, `${plug}/ag/prop/set`], unsubscribes: [], disconnects: 1 });
@@ -791,9 +806,6 @@ test("ThingsBoardDevice with shared: true: three pages, one connection; each pag
     setTimeout(() => server.publish(`v1/devices/me/attributes/response/${id}`, JSON.stringify({ client: { id: Number(id) } })), 20);
   });
   await server.subscribeAsync(["v1/devices/me/attributes/request/+", "v1/devices/me/rpc/response/+"]);
-  const answered = async (n) => {
-    for (let i = 0; i < 200 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 20));
-  };
   try {
     const pages = await thingsBoardPages(context, clientId);
     // Every page at once: two attribute requests each, numbered in the page's own block.
@@ -817,18 +829,17 @@ test("ThingsBoardDevice with shared: true: three pages, one connection; each pag
     }
     await c.evaluate(() => window.device.enableRpc());
     server.publish("v1/devices/me/rpc/request/100", JSON.stringify({ method: "ping", params: {} }));
-    await answered(1);
+    await polled(() => replies.length >= 1);
     await a.evaluate(() => window.device.close());
     server.publish("v1/devices/me/rpc/request/101", JSON.stringify({ method: "ping", params: {} }));
-    await answered(2);
+    await polled(() => replies.length >= 2);
     // One more round trip, so that a second answer to either would have come.
     const more = await b.evaluate(() => window.device.requestAttributes({ client: ["id"] }).then(() => "answered", (e) => `${e.code}: ${e.stack}`));
     assert.equal(more, "answered");
     assert.deepEqual(replies, ['100 "pong from A"', '101 "pong from B"']);
 
-    const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(await closeEach([b, c], "device"), [none, none]);
-    for (let i = 0; i < 100 && brokerSaw(clientId).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await closeEach([b, c], "device"), [NONE, NONE]);
+    await polled(() => brokerSaw(clientId).disconnects >= 1, 100);
     const saw = brokerSaw(clientId);
     saw.subscribes.sort();
     assert.deepEqual(saw, {
@@ -874,14 +885,11 @@ test("leader mode, ThingsBoard: the leader page holding a method's turn goes; a 
       await window.device.enableRpc();
     });
     // Until one is answered: the turn passes on as the pages join the next leader.
-    for (let id = 300; replies.length === 0 && id < 400; id++) {
-      server.publish(`v1/devices/me/rpc/request/${id}`, JSON.stringify({ method: "ping", params: {} }));
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await pingUntilAnswered(server, replies, 300);
     const answered = replies.length;
     server.publish("v1/devices/me/rpc/request/400", JSON.stringify({ method: "ping", params: {} }));
     const ids = await Promise.all([a, b].map((p) => p.evaluate(() => window.device.requestAttributes({ client: ["id"] }).then((r) => r.client.id))));
-    for (let i = 0; i < 100 && replies.length === answered; i++) await new Promise((r) => setTimeout(r, 20));
+    await polled(() => replies.length > answered, 100);
     assert.ok(answered >= 1);
     assert.deepEqual(replies.slice(answered), ['400 "pong from B"']);
     assert.ok(replies.every((r) => r.endsWith('"pong from B"')), replies.join());
@@ -908,10 +916,7 @@ test("leader mode, ThingsBoard: a page holding a method's turn asks the next lea
     await leader.close();
     for (const p of [a, b]) await until(p, () => window.states.at(-1) === "connected");
     await a.evaluate(() => window.off());
-    for (let id = 500; replies.length === 0 && id < 600; id++) {
-      server.publish(`v1/devices/me/rpc/request/${id}`, JSON.stringify({ method: "ping", params: {} }));
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await pingUntilAnswered(server, replies, 500);
     assert.ok(replies.length >= 1, "the page waiting runs it");
     assert.ok(replies.every((r) => r.endsWith('"pong from B"')), replies.join());
   } finally {
@@ -937,9 +942,6 @@ test("ThingsBoardGateway with shared: true: two pages, one connection; each page
     server.publish("v1/gateway/attributes/response", JSON.stringify({ id: body.id, device: body.device, value: body.id }));
   });
   await server.subscribeAsync(["v1/gateway/attributes/request", "v1/gateway/rpc"]);
-  const answered = async (n) => {
-    for (let i = 0; i < 200 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 20));
-  };
   try {
     const pages = [];
     for (const name of ["A", "B"]) {
@@ -970,16 +972,15 @@ test("ThingsBoardGateway with shared: true: two pages, one connection; each page
 
     const rpc = (id) => server.publish("v1/gateway/rpc", JSON.stringify({ device: "Pump 7", data: { id, method: "stop", params: {} } }));
     rpc(1);
-    await answered(1);
+    await polled(() => replies.length >= 1);
     await a.evaluate(() => window.gateway.close());
     rpc(2);
-    await answered(2);
+    await polled(() => replies.length >= 2);
     const more = await b.evaluate(() => window.gateway.requestAttributes("Pump 7", ["mode"], true).then(() => "answered", (e) => e.code));
     assert.equal(more, "answered");
     assert.deepEqual(replies, ['1 "stop from A"', '2 "stop from B"']);
-    const none = { timers: 0, socket: false, listeners: 0 };
-    assert.deepEqual(await closeEach([b], "gateway"), [none]);
-    for (let i = 0; i < 100 && brokerSaw(clientId).disconnects < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await closeEach([b], "gateway"), [NONE]);
+    await polled(() => brokerSaw(clientId).disconnects >= 1, 100);
     assert.deepEqual(brokerSaw(clientId).connections, 1);
   } finally {
     await server.endAsync();
