@@ -3,6 +3,8 @@
 //! Each has a message a user can act on and a stable code for programs.
 
 pub use crate::session::error::SessionError;
+#[cfg(feature = "shared-client")]
+use crate::session::{reason::ConnectRefusal, ProtocolVersion};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
@@ -29,6 +31,22 @@ pub enum ClientError {
 
     #[error("gave up reconnecting after {attempts} attempts")]
     ReconnectGaveUp { attempts: u32 },
+
+    /// What the origin's shared session (docs/shared.md) said that has no variant above.
+    #[cfg(feature = "shared-client")]
+    #[error(transparent)]
+    Shared(#[from] SharedClientError),
+}
+
+/// What the shared session refused or reported: the host's code (`SHARED_OPTIONS_DIFFER`,
+/// `SHARED_HOST_FAILED`, ...) and its words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SharedClientError {
+    pub code: String,
+    pub message: String,
+    /// For `INVALID_OPTION`: the option at fault, such as `subscriptionIdentifier`.
+    pub field: Option<String>,
 }
 
 impl ClientError {
@@ -43,6 +61,39 @@ impl ClientError {
             Self::ReconnectGaveUp { .. } => "RECONNECT_GAVE_UP",
             Self::Credentials(_) => "CREDENTIALS_FAILED",
             Self::Persistence(_) => "PERSISTENCE_ERROR",
+            #[cfg(feature = "shared-client")]
+            // The host's code when it is one of the shared session's own (src/shared/mod.rs).
+            Self::Shared(e) => {
+                ["SHARED_OPTIONS_DIFFER", "SHARED_UNKNOWN_TAB", "SHARED_OUTLIVES_LEADER", "INVALID_OPTION"]
+                    .into_iter()
+                    .find(|c| *c == e.code)
+                    .unwrap_or("SHARED_HOST_FAILED")
+            }
+        }
+    }
+
+    #[cfg(feature = "shared-client")]
+    /// What the shared session said, in this type's words where it has them: a refused CONNECT
+    /// (`CONNACK_NOT_AUTHORIZED`, ...) is `SessionError::ConnectRefused` with the code the broker
+    /// sent in `version`, a lost connection and a closed or disconnected client are theirs, and
+    /// anything else is `Shared`.
+    pub fn from_shared(e: SharedClientError, version: ProtocolVersion) -> Self {
+        let refused = |code: u8| {
+            let refusal = match version {
+                ProtocolVersion::V5 => ConnectRefusal::from_v5(code),
+                _ => ConnectRefusal::from_v3(code),
+            };
+            (refusal.code() == e.code).then_some(SessionError::ConnectRefused { version, code, refusal })
+        };
+        match e.code.as_str() {
+            "CLIENT_CLOSED" => Self::Closed,
+            "DISCONNECTED" => Self::Disconnected,
+            "CONNECTION_LOST" => Self::Session(SessionError::ConnectionLost),
+            c if c.starts_with("CONNACK_") => match (1..=u8::MAX).find_map(refused) {
+                Some(refusal) => Self::Session(refusal),
+                None => Self::Shared(e),
+            },
+            _ => Self::Shared(e),
         }
     }
 
@@ -70,5 +121,40 @@ mod tests {
     fn socket_close_without_reason_reads_cleanly() {
         let e = ClientError::SocketClosed { code: 1006, reason: String::new() };
         assert_eq!(e.to_string(), "the WebSocket closed (code 1006)");
+    }
+
+    #[cfg(feature = "shared-client")]
+    fn shared(code: &str) -> SharedClientError {
+        SharedClientError { code: code.into(), message: format!("the host said {code}"), field: None }
+    }
+
+    #[cfg(feature = "shared-client")]
+    #[test]
+    fn a_shared_refusal_is_the_refusal_with_the_code_of_its_version() {
+        let v3 = ClientError::from_shared(shared("CONNACK_NOT_AUTHORIZED"), ProtocolVersion::V3_1_1);
+        let refused =
+            |version, code, refusal| ClientError::Session(SessionError::ConnectRefused { version, code, refusal });
+        assert_eq!(v3, refused(ProtocolVersion::V3_1_1, 0x05, ConnectRefusal::NotAuthorized));
+        let v5 = ClientError::from_shared(shared("CONNACK_BAD_USERNAME_OR_PASSWORD"), ProtocolVersion::V5);
+        assert_eq!(v5, refused(ProtocolVersion::V5, 0x86, ConnectRefusal::BadUserNameOrPassword));
+        assert_eq!(v5.code(), "CONNACK_BAD_USERNAME_OR_PASSWORD");
+    }
+
+    #[cfg(feature = "shared-client")]
+    #[test]
+    fn a_shared_error_without_a_variant_keeps_the_hosts_code_and_words() {
+        let closed = ClientError::from_shared(shared("CLIENT_CLOSED"), ProtocolVersion::V5);
+        assert_eq!(closed, ClientError::Closed);
+        let lost = ClientError::from_shared(shared("CONNECTION_LOST"), ProtocolVersion::V5);
+        assert_eq!(lost, ClientError::Session(SessionError::ConnectionLost));
+        // A refusal 3.1.1 has no code for stays the host's.
+        for (code, version) in
+            [("SHARED_OPTIONS_DIFFER", ProtocolVersion::V5), ("CONNACK_BANNED", ProtocolVersion::V3_1_1)]
+        {
+            let e = ClientError::from_shared(shared(code), version);
+            assert_eq!(e, ClientError::Shared(shared(code)));
+            assert_eq!(e.code(), if code == "CONNACK_BANNED" { "SHARED_HOST_FAILED" } else { code });
+            assert_eq!(e.to_string(), format!("the host said {code}"));
+        }
     }
 }

@@ -52,6 +52,12 @@ impl ProfileKind {
         Self::ALL.into_iter().find(|k| k.slug() == slug)
     }
 
+    /// Whether a profile of this kind can share its connection with the browser's other tabs:
+    /// those whose client runs over `crate::client::Link`'s shared session.
+    pub fn shares(self) -> bool {
+        matches!(self, Self::Generic | Self::ThingsStackApp)
+    }
+
     /// What the user-name field means on this platform.
     pub fn username_label(self) -> &'static str {
         match self {
@@ -111,8 +117,9 @@ pub struct Profile {
     /// its first data, kept as the secret is.
     pub auth_method: String,
     pub auth_data: String,
-    /// A generic profile's connection shared by every tab of this browser that connects it
-    /// (`crate::client::SharedClient`): one connection at the broker.
+    /// The profile's connection shared by every tab of this browser that connects it
+    /// (`crate::client::SharedClient`): one connection at the broker. Generic and The Things Stack
+    /// profiles (`ProfileKind::shares`).
     pub shared: bool,
 }
 

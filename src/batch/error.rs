@@ -149,6 +149,8 @@ impl Coded for ClientError {
             Self::Socket(s) | Self::Persistence(s) | Self::Credentials(s) => vec![s.into()],
             Self::ReconnectGaveUp { attempts } => vec![(*attempts).into()],
             Self::Disconnected | Self::Closed => Vec::new(),
+            #[cfg(feature = "shared-client")]
+            Self::Shared(e) => vec![(&e.code).into(), (&e.message).into()],
         }
     }
 }

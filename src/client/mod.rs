@@ -4,15 +4,19 @@
 
 #[cfg(feature = "auth")]
 mod auth;
+mod link;
 mod network;
 mod persistence;
 mod request;
+#[cfg(feature = "shared-client")]
 mod shared;
 pub mod time;
 
 #[cfg(feature = "auth")]
 pub use auth::AuthAnswer;
+pub use link::{Link, WeakLink};
 pub use request::{RequestError, RequestOptions};
+#[cfg(feature = "shared-client")]
 pub use shared::{SharedClient, SharedClientError, SharedState};
 
 #[cfg(feature = "cloudplugs")]

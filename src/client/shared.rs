@@ -96,21 +96,10 @@ extern "C" {
     fn error_field(e: &JsValue) -> Option<String>;
 }
 
-/// What the shared session refused or reported: the host's code (`CONNACK_NOT_AUTHORIZED`,
-/// `SHARED_OPTIONS_DIFFER`, `SHARED_HOST_FAILED`, ...) and its words.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct SharedClientError {
-    pub code: String,
-    pub message: String,
-    /// For `INVALID_OPTION`: the option at fault, such as `subscriptionIdentifier`.
-    pub field: Option<String>,
-}
+pub use crate::error::SharedClientError;
 
-impl SharedClientError {
-    fn from_js(e: &JsValue) -> Self {
-        Self { code: error_code(e), message: error_message(e), field: error_field(e) }
-    }
+fn from_js(e: &JsValue) -> SharedClientError {
+    SharedClientError { code: error_code(e), message: error_message(e), field: error_field(e) }
 }
 
 /// Where the shared session's connection stands, as this tab sees it.
@@ -132,8 +121,10 @@ pub enum SharedState {
 /// A listener as the JS side calls it: up to five arguments (the message's or the state's fields).
 type Listener = Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue, JsValue)>;
 
-struct Inner {
+pub(super) struct Inner {
     js: JsValue,
+    /// The session's MQTT version, in whose codes its refusals are read.
+    version: ProtocolVersion,
     /// The listeners' closures, and the functions that take them off the JS client.
     listeners: RefCell<Vec<(Function, Listener)>>,
 }
@@ -149,7 +140,7 @@ impl Drop for Inner {
 /// A client of the origin's shared session. Clones are the same client.
 #[derive(Clone)]
 pub struct SharedClient {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 /// The generic client's options for the session: its version, client id, credentials, keepalive
@@ -243,8 +234,8 @@ fn message_properties(flat: &JsValue) -> (PublishProperties, Vec<u32>) {
 }
 
 async fn settle(started: Result<Promise, JsValue>) -> Result<JsValue, SharedClientError> {
-    let promise = started.map_err(|e| SharedClientError::from_js(&e))?;
-    JsFuture::from(promise).await.map_err(|e| SharedClientError::from_js(&e))
+    let promise = started.map_err(|e| from_js(&e))?;
+    JsFuture::from(promise).await.map_err(|e| from_js(&e))
 }
 
 impl SharedClient {
@@ -252,10 +243,9 @@ impl SharedClient {
     /// makes a client for `url` in the session of every tab naming the same URL, client id and
     /// credentials. A bad option, or a host that cannot start, fails here or at `connect`.
     pub async fn open(module: &str, url: &str, connect: &ConnectOptions) -> Result<Self, SharedClientError> {
-        let js = JsFuture::from(shared_open(module, url, &options(connect)))
-            .await
-            .map_err(|e| SharedClientError::from_js(&e))?;
-        Ok(Self { inner: Rc::new(Inner { js, listeners: RefCell::default() }) })
+        let js = JsFuture::from(shared_open(module, url, &options(connect))).await.map_err(|e| from_js(&e))?;
+        let version = connect.version;
+        Ok(Self { inner: Rc::new(Inner { js, version, listeners: RefCell::default() }) })
     }
 
     /// Joins the session's connection (the host connects it for the first tab).
@@ -315,6 +305,11 @@ impl SharedClient {
     /// Takes this tab's interest in `filter` away; the broker sees an UNSUBSCRIBE for the last.
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), SharedClientError> {
         settle(shared_unsubscribe(&self.inner.js, filter)).await.map(|_| ())
+    }
+
+    /// The session's MQTT version.
+    pub fn version(&self) -> ProtocolVersion {
+        self.inner.version
     }
 
     /// How many clients (tabs) share the session now.

@@ -101,3 +101,51 @@ test('downlink validation errors show at the field they concern', async () => {
   assert.equal(await page.getByRole('button', { name: 'Push', exact: true }).isDisabled(), true);
   await context.close();
 });
+
+// Issue 23: two tabs of the dashboard on The Things Stack's application with "Share" ticked use one
+// connection at the server (the simulator counts the application's connections), each tab with
+// its own uplinks (an uplink reaches each tab once) and its own downlinks (one tab's push is
+// tracked in that tab alone), and the connection bar says how many tabs share it.
+test('two tabs on a shared application: one connection, an uplink once in each tab, a downlink tracked in its own tab', async () => {
+  const connections = async () => (await admin('/api/sim/thethingsstack')).json.applications.find((a) => a.id === 'demo-app').connections;
+  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'demo-app@ttn (simulator)' }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await shared(a, 'only this tab on the shared connection');
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await connect(b, 'tts');
+  await waitConnected(b);
+  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  await eventually(async () => (await connections()) === 1, 5_000, 'one connection for demo-app');
+  // One uplink with a payload of its own: one row in each tab.
+  await admin('/api/v3/as/applications/demo-app/devices/demo-sensor-1/up/simulate', {
+    method: 'POST', body: { uplink_message: { f_port: 99, frm_payload: '3q2+7w==' } },
+  });
+  const marked = (p) => p.locator('table[aria-label="Uplink table"] tbody tr', { hasText: 'DEADBEEF' });
+  for (const p of [a, b]) await marked(p).first().waitFor({ timeout: 15_000 });
+  // B pushes a downlink: its timeline in B reaches ack, and A tracks nothing.
+  await b.fill('#dl-device', 'demo-sensor-1');
+  await b.fill('#dl-fport', '15');
+  await b.selectOption('#dl-format', 'hex');
+  await b.fill('#dl-payload', '01 02');
+  await b.getByRole('button', { name: 'Push', exact: true }).click();
+  const timeline = b.locator('li.timeline').first();
+  await timeline.locator('.step.acked').waitFor({ timeout: 15_000 });
+  assert.deepEqual(await timeline.locator('.step-name').allInnerTexts(), ['published', 'queued', 'sent', 'acked']);
+  assert.equal(await a.locator('li.timeline').count(), 0);
+  for (const p of [a, b]) assert.equal(await marked(p).count(), 1);
+  assert.equal(await connections(), 1);
+  await screenshot(b, 'tts-shared');
+  // B leaves: A keeps the connection.
+  await b.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  await shared(a, 'only this tab on the shared connection');
+  assert.equal(await connections(), 1);
+  assert.equal(await a.locator('.connection-bar .status.connected').count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

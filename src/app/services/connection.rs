@@ -14,7 +14,7 @@ use super::thingsboard::TbSession;
 use crate::app::error::AppError;
 use crate::app::hooks::now_ms;
 use crate::app::state::{AuthPrompt, LinkStatus, Profile, ProfileKind};
-use crate::client::{ConnectionState, MqttClient, SharedClient, SharedState};
+use crate::client::{ConnectionState, Link, MqttClient, SharedClient, SharedState};
 use crate::platforms::cloudplugs::{CloudPlugsDevice, CloudPlugsOptions, LastWill};
 use crate::platforms::things_stack::ThingsStackApp;
 use crate::platforms::thingsboard::limits::parse_session_limits;
@@ -41,12 +41,12 @@ pub enum Live {
 }
 
 impl Live {
-    /// The page's own client; none for a generic page on a shared connection.
+    /// The page's own client; none for a page on a shared connection.
     pub fn client(&self) -> Option<MqttClient> {
         match self {
             Self::ThingsBoard(s) => Some(s.device.client().clone()),
             Self::Gateway(s) => Some(s.gateway.device().client().clone()),
-            Self::ThingsStack(s) => Some(s.app.client().clone()),
+            Self::ThingsStack(s) => s.app.client().cloned(),
             Self::CloudPlugs(s) => Some(s.device.client().clone()),
             Self::Generic(s) => match &s.link {
                 GenericLink::Own(c) => Some(c.clone()),
@@ -109,6 +109,21 @@ fn shared_status(state: &SharedState) -> LinkStatus {
 fn watch(client: &MqttClient, sink: &StatusSink) {
     let sink = sink.clone();
     client.on_state(move |s| sink(link_status(s)));
+}
+
+/// Every state change of a platform client's connection, and on a shared one how many tabs share it.
+fn watch_link(link: &Link, status: &StatusSink, tabs: &TabsSink) {
+    match link {
+        Link::Own(c) => watch(c, status),
+        Link::Shared(c) => {
+            let status = status.clone();
+            c.on_state(move |s| status(shared_status(&s)));
+            let sink = tabs.clone();
+            c.on_tabs(move |n| sink(n));
+            // What it was when the listener came: it joined before.
+            tabs(c.tabs());
+        }
+    }
 }
 
 fn will(profile: &Profile) -> Option<Will> {
@@ -235,8 +250,12 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
                 will: will(profile),
                 ..Default::default()
             };
-            let app = ThingsStackApp::connect(url, profile.username.trim(), &profile.secret, options).await?;
-            watch(app.client(), &status);
+            let (application, key) = (profile.username.trim(), &profile.secret);
+            let app = match profile.shared && profile.kind.shares() {
+                true => ThingsStackApp::connect_shared(SHARED_MODULE, url, application, key, options).await?,
+                false => ThingsStackApp::connect(url, application, key, options).await?,
+            };
+            watch_link(app.link(), &status, &tabs);
             Ok(Live::ThingsStack(TtsSession::start(app).await))
         }
         ProfileKind::CloudPlugs => {

@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use futures_channel::{mpsc, oneshot};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::{MqttClient, WeakMqttClient};
+use crate::client::{Link, MqttClient, WeakLink};
 use crate::error::{ClientError, SessionError};
 use crate::platforms::things_stack::decoder::{DecoderRegistry, UplinkDecoder};
 use crate::platforms::things_stack::downlink::Downlink;
@@ -43,13 +43,13 @@ struct Shared {
     /// The futures waiting for each push or replace.
     sends: VecMap<OpId, oneshot::Sender<Result<(), ThingsStackError>>>,
     /// The connection, for what the session asks while handling an event.
-    client: WeakMqttClient,
+    client: WeakLink,
 }
 
 /// An application's MQTT integration. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct ThingsStackApp {
-    client: MqttClient,
+    client: Link,
     shared: Rc<RefCell<Shared>>,
 }
 
@@ -60,16 +60,32 @@ impl ThingsStackApp {
         url: &str,
         application: &str,
         api_key: &str,
-        mut options: ConnectOptions,
+        options: ConnectOptions,
     ) -> Result<Self, ThingsStackError> {
-        let app = ApplicationUid::parse(application)?;
-        if api_key.trim().is_empty() {
-            return Err(ThingsStackError::MissingApiKey);
-        }
-        options.version = ProtocolVersion::V3_1_1;
-        options.username = Some(app.uid());
-        options.password = Some(api_key.to_owned());
-        let client = MqttClient::new(url, options)?;
+        let (app, options) = login(application, api_key, options)?;
+        Self::start(app, Link::Own(MqttClient::new(url, options)?)).await
+    }
+
+    /// `connect` on the session that every tab of the origin naming the same URL, application, API
+    /// key and client id shares (docs/shared.md): one connection for all of them, so the
+    /// application's connection limit counts one. `module` is where the page serves the shared
+    /// session's page side (`iotmqtt/shared`'s `shared.js`). Each tab keeps its own subscriptions,
+    /// events, decoders and downlinks: its correlation ids are its own.
+    #[cfg(feature = "shared-client")]
+    pub async fn connect_shared(
+        module: &str,
+        url: &str,
+        application: &str,
+        api_key: &str,
+        options: ConnectOptions,
+    ) -> Result<Self, ThingsStackError> {
+        let (app, options) = login(application, api_key, options)?;
+        let client = crate::client::SharedClient::open(module, url, &options).await;
+        let client = client.map_err(|e| ClientError::from_shared(e, options.version))?;
+        Self::start(app, Link::Shared(client)).await
+    }
+
+    async fn start(app: ApplicationUid, client: Link) -> Result<Self, ThingsStackError> {
         let shared = Rc::new(RefCell::new(Shared {
             app: app.clone(),
             event_listeners: Vec::new(),
@@ -112,9 +128,14 @@ impl ThingsStackApp {
         self.shared.borrow().app.clone()
     }
 
-    /// The underlying client, for connection state and raw MQTT.
-    pub fn client(&self) -> &MqttClient {
+    /// The connection the application runs over.
+    pub fn link(&self) -> &Link {
         &self.client
+    }
+
+    /// The connection of its own, for its state and raw MQTT; none on a shared one.
+    pub fn client(&self) -> Option<&MqttClient> {
+        self.client.own()
     }
 
     /// Subscribes to the whole application, one device, one event kind, or a device's one kind.
@@ -251,6 +272,23 @@ impl ThingsStackApp {
     }
 }
 
+/// The application and its CONNECT: MQTT 3.1.1 whatever `options.version` says (the only version
+/// The Things Stack speaks), the application's id as the user name and the API key as the password.
+fn login(
+    application: &str,
+    api_key: &str,
+    mut options: ConnectOptions,
+) -> Result<(ApplicationUid, ConnectOptions), ThingsStackError> {
+    let app = ApplicationUid::parse(application)?;
+    if api_key.trim().is_empty() {
+        return Err(ThingsStackError::MissingApiKey);
+    }
+    options.version = ProtocolVersion::V3_1_1;
+    options.username = Some(app.uid());
+    options.password = Some(api_key.to_owned());
+    Ok((app, options))
+}
+
 /// CONNACK 0x04/0x05 in The Things Stack's terms: the server gives the same code for a wrong key,
 /// an unknown application and a missing or wrong tenant.
 fn login_error(app: &ApplicationUid, e: ClientError) -> ThingsStackError {
@@ -296,7 +334,7 @@ fn on_message(weak: &Weak<RefCell<Shared>>, m: &Message) {
 }
 
 /// Carries out what the session asks on the client: the `down/#` subscriptions and the publishes.
-fn drive(shared: &Rc<RefCell<Shared>>, client: &MqttClient) {
+fn drive(shared: &Rc<RefCell<Shared>>, client: &Link) {
     loop {
         let Some(event) = shared.borrow_mut().core.poll_event() else { break };
         match event {
