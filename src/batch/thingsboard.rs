@@ -579,15 +579,11 @@ impl Device {
         let mut updaters = std::mem::take(&mut self.updaters);
         for u in &mut updaters {
             let held = self.session.holds_turn(&firmware_turn(u.kind()));
-            if held && !u.running() {
+            if u.follow_turn(held) {
                 if let Err(e) = self.start_updater(u, now, false) {
                     b.u8(tag::ERROR).error(&e);
                 }
             }
-            if !held && u.running() {
-                u.abandon();
-            }
-            u.set_running(held);
         }
         self.updaters = updaters;
     }

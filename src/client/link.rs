@@ -130,3 +130,16 @@ impl Link {
         }
     }
 }
+
+impl From<MqttClient> for Link {
+    fn from(client: MqttClient) -> Self {
+        Self::Own(client)
+    }
+}
+
+#[cfg(feature = "shared-client")]
+impl From<SharedClient> for Link {
+    fn from(client: SharedClient) -> Self {
+        Self::Shared(client)
+    }
+}

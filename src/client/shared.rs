@@ -48,6 +48,9 @@ export function sharedSubscribe(c, filter, qos, noLocal, retainAsPublished, reta
 export const sharedUnsubscribe = (c, filter) => c.unsubscribe(filter);
 export const sharedClose = (c) => c.close();
 export const sharedTabs = (c) => c.tabs;
+export const sharedLease = (c, topic) => c.lease(topic);
+export const sharedRelease = (c, topic) => c.release(topic);
+export const sharedNumber = (c) => c.host * 2 ** 32 + c.tab;
 export const errorCode = (e) => String(e?.code ?? "SHARED_HOST_FAILED");
 export const errorMessage = (e) => String(e?.message ?? e);
 export const errorField = (e) => (typeof e?.field === "string" ? e.field : undefined);
@@ -88,6 +91,12 @@ extern "C" {
     fn shared_close(c: &JsValue);
     #[wasm_bindgen(js_name = sharedTabs)]
     fn shared_tabs(c: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = sharedLease, catch)]
+    fn shared_lease(c: &JsValue, topic: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sharedRelease)]
+    fn shared_release(c: &JsValue, topic: &str);
+    #[wasm_bindgen(js_name = sharedNumber)]
+    fn shared_number(c: &JsValue) -> f64;
     #[wasm_bindgen(js_name = errorCode)]
     fn error_code(e: &JsValue) -> String;
     #[wasm_bindgen(js_name = errorMessage)]
@@ -315,6 +324,25 @@ impl SharedClient {
     /// How many clients (tabs) share the session now.
     pub fn tabs(&self) -> u32 {
         shared_tabs(&self.inner.js)
+    }
+
+    /// For the platform clients: resolves when it is this tab's turn on `topic` among the session's
+    /// tabs (`src/shared/lease.rs`), one tab at a time in the order they asked; `release` gives it
+    /// back. Fails when the session cannot give it (this tab left the session).
+    pub async fn lease(&self, topic: &str) -> Result<(), SharedClientError> {
+        settle(shared_lease(&self.inner.js, topic)).await.map(drop)
+    }
+
+    /// Gives back this tab's turn on `topic`, or its place while it waits.
+    pub fn release(&self, topic: &str) {
+        shared_release(&self.inner.js, topic);
+    }
+
+    /// This tab's number in the session's host (from 1; 0 before it joined), and which host that is
+    /// (1, and one more at each leader's greeting): a platform client numbers its requests in it.
+    pub fn number(&self) -> (u32, u32) {
+        let n = shared_number(&self.inner.js) as u64;
+        (n as u32, (n >> 32) as u32)
     }
 
     /// Every message that reaches this tab: those its subscriptions match, once each.

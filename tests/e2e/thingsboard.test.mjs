@@ -248,3 +248,73 @@ test('bad credentials are shown as a readable error', async () => {
   await screenshot(page, 'bad-credentials');
   await context.close();
 });
+
+// Issue 23: two tabs of the dashboard on the ThingsBoard device with "Share" ticked use one
+// connection at the server (the simulator counts the device's sessions). Both tabs have the reply
+// rule; a server RPC runs in the tab that holds the method's turn, once, and the other tab's log says
+// which tab answered. When that tab leaves, the other one runs the method.
+test('two tabs on a shared ThingsBoard device: one connection, a server RPC run once, by the next tab after the first leaves', async () => {
+  const connections = async () => (await admin(`/api/sim/thingsboard/devices/${DEVICE}`)).json.connections;
+  const rpc = () => admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'sharedPing', params: {}, timeout: 5000 } });
+  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+  const outcomes = (p) => p.locator('table[aria-label="RPC log"] tr', { hasText: 'sharedPing' }).locator('td.outcome').allInnerTexts();
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'Demo Thermostat (simulator)' }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await shared(a, 'only this tab on the shared connection');
+  await a.fill('#rule-method', 'sharedPing');
+  await a.selectOption('#rule-mode', 'fixed');
+  await a.fill('#rule-fixed', '{"pong": true}');
+  await a.getByRole('button', { name: 'Add rule' }).click();
+  await a.locator('ul.rules code', { hasText: 'sharedPing' }).waitFor();
+  // B opens the page after the rule was saved, so it has the rule too, and waits for its turn.
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await connect(b, 'tb-device');
+  await waitConnected(b);
+  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  await b.locator('ul.rules code', { hasText: 'sharedPing' }).waitFor();
+  await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the device');
+  const first = await rpc();
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(first.json, { pong: true });
+  await eventually(async () => (await outcomes(a)).length === 1 && (await outcomes(b)).length === 1, 5_000, 'a row in each tab');
+  assert.deepEqual(await outcomes(a), ['replied {"pong":true}']);
+  assert.deepEqual(await outcomes(b), ['answered by the tab whose turn it is on this shared connection']);
+  // Each tab's own client attributes request is answered in that tab.
+  for (const p of [a, b]) {
+    await p.fill('#attr-client-keys', 'e2eClient');
+    await p.getByRole('button', { name: 'Request' }).click();
+  }
+  for (const p of [a, b]) await p.locator('section[aria-label="Attributes"] .ok', { hasText: 'attributes received' }).waitFor();
+  assert.equal(await connections(), 1);
+  await screenshot(b, 'thingsboard-shared');
+  // A leaves: B is given the turn and runs the next one.
+  await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  await shared(b, 'only this tab on the shared connection');
+  const second = await rpc();
+  assert.equal(second.status, 200, second.text);
+  await eventually(async () => (await outcomes(b)).length === 2, 5_000, "B's second row");
+  assert.deepEqual(await outcomes(b), ['replied {"pong":true}', 'answered by the tab whose turn it is on this shared connection']);
+  assert.equal(await connections(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A refusal on the shared session reads as it does on a connection of the page's own.
+test('bad credentials on a shared ThingsBoard profile are the same readable error', async () => {
+  const { page, context } = await openPage(browser, base, 'connections');
+  await page.getByRole('button', { name: '+ ThingsBoard device' }).click();
+  await page.fill('#profile-name', 'Wrong shared token');
+  await page.fill('#profile-url', `ws://127.0.0.1:${simPort()}/mqtt/thingsboard`);
+  await page.fill('#profile-secret', 'not-a-real-token');
+  await page.check('#profile-shared');
+  await page.getByRole('button', { name: 'Save and connect' }).click();
+  const status = page.locator('.connection-bar .status.failed');
+  await status.waitFor({ timeout: 10_000 });
+  assert.match(await status.innerText(), /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/);
+  await context.close();
+});

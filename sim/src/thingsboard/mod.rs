@@ -423,6 +423,8 @@ impl ThingsBoard {
                 "clientId": b.client_id, "userName": b.username, "password": b.password,
             })),
             "connected": st.is_connected(device),
+            // The device's own MQTT sessions (a gateway's for it not counted).
+            "connections": st.sessions.values().filter(|s| s.device_id == device.id).count(),
             "telemetry": latest,
             "clientAttributes": attrs(&device.client_attributes),
             "sharedAttributes": attrs(&device.shared_attributes),

@@ -44,8 +44,8 @@ impl Live {
     /// The page's own client; none for a page on a shared connection.
     pub fn client(&self) -> Option<MqttClient> {
         match self {
-            Self::ThingsBoard(s) => Some(s.device.client().clone()),
-            Self::Gateway(s) => Some(s.gateway.device().client().clone()),
+            Self::ThingsBoard(s) => s.device.client().cloned(),
+            Self::Gateway(s) => s.gateway.device().client().cloned(),
             Self::ThingsStack(s) => s.app.client().cloned(),
             Self::CloudPlugs(s) => Some(s.device.client().clone()),
             Self::Generic(s) => match &s.link {
@@ -212,6 +212,12 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
                     return Err(AppError::input("secret", "enter the device's access token"));
                 }
             }
+            if profile.shared && profile.kind.shares() {
+                let device = ThingsBoardDevice::connect_shared(SHARED_MODULE, url, credentials, tb_options(profile));
+                let device = device.await?;
+                watch_link(device.link(), &status, &tabs);
+                return Ok(Live::ThingsBoard(TbSession::start(device, &profile.id).await));
+            }
             let basic = profile.basic_auth;
             let (client_id, username, password) = match credentials {
                 Credentials::AccessToken { token } => (String::new(), Some(token), None),
@@ -239,7 +245,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
         ProfileKind::ThingsBoardGateway => {
             status(LinkStatus::Connecting);
             let gateway = ThingsBoardGateway::connect(url, tb_credentials(profile), tb_options(profile)).await?;
-            watch(gateway.device().client(), &status);
+            watch_link(gateway.device().link(), &status, &tabs);
             Ok(Live::Gateway(GatewaySession::start(gateway).await))
         }
         ProfileKind::ThingsStackApp => {

@@ -177,14 +177,25 @@ impl TbSession {
         });
         // Every server RPC reaches the log, whether a rule answers it or not. A method without a
         // rule has no handler, so the client answers it at once with an error ("unknown method");
-        // its row says so instead of waiting for a reply that nothing will give.
+        // its row says so instead of waiting for a reply that nothing will give. On a shared
+        // connection, the tab that holds the method's turn answers, and a method no tab has a rule
+        // for is not answered (docs/shared.md).
         let weak = session.weak();
-        let _ = device.client().on_message(RPC_REQUEST_FILTER, move |m| {
+        let shared = device.client().is_none();
+        let _ = device.link().on_message(RPC_REQUEST_FILTER, move |m| {
             let Some(s) = weak() else { return };
             if let Ok(r) = parse_rpc_request(&m.topic, &m.payload) {
                 let ruled = s.store.rules.borrow().iter().any(|rule| rule.method == r.method);
-                let outcome =
-                    (!ruled).then(|| Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)));
+                let outcome = match (ruled, shared) {
+                    (false, false) => {
+                        Some(Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)))
+                    }
+                    (false, true) => Some(Err("no reply rule in this tab: the tab with one answers it".to_owned())),
+                    (true, true) if !s.device.runs_rpc(&r.method) => {
+                        Some(Ok("answered by the tab whose turn it is on this shared connection".to_owned()))
+                    }
+                    (true, _) => None,
+                };
                 s.log_rpc(RpcDirection::Incoming { id: r.id }, &r.method, short(&r.params), outcome);
             }
         });

@@ -13,7 +13,7 @@ use futures_channel::oneshot;
 use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::{MqttClient, WeakMqttClient};
+use crate::client::{Link, MqttClient, WeakLink};
 use crate::collections::VecMap;
 use crate::platforms::thingsboard::attributes::{AttributeMirror, AttributeResponse, SharedAttributesUpdate};
 use crate::platforms::thingsboard::error::ThingsBoardError;
@@ -68,7 +68,7 @@ pub(crate) struct DeviceState {
 /// A ThingsBoard device connected over MQTT. Cheap to clone; clones share the session.
 #[derive(Clone)]
 pub struct ThingsBoardDevice {
-    pub(crate) client: MqttClient,
+    pub(crate) client: Link,
     pub(crate) state: Rc<RefCell<DeviceState>>,
     pub(crate) options: Rc<DeviceOptions>,
 }
@@ -88,20 +88,55 @@ impl ThingsBoardDevice {
         let client = MqttClient::new(url, options.connect_options(credentials)?)?;
         let device = Self::attach(client, options);
         device.client.connect().await.map_err(|e| ThingsBoardError::from_client(e, basic))?;
-        if device.options.fetch_session_limits {
-            match device.call("getSessionLimits", Value::Object(Default::default())).await {
-                Ok(v) => match parse_session_limits(&v) {
-                    Ok(limits) => device.set_limits(limits),
-                    Err(e) => device.emit_error(e),
-                },
-                Err(e) => device.emit_error(e),
-            }
-        }
+        device.read_session_limits().await;
         Ok(device)
     }
 
-    /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device.
-    pub fn attach(client: MqttClient, options: DeviceOptions) -> Self {
+    /// `connect` on the session that every tab of the origin naming the same URL and credentials
+    /// shares (docs/shared.md): one connection for all of them. `module` is where the page serves
+    /// the shared session's page side (`iotmqtt/shared`'s `shared.js`). The tab numbers its requests
+    /// in its own block of ids, runs a server RPC only while it holds the method's turn, updates
+    /// firmware only while it holds the device's firmware turn, and paces at its share of the limits
+    /// (`platforms::thingsboard::session::shared`).
+    #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+    pub async fn connect_shared(
+        module: &str,
+        url: &str,
+        credentials: Credentials,
+        options: DeviceOptions,
+    ) -> Result<Self, ThingsBoardError> {
+        let basic = matches!(credentials, Credentials::Basic { .. });
+        let connect = options.connect_options(credentials)?;
+        let client = crate::client::SharedClient::open(module, url, &connect).await;
+        let client = client.map_err(|e| crate::ClientError::from_shared(e, connect.version))?;
+        let device = Self::attach(client.clone(), options);
+        if let Err(e) = device.client.connect().await {
+            device.close();
+            return Err(ThingsBoardError::from_client(e, basic));
+        }
+        super::shared::joined(&device, &client);
+        device.read_session_limits().await;
+        Ok(device)
+    }
+
+    /// Obeys the transport's limits when it tells them (`getSessionLimits`); an answer that cannot
+    /// be read is an error event.
+    async fn read_session_limits(&self) {
+        if self.options.fetch_session_limits {
+            match self.call("getSessionLimits", Value::Object(Default::default())).await {
+                Ok(v) => match parse_session_limits(&v) {
+                    Ok(limits) => self.set_limits(limits),
+                    Err(e) => self.emit_error(e),
+                },
+                Err(e) => self.emit_error(e),
+            }
+        }
+    }
+
+    /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device. On the
+    /// origin's shared session, the device's session is one tab's (`connect_shared`).
+    pub fn attach(client: impl Into<Link>, options: DeviceOptions) -> Self {
+        let client = client.into();
         let core =
             DeviceSession::new(SessionOptions { qos: options.qos, request_timeout_ms: options.request_timeout_ms });
         let state = Rc::new(RefCell::new(DeviceState {
@@ -139,6 +174,10 @@ impl ThingsBoardDevice {
         ] {
             device.route(filter, Self::deliver);
         }
+        #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+        if let Link::Shared(client) = &device.client {
+            super::shared::watch(&device, client);
+        }
         device
     }
 
@@ -152,11 +191,17 @@ impl ThingsBoardDevice {
         });
     }
 
-    fn weak(&self) -> WeakDevice {
+    pub(crate) fn weak(&self) -> WeakDevice {
         WeakDevice { client: self.client.downgrade(), state: Rc::downgrade(&self.state), options: self.options.clone() }
     }
 
-    pub fn client(&self) -> &MqttClient {
+    /// The connection of its own, for its state and raw MQTT; none on a shared one.
+    pub fn client(&self) -> Option<&MqttClient> {
+        self.client.own()
+    }
+
+    /// The connection the device runs over.
+    pub fn link(&self) -> &Link {
         &self.client
     }
 
@@ -232,7 +277,21 @@ impl ThingsBoardDevice {
                     });
                 }
                 DeviceEvent::RequestPublish { publish, topic, payload, qos } => {
-                    match self.client.start_publish(Outgoing::new(topic, payload).qos(qos)) {
+                    let outgoing = Outgoing::new(topic, payload).qos(qos);
+                    let client = match &self.client {
+                        Link::Own(client) => client,
+                        #[allow(unreachable_patterns)]
+                        shared => {
+                            let (device, shared) = (self.clone(), shared.clone());
+                            spawn_local(async move {
+                                let result = shared.publish(outgoing).await.map_err(ThingsBoardError::from);
+                                device.state.borrow_mut().core.published(now_ms(), publish, result);
+                                device.drive();
+                            });
+                            continue;
+                        }
+                    };
+                    match client.start_publish(outgoing) {
                         Ok(None) => self.state.borrow_mut().core.published(now_ms(), publish, Ok(())),
                         Ok(Some(completion)) => {
                             let device = self.clone();
@@ -298,8 +357,16 @@ impl ThingsBoardDevice {
                     });
                 }
                 DeviceEvent::NotifyError(e) => self.emit_error(e),
-                // Asked only on a shared connection, which this client's session never is.
-                #[cfg(feature = "thingsboard-shared")]
+                // Asked only on a shared connection (`connect_shared`).
+                #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+                DeviceEvent::RequestLease { topic } => super::shared::lease(self, topic),
+                #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+                DeviceEvent::ReleaseLease { topic } => {
+                    if let Link::Shared(client) = &self.client {
+                        client.release(&topic);
+                    }
+                }
+                #[cfg(all(feature = "thingsboard-shared", not(feature = "shared-client")))]
                 DeviceEvent::RequestLease { .. } | DeviceEvent::ReleaseLease { .. } => {}
             }
         }
@@ -448,6 +515,16 @@ impl ThingsBoardDevice {
         self.register_rpc(method, Rc::new(move |r| Box::pin(handler(r))), true);
     }
 
+    /// Whether this tab runs the server RPCs of `method`: always on a connection of its own; on a
+    /// shared one, while it holds the method's turn.
+    pub fn runs_rpc(&self, method: &str) -> bool {
+        #[cfg(feature = "thingsboard-shared")]
+        let turn = &crate::platforms::thingsboard::session::rpc_turn(method);
+        #[cfg(not(feature = "thingsboard-shared"))]
+        let turn = method;
+        self.state.borrow().core.holds_turn(turn)
+    }
+
     /// Removes a method's handler; later calls to it get `{"error": "unknown method"}`.
     pub fn remove_rpc(&self, method: &str) -> bool {
         let mut s = self.state.borrow_mut();
@@ -542,7 +619,7 @@ fn unexpected(_outcome: Outcome) -> ThingsBoardError {
 /// A device handle for closures stored inside the client, so they do not keep it alive.
 #[derive(Clone)]
 pub(crate) struct WeakDevice {
-    client: WeakMqttClient,
+    client: WeakLink,
     state: std::rc::Weak<RefCell<DeviceState>>,
     options: Rc<DeviceOptions>,
 }

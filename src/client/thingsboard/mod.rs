@@ -7,6 +7,8 @@ pub mod gateway;
 pub mod ota;
 #[cfg(feature = "thingsboard-provision")]
 pub mod provisioning;
+#[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+mod shared;
 
 pub use device::ThingsBoardDevice;
 #[cfg(feature = "thingsboard-gateway")]

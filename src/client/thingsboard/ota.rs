@@ -98,24 +98,34 @@ impl FirmwareUpdater {
         device.route(&kind.error_topic(), ThingsBoardDevice::deliver);
         let id = NEXT_UPDATER.fetch_add(1, Ordering::Relaxed);
         let installer: Installer = Rc::new(move |info, image| Box::pin(install(info, image)));
-        let waiting = {
-            let mut guard = device.state.borrow_mut();
-            let s = &mut *guard;
-            let updater = Updater::new(kind, options.current, options.chunk_size);
-            let ops = updater.start(&mut s.core, now_ms())?;
-            let slot = UpdaterSlot { id, updater, installer, listeners: vec![Rc::new(on_event)] };
-            s.updaters.push(slot);
-            ops.into_iter()
-                .map(|op| {
-                    let (tx, rx) = oneshot::channel();
-                    s.ops.insert(op, tx);
-                    rx
-                })
-                .collect::<Vec<_>>()
+        let shared = {
+            let mut s = device.state.borrow_mut();
+            #[allow(unused_mut)]
+            let mut updater = Updater::new(kind, options.current, options.chunk_size);
+            // A tab of a shared connection updates while it holds the device's firmware turn: the
+            // updater starts watching when it is given (`shared::turns`), and nothing waits for it.
+            #[cfg(feature = "thingsboard-shared")]
+            if s.core.is_shared() {
+                updater.set_running(false);
+                s.core.ask_turn(crate::platforms::thingsboard::session::firmware_turn(kind));
+            }
+            s.updaters.push(UpdaterSlot { id, updater, installer, listeners: vec![Rc::new(on_event)] });
+            s.core.is_shared()
         };
-        device.drive();
         let stop = Rc::new(StopOnDrop { state: Rc::downgrade(&device.state), id });
         let updater = Self { device: device.clone(), id, _stop: stop };
+        if shared {
+            device.drive();
+            return Ok(updater);
+        }
+        let waiting = match begin(device, id) {
+            Ok(waiting) => waiting,
+            Err(e) => {
+                updater.stop();
+                return Err(e);
+            }
+        };
+        device.drive();
         for rx in waiting {
             if let Err(e) = rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed))) {
                 updater.stop();
@@ -149,4 +159,47 @@ impl FirmwareUpdater {
         let mut s = self.device.state.borrow_mut();
         s.updaters.iter_mut().find(|slot| slot.id == self.id).map(f)
     }
+}
+
+type Waiting = Vec<oneshot::Receiver<Result<crate::platforms::thingsboard::session::Outcome, ThingsBoardError>>>;
+
+/// Updater `id` starts watching (`Updater::start`): its subscriptions, its current version, its
+/// request for the package attributes. What waits for each of them.
+fn begin(device: &ThingsBoardDevice, id: u64) -> Result<Waiting, ThingsBoardError> {
+    let mut guard = device.state.borrow_mut();
+    let s = &mut *guard;
+    let Some(slot) = s.updaters.iter().find(|slot| slot.id == id) else { return Ok(Vec::new()) };
+    let ops = slot.updater.start(&mut s.core, now_ms())?;
+    Ok(ops
+        .into_iter()
+        .map(|op| {
+            let (tx, rx) = oneshot::channel();
+            s.ops.insert(op, tx);
+            rx
+        })
+        .collect())
+}
+
+/// Updater `id` was given the device's firmware turn: it starts watching, and looks for a package
+/// once it has. Nothing waits for it, so a failure is an error event.
+#[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+pub(super) fn watch_with_turn(device: &ThingsBoardDevice, id: u64) {
+    let waiting = match begin(device, id) {
+        Ok(waiting) => waiting,
+        Err(e) => return device.emit_error(e),
+    };
+    let weak = device.weak();
+    wasm_bindgen_futures::spawn_local(async move {
+        for rx in waiting {
+            let result = rx.await.unwrap_or(Err(ThingsBoardError::Client(crate::ClientError::Closed)));
+            let Some(device) = weak.upgrade() else { return };
+            if let Err(e) = result {
+                return device.emit_error(e);
+            }
+        }
+        if let Some(device) = weak.upgrade() {
+            device.check_updaters();
+            device.drive();
+        }
+    });
 }

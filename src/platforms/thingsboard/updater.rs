@@ -100,6 +100,19 @@ impl Updater {
         self.events.push_back(UpdaterEvent::Error(ThingsBoardError::Firmware(words)));
     }
 
+    /// A shared connection: whether this tab holds the device's firmware turn now. The updater runs
+    /// while it does: `true` when it was just given it, and is to start watching (`start`); one that
+    /// lost it gives up the update under way (`abandon`).
+    #[cfg(feature = "thingsboard-shared")]
+    pub fn follow_turn(&mut self, held: bool) -> bool {
+        let start = held && !self.running;
+        if !held && self.running {
+            self.abandon();
+        }
+        self.running = held;
+        start
+    }
+
     pub fn kind(&self) -> PackageKind {
         self.kind
     }
