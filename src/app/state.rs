@@ -55,7 +55,7 @@ impl ProfileKind {
     /// Whether a profile of this kind can share its connection with the browser's other tabs:
     /// those whose client runs over `crate::client::Link`'s shared session.
     pub fn shares(self) -> bool {
-        matches!(self, Self::Generic | Self::ThingsStackApp | Self::ThingsBoardDevice)
+        matches!(self, Self::Generic | Self::ThingsStackApp | Self::ThingsBoardDevice | Self::ThingsBoardGateway)
     }
 
     /// What the user-name field means on this platform.
@@ -119,7 +119,7 @@ pub struct Profile {
     pub auth_data: String,
     /// The profile's connection shared by every tab of this browser that connects it
     /// (`crate::client::SharedClient`): one connection at the broker. Generic, The Things Stack and
-    /// ThingsBoard device profiles (`ProfileKind::shares`).
+    /// ThingsBoard profiles (`ProfileKind::shares`).
     pub shared: bool,
 }
 

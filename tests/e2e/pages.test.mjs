@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openPage, connect, waitConnected, admin, screenshot, unnamedControls, assertFits, WIDTH } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, assertFits, WIDTH } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -164,5 +164,53 @@ test('the ThingsBoard page in the dark theme', async () => {
   await page.getByRole('button', { name: 'Stop generator' }).click();
   assert.match(await page.locator('section[aria-label="Telemetry generator"] .counter').innerText(), /[1-9]\d* messages? sent/);
   await screenshot(page, 'thingsboard-dark');
+  await context.close();
+});
+
+// Issue 23: two tabs on the ThingsBoard gateway with "Share" ticked use one connection (the
+// simulator counts the gateway's sessions). A sub-device's RPC is answered once, by the tab that
+// holds the gateway's RPC turn (the first), and after that tab leaves, by the other.
+test('two tabs on a shared gateway: one connection, a sub-device RPC answered by one tab, then by the other', async () => {
+  const connections = async () => (await admin('/api/sim/thingsboard/devices/Demo%20Gateway')).json.connections;
+  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+  const log = (p) => p.locator('section[aria-label="Gateway RPC log"] ul.events li').allInnerTexts();
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'Demo Gateway (simulator)' }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await shared(a, 'only this tab on the shared connection');
+  const prefix = `e2eshared${Date.now() % 10000}`;
+  await a.fill('#gw-count', '2');
+  await a.fill('#gw-prefix', prefix);
+  await a.getByRole('button', { name: 'Add devices' }).click();
+  await a.locator('section[aria-label="Sub-devices"] .ok', { hasText: '2 devices connected' }).waitFor();
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await connect(b, 'tb-gateway');
+  await waitConnected(b);
+  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  assert.equal(await b.getByTestId('gateway-rpc-turn').count(), 1);
+  await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the gateway');
+  const device = `${prefix}-0001`;
+  const blink = async (times) => {
+    const r = await admin(`/api/rpc/twoway/${device}`, { method: 'POST', body: { method: 'blink', params: { times }, timeout: 5000 } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { ok: true, device, method: 'blink' });
+  };
+  await blink(1);
+  await eventually(async () => (await log(a)).length === 1, 5_000, "A's log row");
+  assert.match((await log(a))[0], new RegExp(` ${device}: blink \\{"times":1\\}$`));
+  assert.deepEqual(await log(b), []);
+  // A leaves: B holds the turn and answers the next one.
+  await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  await shared(b, 'only this tab on the shared connection');
+  await blink(2);
+  await eventually(async () => (await log(b)).length === 1, 5_000, "B's log row");
+  assert.match((await log(b))[0], new RegExp(` ${device}: blink \\{"times":2\\}$`));
+  assert.equal(await connections(), 1);
+  await screenshot(b, 'thingsboard-gateway-shared');
+  assert.deepEqual(errors, []);
   await context.close();
 });

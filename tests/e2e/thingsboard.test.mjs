@@ -318,3 +318,44 @@ test('bad credentials on a shared ThingsBoard profile are the same readable erro
   assert.match(await status.innerText(), /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/);
   await context.close();
 });
+
+// Issue 23: on a shared device, one tab's firmware agent at a time updates it (the device's
+// firmware turn). Both tabs start their agent; the package goes through A's, which started first,
+// and B's reports nothing.
+test('two tabs on a shared ThingsBoard device: one firmware agent updates the device', async () => {
+  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'Demo Thermostat (simulator)' }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await a.getByRole('button', { name: 'Start firmware agent' }).click();
+  await a.locator('#fw-chunk').waitFor({ state: 'detached' });
+  // A package left on the server by an earlier test installs first; wait until A's agent is idle.
+  await a.locator('[data-testid=fw-state]', { hasText: /^(waiting|UPDATED|FAILED)$/ }).waitFor({ timeout: 30_000 });
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await connect(b, 'tb-device');
+  await waitConnected(b);
+  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  await b.getByRole('button', { name: 'Start firmware agent' }).click();
+  await b.locator('#fw-chunk').waitFor({ state: 'detached' });
+  assert.equal(await b.getByTestId('fw-turn').count(), 1);
+  const version = `3.0.${Date.now() % 100000}`;
+  const up = await fetch(`http://127.0.0.1:${simPort()}/api/sim/thingsboard/devices/${DEVICE}/firmware?title=demo-firmware&version=${version}&algorithm=SHA256`,
+    { method: 'POST', body: randomBytes(20 * 1024) });
+  assert.equal(up.status, 200, await up.text());
+  await a.locator('[data-testid=fw-current]', { hasText: version }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await a.locator('ol.fw-steps strong').allInnerTexts(), ['DOWNLOADING', 'DOWNLOADED', 'VERIFIED', 'UPDATING', 'UPDATED']);
+  const device = await eventually(async () => {
+    const r = await admin(`/api/sim/thingsboard/devices/${DEVICE}`);
+    return r.json?.fwState === 'UPDATED' && r.json;
+  }, 10_000, 'fwState UPDATED on the server');
+  assert.equal(device.fwState, 'UPDATED');
+  assert.equal(await b.locator('ol.fw-steps li').count(), 0);
+  assert.equal(await b.getByTestId('fw-state').innerText(), 'waiting');
+  assert.equal(await b.getByTestId('fw-current').innerText(), 'demo-firmware 1.0.0');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -61,6 +61,9 @@ pub fn FirmwarePanel(props: &FirmwarePanelProps) -> Html {
                 </form>
             }
             if let Some(e) = action.error("fw_start") { <p class="field-error" role="alert">{ e }</p> }
+            if v.running && props.session.device.client().is_none() {
+                <p class="hint" data-testid="fw-turn">{ "This connection is shared with other tabs: one tab's agent at a time updates the device, in the order they were started." }</p>
+            }
             <dl class="facts">
                 <dt>{ "Current" }</dt>
                 <dd data-testid="fw-current">{ v.current.as_ref().map_or("-".to_string(), |(t, ver)| format!("{t} {ver}")) }</dd>

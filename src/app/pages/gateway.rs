@@ -87,6 +87,7 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
         Callback::from(move |v| h.set(v))
     };
     let rpc_log: Vec<_> = store.rpc_log.borrow().newest().take(10).cloned().collect();
+    let shared = props.session.gateway.device().client().is_none();
     html! {
         <>
             <section class="card" aria-label="Sub-devices">
@@ -142,6 +143,9 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
             <section class="card" aria-label="Gateway RPC log">
                 <h3>{ "RPCs to sub-devices" }</h3>
                 <p class="hint">{ "Every RPC is answered with {\"ok\": true}. Send one with POST /api/rpc/twoway/{device} on the simulator." }</p>
+                if shared {
+                    <p class="hint" data-testid="gateway-rpc-turn">{ "This connection is shared with other tabs: the tab whose turn it is answers the sub-devices' RPCs, one tab at a time." }</p>
+                }
                 <ul class="events">{ for rpc_log.iter().map(|(at, d, m)| html! { <li><span class="time">{ clock(*at) }</span>{ format!(" {d}: {m}") }</li> }) }</ul>
             </section>
         </>

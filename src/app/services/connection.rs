@@ -244,7 +244,11 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
         }
         ProfileKind::ThingsBoardGateway => {
             status(LinkStatus::Connecting);
-            let gateway = ThingsBoardGateway::connect(url, tb_credentials(profile), tb_options(profile)).await?;
+            let (credentials, options) = (tb_credentials(profile), tb_options(profile));
+            let gateway = match profile.shared && profile.kind.shares() {
+                true => ThingsBoardGateway::connect_shared(SHARED_MODULE, url, credentials, options).await?,
+                false => ThingsBoardGateway::connect(url, credentials, options).await?,
+            };
             watch_link(gateway.device().link(), &status, &tabs);
             Ok(Live::Gateway(GatewaySession::start(gateway).await))
         }

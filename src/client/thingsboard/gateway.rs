@@ -31,11 +31,29 @@ impl ThingsBoardGateway {
         credentials: Credentials,
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
-        let device = ThingsBoardDevice::connect(url, credentials, options).await?;
+        Ok(Self::over(ThingsBoardDevice::connect(url, credentials, options).await?))
+    }
+
+    /// `connect` on the session that every tab of the origin naming the same URL and credentials
+    /// shares (`ThingsBoardDevice::connect_shared`, docs/shared.md): each tab numbers its sub-devices'
+    /// attribute requests in its own block, and one tab at a time answers the sub-devices' RPCs
+    /// (the turn `gateway/rpc`, asked for by `on_rpc`). Each tab keeps its own list of sub-devices.
+    #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+    pub async fn connect_shared(
+        module: &str,
+        url: &str,
+        credentials: Credentials,
+        options: DeviceOptions,
+    ) -> Result<Self, ThingsBoardError> {
+        Ok(Self::over(ThingsBoardDevice::connect_shared(module, url, credentials, options).await?))
+    }
+
+    /// The gateway API on a connected device: its topics routed to the device's session.
+    fn over(device: ThingsBoardDevice) -> Self {
         for filter in [topics::GATEWAY_ATTRIBUTES_RESPONSE, topics::GATEWAY_ATTRIBUTES, topics::GATEWAY_RPC] {
             device.route(filter, ThingsBoardDevice::deliver);
         }
-        Ok(Self { device, devices: Rc::default() })
+        Self { device, devices: Rc::default() }
     }
 
     /// The gateway's own device session (its own telemetry, attributes, RPC).
