@@ -52,12 +52,6 @@ impl ProfileKind {
         Self::ALL.into_iter().find(|k| k.slug() == slug)
     }
 
-    /// Whether a profile of this kind can share its connection with the browser's other tabs:
-    /// those whose client runs over `crate::client::Link`'s shared session.
-    pub fn shares(self) -> bool {
-        matches!(self, Self::Generic | Self::ThingsStackApp | Self::ThingsBoardDevice | Self::ThingsBoardGateway)
-    }
-
     /// What the user-name field means on this platform.
     pub fn username_label(self) -> &'static str {
         match self {
@@ -118,8 +112,7 @@ pub struct Profile {
     pub auth_method: String,
     pub auth_data: String,
     /// The profile's connection shared by every tab of this browser that connects it
-    /// (`crate::client::SharedClient`): one connection at the broker. Generic, The Things Stack and
-    /// ThingsBoard profiles (`ProfileKind::shares`).
+    /// (`crate::client::SharedClient`): one connection at the broker.
     pub shared: bool,
 }
 

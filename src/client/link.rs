@@ -5,7 +5,7 @@
 
 #[cfg(feature = "shared-client")]
 use super::SharedClient;
-use super::{MqttClient, WeakMqttClient};
+use super::{ListenerId, MqttClient, WeakMqttClient};
 use crate::error::ClientError;
 #[cfg(feature = "shared-client")]
 use crate::session::topic::{topic_matches, validate_topic_filter};
@@ -104,20 +104,28 @@ impl Link {
 
     /// Calls `handler` for every message whose topic matches `filter`. Routing only: subscribe
     /// separately.
-    pub fn on_message(&self, filter: &str, handler: impl Fn(&Message) + 'static) -> Result<(), ClientError> {
+    pub fn on_message(&self, filter: &str, handler: impl Fn(&Message) + 'static) -> Result<ListenerId, ClientError> {
         match self {
-            Self::Own(c) => c.on_message(filter, handler).map(drop),
+            Self::Own(c) => c.on_message(filter, handler),
             #[cfg(feature = "shared-client")]
             Self::Shared(c) => {
                 validate_topic_filter(filter)?;
                 let filter = filter.to_owned();
-                c.on_message(move |m| {
+                Ok(c.on_message(move |m| {
                     if topic_matches(&filter, &m.topic) {
                         handler(m)
                     }
-                });
-                Ok(())
+                }))
             }
+        }
+    }
+
+    /// Takes a listener of `on_message` off; `false` when it was not this connection's (any more).
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        match self {
+            Self::Own(c) => c.remove_listener(id),
+            #[cfg(feature = "shared-client")]
+            Self::Shared(c) => c.remove_listener(id),
         }
     }
 

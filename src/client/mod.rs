@@ -54,6 +54,9 @@ pub enum ListenerId {
     State(u64),
     #[cfg(feature = "reason-strings")]
     Acknowledged(u64),
+    /// A listener on the shared session (`SharedClient`).
+    #[cfg(feature = "shared-client")]
+    Shared(u64),
 }
 
 type Handler<T> = Rc<dyn Fn(&T)>;
@@ -434,6 +437,8 @@ impl MqttClient {
                 i.ack_listeners.retain(|(l, _)| *l != id);
                 before != i.ack_listeners.len()
             }
+            #[cfg(feature = "shared-client")]
+            ListenerId::Shared(_) => false,
         }
     }
 

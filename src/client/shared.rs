@@ -12,6 +12,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::ListenerId;
 use crate::session::{ConnectOptions, Message, ProtocolVersion, PublishProperties, QoS, SubscribeOptions};
 
 #[wasm_bindgen(inline_js = r#"
@@ -134,13 +135,14 @@ pub(super) struct Inner {
     js: JsValue,
     /// The session's MQTT version, in whose codes its refusals are read.
     version: ProtocolVersion,
-    /// The listeners' closures, and the functions that take them off the JS client.
-    listeners: RefCell<Vec<(Function, Listener)>>,
+    /// The listeners' ids and closures, and the functions that take them off the JS client.
+    listeners: RefCell<Vec<(u64, Function, Listener)>>,
+    next_listener: std::cell::Cell<u64>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        for (off, _) in self.listeners.take() {
+        for (_, off, _) in self.listeners.take() {
             let _ = off.call0(&JsValue::NULL);
         }
     }
@@ -254,7 +256,8 @@ impl SharedClient {
     pub async fn open(module: &str, url: &str, connect: &ConnectOptions) -> Result<Self, SharedClientError> {
         let js = JsFuture::from(shared_open(module, url, &options(connect))).await.map_err(|e| from_js(&e))?;
         let version = connect.version;
-        Ok(Self { inner: Rc::new(Inner { js, version, listeners: RefCell::default() }) })
+        let inner = Inner { js, version, listeners: RefCell::default(), next_listener: Default::default() };
+        Ok(Self { inner: Rc::new(inner) })
     }
 
     /// Joins the session's connection (the host connects it for the first tab).
@@ -346,7 +349,7 @@ impl SharedClient {
     }
 
     /// Every message that reaches this tab: those its subscriptions match, once each.
-    pub fn on_message(&self, f: impl Fn(&Message) + 'static) {
+    pub fn on_message(&self, f: impl Fn(&Message) + 'static) -> ListenerId {
         self.listen(shared_on_message, move |topic, payload, flags, properties, _| {
             let flags = Array::from(&flags);
             let (properties, subscription_identifiers) = message_properties(&properties);
@@ -360,11 +363,11 @@ impl SharedClient {
                 subscription_identifiers,
             };
             f(&message);
-        });
+        })
     }
 
     /// Every change of the session's state, as this tab sees it.
-    pub fn on_state(&self, f: impl Fn(SharedState) + 'static) {
+    pub fn on_state(&self, f: impl Fn(SharedState) + 'static) -> ListenerId {
         self.listen(shared_on_state, move |kind, attempt, delay, code, message| {
             let error = SharedClientError {
                 code: code.as_string().unwrap_or_default(),
@@ -384,29 +387,45 @@ impl SharedClient {
                 _ => SharedState::Idle,
             };
             f(state);
-        });
+        })
     }
 
     /// How many tabs share the session, each time that changes.
-    pub fn on_tabs(&self, f: impl Fn(u32) + 'static) {
-        self.listen(shared_on_tabs, move |n, _, _, _, _| f(n.as_f64().unwrap_or(0.0) as u32));
+    pub fn on_tabs(&self, f: impl Fn(u32) + 'static) -> ListenerId {
+        self.listen(shared_on_tabs, move |n, _, _, _, _| f(n.as_f64().unwrap_or(0.0) as u32))
+    }
+
+    /// Takes a listener off; `false` when it was not this client's (any more).
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        let ListenerId::Shared(id) = id else { return false };
+        let mut listeners = self.inner.listeners.borrow_mut();
+        let Some(at) = listeners.iter().position(|(l, _, _)| *l == id) else { return false };
+        let (_, off, closure) = listeners.remove(at);
+        drop(listeners);
+        let _ = off.call0(&JsValue::NULL);
+        // A listener may take itself off while it runs: its closure goes after this call returns.
+        crate::transport::drop_later(closure);
+        true
     }
 
     fn listen(
         &self,
         on: fn(&JsValue, &Function) -> Function,
         f: impl FnMut(JsValue, JsValue, JsValue, JsValue, JsValue) + 'static,
-    ) {
+    ) -> ListenerId {
         let closure = Listener::new(f);
         let off = on(&self.inner.js, closure.as_ref().unchecked_ref());
-        self.inner.listeners.borrow_mut().push((off, closure));
+        let id = self.inner.next_listener.get() + 1;
+        self.inner.next_listener.set(id);
+        self.inner.listeners.borrow_mut().push((id, off, closure));
+        ListenerId::Shared(id)
     }
 
     /// Leaves the session: this tab's subscriptions go, and the last tab's leaving closes the
     /// connection. Listeners are dropped.
     pub fn close(&self) {
         shared_close(&self.inner.js);
-        for (off, _) in self.inner.listeners.take() {
+        for (_, off, _) in self.inner.listeners.take() {
             let _ = off.call0(&JsValue::NULL);
         }
     }

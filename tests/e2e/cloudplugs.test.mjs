@@ -75,3 +75,45 @@ test('enrolls a thing and exchanges data', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Issue 23: two tabs on the CloudPlugs device with "Share" ticked use one connection (the
+// simulator counts the plug's sessions). CloudPlugs answers a property request on the topic it was
+// published to, with no id, so the tabs take the topic in turns: two reads made at once, each for
+// a property of its own, are each answered in the tab that made it.
+test('two tabs on a shared CloudPlugs device: one connection, property reads made at once answered in their own tabs', async () => {
+  const plug = 'dev-000000000000000000000001';
+  const connections = async () => (await admin('/api/sim/cloudplugs')).json.plugs.find((p) => p.id === plug).connections;
+  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: 'Demo plug (simulator)' }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await shared(a, 'only this tab on the shared connection');
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await b.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitConnected(b);
+  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the plug');
+  const stamp = Date.now() % 100000;
+  const own = { a: `sharedA${stamp}`, b: `sharedB${stamp}` };
+  // Each tab sets a property of its own, both at once.
+  await a.fill('#cp-props-set', JSON.stringify({ [own.a]: 'from-a' }));
+  await b.fill('#cp-props-set', JSON.stringify({ [own.b]: 'from-b' }));
+  await Promise.all([a, b].map((p) => p.getByRole('button', { name: 'Set properties' }).click()));
+  for (const p of [a, b]) await p.locator('section[aria-label="Properties"] .ok').waitFor();
+  // Each tab reads its own, both at once: each answer is the tab's own.
+  await a.fill('#cp-props-get', own.a);
+  await b.fill('#cp-props-get', own.b);
+  await Promise.all([a, b].map((p) => p.getByRole('button', { name: 'Get properties' }).click()));
+  const read = (p) => p.locator('pre[aria-label="Properties read"]');
+  for (const p of [a, b]) await read(p).waitFor();
+  assert.deepEqual(JSON.parse(await read(a).innerText()), { [own.a]: 'from-a' });
+  assert.deepEqual(JSON.parse(await read(b).innerText()), { [own.b]: 'from-b' });
+  assert.equal(await connections(), 1);
+  await screenshot(b, 'cloudplugs-shared');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -22,6 +22,7 @@ pub fn route(cp: &CloudPlugs, request: &Request, segs: &[&str]) -> Response {
                         "controls": p.controls,
                         "properties": p.properties,
                         "connected": st.is_connected(&p.id),
+                        "connections": st.sessions.values().filter(|(_, s)| s.as_deref() == Some(p.id.as_str())).count(),
                     })
                 })
                 .collect();

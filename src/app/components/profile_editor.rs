@@ -143,10 +143,8 @@ pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
                     onchange={edit(|p, v| p.will.get_or_insert_with(WillSpec::default).qos = v.parse().unwrap_or(0))} />
                 <CheckField id={id("will-retain")} label="Retain will" checked={will.retain}
                     onchange={edit_bool(|p, v| p.will.get_or_insert_with(WillSpec::default).retain = v)} />
-                if p.kind.shares() {
-                    <CheckField id={id("shared")} label="Share one connection with this browser's other tabs" checked={p.shared}
-                        onchange={edit_bool(|p, v| p.shared = v)} />
-                }
+                <CheckField id={id("shared")} label="Share one connection with this browser's other tabs" checked={p.shared}
+                    onchange={edit_bool(|p, v| p.shared = v)} />
                 if p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5 {
                     <Field id={id("auth-method")} label="Authentication method (MQTT 5, empty: none)" value={p.auth_method.clone()}
                         oninput={edit(|p, v| p.auth_method = v)} placeholder="SCRAM-SHA-256" />

@@ -78,7 +78,7 @@ impl CloudPlugsSession {
                 }
             })?;
         }
-        if let Err(e) = self.device.client().subscribe(&filter, QoS::AtMostOnce).await {
+        if let Err(e) = self.device.link().subscribe(&filter, QoS::AtMostOnce).await {
             return Err(AppError::input("mask", e.to_string()));
         }
         self.store.subscriptions.borrow_mut().push(filter);
@@ -88,10 +88,7 @@ impl CloudPlugsSession {
 
     /// Unsubscribes from one of the subscriptions made here.
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), AppError> {
-        let results = self.device.client().unsubscribe(&[filter.to_owned()]).await?;
-        if let Some(Err(e)) = results.into_iter().next() {
-            return Err(e.into());
-        }
+        self.device.link().unsubscribe(filter).await?;
         self.store.subscriptions.borrow_mut().retain(|f| f != filter);
         self.redraw.notify();
         Ok(())

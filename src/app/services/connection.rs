@@ -8,7 +8,7 @@ use futures_channel::oneshot;
 
 use super::cloudplugs::CloudPlugsSession;
 use super::gateway::GatewaySession;
-use super::generic::{GenericLink, GenericSession};
+use super::generic::GenericSession;
 use super::things_stack::TtsSession;
 use super::thingsboard::TbSession;
 use crate::app::error::AppError;
@@ -47,10 +47,10 @@ impl Live {
             Self::ThingsBoard(s) => s.device.client().cloned(),
             Self::Gateway(s) => s.gateway.device().client().cloned(),
             Self::ThingsStack(s) => s.app.client().cloned(),
-            Self::CloudPlugs(s) => Some(s.device.client().clone()),
+            Self::CloudPlugs(s) => s.device.client().cloned(),
             Self::Generic(s) => match &s.link {
-                GenericLink::Own(c) => Some(c.clone()),
-                GenericLink::Shared(_) => None,
+                Link::Own(c) => Some(c.clone()),
+                Link::Shared(_) => None,
             },
         }
     }
@@ -212,7 +212,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
                     return Err(AppError::input("secret", "enter the device's access token"));
                 }
             }
-            if profile.shared && profile.kind.shares() {
+            if profile.shared {
                 let device = ThingsBoardDevice::connect_shared(SHARED_MODULE, url, credentials, tb_options(profile));
                 let device = device.await?;
                 watch_link(device.link(), &status, &tabs);
@@ -245,7 +245,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
         ProfileKind::ThingsBoardGateway => {
             status(LinkStatus::Connecting);
             let (credentials, options) = (tb_credentials(profile), tb_options(profile));
-            let gateway = match profile.shared && profile.kind.shares() {
+            let gateway = match profile.shared {
                 true => ThingsBoardGateway::connect_shared(SHARED_MODULE, url, credentials, options).await?,
                 false => ThingsBoardGateway::connect(url, credentials, options).await?,
             };
@@ -261,7 +261,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
                 ..Default::default()
             };
             let (application, key) = (profile.username.trim(), &profile.secret);
-            let app = match profile.shared && profile.kind.shares() {
+            let app = match profile.shared {
                 true => ThingsStackApp::connect_shared(SHARED_MODULE, url, application, key, options).await?,
                 false => ThingsStackApp::connect(url, application, key, options).await?,
             };
@@ -287,8 +287,11 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
                 }),
                 ..Default::default()
             };
-            let device = CloudPlugsDevice::new(url, &options)?;
-            watch(device.client(), &status);
+            let device = match profile.shared {
+                true => CloudPlugsDevice::new_shared(SHARED_MODULE, url, &options).await?,
+                false => CloudPlugsDevice::new(url, &options)?,
+            };
+            watch_link(device.link(), &status, &tabs);
             if let Err(e) = device.connect().await {
                 device.close();
                 return Err(e.into());
@@ -312,7 +315,7 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
             if authenticates {
                 ask_for_answers(&client, status.clone());
             }
-            let session = GenericSession::attach(GenericLink::Own(client.clone()), profile.version);
+            let session = GenericSession::attach(Link::Own(client.clone()), profile.version);
             if let Err(e) = client.connect().await {
                 client.close();
                 return Err(e.into());
@@ -333,7 +336,7 @@ async fn connect_shared(
     let client = SharedClient::open(SHARED_MODULE, url, options).await?;
     client.on_state(move |s| status(shared_status(&s)));
     client.on_tabs(move |n| tabs(n));
-    let session = GenericSession::attach(GenericLink::Shared(client.clone()), options.version);
+    let session = GenericSession::attach(Link::Shared(client.clone()), options.version);
     if let Err(e) = client.connect().await {
         client.close();
         return Err(e.into());

@@ -11,7 +11,7 @@ use super::payload::{encode, number_at, PayloadFormat};
 use crate::app::error::AppError;
 use crate::app::hooks::{now_ms, Redraw, Ring};
 use crate::chart::SeriesSet;
-use crate::client::{MqttClient, SharedClient};
+use crate::client::Link;
 use crate::error::{ClientError, SessionError};
 use crate::history::export::Entry;
 use crate::history::{Export, HistoryFilter, PayloadForm, TopicTree};
@@ -112,17 +112,9 @@ pub struct GenericStore {
     said_on_publish: RefCell<Option<Acknowledged>>,
 }
 
-/// The connection a generic page works over: a client of its own, or the session every tab of
-/// the origin shares for the profile (its `shared` box; docs/shared.md).
-#[derive(Clone)]
-pub enum GenericLink {
-    Own(MqttClient),
-    Shared(SharedClient),
-}
-
 #[derive(Clone)]
 pub struct GenericSession {
-    pub link: GenericLink,
+    pub link: Link,
     /// The profile's MQTT version.
     pub version: ProtocolVersion,
     pub store: Rc<GenericStore>,
@@ -137,7 +129,7 @@ impl PartialEq for GenericSession {
 
 impl GenericSession {
     /// Wraps a client and records every message it receives.
-    pub fn attach(link: GenericLink, version: ProtocolVersion) -> Self {
+    pub fn attach(link: Link, version: ProtocolVersion) -> Self {
         let store = Rc::new(GenericStore {
             log: RefCell::new(Ring::new(LOG_CAPACITY)),
             log_bytes: Cell::new(0),
@@ -161,7 +153,7 @@ impl GenericSession {
             }
         };
         match &link {
-            GenericLink::Own(client) => {
+            Link::Own(client) => {
                 client.on_any_message(on_message);
                 let s = Rc::downgrade(&store);
                 client.on_acknowledged(move |a| {
@@ -172,7 +164,7 @@ impl GenericSession {
                     }
                 });
             }
-            GenericLink::Shared(client) => client.on_message(on_message),
+            Link::Shared(client) => drop(client.on_message(on_message)),
         }
         Self { link, version, store, redraw }
     }
@@ -190,10 +182,7 @@ impl GenericSession {
 
     /// Disconnects (or leaves the shared session) and frees what the connection holds.
     pub fn close(&self) {
-        match &self.link {
-            GenericLink::Own(c) => c.close(),
-            GenericLink::Shared(c) => c.close(),
-        }
+        self.link.close();
     }
 
     /// Subscribes to `filter` with its options and (MQTT 5) a Subscription Identifier, which the
@@ -215,12 +204,12 @@ impl GenericSession {
         }
         self.redraw.notify();
         let result: Result<QoS, AppError> = match &self.link {
-            GenericLink::Own(c) => match c.subscribe_with(&[(filter.to_owned(), options)], identifier).await {
+            Link::Own(c) => match c.subscribe_with(&[(filter.to_owned(), options)], identifier).await {
                 Ok(mut granted) => granted.pop().unwrap_or(Err(ClientError::Session(SessionError::ConnectionLost))),
                 Err(e) => Err(e),
             }
             .map_err(AppError::from),
-            GenericLink::Shared(c) => c.subscribe_with(filter, options, identifier).await.map_err(AppError::from),
+            Link::Shared(c) => c.subscribe_with(filter, options, identifier).await.map_err(AppError::from),
         };
         let mut subs = self.store.subscriptions.borrow_mut();
         match &result {
@@ -252,8 +241,8 @@ impl GenericSession {
         self.store.subscriptions.borrow_mut().retain(|s| s.filter != filter);
         self.redraw.notify();
         match &self.link {
-            GenericLink::Own(c) => drop(c.unsubscribe(&[filter.to_owned()]).await?),
-            GenericLink::Shared(c) => c.unsubscribe(filter).await?,
+            Link::Own(c) => drop(c.unsubscribe(&[filter.to_owned()]).await?),
+            Link::Shared(c) => c.unsubscribe(filter).await?,
         }
         Ok(())
     }
@@ -279,10 +268,10 @@ impl GenericSession {
         let bytes = encode(format, payload).map_err(|e| AppError::input("payload", e))?;
         self.store.said_on_publish.take();
         match &self.link {
-            GenericLink::Own(c) => {
+            Link::Own(c) => {
                 c.publish(Outgoing::new(topic, bytes).qos(qos).retain(retain).properties(properties)).await?
             }
-            GenericLink::Shared(c) => c.publish(topic, &bytes, qos, retain, &properties).await?,
+            Link::Shared(c) => c.publish(topic, &bytes, qos, retain, &properties).await?,
         }
         // What the broker said with this publish's acknowledgement, if it said more than "success".
         let said = self.store.said_on_publish.take().filter(|a| a.subjects.iter().any(|s| s == topic));

@@ -8,7 +8,7 @@ use crate::json::{Map, Value};
 use futures_channel::{mpsc, oneshot};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::client::{ConnectionState, ListenerId, MqttClient, WeakMqttClient};
+use crate::client::{ConnectionState, Link, ListenerId, MqttClient, WeakLink};
 use crate::collections::VecMap;
 use crate::error::{ClientError, SessionError};
 use crate::platforms::cloudplugs::channel::{data_filter, data_topic, property_topic, PropertyOp};
@@ -22,7 +22,7 @@ use crate::platforms::cloudplugs::exchange::{
 use crate::platforms::cloudplugs::identity::{ClientId, Username};
 use crate::platforms::cloudplugs::options::{CloudPlugsOptions, DEFAULT_REPLY_TIMEOUT_MS};
 use crate::platforms::cloudplugs::properties::{get_payload, PropertyMap};
-use crate::session::{ConnAck, Outgoing, QoS};
+use crate::session::{Outgoing, QoS};
 use crate::transport::{now_ms, DeadlineTimer};
 
 /// Typed data records from a subscription; a message that is not a data document arrives as a
@@ -36,7 +36,7 @@ struct Properties {
     /// The property topics already routed to the core.
     routed: Vec<String>,
     timer: Option<DeadlineTimer>,
-    client: WeakMqttClient,
+    client: WeakLink,
 }
 
 type SharedProperties = Rc<RefCell<Properties>>;
@@ -47,7 +47,7 @@ type SharedProperties = Rc<RefCell<Properties>>;
 /// module's known limits.
 #[derive(Clone)]
 pub struct CloudPlugsDevice {
-    client: MqttClient,
+    client: Link,
     username: Username,
     properties: SharedProperties,
 }
@@ -57,8 +57,57 @@ impl CloudPlugsDevice {
     pub fn new(url: &str, options: &CloudPlugsOptions) -> Result<Self, CloudPlugsError> {
         let connect = options.to_connect_options()?;
         let client = MqttClient::new(url, connect)?;
+        let device = Self::over(Link::Own(client.clone()), options)?;
+        let weak = Rc::downgrade(&device.properties);
+        client.on_state(move |state| {
+            let Some(p) = weak.upgrade() else { return };
+            match state {
+                // A connection given up ends the requests in flight now, and forgets subscriptions
+                // (clean session), so the next request subscribes again.
+                ConnectionState::Disconnected(_) | ConnectionState::Closed => connection_lost(&p),
+                ConnectionState::Connected(_) => resume(&p),
+                _ => {}
+            }
+        });
+        Ok(device)
+    }
+
+    /// `new` on the session that every tab of the origin logging in with the same username, auth
+    /// code and client id shares (docs/shared.md): one connection for all of them. `module` is where
+    /// the page serves the shared session's page side (`iotmqtt/shared`'s `shared.js`). A property
+    /// topic is taken in turns across the tabs, one request at a time, since CloudPlugs' replies
+    /// carry no request id (`PropertyExchanges::shared`).
+    #[cfg(feature = "shared-client")]
+    pub async fn new_shared(module: &str, url: &str, options: &CloudPlugsOptions) -> Result<Self, CloudPlugsError> {
+        use crate::client::{SharedClient, SharedState};
+        let connect = options.to_connect_options()?;
+        let client = SharedClient::open(module, url, &connect).await;
+        let client = client.map_err(|e| ClientError::from_shared(e, connect.version))?;
+        let device = Self::over(Link::Shared(client.clone()), options)?;
+        let weak = Rc::downgrade(&device.properties);
+        client.on_state(move |state| {
+            let Some(p) = weak.upgrade() else { return };
+            match state {
+                // Any connection lost ends the requests in flight: a topic's turn is the host's
+                // that gave it, and a leader's page that goes away takes its turns with it.
+                SharedState::Connected => resume(&p),
+                SharedState::Idle => {}
+                _ => connection_lost(&p),
+            }
+        });
+        Ok(device)
+    }
+
+    /// The device over `client`: the property exchanges (taking turns on a shared session), their
+    /// futures and their timer.
+    fn over(client: Link, options: &CloudPlugsOptions) -> Result<Self, CloudPlugsError> {
+        let core = match &client {
+            Link::Own(_) => PropertyExchanges::new(options.reply_timeout_ms),
+            #[cfg(feature = "shared-client")]
+            Link::Shared(_) => PropertyExchanges::shared(options.reply_timeout_ms),
+        };
         let properties = Rc::new(RefCell::new(Properties {
-            core: PropertyExchanges::new(options.reply_timeout_ms),
+            core,
             waiting: VecMap::new(),
             routed: Vec::new(),
             timer: None,
@@ -78,23 +127,6 @@ impl CloudPlugsDevice {
             }
         });
         properties.borrow_mut().timer = Some(DeadlineTimer::new(wake, false));
-        let weak = Rc::downgrade(&properties);
-        client.on_state(move |state| {
-            let Some(p) = weak.upgrade() else { return };
-            match state {
-                // A connection given up ends the requests in flight now, and forgets subscriptions
-                // (clean session), so the next request subscribes again.
-                ConnectionState::Disconnected(_) | ConnectionState::Closed => {
-                    p.borrow_mut().core.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
-                    drive(&p);
-                }
-                ConnectionState::Connected(_) => {
-                    p.borrow_mut().core.resume(now_ms());
-                    drive(&p);
-                }
-                _ => {}
-            }
-        });
         Ok(Self { client, username: options.username()?, properties })
     }
 
@@ -106,7 +138,7 @@ impl CloudPlugsDevice {
     }
 
     /// Logs in; a wrong Plug-ID or auth code is CloudPlugs' CONNACK refusal.
-    pub async fn connect(&self) -> Result<ConnAck, CloudPlugsError> {
+    pub async fn connect(&self) -> Result<(), CloudPlugsError> {
         Ok(self.client.connect().await?)
     }
 
@@ -119,8 +151,14 @@ impl CloudPlugsDevice {
         &self.username
     }
 
-    /// The underlying client, for connection state (`on_state`, `states`) and raw topics.
-    pub fn client(&self) -> &MqttClient {
+    /// The connection of its own, for its state (`on_state`, `states`) and raw topics; none on a
+    /// shared one.
+    pub fn client(&self) -> Option<&MqttClient> {
+        self.client.own()
+    }
+
+    /// The connection the device runs over.
+    pub fn link(&self) -> &Link {
         &self.client
     }
 
@@ -344,6 +382,18 @@ impl CloudPlugsDevice {
     }
 }
 
+/// The connection is given up (or, on a shared session, on its way again): the requests in flight
+/// end, and the subscriptions are forgotten (clean session), so the next request subscribes again.
+fn connection_lost(properties: &SharedProperties) {
+    properties.borrow_mut().core.connection_lost(ClientError::Session(SessionError::ConnectionLost).into());
+    drive(properties);
+}
+
+fn resume(properties: &SharedProperties) {
+    properties.borrow_mut().core.resume(now_ms());
+    drive(properties);
+}
+
 /// Carries out what the property core asks on the client, resolves the requests it ended, and
 /// arms the timer for its next deadline.
 fn drive(properties: &SharedProperties) {
@@ -370,7 +420,19 @@ fn drive(properties: &SharedProperties) {
             }
             ExchangeEvent::RequestPublish { id, topic, payload } => {
                 let result = match &client {
-                    Some(c) => c.start_publish(Outgoing::new(topic, payload)).map(drop).map_err(CloudPlugsError::from),
+                    Some(Link::Own(c)) => {
+                        c.start_publish(Outgoing::new(topic, payload)).map(drop).map_err(CloudPlugsError::from)
+                    }
+                    #[cfg(feature = "shared-client")]
+                    Some(shared @ Link::Shared(_)) => {
+                        let (p, shared) = (properties.clone(), shared.clone());
+                        spawn_local(async move {
+                            let result = shared.publish(Outgoing::new(topic, payload)).await;
+                            p.borrow_mut().core.published(now_ms(), id, result.map_err(CloudPlugsError::from));
+                            drive(&p);
+                        });
+                        continue;
+                    }
                     None => Err(ClientError::Session(SessionError::NotConnected).into()),
                 };
                 properties.borrow_mut().core.published(now_ms(), id, result);
@@ -381,7 +443,25 @@ fn drive(properties: &SharedProperties) {
                     let _ = w.send(result);
                 }
             }
-            // Only a session the tabs share asks for turns; this device's connection is its own.
+            // Only a session the tabs share asks for turns (`new_shared`).
+            #[cfg(feature = "shared-client")]
+            ExchangeEvent::RequestLease { topic } => {
+                let Some(Link::Shared(shared)) = client.clone() else { continue };
+                let p = properties.clone();
+                spawn_local(async move {
+                    let result = shared.lease(&topic).await;
+                    let result = result.map_err(|e| ClientError::from_shared(e, shared.version()).into());
+                    p.borrow_mut().core.leased(now_ms(), &topic, result);
+                    drive(&p);
+                });
+            }
+            #[cfg(feature = "shared-client")]
+            ExchangeEvent::ReleaseLease { topic } => {
+                if let Some(Link::Shared(shared)) = &client {
+                    shared.release(&topic);
+                }
+            }
+            #[cfg(not(feature = "shared-client"))]
             ExchangeEvent::RequestLease { .. } | ExchangeEvent::ReleaseLease { .. } => {}
         }
     }
