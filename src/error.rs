@@ -38,6 +38,34 @@ pub enum ClientError {
     Shared(#[from] SharedClientError),
 }
 
+/// The codes the shared session's host sends that `ClientError::from_shared` keeps in `Shared`: its
+/// own (src/shared/mod.rs) and those of the errors with fields the host reports in words only.
+#[cfg(feature = "shared-client")]
+const SHARED_CODES: [&str; 22] = [
+    "SHARED_OPTIONS_DIFFER",
+    "SHARED_UNKNOWN_TAB",
+    "SHARED_OUTLIVES_LEADER",
+    "INVALID_OPTION",
+    "CONNACK_UNKNOWN",
+    "CONNECT_TIMEOUT",
+    "INVALID_TOPIC",
+    "INVALID_TOPIC_FILTER",
+    "INVALID_QOS",
+    "QOS_NOT_SUPPORTED",
+    "PACKET_TOO_LARGE",
+    "INCOMING_PACKET_TOO_LARGE",
+    "PUBLISH_REFUSED",
+    "SUBSCRIBE_REFUSED",
+    "UNSUBSCRIBE_REFUSED",
+    "SERVER_DISCONNECTED",
+    "PROTOCOL_ERROR",
+    "OFFLINE_QUEUE_FULL",
+    "SOCKET_CLOSED",
+    "SOCKET_ERROR",
+    "RECONNECT_GAVE_UP",
+    "PERSISTENCE_ERROR",
+];
+
 /// What the shared session refused or reported: the host's code (`SHARED_OPTIONS_DIFFER`,
 /// `SHARED_HOST_FAILED`, ...) and its words.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,13 +90,8 @@ impl ClientError {
             Self::Credentials(_) => "CREDENTIALS_FAILED",
             Self::Persistence(_) => "PERSISTENCE_ERROR",
             #[cfg(feature = "shared-client")]
-            // The host's code when it is one of the shared session's own (src/shared/mod.rs).
-            Self::Shared(e) => {
-                ["SHARED_OPTIONS_DIFFER", "SHARED_UNKNOWN_TAB", "SHARED_OUTLIVES_LEADER", "INVALID_OPTION"]
-                    .into_iter()
-                    .find(|c| *c == e.code)
-                    .unwrap_or("SHARED_HOST_FAILED")
-            }
+            // The host's code when it is one of the codes it sends; otherwise the host failed.
+            Self::Shared(e) => SHARED_CODES.iter().copied().find(|c| *c == e.code).unwrap_or("SHARED_HOST_FAILED"),
         }
     }
 
@@ -83,12 +106,18 @@ impl ClientError {
                 ProtocolVersion::V5 => ConnectRefusal::from_v5(code),
                 _ => ConnectRefusal::from_v3(code),
             };
-            (refusal.code() == e.code).then_some(SessionError::ConnectRefused { version, code, refusal })
+            // `CONNACK_UNKNOWN` names no code: it stays the host's.
+            let known = refusal != ConnectRefusal::Unknown && refusal.code() == e.code;
+            known.then_some(SessionError::ConnectRefused { version, code, refusal })
         };
         match e.code.as_str() {
             "CLIENT_CLOSED" => Self::Closed,
             "DISCONNECTED" => Self::Disconnected,
             "CONNECTION_LOST" => Self::Session(SessionError::ConnectionLost),
+            "NOT_CONNECTED" => Self::Session(SessionError::NotConnected),
+            "PING_TIMEOUT" => Self::Session(SessionError::PingTimeout),
+            "PACKET_IDS_EXHAUSTED" => Self::Session(SessionError::PacketIdsExhausted),
+            "DROPPED_FROM_QUEUE" => Self::Session(SessionError::DroppedFromQueue),
             c if c.starts_with("CONNACK_") => match (1..=u8::MAX).find_map(refused) {
                 Some(refusal) => Self::Session(refusal),
                 None => Self::Shared(e),
@@ -147,13 +176,22 @@ mod tests {
         assert_eq!(closed, ClientError::Closed);
         let lost = ClientError::from_shared(shared("CONNECTION_LOST"), ProtocolVersion::V5);
         assert_eq!(lost, ClientError::Session(SessionError::ConnectionLost));
-        // A refusal 3.1.1 has no code for stays the host's.
-        for (code, version) in
-            [("SHARED_OPTIONS_DIFFER", ProtocolVersion::V5), ("CONNACK_BANNED", ProtocolVersion::V3_1_1)]
-        {
+        let not_connected = ClientError::from_shared(shared("NOT_CONNECTED"), ProtocolVersion::V3_1_1);
+        assert_eq!(not_connected, ClientError::Session(SessionError::NotConnected));
+        // A refusal 3.1.1 has no code for, and one that names no code, stay the host's; so do the
+        // host's own codes and those of errors with fields. A code the host never sends is its failure.
+        let kept = [
+            ("SHARED_OPTIONS_DIFFER", ProtocolVersion::V5, "SHARED_OPTIONS_DIFFER"),
+            ("CONNACK_BANNED", ProtocolVersion::V3_1_1, "SHARED_HOST_FAILED"),
+            ("CONNACK_UNKNOWN", ProtocolVersion::V5, "CONNACK_UNKNOWN"),
+            ("CONNACK_UNKNOWN", ProtocolVersion::V3_1_1, "CONNACK_UNKNOWN"),
+            ("SUBSCRIBE_REFUSED", ProtocolVersion::V5, "SUBSCRIBE_REFUSED"),
+            ("SOMETHING_NEW", ProtocolVersion::V5, "SHARED_HOST_FAILED"),
+        ];
+        for (code, version, coded) in kept {
             let e = ClientError::from_shared(shared(code), version);
             assert_eq!(e, ClientError::Shared(shared(code)));
-            assert_eq!(e.code(), if code == "CONNACK_BANNED" { "SHARED_HOST_FAILED" } else { code });
+            assert_eq!(e.code(), coded);
             assert_eq!(e.to_string(), format!("the host said {code}"));
         }
     }

@@ -8,7 +8,7 @@ use super::SharedClient;
 use super::{ListenerId, MqttClient, WeakMqttClient};
 use crate::error::ClientError;
 #[cfg(feature = "shared-client")]
-use crate::session::topic::{topic_matches, validate_topic_filter};
+use crate::session::topic::validate_topic_filter;
 use crate::session::{Message, Outgoing, QoS};
 
 /// A platform client's connection. Clones are the same connection.
@@ -110,12 +110,7 @@ impl Link {
             #[cfg(feature = "shared-client")]
             Self::Shared(c) => {
                 validate_topic_filter(filter)?;
-                let filter = filter.to_owned();
-                Ok(c.on_message(move |m| {
-                    if topic_matches(&filter, &m.topic) {
-                        handler(m)
-                    }
-                }))
+                Ok(c.on_route(filter, handler))
             }
         }
     }

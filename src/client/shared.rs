@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::ListenerId;
+use crate::session::router::Router;
 use crate::session::{ConnectOptions, Message, ProtocolVersion, PublishProperties, QoS, SubscribeOptions};
 
 #[wasm_bindgen(inline_js = r#"
@@ -128,6 +129,9 @@ pub enum SharedState {
     Closed,
 }
 
+/// A route's handler (`on_route`).
+type Route = Rc<dyn Fn(&Message)>;
+
 /// A listener as the JS side calls it: up to five arguments (the message's or the state's fields).
 type Listener = Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue, JsValue)>;
 
@@ -138,6 +142,9 @@ pub(super) struct Inner {
     /// The listeners' ids and closures, and the functions that take them off the JS client.
     listeners: RefCell<Vec<(u64, Function, Listener)>>,
     next_listener: std::cell::Cell<u64>,
+    /// The routes by filter (`on_route`), all served by one message listener, once `routing`.
+    routes: RefCell<Router<Route>>,
+    routing: std::cell::Cell<bool>,
 }
 
 impl Drop for Inner {
@@ -256,7 +263,9 @@ impl SharedClient {
     pub async fn open(module: &str, url: &str, connect: &ConnectOptions) -> Result<Self, SharedClientError> {
         let js = JsFuture::from(shared_open(module, url, &options(connect))).await.map_err(|e| from_js(&e))?;
         let version = connect.version;
-        let inner = Inner { js, version, listeners: RefCell::default(), next_listener: Default::default() };
+        let (listeners, routes) = (RefCell::default(), RefCell::new(Router::new()));
+        let inner =
+            Inner { js, version, listeners, next_listener: Default::default(), routes, routing: Default::default() };
         Ok(Self { inner: Rc::new(inner) })
     }
 
@@ -350,22 +359,29 @@ impl SharedClient {
 
     /// Every message that reaches this tab: those its subscriptions match, once each.
     pub fn on_message(&self, f: impl Fn(&Message) + 'static) -> ListenerId {
-        self.listen(shared_on_message, move |topic, payload, flags, properties, _| {
-            let flags = Array::from(&flags);
-            let (properties, subscription_identifiers) = message_properties(&properties);
-            let message = Message {
-                topic: topic.as_string().unwrap_or_default(),
-                payload: payload.dyn_into::<Uint8Array>().map(|p| p.to_vec()).unwrap_or_default(),
-                qos: flags.get(0).as_f64().and_then(|q| QoS::try_from(q as u8).ok()).unwrap_or(QoS::AtMostOnce),
-                retain: flags.get(1).is_truthy(),
-                dup: flags.get(2).is_truthy(),
-                properties,
-                subscription_identifiers,
-            };
-            f(&message);
-        })
+        self.listen(shared_on_message, message_listener(f))
     }
+}
 
+/// A JS message listener's arguments (`sharedOnMessage`) read into a `Message` for `f`.
+fn message_listener(f: impl Fn(&Message) + 'static) -> impl FnMut(JsValue, JsValue, JsValue, JsValue, JsValue) {
+    move |topic, payload, flags, properties, _| {
+        let flags = Array::from(&flags);
+        let (properties, subscription_identifiers) = message_properties(&properties);
+        let message = Message {
+            topic: topic.as_string().unwrap_or_default(),
+            payload: payload.dyn_into::<Uint8Array>().map(|p| p.to_vec()).unwrap_or_default(),
+            qos: flags.get(0).as_f64().and_then(|q| QoS::try_from(q as u8).ok()).unwrap_or(QoS::AtMostOnce),
+            retain: flags.get(1).is_truthy(),
+            dup: flags.get(2).is_truthy(),
+            properties,
+            subscription_identifiers,
+        };
+        f(&message);
+    }
+}
+
+impl SharedClient {
     /// Every change of the session's state, as this tab sees it.
     pub fn on_state(&self, f: impl Fn(SharedState) + 'static) -> ListenerId {
         self.listen(shared_on_state, move |kind, attempt, delay, code, message| {
@@ -395,9 +411,34 @@ impl SharedClient {
         self.listen(shared_on_tabs, move |n, _, _, _, _| f(n.as_f64().unwrap_or(0.0) as u32))
     }
 
+    /// Calls `f` for this tab's messages whose topic matches `filter` (MQTT matching rules).
+    /// Routing only: subscribe separately. Every route is served by one listener, which reads each
+    /// message once.
+    pub fn on_route(&self, filter: &str, f: impl Fn(&Message) + 'static) -> ListenerId {
+        if !self.inner.routing.replace(true) {
+            // The routes' listener holds the client weakly: the client holds it.
+            let weak = Rc::downgrade(&self.inner);
+            self.listen(
+                shared_on_message,
+                message_listener(move |m: &Message| {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let routes: Vec<Route> = inner.routes.borrow().matching(&m.topic).cloned().collect();
+                    for route in routes {
+                        route(m);
+                    }
+                }),
+            );
+        }
+        ListenerId::Route(self.inner.routes.borrow_mut().add(filter, Rc::new(f)))
+    }
+
     /// Takes a listener off; `false` when it was not this client's (any more).
     pub fn remove_listener(&self, id: ListenerId) -> bool {
-        let ListenerId::Shared(id) = id else { return false };
+        let id = match id {
+            ListenerId::Route(route) => return self.inner.routes.borrow_mut().remove(route),
+            ListenerId::Shared(id) => id,
+            _ => return false,
+        };
         let mut listeners = self.inner.listeners.borrow_mut();
         let Some(at) = listeners.iter().position(|(l, _, _)| *l == id) else { return false };
         let (_, off, closure) = listeners.remove(at);

@@ -186,7 +186,8 @@ fn tb_credentials(profile: &Profile) -> Credentials {
 }
 
 fn tb_options(profile: &Profile) -> DeviceOptions {
-    DeviceOptions { version: profile.version, keepalive_secs: profile.keepalive_secs, ..Default::default() }
+    let (version, keepalive_secs, will) = (profile.version, profile.keepalive_secs, will(profile));
+    DeviceOptions { version, keepalive_secs, will, ..Default::default() }
 }
 
 fn check_url(profile: &Profile) -> Result<(), AppError> {

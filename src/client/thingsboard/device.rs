@@ -109,7 +109,7 @@ impl ThingsBoardDevice {
         let connect = options.connect_options(credentials)?;
         let client = crate::client::SharedClient::open(module, url, &connect).await;
         let client = client.map_err(|e| crate::ClientError::from_shared(e, connect.version))?;
-        let device = Self::attach(client.clone(), options);
+        let device = Self::over(Link::Shared(client.clone()), options);
         if let Err(e) = device.client.connect().await {
             device.close();
             return Err(ThingsBoardError::from_client(e, basic));
@@ -133,10 +133,14 @@ impl ThingsBoardDevice {
         }
     }
 
-    /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device. On the
-    /// origin's shared session, the device's session is one tab's (`connect_shared`).
-    pub fn attach(client: impl Into<Link>, options: DeviceOptions) -> Self {
-        let client = client.into();
+    /// Wraps a client (connected or not) and routes ThingsBoard's topics to this device.
+    pub fn attach(client: MqttClient, options: DeviceOptions) -> Self {
+        Self::over(Link::Own(client), options)
+    }
+
+    /// The device over `client`: on the origin's shared session, its session is one tab's
+    /// (`connect_shared`, which tells it the tab's number once joined).
+    fn over(client: Link, options: DeviceOptions) -> Self {
         let core =
             DeviceSession::new(SessionOptions { qos: options.qos, request_timeout_ms: options.request_timeout_ms });
         let state = Rc::new(RefCell::new(DeviceState {

@@ -51,17 +51,38 @@ pub struct FirmwareUpdater {
 
 /// Removes the updater from its device when the last handle goes.
 struct StopOnDrop {
-    state: std::rc::Weak<std::cell::RefCell<super::device::DeviceState>>,
+    device: super::device::WeakDevice,
     id: u64,
 }
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        if let Some(state) = self.state.upgrade() {
-            if let Ok(mut s) = state.try_borrow_mut() {
-                s.updaters.retain(|slot| slot.id != self.id);
-            }
+        if let Some(device) = self.device.upgrade() {
+            remove(&device, self.id);
         }
+    }
+}
+
+/// Removes updater `id` from `device`. On a shared connection the last updater of its kind gives
+/// the device's firmware turn back (or its place while it waits), so that another tab's agent takes
+/// it; an updater started again asks for it anew.
+fn remove(device: &ThingsBoardDevice, id: u64) {
+    let gave_back = {
+        let Ok(mut guard) = device.state.try_borrow_mut() else { return };
+        let s = &mut *guard;
+        let Some(kind) = s.updaters.iter().find(|slot| slot.id == id).map(|slot| slot.updater.kind()) else {
+            return;
+        };
+        s.updaters.retain(|slot| slot.id != id);
+        let last = !s.updaters.iter().any(|slot| slot.updater.kind() == kind);
+        #[cfg(feature = "thingsboard-shared")]
+        if last && s.core.is_shared() {
+            s.core.give_turn(&crate::platforms::thingsboard::session::firmware_turn(kind));
+        }
+        last && s.core.is_shared()
+    };
+    if gave_back {
+        device.drive();
     }
 }
 
@@ -112,10 +133,12 @@ impl FirmwareUpdater {
             s.updaters.push(UpdaterSlot { id, updater, installer, listeners: vec![Rc::new(on_event)] });
             s.core.is_shared()
         };
-        let stop = Rc::new(StopOnDrop { state: Rc::downgrade(&device.state), id });
+        let stop = Rc::new(StopOnDrop { device: device.weak(), id });
         let updater = Self { device: device.clone(), id, _stop: stop };
         if shared {
-            device.drive();
+            // A turn this tab holds already (another updater of the kind has it) starts it now.
+            #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+            super::shared::turns(device);
             return Ok(updater);
         }
         let waiting = match begin(device, id) {
@@ -150,9 +173,10 @@ impl FirmwareUpdater {
         self.with(|slot| slot.updater.set_chunk_size(bytes));
     }
 
-    /// Stops watching for packages; a download under way is dropped.
+    /// Stops watching for packages; a download under way is dropped. On a shared connection the
+    /// device's firmware turn goes to the next tab's agent, if this was the tab's last of its kind.
     pub fn stop(&self) {
-        self.device.state.borrow_mut().updaters.retain(|slot| slot.id != self.id);
+        remove(&self.device, self.id);
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut UpdaterSlot) -> R) -> Option<R> {

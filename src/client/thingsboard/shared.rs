@@ -4,7 +4,7 @@
 //! with the firmware turn. The rules are `platforms::thingsboard::session::shared`'s.
 
 use super::device::ThingsBoardDevice;
-use crate::client::{SharedClient, SharedState};
+use crate::client::{Link, SharedClient, SharedState};
 use crate::platforms::thingsboard::session::firmware_turn;
 use crate::transport::now_ms;
 use wasm_bindgen_futures::spawn_local;
@@ -12,10 +12,13 @@ use wasm_bindgen_futures::spawn_local;
 /// Makes the device's session one tab's, and follows the shared session's state and tab count.
 pub(super) fn watch(device: &ThingsBoardDevice, client: &SharedClient) {
     device.state.borrow_mut().core.share();
-    let (weak, shared) = (device.weak(), client.clone());
+    // The listeners hold the device weakly, and the client through it: the client holds them.
+    let weak = device.weak();
     client.on_state(move |state| {
         if let (SharedState::Connected, Some(device)) = (state, weak.upgrade()) {
-            joined(&device, &shared);
+            if let Link::Shared(client) = device.link() {
+                joined(&device, client);
+            }
         }
     });
     let weak = device.weak();
@@ -37,7 +40,7 @@ pub(super) fn joined(device: &ThingsBoardDevice, client: &SharedClient) {
 
 /// Asks the shared session for the turn `topic`, and tells the device's session how it went.
 pub(super) fn lease(device: &ThingsBoardDevice, topic: String) {
-    let crate::client::Link::Shared(client) = device.link().clone() else { return };
+    let Link::Shared(client) = device.link().clone() else { return };
     let weak = device.weak();
     spawn_local(async move {
         let given = client.lease(&topic).await.is_ok();
@@ -51,7 +54,7 @@ pub(super) fn lease(device: &ThingsBoardDevice, topic: String) {
 /// Each updater runs while this tab holds its firmware turn: one given the turn starts watching,
 /// and one that lost it gives up the update under way with no outcome, for the holder to start
 /// again.
-fn turns(device: &ThingsBoardDevice) {
+pub(super) fn turns(device: &ThingsBoardDevice) {
     let starting: Vec<u64> = {
         let mut guard = device.state.borrow_mut();
         let s = &mut *guard;

@@ -39,6 +39,8 @@ pub struct DeviceOptions {
     pub fetch_session_limits: bool,
     /// QoS for telemetry and attributes; ThingsBoard grants at most 1.
     pub qos: QoS,
+    /// The device's Last Will (the Rust client's; the npm class takes none).
+    pub will: Option<crate::session::Will>,
 }
 
 impl Default for DeviceOptions {
@@ -50,6 +52,7 @@ impl Default for DeviceOptions {
             request_timeout_ms: 10_000,
             fetch_session_limits: true,
             qos: QoS::AtLeastOnce,
+            will: None,
         }
     }
 }
@@ -75,6 +78,7 @@ impl DeviceOptions {
             password,
             keepalive_secs: self.keepalive_secs,
             connect_timeout_ms: self.connect_timeout_ms,
+            will: self.will.clone(),
             ..Default::default()
         })
     }
@@ -89,6 +93,7 @@ impl DeviceOptions {
             request_timeout_ms: f.or("requestTimeoutMs", d.request_timeout_ms)?,
             fetch_session_limits: f.or("fetchSessionLimits", d.fetch_session_limits)?,
             qos: f.or("qos", d.qos)?,
+            will: None,
         })
     }
 }
