@@ -63,6 +63,8 @@ pub(crate) struct DeviceState {
     pub(crate) gateway_rpc: Option<GatewayRpcHandler>,
     /// Armed for the session's next deadline (a request timeout, a rate window freeing).
     timer: Option<DeadlineTimer>,
+    /// The filters routed to the session (`route`), each once: an updater started again adds none.
+    routes: Vec<String>,
 }
 
 /// A ThingsBoard device connected over MQTT. Cheap to clone; clones share the session.
@@ -153,6 +155,7 @@ impl ThingsBoardDevice {
             gateway_attribute_listeners: Vec::new(),
             gateway_rpc: None,
             timer: None,
+            routes: Vec::new(),
         }));
         let device = Self { client, state, options: Rc::new(options) };
         let weak = device.weak();
@@ -176,7 +179,7 @@ impl ThingsBoardDevice {
             topics::RPC_REQUEST_FILTER,
             topics::RPC_RESPONSE_FILTER,
         ] {
-            device.route(filter, Self::deliver);
+            device.route(filter);
         }
         #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
         if let Link::Shared(client) = &device.client {
@@ -185,12 +188,17 @@ impl ThingsBoardDevice {
         device
     }
 
-    /// Registers a route whose handler gets a device that does not keep the client alive.
-    pub(crate) fn route(&self, filter: &str, handler: fn(&ThingsBoardDevice, &Message)) {
+    /// Routes `filter`'s messages to the session (`deliver`), once per filter, through a handler
+    /// that does not keep the client alive.
+    pub(crate) fn route(&self, filter: &str) {
+        if self.state.borrow().routes.iter().any(|f| f == filter) {
+            return;
+        }
+        self.state.borrow_mut().routes.push(filter.to_owned());
         let weak = self.weak();
         let _ = self.client.on_message(filter, move |m| {
             if let Some(device) = weak.upgrade() {
-                handler(&device, m);
+                device.deliver(m);
             }
         });
     }

@@ -51,7 +51,7 @@ impl ThingsBoardGateway {
     /// The gateway API on a connected device: its topics routed to the device's session.
     fn over(device: ThingsBoardDevice) -> Self {
         for filter in [topics::GATEWAY_ATTRIBUTES_RESPONSE, topics::GATEWAY_ATTRIBUTES, topics::GATEWAY_RPC] {
-            device.route(filter, ThingsBoardDevice::deliver);
+            device.route(filter);
         }
         Self { device, devices: Rc::default() }
     }

@@ -115,8 +115,8 @@ impl FirmwareUpdater {
         Fut: Future<Output = Result<(), String>> + 'static,
     {
         let kind = options.kind;
-        device.route(&kind.chunk_response_filter(), ThingsBoardDevice::deliver);
-        device.route(&kind.error_topic(), ThingsBoardDevice::deliver);
+        device.route(&kind.chunk_response_filter());
+        device.route(&kind.error_topic());
         let id = NEXT_UPDATER.fetch_add(1, Ordering::Relaxed);
         let installer: Installer = Rc::new(move |info, image| Box::pin(install(info, image)));
         let shared = {
