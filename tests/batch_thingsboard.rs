@@ -55,6 +55,7 @@ impl Reader<'_> {
             },
             14 => format!("lease {}", self.str()),
             15 => format!("release {}", self.str()),
+            16 => format!("holder {}", self.str()),
             20 => format!("throw {}", self.error()),
             other => panic!("unknown tag {other}"),
         }
@@ -277,17 +278,18 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
         [format!("done #{call} {{\"t\":1}}")]
     );
 
-    // A handler asks for the method's turn; until it holds it, the method is another tab's (or no
-    // tab's), so the request is neither run nor answered here.
+    // A handler asks for the method's turn, and for the turn of answering the methods no tab
+    // handles; until it holds it, the method is another tab's (or no tab's), so the request is
+    // neither run nor answered here.
     let (_, rest) = returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ());
-    assert_eq!(rest, ["lease rpc/reboot", "subscribe v1/devices/me/rpc/request/+"]);
+    assert_eq!(rest, ["lease rpc/reboot", "lease rpc-unknown", "subscribe v1/devices/me/rpc/request/+"]);
     s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/request/+", None, &[]);
     let reboot = br#"{"method":"reboot","params":{}}"#;
     assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/5", None, reboot), Vec::<String>::new());
     assert_eq!(
         s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/6", None, br#"{"method":"x","params":{}}"#),
         Vec::<String>::new(),
-        "no tab handles x: no tab says it is unknown"
+        "another tab holds the turn of the methods no tab handles"
     );
     assert_eq!(s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]), Vec::<String>::new());
     assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/7", None, reboot), ["rpc #7 reboot {} oneWay=0"]);
@@ -356,6 +358,53 @@ fn a_shared_device_numbers_its_requests_in_its_tab_s_block_and_takes_turns_on_rp
     s.lines(op::TABS, 1.0, "", None, &[]);
     let (_, rest) = s.op(op::TELEMETRY, 0.0, "", Some(r#"{"a":3}"#), &[]);
     assert_eq!(rest, ["publish #6 v1/devices/me/telemetry {\"a\":3} qos=1"], "alone again: {second}");
+}
+
+// On a shared connection one tab answers "unknown method" for the server RPCs no tab handles: the
+// tab that holds the turn `rpc-unknown`, which every tab that handles a method asks for. It asks
+// the session which tab holds the method's turn, and answers only when none does.
+#[cfg(all(feature = "thingsboard-shared", feature = "thingsboard-device"))]
+#[test]
+fn a_shared_device_holding_the_unknown_turn_answers_the_methods_no_tab_holds() {
+    let mut s = Shell::new();
+    let login = json!({"token": "A1_TEST_TOKEN", "fetchSessionLimits": false});
+    returns(&s.run(op::CONNECT, 2.0, "", None, &plain(&login)), |_| ());
+    s.core.take_shared_options();
+    s.lines(op::STATE, at(1, 2), "connected", None, &[]);
+    let (_, rest) = returns(&s.run(op::ON_RPC, 0.0, "reboot", None, &plain(&Value::Null)), |_| ());
+    assert_eq!(rest, ["lease rpc/reboot", "lease rpc-unknown", "subscribe v1/devices/me/rpc/request/+"]);
+    s.lines(op::SUBSCRIBED, 1.0, "v1/devices/me/rpc/request/+", None, &[]);
+    assert_eq!(s.lines(op::LEASED, 1.0, "rpc-unknown", None, &[]), Vec::<String>::new());
+    // `reboot` is another tab's for now; `x` is no tab's. Each is asked about, in order.
+    let rpc = |method: &str| format!(r#"{{"method":"{method}","params":{{}}}}"#).into_bytes();
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/5", None, &rpc("reboot")), ["holder rpc/reboot"]);
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/6", None, &rpc("x")), ["holder rpc/x"]);
+    assert_eq!(s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/7", None, &rpc("x")), ["holder rpc/x"]);
+    // Tab 3 holds `reboot`'s turn: it answers, this tab says nothing.
+    assert_eq!(s.lines(op::HOLDER, 3.0, "rpc/reboot", None, &[]), Vec::<String>::new());
+    // No tab holds `x`'s: the first request for it is answered here.
+    assert_eq!(
+        s.lines(op::HOLDER, 0.0, "rpc/x", None, &[]),
+        ["publish #1 v1/devices/me/rpc/response/6 {\"error\":\"unknown method: x\"} qos=1"]
+    );
+    // A session that could not say (the shell reports the largest tab number) answers nothing.
+    assert_eq!(s.lines(op::HOLDER, 4_294_967_295.0, "rpc/x", None, &[]), Vec::<String>::new());
+    assert_eq!(s.lines(op::HOLDER, 0.0, "rpc/x", None, &[]), Vec::<String>::new(), "nothing left to answer");
+    // Holding the method's turn, the tab runs it and asks nothing.
+    s.lines(op::PUBLISHED, 1.0, "", None, &[]);
+    s.lines(op::LEASED, 1.0, "rpc/reboot", None, &[]);
+    assert_eq!(
+        s.lines(op::MESSAGE, 0.0, "v1/devices/me/rpc/request/8", None, &rpc("reboot")),
+        ["rpc #8 reboot {} oneWay=0"]
+    );
+
+    // A tab that takes server RPCs with no handler (`enableRpc`) asks for the turn too: a device of
+    // its own would answer every method "unknown", and one tab of a shared one does.
+    let mut t = Shell::new();
+    returns(&t.run(op::CONNECT, 2.0, "", None, &plain(&login)), |_| ());
+    t.lines(op::STATE, at(1, 3), "connected", None, &[]);
+    let (_, rest) = t.op(op::ENABLE_RPC, 0.0, "", None, &[]);
+    assert_eq!(rest, ["lease rpc-unknown", "subscribe v1/devices/me/rpc/request/+"]);
 }
 
 // A tab of a shared connection updates only while it holds the device's firmware turn: its updater

@@ -27,6 +27,8 @@ export type SessionClient = Pick<MqttClient, "state" | "connect" | "publish" | "
     /** A shared session's turns on a topic whose replies carry no request id (`iotmqtt/shared`). */
     lease?(topic: string): Promise<void>;
     release?(topic: string): void;
+    /** Which tab holds a turn (0: none). */
+    holder?(topic: string): Promise<number>;
   };
 
 type Waiter = { resolve: (v: never) => void; reject: (e: unknown) => void };

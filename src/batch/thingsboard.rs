@@ -122,6 +122,8 @@ pub mod op {
     pub const LEASED: u8 = 37;
     /// A shared connection: `n` tabs share it now.
     pub const TABS: u8 = 38;
+    /// A shared connection: `n` is the tab that holds the turn `text` (0: none), as `HOLDER` asked.
+    pub const HOLDER: u8 = 39;
 }
 
 /// Record tags, shared with `npm/src/thingsboard/`.
@@ -158,6 +160,8 @@ pub mod tag {
     pub const LEASE: u8 = 14;
     /// A shared connection: give this turn back.
     pub const RELEASE: u8 = 15;
+    /// A shared connection: ask which tab holds this turn and report `HOLDER`.
+    pub const HOLDER: u8 = 16;
     pub use crate::batch::{RETURN, THROW};
 }
 
@@ -545,6 +549,11 @@ impl Device {
                 s.set_tabs(now, c.n as usize);
                 return Ok(());
             }
+            #[cfg(feature = "thingsboard-shared")]
+            op::HOLDER if SHARED && DEVICE => {
+                s.holder(now, c.text, c.n as u32);
+                return Ok(());
+            }
             _ => {
                 s.handle_timeout(now);
                 return Ok(());
@@ -628,6 +637,10 @@ impl Device {
                 #[cfg(feature = "thingsboard-shared")]
                 DeviceEvent::ReleaseLease { topic } => {
                     b.u8(tag::RELEASE).str(&topic);
+                }
+                #[cfg(feature = "thingsboard-shared")]
+                DeviceEvent::RequestHolder { topic } => {
+                    b.u8(tag::HOLDER).str(&topic);
                 }
             }
         }

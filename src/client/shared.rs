@@ -52,6 +52,7 @@ export const sharedClose = (c) => c.close();
 export const sharedTabs = (c) => c.tabs;
 export const sharedLease = (c, topic) => c.lease(topic);
 export const sharedRelease = (c, topic) => c.release(topic);
+export const sharedHolder = (c, topic) => c.holder(topic);
 export const sharedNumber = (c) => c.host * 2 ** 32 + c.tab;
 export const errorCode = (e) => String(e?.code ?? "SHARED_HOST_FAILED");
 export const errorMessage = (e) => String(e?.message ?? e);
@@ -97,6 +98,8 @@ extern "C" {
     fn shared_lease(c: &JsValue, topic: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedRelease)]
     fn shared_release(c: &JsValue, topic: &str);
+    #[wasm_bindgen(js_name = sharedHolder, catch)]
+    fn shared_holder(c: &JsValue, topic: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sharedNumber)]
     fn shared_number(c: &JsValue) -> f64;
     #[wasm_bindgen(js_name = errorCode)]
@@ -348,6 +351,12 @@ impl SharedClient {
     /// Gives back this tab's turn on `topic`, or its place while it waits.
     pub fn release(&self, topic: &str) {
         shared_release(&self.inner.js, topic);
+    }
+
+    /// Which tab holds the turn `topic` now (its number in the host; 0 for none).
+    pub async fn holder(&self, topic: &str) -> Result<u32, SharedClientError> {
+        let holder = settle(shared_holder(&self.inner.js, topic)).await?;
+        Ok(holder.as_f64().unwrap_or(0.0) as u32)
     }
 
     /// This tab's number in the session's host (from 1; 0 before it joined), and which host that is

@@ -283,7 +283,16 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
   assert.deepEqual(first.json, { pong: true });
   await eventually(async () => (await outcomes(a)).length === 1 && (await outcomes(b)).length === 1, 5_000, 'a row in each tab');
   assert.deepEqual(await outcomes(a), ['replied {"pong":true}']);
-  assert.deepEqual(await outcomes(b), ['answered by the tab whose turn it is on this shared connection']);
+  assert.deepEqual(await outcomes(b), ['left to the tab whose turn it is on this shared connection']);
+  // A method no tab has a rule for: one tab answers "unknown method", and each tab's log says so.
+  const unknown = await admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'noRuleAnywhere', params: {}, timeout: 5000 } });
+  assert.equal(unknown.status, 200, unknown.text);
+  assert.deepEqual(unknown.json, { error: 'unknown method: noRuleAnywhere' });
+  for (const p of [a, b]) {
+    const row = p.locator('table[aria-label="RPC log"] tr', { hasText: 'noRuleAnywhere' }).locator('td.outcome');
+    await row.waitFor();
+    assert.equal(await row.innerText(), 'no reply rule here: a tab with one answers, or one tab answers "unknown method: noRuleAnywhere"');
+  }
   // Each tab's own client attributes request is answered in that tab.
   for (const p of [a, b]) {
     await p.fill('#attr-client-keys', 'e2eClient');
@@ -298,7 +307,7 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
   const second = await rpc();
   assert.equal(second.status, 200, second.text);
   await eventually(async () => (await outcomes(b)).length === 2, 5_000, "B's second row");
-  assert.deepEqual(await outcomes(b), ['replied {"pong":true}', 'answered by the tab whose turn it is on this shared connection']);
+  assert.deepEqual(await outcomes(b), ['replied {"pong":true}', 'left to the tab whose turn it is on this shared connection']);
   assert.equal(await connections(), 1);
   assert.deepEqual(errors, []);
   await context.close();

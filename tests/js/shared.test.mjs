@@ -833,10 +833,14 @@ test("ThingsBoardDevice with shared: true: three pages, one connection; each pag
     await a.evaluate(() => window.device.close());
     server.publish("v1/devices/me/rpc/request/101", JSON.stringify({ method: "ping", params: {} }));
     await polled(() => replies.length >= 2);
-    // One more round trip, so that a second answer to either would have come.
+    // A method no page handles: one page (B, which holds the turn `rpc-unknown` since A left) asks
+    // the session whether any page holds its turn, and answers "unknown method".
+    server.publish("v1/devices/me/rpc/request/102", JSON.stringify({ method: "nobody", params: {} }));
+    await polled(() => replies.length >= 3);
+    // One more round trip, so that a second answer to any would have come.
     const more = await b.evaluate(() => window.device.requestAttributes({ client: ["id"] }).then(() => "answered", (e) => `${e.code}: ${e.stack}`));
     assert.equal(more, "answered");
-    assert.deepEqual(replies, ['100 "pong from A"', '101 "pong from B"']);
+    assert.deepEqual(replies, ['100 "pong from A"', '101 "pong from B"', '102 {"error":"unknown method: nobody"}']);
 
     assert.deepEqual(await closeEach([b, c], "device"), [NONE, NONE]);
     await polled(() => brokerSaw(clientId).disconnects >= 1, 100);

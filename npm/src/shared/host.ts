@@ -191,6 +191,8 @@ function handle(tab: Tab, r: Request): void {
       if (s.core.turn(false, 0, r.topic) !== tab.id) tab.turns.get(r.topic)?.shift();
       return turn(s, s.core.turn(false, tab.id, r.topic), r.topic);
     }
+    case "holder":
+      return send(tab.port, { op: "done", id: r.id, value: s.core.turn(false, 0, r.topic) });
     case "close":
       return leave(tab);
   }

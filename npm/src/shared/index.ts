@@ -239,6 +239,12 @@ export class MqttClient {
     return this.#call((id) => ({ op: "lease", id, topic }));
   }
 
+  /** For the platform classes: which client holds the turn on `topic` now (its number in the
+   *  host, as `tab`; 0 for none). */
+  holder(topic: string): Promise<number> {
+    return this.#call<number>((id) => ({ op: "holder", id, topic }));
+  }
+
   /** For the platform classes: gives back this client's turn on `topic`, or (when it does not hold
    *  it) its first place in the queue for it. */
   release(topic: string): void {

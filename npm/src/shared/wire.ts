@@ -16,6 +16,7 @@ export type Request =
   | { op: "unroute"; route: number }
   | { op: "lease"; id: number; topic: string }
   | { op: "release"; topic: string }
+  | { op: "holder"; id: number; topic: string }
   | { op: "close" };
 
 export type WireError = { code: string; message: string; field?: string };

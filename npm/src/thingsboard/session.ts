@@ -20,9 +20,9 @@ import type {
 export const LOGIN_FAILED = 1, MESSAGE = 13, STATE = 34;
 const CONNECT = 0, CONNECTED = 2, RPC_REPLY = 12, SUBSCRIBED = 14, PUBLISHED = 15, PUBLISH_FAILED = 16,
   HANDLE_TIMEOUT = 17, CLOSE = 18, INSTALLED = 23, DEVICE_RPC_REPLY = 31, DIGESTED = 35, DESCRIBED = 36, LEASED = 37,
-  TABS = 38;
+  TABS = 38, HOLDER_IS = 39;
 const SUBSCRIBE = 1, PUBLISH = 2, DONE = 3, SHARED = 4, RPC_REQUEST = 5, DEVICE_ATTRIBUTES_CHANGED = 6, DEVICE_RPC = 7,
-  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13, LEASE = 14, RELEASE = 15;
+  ERROR = 8, FIRMWARE = 9, INSTALL = 10, PROVISIONED = 11, DIGEST = 12, DESCRIBE = 13, LEASE = 14, RELEASE = 15, HOLDER = 16;
 const utf8 = new TextEncoder();
 
 /** Set by the build (npm/build.mjs): `DEVICE` in the `iotmqtt/thingsboard` entry, whose core has the
@@ -113,6 +113,14 @@ export class Session extends PlatformSession {
       case RELEASE:
         if (SHARING) client?.release?.(b.str());
         break;
+      case HOLDER: {
+        // A shared connection: which tab holds a method's turn, to answer "unknown method" when none
+        // does. A session that cannot say answers nothing, as a holder would.
+        if (!SHARING || !DEVICE) break;
+        const topic = b.str();
+        client?.holder?.(topic).then((h) => this.run(HOLDER_IS, h, topic), () => this.run(HOLDER_IS, 2 ** 32 - 1, topic));
+        break;
+      }
       case PROVISIONED:
         this.settle(0, b);
         break;

@@ -120,7 +120,13 @@ pub fn RpcConsole(props: &RpcConsoleProps) -> Html {
                     html! { <li><code>{ &r.method }</code><span>{ mode_text(&r.mode) }</span>
                         <button class="secondary small" onclick={onremove} aria-label={format!("Remove rule {}", r.method)}>{ "Remove" }</button></li> }
                 }) }
-                if props.rules.is_empty() { <li class="hint">{ "No rules: server RPCs get {\"error\": \"unknown method\"}." }</li> }
+                if props.rules.is_empty() {
+                    <li class="hint">{ if props.session.device.client().is_none() {
+                        "No rules here: a tab sharing this connection with a rule answers, or server RPCs get {\"error\": \"unknown method\"}."
+                    } else {
+                        "No rules: server RPCs get {\"error\": \"unknown method\"}."
+                    } }</li>
+                }
             </ul>
             { for props.manual.iter().map(|m| {
                 let left = ((m.deadline - now_ms()) / 1000.0).max(0.0).ceil();

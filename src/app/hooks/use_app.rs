@@ -61,6 +61,8 @@ impl AppHandle {
                     state.dispatch(Action::Status { kind, status });
                 }
                 Err(e) => {
+                    // A shared session told its tab count before its connect failed: no tabs now.
+                    state.dispatch(Action::Tabs { kind, tabs: 0 });
                     state.dispatch(Action::Status { kind, status: LinkStatus::Failed(e.to_string()) });
                     on_error.emit(Some(e));
                 }

@@ -178,8 +178,8 @@ impl TbSession {
         // Every server RPC reaches the log, whether a rule answers it or not. A method without a
         // rule has no handler, so the client answers it at once with an error ("unknown method");
         // its row says so instead of waiting for a reply that nothing will give. On a shared
-        // connection, the tab that holds the method's turn answers, and a method no tab has a rule
-        // for is not answered (docs/shared.md).
+        // connection, the tab that holds the method's turn answers, and one tab answers "unknown
+        // method" for a method no tab has a rule for (docs/shared.md).
         let weak = session.weak();
         let shared = device.client().is_none();
         let _ = device.link().on_message(RPC_REQUEST_FILTER, move |m| {
@@ -190,9 +190,12 @@ impl TbSession {
                     (false, false) => {
                         Some(Err(format!("no reply rule: answered error \"unknown method: {}\"", r.method)))
                     }
-                    (false, true) => Some(Err("no reply rule in this tab: the tab with one answers it".to_owned())),
+                    (false, true) => Some(Ok(format!(
+                        "no reply rule here: a tab with one answers, or one tab answers \"unknown method: {}\"",
+                        r.method
+                    ))),
                     (true, true) if !s.device.runs_rpc(&r.method) => {
-                        Some(Ok("answered by the tab whose turn it is on this shared connection".to_owned()))
+                        Some(Ok("left to the tab whose turn it is on this shared connection".to_owned()))
                     }
                     (true, _) => None,
                 };

@@ -28,7 +28,7 @@ use crate::platforms::thingsboard::update_flow::FirmwareEvent;
 use crate::platforms::thingsboard::updater::{Updater, UpdaterEvent};
 
 use super::ota::Installer;
-use crate::session::{Message, Outgoing, QoS};
+use crate::session::{ConnectOptions, Message, Outgoing, QoS};
 use crate::supervisor::Millis;
 use crate::transport::{now_ms, DeadlineTimer};
 
@@ -87,7 +87,10 @@ impl ThingsBoardDevice {
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
         let basic = matches!(credentials, Credentials::Basic { .. });
-        let client = MqttClient::new(url, options.connect_options(credentials)?)?;
+        let client = MqttClient::new(
+            url,
+            options.connect_options(credentials).map(|c| ConnectOptions { will: options.will.clone(), ..c })?,
+        )?;
         let device = Self::attach(client, options);
         device.client.connect().await.map_err(|e| ThingsBoardError::from_client(e, basic))?;
         device.read_session_limits().await;
@@ -108,7 +111,8 @@ impl ThingsBoardDevice {
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
         let basic = matches!(credentials, Credentials::Basic { .. });
-        let connect = options.connect_options(credentials)?;
+        let connect =
+            options.connect_options(credentials).map(|c| ConnectOptions { will: options.will.clone(), ..c })?;
         let client = crate::client::SharedClient::open(module, url, &connect).await;
         let client = client.map_err(|e| crate::ClientError::from_shared(e, connect.version))?;
         let device = Self::over(Link::Shared(client.clone()), options);
@@ -378,8 +382,12 @@ impl ThingsBoardDevice {
                         client.release(&topic);
                     }
                 }
+                #[cfg(all(feature = "thingsboard-shared", feature = "shared-client"))]
+                DeviceEvent::RequestHolder { topic } => super::shared::holder(self, topic),
                 #[cfg(all(feature = "thingsboard-shared", not(feature = "shared-client")))]
-                DeviceEvent::RequestLease { .. } | DeviceEvent::ReleaseLease { .. } => {}
+                DeviceEvent::RequestLease { .. }
+                | DeviceEvent::ReleaseLease { .. }
+                | DeviceEvent::RequestHolder { .. } => {}
             }
         }
         self.updater_events();

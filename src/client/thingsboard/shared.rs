@@ -51,6 +51,21 @@ pub(super) fn lease(device: &ThingsBoardDevice, topic: String) {
     });
 }
 
+/// Asks the shared session which tab holds the turn `topic`, and tells the device's session: a
+/// server RPC no tab handles is answered "unknown method". A session that cannot say (this tab left
+/// it) answers nothing, as a holder would.
+pub(super) fn holder(device: &ThingsBoardDevice, topic: String) {
+    let Link::Shared(client) = device.link().clone() else { return };
+    let weak = device.weak();
+    spawn_local(async move {
+        let holder = client.holder(&topic).await.unwrap_or(u32::MAX);
+        if let Some(device) = weak.upgrade() {
+            device.state.borrow_mut().core.holder(now_ms(), &topic, holder);
+            device.drive();
+        }
+    });
+}
+
 /// Each updater runs while this tab holds its firmware turn: one given the turn starts watching,
 /// and one that lost it gives up the update under way with no outcome, for the holder to start
 /// again.

@@ -39,7 +39,8 @@ pub struct DeviceOptions {
     pub fetch_session_limits: bool,
     /// QoS for telemetry and attributes; ThingsBoard grants at most 1.
     pub qos: QoS,
-    /// The device's Last Will (the Rust client's; the npm class takes none).
+    /// The device's Last Will: the Rust client's CONNECT carries it (the npm class takes none, and
+    /// `connect_options` leaves it to the client).
     pub will: Option<crate::session::Will>,
 }
 
@@ -78,7 +79,6 @@ impl DeviceOptions {
             password,
             keepalive_secs: self.keepalive_secs,
             connect_timeout_ms: self.connect_timeout_ms,
-            will: self.will.clone(),
             ..Default::default()
         })
     }

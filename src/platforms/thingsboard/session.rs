@@ -42,7 +42,7 @@ const GATEWAY_RPC_TURN: &str = "gateway/rpc";
 #[cfg(feature = "thingsboard-shared")]
 mod shared;
 #[cfg(feature = "thingsboard-shared")]
-pub use shared::{firmware_turn, rpc_turn};
+pub use shared::{firmware_turn, rpc_turn, UNKNOWN_RPC_TURN};
 
 /// Names one operation the application started, in `NotifyDone`.
 pub type OpId = u64;
@@ -102,6 +102,11 @@ pub enum DeviceEvent {
     /// A shared connection: give this turn back.
     #[cfg(feature = "thingsboard-shared")]
     ReleaseLease {
+        topic: String,
+    },
+    /// A shared connection: ask the session which tab holds this turn, and report with `holder`.
+    #[cfg(feature = "thingsboard-shared")]
+    RequestHolder {
         topic: String,
     },
 }
@@ -182,6 +187,10 @@ pub struct DeviceSession {
     /// A shared connection's: this tab's turn on each server RPC method it handles.
     #[cfg(feature = "thingsboard-shared")]
     turns: VecMap<String, shared::Turn>,
+    /// A shared connection's server RPCs this tab answers "unknown method" if no tab holds their
+    /// method's turn, waiting to know it (`RequestHolder`): the turn, the RPC's id, its method.
+    #[cfg(feature = "thingsboard-shared")]
+    unknown: Vec<(String, u64, String)>,
     /// On a connection the origin's tabs share (`crate::shared`): this tab's request ids are its
     /// block's (`share`), and it runs a server RPC only while it holds the method's turn.
     shared: bool,
@@ -216,6 +225,8 @@ impl DeviceSession {
             rpc_methods: VecMap::new(),
             #[cfg(feature = "thingsboard-shared")]
             turns: VecMap::new(),
+            #[cfg(feature = "thingsboard-shared")]
+            unknown: Vec::new(),
             shared: false,
             block: 0,
             #[cfg(feature = "thingsboard-shared")]
@@ -297,8 +308,13 @@ impl DeviceSession {
         self.start(now, None, vec![(topic.to_owned(), payload, budget)], Awaits::Nothing, false)
     }
 
-    /// Makes sure a whitelisted filter is subscribed: ends once its SUBACK granted it.
+    /// Makes sure a whitelisted filter is subscribed: ends once its SUBACK granted it. On a shared
+    /// connection, a tab that takes server RPCs asks for the turn of answering those no tab handles.
     pub fn subscribe(&mut self, now: Millis, filter: &str) -> OpId {
+        #[cfg(feature = "thingsboard-shared")]
+        if DEVICE && filter == topics::RPC_REQUEST_FILTER {
+            self.ask_turn(shared::UNKNOWN_RPC_TURN.into());
+        }
         // No publishes and nothing awaited: cannot fail to start.
         self.start(now, Some(filter), Vec::new(), Awaits::Nothing, false).unwrap_or_default()
     }
@@ -321,7 +337,10 @@ impl DeviceSession {
     /// connection, once this tab holds the method's turn.
     pub fn register_rpc(&mut self, now: Millis, method: &str, one_way: bool) {
         #[cfg(feature = "thingsboard-shared")]
-        self.ask_turn(rpc_turn(method));
+        {
+            self.ask_turn(rpc_turn(method));
+            self.ask_turn(shared::UNKNOWN_RPC_TURN.into());
+        }
         self.rpc_methods.insert(method.to_owned(), one_way);
         let _ = self.start(now, Some(topics::RPC_REQUEST_FILTER), Vec::new(), Awaits::Nothing, true);
     }
@@ -606,7 +625,10 @@ impl DeviceSession {
         self.sent.clear();
         self.rpc_methods.clear();
         #[cfg(feature = "thingsboard-shared")]
-        self.turns.clear();
+        {
+            self.turns.clear();
+            self.unknown.clear();
+        }
         self.gateway_rpc = false;
     }
 
@@ -752,6 +774,13 @@ impl DeviceSession {
         let held = true;
         match self.rpc_methods.get(&request.method).copied() {
             Some(one_way) if held => self.events.push_back(DeviceEvent::NotifyRpcRequest { request, one_way }),
+            // Another tab's turn, or no tab's: this one answers "unknown method" when no tab's.
+            #[cfg(feature = "thingsboard-shared")]
+            _ if self.is_shared() && self.holds_turn(shared::UNKNOWN_RPC_TURN) => {
+                let topic = rpc_turn(&request.method);
+                self.unknown.push((topic.clone(), request.id, request.method));
+                self.events.push_back(DeviceEvent::RequestHolder { topic });
+            }
             // Another tab's turn, or no tab's: the one whose turn it is answers.
             _ if self.is_shared() => {}
             Some(_) | None => {

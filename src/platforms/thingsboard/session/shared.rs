@@ -5,7 +5,8 @@
 //! every tab, and each tab's updater would download and install it. So a tab numbers its requests in
 //! its own block of ids, runs a server RPC only while it holds the method's turn and updates only
 //! while it holds the device's firmware turn (one tab at a time, `src/shared/lease.rs`), and paces
-//! its publishes at its share of the device's limits.
+//! its publishes at its share of the device's limits. One tab answers "unknown method" for the
+//! server RPCs that no tab handles (`UNKNOWN_RPC_TURN`).
 //! A device on a connection of its own does none of this (cargo feature `thingsboard-shared`).
 
 use super::{Awaits, DeviceEvent, DeviceSession, OpId, PackageKind, ThingsBoardError};
@@ -23,6 +24,10 @@ pub(super) enum Turn {
     /// back would leave its request unanswered (and a new leader could answer it later).
     Unwanted,
 }
+
+/// The turn of the tab that answers "unknown method" for a server RPC no tab handles: every tab
+/// that handles one asks for it. (No method's turn is named so: theirs start with `rpc/`.)
+pub const UNKNOWN_RPC_TURN: &str = "rpc-unknown";
 
 /// The name of the turn on server RPC `method` among the tabs of a shared connection.
 pub fn rpc_turn(method: &str) -> String {
@@ -130,6 +135,17 @@ impl DeviceSession {
             self.ops.iter().filter(|(_, o)| o.awaits != Awaits::Nothing).map(|(op, _)| *op).collect();
         for op in waiting {
             self.fail(op, ThingsBoardError::Client(ClientError::Session(SessionError::ConnectionLost)));
+        }
+    }
+
+    /// The session says which tab holds the turn `topic` (0: none), as `RequestHolder` asked. A
+    /// server RPC that waited to know it is answered "unknown method" when no tab holds its
+    /// method's turn; otherwise that tab answers it.
+    pub fn holder(&mut self, now: Millis, topic: &str, holder: u32) {
+        let Some(at) = self.unknown.iter().position(|(t, ..)| t == topic) else { return };
+        let (_, id, method) = self.unknown.remove(at);
+        if holder == 0 {
+            self.reply_rpc(now, id, &Err(format!("unknown method: {method}")));
         }
     }
 
