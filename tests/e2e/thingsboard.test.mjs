@@ -330,8 +330,9 @@ test('bad credentials on a shared ThingsBoard profile are the same readable erro
 
 // Issue 23: on a shared device, one tab's firmware agent at a time updates it (the device's
 // firmware turn). Both tabs start their agent; the package goes through A's, which started first,
-// and B's reports nothing.
-test('two tabs on a shared ThingsBoard device: one firmware agent updates the device', async () => {
+// and B's reports nothing. When A disconnects, B's agent takes the turn and updates from the
+// version it runs.
+test('two tabs on a shared ThingsBoard device: one firmware agent updates the device, the other after the first tab leaves', async () => {
   const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
   const { page: a, context, errors } = await openPage(browser, base, 'connections');
   await a.locator('.profile-list button.link', { hasText: 'Demo Thermostat (simulator)' }).click();
@@ -350,7 +351,12 @@ test('two tabs on a shared ThingsBoard device: one firmware agent updates the de
   for (const p of [a, b]) await shared(p, '2 tabs share this connection');
   await b.getByRole('button', { name: 'Start firmware agent' }).click();
   await b.locator('#fw-chunk').waitFor({ state: 'detached' });
-  assert.equal(await b.getByTestId('fw-turn').count(), 1);
+  // Each panel says whose agent updates the device (it may first show the turn still on its way).
+  const HOLDS = "This tab's agent updates the device; the other tabs sharing the connection wait for their turn.";
+  const WAITS = "Another tab's agent updates the device: this one takes the turn when that tab disconnects.";
+  const hint = (p, text) => p.waitForFunction((t) => document.querySelector('[data-testid=fw-turn]')?.textContent === t, text);
+  await hint(a, HOLDS);
+  await hint(b, WAITS);
   const version = `3.0.${Date.now() % 100000}`;
   const up = await fetch(`http://127.0.0.1:${simPort()}/api/sim/thingsboard/devices/${DEVICE}/firmware?title=demo-firmware&version=${version}&algorithm=SHA256`,
     { method: 'POST', body: randomBytes(20 * 1024) });
@@ -365,6 +371,11 @@ test('two tabs on a shared ThingsBoard device: one firmware agent updates the de
   assert.equal(await b.locator('ol.fw-steps li').count(), 0);
   assert.equal(await b.getByTestId('fw-state').innerText(), 'waiting');
   assert.equal(await b.getByTestId('fw-current').innerText(), 'demo-firmware 1.0.0');
+  // A leaves: B's agent is given the turn, finds the package it does not run, and installs it.
+  await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  await b.locator('[data-testid=fw-current]', { hasText: version }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await b.locator('ol.fw-steps strong').allInnerTexts(), ['DOWNLOADING', 'DOWNLOADED', 'VERIFIED', 'UPDATING', 'UPDATED']);
+  assert.equal(await b.getByTestId('fw-turn').innerText(), HOLDS);
   assert.deepEqual(errors, []);
   await context.close();
 });

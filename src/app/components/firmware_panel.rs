@@ -14,6 +14,8 @@ use crate::platforms::thingsboard::firmware::FirmwareState;
 pub struct FirmwarePanelProps {
     pub session: TbSession,
     pub view: FirmwareView,
+    /// This tab's agent updates the device (on a shared connection: it holds the firmware turn).
+    pub updates: bool,
 }
 
 #[component]
@@ -62,7 +64,11 @@ pub fn FirmwarePanel(props: &FirmwarePanelProps) -> Html {
             }
             if let Some(e) = action.error("fw_start") { <p class="field-error" role="alert">{ e }</p> }
             if v.running && props.session.device.client().is_none() {
-                <p class="hint" data-testid="fw-turn">{ "This connection is shared with other tabs: one tab's agent at a time updates the device, in the order they were started." }</p>
+                <p class="hint" data-testid="fw-turn">{ if props.updates {
+                    "This tab's agent updates the device; the other tabs sharing the connection wait for their turn."
+                } else {
+                    "Another tab's agent updates the device: this one takes the turn when that tab disconnects."
+                } }</p>
             }
             <dl class="facts">
                 <dt>{ "Current" }</dt>

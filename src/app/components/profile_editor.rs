@@ -39,6 +39,11 @@ fn validate(p: &Profile) -> Vec<(&'static str, String)> {
     if p.kind == ProfileKind::CloudPlugs && p.client_id.trim().is_empty() {
         errors.push(("client_id", "CloudPlugs needs the device's HWID as client id".into()));
     }
+    let authenticates = p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5;
+    if p.shared && authenticates && !p.auth_method.trim().is_empty() {
+        let why = "enhanced authentication answers the broker from one tab: empty the method, or untick Share";
+        errors.push(("auth_method", why.into()));
+    }
     errors
 }
 
@@ -147,7 +152,7 @@ pub fn ProfileEditor(props: &ProfileEditorProps) -> Html {
                     onchange={edit_bool(|p, v| p.shared = v)} />
                 if p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5 {
                     <Field id={id("auth-method")} label="Authentication method (MQTT 5, empty: none)" value={p.auth_method.clone()}
-                        oninput={edit(|p, v| p.auth_method = v)} placeholder="SCRAM-SHA-256" />
+                        oninput={edit(|p, v| p.auth_method = v)} placeholder="SCRAM-SHA-256" error={err("auth_method")} />
                     <Field id={id("auth-data")} label="Authentication data" value={p.auth_data.clone()} input_type="password"
                         oninput={edit(|p, v| p.auth_data = v)} />
                 }

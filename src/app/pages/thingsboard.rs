@@ -11,6 +11,7 @@ use crate::app::hooks::{use_app, use_redraw};
 use crate::app::services::connection::Live;
 use crate::app::services::thingsboard::TbSession;
 use crate::app::state::ProfileKind;
+use crate::platforms::thingsboard::topics::PackageKind;
 
 #[component]
 pub fn ThingsBoardPage() -> Html {
@@ -66,7 +67,8 @@ fn DeviceLive(props: &DeviceLiveProps) -> Html {
             </section>
             <div class="columns">
                 <AttributesPanel session={s.clone()} rows={attributes} />
-                <FirmwarePanel session={s.clone()} view={store.firmware.borrow().clone()} />
+                <FirmwarePanel session={s.clone()} view={store.firmware.borrow().clone()}
+                    updates={s.device.updates_firmware(PackageKind::Fw)} />
             </div>
             <RpcConsole session={s.clone()} rules={store.rules.borrow().clone()} {log} manual={store.manual.borrow().clone()} />
             <ClaimForm session={s} />

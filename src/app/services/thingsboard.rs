@@ -168,6 +168,9 @@ impl TbSession {
         for rule in memory.rules {
             session.set_rule(rule);
         }
+        // The firmware panel and the RPC log say which turns this tab holds on a shared connection.
+        let redraw = session.redraw.clone();
+        device.on_turns(move || redraw.notify());
         let weak = session.weak();
         device.on_error(move |e| {
             if let Some(s) = weak() {

@@ -56,6 +56,8 @@ pub(crate) struct DeviceState {
     rpc_handlers: VecMap<String, RpcHandler>,
     shared_listeners: Vec<Listener<SharedAttributesUpdate>>,
     error_listeners: Vec<Listener<ThingsBoardError>>,
+    /// Told when this tab may have been given or lost a turn on a shared connection.
+    pub(crate) turn_listeners: Vec<Rc<dyn Fn()>>,
     /// Firmware and software updaters (`ota.rs`): the pure updaters with their installers and listeners.
     pub(crate) updaters: Vec<UpdaterSlot>,
     /// A gateway's: its sub-devices' shared-attribute listeners and RPC handler.
@@ -155,6 +157,7 @@ impl ThingsBoardDevice {
             rpc_handlers: VecMap::new(),
             shared_listeners: Vec::new(),
             error_listeners: Vec::new(),
+            turn_listeners: Vec::new(),
             updaters: Vec::new(),
             gateway_attribute_listeners: Vec::new(),
             gateway_rpc: None,
@@ -545,6 +548,22 @@ impl ThingsBoardDevice {
         self.state.borrow().core.holds_turn(turn)
     }
 
+    /// Calls `f` when this tab may have been given or lost a turn on a shared connection (`runs_rpc`
+    /// and `updates_firmware` may say otherwise now); never on a connection of its own.
+    pub fn on_turns(&self, f: impl Fn() + 'static) {
+        self.state.borrow_mut().turn_listeners.push(Rc::new(f));
+    }
+
+    /// Whether this tab's updaters of `kind` run: always on a connection of its own; on a shared
+    /// one, while it holds the device's firmware turn.
+    pub fn updates_firmware(&self, kind: crate::platforms::thingsboard::topics::PackageKind) -> bool {
+        #[cfg(feature = "thingsboard-shared")]
+        let turn = &crate::platforms::thingsboard::session::firmware_turn(kind);
+        #[cfg(not(feature = "thingsboard-shared"))]
+        let turn = kind.prefix();
+        self.state.borrow().core.holds_turn(turn)
+    }
+
     /// Removes a method's handler; later calls to it get `{"error": "unknown method"}`.
     pub fn remove_rpc(&self, method: &str) -> bool {
         let mut s = self.state.borrow_mut();
@@ -622,6 +641,7 @@ impl ThingsBoardDevice {
         s.rpc_handlers.clear();
         s.shared_listeners.clear();
         s.error_listeners.clear();
+        s.turn_listeners.clear();
         s.updaters.clear();
         s.gateway_attribute_listeners.clear();
         s.gateway_rpc = None;

@@ -86,4 +86,8 @@ pub(super) fn turns(device: &ThingsBoardDevice) {
         super::ota::watch_with_turn(device, id);
     }
     device.drive();
+    let listeners = device.state.borrow().turn_listeners.clone();
+    for listener in listeners {
+        listener();
+    }
 }
