@@ -191,7 +191,11 @@ test('two tabs on a shared gateway: one connection, a sub-device RPC answered by
   await connect(b, 'tb-gateway');
   await waitConnected(b);
   for (const p of [a, b]) await shared(p, '2 tabs share this connection');
-  assert.equal(await b.getByTestId('gateway-rpc-turn').count(), 1);
+  const turn = (p, text) => p.waitForFunction((t) => document.querySelector('[data-testid=gateway-rpc-turn]')?.textContent === t, text);
+  const ANSWERS = "This tab answers the sub-devices' RPCs; the other tabs sharing the connection wait for their turn.";
+  const WAITS = "Another tab answers the sub-devices' RPCs: this one takes the turn when that tab disconnects.";
+  await turn(a, ANSWERS);
+  await turn(b, WAITS);
   await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the gateway');
   const device = `${prefix}-0001`;
   const blink = async (times) => {
@@ -206,6 +210,7 @@ test('two tabs on a shared gateway: one connection, a sub-device RPC answered by
   // A leaves: B holds the turn and answers the next one.
   await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
   await shared(b, 'only this tab on the shared connection');
+  await turn(b, ANSWERS);
   await blink(2);
   await eventually(async () => (await log(b)).length === 1, 5_000, "B's log row");
   assert.match((await log(b))[0], new RegExp(` ${device}: blink \\{"times":2\\}$`));

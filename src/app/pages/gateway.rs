@@ -88,6 +88,7 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
     };
     let rpc_log: Vec<_> = store.rpc_log.borrow().newest().take(10).cloned().collect();
     let shared = props.session.gateway.device().client().is_none();
+    let answers = props.session.gateway.answers_rpc();
     html! {
         <>
             <section class="card" aria-label="Sub-devices">
@@ -144,7 +145,11 @@ fn GatewayLive(props: &GatewayLiveProps) -> Html {
                 <h3>{ "RPCs to sub-devices" }</h3>
                 <p class="hint">{ "Every RPC is answered with {\"ok\": true}. Send one with POST /api/rpc/twoway/{device} on the simulator." }</p>
                 if shared {
-                    <p class="hint" data-testid="gateway-rpc-turn">{ "This connection is shared with other tabs: the tab whose turn it is answers the sub-devices' RPCs, one tab at a time." }</p>
+                    <p class="hint" data-testid="gateway-rpc-turn">{ if answers {
+                        "This tab answers the sub-devices' RPCs; the other tabs sharing the connection wait for their turn."
+                    } else {
+                        "Another tab answers the sub-devices' RPCs: this one takes the turn when that tab disconnects."
+                    } }</p>
                 }
                 <ul class="events">{ for rpc_log.iter().map(|(at, d, m)| html! { <li><span class="time">{ clock(*at) }</span>{ format!(" {d}: {m}") }</li> }) }</ul>
             </section>

@@ -67,6 +67,9 @@ impl GatewaySession {
             }),
             redraw: Redraw::default(),
         };
+        // The page says whether this tab answers the sub-devices' RPCs on a shared connection.
+        let turns = session.redraw.clone();
+        gateway.device().on_turns(move || turns.notify());
         let (store, redraw) = (Rc::downgrade(&session.store), session.redraw.clone());
         let rpc = gateway
             .on_rpc(move |r: GatewayRpcRequest| {

@@ -56,6 +56,12 @@ impl ThingsBoardGateway {
         Self { device, devices: Rc::default() }
     }
 
+    /// Whether this tab answers the sub-devices' RPCs now (`on_rpc`): on a shared connection, one tab
+    /// at a time does; `device().on_turns` tells when that may have changed.
+    pub fn answers_rpc(&self) -> bool {
+        self.device.state.borrow().core.answers_gateway_rpc()
+    }
+
     /// The gateway's own device session (its own telemetry, attributes, RPC).
     pub fn device(&self) -> &ThingsBoardDevice {
         &self.device

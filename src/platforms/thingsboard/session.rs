@@ -434,6 +434,12 @@ impl DeviceSession {
         self.subscribe(now, topics::GATEWAY_RPC)
     }
 
+    /// Whether this gateway's application answers its sub-devices' RPCs now: once enabled, always on a
+    /// connection of its own; on a shared one, while it holds their turn.
+    pub fn answers_gateway_rpc(&self) -> bool {
+        self.gateway_rpc && self.holds_turn(GATEWAY_RPC_TURN)
+    }
+
     /// The application's answer to `NotifyGatewayRpc`.
     pub fn reply_gateway_rpc(&mut self, now: Millis, device: &str, id: u64, result: &Result<Value, String>) {
         let body = gateway_codec::rpc_reply_payload(device, id, result);
@@ -543,7 +549,7 @@ impl DeviceSession {
             self.events.push_back(event);
         } else if GATEWAY && topic == topics::GATEWAY_RPC {
             match gateway_codec::parse_rpc_request(payload) {
-                Ok(request) if self.gateway_rpc && self.holds_turn(GATEWAY_RPC_TURN) => {
+                Ok(request) if self.answers_gateway_rpc() => {
                     self.events.push_back(DeviceEvent::NotifyGatewayRpc(request))
                 }
                 // Another tab's turn, or no tab's: the one whose turn it is answers.
