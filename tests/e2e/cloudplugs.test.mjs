@@ -2,7 +2,7 @@
 // returned, and exchange data with another plug both ways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, waitConnected, admin, eventually, screenshot, unnamedControls } from './lib.mjs';
+import { serveDist, launch, openPage, waitConnected, admin, eventually, screenshot, unnamedControls, twoSharedTabs } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -83,19 +83,7 @@ test('enrolls a thing and exchanges data', async () => {
 test('two tabs on a shared CloudPlugs device: one connection, property reads made at once answered in their own tabs', async () => {
   const plug = 'dev-000000000000000000000001';
   const connections = async () => (await admin('/api/sim/cloudplugs')).json.plugs.find((p) => p.id === plug).connections;
-  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
-  const { page: a, context, errors } = await openPage(browser, base, 'connections');
-  await a.locator('.profile-list button.link', { hasText: 'Demo plug (simulator)' }).click();
-  await a.check('#profile-shared');
-  await a.getByRole('button', { name: 'Save and connect' }).click();
-  await waitConnected(a);
-  await shared(a, 'only this tab on the shared connection');
-  const b = await context.newPage();
-  b.on('pageerror', (e) => errors.push(String(e)));
-  await b.goto(a.url());
-  await b.getByRole('button', { name: 'Connect', exact: true }).click();
-  await waitConnected(b);
-  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo plug (simulator)');
   await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the plug');
   const stamp = Date.now() % 100000;
   const own = { a: `sharedA${stamp}`, b: `sharedB${stamp}` };

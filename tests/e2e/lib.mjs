@@ -111,6 +111,31 @@ export async function waitConnected(page) {
   await page.locator('.connection-bar .status.connected').waitFor({ timeout: 10_000 });
 }
 
+/** Waits until the connection bar says `text` of the tabs sharing the connection. */
+export async function sharedTabs(page, text) {
+  await page.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
+}
+
+/** Issue 23: page A connects the ready-made profile named `profile` with "Share" ticked; `beforeB`
+ *  runs in A; page B, in the same browser profile (so the same saved profile and SharedWorker), opens
+ *  A's page and connects it. Both bars then say "2 tabs share this connection". */
+export async function twoSharedTabs(browser, base, profile, beforeB = async () => {}) {
+  const { page: a, context, errors } = await openPage(browser, base, 'connections');
+  await a.locator('.profile-list button.link', { hasText: profile }).click();
+  await a.check('#profile-shared');
+  await a.getByRole('button', { name: 'Save and connect' }).click();
+  await waitConnected(a);
+  await sharedTabs(a, 'only this tab on the shared connection');
+  await beforeB(a);
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(a.url());
+  await b.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitConnected(b);
+  for (const p of [a, b]) await sharedTabs(p, '2 tabs share this connection');
+  return { a, b, context, errors };
+}
+
 /** Every input, select, textarea and button on the page has an accessible name. */
 export async function unnamedControls(page) {
   return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]

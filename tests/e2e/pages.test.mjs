@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, assertFits, WIDTH } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, sharedTabs, twoSharedTabs, screenshot, unnamedControls, assertFits, WIDTH } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -172,25 +172,14 @@ test('the ThingsBoard page in the dark theme', async () => {
 // holds the gateway's RPC turn (the first), and after that tab leaves, by the other.
 test('two tabs on a shared gateway: one connection, a sub-device RPC answered by one tab, then by the other', async () => {
   const connections = async () => (await admin('/api/sim/thingsboard/devices/Demo%20Gateway')).json.connections;
-  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
   const log = (p) => p.locator('section[aria-label="Gateway RPC log"] ul.events li').allInnerTexts();
-  const { page: a, context, errors } = await openPage(browser, base, 'connections');
-  await a.locator('.profile-list button.link', { hasText: 'Demo Gateway (simulator)' }).click();
-  await a.check('#profile-shared');
-  await a.getByRole('button', { name: 'Save and connect' }).click();
-  await waitConnected(a);
-  await shared(a, 'only this tab on the shared connection');
   const prefix = `e2eshared${Date.now() % 10000}`;
-  await a.fill('#gw-count', '2');
-  await a.fill('#gw-prefix', prefix);
-  await a.getByRole('button', { name: 'Add devices' }).click();
-  await a.locator('section[aria-label="Sub-devices"] .ok', { hasText: '2 devices connected' }).waitFor();
-  const b = await context.newPage();
-  b.on('pageerror', (e) => errors.push(String(e)));
-  await b.goto(a.url());
-  await connect(b, 'tb-gateway');
-  await waitConnected(b);
-  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo Gateway (simulator)', async (a) => {
+    await a.fill('#gw-count', '2');
+    await a.fill('#gw-prefix', prefix);
+    await a.getByRole('button', { name: 'Add devices' }).click();
+    await a.locator('section[aria-label="Sub-devices"] .ok', { hasText: '2 devices connected' }).waitFor();
+  });
   const turn = (p, text) => p.waitForFunction((t) => document.querySelector('[data-testid=gateway-rpc-turn]')?.textContent === t, text);
   const ANSWERS = "This tab answers the sub-devices' RPCs; the other tabs sharing the connection wait for their turn.";
   const WAITS = "Another tab answers the sub-devices' RPCs: this one takes the turn when that tab disconnects.";
@@ -209,7 +198,7 @@ test('two tabs on a shared gateway: one connection, a sub-device RPC answered by
   assert.deepEqual(await log(b), []);
   // A leaves: B holds the turn and answers the next one.
   await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
-  await shared(b, 'only this tab on the shared connection');
+  await sharedTabs(b, 'only this tab on the shared connection');
   await turn(b, ANSWERS);
   await blink(2);
   await eventually(async () => (await log(b)).length === 1, 5_000, "B's log row");

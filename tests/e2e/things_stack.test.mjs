@@ -2,7 +2,7 @@
 // pushed and seen acked on its timeline, and validation errors at their fields.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, sharedTabs, twoSharedTabs } from './lib.mjs';
 
 let browser, server, base;
 before(async () => { ({ server, base } = await serveDist()); browser = await launch(); });
@@ -108,19 +108,7 @@ test('downlink validation errors show at the field they concern', async () => {
 // tracked in that tab alone), and the connection bar says how many tabs share it.
 test('two tabs on a shared application: one connection, an uplink once in each tab, a downlink tracked in its own tab', async () => {
   const connections = async () => (await admin('/api/sim/thethingsstack')).json.applications.find((a) => a.id === 'demo-app').connections;
-  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
-  const { page: a, context, errors } = await openPage(browser, base, 'connections');
-  await a.locator('.profile-list button.link', { hasText: 'demo-app@ttn (simulator)' }).click();
-  await a.check('#profile-shared');
-  await a.getByRole('button', { name: 'Save and connect' }).click();
-  await waitConnected(a);
-  await shared(a, 'only this tab on the shared connection');
-  const b = await context.newPage();
-  b.on('pageerror', (e) => errors.push(String(e)));
-  await b.goto(a.url());
-  await connect(b, 'tts');
-  await waitConnected(b);
-  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'demo-app@ttn (simulator)');
   await eventually(async () => (await connections()) === 1, 5_000, 'one connection for demo-app');
   // One uplink with a payload of its own: one row in each tab.
   await admin('/api/v3/as/applications/demo-app/devices/demo-sensor-1/up/simulate', {
@@ -143,7 +131,7 @@ test('two tabs on a shared application: one connection, an uplink once in each t
   await screenshot(b, 'tts-shared');
   // B leaves: A keeps the connection.
   await b.getByRole('button', { name: 'Disconnect', exact: true }).click();
-  await shared(a, 'only this tab on the shared connection');
+  await sharedTabs(a, 'only this tab on the shared connection');
   assert.equal(await connections(), 1);
   assert.equal(await a.locator('.connection-bar .status.connected').count(), 1);
   assert.deepEqual(errors, []);

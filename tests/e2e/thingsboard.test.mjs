@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, simPort } from './lib.mjs';
+import { serveDist, launch, openPage, connect, waitConnected, admin, eventually, screenshot, unnamedControls, simPort, sharedTabs, twoSharedTabs } from './lib.mjs';
 
 const DEVICE = 'Demo%20Thermostat';
 let browser, server, base;
@@ -234,19 +234,23 @@ test("provisioning with MQTT basic credentials of the device's choosing makes a 
   await context.close();
 });
 
-test('bad credentials are shown as a readable error', async () => {
-  const { page, context } = await openPage(browser, base, 'connections');
-  await page.getByRole('button', { name: '+ ThingsBoard device' }).click();
-  await page.fill('#profile-name', 'Wrong token');
-  await page.fill('#profile-url', `ws://127.0.0.1:${simPort()}/mqtt/thingsboard`);
-  await page.fill('#profile-secret', 'not-a-real-token');
-  await page.getByRole('button', { name: 'Save and connect' }).click();
-  const status = page.locator('.connection-bar .status.failed');
-  await status.waitFor({ timeout: 10_000 });
-  const text = await status.innerText();
-  assert.match(text, /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/);
-  await screenshot(page, 'bad-credentials');
-  await context.close();
+// A refused token reads as a sentence a user can act on, on a connection of the page's own and on
+// the shared session (issue 23) alike.
+test('bad credentials are shown as a readable error, on a connection of its own and a shared one', async () => {
+  for (const shared of [false, true]) {
+    const { page, context } = await openPage(browser, base, 'connections');
+    await page.getByRole('button', { name: '+ ThingsBoard device' }).click();
+    await page.fill('#profile-name', shared ? 'Wrong shared token' : 'Wrong token');
+    await page.fill('#profile-url', `ws://127.0.0.1:${simPort()}/mqtt/thingsboard`);
+    await page.fill('#profile-secret', 'not-a-real-token');
+    if (shared) await page.check('#profile-shared');
+    await page.getByRole('button', { name: 'Save and connect' }).click();
+    const status = page.locator('.connection-bar .status.failed');
+    await status.waitFor({ timeout: 10_000 });
+    assert.match(await status.innerText(), /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/, `shared: ${shared}`);
+    if (!shared) await screenshot(page, 'bad-credentials');
+    await context.close();
+  }
 });
 
 // Issue 23: two tabs of the dashboard on the ThingsBoard device with "Share" ticked use one
@@ -256,26 +260,15 @@ test('bad credentials are shown as a readable error', async () => {
 test('two tabs on a shared ThingsBoard device: one connection, a server RPC run once, by the next tab after the first leaves', async () => {
   const connections = async () => (await admin(`/api/sim/thingsboard/devices/${DEVICE}`)).json.connections;
   const rpc = () => admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'sharedPing', params: {}, timeout: 5000 } });
-  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
   const outcomes = (p) => p.locator('table[aria-label="RPC log"] tr', { hasText: 'sharedPing' }).locator('td.outcome').allInnerTexts();
-  const { page: a, context, errors } = await openPage(browser, base, 'connections');
-  await a.locator('.profile-list button.link', { hasText: 'Demo Thermostat (simulator)' }).click();
-  await a.check('#profile-shared');
-  await a.getByRole('button', { name: 'Save and connect' }).click();
-  await waitConnected(a);
-  await shared(a, 'only this tab on the shared connection');
-  await a.fill('#rule-method', 'sharedPing');
-  await a.selectOption('#rule-mode', 'fixed');
-  await a.fill('#rule-fixed', '{"pong": true}');
-  await a.getByRole('button', { name: 'Add rule' }).click();
-  await a.locator('ul.rules code', { hasText: 'sharedPing' }).waitFor();
-  // B opens the page after the rule was saved, so it has the rule too, and waits for its turn.
-  const b = await context.newPage();
-  b.on('pageerror', (e) => errors.push(String(e)));
-  await b.goto(a.url());
-  await connect(b, 'tb-device');
-  await waitConnected(b);
-  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  // B opens the page after A saved the rule, so it has the rule too, and waits for its turn.
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo Thermostat (simulator)', async (a) => {
+    await a.fill('#rule-method', 'sharedPing');
+    await a.selectOption('#rule-mode', 'fixed');
+    await a.fill('#rule-fixed', '{"pong": true}');
+    await a.getByRole('button', { name: 'Add rule' }).click();
+    await a.locator('ul.rules code', { hasText: 'sharedPing' }).waitFor();
+  });
   await b.locator('ul.rules code', { hasText: 'sharedPing' }).waitFor();
   await eventually(async () => (await connections()) === 1, 5_000, 'one connection for the device');
   const first = await rpc();
@@ -303,7 +296,7 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
   await screenshot(b, 'thingsboard-shared');
   // A leaves: B is given the turn and runs the next one.
   await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
-  await shared(b, 'only this tab on the shared connection');
+  await sharedTabs(b, 'only this tab on the shared connection');
   const second = await rpc();
   assert.equal(second.status, 200, second.text);
   await eventually(async () => (await outcomes(b)).length === 2, 5_000, "B's second row");
@@ -313,42 +306,17 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
   await context.close();
 });
 
-// A refusal on the shared session reads as it does on a connection of the page's own.
-test('bad credentials on a shared ThingsBoard profile are the same readable error', async () => {
-  const { page, context } = await openPage(browser, base, 'connections');
-  await page.getByRole('button', { name: '+ ThingsBoard device' }).click();
-  await page.fill('#profile-name', 'Wrong shared token');
-  await page.fill('#profile-url', `ws://127.0.0.1:${simPort()}/mqtt/thingsboard`);
-  await page.fill('#profile-secret', 'not-a-real-token');
-  await page.check('#profile-shared');
-  await page.getByRole('button', { name: 'Save and connect' }).click();
-  const status = page.locator('.connection-bar .status.failed');
-  await status.waitFor({ timeout: 10_000 });
-  assert.match(await status.innerText(), /ThingsBoard refused the access token \(CONNACK 0x05\): check the device's credentials/);
-  await context.close();
-});
-
 // Issue 23: on a shared device, one tab's firmware agent at a time updates it (the device's
 // firmware turn). Both tabs start their agent; the package goes through A's, which started first,
 // and B's reports nothing. When A disconnects, B's agent takes the turn and updates from the
 // version it runs.
 test('two tabs on a shared ThingsBoard device: one firmware agent updates the device, the other after the first tab leaves', async () => {
-  const shared = (p, text) => p.waitForFunction((t) => document.querySelector('.connection-bar .shared-tabs')?.textContent === t, text);
-  const { page: a, context, errors } = await openPage(browser, base, 'connections');
-  await a.locator('.profile-list button.link', { hasText: 'Demo Thermostat (simulator)' }).click();
-  await a.check('#profile-shared');
-  await a.getByRole('button', { name: 'Save and connect' }).click();
-  await waitConnected(a);
-  await a.getByRole('button', { name: 'Start firmware agent' }).click();
-  await a.locator('#fw-chunk').waitFor({ state: 'detached' });
-  // A package left on the server by an earlier test installs first; wait until A's agent is idle.
-  await a.locator('[data-testid=fw-state]', { hasText: /^(waiting|UPDATED|FAILED)$/ }).waitFor({ timeout: 30_000 });
-  const b = await context.newPage();
-  b.on('pageerror', (e) => errors.push(String(e)));
-  await b.goto(a.url());
-  await connect(b, 'tb-device');
-  await waitConnected(b);
-  for (const p of [a, b]) await shared(p, '2 tabs share this connection');
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo Thermostat (simulator)', async (a) => {
+    await a.getByRole('button', { name: 'Start firmware agent' }).click();
+    await a.locator('#fw-chunk').waitFor({ state: 'detached' });
+    // A package left on the server by an earlier test installs first; wait until A's agent is idle.
+    await a.locator('[data-testid=fw-state]', { hasText: /^(waiting|UPDATED|FAILED)$/ }).waitFor({ timeout: 30_000 });
+  });
   await b.getByRole('button', { name: 'Start firmware agent' }).click();
   await b.locator('#fw-chunk').waitFor({ state: 'detached' });
   // Each panel says whose agent updates the device (it may first show the turn still on its way).
