@@ -308,9 +308,9 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
 
 // Issue 23: on a shared device, one tab's firmware agent at a time updates it (the device's
 // firmware turn). Both tabs start their agent; the package goes through A's, which started first,
-// and B's reports nothing. When A disconnects, B's agent takes the turn and updates from the
-// version it runs.
-test('two tabs on a shared ThingsBoard device: one firmware agent updates the device, the other after the first tab leaves', async () => {
+// and B's reports nothing. When A stops its agent, B's takes the turn and updates from the version
+// it runs, while A stays connected.
+test('two tabs on a shared ThingsBoard device: one firmware agent updates the device, the other after the first stops', async () => {
   const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo Thermostat (simulator)', async (a) => {
     await a.getByRole('button', { name: 'Start firmware agent' }).click();
     await a.locator('#fw-chunk').waitFor({ state: 'detached' });
@@ -339,11 +339,14 @@ test('two tabs on a shared ThingsBoard device: one firmware agent updates the de
   assert.equal(await b.locator('ol.fw-steps li').count(), 0);
   assert.equal(await b.getByTestId('fw-state').innerText(), 'waiting');
   assert.equal(await b.getByTestId('fw-current').innerText(), 'demo-firmware 1.0.0');
-  // A leaves: B's agent is given the turn, finds the package it does not run, and installs it.
-  await a.getByRole('button', { name: 'Disconnect', exact: true }).click();
+  // A stops its agent: B's is given the turn, finds the package it does not run, and installs it.
+  await a.getByRole('button', { name: 'Stop firmware agent' }).click();
+  await a.locator('#fw-chunk').waitFor();
   await b.locator('[data-testid=fw-current]', { hasText: version }).waitFor({ timeout: 30_000 });
   assert.deepEqual(await b.locator('ol.fw-steps strong').allInnerTexts(), ['DOWNLOADING', 'DOWNLOADED', 'VERIFIED', 'UPDATING', 'UPDATED']);
   assert.equal(await b.getByTestId('fw-turn').innerText(), HOLDS);
+  assert.equal(await a.getByTestId('fw-turn').count(), 0);
+  for (const p of [a, b]) await sharedTabs(p, '2 tabs share this connection');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -38,6 +38,10 @@ pub fn FirmwarePanel(props: &FirmwarePanelProps) -> Html {
             });
         })
     };
+    let onstop = {
+        let s = props.session.clone();
+        Callback::from(move |_| firmware::stop(&s))
+    };
     let set = |h: &UseStateHandle<String>| {
         let h = h.clone();
         Callback::from(move |v| h.set(v))
@@ -61,6 +65,11 @@ pub fn FirmwarePanel(props: &FirmwarePanelProps) -> Html {
                     <Field id="fw-chunk" label="Chunk size (bytes)" input_type="number" value={(*chunk).clone()} oninput={set(&chunk)} error={action.error("fw_chunk")} />
                     <button type="submit" disabled={action.busy()}>{ "Start firmware agent" }</button>
                 </form>
+            }
+            if v.running {
+                <div class="actions">
+                    <button type="button" class="secondary" onclick={onstop}>{ "Stop firmware agent" }</button>
+                </div>
             }
             if let Some(e) = action.error("fw_start") { <p class="field-error" role="alert">{ e }</p> }
             if v.running && props.session.device.client().is_none() {

@@ -124,3 +124,13 @@ pub async fn start(session: &TbSession, title: &str, version: &str, chunk_size: 
     redraw.notify();
     Ok(())
 }
+
+/// Stops the agent: it no longer follows the server's packages, and a download under way is
+/// dropped. On a shared connection its firmware turn goes to the next tab's agent.
+pub fn stop(session: &TbSession) {
+    if let Some(updater) = session.store.updater.borrow_mut().take() {
+        updater.stop();
+    }
+    session.store.firmware.borrow_mut().running = false;
+    session.redraw.notify();
+}
