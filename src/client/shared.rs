@@ -31,9 +31,9 @@ export function sharedOnMessage(c, f) {
     f(m.topic, m.payload, [m.qos, m.retain, m.dup], flat);
   });
 }
-export function sharedOnState(c, f) {
-  return c.on("state", (s) => f(s.type, s.attempt ?? 0, s.delayMs ?? 0, s.error?.code ?? "", s.error?.message ?? ""));
-}
+const stateArgs = (s, f) => f(s.type, s.attempt ?? 0, s.delayMs ?? 0, s.error?.code ?? "", s.error?.message ?? "");
+export const sharedOnState = (c, f) => c.on("state", (s) => stateArgs(s, f));
+export const sharedState = (c, f) => stateArgs(c.state, f);
 export const sharedOnTabs = (c, f) => c.on("tabs", f);
 export const sharedConnect = (c) => c.connect();
 export const sharedPublish = (c, topic, payload, qos, retain, properties) =>
@@ -63,6 +63,8 @@ extern "C" {
     fn shared_open(module: &str, url: &str, options: &Object) -> Promise;
     #[wasm_bindgen(js_name = sharedOnMessage)]
     fn shared_on_message(c: &JsValue, f: &Function) -> Function;
+    #[wasm_bindgen(js_name = sharedState)]
+    fn shared_state(c: &JsValue, f: &mut dyn FnMut(JsValue, JsValue, JsValue, JsValue, JsValue));
     #[wasm_bindgen(js_name = sharedOnState)]
     fn shared_on_state(c: &JsValue, f: &Function) -> Function;
     #[wasm_bindgen(js_name = sharedOnTabs)]
@@ -372,6 +374,28 @@ impl SharedClient {
     }
 }
 
+/// A state as `sharedOnState` and `sharedState` give it: its type, a reconnect's attempt and delay,
+/// and an error's code and words.
+fn state_of(kind: JsValue, attempt: JsValue, delay: JsValue, code: JsValue, message: JsValue) -> SharedState {
+    let error = SharedClientError {
+        code: code.as_string().unwrap_or_default(),
+        message: message.as_string().unwrap_or_default(),
+        field: None,
+    };
+    match kind.as_string().as_deref() {
+        Some("connecting") => SharedState::Connecting,
+        Some("connected") => SharedState::Connected,
+        Some("reconnecting") => SharedState::Reconnecting {
+            attempt: attempt.as_f64().unwrap_or(0.0) as u32,
+            delay_ms: delay.as_f64().unwrap_or(0.0) as u64,
+            reason: error,
+        },
+        Some("disconnected") => SharedState::Disconnected(error),
+        Some("closed") => SharedState::Closed,
+        _ => SharedState::Idle,
+    }
+}
+
 /// A JS message listener's arguments (`sharedOnMessage`) read into a `Message` for `f`.
 fn message_listener(f: impl Fn(&Message) + 'static) -> impl FnMut(JsValue, JsValue, JsValue, JsValue, JsValue) {
     move |topic, payload, flags, properties, _| {
@@ -394,25 +418,17 @@ impl SharedClient {
     /// Every change of the session's state, as this tab sees it.
     pub fn on_state(&self, f: impl Fn(SharedState) + 'static) -> ListenerId {
         self.listen(shared_on_state, move |kind, attempt, delay, code, message| {
-            let error = SharedClientError {
-                code: code.as_string().unwrap_or_default(),
-                message: message.as_string().unwrap_or_default(),
-                field: None,
-            };
-            let state = match kind.as_string().as_deref() {
-                Some("connecting") => SharedState::Connecting,
-                Some("connected") => SharedState::Connected,
-                Some("reconnecting") => SharedState::Reconnecting {
-                    attempt: attempt.as_f64().unwrap_or(0.0) as u32,
-                    delay_ms: delay.as_f64().unwrap_or(0.0) as u64,
-                    reason: error,
-                },
-                Some("disconnected") => SharedState::Disconnected(error),
-                Some("closed") => SharedState::Closed,
-                _ => SharedState::Idle,
-            };
-            f(state);
+            f(state_of(kind, attempt, delay, code, message))
         })
+    }
+
+    /// Where the session's connection stands now, as this tab sees it.
+    pub fn state(&self) -> SharedState {
+        let mut state = SharedState::Idle;
+        shared_state(&self.inner.js, &mut |kind, attempt, delay, code, message| {
+            state = state_of(kind, attempt, delay, code, message)
+        });
+        state
     }
 
     /// How many tabs share the session, each time that changes.

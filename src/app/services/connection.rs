@@ -43,22 +43,26 @@ pub enum Live {
 impl Live {
     /// The page's own client; none for a page on a shared connection.
     pub fn client(&self) -> Option<MqttClient> {
+        self.link().own().cloned()
+    }
+
+    /// The page's connection: its own client, or the shared session.
+    fn link(&self) -> &Link {
         match self {
-            Self::ThingsBoard(s) => s.device.client().cloned(),
-            Self::Gateway(s) => s.gateway.device().client().cloned(),
-            Self::ThingsStack(s) => s.app.client().cloned(),
-            Self::CloudPlugs(s) => s.device.client().cloned(),
-            Self::Generic(s) => match &s.link {
-                Link::Own(c) => Some(c.clone()),
-                Link::Shared(_) => None,
-            },
+            Self::ThingsBoard(s) => s.device.link(),
+            Self::Gateway(s) => s.gateway.device().link(),
+            Self::ThingsStack(s) => s.app.link(),
+            Self::CloudPlugs(s) => s.device.link(),
+            Self::Generic(s) => &s.link,
         }
     }
 
-    /// The status now: the client's state, or, on a shared connection whose `connect()` has
-    /// resolved, connected (its state events say the rest).
+    /// The status now: the client's state, or the shared session's as this tab sees it.
     pub fn status(&self) -> LinkStatus {
-        self.client().map_or(LinkStatus::Connected, |c| link_status(&c.state()))
+        match self.link() {
+            Link::Own(c) => link_status(&c.state()),
+            Link::Shared(c) => shared_status(&c.state()),
+        }
     }
 
     /// Disconnects and frees everything the session holds.
