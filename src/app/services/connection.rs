@@ -339,8 +339,7 @@ async fn connect_shared(
     tabs: TabsSink,
 ) -> Result<Live, AppError> {
     let client = SharedClient::open(SHARED_MODULE, url, options).await?;
-    client.on_state(move |s| status(shared_status(&s)));
-    client.on_tabs(move |n| tabs(n));
+    watch_link(&Link::Shared(client.clone()), &status, &tabs);
     let session = GenericSession::attach(Link::Shared(client.clone()), options.version);
     if let Err(e) = client.connect().await {
         client.close();

@@ -88,12 +88,8 @@ impl ThingsBoardDevice {
         credentials: Credentials,
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
-        let basic = matches!(credentials, Credentials::Basic { .. });
-        let client = MqttClient::new(
-            url,
-            options.connect_options(credentials).map(|c| ConnectOptions { will: options.will.clone(), ..c })?,
-        )?;
-        let device = Self::attach(client, options);
+        let (connect, basic) = login(&options, credentials)?;
+        let device = Self::attach(MqttClient::new(url, connect)?, options);
         device.client.connect().await.map_err(|e| ThingsBoardError::from_client(e, basic))?;
         device.read_session_limits().await;
         Ok(device)
@@ -112,9 +108,7 @@ impl ThingsBoardDevice {
         credentials: Credentials,
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
-        let basic = matches!(credentials, Credentials::Basic { .. });
-        let connect =
-            options.connect_options(credentials).map(|c| ConnectOptions { will: options.will.clone(), ..c })?;
+        let (connect, basic) = login(&options, credentials)?;
         let client = crate::client::SharedClient::open(module, url, &connect).await;
         let client = client.map_err(|e| crate::ClientError::from_shared(e, connect.version))?;
         let device = Self::over(Link::Shared(client.clone()), options);
@@ -648,6 +642,14 @@ impl ThingsBoardDevice {
         s.ops.clear();
         s.timer = None;
     }
+}
+
+/// The device's CONNECT (`DeviceOptions::connect_options`, with the Rust client's Last Will), and
+/// whether it logs in with MQTT basic credentials rather than an access token.
+fn login(options: &DeviceOptions, credentials: Credentials) -> Result<(ConnectOptions, bool), ThingsBoardError> {
+    let basic = matches!(credentials, Credentials::Basic { .. });
+    let connect = options.connect_options(credentials)?;
+    Ok((ConnectOptions { will: options.will.clone(), ..connect }, basic))
 }
 
 /// An operation ended with an outcome of another kind: a bug, reported rather than panicking.
