@@ -1,6 +1,7 @@
 //! Specifications of the pure shared session (issue 23): tabs joining one session or refused with
 //! the option they ask for differently, subscriptions counted per filter (SUBSCRIBE for the first
-//! interest or a higher QoS, UNSUBSCRIBE for the last), messages to each matching tab once, and
+//! interest, a higher QoS or a later tab owed the retained messages, UNSUBSCRIBE for the last),
+//! messages to each matching tab once, retained messages to the tabs they were sent for, and
 //! publish outcomes to the tab that made them, and turns on a topic whose replies carry no id. Exact values throughout; no clock, no browser.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -25,7 +26,12 @@ fn sub(s: &mut SharedSession, tab: TabId, filter: &str, qos: QoS) -> Result<Subs
 
 /// The tabs a copy of a message goes to, without their own identifiers.
 fn tabs(s: &SharedSession, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
-    s.message_tabs(topic, identifiers).into_iter().map(|(tab, _)| tab).collect()
+    s.message_tabs(topic, identifiers, false).into_iter().map(|(tab, _)| tab).collect()
+}
+
+/// The tabs a copy with RETAIN set goes to.
+fn retained(s: &SharedSession, topic: &str, identifiers: &[u32]) -> Vec<TabId> {
+    s.message_tabs(topic, identifiers, true).into_iter().map(|(tab, _)| tab).collect()
 }
 
 /// A session with three tabs, 1, 2 and 3.
@@ -59,14 +65,15 @@ fn tabs_asking_for_the_same_session_join_it_and_a_different_option_is_named() {
 }
 
 #[test]
-fn the_broker_sees_a_subscribe_for_the_first_interest_and_an_unsubscribe_for_the_last() {
+fn the_broker_sees_a_subscribe_for_the_first_interest_and_each_later_one_and_an_unsubscribe_for_the_last() {
     let mut s = three_tabs();
     assert_eq!(sub(&mut s, 1, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
     // Tab 2 asks while the SUBSCRIBE is on its way: its SUBACK answers both.
     assert_eq!(sub(&mut s, 2, "a/#", QoS::AtMostOnce), Ok(Subscribe::Wait));
     assert_eq!(s.subscribed("a/#", Some(QoS::AtLeastOnce)), [1, 2]);
-    // Tab 3 asks later: granted already.
-    assert_eq!(sub(&mut s, 3, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
+    // Tab 3 asks later: granted already, but owed the retained messages, which take a SUBSCRIBE.
+    assert_eq!(sub(&mut s, 3, "a/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(s.subscribed("a/#", Some(QoS::AtLeastOnce)), [3]);
     assert_eq!(s.unsubscribe(1, "a/#"), Ok(false));
     assert_eq!(s.unsubscribe(3, "a/#"), Ok(false));
     assert_eq!(s.unsubscribe(3, "a/#"), Ok(false), "a second unsubscribe of the same tab changes nothing");
@@ -117,7 +124,8 @@ fn a_higher_qos_subscribes_again_and_a_refusal_drops_only_the_waiting_tabs() {
     assert_eq!(s.subscribed("w", Some(QoS::AtLeastOnce)), [1]);
     assert_eq!(tabs(&s, "w", &[]), [2]);
     assert_eq!(s.subscribed("w", Some(QoS::AtMostOnce)), [2]);
-    assert_eq!(sub(&mut s, 3, "w", QoS::AtMostOnce), Ok(Subscribe::Granted(QoS::AtMostOnce)));
+    assert_eq!(sub(&mut s, 3, "w", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)), "for the retained messages");
+    assert_eq!(s.subscribed("w", Some(QoS::AtMostOnce)), [3]);
     s.unsubscribe(2, "w").unwrap();
     assert_eq!(s.unsubscribe(3, "w"), Ok(true));
     // The last interest goes before the SUBACK: the SUBACK answers it and leaves nothing behind.
@@ -232,13 +240,14 @@ fn on_mqtt_5_a_filter_s_options_are_its_first_interest_s_and_each_tab_has_its_ow
     );
     let never = SubscribeOptions { retain_handling: RetainHandling::Never, ..no_local };
     assert_eq!(s.subscribe(2, "a/#", never, None), differs("retainHandling"));
-    assert_eq!(s.subscribe(2, "a/#", no_local, Some(9)), Ok(Subscribe::Granted(QoS::AtLeastOnce)));
+    assert_eq!(s.subscribe(2, "a/#", no_local, Some(9)), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(s.subscribed("a/#", Some(QoS::AtLeastOnce)), [2]);
     assert_eq!(s.subscribe(2, "a/+", qos0, Some(11)), Ok(Subscribe::Send(QoS::AtMostOnce)));
     assert_eq!(s.subscribe(3, "a/+", qos0, None), Ok(Subscribe::Wait));
-    assert_eq!(s.message_tabs("a/x", &[]), [(1, vec![7]), (2, vec![9, 11]), (3, vec![])]);
+    assert_eq!(s.message_tabs("a/x", &[], false), [(1, vec![7]), (2, vec![9, 11]), (3, vec![])]);
     // A tab's identifier goes with its interest.
     assert_eq!(s.unsubscribe(2, "a/#"), Ok(false));
-    assert_eq!(s.message_tabs("a/x", &[]), [(1, vec![7]), (2, vec![11]), (3, vec![])]);
+    assert_eq!(s.message_tabs("a/x", &[], false), [(1, vec![7]), (2, vec![11]), (3, vec![])]);
     // Alone on a filter, a tab changes its options: a new SUBSCRIBE replaces the broker's subscription.
     assert_eq!(s.subscribe(1, "b", qos0, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
     s.subscribed("b", Some(QoS::AtMostOnce));
@@ -260,6 +269,76 @@ fn on_mqtt_5_a_filter_s_options_are_its_first_interest_s_and_each_tab_has_its_ow
     assert_eq!(tabs(&s, "c", &[]), Vec::<u32>::new(), "a refused subscribe counts no interest");
 }
 
+// A tab that subscribes to a filter another tab holds gets the broker's retained messages for it,
+// which the broker sends again for a SUBSCRIBE of a filter it holds (MQTT-3.8.4-3). A copy with
+// RETAIN set is one of those (the broker clears it on what it forwards, MQTT-3.3.1-9): it goes to
+// the tabs of the SUBSCRIBE it was sent for, after whose SUBACK it comes, and to no tab twice.
+#[test]
+fn a_later_tab_gets_a_held_filter_s_retained_messages_and_no_tab_gets_them_twice() {
+    let mut s = three_tabs();
+    assert_eq!(sub(&mut s, 1, "r/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 2, "r/#", QoS::AtMostOnce), Ok(Subscribe::Wait));
+    assert_eq!(s.subscribed("r/#", Some(QoS::AtLeastOnce)), [1, 2]);
+    assert_eq!(retained(&s, "r/a", &[]), [1, 2], "the first SUBSCRIBE was for both");
+    // Tab 3 asks for QoS 0: the SUBSCRIBE asks for the QoS 1 granted, so as to lower it for none.
+    assert_eq!(sub(&mut s, 3, "r/#", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(retained(&s, "r/a", &[]), [1, 2], "before its SUBACK: the SUBSCRIBE before's");
+    assert_eq!(s.subscribed("r/#", Some(QoS::AtLeastOnce)), [3]);
+    assert_eq!(retained(&s, "r/a", &[]), [3]);
+    assert_eq!(tabs(&s, "r/a", &[]), [1, 2, 3], "a live message goes to every tab");
+    // An overlapping filter's SUBSCRIBE brings the retained messages it matches to its tab alone,
+    // not again to those of r/#; one only r/# matches is still its last SUBSCRIBE's.
+    assert_eq!(sub(&mut s, 1, "r/+", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribed("r/+", Some(QoS::AtMostOnce)), [1]);
+    assert_eq!(retained(&s, "r/a", &[]), [1]);
+    assert_eq!(retained(&s, "r/a/b", &[]), [3]);
+    // A tab that left the filter gets none.
+    assert_eq!(s.unsubscribe(3, "r/#"), Ok(false));
+    assert_eq!(retained(&s, "r/a/b", &[]), Vec::<u32>::new());
+    // A new connection subscribes to every filter again: what that brings goes to each tab of a
+    // filter, until the SUBACK of a tab's own SUBSCRIBE.
+    s.restored();
+    assert_eq!(retained(&s, "r/a", &[]), [1, 2]);
+    assert_eq!(retained(&s, "r/a/b", &[]), [1, 2]);
+    assert_eq!(sub(&mut s, 3, "q", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(retained(&s, "r/a", &[]), [1, 2], "before the SUBACK");
+    assert_eq!(s.subscribed("q", Some(QoS::AtMostOnce)), [3]);
+    assert_eq!(retained(&s, "r/a", &[]), [1]);
+}
+
+// On MQTT 5 the copy names the subscription it was sent for. A filter whose options want no
+// retained messages at a later subscribe (Retain Handling 1 or 2), or keep RETAIN on live messages
+// (Retain As Published), takes no SUBSCRIBE for a later tab, and a copy with RETAIN goes to all.
+#[test]
+fn on_mqtt_5_a_retained_message_goes_to_the_subscribe_its_identifier_names() {
+    let v5 = ConnectOptions { version: ProtocolVersion::V5, ..options() };
+    let mut s = SharedSession::new(URL, v5.clone());
+    for want in 1..=3 {
+        assert_eq!(s.join(URL, &v5), Ok(want));
+    }
+    let qos0 = SubscribeOptions::qos(QoS::AtMostOnce);
+    s.subscribe(1, "m/#", qos0, None).unwrap();
+    assert_eq!(s.subscribed("m/#", Some(QoS::AtMostOnce)), [1]);
+    s.subscribe(2, "m/+", qos0, None).unwrap();
+    assert_eq!(s.subscribed("m/+", Some(QoS::AtMostOnce)), [2]);
+    assert_eq!(s.subscribe(3, "m/#", qos0, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribed("m/#", Some(QoS::AtMostOnce)), [3]);
+    let (hash, plus) = (s.identifier("m/#", true).unwrap(), s.identifier("m/+", true).unwrap());
+    assert_eq!(retained(&s, "m/a", &[plus]), [2], "m/#'s SUBACK came later, but the copy names m/+");
+    assert_eq!(retained(&s, "m/a", &[hash]), [3]);
+    assert_eq!(retained(&s, "m/a", &[]), [3], "without identifiers, the last SUBACK of a filter it matches");
+    for (filter, options) in [
+        ("p", SubscribeOptions { retain_as_published: true, ..qos0 }),
+        ("n", SubscribeOptions { retain_handling: RetainHandling::OnNewSubscription, ..qos0 }),
+        ("z", SubscribeOptions { retain_handling: RetainHandling::Never, ..qos0 }),
+    ] {
+        assert_eq!(s.subscribe(1, filter, options, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+        assert_eq!(s.subscribed(filter, Some(QoS::AtMostOnce)), [1]);
+        assert_eq!(s.subscribe(2, filter, options, None), Ok(Subscribe::Granted(QoS::AtMostOnce)), "{filter}");
+        assert_eq!(retained(&s, filter, &[]), [1, 2], "{filter}");
+    }
+}
+
 #[test]
 fn on_mqtt_3_1_1_a_tab_asking_for_mqtt_5_options_is_refused_as_the_client_refuses_it() {
     const NEEDS_V5: &str = "needs MQTT 5: this connection is MQTT 3.1.1";
@@ -274,6 +353,12 @@ fn on_mqtt_3_1_1_a_tab_asking_for_mqtt_5_options_is_refused_as_the_client_refuse
         Err(SharedError::InvalidOption { field: "subscriptionIdentifier", reason: NEEDS_V5 })
     );
     assert_eq!(tabs(&s, "a", &[]), Vec::<u32>::new());
+    // Retain Handling is the tab's word on the retained messages it is owed (a platform class's
+    // topics keep none): a later tab's subscribe then takes no SUBSCRIBE.
+    let none = SubscribeOptions { retain_handling: RetainHandling::Never, ..SubscribeOptions::qos(QoS::AtMostOnce) };
+    assert_eq!(s.subscribe(1, "p", none, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribed("p", Some(QoS::AtMostOnce)), [1]);
+    assert_eq!(s.subscribe(2, "p", none, None), Ok(Subscribe::Granted(QoS::AtMostOnce)));
 }
 
 // A CloudPlugs property topic: one tab's request at a time, in the order asked; a tab that leaves

@@ -10,6 +10,8 @@ use crate::error::ClientError;
 #[cfg(feature = "shared-client")]
 use crate::session::topic::validate_topic_filter;
 use crate::session::{Message, Outgoing, QoS};
+#[cfg(feature = "shared-client")]
+use crate::session::{RetainHandling, SubscribeOptions};
 
 /// A platform client's connection. Clones are the same connection.
 #[derive(Clone)]
@@ -85,12 +87,18 @@ impl Link {
         }
     }
 
-    /// The QoS the broker granted; on the shared session, this tab's interest in the filter.
+    /// The QoS the broker granted; on the shared session, this tab's interest in the filter. The
+    /// platform clients' subscribe: their topics keep no retained messages, so on the shared
+    /// session it asks for none (Retain Handling 2), and a filter another tab holds takes no
+    /// SUBSCRIBE (`crate::shared::interest`).
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, ClientError> {
         match self {
             Self::Own(c) => c.subscribe(filter, qos).await,
             #[cfg(feature = "shared-client")]
-            Self::Shared(c) => c.subscribe(filter, qos).await.map_err(|e| Self::shared_error(c, e)),
+            Self::Shared(c) => {
+                let options = SubscribeOptions { retain_handling: RetainHandling::Never, ..SubscribeOptions::qos(qos) };
+                c.subscribe_with(filter, options, None).await.map_err(|e| Self::shared_error(c, e))
+            }
         }
     }
 

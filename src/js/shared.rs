@@ -82,6 +82,12 @@ impl SharedCore {
         })
     }
 
+    /// The session's connection is up, subscribed to the tabs' filters anew: the retained messages
+    /// that brings go to every tab of a filter.
+    pub fn restored(&mut self) {
+        self.session.restored()
+    }
+
     /// How many tabs are in the session.
     pub fn tabs(&self) -> u32 {
         self.session.tabs().len() as u32
@@ -89,9 +95,10 @@ impl SharedCore {
 
     /// `tab` subscribes to `filter` with `options` (`{qos, noLocal, retainAsPublished,
     /// retainHandling, subscriptionIdentifier}` as plain data, read as `iotmqtt/mqtt5`'s client
-    /// reads them). The low byte: 0 to 2, SUBSCRIBE at that QoS and wait for `subscribed`; 3 to 5,
-    /// granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way. The next byte: the
-    /// SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte`). Throws `INVALID_TOPIC_FILTER`,
+    /// reads them; on MQTT 3.1.1 Retain Handling alone, which says whether the tab is owed the
+    /// retained messages). The low byte: 0 to 2, SUBSCRIBE at that QoS and wait for `subscribed`; 3
+    /// to 5, granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way. The next byte:
+    /// the SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte`; none on MQTT 3.1.1). Throws `INVALID_TOPIC_FILTER`,
     /// `INVALID_OPTION`, `SHARED_OPTIONS_DIFFER` or `SHARED_UNKNOWN_TAB`.
     pub fn subscribe(&mut self, tab: u32, filter: &str, options: &[u8]) -> Result<u32, JsValue> {
         topic::validate_topic_filter(filter).map_err(|e| thrown(&e))?;
@@ -103,7 +110,9 @@ impl SharedCore {
             Subscribe::Granted(q) => 3 + q as u32,
             Subscribe::Wait => 6,
         };
-        Ok(u32::from(options.byte() & !3) << 8 | code)
+        // An MQTT 3.1.1 SUBSCRIBE carries none: Retain Handling is the session's own word there.
+        let v5 = self.session.options().version == crate::session::ProtocolVersion::V5;
+        Ok((u32::from(options.byte() & !3) * u32::from(v5)) << 8 | code)
     }
 
     /// The broker's SUBACK for `filter`: the QoS it granted, or a refusal (`granted` above 2). The
@@ -124,11 +133,12 @@ impl SharedCore {
     }
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies come:
-    /// `identifiers`, the session's Subscription Identifiers it carries. Each tab as its number, how
-    /// many identifiers of its own the copy carries to it, and those.
-    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<u32> {
+    /// `identifiers`, the session's Subscription Identifiers it carries; `retained`, its RETAIN
+    /// flag. Each tab as its number, how many identifiers of its own the copy carries to it, and
+    /// those.
+    pub fn message_tabs(&self, topic: &str, identifiers: &[u32], retained: bool) -> Vec<u32> {
         let mut out = Vec::new();
-        for (tab, own) in self.session.message_tabs(topic, identifiers) {
+        for (tab, own) in self.session.message_tabs(topic, identifiers, retained) {
             out.push(tab);
             out.push(own.len() as u32);
             out.extend(own);

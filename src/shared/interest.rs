@@ -11,6 +11,15 @@
 //! Published, Retain Handling): the tabs that want it must ask for the same ones, since the broker
 //! holds one subscription per filter. A tab's own Subscription Identifier is its own: the copy it
 //! takes carries the identifiers of its filters that match, as a broker would send them to it.
+//!
+//! A tab that subscribes to a filter another tab holds gets the broker's retained messages for it,
+//! as a client of its own would: the broker sends them again for a SUBSCRIBE of a filter it holds,
+//! without stopping the flow of the others' (MQTT-3.8.4-3). So such a subscribe takes a SUBSCRIBE
+//! of its own, unless the filter's options want no retained messages then (Retain Handling 1 or 2)
+//! or keep the flag on live messages (Retain As Published). A copy with RETAIN set is then one of
+//! the retained messages sent for a SUBSCRIBE, since a broker clears the flag on the messages it
+//! forwards to a subscription (MQTT-3.3.1-9, MQTT-3.3.1-12): it goes only to the tabs that
+//! SUBSCRIBE was for, and not again to those that had it with their own.
 
 use crate::session::topic::topic_matches;
 use crate::session::QoS;
@@ -35,8 +44,10 @@ struct Interest {
     filter: String,
     /// The Subscription Identifier its SUBSCRIBE carries on an MQTT 5 session.
     identifier: u32,
-    /// Each interested tab, with the QoS it asked for, in the order they asked.
-    tabs: Vec<(TabId, QoS)>,
+    /// Each interested tab, with the QoS it asked for and whether the filter's last granted
+    /// SUBSCRIBE was for it (the retained messages the broker sends for that go to those tabs
+    /// alone), in the order they asked.
+    tabs: Vec<(TabId, QoS, bool)>,
     /// What the broker granted, once it answered.
     granted: Option<QoS>,
     /// The SUBSCRIBEs on their way, oldest first (each at a higher QoS than the one before), each
@@ -46,7 +57,14 @@ struct Interest {
     flags: u8,
     /// The tabs that gave this filter a Subscription Identifier of their own, with it.
     identifiers: Vec<(TabId, u32)>,
+    /// When its last SUBACK came, counted over all filters (`Interests::answers`).
+    answered: u32,
 }
+
+/// Retain As Published, Retain Handling: a flags byte (`SubscribeOptions::byte` without QoS) with
+/// either asks for no retained messages at a later tab's subscribe, or cannot tell them from live
+/// messages.
+const NOT_RESENT: u8 = 0b11_1000;
 
 /// The option a flags byte (`SubscribeOptions::byte` without QoS) names first where it differs
 /// from another's.
@@ -63,6 +81,11 @@ pub struct Interests {
     list: Vec<Interest>,
     /// The last Subscription Identifier given to a filter.
     last_identifier: u32,
+    /// The SUBACKs that granted a filter, counted (`Interest::answered`).
+    answers: u32,
+    /// `answers` when a new connection restored the filters (`restored`): every tab of a filter gets
+    /// the retained messages that brings, until the next SUBACK of a tab's own SUBSCRIBE.
+    restored: u32,
 }
 
 impl Interests {
@@ -90,6 +113,7 @@ impl Interests {
                     asks: Vec::new(),
                     flags,
                     identifiers: Vec::new(),
+                    answered: 0,
                 };
                 self.list.push(fresh);
                 self.list.len() - 1
@@ -102,7 +126,7 @@ impl Interests {
         // A tab alone on the filter changes its options as a client of its own would: the
         // SUBSCRIBE replaces the broker's subscription.
         // Not while a SUBSCRIBE for it is on its way: its SUBACK would answer both.
-        let alone = first || (interest.tabs.iter().all(|(t, _)| *t == tab) && interest.asks.is_empty());
+        let alone = first || (interest.tabs.iter().all(|(t, ..)| *t == tab) && interest.asks.is_empty());
         let changed = interest.flags != flags;
         if changed && !alone {
             return Err(differing_flag(interest.flags, flags));
@@ -112,9 +136,9 @@ impl Interests {
         if let Some(id) = identifier {
             interest.identifiers.push((tab, id));
         }
-        match interest.tabs.iter_mut().find(|(t, _)| *t == tab) {
-            Some((_, q)) => *q = qos,
-            None => interest.tabs.push((tab, qos)),
+        match interest.tabs.iter_mut().find(|(t, ..)| *t == tab) {
+            Some((_, q, _)) => *q = qos,
+            None => interest.tabs.push((tab, qos, false)),
         }
         let covered = |q: Option<QoS>| !changed && !first && q.is_some_and(|q| q >= qos);
         // The first SUBSCRIBE on its way at this QoS or more answers this tab too; not one older than
@@ -124,9 +148,13 @@ impl Interests {
             waiting.push(tab);
             return Ok(Subscribe::Wait);
         }
-        if covered(interest.granted) && interest.asks.is_empty() {
-            return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos)));
-        }
+        let qos = match covered(interest.granted) && interest.asks.is_empty() {
+            true if interest.flags & NOT_RESENT != 0 => return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos))),
+            // Granted already, and the tab is owed the retained messages: a SUBSCRIBE at the QoS
+            // granted, which lowers it for no tab.
+            true => interest.granted.unwrap_or(qos),
+            false => qos,
+        };
         interest.asks.push((qos, vec![tab]));
         Ok(Subscribe::Send(qos))
     }
@@ -143,11 +171,18 @@ impl Interests {
         let (_, waiting) = interest.asks.remove(0);
         match granted {
             // Unless its UNSUBSCRIBE is on its way (no tab wants it).
-            Some(q) if !interest.tabs.is_empty() => interest.granted = Some(q),
+            Some(q) if !interest.tabs.is_empty() => {
+                interest.granted = Some(q);
+                self.answers = self.answers.wrapping_add(1);
+                interest.answered = self.answers;
+                for (t, _, fresh) in &mut interest.tabs {
+                    *fresh = waiting.contains(t);
+                }
+            }
             Some(_) => {}
             None => {
                 // The tabs that waited lose their interest; those granted before keep theirs.
-                interest.tabs.retain(|(t, _)| !waiting.contains(t));
+                interest.tabs.retain(|(t, ..)| !waiting.contains(t));
                 interest.identifiers.retain(|(t, _)| !waiting.contains(t));
             }
         }
@@ -163,7 +198,7 @@ impl Interests {
         let Some(i) = self.list.iter().position(|i| i.filter == filter) else { return false };
         let interest = &mut self.list[i];
         let before = interest.tabs.len();
-        interest.tabs.retain(|(t, _)| *t != tab);
+        interest.tabs.retain(|(t, ..)| *t != tab);
         interest.identifiers.retain(|(t, _)| *t != tab);
         // A SUBSCRIBE on its way still answers the tab's subscribe, as a broker answers a client
         // that unsubscribed meanwhile: the interest stays until its SUBACKs, granting nothing.
@@ -180,7 +215,7 @@ impl Interests {
     /// `tab` went away (closed, or its page did): the filters nobody else wants, to UNSUBSCRIBE.
     pub fn leave(&mut self, tab: TabId) -> Vec<String> {
         let filters: Vec<String> =
-            self.list.iter().filter(|i| i.tabs.iter().any(|(t, _)| *t == tab)).map(|i| i.filter.clone()).collect();
+            self.list.iter().filter(|i| i.tabs.iter().any(|(t, ..)| *t == tab)).map(|i| i.filter.clone()).collect();
         filters.into_iter().filter(|f| self.unsubscribe(tab, f)).collect()
     }
 
@@ -189,22 +224,52 @@ impl Interests {
         self.list.iter().find(|i| i.filter == filter).map(|i| i.identifier)
     }
 
+    /// A new connection subscribed to every filter again (`filters`): the retained messages that
+    /// brings go to each tab of a filter.
+    pub fn restored(&mut self) {
+        self.restored = self.answers;
+    }
+
     /// The tabs a copy of a message on `topic` goes to, each once (by filter, then by when they
     /// subscribed), each with its own Subscription Identifiers of its filters that match.
     /// `identifiers`: the session's Subscription Identifiers the copy carries. When it names any of
     /// ours, a tab takes it only if it names the tab's first matching filter's, so that a tab takes
     /// one of the copies a broker sends per subscription; without them, every matching tab.
-    pub fn tabs_for(&self, topic: &str, identifiers: &[u32]) -> Vec<(TabId, Vec<u32>)> {
+    /// `retained`: the copy's RETAIN flag. A retained message sent for a SUBSCRIBE goes to the tabs
+    /// that SUBSCRIBE was for: those of the filter it names, or without identifiers, of the matching
+    /// filter whose SUBACK came last, since a broker sends them after it.
+    pub fn tabs_for(&self, topic: &str, identifiers: &[u32], retained: bool) -> Vec<(TabId, Vec<u32>)> {
         let matching = || self.list.iter().filter(|i| topic_matches(&i.filter, topic));
-        let ours = !identifiers.is_empty() && matching().any(|i| identifiers.contains(&i.identifier));
-        // Each tab once: its first matching filter decides.
+        // The filter whose SUBSCRIBE a retained message was sent for: the last answered of those the
+        // copy names, or of all it matches. None when any filter it matches keeps RETAIN on live
+        // messages, or wants no retained messages sent again.
+        let (mut named, mut last): (Option<&Interest>, Option<&Interest>) = (None, None);
+        let mut resent = retained && self.answers != self.restored;
+        for i in matching() {
+            resent &= i.flags & NOT_RESENT == 0;
+            let later = |s: Option<&Interest>| s.is_none_or(|s| i.answered > s.answered);
+            if identifiers.contains(&i.identifier) && later(named) {
+                named = Some(i);
+            }
+            if later(last) {
+                last = Some(i);
+            }
+        }
+        let ours = named.is_some();
+        let sent_for = named.or(last);
+        // Each tab once: its first matching filter decides, or for a retained message sent for a
+        // SUBSCRIBE, whether it was sent for the tab (and the tab still wants it).
         let mut seen = Vec::new();
         let mut tabs = Vec::new();
         for interest in matching() {
-            for (tab, _) in &interest.tabs {
+            for (tab, ..) in &interest.tabs {
                 if !seen.contains(tab) {
                     seen.push(*tab);
-                    if !ours || identifiers.contains(&interest.identifier) {
+                    let takes = match sent_for.filter(|_| resent) {
+                        Some(s) => s.tabs.iter().any(|(t, _, fresh)| t == tab && *fresh),
+                        None => !ours || identifiers.contains(&interest.identifier),
+                    };
+                    if takes {
                         let mut own = Vec::new();
                         for i in matching() {
                             for (t, id) in &i.identifiers {

@@ -190,7 +190,9 @@ impl SharedSession {
         if identifier.is_some_and(|n| !(1..=268_435_455).contains(&n)) {
             return invalid("subscriptionIdentifier", "must be from 1 to 268,435,455");
         }
-        if options.beyond_qos() && !v5 {
+        // Retain Handling is the tab's word on the retained messages it is owed at a subscribe
+        // (`interest`), which a SUBSCRIBE on MQTT 3.1.1 does not carry.
+        if (options.no_local || options.retain_as_published) && !v5 {
             return invalid("noLocal", NEEDS_V5);
         }
         let flags = options.byte() & !3;
@@ -219,9 +221,15 @@ impl SharedSession {
 
     /// The tabs a copy of a message on `topic` goes to, each once however many copies the broker
     /// sends, each with its own Subscription Identifiers for it: `identifiers` are the session's
-    /// that the copy carries (`interest`).
-    pub fn message_tabs(&self, topic: &str, identifiers: &[u32]) -> Vec<(TabId, Vec<u32>)> {
-        self.interests.tabs_for(topic, identifiers)
+    /// that the copy carries, `retained` its RETAIN flag (`interest`).
+    pub fn message_tabs(&self, topic: &str, identifiers: &[u32], retained: bool) -> Vec<(TabId, Vec<u32>)> {
+        self.interests.tabs_for(topic, identifiers, retained)
+    }
+
+    /// The session's connection is up again and subscribed to the tabs' filters anew: the retained
+    /// messages that brings go to every tab of a filter.
+    pub fn restored(&mut self) {
+        self.interests.restored()
     }
 
     /// `tab`'s publish number `request` went to the session as `token`; its outcome comes later.

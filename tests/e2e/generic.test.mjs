@@ -471,14 +471,29 @@ test('two tabs on a shared profile: one connection at the broker, each tab its o
     assert.deepEqual(await detail.locator('dt').allInnerTexts(), ['Content type', 'User property from', 'Subscription identifiers']);
     assert.deepEqual(await detail.locator('dd').allInnerTexts(), ['text/plain', 'a', '4']);
     assert.deepEqual(await topics(a), ['e2eshared/a/1']);
+    // A retained message on a filter A holds: B subscribing to that filter gets it (the broker sends
+    // it again for B's SUBSCRIBE), and A does not get it twice. B also holds e2eshared/#, so it has
+    // the live copy too, as a client of its own would.
+    publisher.publish('e2eshared/a/kept', 'kept', { retain: true });
+    await rows(a).nth(1).waitFor();
+    await rows(b).nth(3).waitFor();
+    await subscribe(b, 'e2eshared/a/#');
+    await rows(b).nth(4).waitFor();
+    publisher.publish('e2eshared/a/2', 'marker');
+    await rows(a).nth(2).waitFor();
+    await rows(b).nth(5).waitFor();
+    assert.deepEqual(await topics(a), ['e2eshared/a/2', 'e2eshared/a/kept', 'e2eshared/a/1']);
+    assert.deepEqual((await topics(b)).sort(),
+      ['e2eshared/a/1', 'e2eshared/a/2', 'e2eshared/a/kept', 'e2eshared/a/kept', 'e2eshared/b/1', 'e2eshared/b/2']);
     await screenshot(b, 'generic-shared');
     // B leaves: its filter's last interest goes, A's connection and messages stay.
     await b.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await a.waitForFunction(() => document.querySelector('.connection-bar .shared-tabs')?.textContent === 'only this tab on the shared connection');
     await eventually(() => saw().unsubscribes.length === 1, 5_000, 'the UNSUBSCRIBE');
-    assert.deepEqual(saw(), { connections: 1, subscribes: ['e2eshared/a/#', 'e2eshared/#'], unsubscribes: ['e2eshared/#'], disconnects: 0 });
+    assert.deepEqual(saw(), { connections: 1, subscribes: ['e2eshared/a/#', 'e2eshared/#', 'e2eshared/a/#'], unsubscribes: ['e2eshared/#'], disconnects: 0 });
     assert.equal(await tabs(b).count(), 0);
   } finally {
+    publisher.publish('e2eshared/a/kept', '', { retain: true });
     publisher.close();
   }
   assert.deepEqual(errors, []);

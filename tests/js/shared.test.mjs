@@ -139,7 +139,7 @@ test("three pages, one session: one connection at the broker, each page counts t
   }
 });
 
-test("overlapping subscriptions: each page gets each matching message once; the broker sees the first SUBSCRIBE and the last UNSUBSCRIBE", async () => {
+test("overlapping subscriptions: each page gets each matching message once; the broker sees a SUBSCRIBE per page's subscribe and the last UNSUBSCRIBE", async () => {
   const id = `shared-subs-${process.pid}`;
   const { context, pages: [a, b] } = await tabs(2, id);
   const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
@@ -161,12 +161,51 @@ test("overlapping subscriptions: each page gets each matching message once; the 
     await until(a, () => window.heard.length === 3);
     assert.deepEqual(await a.evaluate(() => window.heard), ["sh/a/x 1", "sh/c/x 3", "sh/marker 5"]);
     assert.deepEqual(await b.evaluate(() => window.heard), ["sh/a/x 1", "sh/b 2"]);
-    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["sh/+/x", "sh/#", "sh/marker"], unsubscribes: ["sh/#"], disconnects: 0 });
+    // B's sh/+/x, which A holds, takes a SUBSCRIBE for its retained messages (see the next test).
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["sh/+/x", "sh/+/x", "sh/#", "sh/marker"], unsubscribes: ["sh/#"], disconnects: 0 });
   } finally {
     await publisher.endAsync();
     await context.close();
   }
 });
+
+for (const version of ["3.1.1", "5"]) {
+  test(`retained messages on MQTT ${version}: a page that subscribes to a filter another page holds gets them once, and no page gets them twice`, async () => {
+    const id = `shared-retained-${version === "5" ? 5 : 4}-${process.pid}`;
+    const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub` });
+    const { context, pages } = await tabs(3, id, version === "5" ? { version: "5" } : {});
+    const [a, b, c] = pages;
+    try {
+      for (const p of pages) await p.evaluate(() => { window.kept = []; window.client.on("message", (m) => window.kept.push(`${m.topic} ${m.text} ${m.retain}`)); });
+      await publisher.publishAsync(`${id}/r/1`, "one", { qos: 1, retain: true });
+      await publisher.publishAsync(`${id}/r/2`, "two", { qos: 1, retain: true });
+      // A subscribes first; B to the same filter, and C to an overlapping one, each after the one
+      // before has its retained messages.
+      await a.evaluate((f) => window.client.subscribe(f, { qos: 1 }), `${id}/#`);
+      await until(a, () => window.kept.length === 2);
+      await b.evaluate((f) => window.client.subscribe(f, { qos: 1 }), `${id}/#`);
+      await until(b, () => window.kept.length === 2);
+      await c.evaluate((f) => window.client.subscribe(f, { qos: 0 }), `${id}/r/+`);
+      await until(c, () => window.kept.length === 2);
+      // Live: a message, and a retained one, which the broker forwards with RETAIN cleared. Had a page
+      // got another's retained messages, they would come before these.
+      await publisher.publishAsync(`${id}/r/3`, "three", { qos: 1 });
+      await publisher.publishAsync(`${id}/r/1`, "one again", { qos: 1, retain: true });
+      for (const p of pages) await until(p, () => window.kept.length === 4);
+      const retained = [`${id}/r/1 one true`, `${id}/r/2 two true`];
+      const live = [`${id}/r/3 three false`, `${id}/r/1 one again false`];
+      const kept = await Promise.all(pages.map((p) => p.evaluate(() => window.kept)));
+      assert.deepEqual(kept, [[...retained, ...live], [...retained, ...live], [...retained, ...live]]);
+      // A SUBSCRIBE for B's subscribe to the filter A holds: the broker sends its retained messages
+      // again for it, and it alone takes them.
+      assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: [`${id}/#`, `${id}/#`, `${id}/r/+`], unsubscribes: [], disconnects: 0 });
+    } finally {
+      for (const n of [1, 2]) await publisher.publishAsync(`${id}/r/${n}`, "", { qos: 1, retain: true });
+      await publisher.endAsync();
+      await context.close();
+    }
+  });
+}
 
 test("a subscribe undone before its SUBACK still resolves, and subscribing again takes a SUBSCRIBE of its own", async () => {
   const id = `shared-undo-${process.pid}`;
@@ -220,7 +259,8 @@ test("MQTT 5: mosquitto sends a copy per matching subscription; each page still 
     assert.deepEqual(await b.evaluate(() => window.heard), ["v5/a/x 1", "v5/c/x 4"]);
     assert.deepEqual(await a.evaluate(() => window.props), [null, null, null, null, null]);
     assert.deepEqual(await b.evaluate(() => window.props), [null, null]);
-    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["v5/+/x", "v5/#"], unsubscribes: [], disconnects: 0 });
+    // B's v5/+/x, which A holds, takes a SUBSCRIBE for its retained messages.
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["v5/+/x", "v5/#", "v5/+/x"], unsubscribes: [], disconnects: 0 });
   } finally {
     await publisher.endAsync();
     await context.close();
@@ -253,7 +293,8 @@ test("MQTT 5 subscription options: a filter's are its first page's, another page
     assert.deepEqual(await b.evaluate(() => window.heard), ["o/a/x 1", "o/marker 3"]);
     assert.deepEqual(await a.evaluate(() => window.props), [{ subscriptionIdentifiers: [5] }, { subscriptionIdentifiers: [5] }]);
     assert.deepEqual(await b.evaluate(() => window.props), [{ subscriptionIdentifiers: [9, 11] }, { subscriptionIdentifiers: [9] }]);
-    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["o/#", "o/+/x"], unsubscribes: [], disconnects: 0 });
+    // B's o/#, which A holds, takes a SUBSCRIBE for its retained messages.
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["o/#", "o/#", "o/+/x"], unsubscribes: [], disconnects: 0 });
     // On an MQTT 3.1.1 session the options are refused as the client refuses them.
     const { context: v3, pages: [c] } = await tabs(1, `${id}-v3`);
     try {
@@ -616,7 +657,8 @@ test("the one-connection example: two tabs started from the same link share one 
     const seen = await Promise.all(pages.map((p) => p.evaluate(() =>
       [window.example.errors, window.example.received, document.getElementById("tabs").textContent])));
     assert.deepEqual(seen, [[[], [hi, hi], "2 tabs share this connection."], [[], [hi], "2 tabs share this connection."]]);
-    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["shex/t"], unsubscribes: [], disconnects: 0 });
+    // The second tab's subscribe to the topic the first holds takes a SUBSCRIBE for its retained messages.
+    assert.deepEqual(brokerSaw(id), { connections: 1, subscribes: ["shex/t", "shex/t"], unsubscribes: [], disconnects: 0 });
   } finally {
     await context.close();
   }

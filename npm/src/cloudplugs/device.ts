@@ -119,7 +119,7 @@ export class CloudPlugsDevice extends PlatformClient {
     const session = new Session(["data", "error", "state"]);
     const b = session.start(LOGIN, Shared ? 1 : 0, "", undefined, plain(rest, "options", false, ["will.data"]));
     const client: SessionClient = Shared
-      ? new Shared(url, { ...JSON.parse((session.core as CloudPlugsCore).sharedOptions()!) as object, shared })
+      ? new Shared(url, { ...JSON.parse((session.core as CloudPlugsCore).sharedOptions()!) as object, shared }, false)
       : session.open(url);
     const plug = b.str();
     const device = new CloudPlugsDevice(session, client, plug || null);

@@ -110,7 +110,11 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
       const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer));
       s = { core, client, tabs: new Map(), connecting: null, matched: new Map() };
       const session = s;
-      client.on("state", (state) => broadcast(session, { op: "state", state: stateToWire(state) }));
+      client.on("state", (state) => {
+        // A connection up again subscribes to every filter anew (src/session/resubscribe.rs).
+        if (state.type === "connected") session.core.restored();
+        broadcast(session, { op: "state", state: stateToWire(state) });
+      });
       client.on("message", (m) => deliver(session, m));
       sessions.push(s);
     }
@@ -142,7 +146,7 @@ function deliver(s: Session, m: MqttMessage): void {
     properties = Object.keys(rest).length ? rest : undefined;
   }
   // Each tab, how many Subscription Identifiers of its own the copy carries to it, and those.
-  const list = s.core.message_tabs(topic, identifiers);
+  const list = s.core.message_tabs(topic, identifiers, retain);
   for (let i = 0; i < list.length;) {
     const tab = s.tabs.get(list[i]), n = list[i + 1];
     const own = n ? { ...properties, subscriptionIdentifiers: [...list.subarray(i + 2, i + 2 + n)] } : properties;

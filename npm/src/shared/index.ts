@@ -84,12 +84,16 @@ export class MqttClient {
   #routes = new Map<number, (m: MqttMessage) => void>();
   #refused: unknown = null;
   #closed = false;
+  #retained: boolean;
 
   /** A client for `url`, in the session of every tab that names the same URL, client id and
    *  credentials. Options are checked by the session: a bad one, or one that differs from the
-   *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call. */
-  constructor(url: string, options?: SharedClientOptions) {
+   *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call. `retained`
+   *  false: a platform class's client, whose topics keep no retained messages, so that its
+   *  subscribes ask for none (Retain Handling 2) and a filter another tab holds takes no SUBSCRIBE. */
+  constructor(url: string, options?: SharedClientOptions, retained = true) {
     this.url = url;
+    this.#retained = retained;
     const { rest, shared } = takeShared<MqttClientOptions | undefined>(options);
     const bytes = plain(rest, "options", false, ["will.payload"]);
     const name = typeof shared === "string" ? shared : "iotmqtt";
@@ -179,16 +183,18 @@ export class MqttClient {
     return this.#call((id) => ({ op: "publish", id, topic, payload, options }));
   }
 
-  /** Subscribes this tab to `filter`; the broker sees a SUBSCRIBE only for the session's first
-   *  interest in it (or a higher QoS). On an MQTT 5 session the options are `iotmqtt/mqtt5`'s: No
-   *  Local, Retain As Published and Retain Handling are the filter's (the tabs that want it ask for
-   *  the same ones, or get `SHARED_OPTIONS_DIFFER` naming the option; No Local is the shared
-   *  connection's, so no tab gets another tab's publishes), and a Subscription Identifier is this
-   *  tab's own, carried by the messages its subscriptions match. */
+  /** Subscribes this tab to `filter`; the broker sees a SUBSCRIBE for the session's first interest
+   *  in it, a higher QoS, or a tab owed the filter's retained messages, which then come to it alone
+   *  (not with Retain Handling 1 or 2, nor Retain As Published). On an MQTT 5 session the options
+   *  are `iotmqtt/mqtt5`'s: No Local, Retain As Published and Retain Handling are the filter's (the
+   *  tabs that want it ask for the same ones, or get `SHARED_OPTIONS_DIFFER` naming the option; No
+   *  Local is the shared connection's, so no tab gets another tab's publishes), and a Subscription
+   *  Identifier is this tab's own, carried by the messages its subscriptions match. On MQTT 3.1.1,
+   *  Retain Handling alone, as the tab's word on the retained messages it is owed. */
   subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
     let bytes: Uint8Array;
     try {
-      bytes = plain(options, "options", true);
+      bytes = plain(this.#retained ? options : { ...options, retainHandling: 2 }, "options", true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -217,7 +217,7 @@ export class ThingsStackApp extends PlatformClient {
     const s = new Session();
     const b = s.start(CONNECT, 0, "", undefined, plain(rest, "options"));
     const client: SessionClient = Shared
-      ? new Shared(url, { ...JSON.parse((s.core as ThingsStackCore).sharedOptions()!) as object, shared })
+      ? new Shared(url, { ...JSON.parse((s.core as ThingsStackCore).sharedOptions()!) as object, shared }, false)
       : s.open(url);
     const app = new ThingsStackApp(s, client, b.str());
     try {

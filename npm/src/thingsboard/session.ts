@@ -216,7 +216,7 @@ export async function open(
 ): Promise<SessionClient> {
   s.start(CONNECT, (gateway ? 1 : 0) + (SHARING && Shared ? 2 : 0), "", undefined, plain(options, "options"));
   const client: SessionClient = SHARING && Shared
-    ? new Shared(url, { ...JSON.parse((s.core as ThingsBoardCore).sharedOptions()!) as object, shared })
+    ? new Shared(url, { ...JSON.parse((s.core as ThingsBoardCore).sharedOptions()!) as object, shared }, false)
     : s.open(url);
   client.on("state", (state) => {
     s.listeners.emit("state", state);
