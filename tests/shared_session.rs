@@ -292,6 +292,15 @@ fn a_later_tab_gets_a_held_filter_s_retained_messages_and_no_tab_gets_them_twice
     assert_eq!(s.subscribed("r/+", Some(QoS::AtMostOnce)), [1]);
     assert_eq!(retained(&s, "r/a", &[]), [1]);
     assert_eq!(retained(&s, "r/a/b", &[]), [3]);
+    // A SUBSCRIBE for a tab's retained messages that fails (the connection lost before its SUBACK,
+    // or a refusal) takes no interest the tab had: tab 1 keeps r/#; tab 2 had none of r/+.
+    assert_eq!(sub(&mut s, 1, "r/#", QoS::AtLeastOnce), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(sub(&mut s, 2, "r/+", QoS::AtMostOnce), Ok(Subscribe::Send(QoS::AtMostOnce)));
+    assert_eq!(s.subscribed("r/#", None), [1]);
+    assert_eq!(s.subscribed("r/+", None), [2]);
+    assert_eq!(tabs(&s, "r/a", &[]), [1, 2, 3], "tab 2 by r/#");
+    assert_eq!(tabs(&s, "r/a/b", &[]), [1, 2, 3]);
+    assert_eq!(retained(&s, "r/a", &[]), [1], "r/+'s last granted SUBSCRIBE was tab 1's");
     // A tab that left the filter gets none.
     assert_eq!(s.unsubscribe(3, "r/#"), Ok(false));
     assert_eq!(retained(&s, "r/a/b", &[]), Vec::<u32>::new());
@@ -327,16 +336,22 @@ fn on_mqtt_5_a_retained_message_goes_to_the_subscribe_its_identifier_names() {
     assert_eq!(retained(&s, "m/a", &[plus]), [2], "m/#'s SUBACK came later, but the copy names m/+");
     assert_eq!(retained(&s, "m/a", &[hash]), [3]);
     assert_eq!(retained(&s, "m/a", &[]), [3], "without identifiers, the last SUBACK of a filter it matches");
-    for (filter, options) in [
-        ("p", SubscribeOptions { retain_as_published: true, ..qos0 }),
-        ("n", SubscribeOptions { retain_handling: RetainHandling::OnNewSubscription, ..qos0 }),
-        ("z", SubscribeOptions { retain_handling: RetainHandling::Never, ..qos0 }),
+    // With Retain As Published a copy with RETAIN may be a live message: every tab's. Otherwise the
+    // copies are the first SUBSCRIBE's, the only one the broker got.
+    for (filter, options, to) in [
+        ("p", SubscribeOptions { retain_as_published: true, ..qos0 }, vec![1, 2]),
+        ("n", SubscribeOptions { retain_handling: RetainHandling::OnNewSubscription, ..qos0 }, vec![1]),
+        ("z", SubscribeOptions { retain_handling: RetainHandling::Never, ..qos0 }, vec![1]),
     ] {
         assert_eq!(s.subscribe(1, filter, options, None), Ok(Subscribe::Send(QoS::AtMostOnce)));
         assert_eq!(s.subscribed(filter, Some(QoS::AtMostOnce)), [1]);
         assert_eq!(s.subscribe(2, filter, options, None), Ok(Subscribe::Granted(QoS::AtMostOnce)), "{filter}");
-        assert_eq!(retained(&s, filter, &[]), [1, 2], "{filter}");
+        assert_eq!(retained(&s, filter, &[]), to, "{filter}");
     }
+    // A filter that wants none overlapping one that does: the latter's SUBSCRIBE decides.
+    s.subscribe(3, "z/#", qos0, None).unwrap();
+    assert_eq!(s.subscribed("z/#", Some(QoS::AtMostOnce)), [3]);
+    assert_eq!(retained(&s, "z", &[]), [3]);
 }
 
 #[test]

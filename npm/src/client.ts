@@ -141,7 +141,7 @@ export class MqttClient {
   #state: ConnectionState = { type: "idle" };
   #connectWaiter: Waiter<ConnAck> | null = null;
   #publishWaiters = new Map<number, Waiter<void>>();
-  #subscribeWaiters = new Map<number, { filters: string[]; done: (r: SubscriptionResult[]) => void; fail: (e: unknown) => void }>();
+  #subscribeWaiters = new Map<number, { filters: string[]; done: (r: SubscriptionResult[]) => void; fail: (e: unknown) => void; acked?: (r: SubscriptionResult[]) => void }>();
   #unsubscribeWaiters = new Map<number, Waiter<void>>();
   #listeners = new Listeners(SAID ? ["message", "state", "error", "acknowledged"] : ["message", "state", "error"]);
   #routes = new Map<number, (m: MqttMessage) => void>();
@@ -348,9 +348,11 @@ export class MqttClient {
   }
 
   /** Subscribes to one filter; resolves with the QoS the broker granted, rejects with
-   *  `SUBSCRIBE_REFUSED` when it refused. */
-  async subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
-    const [result] = await this.#subscribe(() => this.#do(SUBSCRIBE, 0, filter, NONE, plain(options, "options", true)));
+   *  `SUBSCRIBE_REFUSED` when it refused. `acked` (the shared session's host): called with the
+   *  SUBACK's result in its place among the messages, after those that came before it and before
+   *  those that came after. */
+  async subscribe(filter: string, options?: SubscribeOptions, acked?: (r: SubscriptionResult[]) => void): Promise<QoS> {
+    const [result] = await this.#subscribe(() => this.#do(SUBSCRIBE, 0, filter, NONE, plain(options, "options", true)), acked);
     if ("error" in result) throw result.error;
     return result.qos;
   }
@@ -413,13 +415,13 @@ export class MqttClient {
     return { timers, socket: this.#ws !== null, listeners: this.#listeners.size + this.#routes.size };
   }
 
-  async #subscribe(send: () => Uint8Array): Promise<SubscriptionResult[]> {
+  async #subscribe(send: () => Uint8Array, acked?: (r: SubscriptionResult[]) => void): Promise<SubscriptionResult[]> {
     const b = this.#start(send);
     const id = b.u16();
     const filters: string[] = [];
     for (let n = b.u16(); n > 0; n--) filters.push(b.str());
     const done = new Promise<SubscriptionResult[]>((resolve, reject) =>
-      this.#subscribeWaiters.set(id, { filters, done: resolve, fail: reject }));
+      this.#subscribeWaiters.set(id, { filters, done: resolve, fail: reject, acked }));
     this.#apply(b);
     return done;
   }
@@ -572,6 +574,7 @@ export class MqttClient {
             results.push(b.bool() ? { filter, error: b.error() } : { filter, qos: b.u8() as QoS });
           }
           w?.done(results);
+          if (w?.acked) deliveries.push(() => w.acked!(results));
           break;
         }
         case UNSUBSCRIBED: {

@@ -39,7 +39,7 @@ export const sharedConnect = (c) => c.connect();
 export const sharedPublish = (c, topic, payload, qos, retain, properties) =>
   c.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain });
 export function sharedSubscribe(c, filter, qos, noLocal, retainAsPublished, retainHandling, identifier) {
-  // Only what is asked: an MQTT 3.1.1 session refuses any MQTT 5 option.
+  // Only what is asked: an MQTT 3.1.1 session refuses any MQTT 5 option but Retain Handling.
   const o = { qos };
   if (noLocal) o.noLocal = true;
   if (retainAsPublished) o.retainAsPublished = true;
@@ -294,7 +294,9 @@ impl SharedClient {
         settle(sent).await.map(|_| ())
     }
 
-    /// This tab's interest in `filter`; the broker sees a SUBSCRIBE only for the session's first.
+    /// This tab's interest in `filter`; the broker sees a SUBSCRIBE for the session's first, and for
+    /// this tab when another holds the filter, for the retained messages it is owed, which come to
+    /// it alone (`crate::shared::interest`).
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<QoS, SharedClientError> {
         self.subscribe_with(filter, SubscribeOptions::qos(qos), None).await
     }

@@ -1,5 +1,6 @@
 //! The tabs' interest in topic filters, counted per filter: the broker sees a SUBSCRIBE for a
-//! filter's first interest (or for a higher QoS than it granted) and an UNSUBSCRIBE for its last.
+//! filter's first interest (or for a higher QoS than it granted, or for a later tab owed its
+//! retained messages, below) and an UNSUBSCRIBE for its last.
 //! A message goes to each tab with a matching filter, once, however many of its filters match.
 //!
 //! Once per tab also when the broker sends a copy per matching subscription, as an MQTT 5 broker
@@ -44,10 +45,11 @@ struct Interest {
     filter: String,
     /// The Subscription Identifier its SUBSCRIBE carries on an MQTT 5 session.
     identifier: u32,
-    /// Each interested tab, with the QoS it asked for and whether the filter's last granted
-    /// SUBSCRIBE was for it (the retained messages the broker sends for that go to those tabs
-    /// alone), in the order they asked.
-    tabs: Vec<(TabId, QoS, bool)>,
+    /// Each interested tab, in the order they asked: the QoS it asked for, whether the filter's last
+    /// granted SUBSCRIBE was for it (the retained messages the broker sends for that go to those
+    /// tabs alone), and whether a SUBSCRIBE was ever granted for it (a later one that fails, sent
+    /// for the tab's retained messages, leaves it its interest).
+    tabs: Vec<(TabId, QoS, bool, bool)>,
     /// What the broker granted, once it answered.
     granted: Option<QoS>,
     /// The SUBSCRIBEs on their way, oldest first (each at a higher QoS than the one before), each
@@ -65,6 +67,9 @@ struct Interest {
 /// either asks for no retained messages at a later tab's subscribe, or cannot tell them from live
 /// messages.
 const NOT_RESENT: u8 = 0b11_1000;
+
+/// Retain As Published in a flags byte: the filter's live messages keep RETAIN.
+const RETAIN_AS_PUBLISHED: u8 = 0b1000;
 
 /// The option a flags byte (`SubscribeOptions::byte` without QoS) names first where it differs
 /// from another's.
@@ -137,8 +142,8 @@ impl Interests {
             interest.identifiers.push((tab, id));
         }
         match interest.tabs.iter_mut().find(|(t, ..)| *t == tab) {
-            Some((_, q, _)) => *q = qos,
-            None => interest.tabs.push((tab, qos, false)),
+            Some((_, q, ..)) => *q = qos,
+            None => interest.tabs.push((tab, qos, false, false)),
         }
         let covered = |q: Option<QoS>| !changed && !first && q.is_some_and(|q| q >= qos);
         // The first SUBSCRIBE on its way at this QoS or more answers this tab too; not one older than
@@ -175,15 +180,17 @@ impl Interests {
                 interest.granted = Some(q);
                 self.answers = self.answers.wrapping_add(1);
                 interest.answered = self.answers;
-                for (t, _, fresh) in &mut interest.tabs {
+                for (t, _, fresh, held) in &mut interest.tabs {
                     *fresh = waiting.contains(t);
+                    *held |= *fresh;
                 }
             }
             Some(_) => {}
             None => {
                 // The tabs that waited lose their interest; those granted before keep theirs.
-                interest.tabs.retain(|(t, ..)| !waiting.contains(t));
-                interest.identifiers.retain(|(t, _)| !waiting.contains(t));
+                interest.tabs.retain(|(t, _, _, held)| *held || !waiting.contains(t));
+                let tabs = &interest.tabs;
+                interest.identifiers.retain(|(t, _)| tabs.iter().any(|(x, ..)| x == t));
             }
         }
         if interest.tabs.is_empty() && interest.asks.is_empty() {
@@ -246,7 +253,7 @@ impl Interests {
         let (mut named, mut last): (Option<&Interest>, Option<&Interest>) = (None, None);
         let mut resent = retained && self.answers != self.restored;
         for i in matching() {
-            resent &= i.flags & NOT_RESENT == 0;
+            resent &= i.flags & RETAIN_AS_PUBLISHED == 0;
             let later = |s: Option<&Interest>| s.is_none_or(|s| i.answered > s.answered);
             if identifiers.contains(&i.identifier) && later(named) {
                 named = Some(i);
@@ -266,7 +273,7 @@ impl Interests {
                 if !seen.contains(tab) {
                     seen.push(*tab);
                     let takes = match sent_for.filter(|_| resent) {
-                        Some(s) => s.tabs.iter().any(|(t, _, fresh)| t == tab && *fresh),
+                        Some(s) => s.tabs.iter().any(|(t, _, fresh, _)| t == tab && *fresh),
                         None => !ours || identifiers.contains(&interest.identifier),
                     };
                     if takes {

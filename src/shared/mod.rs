@@ -173,7 +173,8 @@ impl SharedSession {
     /// `tab` subscribes to `filter` with `options` and, on MQTT 5, a Subscription Identifier of its
     /// own. The options beyond QoS are the filter's first interest's: a tab that asks for others
     /// gets `SubscriptionDiffers` naming the first. On MQTT 3.1.1 there are none (`InvalidOption`,
-    /// as the client says it).
+    /// as the client says it), but Retain Handling, the tab's word on the retained messages it is
+    /// owed (`interest`).
     pub fn subscribe(
         &mut self,
         tab: TabId,

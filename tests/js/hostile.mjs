@@ -14,6 +14,9 @@
 //           gets CONNACK 0x00 "ok" (any other answer: CONNACK 0x87). Re-authentication: AUTH 0x19
 //           "r1" gets AUTH 0x18 "s2", and AUTH 0x18 "r2" gets AUTH 0x00 "ok2" (any other: DISCONNECT
 //           0x87). PINGREQ gets PINGRESP.
+//   /retained an MQTT 3.1.1 broker that packs packets into one WebSocket message, as a broker may: a
+//           SUBSCRIBE gets its SUBACK (QoS 0), the retained message "kept" on r/1 (RETAIN set) and a
+//           live "live" on r/live, all in one binary message. PINGREQ gets PINGRESP.
 // Run as a program (`node tests/js/hostile.mjs --ready-file F`), it serves until killed and writes
 // {"port": N} to F once it listens: the browser tests' peer.
 import { createHash } from "node:crypto";
@@ -45,14 +48,15 @@ export async function hostileServer() {
   server.on("upgrade", (req, socket) => {
     const path = new URL(req.url, "http://x").pathname;
     const answer = ANSWERS[path];
-    if (!answer && path !== "/auth") return socket.destroy();
+    if (!answer && path !== "/auth" && path !== "/retained") return socket.destroy();
     const accept = createHash("sha1")
       .update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       + `Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`);
     const messages = (received[path] ??= []);
     let buffer = Buffer.alloc(0), answered = false;
-    const exchange = path === "/auth" ? authExchange((bytes) => socket.write(serverFrame(bytes))) : null;
+    const send = (bytes) => socket.write(serverFrame(bytes));
+    const exchange = path === "/auth" ? authExchange(send) : path === "/retained" ? retainedExchange(send) : null;
     socket.on("data", (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
       for (let frame; (frame = readFrame(buffer)); buffer = buffer.subarray(frame.used)) {
@@ -151,6 +155,26 @@ function authExchange(send) {
         send(Buffer.from([0xe0, 1, 0x87]));
         return false;
       }
+    }
+    return true;
+  };
+}
+
+/** `/retained`: each SUBSCRIBE's SUBACK, a retained and a live PUBLISH, in one binary message. */
+function retainedExchange(send) {
+  const publish = (first, topic, text) =>
+    packet(first, Buffer.concat([Buffer.from([0, topic.length]), Buffer.from(topic), Buffer.from(text)]));
+  return (message) => {
+    for (let at = 0; at < message.length;) {
+      const [first, len] = [message[at], message[at + 1]];
+      const body = message.subarray(at + 2, at + 2 + len);
+      at += 2 + len;
+      const kind = first >> 4;
+      if (kind === 1) send(Buffer.from([0x20, 2, 0, 0]));
+      else if (kind === 8) {
+        send(Buffer.concat([packet(0x90, Buffer.from([body[0], body[1], 0])), publish(0x31, "r/1", "kept"), publish(0x30, "r/live", "live")]));
+      } else if (kind === 12) send(Buffer.from([0xd0, 0]));
+      else if (kind === 14) return false;
     }
     return true;
   };

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { env, start, stop } from "./chromium.mjs";
 import mqtt from "mqtt";
 import { brokerSaw as saw } from "../harness/broker-log.mjs";
+import { hostileServer } from "./hostile.mjs";
 
 const BROKER_WS = `ws://127.0.0.1:${env("IOTMQTT_TEST_BROKER_WS_PORT")}/mqtt`;
 const BROKER_TCP = `mqtt://127.0.0.1:${env("IOTMQTT_TEST_BROKER_TCP_PORT")}`;
@@ -21,7 +22,7 @@ after(() => stop({ server, browser }));
 
 /** `n` pages of one browser profile (one origin, so one SharedWorker), each with a shared client
  *  for `clientId` in `window.client`, connected, one after the other. */
-async function tabs(n, clientId, options = {}, { sharedWorker = true } = {}) {
+async function tabs(n, clientId, options = {}, { sharedWorker = true, url = BROKER_WS } = {}) {
   const context = await browser.newContext();
   // Leader mode: a browser without SharedWorker, as some mobile browsers are.
   if (!sharedWorker) await context.addInitScript(() => { delete window.SharedWorker; });
@@ -36,7 +37,7 @@ async function tabs(n, clientId, options = {}, { sharedWorker = true } = {}) {
       window.heard = [];
       window.client.on("message", (m) => window.heard.push(`${m.topic} ${m.text}`));
       window.ack = await window.client.connect();
-    }, { url: BROKER_WS, clientId, options: { ...LOGIN, ...options } });
+    }, { url, clientId, options: { ...LOGIN, ...options } });
     pages.push(page);
   }
   return { context, pages };
@@ -206,6 +207,28 @@ for (const version of ["3.1.1", "5"]) {
     }
   });
 }
+
+// A broker may put the SUBACK and the retained messages sent for it in one WebSocket message: the
+// host learns of the SUBACK in its place among them, so the retained message goes to the page whose
+// SUBSCRIBE it was sent for. (Through the subscribe's promise, the host learnt of it after the
+// messages: B got nothing, and A got B's retained message.)
+test("a SUBACK and the retained message sent for it in one WebSocket message: the message goes to the page it was sent for", async () => {
+  const hostile = await hostileServer();
+  const { context, pages: [a, b] } = await tabs(2, `shared-frame-${process.pid}`, {}, { url: `${hostile.url}/retained` });
+  try {
+    for (const p of [a, b]) await p.evaluate(() => { window.kept = []; window.client.on("message", (m) => window.kept.push(`${m.topic} ${m.text} ${m.retain}`)); });
+    await a.evaluate(() => window.client.subscribe("r/#"));
+    await until(a, () => window.kept.length === 2);
+    await b.evaluate(() => window.client.subscribe("r/#"));
+    await until(b, () => window.kept.length === 2);
+    await until(a, () => window.kept.length === 3);
+    assert.deepEqual(await a.evaluate(() => window.kept), ["r/1 kept true", "r/live live false", "r/live live false"]);
+    assert.deepEqual(await b.evaluate(() => window.kept), ["r/1 kept true", "r/live live false"]);
+  } finally {
+    await context.close();
+    hostile.close();
+  }
+});
 
 test("a subscribe undone before its SUBACK still resolves, and subscribing again takes a SUBSCRIBE of its own", async () => {
   const id = `shared-undo-${process.pid}`;

@@ -265,7 +265,14 @@ function subscribe(tab: Tab, id: number, filter: string, options: Uint8Array): v
   if (flags & 4) sent.noLocal = true;
   if (flags & 8) sent.retainAsPublished = true;
   if (flags >> 4) sent.retainHandling = (flags >> 4) as 1 | 2;
-  s.client.subscribe(filter, sent).then((granted) => answered(granted), (e) => answered(0x80, e));
+  // The SUBACK in its place among the messages, so that the retained messages sent for this
+  // SUBSCRIBE, which come after it, go to the tabs it was for (`SharedCore::message_tabs`); a
+  // failure without a SUBACK (the connection lost, say) through the promise.
+  let acked = false;
+  s.client.subscribe(filter, sent, ([r]) => {
+    acked = true;
+    "error" in r ? answered(0x80, r.error) : answered(r.qos);
+  }).catch((e) => acked || answered(0x80, e));
 }
 
 async function unsubscribe(tab: Tab, filters: string[]): Promise<void> {
