@@ -306,6 +306,42 @@ test('two tabs on a shared ThingsBoard device: one connection, a server RPC run 
   await context.close();
 });
 
+// The reply rules are the profile's, one list for every tab on it: a rule added or removed in one
+// tab is in the other at once, and a row the other tab logs afterwards does not write back the
+// rules it had (before, each tab saved its own rules with each row, and the last one won).
+test('two tabs on one ThingsBoard profile keep one list of reply rules', async () => {
+  const { a, b, context, errors } = await twoSharedTabs(browser, base, 'Demo Thermostat (simulator)');
+  const rules = (p) => p.locator('ul.rules code').allInnerTexts();
+  const addRule = async (p, method) => {
+    await p.fill('#rule-method', method);
+    await p.selectOption('#rule-mode', 'fixed');
+    await p.fill('#rule-fixed', '{"ok": true}');
+    await p.getByRole('button', { name: 'Add rule' }).click();
+  };
+  await addRule(a, 'fromA');
+  await b.locator('ul.rules code', { hasText: 'fromA' }).waitFor();
+  await addRule(b, 'fromB');
+  await a.locator('ul.rules code', { hasText: 'fromB' }).waitFor();
+  await b.getByRole('button', { name: 'Remove rule fromA' }).click();
+  await eventually(async () => (await rules(a)).length === 1, 5_000, "A's list without fromA");
+  assert.deepEqual(await rules(a), ['fromB']);
+  assert.deepEqual(await rules(b), ['fromB']);
+  // A row logged in both tabs after the change, then a third tab on the profile: it starts with the
+  // rules both show.
+  const unknown = await admin(`/api/rpc/twoway/${DEVICE}`, { method: 'POST', body: { method: 'noRuleHere', params: {}, timeout: 5000 } });
+  assert.equal(unknown.status, 200, unknown.text);
+  for (const p of [a, b]) await p.locator('table[aria-label="RPC log"] tr', { hasText: 'noRuleHere' }).waitFor();
+  const c = await context.newPage();
+  c.on('pageerror', (e) => errors.push(String(e)));
+  await c.goto(a.url());
+  await c.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitConnected(c);
+  await c.locator('ul.rules code').first().waitFor();
+  assert.deepEqual(await rules(c), ['fromB']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 // Issue 23: on a shared device, one tab's firmware agent at a time updates it (the device's
 // firmware turn). Both tabs start their agent; the package goes through A's, which started first,
 // and B's reports nothing. When A stops its agent, B's takes the turn and updates from the version

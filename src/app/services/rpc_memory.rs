@@ -1,6 +1,11 @@
 //! What a ThingsBoard device page remembers across reloads, per profile: its RPC reply rules and
 //! the RPC history, in `localStorage`. A row still waiting when the page went away is closed with
 //! the reason, since its answer can no longer come to this page.
+//!
+//! The rules are the profile's, one list for every tab on it, under a key of their own: a tab
+//! writes them only when they change, and follows another tab's changes (`rules`, on the window's
+//! `storage` event). So a tab that logs a row never writes back rules another tab has changed
+//! since. The history is each tab's, and the last tab to log a row is the one kept.
 
 use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -22,9 +27,28 @@ fn key(profile_id: &str) -> String {
     format!("iotmqtt.dashboard.rpc.v1.{profile_id}")
 }
 
+fn rules_key(profile_id: &str) -> String {
+    format!("iotmqtt.dashboard.rpc-rules.v1.{profile_id}")
+}
+
+/// The profile's reply rules as a tab last wrote them; `None` when none ever did.
+pub fn rules(profile_id: &str) -> Option<Vec<ReplyRule>> {
+    LocalStorage::get(rules_key(profile_id)).ok()
+}
+
+/// Writes the profile's reply rules, for the next visit and the other tabs on the profile.
+pub fn save_rules(profile_id: &str, rules: &[ReplyRule]) {
+    let _ = LocalStorage::set(rules_key(profile_id), rules);
+}
+
 /// What the profile's page kept, with rows that were waiting closed and renumbered from 0.
 pub fn load(profile_id: &str) -> RpcMemory {
     let mut memory: RpcMemory = LocalStorage::get(key(profile_id)).unwrap_or_default();
+    // Rules kept with the history, before they had a key of their own, move there.
+    match rules(profile_id) {
+        Some(rules) => memory.rules = rules,
+        None => save_rules(profile_id, &memory.rules),
+    }
     let skip = memory.log.len().saturating_sub(KEPT_ROWS);
     memory.log.drain(..skip);
     for (seq, row) in memory.log.iter_mut().enumerate() {
@@ -34,8 +58,8 @@ pub fn load(profile_id: &str) -> RpcMemory {
     memory
 }
 
-/// Keeps the rules and the newest rows; a full or refused storage only loses the memory.
-pub fn save<'a>(profile_id: &str, rules: &[ReplyRule], log: impl Iterator<Item = &'a RpcEntry>) {
-    let memory = RpcMemory { rules: rules.to_vec(), log: log.cloned().collect() };
+/// Keeps the newest rows; a full or refused storage only loses the memory.
+pub fn save_log<'a>(profile_id: &str, log: impl Iterator<Item = &'a RpcEntry>) {
+    let memory = RpcMemory { rules: Vec::new(), log: log.cloned().collect() };
     let _ = LocalStorage::set(key(profile_id), memory);
 }

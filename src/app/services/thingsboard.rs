@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use crate::json::{Map, Value};
 use futures_channel::oneshot;
+use gloo::events::EventListener;
 use gloo::timers::callback::Interval;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_futures::spawn_local;
@@ -114,6 +115,8 @@ pub struct TbStore {
     pub errors: RefCell<Ring<String>>,
     pub firmware: RefCell<FirmwareView>,
     pub updater: RefCell<Option<FirmwareUpdater>>,
+    /// The window's `storage` events, by which the rules follow another tab's changes.
+    rules_listener: RefCell<Option<EventListener>>,
 }
 
 #[derive(Clone)]
@@ -158,6 +161,7 @@ impl TbSession {
                 errors: RefCell::new(Ring::new(50)),
                 firmware: RefCell::new(FirmwareView::default()),
                 updater: RefCell::new(None),
+                rules_listener: RefCell::new(None),
             }),
             redraw: Redraw::default(),
         };
@@ -166,8 +170,19 @@ impl TbSession {
             session.store.rpc_log.borrow_mut().push(row);
         }
         for rule in memory.rules {
-            session.set_rule(rule);
+            session.apply_rule(rule);
         }
+        // Another tab on the profile changed the rules: this one's follow.
+        let weak = session.weak();
+        let profile = profile_id.to_owned();
+        let listener = web_sys::window().map(|w| {
+            EventListener::new(&w, "storage", move |_| {
+                if let (Some(s), Some(rules)) = (weak(), rpc_memory::rules(&profile)) {
+                    s.follow_rules(rules);
+                }
+            })
+        });
+        *session.store.rules_listener.borrow_mut() = listener;
         // The firmware panel and the RPC log say which turns this tab holds on a shared connection.
         let redraw = session.redraw.clone();
         device.on_turns(move || redraw.notify());
@@ -275,6 +290,7 @@ impl TbSession {
     }
 
     pub fn close(&self) {
+        self.store.rules_listener.borrow_mut().take();
         self.store.generator.borrow_mut().take();
         self.store.updater.borrow_mut().take();
         self.store.manual_replies.borrow_mut().clear();
@@ -297,10 +313,35 @@ impl TbSession {
         seq
     }
 
-    /// Keeps the reply rules and the RPC history for the next visit.
+    /// Keeps the RPC history for the next visit.
     fn remember(&self) {
         let store = &self.store;
-        rpc_memory::save(&store.profile_id, &store.rules.borrow(), store.rpc_log.borrow().iter());
+        rpc_memory::save_log(&store.profile_id, store.rpc_log.borrow().iter());
+    }
+
+    /// Keeps the reply rules for the next visit and the other tabs on the profile.
+    fn remember_rules(&self) {
+        rpc_memory::save_rules(&self.store.profile_id, &self.store.rules.borrow());
+    }
+
+    /// The rules another tab on the profile wrote: those gone are removed, the new and changed
+    /// ones answer from now on. Nothing is written back, so two tabs never undo each other.
+    fn follow_rules(&self, rules: Vec<ReplyRule>) {
+        if *self.store.rules.borrow() == rules {
+            return;
+        }
+        let gone: Vec<String> = {
+            let mine = self.store.rules.borrow();
+            mine.iter().filter(|r| !rules.iter().any(|n| n.method == r.method)).map(|r| r.method.clone()).collect()
+        };
+        for method in gone {
+            self.drop_rule(&method);
+        }
+        for rule in rules {
+            if !self.store.rules.borrow().contains(&rule) {
+                self.apply_rule(rule);
+            }
+        }
     }
 
     fn settle_rpc(&self, matches: impl Fn(&RpcEntry) -> bool, outcome: Result<String, String>) {
@@ -366,8 +407,15 @@ impl TbSession {
         Ok(count)
     }
 
-    /// Adds or replaces the reply rule for a method and answers its calls from now on.
+    /// Adds or replaces the reply rule for a method and answers its calls from now on, in every tab
+    /// on the profile.
     pub fn set_rule(&self, rule: ReplyRule) {
+        self.apply_rule(rule);
+        self.remember_rules();
+    }
+
+    /// Adds or replaces the reply rule for a method in this tab.
+    fn apply_rule(&self, rule: ReplyRule) {
         let method = rule.method.clone();
         {
             let mut rules = self.store.rules.borrow_mut();
@@ -376,7 +424,6 @@ impl TbSession {
         }
         let weak = self.weak();
         let m = method.clone();
-        self.remember();
         self.device.on_rpc(&method, move |request: RpcRequest| {
             let session = weak();
             let method = m.clone();
@@ -389,9 +436,14 @@ impl TbSession {
         self.redraw.notify();
     }
 
+    /// Removes the reply rule for a method, in every tab on the profile.
     pub fn remove_rule(&self, method: &str) {
+        self.drop_rule(method);
+        self.remember_rules();
+    }
+
+    fn drop_rule(&self, method: &str) {
         self.store.rules.borrow_mut().retain(|r| r.method != method);
-        self.remember();
         self.device.remove_rpc(method);
         self.redraw.notify();
     }
