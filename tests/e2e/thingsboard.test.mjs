@@ -113,6 +113,26 @@ test('reply rules and the RPC history come back after a reload', async () => {
   assert.deepEqual((await rpc('keptRule')).json, { kept: 1 });
   await page.waitForFunction(() => document.querySelectorAll('table[aria-label="RPC log"] tbody tr').length === 3);
   assert.deepEqual((await Promise.all(await summary())).map(([m]) => m), ['keptRule', 'askLater', 'keptRule']);
+  // A memory from before the rules had a key of their own (kept with the history): its rules move
+  // to that key, and a row logged afterwards leaves them there.
+  const keys = await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('iotmqtt.dashboard.rpc-rules.v1.'));
+    const old = key.replace('rpc-rules', 'rpc');
+    const memory = JSON.parse(localStorage.getItem(old));
+    memory.rules = JSON.parse(localStorage.getItem(key));
+    localStorage.setItem(old, JSON.stringify(memory));
+    localStorage.removeItem(key);
+    return [key, old];
+  });
+  await page.reload();
+  await connect(page, 'tb-device');
+  await waitConnected(page);
+  assert.deepEqual(await page.locator('ul.rules code').allInnerTexts(), ['keptRule', 'askLater']);
+  assert.deepEqual((await rpc('keptRule')).json, { kept: 1 });
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="RPC log"] tbody tr').length === 4);
+  const stored = await page.evaluate(([key, old]) =>
+    [JSON.parse(localStorage.getItem(key)).map((r) => r.method), JSON.parse(localStorage.getItem(old)).rules], keys);
+  assert.deepEqual(stored, [['keptRule', 'askLater'], []]);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -7,6 +7,7 @@
 //! `storage` event). So a tab that logs a row never writes back rules another tab has changed
 //! since. The history is each tab's, and the last tab to log a row is the one kept.
 
+use gloo::storage::errors::StorageError;
 use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ fn key(profile_id: &str) -> String {
     format!("iotmqtt.dashboard.rpc.v1.{profile_id}")
 }
 
-fn rules_key(profile_id: &str) -> String {
+pub fn rules_key(profile_id: &str) -> String {
     format!("iotmqtt.dashboard.rpc-rules.v1.{profile_id}")
 }
 
@@ -44,10 +45,12 @@ pub fn save_rules(profile_id: &str, rules: &[ReplyRule]) {
 /// What the profile's page kept, with rows that were waiting closed and renumbered from 0.
 pub fn load(profile_id: &str) -> RpcMemory {
     let mut memory: RpcMemory = LocalStorage::get(key(profile_id)).unwrap_or_default();
-    // Rules kept with the history, before they had a key of their own, move there.
-    match rules(profile_id) {
-        Some(rules) => memory.rules = rules,
-        None => save_rules(profile_id, &memory.rules),
+    // Rules kept with the history, before they had a key of their own, move there. Rules this
+    // build cannot read (another version's) stay as they are: this tab starts with the history's.
+    match LocalStorage::get(rules_key(profile_id)) {
+        Ok(rules) => memory.rules = rules,
+        Err(StorageError::KeyNotFound(_)) => save_rules(profile_id, &memory.rules),
+        Err(_) => {}
     }
     let skip = memory.log.len().saturating_sub(KEPT_ROWS);
     memory.log.drain(..skip);

@@ -174,11 +174,16 @@ impl TbSession {
         }
         // Another tab on the profile changed the rules: this one's follow.
         let weak = session.weak();
-        let profile = profile_id.to_owned();
+        let key = rpc_memory::rules_key(profile_id);
         let listener = web_sys::window().map(|w| {
-            EventListener::new(&w, "storage", move |_| {
-                if let (Some(s), Some(rules)) = (weak(), rpc_memory::rules(&profile)) {
-                    s.follow_rules(rules);
+            EventListener::new(&w, "storage", move |e| {
+                // The rules' key, or none (the storage cleared); not the other tabs' history.
+                let changed = js_sys::Reflect::get(e, &"key".into()).ok().and_then(|k| k.as_string());
+                if changed.is_some_and(|k| k != key) {
+                    return;
+                }
+                if let Some(s) = weak() {
+                    s.follow_stored_rules();
                 }
             })
         });
@@ -325,8 +330,10 @@ impl TbSession {
     }
 
     /// The rules another tab on the profile wrote: those gone are removed, the new and changed
-    /// ones answer from now on. Nothing is written back, so two tabs never undo each other.
-    fn follow_rules(&self, rules: Vec<ReplyRule>) {
+    /// ones answer from now on, in that tab's order. Nothing is written back, so two tabs never
+    /// undo each other.
+    fn follow_stored_rules(&self) {
+        let Some(rules) = rpc_memory::rules(&self.store.profile_id) else { return };
         if *self.store.rules.borrow() == rules {
             return;
         }
@@ -337,11 +344,12 @@ impl TbSession {
         for method in gone {
             self.drop_rule(&method);
         }
-        for rule in rules {
-            if !self.store.rules.borrow().contains(&rule) {
-                self.apply_rule(rule);
+        for rule in &rules {
+            if !self.store.rules.borrow().contains(rule) {
+                self.apply_rule(rule.clone());
             }
         }
+        *self.store.rules.borrow_mut() = rules;
     }
 
     fn settle_rpc(&self, matches: impl Fn(&RpcEntry) -> bool, outcome: Result<String, String>) {
@@ -410,6 +418,8 @@ impl TbSession {
     /// Adds or replaces the reply rule for a method and answers its calls from now on, in every tab
     /// on the profile.
     pub fn set_rule(&self, rule: ReplyRule) {
+        // What another tab wrote since this one last heard is kept.
+        self.follow_stored_rules();
         self.apply_rule(rule);
         self.remember_rules();
     }
@@ -438,6 +448,7 @@ impl TbSession {
 
     /// Removes the reply rule for a method, in every tab on the profile.
     pub fn remove_rule(&self, method: &str) {
+        self.follow_stored_rules();
         self.drop_rule(method);
         self.remember_rules();
     }

@@ -560,9 +560,14 @@ impl ThingsBoardDevice {
 
     /// Removes a method's handler; later calls to it get `{"error": "unknown method"}`.
     pub fn remove_rpc(&self, method: &str) -> bool {
-        let mut s = self.state.borrow_mut();
-        s.rpc_handlers.remove(method);
-        s.core.remove_rpc(method)
+        let removed = {
+            let mut s = self.state.borrow_mut();
+            s.rpc_handlers.remove(method);
+            s.core.remove_rpc(method)
+        };
+        // On a shared connection the method's turn goes back now, not at the next event.
+        self.drive();
+        removed
     }
 
     fn register_rpc(&self, method: &str, handler: RpcHandler, one_way: bool) {
