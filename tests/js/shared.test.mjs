@@ -208,6 +208,37 @@ for (const version of ["3.1.1", "5"]) {
   });
 }
 
+// The broker restarts (keeping its retained messages, not the session): the connection comes back
+// and subscribes to the filter again, and what that brings goes to every page of the filter, as it
+// would to each page's own client (not only to the page whose SUBSCRIBE was answered last).
+test("retained messages after a reconnect: the restored subscription's go to every page of the filter", async () => {
+  const id = `shared-restored-${process.pid}`;
+  const publisher = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: `${id}-pub`, reconnectPeriod: 100 });
+  const { context, pages } = await tabs(2, id, { reconnect: { initialDelayMs: 100, maxDelayMs: 200 } });
+  const [a, b] = pages;
+  try {
+    for (const p of pages) await p.evaluate(() => { window.kept = []; window.client.on("message", (m) => window.kept.push(`${m.topic} ${m.text} ${m.retain}`)); });
+    await publisher.publishAsync(`${id}/r`, "kept", { qos: 1, retain: true });
+    await a.evaluate((f) => window.client.subscribe(f, { qos: 1 }), `${id}/#`);
+    await until(a, () => window.kept.length === 1);
+    await b.evaluate((f) => window.client.subscribe(f, { qos: 1 }), `${id}/#`);
+    await until(b, () => window.kept.length === 1);
+    await fetch(`${CONTROL}/stop`);
+    await until(a, () => window.client.state.type !== "connected");
+    await fetch(`${CONTROL}/start`);
+    for (const p of pages) await until(p, () => window.kept.length === 2);
+    await polled(() => publisher.connected);
+    await publisher.publishAsync(`${id}/marker`, "m", { qos: 1 });
+    for (const p of pages) await until(p, () => window.kept.length === 3);
+    const kept = [`${id}/r kept true`, `${id}/r kept true`, `${id}/marker m false`];
+    assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate(() => window.kept))), [kept, kept]);
+  } finally {
+    await publisher.publishAsync(`${id}/r`, "", { qos: 1, retain: true }).catch(() => {});
+    await publisher.endAsync();
+    await context.close();
+  }
+});
+
 // A broker may put the SUBACK and the retained messages sent for it in one WebSocket message: the
 // host learns of the SUBACK in its place among them, so the retained message goes to the page whose
 // SUBSCRIBE it was sent for. (Through the subscribe's promise, the host learnt of it after the
