@@ -118,6 +118,15 @@ function readAuthProperties(b, at) {
   return { method, data };
 }
 
+/** The MQTT packets of one binary message (each with a Remaining Length under 128): their type and body. */
+function* packets(message) {
+  for (let at = 0; at < message.length;) {
+    const [first, len] = [message[at], message[at + 1]];
+    yield { kind: first >> 4, body: message.subarray(at + 2, at + 2 + len) };
+    at += 2 + len;
+  }
+}
+
 /**
  * The broker's side of the "DEMO" exchange on one connection: takes each binary message (whole
  * MQTT packets) and answers through `send`; returns false when the connection should close.
@@ -125,11 +134,7 @@ function readAuthProperties(b, at) {
 function authExchange(send) {
   let phase = "connect";
   return (message) => {
-    for (let at = 0; at < message.length;) {
-      const [first, len] = [message[at], message[at + 1]];
-      const body = message.subarray(at + 2, at + 2 + len);
-      at += 2 + len;
-      const kind = first >> 4;
+    for (const { kind, body } of packets(message)) {
       if (kind === 12) { send(Buffer.from([0xd0, 0])); continue; }
       if (kind === 14) return false;
       // CONNECT: the properties follow the protocol name, level, flags and keepalive (10 bytes).
@@ -165,11 +170,7 @@ function retainedExchange(send) {
   const publish = (first, topic, text) =>
     packet(first, Buffer.concat([Buffer.from([0, topic.length]), Buffer.from(topic), Buffer.from(text)]));
   return (message) => {
-    for (let at = 0; at < message.length;) {
-      const [first, len] = [message[at], message[at + 1]];
-      const body = message.subarray(at + 2, at + 2 + len);
-      at += 2 + len;
-      const kind = first >> 4;
+    for (const { kind, body } of packets(message)) {
       if (kind === 1) send(Buffer.from([0x20, 2, 0, 0]));
       else if (kind === 8) {
         send(Buffer.concat([packet(0x90, Buffer.from([body[0], body[1], 0])), publish(0x31, "r/1", "kept"), publish(0x30, "r/live", "live")]));
