@@ -317,7 +317,8 @@ fn a_later_tab_gets_a_held_filter_s_retained_messages_and_no_tab_gets_them_twice
 
 // On MQTT 5 the copy names the subscription it was sent for. A filter whose options want no
 // retained messages at a later subscribe (Retain Handling 1 or 2), or keep RETAIN on live messages
-// (Retain As Published), takes no SUBSCRIBE for a later tab, and a copy with RETAIN goes to all.
+// (Retain As Published), takes no SUBSCRIBE for a later tab; a copy with RETAIN goes to all with
+// Retain As Published, otherwise to the first SUBSCRIBE's tabs.
 #[test]
 fn on_mqtt_5_a_retained_message_goes_to_the_subscribe_its_identifier_names() {
     let v5 = ConnectOptions { version: ProtocolVersion::V5, ..options() };
@@ -348,6 +349,11 @@ fn on_mqtt_5_a_retained_message_goes_to_the_subscribe_its_identifier_names() {
         assert_eq!(s.subscribe(2, filter, options, None), Ok(Subscribe::Granted(QoS::AtMostOnce)), "{filter}");
         assert_eq!(retained(&s, filter, &[]), to, "{filter}");
     }
+    // Granted at once, tab 2 holds "z": its refused SUBSCRIBE for a higher QoS leaves it that.
+    let z = SubscribeOptions { retain_handling: RetainHandling::Never, ..SubscribeOptions::qos(QoS::AtLeastOnce) };
+    assert_eq!(s.subscribe(2, "z", z, None), Ok(Subscribe::Send(QoS::AtLeastOnce)));
+    assert_eq!(s.subscribed("z", None), [2]);
+    assert_eq!(tabs(&s, "z", &[]), [1, 2]);
     // A filter that wants none overlapping one that does: the latter's SUBSCRIBE decides.
     s.subscribe(3, "z/#", qos0, None).unwrap();
     assert_eq!(s.subscribed("z/#", Some(QoS::AtMostOnce)), [3]);

@@ -95,8 +95,8 @@ impl SharedCore {
 
     /// `tab` subscribes to `filter` with `options` (`{qos, noLocal, retainAsPublished,
     /// retainHandling, subscriptionIdentifier}` as plain data, read as `iotmqtt/mqtt5`'s client
-    /// reads them; on MQTT 3.1.1 Retain Handling alone, which says whether the tab is owed the
-    /// retained messages). The low byte: 0 to 2, SUBSCRIBE at that QoS and wait for `subscribed`; 3
+    /// reads them; on MQTT 3.1.1 Retain Handling alone, the filter's, which decides whether a later
+    /// tab's subscribe takes a SUBSCRIBE). The low byte: 0 to 2, SUBSCRIBE at that QoS and wait for `subscribed`; 3
     /// to 5, granted already at QoS (n - 3); 6, wait for the SUBSCRIBE on its way. The next byte:
     /// the SUBSCRIBE's options beyond QoS (`SubscribeOptions::byte`; none on MQTT 3.1.1). Throws `INVALID_TOPIC_FILTER`,
     /// `INVALID_OPTION`, `SHARED_OPTIONS_DIFFER` or `SHARED_UNKNOWN_TAB`.

@@ -154,7 +154,13 @@ impl Interests {
             return Ok(Subscribe::Wait);
         }
         let qos = match covered(interest.granted) && interest.asks.is_empty() {
-            true if interest.flags & NOT_RESENT != 0 => return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos))),
+            true if interest.flags & NOT_RESENT != 0 => {
+                // Granted for the tab as if by a SUBSCRIBE of its own: a later one that fails leaves it.
+                for (t, _, _, held) in &mut interest.tabs {
+                    *held |= *t == tab;
+                }
+                return Ok(Subscribe::Granted(interest.granted.unwrap_or(qos)));
+            }
             // Granted already, and the tab is owed the retained messages: a SUBSCRIBE at the QoS
             // granted, which lowers it for no tab.
             true => interest.granted.unwrap_or(qos),
@@ -166,7 +172,7 @@ impl Interests {
 
     /// The broker answered the oldest SUBSCRIBE on its way for `filter` (a broker answers in order):
     /// `granted` is its QoS, `None` a refusal. Returns the tabs whose subscribe it answers, once per
-    /// subscribe. A refused filter keeps no interest.
+    /// subscribe. A refusal drops the interest of the tabs it answers that held none before.
     pub fn subscribed(&mut self, filter: &str, granted: Option<QoS>) -> Vec<TabId> {
         let Some(i) = self.list.iter().position(|i| i.filter == filter) else { return Vec::new() };
         let interest = &mut self.list[i];
@@ -249,7 +255,7 @@ impl Interests {
         let matching = || self.list.iter().filter(|i| topic_matches(&i.filter, topic));
         // The filter whose SUBSCRIBE a retained message was sent for: the last answered of those the
         // copy names, or of all it matches. None when any filter it matches keeps RETAIN on live
-        // messages, or wants no retained messages sent again.
+        // messages (Retain As Published).
         let (mut named, mut last): (Option<&Interest>, Option<&Interest>) = (None, None);
         let mut resent = retained && self.answers != self.restored;
         for i in matching() {

@@ -6,8 +6,9 @@
 //! - A tab joins with the session's URL, client id and credentials (`SessionKey`); its other
 //!   options must be the same as the session's, or it gets `SharedError::OptionsDiffer` naming the
 //!   first that differs.
-//! - Subscriptions are counted per filter (`interest`): SUBSCRIBE for the first interest, UNSUBSCRIBE
-//!   for the last; a tab that leaves takes only its own interest with it.
+//! - Subscriptions are counted per filter (`interest`): SUBSCRIBE for the first interest, a higher
+//!   QoS or a later tab owed the retained messages (which go to it alone), UNSUBSCRIBE for the
+//!   last; a tab that leaves takes only its own interest with it.
 //! - A message goes to every tab whose filters match it, once per tab, also from a broker that sends
 //!   a copy per matching subscription (each filter's own Subscription Identifier tells them apart).
 //! - A publish's outcome goes to the tab that made it; a tab that left gets none, and its message
@@ -173,8 +174,8 @@ impl SharedSession {
     /// `tab` subscribes to `filter` with `options` and, on MQTT 5, a Subscription Identifier of its
     /// own. The options beyond QoS are the filter's first interest's: a tab that asks for others
     /// gets `SubscriptionDiffers` naming the first. On MQTT 3.1.1 there are none (`InvalidOption`,
-    /// as the client says it), but Retain Handling, the tab's word on the retained messages it is
-    /// owed (`interest`).
+    /// as the client says it), but Retain Handling, which is the filter's (set by its first interest)
+    /// and decides whether a later tab's subscribe takes a SUBSCRIBE (`interest`).
     pub fn subscribe(
         &mut self,
         tab: TabId,

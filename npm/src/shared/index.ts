@@ -190,7 +190,8 @@ export class MqttClient {
    *  tabs that want it ask for the same ones, or get `SHARED_OPTIONS_DIFFER` naming the option; No
    *  Local is the shared connection's, so no tab gets another tab's publishes), and a Subscription
    *  Identifier is this tab's own, carried by the messages its subscriptions match. On MQTT 3.1.1,
-   *  Retain Handling alone, as the tab's word on the retained messages it is owed. */
+   *  Retain Handling alone: the filter's, it decides whether a later tab's subscribe takes a
+   *  SUBSCRIBE (the broker's SUBSCRIBE carries no options). */
   subscribe(filter: string, options?: SubscribeOptions): Promise<QoS> {
     let bytes: Uint8Array;
     try {

@@ -32,7 +32,8 @@ pub fn rules_key(profile_id: &str) -> String {
     format!("iotmqtt.dashboard.rpc-rules.v1.{profile_id}")
 }
 
-/// The profile's reply rules as a tab last wrote them; `None` when none ever did.
+/// The profile's reply rules as a tab last wrote them; `None` when none ever did, or they cannot be
+/// read.
 pub fn rules(profile_id: &str) -> Option<Vec<ReplyRule>> {
     LocalStorage::get(rules_key(profile_id)).ok()
 }
