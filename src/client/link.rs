@@ -60,6 +60,18 @@ impl Link {
         }
     }
 
+    /// The platform clients' way into the session every tab of the origin naming `url` and the same
+    /// identity in `options` shares (`SharedClient::open`), its errors read as a connection of the
+    /// page's own would give them (`ClientError::from_shared`).
+    #[cfg(feature = "shared-client")]
+    pub async fn open_shared(
+        module: &str,
+        url: &str,
+        options: &crate::session::ConnectOptions,
+    ) -> Result<SharedClient, ClientError> {
+        SharedClient::open(module, url, options).await.map_err(|e| ClientError::from_shared(e, options.version))
+    }
+
     #[cfg(feature = "shared-client")]
     fn shared_error(c: &SharedClient, e: crate::error::SharedClientError) -> ClientError {
         ClientError::from_shared(e, c.version())

@@ -79,10 +79,8 @@ impl CloudPlugsDevice {
     /// carry no request id (`PropertyExchanges::shared`).
     #[cfg(feature = "shared-client")]
     pub async fn new_shared(module: &str, url: &str, options: &CloudPlugsOptions) -> Result<Self, CloudPlugsError> {
-        use crate::client::{SharedClient, SharedState};
-        let connect = options.to_connect_options()?;
-        let client = SharedClient::open(module, url, &connect).await;
-        let client = client.map_err(|e| ClientError::from_shared(e, connect.version))?;
+        use crate::client::SharedState;
+        let client = Link::open_shared(module, url, &options.to_connect_options()?).await?;
         let device = Self::over(Link::Shared(client.clone()), options)?;
         let weak = Rc::downgrade(&device.properties);
         client.on_state(move |state| {

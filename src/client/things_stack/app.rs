@@ -80,9 +80,7 @@ impl ThingsStackApp {
         options: ConnectOptions,
     ) -> Result<Self, ThingsStackError> {
         let (app, options) = login(application, api_key, options)?;
-        let client = crate::client::SharedClient::open(module, url, &options).await;
-        let client = client.map_err(|e| ClientError::from_shared(e, options.version))?;
-        Self::start(app, Link::Shared(client)).await
+        Self::start(app, Link::Shared(Link::open_shared(module, url, &options).await?)).await
     }
 
     async fn start(app: ApplicationUid, client: Link) -> Result<Self, ThingsStackError> {

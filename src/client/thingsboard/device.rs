@@ -109,8 +109,7 @@ impl ThingsBoardDevice {
         options: DeviceOptions,
     ) -> Result<Self, ThingsBoardError> {
         let (connect, basic) = login(&options, credentials)?;
-        let client = crate::client::SharedClient::open(module, url, &connect).await;
-        let client = client.map_err(|e| crate::ClientError::from_shared(e, connect.version))?;
+        let client = Link::open_shared(module, url, &connect).await?;
         let device = Self::over(Link::Shared(client.clone()), options);
         if let Err(e) = device.client.connect().await {
             device.close();
