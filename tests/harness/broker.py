@@ -21,10 +21,17 @@ topic read #
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    """`n` distinct free ports: each socket stays bound until all are picked, so the kernel cannot
+    hand the same port out twice (two calls in a row once gave mosquitto one port for both)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_port(port, timeout=10.0):
@@ -204,7 +211,8 @@ def main():
         ACL += f"\nuser {name}\ntopic readwrite #\n"
     workdir = args.workdir or tempfile.mkdtemp(prefix="iotmqtt-broker-")
     os.makedirs(workdir, exist_ok=True)
-    broker = Broker(workdir, args.tcp_port or free_port(), args.ws_port or free_port(),
+    tcp, ws = free_ports(2)
+    broker = Broker(workdir, args.tcp_port or tcp, args.ws_port or ws,
                     args.extra_config.replace("\\n", "\n"))
     if not broker.start():
         print(f"mosquitto did not start; see {workdir}/mosquitto.log", file=sys.stderr)
