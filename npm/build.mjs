@@ -54,6 +54,7 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
         CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(["mqtt5", "shared-worker"].includes(entry.name)),
         AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
         GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
+        DURABLE: String(entry.name === "shared-worker"),
         DEVICE: String(["thingsboard", "thingsboard-shared"].includes(entry.name)),
         GATEWAY: String(entry.name === "thingsboard-gateway"), SHARING: String(["thingsboard-shared", "thingsboard-gateway"].includes(entry.name)) },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.

@@ -424,10 +424,11 @@ fn publish_outcomes_go_to_the_tab_that_published_and_none_to_a_tab_that_left() {
     assert_eq!(s.published(2, 9, 9_002), Err(SharedError::UnknownTab { tab: 2 }));
 }
 
-// A leader tab may go away and hand the session to the next, which cannot take over the packet ids
-// of the QoS 2 messages in flight: a session the broker keeps past its connection is refused there.
+// A leader tab may go away and hand the session to the next, which takes over the packet ids of the
+// QoS 2 messages in flight only through the store: a session the broker keeps past its connection is
+// refused there without one.
 #[test]
-fn a_leader_refuses_a_session_the_broker_keeps_and_takes_the_others() {
+fn a_leader_refuses_a_session_the_broker_keeps_without_a_store_and_takes_the_others() {
     let with = |version, clean_start, session_expiry_secs| ConnectOptions {
         version,
         clean_start,
@@ -445,8 +446,11 @@ fn a_leader_refuses_a_session_the_broker_keeps_and_takes_the_others() {
         (with(ProtocolVersion::V5, true, Some(60)), Ok(())),
     ];
     for (options, want) in cases {
-        let got = SharedSession::for_leader(URL, options.clone()).map(|s| assert_eq!(s.options(), &options));
+        let got = SharedSession::for_leader(URL, options.clone(), false).map(|s| assert_eq!(s.options(), &options));
         assert_eq!(got, want, "{options:?}");
+        // With a store, the next leader resends the QoS 2 messages under their packet ids.
+        let got = SharedSession::for_leader(URL, options.clone(), true).map(|s| assert_eq!(s.options(), &options));
+        assert_eq!(got, Ok(()), "{options:?} with a store");
     }
     assert_eq!(SharedError::OutlivesLeader.code(), "SHARED_OUTLIVES_LEADER");
     // A SharedWorker lives as long as any tab: it takes them all.

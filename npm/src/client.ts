@@ -9,7 +9,7 @@ import { guarded, Listeners } from "./listeners.js";
 import { payloadBytes, plain } from "./plain.js";
 import { messageProperties, userProperties } from "./properties.js";
 import { Message } from "./message.js";
-import { MessageStore } from "./store.js";
+import { MessageStore, writeStage, type StoredMessage } from "./store.js";
 import type {
   Acknowledgement, ConnAck, ConnectionState, LiveResources, MqttClientEventMap, MqttClientOptions, MqttMessage, Payload,
   AuthData, PublishOptions, QoS, RequestOptions, SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
@@ -36,18 +36,22 @@ declare const SAID: boolean;
  *  subscribes many filters at once, routes by filter or persists: its core takes none of those
  *  commands (`GENERIC`, src/js/core.rs), and this code goes. */
 declare const GENERIC: boolean;
+/** Set by the build: true in the shared session's worker, whose core writes each QoS 2 message's
+ *  packet id and stage into the store before it sends them (cargo feature `durable`,
+ *  src/session/durable.rs), so that the next leader tab resends them under those ids. */
+declare const DURABLE: boolean;
 
 // Record tags and state kinds: src/batch/client.rs.
 const OPEN = 1, TRANSMIT = 2, FLUSH = 3, CLOSE = 4, FORGET = 5, STATE = 6, CONNECTED = 7, CONNECT_FAILED = 8,
   MESSAGE = 9, PUBLISH_COMPLETED = 10, SUBSCRIBED = 11, UNSUBSCRIBED = 12, ENDED = 13, THROW = 20, RETURN = 21,
   RETURN_CONNACK = 22, STORE = 24, ASK_CREDENTIALS = 25, REPLY = 26, AUTH_CHALLENGE = 27, REAUTHENTICATED = 28,
-  ACKNOWLEDGED = 29;
+  ACKNOWLEDGED = 29, WRITE = 30;
 // Commands: src/batch/client.rs (`op`).
 const CONNECT = 0, PUBLISH = 1, RESTORE = 2, SUBSCRIBE = 3, SUBSCRIBE_MANY = 4, UNSUBSCRIBE = 5, ADD_ROUTE = 6,
   REMOVE_ROUTE = 7, DISCONNECT = 8, CLOSE_CLIENT = 9, SOCKET_OPENED = 10, SOCKET_BYTES = 11, SOCKET_ERROR = 12,
   SOCKET_CLOSED = 13, OPEN_FAILED = 14, SET_ONLINE = 15, FLUSH_NOW = 16, HANDLE_TIMEOUT = 17, SETTINGS = 18, ARMED_TIMERS = 19,
   SOCKET_TEXT = 20, CREDENTIALS_ANSWER = 21, REQUEST_START = 22, REQUEST_END = 23, AUTHENTICATE = 24,
-  REAUTHENTICATE = 25;
+  REAUTHENTICATE = 25, WRITTEN = 26;
 const NONE = new Uint8Array(0);
 if (CREDENTIALS) addMessages({ CREDENTIALS_FAILED: (a) => `the credentials callback failed: ${a[0]}` });
 if (REQUEST) addMessages({ REQUEST_TIMEOUT: (a) => `no reply to the request on ${JSON.stringify(a[0])} came within ${a[1]} ms` });
@@ -116,6 +120,10 @@ type Extras = {
   credentials?: MqttClientOptions["credentials"];
   authenticator?: MqttClientOptions["authenticator"];
   reauthentication?: Waiter<Uint8Array | null> | null;
+  /** The shared session's host (`DURABLE`): the tab's request each stored message was made for,
+   *  while it is published; and what the restored ones will settle with, by that request. */
+  origin?: string;
+  restored?: Map<string, Promise<void>>;
 };
 
 /** The generic entry's answer to what only `iotmqtt/mqtt5` has. */
@@ -148,7 +156,7 @@ export class MqttClient {
   #store: MessageStore | null = null;
   #network: (() => void) | null = null;
   /** What only the `iotmqtt/mqtt5` entry keeps (one field, so that the others carry one). */
-  #x: Extras = REQUEST || AUTH || CREDENTIALS ? { replies: new Map() } : (undefined as never);
+  #x: Extras = REQUEST || AUTH || CREDENTIALS || DURABLE ? { replies: new Map() } : (undefined as never);
   #closed = false;
 
   /** A client for `url` (`ws://` or `wss://`). Nothing is opened until `connect()`.
@@ -243,6 +251,9 @@ export class MqttClient {
   /** `iotmqtt/mqtt5`, MQTT 5: re-authenticates on the connection that is up (§4.12.1) with `data`;
    *  the authenticator answers the broker's challenges. Resolves with the broker's last data. */
   declare reauthenticate: (data?: AuthData) => Promise<Uint8Array | null>;
+  /** @internal The shared session's host: `publish` for a tab's request `origin`, which a new
+   *  leader may have restored from the store already (then its outcome, not a second message). */
+  declare publishAs: (origin: string, topic: string, payload?: Payload, options?: PublishOptions) => Promise<void>;
 
   // Set here, not as methods, so that an entry without them carries neither them nor a refusal:
   // the generic entry refuses them by name, a platform's internal client has none.
@@ -257,6 +268,27 @@ export class MqttClient {
         return () => {
           if (this.#routes.delete(id) && !this.#closed) this.#do(REMOVE_ROUTE, id);
         };
+      };
+    }
+    if (DURABLE) {
+      this.prototype.publishAs = function (this: MqttClient, origin, topic, payload, options): Promise<void> {
+        // The store's records first (a new leader's), so that a repeated request finds its own;
+        // once they are in, handed over at once, in the order the tab asked.
+        if (this.#persistence && !this.#store && !this.#closed) {
+          return this.#restorePersisted().then(() => this.publishAs(origin, topic, payload, options));
+        }
+        const restored = this.#x.restored?.get(origin);
+        if (restored) {
+          this.#x.restored!.delete(origin);
+          return restored;
+        }
+        // Written into the message's record as `publish` hands it to the core.
+        this.#x.origin = origin;
+        try {
+          return this.publish(topic, payload, options);
+        } finally {
+          this.#x.origin = undefined;
+        }
       };
     }
     if (REQUEST) {
@@ -292,9 +324,21 @@ export class MqttClient {
       };
     } else if (MQTT5) this.prototype.reauthenticate = refused("reauthenticate");
     // The records of the `iotmqtt/mqtt5` entry; the number of the request the next message answers.
-    if (REQUEST || AUTH || CREDENTIALS || SAID) {
+    if (REQUEST || AUTH || CREDENTIALS || SAID || DURABLE) {
       more = (c, tag, b, reply, deliveries) => {
         switch (tag) {
+          case WRITE:
+            // The message's PUBLISH or PUBREL waits for its packet id and stage to be in the store.
+            // A store that fails sends it anyway, and says so: across a handover it is then QoS 1's
+            // at least once.
+            if (DURABLE) {
+              const [key, id, released] = [b.f64(), b.u16(), b.bool()];
+              const store = c.#store;
+              void (store ? writeStage(store, key, id, released) : Promise.resolve())
+                .catch((e) => c.#listeners.emit("error", e))
+                .then(() => c.#closed || c.#run(c.#do(WRITTEN, key, "", Uint8Array.of(id >> 8, id & 255, released ? 1 : 0))));
+            }
+            break;
           case ACKNOWLEDGED: {
             const packet = (["puback", "pubrec", "pubcomp", "suback", "unsuback"] as const)[b.u8()];
             const subjects: string[] = [];
@@ -453,14 +497,22 @@ export class MqttClient {
     if (this.#store || this.#closed) return store.close();
     this.#store = store;
     for (const [key, m] of records) {
-      // QoS, retain, then the stored properties (copied, not spread: they may be large).
+      // QoS, retain, stage and packet id (`DURABLE`: one an earlier page had in flight), then the
+      // stored properties (copied, not spread: they may be large).
       const properties = m.properties instanceof Uint8Array ? m.properties : new Uint8Array(0);
-      const flags = new Uint8Array(2 + properties.length);
+      const flags = new Uint8Array(5 + properties.length);
       flags.set([m.qos, m.retain ? 1 : 0]);
-      flags.set(properties, 2);
+      if (DURABLE && m.id) flags.set([m.released ? 2 : 1, m.id >> 8, m.id & 255], 2);
+      flags.set(properties, 5);
       const b = new Batch(this.#do(RESTORE, key, m.topic, m.payload, flags));
       if (b.u8() === RETURN) {
-        b.f64();
+        const token = b.f64();
+        // The tab that asked for it may ask again (a leader's greeting): it gets this outcome.
+        if (DURABLE && m.origin) {
+          const done = new Promise<void>((resolve, reject) => this.#publishWaiters.set(token, { resolve, reject }));
+          done.catch(() => {});
+          (this.#x.restored ??= new Map()).set(m.origin, done);
+        }
         this.#apply(b);
       }
     }
@@ -507,7 +559,9 @@ export class MqttClient {
           const key = b.f64();
           // QoS, retain and MQTT 5 properties in their wire form, as RESTORE takes them back.
           const [topic, payload, flags] = [b.str(), b.bytes().slice(), b.bytes().slice()];
-          this.#store?.save(key, { topic, payload, qos: flags[0], retain: flags[1] === 1, properties: flags.subarray(2) });
+          const m: StoredMessage = { topic, payload, qos: flags[0], retain: flags[1] === 1, properties: flags.subarray(2) };
+          if (DURABLE && this.#x.origin) m.origin = this.#x.origin;
+          this.#store?.save(key, m);
           break;
         }
         case STATE: {
@@ -604,7 +658,7 @@ export class MqttClient {
           break;
         }
         default:
-          if (REQUEST || AUTH || CREDENTIALS || SAID) reply = more!(this, tag, b, reply, deliveries);
+          if (REQUEST || AUTH || CREDENTIALS || SAID || DURABLE) reply = more!(this, tag, b, reply, deliveries);
       }
     }
     if (!this.#closed) this.#timer.sync(Date.now(), b.deadline);

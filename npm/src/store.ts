@@ -11,6 +11,11 @@ export interface StoredMessage {
   retain: boolean;
   /** MQTT 5 properties in their wire form (`STORE`), empty when none; absent in older records. */
   properties?: Uint8Array;
+  /** The shared session's host (src/session/durable.rs): the packet id of a QoS 2 message in
+   *  flight, and whether its PUBREC came; the tab's request it was made for. */
+  id?: number;
+  released?: boolean;
+  origin?: string;
 }
 
 const done = <T>(request: IDBRequest<T>) =>
@@ -24,7 +29,7 @@ const failed = (e: unknown) => iotError("PERSISTENCE_ERROR", `the message store 
 export class MessageStore {
   #last: number;
 
-  private constructor(private readonly db: IDBDatabase, last: number) {
+  private constructor(readonly db: IDBDatabase, last: number) {
     this.#last = last;
   }
 
@@ -92,4 +97,22 @@ export class MessageStore {
       // A closed database: the page is going away or the client was closed.
     }
   }
+}
+
+/** Writes a QoS 2 message's packet id and stage into its record (the shared session's host,
+ *  src/session/durable.rs); resolves once they are on disk (the transaction committed), for the
+ *  core sends its PUBLISH or PUBREL only then. A function, not a method: the entries without it
+ *  leave it out. */
+export function writeStage(store: MessageStore, key: number, id: number, released: boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const tx = store.db.transaction(STORE, "readwrite");
+    const records = tx.objectStore(STORE);
+    const read = records.get(key);
+    read.onsuccess = () => {
+      const m = read.result as StoredMessage | undefined;
+      if (m) records.put({ ...m, id, released }, key);
+    };
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(failed(tx.error));
+  });
 }

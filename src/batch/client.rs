@@ -44,6 +44,9 @@ pub mod tag {
     /// 2 PUBCOMP, 3 SUBACK, 4 UNSUBACK), a count and each subject, the codes as bytes, whether a
     /// Reason String follows and it, then the User Properties.
     pub const ACKNOWLEDGED: u8 = 29;
+    /// Write into the stored message `f64` (its key) its packet id `u16` and stage (`bool`: its
+    /// PUBREC came), then answer with `op::WRITTEN` (src/session/durable.rs).
+    pub const WRITE: u8 = 30;
 }
 
 /// The commands `ClientCore::run` takes, shared with `npm/src/client.ts`. Each names what its
@@ -53,8 +56,9 @@ pub mod op {
     /// `text` the topic, `bytes` the payload (or the text payload apart), `more` the options
     /// (plain data), `n` the store key (< 0: not persisted).
     pub const PUBLISH: u8 = 1;
-    /// A persisted message: `text` the topic, `bytes` the payload, `more` its QoS, retain flag and
-    /// MQTT 5 properties in their wire form (`STORE`'s flags), `n` its store key.
+    /// A persisted message: `text` the topic, `bytes` the payload, `n` its store key, `more` its
+    /// QoS, retain flag, stage (0 not sent; 1 sent, 2 its PUBREC came: `durable`), packet id (2
+    /// bytes, big-endian, 0 when not sent) and MQTT 5 properties in their wire form.
     pub const RESTORE: u8 = 2;
     /// `text` the filter, `more` the options.
     pub const SUBSCRIBE: u8 = 3;
@@ -99,6 +103,9 @@ pub mod op {
     pub const AUTHENTICATE: u8 = 24;
     /// Start a re-authentication with `bytes` as its data.
     pub const REAUTHENTICATE: u8 = 25;
+    /// The store holds what `WRITE` asked: `n` the message's key, `bytes` its packet id (2 bytes,
+    /// big-endian) and stage (1: its PUBREC came).
+    pub const WRITTEN: u8 = 26;
 }
 
 /// State kinds in a `STATE` record.
@@ -289,6 +296,10 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
         }
         Event::RequestForget(key) => {
             b.u8(tag::FORGET).f64(*key as f64);
+        }
+        #[cfg(feature = "durable")]
+        Event::RequestWrite { key, packet_id, released } => {
+            b.u8(tag::WRITE).f64(*key as f64).u16(*packet_id).bool(*released);
         }
         Event::NotifyState(s) => {
             b.u8(tag::STATE);

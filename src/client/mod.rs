@@ -634,6 +634,10 @@ fn apply(
                 drop_later(t);
             }
         }
+        // This client's store keeps messages, not their QoS 2 stages: it never calls
+        // `Supervisor::keep_stages`, so no write is asked of it.
+        #[cfg(feature = "durable")]
+        Event::RequestWrite { .. } => {}
         Event::RequestForget(key) => {
             if let Some(store) = i.store.clone() {
                 wasm_bindgen_futures::spawn_local(async move {

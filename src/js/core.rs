@@ -125,6 +125,11 @@ impl ClientCore {
                 };
                 self.sup.credentials(t, answer)
             }
+            #[cfg(feature = "durable")]
+            op::WRITTEN => match bytes {
+                [hi, lo, stage, ..] => self.sup.written(t, n as u64, u16::from_be_bytes([*hi, *lo]), *stage == 1),
+                _ => Vec::new(),
+            },
             op::FLUSH => self.sup.flush(t),
             op::SETTINGS => return self.settings(),
             op::ARMED_TIMERS => {
@@ -160,7 +165,11 @@ impl ClientCore {
         seed: f64,
         may_defer: bool,
     ) -> Result<ClientCore, JsValue> {
-        let sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
+        #[allow(unused_mut)] // only a core with feature `durable` keeps stages
+        let mut sup = Supervisor::new(url, connect, client, seed as u64, may_defer).map_err(|e| thrown(&e))?;
+        // The shell writes QoS 2 packet ids and stages into its store (`tag::WRITE`).
+        #[cfg(feature = "durable")]
+        sup.keep_stages();
         Ok(Self {
             sup,
             routes: Router::new(),
@@ -243,7 +252,7 @@ impl ClientCore {
         let (qos, retain) = (flags.first().copied().unwrap_or(0), flags.get(1).is_some_and(|&r| r != 0));
         // A core without feature `mqtt5` refuses a record that has some: the shell leaves it in
         // the store for a page whose core can send it whole.
-        let properties = match flags.get(2..).filter(|p| !p.is_empty()) {
+        let properties = match flags.get(5..).filter(|p| !p.is_empty()) {
             #[cfg(feature = "mqtt5")]
             Some(wire) => crate::session::packets::properties::stored(wire).map_err(|_| damaged()),
             #[cfg(not(feature = "mqtt5"))]
@@ -253,10 +262,19 @@ impl ClientCore {
         let result = QoS::try_from(qos).and_then(|qos| Ok((qos, properties?))).map_err(ClientError::from).and_then(
             |(qos, properties)| {
                 let message = Outgoing::new(topic, payload).qos(qos).retain(retain).properties(properties);
-                self.sup.publish(now, &message, Some(key as u64))
+                // One an earlier page had in flight goes back under its packet id and stage
+                // (src/session/durable.rs); one whose id is taken now is sent anew.
+                #[cfg(feature = "durable")]
+                if let [_, _, stage @ 1..=2, hi, lo, ..] = *flags {
+                    let id = u16::from_be_bytes([hi, lo]);
+                    if let Some(token) = self.sup.resume_flight(&message, key as u64, id, stage == 2) {
+                        return Ok((token as f64, Vec::new()));
+                    }
+                }
+                self.sup.publish(now, &message, Some(key as u64)).map(|(t, ev)| (t.token as f64, ev))
             },
         );
-        self.returned(result.map(|(t, ev)| (t.token as f64, ev)))
+        self.returned(result)
     }
 
     /// `subscribe(filter, {qos})`: returns the SUBSCRIBE's packet id and its filter.

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::core::argument;
 use super::errors::thrown;
 use crate::batch::InvalidOption;
-use crate::session::options::read;
+use crate::session::options::{read, ClientOptions};
 use crate::session::{topic, ConnectOptions, QoS};
 use crate::shared::{SharedSession, Subscribe};
 
@@ -21,21 +21,24 @@ pub struct SharedCore {
 }
 
 /// `options`: the tab's `MqttClient` options as plain data, as `ClientCore` reads them.
+fn client_options(options: &[u8]) -> Result<(ConnectOptions, ClientOptions), JsValue> {
+    argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))
+}
+
 fn connect_options(options: &[u8]) -> Result<ConnectOptions, JsValue> {
-    let (connect, _) =
-        argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))?;
-    Ok(connect)
+    client_options(options).map(|(connect, _)| connect)
 }
 
 #[wasm_bindgen]
 impl SharedCore {
     /// The session the first tab asks for, with no tab in it yet; `leader`: hosted by a leader tab,
-    /// which refuses a session the broker keeps (`SHARED_OUTLIVES_LEADER`, `SharedSession::for_leader`).
+    /// which refuses a session the broker keeps unless its client keeps a store (`persistence`):
+    /// `SHARED_OUTLIVES_LEADER`, `SharedSession::for_leader`.
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: &[u8], leader: bool) -> Result<SharedCore, JsValue> {
-        let options = connect_options(options)?;
+        let (options, client) = client_options(options)?;
         let session = match leader {
-            true => SharedSession::for_leader(url, options).map_err(|e| thrown(&e))?,
+            true => SharedSession::for_leader(url, options, client.persistence.is_some()).map_err(|e| thrown(&e))?,
             false => SharedSession::new(url, options),
         };
         Ok(Self { session, passed: Vec::new() })

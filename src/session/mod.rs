@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod durable;
 pub mod error;
 pub mod framing;
 pub mod in_flight;
@@ -66,6 +67,15 @@ pub enum SessionEvent {
     RequestTimerCancel(TimerKind),
     /// Close the socket.
     RequestClose,
+    /// With stages kept (`Session::keep_stages`): write that the QoS 2 message `token` has packet id
+    /// `packet_id` and stage `released` (its PUBREC came), then say so with `Session::written`. Its
+    /// PUBLISH or PUBREL goes only then.
+    #[cfg(feature = "durable")]
+    RequestWrite {
+        token: u64,
+        packet_id: u16,
+        released: bool,
+    },
     NotifyConnected(ConnAck),
     /// MQTT 5: the broker named another server (Server Reference, with a refusing CONNACK or a
     /// DISCONNECT); the connection's failure follows.
@@ -139,6 +149,9 @@ struct InFlight {
     /// QoS 2 only: the PUBREC came and PUBREL went; PUBCOMP ends it. The number orders the PUBREC
     /// among the others, for resending PUBRELs in the order their PUBRECs came.
     released: Option<u64>,
+    /// Its packet id and stage are written where the next page finds them (`durable`): until then,
+    /// with stages kept, its PUBLISH or PUBREL waits. Always true without.
+    written: bool,
 }
 
 pub struct Session {
@@ -180,6 +193,8 @@ pub struct Session {
     /// Where an MQTT 5 enhanced authentication stands on this connection.
     #[cfg(feature = "auth")]
     auth: auth::Exchange,
+    /// QoS 2 packet ids and stages are written before they are sent (`durable`).
+    durable: bool,
 }
 
 impl Session {
@@ -207,6 +222,7 @@ impl Session {
             kept: resubscribe::Kept::new(),
             #[cfg(feature = "auth")]
             auth: auth::Exchange::default(),
+            durable: false,
         }
     }
 
@@ -372,6 +388,12 @@ impl Session {
             QoS::AtMostOnce => None,
             _ => Some(self.packet_id()?),
         };
+        #[cfg(feature = "durable")]
+        if let Some(id) = packet_id.filter(|_| self.writes(msg.qos)) {
+            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: None, written: false });
+            out.push(SessionEvent::RequestWrite { token, packet_id: id, released: false });
+            return Ok(packet_id);
+        }
         // Topic Aliases are in the builds with the `mqtt5` feature (the npm platform entries leave them out).
         let naming = match self.options.version {
             ProtocolVersion::V5 if cfg!(feature = "mqtt5") => self.aliases.outbound(&msg.topic),
@@ -380,7 +402,7 @@ impl Session {
         let bytes = packets::publish(self.options.version, msg, packet_id, false, naming)?;
         self.emit(bytes, out)?;
         if let Some(id) = packet_id {
-            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: None });
+            self.publishes.insert(id, InFlight { token, message: msg.clone(), released: None, written: true });
         }
         Ok(packet_id)
     }
@@ -802,6 +824,8 @@ impl Session {
             }
             Inbound::PubRec { packet_id, code, said } => {
                 let order = self.next_release;
+                #[cfg(feature = "durable")]
+                let durable = self.writes(QoS::ExactlyOnce);
                 match self.flight(packet_id, QoS::ExactlyOnce) {
                     None => self.send_ack(Ack::PubRel, packet_id, false, out)?,
                     Some(_) if code >= 0x80 => self.complete_publish(packet_id, code, said, out),
@@ -817,9 +841,19 @@ impl Session {
                         }
                         #[cfg(not(feature = "reason-strings"))]
                         let _ = said;
+                        #[cfg(feature = "durable")]
+                        if flight.released.is_none() && durable {
+                            // The PUBREL waits for the stage to be written (`durable`).
+                            flight.written = false;
+                            let token = flight.token;
+                            out.push(SessionEvent::RequestWrite { token, packet_id, released: true });
+                        }
+                        let written = flight.written;
                         flight.released.get_or_insert(order);
                         self.next_release += 1;
-                        self.send_ack(Ack::PubRel, packet_id, true, out)?;
+                        if !durable::DURABLE || written {
+                            self.send_ack(Ack::PubRel, packet_id, true, out)?;
+                        }
                     }
                 }
             }
@@ -919,7 +953,8 @@ impl Session {
     fn resend_in_flight(&mut self, out: &mut Vec<SessionEvent>) {
         let mut releases: Vec<(u64, u16)> = Vec::new();
         let mut publishes: Vec<(u64, u16)> = Vec::new();
-        for (id, flight) in self.publishes.iter() {
+        // One not written yet goes when it is (`written`).
+        for (id, flight) in self.publishes.iter().filter(|(_, f)| !durable::DURABLE || f.written) {
             match flight.released {
                 Some(order) => releases.push((order, id)),
                 None => publishes.push((flight.token, id)),
@@ -949,10 +984,15 @@ impl Session {
     /// Sends one in-flight message again. One the broker now refuses (a smaller Maximum Packet
     /// Size) fails on its own; the connection goes on.
     fn resend(&mut self, id: u16, flight: &InFlight, out: &mut Vec<SessionEvent>) {
+        self.send_flight(id, flight, true, out);
+    }
+
+    /// Sends an in-flight message's PUBLISH (`dup`: again) or PUBREL.
+    fn send_flight(&mut self, id: u16, flight: &InFlight, dup: bool, out: &mut Vec<SessionEvent>) {
         let sent = if flight.released.is_some() {
             self.send_ack(Ack::PubRel, id, true, out)
         } else {
-            packets::publish(self.options.version, &flight.message, Some(id), true, Naming::Topic)
+            packets::publish(self.options.version, &flight.message, Some(id), dup, Naming::Topic)
                 .and_then(|bytes| self.emit(bytes, out))
         };
         if let Err(e) = sent {

@@ -38,8 +38,8 @@ pub enum SharedError {
     #[error("no tab {tab} is in the shared session")]
     UnknownTab { tab: TabId },
     #[error(
-        "a session the broker keeps (cleanStart false) cannot be shared without SharedWorker: the tab that hosts \
-         it cannot hand its QoS 2 messages in flight to the next"
+        "a session the broker keeps (cleanStart false) is shared without SharedWorker only with persistence: the tab \
+         that hosts it hands its QoS 2 messages in flight to the next through the store"
     )]
     OutlivesLeader,
 }
@@ -95,14 +95,17 @@ impl SharedSession {
 
     /// The session as a leader tab hosts it (no SharedWorker), whose page may go away and hand the
     /// session to another tab. Refused when the broker keeps the session's state past its
-    /// connection: MQTT 3.1.1 without Clean Session, or MQTT 5 without Clean Start and with a
-    /// Session Expiry Interval. The next leader would resume it without the packet ids of the QoS 2
-    /// messages in flight, and a new PUBLISH under an id the broker still holds is acknowledged and
-    /// not delivered (MQTT-4.3.3-10): lost. A SharedWorker lives as long as any tab, so `new` takes it.
-    pub fn for_leader(url: &str, options: ConnectOptions) -> Result<Self, SharedError> {
+    /// connection (MQTT 3.1.1 without Clean Session, or MQTT 5 without Clean Start and with a
+    /// Session Expiry Interval) and the host keeps no store (`persisted`). The next leader resumes
+    /// such a session, and needs the packet ids of the QoS 2 messages in flight: a new PUBLISH
+    /// under an id the broker still holds is acknowledged and not delivered (MQTT-4.3.3-10), and
+    /// one under a new id is a second message. With a store, the host writes each id and stage
+    /// before it sends them (src/session/durable.rs), and the next leader resends them under those
+    /// ids. A SharedWorker lives as long as any tab, so `new` takes it.
+    pub fn for_leader(url: &str, options: ConnectOptions, persisted: bool) -> Result<Self, SharedError> {
         let kept = !options.clean_start
             && (options.version == ProtocolVersion::V3_1_1 || options.session_expiry_secs.is_some_and(|s| s > 0));
-        match kept {
+        match kept && !persisted {
             true => Err(SharedError::OutlivesLeader),
             false => Ok(Self::new(url, options)),
         }

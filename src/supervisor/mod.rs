@@ -49,6 +49,15 @@ pub enum Event {
     RequestClose,
     /// Delete the persisted message with this store key: delivered, or refused for good.
     RequestForget(u64),
+    /// Write into the persisted message with this store key its packet id and stage (`released`:
+    /// its PUBREC came), then say so with `written`: its PUBLISH or PUBREL waits for it
+    /// (src/session/durable.rs).
+    #[cfg(feature = "durable")]
+    RequestWrite {
+        key: u64,
+        packet_id: u16,
+        released: bool,
+    },
     NotifyState(ConnectionState),
     NotifyConnected(ConnAck),
     /// A connect or reconnect attempt failed.
@@ -293,6 +302,33 @@ impl Supervisor {
         let mut out = Vec::new();
         self.absorb(now, events, &mut out);
         Ok((ticket, out))
+    }
+
+    /// With a store, and a session the broker keeps: the QoS 2 messages' packet ids and stages
+    /// are written too (`RequestWrite`), for the page that resumes it (src/session/durable.rs).
+    /// The shell turns it on when it writes them.
+    pub fn keep_stages(&mut self) {
+        if self.options.persistence.is_some() && self.session.resumes_session() {
+            self.session.keep_stages();
+        }
+    }
+
+    /// The shell wrote what `RequestWrite` asked for the message stored under `key`.
+    pub fn written(&mut self, now: Millis, key: u64, packet_id: u16, released: bool) -> Vec<Event> {
+        let Some(token) = self.persisted.iter().find_map(|(&t, &k)| (k == key).then_some(t)) else { return Vec::new() };
+        let events = self.session.written(token, packet_id, released);
+        let mut out = Vec::new();
+        self.absorb(now, events, &mut out);
+        out
+    }
+
+    /// A stored message an earlier page had in flight under `packet_id`, back in flight under
+    /// `key` before the first connect (`Session::resume_flight`); returns its token, or `None`:
+    /// send it anew.
+    pub fn resume_flight(&mut self, msg: &Outgoing, key: u64, packet_id: u16, released: bool) -> Option<u64> {
+        let token = self.session.resume_flight(msg, packet_id, released)?;
+        self.persisted.insert(token, key);
+        Some(token)
     }
 
     pub fn subscribe(&mut self, now: Millis, filters: &[(String, QoS)]) -> Result<(u16, Vec<Event>), ClientError> {
@@ -600,6 +636,16 @@ impl Supervisor {
             }
             SessionEvent::RequestTimerCancel(kind) => self.deadlines.cancel(kind),
             SessionEvent::RequestClose => *close = true,
+            #[cfg(feature = "durable")]
+            SessionEvent::RequestWrite { token, packet_id, released } => match self.persisted.get(&token) {
+                Some(&key) => out.push(Event::RequestWrite { key, packet_id, released }),
+                // A message with no store has nothing to write: it goes now.
+                None => {
+                    for e in self.session.written(token, packet_id, released) {
+                        self.apply(now, e, close, out);
+                    }
+                }
+            },
             SessionEvent::NotifyConnected(ack) => {
                 self.was_connected = true;
                 self.attempt = 0;

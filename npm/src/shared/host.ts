@@ -18,6 +18,8 @@ export type Outbound = { send(reply: Reply): void; close(): void; left?(): void 
 
 type Tab = {
   id: number;
+  /** The lock its page holds while it lives: the page's own name, kept across leaders. */
+  lock: string;
   port: Outbound;
   session: Session;
   /** The tab's subscribes waiting for a SUBACK, by filter: their request ids. */
@@ -40,7 +42,8 @@ type Session = {
 
 const sessions: Session[] = [];
 /** Whether a leader tab hosts (`leader.ts`) rather than a SharedWorker: its page may go away and
- *  hand the sessions over, so it refuses one the broker keeps (`SharedSession::for_leader`). */
+ *  hand the sessions over, so it refuses one the broker keeps unless its client keeps a store
+ *  (`SharedSession::for_leader`), and it names each publish by the tab's request in the store. */
 let leading = false;
 
 export function hostInPage(): void {
@@ -87,7 +90,7 @@ addMessages({
     : `this tab asks for the shared session with another ${a[0]} than the tabs already in it`,
   SHARED_UNKNOWN_TAB: (a) => `no tab ${a[0]} is in the shared session`,
   SHARED_OUTLIVES_LEADER: () =>
-    "a session the broker keeps (cleanStart false) cannot be shared without SharedWorker: the tab that hosts it cannot hand its QoS 2 messages in flight to the next",
+    "a session the broker keeps (cleanStart false) is shared without SharedWorker only with persistence: the tab that hosts it hands its QoS 2 messages in flight to the next through the store",
 });
 
 function send(port: Outbound, reply: Reply): void {
@@ -120,7 +123,7 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
     }
     const session = s;
     const id = call(() => session.core.join(url, options));
-    const tab: Tab = { id, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
+    const tab: Tab = { id, lock, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
     s.tabs.set(id, tab);
     send(port, joined(tab));
     broadcast(s, { op: "tabs", tabs: s.core.tabs() });
@@ -169,7 +172,10 @@ function handle(tab: Tab, r: Request): void {
     case "connect":
       return answer(tab, r.id, connect(s));
     case "publish":
-      return answer(tab, r.id, s.client.publish(r.topic, r.payload, r.options));
+      // A leader's store names the tab's request, so that the next leader, which restores the
+      // message, answers the request repeated to it instead of publishing a second message.
+      return answer(tab, r.id, leading ? s.client.publishAs(`${tab.lock}#${r.id}`, r.topic, r.payload, r.options)
+        : s.client.publish(r.topic, r.payload, r.options));
     case "request":
       // MQTT 5 request/response on the session's client: its response topic is the session's, and
       // the correlation data tells each tab's reply from the others'.

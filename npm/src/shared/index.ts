@@ -313,7 +313,8 @@ export class MqttClient {
 
   /** Leader mode: a new leader greets every client. Join it, connect if this client was, then
    *  make this client's subscriptions and routes again and repeat what is unanswered (a publish the
-   *  old leader had sent may reach the broker twice: QoS 1's at-least-once). */
+   *  old leader had sent may reach the broker twice: QoS 1's at-least-once; with `persistence` the
+   *  next leader answers a publish it restored with that message's outcome, src/session/durable.rs). */
   #greeted(): void {
     if (this.#closed || !this.#joined) return;
     // The old leader's connection went with its page: this client sees the session connect again,

@@ -1,0 +1,211 @@
+//! Byte-in, event-out specifications of QoS 2 stages that outlive the page (src/session/durable.rs):
+//! with stages kept, a QoS 2 message's packet id is written before its PUBLISH goes and its stage
+//! before its PUBREL goes, and a page that resumes the session sends what an earlier one wrote
+//! under the same ids. Exact event lists; no clock, no store.
+#![cfg(not(target_arch = "wasm32"))]
+
+use iotmqtt::session::{Session, SessionEvent as E};
+use iotmqtt::supervisor::{ConnectStart, Event, Flush, Supervisor};
+use iotmqtt::{ClientOptions, ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS};
+
+const CONNACK_PRESENT: [u8; 4] = [0x20, 0x02, 0x01, 0x00];
+const CONNACK_NEW: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
+
+fn kept() -> ConnectOptions {
+    ConnectOptions {
+        version: ProtocolVersion::V3_1_1,
+        client_id: "c1".into(),
+        clean_start: false,
+        keepalive_secs: 0,
+        ..Default::default()
+    }
+}
+
+/// A session the broker keeps, with a queue, writing its QoS 2 stages.
+fn session() -> Session {
+    let mut s = Session::new(kept());
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.keep_stages();
+    s
+}
+
+fn connect(s: &mut Session, connack: &[u8]) -> Vec<E> {
+    let sent = s.connect().unwrap();
+    assert_eq!(sent.len(), 2, "CONNECT and its timer: {sent:?}");
+    s.feed(connack)
+}
+
+/// The packets sent, without timer and notification events.
+fn sent(events: &[E]) -> Vec<Vec<u8>> {
+    events.iter().filter_map(|e| if let E::RequestSend(b) = e { Some(b.clone()) } else { None }).collect()
+}
+
+fn writes(events: &[E]) -> Vec<(u64, u16, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            E::RequestWrite { token, packet_id, released } => Some((*token, *packet_id, *released)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A QoS 2 PUBLISH of topic "t" and payload `p` under `id`; `dup`: sent again.
+fn publish2(id: u16, p: u8, dup: bool) -> Vec<u8> {
+    let [hi, lo] = id.to_be_bytes();
+    vec![if dup { 0x3C } else { 0x34 }, 0x06, 0x00, 0x01, b't', hi, lo, p]
+}
+
+fn ack(first: u8, id: u16) -> Vec<u8> {
+    let [hi, lo] = id.to_be_bytes();
+    vec![first, 0x02, hi, lo]
+}
+
+fn message(p: u8) -> Outgoing {
+    Outgoing::new("t", vec![p]).qos(QoS::ExactlyOnce)
+}
+
+#[test]
+fn a_qos2_publish_goes_only_once_its_packet_id_is_written_and_its_pubrel_once_its_stage_is() {
+    let mut s = session();
+    connect(&mut s, &CONNACK_NEW);
+    let (ticket, events) = s.publish(&message(1)).unwrap();
+    assert_eq!((ticket.token, ticket.packet_id, ticket.queued), (1, Some(1), false));
+    assert_eq!(events, [E::RequestWrite { token: 1, packet_id: 1, released: false }], "nothing sent before the write");
+    assert_eq!(s.in_flight(), 1, "it holds its packet id and its slot meanwhile");
+    assert_eq!(sent(&s.written(1, 1, false)), [publish2(1, 1, false)]);
+    let pubrec = s.feed(&ack(0x50, 1));
+    assert_eq!(pubrec, [E::RequestWrite { token: 1, packet_id: 1, released: true }], "no PUBREL before the write");
+    assert_eq!(s.feed(&ack(0x50, 1)), [], "a repeated PUBREC asks for no second write and sends nothing");
+    assert_eq!(sent(&s.written(1, 1, true)), [ack(0x62, 1)]);
+    let pubcomp = s.feed(&ack(0x70, 1));
+    assert_eq!(pubcomp, [E::NotifyPublishCompleted { token: 1, result: Ok(()) }]);
+    assert_eq!(s.in_flight(), 0);
+}
+
+#[test]
+fn qos1_and_qos0_publishes_write_nothing_first() {
+    let mut s = session();
+    connect(&mut s, &CONNACK_NEW);
+    let (_, events) = s.publish(&Outgoing::new("t", vec![1]).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!(writes(&events), []);
+    assert_eq!(sent(&events), [vec![0x32, 0x06, 0x00, 0x01, b't', 0x00, 0x01, 1]]);
+    let (_, events) = s.publish(&Outgoing::new("t", vec![2])).unwrap();
+    assert_eq!(sent(&events), [vec![0x30, 0x04, 0x00, 0x01, b't', 2]]);
+}
+
+#[test]
+fn without_kept_stages_a_qos2_publish_goes_at_once() {
+    let mut s = Session::new(kept());
+    s.set_offline_queue(OfflineQueueOptions::default());
+    connect(&mut s, &CONNACK_NEW);
+    let (_, events) = s.publish(&message(1)).unwrap();
+    assert_eq!(events, [E::RequestSend(publish2(1, 1, false))]);
+    assert_eq!(s.feed(&ack(0x50, 1)), [E::RequestSend(ack(0x62, 1))]);
+}
+
+#[test]
+fn a_write_for_a_message_that_moved_on_sends_nothing() {
+    let mut s = session();
+    connect(&mut s, &CONNACK_NEW);
+    s.publish(&message(1)).unwrap();
+    assert_eq!(s.written(2, 1, false), [], "another token");
+    assert_eq!(s.written(1, 2, false), [], "another packet id");
+    assert_eq!(s.written(1, 1, true), [], "another stage");
+    assert_eq!(sent(&s.written(1, 1, false)), [publish2(1, 1, false)]);
+    assert_eq!(s.written(1, 1, false), [], "written once already");
+}
+
+#[test]
+fn a_message_written_while_disconnected_goes_with_the_resumed_session_and_an_unwritten_one_waits() {
+    let mut s = session();
+    connect(&mut s, &CONNACK_NEW);
+    s.publish(&message(1)).unwrap();
+    s.publish(&message(2)).unwrap();
+    s.notify_closed();
+    assert_eq!(s.written(1, 1, false), [], "nothing goes while disconnected");
+    let resumed = connect(&mut s, &CONNACK_PRESENT);
+    // Message 1 was never sent, so its resend is its first PUBLISH; message 2 waits for its write.
+    assert_eq!(sent(&resumed), [publish2(1, 1, true)]);
+    assert_eq!(writes(&resumed), []);
+    assert_eq!(sent(&s.written(2, 2, false)), [publish2(2, 2, false)]);
+}
+
+#[test]
+fn a_page_that_resumes_the_session_sends_what_an_earlier_one_wrote_under_the_same_ids() {
+    let mut s = session();
+    assert_eq!(s.resume_flight(&message(7), 7, false), Some(1));
+    assert_eq!(s.resume_flight(&message(9), 9, true), Some(2));
+    let resumed = connect(&mut s, &CONNACK_PRESENT);
+    // MQTT 5 §4.6 / 3.1.1 §4.4: PUBRELs first, then the PUBLISHes again with DUP.
+    assert_eq!(sent(&resumed), [ack(0x62, 9), publish2(7, 7, true)]);
+    assert_eq!(writes(&resumed), []);
+    assert_eq!(s.feed(&ack(0x70, 9)), [E::NotifyPublishCompleted { token: 2, result: Ok(()) }]);
+    assert_eq!(s.feed(&ack(0x50, 7)), [E::RequestWrite { token: 1, packet_id: 7, released: true }]);
+    // A new message takes a packet id no resumed one holds.
+    let (ticket, _) = s.publish(&message(1)).unwrap();
+    assert_eq!(ticket.packet_id, Some(1));
+    let (ticket, _) = s.publish(&message(1)).unwrap();
+    assert_eq!(ticket.packet_id, Some(2));
+}
+
+#[test]
+fn a_broker_that_kept_nothing_gets_the_resumed_messages_anew_under_new_ids_written_first() {
+    let mut s = session();
+    s.resume_flight(&message(7), 7, false).unwrap();
+    s.resume_flight(&message(9), 9, true).unwrap();
+    let fresh = connect(&mut s, &CONNACK_NEW);
+    assert_eq!(sent(&fresh), Vec::<Vec<u8>>::new(), "nothing before the new ids are written");
+    assert_eq!(
+        writes(&fresh),
+        [(1, 1, false), (2, 2, false)],
+        "in the order first sent, each a new message (the broker had not got 9's PUBREL)"
+    );
+    assert_eq!(sent(&s.written(2, 2, false)), [publish2(2, 9, false)]);
+    assert_eq!(sent(&s.written(1, 1, false)), [publish2(1, 7, false)]);
+}
+
+#[test]
+fn a_message_goes_back_in_flight_only_before_the_first_connection_under_a_free_id() {
+    let mut s = session();
+    assert_eq!(s.resume_flight(&message(1), 5, false), Some(1));
+    assert_eq!(s.resume_flight(&message(2), 5, true), None, "packet id in use");
+    assert_eq!(s.resume_flight(&message(2), 0, false), None, "packet id 0");
+    assert_eq!(s.resume_flight(&Outgoing::new("t", vec![2]), 6, false), None, "QoS 0");
+    assert_eq!(s.resume_flight(&Outgoing::new("t/#", vec![2]).qos(QoS::ExactlyOnce), 6, false), None, "a filter");
+    connect(&mut s, &CONNACK_PRESENT);
+    assert_eq!(s.resume_flight(&message(3), 6, false), None, "connected");
+    s.notify_closed();
+    assert_eq!(s.resume_flight(&message(3), 6, false), None, "after the first connection");
+    assert_eq!(s.in_flight(), 1);
+}
+
+/// The supervisor asks the shell to write into the message's store record, by its key, and sends
+/// once the shell says it has; only a client with a store and a session the broker keeps does.
+#[test]
+fn the_supervisor_names_the_stored_record_and_sends_when_it_is_written() {
+    let start = |persistence: Option<&str>, clean_start: bool| {
+        let client = ClientOptions { persistence: persistence.map(Into::into), ..Default::default() };
+        let mut sup =
+            Supervisor::new("ws://127.0.0.1:1/mqtt", ConnectOptions { clean_start, ..kept() }, client, 1, false)
+                .unwrap();
+        sup.keep_stages();
+        assert!(matches!(sup.connect(0), Ok(ConnectStart::Started(_))));
+        sup.socket_opened(0);
+        sup.flush(0);
+        sup.socket_bytes(0, &CONNACK_PRESENT);
+        sup.flush(0);
+        sup
+    };
+    let mut sup = start(Some("db"), false);
+    let (_, events) = sup.publish(0, &message(1), Some(500)).unwrap();
+    assert_eq!(events, [Event::RequestWrite { key: 500, packet_id: 1, released: false }]);
+    assert_eq!(sup.written(0, 501, 1, false), [], "another record");
+    assert_eq!(sup.written(0, 500, 1, false), [Event::RequestFlush(Flush::Microtask)]);
+    assert_eq!(sup.flush(0), [Event::RequestTransmit(publish2(1, 1, false))]);
+    for (persistence, clean_start) in [(None, false), (Some("db"), true)] {
+        let mut sup = start(persistence, clean_start);
+        let (_, events) = sup.publish(0, &message(1), persistence.map(|_| 500)).unwrap();
+        assert_eq!(events, [Event::RequestFlush(Flush::Microtask)], "{persistence:?} {clean_start}");
+    }
+}
