@@ -181,31 +181,85 @@ fn a_message_goes_back_in_flight_only_before_the_first_connection_under_a_free_i
 }
 
 /// The supervisor asks the shell to write into the message's store record, by its key, and sends
-/// once the shell says it has; only a client with a store and a session the broker keeps does.
+/// once the shell says it has; only a client with a store and a session the broker keeps past the
+/// page does.
 #[test]
 fn the_supervisor_names_the_stored_record_and_sends_when_it_is_written() {
-    let start = |persistence: Option<&str>, clean_start: bool| {
+    let start = |persistence: Option<&str>, options: ConnectOptions| {
         let client = ClientOptions { persistence: persistence.map(Into::into), ..Default::default() };
-        let mut sup =
-            Supervisor::new("ws://127.0.0.1:1/mqtt", ConnectOptions { clean_start, ..kept() }, client, 1, false)
-                .unwrap();
+        let mut sup = Supervisor::new("ws://127.0.0.1:1/mqtt", options, client, 1, false).unwrap();
         sup.keep_stages();
         assert!(matches!(sup.connect(0), Ok(ConnectStart::Started(_))));
         sup.socket_opened(0);
         sup.flush(0);
-        sup.socket_bytes(0, &CONNACK_PRESENT);
+        let v5 = sup.session().options().version == ProtocolVersion::V5;
+        sup.socket_bytes(0, if v5 { &[0x20, 0x03, 0x00, 0x00, 0x00] } else { &CONNACK_PRESENT });
         sup.flush(0);
         sup
     };
-    let mut sup = start(Some("db"), false);
+    let mut sup = start(Some("db"), kept());
     let (_, events) = sup.publish(0, &message(1), Some(500)).unwrap();
     assert_eq!(events, [Event::RequestWrite { key: 500, packet_id: 1, released: false }]);
     assert_eq!(sup.written(0, 501, 1, false), [], "another record");
     assert_eq!(sup.written(0, 500, 1, false), [Event::RequestFlush(Flush::Microtask)]);
     assert_eq!(sup.flush(0), [Event::RequestTransmit(publish2(1, 1, false))]);
-    for (persistence, clean_start) in [(None, false), (Some("db"), true)] {
-        let mut sup = start(persistence, clean_start);
+    let v5 = |clean_start, session_expiry_secs| ConnectOptions {
+        version: ProtocolVersion::V5,
+        clean_start,
+        session_expiry_secs,
+        ..kept()
+    };
+    let unwritten = [
+        (None, kept()),
+        (Some("db"), ConnectOptions { clean_start: true, ..kept() }),
+        // Resumed by this page alone (its reconnects), from memory: the next page starts clean.
+        (Some("db"), v5(true, Some(60))),
+        // Ends with its connection.
+        (Some("db"), v5(false, None)),
+    ];
+    for (persistence, options) in unwritten {
+        let mut sup = start(persistence, options.clone());
         let (_, events) = sup.publish(0, &message(1), persistence.map(|_| 500)).unwrap();
-        assert_eq!(events, [Event::RequestFlush(Flush::Microtask)], "{persistence:?} {clean_start}");
+        assert_eq!(events, [Event::RequestFlush(Flush::Microtask)], "{persistence:?} {options:?}");
     }
+    let mut sup = start(Some("db"), v5(false, Some(60)));
+    let (_, events) = sup.publish(0, &message(1), Some(500)).unwrap();
+    assert_eq!(events, [Event::RequestWrite { key: 500, packet_id: 1, released: false }], "MQTT 5 with an expiry");
+}
+
+/// A v5 CONNACK with Receive Maximum `max`.
+fn v5_connack(session_present: bool, max: u16) -> Vec<u8> {
+    let [hi, lo] = max.to_be_bytes();
+    vec![0x20, 0x06, u8::from(session_present), 0x00, 0x03, 0x21, hi, lo]
+}
+
+/// A v5 QoS 2 PUBLISH of topic "t", no properties.
+fn v5_publish2(id: u16, p: u8, dup: bool) -> Vec<u8> {
+    let [hi, lo] = id.to_be_bytes();
+    vec![if dup { 0x3C } else { 0x34 }, 0x07, 0x00, 0x01, b't', hi, lo, 0x00, p]
+}
+
+// Messages written while disconnected go within the Receive Maximum of the connection they go on,
+// which may be smaller than the one they were published under (a failover to another broker).
+#[test]
+fn messages_written_after_a_reconnect_wait_for_a_slot_under_the_new_receive_maximum() {
+    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.keep_stages();
+    connect(&mut s, &v5_connack(false, 10));
+    for p in 1..=4 {
+        s.publish(&message(p)).unwrap();
+    }
+    s.notify_closed();
+    assert_eq!(sent(&connect(&mut s, &v5_connack(true, 1))), Vec::<Vec<u8>>::new(), "none written yet");
+    assert_eq!(sent(&s.written(1, 1, false)), [v5_publish2(1, 1, false)]);
+    for id in 2..=4 {
+        assert_eq!(s.written(u64::from(id), id, false), [], "message {id} waits for a slot");
+    }
+    // Each PUBCOMP frees the slot for the next, in the order they were written.
+    assert_eq!(s.feed(&ack(0x50, 1)), [E::RequestWrite { token: 1, packet_id: 1, released: true }]);
+    assert_eq!(sent(&s.written(1, 1, true)), [vec![0x62, 0x02, 0x00, 0x01]]);
+    let completed = s.feed(&[0x70, 0x02, 0x00, 0x01]);
+    assert_eq!(sent(&completed), [v5_publish2(2, 2, true)]);
+    assert_eq!(s.in_flight(), 3);
 }

@@ -124,6 +124,8 @@ type Extras = {
    *  while it is published; and what the restored ones will settle with, by that request. */
   origin?: string;
   restored?: Map<string, Promise<void>>;
+  /** The store's one load for `publishAs`, which every publish of a tab waits for in turn. */
+  restoring?: Promise<void>;
 };
 
 /** The generic entry's answer to what only `iotmqtt/mqtt5` has. */
@@ -272,23 +274,28 @@ export class MqttClient {
     }
     if (DURABLE) {
       this.prototype.publishAs = function (this: MqttClient, origin, topic, payload, options): Promise<void> {
+        const publish = () => {
+          const restored = this.#x.restored?.get(origin);
+          if (restored) {
+            this.#x.restored!.delete(origin);
+            return restored;
+          }
+          // Written into the message's record as `publish` hands it to the core.
+          this.#x.origin = origin;
+          try {
+            return this.publish(topic, payload, options);
+          } finally {
+            this.#x.origin = undefined;
+          }
+        };
+        if (!this.#persistence) return publish();
         // The store's records first (a new leader's), so that a repeated request finds its own;
-        // once they are in, handed over at once, in the order the tab asked.
-        if (this.#persistence && !this.#store && !this.#closed) {
-          return this.#restorePersisted().then(() => this.publishAs(origin, topic, payload, options));
-        }
-        const restored = this.#x.restored?.get(origin);
-        if (restored) {
-          this.#x.restored!.delete(origin);
-          return restored;
-        }
-        // Written into the message's record as `publish` hands it to the core.
-        this.#x.origin = origin;
-        try {
-          return this.publish(topic, payload, options);
-        } finally {
-          this.#x.origin = undefined;
-        }
+        // every publish waits for the one load, and so goes in the order the tab asked.
+        this.#x.restoring ??= this.#restorePersisted().catch((e) => {
+          this.#x.restoring = undefined;
+          throw e;
+        });
+        return this.#x.restoring.then(publish);
       };
     }
     if (REQUEST) {
@@ -331,8 +338,8 @@ export class MqttClient {
             // The message's PUBLISH or PUBREL waits for its packet id and stage to be in the store.
             // A store that fails sends it anyway, and says so: across a handover it is then QoS 1's
             // at least once.
+            const [key, id, released] = [b.f64(), b.u16(), b.bool()];
             if (DURABLE) {
-              const [key, id, released] = [b.f64(), b.u16(), b.bool()];
               const store = c.#store;
               void (store ? writeStage(store, key, id, released) : Promise.resolve())
                 .catch((e) => c.#listeners.emit("error", e))

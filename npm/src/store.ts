@@ -100,8 +100,10 @@ export class MessageStore {
 }
 
 /** Writes a QoS 2 message's packet id and stage into its record (the shared session's host,
- *  src/session/durable.rs); resolves once they are on disk (the transaction committed), for the
- *  core sends its PUBLISH or PUBREL only then. A function, not a method: the entries without it
+ *  src/session/durable.rs); resolves once the transaction committed, for the core sends its
+ *  PUBLISH or PUBREL only then (IndexedDB's default durability: what a closed tab or a crashed
+ *  page committed is kept; an operating system crash may lose the last writes). Rejects when the
+ *  record is missing (its own write failed). A function, not a method: the entries without it
  *  leave it out. */
 export function writeStage(store: MessageStore, key: number, id: number, released: boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -111,8 +113,9 @@ export function writeStage(store: MessageStore, key: number, id: number, release
     read.onsuccess = () => {
       const m = read.result as StoredMessage | undefined;
       if (m) records.put({ ...m, id, released }, key);
+      else tx.abort();
     };
     tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(failed(tx.error));
+    tx.onerror = tx.onabort = () => reject(failed(tx.error ?? new Error(`the record of message ${key} is missing`)));
   });
 }

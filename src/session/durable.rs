@@ -44,12 +44,27 @@ impl Session {
             return out;
         }
         flight.written = true;
-        if self.phase == Phase::Connected {
-            let flight = flight.clone();
-            // Its first PUBLISH (it never went), or the PUBREL its PUBREC asked for.
-            self.send_flight(packet_id, &flight, false, &mut out);
+        if self.phase != Phase::Connected {
+            return out;
         }
+        let flight = flight.clone();
+        // A PUBLISH waits its turn under the broker's Receive Maximum (which a reconnect may have
+        // lowered), behind those already waiting; a PUBREL takes no new slot.
+        if flight.released.is_none() && (!self.unsent.is_empty() || self.sent_at_receive_maximum()) {
+            self.unsent.push_back(packet_id);
+            return out;
+        }
+        // Its first PUBLISH (it never went), or the PUBREL its PUBREC asked for.
+        self.send_flight(packet_id, &flight, false, &mut out);
         out
+    }
+
+    /// Whether the PUBLISHes sent and not yet completed fill the broker's Receive Maximum (MQTT 5).
+    /// A message not written yet holds its packet id but has not been sent.
+    fn sent_at_receive_maximum(&self) -> bool {
+        let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
+        let sent = self.publishes.iter().filter(|(id, f)| f.written && !self.unsent.contains(id)).count();
+        max.is_some_and(|m| sent > usize::from(m))
     }
 
     /// A message an earlier page had in flight under `packet_id` (`released`: its PUBREC had

@@ -103,9 +103,7 @@ impl SharedSession {
     /// before it sends them (src/session/durable.rs), and the next leader resends them under those
     /// ids. A SharedWorker lives as long as any tab, so `new` takes it.
     pub fn for_leader(url: &str, options: ConnectOptions, persisted: bool) -> Result<Self, SharedError> {
-        let kept = !options.clean_start
-            && (options.version == ProtocolVersion::V3_1_1 || options.session_expiry_secs.is_some_and(|s| s > 0));
-        match kept && !persisted {
+        match options.session_outlives_page() && !persisted {
             true => Err(SharedError::OutlivesLeader),
             false => Ok(Self::new(url, options)),
         }

@@ -304,11 +304,13 @@ impl Supervisor {
         Ok((ticket, out))
     }
 
-    /// With a store, and a session the broker keeps: the QoS 2 messages' packet ids and stages
-    /// are written too (`RequestWrite`), for the page that resumes it (src/session/durable.rs).
-    /// The shell turns it on when it writes them.
+    /// With a store, and a session the broker keeps past the page: the QoS 2 messages' packet ids
+    /// and stages are written too (`RequestWrite`), for the page that resumes it
+    /// (src/session/durable.rs). A session that only outlives a connection (MQTT 5 with Clean
+    /// Start and an expiry) is resumed by this page alone, from memory. The shell turns it on when
+    /// it writes them.
     pub fn keep_stages(&mut self) {
-        if self.options.persistence.is_some() && self.session.resumes_session() {
+        if self.options.persistence.is_some() && self.session.options().session_outlives_page() {
             self.session.keep_stages();
         }
     }

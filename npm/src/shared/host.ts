@@ -119,6 +119,9 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
         broadcast(session, { op: "state", state: stateToWire(state) });
       });
       client.on("message", (m) => deliver(session, m));
+      // A state's error reaches the tabs with the state; the store's failures (a packet id that
+      // could not be written, src/session/durable.rs) only this way.
+      client.on("error", (e) => e.code === "PERSISTENCE_ERROR" && broadcast(session, { op: "error", error: toWire(e) }));
       sessions.push(s);
     }
     const session = s;

@@ -412,6 +412,8 @@ export class MqttClient {
       case "tabs":
         this.#tabs = r.tabs;
         return this.#listeners.emit("tabs", r.tabs);
+      case "error":
+        return this.#listeners.emit("error", fromWire(r.error));
       case "message": {
         const { topic, payload, qos, retain, dup, properties } = r.message;
         const m = new Message(topic, payload, qos, retain, dup, properties);

@@ -38,7 +38,9 @@ export type Reply =
   | { op: "failed"; id: number; error: WireError }
   | { op: "state"; state: WireState }
   | { op: "message"; message: WireMessage; routes: number[] }
-  | { op: "tabs"; tabs: number };
+  | { op: "tabs"; tabs: number }
+  /** The session's store failed (`PERSISTENCE_ERROR`): every tab's `error` event. */
+  | { op: "error"; error: WireError };
 
 /** On the leader's BroadcastChannel: a client's request, the host's reply to one client, or a new
  *  leader's greeting. */

@@ -176,6 +176,14 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
+    /// Whether the broker keeps this session past the page that opened it: every CONNECT, the
+    /// next page's first one too, resumes it (MQTT 3.1.1 without Clean Session; MQTT 5 without
+    /// Clean Start and with a Session Expiry Interval).
+    pub fn session_outlives_page(&self) -> bool {
+        !self.clean_start
+            && (self.version == ProtocolVersion::V3_1_1 || self.session_expiry_secs.is_some_and(|s| s > 0))
+    }
+
     pub fn effective_ping_timeout_ms(&self) -> u64 {
         self.ping_timeout_ms.unwrap_or(u64::from(self.keepalive_secs) * 500)
     }
