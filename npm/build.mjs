@@ -51,7 +51,7 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
       // A credentials callback: only the `mqtt5` entry's core asks for one (`CREDENTIALS`, client.ts).
       // The broker's Reason String and User Properties on errors: only its core sends them (`SAID`, errors.ts).
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
-        CREDENTIALS: String(entry.name === "mqtt5"), REQUEST: String(["mqtt5", "shared-worker"].includes(entry.name)),
+        CREDENTIALS: String(["mqtt5", "shared-worker"].includes(entry.name)), REQUEST: String(["mqtt5", "shared-worker"].includes(entry.name)),
         AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
         GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
         DURABLE: String(entry.name === "shared-worker"),

@@ -5,6 +5,7 @@
 //! publish outcomes to the tab that made them, and turns on a topic whose replies carry no id. Exact values throughout; no clock, no browser.
 #![cfg(not(target_arch = "wasm32"))]
 
+use iotmqtt::shared::identity::ClientSide;
 use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe, TabId};
 use iotmqtt::{ConnectOptions, ProtocolVersion, QoS, RetainHandling, SubscribeOptions};
 
@@ -62,6 +63,31 @@ fn tabs_asking_for_the_same_session_join_it_and_a_different_option_is_named() {
         "this tab asks for the shared session with another cleanStart than the tabs already in it"
     );
     assert_eq!(s.tabs(), [1, 2, 3], "no refused tab is in it");
+}
+
+// The session's one client serves every tab: a credentials callback stays in its tab, and the host
+// asks one of the session's tabs for a login before each connect; the store is the one a leader's
+// handover goes through. A tab asking for another client than the session's names the session
+// (URL, client id, credentials) but not what it would get.
+#[test]
+fn a_tab_asking_for_another_credentials_callback_or_store_is_refused_by_name() {
+    let differ = |option| Err(SharedError::OptionsDiffer { option });
+    let anonymous = ConnectOptions { username: None, password: None, ..options() };
+    let asks = ClientSide { credentials_callback: true, persistence: None };
+    let mut asking = SharedSession::new(URL, anonymous.clone()).with_client(asks.clone());
+    assert_eq!(asking.join_with(URL, &anonymous, &asks), Ok(1));
+    assert_eq!(asking.join_with(URL, &anonymous, &asks), Ok(2));
+    assert_eq!(asking.join(URL, &anonymous), differ("credentials"));
+    let mut plain = SharedSession::new(URL, anonymous.clone());
+    assert_eq!(plain.join(URL, &anonymous), Ok(1));
+    assert_eq!(plain.join_with(URL, &anonymous, &asks), differ("credentials"));
+    let stored = |name: &str| ClientSide { persistence: Some(name.into()), ..ClientSide::default() };
+    let mut kept = SharedSession::new(URL, options()).with_client(stored("db"));
+    assert_eq!(kept.join_with(URL, &options(), &stored("db")), Ok(1));
+    assert_eq!(kept.join_with(URL, &options(), &stored("other")), differ("persistence"));
+    assert_eq!(kept.join(URL, &options()), differ("persistence"));
+    assert_eq!(plain.join_with(URL, &anonymous, &stored("db")), differ("persistence"));
+    assert_eq!((asking.tabs(), plain.tabs(), kept.tabs()), (&[1, 2][..], &[1][..], &[1][..]));
 }
 
 #[test]

@@ -105,10 +105,10 @@ let adopting: CoreFor | null = null;
 
 /** The `MqttClient` of a platform class: its core comes from the platform's core, which read the
  *  options itself, so a platform entry's wasm has no reader of `MqttClientOptions`. */
-export function platformClient(url: string, core: CoreFor): MqttClient {
+export function platformClient(url: string, core: CoreFor, options?: MqttClientOptions): MqttClient {
   adopting = core;
   try {
-    return new MqttClient(url);
+    return new MqttClient(url, options);
   } finally {
     adopting = null;
   }

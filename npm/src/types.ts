@@ -111,9 +111,11 @@ export interface MqttClientOptions {
   /** Follow an MQTT 5 Server Reference (CONNACK 0x9C/0x9D, or a DISCONNECT naming a ws:// or wss:// server):
    *  the next attempt goes there, once. Default false: a broker's word would send the credentials elsewhere. */
   followServerReference?: boolean;
-  /** `iotmqtt/mqtt5` only: called before every connect and reconnect for that CONNECT's user name
-   *  and password, so a token can be renewed; a throw or rejection fails the attempt with
-   *  `CREDENTIALS_FAILED`. The generic entry refuses it (`INVALID_OPTION`, `field: "credentials"`). */
+  /** `iotmqtt/mqtt5` and `iotmqtt/shared` only: called before every connect and reconnect for that
+   *  CONNECT's user name and password, so a token can be renewed; a throw or rejection fails the
+   *  attempt with `CREDENTIALS_FAILED`. On a shared session every tab has one (or none): the session
+   *  asks the first tab's, and the next tab's once that one leaves. The generic entry refuses it
+   *  (`INVALID_OPTION`, `field: "credentials"`). */
   credentials?: () => Login | Promise<Login>;
   /** `iotmqtt/mqtt5`, MQTT 5 enhanced authentication (§4.12): the CONNECT's Authentication Method and
    *  first data. The broker's challenges go to `authenticator`. */

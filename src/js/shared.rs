@@ -11,6 +11,7 @@ use super::errors::thrown;
 use crate::batch::InvalidOption;
 use crate::session::options::{read, ClientOptions};
 use crate::session::{topic, ConnectOptions, QoS};
+use crate::shared::identity::ClientSide;
 use crate::shared::{SharedSession, Subscribe};
 
 #[wasm_bindgen]
@@ -23,6 +24,11 @@ pub struct SharedCore {
 /// `options`: the tab's `MqttClient` options as plain data, as `ClientCore` reads them.
 fn client_options(options: &[u8]) -> Result<(ConnectOptions, ClientOptions), JsValue> {
     argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))
+}
+
+/// What a tab asks of the session's client beyond the CONNECT.
+fn client_side(client: ClientOptions) -> ClientSide {
+    ClientSide { credentials_callback: client.credentials, persistence: client.persistence }
 }
 
 fn connect_options(options: &[u8]) -> Result<ConnectOptions, JsValue> {
@@ -41,6 +47,7 @@ impl SharedCore {
             true => SharedSession::for_leader(url, options, client.persistence.is_some()).map_err(|e| thrown(&e))?,
             false => SharedSession::new(url, options),
         };
+        let session = session.with_client(client_side(client));
         Ok(Self { session, passed: Vec::new() })
     }
 
@@ -51,9 +58,11 @@ impl SharedCore {
     }
 
     /// A tab joins: its number; throws `SHARED_OPTIONS_DIFFER` naming the option it asks for
-    /// differently, or `INVALID_OPTION`.
+    /// differently (`credentials`: a callback where the session's tabs have none, or none where
+    /// they have one), or `INVALID_OPTION`.
     pub fn join(&mut self, url: &str, options: &[u8]) -> Result<u32, JsValue> {
-        self.session.join(url, &connect_options(options)?).map_err(|e| thrown(&e))
+        let (connect, client) = client_options(options)?;
+        self.session.join_with(url, &connect, &client_side(client)).map_err(|e| thrown(&e))
     }
 
     /// `tab` left: the filters to UNSUBSCRIBE, which no other tab wants. `tabs()` is 0 after the

@@ -24,6 +24,16 @@ impl SessionKey {
     }
 }
 
+/// What a tab asks of the session's one client beyond its CONNECT: the same in every tab, since
+/// that client serves them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientSide {
+    /// A credentials callback (`credentials`), which the host asks a tab's before each connect.
+    pub credentials_callback: bool,
+    /// The store of unsettled publishes (`persistence`), which a leader's handover goes through.
+    pub persistence: Option<String>,
+}
+
 /// The first CONNECT option (by its JS name, as `INVALID_OPTION` names fields) in which `asked`
 /// differs from the session's `options`, if any. The session key's fields are the same already.
 pub fn differing_option(options: &ConnectOptions, asked: &ConnectOptions) -> Option<&'static str> {

@@ -22,7 +22,7 @@ pub mod lease;
 
 use crate::collections::VecMap;
 use crate::session::{ConnectOptions, ProtocolVersion, QoS, SubscribeOptions, NEEDS_V5};
-use identity::{differing_option, SessionKey};
+use identity::{differing_option, ClientSide, SessionKey};
 use interest::Interests;
 pub use interest::{Subscribe, TabId};
 use lease::Leases;
@@ -77,6 +77,8 @@ pub struct SharedSession {
     /// and the tab's own number for it.
     publishes: VecMap<u64, (TabId, u64)>,
     leases: Leases,
+    /// What the tabs ask of the session's client beyond the CONNECT (`with_client`).
+    client: ClientSide,
 }
 
 impl SharedSession {
@@ -90,7 +92,16 @@ impl SharedSession {
             interests: Interests::default(),
             publishes: VecMap::new(),
             leases: Leases::default(),
+            client: ClientSide::default(),
         }
+    }
+
+    /// The session's client as its first tab asked for it: a tab that asks for another (a
+    /// credentials callback where the session has none or the other way round, another store)
+    /// gets `SHARED_OPTIONS_DIFFER` naming `credentials` or `persistence`.
+    pub fn with_client(mut self, client: ClientSide) -> Self {
+        self.client = client;
+        self
     }
 
     /// The session as a leader tab hosts it (no SharedWorker), whose page may go away and hand the
@@ -124,12 +135,24 @@ impl SharedSession {
 
     /// A tab asks for this session: its number, or which option it asks for differently.
     pub fn join(&mut self, url: &str, options: &ConnectOptions) -> Result<TabId, SharedError> {
+        self.join_with(url, options, &ClientSide::default())
+    }
+
+    /// A tab asks for this session, and for its client with `client`.
+    pub fn join_with(
+        &mut self,
+        url: &str,
+        options: &ConnectOptions,
+        client: &ClientSide,
+    ) -> Result<TabId, SharedError> {
         let key = SessionKey::new(url, options);
         let option = [
             ("url", key.url != self.key.url),
             ("clientId", key.client_id != self.key.client_id),
             ("username", key.username != self.key.username),
             ("password", key.password != self.key.password),
+            ("credentials", client.credentials_callback != self.client.credentials_callback),
+            ("persistence", client.persistence != self.client.persistence),
         ]
         .into_iter()
         .find_map(|(name, differs)| differs.then_some(name))

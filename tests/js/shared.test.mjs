@@ -744,6 +744,78 @@ test("leader mode, a session the broker keeps, with persistence: the leader clos
   }
 });
 
+// `iotmqtt/mqtt5`'s credentials callback, in a shared session: a function cannot cross to the host,
+// so it stays in its page, and the host asks a tab's before each connect and reconnect.
+test("a credentials callback on a shared session: the first page's is asked before each connect, the next page's once it leaves; a page without one is refused by name", async () => {
+  const id = `shared-login-${process.pid}`;
+  const context = await browser.newContext();
+  const page = async (password) => {
+    const p = await context.newPage();
+    p.on("pageerror", (e) => console.error("page error:", e.message));
+    await p.goto(`${base}/www/examples/index.html`);
+    await p.evaluate(async ({ url, id, password }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      window.asked = 0;
+      const credentials = () => {
+        window.asked++;
+        return new Promise((resolve) => setTimeout(() => resolve({ username: "tester", password }), 10));
+      };
+      window.client = new MqttClient(url, { clientId: id, credentials, reconnect: { initialDelayMs: 100, maxDelayMs: 200 } });
+      window.connected = window.client.connect().then((ack) => ack.sessionPresent, (e) => e.code);
+    }, { url: BROKER_WS, id, password });
+    return p;
+  };
+  const asked = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.asked)));
+  try {
+    const a = await page("secret");
+    assert.equal(await a.evaluate(() => window.connected), false);
+    const b = await page("secret");
+    assert.equal(await b.evaluate(() => window.connected), false);
+    assert.deepEqual(await asked([a, b]), [1, 0]);
+    // Another client takes the client id over, and leaves: the session reconnects (one attempt,
+    // the broker being up), and asks again the first page's callback.
+    const kick = async (p) => {
+      const reconnected = p.evaluate(() => new Promise((resolve) => {
+        const off = window.client.on("state", (s) => s.type === "connected" && (off(), resolve()));
+      }));
+      const intruder = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: id, reconnectPeriod: 0 });
+      await intruder.endAsync();
+      await reconnected;
+    };
+    await kick(b);
+    assert.deepEqual(await asked([a, b]), [2, 0]);
+    // The first page goes: the next reconnect asks the other's.
+    await a.evaluate(() => window.client.close());
+    await until(b, () => window.client.tabs === 1);
+    await kick(b);
+    assert.equal(await b.evaluate(() => window.asked), 1);
+    // The session's three connections and the two intruders'.
+    assert.equal(brokerSaw(id).connections, 5);
+    // A page of the session without a callback asks for another session than it would get.
+    const refused = await b.evaluate(async ({ url, id }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const plain = new MqttClient(url, { clientId: id });
+      return plain.connect().then(() => "resolved", (e) => `${e.code} ${e.message}`);
+    }, { url: BROKER_WS, id });
+    assert.equal(refused, "SHARED_OPTIONS_DIFFER this tab asks for the shared session with another credentials than the tabs already in it");
+    // A callback that throws, and one whose login the broker refuses, in sessions of their own.
+    const fails = await context.newPage();
+    await fails.goto(`${base}/www/examples/index.html`);
+    const codes = await fails.evaluate(async ({ url, id }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const connect = (clientId, credentials) => new MqttClient(url, { clientId, credentials }).connect().then(() => "resolved", (e) => `${e.code} ${e.message}`);
+      return [
+        await connect(`${id}-throws`, () => { throw new Error("no token yet"); }),
+        await connect(`${id}-wrong`, () => ({ username: "tester", password: "wrong" })),
+      ];
+    }, { url: BROKER_WS, id });
+    assert.equal(codes[0], "CREDENTIALS_FAILED the credentials callback failed: no token yet");
+    assert.match(codes[1], /^CONNACK_/);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a host that cannot start fails every call with SHARED_HOST_FAILED, in both modes", async () => {
   const got = [];
   for (const sharedWorker of [true, false]) {

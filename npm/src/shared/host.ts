@@ -8,7 +8,7 @@ import { call } from "../batch.js";
 import { MqttClient, platformClient } from "../client.js";
 import { addMessages } from "../errors.js";
 import init from "../init.js";
-import type { ConnAck, MqttMessage, QoS, SubscribeOptions } from "../types.js";
+import type { ConnAck, Login, MqttMessage, QoS, SubscribeOptions } from "../types.js";
 import { messageToWire, stateToWire, toWire, type Reply, type Request } from "./wire.js";
 
 /** How the host answers one client: a SharedWorker port, or the leader's BroadcastChannel.
@@ -18,6 +18,8 @@ export type Outbound = { send(reply: Reply): void; close(): void; left?(): void 
 
 type Tab = {
   id: number;
+  /** Its page has a credentials callback, which the session asks before each connect. */
+  credentials: boolean;
   /** The lock its page holds while it lives: the page's own name, kept across leaders. */
   lock: string;
   port: Outbound;
@@ -38,6 +40,8 @@ type Session = {
   connecting: Promise<ConnAck> | null;
   /** The tabs' routes the message being delivered matched (routes run before message listeners). */
   matched: Map<number, number[]>;
+  /** The session's questions to a tab's credentials callback, by number: whom, and its answer. */
+  asking: Map<number, { tab: number; resolve: (login: Login) => void; reject: (e: unknown) => void }>;
 };
 
 const sessions: Session[] = [];
@@ -69,7 +73,7 @@ export function link(raw: Outbound): (r: Request) => void {
     void ready.then(() => {
       if (r.op === "join") {
         if (tab && !tab.left) return send(out, joined(tab));
-        tab = join(out, r.url, r.options, r.lock);
+        tab = join(out, r);
         return;
       }
       // A request from a client not (or no longer) in a session is not taken, nor marked seen:
@@ -105,13 +109,15 @@ function broadcast(s: Session, reply: Reply): void {
   for (const t of s.tabs.values()) send(t.port, reply);
 }
 
-function join(port: Outbound, url: string, options: Uint8Array, lock: string): Tab | null {
+function join(port: Outbound, { url, options, lock, credentials }: Extract<Request, { op: "join" }>): Tab | null {
   try {
     let s = sessions.find((s) => s.core.names(url, options));
     if (!s) {
       const core = call(() => new SharedCore(url, options, leading));
-      const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer));
-      s = { core, client, tabs: new Map(), connecting: null, matched: new Map() };
+      // A credentials callback is a tab's: the core asks the session's, which asks a tab (`login`).
+      const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer),
+        { credentials: () => login(session) });
+      s = { core, client, tabs: new Map(), connecting: null, matched: new Map(), asking: new Map() };
       const session = s;
       client.on("state", (state) => {
         // A connection up again subscribes to every filter anew (src/session/resubscribe.rs).
@@ -126,7 +132,7 @@ function join(port: Outbound, url: string, options: Uint8Array, lock: string): T
     }
     const session = s;
     const id = call(() => session.core.join(url, options));
-    const tab: Tab = { id, lock, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
+    const tab: Tab = { id, credentials, lock, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
     s.tabs.set(id, tab);
     send(port, joined(tab));
     broadcast(s, { op: "tabs", tabs: s.core.tabs() });
@@ -206,9 +212,38 @@ function handle(tab: Tab, r: Request): void {
     }
     case "holder":
       return send(tab.port, { op: "done", id: r.id, value: s.core.turn(false, 0, r.topic) });
+    case "answer": {
+      const asked = s.asking.get(r.ask);
+      if (asked?.tab !== tab.id) return;
+      s.asking.delete(r.ask);
+      return r.error === undefined ? asked.resolve(r.login as Login) : asked.reject(new Error(r.error));
+    }
     case "close":
       return leave(tab);
   }
+}
+
+let asked = 0;
+
+/** The session's credentials callback: asks the first tab that has one (they all have, or none:
+ *  `SharedSession::join_with`), and the next when that tab leaves before it answers. */
+function login(s: Session): Promise<Login> {
+  return new Promise((resolve, reject) => {
+    const id = ++asked;
+    s.asking.set(id, { tab: 0, resolve, reject });
+    ask(s, id);
+  });
+}
+
+function ask(s: Session, id: number): void {
+  const asking = s.asking.get(id)!;
+  const tab = [...s.tabs.values()].find((t) => t.credentials);
+  if (!tab) {
+    s.asking.delete(id);
+    return asking.reject(new Error("no tab in the session has a credentials callback"));
+  }
+  asking.tab = tab.id;
+  send(tab.port, { op: "ask", ask: id });
 }
 
 /** A tab asks for a turn on `topic` (src/shared/lease.rs): answered now, or when its turn comes. */
@@ -298,6 +333,8 @@ function leave(tab: Tab): void {
   const s = tab.session;
   for (const off of tab.routes.values()) off();
   s.tabs.delete(tab.id);
+  // A question to its credentials callback goes to the next tab.
+  for (const [id, asking] of s.asking) if (asking.tab === tab.id) ask(s, id);
   const unsubscribe = s.core.leave(tab.id);
   for (const topic of s.core.passed()) turn(s, s.core.turn(false, 0, topic), topic);
   tab.port.left?.();

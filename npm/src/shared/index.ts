@@ -85,6 +85,8 @@ export class MqttClient {
   #refused: unknown = null;
   #closed = false;
   #retained: boolean;
+  /** The page's credentials callback: it stays here, and the host asks it before each connect. */
+  #credentials?: MqttClientOptions["credentials"];
 
   /** A client for `url`, in the session of every tab that names the same URL, client id and
    *  credentials. Options are checked by the session: a bad one, or one that differs from the
@@ -95,7 +97,13 @@ export class MqttClient {
     this.url = url;
     this.#retained = retained;
     const { rest, shared } = takeShared<MqttClientOptions | undefined>(options);
-    const bytes = plain(rest, "options", false, ["will.payload"]);
+    // A function cannot cross to the host: the session learns that this tab has one.
+    let sent = rest;
+    if (typeof rest?.credentials === "function") {
+      this.#credentials = rest.credentials;
+      sent = { ...rest, credentials: true as never };
+    }
+    const bytes = plain(sent, "options", false, ["will.payload"]);
     const name = typeof shared === "string" ? shared : "iotmqtt";
     const host = new URL("./shared-worker.js", import.meta.url);
     const self = crypto.randomUUID();
@@ -126,7 +134,7 @@ export class MqttClient {
     }
     // The page holds this lock while it lives; the host learns from it when the page is gone.
     const lock = `iotmqtt-tab-${self}`;
-    this.#join = { op: "join", url, options: bytes, lock };
+    this.#join = { op: "join", url, options: bytes, lock, credentials: this.#credentials !== undefined };
     this.#ready = new Promise<void>((granted) => {
       void navigator.locks.request(lock, () => {
         granted();
@@ -414,6 +422,25 @@ export class MqttClient {
         return this.#listeners.emit("tabs", r.tabs);
       case "error":
         return this.#listeners.emit("error", fromWire(r.error));
+      case "ask": {
+        // Whatever the callback does, the host gets an answer: a login, or why there is none.
+        const ask = r.ask, callback = this.#credentials;
+        const answer = (a: { login?: { username?: unknown; password?: unknown }; error?: string }) => {
+          try {
+            this.#out({ op: "answer", ask, ...a });
+          } catch (e) {
+            // A login that cannot be cloned (a function for a user name, say).
+            this.#out({ op: "answer", ask, error: String((e as Error)?.message ?? e) });
+          }
+        };
+        Promise.resolve()
+          .then(() => callback ? callback() : Promise.reject(new Error("this tab has no credentials callback")))
+          .then(
+            (login) => answer({ login: { username: login?.username, password: login?.password } }),
+            (e) => answer({ error: String((e as Error)?.message ?? e) || "failed" }),
+          );
+        return;
+      }
       case "message": {
         const { topic, payload, qos, retain, dup, properties } = r.message;
         const m = new Message(topic, payload, qos, retain, dup, properties);

@@ -6,7 +6,7 @@ import type { ConnAck, ConnectionState, MessageProperties, MqttMessage, Payload,
 
 /** A tab's request; `id` names its answer. */
 export type Request =
-  | { op: "join"; url: string; options: Uint8Array; lock: string }
+  | { op: "join"; url: string; options: Uint8Array; lock: string; credentials: boolean }
   | { op: "connect"; id: number }
   | { op: "publish"; id: number; topic: string; payload?: Payload; options?: PublishOptions }
   | { op: "request"; id: number; topic: string; payload?: Payload; options?: RequestOptions }
@@ -17,6 +17,8 @@ export type Request =
   | { op: "lease"; id: number; topic: string }
   | { op: "release"; topic: string }
   | { op: "holder"; id: number; topic: string }
+  /** The page's credentials callback answered the host's `ask`: its login, or why it has none. */
+  | { op: "answer"; ask: number; login?: { username?: unknown; password?: unknown }; error?: string }
   | { op: "close" };
 
 export type WireError = { code: string; message: string; field?: string };
@@ -40,7 +42,9 @@ export type Reply =
   | { op: "message"; message: WireMessage; routes: number[] }
   | { op: "tabs"; tabs: number }
   /** The session's store failed (`PERSISTENCE_ERROR`): every tab's `error` event. */
-  | { op: "error"; error: WireError };
+  | { op: "error"; error: WireError }
+  /** The session is about to connect: call the page's credentials callback, answer `ask`. */
+  | { op: "ask"; ask: number };
 
 /** On the leader's BroadcastChannel: a client's request, the host's reply to one client, or a new
  *  leader's greeting. */
