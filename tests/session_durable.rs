@@ -72,7 +72,7 @@ fn a_qos2_publish_goes_only_once_its_packet_id_is_written_and_its_pubrel_once_it
     let (ticket, events) = s.publish(&message(1)).unwrap();
     assert_eq!((ticket.token, ticket.packet_id, ticket.queued), (1, Some(1), false));
     assert_eq!(events, [E::RequestWrite { token: 1, packet_id: 1, released: false }], "nothing sent before the write");
-    assert_eq!(s.in_flight(), 1, "it holds its packet id and its slot meanwhile");
+    assert_eq!(s.in_flight(), 1, "it holds its packet id meanwhile");
     assert_eq!(sent(&s.written(1, 1, false)), [publish2(1, 1, false)]);
     let pubrec = s.feed(&ack(0x50, 1));
     assert_eq!(pubrec, [E::RequestWrite { token: 1, packet_id: 1, released: true }], "no PUBREL before the write");
@@ -233,6 +233,16 @@ fn v5_connack(session_present: bool, max: u16) -> Vec<u8> {
     vec![0x20, 0x06, u8::from(session_present), 0x00, 0x03, 0x21, hi, lo]
 }
 
+/// An MQTT 5 session the broker keeps for a minute, writing its QoS 2 stages, connected under a
+/// Receive Maximum of 10.
+fn v5_session() -> Session {
+    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.keep_stages();
+    connect(&mut s, &v5_connack(false, 10));
+    s
+}
+
 /// A v5 QoS 2 PUBLISH of topic "t", no properties.
 fn v5_publish2(id: u16, p: u8, dup: bool) -> Vec<u8> {
     let [hi, lo] = id.to_be_bytes();
@@ -243,10 +253,7 @@ fn v5_publish2(id: u16, p: u8, dup: bool) -> Vec<u8> {
 // which may be smaller than the one they were published under (a failover to another broker).
 #[test]
 fn messages_written_after_a_reconnect_wait_for_a_slot_under_the_new_receive_maximum() {
-    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
-    s.set_offline_queue(OfflineQueueOptions::default());
-    s.keep_stages();
-    connect(&mut s, &v5_connack(false, 10));
+    let mut s = v5_session();
     for p in 1..=4 {
         s.publish(&message(p)).unwrap();
     }
@@ -262,4 +269,38 @@ fn messages_written_after_a_reconnect_wait_for_a_slot_under_the_new_receive_maxi
     let completed = s.feed(&[0x70, 0x02, 0x00, 0x01]);
     assert_eq!(sent(&completed), [v5_publish2(2, 2, true)]);
     assert_eq!(s.in_flight(), 3);
+}
+
+// A message sent before the connection dropped waits in `unsent` for a slot after the resume; one
+// written later joins it, and nothing else would release them: the write does.
+#[test]
+fn a_message_written_behind_a_resent_one_releases_it_when_there_is_room() {
+    let mut s = v5_session();
+    s.publish(&message(1)).unwrap();
+    s.publish(&message(2)).unwrap();
+    assert_eq!(sent(&s.written(1, 1, false)), [v5_publish2(1, 1, false)]);
+    s.notify_closed();
+    // Message 1 is sent and message 2 not: a maximum of 1 has room for message 1's resend.
+    assert_eq!(sent(&connect(&mut s, &v5_connack(true, 1))), [v5_publish2(1, 1, true)]);
+    assert_eq!(s.written(2, 2, false), [], "message 2 waits for message 1's slot");
+    let completed: Vec<Vec<u8>> = [s.feed(&ack(0x50, 1)), s.written(1, 1, true), s.feed(&[0x70, 0x02, 0x00, 0x01])]
+        .iter()
+        .flat_map(|events| sent(events))
+        .collect();
+    assert_eq!(completed, [vec![0x62, 0x02, 0x00, 0x01], v5_publish2(2, 2, true)]);
+}
+
+// A message whose PUBREL waits for its stage's write still holds its slot until its PUBCOMP.
+#[test]
+fn a_message_at_the_pubrel_stage_keeps_its_receive_maximum_slot() {
+    let mut s = v5_session();
+    s.publish(&message(1)).unwrap();
+    s.publish(&message(2)).unwrap();
+    s.notify_closed();
+    connect(&mut s, &v5_connack(true, 1));
+    assert_eq!(sent(&s.written(1, 1, false)), [v5_publish2(1, 1, false)]);
+    assert_eq!(s.feed(&ack(0x50, 1)), [E::RequestWrite { token: 1, packet_id: 1, released: true }]);
+    assert_eq!(s.written(2, 2, false), [], "message 1 holds the one slot until its PUBCOMP");
+    assert_eq!(sent(&s.written(1, 1, true)), [vec![0x62, 0x02, 0x00, 0x01]]);
+    assert_eq!(sent(&s.feed(&[0x70, 0x02, 0x00, 0x01])), [v5_publish2(2, 2, true)]);
 }

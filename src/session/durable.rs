@@ -52,6 +52,8 @@ impl Session {
         // lowered), behind those already waiting; a PUBREL takes no new slot.
         if flight.released.is_none() && (!self.unsent.is_empty() || self.sent_at_receive_maximum()) {
             self.unsent.push_back(packet_id);
+            // What waited may have room now: nothing else would release it.
+            self.release_unsent(&mut out);
             return out;
         }
         // Its first PUBLISH (it never went), or the PUBREL its PUBREC asked for.
@@ -59,12 +61,22 @@ impl Session {
         out
     }
 
-    /// Whether the PUBLISHes sent and not yet completed fill the broker's Receive Maximum (MQTT 5).
-    /// A message not written yet holds its packet id but has not been sent.
+    /// Whether the PUBLISHes sent and not yet completed, the one just written among them, are more
+    /// than the broker's Receive Maximum (MQTT 5).
     fn sent_at_receive_maximum(&self) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        let sent = self.publishes.iter().filter(|(id, f)| f.written && !self.unsent.contains(id)).count();
-        max.is_some_and(|m| sent > usize::from(m))
+        max.is_some_and(|m| self.sent() > usize::from(m))
+    }
+
+    /// The PUBLISHes the broker counts against its Receive Maximum: sent, and not completed. A
+    /// message whose packet id is not written yet has not been sent (and is never in `unsent`); one
+    /// whose PUBREL waits for its stage's write has, and counts until its PUBCOMP.
+    pub(super) fn sent(&self) -> usize {
+        let unwritten = match DURABLE {
+            true => self.publishes.iter().filter(|(_, f)| !f.written && f.released.is_none()).count(),
+            false => 0,
+        };
+        self.publishes.len() - self.unsent.len() - unwritten
     }
 
     /// A message an earlier page had in flight under `packet_id` (`released`: its PUBREC had

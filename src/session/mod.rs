@@ -293,10 +293,11 @@ impl Session {
         self.connack.as_ref().and_then(|c| c.maximum_packet_size)
     }
 
-    /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages.
+    /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages
+    /// (`sent`: a QoS 2 message whose packet id is not written yet has not taken a slot).
     fn at_receive_maximum(&self) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        max.is_some_and(|m| self.publishes.len() - self.unsent.len() >= usize::from(m))
+        max.is_some_and(|m| self.sent() >= usize::from(m))
     }
 
     /// Whether a message of `qos` must wait for a slot: behind held messages, or at the broker's
