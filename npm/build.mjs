@@ -35,7 +35,13 @@ const ENTRIES = [
   // starts, whose core is the generic client's with `SharedCore` (cargo feature `shared`).
   { name: "shared", source: "shared/index.ts" },
   { name: "shared-worker", source: "shared/worker.ts", core: "shared_core", mqtt5: true, v5: true, types: false },
+  // The same worker with MQTT 5 enhanced authentication (cargo feature `auth`, `AUTH`: 2.7 KB of
+  // wasm), which a tab with `authentication` or an `authenticator` starts instead.
+  { name: "shared-worker-auth", source: "shared/worker.ts", core: "shared-auth_core", mqtt5: true, v5: true, types: false },
 ];
+
+/** The shared session's hosts: the SharedWorker (or a leader tab's) module, without and with AUTH. */
+const WORKERS = ["shared-worker", "shared-worker-auth"];
 
 for (const target of only ? ["web"] : ["web", "bundler"]) {
   for (const entry of ENTRIES.filter((e) => !only || named.includes(e.name))) {
@@ -51,10 +57,10 @@ for (const target of only ? ["web"] : ["web", "bundler"]) {
       // A credentials callback: only the `mqtt5` entry's core asks for one (`CREDENTIALS`, client.ts).
       // The broker's Reason String and User Properties on errors: only its core sends them (`SAID`, errors.ts).
       define: { MQTT5: String(entry.mqtt5 === true), V5: String(entry.v5 === true),
-        CREDENTIALS: String(["mqtt5", "shared-worker"].includes(entry.name)), REQUEST: String(["mqtt5", "shared-worker"].includes(entry.name)),
-        AUTH: String(entry.name === "mqtt5"), SAID: String(entry.name === "mqtt5"),
-        GENERIC: String(["iotmqtt", "mqtt5", "shared-worker"].includes(entry.name)),
-        DURABLE: String(entry.name === "shared-worker"),
+        CREDENTIALS: String(["mqtt5", ...WORKERS].includes(entry.name)), REQUEST: String(["mqtt5", ...WORKERS].includes(entry.name)),
+        AUTH: String(["mqtt5", "shared-worker-auth"].includes(entry.name)), SAID: String(entry.name === "mqtt5"),
+        GENERIC: String(["iotmqtt", "mqtt5", ...WORKERS].includes(entry.name)),
+        DURABLE: String(WORKERS.includes(entry.name)),
         DEVICE: String(["thingsboard", "thingsboard-shared"].includes(entry.name)),
         GATEWAY: String(entry.name === "thingsboard-gateway"), SHARING: String(["thingsboard-shared", "thingsboard-gateway"].includes(entry.name)) },
       // Names are not kept (esbuild's keepNames costs 0.6 KB gzipped); the public classes set their own.

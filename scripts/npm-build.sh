@@ -47,6 +47,7 @@ thingsboard thingsboard_core thingsboard,thingsboard-device,small-alloc
 thingsboard-gateway thingsboard-gateway_core thingsboard,thingsboard-gateway,thingsboard-provision,thingsboard-shared,small-alloc
 thingsboard-shared thingsboard-shared_core thingsboard,thingsboard-device,thingsboard-shared,small-alloc
 shared shared_core small-alloc,mqtt5,subscription-options,request,shared
+shared-auth shared-auth_core small-alloc,mqtt5,subscription-options,request,shared,auth
 ENTRIES
 
 # The TypeScript shell of every entry, and their declarations.

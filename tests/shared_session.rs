@@ -7,7 +7,7 @@
 
 use iotmqtt::shared::identity::ClientSide;
 use iotmqtt::shared::{Leave, SharedError, SharedSession, Subscribe, TabId};
-use iotmqtt::{ConnectOptions, ProtocolVersion, QoS, RetainHandling, SubscribeOptions};
+use iotmqtt::{Authentication, ConnectOptions, ProtocolVersion, QoS, RetainHandling, SubscribeOptions};
 
 const URL: &str = "ws://127.0.0.1:9001";
 
@@ -73,7 +73,7 @@ fn tabs_asking_for_the_same_session_join_it_and_a_different_option_is_named() {
 fn a_tab_asking_for_another_credentials_callback_or_store_is_refused_by_name() {
     let differ = |option| Err(SharedError::OptionsDiffer { option });
     let anonymous = ConnectOptions { username: None, password: None, ..options() };
-    let asks = ClientSide { credentials_callback: true, persistence: None };
+    let asks = ClientSide { credentials_callback: true, ..ClientSide::default() };
     let mut asking = SharedSession::new(URL, anonymous.clone()).with_client(asks.clone());
     assert_eq!(asking.join_with(URL, &anonymous, &asks), Ok(1));
     assert_eq!(asking.join_with(URL, &anonymous, &asks), Ok(2));
@@ -87,6 +87,17 @@ fn a_tab_asking_for_another_credentials_callback_or_store_is_refused_by_name() {
     assert_eq!(kept.join_with(URL, &options(), &stored("other")), differ("persistence"));
     assert_eq!(kept.join(URL, &options()), differ("persistence"));
     assert_eq!(plain.join_with(URL, &anonymous, &stored("db")), differ("persistence"));
+    let answers = ClientSide { authenticator: true, ..ClientSide::default() };
+    assert_eq!(plain.join_with(URL, &anonymous, &answers), differ("authenticator"));
+    let method = |data: &str| ConnectOptions {
+        version: ProtocolVersion::V5,
+        authentication: Some(Authentication { method: "DEMO".into(), data: Some(data.into()) }),
+        ..anonymous.clone()
+    };
+    let mut challenged = SharedSession::new(URL, method("c1")).with_client(answers.clone());
+    assert_eq!(challenged.join_with(URL, &method("c1"), &answers), Ok(1));
+    assert_eq!(challenged.join_with(URL, &method("c2"), &answers), differ("authentication"));
+    assert_eq!(challenged.join_with(URL, &method("c1"), &ClientSide::default()), differ("authenticator"));
     assert_eq!((asking.tabs(), plain.tabs(), kept.tabs()), (&[1, 2][..], &[1][..], &[1][..]));
 }
 

@@ -19,14 +19,16 @@ import type {
  *  CONNACK properties (cargo feature `mqtt5`); a platform entry's core, whose client its caller never
  *  reaches, leaves them out, and this code with them. */
 declare const MQTT5: boolean;
-/** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core asks for credentials (cargo
- *  feature `credentials`); elsewhere a `credentials` option is refused by name, and this code goes. */
+/** Set by the build: true in the `iotmqtt/mqtt5` entry and the shared session's workers, whose core
+ *  asks for credentials (cargo feature `credentials`); elsewhere a `credentials` option is refused
+ *  by name, and this code goes. */
 declare const CREDENTIALS: boolean;
 /** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core prepares requests (cargo feature
  *  `request`); elsewhere `request()` refuses, and its code goes. */
 declare const REQUEST: boolean;
-/** Set by the build: true in the `iotmqtt/mqtt5` entry, whose core does MQTT 5 enhanced
- *  authentication (cargo feature `auth`); elsewhere its options are refused by name. */
+/** Set by the build: true in the `iotmqtt/mqtt5` entry and the shared session's second worker
+ *  (`shared-worker-auth`), whose core does MQTT 5 enhanced authentication (cargo feature `auth`);
+ *  elsewhere its options are refused by name. */
 declare const AUTH: boolean;
 /** Whether this entry's core sends the broker's words: on errors (errors.ts) and on successful
  *  acknowledgements (the `acknowledged` event; cargo feature `reason-strings`). */

@@ -117,11 +117,13 @@ export interface MqttClientOptions {
    *  asks the first tab's, and the next tab's once that one leaves. The generic entry refuses it
    *  (`INVALID_OPTION`, `field: "credentials"`). */
   credentials?: () => Login | Promise<Login>;
-  /** `iotmqtt/mqtt5`, MQTT 5 enhanced authentication (§4.12): the CONNECT's Authentication Method and
-   *  first data. The broker's challenges go to `authenticator`. */
+  /** `iotmqtt/mqtt5` and `iotmqtt/shared`, MQTT 5 enhanced authentication (§4.12): the CONNECT's
+   *  Authentication Method and first data. The broker's challenges go to `authenticator`. */
   authentication?: { method: string; data?: Uint8Array | string };
-  /** `iotmqtt/mqtt5`: answers each challenge of the broker (its Authentication Data) with the
-   *  client's; a throw or rejection ends the attempt with `CREDENTIALS_FAILED`. */
+  /** `iotmqtt/mqtt5` and `iotmqtt/shared`: answers each challenge of the broker (its Authentication
+   *  Data) with the client's; a throw or rejection ends the attempt with `CREDENTIALS_FAILED`. On a
+   *  shared session every tab has one (or none): the session asks the first tab's, and the next tab's
+   *  once that one leaves. */
   authenticator?: (data: Uint8Array | null) => AuthData | Promise<AuthData>;
 }
 

@@ -26,9 +26,10 @@ fn client_options(options: &[u8]) -> Result<(ConnectOptions, ClientOptions), JsV
     argument(options).and_then(read::client_options).map_err(|e| thrown(&InvalidOption::new(e, "options")))
 }
 
-/// What a tab asks of the session's client beyond the CONNECT.
-fn client_side(client: ClientOptions) -> ClientSide {
-    ClientSide { credentials_callback: client.credentials, persistence: client.persistence }
+/// What a tab asks of the session's client beyond the CONNECT; `authenticator`: its page has one
+/// (a function, which its options leave out).
+fn client_side(client: ClientOptions, authenticator: bool) -> ClientSide {
+    ClientSide { credentials_callback: client.credentials, persistence: client.persistence, authenticator }
 }
 
 fn connect_options(options: &[u8]) -> Result<ConnectOptions, JsValue> {
@@ -40,14 +41,15 @@ impl SharedCore {
     /// The session the first tab asks for, with no tab in it yet; `leader`: hosted by a leader tab,
     /// which refuses a session the broker keeps unless its client keeps a store (`persistence`):
     /// `SHARED_OUTLIVES_LEADER`, `SharedSession::for_leader`.
+    /// `authenticator`: the first tab's page has an MQTT 5 authenticator.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: &[u8], leader: bool) -> Result<SharedCore, JsValue> {
+    pub fn new(url: &str, options: &[u8], leader: bool, authenticator: bool) -> Result<SharedCore, JsValue> {
         let (options, client) = client_options(options)?;
         let session = match leader {
             true => SharedSession::for_leader(url, options, client.persistence.is_some()).map_err(|e| thrown(&e))?,
             false => SharedSession::new(url, options),
         };
-        let session = session.with_client(client_side(client));
+        let session = session.with_client(client_side(client, authenticator));
         Ok(Self { session, passed: Vec::new() })
     }
 
@@ -58,11 +60,11 @@ impl SharedCore {
     }
 
     /// A tab joins: its number; throws `SHARED_OPTIONS_DIFFER` naming the option it asks for
-    /// differently (`credentials`: a callback where the session's tabs have none, or none where
-    /// they have one), or `INVALID_OPTION`.
-    pub fn join(&mut self, url: &str, options: &[u8]) -> Result<u32, JsValue> {
+    /// differently (`credentials`, `authenticator`: a callback where the session's tabs have none,
+    /// or none where they have one), or `INVALID_OPTION`.
+    pub fn join(&mut self, url: &str, options: &[u8], authenticator: bool) -> Result<u32, JsValue> {
         let (connect, client) = client_options(options)?;
-        self.session.join_with(url, &connect, &client_side(client)).map_err(|e| thrown(&e))
+        self.session.join_with(url, &connect, &client_side(client, authenticator)).map_err(|e| thrown(&e))
     }
 
     /// `tab` left: the filters to UNSUBSCRIBE, which no other tab wants. `tabs()` is 0 after the

@@ -32,6 +32,9 @@ pub struct ClientSide {
     pub credentials_callback: bool,
     /// The store of unsettled publishes (`persistence`), which a leader's handover goes through.
     pub persistence: Option<String>,
+    /// An MQTT 5 authenticator (`authenticator`), which the host asks a tab's for the answer to
+    /// each of the broker's challenges.
+    pub authenticator: bool,
 }
 
 /// The first CONNECT option (by its JS name, as `INVALID_OPTION` names fields) in which `asked`
@@ -49,5 +52,9 @@ pub fn differing_option(options: &ConnectOptions, asked: &ConnectOptions) -> Opt
         ("maximumPacketSize", a.maximum_packet_size != b.maximum_packet_size),
         ("topicAliasMaximum", a.topic_alias_maximum != b.topic_alias_maximum),
     ];
-    differs.into_iter().find(|(_, d)| *d).map(|(name, _)| name)
+    let differing = differs.into_iter().find(|(_, d)| *d).map(|(name, _)| name);
+    // MQTT 5 enhanced authentication's method and first data (cargo feature `auth`).
+    #[cfg(feature = "auth")]
+    let differing = differing.or_else(|| (a.authentication != b.authentication).then_some("authentication"));
+    differing
 }

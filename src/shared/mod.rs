@@ -97,8 +97,9 @@ impl SharedSession {
     }
 
     /// The session's client as its first tab asked for it: a tab that asks for another (a
-    /// credentials callback where the session has none or the other way round, another store)
-    /// gets `SHARED_OPTIONS_DIFFER` naming `credentials` or `persistence`.
+    /// credentials callback or an authenticator where the session has none or the other way
+    /// round, another store) gets `SHARED_OPTIONS_DIFFER` naming `credentials`, `authenticator` or
+    /// `persistence`.
     pub fn with_client(mut self, client: ClientSide) -> Self {
         self.client = client;
         self
@@ -153,6 +154,7 @@ impl SharedSession {
             ("password", key.password != self.key.password),
             ("credentials", client.credentials_callback != self.client.credentials_callback),
             ("persistence", client.persistence != self.client.persistence),
+            ("authenticator", client.authenticator != self.client.authenticator),
         ]
         .into_iter()
         .find_map(|(name, differs)| differs.then_some(name))

@@ -746,7 +746,7 @@ test("leader mode, a session the broker keeps, with persistence: the leader clos
 
 // `iotmqtt/mqtt5`'s credentials callback, in a shared session: a function cannot cross to the host,
 // so it stays in its page, and the host asks a tab's before each connect and reconnect.
-test("a credentials callback on a shared session: the first page's is asked before each connect, the next page's once it leaves; a page without one is refused by name", async () => {
+test("a credentials callback on a shared session: the first page's is asked before each connect, the next page's once it leaves (also while its question is pending); a page without one is refused by name", async () => {
   const id = `shared-login-${process.pid}`;
   const context = await browser.newContext();
   const page = async (password) => {
@@ -756,9 +756,10 @@ test("a credentials callback on a shared session: the first page's is asked befo
     await p.evaluate(async ({ url, id, password }) => {
       const { MqttClient } = await import("/pkg/web/shared.js");
       window.asked = 0;
+      // `window.hold`: the callback never answers.
       const credentials = () => {
         window.asked++;
-        return new Promise((resolve) => setTimeout(() => resolve({ username: "tester", password }), 10));
+        return new Promise((resolve) => window.hold || setTimeout(() => resolve({ username: "tester", password }), 10));
       };
       window.client = new MqttClient(url, { clientId: id, credentials, reconnect: { initialDelayMs: 100, maxDelayMs: 200 } });
       window.connected = window.client.connect().then((ack) => ack.sessionPresent, (e) => e.code);
@@ -774,21 +775,28 @@ test("a credentials callback on a shared session: the first page's is asked befo
     assert.deepEqual(await asked([a, b]), [1, 0]);
     // Another client takes the client id over, and leaves: the session reconnects (one attempt,
     // the broker being up), and asks again the first page's callback.
-    const kick = async (p) => {
-      const reconnected = p.evaluate(() => new Promise((resolve) => {
-        const off = window.client.on("state", (s) => s.type === "connected" && (off(), resolve()));
-      }));
+    const kick = async (p, meanwhile = async () => {}) => {
+      await p.evaluate(() => {
+        window.reconnected = new Promise((resolve) => {
+          const off = window.client.on("state", (s) => s.type === "connected" && (off(), resolve()));
+        });
+      });
       const intruder = await mqtt.connectAsync(BROKER_TCP, { ...LOGIN, clientId: id, reconnectPeriod: 0 });
       await intruder.endAsync();
-      await reconnected;
+      await meanwhile();
+      await p.evaluate(() => window.reconnected);
     };
     await kick(b);
     assert.deepEqual(await asked([a, b]), [2, 0]);
-    // The first page goes: the next reconnect asks the other's.
-    await a.evaluate(() => window.client.close());
-    await until(b, () => window.client.tabs === 1);
-    await kick(b);
+    // The first page's callback stops answering, and the page goes while the session waits for it:
+    // the question goes to the other page's.
+    await a.evaluate(() => { window.hold = true; });
+    await kick(b, async () => {
+      await until(a, () => window.asked === 3);
+      await a.evaluate(() => window.client.close());
+    });
     assert.equal(await b.evaluate(() => window.asked), 1);
+    assert.equal(await b.evaluate(() => window.client.tabs), 1);
     // The session's three connections and the two intruders'.
     assert.equal(brokerSaw(id).connections, 5);
     // A page of the session without a callback asks for another session than it would get.
@@ -807,12 +815,81 @@ test("a credentials callback on a shared session: the first page's is asked befo
       return [
         await connect(`${id}-throws`, () => { throw new Error("no token yet"); }),
         await connect(`${id}-wrong`, () => ({ username: "tester", password: "wrong" })),
+        await connect(`${id}-token`, () => "a bare token"),
       ];
     }, { url: BROKER_WS, id });
     assert.equal(codes[0], "CREDENTIALS_FAILED the credentials callback failed: no token yet");
     assert.match(codes[1], /^CONNACK_/);
+    assert.equal(codes[2], "CREDENTIALS_FAILED the credentials callback failed: it answered something else than {username, password} strings");
   } finally {
     await context.close();
+  }
+});
+
+// `iotmqtt/mqtt5`'s enhanced authentication in a shared session, against the scripted broker of
+// hostile.mjs ("/auth": CONNECT "c1" -> challenge "s1" -> "c2" -> CONNACK "ok"; AUTH 0x19 "r1" ->
+// challenge "s2" -> "r2" -> AUTH 0x00 "ok2"). The authenticator stays in its page; a session with
+// `authentication` runs in a host whose core has AUTH (`shared-worker-auth.js`).
+test("MQTT 5 enhanced authentication on a shared session: the first page's authenticator answers the challenges, of the connect and of another page's re-authentication, then the next page's once it leaves", async () => {
+  const hostile = await hostileServer();
+  const id = `shared-auth-${process.pid}`;
+  const context = await browser.newContext();
+  const page = async () => {
+    const p = await context.newPage();
+    p.on("pageerror", (e) => console.error("page error:", e.message));
+    await p.goto(`${base}/www/examples/index.html`);
+    await p.evaluate(async ({ url, id }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const text = (d) => (d ? new TextDecoder().decode(d) : null);
+      const answers = { s1: "c2", s2: new TextEncoder().encode("r2") };
+      window.text = text;
+      window.challenges = [];
+      window.client = new MqttClient(url, {
+        clientId: id,
+        version: "5",
+        reconnect: { enabled: false },
+        authentication: { method: "DEMO", data: "c1" },
+        authenticator: async (data) => {
+          window.challenges.push(text(data));
+          return answers[text(data)];
+        },
+      });
+      window.ack = await window.client.connect();
+    }, { url: `${hostile.url}/auth`, id });
+    return p;
+  };
+  const challenges = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.challenges)));
+  const reauthenticate = (p) => p.evaluate(async () => window.text(await window.client.reauthenticate("r1")));
+  try {
+    const a = await page();
+    const b = await page();
+    assert.equal(await a.evaluate(() => window.text(window.ack.authenticationData)), "ok");
+    assert.deepEqual(await challenges([a, b]), [["s1"], []]);
+    // B re-authenticates the shared connection; the broker's challenge goes to A's authenticator.
+    assert.equal(await reauthenticate(b), "ok2");
+    assert.deepEqual(await challenges([a, b]), [["s1", "s2"], []]);
+    await a.evaluate(() => window.client.close());
+    await until(b, () => window.client.tabs === 1);
+    assert.equal(await reauthenticate(b), "ok2");
+    assert.deepEqual(await challenges([b]), [["s2"]]);
+    // One connection: one CONNECT (the first byte 0x10) among what the broker got.
+    const connects = hostile.received["/auth"].filter((m) => m[0] === 0x10);
+    assert.equal(connects.length, 1);
+    // A page without an authenticator, or with other authentication data, asks for another session.
+    const refused = await b.evaluate(async ({ url, id }) => {
+      const { MqttClient } = await import("/pkg/web/shared.js");
+      const code = (options) => new MqttClient(url, { clientId: id, version: "5", reconnect: { enabled: false }, ...options })
+        .connect().then(() => "resolved", (e) => e.message);
+      return [
+        await code({ authentication: { method: "DEMO", data: "c1" } }),
+        await code({ authentication: { method: "DEMO", data: "x" }, authenticator: () => "c2" }),
+      ];
+    }, { url: `${hostile.url}/auth`, id });
+    const differ = (option) => `this tab asks for the shared session with another ${option} than the tabs already in it`;
+    assert.deepEqual(refused, [differ("authenticator"), differ("authentication")]);
+  } finally {
+    await context.close();
+    hostile.close();
   }
 });
 

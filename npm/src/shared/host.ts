@@ -20,6 +20,8 @@ type Tab = {
   id: number;
   /** Its page has a credentials callback, which the session asks before each connect. */
   credentials: boolean;
+  /** Its page has an MQTT 5 authenticator, which the session asks each challenge's answer. */
+  authenticator: boolean;
   /** The lock its page holds while it lives: the page's own name, kept across leaders. */
   lock: string;
   port: Outbound;
@@ -40,8 +42,16 @@ type Session = {
   connecting: Promise<ConnAck> | null;
   /** The tabs' routes the message being delivered matched (routes run before message listeners). */
   matched: Map<number, number[]>;
-  /** The session's questions to a tab's credentials callback, by number: whom, and its answer. */
-  asking: Map<number, { tab: number; resolve: (login: Login) => void; reject: (e: unknown) => void }>;
+  /** The session's questions to a tab's callback, by number: whom, the broker's challenge for an
+   *  authenticator (`undefined`: the credentials callback), and its answer. */
+  asking: Map<number, Asking>;
+};
+
+type Asking = {
+  tab: number;
+  challenge: Uint8Array | null | undefined;
+  resolve: (answer: Login | Uint8Array) => void;
+  reject: (e: unknown) => void;
 };
 
 const sessions: Session[] = [];
@@ -109,14 +119,17 @@ function broadcast(s: Session, reply: Reply): void {
   for (const t of s.tabs.values()) send(t.port, reply);
 }
 
-function join(port: Outbound, { url, options, lock, credentials }: Extract<Request, { op: "join" }>): Tab | null {
+function join(port: Outbound, { url, options, lock, credentials, authenticator }: Extract<Request, { op: "join" }>): Tab | null {
   try {
     let s = sessions.find((s) => s.core.names(url, options));
     if (!s) {
-      const core = call(() => new SharedCore(url, options, leading));
-      // A credentials callback is a tab's: the core asks the session's, which asks a tab (`login`).
-      const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer),
-        { credentials: () => login(session) });
+      const core = call(() => new SharedCore(url, options, leading, authenticator));
+      // A credentials callback and an authenticator are a tab's: the core asks the session's, which
+      // ask a tab (`question`).
+      const client = platformClient(url, (seed, defer) => new ClientCore(url, options, seed, defer), {
+        credentials: () => question(session, undefined) as Promise<Login>,
+        authenticator: (challenge) => question(session, challenge) as Promise<Uint8Array>,
+      });
       s = { core, client, tabs: new Map(), connecting: null, matched: new Map(), asking: new Map() };
       const session = s;
       client.on("state", (state) => {
@@ -131,8 +144,8 @@ function join(port: Outbound, { url, options, lock, credentials }: Extract<Reque
       sessions.push(s);
     }
     const session = s;
-    const id = call(() => session.core.join(url, options));
-    const tab: Tab = { id, credentials, lock, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
+    const id = call(() => session.core.join(url, options, authenticator));
+    const tab: Tab = { id, credentials, authenticator, lock, port, session, waiting: new Map(), routes: new Map(), turns: new Map(), left: false };
     s.tabs.set(id, tab);
     send(port, joined(tab));
     broadcast(s, { op: "tabs", tabs: s.core.tabs() });
@@ -216,34 +229,47 @@ function handle(tab: Tab, r: Request): void {
       const asked = s.asking.get(r.ask);
       if (asked?.tab !== tab.id) return;
       s.asking.delete(r.ask);
-      return r.error === undefined ? asked.resolve(r.login as Login) : asked.reject(new Error(r.error));
+      if (r.error !== undefined) return asked.reject(new Error(r.error));
+      return asked.resolve(asked.challenge === undefined ? r.login as Login : r.data ?? new Uint8Array(0));
     }
+    case "reauthenticate":
+      return answer(tab, r.id, s.client.reauthenticate(r.data));
     case "close":
       return leave(tab);
   }
 }
 
-let asked = 0;
+/** The questions' numbers, from a random start: a late answer to a former leader's question does not
+ *  settle this host's question of the same number. */
+let asked = Math.floor(Math.random() * 2 ** 30);
 
-/** The session's credentials callback: asks the first tab that has one (they all have, or none:
- *  `SharedSession::join_with`), and the next when that tab leaves before it answers. */
-function login(s: Session): Promise<Login> {
+/** The session's credentials callback (`challenge` undefined) or authenticator: asks the first tab
+ *  that has one (they all have, or none: `SharedSession::join_with`), and the next when that tab
+ *  leaves before it answers. */
+function question(s: Session, challenge: Uint8Array | null | undefined): Promise<Login | Uint8Array> {
+  // A question still unanswered is for an attempt that has ended (its connect timed out): only the
+  // new one is asked, so that a tab that leaves passes on one question, not every one it left.
+  for (const [id, old] of s.asking) {
+    s.asking.delete(id);
+    old.reject(new Error("the attempt it was for has ended"));
+  }
   return new Promise((resolve, reject) => {
     const id = ++asked;
-    s.asking.set(id, { tab: 0, resolve, reject });
+    s.asking.set(id, { tab: 0, challenge, resolve, reject });
     ask(s, id);
   });
 }
 
 function ask(s: Session, id: number): void {
   const asking = s.asking.get(id)!;
-  const tab = [...s.tabs.values()].find((t) => t.credentials);
+  const credentials = asking.challenge === undefined;
+  const tab = [...s.tabs.values()].find((t) => credentials ? t.credentials : t.authenticator);
   if (!tab) {
     s.asking.delete(id);
-    return asking.reject(new Error("no tab in the session has a credentials callback"));
+    return asking.reject(new Error(`no tab in the session has ${credentials ? "a credentials callback" : "an authenticator"}`));
   }
   asking.tab = tab.id;
-  send(tab.port, { op: "ask", ask: id });
+  send(tab.port, credentials ? { op: "ask", ask: id } : { op: "ask", ask: id, challenge: asking.challenge });
 }
 
 /** A tab asks for a turn on `topic` (src/shared/lease.rs): answered now, or when its turn comes. */

@@ -11,9 +11,9 @@
 import { iotError } from "../errors.js";
 import { guarded, Listeners } from "../listeners.js";
 import { Message } from "../message.js";
-import { plain } from "../plain.js";
+import { payloadBytes, plain } from "../plain.js";
 import type {
-  ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS, RequestOptions,
+  AuthData, ConnAck, ConnectionState, LiveResources, MqttClientOptions, MqttMessage, Payload, PublishOptions, QoS, RequestOptions,
   SubscribeOptions, SubscriptionRequest, SubscriptionResult, Unsubscribe,
 } from "../types.js";
 import { takeShared } from "./option.js";
@@ -87,6 +87,8 @@ export class MqttClient {
   #retained: boolean;
   /** The page's credentials callback: it stays here, and the host asks it before each connect. */
   #credentials?: MqttClientOptions["credentials"];
+  /** The page's MQTT 5 authenticator: it stays here, and the host asks it each challenge's answer. */
+  #authenticator?: MqttClientOptions["authenticator"];
 
   /** A client for `url`, in the session of every tab that names the same URL, client id and
    *  credentials. Options are checked by the session: a bad one, or one that differs from the
@@ -99,13 +101,23 @@ export class MqttClient {
     const { rest, shared } = takeShared<MqttClientOptions | undefined>(options);
     // A function cannot cross to the host: the session learns that this tab has one.
     let sent = rest;
+    if (rest?.credentials !== undefined && typeof rest.credentials !== "function") {
+      throw iotError("INVALID_OPTION", "invalid option credentials: a function that returns {username, password}", "credentials");
+    }
     if (typeof rest?.credentials === "function") {
       this.#credentials = rest.credentials;
       sent = { ...rest, credentials: true as never };
     }
-    const bytes = plain(sent, "options", false, ["will.payload"]);
-    const name = typeof shared === "string" ? shared : "iotmqtt";
-    const host = new URL("./shared-worker.js", import.meta.url);
+    if (typeof sent?.authenticator === "function") {
+      const { authenticator, ...others } = sent;
+      this.#authenticator = authenticator;
+      sent = others;
+    }
+    const bytes = plain(sent, "options", false, ["will.payload", "authentication.data"]);
+    // A session with MQTT 5 enhanced authentication has a host of its own, whose core has it.
+    const auth = this.#authenticator !== undefined || sent?.authentication !== undefined;
+    const name = `${typeof shared === "string" ? shared : "iotmqtt"}${auth ? "-auth" : ""}`;
+    const host = new URL(auth ? "./shared-worker-auth.js" : "./shared-worker.js", import.meta.url);
     const self = crypto.randomUUID();
     // A host that cannot start (its script or wasm missing) fails every call instead of leaving it
     // waiting.
@@ -134,7 +146,9 @@ export class MqttClient {
     }
     // The page holds this lock while it lives; the host learns from it when the page is gone.
     const lock = `iotmqtt-tab-${self}`;
-    this.#join = { op: "join", url, options: bytes, lock, credentials: this.#credentials !== undefined };
+    this.#join = {
+      op: "join", url, options: bytes, lock, credentials: this.#credentials !== undefined, authenticator: this.#authenticator !== undefined,
+    };
     this.#ready = new Promise<void>((granted) => {
       void navigator.locks.request(lock, () => {
         granted();
@@ -161,9 +175,11 @@ export class MqttClient {
       ({ topic, payload, qos, retain, dup, properties }) => new Message(topic, payload, qos, retain, dup, properties));
   }
 
-  /** `iotmqtt/mqtt5` only, as in the generic entry: rejects with `INVALID_OPTION`. */
-  reauthenticate(): Promise<Uint8Array | null> {
-    return Promise.reject(iotError("INVALID_OPTION", "invalid option reauthenticate: needs iotmqtt/mqtt5", "reauthenticate"));
+  /** MQTT 5: re-authenticates the session's connection (§4.12.1) with `data`; the broker's challenges
+   *  go to the authenticator of the session's first tab that has one. Resolves with the broker's last
+   *  data. */
+  reauthenticate(data?: AuthData): Promise<Uint8Array | null> {
+    return this.#call<Uint8Array | null>((id) => ({ op: "reauthenticate", id, data: payloadBytes(data ?? "") }));
   }
 
   get connected(): boolean {
@@ -423,22 +439,38 @@ export class MqttClient {
       case "error":
         return this.#listeners.emit("error", fromWire(r.error));
       case "ask": {
-        // Whatever the callback does, the host gets an answer: a login, or why there is none.
-        const ask = r.ask, callback = this.#credentials;
-        const answer = (a: { login?: { username?: unknown; password?: unknown }; error?: string }) => {
+        // Whatever the callback does, the host gets an answer: a login or data, or why there is none.
+        const ask = r.ask, challenge = r.challenge;
+        // A client closed or gone from the session says nothing: the host asks the next tab.
+        const gone = () => this.#closed || !this.#joined;
+        const answer = (a: { login?: { username?: unknown; password?: unknown }; data?: Uint8Array; error?: string }) => {
+          if (gone()) return;
           try {
             this.#out({ op: "answer", ask, ...a });
           } catch (e) {
             // A login that cannot be cloned (a function for a user name, say).
-            this.#out({ op: "answer", ask, error: String((e as Error)?.message ?? e) });
+            try {
+              this.#out({ op: "answer", ask, error: String((e as Error)?.message ?? e) });
+            } catch {
+              // The link closed meanwhile.
+            }
           }
         };
+        if (gone()) return;
+        const failed = (e: unknown) => answer({ error: String((e as Error)?.message ?? e) || "failed" });
+        if (challenge !== undefined) {
+          const authenticator = this.#authenticator;
+          Promise.resolve()
+            .then(() => authenticator ? authenticator(challenge) : Promise.reject(new Error("this tab has no authenticator")))
+            .then((data) => answer({ data: payloadBytes(data) }), failed);
+          return;
+        }
+        const credentials = this.#credentials;
         Promise.resolve()
-          .then(() => callback ? callback() : Promise.reject(new Error("this tab has no credentials callback")))
-          .then(
-            (login) => answer({ login: { username: login?.username, password: login?.password } }),
-            (e) => answer({ error: String((e as Error)?.message ?? e) || "failed" }),
-          );
+          .then(() => credentials ? credentials() : Promise.reject(new Error("this tab has no credentials callback")))
+          // Anything but an object goes as it came, for the host's client to refuse as the client of
+          // a page's own does (`CREDENTIALS_FAILED`).
+          .then((login) => answer({ login: login && typeof login === "object" ? { username: login.username, password: login.password } : login }), failed);
         return;
       }
       case "message": {

@@ -6,7 +6,7 @@ import type { ConnAck, ConnectionState, MessageProperties, MqttMessage, Payload,
 
 /** A tab's request; `id` names its answer. */
 export type Request =
-  | { op: "join"; url: string; options: Uint8Array; lock: string; credentials: boolean }
+  | { op: "join"; url: string; options: Uint8Array; lock: string; credentials: boolean; authenticator: boolean }
   | { op: "connect"; id: number }
   | { op: "publish"; id: number; topic: string; payload?: Payload; options?: PublishOptions }
   | { op: "request"; id: number; topic: string; payload?: Payload; options?: RequestOptions }
@@ -17,8 +17,10 @@ export type Request =
   | { op: "lease"; id: number; topic: string }
   | { op: "release"; topic: string }
   | { op: "holder"; id: number; topic: string }
-  /** The page's credentials callback answered the host's `ask`: its login, or why it has none. */
-  | { op: "answer"; ask: number; login?: { username?: unknown; password?: unknown }; error?: string }
+  /** The page's callback answered the host's `ask`: a login (credentials), data (an authenticator's),
+   *  or why it has none. */
+  | { op: "answer"; ask: number; login?: { username?: unknown; password?: unknown }; data?: Uint8Array; error?: string }
+  | { op: "reauthenticate"; id: number; data: Uint8Array }
   | { op: "close" };
 
 export type WireError = { code: string; message: string; field?: string };
@@ -43,8 +45,9 @@ export type Reply =
   | { op: "tabs"; tabs: number }
   /** The session's store failed (`PERSISTENCE_ERROR`): every tab's `error` event. */
   | { op: "error"; error: WireError }
-  /** The session is about to connect: call the page's credentials callback, answer `ask`. */
-  | { op: "ask"; ask: number };
+  /** Call the page's credentials callback (the session is about to connect), or with `challenge`
+   *  its authenticator (the broker's challenge, MQTT 5 §4.12); answer `ask`. */
+  | { op: "ask"; ask: number; challenge?: Uint8Array | null };
 
 /** On the leader's BroadcastChannel: a client's request, the host's reply to one client, or a new
  *  leader's greeting. */
