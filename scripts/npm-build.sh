@@ -14,6 +14,7 @@
 #                         rules, which `ThingsBoardDevice.connect` loads for `shared`
 #   shared                `npm/src/shared`: the page's side (no wasm) of one session for all tabs, and
 #                         shared-worker.js, the SharedWorker over `ClientCore` and `SharedCore`
+#                         (shared-worker-auth.js the same with MQTT 5 enhanced authentication)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -114,6 +115,6 @@ fs.copyFileSync(path.join(root, "www", "npm-README.md"), path.join(pkg, "README.
 JS
 
 # The glue and its snippets, minified as the package ships them (the shell is minified by esbuild).
-find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name thingsboard-gateway.js ! -name thingsboard-shared.js ! -name shared.js ! -name shared-worker.js -print0 | xargs -0 bash scripts/minify-glue.sh
+find pkg/web pkg/bundler -maxdepth 1 -name '*.js' ! -name iotmqtt.js ! -name mqtt5.js ! -name cloudplugs.js ! -name things-stack.js ! -name thingsboard.js ! -name thingsboard-gateway.js ! -name thingsboard-shared.js ! -name shared.js ! -name shared-worker.js ! -name shared-worker-auth.js -print0 | xargs -0 bash scripts/minify-glue.sh
 bash scripts/minify-glue.sh pkg/web/snippets pkg/bundler/snippets 2>/dev/null || true
 echo "npm package: pkg/ (web: pkg/web, bundler: pkg/bundler)"

@@ -40,7 +40,8 @@ cargo clippy --target wasm32-unknown-unknown --lib --tests --bins --features ben
 # Each platform is a cargo feature: the library must build and lint with none, with each alone, and
 # as the npm package's generic, mqtt5 and payload entries build it (`small-alloc,mqtt5`,
 # `small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings`, `payload,small-alloc`).
-for features in "" small-alloc,mqtt5 small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings small-alloc,mqtt5,shared payload,small-alloc \
+for features in "" small-alloc,mqtt5 small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings small-alloc,mqtt5,shared \
+  small-alloc,mqtt5,subscription-options,request,shared,auth payload,small-alloc \
   thingsboard things-stack cloudplugs; do
   cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
 done

@@ -304,3 +304,24 @@ fn a_message_at_the_pubrel_stage_keeps_its_receive_maximum_slot() {
     assert_eq!(sent(&s.written(1, 1, true)), [vec![0x62, 0x02, 0x00, 0x01]]);
     assert_eq!(sent(&s.feed(&[0x70, 0x02, 0x00, 0x01])), [v5_publish2(2, 2, true)]);
 }
+
+// A QoS 2 message whose packet id is being written holds its Receive Maximum slot for new
+// publishes: they wait in order, with no packet id and no write, as without stages.
+#[test]
+fn publishes_beyond_the_receive_maximum_wait_without_a_packet_id_while_writes_are_pending() {
+    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
+    s.set_offline_queue(OfflineQueueOptions::default());
+    s.keep_stages();
+    connect(&mut s, &v5_connack(false, 2));
+    let tickets: Vec<_> = (1..=4).map(|p| s.publish(&message(p)).unwrap()).collect();
+    let ids: Vec<_> = tickets.iter().map(|(t, _)| (t.packet_id, t.queued)).collect();
+    assert_eq!(ids, [(Some(1), false), (Some(2), false), (None, true), (None, true)]);
+    assert_eq!(s.queued(), 2);
+    // The first completes: the next held one takes its slot, and is written first.
+    assert_eq!(sent(&s.written(1, 1, false)), [v5_publish2(1, 1, false)]);
+    assert_eq!(s.feed(&ack(0x50, 1)), [E::RequestWrite { token: 1, packet_id: 1, released: true }]);
+    s.written(1, 1, true);
+    let completed = s.feed(&[0x70, 0x02, 0x00, 0x01]);
+    assert_eq!(writes(&completed), [(3, 3, false)]);
+    assert_eq!(sent(&completed), Vec::<Vec<u8>>::new());
+}

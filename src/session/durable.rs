@@ -50,7 +50,7 @@ impl Session {
         let flight = flight.clone();
         // A PUBLISH waits its turn under the broker's Receive Maximum (which a reconnect may have
         // lowered), behind those already waiting; a PUBREL takes no new slot.
-        if flight.released.is_none() && (!self.unsent.is_empty() || self.sent_at_receive_maximum()) {
+        if flight.released.is_none() && (!self.unsent.is_empty() || self.sent_at_receive_maximum(1)) {
             self.unsent.push_back(packet_id);
             // What waited may have room now: nothing else would release it.
             self.release_unsent(&mut out);
@@ -61,11 +61,11 @@ impl Session {
         out
     }
 
-    /// Whether the PUBLISHes sent and not yet completed, the one just written among them, are more
-    /// than the broker's Receive Maximum (MQTT 5).
-    fn sent_at_receive_maximum(&self) -> bool {
+    /// Whether the PUBLISHes sent and not yet completed, less `but` of them (the one just written),
+    /// fill the broker's Receive Maximum (MQTT 5).
+    pub(super) fn sent_at_receive_maximum(&self, but: usize) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        max.is_some_and(|m| self.sent() > usize::from(m))
+        max.is_some_and(|m| self.sent().saturating_sub(but) >= usize::from(m))
     }
 
     /// The PUBLISHes the broker counts against its Receive Maximum: sent, and not completed. A
@@ -76,7 +76,7 @@ impl Session {
             true => self.publishes.iter().filter(|(_, f)| !f.written && f.released.is_none()).count(),
             false => 0,
         };
-        self.publishes.len() - self.unsent.len() - unwritten
+        self.publishes.len().saturating_sub(self.unsent.len() + unwritten)
     }
 
     /// A message an earlier page had in flight under `packet_id` (`released`: its PUBREC had

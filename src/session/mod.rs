@@ -293,11 +293,12 @@ impl Session {
         self.connack.as_ref().and_then(|c| c.maximum_packet_size)
     }
 
-    /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages
-    /// (`sent`: a QoS 2 message whose packet id is not written yet has not taken a slot).
+    /// Whether the broker's Receive Maximum (MQTT 5) allows no more unacknowledged QoS >= 1 messages.
+    /// A QoS 2 message whose packet id is still being written holds its slot (`durable`), so that
+    /// new publishes wait in `held` rather than take packet ids and writes beyond the maximum.
     fn at_receive_maximum(&self) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        max.is_some_and(|m| self.sent() >= usize::from(m))
+        max.is_some_and(|m| self.publishes.len() - self.unsent.len() >= usize::from(m))
     }
 
     /// Whether a message of `qos` must wait for a slot: behind held messages, or at the broker's
@@ -974,7 +975,9 @@ impl Session {
 
     /// Resends while the broker's Receive Maximum leaves room.
     fn release_unsent(&mut self, out: &mut Vec<SessionEvent>) {
-        while !self.at_receive_maximum() {
+        // Only what was sent counts here (`durable`: one whose write is pending has not been sent,
+        // and must not keep a resend waiting).
+        while !(if durable::DURABLE { self.sent_at_receive_maximum(0) } else { self.at_receive_maximum() }) {
             let Some(id) = self.unsent.pop_front() else { break };
             if let Some(flight) = self.publishes.get(id).cloned() {
                 self.resend(id, &flight, out);

@@ -248,11 +248,10 @@ let asked = Math.floor(Math.random() * 2 ** 30);
  *  leaves before it answers. */
 function question(s: Session, challenge: Uint8Array | null | undefined): Promise<Login | Uint8Array> {
   // A question still unanswered is for an attempt that has ended (its connect timed out): only the
-  // new one is asked, so that a tab that leaves passes on one question, not every one it left.
-  for (const [id, old] of s.asking) {
-    s.asking.delete(id);
-    old.reject(new Error("the attempt it was for has ended"));
-  }
+  // new one is asked, so that a tab that leaves passes on one question, not every one it left. The
+  // old one is dropped, not settled: the core takes a credentials answer for whichever attempt
+  // waits, and a failure would end the new one.
+  s.asking.clear();
   return new Promise((resolve, reject) => {
     const id = ++asked;
     s.asking.set(id, { tab: 0, challenge, resolve, reject });

@@ -89,10 +89,13 @@ export class MqttClient {
   #credentials?: MqttClientOptions["credentials"];
   /** The page's MQTT 5 authenticator: it stays here, and the host asks it each challenge's answer. */
   #authenticator?: MqttClientOptions["authenticator"];
+  /** The session has MQTT 5 enhanced authentication: its host is `shared-worker-auth.js`. */
+  #auth: boolean;
 
   /** A client for `url`, in the session of every tab that names the same URL, client id and
    *  credentials. Options are checked by the session: a bad one, or one that differs from the
-   *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call. `retained`
+   *  session's (`SHARED_OPTIONS_DIFFER`), rejects `connect()` and every later call; a `credentials`
+   *  that is not a function, or a bad `shared`, throws here. `retained`
    *  false: a platform class's client, whose topics keep no retained messages, so that its
    *  subscribes ask for none (Retain Handling 2) and a filter another tab holds takes no SUBSCRIBE. */
   constructor(url: string, options?: SharedClientOptions, retained = true) {
@@ -101,7 +104,7 @@ export class MqttClient {
     const { rest, shared } = takeShared<MqttClientOptions | undefined>(options);
     // A function cannot cross to the host: the session learns that this tab has one.
     let sent = rest;
-    if (rest?.credentials !== undefined && typeof rest.credentials !== "function") {
+    if (rest?.credentials != null && typeof rest.credentials !== "function") {
       throw iotError("INVALID_OPTION", "invalid option credentials: a function that returns {username, password}", "credentials");
     }
     if (typeof rest?.credentials === "function") {
@@ -115,7 +118,9 @@ export class MqttClient {
     }
     const bytes = plain(sent, "options", false, ["will.payload", "authentication.data"]);
     // A session with MQTT 5 enhanced authentication has a host of its own, whose core has it.
-    const auth = this.#authenticator !== undefined || sent?.authentication !== undefined;
+    // Tabs that differ in it so are in two hosts, and no host can tell them apart: every tab of a
+    // session must give the same `authentication` (docs/shared.md).
+    const auth = (this.#auth = this.#authenticator !== undefined || sent?.authentication !== undefined);
     const name = `${typeof shared === "string" ? shared : "iotmqtt"}${auth ? "-auth" : ""}`;
     const host = new URL(auth ? "./shared-worker-auth.js" : "./shared-worker.js", import.meta.url);
     const self = crypto.randomUUID();
@@ -179,7 +184,16 @@ export class MqttClient {
    *  go to the authenticator of the session's first tab that has one. Resolves with the broker's last
    *  data. */
   reauthenticate(data?: AuthData): Promise<Uint8Array | null> {
-    return this.#call<Uint8Array | null>((id) => ({ op: "reauthenticate", id, data: payloadBytes(data ?? "") }));
+    if (!this.#auth) {
+      return Promise.reject(iotError("INVALID_OPTION", "invalid option reauthenticate: the session has no authentication method (the `authentication` option)", "reauthenticate"));
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = payloadBytes(data ?? "");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#call<Uint8Array | null>((id) => ({ op: "reauthenticate", id, data: bytes }));
   }
 
   get connected(): boolean {
@@ -462,7 +476,8 @@ export class MqttClient {
           const authenticator = this.#authenticator;
           Promise.resolve()
             .then(() => authenticator ? authenticator(challenge) : Promise.reject(new Error("this tab has no authenticator")))
-            .then((data) => answer({ data: payloadBytes(data) }), failed);
+            .then(payloadBytes)
+            .then((data) => answer({ data }), failed);
           return;
         }
         const credentials = this.#credentials;
