@@ -38,10 +38,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32 (library, browser tests, dashboard)"
 cargo clippy --target wasm32-unknown-unknown --lib --tests --bins --features bench,app -- -D warnings
 # Each platform is a cargo feature: the library must build and lint with none, with each alone, and
-# as the npm package's generic, mqtt5 and payload entries build it (`small-alloc,mqtt5`,
-# `small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings`, `payload,small-alloc`).
+# as the npm package's generic, mqtt5, payload and shared-session worker entries build it.
 for features in "" small-alloc,mqtt5 small-alloc,mqtt5,subscription-options,credentials,request,auth,reason-strings small-alloc,mqtt5,shared \
-  small-alloc,mqtt5,subscription-options,request,shared,auth payload,small-alloc \
+  small-alloc,mqtt5,subscription-options,request,shared small-alloc,mqtt5,subscription-options,request,shared,auth \
+  payload,small-alloc \
   thingsboard things-stack cloudplugs; do
   cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
 done

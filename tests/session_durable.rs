@@ -6,7 +6,7 @@
 
 use iotmqtt::session::{Session, SessionEvent as E};
 use iotmqtt::supervisor::{ConnectStart, Event, Flush, Supervisor};
-use iotmqtt::{ClientOptions, ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS};
+use iotmqtt::{ClientOptions, ConnectOptions, OfflineQueueOptions, Outgoing, ProtocolVersion, QoS, SessionError};
 
 const CONNACK_PRESENT: [u8; 4] = [0x20, 0x02, 0x01, 0x00];
 const CONNACK_NEW: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
@@ -234,12 +234,12 @@ fn v5_connack(session_present: bool, max: u16) -> Vec<u8> {
 }
 
 /// An MQTT 5 session the broker keeps for a minute, writing its QoS 2 stages, connected under a
-/// Receive Maximum of 10.
-fn v5_session() -> Session {
+/// Receive Maximum of `max`.
+fn v5_session(max: u16) -> Session {
     let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
     s.set_offline_queue(OfflineQueueOptions::default());
     s.keep_stages();
-    connect(&mut s, &v5_connack(false, 10));
+    connect(&mut s, &v5_connack(false, max));
     s
 }
 
@@ -253,7 +253,7 @@ fn v5_publish2(id: u16, p: u8, dup: bool) -> Vec<u8> {
 // which may be smaller than the one they were published under (a failover to another broker).
 #[test]
 fn messages_written_after_a_reconnect_wait_for_a_slot_under_the_new_receive_maximum() {
-    let mut s = v5_session();
+    let mut s = v5_session(10);
     for p in 1..=4 {
         s.publish(&message(p)).unwrap();
     }
@@ -275,7 +275,7 @@ fn messages_written_after_a_reconnect_wait_for_a_slot_under_the_new_receive_maxi
 // written later joins it, and nothing else would release them: the write does.
 #[test]
 fn a_message_written_behind_a_resent_one_releases_it_when_there_is_room() {
-    let mut s = v5_session();
+    let mut s = v5_session(10);
     s.publish(&message(1)).unwrap();
     s.publish(&message(2)).unwrap();
     assert_eq!(sent(&s.written(1, 1, false)), [v5_publish2(1, 1, false)]);
@@ -293,7 +293,7 @@ fn a_message_written_behind_a_resent_one_releases_it_when_there_is_room() {
 // A message whose PUBREL waits for its stage's write still holds its slot until its PUBCOMP.
 #[test]
 fn a_message_at_the_pubrel_stage_keeps_its_receive_maximum_slot() {
-    let mut s = v5_session();
+    let mut s = v5_session(10);
     s.publish(&message(1)).unwrap();
     s.publish(&message(2)).unwrap();
     s.notify_closed();
@@ -309,10 +309,7 @@ fn a_message_at_the_pubrel_stage_keeps_its_receive_maximum_slot() {
 // publishes: they wait in order, with no packet id and no write, as without stages.
 #[test]
 fn publishes_beyond_the_receive_maximum_wait_without_a_packet_id_while_writes_are_pending() {
-    let mut s = Session::new(ConnectOptions { version: ProtocolVersion::V5, session_expiry_secs: Some(60), ..kept() });
-    s.set_offline_queue(OfflineQueueOptions::default());
-    s.keep_stages();
-    connect(&mut s, &v5_connack(false, 2));
+    let mut s = v5_session(2);
     let tickets: Vec<_> = (1..=4).map(|p| s.publish(&message(p)).unwrap()).collect();
     let ids: Vec<_> = tickets.iter().map(|(t, _)| (t.packet_id, t.queued)).collect();
     assert_eq!(ids, [(Some(1), false), (Some(2), false), (None, true), (None, true)]);
@@ -324,4 +321,28 @@ fn publishes_beyond_the_receive_maximum_wait_without_a_packet_id_while_writes_ar
     let completed = s.feed(&[0x70, 0x02, 0x00, 0x01]);
     assert_eq!(writes(&completed), [(3, 3, false)]);
     assert_eq!(sent(&completed), Vec::<Vec<u8>>::new());
+}
+
+// A message whose write completes after a reconnect that lowered the Maximum Packet Size fails on
+// its own, and the slot it leaves goes to what is held.
+#[test]
+fn a_written_message_the_broker_now_refuses_leaves_its_slot_to_a_held_one() {
+    let mut s = v5_session(1);
+    s.publish(&Outgoing::new("t", vec![7; 60]).qos(QoS::ExactlyOnce)).unwrap();
+    let (held, _) = s.publish(&Outgoing::new("t", vec![1]).qos(QoS::AtLeastOnce)).unwrap();
+    assert_eq!((held.packet_id, held.queued), (None, true));
+    s.notify_closed();
+    // Session present, Receive Maximum 1, Maximum Packet Size 30.
+    let smaller = [0x20, 0x0B, 0x01, 0x00, 0x08, 0x21, 0x00, 0x01, 0x27, 0x00, 0x00, 0x00, 0x1E];
+    connect(&mut s, &smaller);
+    let events = s.written(1, 1, false);
+    assert!(
+        matches!(
+            &events[..],
+            [E::NotifyPublishCompleted { token: 1, result: Err(SessionError::PacketTooLarge { .. }) }, E::RequestSend(b)]
+                if b[0] == 0x32
+        ),
+        "{events:?}"
+    );
+    assert_eq!((s.in_flight(), s.queued()), (1, 0));
 }

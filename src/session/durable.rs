@@ -54,10 +54,13 @@ impl Session {
             self.unsent.push_back(packet_id);
             // What waited may have room now: nothing else would release it.
             self.release_unsent(&mut out);
-            return out;
+        } else {
+            // Its first PUBLISH (it never went), or the PUBREL its PUBREC asked for.
+            self.send_flight(packet_id, &flight, false, &mut out);
         }
-        // Its first PUBLISH (it never went), or the PUBREL its PUBREC asked for.
-        self.send_flight(packet_id, &flight, false, &mut out);
+        // A message the broker now refuses (a smaller Maximum Packet Size) failed and left its
+        // slot: what is held may take it.
+        self.release_held(&mut out);
         out
     }
 

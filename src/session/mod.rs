@@ -298,7 +298,7 @@ impl Session {
     /// new publishes wait in `held` rather than take packet ids and writes beyond the maximum.
     fn at_receive_maximum(&self) -> bool {
         let max = self.connack.as_ref().and_then(|c| c.receive_maximum);
-        max.is_some_and(|m| self.publishes.len() - self.unsent.len() >= usize::from(m))
+        max.is_some_and(|m| self.publishes.len().saturating_sub(self.unsent.len()) >= usize::from(m))
     }
 
     /// Whether a message of `qos` must wait for a slot: behind held messages, or at the broker's
@@ -440,7 +440,7 @@ impl Session {
     }
 
     /// Sends held messages while the broker's Receive Maximum leaves room.
-    fn release_held(&mut self, out: &mut Vec<SessionEvent>) {
+    pub(super) fn release_held(&mut self, out: &mut Vec<SessionEvent>) {
         while self.phase == Phase::Connected && !self.at_receive_maximum() {
             let Some(Queued { token, message }) = self.held.pop_front() else { break };
             self.send_waiting(token, message, out);
@@ -1059,6 +1059,10 @@ impl Session {
         out: &mut Vec<SessionEvent>,
     ) {
         let Some(flight) = self.publishes.remove(packet_id) else { return };
+        // A broker that acknowledges a message not resent yet: it no longer waits to be.
+        if durable::DURABLE {
+            self.unsent.retain(|&id| id != packet_id);
+        }
         let result = match code {
             0x80.. => Err(SessionError::PublishRefused { topic: flight.message.topic, reason: ReasonCode(code), said }),
             _ => {

@@ -210,10 +210,11 @@ test('MQTT 5 enhanced authentication: the challenge answered in the connection b
   await page.selectOption('#profile-version', '5');
   await page.fill('#profile-auth-method', 'DEMO');
   await page.fill('#profile-auth-data', 'c1');
-  // Issue 23: a challenge is answered from one tab, so a shared profile takes no method.
+  // Issue 23: the dashboard reaches a shared connection through the Rust binding, which has no
+  // authenticator yet, so a shared profile takes no method.
   await page.check('#profile-shared');
   assert.equal(await page.locator('#profile-auth-method-error').innerText(),
-    'enhanced authentication answers the broker from one tab: empty the method, or untick Share');
+    'a shared connection has no authenticator in the dashboard yet: empty the method, or untick Share');
   assert.equal(await page.getByRole('button', { name: 'Save and connect' }).isDisabled(), true);
   await page.uncheck('#profile-shared');
   await page.getByRole('button', { name: 'Save and connect' }).click();

@@ -52,6 +52,7 @@ type Asking = {
   challenge: Uint8Array | null | undefined;
   resolve: (answer: Login | Uint8Array) => void;
   reject: (e: unknown) => void;
+  answered: Promise<Login | Uint8Array>;
 };
 
 const sessions: Session[] = [];
@@ -247,16 +248,19 @@ let asked = Math.floor(Math.random() * 2 ** 30);
  *  that has one (they all have, or none: `SharedSession::join_with`), and the next when that tab
  *  leaves before it answers. */
 function question(s: Session, challenge: Uint8Array | null | undefined): Promise<Login | Uint8Array> {
-  // A question still unanswered is for an attempt that has ended (its connect timed out): only the
-  // new one is asked, so that a tab that leaves passes on one question, not every one it left. The
-  // old one is dropped, not settled: the core takes a credentials answer for whichever attempt
-  // waits, and a failure would end the new one.
+  // A credentials question still open (its attempt timed out) answers the next attempt, as a late
+  // answer of a page's own callback does: the tab's callback is not called twice at once.
+  for (const open of s.asking.values()) if (challenge === undefined && open.challenge === undefined) return open.answered;
+  // Otherwise what is still open is for an exchange that has ended: dropped, not settled (the core
+  // takes a credentials answer for whichever attempt waits, and a failure would end the new one),
+  // so that a tab that leaves passes on one question, not every one it left.
   s.asking.clear();
-  return new Promise((resolve, reject) => {
-    const id = ++asked;
-    s.asking.set(id, { tab: 0, challenge, resolve, reject });
-    ask(s, id);
-  });
+  const id = ++asked;
+  const asking = { tab: 0, challenge } as Asking;
+  asking.answered = new Promise((resolve, reject) => Object.assign(asking, { resolve, reject }));
+  s.asking.set(id, asking);
+  ask(s, id);
+  return asking.answered;
 }
 
 function ask(s: Session, id: number): void {

@@ -120,7 +120,7 @@ export class MqttClient {
     // A session with MQTT 5 enhanced authentication has a host of its own, whose core has it.
     // Tabs that differ in it so are in two hosts, and no host can tell them apart: every tab of a
     // session must give the same `authentication` (docs/shared.md).
-    const auth = (this.#auth = this.#authenticator !== undefined || sent?.authentication !== undefined);
+    const auth = (this.#auth = this.#authenticator !== undefined || sent?.authentication != null);
     const name = `${typeof shared === "string" ? shared : "iotmqtt"}${auth ? "-auth" : ""}`;
     const host = new URL(auth ? "./shared-worker-auth.js" : "./shared-worker.js", import.meta.url);
     const self = crypto.randomUUID();
@@ -185,7 +185,7 @@ export class MqttClient {
    *  data. */
   reauthenticate(data?: AuthData): Promise<Uint8Array | null> {
     if (!this.#auth) {
-      return Promise.reject(iotError("INVALID_OPTION", "invalid option reauthenticate: the session has no authentication method (the `authentication` option)", "reauthenticate"));
+      return Promise.reject(iotError("INVALID_OPTION", "invalid option authentication: reauthenticate() needs the session's authentication method", "authentication"));
     }
     let bytes: Uint8Array;
     try {

@@ -41,7 +41,7 @@ fn validate(p: &Profile) -> Vec<(&'static str, String)> {
     }
     let authenticates = p.kind == ProfileKind::Generic && p.version == ProtocolVersion::V5;
     if p.shared && authenticates && !p.auth_method.trim().is_empty() {
-        let why = "enhanced authentication answers the broker from one tab: empty the method, or untick Share";
+        let why = "a shared connection has no authenticator in the dashboard yet: empty the method, or untick Share";
         errors.push(("auth_method", why.into()));
     }
     errors

@@ -310,7 +310,8 @@ pub async fn connect(profile: &Profile, status: StatusSink, tabs: TabsSink) -> R
             let authenticates = options.authentication.is_some();
             if profile.shared {
                 if authenticates {
-                    let why = "enhanced authentication answers the broker from one tab: untick \"Share\" to use it";
+                    let why =
+                        "a shared connection has no authenticator in the dashboard yet: untick \"Share\" to use it";
                     return Err(AppError::input("profile", why));
                 }
                 return connect_shared(url, &options, status, tabs).await;
