@@ -456,6 +456,39 @@ test("MQTT 5 request() from two pages on one connection: each page gets the repl
   }
 });
 
+// The issue's first complaint: two tabs with one client id kick each other off in a loop. Two shared
+// sessions of one origin with one URL and client id (here under two `shared` names, so in two
+// workers) would do just that: the second is refused until the first ends.
+test("two shared sessions of one origin with one URL and client id: the second is refused with SHARED_OPTIONS_DIFFER until the first ends", async () => {
+  const id = `shared-twice-${process.pid}`;
+  const context = await browser.newContext();
+  try {
+    const pages = [];
+    for (const name of ["one", "two"]) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error("page error:", e.message));
+      await page.goto(`${base}/www/examples/index.html`);
+      await page.evaluate(async ({ url, options }) => {
+        const { MqttClient } = await import("/pkg/web/shared.js");
+        window.client = new MqttClient(url, options);
+      }, { url: BROKER_WS, options: { ...LOGIN, clientId: id, shared: name } });
+      pages.push(page);
+    }
+    const [one, two] = pages;
+    const connect = (p) => p.evaluate(() => window.client.connect().then(() => "connected", (e) => `${e.code}: ${e.message}`));
+    assert.equal(await connect(one), "connected");
+    assert.equal(await connect(two), "SHARED_OPTIONS_DIFFER: another shared session of this origin (another `shared` or `authentication`) has this client id");
+    assert.equal(brokerSaw(id).connections, 1);
+    // The first session ends with its last client: the second takes the client id.
+    await one.evaluate(() => window.client.close());
+    await polled(() => brokerSaw(id).disconnects >= 1);
+    assert.equal(await connect(two), "connected");
+    assert.equal(brokerSaw(id).connections, 2);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a page asking for the session with another option gets SHARED_OPTIONS_DIFFER naming it; another client id is another session", async () => {
   const id = `shared-differ-${process.pid}`;
   const { context, pages: [first] } = await tabs(1, id);

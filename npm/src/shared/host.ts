@@ -6,7 +6,7 @@
 import { ClientCore, SharedCore } from "#shared";
 import { call } from "../batch.js";
 import { MqttClient, platformClient } from "../client.js";
-import { addMessages } from "../errors.js";
+import { addMessages, iotError } from "../errors.js";
 import init from "../init.js";
 import type { ConnAck, Login, MqttMessage, QoS, SubscribeOptions } from "../types.js";
 import { messageToWire, stateToWire, toWire, type Reply, type Request } from "./wire.js";
@@ -45,6 +45,9 @@ type Session = {
   /** The session's questions to a tab's callback, by number: whom, the broker's challenge for an
    *  authenticator (`undefined`: the credentials callback), and its answer. */
   asking: Map<number, Asking>;
+  /** The origin's one connection for this URL and client id, held while the session lives (`claim`). */
+  claim?: Promise<void>;
+  release?: () => void;
 };
 
 type Asking = {
@@ -301,8 +304,27 @@ function turn(s: Session, id: number, topic: string): void {
 function connect(s: Session): Promise<ConnAck> {
   const state = s.client.state;
   if (state.type === "connected") return Promise.resolve(state.connack);
-  s.connecting ??= s.client.connect().finally(() => (s.connecting = null));
+  s.connecting ??= claim(s).then(() => s.client.connect()).finally(() => (s.connecting = null));
   return s.connecting;
+}
+
+/** The session's URL and client id for this origin: a Web Lock the session holds while it lives.
+ *  Another host of the origin holding it (a session under another `shared` name, or one with
+ *  `authentication` where this one has none) would open a second connection with the client id,
+ *  and the broker would hand the session from one to the other in a loop: refused instead, until
+ *  that session ends. */
+function claim(s: Session): Promise<void> {
+  s.claim ??= new Promise<void>((claimed, refused) => {
+    void navigator.locks.request(`iotmqtt-client-${s.client.url}#${s.client.clientId}`, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        s.claim = undefined;
+        return refused(iotError("SHARED_OPTIONS_DIFFER", "another shared session of this origin (another `shared` or `authentication`) has this client id", "shared"));
+      }
+      claimed();
+      return new Promise<void>((release) => (s.release = release));
+    });
+  });
+  return s.claim;
 }
 
 function subscribe(tab: Tab, id: number, filter: string, options: Uint8Array): void {
@@ -369,6 +391,7 @@ function leave(tab: Tab): void {
   tab.port.left?.();
   if (s.core.tabs() === 0) {
     s.client.close();
+    s.release?.();
     s.core.free();
     sessions.splice(sessions.indexOf(s), 1);
     return;
