@@ -20,6 +20,14 @@ let server, browser, base;
 before(async () => ({ server, browser, base } = await start()));
 after(() => stop({ server, browser }));
 
+/** A page of `context` on the examples' index, its errors printed. */
+async function examplePage(context) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(`${base}/www/examples/index.html`);
+  return page;
+}
+
 /** `n` pages of one browser profile (one origin, so one SharedWorker), each with a shared client
  *  for `clientId` in `window.client`, connected, one after the other. */
 async function tabs(n, clientId, options = {}, { sharedWorker = true, url = BROKER_WS } = {}) {
@@ -28,9 +36,7 @@ async function tabs(n, clientId, options = {}, { sharedWorker = true, url = BROK
   if (!sharedWorker) await context.addInitScript(() => { delete window.SharedWorker; });
   const pages = [];
   for (let i = 0; i < n; i++) {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(`${base}/www/examples/index.html`);
+    const page = await examplePage(context);
     await page.evaluate(async ({ url, clientId, options }) => {
       const { MqttClient } = await import("/pkg/web/shared.js");
       window.client = new MqttClient(url, { clientId, ...options });
@@ -111,9 +117,7 @@ const PLUG = "dev-000000000000000000000023";
 async function cloudPlugsPages(context, hwid, options = {}) {
   const pages = [];
   for (let i = 0; i < 3; i++) {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(`${base}/www/examples/index.html`);
+    const page = await examplePage(context);
     await page.evaluate(async ({ url, plug, hwid, options }) => {
       const { default: init, CloudPlugsDevice } = await import("/pkg/web/cloudplugs.js");
       await init();
@@ -132,9 +136,7 @@ async function cloudPlugsPages(context, hwid, options = {}) {
 async function thingsBoardPages(context, clientId, pingers = []) {
   const pages = [];
   for (let i = 0; i < 3; i++) {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(`${base}/www/examples/index.html`);
+    const page = await examplePage(context);
     await page.evaluate(async ({ url, options, name }) => {
       const { default: init, ThingsBoardDevice } = await import("/pkg/web/thingsboard.js");
       await init();
@@ -465,9 +467,7 @@ test("two shared sessions of one origin with one URL and client id: the second i
   try {
     const pages = [];
     for (const name of ["one", "two"]) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
+      const page = await examplePage(context);
       await page.evaluate(async ({ url, options }) => {
         const { MqttClient } = await import("/pkg/web/shared.js");
         window.client = new MqttClient(url, options);
@@ -574,9 +574,7 @@ test("leader mode without persistence refuses a session the broker keeps (cleanS
   const context = await browser.newContext();
   await context.addInitScript(() => { delete window.SharedWorker; });
   try {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(`${base}/www/examples/index.html`);
+    const page = await examplePage(context);
     const refused = await page.evaluate(async ({ url, options }) => {
       const { MqttClient } = await import("/pkg/web/shared.js");
       const client = new MqttClient(url, options);
@@ -783,9 +781,7 @@ test("a credentials callback on a shared session: the first page's is asked befo
   const id = `shared-login-${process.pid}`;
   const context = await browser.newContext();
   const page = async (password) => {
-    const p = await context.newPage();
-    p.on("pageerror", (e) => console.error("page error:", e.message));
-    await p.goto(`${base}/www/examples/index.html`);
+    const p = await examplePage(context);
     await p.evaluate(async ({ url, id, password }) => {
       const { MqttClient } = await import("/pkg/web/shared.js");
       window.asked = 0;
@@ -868,9 +864,7 @@ test("MQTT 5 enhanced authentication on a shared session: the first page's authe
   const id = `shared-auth-${process.pid}`;
   const context = await browser.newContext();
   const page = async () => {
-    const p = await context.newPage();
-    p.on("pageerror", (e) => console.error("page error:", e.message));
-    await p.goto(`${base}/www/examples/index.html`);
+    const p = await examplePage(context);
     await p.evaluate(async ({ url, id }) => {
       const { MqttClient } = await import("/pkg/web/shared.js");
       const text = (d) => (d ? new TextDecoder().decode(d) : null);
@@ -1021,9 +1015,7 @@ test("ThingsStackApp with shared: true: three pages, one connection for the appl
   try {
     const pages = [];
     for (let i = 0; i < 3; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
+      const page = await examplePage(context);
       await page.evaluate(async ({ url, id, i }) => {
         const { default: init, ThingsStackApp } = await import("/pkg/web/things-stack.js");
         await init();
@@ -1303,9 +1295,7 @@ test("ThingsBoardGateway with shared: true: two pages, one connection; each page
   try {
     const pages = [];
     for (const name of ["A", "B"]) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error("page error:", e.message));
-      await page.goto(`${base}/www/examples/index.html`);
+      const page = await examplePage(context);
       await page.evaluate(async ({ url, options, name }) => {
         const { default: init, ThingsBoardGateway } = await import("/pkg/web/thingsboard-gateway.js");
         await init();
