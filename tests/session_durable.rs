@@ -199,9 +199,9 @@ fn the_supervisor_names_the_stored_record_and_sends_when_it_is_written() {
     };
     let mut sup = start(Some("db"), kept());
     let (_, events) = sup.publish(0, &message(1), Some(500)).unwrap();
-    assert_eq!(events, [Event::RequestWrite { key: 500, packet_id: 1, released: false }]);
-    assert_eq!(sup.written(0, 501, 1, false), [], "another record");
-    assert_eq!(sup.written(0, 500, 1, false), [Event::RequestFlush(Flush::Microtask)]);
+    assert_eq!(events, [Event::RequestWrite { key: 500, token: 1, packet_id: 1, released: false }]);
+    assert_eq!(sup.written(0, 2, 1, false), [], "another message");
+    assert_eq!(sup.written(0, 1, 1, false), [Event::RequestFlush(Flush::Microtask)]);
     assert_eq!(sup.flush(0), [Event::RequestTransmit(publish2(1, 1, false))]);
     let v5 = |clean_start, session_expiry_secs| ConnectOptions {
         version: ProtocolVersion::V5,
@@ -224,7 +224,11 @@ fn the_supervisor_names_the_stored_record_and_sends_when_it_is_written() {
     }
     let mut sup = start(Some("db"), v5(false, Some(60)));
     let (_, events) = sup.publish(0, &message(1), Some(500)).unwrap();
-    assert_eq!(events, [Event::RequestWrite { key: 500, packet_id: 1, released: false }], "MQTT 5 with an expiry");
+    assert_eq!(
+        events,
+        [Event::RequestWrite { key: 500, token: 1, packet_id: 1, released: false }],
+        "MQTT 5 with an expiry"
+    );
 }
 
 /// A v5 CONNACK with Receive Maximum `max`.

@@ -340,12 +340,12 @@ export class MqttClient {
             // The message's PUBLISH or PUBREL waits for its packet id and stage to be in the store.
             // A store that fails sends it anyway, and says so: across a handover it is then QoS 1's
             // at least once.
-            const [key, id, released] = [b.f64(), b.u16(), b.bool()];
+            const [key, token, id, released] = [b.f64(), b.f64(), b.u16(), b.bool()];
             if (DURABLE) {
               const store = c.#store;
               void (store ? writeStage(store, key, id, released) : Promise.resolve())
                 .catch((e) => c.#listeners.emit("error", e))
-                .then(() => c.#closed || c.#run(c.#do(WRITTEN, key, "", Uint8Array.of(id >> 8, id & 255, released ? 1 : 0))));
+                .then(() => c.#closed || c.#run(c.#do(WRITTEN, token, "", Uint8Array.of(id >> 8, id & 255, released ? 1 : 0))));
             }
             break;
           case ACKNOWLEDGED: {

@@ -45,7 +45,8 @@ pub mod tag {
     /// Reason String follows and it, then the User Properties.
     pub const ACKNOWLEDGED: u8 = 29;
     /// Write into the stored message `f64` (its key) its packet id `u16` and stage (`bool`: its
-    /// PUBREC came), then answer with `op::WRITTEN` (src/session/durable.rs).
+    /// PUBREC came), then answer with `op::WRITTEN` naming the message by the token `f64` that
+    /// follows the key (src/session/durable.rs).
     pub const WRITE: u8 = 30;
 }
 
@@ -103,7 +104,7 @@ pub mod op {
     pub const AUTHENTICATE: u8 = 24;
     /// Start a re-authentication with `bytes` as its data.
     pub const REAUTHENTICATE: u8 = 25;
-    /// The store holds what `WRITE` asked: `n` the message's key, `bytes` its packet id (2 bytes,
+    /// The store holds what `WRITE` asked: `n` the message's token, `bytes` its packet id (2 bytes,
     /// big-endian) and stage (1: its PUBREC came).
     pub const WRITTEN: u8 = 26;
 }
@@ -298,8 +299,8 @@ pub fn event<H>(b: &mut Batch, e: &Event, routes: &Router<H>) {
             b.u8(tag::FORGET).f64(*key as f64);
         }
         #[cfg(feature = "durable")]
-        Event::RequestWrite { key, packet_id, released } => {
-            b.u8(tag::WRITE).f64(*key as f64).u16(*packet_id).bool(*released);
+        Event::RequestWrite { key, token, packet_id, released } => {
+            b.u8(tag::WRITE).f64(*key as f64).f64(*token as f64).u16(*packet_id).bool(*released);
         }
         Event::NotifyState(s) => {
             b.u8(tag::STATE);

@@ -50,11 +50,12 @@ pub enum Event {
     /// Delete the persisted message with this store key: delivered, or refused for good.
     RequestForget(u64),
     /// Write into the persisted message with this store key its packet id and stage (`released`:
-    /// its PUBREC came), then say so with `written`: its PUBLISH or PUBREL waits for it
-    /// (src/session/durable.rs).
+    /// its PUBREC came), then say so with `written`, naming the message by its `token`: its PUBLISH
+    /// or PUBREL waits for it (src/session/durable.rs).
     #[cfg(feature = "durable")]
     RequestWrite {
         key: u64,
+        token: u64,
         packet_id: u16,
         released: bool,
     },
@@ -315,9 +316,8 @@ impl Supervisor {
         }
     }
 
-    /// The shell wrote what `RequestWrite` asked for the message stored under `key`.
-    pub fn written(&mut self, now: Millis, key: u64, packet_id: u16, released: bool) -> Vec<Event> {
-        let Some(token) = self.persisted.iter().find_map(|(&t, &k)| (k == key).then_some(t)) else { return Vec::new() };
+    /// The shell wrote what `RequestWrite` asked for message `token`.
+    pub fn written(&mut self, now: Millis, token: u64, packet_id: u16, released: bool) -> Vec<Event> {
         let events = self.session.written(token, packet_id, released);
         let mut out = Vec::new();
         self.absorb(now, events, &mut out);
@@ -640,7 +640,7 @@ impl Supervisor {
             SessionEvent::RequestClose => *close = true,
             #[cfg(feature = "durable")]
             SessionEvent::RequestWrite { token, packet_id, released } => match self.persisted.get(&token) {
-                Some(&key) => out.push(Event::RequestWrite { key, packet_id, released }),
+                Some(&key) => out.push(Event::RequestWrite { key, token, packet_id, released }),
                 // A message with no store has nothing to write: it goes now.
                 None => {
                     for e in self.session.written(token, packet_id, released) {
